@@ -1,0 +1,5 @@
+//! Header-space algebra: exact sets of packet headers.
+
+mod packet;
+
+pub use packet::{Packet, proto_name};

@@ -1,0 +1,1 @@
+//! Errors from reading and validating a topology. (Owned by the loader.)

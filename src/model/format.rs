@@ -1,0 +1,711 @@
+//! The topology YAML, format version 1.
+//!
+//! These types are the file format: they derive `Deserialize` for reading
+//! (every user-written value keeps its position through [`Sp`]) and
+//! `JsonSchema` for the committed schema in `schema/topology.schema.json`.
+//!
+//! Names are identities: every resource has a `name` that is unique across the
+//! whole file, and every reference is by name. `aws_id` is optional and is
+//! carried through to every output.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::spanned::{Scalar, Sp};
+
+/// A whole topology file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyFile {
+    /// Format version; must be `1`.
+    pub version: Sp<u32>,
+    /// Optional human title for the network.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Default AWS Region for resources that do not name one.
+    #[serde(default)]
+    pub region: Option<Sp<String>>,
+    /// Default AWS account id for resources that do not name one.
+    #[serde(default)]
+    pub account: Option<Sp<Scalar>>,
+    #[serde(default)]
+    pub prefix_lists: Vec<Sp<PrefixList>>,
+    #[serde(default)]
+    pub vpcs: Vec<Sp<Vpc>>,
+    #[serde(default)]
+    pub subnets: Vec<Sp<Subnet>>,
+    #[serde(default)]
+    pub route_tables: Vec<Sp<RouteTable>>,
+    #[serde(default)]
+    pub network_acls: Vec<Sp<NetworkAcl>>,
+    #[serde(default)]
+    pub security_groups: Vec<Sp<SecurityGroup>>,
+    #[serde(default)]
+    pub instances: Vec<Sp<Instance>>,
+    #[serde(default)]
+    pub network_interfaces: Vec<Sp<NetworkInterface>>,
+    #[serde(default)]
+    pub internet_gateways: Vec<Sp<InternetGateway>>,
+    #[serde(default)]
+    pub egress_only_internet_gateways: Vec<Sp<EgressOnlyInternetGateway>>,
+    #[serde(default)]
+    pub nat_gateways: Vec<Sp<NatGateway>>,
+    #[serde(default)]
+    pub load_balancers: Vec<Sp<LoadBalancer>>,
+    #[serde(default)]
+    pub target_groups: Vec<Sp<TargetGroup>>,
+    /// VPC endpoints (gateway and interface). Routing to gateway endpoints is
+    /// modelled; the `private-service-access` check is a later addition.
+    #[serde(default)]
+    pub vpc_endpoints: Vec<Sp<VpcEndpoint>>,
+    /// VPC peering connections.
+    #[serde(default)]
+    pub peering_connections: Vec<Sp<PeeringConnection>>,
+    /// Transit gateways, their attachments and route tables.
+    #[serde(default)]
+    pub transit_gateways: Vec<Sp<TransitGateway>>,
+    /// Virtual private gateways.
+    #[serde(default)]
+    pub vpn_gateways: Vec<Sp<VpnGateway>>,
+    #[serde(default)]
+    pub customer_gateways: Vec<Sp<CustomerGateway>>,
+    #[serde(default)]
+    pub vpn_connections: Vec<Sp<VpnConnection>>,
+    #[serde(default)]
+    pub direct_connect: Option<Sp<DirectConnect>>,
+    /// Networks outside AWS (data centres, offices), by name.
+    #[serde(default)]
+    pub on_prem_networks: Vec<Sp<OnPremNetwork>>,
+    /// VPC Block Public Access settings (C-6.10).
+    #[serde(default)]
+    pub block_public_access: Option<Sp<BlockPublicAccess>>,
+    /// What the checks must prove, beyond the defaults.
+    #[serde(default)]
+    pub policy: Option<Sp<Policy>>,
+    /// Data known to be missing from this topology (written by importers).
+    /// Each gap makes the verdicts of the checks it names `unknown`.
+    #[serde(default)]
+    pub gaps: Vec<Sp<Gap>>,
+}
+
+/// Tags are free-form key/value pairs.
+pub type Tags = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressFamily {
+    Ipv4,
+    Ipv6,
+}
+
+/// A managed prefix list (`pl-…`), customer- or AWS-managed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixList {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `ipv4` or `ipv6`; inferred from the entries when omitted.
+    #[serde(default)]
+    pub family: Option<AddressFamily>,
+    /// The CIDRs in the list. Omit (not `[]`) when they are not known: any
+    /// verdict that depends on the list then becomes `unknown`.
+    #[serde(default)]
+    pub entries: Option<Vec<Sp<String>>>,
+    /// AWS-managed service list, e.g. `com.amazonaws.us-east-1.s3`.
+    #[serde(default)]
+    pub service: Option<String>,
+}
+
+/// A VPC.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub account: Option<Scalar>,
+    /// IPv4 CIDR blocks; the first one is the primary.
+    pub cidrs: Vec<Sp<String>>,
+    #[serde(default)]
+    pub ipv6_cidrs: Vec<Sp<String>>,
+    /// `enableDnsSupport` (AWS default `true`).
+    #[serde(default)]
+    pub dns_support: Option<bool>,
+    /// `enableDnsHostnames` (AWS default `false` outside the default VPC).
+    #[serde(default)]
+    pub dns_hostnames: Option<bool>,
+    #[serde(default)]
+    pub dhcp_options: Option<DhcpOptions>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A DHCP option set.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DhcpOptions {
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `AmazonProvidedDNS` or custom server addresses.
+    #[serde(default)]
+    pub domain_name_servers: Vec<String>,
+    #[serde(default)]
+    pub domain_name: Option<String>,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    /// IPv4 CIDR; omit for an IPv6-only subnet.
+    #[serde(default)]
+    pub cidr: Option<Sp<String>>,
+    #[serde(default)]
+    pub ipv6_cidr: Option<Sp<String>>,
+    /// Explicitly associated route table; the VPC's main table when omitted (C-3.1).
+    #[serde(default)]
+    pub route_table: Option<Sp<String>>,
+    /// Explicitly associated network ACL; the VPC's default NACL when omitted (C-4.1).
+    #[serde(default)]
+    pub network_acl: Option<Sp<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A route table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTable {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    /// The VPC's main table, used by every subnet without an explicit association.
+    #[serde(default)]
+    pub main: bool,
+    /// Gateways (internet or virtual private) this table is an edge table for (C-3.11).
+    #[serde(default)]
+    pub edge_associations: Vec<Sp<String>>,
+    /// Virtual private gateways that propagate routes into this table.
+    #[serde(default)]
+    pub propagating_gateways: Vec<Sp<String>>,
+    /// Routes other than `local`, which is implicit for every VPC CIDR.
+    #[serde(default)]
+    pub routes: Vec<Sp<Route>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// One route. Exactly one of `destination` and `prefix_list` is set.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Destination CIDR (IPv4 or IPv6).
+    #[serde(default)]
+    pub destination: Option<Sp<String>>,
+    /// Destination prefix list, by name.
+    #[serde(default)]
+    pub prefix_list: Option<Sp<String>>,
+    /// `local`, `blackhole`, or the name of a gateway, NAT gateway, peering
+    /// connection, transit gateway, gateway endpoint, network interface or instance.
+    pub target: Sp<String>,
+    /// `active` (default) or `blackhole`: a blackhole route drops matching traffic (C-3.9).
+    #[serde(default)]
+    pub state: Option<Sp<String>>,
+    /// `static` (default) or `propagated` (learned from a VGW).
+    #[serde(default)]
+    pub origin: Option<Sp<String>>,
+}
+
+/// A network ACL.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    /// The VPC's default NACL, used by every subnet without an explicit association.
+    #[serde(default)]
+    pub default: bool,
+    #[serde(default)]
+    pub ingress: Vec<Sp<NaclRule>>,
+    #[serde(default)]
+    pub egress: Vec<Sp<NaclRule>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A numbered NACL entry. Every NACL ends in an implicit deny (C-4.2).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NaclRule {
+    /// 1–32766; lowest first, first match wins.
+    pub rule: Sp<u32>,
+    /// `allow` or `deny`.
+    pub action: Sp<String>,
+    /// `all`, `tcp`, `udp`, `icmp`, `icmpv6`, or an IANA number.
+    pub protocol: Sp<Scalar>,
+    /// Destination ports for tcp/udp: `443`, `1024-65535` or `all`.
+    #[serde(default)]
+    pub ports: Option<Sp<Scalar>>,
+    /// ICMP type (`-1` or omitted: all).
+    #[serde(default)]
+    pub icmp_type: Option<Sp<i32>>,
+    /// ICMP code (`-1` or omitted: all).
+    #[serde(default)]
+    pub icmp_code: Option<Sp<i32>>,
+    /// Source (ingress) or destination (egress) CIDR, IPv4 or IPv6.
+    pub cidr: Sp<String>,
+}
+
+/// A security group.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub ingress: Vec<Sp<SgRule>>,
+    #[serde(default)]
+    pub egress: Vec<Sp<SgRule>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An SG rule. Exactly one peer: `cidr`, `prefix_list` or `security_group`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SgRule {
+    /// `all`, `tcp`, `udp`, `icmp`, `icmpv6`, or an IANA number.
+    pub protocol: Sp<Scalar>,
+    /// Destination ports for tcp/udp: `443`, `1024-65535` or `all`.
+    #[serde(default)]
+    pub ports: Option<Sp<Scalar>>,
+    #[serde(default)]
+    pub icmp_type: Option<Sp<i32>>,
+    #[serde(default)]
+    pub icmp_code: Option<Sp<i32>>,
+    #[serde(default)]
+    pub cidr: Option<Sp<String>>,
+    #[serde(default)]
+    pub prefix_list: Option<Sp<String>>,
+    #[serde(default)]
+    pub security_group: Option<Sp<String>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An EC2 instance; its network interfaces name it in `instance`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// What owns a network interface (C-2.6).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EniOwner {
+    #[serde(default)]
+    pub nat_gateway: Option<Sp<String>>,
+    #[serde(default)]
+    pub load_balancer: Option<Sp<String>>,
+    #[serde(default)]
+    pub vpc_endpoint: Option<Sp<String>>,
+    #[serde(default)]
+    pub transit_gateway: Option<Sp<String>>,
+    /// Another AWS service (e.g. `lambda`, `rds`): modelled as a plain interface.
+    #[serde(default)]
+    pub service: Option<String>,
+}
+
+/// A private IPv4 address of an interface, with its public mapping (C-2.2).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateIp {
+    pub address: Sp<String>,
+    /// Public IPv4 mapped to this private address (auto-assigned or Elastic IP).
+    /// `auto` means a public address exists but its value is not known.
+    #[serde(default)]
+    pub public_ip: Option<Sp<String>>,
+    /// Elastic IP allocation id, when the public address is an EIP.
+    #[serde(default)]
+    pub eip_allocation: Option<String>,
+}
+
+/// A network interface (ENI).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub subnet: Sp<String>,
+    /// The instance this interface is attached to.
+    #[serde(default)]
+    pub instance: Option<Sp<String>>,
+    /// An AWS service that owns it; omit for ordinary interfaces.
+    #[serde(default)]
+    pub owner: Option<Sp<EniOwner>>,
+    /// Private IPv4 addresses; the first is the primary.
+    #[serde(default)]
+    pub private_ips: Vec<Sp<PrivateIp>>,
+    #[serde(default)]
+    pub ipv6_addresses: Vec<Sp<String>>,
+    /// Delegated IPv4 prefixes.
+    #[serde(default)]
+    pub ipv4_prefixes: Vec<Sp<String>>,
+    /// Delegated IPv6 prefixes.
+    #[serde(default)]
+    pub ipv6_prefixes: Vec<Sp<String>>,
+    #[serde(default)]
+    pub security_groups: Vec<Sp<String>>,
+    /// Source/destination check (default `true`, C-2.4).
+    #[serde(default)]
+    pub source_dest_check: Option<bool>,
+    /// `false` for a detached interface (C-2.7). Default `true`.
+    #[serde(default)]
+    pub attached: Option<bool>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An internet gateway.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InternetGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// The VPC it is attached to; omit when detached.
+    #[serde(default)]
+    pub vpc: Option<Sp<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An egress-only internet gateway (IPv6, outbound only, C-6.9).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EgressOnlyInternetGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A NAT gateway (C-7).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub subnet: Sp<String>,
+    /// `public` (default) or `private`.
+    #[serde(default)]
+    pub connectivity: Option<Sp<String>>,
+    /// The NAT's private IPv4 address in its subnet.
+    #[serde(default)]
+    pub private_ip: Option<Sp<String>>,
+    /// The Elastic IP of a public NAT gateway.
+    #[serde(default)]
+    pub public_ip: Option<Sp<String>>,
+    /// `available` (default), or another state such as `deleted`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An Application or Network Load Balancer (C-14).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `application` or `network`.
+    #[serde(rename = "type")]
+    pub kind: Sp<String>,
+    /// `internet-facing` or `internal`.
+    pub scheme: Sp<String>,
+    /// `ipv4` (default) or `dualstack`.
+    #[serde(default)]
+    pub ip_address_type: Option<Sp<String>>,
+    pub subnets: Vec<Sp<String>>,
+    #[serde(default)]
+    pub security_groups: Vec<Sp<String>>,
+    #[serde(default)]
+    pub listeners: Vec<Sp<Listener>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A listener.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    /// `HTTP`, `HTTPS` (ALB); `TCP`, `TLS`, `UDP`, `TCP_UDP` (NLB).
+    pub protocol: Sp<String>,
+    pub port: Sp<u32>,
+    /// Target group that the default action forwards to.
+    #[serde(default)]
+    pub target_group: Option<Sp<String>>,
+}
+
+/// A target group.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroup {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `instance` or `ip`.
+    pub target_type: Sp<String>,
+    /// `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`.
+    pub protocol: Sp<String>,
+    /// Default port of the targets.
+    pub port: Sp<u32>,
+    /// NLB client IP preservation; when omitted, the AWS default for the
+    /// target type and protocol applies (C-14.4).
+    #[serde(default)]
+    pub preserve_client_ip: Option<bool>,
+    #[serde(default)]
+    pub targets: Vec<Sp<Target>>,
+}
+
+/// A registered target: an instance or interface by name, or an IP address.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    #[serde(default)]
+    pub instance: Option<Sp<String>>,
+    #[serde(default)]
+    pub ip: Option<Sp<String>>,
+    /// Overrides the target group's port.
+    #[serde(default)]
+    pub port: Option<Sp<u32>>,
+}
+
+/// A VPC endpoint.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub vpc: Sp<String>,
+    /// `gateway`, `interface` or `gateway-load-balancer`.
+    #[serde(rename = "type")]
+    pub kind: Sp<String>,
+    /// Service name, e.g. `com.amazonaws.us-east-1.s3`.
+    pub service: Sp<String>,
+    /// Gateway endpoints: the route tables it is associated with.
+    #[serde(default)]
+    pub route_tables: Vec<Sp<String>>,
+    /// Gateway endpoints: the service prefix list.
+    #[serde(default)]
+    pub prefix_list: Option<Sp<String>>,
+    /// Interface endpoints: one subnet per AZ.
+    #[serde(default)]
+    pub subnets: Vec<Sp<String>>,
+    #[serde(default)]
+    pub security_groups: Vec<Sp<String>>,
+    #[serde(default)]
+    pub private_dns: Option<bool>,
+    /// `ipv4`, `ipv6` or `dualstack`.
+    #[serde(default)]
+    pub ip_address_type: Option<String>,
+    /// The endpoint policy document, verbatim.
+    #[serde(default)]
+    pub policy: Option<serde_json::Value>,
+}
+
+/// A VPC peering connection.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringConnection {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub requester_vpc: Sp<String>,
+    pub accepter_vpc: Sp<String>,
+    /// `active` (default) or another status code.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A transit gateway.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<Sp<serde_json::Value>>,
+    #[serde(default)]
+    pub route_tables: Vec<Sp<serde_json::Value>>,
+}
+
+/// A virtual private gateway.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpnGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub vpc: Option<Sp<String>>,
+    #[serde(default)]
+    pub amazon_side_asn: Option<u64>,
+}
+
+/// A customer gateway.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub ip_address: Option<String>,
+    #[serde(default)]
+    pub bgp_asn: Option<u64>,
+}
+
+/// A Site-to-Site VPN connection. Pre-shared keys are never stored here.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpnConnection {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    pub customer_gateway: Sp<String>,
+    /// The VGW or transit gateway it terminates on.
+    pub gateway: Sp<String>,
+    #[serde(default)]
+    pub static_routes_only: Option<bool>,
+    #[serde(default)]
+    pub routes: Vec<Sp<String>>,
+    #[serde(default)]
+    pub tunnels: Vec<Sp<serde_json::Value>>,
+}
+
+/// Direct Connect resources.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectConnect {
+    #[serde(default)]
+    pub connections: Vec<Sp<serde_json::Value>>,
+    #[serde(default)]
+    pub lags: Vec<Sp<serde_json::Value>>,
+    #[serde(default)]
+    pub virtual_interfaces: Vec<Sp<serde_json::Value>>,
+    #[serde(default)]
+    pub gateways: Vec<Sp<serde_json::Value>>,
+}
+
+/// A network outside AWS.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremNetwork {
+    pub name: Sp<String>,
+    pub cidrs: Vec<Sp<String>>,
+    /// The VPN connections or Direct Connect virtual interfaces it sits behind.
+    #[serde(default)]
+    pub via: Vec<Sp<String>>,
+}
+
+/// VPC Block Public Access for the account and Region (C-6.10).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockPublicAccess {
+    /// `off` (default), `block-bidirectional` or `block-ingress`.
+    pub mode: Sp<String>,
+    /// VPC or subnet names excluded from BPA.
+    #[serde(default)]
+    pub exclusions: Vec<Sp<BpaExclusion>>,
+}
+
+/// An exclusion from BPA.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BpaExclusion {
+    /// A VPC or subnet name.
+    pub resource: Sp<String>,
+    /// `allow-bidirectional` or `allow-egress`.
+    pub mode: Sp<String>,
+}
+
+/// What the checks must prove.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default)]
+    pub public_exposure: Option<Sp<PublicExposurePolicy>>,
+}
+
+/// Policy for the `public-exposure` check. By default every internet-facing
+/// load balancer may be reached on its listeners, and nothing else.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicExposurePolicy {
+    /// Further resources that may be reachable from the internet.
+    #[serde(default)]
+    pub allow: Vec<Sp<ExposureAllow>>,
+    /// Load balancers that must not be reachable from the internet at all.
+    #[serde(default)]
+    pub forbid: Vec<Sp<String>>,
+}
+
+/// One allowance: a resource (interface, instance or load balancer), the
+/// ports, and the internet sources.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureAllow {
+    pub resource: Sp<String>,
+    /// `tcp/22`, `udp/500-4500`, `icmp`, `all`. Omitted: the LB's listeners, or nothing.
+    #[serde(default)]
+    pub ports: Vec<Sp<String>>,
+    /// Source CIDRs; omitted means any internet source.
+    #[serde(default)]
+    pub from: Vec<Sp<String>>,
+}
+
+/// Data known to be missing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// What is missing, e.g. `describe-vpc-endpoints in us-east-1: AccessDenied`.
+    pub what: Sp<String>,
+    /// The check ids whose verdicts depend on it; empty means every check.
+    #[serde(default)]
+    pub affects: Vec<String>,
+}

@@ -1,0 +1,1 @@
+//! Parsing and validation. (Owned by the loader.)

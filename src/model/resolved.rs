@@ -1,0 +1,557 @@
+//! The validated, resolved topology that the engine and the simulator read.
+//!
+//! Every reference is an index into the vectors of [`Topology`]; every CIDR,
+//! port and protocol has been parsed; implicit AWS defaults (main route
+//! table, default NACL, the NAT gateway's interface, load balancer nodes)
+//! have been filled in and marked as such. Each rule keeps the [`Pos`] it was
+//! written at, so findings can cite `file:line`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use super::format::TopologyFile;
+use super::spanned::Pos;
+
+pub type PrefixListId = usize;
+pub type VpcId = usize;
+pub type SubnetId = usize;
+pub type RouteTableId = usize;
+pub type NaclId = usize;
+pub type SgId = usize;
+pub type InstanceId = usize;
+pub type EniId = usize;
+pub type IgwId = usize;
+pub type EigwId = usize;
+pub type NatId = usize;
+pub type LbId = usize;
+pub type TargetGroupId = usize;
+pub type EndpointId = usize;
+pub type PeeringId = usize;
+
+/// Identity shared by every resource.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub name: String,
+    pub aws_id: Option<String>,
+    /// Where the resource is defined; `Pos::default()` when derived.
+    pub pos: Pos,
+}
+
+/// A reference to any named resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResourceRef {
+    PrefixList(PrefixListId),
+    Vpc(VpcId),
+    Subnet(SubnetId),
+    RouteTable(RouteTableId),
+    Nacl(NaclId),
+    SecurityGroup(SgId),
+    Instance(InstanceId),
+    Eni(EniId),
+    Igw(IgwId),
+    Eigw(EigwId),
+    Nat(NatId),
+    LoadBalancer(LbId),
+    TargetGroup(TargetGroupId),
+    Endpoint(EndpointId),
+    Peering(PeeringId),
+    /// Any resource of a section that the engine does not model yet
+    /// (transit gateways, VPN, Direct Connect, on-prem networks): the name.
+    Other(usize),
+}
+
+/// The validated topology.
+#[derive(Debug, Clone, Default)]
+pub struct Topology {
+    /// The file it was read from, as given on the command line.
+    pub file: String,
+    pub prefix_lists: Vec<PrefixList>,
+    pub vpcs: Vec<Vpc>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub nacls: Vec<Nacl>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub instances: Vec<Instance>,
+    pub enis: Vec<Eni>,
+    pub igws: Vec<Igw>,
+    pub eigws: Vec<Eigw>,
+    pub nats: Vec<Nat>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub target_groups: Vec<TargetGroup>,
+    pub endpoints: Vec<Endpoint>,
+    pub peerings: Vec<Peering>,
+    /// Names of resources in sections the engine does not model yet.
+    pub others: Vec<Meta>,
+    /// Every name in the file.
+    pub names: HashMap<String, ResourceRef>,
+    pub bpa: BlockPublicAccess,
+    pub policy: Policy,
+    pub gaps: Vec<Gap>,
+    /// The parsed file, kept for `show` and for re-rendering.
+    pub source: TopologyFile,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PrefixList {
+    pub meta: Meta,
+    /// `None`: the entries are not known (fail closed on anything that needs them).
+    pub entries: Option<Vec<IpNet>>,
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Vpc {
+    pub meta: Meta,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub cidrs: Vec<Ipv4Net>,
+    pub ipv6_cidrs: Vec<Ipv6Net>,
+    pub dns_support: bool,
+    pub dns_hostnames: bool,
+    /// Custom DHCP DNS servers (empty: AmazonProvidedDNS).
+    pub custom_dns_servers: Vec<String>,
+    /// The main route table, if the file has one (C-3.1).
+    pub main_route_table: Option<RouteTableId>,
+    /// The default NACL (declared, or synthesized as AWS's allow-all default).
+    pub default_nacl: NaclId,
+    /// The attached internet gateway, if any.
+    pub igw: Option<IgwId>,
+    pub eigws: Vec<EigwId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Subnet {
+    pub meta: Meta,
+    pub vpc: VpcId,
+    pub availability_zone: Option<String>,
+    pub cidr: Option<Ipv4Net>,
+    pub ipv6_cidr: Option<Ipv6Net>,
+    /// The effective route table: explicit association, else the main table.
+    /// `None` when there is neither (fail closed: nothing leaves the subnet by routing).
+    pub route_table: Option<RouteTableId>,
+    /// True when `route_table` is the main table through fallback (C-3.1, T-27).
+    pub uses_main_route_table: bool,
+    /// The effective NACL: explicit association, else the VPC's default.
+    pub nacl: NaclId,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    pub meta: Meta,
+    pub vpc: VpcId,
+    pub main: bool,
+    /// Gateways this table is an edge table for (C-3.11).
+    pub edge_associations: Vec<GatewayRef>,
+    /// Routes as written; the implicit `local` routes are not listed here.
+    pub routes: Vec<Route>,
+}
+
+/// A gateway that can have an edge route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayRef {
+    Igw(IgwId),
+    /// A virtual private gateway (not modelled yet): index into `others`.
+    Vgw(usize),
+}
+
+#[derive(Debug, Clone)]
+pub enum RouteDest {
+    Cidr(IpNet),
+    PrefixList(PrefixListId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// An explicit `local` route (replacing the implicit one is not allowed).
+    Local,
+    Blackhole,
+    Igw(IgwId),
+    Eigw(EigwId),
+    Nat(NatId),
+    Peering(PeeringId),
+    /// A gateway VPC endpoint.
+    GatewayEndpoint(EndpointId),
+    /// An interface or instance (resolved to the instance's primary interface).
+    Eni(EniId),
+    /// A target in a section the engine does not model yet (transit gateway,
+    /// virtual private gateway, GWLB endpoint, …): index into `others`.
+    Unmodelled(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub dest: RouteDest,
+    pub target: RouteTarget,
+    /// `state: blackhole` (C-3.9): wins LPM and drops.
+    pub blackhole: bool,
+    /// Propagated from a VGW (lower priority at equal length, C-3.4).
+    pub propagated: bool,
+    pub pos: Pos,
+}
+
+/// IP protocol match: all, or one IANA number (6 tcp, 17 udp, 1 icmp, 58 icmpv6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proto {
+    All,
+    Num(u8),
+}
+
+pub const TCP: u8 = 6;
+pub const UDP: u8 = 17;
+pub const ICMP: u8 = 1;
+pub const ICMPV6: u8 = 58;
+
+/// The port/ICMP part of a rule. For tcp/udp, `ports` is an inclusive range on
+/// the destination port; for icmp/icmpv6, `icmp_type`/`icmp_code` (`None` = all).
+/// Other protocols ignore both (C-1.4, C-1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PortMatch {
+    pub ports: (u16, u16),
+    pub icmp_type: Option<u8>,
+    pub icmp_code: Option<u8>,
+}
+
+impl PortMatch {
+    pub const ALL: PortMatch = PortMatch { ports: (0, 65535), icmp_type: None, icmp_code: None };
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Nacl {
+    pub meta: Meta,
+    pub vpc: VpcId,
+    pub default: bool,
+    /// True for the AWS default NACL that the loader added because the file has none.
+    pub synthesized: bool,
+    /// Sorted by rule number.
+    pub ingress: Vec<NaclRule>,
+    /// Sorted by rule number.
+    pub egress: Vec<NaclRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NaclRule {
+    pub number: u32,
+    pub allow: bool,
+    pub proto: Proto,
+    pub port: PortMatch,
+    pub cidr: IpNet,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SecurityGroup {
+    pub meta: Meta,
+    pub vpc: VpcId,
+    pub ingress: Vec<SgRule>,
+    pub egress: Vec<SgRule>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SgPeer {
+    Cidr(IpNet),
+    PrefixList(PrefixListId),
+    SecurityGroup(SgId),
+}
+
+#[derive(Debug, Clone)]
+pub struct SgRule {
+    pub proto: Proto,
+    pub port: PortMatch,
+    pub peer: SgPeer,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Instance {
+    pub meta: Meta,
+    /// Its interfaces, primary first.
+    pub enis: Vec<EniId>,
+}
+
+/// Who owns an interface (C-2.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EniOwner {
+    /// An ordinary (workload) interface.
+    #[default]
+    Workload,
+    Nat(NatId),
+    LoadBalancer(LbId),
+    Endpoint(EndpointId),
+    /// A transit gateway attachment interface (not modelled yet).
+    TransitGateway,
+    /// Another AWS service, e.g. `lambda`.
+    Service(String),
+}
+
+/// The public IPv4 mapped to a private IPv4 (C-2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicIp {
+    Known { addr: Ipv4Addr, eip: bool },
+    /// A public address exists but its value is not in the input.
+    Auto,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivateIp {
+    pub addr: Ipv4Addr,
+    pub public: Option<PublicIp>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Eni {
+    pub meta: Meta,
+    pub subnet: SubnetId,
+    pub vpc: VpcId,
+    pub instance: Option<InstanceId>,
+    pub owner: EniOwner,
+    /// Primary first.
+    pub private_ips: Vec<PrivateIp>,
+    pub ipv6_addresses: Vec<Ipv6Addr>,
+    pub ipv4_prefixes: Vec<Ipv4Net>,
+    pub ipv6_prefixes: Vec<Ipv6Net>,
+    pub security_groups: Vec<SgId>,
+    pub source_dest_check: bool,
+    pub attached: bool,
+    /// Added by the loader (e.g. LB nodes derived from subnets), not written in the file.
+    pub derived: bool,
+}
+
+impl Eni {
+    /// Every address of the interface as CIDRs (C-2.1).
+    pub fn address_nets(&self) -> Vec<IpNet> {
+        let mut v: Vec<IpNet> = Vec::new();
+        v.extend(self.private_ips.iter().map(|p| IpNet::from(IpAddr::V4(p.addr))));
+        v.extend(self.ipv6_addresses.iter().map(|a| IpNet::from(IpAddr::V6(*a))));
+        v.extend(self.ipv4_prefixes.iter().map(|n| IpNet::V4(*n)));
+        v.extend(self.ipv6_prefixes.iter().map(|n| IpNet::V6(*n)));
+        v
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Igw {
+    pub meta: Meta,
+    pub vpc: Option<VpcId>,
+    /// Edge route table associated with it (C-3.11).
+    pub edge_route_table: Option<RouteTableId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Eigw {
+    pub meta: Meta,
+    pub vpc: VpcId,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Nat {
+    pub meta: Meta,
+    pub subnet: SubnetId,
+    pub public: bool,
+    pub available: bool,
+    /// The NAT's interface (declared with `owner: {nat_gateway: …}` or derived).
+    pub eni: EniId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbKind {
+    Application,
+    Network,
+}
+
+/// Listener / target group protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbProtocol {
+    Http,
+    Https,
+    Tcp,
+    Tls,
+    Udp,
+    TcpUdp,
+}
+
+impl LbProtocol {
+    /// The IP protocols a listener of this kind accepts.
+    pub fn ip_protocols(self) -> &'static [u8] {
+        match self {
+            LbProtocol::Http | LbProtocol::Https | LbProtocol::Tcp | LbProtocol::Tls => &[TCP],
+            LbProtocol::Udp => &[UDP],
+            LbProtocol::TcpUdp => &[TCP, UDP],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub protocol: LbProtocol,
+    pub port: u16,
+    pub target_group: Option<TargetGroupId>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadBalancer {
+    pub meta: Meta,
+    pub kind: LbKind,
+    pub internet_facing: bool,
+    pub dualstack: bool,
+    pub vpc: VpcId,
+    pub subnets: Vec<SubnetId>,
+    pub security_groups: Vec<SgId>,
+    pub listeners: Vec<Listener>,
+    /// The LB's node interfaces (declared, or derived one per subnet).
+    pub enis: Vec<EniId>,
+    /// True when the nodes were derived from `subnets` because none were declared.
+    pub nodes_derived: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetType {
+    Instance,
+    Ip,
+}
+
+#[derive(Debug, Clone)]
+pub enum TargetRef {
+    /// An instance's primary interface, or a named interface.
+    Eni(EniId),
+    Ip(IpAddr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub target: TargetRef,
+    pub port: u16,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct TargetGroup {
+    pub meta: Meta,
+    pub target_type: TargetType,
+    pub protocol: LbProtocol,
+    pub port: u16,
+    /// Effective NLB client IP preservation (explicit, or the AWS default, C-14.4).
+    pub preserve_client_ip: bool,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    Gateway,
+    Interface,
+    GatewayLoadBalancer,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub meta: Meta,
+    pub vpc: VpcId,
+    pub kind: EndpointKind,
+    pub service: String,
+    pub route_tables: Vec<RouteTableId>,
+    pub prefix_list: Option<PrefixListId>,
+    pub subnets: Vec<SubnetId>,
+    pub security_groups: Vec<SgId>,
+    pub private_dns: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Peering {
+    pub meta: Meta,
+    pub requester: VpcId,
+    pub accepter: VpcId,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BpaMode {
+    #[default]
+    Off,
+    BlockBidirectional,
+    BlockIngress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BpaExclusionMode {
+    AllowBidirectional,
+    AllowEgress,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BlockPublicAccess {
+    pub mode: BpaMode,
+    pub vpc_exclusions: Vec<(VpcId, BpaExclusionMode)>,
+    pub subnet_exclusions: Vec<(SubnetId, BpaExclusionMode)>,
+    pub pos: Pos,
+}
+
+/// A protocol/port allowance in the policy, e.g. `tcp/22`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSpec {
+    pub proto: Proto,
+    pub port: PortMatch,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExposureAllow {
+    pub resource: ResourceRef,
+    /// Empty: for an LB, its listeners; otherwise nothing.
+    pub ports: Vec<PortSpec>,
+    /// Empty: any internet source.
+    pub from: Vec<IpNet>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub exposure_allow: Vec<ExposureAllow>,
+    pub exposure_forbid: Vec<(LbId, Pos)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub what: String,
+    /// Empty: every check.
+    pub affects: Vec<String>,
+    pub pos: Pos,
+}
+
+impl Topology {
+    /// The name of any resource, for messages.
+    pub fn meta(&self, r: ResourceRef) -> &Meta {
+        match r {
+            ResourceRef::PrefixList(i) => &self.prefix_lists[i].meta,
+            ResourceRef::Vpc(i) => &self.vpcs[i].meta,
+            ResourceRef::Subnet(i) => &self.subnets[i].meta,
+            ResourceRef::RouteTable(i) => &self.route_tables[i].meta,
+            ResourceRef::Nacl(i) => &self.nacls[i].meta,
+            ResourceRef::SecurityGroup(i) => &self.security_groups[i].meta,
+            ResourceRef::Instance(i) => &self.instances[i].meta,
+            ResourceRef::Eni(i) => &self.enis[i].meta,
+            ResourceRef::Igw(i) => &self.igws[i].meta,
+            ResourceRef::Eigw(i) => &self.eigws[i].meta,
+            ResourceRef::Nat(i) => &self.nats[i].meta,
+            ResourceRef::LoadBalancer(i) => &self.load_balancers[i].meta,
+            ResourceRef::TargetGroup(i) => &self.target_groups[i].meta,
+            ResourceRef::Endpoint(i) => &self.endpoints[i].meta,
+            ResourceRef::Peering(i) => &self.peerings[i].meta,
+            ResourceRef::Other(i) => &self.others[i].meta_ref(),
+        }
+    }
+
+    /// Gaps that make the given check `unknown`.
+    pub fn gaps_for<'a>(&'a self, check: &'a str) -> impl Iterator<Item = &'a Gap> + 'a {
+        self.gaps
+            .iter()
+            .filter(move |g| g.affects.is_empty() || g.affects.iter().any(|a| a == check))
+    }
+}
+
+impl Meta {
+    fn meta_ref(&self) -> &Meta {
+        self
+    }
+}

@@ -1,0 +1,1 @@
+//! Reference per-packet simulator. (Owned by the simulator work.)
