@@ -8,9 +8,11 @@
 #![forbid(unsafe_code)]
 
 pub mod checks;
+pub mod cli;
 pub mod engine;
 pub mod hs;
 pub mod model;
+pub mod query;
 pub mod render;
 pub mod report;
 pub mod sim;

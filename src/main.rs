@@ -1,1 +1,5 @@
-fn main() {}
+//! The `netverify` binary: everything lives in the library.
+
+fn main() -> netverify::cli::Exit {
+    netverify::cli::main()
+}

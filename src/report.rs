@@ -153,8 +153,15 @@ pub struct Report {
 
 impl Report {
     pub fn new(file: String, checks: Vec<CheckResult>) -> Report {
-        let verdict = checks.iter().fold(Verdict::Proven, |v, c| v.combine(c.verdict));
-        Report { version: 1, verdict, file, checks }
+        let verdict = checks
+            .iter()
+            .fold(Verdict::Proven, |v, c| v.combine(c.verdict));
+        Report {
+            version: 1,
+            verdict,
+            file,
+            checks,
+        }
     }
 }
 

@@ -1,1 +1,892 @@
-//! The forwarding engine.
+//! The forwarding engine: exact reachability over sets of packet headers.
+//!
+//! It follows `docs/FORWARDING-MODEL.md` (the same semantics the reference
+//! simulator in `crate::sim` implements one packet at a time). The engine
+//! propagates *fragments*: a header set in the coordinates of the packet as
+//! the origin sent it, plus the rewrites applied so far (IGW and NAT
+//! translation) and the path of components crossed. Results are therefore
+//! exact sets of *original* packets, which is what a user asks about ("which
+//! internet packets reach db-1?").
+
+pub mod explain;
+mod filters;
+pub mod graph;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use petgraph::visit::EdgeRef;
+
+pub use explain::{explain, summarize_flows};
+pub use graph::{ForwardingGraph, Node, RouteChoice};
+
+use crate::hs::{
+    DPORT, DST, HeaderSet, IntervalSet, PROTO, SPORT, SRC, all_v4, all_v6, encode, icmp_set,
+    nets_set,
+};
+use crate::model::{
+    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
+    SubnetId, TCP, Topology, UDP, VpcId,
+};
+use filters::{SgFilter, nacl_allowed, sg_filter, sg_members};
+
+/// Where packets come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// From outside AWS, arriving at the internet gateways.
+    Internet,
+    /// Sent by a network interface.
+    Eni(EniId),
+}
+
+/// One step of a path, kept symbolic until a witness is explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Internet → IGW inbound translation to a private address (C-6.1), or
+    /// IPv6 (no translation) when `public` is `None`.
+    IgwIn {
+        igw: IgwId,
+        private: Option<IpAddr>,
+        public: Option<IpAddr>,
+    },
+    IgwOut {
+        igw: IgwId,
+    },
+    EigwOut {
+        eigw: usize,
+    },
+    NaclOut {
+        subnet: SubnetId,
+    },
+    NaclIn {
+        subnet: SubnetId,
+    },
+    SgOut {
+        eni: EniId,
+    },
+    SgIn {
+        eni: EniId,
+    },
+    Route {
+        table: usize,
+        choice: RouteChoice,
+    },
+    EdgeRoute {
+        table: usize,
+        choice: RouteChoice,
+    },
+    Nat {
+        nat: NatId,
+    },
+    Listener {
+        eni: EniId,
+    },
+    Deliver {
+        eni: EniId,
+    },
+    EndpointOut {
+        endpoint: usize,
+    },
+}
+
+/// Where a flow ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    Delivered(EniId),
+    Internet,
+    Endpoint(usize),
+    Unknown(String),
+}
+
+/// A set of original packets that all take one path to one end.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// The packets, as the origin sent them.
+    pub set: HeaderSet,
+    pub end: End,
+    pub path: Vec<Step>,
+    /// Rewrites applied along the path (for explaining witnesses).
+    pub rewrites: Rewrites,
+}
+
+/// Header fields overwritten so far, in current coordinates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rewrites {
+    pub src: Option<u128>,
+    pub dst: Option<u128>,
+    /// NAT source ports (only displayed: no AWS filter matches source ports).
+    pub sport: Option<(u16, u16)>,
+}
+
+#[derive(Debug, Clone)]
+struct Frag {
+    set: HeaderSet,
+    rw: Rewrites,
+    path: Vec<Step>,
+    via_nat: bool,
+    from_internet: bool,
+}
+
+impl Frag {
+    fn step(&self, s: Step) -> Frag {
+        let mut f = self.clone();
+        f.path.push(s);
+        f
+    }
+
+    fn with_set(&self, set: HeaderSet) -> Frag {
+        Frag {
+            set,
+            ..self.clone()
+        }
+    }
+
+    /// Keeps the packets whose *current* header lies in `allowed`.
+    fn filter(&self, allowed: &HeaderSet) -> HeaderSet {
+        if self.rw.src.is_none() && self.rw.dst.is_none() {
+            return self.set.intersect(allowed);
+        }
+        let mut out = HeaderSet::empty();
+        for c in allowed.cubes() {
+            if self.rw.src.is_some_and(|v| !c.dims[SRC].contains(v))
+                || self.rw.dst.is_some_and(|v| !c.dims[DST].contains(v))
+            {
+                continue;
+            }
+            let mut free = c.clone();
+            if self.rw.src.is_some() {
+                free.dims[SRC] = IntervalSet::range(0, u128::MAX);
+            }
+            if self.rw.dst.is_some() {
+                free.dims[DST] = IntervalSet::range(0, u128::MAX);
+            }
+            for piece in self.set.intersect_cube(&free).cubes() {
+                out.add_cube(piece.clone());
+            }
+        }
+        out
+    }
+
+    /// Keeps the packets whose current value of `dim` lies in `vals`.
+    fn restrict(&self, dim: usize, vals: &IntervalSet) -> HeaderSet {
+        let rw = match dim {
+            SRC => self.rw.src,
+            DST => self.rw.dst,
+            _ => None,
+        };
+        match rw {
+            Some(v) if vals.contains(v) => self.set.clone(),
+            Some(_) => HeaderSet::empty(),
+            None => self.set.restrict(dim, vals),
+        }
+    }
+
+    /// The current destination values.
+    fn current(&self, dim: usize) -> IntervalSet {
+        let rw = match dim {
+            SRC => self.rw.src,
+            DST => self.rw.dst,
+            _ => None,
+        };
+        match rw {
+            Some(v) => IntervalSet::point(v),
+            None => self.set.project(dim),
+        }
+    }
+}
+
+/// The result of propagating a set of packets from an origin.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub flows: Vec<Flow>,
+}
+
+impl Reach {
+    pub fn delivered_to(&self, eni: EniId) -> HeaderSet {
+        let mut s = HeaderSet::empty();
+        for f in self.flows.iter().filter(|f| f.end == End::Delivered(eni)) {
+            s = s.union(&f.set);
+        }
+        s
+    }
+}
+
+/// The engine for one topology: compiled filters and the forwarding graph.
+pub struct Engine<'t> {
+    pub topo: &'t Topology,
+    pub graph: ForwardingGraph,
+    nacl_in: Vec<HeaderSet>,
+    nacl_out: Vec<HeaderSet>,
+    eni_addrs: Vec<IntervalSet>,
+    members: Vec<IntervalSet>,
+    /// Per VPC: (address run, interface) sorted, for local delivery.
+    vpc_addrs: Vec<Vec<(u128, u128, EniId)>>,
+    /// Per VPC: every private IPv4 with a public mapping (for IGW egress, C-6.1).
+    mapped_private: Vec<IntervalSet>,
+    sg_cache: RefCell<HashMap<(Vec<usize>, bool), SgFilter>>,
+}
+
+const MAX_NAT_HOPS: usize = 8;
+
+fn internet_sources() -> IntervalSet {
+    let private: Vec<ipnet::IpNet> = [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    ]
+    .iter()
+    .filter_map(|s| s.parse().ok())
+    .collect();
+    let v4 = all_v4().subtract(&nets_set(private.iter()));
+    let global: Vec<ipnet::IpNet> = ["2000::/3"].iter().filter_map(|s| s.parse().ok()).collect();
+    v4.union(&nets_set(global.iter()))
+}
+
+/// RFC 1918 and RFC 6598 destinations, which an IGW never sends out (C-6.3).
+fn non_internet_v4() -> IntervalSet {
+    let private: Vec<ipnet::IpNet> = [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    ]
+    .iter()
+    .filter_map(|s| s.parse().ok())
+    .collect();
+    nets_set(private.iter())
+}
+
+/// Every internet source address: IPv4 outside RFC 1918/6598, global IPv6.
+pub fn internet_source_set() -> IntervalSet {
+    internet_sources()
+}
+
+impl<'t> Engine<'t> {
+    pub fn new(topo: &'t Topology) -> Engine<'t> {
+        let graph = ForwardingGraph::build(topo);
+        let nacl_in = (0..topo.nacls.len())
+            .map(|n| nacl_allowed(topo, n, true))
+            .collect();
+        let nacl_out = (0..topo.nacls.len())
+            .map(|n| nacl_allowed(topo, n, false))
+            .collect();
+        let eni_addrs: Vec<IntervalSet> = topo
+            .enis
+            .iter()
+            .map(|e| nets_set(e.address_nets().iter()))
+            .collect();
+        let members = sg_members(topo);
+        let mut vpc_addrs: Vec<Vec<(u128, u128, EniId)>> = vec![Vec::new(); topo.vpcs.len()];
+        let mut mapped: Vec<Vec<(u128, u128)>> = vec![Vec::new(); topo.vpcs.len()];
+        for (e, eni) in topo.enis.iter().enumerate() {
+            if !eni.attached {
+                continue;
+            }
+            for &(a, b) in eni_addrs[e].runs() {
+                vpc_addrs[eni.vpc].push((a, b, e));
+            }
+            for p in eni.private_ips.iter().filter(|p| p.public.is_some()) {
+                let v = encode(IpAddr::V4(p.addr));
+                mapped[eni.vpc].push((v, v));
+            }
+        }
+        for v in &mut vpc_addrs {
+            v.sort_unstable();
+        }
+        Engine {
+            topo,
+            graph,
+            nacl_in,
+            nacl_out,
+            eni_addrs,
+            members,
+            vpc_addrs,
+            mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),
+            sg_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn sg(&self, sgs: &[usize], ingress: bool) -> SgFilter {
+        let key = (sgs.to_vec(), ingress);
+        if let Some(f) = self.sg_cache.borrow().get(&key) {
+            return f.clone();
+        }
+        let f = sg_filter(self.topo, &self.members, sgs, ingress);
+        self.sg_cache.borrow_mut().insert(key, f.clone());
+        f
+    }
+
+    /// The security group filter of an interface. A Network Load Balancer
+    /// without security groups filters nothing (C-14.4).
+    fn sg_for(&self, e: EniId, ingress: bool) -> SgFilter {
+        let eni = &self.topo.enis[e];
+        if eni.security_groups.is_empty()
+            && let EniOwner::LoadBalancer(lb) = eni.owner
+            && self.topo.load_balancers[lb].kind == LbKind::Network
+        {
+            return SgFilter {
+                allowed: HeaderSet::universe(),
+                unknown: HeaderSet::empty(),
+            };
+        }
+        self.sg(&eni.security_groups, ingress)
+    }
+
+    /// The addresses of an interface.
+    pub fn eni_addrs(&self, eni: EniId) -> &IntervalSet {
+        &self.eni_addrs[eni]
+    }
+
+    /// Propagates `set` (in the origin's coordinates) and returns every flow
+    /// that is delivered, leaves AWS, or reaches something not modelled.
+    pub fn reach(&self, origin: Origin, set: &HeaderSet) -> Reach {
+        let mut out = Reach::default();
+        match origin {
+            Origin::Internet => self.propagate_internet(set, &mut out),
+            Origin::Eni(e) => {
+                let f = Frag {
+                    set: set.clone(),
+                    rw: Rewrites::default(),
+                    path: Vec::new(),
+                    via_nat: false,
+                    from_internet: false,
+                };
+                self.propagate_eni(e, f, &mut out, false);
+            }
+        }
+        out.flows.retain(|f| !f.set.is_empty());
+        out
+    }
+
+    /// Propagates replies sent by interface `e` to flows it accepted: the
+    /// security groups are stateful and let them out (C-5.3); NACLs and
+    /// routes are evaluated again (C-0.2).
+    pub fn reach_reply(&self, e: EniId, set: &HeaderSet) -> Reach {
+        let mut out = Reach::default();
+        let f = Frag {
+            set: set.clone(),
+            rw: Rewrites::default(),
+            path: Vec::new(),
+            via_nat: false,
+            from_internet: false,
+        };
+        self.propagate_eni(e, f, &mut out, true);
+        out.flows.retain(|f| !f.set.is_empty());
+        out
+    }
+
+    fn emit(&self, f: Frag, end: End, out: &mut Reach) {
+        if !f.set.is_empty() {
+            out.flows.push(Flow {
+                set: f.set,
+                end,
+                path: f.path,
+                rewrites: f.rw,
+            });
+        }
+    }
+
+    fn bpa_blocks_ingress(&self, vpc: VpcId, subnet: Option<SubnetId>) -> bool {
+        let b = &self.topo.bpa;
+        if b.mode == BpaMode::Off {
+            return false;
+        }
+        let excluded = b
+            .vpc_exclusions
+            .iter()
+            .any(|&(v, m)| v == vpc && m == BpaExclusionMode::AllowBidirectional)
+            || subnet.is_some_and(|s| {
+                b.subnet_exclusions
+                    .iter()
+                    .any(|&(x, m)| x == s && m == BpaExclusionMode::AllowBidirectional)
+            });
+        !excluded
+    }
+
+    fn bpa_blocks_egress(&self, vpc: VpcId, subnet: SubnetId, via_nat_or_eigw: bool) -> bool {
+        let b = &self.topo.bpa;
+        let excluded = b.vpc_exclusions.iter().any(|&(v, _)| v == vpc)
+            || b.subnet_exclusions.iter().any(|&(s, _)| s == subnet);
+        match b.mode {
+            BpaMode::Off => false,
+            BpaMode::BlockBidirectional => !excluded,
+            BpaMode::BlockIngress => !excluded && !via_nat_or_eigw,
+        }
+    }
+
+    fn propagate_internet(&self, set: &HeaderSet, out: &mut Reach) {
+        let src_ok = internet_sources();
+        let base = set.restrict(SRC, &src_ok);
+        for (i, igw) in self.topo.igws.iter().enumerate() {
+            let Some(v) = igw.vpc else { continue };
+            // BPA: a blocked VPC admits nothing unless some subnet is excluded (C-6.10).
+            let any_subnet_open = self
+                .topo
+                .subnets
+                .iter()
+                .enumerate()
+                .any(|(s, sub)| sub.vpc == v && !self.bpa_blocks_ingress(v, Some(s)));
+            if self.bpa_blocks_ingress(v, None) && !any_subnet_open {
+                continue;
+            }
+            let vpc = &self.topo.vpcs[v];
+            let v4_cidrs = nets_set(
+                vpc.cidrs
+                    .iter()
+                    .map(|c| ipnet::IpNet::V4(*c))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            );
+            let v6_cidrs = nets_set(
+                vpc.ipv6_cidrs
+                    .iter()
+                    .map(|c| ipnet::IpNet::V6(*c))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            );
+            // IPv4: one-to-one NAT of each mapped public address (C-6.1, C-2.2).
+            for (e, eni) in self.topo.enis.iter().enumerate() {
+                if eni.vpc != v || !eni.attached {
+                    continue;
+                }
+                for (k, p) in eni.private_ips.iter().enumerate() {
+                    let Some(public) = p.public else { continue };
+                    let pub_addr = IpAddr::V4(public.addr(e, k));
+                    let s = base.restrict(DST, &IntervalSet::point(encode(pub_addr)));
+                    let s = s.subtract(&HeaderSet::universe().restrict(SRC, &v4_cidrs));
+                    if s.is_empty() {
+                        continue;
+                    }
+                    let f = Frag {
+                        set: s,
+                        rw: Rewrites {
+                            dst: Some(encode(IpAddr::V4(p.addr))),
+                            ..Rewrites::default()
+                        },
+                        path: vec![Step::IgwIn {
+                            igw: i,
+                            private: Some(IpAddr::V4(p.addr)),
+                            public: Some(pub_addr),
+                        }],
+                        via_nat: false,
+                        from_internet: true,
+                    };
+                    self.igw_deliver(i, v, f, out);
+                }
+            }
+            // IPv6: no translation (C-6.2).
+            if !v6_cidrs.is_empty() {
+                let s = base
+                    .restrict(DST, &v6_cidrs)
+                    .restrict(SRC, &all_v6().subtract(&v6_cidrs));
+                if !s.is_empty() {
+                    let f = Frag {
+                        set: s,
+                        rw: Rewrites::default(),
+                        path: vec![Step::IgwIn {
+                            igw: i,
+                            private: None,
+                            public: None,
+                        }],
+                        via_nat: false,
+                        from_internet: true,
+                    };
+                    self.igw_deliver(i, v, f, out);
+                }
+            }
+        }
+    }
+
+    /// After inbound translation: the edge route table if any (C-3.11), then
+    /// local delivery, never the subnet's table (C-6.4).
+    fn igw_deliver(&self, igw: IgwId, vpc: VpcId, f: Frag, out: &mut Reach) {
+        match self.topo.igws[igw].edge_route_table {
+            None => self.local_deliver(vpc, None, f, out),
+            Some(t) => {
+                let Some(n) = self.graph.node(Node::RouteTable(t)) else {
+                    return;
+                };
+                for er in self.graph.g.edges(n) {
+                    let graph::Edge::Route(edge) = er.weight() else {
+                        continue;
+                    };
+                    let piece = f.with_set(f.restrict(DST, &edge.dst));
+                    if piece.set.is_empty() {
+                        continue;
+                    }
+                    let piece = piece.step(Step::EdgeRoute {
+                        table: t,
+                        choice: edge.choice.clone(),
+                    });
+                    match self.graph.g[er.target()] {
+                        Node::VpcLocal(_) => self.local_deliver(vpc, None, piece, out),
+                        _ => {
+                            let why = format!(
+                                "edge route table `{}` redirects inbound traffic to a target that is not modelled (C-3.11)",
+                                self.topo.route_tables[t].meta.name
+                            );
+                            self.emit(piece, End::Unknown(why), out)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Delivers to the attached interface owning the current destination.
+    fn local_deliver(&self, vpc: VpcId, from: Option<SubnetId>, f: Frag, out: &mut Reach) {
+        let dst = f.current(DST);
+        let addrs = &self.vpc_addrs[vpc];
+        let mut hit: Vec<EniId> = Vec::new();
+        for &(lo, hi) in dst.runs() {
+            let start = addrs.partition_point(|&(_, b, _)| b < lo);
+            for &(a, _, e) in &addrs[start..] {
+                if a > hi {
+                    break;
+                }
+                hit.push(e);
+            }
+        }
+        hit.sort_unstable();
+        hit.dedup();
+        for e in hit {
+            let piece = f.with_set(f.restrict(DST, &self.eni_addrs[e]));
+            if !piece.set.is_empty() {
+                self.deliver(e, from, piece, out);
+            }
+        }
+    }
+
+    fn deliver(&self, e: EniId, from: Option<SubnetId>, f: Frag, out: &mut Reach) {
+        let eni = &self.topo.enis[e];
+        let to = eni.subnet;
+        let mut f = f;
+        if f.from_internet && self.bpa_blocks_ingress(eni.vpc, Some(to)) {
+            return;
+        }
+        if from != Some(to) {
+            // NACLs apply only when crossing the subnet boundary (C-4.4).
+            if let Some(s) = from {
+                f = f
+                    .with_set(f.filter(&self.nacl_out[self.topo.subnets[s].nacl]))
+                    .step(Step::NaclOut { subnet: s });
+            }
+            f = f
+                .with_set(f.filter(&self.nacl_in[self.topo.subnets[to].nacl]))
+                .step(Step::NaclIn { subnet: to });
+            if f.set.is_empty() {
+                return;
+            }
+        }
+        let sg = self.sg_for(e, true);
+        let unknown = f
+            .with_set(f.filter(&sg.unknown))
+            .step(Step::SgIn { eni: e });
+        self.emit(
+            unknown,
+            End::Unknown(format!(
+                "security groups of `{}` use a prefix list whose entries are unknown",
+                eni.meta.name
+            )),
+            out,
+        );
+        let f = f
+            .with_set(f.filter(&sg.allowed))
+            .step(Step::SgIn { eni: e });
+        if f.set.is_empty() {
+            return;
+        }
+        match &eni.owner {
+            EniOwner::Nat(_) => {} // no unsolicited inbound (C-7.1)
+            EniOwner::LoadBalancer(lb) => {
+                let listeners = self.listener_set(*lb);
+                let f = f
+                    .with_set(f.filter(&listeners))
+                    .step(Step::Listener { eni: e });
+                self.emit(f.step(Step::Deliver { eni: e }), End::Delivered(e), out);
+            }
+            EniOwner::TransitGateway => self.emit(
+                f,
+                End::Unknown(format!(
+                    "`{}` is a transit gateway interface, which is not modelled yet",
+                    eni.meta.name
+                )),
+                out,
+            ),
+            EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
+                self.emit(f.step(Step::Deliver { eni: e }), End::Delivered(e), out)
+            }
+        }
+    }
+
+    /// The packets a load balancer's listeners accept (C-14.3).
+    pub fn listener_set(&self, lb: usize) -> HeaderSet {
+        let mut s = HeaderSet::empty();
+        for l in &self.topo.load_balancers[lb].listeners {
+            for &p in l.protocol.ip_protocols() {
+                let c = crate::hs::Cube::any()
+                    .with(PROTO, IntervalSet::point(u128::from(p)))
+                    .with(DPORT, IntervalSet::point(u128::from(l.port)));
+                s.add_cube(c);
+            }
+        }
+        HeaderSet::universe().intersect(&s)
+    }
+
+    fn propagate_eni(&self, e: EniId, f: Frag, out: &mut Reach, reply: bool) {
+        let eni = &self.topo.enis[e];
+        if !eni.attached {
+            return; // a detached interface sends nothing (C-2.7)
+        }
+        let mut f = f;
+        if eni.source_dest_check {
+            f = f.with_set(f.restrict(SRC, &self.eni_addrs[e]));
+        }
+        // NAT gateways have no security groups (C-7.1); replies of admitted
+        // flows pass security groups whatever their rules (C-5.3).
+        let managed = matches!(eni.owner, EniOwner::Nat(_));
+        if !managed && !reply {
+            let sg = self.sg_for(e, false);
+            let unknown = f
+                .with_set(f.filter(&sg.unknown))
+                .step(Step::SgOut { eni: e });
+            self.emit(
+                unknown,
+                End::Unknown(format!(
+                    "security groups of `{}` use a prefix list whose entries are unknown",
+                    eni.meta.name
+                )),
+                out,
+            );
+            f = f
+                .with_set(f.filter(&sg.allowed))
+                .step(Step::SgOut { eni: e });
+        }
+        if f.set.is_empty() {
+            return;
+        }
+        let Some(t) = self.topo.subnets[eni.subnet].route_table else {
+            return;
+        };
+        self.route(t, eni.subnet, f, out);
+    }
+
+    fn route(&self, t: usize, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
+        let Some(n) = self.graph.node(Node::RouteTable(t)) else {
+            return;
+        };
+        let vpc = self.topo.route_tables[t].vpc;
+        let mut edges: Vec<_> = self.graph.g.edges(n).collect();
+        edges.sort_by_key(|e| e.id());
+        for er in edges {
+            let graph::Edge::Route(edge) = er.weight() else {
+                continue;
+            };
+            let piece = f.with_set(f.restrict(DST, &edge.dst));
+            if piece.set.is_empty() {
+                continue;
+            }
+            let piece = piece.step(Step::Route {
+                table: t,
+                choice: edge.choice.clone(),
+            });
+            match self.graph.g[er.target()] {
+                Node::VpcLocal(v) => self.local_deliver(v, Some(src_subnet), piece, out),
+                Node::Drop => {}
+                Node::Opaque => {
+                    let why = match &edge.choice {
+                        RouteChoice::Ambiguous(w) => w.clone(),
+                        _ => format!(
+                            "route table `{}` sends traffic to a target that is not modelled yet (peering, transit gateway, VPN gateway or other)",
+                            self.topo.route_tables[t].meta.name
+                        ),
+                    };
+                    self.emit(piece, End::Unknown(why), out);
+                }
+                Node::Igw(i) => self.to_igw(i, vpc, src_subnet, piece, out),
+                Node::Eigw(i) => {
+                    if self.topo.eigws[i].vpc != vpc {
+                        continue;
+                    }
+                    let p = piece
+                        .with_set(piece.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]));
+                    let p = p
+                        .with_set(p.restrict(DST, &all_v6()))
+                        .step(Step::NaclOut { subnet: src_subnet });
+                    if self.bpa_blocks_egress(vpc, src_subnet, true) {
+                        continue;
+                    }
+                    self.emit(p.step(Step::EigwOut { eigw: i }), End::Internet, out);
+                }
+                Node::Nat(nat) => self.to_nat(nat, src_subnet, piece, out),
+                Node::Endpoint(ep) => {
+                    let p = piece
+                        .with_set(piece.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]));
+                    let p = p.step(Step::NaclOut { subnet: src_subnet });
+                    if self.topo.endpoints[ep].kind != EndpointKind::Gateway {
+                        self.emit(
+                            p,
+                            End::Unknown(
+                                "route to a non-gateway VPC endpoint is not modelled yet".into(),
+                            ),
+                            out,
+                        );
+                        continue;
+                    }
+                    // Gateway endpoints carry TCP and ICMP echo only (C-13.4).
+                    let mut allowed =
+                        HeaderSet::universe().restrict(PROTO, &IntervalSet::point(u128::from(TCP)));
+                    let echo4 = HeaderSet::family(true)
+                        .restrict(PROTO, &IntervalSet::point(u128::from(ICMP)))
+                        .restrict(DPORT, &icmp_set(Some(8), None));
+                    let echo6 = HeaderSet::family(false)
+                        .restrict(PROTO, &IntervalSet::point(u128::from(ICMPV6)))
+                        .restrict(DPORT, &icmp_set(Some(128), None));
+                    allowed = allowed.union(&echo4).union(&echo6);
+                    let p = p.with_set(p.filter(&allowed));
+                    self.emit(
+                        p.step(Step::EndpointOut { endpoint: ep }),
+                        End::Endpoint(ep),
+                        out,
+                    );
+                }
+                Node::Eni(target) => {
+                    // An appliance: a black box (C-2.5).
+                    if self.topo.enis[target].source_dest_check {
+                        continue;
+                    }
+                    let why = format!(
+                        "route to appliance `{}`: what it forwards is not in the topology (C-2.5)",
+                        self.topo.enis[target].meta.name
+                    );
+                    self.emit(piece, End::Unknown(why), out);
+                }
+                Node::Internet | Node::RouteTable(_) => {}
+            }
+        }
+    }
+
+    fn to_igw(&self, i: IgwId, vpc: VpcId, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
+        if self.topo.igws[i].vpc != Some(vpc) {
+            return;
+        }
+        let f = f
+            .with_set(f.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]))
+            .step(Step::NaclOut { subnet: src_subnet });
+        if self.bpa_blocks_egress(vpc, src_subnet, f.via_nat) {
+            return;
+        }
+        let v = &self.topo.vpcs[vpc];
+        let v6_cidrs = nets_set(
+            v.ipv6_cidrs
+                .iter()
+                .map(|c| ipnet::IpNet::V6(*c))
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        // IPv4 needs a public mapping for the source (C-6.1) and an internet destination (C-6.3).
+        let v4 = f.with_set(f.restrict(SRC, &self.mapped_private[vpc]));
+        let v4 = v4.with_set(v4.restrict(DST, &all_v4().subtract(&non_internet_v4())));
+        let v6 = f.with_set(f.restrict(SRC, &v6_cidrs));
+        let set = v4.set.union(&v6.set);
+        self.emit(
+            f.with_set(set).step(Step::IgwOut { igw: i }),
+            End::Internet,
+            out,
+        );
+    }
+
+    fn to_nat(&self, nat: NatId, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
+        let n = &self.topo.nats[nat];
+        if !n.available
+            || f.path
+                .iter()
+                .filter(|s| matches!(s, Step::Nat { .. }))
+                .count()
+                >= MAX_NAT_HOPS
+        {
+            return;
+        }
+        if f.path.contains(&Step::Nat { nat }) {
+            return; // routing loop (C-7.5)
+        }
+        let mut f = f;
+        if src_subnet != n.subnet {
+            f = f
+                .with_set(f.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]))
+                .step(Step::NaclOut { subnet: src_subnet });
+            f = f
+                .with_set(f.filter(&self.nacl_in[self.topo.subnets[n.subnet].nacl]))
+                .step(Step::NaclIn { subnet: n.subnet });
+        }
+        // TCP, UDP and ICMP only (C-7.1).
+        let ok = HeaderSet::family(true)
+            .restrict(
+                PROTO,
+                &IntervalSet::from_ranges(vec![(6, 6), (17, 17), (1, 1)]),
+            )
+            .union(&HeaderSet::family(false).restrict(
+                PROTO,
+                &IntervalSet::from_ranges(vec![(6, 6), (17, 17), (58, 58)]),
+            ));
+        f = f.with_set(f.filter(&ok));
+        let Some(ip) = self.topo.enis[n.eni].private_ips.first().map(|p| p.addr) else {
+            return;
+        };
+        // NAT64 (64:ff9b::/96, C-7.4) is not modelled: IPv6 at a NAT gateway is unknown.
+        let v6 = f.with_set(f.restrict(DST, &all_v6()));
+        self.emit(
+            v6,
+            End::Unknown(format!(
+                "IPv6 traffic reaches NAT gateway `{}`; NAT64 is not modelled (C-7.4)",
+                n.meta.name
+            )),
+            out,
+        );
+        f = f.with_set(f.restrict(DST, &all_v4()));
+        if f.set.is_empty() {
+            return;
+        }
+        f.rw.src = Some(encode(IpAddr::V4(ip)));
+        f.rw.sport = Some((1024, 65535));
+        f.via_nat = true;
+        let f = f.step(Step::Nat { nat });
+        let Some(t) = self.topo.subnets[n.subnet].route_table else {
+            return;
+        };
+        self.route(t, n.subnet, f, out);
+    }
+}
+
+/// Convenience: the set of headers with one of the given IP protocols.
+pub fn protocols(ps: &[u8]) -> HeaderSet {
+    let s = IntervalSet::from_ranges(ps.iter().map(|&p| (u128::from(p), u128::from(p))).collect());
+    HeaderSet::universe().restrict(PROTO, &s)
+}
+
+/// Replies to a set of delivered packets, in current coordinates: source
+/// and destination swapped, ports swapped (tcp/udp only).
+pub fn replies(current: &HeaderSet) -> HeaderSet {
+    let tcpudp = protocols(&[TCP, UDP]);
+    current
+        .intersect(&tcpudp)
+        .swap_dims(SRC, DST)
+        .swap_dims(SPORT, DPORT)
+}
+
+/// The delivered packets in the coordinates they have when delivered.
+pub fn current_set(flow: &Flow) -> HeaderSet {
+    let mut s = flow.set.clone();
+    if let Some(v) = flow.rewrites.src {
+        s = s.set_dim(SRC, &IntervalSet::point(v));
+    }
+    if let Some(v) = flow.rewrites.dst {
+        s = s.set_dim(DST, &IntervalSet::point(v));
+    }
+    if let Some((a, b)) = flow.rewrites.sport {
+        s = s.set_dim(SPORT, &IntervalSet::range(u128::from(a), u128::from(b)));
+    }
+    s
+}

@@ -30,7 +30,15 @@ impl Packet {
 
     /// A tcp packet, for tests.
     pub fn tcp(src: IpAddr, dst: IpAddr, sport: u16, dport: u16) -> Packet {
-        Packet { src, dst, proto: TCP, sport, dport, icmp_type: 0, icmp_code: 0 }
+        Packet {
+            src,
+            dst,
+            proto: TCP,
+            sport,
+            dport,
+            icmp_type: 0,
+            icmp_code: 0,
+        }
     }
 }
 
@@ -54,7 +62,11 @@ impl fmt::Display for Packet {
             };
             write!(f, "{name} {s}:{} → {d}:{}", self.sport, self.dport)
         } else if self.is_icmp() {
-            write!(f, "{name} {} → {} type {} code {}", self.src, self.dst, self.icmp_type, self.icmp_code)
+            write!(
+                f,
+                "{name} {} → {} type {} code {}",
+                self.src, self.dst, self.icmp_type, self.icmp_code
+            )
         } else {
             write!(f, "{name} {} → {}", self.src, self.dst)
         }

@@ -1,1 +1,335 @@
-//! Errors from reading and validating a topology. (Owned by the loader.)
+//! Errors from reading and validating a topology.
+//!
+//! Every problem is a [`Diagnostic`]: a message in the project's error style
+//! (lowercase, no final period, user values in backticks), the file, a 1-based
+//! line and column, and an optional `help` line (usually a fuzzy "did you mean
+//! …?"). A [`LoadError`] holds one diagnostic for I/O and parse failures, and
+//! every diagnostic found in one pass for validation failures.
+
+use std::fmt;
+use std::io;
+
+use super::spanned::Pos;
+
+/// One problem in a topology file, at a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What is wrong, e.g. ``route table `rtb-pub` routes `0.0.0.0/0` to unknown target `igw-mian` ``.
+    pub message: String,
+    /// The file, as given on the command line.
+    pub file: String,
+    /// 1-based line; `0` when the position is not known.
+    pub line: u32,
+    /// 1-based column (in characters); `0` when the position is not known.
+    pub column: u32,
+    /// A hint, e.g. ``did you mean `igw-main`?``.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `pos` in `file`.
+    pub fn new(file: &str, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            message: message.into(),
+            file: file.to_owned(),
+            line: pos.line,
+            column: pos.column,
+            help: None,
+        }
+    }
+
+    /// The same diagnostic with a help line (or none).
+    pub fn with_help(mut self, help: Option<String>) -> Diagnostic {
+        self.help = help;
+        self
+    }
+
+    /// Where it points.
+    pub fn pos(&self) -> Pos {
+        Pos {
+            line: self.line,
+            column: self.column,
+        }
+    }
+
+    /// `file:line:column`, or just the file when the position is unknown.
+    pub fn location(&self) -> String {
+        if self.line == 0 {
+            clean(&self.file)
+        } else {
+            format!("{}:{}:{}", clean(&self.file), self.line, self.column)
+        }
+    }
+
+    /// Render in the rustc/cedar style, with a source snippet when `source`
+    /// (the text of the file) is given and the position is known:
+    ///
+    /// ```text
+    /// error: route table `rtb-pub` routes `0.0.0.0/0` to unknown target `igw-mian`
+    ///   --> topologies/web.yaml:41:15
+    ///    |
+    /// 41 |       target: igw-mian
+    ///    |               ^^^^^^^^
+    ///    = help: did you mean `igw-main`?
+    /// ```
+    pub fn render(&self, source: Option<&str>) -> String {
+        let snippet = source.and_then(|s| source_line(s, self.line));
+        let width = if snippet.is_some() {
+            digits(self.line)
+        } else {
+            1
+        };
+        let pad = " ".repeat(width);
+        let mut out = format!("error: {}\n", clean(&self.message));
+        out.push_str(&format!("{pad}--> {}\n", self.location()));
+        if let Some(text) = snippet {
+            // Tabs and control characters become one space each, so that the
+            // caret column still counts characters as the parser did.
+            let shown: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let start = self.column.saturating_sub(1) as usize;
+            let len = token_len(&shown, start).max(1);
+            let (shown, start, len) = crop(&shown, start, len);
+            out.push_str(&format!("{pad} |\n"));
+            out.push_str(&format!("{} | {}\n", self.line, shown.trim_end()));
+            out.push_str(&format!(
+                "{pad} | {}{}\n",
+                " ".repeat(start),
+                "^".repeat(len)
+            ));
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("{pad} = help: {}\n", clean(help)));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), clean(&self.message))?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {})", clean(help))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a topology could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{diagnostic}")]
+    Io {
+        diagnostic: Diagnostic,
+        #[source]
+        source: io::Error,
+    },
+    /// The input is larger than the loader accepts.
+    #[error("{0}")]
+    TooLarge(Diagnostic),
+    /// The text is not YAML of the topology format (malformed YAML, unknown
+    /// key, wrong type, duplicate key, resource budget exceeded).
+    #[error("{0}")]
+    Parse(Diagnostic),
+    /// The file parsed, but is not a valid topology: every problem found.
+    #[error("{}", join_lines(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+impl LoadError {
+    /// Every diagnostic, in file order for validation errors.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            LoadError::Io { diagnostic, .. } => std::slice::from_ref(diagnostic),
+            LoadError::TooLarge(d) | LoadError::Parse(d) => std::slice::from_ref(d),
+            LoadError::Invalid(ds) => ds,
+        }
+    }
+
+    /// Render every diagnostic (see [`Diagnostic::render`]), separated by
+    /// blank lines, with a closing count when there are several.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let diags = self.diagnostics();
+        let mut out = diags
+            .iter()
+            .map(|d| d.render(source))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if diags.len() > 1 {
+            let file = diags.first().map(|d| clean(&d.file)).unwrap_or_default();
+            out.push_str(&format!(
+                "\nerror: could not load `{file}` due to {} errors\n",
+                diags.len()
+            ));
+        }
+        out
+    }
+}
+
+fn join_lines(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Escape control characters: names and values come from files under
+/// review, and must not drive the reader's terminal.
+fn clean(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The widest source line shown in a snippet, in characters.
+const MAX_SNIPPET: usize = 100;
+
+/// A window of a long line around the caret: (text, caret start, caret length).
+fn crop(line: &str, start: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SNIPPET {
+        return (line.to_owned(), start, len);
+    }
+    let left = start.saturating_sub(MAX_SNIPPET / 3).min(chars.len());
+    let right = (left + MAX_SNIPPET).min(chars.len());
+    let mut text = String::new();
+    let mut caret = start - left;
+    if left > 0 {
+        text.push('…');
+        caret += 1;
+    }
+    text.extend(&chars[left..right]);
+    if right < chars.len() {
+        text.push('…');
+    }
+    let len = len.min(right.saturating_sub(start)).max(1);
+    (text, caret, len)
+}
+
+fn digits(n: u32) -> usize {
+    n.to_string().len()
+}
+
+/// The 1-based line `line` of `source`, if it exists.
+fn source_line(source: &str, line: u32) -> Option<&str> {
+    if line == 0 {
+        return None;
+    }
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    source
+        .split('\n')
+        .nth(line as usize - 1)
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+}
+
+/// How many characters the YAML token starting at character `start` spans:
+/// a quoted scalar up to its closing quote, otherwise a plain scalar up to a
+/// comment, or up to a flow indicator when the line is a flow collection.
+pub(super) fn token_len(line: &str, start: usize) -> usize {
+    let chars: Vec<char> = line.chars().collect();
+    let Some(&first) = chars.get(start) else {
+        return 1;
+    };
+    if first == '[' || first == '{' {
+        return 1;
+    }
+    if first == '"' || first == '\'' {
+        let mut i = start + 1;
+        while let Some(&c) = chars.get(i) {
+            if c == first {
+                if first == '\'' && chars.get(i + 1) == Some(&'\'') {
+                    i += 2;
+                    continue;
+                }
+                return i + 1 - start;
+            }
+            if c == '\\' && first == '"' {
+                i += 1;
+            }
+            i += 1;
+        }
+        return chars.len() - start;
+    }
+    let in_flow = chars[..start].iter().any(|&c| c == '[' || c == '{');
+    let mut end = start;
+    while let Some(&c) = chars.get(end) {
+        if c == '#' && end > start && chars.get(end - 1).is_some_and(|p| p.is_whitespace()) {
+            break;
+        }
+        if in_flow && matches!(c, ',' | ']' | '}') {
+            break;
+        }
+        end += 1;
+    }
+    while end > start && chars.get(end - 1).is_some_and(|c| c.is_whitespace()) {
+        end -= 1;
+    }
+    end - start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_rustc() {
+        let src = "a: 1\nroutes:\n  - target: igw-mian # typo\n";
+        let d = Diagnostic::new(
+            "web.yaml",
+            Pos {
+                line: 3,
+                column: 13,
+            },
+            "unknown target `igw-mian`",
+        )
+        .with_help(Some("did you mean `igw-main`?".into()));
+        assert_eq!(
+            d.render(Some(src)),
+            "error: unknown target `igw-mian`\n --> web.yaml:3:13\n  |\n3 |   - target: igw-mian # typo\n  |             ^^^^^^^^\n  = help: did you mean `igw-main`?\n"
+        );
+        assert_eq!(
+            d.render(None),
+            "error: unknown target `igw-mian`\n --> web.yaml:3:13\n  = help: did you mean `igw-main`?\n"
+        );
+    }
+
+    #[test]
+    fn token_lengths() {
+        assert_eq!(token_len("x: \"a b\" # c", 3), 5);
+        assert_eq!(token_len("x: [a, bb]", 7), 2);
+        assert_eq!(token_len("x: a, b", 3), 4);
+        assert_eq!(token_len("x:", 5), 1);
+        assert_eq!(token_len("x: [[a]]", 3), 1);
+    }
+
+    #[test]
+    fn long_lines_are_cropped() {
+        let line = format!("{}target{}", "a".repeat(200), "b".repeat(200));
+        let (text, caret, len) = crop(&line, 200, 6);
+        assert!(text.chars().count() <= MAX_SNIPPET + 2);
+        assert_eq!(
+            text.chars().skip(caret).take(len).collect::<String>(),
+            "target"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let d = Diagnostic::new("f", Pos::default(), "bad `\u{1b}[31m`");
+        assert!(!d.render(None).contains('\u{1b}'));
+    }
+}

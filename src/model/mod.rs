@@ -2,11 +2,18 @@
 
 pub mod error;
 pub mod format;
+mod fuzzy;
 pub mod load;
 pub mod resolved;
+pub mod schema;
 pub mod spanned;
+mod validate;
+mod values;
 
-
-
+pub use error::{Diagnostic, LoadError};
+pub use fuzzy::closest as suggest;
+pub use load::{load_file, load_str, parse_str};
 pub use resolved::*;
+pub use schema::{json_schema, json_schema_text};
 pub use spanned::{Pos, Scalar, Sp};
+pub use validate::resolve;

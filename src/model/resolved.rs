@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::format::TopologyFile;
+use super::format::{AddressFamily, TopologyFile};
 use super::spanned::Pos;
 
 pub type PrefixListId = usize;
@@ -214,7 +214,11 @@ pub struct PortMatch {
 }
 
 impl PortMatch {
-    pub const ALL: PortMatch = PortMatch { ports: (0, 65535), icmp_type: None, icmp_code: None };
+    pub const ALL: PortMatch = PortMatch {
+        ports: (0, 65535),
+        icmp_type: None,
+        icmp_code: None,
+    };
 }
 
 #[derive(Debug, Clone, Default)]
@@ -288,7 +292,10 @@ pub enum EniOwner {
 /// The public IPv4 mapped to a private IPv4 (C-2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublicIp {
-    Known { addr: Ipv4Addr, eip: bool },
+    Known {
+        addr: Ipv4Addr,
+        eip: bool,
+    },
     /// A public address exists but its value is not in the input.
     Auto,
 }
@@ -323,8 +330,16 @@ impl Eni {
     /// Every address of the interface as CIDRs (C-2.1).
     pub fn address_nets(&self) -> Vec<IpNet> {
         let mut v: Vec<IpNet> = Vec::new();
-        v.extend(self.private_ips.iter().map(|p| IpNet::from(IpAddr::V4(p.addr))));
-        v.extend(self.ipv6_addresses.iter().map(|a| IpNet::from(IpAddr::V6(*a))));
+        v.extend(
+            self.private_ips
+                .iter()
+                .map(|p| IpNet::from(IpAddr::V4(p.addr))),
+        );
+        v.extend(
+            self.ipv6_addresses
+                .iter()
+                .map(|a| IpNet::from(IpAddr::V6(*a))),
+        );
         v.extend(self.ipv4_prefixes.iter().map(|n| IpNet::V4(*n)));
         v.extend(self.ipv6_prefixes.iter().map(|n| IpNet::V6(*n)));
         v
@@ -538,7 +553,7 @@ impl Topology {
             ResourceRef::TargetGroup(i) => &self.target_groups[i].meta,
             ResourceRef::Endpoint(i) => &self.endpoints[i].meta,
             ResourceRef::Peering(i) => &self.peerings[i].meta,
-            ResourceRef::Other(i) => &self.others[i].meta_ref(),
+            ResourceRef::Other(i) => self.others[i].meta_ref(),
         }
     }
 
@@ -550,8 +565,49 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// The address family of a prefix list: declared in the file, else that
+    /// of its entries; `None` when neither says (C-1.2: a list only matches
+    /// packets of its own family, even when its entries are unknown).
+    pub fn prefix_list_family(&self, id: PrefixListId) -> Option<AddressFamily> {
+        let declared = self.source.prefix_lists.get(id).and_then(|p| p.family);
+        declared.or_else(|| {
+            let first = self.prefix_lists.get(id)?.entries.as_ref()?.first()?;
+            Some(match first {
+                IpNet::V4(_) => AddressFamily::Ipv4,
+                IpNet::V6(_) => AddressFamily::Ipv6,
+            })
+        })
+    }
+}
+
 impl Meta {
     fn meta_ref(&self) -> &Meta {
         self
+    }
+}
+
+/// The stand-in address used for an auto-assigned public IPv4 whose value is
+/// not in the input (`public_ip: auto`). It comes from 240.0.0.0/4 (reserved,
+/// never routed on the internet), so it can never collide with a real
+/// address; outputs print it as "auto-assigned public IPv4 of …".
+pub fn auto_public_ip(eni: EniId, private_index: usize) -> Ipv4Addr {
+    let n: u32 =
+        0xF000_0000 | (((eni as u32) & 0x000F_FFFF) << 8) | ((private_index as u32) & 0xFF);
+    Ipv4Addr::from(n)
+}
+
+/// True for addresses produced by [`auto_public_ip`].
+pub fn is_auto_public_ip(a: Ipv4Addr) -> bool {
+    a.octets()[0] >= 240
+}
+
+impl PublicIp {
+    /// The concrete address to use for this mapping of `eni`'s `index`-th private IP.
+    pub fn addr(self, eni: EniId, index: usize) -> Ipv4Addr {
+        match self {
+            PublicIp::Known { addr, .. } => addr,
+            PublicIp::Auto => auto_public_ip(eni, index),
+        }
     }
 }

@@ -40,7 +40,10 @@ pub struct Sp<T> {
 impl<T> Sp<T> {
     /// A value with no source position (used by importers and generators).
     pub fn new(value: T) -> Self {
-        Sp { value, pos: Pos::default() }
+        Sp {
+            value,
+            pos: Pos::default(),
+        }
     }
 
     pub fn at(value: T, pos: Pos) -> Self {
@@ -77,7 +80,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
         Ok(Sp {
-            pos: Pos { line: s.referenced.line() as u32, column: s.referenced.column() as u32 },
+            pos: Pos {
+                line: s.referenced.line() as u32,
+                column: s.referenced.column() as u32,
+            },
             value: s.value,
         })
     }

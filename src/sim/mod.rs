@@ -1,1 +1,862 @@
-//! Reference per-packet simulator. (Owned by the simulator work.)
+//! Reference per-packet simulator.
+//!
+//! A deliberately simple, separate implementation of
+//! `docs/FORWARDING-MODEL.md` that decides one concrete packet at a time. It
+//! is the oracle that property tests compare the symbolic engine against, so
+//! it favours plain loops over the topology and a readable trace over speed.
+//! It shares no code with `crate::engine`.
+//!
+//! # Choices where the forwarding model is silent or ambiguous
+//!
+//! The engine must make the same choices for the two to agree.
+//!
+//! 1. **Unknown prefix-list entries in routes**: any lookup in a route table
+//!    that has a route to a prefix list with unknown entries is `Unknown`,
+//!    whatever the destination (the resolved model has no family for such a
+//!    list, and the list could hold a /32 or /128 that wins). Same for an
+//!    IGW edge table.
+//! 2. **Unknown prefix-list entries in security groups**: a rule whose peer is
+//!    such a list, and that matches the packet's protocol/port, makes the
+//!    verdict `Unknown` unless some other rule of the interface allows.
+//! 3. **LPM ties** compare *effective* targets: a route in
+//!    `state: blackhole` counts as target `blackhole`. A route flagged
+//!    `propagated` ranks as propagated whatever its destination kind.
+//! 4. **IGW ingress and BPA**: BPA is checked first at VPC level. If the VPC
+//!    is blocked and *no* subnet of it is excluded with `allow-bidirectional`,
+//!    the packet is dropped before the spoof and edge-table checks. If some
+//!    subnet is excluded, the packet continues (spoof check, edge table,
+//!    owner lookup) and is dropped at delivery unless the receiving
+//!    interface's subnet is excluded with `allow-bidirectional`.
+//! 5. **Edge tables**: the (rewritten) destination is looked up in the edge
+//!    table; only a winning `local` target continues. Another target, a
+//!    blackhole, an undecidable lookup, and no matching route are all
+//!    `Unknown`.
+//! 6. **Gateways of another VPC**: an IGW or EIGW route target that is not
+//!    attached to the VPC the packet is in drops ("the VPC" in the IGW rules
+//!    is the VPC of the subnet doing the lookup).
+//! 7. **BPA on IGW egress**: exclusions of either mode (`allow-bidirectional`
+//!    or `allow-egress`) on the VPC or on the subnet doing the lookup lift
+//!    the block. `block-ingress` blocks only *direct* egress: a packet that
+//!    went through a NAT gateway is not blocked by it. BPA is not applied to
+//!    egress-only IGWs (the model lists no BPA step for them).
+//! 8. **NAT gateway**: the protocol check is `tcp`, `udp`, or ICMP of the
+//!    packet's family (proto 1 with IPv4, 58 with IPv6). An IPv6 packet that
+//!    reaches a NAT gateway is `Unknown` (NAT64 is not modelled). The NAT's
+//!    subnet is its interface's subnet, and its private IP is that
+//!    interface's primary private IPv4. At most [`MAX_NAT_HOPS`] NAT
+//!    traversals, then "routing loop".
+//! 9. **Gateway endpoint**: ICMP echo request means type 8 (IPv4, proto 1) or
+//!    type 128 (IPv6, proto 58), any code.
+//! 10. **Several branches** (duplicate public addresses, overlapping interface
+//!     addresses): each branch is followed and yields one fate; `fates` is the
+//!     deduplicated set, with all `Dropped` merged into one and all `Unknown`
+//!     merged into one (reasons joined by "; "). Reasons are free text; the
+//!     fate *kind* (and the interface/endpoint) is what callers compare.
+//! 11. A packet whose source and destination families differ is dropped.
+//! 12. **Spoof check at IGW ingress** is IPv4 only (the model states it in the
+//!     IPv4 bullet): an IPv6 internet source inside the VPC's IPv6 CIDRs is
+//!     not dropped for that reason.
+//! 13. **A NAT gateway's own interface as origin** is an ordinary interface
+//!     origin: source/dest check (off), then SG egress (a NAT interface has
+//!     no SG, so nothing leaves), no NAT protocol restriction.
+//! 14. **ICMP fields of rules** are compared only for proto 1 with IPv4 and
+//!     proto 58 with IPv6; an `icmpv6` rule with a type matches an IPv4
+//!     packet of protocol 58 whatever its (zero) type/code fields.
+
+mod matching;
+mod route;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::hs::Packet;
+use crate::model::{
+    BpaExclusionMode, BpaMode, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId,
+    RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+};
+
+pub use matching::{Dir, NaclVerdict, SgVerdict, nacl_check, proto_port_match, sg_check};
+pub use route::{Lookup, RouteKind, lookup};
+
+/// The maximum number of NAT gateways a packet may traverse before it is
+/// dropped as a routing loop.
+pub const MAX_NAT_HOPS: usize = 8;
+
+/// Where a packet starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// It arrives at the internet gateways from outside AWS.
+    Internet,
+    /// It is sent by this network interface.
+    Eni(EniId),
+}
+
+/// One way a packet can end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fate {
+    /// Delivered to this interface (after the owner rule).
+    Delivered {
+        eni: EniId,
+    },
+    /// Exits to the internet (IGW or egress-only IGW).
+    Internet,
+    /// Exits to a gateway endpoint's service.
+    Endpoint {
+        endpoint: EndpointId,
+    },
+    Dropped {
+        reason: String,
+    },
+    Unknown {
+        reason: String,
+    },
+}
+
+impl Fate {
+    /// True when both fates are the same outcome, ignoring free-text reasons.
+    pub fn same_kind(&self, other: &Fate) -> bool {
+        match (self, other) {
+            (Fate::Dropped { .. }, Fate::Dropped { .. })
+            | (Fate::Unknown { .. }, Fate::Unknown { .. }) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for Fate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fate::Delivered { eni } => write!(f, "delivered to interface #{eni}"),
+            Fate::Internet => write!(f, "exits to the internet"),
+            Fate::Endpoint { endpoint } => write!(f, "exits to gateway endpoint #{endpoint}"),
+            Fate::Dropped { reason } => write!(f, "dropped: {reason}"),
+            Fate::Unknown { reason } => write!(f, "unknown: {reason}"),
+        }
+    }
+}
+
+/// The result of simulating one packet.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// One fate per distinct outcome (usually exactly one).
+    pub fates: Vec<Fate>,
+    /// Human-readable steps, in order.
+    pub trace: Vec<String>,
+}
+
+/// Decides what happens to `packet` sent from `origin` in `topo`.
+pub fn simulate(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
+    let mut sim = Sim {
+        topo,
+        fates: Vec::new(),
+        trace: Vec::new(),
+    };
+    sim.note(format!("packet {packet}"));
+    if packet.src.is_ipv4() != packet.dst.is_ipv4() {
+        sim.dropped("source and destination are of different address families".into());
+    } else {
+        match origin {
+            Origin::Internet => sim.start_internet(*packet),
+            Origin::Eni(e) => sim.start_eni(e, *packet),
+        }
+    }
+    sim.finish()
+}
+
+/// Where a packet is being forwarded from.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    /// The subnet whose route table decides the next hop (the sender's, or
+    /// the NAT gateway's).
+    subnet: SubnetId,
+    vpc: VpcId,
+    /// The NAT gateway that last translated the packet, if any.
+    last_nat: Option<NatId>,
+    /// How many NAT gateways the packet has gone through.
+    nat_hops: usize,
+}
+
+struct Sim<'a> {
+    topo: &'a Topology,
+    fates: Vec<Fate>,
+    trace: Vec<String>,
+}
+
+impl<'a> Sim<'a> {
+    // ---- bookkeeping -------------------------------------------------------
+
+    fn note(&mut self, s: String) {
+        self.trace.push(s);
+    }
+
+    fn end(&mut self, fate: Fate) {
+        self.note(format!("=> {fate}"));
+        self.fates.push(fate);
+    }
+
+    fn dropped(&mut self, reason: String) {
+        self.end(Fate::Dropped { reason });
+    }
+
+    fn unknown(&mut self, reason: String) {
+        self.end(Fate::Unknown { reason });
+    }
+
+    /// Deduplicates the fates: exact duplicates are removed, and every
+    /// `Dropped` (every `Unknown`) is merged into the first one.
+    fn finish(self) -> Outcome {
+        let mut fates: Vec<Fate> = Vec::new();
+        for f in self.fates {
+            let same = fates.iter_mut().find(|g| g.same_kind(&f));
+            match (same, f) {
+                (None, f) => fates.push(f),
+                (Some(Fate::Dropped { reason: r }), Fate::Dropped { reason })
+                | (Some(Fate::Unknown { reason: r }), Fate::Unknown { reason }) => {
+                    if !r.split("; ").any(|part| part == reason) {
+                        r.push_str("; ");
+                        r.push_str(&reason);
+                    }
+                }
+                (Some(_), _) => {}
+            }
+        }
+        Outcome {
+            fates,
+            trace: self.trace,
+        }
+    }
+
+    fn eni_name(&self, e: EniId) -> &'a str {
+        &self.topo.enis[e].meta.name
+    }
+
+    fn subnet_name(&self, s: SubnetId) -> &'a str {
+        &self.topo.subnets[s].meta.name
+    }
+
+    // ---- shared steps ------------------------------------------------------
+
+    /// Applies the NACL of `subnet` in direction `dir`; false when it denies
+    /// (and the drop has been recorded).
+    fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) -> bool {
+        let acl = self.topo.subnets[subnet].nacl;
+        let v = nacl_check(self.topo, acl, dir, p);
+        let why = format!("subnet {}: {}", self.subnet_name(subnet), v.why);
+        if v.allow {
+            self.note(why);
+        } else {
+            self.dropped(why);
+        }
+        v.allow
+    }
+
+    /// Applies the security groups of `eni` in direction `dir`; false when
+    /// they deny or are unknown (and the fate has been recorded).
+    fn sg(&mut self, eni: EniId, dir: Dir, p: &Packet) -> bool {
+        match sg_check(self.topo, eni, dir, p) {
+            SgVerdict::Allow(why) => {
+                self.note(why);
+                true
+            }
+            SgVerdict::Deny(why) => {
+                self.dropped(why);
+                false
+            }
+            SgVerdict::Unknown(why) => {
+                self.unknown(why);
+                false
+            }
+        }
+    }
+
+    /// Attached interfaces in `vpc` that own `addr` (C-2.1).
+    fn owners(&self, vpc: VpcId, addr: IpAddr) -> Vec<EniId> {
+        (0..self.topo.enis.len())
+            .filter(|&i| {
+                let e = &self.topo.enis[i];
+                e.attached && e.vpc == vpc && e.address_nets().iter().any(|n| n.contains(&addr))
+            })
+            .collect()
+    }
+
+    /// The owner rule at delivery.
+    fn owner_rule(&mut self, eni: EniId, p: &Packet) {
+        let name = self.eni_name(eni);
+        match &self.topo.enis[eni].owner {
+            EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
+                self.end(Fate::Delivered { eni });
+            }
+            EniOwner::Nat(_) => {
+                self.dropped(format!(
+                    "{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"
+                ));
+            }
+            EniOwner::LoadBalancer(lb) => {
+                let lb = &self.topo.load_balancers[*lb];
+                let listener = lb
+                    .listeners
+                    .iter()
+                    .find(|l| l.protocol.ip_protocols().contains(&p.proto) && l.port == p.dport);
+                match listener {
+                    Some(l) => {
+                        self.note(format!(
+                            "load balancer {} has a listener on {:?}/{}{}",
+                            lb.meta.name,
+                            l.protocol,
+                            l.port,
+                            matching::at(l.pos)
+                        ));
+                        self.end(Fate::Delivered { eni });
+                    }
+                    None => self.dropped(format!(
+                        "load balancer {} has no listener for this protocol and port (C-14.3)",
+                        lb.meta.name
+                    )),
+                }
+            }
+            EniOwner::TransitGateway => {
+                self.unknown(format!("{name} is a transit gateway attachment interface"));
+            }
+        }
+    }
+
+    /// The final steps of every delivery: SG ingress, then the owner rule.
+    fn admit(&mut self, eni: EniId, p: &Packet) {
+        self.note(format!("reaches interface {}", self.eni_name(eni)));
+        if self.sg(eni, Dir::Ingress, p) {
+            self.owner_rule(eni, p);
+        }
+    }
+
+    // ---- BPA (C-6.10) -----------------------------------------------------
+
+    fn bpa_vpc_excluded(&self, vpc: VpcId, modes: &[BpaExclusionMode]) -> bool {
+        self.topo
+            .bpa
+            .vpc_exclusions
+            .iter()
+            .any(|(v, m)| *v == vpc && modes.contains(m))
+    }
+
+    fn bpa_subnet_excluded(&self, subnet: SubnetId, modes: &[BpaExclusionMode]) -> bool {
+        self.topo
+            .bpa
+            .subnet_exclusions
+            .iter()
+            .any(|(s, m)| *s == subnet && modes.contains(m))
+    }
+
+    /// True when BPA blocks internet ingress at VPC level for `vpc`.
+    fn bpa_blocks_ingress_vpc(&self, vpc: VpcId) -> bool {
+        let blocking = matches!(
+            self.topo.bpa.mode,
+            BpaMode::BlockBidirectional | BpaMode::BlockIngress
+        );
+        blocking && !self.bpa_vpc_excluded(vpc, &[BpaExclusionMode::AllowBidirectional])
+    }
+
+    /// True when BPA blocks egress through an IGW from `subnet` of `vpc`.
+    fn bpa_blocks_igw_egress(&self, vpc: VpcId, subnet: SubnetId, via_nat: bool) -> bool {
+        let any = [
+            BpaExclusionMode::AllowBidirectional,
+            BpaExclusionMode::AllowEgress,
+        ];
+        let excluded = self.bpa_vpc_excluded(vpc, &any) || self.bpa_subnet_excluded(subnet, &any);
+        match self.topo.bpa.mode {
+            BpaMode::Off => false,
+            BpaMode::BlockBidirectional => !excluded,
+            BpaMode::BlockIngress => !via_nat && !excluded,
+        }
+    }
+
+    // ---- internet origin (C-6) --------------------------------------------
+
+    fn start_internet(&mut self, p: Packet) {
+        self.note("origin: the internet".into());
+        if !is_internet_source(p.src) {
+            self.dropped(format!("{} is not an internet address (C-6.3)", p.src));
+            return;
+        }
+        let mut claimed = false;
+        for g in 0..self.topo.igws.len() {
+            let Some(vpc) = self.topo.igws[g].vpc else {
+                continue;
+            };
+            let igw_name = &self.topo.igws[g].meta.name;
+            // The destinations (after the IGW's 1:1 NAT) this IGW accepts the
+            // packet for: usually none or one.
+            let mut entries: Vec<IpAddr> = Vec::new();
+            match p.dst {
+                IpAddr::V4(d) => {
+                    for (ei, e) in self.topo.enis.iter().enumerate() {
+                        if !e.attached || e.vpc != vpc {
+                            continue;
+                        }
+                        for (k, pip) in e.private_ips.iter().enumerate() {
+                            if let Some(public) = pip.public
+                                && public.addr(ei, k) == d
+                            {
+                                self.note(format!(
+                                    "internet gateway {igw_name}: {d} is the public address of {} on {}; destination becomes {}",
+                                    pip.addr, e.meta.name, pip.addr
+                                ));
+                                entries.push(IpAddr::V4(pip.addr));
+                            }
+                        }
+                    }
+                }
+                IpAddr::V6(d) => {
+                    if self.topo.vpcs[vpc]
+                        .ipv6_cidrs
+                        .iter()
+                        .any(|n| n.contains(&d))
+                    {
+                        self.note(format!(
+                            "internet gateway {igw_name}: {d} is inside an IPv6 CIDR of VPC {}",
+                            self.topo.vpcs[vpc].meta.name
+                        ));
+                        entries.push(p.dst);
+                    }
+                }
+            }
+            for dst in entries {
+                claimed = true;
+                self.igw_ingress(g, vpc, Packet { dst, ..p });
+            }
+        }
+        if !claimed {
+            self.dropped(format!("no internet gateway accepts destination {}", p.dst));
+        }
+    }
+
+    /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
+    fn igw_ingress(&mut self, g: IgwId, vpc: VpcId, p: Packet) {
+        let topo = self.topo;
+        let igw = &topo.igws[g];
+        let v = &topo.vpcs[vpc];
+
+        let bpa_blocked = self.bpa_blocks_ingress_vpc(vpc);
+        if bpa_blocked {
+            let any_subnet_excluded = topo.bpa.subnet_exclusions.iter().any(|(s, m)| {
+                *m == BpaExclusionMode::AllowBidirectional && topo.subnets[*s].vpc == vpc
+            });
+            if !any_subnet_excluded {
+                self.dropped(format!(
+                    "VPC block public access blocks internet ingress to VPC {} (C-6.10)",
+                    v.meta.name
+                ));
+                return;
+            }
+            self.note(format!(
+                "VPC block public access blocks VPC {} except excluded subnets",
+                v.meta.name
+            ));
+        }
+
+        let spoofed = match p.src {
+            IpAddr::V4(s) => v.cidrs.iter().any(|n| n.contains(&s)),
+            IpAddr::V6(s) => v.ipv6_cidrs.iter().any(|n| n.contains(&s)),
+        };
+        if spoofed {
+            self.dropped(format!(
+                "source {} is inside VPC {} (spoofed, C-6.3)",
+                p.src, v.meta.name
+            ));
+            return;
+        }
+
+        if let Some(rt) = igw.edge_route_table {
+            match lookup(topo, rt, p.dst) {
+                Lookup::Target(RouteTarget::Local, what) => self.note(what),
+                Lookup::Target(_, what) | Lookup::Blackhole(what) => {
+                    self.unknown(format!(
+                        "edge route table of {} does not deliver locally: {what} (C-3.11)",
+                        igw.meta.name
+                    ));
+                    return;
+                }
+                Lookup::NoRoute => {
+                    self.unknown(format!(
+                        "edge route table of {} has no route for {} (C-3.11)",
+                        igw.meta.name, p.dst
+                    ));
+                    return;
+                }
+                Lookup::Unknown(why) => {
+                    self.unknown(why);
+                    return;
+                }
+            }
+        }
+
+        let owners = self.owners(vpc, p.dst);
+        if owners.is_empty() {
+            self.dropped(format!(
+                "no attached interface in VPC {} owns {}",
+                v.meta.name, p.dst
+            ));
+            return;
+        }
+        for eni in owners {
+            let subnet = topo.enis[eni].subnet;
+            if bpa_blocked
+                && !self.bpa_subnet_excluded(subnet, &[BpaExclusionMode::AllowBidirectional])
+            {
+                self.dropped(format!(
+                    "VPC block public access blocks internet ingress to subnet {} (C-6.10)",
+                    self.subnet_name(subnet)
+                ));
+                continue;
+            }
+            if self.nacl(subnet, Dir::Ingress, &p) {
+                self.admit(eni, &p);
+            }
+        }
+    }
+
+    // ---- interface origin --------------------------------------------------
+
+    fn start_eni(&mut self, e: EniId, p: Packet) {
+        let Some(eni) = self.topo.enis.get(e) else {
+            self.dropped(format!("no interface #{e}"));
+            return;
+        };
+        self.note(format!("origin: interface {}", eni.meta.name));
+        if eni.source_dest_check && !eni.address_nets().iter().any(|n| n.contains(&p.src)) {
+            self.dropped(format!(
+                "source/destination check: {} is not an address of {} (C-2.4)",
+                p.src, eni.meta.name
+            ));
+            return;
+        }
+        if !eni.attached {
+            self.dropped(format!("{} is detached (C-2.7)", eni.meta.name));
+            return;
+        }
+        // A NAT gateway has no security groups (C-7.1).
+        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.sg(e, Dir::Egress, &p) {
+            return;
+        }
+        let at = At {
+            subnet: eni.subnet,
+            vpc: eni.vpc,
+            last_nat: None,
+            nat_hops: 0,
+        };
+        self.forward(at, p);
+    }
+
+    /// Route lookup in the table of `at.subnet` and the step by target.
+    fn forward(&mut self, at: At, p: Packet) {
+        let topo = self.topo;
+        let Some(rt) = topo.subnets[at.subnet].route_table else {
+            self.dropped(format!(
+                "subnet {} has no route table",
+                self.subnet_name(at.subnet)
+            ));
+            return;
+        };
+        let target = match lookup(topo, rt, p.dst) {
+            Lookup::Target(t, what) => {
+                self.note(what);
+                t
+            }
+            Lookup::Blackhole(what) => {
+                self.dropped(format!("{what}: blackhole (C-3.9)"));
+                return;
+            }
+            Lookup::NoRoute => {
+                self.dropped(format!(
+                    "route table {} has no route for {}",
+                    topo.route_tables[rt].meta.name, p.dst
+                ));
+                return;
+            }
+            Lookup::Unknown(why) => {
+                self.unknown(why);
+                return;
+            }
+        };
+        match target {
+            RouteTarget::Local => self.deliver_local(at, p),
+            RouteTarget::Blackhole => self.dropped("blackhole route (C-3.9)".into()),
+            RouteTarget::Igw(g) => self.via_igw(at, g, p),
+            RouteTarget::Eigw(g) => self.via_eigw(at, g, p),
+            RouteTarget::Nat(n) => self.via_nat(at, n, p),
+            RouteTarget::GatewayEndpoint(ep) => self.via_gateway_endpoint(at, ep, p),
+            RouteTarget::Eni(t) => {
+                let name = self.eni_name(t);
+                if topo.enis[t].source_dest_check {
+                    self.dropped(format!(
+                        "route target {name} has source/destination check on (C-2.5)"
+                    ));
+                } else {
+                    self.unknown(format!("route target {name} is an appliance (C-2.5)"));
+                }
+            }
+            RouteTarget::Peering(x) => {
+                self.unknown(format!(
+                    "peering connection {} is not modelled",
+                    topo.peerings[x].meta.name
+                ));
+            }
+            RouteTarget::Unmodelled(x) => {
+                self.unknown(format!(
+                    "route target {} is not modelled",
+                    topo.others[x].name
+                ));
+            }
+        }
+    }
+
+    /// Target `local`: delivery to the interface in the VPC owning `dst`.
+    fn deliver_local(&mut self, at: At, p: Packet) {
+        let owners = self.owners(at.vpc, p.dst);
+        if owners.is_empty() {
+            self.dropped(format!(
+                "no attached interface in VPC {} owns {}",
+                self.topo.vpcs[at.vpc].meta.name, p.dst
+            ));
+            return;
+        }
+        for eni in owners {
+            let to = self.topo.enis[eni].subnet;
+            if to != at.subnet {
+                if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(to, Dir::Ingress, &p) {
+                    continue;
+                }
+            } else {
+                self.note(format!(
+                    "same subnet {}: no NACL (C-4.4)",
+                    self.subnet_name(to)
+                ));
+            }
+            self.admit(eni, &p);
+        }
+    }
+
+    fn via_igw(&mut self, at: At, g: IgwId, p: Packet) {
+        let topo = self.topo;
+        let igw = &topo.igws[g];
+        if igw.vpc != Some(at.vpc) {
+            self.dropped(format!(
+                "internet gateway {} is not attached to VPC {}",
+                igw.meta.name, topo.vpcs[at.vpc].meta.name
+            ));
+            return;
+        }
+        if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        if let Some(n) = at.last_nat
+            && !topo.nats[n].public
+        {
+            self.dropped(format!(
+                "private NAT gateway {} cannot reach the internet gateway (C-7.3)",
+                topo.nats[n].meta.name
+            ));
+            return;
+        }
+        match (p.src, p.dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let mapped = topo.enis.iter().any(|e| {
+                    e.attached
+                        && e.vpc == at.vpc
+                        && e.private_ips
+                            .iter()
+                            .any(|pip| pip.addr == s && pip.public.is_some())
+                });
+                if !mapped {
+                    self.dropped(format!(
+                        "{s} has no public IPv4 mapping on an attached interface (C-6.1)"
+                    ));
+                    return;
+                }
+                if is_private_v4(IpAddr::V4(d)) {
+                    self.dropped(format!("{d} is an RFC 1918/6598 address (C-6.3)"));
+                    return;
+                }
+            }
+            (IpAddr::V6(s), _) => {
+                if !topo.vpcs[at.vpc].ipv6_cidrs.iter().any(|n| n.contains(&s)) {
+                    self.dropped(format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"));
+                    return;
+                }
+            }
+            _ => {
+                self.dropped("mixed address families".into());
+                return;
+            }
+        }
+        if self.bpa_blocks_igw_egress(at.vpc, at.subnet, at.last_nat.is_some()) {
+            self.dropped(format!(
+                "VPC block public access blocks egress through {} (C-6.10)",
+                igw.meta.name
+            ));
+            return;
+        }
+        self.note(format!("internet gateway {}", igw.meta.name));
+        self.end(Fate::Internet);
+    }
+
+    fn via_eigw(&mut self, at: At, g: usize, p: Packet) {
+        let eigw = &self.topo.eigws[g];
+        if eigw.vpc != at.vpc {
+            self.dropped(format!(
+                "egress-only internet gateway {} is not attached to VPC {}",
+                eigw.meta.name, self.topo.vpcs[at.vpc].meta.name
+            ));
+            return;
+        }
+        if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        if p.dst.is_ipv4() {
+            self.dropped(format!(
+                "egress-only internet gateway {} carries IPv6 only (C-6.9)",
+                eigw.meta.name
+            ));
+            return;
+        }
+        // block-bidirectional blocks egress-only IGW traffic too; block-ingress
+        // allows it (C-6.10). Either exclusion mode lifts the block.
+        if self.bpa_blocks_igw_egress(at.vpc, at.subnet, true) {
+            self.dropped(
+                "VPC block public access blocks egress-only IGW traffic (C-6.10)".to_string(),
+            );
+            return;
+        }
+        self.note(format!("egress-only internet gateway {}", eigw.meta.name));
+        self.end(Fate::Internet);
+    }
+
+    fn via_nat(&mut self, at: At, n: NatId, p: Packet) {
+        let topo = self.topo;
+        let nat = &topo.nats[n];
+        if at.last_nat == Some(n) {
+            self.dropped(format!(
+                "NAT gateway {} routes to itself: routing loop (C-7.5)",
+                nat.meta.name
+            ));
+            return;
+        }
+        if at.nat_hops >= MAX_NAT_HOPS {
+            self.dropped(format!(
+                "routing loop: more than {MAX_NAT_HOPS} NAT gateways"
+            ));
+            return;
+        }
+        let nat_eni = &topo.enis[nat.eni];
+        let nat_subnet = nat_eni.subnet;
+        if nat_subnet != at.subnet
+            && (!self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(nat_subnet, Dir::Ingress, &p))
+        {
+            return;
+        }
+        if !nat.available {
+            self.dropped(format!("NAT gateway {} is not available", nat.meta.name));
+            return;
+        }
+        let proto_ok = p.proto == TCP
+            || p.proto == UDP
+            || (p.proto == ICMP && p.src.is_ipv4())
+            || (p.proto == ICMPV6 && p.src.is_ipv6());
+        if !proto_ok {
+            self.dropped(format!(
+                "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
+                nat.meta.name
+            ));
+            return;
+        }
+        if p.src.is_ipv6() {
+            self.unknown(format!(
+                "IPv6 through NAT gateway {} (NAT64) is not modelled",
+                nat.meta.name
+            ));
+            return;
+        }
+        let Some(pip) = nat_eni.private_ips.first() else {
+            self.dropped(format!("NAT gateway {} has no private IPv4", nat.meta.name));
+            return;
+        };
+        self.note(format!(
+            "NAT gateway {}: source becomes {}",
+            nat.meta.name, pip.addr
+        ));
+        let next = At {
+            subnet: nat_subnet,
+            vpc: nat_eni.vpc,
+            last_nat: Some(n),
+            nat_hops: at.nat_hops + 1,
+        };
+        self.forward(
+            next,
+            Packet {
+                src: IpAddr::V4(pip.addr),
+                ..p
+            },
+        );
+    }
+
+    fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
+        if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
+            || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
+        let name = &self.topo.endpoints[ep].meta.name;
+        if p.proto != TCP && !echo {
+            self.dropped(format!(
+                "gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"
+            ));
+            return;
+        }
+        self.note(format!("gateway endpoint {name}"));
+        self.end(Fate::Endpoint { endpoint: ep });
+    }
+}
+
+/// RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10) IPv4.
+fn is_private_v4(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            o[0] == 10
+                || (o[0] == 172 && (o[1] & 0xf0) == 16)
+                || (o[0] == 192 && o[1] == 168)
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(_) => false,
+    }
+}
+
+/// An internet source: IPv4 outside RFC 1918/6598, IPv6 in 2000::/3 (C-6.3).
+fn is_internet_source(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(_) => !is_private_v4(a),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xe000) == 0x2000,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internet_source_ranges() {
+        let internet = |s: &str| s.parse::<IpAddr>().ok().map(is_internet_source);
+        for a in ["8.8.8.8", "172.32.0.1", "2001:db8::1", "3fff::1"] {
+            assert_eq!(internet(a), Some(true), "{a}");
+        }
+        for a in [
+            "10.1.2.3",
+            "172.31.0.1",
+            "192.168.1.1",
+            "100.100.0.1",
+            "fd00::1",
+            "4000::1",
+        ] {
+            assert_eq!(internet(a), Some(false), "{a}");
+        }
+    }
+}

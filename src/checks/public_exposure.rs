@@ -1,0 +1,608 @@
+//! `public-exposure`: only the load balancers are reachable from the internet.
+//!
+//! # What it proves
+//! Every network interface that some internet packet (any IPv4 source outside
+//! RFC 1918 and RFC 6598, any global IPv6 source) can be *delivered* to belongs
+//! to an internet-facing load balancer, and receives only packets on that
+//! load balancer's listener ports, unless the topology's
+//! `policy.public_exposure` allows more (or forbids a load balancer).
+//! Delivery is what counts (C-0.3 (a)): a broken return path does not make an
+//! interface safe. Whether TCP sessions can complete (C-0.3 (b)) is reported
+//! as extra information.
+//!
+//! # Why it matters
+//! One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
+//! enough to put a database or an SSH daemon on the internet.
+//!
+//! # Example that fails
+//! An app instance with `public_ip: 54.1.2.3` whose security group allows
+//! `tcp 22 from 0.0.0.0/0`: the IGW translates to its private address and
+//! delivers, whatever the subnet's route table says (C-6.4).
+//!
+//! # How to fix
+//! Remove the public address (or the IPv6 route to the IGW), narrow the
+//! security group or NACL rule named in the witness, or record the exposure
+//! as intended in `policy.public_exposure.allow`.
+//!
+//! # AWS rules used
+//! C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6, C-6.1–C-6.4,
+//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::CheckMeta;
+use crate::engine::{End, Engine, Flow, Origin, Step, explain, replies, summarize_flows};
+use crate::hs::{DST, HeaderSet, IntervalSet, PROTO, Packet, SRC, encode, nets_set, proto_name};
+use crate::model::{EniId, EniOwner, LbKind, ResourceRef, TCP, Topology};
+use crate::report::{CheckResult, Finding, FindingKind, PacketView, Severity, Verdict, Witness};
+
+pub const ID: &str = "public-exposure";
+
+pub const META: CheckMeta = CheckMeta {
+    id: ID,
+    description: "only internet-facing load balancers are reachable from the internet, and only on their listener ports",
+    docs_anchor: "public-exposure",
+    full_description: "Every network interface that some internet packet (any IPv4 source outside RFC 1918 and RFC 6598, any global IPv6 source) can be delivered to belongs to an internet-facing load balancer allowed by the policy, and receives only packets on that load balancer's listener ports. Delivery is what counts: a broken return path does not make an interface safe.",
+    help_markdown: "A finding names the exposed resource, the exact protocols, ports and internet sources that reach it, and a witness packet with its hop-by-hop path; each hop names the rule that admitted the packet.\n\n**How to fix:** remove the public IPv4 address (or the IPv6 address), narrow the security group or NACL rule named in the witness, or record the exposure as intended in `policy.public_exposure.allow`.",
+};
+
+/// Who an exposed interface is reported as: its load balancer, or itself.
+fn owner_resource(topo: &Topology, e: EniId) -> (String, Option<String>) {
+    let eni = &topo.enis[e];
+    match eni.owner {
+        EniOwner::LoadBalancer(lb) => {
+            let l = &topo.load_balancers[lb];
+            (l.meta.name.clone(), l.meta.aws_id.clone())
+        }
+        _ => (eni.meta.name.clone(), eni.meta.aws_id.clone()),
+    }
+}
+
+/// The internet packets the policy allows to reach interface `e`, in the
+/// coordinates the attacker sends them (destination left free).
+fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
+    let topo = engine.topo;
+    let eni = &topo.enis[e];
+    let lb = match eni.owner {
+        EniOwner::LoadBalancer(lb) => Some(lb),
+        _ => None,
+    };
+    let forbidden = lb.is_some_and(|l| topo.policy.exposure_forbid.iter().any(|(f, _)| *f == l));
+    let mut allowed = HeaderSet::empty();
+    let mut explicit_for_lb = false;
+    for a in &topo.policy.exposure_allow {
+        let applies = match a.resource {
+            ResourceRef::Eni(x) => x == e,
+            ResourceRef::Instance(i) => eni.instance == Some(i),
+            ResourceRef::LoadBalancer(l) => lb == Some(l),
+            _ => false,
+        };
+        if !applies {
+            continue;
+        }
+        if lb.is_some() {
+            explicit_for_lb = true;
+        }
+        let from = if a.from.is_empty() {
+            None
+        } else {
+            Some(nets_set(a.from.iter()))
+        };
+        if a.ports.is_empty() {
+            // No ports: a load balancer keeps its listeners; anything else is allowed entirely.
+            let base = match lb {
+                Some(l) => engine.listener_set(l),
+                None => HeaderSet::universe(),
+            };
+            allowed = allowed.union(&match &from {
+                Some(f) => base.restrict(SRC, f),
+                None => base,
+            });
+        } else {
+            for p in &a.ports {
+                let c = HeaderSet::rule(p.proto, &p.port, from.as_ref(), None);
+                allowed = allowed.union(&HeaderSet::universe().intersect(&c));
+            }
+        }
+    }
+    if let Some(l) = lb {
+        let internet_facing = topo.load_balancers[l].internet_facing;
+        if !explicit_for_lb && internet_facing && !forbidden {
+            allowed = engine.listener_set(l);
+        }
+        if forbidden {
+            allowed = HeaderSet::empty();
+        }
+    }
+    allowed
+}
+
+fn packet_view(topo: &Topology, p: &Packet, dst_owner: Option<EniId>) -> PacketView {
+    PacketView {
+        src: p.src.to_string(),
+        dst: crate::engine::explain::show_addr(topo, p.dst, dst_owner),
+        protocol: proto_name(p.proto),
+        src_port: p.has_ports().then_some(p.sport),
+        dst_port: p.has_ports().then_some(p.dport),
+        icmp_type: p.is_icmp().then_some(p.icmp_type),
+        icmp_code: p.is_icmp().then_some(p.icmp_code),
+    }
+}
+
+/// A witness from `set`, which must be a subset of the union of `flows`' sets.
+pub fn witness(
+    topo: &Topology,
+    flows: &[&Flow],
+    set: &HeaderSet,
+    dst_owner: Option<EniId>,
+) -> Option<(Witness, Packet, usize)> {
+    let p = set.sample()?;
+    let (i, flow) = flows.iter().enumerate().find(|(_, f)| f.set.contains(&p))?;
+    let path = explain(topo, flow, &p);
+    Some((
+        Witness {
+            packet: packet_view(topo, &p, dst_owner),
+            path,
+        },
+        p,
+        i,
+    ))
+}
+
+/// Whether a TCP session from the witness can complete (C-0.3 (b), C-6.5).
+fn session_note(engine: &Engine<'_>, e: EniId, flow: &Flow, p: &Packet) -> Option<String> {
+    if p.proto != TCP {
+        return None;
+    }
+    let one = HeaderSet::universe()
+        .restrict(SRC, &IntervalSet::point(encode(p.src)))
+        .restrict(DST, &IntervalSet::point(encode(p.dst)))
+        .restrict(crate::hs::SPORT, &IntervalSet::point(u128::from(p.sport)))
+        .restrict(crate::hs::DPORT, &IntervalSet::point(u128::from(p.dport)))
+        .restrict(PROTO, &IntervalSet::point(u128::from(p.proto)));
+    let flow1 = Flow {
+        set: one,
+        ..flow.clone()
+    };
+    let reply = replies(&crate::engine::current_set(&flow1));
+    let r = engine.reach_reply(e, &reply);
+    let direct = r
+        .flows
+        .iter()
+        .any(|f| f.end == End::Internet && !f.path.iter().any(|s| matches!(s, Step::Nat { .. })));
+    let via_nat = r.flows.iter().find_map(|f| {
+        f.path.iter().find_map(|s| match s {
+            Step::Nat { nat } if f.end == End::Internet => {
+                Some(engine.topo.nats[*nat].meta.name.clone())
+            }
+            _ => None,
+        })
+    });
+    Some(if direct {
+        "TCP sessions can complete: replies return through the internet gateway".into()
+    } else if let Some(n) = via_nat {
+        format!(
+            "replies are routed to NAT gateway `{n}` and source-translated, so TCP sessions cannot complete; one-way packets (UDP, ICMP, a TCP SYN) are still delivered (C-6.5)"
+        )
+    } else {
+        "replies are dropped on the return path (a NACL, route or gateway check), so TCP sessions cannot complete; one-way packets are still delivered (C-0.2, C-6.5)".into()
+    })
+}
+
+fn primary_location(w: &Witness) -> Option<crate::report::Location> {
+    // The rule that opened the path: the security group rule that admitted
+    // the packet, else the first hop with a location.
+    w.path
+        .iter()
+        .rev()
+        .find(|h| h.rule.starts_with("ingress: allow"))
+        .or_else(|| w.path.iter().find(|h| h.location.is_some()))
+        .and_then(|h| h.location.clone())
+}
+
+fn aws_ids(topo: &Topology, e: Option<EniId>, w: Option<&Witness>) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    if let Some(e) = e {
+        let eni = &topo.enis[e];
+        ids.extend(eni.meta.aws_id.clone());
+        if let Some(i) = eni.instance {
+            ids.extend(topo.instances[i].meta.aws_id.clone());
+        }
+    }
+    if let Some(w) = w {
+        ids.extend(w.path.iter().filter_map(|h| h.aws_id.clone()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    ids.retain(|i| seen.insert(i.clone()));
+    ids
+}
+
+fn flows_text(s: &[crate::report::FlowSummary]) -> String {
+    s.iter()
+        .map(|f| {
+            let ports = if f.ports.is_empty() {
+                String::new()
+            } else {
+                format!("/{}", f.ports.join(","))
+            };
+            format!("{}{} from {}", f.protocol, ports, f.sources.join(" and "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What is exposed beyond the policy, per reported resource: its AWS id,
+/// the interfaces, the packets, and the flows that carry them.
+type Exposure<'a> = (Option<String>, Vec<EniId>, HeaderSet, Vec<&'a Flow>);
+
+pub fn run(engine: &Engine<'_>) -> CheckResult {
+    let topo = engine.topo;
+    let mut findings: Vec<Finding> = Vec::new();
+    for g in topo.gaps_for(ID) {
+        findings.push(Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource: "topology".into(),
+            aws_id: None,
+            message: format!("the topology records missing data: {}", g.what),
+            aws_ids: Vec::new(),
+            flows: Vec::new(),
+            witness: None,
+            location: crate::engine::explain::pos_location(topo, g.pos),
+        });
+    }
+    let reach = engine.reach(Origin::Internet, &HeaderSet::universe());
+
+    // Delivered flows per interface.
+    let mut per_eni: BTreeMap<EniId, Vec<&Flow>> = BTreeMap::new();
+    let mut unknown_by_reason: BTreeMap<String, Vec<&Flow>> = BTreeMap::new();
+    for f in &reach.flows {
+        match &f.end {
+            End::Delivered(e) => per_eni.entry(*e).or_default().push(f),
+            End::Unknown(why) => unknown_by_reason.entry(why.clone()).or_default().push(f),
+            End::Internet | End::Endpoint(_) => {}
+        }
+    }
+
+    // Violations, grouped by reported resource (an LB aggregates its nodes).
+    let mut exposed_ok: BTreeMap<String, HeaderSet> = BTreeMap::new();
+    let mut violations: BTreeMap<String, Exposure<'_>> = BTreeMap::new();
+    for (&e, flows) in &per_eni {
+        let mut delivered = HeaderSet::empty();
+        for f in flows {
+            delivered = delivered.union(&f.set);
+        }
+        let allowed = allowed_set(engine, e);
+        let bad = delivered.subtract(&allowed);
+        let good = delivered.intersect(&allowed);
+        let (name, aws) = owner_resource(topo, e);
+        if !good.is_empty() {
+            let entry = exposed_ok.entry(name.clone()).or_default();
+            *entry = entry.union(&good);
+            let eni = &topo.enis[e];
+            if !eni.source_dest_check && eni.owner == EniOwner::Workload {
+                findings.push(Finding {
+                    kind: FindingKind::Unknown,
+                    severity: Severity::Warning,
+                    resource: eni.meta.name.clone(),
+                    aws_id: eni.meta.aws_id.clone(),
+                    message: format!(
+                        "`{}` is reachable from the internet as the policy allows, but its source/destination check is off: it may forward what it receives, which the topology does not describe (C-2.5)",
+                        eni.meta.name
+                    ),
+                    aws_ids: aws_ids(topo, Some(e), None),
+                    flows: summarize_flows(topo, &good),
+                    witness: None,
+                    location: crate::engine::explain::pos_location(topo, eni.meta.pos),
+                });
+            }
+        }
+        if !bad.is_empty() {
+            let entry = violations
+                .entry(name)
+                .or_insert_with(|| (aws, Vec::new(), HeaderSet::empty(), Vec::new()));
+            entry.1.push(e);
+            entry.2 = entry.2.union(&bad);
+            entry.3.extend(flows.iter().copied());
+        }
+    }
+
+    for (name, (aws, enis, bad, flows)) in &violations {
+        let first = enis.first().copied();
+        let w = witness(topo, flows, bad, first);
+        let mut message = {
+            let what = match first.map(|e| &topo.enis[e].owner) {
+                Some(EniOwner::LoadBalancer(lb)) => {
+                    let l = &topo.load_balancers[*lb];
+                    let kind = if l.kind == LbKind::Application {
+                        "application"
+                    } else {
+                        "network"
+                    };
+                    format!("{kind} load balancer `{name}`")
+                }
+                _ => match first.and_then(|e| topo.enis[e].instance) {
+                    Some(i) => format!(
+                        "network interface `{name}` of instance `{}`",
+                        topo.instances[i].meta.name
+                    ),
+                    None => format!("network interface `{name}`"),
+                },
+            };
+            format!(
+                "{what} is reachable from the internet beyond what the policy allows: {}",
+                flows_text(&summarize_flows(topo, bad))
+            )
+        };
+        if let (Some((_, p, i)), Some(e)) = (&w, first)
+            && let Some(note) = session_note(engine, e, flows[*i], p)
+        {
+            message.push_str("; ");
+            message.push_str(&note);
+        }
+        let witness = w.map(|(w, _, _)| w);
+        let mut ids = aws_ids(topo, first, witness.as_ref());
+        for &e in enis.iter().skip(1) {
+            ids.extend(topo.enis[e].meta.aws_id.clone());
+        }
+        let mut summaries = summarize_flows(topo, bad);
+        let addrs = exposed_addresses(topo, enis, bad);
+        for s in &mut summaries {
+            s.address = addrs.clone();
+        }
+        findings.push(Finding {
+            kind: FindingKind::Violation,
+            severity: Severity::Error,
+            resource: name.clone(),
+            aws_id: aws.clone(),
+            message,
+            aws_ids: ids,
+            flows: summaries,
+            location: witness.as_ref().and_then(primary_location),
+            witness,
+        });
+    }
+
+    for (why, flows) in &unknown_by_reason {
+        let mut all = HeaderSet::empty();
+        for f in flows {
+            all = all.union(&f.set);
+        }
+        let w = witness(topo, flows, &all, None).map(|(w, _, _)| w);
+        let resource = w
+            .as_ref()
+            .and_then(|w| w.path.last().map(|h| h.component.clone()))
+            .unwrap_or_else(|| "topology".into());
+        findings.push(Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource,
+            aws_id: w
+                .as_ref()
+                .and_then(|w| w.path.last().and_then(|h| h.aws_id.clone())),
+            message: format!("cannot decide where some internet packets go: {why}"),
+            aws_ids: aws_ids(topo, None, w.as_ref()),
+            flows: summarize_flows(topo, &all),
+            location: w
+                .as_ref()
+                .and_then(|w| w.path.iter().rev().find_map(|h| h.location.clone())),
+            witness: w,
+        });
+    }
+
+    findings.extend(lb_infos(engine, &per_eni));
+
+    let violated = findings.iter().any(|f| f.kind == FindingKind::Violation);
+    let unknown = findings.iter().any(|f| f.kind == FindingKind::Unknown);
+    let verdict = if violated {
+        Verdict::Violated
+    } else if unknown {
+        Verdict::Unknown
+    } else {
+        Verdict::Proven
+    };
+    let analysed = topo.enis.len();
+    let exposed_text = if exposed_ok.is_empty() {
+        "no interface is reachable from the internet".to_string()
+    } else {
+        let parts: Vec<String> = exposed_ok
+            .iter()
+            .map(|(n, s)| format!("{n} ({})", flows_text(&summarize_flows(topo, s))))
+            .collect();
+        format!(
+            "only {} {} reachable from the internet",
+            parts.join(", "),
+            if parts.len() == 1 { "is" } else { "are" }
+        )
+    };
+    let summary = match verdict {
+        Verdict::Proven => format!("{analysed} ENIs analysed; {exposed_text}"),
+        Verdict::Violated => format!(
+            "{} reachable from the internet beyond the policy: {}",
+            if violations.len() == 1 {
+                "1 resource is".to_string()
+            } else {
+                format!("{} resources are", violations.len())
+            },
+            violations
+                .keys()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Verdict::Unknown => format!(
+            "could not prove that {exposed_text}: {} question{} could not be decided",
+            findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Unknown)
+                .count(),
+            if findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Unknown)
+                .count()
+                == 1
+            {
+                ""
+            } else {
+                "s"
+            }
+        ),
+    };
+    CheckResult {
+        id: ID,
+        verdict,
+        summary,
+        findings,
+    }
+}
+
+fn exposed_addresses(topo: &Topology, enis: &[EniId], bad: &HeaderSet) -> Option<String> {
+    let out: Vec<String> = enis
+        .iter()
+        .flat_map(|&e| crate::engine::explain::destination_addresses(topo, e, bad))
+        .collect();
+    if out.is_empty() {
+        None
+    } else {
+        Some(out.join(", "))
+    }
+}
+
+/// Indirect exposure: what each exposed load balancer forwards to, and
+/// whether the load balancer → target leg is open (information only).
+fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<Finding> {
+    let topo = engine.topo;
+    let mut lbs: Vec<usize> = per_eni
+        .keys()
+        .filter_map(|&e| match topo.enis[e].owner {
+            EniOwner::LoadBalancer(lb) => Some(lb),
+            _ => None,
+        })
+        .collect();
+    lbs.dedup();
+    let mut out = Vec::new();
+    for lb in lbs {
+        let l = &topo.load_balancers[lb];
+        // (target text, port, outcome) → listener ports, in listener order.
+        let mut legs: Vec<((String, u16, String), Vec<u16>)> = Vec::new();
+        for lis in &l.listeners {
+            let Some(tg) = lis.target_group else { continue };
+            let g = &topo.target_groups[tg];
+            for t in &g.targets {
+                let outcome = lb_leg(engine, lb, tg, t);
+                let key = (outcome.0, t.port, outcome.1);
+                match legs.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, ports)) => ports.push(lis.port),
+                    None => legs.push((key, vec![lis.port])),
+                }
+            }
+        }
+        for ((target, port, outcome), listeners) in legs {
+            let ls: Vec<String> = listeners.iter().map(u16::to_string).collect();
+            out.push(info(
+                topo,
+                lb,
+                format!(
+                    "`{}` listener{} {} → {target} port {port}: {outcome}",
+                    l.meta.name,
+                    if ls.len() == 1 { "" } else { "s" },
+                    ls.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether load balancer `lb` can deliver to one target of group `tg`, as
+/// (target description, outcome).
+fn lb_leg(engine: &Engine<'_>, lb: usize, tg: usize, t: &crate::model::Target) -> (String, String) {
+    let topo = engine.topo;
+    let l = &topo.load_balancers[lb];
+    let g = &topo.target_groups[tg];
+    let (addr, target_eni) = match &t.target {
+        crate::model::TargetRef::Eni(x) => (
+            topo.enis[*x]
+                .private_ips
+                .first()
+                .map(|p| IpAddr::V4(p.addr)),
+            Some(*x),
+        ),
+        crate::model::TargetRef::Ip(ip) => {
+            let owner = topo
+                .enis
+                .iter()
+                .position(|o| o.address_nets().iter().any(|n| n.contains(ip)));
+            (Some(*ip), owner)
+        }
+    };
+    let Some(addr) = addr else {
+        return (
+            "a target without an IPv4 address".into(),
+            "not checked".into(),
+        );
+    };
+    let Some(target_eni) = target_eni else {
+        return (
+            format!("{addr}"),
+            "outside the modelled network; what it reaches there is not checked yet".into(),
+        );
+    };
+    let desc = format!("`{}` ({addr})", topo.enis[target_eni].meta.name);
+    // ALB, and NLB without client IP preservation: the node's own address;
+    // NLB with preservation: the internet client (C-14.3, C-14.4).
+    let preserve = l.kind == LbKind::Network && g.preserve_client_ip;
+    for &node in &l.enis {
+        let src = if preserve {
+            crate::engine::internet_source_set()
+        } else {
+            nets_set(
+                topo.enis[node]
+                    .private_ips
+                    .iter()
+                    .map(|p| ipnet::IpNet::from(IpAddr::V4(p.addr)))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+        };
+        let mut set = HeaderSet::empty();
+        for &p in g.protocol.ip_protocols() {
+            set = set.union(
+                &HeaderSet::universe()
+                    .restrict(SRC, &src)
+                    .restrict(DST, &IntervalSet::point(encode(addr)))
+                    .restrict(PROTO, &IntervalSet::point(u128::from(p)))
+                    .restrict(crate::hs::DPORT, &IntervalSet::point(u128::from(t.port))),
+            );
+        }
+        if !engine
+            .reach(Origin::Eni(node), &set)
+            .delivered_to(target_eni)
+            .is_empty()
+        {
+            let how = if preserve {
+                "forwards internet traffic with the client's source address preserved"
+            } else {
+                "forwards internet traffic from the load balancer's own addresses"
+            };
+            return (desc, how.into());
+        }
+    }
+    (desc, "blocked: the load balancer cannot deliver to this target (security groups, NACLs or routes)".into())
+}
+
+fn info(topo: &Topology, lb: usize, message: String) -> Finding {
+    let l = &topo.load_balancers[lb];
+    Finding {
+        kind: FindingKind::Info,
+        severity: Severity::Note,
+        resource: l.meta.name.clone(),
+        aws_id: l.meta.aws_id.clone(),
+        message,
+        aws_ids: l.meta.aws_id.iter().cloned().collect(),
+        flows: Vec::new(),
+        witness: None,
+        location: crate::engine::explain::pos_location(topo, l.meta.pos),
+    }
+}

@@ -1,0 +1,267 @@
+//! The command line: parses arguments, calls the library, picks a renderer.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::{ExitCode, Termination};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::checks;
+use crate::engine::Engine;
+use crate::model::{self, Topology};
+use crate::render::{self, Format, TextOptions};
+use crate::report::{Report, Verdict};
+
+/// Exit codes (documented in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything checked was proven (or the input is valid).
+    Proven = 0,
+    /// Some check was violated.
+    Violated = 1,
+    /// Usage or input error.
+    Error = 2,
+    /// Some check could not be proven or refuted.
+    Unknown = 3,
+}
+
+impl Termination for Exit {
+    fn report(self) -> ExitCode {
+        ExitCode::from(self as u8)
+    }
+}
+
+impl From<Verdict> for Exit {
+    fn from(v: Verdict) -> Exit {
+        match v {
+            Verdict::Proven => Exit::Proven,
+            Verdict::Violated => Exit::Violated,
+            Verdict::Unknown => Exit::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netverify",
+    version,
+    about = "Proves how traffic can move through an AWS network"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and validate a topology file, and nothing else.
+    Validate {
+        /// The topology YAML file.
+        topology: PathBuf,
+    },
+    /// Run the checks and report proven / violated / unknown.
+    Check {
+        /// The topology YAML file.
+        topology: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Run only this check (repeatable). Default: every check.
+        #[arg(long = "check", value_name = "ID")]
+        checks: Vec<String>,
+        /// Print the time each phase took to stderr.
+        #[arg(long)]
+        timings: bool,
+    },
+    /// List every resource some internet packet can reach.
+    Exposed {
+        /// The topology YAML file.
+        topology: PathBuf,
+        /// Output format (`text` or `json`).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// Writes to stdout; a closed pipe ends the program quietly.
+fn out(text: &str) -> bool {
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes()).and_then(|_| o.flush()).is_ok()
+}
+
+fn err(text: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(text.as_bytes());
+}
+
+fn load(path: &PathBuf) -> Result<Topology, Exit> {
+    model::load_file(path).map_err(|e| {
+        let source = std::fs::read_to_string(path).ok();
+        err(&e.render(source.as_deref()));
+        Exit::Error
+    })
+}
+
+fn text_options() -> TextOptions {
+    TextOptions::from_env(std::io::stdout().is_terminal())
+}
+
+struct Timings {
+    on: bool,
+    start: Instant,
+    last: Instant,
+}
+
+impl Timings {
+    fn new(on: bool) -> Timings {
+        let now = Instant::now();
+        Timings {
+            on,
+            start: now,
+            last: now,
+        }
+    }
+
+    fn phase(&mut self, name: &str) {
+        let now = Instant::now();
+        if self.on {
+            err(&format!(
+                "timing: {name:<28} {:>10.3} ms\n",
+                (now - self.last).as_secs_f64() * 1e3
+            ));
+        }
+        self.last = now;
+    }
+
+    fn total(&self) {
+        if self.on {
+            err(&format!(
+                "timing: {:<28} {:>10.3} ms\n",
+                "total",
+                self.start.elapsed().as_secs_f64() * 1e3
+            ));
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Proven
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Validate { topology } => match load(&topology) {
+            Ok(t) => {
+                out(&format!(
+                    "{}: valid ({} VPCs, {} subnets, {} network interfaces)\n",
+                    topology.display(),
+                    t.vpcs.len(),
+                    t.subnets.len(),
+                    t.enis.len()
+                ));
+                Exit::Proven
+            }
+            Err(code) => code,
+        },
+        Command::Check {
+            topology,
+            format,
+            checks: ids,
+            timings,
+        } => {
+            let mut selected = Vec::new();
+            for id in &ids {
+                match checks::find(id) {
+                    Some(c) => selected.push(c),
+                    None => {
+                        let known = checks::ids();
+                        let mut msg = format!("error: unknown check `{id}`\n");
+                        if let Some(s) = crate::model::suggest(id, known.iter().copied()) {
+                            msg.push_str(&format!("  = help: did you mean `{s}`?\n"));
+                        }
+                        msg.push_str(&format!(
+                            "  = note: the checks are {}\n",
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                        err(&msg);
+                        return Exit::Error;
+                    }
+                }
+            }
+            if selected.is_empty() {
+                selected = checks::REGISTRY.iter().collect();
+            }
+            let mut t = Timings::new(timings);
+            let topo = match load(&topology) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            t.phase("parse and validate");
+            let engine = Engine::new(&topo);
+            t.phase("model build (graph, filters)");
+            let mut results = Vec::new();
+            for c in selected {
+                results.push((c.run)(&engine));
+                t.phase(&format!("check {}", c.meta.id));
+            }
+            let report = Report::new(topo.file.clone(), results);
+            let text = if format == Format::Sarif {
+                let docs: Vec<render::sarif::RuleDoc<'_>> = checks::REGISTRY
+                    .iter()
+                    .map(|c| render::sarif::RuleDoc {
+                        id: c.meta.id,
+                        short_description: c.meta.description,
+                        full_description: c.meta.full_description,
+                        help_markdown: c.meta.help_markdown,
+                    })
+                    .collect();
+                render::sarif::render_report_with_docs(&report, &docs)
+            } else {
+                render::render_report(&report, format, &text_options())
+            };
+            t.phase("render");
+            t.total();
+            if !out(&text) {
+                return Exit::from(report.verdict);
+            }
+            Exit::from(report.verdict)
+        }
+        Command::Exposed { topology, format } => {
+            let topo = match load(&topology) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let engine = Engine::new(&topo);
+            let rep = crate::query::exposed(&engine);
+            let format = if format == Format::Sarif {
+                Format::Json
+            } else {
+                format
+            };
+            out(&render::render_exposed(&rep, format, &text_options()));
+            if rep.unknown.is_empty() {
+                Exit::Proven
+            } else {
+                Exit::Unknown
+            }
+        }
+    }
+}

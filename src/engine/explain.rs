@@ -1,0 +1,549 @@
+//! Turning flows into words: witness paths with the rule that decided each
+//! hop, and flow summaries (protocols, ports, sources).
+
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use super::{Flow, RouteChoice, Step};
+use crate::hs::{DPORT, HeaderSet, IntervalSet, PROTO, Packet, SRC, decode, proto_name};
+use crate::model::{
+    ICMP, ICMPV6, NaclRule, PortMatch, Pos, Proto, RouteDest, RouteTarget, SgPeer, TCP, Topology,
+    UDP, is_auto_public_ip,
+};
+use crate::report::{FlowSummary, Hop, Location};
+
+fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
+    if pos.is_unknown() {
+        None
+    } else {
+        Some(Location {
+            file: topo.file.clone(),
+            line: pos.line,
+            column: pos.column,
+        })
+    }
+}
+
+fn port_matches(proto: Proto, port: &PortMatch, p: &Packet) -> bool {
+    match proto {
+        Proto::All => true,
+        Proto::Num(n) => {
+            if n != p.proto {
+                return false;
+            }
+            if p.has_ports() {
+                (port.ports.0..=port.ports.1).contains(&p.dport)
+            } else if p.is_icmp() {
+                port.icmp_type.is_none_or(|t| t == p.icmp_type)
+                    && port.icmp_code.is_none_or(|c| c == p.icmp_code)
+            } else {
+                true
+            }
+        }
+    }
+}
+
+/// `tcp 443`, `udp 1024-65535`, `icmp 8/0`, `all`.
+pub fn describe_match(proto: Proto, port: &PortMatch) -> String {
+    match proto {
+        Proto::All => "all traffic".into(),
+        Proto::Num(n) if n == TCP || n == UDP => {
+            let name = proto_name(n);
+            match port.ports {
+                (0, 65535) => format!("{name} all ports"),
+                (a, b) if a == b => format!("{name} {a}"),
+                (a, b) => format!("{name} {a}-{b}"),
+            }
+        }
+        Proto::Num(n) if n == ICMP || n == ICMPV6 => {
+            let name = proto_name(n);
+            match (port.icmp_type, port.icmp_code) {
+                (None, _) => format!("{name} all types"),
+                (Some(t), None) => format!("{name} type {t}"),
+                (Some(t), Some(c)) => format!("{name} type {t} code {c}"),
+            }
+        }
+        Proto::Num(n) => format!("protocol {n}"),
+    }
+}
+
+fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
+    let s = &topo.subnets[subnet];
+    let n = &topo.nacls[s.nacl];
+    let rules: &[NaclRule] = if ingress { &n.ingress } else { &n.egress };
+    let addr = if ingress { p.src } else { p.dst };
+    let rule = rules
+        .iter()
+        .find(|r| r.cidr.contains(&addr) && port_matches(r.proto, &r.port, p));
+    let dir = if ingress { "inbound" } else { "outbound" };
+    let (text, location) = match rule {
+        Some(r) => (
+            format!(
+                "{dir} rule {}: {} {} {} {}{}",
+                r.number,
+                if r.allow { "allow" } else { "deny" },
+                describe_match(r.proto, &r.port),
+                if ingress { "from" } else { "to" },
+                r.cidr,
+                if n.synthesized {
+                    " (AWS default NACL)"
+                } else {
+                    ""
+                }
+            ),
+            loc(topo, r.pos),
+        ),
+        None => (
+            format!("{dir}: no rule matches (implicit deny)"),
+            loc(topo, n.meta.pos),
+        ),
+    };
+    Hop {
+        component: n.meta.name.clone(),
+        aws_id: n.meta.aws_id.clone(),
+        rule: format!("{text} (subnet {})", s.meta.name),
+        location,
+    }
+}
+
+fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
+    let e = &topo.enis[eni];
+    let addr = if ingress { p.src } else { p.dst };
+    for &sg in &e.security_groups {
+        let g = &topo.security_groups[sg];
+        for r in if ingress { &g.ingress } else { &g.egress } {
+            if !port_matches(r.proto, &r.port, p) {
+                continue;
+            }
+            let (hit, peer) = match &r.peer {
+                SgPeer::Cidr(n) => (n.contains(&addr), n.to_string()),
+                SgPeer::PrefixList(pl) => {
+                    let l = &topo.prefix_lists[*pl];
+                    (
+                        l.entries
+                            .as_ref()
+                            .is_none_or(|es| es.iter().any(|n| n.contains(&addr))),
+                        format!("prefix list {}", l.meta.name),
+                    )
+                }
+                SgPeer::SecurityGroup(s) => {
+                    let member = topo.enis.iter().any(|o| {
+                        o.attached
+                            && o.vpc == e.vpc
+                            && o.security_groups.contains(s)
+                            && o.address_nets().iter().any(|n| n.contains(&addr))
+                    });
+                    (
+                        member,
+                        format!("members of {}", topo.security_groups[*s].meta.name),
+                    )
+                }
+            };
+            if hit {
+                return Hop {
+                    component: g.meta.name.clone(),
+                    aws_id: g.meta.aws_id.clone(),
+                    rule: format!(
+                        "{}: allow {} {} {} (on {})",
+                        if ingress { "ingress" } else { "egress" },
+                        describe_match(r.proto, &r.port),
+                        if ingress { "from" } else { "to" },
+                        peer,
+                        e.meta.name
+                    ),
+                    location: loc(topo, r.pos),
+                };
+            }
+        }
+    }
+    Hop {
+        component: e.meta.name.clone(),
+        aws_id: e.meta.aws_id.clone(),
+        rule: format!(
+            "{}: no security group rule matches",
+            if ingress { "ingress" } else { "egress" }
+        ),
+        location: loc(topo, e.meta.pos),
+    }
+}
+
+fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool) -> Hop {
+    let t = &topo.route_tables[table];
+    let kind = if edge { "edge route" } else { "route" };
+    let (rule, pos) = match choice {
+        RouteChoice::Local(net) => (format!("local route {net}"), t.meta.pos),
+        RouteChoice::Route { index, entry } => {
+            let r = &t.routes[*index];
+            let dest = match (&r.dest, entry) {
+                (RouteDest::Cidr(n), _) => n.to_string(),
+                (RouteDest::PrefixList(pl), Some(e)) => {
+                    format!("{} (entry {e})", topo.prefix_lists[*pl].meta.name)
+                }
+                (RouteDest::PrefixList(pl), None) => topo.prefix_lists[*pl].meta.name.clone(),
+            };
+            let target = if r.blackhole {
+                "blackhole".to_string()
+            } else {
+                target_name(topo, &r.target)
+            };
+            (format!("{kind} {dest} → {target}"), r.pos)
+        }
+        RouteChoice::NoRoute => ("no route matches".into(), t.meta.pos),
+        RouteChoice::Ambiguous(w) => (w.clone(), t.meta.pos),
+    };
+    Hop {
+        component: t.meta.name.clone(),
+        aws_id: t.meta.aws_id.clone(),
+        rule,
+        location: loc(topo, pos),
+    }
+}
+
+pub fn target_name(topo: &Topology, t: &RouteTarget) -> String {
+    match t {
+        RouteTarget::Local => "local".into(),
+        RouteTarget::Blackhole => "blackhole".into(),
+        RouteTarget::Igw(i) => topo.igws[*i].meta.name.clone(),
+        RouteTarget::Eigw(i) => topo.eigws[*i].meta.name.clone(),
+        RouteTarget::Nat(i) => topo.nats[*i].meta.name.clone(),
+        RouteTarget::Peering(i) => topo.peerings[*i].meta.name.clone(),
+        RouteTarget::GatewayEndpoint(i) => topo.endpoints[*i].meta.name.clone(),
+        RouteTarget::Eni(i) => topo.enis[*i].meta.name.clone(),
+        RouteTarget::Unmodelled(i) => topo.others[*i].name.clone(),
+    }
+}
+
+/// An address for people: stand-ins for auto-assigned public IPs are named.
+pub fn show_addr(topo: &Topology, a: IpAddr, owner: Option<usize>) -> String {
+    match a {
+        IpAddr::V4(v) if is_auto_public_ip(v) => match owner {
+            Some(e) => format!("<auto-assigned public IPv4 of {}>", topo.enis[e].meta.name),
+            None => "<auto-assigned public IPv4>".into(),
+        },
+        _ => a.to_string(),
+    }
+}
+
+/// The hop-by-hop path of one concrete packet of `flow` (which must contain it).
+pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
+    let mut p = *packet;
+    let mut hops = Vec::new();
+    for s in &flow.path {
+        match s {
+            Step::IgwIn {
+                igw,
+                private,
+                public,
+            } => {
+                let g = &topo.igws[*igw];
+                let rule = match (private, public) {
+                    (Some(pr), Some(pb)) => {
+                        p.dst = *pr;
+                        let owner = topo
+                            .enis
+                            .iter()
+                            .position(|e| e.private_ips.iter().any(|x| IpAddr::V4(x.addr) == *pr));
+                        format!(
+                            "inbound: public {} → private {} (one-to-one NAT, C-6.1)",
+                            show_addr(topo, *pb, owner),
+                            pr
+                        )
+                    }
+                    _ => format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
+                };
+                hops.push(Hop {
+                    component: g.meta.name.clone(),
+                    aws_id: g.meta.aws_id.clone(),
+                    rule,
+                    location: loc(topo, g.meta.pos),
+                });
+            }
+            Step::IgwOut { igw } => {
+                let g = &topo.igws[*igw];
+                hops.push(Hop {
+                    component: g.meta.name.clone(),
+                    aws_id: g.meta.aws_id.clone(),
+                    rule: format!("outbound to the internet from {}", p.src),
+                    location: loc(topo, g.meta.pos),
+                });
+            }
+            Step::EigwOut { eigw } => {
+                let g = &topo.eigws[*eigw];
+                hops.push(Hop {
+                    component: g.meta.name.clone(),
+                    aws_id: g.meta.aws_id.clone(),
+                    rule: "outbound IPv6 to the internet (egress-only)".into(),
+                    location: loc(topo, g.meta.pos),
+                });
+            }
+            Step::NaclOut { subnet } => hops.push(nacl_hop(topo, *subnet, false, &p)),
+            Step::NaclIn { subnet } => hops.push(nacl_hop(topo, *subnet, true, &p)),
+            Step::SgOut { eni } => hops.push(sg_hop(topo, *eni, false, &p)),
+            Step::SgIn { eni } => hops.push(sg_hop(topo, *eni, true, &p)),
+            Step::Route { table, choice } => hops.push(route_hop(topo, *table, choice, false)),
+            Step::EdgeRoute { table, choice } => hops.push(route_hop(topo, *table, choice, true)),
+            Step::Nat { nat } => {
+                let n = &topo.nats[*nat];
+                if let Some(ip) = topo.enis[n.eni].private_ips.first() {
+                    p.src = IpAddr::V4(ip.addr);
+                    if p.has_ports() {
+                        p.sport = 1024;
+                    }
+                }
+                hops.push(Hop {
+                    component: n.meta.name.clone(),
+                    aws_id: n.meta.aws_id.clone(),
+                    rule: format!("source NAT to {} (C-7.1)", p.src),
+                    location: loc(topo, n.meta.pos),
+                });
+            }
+            Step::Listener { eni } => {
+                let e = &topo.enis[*eni];
+                if let crate::model::EniOwner::LoadBalancer(lb) = e.owner {
+                    let l = &topo.load_balancers[lb];
+                    let hit = l.listeners.iter().find(|x| {
+                        x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto)
+                    });
+                    if let Some(x) = hit {
+                        hops.push(Hop {
+                            component: l.meta.name.clone(),
+                            aws_id: l.meta.aws_id.clone(),
+                            rule: format!("listener {:?} {}", x.protocol, x.port)
+                                .to_uppercase()
+                                .replacen("LISTENER", "listener", 1),
+                            location: loc(topo, x.pos),
+                        });
+                    }
+                }
+            }
+            Step::Deliver { eni } => {
+                let e = &topo.enis[*eni];
+                hops.push(Hop {
+                    component: e.meta.name.clone(),
+                    aws_id: e.meta.aws_id.clone(),
+                    rule: format!("delivered to {}", p.dst),
+                    location: loc(topo, e.meta.pos),
+                });
+            }
+            Step::EndpointOut { endpoint } => {
+                let ep = &topo.endpoints[*endpoint];
+                hops.push(Hop {
+                    component: ep.meta.name.clone(),
+                    aws_id: ep.meta.aws_id.clone(),
+                    rule: format!("to {} through the gateway endpoint", ep.service),
+                    location: loc(topo, ep.meta.pos),
+                });
+            }
+        }
+    }
+    hops
+}
+
+/// Summarises a header set as protocol / ports / sources lines.
+pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
+    let mut out: Vec<FlowSummary> = Vec::new();
+    let protos = set.project(PROTO);
+    let mut groups: Vec<(String, HeaderSet)> = Vec::new();
+    let named = [TCP, UDP, ICMP, ICMPV6];
+    for &p in &named {
+        let s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
+        if !s.is_empty() {
+            groups.push((proto_name(p), s));
+        }
+    }
+    let mut other = IntervalSet::range(0, 255);
+    for &p in &named {
+        other = other.subtract(&IntervalSet::point(u128::from(p)));
+    }
+    let others = protos.intersect(&other);
+    if !others.is_empty() {
+        let label = if others == other {
+            "all other protocols".to_string()
+        } else {
+            ranges_text(&others, "protocols ")
+        };
+        groups.push((label, set.restrict(PROTO, &other)));
+    }
+    for (name, s) in groups {
+        let ports = if name == "tcp" || name == "udp" {
+            port_texts(&s.project(DPORT))
+        } else if name == "icmp" || name == "icmpv6" {
+            icmp_texts(&s.project(DPORT))
+        } else {
+            Vec::new()
+        };
+        out.push(FlowSummary {
+            protocol: name,
+            ports,
+            sources: cidr_texts(topo, &s.project(SRC)),
+            address: None,
+        });
+    }
+    out
+}
+
+fn ranges_text(s: &IntervalSet, prefix: &str) -> String {
+    let parts: Vec<String> = s
+        .runs()
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    format!("{prefix}{}", parts.join(", "))
+}
+
+fn port_texts(s: &IntervalSet) -> Vec<String> {
+    if s.runs() == [(0, 65535)] {
+        return vec!["all".into()];
+    }
+    s.runs()
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect()
+}
+
+fn icmp_texts(s: &IntervalSet) -> Vec<String> {
+    if s.runs() == [(0, 0xffff)] {
+        return vec!["all types".into()];
+    }
+    s.runs()
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                format!("type {} code {}", a >> 8, a & 0xff)
+            } else if a & 0xff == 0 && b & 0xff == 0xff && a >> 8 == b >> 8 {
+                format!("type {}", a >> 8)
+            } else {
+                format!("types {}-{}", a >> 8, b >> 8)
+            }
+        })
+        .collect()
+}
+
+/// Source addresses as CIDRs; the whole internet is shown as `0.0.0.0/0` /
+/// `::/0` (meaning every internet source of that family).
+pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
+    // The IGW drops sources inside the VPC's own CIDRs (C-6.3), so "every
+    // internet source" is the internet less every VPC range.
+    let mut own: Vec<IpNet> = Vec::new();
+    for v in &topo.vpcs {
+        own.extend(v.cidrs.iter().map(|c| IpNet::V4(*c)));
+        own.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
+    }
+    let inet = super::internet_source_set().subtract(&crate::hs::nets_set(own.iter()));
+    let v4 = s.intersect(&crate::hs::all_v4());
+    let v6 = s.subtract(&crate::hs::all_v4());
+    let mut out = Vec::new();
+    for (part, is_v4) in [(v4, true), (v6, false)] {
+        if part.is_empty() {
+            continue;
+        }
+        let fam_inet = inet.intersect(&if is_v4 {
+            crate::hs::all_v4()
+        } else {
+            crate::hs::all_v6()
+        });
+        if fam_inet.is_subset(&part) {
+            out.push(if is_v4 {
+                "0.0.0.0/0".into()
+            } else {
+                "::/0".into()
+            });
+            continue;
+        }
+        let mut nets = Vec::new();
+        for &(a, b) in part.runs() {
+            nets.extend(range_to_cidrs(a, b, is_v4));
+        }
+        // "Everything but a few ranges" reads better as an exception list.
+        let missing = fam_inet.subtract(&part);
+        let mut holes = Vec::new();
+        for &(a, b) in missing.runs() {
+            holes.extend(range_to_cidrs(a, b, is_v4));
+        }
+        if nets.len() > 4 && holes.len() <= 4 {
+            let any = if is_v4 { "0.0.0.0/0" } else { "::/0" };
+            out.push(format!("{any} except {}", holes.join(", ")));
+            continue;
+        }
+        if nets.len() > 8 {
+            let n = nets.len();
+            nets.truncate(8);
+            nets.push(format!("… ({} more)", n - 8));
+        }
+        out.extend(nets);
+    }
+    out
+}
+
+fn range_to_cidrs(a: u128, b: u128, v4: bool) -> Vec<String> {
+    let base = if v4 {
+        crate::hs::encode(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    } else {
+        0
+    };
+    let bits: u32 = if v4 { 32 } else { 128 };
+    let (mut lo, hi) = (a - base, b - base);
+    let mut out = Vec::new();
+    loop {
+        // The largest aligned block starting at `lo` that stays inside the range.
+        let mut k = lo.trailing_zeros().min(bits);
+        while k > 0 && (k >= 128 || lo.checked_add((1u128 << k) - 1).is_none_or(|end| end > hi)) {
+            k -= 1;
+        }
+        let ip = decode(base + lo, v4);
+        let len = (bits - k) as u8;
+        out.push(match ip {
+            IpAddr::V4(x) => Ipv4Net::new(x, len)
+                .map(|n| IpNet::V4(n).to_string())
+                .unwrap_or_default(),
+            IpAddr::V6(x) => Ipv6Net::new(x, len)
+                .map(|n| IpNet::V6(n).to_string())
+                .unwrap_or_default(),
+        });
+        match lo.checked_add(1u128 << k) {
+            Some(n) if n <= hi && out.len() <= 64 => lo = n,
+            _ => break,
+        }
+    }
+    out
+}
+
+/// A position in the topology file as a report location.
+pub fn pos_location(topo: &Topology, pos: Pos) -> Option<Location> {
+    loc(topo, pos)
+}
+
+/// The addresses of interface `e` (public IPv4 mappings, IPv6 addresses)
+/// that some packet of `set` is sent to, for people.
+pub fn destination_addresses(topo: &Topology, e: usize, set: &HeaderSet) -> Vec<String> {
+    let dst = set.project(crate::hs::DST);
+    let eni = &topo.enis[e];
+    let mut out = Vec::new();
+    for (k, p) in eni.private_ips.iter().enumerate() {
+        if let Some(pb) = p.public {
+            let a = IpAddr::V4(pb.addr(e, k));
+            if dst.contains(crate::hs::encode(a)) {
+                out.push(show_addr(topo, a, Some(e)));
+            }
+        }
+    }
+    for a in &eni.ipv6_addresses {
+        if dst.contains(crate::hs::encode(IpAddr::V6(*a))) {
+            out.push(a.to_string());
+        }
+    }
+    out
+}

@@ -1,0 +1,90 @@
+//! Compiled filters: NACL directions and SG sets as exact header sets.
+
+use crate::hs::{HeaderSet, IntervalSet, net_set, nets_set};
+use crate::model::{NaclId, SgId, SgPeer, Topology};
+
+/// NACL first-match evaluation compiled into the set it allows (C-4.2):
+/// every rule claims what earlier rules left, and the implicit final deny
+/// drops the rest.
+pub fn nacl_allowed(topo: &Topology, nacl: NaclId, ingress: bool) -> HeaderSet {
+    let n = &topo.nacls[nacl];
+    let rules = if ingress { &n.ingress } else { &n.egress };
+    let mut rest = HeaderSet::universe();
+    let mut allowed = HeaderSet::empty();
+    for r in rules {
+        let peer = net_set(&r.cidr);
+        let cube = if ingress {
+            HeaderSet::rule(r.proto, &r.port, Some(&peer), None)
+        } else {
+            HeaderSet::rule(r.proto, &r.port, None, Some(&peer))
+        };
+        if r.allow {
+            let m = rest.intersect(&cube);
+            allowed = allowed.union(&m);
+        }
+        rest = rest.subtract(&cube);
+        if rest.is_empty() {
+            break;
+        }
+    }
+    allowed
+}
+
+/// What a set of SGs allows in one direction (C-5.1), and what depends on
+/// prefix lists whose entries are unknown.
+#[derive(Debug, Clone, Default)]
+pub struct SgFilter {
+    pub allowed: HeaderSet,
+    pub unknown: HeaderSet,
+}
+
+/// The addresses that match an SG reference (C-5.6, exposure mode: every
+/// address of every attached interface carrying the group).
+pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
+    let mut members: Vec<Vec<(u128, u128)>> = vec![Vec::new(); topo.security_groups.len()];
+    for eni in topo.enis.iter().filter(|e| e.attached) {
+        let addrs = nets_set(eni.address_nets().iter());
+        for &sg in &eni.security_groups {
+            if topo.security_groups[sg].vpc == eni.vpc {
+                members[sg].extend_from_slice(addrs.runs());
+            }
+        }
+    }
+    members.into_iter().map(IntervalSet::from_ranges).collect()
+}
+
+pub fn sg_filter(
+    topo: &Topology,
+    members: &[IntervalSet],
+    sgs: &[SgId],
+    ingress: bool,
+) -> SgFilter {
+    let mut allowed = HeaderSet::empty();
+    let mut unknown = HeaderSet::empty();
+    for &sg in sgs {
+        let g = &topo.security_groups[sg];
+        for r in if ingress { &g.ingress } else { &g.egress } {
+            let peer = match &r.peer {
+                SgPeer::Cidr(n) => Some(net_set(n)),
+                SgPeer::PrefixList(pl) => topo.prefix_lists[*pl]
+                    .entries
+                    .as_ref()
+                    .map(|e| nets_set(e.iter())),
+                SgPeer::SecurityGroup(s) => Some(members[*s].clone()),
+            };
+            match peer {
+                Some(p) => {
+                    let c = if ingress {
+                        HeaderSet::rule(r.proto, &r.port, Some(&p), None)
+                    } else {
+                        HeaderSet::rule(r.proto, &r.port, None, Some(&p))
+                    };
+                    allowed = allowed.union(&c);
+                }
+                None => unknown = unknown.union(&HeaderSet::rule(r.proto, &r.port, None, None)),
+            }
+        }
+    }
+    let unknown = unknown.subtract(&allowed);
+    SgFilter { allowed, unknown }
+}

@@ -1,0 +1,164 @@
+//! Sorted, disjoint, non-adjacent sets of closed `u128` intervals.
+
+/// A set of `u128` values as sorted, disjoint, non-adjacent closed intervals.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct IntervalSet {
+    runs: Vec<(u128, u128)>,
+}
+
+impl IntervalSet {
+    pub fn empty() -> Self {
+        IntervalSet { runs: Vec::new() }
+    }
+
+    /// `[lo, hi]`; empty when `lo > hi`.
+    pub fn range(lo: u128, hi: u128) -> Self {
+        if lo > hi {
+            Self::empty()
+        } else {
+            IntervalSet {
+                runs: vec![(lo, hi)],
+            }
+        }
+    }
+
+    pub fn point(v: u128) -> Self {
+        Self::range(v, v)
+    }
+
+    /// Builds a set from arbitrary (possibly overlapping) ranges.
+    pub fn from_ranges(mut ranges: Vec<(u128, u128)>) -> Self {
+        ranges.retain(|(a, b)| a <= b);
+        ranges.sort_unstable();
+        let mut runs: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        for (a, b) in ranges {
+            match runs.last_mut() {
+                Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                _ => runs.push((a, b)),
+            }
+        }
+        IntervalSet { runs }
+    }
+
+    pub fn runs(&self) -> &[(u128, u128)] {
+        &self.runs
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    pub fn first(&self) -> Option<u128> {
+        self.runs.first().map(|r| r.0)
+    }
+
+    pub fn contains(&self, v: u128) -> bool {
+        match self.runs.binary_search_by(|&(a, _)| a.cmp(&v)) {
+            Ok(_) => true,
+            Err(0) => false,
+            Err(i) => self.runs[i - 1].1 >= v,
+        }
+    }
+
+    pub fn is_subset(&self, other: &IntervalSet) -> bool {
+        self.subtract(other).is_empty()
+    }
+
+    pub fn intersect(&self, other: &IntervalSet) -> IntervalSet {
+        let (mut i, mut j) = (0, 0);
+        let mut runs = Vec::new();
+        while i < self.runs.len() && j < other.runs.len() {
+            let (a1, b1) = self.runs[i];
+            let (a2, b2) = other.runs[j];
+            let lo = a1.max(a2);
+            let hi = b1.min(b2);
+            if lo <= hi {
+                runs.push((lo, hi));
+            }
+            if b1 < b2 { i += 1 } else { j += 1 }
+        }
+        IntervalSet { runs }
+    }
+
+    pub fn intersects(&self, other: &IntervalSet) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while i < self.runs.len() && j < other.runs.len() {
+            let (a1, b1) = self.runs[i];
+            let (a2, b2) = other.runs[j];
+            if a1.max(a2) <= b1.min(b2) {
+                return true;
+            }
+            if b1 < b2 { i += 1 } else { j += 1 }
+        }
+        false
+    }
+
+    pub fn union(&self, other: &IntervalSet) -> IntervalSet {
+        let mut v = self.runs.clone();
+        v.extend_from_slice(&other.runs);
+        Self::from_ranges(v)
+    }
+
+    pub fn subtract(&self, other: &IntervalSet) -> IntervalSet {
+        let mut runs = Vec::new();
+        let mut j = 0;
+        for &(a, b) in &self.runs {
+            let mut lo = a;
+            let mut done = false;
+            while j < other.runs.len() && other.runs[j].1 < lo {
+                j += 1;
+            }
+            let mut k = j;
+            while k < other.runs.len() && other.runs[k].0 <= b {
+                let (c, d) = other.runs[k];
+                if c > lo {
+                    runs.push((lo, c - 1));
+                }
+                if d >= b {
+                    done = true;
+                    break;
+                }
+                lo = d + 1;
+                k += 1;
+            }
+            if !done {
+                runs.push((lo, b));
+            }
+        }
+        IntervalSet { runs }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtract_splits_and_trims() {
+        let a = IntervalSet::range(0, 100);
+        let b = IntervalSet::from_ranges(vec![(10, 20), (50, 100)]);
+        assert_eq!(a.subtract(&b).runs(), &[(0, 9), (21, 49)]);
+        assert_eq!(b.subtract(&a).runs(), &[] as &[(u128, u128)]);
+        let full = IntervalSet::range(0, u128::MAX);
+        assert_eq!(
+            full.subtract(&IntervalSet::point(u128::MAX)).runs(),
+            &[(0, u128::MAX - 1)]
+        );
+    }
+
+    #[test]
+    fn from_ranges_merges_adjacent() {
+        let s = IntervalSet::from_ranges(vec![(5, 9), (0, 4), (20, 30), (25, 40)]);
+        assert_eq!(s.runs(), &[(0, 9), (20, 40)]);
+        assert!(s.contains(9) && !s.contains(10) && s.contains(40));
+    }
+
+    #[test]
+    fn intersect_of_disjoint_is_empty() {
+        let a = IntervalSet::range(0, 5);
+        let b = IntervalSet::range(6, 9);
+        assert!(a.intersect(&b).is_empty());
+        assert!(!a.intersects(&b));
+        assert_eq!(a.union(&b).runs(), &[(0, 9)]);
+    }
+}

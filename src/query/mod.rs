@@ -1,0 +1,87 @@
+//! Questions asked of the engine directly (the `exposed` command; later the
+//! query language and REPL).
+
+use std::collections::BTreeMap;
+
+use crate::engine::{End, Engine, Origin, summarize_flows};
+use crate::hs::HeaderSet;
+use crate::model::EniOwner;
+use crate::report::{ExposedReport, ExposedResource};
+
+/// Every resource some internet packet can be delivered to (C-0.3 (a)).
+pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
+    let topo = engine.topo;
+    let reach = engine.reach(Origin::Internet, &HeaderSet::universe());
+    let mut per_eni: BTreeMap<usize, HeaderSet> = BTreeMap::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for f in &reach.flows {
+        match &f.end {
+            End::Delivered(e) => {
+                let s = per_eni.entry(*e).or_default();
+                *s = s.union(&f.set);
+            }
+            End::Unknown(why) => {
+                if !unknown.contains(why) {
+                    unknown.push(why.clone());
+                }
+            }
+            End::Internet | End::Endpoint(_) => {}
+        }
+    }
+    for g in topo.gaps_for("public-exposure") {
+        unknown.push(format!("the topology records missing data: {}", g.what));
+    }
+    let mut lbs: BTreeMap<usize, HeaderSet> = BTreeMap::new();
+    let mut instances: BTreeMap<usize, HeaderSet> = BTreeMap::new();
+    let mut exposed = Vec::new();
+    for (&e, set) in &per_eni {
+        let eni = &topo.enis[e];
+        if let EniOwner::LoadBalancer(lb) = eni.owner {
+            let s = lbs.entry(lb).or_default();
+            *s = s.union(set);
+            continue;
+        }
+        if let Some(i) = eni.instance {
+            let s = instances.entry(i).or_default();
+            *s = s.union(set);
+        }
+        let mut flows = summarize_flows(topo, set);
+        let addrs = crate::engine::explain::destination_addresses(topo, e, set);
+        for f in &mut flows {
+            f.address = Some(addrs.join(", "));
+        }
+        exposed.push(ExposedResource {
+            resource: eni.meta.name.clone(),
+            kind: "network-interface".into(),
+            aws_id: eni.meta.aws_id.clone(),
+            flows,
+            session: None,
+        });
+    }
+    for (i, set) in instances {
+        let inst = &topo.instances[i];
+        exposed.push(ExposedResource {
+            resource: inst.meta.name.clone(),
+            kind: "instance".into(),
+            aws_id: inst.meta.aws_id.clone(),
+            flows: summarize_flows(topo, &set),
+            session: None,
+        });
+    }
+    for (lb, set) in lbs {
+        let l = &topo.load_balancers[lb];
+        exposed.push(ExposedResource {
+            resource: l.meta.name.clone(),
+            kind: "load-balancer".into(),
+            aws_id: l.meta.aws_id.clone(),
+            flows: summarize_flows(topo, &set),
+            session: None,
+        });
+    }
+    exposed.sort_by(|a, b| a.resource.cmp(&b.resource).then(a.kind.cmp(&b.kind)));
+    ExposedReport {
+        version: 1,
+        exposed,
+        unknown,
+    }
+}

@@ -1,0 +1,216 @@
+//! Filter matching for one concrete packet: NACLs (first match) and security
+//! groups (union of allow rules). Written as plain loops over the rules.
+
+use std::net::IpAddr;
+
+use crate::hs::Packet;
+use crate::model::{
+    EniId, EniOwner, LbKind, NaclId, NaclRule, PortMatch, Pos, Proto, SgId, SgPeer, SgRule, TCP,
+    Topology, UDP,
+};
+
+/// " (line L:C)" for a known position, nothing for a derived one.
+pub(crate) fn at(pos: Pos) -> String {
+    if pos.is_unknown() {
+        String::new()
+    } else {
+        format!(" (line {pos})")
+    }
+}
+
+/// Which way a filter is crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Into the subnet / interface: rules match the packet's source.
+    Ingress,
+    /// Out of the subnet / interface: rules match the packet's destination.
+    Egress,
+}
+
+impl Dir {
+    /// The address a rule's CIDR or peer is compared with.
+    pub fn peer_addr(self, p: &Packet) -> IpAddr {
+        match self {
+            Dir::Ingress => p.src,
+            Dir::Egress => p.dst,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::Ingress => "ingress",
+            Dir::Egress => "egress",
+        }
+    }
+}
+
+/// Protocol and port/ICMP matching shared by NACL and SG rules (C-1.4, C-1.5).
+///
+/// - protocol `all` matches every packet;
+/// - a protocol number must equal the packet's protocol;
+/// - for tcp/udp packets the destination port must be in the range;
+/// - for icmp (IPv4, proto 1) and icmpv6 (IPv6, proto 58) packets the ICMP
+///   type and code must match (`None` = any);
+/// - any other protocol ignores ports and ICMP fields.
+pub fn proto_port_match(proto: Proto, port: &PortMatch, p: &Packet) -> bool {
+    let n = match proto {
+        Proto::All => return true,
+        Proto::Num(n) => n,
+    };
+    if n != p.proto {
+        return false;
+    }
+    if p.proto == TCP || p.proto == UDP {
+        port.ports.0 <= p.dport && p.dport <= port.ports.1
+    } else if p.is_icmp() {
+        port.icmp_type.is_none_or(|t| t == p.icmp_type)
+            && port.icmp_code.is_none_or(|c| c == p.icmp_code)
+    } else {
+        true
+    }
+}
+
+/// The result of a NACL evaluation.
+#[derive(Debug, Clone)]
+pub struct NaclVerdict {
+    pub allow: bool,
+    /// The deciding rule, for the trace.
+    pub why: String,
+}
+
+/// First matching rule in rule-number order; implicit final deny (C-4.2).
+pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Dir, p: &Packet) -> NaclVerdict {
+    let acl = &topo.nacls[nacl];
+    let rules: &[NaclRule] = match dir {
+        Dir::Ingress => &acl.ingress,
+        Dir::Egress => &acl.egress,
+    };
+    // The loader sorts by rule number; sort a copy of the order anyway so the
+    // oracle does not depend on that.
+    let mut order: Vec<&NaclRule> = rules.iter().collect();
+    order.sort_by_key(|r| r.number);
+    let addr = dir.peer_addr(p);
+    for r in order {
+        if r.cidr.contains(&addr) && proto_port_match(r.proto, &r.port, p) {
+            let action = if r.allow { "allows" } else { "denies" };
+            return NaclVerdict {
+                allow: r.allow,
+                why: format!(
+                    "NACL {} {} rule {} {}{} {action}",
+                    acl.meta.name,
+                    dir.name(),
+                    r.number,
+                    r.cidr,
+                    at(r.pos)
+                ),
+            };
+        }
+    }
+    NaclVerdict {
+        allow: false,
+        why: format!(
+            "NACL {} {}: no rule matches (implicit deny)",
+            acl.meta.name,
+            dir.name()
+        ),
+    }
+}
+
+/// The result of a security group evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SgVerdict {
+    Allow(String),
+    Deny(String),
+    Unknown(String),
+}
+
+/// Whether one rule's peer matches an address.
+enum PeerMatch {
+    Yes,
+    No,
+    /// A prefix list whose entries are not known.
+    Unknown,
+}
+
+/// True when `addr` is an address of some attached interface in `vpc` that
+/// carries security group `sg` (C-5.6, exposure mode: every address of the
+/// interface counts).
+pub fn sg_member_addr(topo: &Topology, sg: SgId, vpc: usize, addr: IpAddr) -> bool {
+    topo.enis.iter().any(|e| {
+        e.attached
+            && e.vpc == vpc
+            && e.security_groups.contains(&sg)
+            && e.address_nets().iter().any(|n| n.contains(&addr))
+    })
+}
+
+fn peer_match(topo: &Topology, rule: &SgRule, vpc: usize, addr: IpAddr) -> PeerMatch {
+    let yes = |b: bool| if b { PeerMatch::Yes } else { PeerMatch::No };
+    match &rule.peer {
+        SgPeer::Cidr(n) => yes(n.contains(&addr)),
+        SgPeer::PrefixList(pl) => match &topo.prefix_lists[*pl].entries {
+            Some(entries) => yes(entries.iter().any(|n| n.contains(&addr))),
+            None => PeerMatch::Unknown,
+        },
+        SgPeer::SecurityGroup(g) => yes(sg_member_addr(topo, *g, vpc, addr)),
+    }
+}
+
+/// Union of the rules of every security group on interface `eni` (C-5.1).
+///
+/// A rule allows when protocol/port and peer match. If no rule allows and some
+/// rule matches on protocol/port but its peer is a prefix list with unknown
+/// entries, the verdict is unknown; otherwise deny.
+pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict {
+    let iface = &topo.enis[eni];
+    // A Network Load Balancer without security groups filters nothing (C-14.4).
+    if iface.security_groups.is_empty()
+        && let EniOwner::LoadBalancer(lb) = iface.owner
+        && topo.load_balancers[lb].kind == LbKind::Network
+    {
+        return SgVerdict::Allow("network load balancer without security groups (C-14.4)".into());
+    }
+    let addr = dir.peer_addr(p);
+    let mut unknown: Option<String> = None;
+    for &g in &iface.security_groups {
+        let sg = &topo.security_groups[g];
+        let rules = match dir {
+            Dir::Ingress => &sg.ingress,
+            Dir::Egress => &sg.egress,
+        };
+        for r in rules {
+            if !proto_port_match(r.proto, &r.port, p) {
+                continue;
+            }
+            match peer_match(topo, r, iface.vpc, addr) {
+                PeerMatch::Yes => {
+                    return SgVerdict::Allow(format!(
+                        "security group {} {} rule{} allows",
+                        sg.meta.name,
+                        dir.name(),
+                        at(r.pos)
+                    ));
+                }
+                PeerMatch::No => {}
+                PeerMatch::Unknown => {
+                    if unknown.is_none() {
+                        unknown = Some(format!(
+                            "security group {} {} rule{} uses a prefix list with unknown entries",
+                            sg.meta.name,
+                            dir.name(),
+                            at(r.pos)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    match unknown {
+        Some(u) => SgVerdict::Unknown(u),
+        None => SgVerdict::Deny(format!(
+            "no {} rule of the security groups of {} matches",
+            dir.name(),
+            iface.meta.name
+        )),
+    }
+}

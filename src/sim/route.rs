@@ -1,0 +1,166 @@
+//! Longest-prefix-match route lookup for one destination (C-3.3–C-3.9),
+//! written as a scan over every candidate.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::matching::at;
+use crate::model::{RouteDest, RouteTableId, RouteTarget, Topology};
+
+/// The kind of a candidate route, in tie-break order: at equal prefix length
+/// a lower kind wins (static CIDR > local > prefix list > propagated, C-3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteKind {
+    Static,
+    Local,
+    PrefixList,
+    Propagated,
+}
+
+/// One route that covers the destination.
+#[derive(Debug, Clone)]
+struct Candidate {
+    net: IpNet,
+    kind: RouteKind,
+    /// The effective target: `Blackhole` for a route in `state: blackhole`.
+    target: RouteTarget,
+    what: String,
+}
+
+/// The result of a lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The winning route's target (never `Blackhole`), with a description.
+    Target(RouteTarget, String),
+    /// The winner is a blackhole route: drop, no fallback (C-3.9).
+    Blackhole(String),
+    /// No route covers the destination.
+    NoRoute,
+    /// The winner cannot be decided (C-3.6, unknown prefix-list entries).
+    Unknown(String),
+}
+
+/// Looks `d` up in route table `rt`.
+///
+/// Unknown prefix-list entries: the resolved model does not record a family
+/// for a list whose entries are unknown, and such a list could hold any
+/// prefix, including a /32 or /128 that beats every other route. The simple,
+/// documented choice is therefore: **any lookup in a table that has a route
+/// to a prefix list with unknown entries is unknown**, whatever the
+/// destination.
+pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
+    let table = &topo.route_tables[rt];
+
+    for r in &table.routes {
+        if let RouteDest::PrefixList(pl) = r.dest
+            && topo.prefix_lists[pl].entries.is_none()
+        {
+            return Lookup::Unknown(format!(
+                "route table {} has a route{} to prefix list {} whose entries are unknown",
+                table.meta.name,
+                at(r.pos),
+                topo.prefix_lists[pl].meta.name
+            ));
+        }
+    }
+
+    // 1. Candidates.
+    let mut cands: Vec<Candidate> = Vec::new();
+    let vpc = &topo.vpcs[table.vpc];
+    let vpc_nets = vpc
+        .cidrs
+        .iter()
+        .map(|n| IpNet::V4(*n))
+        .chain(vpc.ipv6_cidrs.iter().map(|n| IpNet::V6(*n)));
+    for net in vpc_nets {
+        if net.contains(&d) {
+            cands.push(Candidate {
+                net,
+                kind: RouteKind::Local,
+                target: RouteTarget::Local,
+                what: format!("implicit local route {net}"),
+            });
+        }
+    }
+    for r in &table.routes {
+        let target = if r.blackhole {
+            RouteTarget::Blackhole
+        } else {
+            r.target.clone()
+        };
+        match &r.dest {
+            RouteDest::Cidr(net) => {
+                if net.contains(&d) {
+                    let kind = if r.propagated {
+                        RouteKind::Propagated
+                    } else {
+                        RouteKind::Static
+                    };
+                    cands.push(Candidate {
+                        net: *net,
+                        kind,
+                        target,
+                        what: format!("route {net}{}", at(r.pos)),
+                    });
+                }
+            }
+            RouteDest::PrefixList(pl) => {
+                let list = &topo.prefix_lists[*pl];
+                let entries = list.entries.as_deref().unwrap_or_default();
+                for net in entries {
+                    if net.contains(&d) {
+                        let kind = if r.propagated {
+                            RouteKind::Propagated
+                        } else {
+                            RouteKind::PrefixList
+                        };
+                        cands.push(Candidate {
+                            net: *net,
+                            kind,
+                            target: target.clone(),
+                            what: format!(
+                                "route to prefix list {} entry {net}{}",
+                                list.meta.name,
+                                at(r.pos)
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // 2. Inside a VPC CIDR, propagated routes are ignored (C-3.7).
+    if cands.iter().any(|c| c.kind == RouteKind::Local) {
+        cands.retain(|c| c.kind != RouteKind::Propagated);
+    }
+
+    // 3. Longest prefix, then kind.
+    let Some(best_len) = cands.iter().map(|c| c.net.prefix_len()).max() else {
+        return Lookup::NoRoute;
+    };
+    cands.retain(|c| c.net.prefix_len() == best_len);
+    let Some(best_kind) = cands.iter().map(|c| c.kind).min() else {
+        return Lookup::NoRoute;
+    };
+    cands.retain(|c| c.kind == best_kind);
+
+    // 4. A remaining tie between different (effective) targets is unknown.
+    let Some(first) = cands.first() else {
+        return Lookup::NoRoute;
+    };
+    if let Some(other) = cands.iter().find(|c| c.target != first.target) {
+        return Lookup::Unknown(format!(
+            "route table {}: {} and {} tie with different targets",
+            table.meta.name, first.what, other.what
+        ));
+    }
+
+    // 5. The winner.
+    let what = format!("route table {}: {} wins", table.meta.name, first.what);
+    match first.target {
+        RouteTarget::Blackhole => Lookup::Blackhole(what),
+        ref t => Lookup::Target(t.clone(), what),
+    }
+}

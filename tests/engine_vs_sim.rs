@@ -1,0 +1,217 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail by panicking"
+)]
+
+//! The symbolic engine agrees with the per-packet reference simulator on
+//! random topologies and packets.
+//!
+//! For each generated topology, the engine propagates the *whole* header
+//! space once per origin (the internet and every interface); then random
+//! concrete packets are classified both by membership in the engine's exact
+//! result sets and by the simulator. Any disagreement is a bug in one of them.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use netverify::engine::{End, Engine, Origin};
+use netverify::hs::{HeaderSet, Packet};
+use netverify::model::{self, Topology};
+use netverify::sim::{self, Fate};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Delivered(usize),
+    Internet,
+    Endpoint(usize),
+    Unknown,
+}
+
+fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind> {
+    flows
+        .iter()
+        .filter(|f| f.set.contains(p))
+        .map(|f| match &f.end {
+            End::Delivered(e) => Kind::Delivered(*e),
+            End::Internet => Kind::Internet,
+            End::Endpoint(e) => Kind::Endpoint(*e),
+            End::Unknown(_) => Kind::Unknown,
+        })
+        .collect()
+}
+
+fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Vec<String>) {
+    let o = match origin {
+        Origin::Internet => sim::Origin::Internet,
+        Origin::Eni(e) => sim::Origin::Eni(e),
+    };
+    let out = sim::simulate(topo, o, p);
+    let kinds = out
+        .fates
+        .iter()
+        .filter_map(|f| match f {
+            Fate::Delivered { eni } => Some(Kind::Delivered(*eni)),
+            Fate::Internet => Some(Kind::Internet),
+            Fate::Endpoint { endpoint } => Some(Kind::Endpoint(*endpoint)),
+            Fate::Unknown { .. } => Some(Kind::Unknown),
+            Fate::Dropped { .. } => None,
+        })
+        .collect();
+    (kinds, out.trace)
+}
+
+/// Candidate addresses: internet sources, every interface address, every
+/// public mapping, and some addresses nobody owns.
+fn addresses(topo: &Topology) -> Vec<IpAddr> {
+    let mut v: Vec<IpAddr> = [
+        "203.0.113.9",
+        "198.51.100.3",
+        "8.8.8.8",
+        "10.0.9.9",
+        "2001:db8::1",
+        "2a00::5",
+        "2600:1f00:0:7::1",
+        "172.16.0.1",
+    ]
+    .iter()
+    .filter_map(|s| s.parse().ok())
+    .collect();
+    for (e, eni) in topo.enis.iter().enumerate() {
+        for (k, p) in eni.private_ips.iter().enumerate() {
+            v.push(IpAddr::V4(p.addr));
+            if let Some(pb) = p.public {
+                v.push(IpAddr::V4(pb.addr(e, k)));
+            }
+        }
+        v.extend(eni.ipv6_addresses.iter().map(|a| IpAddr::V6(*a)));
+    }
+    v
+}
+
+fn packets(topo: &Topology, picks: &[(usize, usize, usize, usize, usize)]) -> Vec<Packet> {
+    let addrs = addresses(topo);
+    let protos = [6u8, 17, 1, 58, 47];
+    let ports = [22u16, 80, 443, 8080, 500, 40000];
+    let mut out = Vec::new();
+    for &(a, b, pr, dp, sp) in picks {
+        let src = addrs[a % addrs.len()];
+        // Pick a destination of the same family.
+        let same: Vec<IpAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|x| x.is_ipv4() == src.is_ipv4())
+            .collect();
+        let dst = same[b % same.len()];
+        let proto = protos[pr % protos.len()];
+        let mut p = Packet {
+            src,
+            dst,
+            proto,
+            sport: 0,
+            dport: 0,
+            icmp_type: 0,
+            icmp_code: 0,
+        };
+        if p.has_ports() {
+            p.sport = ports[sp % ports.len()];
+            p.dport = ports[dp % ports.len()];
+        } else if p.is_icmp() {
+            p.icmp_type = [0u8, 3, 8, 128][dp % 4];
+            p.icmp_code = (sp % 2) as u8;
+        }
+        out.push(p);
+    }
+    out
+}
+
+fn check_agreement(
+    seed: &common::topogen::TopoSeed,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(), TestCaseError> {
+    let file = common::topogen::build(seed);
+    let topo = match model::resolve(file, "gen.yaml") {
+        Ok(t) => t,
+        // The generator aims for valid topologies; a rejected one is not a test.
+        Err(e) => return Err(TestCaseError::reject(e.render(None))),
+    };
+    let engine = Engine::new(&topo);
+    let mut origins = vec![Origin::Internet];
+    origins.extend((0..topo.enis.len()).map(Origin::Eni));
+    let pkts = packets(&topo, picks);
+    for origin in origins {
+        let reach = engine.reach(origin, &HeaderSet::universe());
+        for p in &pkts {
+            // Interface origins: make most packets come from the interface itself.
+            let mut p = *p;
+            if let Origin::Eni(e) = origin {
+                let own = topo.enis[e].address_nets();
+                if let Some(a) = own.iter().find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+                    && p.sport % 2 == 0
+                {
+                    p.src = a.addr();
+                }
+            }
+            let ek = engine_kinds(&reach.flows, &p);
+            let (sk, trace) = sim_kinds(&topo, origin, &p);
+            prop_assert_eq!(
+                &ek,
+                &sk,
+                "origin {:?} packet {} disagrees\nsim trace:\n{}",
+                origin,
+                p,
+                trace.join("\n")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
+
+proptest! {
+    #![proptest_config(Config { cases: cases(), max_global_rejects: 10_000, ..Config::default() })]
+
+    #[test]
+    fn engine_agrees_with_simulator(
+        seed in common::topogen::topo_seed(),
+        picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
+    ) {
+        check_agreement(&seed, &picks)?;
+    }
+}
+
+/// The generator must produce valid topologies most of the time, or the
+/// property above silently tests little.
+#[test]
+fn generator_produces_mostly_valid_topologies() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut ok = 0;
+    let mut errors = Vec::new();
+    for _ in 0..200 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        match model::resolve(common::topogen::build(&seed), "gen.yaml") {
+            Ok(_) => ok += 1,
+            Err(e) => errors.push(e.render(None)),
+        }
+    }
+    assert!(
+        ok >= 180,
+        "only {ok}/200 generated topologies are valid; first error:\n{}",
+        errors.first().cloned().unwrap_or_default()
+    );
+}

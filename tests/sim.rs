@@ -1,0 +1,1580 @@
+//! Tests of the reference simulator (`netverify::sim`) on small topologies
+//! built directly as resolved `Topology` values.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use netverify::hs::Packet;
+use netverify::model::*;
+use netverify::sim::{Fate, Lookup, Origin, simulate};
+
+// ---- a small builder for resolved topologies -------------------------------
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn meta(name: &str) -> Meta {
+    Meta {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+fn nacl_rule(number: u32, allow: bool, proto: Proto, port: PortMatch, cidr: &str) -> NaclRule {
+    NaclRule {
+        number,
+        allow,
+        proto,
+        port,
+        cidr: net(cidr),
+        pos: Pos::default(),
+    }
+}
+
+fn ports(lo: u16, hi: u16) -> PortMatch {
+    PortMatch {
+        ports: (lo, hi),
+        icmp_type: None,
+        icmp_code: None,
+    }
+}
+
+fn tcp(p: u16) -> (Proto, PortMatch) {
+    (Proto::Num(TCP), ports(p, p))
+}
+
+fn all() -> (Proto, PortMatch) {
+    (Proto::All, PortMatch::ALL)
+}
+
+fn allow_all_nacl_rules() -> Vec<NaclRule> {
+    vec![
+        nacl_rule(100, true, Proto::All, PortMatch::ALL, "0.0.0.0/0"),
+        nacl_rule(101, true, Proto::All, PortMatch::ALL, "::/0"),
+    ]
+}
+
+fn pkt(src: &str, dst: &str, proto: u8, dport: u16) -> Packet {
+    Packet {
+        src: ip(src),
+        dst: ip(dst),
+        proto,
+        sport: 40000,
+        dport,
+        icmp_type: 0,
+        icmp_code: 0,
+    }
+}
+
+fn tcp_pkt(src: &str, dst: &str, dport: u16) -> Packet {
+    pkt(src, dst, TCP, dport)
+}
+
+struct B {
+    t: Topology,
+}
+
+impl B {
+    fn new() -> B {
+        B {
+            t: Topology {
+                file: "t.yaml".into(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// A VPC with an allow-all default NACL and an empty main route table.
+    fn vpc(&mut self, name: &str, cidr: &str, v6: Option<&str>) -> VpcId {
+        let id = self.t.vpcs.len();
+        let nacl = self.t.nacls.len();
+        self.t.nacls.push(Nacl {
+            meta: meta(&format!("{name}-default-nacl")),
+            vpc: id,
+            default: true,
+            synthesized: true,
+            ingress: allow_all_nacl_rules(),
+            egress: allow_all_nacl_rules(),
+        });
+        let main = self.t.route_tables.len();
+        self.t.route_tables.push(RouteTable {
+            meta: meta(&format!("{name}-main")),
+            vpc: id,
+            main: true,
+            ..Default::default()
+        });
+        self.t.vpcs.push(Vpc {
+            meta: meta(name),
+            cidrs: vec![cidr.parse().unwrap()],
+            ipv6_cidrs: v6.iter().map(|s| s.parse().unwrap()).collect(),
+            main_route_table: Some(main),
+            default_nacl: nacl,
+            ..Default::default()
+        });
+        id
+    }
+
+    fn main_rt(&self, vpc: VpcId) -> RouteTableId {
+        self.t.vpcs[vpc].main_route_table.unwrap()
+    }
+
+    /// A subnet using the main table and the default NACL.
+    fn subnet(&mut self, vpc: VpcId, name: &str, cidr: &str, v6: Option<&str>) -> SubnetId {
+        let id = self.t.subnets.len();
+        self.t.subnets.push(Subnet {
+            meta: meta(name),
+            vpc,
+            cidr: Some(cidr.parse().unwrap()),
+            ipv6_cidr: v6.map(|s| s.parse().unwrap()),
+            route_table: self.t.vpcs[vpc].main_route_table,
+            uses_main_route_table: true,
+            nacl: self.t.vpcs[vpc].default_nacl,
+            ..Default::default()
+        });
+        id
+    }
+
+    fn rt(&mut self, vpc: VpcId, name: &str) -> RouteTableId {
+        let id = self.t.route_tables.len();
+        self.t.route_tables.push(RouteTable {
+            meta: meta(name),
+            vpc,
+            ..Default::default()
+        });
+        id
+    }
+
+    fn associate(&mut self, subnet: SubnetId, rt: RouteTableId) {
+        self.t.subnets[subnet].route_table = Some(rt);
+        self.t.subnets[subnet].uses_main_route_table = false;
+    }
+
+    fn push_route(&mut self, rt: RouteTableId, dest: RouteDest, target: RouteTarget) -> usize {
+        let routes = &mut self.t.route_tables[rt].routes;
+        routes.push(Route {
+            dest,
+            target,
+            blackhole: false,
+            propagated: false,
+            pos: Pos::default(),
+        });
+        routes.len() - 1
+    }
+
+    fn route(&mut self, rt: RouteTableId, dest: &str, target: RouteTarget) -> usize {
+        self.push_route(rt, RouteDest::Cidr(net(dest)), target)
+    }
+
+    fn nacl(
+        &mut self,
+        vpc: VpcId,
+        name: &str,
+        ingress: Vec<NaclRule>,
+        egress: Vec<NaclRule>,
+    ) -> NaclId {
+        let id = self.t.nacls.len();
+        self.t.nacls.push(Nacl {
+            meta: meta(name),
+            vpc,
+            ingress,
+            egress,
+            ..Default::default()
+        });
+        id
+    }
+
+    fn sg(&mut self, vpc: VpcId, name: &str) -> SgId {
+        let id = self.t.security_groups.len();
+        self.t.security_groups.push(SecurityGroup {
+            meta: meta(name),
+            vpc,
+            ingress: vec![],
+            // A new SG has one allow-all egress rule.
+            egress: vec![
+                sg_rule(all(), SgPeer::Cidr(net("0.0.0.0/0"))),
+                sg_rule(all(), SgPeer::Cidr(net("::/0"))),
+            ],
+        });
+        id
+    }
+
+    fn sg_in(&mut self, sg: SgId, pp: (Proto, PortMatch), peer: SgPeer) {
+        self.t.security_groups[sg].ingress.push(sg_rule(pp, peer));
+    }
+
+    fn sg_in_cidr(&mut self, sg: SgId, pp: (Proto, PortMatch), cidr: &str) {
+        self.sg_in(sg, pp, SgPeer::Cidr(net(cidr)));
+    }
+
+    /// An attached workload interface with source/dest check on.
+    fn eni(
+        &mut self,
+        subnet: SubnetId,
+        name: &str,
+        ips: &[(&str, Option<PublicIp>)],
+        sgs: &[SgId],
+    ) -> EniId {
+        let id = self.t.enis.len();
+        self.t.enis.push(Eni {
+            meta: meta(name),
+            subnet,
+            vpc: self.t.subnets[subnet].vpc,
+            private_ips: ips
+                .iter()
+                .map(|(a, p)| PrivateIp {
+                    addr: a.parse().unwrap(),
+                    public: *p,
+                    pos: Pos::default(),
+                })
+                .collect(),
+            security_groups: sgs.to_vec(),
+            source_dest_check: true,
+            attached: true,
+            ..Default::default()
+        });
+        id
+    }
+
+    fn igw(&mut self, vpc: VpcId) -> IgwId {
+        let id = self.t.igws.len();
+        self.t.igws.push(Igw {
+            meta: meta("igw"),
+            vpc: Some(vpc),
+            edge_route_table: None,
+        });
+        self.t.vpcs[vpc].igw = Some(id);
+        id
+    }
+
+    fn eigw(&mut self, vpc: VpcId) -> EigwId {
+        let id = self.t.eigws.len();
+        self.t.eigws.push(Eigw {
+            meta: meta("eigw"),
+            vpc,
+        });
+        self.t.vpcs[vpc].eigws.push(id);
+        id
+    }
+
+    /// A public NAT gateway with its interface (private IP, EIP).
+    fn nat(&mut self, subnet: SubnetId, name: &str, private: &str, eip: Option<&str>) -> NatId {
+        let id = self.t.nats.len();
+        let public = eip.map(|a| PublicIp::Known {
+            addr: a.parse().unwrap(),
+            eip: true,
+        });
+        let eni = self.eni(subnet, &format!("{name}-eni"), &[(private, public)], &[]);
+        self.t.enis[eni].owner = EniOwner::Nat(id);
+        self.t.enis[eni].source_dest_check = false;
+        self.t.enis[eni].derived = true;
+        self.t.nats.push(Nat {
+            meta: meta(name),
+            subnet,
+            public: true,
+            available: true,
+            eni,
+        });
+        id
+    }
+
+    fn prefix_list(&mut self, name: &str, entries: Option<&[&str]>) -> PrefixListId {
+        let id = self.t.prefix_lists.len();
+        self.t.prefix_lists.push(PrefixList {
+            meta: meta(name),
+            entries: entries.map(|es| es.iter().map(|s| net(s)).collect()),
+            service: None,
+        });
+        id
+    }
+
+    fn gateway_endpoint(&mut self, vpc: VpcId, name: &str, pl: PrefixListId) -> EndpointId {
+        let id = self.t.endpoints.len();
+        self.t.endpoints.push(Endpoint {
+            meta: meta(name),
+            vpc,
+            kind: EndpointKind::Gateway,
+            service: "com.amazonaws.us-east-1.s3".into(),
+            route_tables: vec![],
+            prefix_list: Some(pl),
+            subnets: vec![],
+            security_groups: vec![],
+            private_dns: false,
+        });
+        id
+    }
+
+    fn other(&mut self, name: &str) -> usize {
+        self.t.others.push(meta(name));
+        self.t.others.len() - 1
+    }
+}
+
+fn sg_rule(pp: (Proto, PortMatch), peer: SgPeer) -> SgRule {
+    SgRule {
+        proto: pp.0,
+        port: pp.1,
+        peer,
+        pos: Pos::default(),
+    }
+}
+
+fn eip(s: &str) -> Option<PublicIp> {
+    Some(PublicIp::Known {
+        addr: s.parse().unwrap(),
+        eip: true,
+    })
+}
+
+fn run(t: &Topology, origin: Origin, p: Packet) -> Vec<Fate> {
+    let out = simulate(t, origin, &p);
+    eprintln!("--- {p} from {origin:?}");
+    for line in &out.trace {
+        eprintln!("  {line}");
+    }
+    out.fates
+}
+
+#[track_caller]
+fn assert_delivered(fates: &[Fate], eni: EniId) {
+    assert_eq!(fates, &[Fate::Delivered { eni }]);
+}
+
+#[track_caller]
+fn assert_dropped(fates: &[Fate]) {
+    assert!(
+        matches!(fates, [Fate::Dropped { .. }]),
+        "expected one Dropped, got {fates:?}"
+    );
+}
+
+#[track_caller]
+fn assert_dropped_because(fates: &[Fate], needle: &str) {
+    match fates {
+        [Fate::Dropped { reason }] => {
+            assert!(
+                reason.contains(needle),
+                "reason {reason:?} does not mention {needle:?}"
+            )
+        }
+        _ => panic!("expected one Dropped, got {fates:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_unknown(fates: &[Fate]) {
+    assert!(
+        matches!(fates, [Fate::Unknown { .. }]),
+        "expected one Unknown, got {fates:?}"
+    );
+}
+
+const ATTACKER: &str = "203.0.113.9";
+
+/// VPC 10.0.0.0/16 (+ 2600:1f18::/56) with an IGW, a public subnet
+/// 10.0.0.0/24 whose table (the main table) has 0/0 and ::/0 → IGW.
+struct Public {
+    b: B,
+    vpc: VpcId,
+    igw: IgwId,
+    subnet: SubnetId,
+    web: SgId,
+}
+
+fn public_vpc() -> Public {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", Some("2600:1f18::/56"));
+    let igw = b.igw(vpc);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Igw(igw));
+    b.route(main, "::/0", RouteTarget::Igw(igw));
+    let subnet = b.subnet(vpc, "public", "10.0.0.0/24", Some("2600:1f18::/64"));
+    let web = b.sg(vpc, "web");
+    b.sg_in_cidr(web, tcp(22), "0.0.0.0/0");
+    Public {
+        b,
+        vpc,
+        igw,
+        subnet,
+        web,
+    }
+}
+
+// ---- traps -------------------------------------------------------------------
+
+#[test]
+fn trap_01_public_ip_with_nat_default_route_is_delivered() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let igw = b.igw(vpc);
+    let public = b.subnet(vpc, "public", "10.0.0.0/24", None);
+    let private = b.subnet(vpc, "private", "10.0.1.0/24", None);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Igw(igw));
+    let nat = b.nat(public, "nat", "10.0.0.5", Some("54.0.0.5"));
+    let prt = b.rt(vpc, "private-rt");
+    b.route(prt, "0.0.0.0/0", RouteTarget::Nat(nat));
+    b.associate(private, prt);
+    let sg = b.sg(vpc, "ssh");
+    b.sg_in_cidr(sg, tcp(22), "0.0.0.0/0");
+    let inst = b.eni(private, "inst", &[("10.0.1.10", eip("54.1.2.3"))], &[sg]);
+    let t = b.t;
+
+    // Inbound is delivered: the IGW never consults the subnet's table (C-6.4).
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.2.3", 22)),
+        inst,
+    );
+    // Its own traffic to the internet leaves through the NAT gateway.
+    assert_eq!(
+        run(&t, Origin::Eni(inst), tcp_pkt("10.0.1.10", ATTACKER, 443)),
+        vec![Fate::Internet]
+    );
+    // A port the SG does not open is dropped.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.1.2.3", 23),
+    ));
+}
+
+#[test]
+fn trap_02_nacl_deny_blocks_outside_but_not_same_subnet() {
+    let mut p = public_vpc();
+    let deny22 = p.b.nacl(
+        p.vpc,
+        "deny-ssh",
+        vec![
+            nacl_rule(10, false, Proto::Num(TCP), ports(22, 22), "0.0.0.0/0"),
+            nacl_rule(100, true, Proto::All, PortMatch::ALL, "0.0.0.0/0"),
+        ],
+        allow_all_nacl_rules(),
+    );
+    p.b.t.subnets[p.subnet].nacl = deny22;
+    let target = p.b.eni(
+        p.subnet,
+        "target",
+        &[("10.0.0.10", eip("54.1.1.1"))],
+        &[p.web],
+    );
+    let neighbour =
+        p.b.eni(p.subnet, "neighbour", &[("10.0.0.11", None)], &[p.web]);
+    let other_subnet = p.b.subnet(p.vpc, "other", "10.0.1.0/24", None);
+    let outsider =
+        p.b.eni(other_subnet, "outsider", &[("10.0.1.11", None)], &[p.web]);
+    let t = p.b.t;
+
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        "rule 10",
+    );
+    // Same subnet: NACLs do not apply (C-4.4).
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Eni(neighbour),
+            tcp_pkt("10.0.0.11", "10.0.0.10", 22),
+        ),
+        target,
+    );
+    // Another subnet of the same VPC: the NACL applies.
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(outsider),
+        tcp_pkt("10.0.1.11", "10.0.0.10", 22),
+    ));
+}
+
+#[test]
+fn trap_04_split_default_route_sg_equals_any() {
+    let mut p = public_vpc();
+    let split = p.b.sg(p.vpc, "split");
+    p.b.sg_in_cidr(split, tcp(22), "0.0.0.0/1");
+    p.b.sg_in_cidr(split, tcp(22), "128.0.0.0/1");
+    let pl =
+        p.b.prefix_list("halves", Some(&["0.0.0.0/1", "128.0.0.0/1"]));
+    let by_list = p.b.sg(p.vpc, "by-list");
+    p.b.sg_in(by_list, tcp(22), SgPeer::PrefixList(pl));
+    let a =
+        p.b.eni(p.subnet, "a", &[("10.0.0.10", eip("54.1.1.1"))], &[split]);
+    let c =
+        p.b.eni(p.subnet, "c", &[("10.0.0.12", eip("54.1.1.3"))], &[by_list]);
+    let t = p.b.t;
+
+    for src in ["1.2.3.4", "127.9.9.9", "128.0.0.1", "223.5.5.5"] {
+        assert_delivered(&run(&t, Origin::Internet, tcp_pkt(src, "54.1.1.1", 22)), a);
+        assert_delivered(&run(&t, Origin::Internet, tcp_pkt(src, "54.1.1.3", 22)), c);
+    }
+}
+
+#[test]
+fn trap_05_ipv6_exposure_through_igw() {
+    let mut p = public_vpc();
+    let v6only = p.b.sg(p.vpc, "v6-ssh");
+    p.b.sg_in_cidr(v6only, tcp(22), "::/0");
+    let e = p.b.eni(p.subnet, "dual", &[("10.0.0.10", None)], &[v6only]);
+    p.b.t.enis[e]
+        .ipv6_addresses
+        .push("2600:1f18::10".parse().unwrap());
+    let t = p.b.t;
+
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Internet,
+            tcp_pkt("2001:db8::1", "2600:1f18::10", 22),
+        ),
+        e,
+    );
+    // Another address in the VPC's IPv6 range that no interface owns.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt("2001:db8::1", "2600:1f18::11", 22),
+    ));
+    // The source must be in 2000::/3.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt("fd00::1", "2600:1f18::10", 22),
+    ));
+    // The IPv6 egress leaves through the IGW.
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(e),
+            tcp_pkt("2600:1f18::10", "2001:db8::1", 443)
+        ),
+        vec![Fate::Internet]
+    );
+}
+
+#[test]
+fn trap_06_eigw_does_not_admit_inbound() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", Some("2600:1f18::/56"));
+    let eigw = b.eigw(vpc);
+    let main = b.main_rt(vpc);
+    b.route(main, "::/0", RouteTarget::Eigw(eigw));
+    let subnet = b.subnet(vpc, "s", "10.0.0.0/24", Some("2600:1f18::/64"));
+    let sg = b.sg(vpc, "open6");
+    b.sg_in_cidr(sg, all(), "::/0");
+    let e = b.eni(subnet, "e", &[("10.0.0.10", None)], &[sg]);
+    b.t.enis[e]
+        .ipv6_addresses
+        .push("2600:1f18::10".parse().unwrap());
+    let t = b.t;
+
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt("2001:db8::1", "2600:1f18::10", 22),
+    ));
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(e),
+            tcp_pkt("2600:1f18::10", "2001:db8::1", 443)
+        ),
+        vec![Fate::Internet]
+    );
+}
+
+#[test]
+fn trap_27_main_table_fallback_makes_subnet_public() {
+    let mut p = public_vpc();
+    // `public_vpc`'s subnet has no explicit association: it uses the main table.
+    assert!(p.b.t.subnets[p.subnet].uses_main_route_table);
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let t = p.b.t;
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "8.8.8.8", 443)),
+        vec![Fate::Internet]
+    );
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        e,
+    );
+}
+
+#[test]
+fn trap_31_blackhole_route_no_fallback() {
+    let mut p = public_vpc();
+    let main = p.b.main_rt(p.vpc);
+    p.b.route(main, "8.8.0.0/16", RouteTarget::Blackhole);
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    // A deleted NAT gateway: its route is in state blackhole.
+    let other_nat_subnet = p.b.subnet(p.vpc, "nat-subnet", "10.0.9.0/24", None);
+    let nat = p.b.nat(other_nat_subnet, "old-nat", "10.0.9.5", None);
+    let r2 = p.b.route(main, "9.9.0.0/16", RouteTarget::Nat(nat));
+    p.b.t.route_tables[main].routes[r2].blackhole = true;
+    let t = p.b.t;
+
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "8.8.8.8", 443)),
+        "blackhole",
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "9.9.9.9", 443)),
+        "blackhole",
+    );
+    // Outside the blackholed prefixes the wider IGW route applies.
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "1.1.1.1", 443)),
+        vec![Fate::Internet]
+    );
+}
+
+#[test]
+fn trap_32_nacl_first_match_wins() {
+    let mut p = public_vpc();
+    // Deliberately listed out of order: the number decides.
+    let acl = p.b.nacl(
+        p.vpc,
+        "acl",
+        vec![
+            nacl_rule(200, false, Proto::Num(TCP), ports(22, 22), "0.0.0.0/0"),
+            nacl_rule(100, true, Proto::All, PortMatch::ALL, "0.0.0.0/0"),
+        ],
+        allow_all_nacl_rules(),
+    );
+    p.b.t.subnets[p.subnet].nacl = acl;
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let mut t = p.b.t;
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        e,
+    );
+
+    // The same deny with a lower number fires.
+    t.nacls[acl].ingress[0].number = 50;
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        "rule 50",
+    );
+    // A rule with no match at all: implicit deny.
+    t.nacls[acl].ingress.clear();
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        "implicit deny",
+    );
+}
+
+#[test]
+fn trap_34_eip_on_secondary_ip_is_delivered() {
+    let mut p = public_vpc();
+    let e = p.b.eni(
+        p.subnet,
+        "e",
+        &[("10.0.0.10", None), ("10.0.0.11", eip("54.2.2.2"))],
+        &[p.web],
+    );
+    let t = p.b.t;
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.2.2.2", 22)),
+        e,
+    );
+    // Egress from the secondary IP uses its mapping; the primary has none.
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.11", ATTACKER, 443)),
+        vec![Fate::Internet]
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", ATTACKER, 443)),
+        "no public IPv4",
+    );
+}
+
+// ---- other behaviours -------------------------------------------------------------
+
+#[test]
+fn detached_eni_gets_nothing_from_igw() {
+    let mut p = public_vpc();
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    p.b.t.enis[e].attached = false;
+    let t = p.b.t;
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.1.1.1", 22),
+    ));
+}
+
+#[test]
+fn auto_public_ip_uses_stand_in_address() {
+    let mut p = public_vpc();
+    let e = p.b.eni(
+        p.subnet,
+        "e",
+        &[("10.0.0.10", Some(PublicIp::Auto))],
+        &[p.web],
+    );
+    let t = p.b.t;
+    let stand_in = auto_public_ip(e, 0);
+    let p2 = Packet::tcp(ip(ATTACKER), IpAddr::V4(stand_in), 40000, 22);
+    assert_delivered(&run(&t, Origin::Internet, p2), e);
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", ATTACKER, 443)),
+        vec![Fate::Internet]
+    );
+}
+
+#[test]
+fn lb_node_drops_non_listener_port() {
+    let mut p = public_vpc();
+    let lb_sg = p.b.sg(p.vpc, "lb-sg");
+    p.b.sg_in_cidr(lb_sg, (Proto::Num(TCP), ports(0, 65535)), "0.0.0.0/0");
+    p.b.sg_in_cidr(lb_sg, (Proto::Num(UDP), ports(0, 65535)), "0.0.0.0/0");
+    let node = p.b.eni(
+        p.subnet,
+        "lb-node",
+        &[("10.0.0.20", eip("54.3.3.3"))],
+        &[lb_sg],
+    );
+    p.b.t.enis[node].owner = EniOwner::LoadBalancer(0);
+    p.b.t.enis[node].source_dest_check = false;
+    p.b.t.load_balancers.push(LoadBalancer {
+        meta: meta("alb"),
+        kind: LbKind::Application,
+        internet_facing: true,
+        dualstack: false,
+        vpc: p.vpc,
+        subnets: vec![p.subnet],
+        security_groups: vec![lb_sg],
+        listeners: vec![Listener {
+            protocol: LbProtocol::Https,
+            port: 443,
+            target_group: None,
+            pos: Pos::default(),
+        }],
+        enis: vec![node],
+        nodes_derived: false,
+    });
+    let t = p.b.t;
+
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.3.3.3", 443)),
+        node,
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.3.3.3", 80)),
+        "listener",
+    );
+    // UDP to the listener's port: HTTPS listens on tcp only.
+    assert_dropped_because(
+        &run(&t, Origin::Internet, pkt(ATTACKER, "54.3.3.3", UDP, 443)),
+        "listener",
+    );
+}
+
+#[test]
+fn nat_gateway_drops_unsolicited_inbound() {
+    let mut p = public_vpc();
+    let nat = p.b.nat(p.subnet, "nat", "10.0.0.5", Some("54.0.0.5"));
+    // Give its interface an open SG so the owner rule is what drops.
+    let open = p.b.sg(p.vpc, "open");
+    p.b.sg_in_cidr(open, all(), "0.0.0.0/0");
+    let nat_eni = p.b.t.nats[nat].eni;
+    p.b.t.enis[nat_eni].security_groups = vec![open];
+    let client =
+        p.b.eni(p.subnet, "client", &[("10.0.0.10", None)], &[p.web]);
+    let t = p.b.t;
+
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.0.0.5", 443)),
+        "NAT gateway",
+    );
+    assert_dropped_because(
+        &run(
+            &t,
+            Origin::Eni(client),
+            tcp_pkt("10.0.0.10", "10.0.0.5", 443),
+        ),
+        "NAT gateway",
+    );
+}
+
+/// VPC with a public subnet (main table: 0/0 → IGW) holding a NAT gateway,
+/// and a private subnet whose table sends 0/0 to the NAT.
+struct Natted {
+    t: Topology,
+    nat: NatId,
+    private_rt: RouteTableId,
+    public_rt: RouteTableId,
+    inst: EniId,
+}
+
+fn natted() -> Natted {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", Some("2600:1f18::/56"));
+    let igw = b.igw(vpc);
+    let public_rt = b.main_rt(vpc);
+    b.route(public_rt, "0.0.0.0/0", RouteTarget::Igw(igw));
+    let public = b.subnet(vpc, "public", "10.0.0.0/24", None);
+    let private = b.subnet(vpc, "private", "10.0.1.0/24", Some("2600:1f18::/64"));
+    let nat = b.nat(public, "nat", "10.0.0.5", Some("54.0.0.5"));
+    let private_rt = b.rt(vpc, "private-rt");
+    b.route(private_rt, "0.0.0.0/0", RouteTarget::Nat(nat));
+    b.route(private_rt, "::/0", RouteTarget::Nat(nat));
+    b.associate(private, private_rt);
+    let sg = b.sg(vpc, "none-in");
+    let inst = b.eni(private, "inst", &[("10.0.1.10", None)], &[sg]);
+    b.t.enis[inst]
+        .ipv6_addresses
+        .push("2600:1f18::10".parse().unwrap());
+    Natted {
+        t: b.t,
+        nat,
+        private_rt,
+        public_rt,
+        inst,
+    }
+}
+
+#[test]
+fn nat_egress_reaches_internet_via_nat_subnet_table() {
+    let n = natted();
+    let mut t = n.t;
+    let out = simulate(
+        &t,
+        Origin::Eni(n.inst),
+        &tcp_pkt("10.0.1.10", "8.8.8.8", 443),
+    );
+    assert_eq!(out.fates, vec![Fate::Internet]);
+    assert!(
+        out.trace
+            .iter()
+            .any(|l| l.contains("source becomes 10.0.0.5")),
+        "{:?}",
+        out.trace
+    );
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(n.inst),
+            pkt("10.0.1.10", "8.8.8.8", UDP, 53)
+        ),
+        vec![Fate::Internet]
+    );
+    // Not tcp/udp/icmp: dropped by the NAT (C-7.1).
+    assert_dropped_because(
+        &run(&t, Origin::Eni(n.inst), pkt("10.0.1.10", "8.8.8.8", 47, 0)),
+        "tcp, udp",
+    );
+    // IPv6 through a NAT gateway (NAT64) is not modelled.
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(n.inst),
+        tcp_pkt("2600:1f18::10", "2001:db8::1", 443),
+    ));
+
+    // A private NAT gateway cannot use the IGW (C-7.3).
+    t.nats[n.nat].public = false;
+    assert_dropped_because(
+        &run(
+            &t,
+            Origin::Eni(n.inst),
+            tcp_pkt("10.0.1.10", "8.8.8.8", 443),
+        ),
+        "private NAT",
+    );
+    t.nats[n.nat].public = true;
+
+    // An unavailable NAT gateway drops.
+    t.nats[n.nat].available = false;
+    assert_dropped_because(
+        &run(
+            &t,
+            Origin::Eni(n.inst),
+            tcp_pkt("10.0.1.10", "8.8.8.8", 443),
+        ),
+        "not available",
+    );
+    t.nats[n.nat].available = true;
+
+    // The NAT's own table decides: with 0/0 → the NAT itself, it loops (C-7.5).
+    t.route_tables[n.public_rt].routes[0].target = RouteTarget::Nat(n.nat);
+    assert_dropped_because(
+        &run(
+            &t,
+            Origin::Eni(n.inst),
+            tcp_pkt("10.0.1.10", "8.8.8.8", 443),
+        ),
+        "loop",
+    );
+    // With no route at all in the NAT's table: dropped.
+    t.route_tables[n.public_rt].routes.clear();
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(n.inst),
+        tcp_pkt("10.0.1.10", "8.8.8.8", 443),
+    ));
+    let _ = n.private_rt;
+}
+
+#[test]
+fn nat_chain_between_two_nats_terminates() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let s1 = b.subnet(vpc, "s1", "10.0.1.0/24", None);
+    let s2 = b.subnet(vpc, "s2", "10.0.2.0/24", None);
+    let s3 = b.subnet(vpc, "s3", "10.0.3.0/24", None);
+    let n1 = b.nat(s1, "n1", "10.0.1.5", None);
+    let n2 = b.nat(s2, "n2", "10.0.2.5", None);
+    let (r1, r2, r3) = (b.rt(vpc, "r1"), b.rt(vpc, "r2"), b.rt(vpc, "r3"));
+    b.route(r1, "0.0.0.0/0", RouteTarget::Nat(n2));
+    b.route(r2, "0.0.0.0/0", RouteTarget::Nat(n1));
+    b.route(r3, "0.0.0.0/0", RouteTarget::Nat(n1));
+    b.associate(s1, r1);
+    b.associate(s2, r2);
+    b.associate(s3, r3);
+    let sg = b.sg(vpc, "sg");
+    let e = b.eni(s3, "e", &[("10.0.3.10", None)], &[sg]);
+    let t = b.t;
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.3.10", "8.8.8.8", 443)),
+        "loop",
+    );
+}
+
+#[test]
+fn prefix_list_route_loses_to_equal_length_static_route() {
+    let mut p = public_vpc();
+    let pl =
+        p.b.prefix_list("s3", Some(&["52.216.0.0/15", "3.5.0.0/19"]));
+    let ep = p.b.gateway_endpoint(p.vpc, "s3-endpoint", pl);
+    let main = p.b.main_rt(p.vpc);
+    p.b.push_route(
+        main,
+        RouteDest::PrefixList(pl),
+        RouteTarget::GatewayEndpoint(ep),
+    );
+    let nat_sub = p.b.subnet(p.vpc, "nat-subnet", "10.0.9.0/24", None);
+    let nat_rt = p.b.rt(p.vpc, "nat-rt");
+    p.b.associate(nat_sub, nat_rt);
+    let nat = p.b.nat(nat_sub, "nat", "10.0.9.5", Some("54.0.0.9"));
+    p.b.route(main, "52.216.0.0/15", RouteTarget::Nat(nat));
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let t = p.b.t;
+
+    // Equal length: the static CIDR route wins (to the NAT, whose table has no route).
+    match netverify::sim::lookup(&t, main, ip("52.216.1.1")) {
+        Lookup::Target(RouteTarget::Nat(n), _) => assert_eq!(n, nat),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(e),
+        tcp_pkt("10.0.0.10", "52.216.1.1", 443),
+    ));
+    // The other entry is longer than 0/0 → IGW: the endpoint wins.
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "3.5.1.1", 443)),
+        vec![Fate::Endpoint { endpoint: ep }]
+    );
+    // Gateway endpoints carry tcp and ICMP echo request only (C-13.4).
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(e),
+        pkt("10.0.0.10", "3.5.1.1", UDP, 443),
+    ));
+    let mut echo = pkt("10.0.0.10", "3.5.1.1", ICMP, 0);
+    echo.icmp_type = 8;
+    assert_eq!(
+        run(&t, Origin::Eni(e), echo),
+        vec![Fate::Endpoint { endpoint: ep }]
+    );
+}
+
+#[test]
+fn local_beats_more_specific_propagated_route() {
+    let mut p = public_vpc();
+    let vgw = p.b.other("vgw");
+    let main = p.b.main_rt(p.vpc);
+    let r = p.b.route(main, "10.0.0.0/24", RouteTarget::Unmodelled(vgw));
+    p.b.t.route_tables[main].routes[r].propagated = true;
+    let r =
+        p.b.route(main, "192.168.0.0/16", RouteTarget::Unmodelled(vgw));
+    p.b.t.route_tables[main].routes[r].propagated = true;
+    let a = p.b.eni(p.subnet, "a", &[("10.0.0.10", None)], &[p.web]);
+    let c = p.b.eni(p.subnet, "c", &[("10.0.0.11", None)], &[p.web]);
+    let t = p.b.t;
+
+    assert_delivered(
+        &run(&t, Origin::Eni(a), tcp_pkt("10.0.0.10", "10.0.0.11", 22)),
+        c,
+    );
+    // Outside the VPC the propagated route is used, and the VGW is not modelled.
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(a),
+        tcp_pkt("10.0.0.10", "192.168.1.1", 22),
+    ));
+}
+
+#[test]
+fn appliance_route_target_is_unknown() {
+    let mut p = public_vpc();
+    let appliance_subnet = p.b.subnet(p.vpc, "fw", "10.0.5.0/24", None);
+    let fw =
+        p.b.eni(appliance_subnet, "fw", &[("10.0.5.5", None)], &[p.web]);
+    p.b.t.enis[fw].source_dest_check = false;
+    let main = p.b.main_rt(p.vpc);
+    p.b.route(main, "198.51.100.0/24", RouteTarget::Eni(fw));
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let mut t = p.b.t;
+
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(e),
+        tcp_pkt("10.0.0.10", "198.51.100.7", 443),
+    ));
+    t.enis[fw].source_dest_check = true;
+    assert_dropped_because(
+        &run(
+            &t,
+            Origin::Eni(e),
+            tcp_pkt("10.0.0.10", "198.51.100.7", 443),
+        ),
+        "source/destination",
+    );
+}
+
+#[test]
+fn sg_reference_matches_member_private_ip() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let s1 = b.subnet(vpc, "s1", "10.0.1.0/24", None);
+    let s2 = b.subnet(vpc, "s2", "10.0.2.0/24", None);
+    let web = b.sg(vpc, "web");
+    let other = b.sg(vpc, "other");
+    let db = b.sg(vpc, "db");
+    b.sg_in(db, tcp(5432), SgPeer::SecurityGroup(web));
+    let w = b.eni(
+        s1,
+        "w",
+        &[("10.0.1.10", None), ("10.0.1.11", None)],
+        &[other, web],
+    );
+    let x = b.eni(s1, "x", &[("10.0.1.20", None)], &[other]);
+    let d = b.eni(s2, "d", &[("10.0.2.10", None)], &[db]);
+    let mut t = b.t;
+
+    assert_delivered(
+        &run(&t, Origin::Eni(w), tcp_pkt("10.0.1.10", "10.0.2.10", 5432)),
+        d,
+    );
+    // Every address of a member counts (exposure mode).
+    assert_delivered(
+        &run(&t, Origin::Eni(w), tcp_pkt("10.0.1.11", "10.0.2.10", 5432)),
+        d,
+    );
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(x),
+        tcp_pkt("10.0.1.20", "10.0.2.10", 5432),
+    ));
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(w),
+        tcp_pkt("10.0.1.10", "10.0.2.10", 5433),
+    ));
+    // A detached interface is not a member (the simulator does not stop a
+    // detached interface from sending; only membership changes).
+    t.enis[w].attached = false;
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(w),
+        tcp_pkt("10.0.1.10", "10.0.2.10", 5432),
+    ));
+}
+
+#[test]
+fn bpa_block_ingress_stops_internet_delivery() {
+    let mut p = public_vpc();
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let nat_subnet = p.b.subnet(p.vpc, "nat-subnet", "10.0.9.0/24", None);
+    let nat = p.b.nat(nat_subnet, "nat", "10.0.9.5", Some("54.0.0.9"));
+    let private = p.b.subnet(p.vpc, "private", "10.0.1.0/24", None);
+    let prt = p.b.rt(p.vpc, "private-rt");
+    p.b.route(prt, "0.0.0.0/0", RouteTarget::Nat(nat));
+    p.b.associate(private, prt);
+    let q = p.b.eni(private, "q", &[("10.0.1.10", None)], &[p.web]);
+    let mut t = p.b.t;
+    let inbound = tcp_pkt(ATTACKER, "54.1.1.1", 22);
+    let direct_out = tcp_pkt("10.0.0.10", "8.8.8.8", 443);
+    let natted_out = tcp_pkt("10.0.1.10", "8.8.8.8", 443);
+    assert_delivered(&run(&t, Origin::Internet, inbound), e);
+
+    t.bpa.mode = BpaMode::BlockIngress;
+    assert_dropped_because(&run(&t, Origin::Internet, inbound), "block public access");
+    // Direct IGW egress is blocked; NAT egress is allowed.
+    assert_dropped_because(&run(&t, Origin::Eni(e), direct_out), "block public access");
+    assert_eq!(run(&t, Origin::Eni(q), natted_out), vec![Fate::Internet]);
+
+    // An allow-egress exclusion lets direct egress out but not ingress in.
+    t.bpa.subnet_exclusions = vec![(p.subnet, BpaExclusionMode::AllowEgress)];
+    assert_eq!(run(&t, Origin::Eni(e), direct_out), vec![Fate::Internet]);
+    assert_dropped(&run(&t, Origin::Internet, inbound));
+
+    // A subnet excluded with allow-bidirectional receives.
+    t.bpa.subnet_exclusions = vec![(p.subnet, BpaExclusionMode::AllowBidirectional)];
+    assert_delivered(&run(&t, Origin::Internet, inbound), e);
+    // ...but only that subnet.
+    t.bpa.subnet_exclusions = vec![(nat_subnet, BpaExclusionMode::AllowBidirectional)];
+    assert_dropped_because(&run(&t, Origin::Internet, inbound), "subnet public");
+
+    // A VPC exclusion.
+    t.bpa.subnet_exclusions.clear();
+    t.bpa.vpc_exclusions = vec![(p.vpc, BpaExclusionMode::AllowBidirectional)];
+    assert_delivered(&run(&t, Origin::Internet, inbound), e);
+
+    // Block-bidirectional blocks NAT egress too.
+    t.bpa.vpc_exclusions.clear();
+    t.bpa.mode = BpaMode::BlockBidirectional;
+    assert_dropped(&run(&t, Origin::Eni(q), natted_out));
+    assert_dropped(&run(&t, Origin::Internet, inbound));
+    let _ = p.igw;
+}
+
+// ---- matching details -----------------------------------------------------------
+
+#[test]
+fn unknown_prefix_list_in_sg_is_unknown_only_when_it_matters() {
+    let mut p = public_vpc();
+    let pl = p.b.prefix_list("corp", None);
+    let sg = p.b.sg(p.vpc, "corp");
+    p.b.sg_in(sg, tcp(22), SgPeer::PrefixList(pl));
+    p.b.sg_in_cidr(sg, tcp(22), "198.51.100.0/24");
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[sg]);
+    let t = p.b.t;
+    // A known rule allows: allowed.
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Internet,
+            tcp_pkt("198.51.100.1", "54.1.1.1", 22),
+        ),
+        e,
+    );
+    // Only the unknown list could allow: unknown.
+    assert_unknown(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.1.1.1", 22),
+    ));
+    // No rule matches the port: dropped.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.1.1.1", 80),
+    ));
+}
+
+#[test]
+fn unknown_prefix_list_route_makes_lookup_unknown() {
+    let mut p = public_vpc();
+    let pl = p.b.prefix_list("corp", None);
+    let main = p.b.main_rt(p.vpc);
+    let x = p.b.other("tgw");
+    p.b.push_route(main, RouteDest::PrefixList(pl), RouteTarget::Unmodelled(x));
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let t = p.b.t;
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(e),
+        tcp_pkt("10.0.0.10", "8.8.8.8", 443),
+    ));
+    assert!(matches!(
+        netverify::sim::lookup(&t, main, ip("10.0.0.11")),
+        Lookup::Unknown(_)
+    ));
+}
+
+#[test]
+fn overlapping_prefix_lists_with_different_targets_are_unknown() {
+    let mut p = public_vpc();
+    let a = p.b.prefix_list("a", Some(&["198.51.100.0/24"]));
+    let c = p.b.prefix_list("c", Some(&["198.51.100.0/24"]));
+    let main = p.b.main_rt(p.vpc);
+    let x = p.b.other("tgw");
+    p.b.push_route(main, RouteDest::PrefixList(a), RouteTarget::Unmodelled(x));
+    p.b.push_route(main, RouteDest::PrefixList(c), RouteTarget::Igw(p.igw));
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let t = p.b.t;
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(e),
+        tcp_pkt("10.0.0.10", "198.51.100.1", 443),
+    ));
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(e),
+            tcp_pkt("10.0.0.10", "198.51.101.1", 443)
+        ),
+        vec![Fate::Internet]
+    );
+}
+
+#[test]
+fn static_route_for_vpc_cidr_replaces_local() {
+    let mut p = public_vpc();
+    let fw_subnet = p.b.subnet(p.vpc, "fw", "10.0.5.0/24", None);
+    let fw = p.b.eni(fw_subnet, "fw", &[("10.0.5.5", None)], &[p.web]);
+    p.b.t.enis[fw].source_dest_check = false;
+    let main = p.b.main_rt(p.vpc);
+    p.b.route(main, "10.0.0.0/16", RouteTarget::Eni(fw));
+    let e = p.b.eni(p.subnet, "e", &[("10.0.0.10", None)], &[p.web]);
+    let t = p.b.t;
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(e),
+        tcp_pkt("10.0.0.10", "10.0.0.11", 22),
+    ));
+}
+
+#[test]
+fn edge_route_table_redirect_is_unknown() {
+    let mut p = public_vpc();
+    let fw_subnet = p.b.subnet(p.vpc, "fw", "10.0.5.0/24", None);
+    let fw = p.b.eni(fw_subnet, "fw", &[("10.0.5.5", None)], &[p.web]);
+    p.b.t.enis[fw].source_dest_check = false;
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let edge = p.b.rt(p.vpc, "edge");
+    p.b.t.route_tables[edge]
+        .edge_associations
+        .push(GatewayRef::Igw(p.igw));
+    p.b.t.igws[p.igw].edge_route_table = Some(edge);
+    let mut t = p.b.t;
+    // Only the implicit local routes: delivered.
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        e,
+    );
+    // The public subnet redirected to the firewall: unknown.
+    t.route_tables[edge].routes.push(Route {
+        dest: RouteDest::Cidr(net("10.0.0.0/24")),
+        target: RouteTarget::Eni(fw),
+        blackhole: false,
+        propagated: false,
+        pos: Pos::default(),
+    });
+    assert_unknown(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.1.1.1", 22),
+    ));
+}
+
+#[test]
+fn source_dest_check_and_sg_egress_apply_at_the_sender() {
+    let mut p = public_vpc();
+    let quiet = p.b.sg(p.vpc, "quiet");
+    p.b.t.security_groups[quiet].egress.clear();
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let q =
+        p.b.eni(p.subnet, "q", &[("10.0.0.11", eip("54.1.1.2"))], &[quiet]);
+    let mut t = p.b.t;
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.99", "8.8.8.8", 443)),
+        "source/destination",
+    );
+    assert_dropped(&run(
+        &t,
+        Origin::Eni(q),
+        tcp_pkt("10.0.0.11", "8.8.8.8", 443),
+    ));
+    // With the check off the source is not checked (the IGW then drops the
+    // unmapped source).
+    t.enis[e].source_dest_check = false;
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.99", "8.8.8.8", 443)),
+        "no public IPv4",
+    );
+    // The IGW refuses private destinations.
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "192.168.1.1", 443)),
+        "RFC 1918",
+    );
+}
+
+#[test]
+fn internet_source_must_be_public_and_not_spoof_the_vpc() {
+    let mut b = B::new();
+    // A VPC using public address space.
+    let vpc = b.vpc("vpc", "198.18.0.0/16", None);
+    let igw = b.igw(vpc);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Igw(igw));
+    let s = b.subnet(vpc, "s", "198.18.0.0/24", None);
+    let sg = b.sg(vpc, "open");
+    b.sg_in_cidr(sg, all(), "0.0.0.0/0");
+    let e = b.eni(s, "e", &[("198.18.0.10", eip("54.1.1.1"))], &[sg]);
+    let t = b.t;
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        e,
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt("10.9.9.9", "54.1.1.1", 22)),
+        "not an internet address",
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Internet, tcp_pkt("198.18.0.77", "54.1.1.1", 22)),
+        "spoofed",
+    );
+    // Nobody's address.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.9.9.9", 22),
+    ));
+}
+
+#[test]
+fn icmp_type_and_code_matching() {
+    let mut p = public_vpc();
+    let sg = p.b.sg(p.vpc, "ping");
+    p.b.sg_in_cidr(
+        sg,
+        (
+            Proto::Num(ICMP),
+            PortMatch {
+                ports: (0, 65535),
+                icmp_type: Some(8),
+                icmp_code: None,
+            },
+        ),
+        "0.0.0.0/0",
+    );
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[sg]);
+    let t = p.b.t;
+    let mut echo = pkt(ATTACKER, "54.1.1.1", ICMP, 0);
+    echo.icmp_type = 8;
+    echo.icmp_code = 3;
+    assert_delivered(&run(&t, Origin::Internet, echo), e);
+    echo.icmp_type = 13;
+    assert_dropped(&run(&t, Origin::Internet, echo));
+}
+
+#[test]
+fn duplicate_public_address_gives_one_fate_per_distinct_outcome() {
+    let mut p = public_vpc();
+    let a =
+        p.b.eni(p.subnet, "a", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let c =
+        p.b.eni(p.subnet, "c", &[("10.0.0.11", eip("54.1.1.1"))], &[p.web]);
+    let d =
+        p.b.eni(p.subnet, "d", &[("10.0.0.12", eip("54.1.1.1"))], &[]);
+    let t = p.b.t;
+    let fates = run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22));
+    assert_eq!(fates.len(), 3, "{fates:?}");
+    assert!(fates.contains(&Fate::Delivered { eni: a }));
+    assert!(fates.contains(&Fate::Delivered { eni: c }));
+    assert!(fates.iter().any(|f| matches!(f, Fate::Dropped { .. })));
+    let _ = d;
+}
+
+// ---- topologies read by the loader ----------------------------------------------
+
+fn load_fixture(name: &str) -> Topology {
+    let path = format!("{}/topologies/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    match netverify::model::load_str(&text, name) {
+        Ok(t) => t,
+        Err(e) => panic!("{name} does not load: {e:?}"),
+    }
+}
+
+fn eni_named(t: &Topology, name: &str) -> EniId {
+    match t.names.get(name) {
+        Some(ResourceRef::Eni(i)) => *i,
+        other => panic!("{name} is not an interface: {other:?}"),
+    }
+}
+
+#[test]
+fn yaml_three_tier_with_eip_in_nat_routed_subnet() {
+    let t = load_fixture("fail-public-ip-nat-routed-subnet.yaml");
+    let app1 = eni_named(&t, "app-1-eni");
+    let app2 = eni_named(&t, "app-2-eni");
+    let alb_a = eni_named(&t, "web-alb-eni-a");
+    let db = eni_named(&t, "db-primary-eni");
+
+    // Trap 1: the EIP in the NAT-routed subnet is delivered to.
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Internet,
+            tcp_pkt(ATTACKER, "54.164.23.90", 8080),
+        ),
+        app2,
+    );
+    // app-nacl rule 200 denies SSH before the ephemeral allow.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "54.164.23.90", 22),
+    ));
+    // The NAT gateway's EIP takes no unsolicited inbound.
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(ATTACKER, "3.215.92.41", 443),
+    ));
+    // The ALB node (auto public IPv4) on a listener port and off it.
+    let alb_public = IpAddr::V4(auto_public_ip(alb_a, 0));
+    let to_alb = |port| Packet::tcp(ip(ATTACKER), alb_public, 40000, port);
+    assert_delivered(&run(&t, Origin::Internet, to_alb(443)), alb_a);
+    assert_dropped(&run(&t, Origin::Internet, to_alb(8443)));
+    // app-1 reaches the internet through nat-a, and the database locally.
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(app1),
+            tcp_pkt("10.0.10.21", "198.51.100.1", 443)
+        ),
+        vec![Fate::Internet]
+    );
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Eni(app1),
+            tcp_pkt("10.0.10.21", "10.0.20.48", 5432),
+        ),
+        db,
+    );
+    // IPv6 egress through the egress-only IGW; IPv6 inbound to app-1 finds
+    // app-sg closed to the internet.
+    assert_eq!(
+        run(
+            &t,
+            Origin::Eni(app1),
+            tcp_pkt(
+                "2600:1f18:4a2b:7d0a:6c3f:e812:77a9:1b04",
+                "2001:db8::1",
+                443
+            )
+        ),
+        vec![Fate::Internet]
+    );
+    assert_dropped(&run(
+        &t,
+        Origin::Internet,
+        tcp_pkt(
+            "2001:db8::1",
+            "2600:1f18:4a2b:7d0a:6c3f:e812:77a9:1b04",
+            8080,
+        ),
+    ));
+}
+
+#[test]
+fn yaml_main_table_fallback() {
+    let t = load_fixture("fail-main-table-fallback.yaml");
+    let tools = eni_named(&t, "tools-1-eni");
+    let public = IpAddr::V4(auto_public_ip(tools, 0));
+    assert_delivered(
+        &run(
+            &t,
+            Origin::Internet,
+            Packet::tcp(ip(ATTACKER), public, 40000, 22),
+        ),
+        tools,
+    );
+}
+
+#[test]
+fn yaml_appliance_route_target() {
+    let t = load_fixture("unknown-appliance-route-target.yaml");
+    let app1 = eni_named(&t, "app-1-eni");
+    assert_unknown(&run(
+        &t,
+        Origin::Eni(app1),
+        tcp_pkt("10.0.10.21", "172.20.1.1", 443),
+    ));
+}
+
+#[test]
+fn yaml_inline_blackhole_and_prefix_list() {
+    let yaml = r#"
+version: 1
+vpcs:
+  - { name: v, cidrs: [10.0.0.0/16] }
+internet_gateways:
+  - { name: igw, vpc: v }
+prefix_lists:
+  - { name: s3, entries: [52.216.0.0/15] }
+subnets:
+  - { name: s, vpc: v, cidr: 10.0.0.0/24 }
+route_tables:
+  - name: main
+    vpc: v
+    main: true
+    routes:
+      - { destination: 0.0.0.0/0, target: igw }
+      - { destination: 8.8.0.0/16, target: blackhole }
+      - { prefix_list: s3, target: s3-gw }
+vpc_endpoints:
+  - { name: s3-gw, vpc: v, type: gateway, service: com.amazonaws.us-east-1.s3, route_tables: [main], prefix_list: s3 }
+security_groups:
+  - name: sg
+    vpc: v
+    ingress: [{ protocol: tcp, ports: 22, cidr: 0.0.0.0/0 }]
+    egress: [{ protocol: all, cidr: 0.0.0.0/0 }]
+network_interfaces:
+  - name: e
+    subnet: s
+    private_ips: [{ address: 10.0.0.10, public_ip: 54.1.1.1 }]
+    security_groups: [sg]
+"#;
+    let t = match netverify::model::load_str(yaml, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("does not load: {e:?}"),
+    };
+    let e = eni_named(&t, "e");
+    let ep = match t.names.get("s3-gw") {
+        Some(ResourceRef::Endpoint(i)) => *i,
+        other => panic!("{other:?}"),
+    };
+    assert_delivered(
+        &run(&t, Origin::Internet, tcp_pkt(ATTACKER, "54.1.1.1", 22)),
+        e,
+    );
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "1.1.1.1", 443)),
+        vec![Fate::Internet]
+    );
+    assert_dropped_because(
+        &run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "8.8.8.8", 443)),
+        "blackhole",
+    );
+    assert_eq!(
+        run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "52.217.0.1", 443)),
+        vec![Fate::Endpoint { endpoint: ep }]
+    );
+}
