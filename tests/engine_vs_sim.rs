@@ -47,11 +47,7 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
 }
 
 fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Vec<String>) {
-    let o = match origin {
-        Origin::Internet => sim::Origin::Internet,
-        Origin::Eni(e) => sim::Origin::Eni(e),
-    };
-    let out = sim::simulate(topo, o, p);
+    let out = sim::simulate(topo, origin, p);
     let kinds = out
         .fates
         .iter()

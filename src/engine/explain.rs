@@ -340,47 +340,84 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
     hops
 }
 
-/// Summarises a header set as protocol / ports / sources lines.
+/// Summarises a header set exactly as protocol / ports / sources lines:
+/// within each protocol, ports that are reachable from the same sources are
+/// grouped, so every line is a true statement about every packet it names.
 pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
     let mut out: Vec<FlowSummary> = Vec::new();
-    let protos = set.project(PROTO);
-    let mut groups: Vec<(String, HeaderSet)> = Vec::new();
     let named = [TCP, UDP, ICMP, ICMPV6];
-    for &p in &named {
-        let s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
-        if !s.is_empty() {
-            groups.push((proto_name(p), s));
-        }
-    }
     let mut other = IntervalSet::range(0, 255);
     for &p in &named {
         other = other.subtract(&IntervalSet::point(u128::from(p)));
     }
-    let others = protos.intersect(&other);
-    if !others.is_empty() {
-        let label = if others == other {
+    for &p in &named {
+        let s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
+        for (ports, sources) in split_by(&s, DPORT) {
+            let ports = if p == ICMP || p == ICMPV6 {
+                icmp_texts(&ports)
+            } else {
+                port_texts(&ports)
+            };
+            out.push(FlowSummary {
+                protocol: proto_name(p),
+                ports,
+                sources: cidr_texts(topo, &sources),
+                address: None,
+            });
+        }
+    }
+    let s = set.restrict(PROTO, &other);
+    for (protos, sources) in split_by(&s, PROTO) {
+        let label = if protos == other {
             "all other protocols".to_string()
         } else {
-            ranges_text(&others, "protocols ")
-        };
-        groups.push((label, set.restrict(PROTO, &other)));
-    }
-    for (name, s) in groups {
-        let ports = if name == "tcp" || name == "udp" {
-            port_texts(&s.project(DPORT))
-        } else if name == "icmp" || name == "icmpv6" {
-            icmp_texts(&s.project(DPORT))
-        } else {
-            Vec::new()
+            ranges_text(&protos, "protocols ")
         };
         out.push(FlowSummary {
-            protocol: name,
-            ports,
-            sources: cidr_texts(topo, &s.project(SRC)),
+            protocol: label,
+            ports: Vec::new(),
+            sources: cidr_texts(topo, &sources),
             address: None,
         });
     }
     out
+}
+
+/// Partitions the values of `dim` into groups that share exactly the same
+/// set of sources: `(values, sources)` pairs, in order of first value.
+fn split_by(set: &HeaderSet, dim: usize) -> Vec<(IntervalSet, IntervalSet)> {
+    let mut bounds: Vec<u128> = Vec::new();
+    for c in set.cubes() {
+        for &(a, b) in c.dims[dim].runs() {
+            bounds.push(a);
+            if let Some(n) = b.checked_add(1) {
+                bounds.push(n);
+            }
+        }
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut groups: Vec<(Vec<(u128, u128)>, IntervalSet)> = Vec::new();
+    for (i, &lo) in bounds.iter().enumerate() {
+        let hi = bounds.get(i + 1).map_or(u128::MAX, |n| n - 1);
+        let mut sources = IntervalSet::empty();
+        for c in set.cubes() {
+            if c.dims[dim].contains(lo) {
+                sources = sources.union(&c.dims[SRC]);
+            }
+        }
+        if sources.is_empty() {
+            continue;
+        }
+        match groups.iter_mut().find(|(_, s)| *s == sources) {
+            Some((vals, _)) => vals.push((lo, hi)),
+            None => groups.push((vec![(lo, hi)], sources)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(v, s)| (IntervalSet::from_ranges(v), s))
+        .collect()
 }
 
 fn ranges_text(s: &IntervalSet, prefix: &str) -> String {

@@ -19,8 +19,9 @@ pub fn nacl_allowed(topo: &Topology, nacl: NaclId, ingress: bool) -> HeaderSet {
             HeaderSet::rule(r.proto, &r.port, None, Some(&peer))
         };
         if r.allow {
-            let m = rest.intersect(&cube);
-            allowed = allowed.union(&m);
+            // `rest` excludes every earlier rule, so this part is disjoint
+            // from what is already allowed.
+            allowed.append(rest.intersect(&cube));
         }
         rest = rest.subtract(&cube);
         if rest.is_empty() {
@@ -79,12 +80,13 @@ pub fn sg_filter(
                     } else {
                         HeaderSet::rule(r.proto, &r.port, None, Some(&p))
                     };
-                    allowed = allowed.union(&c);
+                    allowed.append(c);
                 }
                 None => unknown = unknown.union(&HeaderSet::rule(r.proto, &r.port, None, None)),
             }
         }
     }
+    let allowed = allowed.coalesce();
     let unknown = unknown.subtract(&allowed);
     SgFilter { allowed, unknown }
 }

@@ -31,14 +31,7 @@ use crate::model::{
 };
 use filters::{SgFilter, nacl_allowed, sg_filter, sg_members};
 
-/// Where packets come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
-    /// From outside AWS, arriving at the internet gateways.
-    Internet,
-    /// Sent by a network interface.
-    Eni(EniId),
-}
+pub use crate::model::Origin;
 
 /// One step of a path, kept symbolic until a witness is explained.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,9 +154,7 @@ impl Frag {
             if self.rw.dst.is_some() {
                 free.dims[DST] = IntervalSet::range(0, u128::MAX);
             }
-            for piece in self.set.intersect_cube(&free).cubes() {
-                out.add_cube(piece.clone());
-            }
+            out.append(self.set.intersect_cube(&free));
         }
         out
     }
@@ -196,6 +187,43 @@ impl Frag {
     }
 }
 
+/// What decides how an interface treats delivered packets (C-2.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum OwnerKey {
+    Plain,
+    Nat,
+    Lb(usize),
+    Tgw,
+}
+
+impl OwnerKey {
+    fn of(o: &EniOwner) -> OwnerKey {
+        match o {
+            EniOwner::Nat(_) => OwnerKey::Nat,
+            EniOwner::LoadBalancer(lb) => OwnerKey::Lb(*lb),
+            EniOwner::TransitGateway => OwnerKey::Tgw,
+            EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => OwnerKey::Plain,
+        }
+    }
+}
+
+fn rebase_end(end: &End, from: EniId, to: EniId) -> End {
+    match end {
+        End::Delivered(x) if *x == from => End::Delivered(to),
+        other => other.clone(),
+    }
+}
+
+fn rebase_step(s: &Step, from: EniId, to: EniId) -> Step {
+    let swap = |x: EniId| if x == from { to } else { x };
+    match s {
+        Step::SgIn { eni } => Step::SgIn { eni: swap(*eni) },
+        Step::Listener { eni } => Step::Listener { eni: swap(*eni) },
+        Step::Deliver { eni } => Step::Deliver { eni: swap(*eni) },
+        other => other.clone(),
+    }
+}
+
 /// The result of propagating a set of packets from an origin.
 #[derive(Debug, Clone, Default)]
 pub struct Reach {
@@ -220,6 +248,8 @@ pub struct Engine<'t> {
     nacl_out: Vec<HeaderSet>,
     eni_addrs: Vec<IntervalSet>,
     members: Vec<IntervalSet>,
+    /// Per VPC: its attached interfaces.
+    vpc_enis: Vec<Vec<EniId>>,
     /// Per VPC: (address run, interface) sorted, for local delivery.
     vpc_addrs: Vec<Vec<(u128, u128, EniId)>>,
     /// Per VPC: every private IPv4 with a public mapping (for IGW egress, C-6.1).
@@ -295,6 +325,10 @@ impl<'t> Engine<'t> {
         for v in &mut vpc_addrs {
             v.sort_unstable();
         }
+        let mut vpc_enis: Vec<Vec<EniId>> = vec![Vec::new(); topo.vpcs.len()];
+        for (e, eni) in topo.enis.iter().enumerate().filter(|(_, x)| x.attached) {
+            vpc_enis[eni.vpc].push(e);
+        }
         Engine {
             topo,
             graph,
@@ -302,6 +336,7 @@ impl<'t> Engine<'t> {
             nacl_out,
             eni_addrs,
             members,
+            vpc_enis,
             vpc_addrs,
             mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),
             sg_cache: RefCell::new(HashMap::new()),
@@ -332,6 +367,25 @@ impl<'t> Engine<'t> {
             };
         }
         self.sg(&eni.security_groups, ingress)
+    }
+
+    /// Why a security group decision is unknown: the groups that use prefix
+    /// lists whose entries are not in the topology.
+    fn unknown_pl_reason(&self, sgs: &[usize]) -> String {
+        let names: Vec<String> = sgs
+            .iter()
+            .filter(|&&g| {
+                let sg = &self.topo.security_groups[g];
+                sg.ingress.iter().chain(sg.egress.iter()).any(|r| {
+                    matches!(r.peer, crate::model::SgPeer::PrefixList(pl) if self.topo.prefix_lists[pl].entries.is_none())
+                })
+            })
+            .map(|&g| format!("`{}`", self.topo.security_groups[g].meta.name))
+            .collect();
+        format!(
+            "security group {} uses a prefix list whose entries are unknown",
+            names.join(", ")
+        )
     }
 
     /// The addresses of an interface.
@@ -446,11 +500,13 @@ impl<'t> Engine<'t> {
                     .collect::<Vec<_>>()
                     .iter(),
             );
+            if igw.edge_route_table.is_none() {
+                self.internet_fast(i, v, &base, &v4_cidrs, &v6_cidrs, out);
+                continue;
+            }
             // IPv4: one-to-one NAT of each mapped public address (C-6.1, C-2.2).
-            for (e, eni) in self.topo.enis.iter().enumerate() {
-                if eni.vpc != v || !eni.attached {
-                    continue;
-                }
+            for &e in &self.vpc_enis[v] {
+                let eni = &self.topo.enis[e];
                 for (k, p) in eni.private_ips.iter().enumerate() {
                     let Some(public) = p.public else { continue };
                     let pub_addr = IpAddr::V4(public.addr(e, k));
@@ -494,6 +550,117 @@ impl<'t> Engine<'t> {
                         from_internet: true,
                     };
                     self.igw_deliver(i, v, f, out);
+                }
+            }
+        }
+    }
+
+    /// Internet → IGW → interfaces when the IGW has no edge route table.
+    ///
+    /// Inbound NACL and security group rules match the source, never the
+    /// destination, so what reaches an interface depends only on its subnet,
+    /// its security groups and its owner: each distinct combination is
+    /// evaluated once (with the destination left free) and the result is
+    /// specialised to every interface that shares it. Exact, and far cheaper
+    /// than evaluating each interface.
+    fn internet_fast(
+        &self,
+        igw: IgwId,
+        vpc: VpcId,
+        base: &HeaderSet,
+        v4_cidrs: &IntervalSet,
+        v6_cidrs: &IntervalSet,
+        out: &mut Reach,
+    ) {
+        let v4_in = base
+            .restrict(DST, &all_v4())
+            .restrict(SRC, &all_v4().subtract(v4_cidrs));
+        let v6_in = base
+            .restrict(DST, v6_cidrs)
+            .restrict(SRC, &all_v6().subtract(v6_cidrs));
+        let mut input = v4_in;
+        input.append(v6_in);
+        if input.is_empty() {
+            return;
+        }
+        let mut memo: HashMap<(SubnetId, Vec<usize>, OwnerKey), Vec<Flow>> = HashMap::new();
+        for &e in &self.vpc_enis[vpc] {
+            let eni = &self.topo.enis[e];
+            let has_public = eni.private_ips.iter().any(|p| p.public.is_some());
+            let v6_dst = self.eni_addrs[e].intersect(v6_cidrs);
+            if !has_public && v6_dst.is_empty() {
+                continue;
+            }
+            let key = (
+                eni.subnet,
+                eni.security_groups.clone(),
+                OwnerKey::of(&eni.owner),
+            );
+            let template = memo.entry(key).or_insert_with(|| {
+                let mut r = Reach::default();
+                let f = Frag {
+                    set: input.clone(),
+                    rw: Rewrites::default(),
+                    path: Vec::new(),
+                    via_nat: false,
+                    from_internet: true,
+                };
+                self.deliver(e, None, f, &mut r);
+                // Stand for "this interface" in the template.
+                for fl in &mut r.flows {
+                    fl.end = rebase_end(&fl.end, e, usize::MAX);
+                    for st in &mut fl.path {
+                        *st = rebase_step(st, e, usize::MAX);
+                    }
+                }
+                r.flows
+            });
+            for t in template.iter() {
+                let end = rebase_end(&t.end, usize::MAX, e);
+                let path: Vec<Step> = t
+                    .path
+                    .iter()
+                    .map(|st| rebase_step(st, usize::MAX, e))
+                    .collect();
+                for (k, p) in eni.private_ips.iter().enumerate() {
+                    let Some(public) = p.public else { continue };
+                    let pub_addr = IpAddr::V4(public.addr(e, k));
+                    let set = t.set.restrict(DST, &IntervalSet::point(encode(pub_addr)));
+                    if set.is_empty() {
+                        continue;
+                    }
+                    let mut full = vec![Step::IgwIn {
+                        igw,
+                        private: Some(IpAddr::V4(p.addr)),
+                        public: Some(pub_addr),
+                    }];
+                    full.extend(path.iter().cloned());
+                    out.flows.push(Flow {
+                        set,
+                        end: end.clone(),
+                        path: full,
+                        rewrites: Rewrites {
+                            dst: Some(encode(IpAddr::V4(p.addr))),
+                            ..t.rewrites.clone()
+                        },
+                    });
+                }
+                if !v6_dst.is_empty() {
+                    let set = t.set.restrict(DST, &v6_dst);
+                    if !set.is_empty() {
+                        let mut full = vec![Step::IgwIn {
+                            igw,
+                            private: None,
+                            public: None,
+                        }];
+                        full.extend(path.iter().cloned());
+                        out.flows.push(Flow {
+                            set,
+                            end: end.clone(),
+                            path: full,
+                            rewrites: t.rewrites.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -586,10 +753,7 @@ impl<'t> Engine<'t> {
             .step(Step::SgIn { eni: e });
         self.emit(
             unknown,
-            End::Unknown(format!(
-                "security groups of `{}` use a prefix list whose entries are unknown",
-                eni.meta.name
-            )),
+            End::Unknown(self.unknown_pl_reason(&eni.security_groups)),
             out,
         );
         let f = f
@@ -609,10 +773,9 @@ impl<'t> Engine<'t> {
             }
             EniOwner::TransitGateway => self.emit(
                 f,
-                End::Unknown(format!(
-                    "`{}` is a transit gateway interface, which is not modelled yet",
-                    eni.meta.name
-                )),
+                End::Unknown(
+                    "delivery to a transit gateway attachment interface is not modelled yet".into(),
+                ),
                 out,
             ),
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
@@ -654,10 +817,7 @@ impl<'t> Engine<'t> {
                 .step(Step::SgOut { eni: e });
             self.emit(
                 unknown,
-                End::Unknown(format!(
-                    "security groups of `{}` use a prefix list whose entries are unknown",
-                    eni.meta.name
-                )),
+                End::Unknown(self.unknown_pl_reason(&eni.security_groups)),
                 out,
             );
             f = f

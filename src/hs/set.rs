@@ -175,7 +175,12 @@ pub fn packet_coords(p: &Packet) -> [u128; DIMS] {
     ]
 }
 
-/// An exact set of packet headers.
+/// An exact set of packet headers: a union of cubes.
+///
+/// Operations keep cubes disjoint where that is cheap (`union`, `subtract`,
+/// `intersect` of disjoint inputs); [`HeaderSet::append`] allows overlap,
+/// which never changes the set, only how it is written, so large unions of
+/// rules (security groups with hundreds of rules) stay linear.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HeaderSet {
     cubes: Vec<Cube>,
@@ -347,6 +352,45 @@ impl HeaderSet {
     }
 
     /// Union, kept disjoint.
+    /// Adds every cube of `other` without making them disjoint from ours.
+    pub fn append(&mut self, other: HeaderSet) {
+        self.cubes.extend(other.cubes);
+    }
+
+    /// Builds a set from cubes that may overlap.
+    pub fn from_cubes(cubes: Vec<Cube>) -> HeaderSet {
+        HeaderSet {
+            cubes: cubes.into_iter().filter(|c| !c.is_empty()).collect(),
+        }
+    }
+
+    /// Merges cubes that differ in one field only, which keeps unions of
+    /// many similar rules (same ports, different peers) small.
+    pub fn coalesce(&self) -> HeaderSet {
+        let mut cubes = self.cubes.clone();
+        for dim in [SRC, DST, DPORT, PROTO] {
+            let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
+            let mut index: std::collections::HashMap<[IntervalSet; DIMS], usize> =
+                std::collections::HashMap::new();
+            for c in cubes {
+                let mut key = c.dims.clone();
+                key[dim] = IntervalSet::empty();
+                match index.get(&key) {
+                    Some(&i) => {
+                        let u = merged[i].dims[dim].union(&c.dims[dim]);
+                        merged[i].dims[dim] = u;
+                    }
+                    None => {
+                        index.insert(key, merged.len());
+                        merged.push(c);
+                    }
+                }
+            }
+            cubes = merged;
+        }
+        HeaderSet { cubes }
+    }
+
     pub fn union(&self, other: &HeaderSet) -> HeaderSet {
         let mut cubes = self.cubes.clone();
         cubes.extend(other.subtract(self).cubes);

@@ -30,6 +30,15 @@ pub type TargetGroupId = usize;
 pub type EndpointId = usize;
 pub type PeeringId = usize;
 
+/// Where packets come from, for the engine and the simulator alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// From outside AWS, arriving at the internet gateways.
+    Internet,
+    /// Sent by a network interface.
+    Eni(EniId),
+}
+
 /// Identity shared by every resource.
 #[derive(Debug, Clone, Default)]
 pub struct Meta {

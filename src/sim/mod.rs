@@ -82,14 +82,7 @@ pub use route::{Lookup, RouteKind, lookup};
 /// dropped as a routing loop.
 pub const MAX_NAT_HOPS: usize = 8;
 
-/// Where a packet starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
-    /// It arrives at the internet gateways from outside AWS.
-    Internet,
-    /// It is sent by this network interface.
-    Eni(EniId),
-}
+pub use crate::model::Origin;
 
 /// One way a packet can end.
 #[derive(Debug, Clone, PartialEq, Eq)]
