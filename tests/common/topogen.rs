@@ -165,6 +165,11 @@ pub struct TopoSeed {
     pub nat: Option<usize>,
     pub lb: Option<(usize, bool)>,
     pub bpa: u8,
+    /// An edge route table on the IGW: 0 none, 1 local only, 2 redirect a
+    /// subnet to an appliance interface (C-3.11).
+    pub edge: u8,
+    /// A second VPC with its own IGW and one interface.
+    pub second_vpc: Option<(bool, bool)>,
 }
 
 pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
@@ -195,6 +200,10 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
             prop::option::of((0..3usize, any::<bool>())),
             prop::sample::select(vec![0u8, 0, 0, 0, 1, 2]),
         ),
+        (
+            prop::sample::select(vec![0u8, 0, 0, 1, 2]),
+            prop::option::weighted(0.3, (any::<bool>(), any::<bool>())),
+        ),
     )
         .prop_map(
             |(
@@ -206,6 +215,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 sgs,
                 enis,
                 (igw, eigw, nat, lb, bpa),
+                (edge, second_vpc),
             )| TopoSeed {
                 subnets,
                 tables,
@@ -219,6 +229,8 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 nat,
                 lb,
                 bpa,
+                edge,
+                second_vpc,
             },
         )
 }
@@ -443,6 +455,58 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
                     target_group: None,
                 }),
             ],
+            ..Default::default()
+        }));
+    }
+    if seed.igw && seed.edge > 0 {
+        let routes = if seed.edge == 2 {
+            vec![sp(Route {
+                destination: Some(s("10.0.0.0/24")),
+                prefix_list: None,
+                target: s("eni-0"),
+                state: None,
+                origin: None,
+            })]
+        } else {
+            Vec::new()
+        };
+        f.route_tables.push(sp(RouteTable {
+            name: s("rtb-edge"),
+            vpc: s("vpc"),
+            edge_associations: vec![s("igw")],
+            routes,
+            ..Default::default()
+        }));
+    }
+    if let Some((igw2, public)) = seed.second_vpc {
+        f.vpcs.push(sp(Vpc { name: s("vpc2"), cidrs: vec![s("10.1.0.0/16")], ..Vpc::default() }));
+        if igw2 {
+            f.internet_gateways.push(sp(InternetGateway { name: s("igw2"), vpc: Some(s("vpc2")), ..Default::default() }));
+        }
+        f.route_tables.push(sp(RouteTable {
+            name: s("rtb2"),
+            vpc: s("vpc2"),
+            main: true,
+            routes: if igw2 {
+                vec![sp(Route { destination: Some(s("0.0.0.0/0")), prefix_list: None, target: s("igw2"), state: None, origin: None })]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        }));
+        f.subnets.push(sp(Subnet { name: s("subnet2"), vpc: s("vpc2"), cidr: Some(s("10.1.0.0/24")), ..Default::default() }));
+        f.security_groups.push(sp(SecurityGroup {
+            name: s("sg2"),
+            vpc: s("vpc2"),
+            ingress: vec![sp(SgRule { protocol: sp(Scalar("tcp".into())), ports: Some(sp(Scalar("22".into()))), icmp_type: None, icmp_code: None, cidr: Some(s("0.0.0.0/0")), prefix_list: None, security_group: None, description: None })],
+            egress: vec![sp(SgRule { protocol: sp(Scalar("all".into())), ports: None, icmp_type: None, icmp_code: None, cidr: Some(s("0.0.0.0/0")), prefix_list: None, security_group: None, description: None })],
+            ..Default::default()
+        }));
+        f.network_interfaces.push(sp(NetworkInterface {
+            name: s("vpc2-eni"),
+            subnet: s("subnet2"),
+            private_ips: vec![sp(PrivateIp { address: s("10.1.0.10"), public_ip: public.then(|| s("198.18.3.1")), eip_allocation: None })],
+            security_groups: vec![s("sg2")],
             ..Default::default()
         }));
     }
