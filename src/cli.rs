@@ -78,10 +78,31 @@ pub enum Command {
     Exposed {
         /// The topology YAML file.
         topology: PathBuf,
-        /// Output format (`text` or `json`).
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: ListFormat,
     },
+}
+
+/// Output formats for listings (no SARIF: they are not findings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+impl From<ListFormat> for Format {
+    fn from(f: ListFormat) -> Format {
+        match f {
+            ListFormat::Text => Format::Text,
+            ListFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// `1 subnet`, `2 subnets`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Writes to stdout; a closed pipe ends the program quietly.
@@ -167,11 +188,11 @@ pub fn run(cli: Cli) -> Exit {
         Command::Validate { topology } => match load(&topology) {
             Ok(t) => {
                 out(&format!(
-                    "{}: valid ({} VPCs, {} subnets, {} network interfaces)\n",
+                    "{}: valid ({}, {}, {})\n",
                     topology.display(),
-                    t.vpcs.len(),
-                    t.subnets.len(),
-                    t.enis.len()
+                    count(t.vpcs.len(), "VPC", "VPCs"),
+                    count(t.subnets.len(), "subnet", "subnets"),
+                    count(t.enis.len(), "network interface", "network interfaces")
                 ));
                 Exit::Proven
             }
@@ -186,6 +207,7 @@ pub fn run(cli: Cli) -> Exit {
             let mut selected = Vec::new();
             for id in &ids {
                 match checks::find(id) {
+                    Some(c) if selected.iter().any(|s: &&checks::Check| s.meta.id == c.meta.id) => {}
                     Some(c) => selected.push(c),
                     None => {
                         let known = checks::ids();
@@ -251,12 +273,7 @@ pub fn run(cli: Cli) -> Exit {
             };
             let engine = Engine::new(&topo);
             let rep = crate::query::exposed(&engine);
-            let format = if format == Format::Sarif {
-                Format::Json
-            } else {
-                format
-            };
-            out(&render::render_exposed(&rep, format, &text_options()));
+            out(&render::render_exposed(&rep, format.into(), &text_options()));
             if rep.unknown.is_empty() {
                 Exit::Proven
             } else {

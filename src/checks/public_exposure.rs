@@ -417,7 +417,10 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         )
     };
     let summary = match verdict {
-        Verdict::Proven => format!("{analysed} ENIs analysed; {exposed_text}"),
+        Verdict::Proven => format!(
+            "{analysed} ENI{} analysed; {exposed_text}",
+            if analysed == 1 { "" } else { "s" }
+        ),
         Verdict::Violated => format!(
             "{} reachable from the internet beyond the policy: {}",
             if violations.len() == 1 {
@@ -480,6 +483,7 @@ fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<F
             _ => None,
         })
         .collect();
+    lbs.sort_unstable();
     lbs.dedup();
     let mut out = Vec::new();
     for lb in lbs {

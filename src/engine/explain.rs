@@ -351,7 +351,13 @@ pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
         other = other.subtract(&IntervalSet::point(u128::from(p)));
     }
     for &p in &named {
-        let s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
+        let mut s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
+        // ICMP has types only in its own family (protocol 1 with IPv4, 58 with IPv6).
+        if p == ICMP {
+            s = s.restrict(SRC, &crate::hs::all_v4());
+        } else if p == ICMPV6 {
+            s = s.restrict(SRC, &crate::hs::all_v6());
+        }
         for (ports, sources) in split_by(&s, DPORT) {
             let ports = if p == ICMP || p == ICMPV6 {
                 icmp_texts(&ports)
@@ -366,7 +372,9 @@ pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
             });
         }
     }
-    let s = set.restrict(PROTO, &other);
+    let mut s = set.restrict(PROTO, &other);
+    s.append(set.restrict(PROTO, &IntervalSet::point(u128::from(ICMP))).restrict(SRC, &crate::hs::all_v6()));
+    s.append(set.restrict(PROTO, &IntervalSet::point(u128::from(ICMPV6))).restrict(SRC, &crate::hs::all_v4()));
     for (protos, sources) in split_by(&s, PROTO) {
         let label = if protos == other {
             "all other protocols".to_string()
