@@ -411,7 +411,9 @@ fn error_dangling_vpc_suggests_name() {
 
 #[test]
 fn error_dangling_subnet_reference() {
-    let yaml = with("network_interfaces:\n  - name: eni-a\n    subnet: sub-ap\n");
+    let yaml = with(
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-ap\n    security_groups: [sg-web]\n",
+    );
     expect(
         &yaml,
         "sub-ap\n",
@@ -528,7 +530,7 @@ fn error_dangling_sg_rule_peer() {
 #[test]
 fn error_dangling_eni_instance_and_owner() {
     let yaml = with(
-        "instances:\n  - name: web-1\nnat_gateways:\n  - name: nat-a\n    subnet: sub-pub\nnetwork_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    instance: web-2\n  - name: eni-b\n    subnet: sub-pub\n    owner: { nat_gateway: nat-b }\n",
+        "instances:\n  - name: web-1\nnat_gateways:\n  - name: nat-a\n    subnet: sub-pub\nnetwork_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    instance: web-2\n    security_groups: [sg-web]\n  - name: eni-b\n    subnet: sub-pub\n    owner: { nat_gateway: nat-b }\n",
     );
     let d = diags(&yaml);
     assert_eq!(d.len(), 2, "{d:#?}");
@@ -549,7 +551,7 @@ fn error_dangling_eni_instance_and_owner() {
 #[test]
 fn error_dangling_listener_target_group() {
     let yaml = with(
-        "load_balancers:\n  - name: alb\n    type: application\n    scheme: internal\n    subnets: [sub-app]\n    listeners:\n      - protocol: HTTP\n        port: 80\n        target_group: tg-wbe\ntarget_groups:\n  - name: tg-web\n    target_type: ip\n    protocol: HTTP\n    port: 80\n",
+        "load_balancers:\n  - name: alb\n    type: application\n    scheme: internal\n    subnets: [sub-app]\n    security_groups: [sg-web]\n    listeners:\n      - protocol: HTTP\n        port: 80\n        target_group: tg-wbe\ntarget_groups:\n  - name: tg-web\n    target_type: ip\n    protocol: HTTP\n    port: 80\n",
     );
     expect(
         &yaml,
@@ -562,7 +564,7 @@ fn error_dangling_listener_target_group() {
 #[test]
 fn error_dangling_target_instance() {
     let yaml = with(
-        "instances:\n  - name: web-1\nnetwork_interfaces:\n  - name: web-1-eni\n    subnet: sub-app\n    instance: web-1\ntarget_groups:\n  - name: tg\n    target_type: instance\n    protocol: HTTP\n    port: 80\n    targets:\n      - instance: web-l\n",
+        "instances:\n  - name: web-1\nnetwork_interfaces:\n  - name: web-1-eni\n    subnet: sub-app\n    instance: web-1\n    security_groups: [sg-web]\ntarget_groups:\n  - name: tg\n    target_type: instance\n    protocol: HTTP\n    port: 80\n    targets:\n      - instance: web-l\n",
     );
     expect(
         &yaml,
@@ -724,7 +726,7 @@ fn error_ipv6_cidr_in_ipv4_list() {
 #[test]
 fn error_invalid_ip_address() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    private_ips:\n      - address: 10.0.2.300\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips:\n      - address: 10.0.2.300\n",
     );
     expect(
         &yaml,
@@ -995,7 +997,7 @@ fn error_route_state_and_origin_values() {
 #[test]
 fn error_public_ip_rfc1918() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    private_ips:\n      - { address: 10.0.1.10, public_ip: 172.16.0.5 }\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: 172.16.0.5 }\n",
     );
     expect(
         &yaml,
@@ -1008,7 +1010,7 @@ fn error_public_ip_rfc1918() {
 #[test]
 fn error_public_ip_invalid() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    private_ips:\n      - { address: 10.0.1.10, public_ip: automatic }\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: automatic }\n",
     );
     expect(
         &yaml,
@@ -1080,7 +1082,7 @@ fn error_subnet_without_cidr() {
 #[test]
 fn error_eni_private_ip_outside_subnet() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    private_ips:\n      - address: 10.0.1.10\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips:\n      - address: 10.0.1.10\n",
     );
     expect(
         &yaml,
@@ -1093,7 +1095,7 @@ fn error_eni_private_ip_outside_subnet() {
 #[test]
 fn error_eni_ipv6_address_outside_subnet() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    ipv6_addresses: [\"2600:1f18:0:2::10\"]\n  - name: eni-b\n    subnet: sub-app\n    ipv6_addresses: [\"2600:1f18:0:1::10\"]\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    ipv6_addresses: [\"2600:1f18:0:2::10\"]\n  - name: eni-b\n    subnet: sub-app\n    security_groups: [sg-web]\n    ipv6_addresses: [\"2600:1f18:0:1::10\"]\n",
     );
     let d = diags(&yaml);
     assert_eq!(d.len(), 2, "{d:#?}");
@@ -1114,7 +1116,7 @@ fn error_eni_ipv6_address_outside_subnet() {
 #[test]
 fn error_eni_prefix_outside_subnet() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    ipv4_prefixes: [\"10.0.2.16/28\"]\n    ipv6_prefixes: [\"2600:1f18:0:2::/80\"]\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    ipv4_prefixes: [\"10.0.2.16/28\"]\n    ipv6_prefixes: [\"2600:1f18:0:2::/80\"]\n",
     );
     let d = diags(&yaml);
     assert_eq!(d.len(), 2, "{d:#?}");
@@ -1135,7 +1137,7 @@ fn error_eni_prefix_outside_subnet() {
 #[test]
 fn error_duplicate_private_address() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    private_ips: [{ address: 10.0.2.10 }]\n  - name: eni-b\n    subnet: sub-app\n    private_ips: [{ address: 10.0.2.10 }]\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.2.10 }]\n  - name: eni-b\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.2.10 }]\n",
     );
     let (first, _) = at(&yaml, "10.0.2.10");
     expect_nth(
@@ -1226,7 +1228,7 @@ fn error_route_to_eni_in_other_vpc() {
     let yaml = route_to(
         "fw-eni",
         "0.0.0.0/0",
-        "network_interfaces:\n  - name: fw-eni\n    subnet: sub-other\n",
+        "network_interfaces:\n  - name: fw-eni\n    subnet: sub-other\n    security_groups: [sg-other]\n",
     );
     expect_in(
         &yaml,
@@ -1479,7 +1481,7 @@ fn error_lb_invalid_ip_address_type() {
 #[test]
 fn error_alb_listener_protocol_tcp() {
     let yaml = lb(
-        "    type: application\n    scheme: internal\n    subnets: [sub-app]\n    listeners:\n      - { protocol: TCP, port: 80 }\n",
+        "    type: application\n    scheme: internal\n    subnets: [sub-app]\n    security_groups: [sg-web]\n    listeners:\n      - { protocol: TCP, port: 80 }\n",
     );
     expect(
         &yaml,
@@ -1559,7 +1561,7 @@ fn error_lb_security_group_in_other_vpc() {
 
 fn tg(fields: &str) -> String {
     with(&format!(
-        "instances:\n  - name: web-1\nnetwork_interfaces:\n  - name: web-1-eni\n    subnet: sub-app\n    instance: web-1\n    private_ips: [{{ address: 10.0.2.10 }}]\ntarget_groups:\n  - name: tg\n{fields}"
+        "instances:\n  - name: web-1\nnetwork_interfaces:\n  - name: web-1-eni\n    subnet: sub-app\n    instance: web-1\n    security_groups: [sg-web]\n    private_ips: [{{ address: 10.0.2.10 }}]\ntarget_groups:\n  - name: tg\n{fields}"
     ))
 }
 
@@ -1881,17 +1883,20 @@ fn subnet_falls_back_to_main_route_table() {
         (t.subnets[1].route_table, t.subnets[1].uses_main_route_table),
         (Some(0), true)
     );
-    // vpc-other has no main table: its subnet has no route table at all.
+    // vpc-other has no main table: its subnet falls back to the derived one.
+    let derived = t.vpcs[1].main_route_table.unwrap();
+    assert_eq!(derived, 2);
     assert_eq!(
         (t.subnets[2].route_table, t.subnets[2].uses_main_route_table),
-        (None, false)
+        (Some(2), true)
     );
+    assert!(!t.route_tables[0].derived && t.route_tables[2].derived);
 }
 
 #[test]
 fn nat_eni_is_derived() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    private_ips: [{ address: 10.0.1.4 }]\nnat_gateways:\n  - name: nat-a\n    subnet: sub-pub\n    public_ip: 3.3.3.3\n  - name: nat-b\n    subnet: sub-pub\n  - name: nat-p\n    subnet: sub-app\n    connectivity: private\n    private_ip: 10.0.2.50\n    state: deleted\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.1.4 }]\nnat_gateways:\n  - name: nat-a\n    subnet: sub-pub\n    public_ip: 3.3.3.3\n  - name: nat-b\n    subnet: sub-pub\n  - name: nat-p\n    subnet: sub-app\n    connectivity: private\n    private_ip: 10.0.2.50\n    state: deleted\n",
     );
     let t = load(&yaml);
     let (a, b, p) = (&t.nats[0], &t.nats[1], &t.nats[2]);
@@ -1942,7 +1947,7 @@ fn nat_declared_eni_is_joined() {
 #[test]
 fn lb_nodes_are_derived() {
     let yaml = with(
-        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    private_ips: [{ address: 10.0.1.4 }]\n    ipv6_addresses: [\"2600:1f18:0:1::4\"]\nload_balancers:\n  - name: alb\n    type: application\n    scheme: internet-facing\n    ip_address_type: dualstack\n    subnets: [sub-pub, sub-app]\n    security_groups: [sg-web]\n    listeners:\n      - { protocol: HTTPS, port: 443 }\n",
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.1.4 }]\n    ipv6_addresses: [\"2600:1f18:0:1::4\"]\nload_balancers:\n  - name: alb\n    type: application\n    scheme: internet-facing\n    ip_address_type: dualstack\n    subnets: [sub-pub, sub-app]\n    security_groups: [sg-web]\n    listeners:\n      - { protocol: HTTPS, port: 443 }\n",
     );
     let t = load(&yaml);
     let lb = &t.load_balancers[0];
@@ -2021,7 +2026,7 @@ fn instance_route_target_is_primary_eni() {
     let yaml = route_to(
         "appliance",
         "0.0.0.0/0",
-        "instances:\n  - name: appliance\nnetwork_interfaces:\n  - name: other\n    subnet: sub-app\n  - name: appliance-primary\n    subnet: sub-pub\n    instance: appliance\n    source_dest_check: false\n  - name: appliance-second\n    subnet: sub-app\n    instance: appliance\n",
+        "instances:\n  - name: appliance\nnetwork_interfaces:\n  - name: other\n    subnet: sub-app\n    security_groups: [sg-web]\n  - name: appliance-primary\n    subnet: sub-pub\n    instance: appliance\n    source_dest_check: false\n    security_groups: [sg-web]\n  - name: appliance-second\n    subnet: sub-app\n    instance: appliance\n    security_groups: [sg-web]\n",
     );
     let t = load(&yaml);
     assert_eq!(t.instances[0].enis, vec![1, 2]);
@@ -2090,7 +2095,9 @@ fn vpc_defaults() {
     assert_eq!(a.account.as_deref(), Some("123456789012"));
     assert_eq!((a.igw, b.igw), (Some(0), Some(1)));
     assert_eq!(a.eigws, [0]);
-    assert_eq!(a.main_route_table, None);
+    // No `main: true` table: the main table is derived (C-3.1).
+    let main = &t.route_tables[a.main_route_table.unwrap()];
+    assert!(main.derived && main.main);
     assert_eq!(a.cidrs[0].to_string(), "10.0.0.0/16");
     assert_eq!(a.ipv6_cidrs[0].to_string(), "2600:1f18::/56");
 }
@@ -2098,7 +2105,7 @@ fn vpc_defaults() {
 #[test]
 fn eni_defaults() {
     let yaml = with(
-        "vpc_endpoints:\n  - name: ep\n    vpc: vpc-main\n    type: interface\n    service: com.amazonaws.us-east-1.sqs\n    subnets: [sub-app]\nnetwork_interfaces:\n  - name: plain\n    subnet: sub-pub\n    private_ips:\n      - { address: 10.0.1.10, public_ip: auto }\n      - { address: 10.0.1.11, public_ip: 3.3.3.3 }\n      - { address: 10.0.1.12, public_ip: 3.3.3.5, eip_allocation: eipalloc-1 }\n      - { address: 10.0.1.13, eip_allocation: eipalloc-2 }\n  - name: ep-if\n    subnet: sub-app\n    attached: false\n    owner: { vpc_endpoint: ep }\n  - name: lambda-if\n    subnet: sub-app\n    owner: { service: lambda }\n",
+        "vpc_endpoints:\n  - name: ep\n    vpc: vpc-main\n    type: interface\n    service: com.amazonaws.us-east-1.sqs\n    subnets: [sub-app]\nnetwork_interfaces:\n  - name: plain\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: auto }\n      - { address: 10.0.1.11, public_ip: 3.3.3.3 }\n      - { address: 10.0.1.12, public_ip: 3.3.3.5, eip_allocation: eipalloc-1 }\n      - { address: 10.0.1.13, eip_allocation: eipalloc-2 }\n  - name: ep-if\n    subnet: sub-app\n    attached: false\n    owner: { vpc_endpoint: ep }\n  - name: lambda-if\n    subnet: sub-app\n    owner: { service: lambda }\n",
     );
     let t = load(&yaml);
     let plain = &t.enis[0];
@@ -2188,7 +2195,7 @@ fn prefix_list_entries_and_family() {
 #[test]
 fn bpa_policy_and_gaps_resolve() {
     let yaml = with(
-        "load_balancers:\n  - { name: alb, type: application, scheme: internet-facing, subnets: [sub-pub] }\ninstances:\n  - name: bastion\nblock_public_access:\n  mode: block-ingress\n  exclusions:\n    - { resource: vpc-other, mode: allow-bidirectional }\n    - { resource: sub-pub, mode: allow-egress }\npolicy:\n  public_exposure:\n    allow:\n      - { resource: bastion, ports: [tcp/22, udp/500-4500, icmp, all, tcp], from: [203.0.113.0/24] }\n    forbid: [alb]\ngaps:\n  - what: describe-vpc-endpoints in us-east-1 AccessDenied\n    affects: [public-exposure]\n",
+        "load_balancers:\n  - { name: alb, type: application, scheme: internet-facing, subnets: [sub-pub], security_groups: [sg-web] }\ninstances:\n  - name: bastion\nblock_public_access:\n  mode: block-ingress\n  exclusions:\n    - { resource: vpc-other, mode: allow-bidirectional }\n    - { resource: sub-pub, mode: allow-egress }\npolicy:\n  public_exposure:\n    allow:\n      - { resource: bastion, ports: [tcp/22, udp/500-4500, icmp, all, tcp], from: [203.0.113.0/24] }\n    forbid: [alb]\ngaps:\n  - what: describe-vpc-endpoints in us-east-1 AccessDenied\n    affects: [public-exposure]\n",
     );
     let t = load(&yaml);
     assert_eq!(t.bpa.mode, BpaMode::BlockIngress);
@@ -2299,12 +2306,465 @@ fn reference_topologies_load() {
     }
 }
 
+// ----- gaps: check ids ------------------------------------------------------
+
+#[test]
+fn check_ids_start_with_the_implemented_check() {
+    assert_eq!(
+        model::CHECK_IDS,
+        [
+            "public-exposure",
+            "private-service-access",
+            "transit-encryption",
+            "ipsec-strength"
+        ]
+    );
+}
+
+#[test]
+fn error_gap_affects_misspelt_check_suggests_id() {
+    // A misspelt id would match no check: the gap would do nothing, and
+    // the check would pass where it must be `unknown`.
+    let yaml = with(
+        "gaps:\n  - what: vpc endpoints unreadable\n    affects: [public-exposure, public-exposur]\n",
+    );
+    expect(
+        &yaml,
+        "what: vpc",
+        "gap `vpc endpoints unreadable` affects unknown check `public-exposur`",
+        Some("did you mean `public-exposure`?"),
+    );
+}
+
+#[test]
+fn error_gap_affects_unknown_check_lists_ids() {
+    let yaml = with("gaps:\n  - what: x\n  - what: tunnels unreadable\n    affects: [vpn]\n");
+    expect(
+        &yaml,
+        "what: tunnels",
+        "gap `tunnels unreadable` affects unknown check `vpn`",
+        Some(
+            "expected `public-exposure`, `private-service-access`, `transit-encryption` or `ipsec-strength`",
+        ),
+    );
+}
+
+#[test]
+fn gap_affects_every_known_check_id() {
+    let yaml = with(
+        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength]\n",
+    );
+    let t = load(&yaml);
+    assert_eq!(t.gaps[0].affects, model::CHECK_IDS);
+    assert_eq!(t.gaps_for("transit-encryption").count(), 1);
+}
+
+// ----- public IPv4 addresses: global, and mapped once ---------------------
+
+/// An interface in `sub-pub` whose private IP maps `public`.
+fn eni_public(public: &str) -> String {
+    with(&format!(
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - {{ address: 10.0.1.10, public_ip: {public} }}\n"
+    ))
+}
+
+#[test]
+fn error_public_ip_not_globally_routable() {
+    for (addr, what) in [
+        ("0.0.0.7", "a \"this network\" (`0.0.0.0/8`) address"),
+        ("10.9.9.9", "a private (RFC 1918) address"),
+        ("100.64.0.1", "a shared (RFC 6598, `100.64.0.0/10`) address"),
+        (
+            "100.127.255.254",
+            "a shared (RFC 6598, `100.64.0.0/10`) address",
+        ),
+        ("127.0.0.1", "a loopback (`127.0.0.0/8`) address"),
+        ("169.254.169.254", "a link-local (`169.254.0.0/16`) address"),
+        (
+            "192.0.0.9",
+            "an IETF protocol assignment (`192.0.0.0/24`) address",
+        ),
+        (
+            "198.18.0.5",
+            "a benchmarking (RFC 2544, `198.18.0.0/15`) address",
+        ),
+        (
+            "198.19.1.1",
+            "a benchmarking (RFC 2544, `198.18.0.0/15`) address",
+        ),
+        ("224.0.0.251", "a multicast (`224.0.0.0/4`) address"),
+        ("239.1.1.1", "a multicast (`224.0.0.0/4`) address"),
+        ("255.255.255.255", "a reserved (`240.0.0.0/4`) address"),
+    ] {
+        let yaml = eni_public(addr);
+        expect(
+            &yaml,
+            addr,
+            &format!("public IP `{addr}` of network interface `eni-a` is {what}"),
+            Some("write the public address, or `auto` when it is not known"),
+        );
+    }
+}
+
+#[test]
+fn error_public_ip_in_the_range_of_auto_stand_ins() {
+    // 240.0.0.0/4 holds the internal stand-ins of `auto` addresses: a written
+    // address there could collide with one.
+    let stand_in = model::auto_public_ip(0, 0).to_string();
+    let yaml = eni_public(&stand_in);
+    expect(
+        &yaml,
+        &stand_in,
+        &format!(
+            "public IP `{stand_in}` of network interface `eni-a` is a reserved (`240.0.0.0/4`) address"
+        ),
+        Some("write the public address, or `auto` when it is not known"),
+    );
+}
+
+#[test]
+fn public_ip_documentation_ranges_are_accepted() {
+    // RFC 5737 blocks: examples and tests use them as public addresses.
+    for addr in ["192.0.2.10", "198.51.100.7", "203.0.113.250", "54.1.2.3"] {
+        let t = load(&eni_public(addr));
+        assert_eq!(
+            t.enis[0].private_ips[0].public,
+            Some(PublicIp::Known {
+                addr: addr.parse().unwrap(),
+                eip: false
+            })
+        );
+    }
+}
+
+#[test]
+fn error_nat_public_ip_not_globally_routable() {
+    let yaml =
+        with("nat_gateways:\n  - name: nat-a\n    subnet: sub-pub\n    public_ip: 100.64.3.3\n");
+    expect(
+        &yaml,
+        "100.64.3.3",
+        "public IP `100.64.3.3` of nat gateway `nat-a` is a shared (RFC 6598, `100.64.0.0/10`) address",
+        Some("write the public address, or `auto` when it is not known"),
+    );
+}
+
+#[test]
+fn error_public_ip_mapped_to_two_interfaces() {
+    let yaml = with(
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.1.10, public_ip: 203.0.113.10 }]\n  - name: eni-b\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.2.10, public_ip: 203.0.113.10 }]\n",
+    );
+    let (first, _) = at(&yaml, "203.0.113.10");
+    expect_nth(
+        &yaml,
+        ("203.0.113.10", 1),
+        &format!(
+            "public IP `203.0.113.10` of network interface `eni-b` is already mapped to network interface `eni-a` (line {first})"
+        ),
+        Some("a public IPv4 address maps to one private address"),
+    );
+}
+
+#[test]
+fn error_public_ip_mapped_to_two_private_ips_of_one_interface() {
+    let yaml = with(
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: 198.51.100.5 }\n      - { address: 10.0.1.11, public_ip: 198.51.100.5, eip_allocation: eipalloc-1 }\n",
+    );
+    let (first, _) = at(&yaml, "198.51.100.5");
+    expect_nth(
+        &yaml,
+        ("198.51.100.5", 1),
+        &format!(
+            "public IP `198.51.100.5` of network interface `eni-a` is already mapped to network interface `eni-a` (line {first})"
+        ),
+        Some("a public IPv4 address maps to one private address"),
+    );
+}
+
+#[test]
+fn error_public_ip_of_nat_gateway_mapped_again_later_in_file() {
+    // The NAT gateway comes first in the file: the interface is the second
+    // mapping, whatever order the sections are resolved in.
+    let yaml = BASE.replace(
+        "internet_gateways:",
+        "nat_gateways:\n  - { name: nat-a, subnet: sub-pub, public_ip: 3.3.3.3 }\ninternet_gateways:",
+    ) + "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    security_groups: [sg-web]\n    private_ips: [{ address: 10.0.2.10, public_ip: 3.3.3.3 }]\n";
+    let (first, _) = at(&yaml, "3.3.3.3");
+    expect_nth(
+        &yaml,
+        ("3.3.3.3", 1),
+        &format!(
+            "public IP `3.3.3.3` of network interface `eni-a` is already mapped to nat gateway `nat-a` (line {first})"
+        ),
+        Some("a public IPv4 address maps to one private address"),
+    );
+}
+
+#[test]
+fn public_ip_of_declared_nat_interface_may_repeat_the_nat_field() {
+    // With a declared interface, the NAT's own `public_ip` is not in the
+    // model: writing the same address on both is one mapping, not two.
+    let yaml = with(
+        "network_interfaces:\n  - name: nat-a-if\n    subnet: sub-pub\n    owner: { nat_gateway: nat-a }\n    private_ips: [{ address: 10.0.1.20, public_ip: 3.3.3.3 }]\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub, public_ip: 3.3.3.3 }\n",
+    );
+    let t = load(&yaml);
+    assert_eq!(t.nats[0].eni, 0);
+}
+
+// ----- security groups are required where AWS always has one --------------
+
+#[test]
+fn error_interface_without_security_groups() {
+    // AWS attaches at least one group; with none, the interface would look
+    // closed to every check (fail open).
+    let yaml = with(
+        "network_interfaces:\n  - name: eni-a\n    subnet: sub-app\n    private_ips: [{ address: 10.0.2.10 }]\n",
+    );
+    expect(
+        &yaml,
+        "eni-a",
+        "network interface `eni-a` has no security groups",
+        Some(
+            "add the groups the interface has, or the default security group of vpc `vpc-main`, which AWS attaches when none is chosen",
+        ),
+    );
+}
+
+#[test]
+fn error_interface_without_security_groups_names_the_default_group() {
+    let yaml = BASE.replace(
+        "  - name: sg-other\n",
+        "  - name: vpc-main-default\n    vpc: vpc-main\n  - name: sg-other\n",
+    ) + "instances:\n  - name: web\nnetwork_interfaces:\n  - name: web-eni\n    subnet: sub-app\n    instance: web\n    security_groups: []\n";
+    expect(
+        &yaml,
+        "web-eni",
+        "network interface `web-eni` has no security groups",
+        Some(
+            "add the groups the interface has, or the default security group of vpc `vpc-main`: `security_groups: [vpc-main-default]`",
+        ),
+    );
+}
+
+#[test]
+fn managed_interfaces_may_have_no_security_groups() {
+    // Only ordinary interfaces (no `owner`) must have a group. Interface
+    // endpoints without groups use the VPC's default group (C-13.7); NLBs
+    // may have none (C-14.4).
+    let yaml = with(
+        "vpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: interface, service: com.amazonaws.us-east-1.sqs, subnets: [sub-app] }\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub }\nload_balancers:\n  - { name: nlb, type: network, scheme: internal, subnets: [sub-app] }\ntransit_gateways:\n  - name: tgw\nnetwork_interfaces:\n  - { name: ep-if, subnet: sub-app, owner: { vpc_endpoint: ep } }\n  - { name: nat-if, subnet: sub-pub, owner: { nat_gateway: nat-a } }\n  - { name: nlb-if, subnet: sub-app, owner: { load_balancer: nlb } }\n  - { name: tgw-if, subnet: sub-app, owner: { transit_gateway: tgw } }\n  - { name: rds-if, subnet: sub-app, owner: { service: rds } }\n",
+    );
+    let t = load(&yaml);
+    assert!(t.enis.iter().all(|e| e.security_groups.is_empty()));
+    assert!(t.endpoints[0].security_groups.is_empty());
+    assert!(t.load_balancers[0].security_groups.is_empty());
+}
+
+#[test]
+fn error_alb_without_security_groups() {
+    let yaml = lb(
+        "    type: application\n    scheme: internet-facing\n    subnets: [sub-pub]\n    listeners:\n      - { protocol: HTTPS, port: 443 }\n",
+    );
+    expect(
+        &yaml,
+        "lb\n",
+        "load balancer `lb` is an application load balancer with no security groups",
+        Some("list its security groups: an application load balancer always has at least one"),
+    );
+}
+
+#[test]
+fn error_declared_alb_node_without_security_groups() {
+    let yaml = with(
+        "load_balancers:\n  - { name: alb, type: application, scheme: internet-facing, subnets: [sub-pub], security_groups: [sg-web] }\nnetwork_interfaces:\n  - name: alb-node\n    subnet: sub-pub\n    owner: { load_balancer: alb }\n    private_ips: [{ address: 10.0.1.30, public_ip: auto }]\n",
+    );
+    expect(
+        &yaml,
+        "alb-node",
+        "network interface `alb-node` is a node of application load balancer `alb`, but has no security groups",
+        Some("list the load balancer's security groups on it"),
+    );
+}
+
+// ----- the main route table and gateway endpoint routes -------------------
+
+#[test]
+fn main_route_table_is_derived_when_none_is_marked() {
+    // C-3.1: AWS creates every VPC with a main table holding local routes
+    // only. `vpc-main-main-rtb` is taken, so the derived name is unique-ified.
+    let yaml = with("route_tables:\n  - name: vpc-main-main-rtb\n    vpc: vpc-main\n");
+    let t = load(&yaml);
+    let id = t.vpcs[0].main_route_table.unwrap();
+    let main = &t.route_tables[id];
+    assert_eq!(main.meta.name, "vpc-main-main-rtb-2");
+    assert!(main.derived && main.main);
+    assert!(main.meta.pos.is_unknown());
+    assert_eq!(main.vpc, 0);
+    assert!(main.routes.is_empty() && main.edge_associations.is_empty());
+    assert!(!t.route_tables[0].derived && !t.route_tables[0].main);
+    assert_eq!(
+        t.names.get("vpc-main-main-rtb-2"),
+        Some(&ResourceRef::RouteTable(id))
+    );
+    // Subnets without an association use it.
+    assert_eq!(
+        (t.subnets[0].route_table, t.subnets[0].uses_main_route_table),
+        (Some(id), true)
+    );
+    let other = t.vpcs[1].main_route_table.unwrap();
+    assert_eq!(t.route_tables[other].meta.name, "vpc-other-main-rtb");
+    assert_eq!(t.subnets[2].route_table, Some(other));
+}
+
+#[test]
+fn error_derived_main_route_table_cannot_be_referenced() {
+    let yaml = BASE.replace(
+        "cidr: 10.0.2.0/24\n",
+        "cidr: 10.0.2.0/24\n    route_table: vpc-main-main-rtb\n",
+    );
+    expect(
+        &yaml,
+        "vpc-main-main-rtb",
+        "subnet `sub-app` refers to unknown route table `vpc-main-main-rtb`",
+        None,
+    );
+}
+
+/// A gateway endpoint `s3-ep` associated with `tables`, plus `extra`.
+fn gateway_endpoint(fields: &str, extra: &str) -> String {
+    with(&format!(
+        "route_tables:\n  - name: rtb-a\n    vpc: vpc-main\n    main: true\n  - name: rtb-b\n    vpc: vpc-main\n    routes:\n      - {{ prefix_list: s3, target: blackhole }}\n  - name: rtb-c\n    vpc: vpc-main\n    routes:\n      - {{ prefix_list: s3-written, target: s3-ep }}\nprefix_lists:\n  - {{ name: s3, entries: [\"52.216.0.0/15\"] }}\n  - {{ name: s3-written, entries: [\"3.5.0.0/19\"] }}\nvpc_endpoints:\n  - name: s3-ep\n    vpc: vpc-main\n    type: gateway\n    service: com.amazonaws.us-east-1.s3\n{fields}{extra}"
+    ))
+}
+
+#[test]
+fn gateway_endpoint_adds_its_prefix_list_route() {
+    // C-13.1: each associated table gets `prefix list → endpoint`, unless it
+    // already routes that prefix list (rtb-b) or the endpoint (rtb-c).
+    let yaml = gateway_endpoint(
+        "    prefix_list: s3\n    route_tables: [rtb-a, rtb-b, rtb-c, rtb-a]\n",
+        "",
+    );
+    let t = load(&yaml);
+    let routes = &t.route_tables[0].routes;
+    assert_eq!(routes.len(), 1, "{routes:#?}");
+    assert!(matches!(routes[0].dest, RouteDest::PrefixList(0)));
+    assert_eq!(routes[0].target, RouteTarget::GatewayEndpoint(0));
+    assert!(!routes[0].blackhole && !routes[0].propagated);
+    // At the association entry.
+    let (line, column) = at_in(&yaml, "route_tables: [rtb-a", "rtb-a");
+    assert_eq!((routes[0].pos.line, routes[0].pos.column), (line, column));
+    assert_eq!(t.route_tables[1].routes.len(), 1);
+    assert_eq!(t.route_tables[1].routes[0].target, RouteTarget::Blackhole);
+    assert_eq!(t.route_tables[2].routes.len(), 1);
+    assert!(matches!(
+        t.route_tables[2].routes[0].dest,
+        RouteDest::PrefixList(1)
+    ));
+    assert_eq!(t.prefix_lists.len(), 2);
+    assert_eq!(t.endpoints[0].prefix_list, Some(0));
+    // The derived main table of vpc-other is not associated: untouched.
+    assert!(t.route_tables[3].derived && t.route_tables[3].routes.is_empty());
+}
+
+#[test]
+fn gateway_endpoint_without_prefix_list_derives_an_unknown_list() {
+    // Without `prefix_list` the entries are not known: lookups in the
+    // associated table become `unknown` instead of guessed (fail closed).
+    let yaml = gateway_endpoint(
+        "    route_tables: [rtb-a, rtb-c]\n",
+        "instances:\n  - name: s3-ep-pl\n",
+    );
+    let t = load(&yaml);
+    let pl = t.endpoints[0].prefix_list.unwrap();
+    assert_eq!(pl, 2);
+    let list = &t.prefix_lists[pl];
+    assert_eq!(list.meta.name, "s3-ep-pl-2");
+    assert!(list.entries.is_none() && list.meta.pos.is_unknown());
+    assert_eq!(list.service.as_deref(), Some("com.amazonaws.us-east-1.s3"));
+    assert_eq!(
+        t.names.get("s3-ep-pl-2"),
+        Some(&ResourceRef::PrefixList(pl))
+    );
+    let routes = &t.route_tables[0].routes;
+    assert_eq!(routes.len(), 1);
+    assert!(matches!(routes[0].dest, RouteDest::PrefixList(p) if p == pl));
+    assert_eq!(routes[0].target, RouteTarget::GatewayEndpoint(0));
+    // rtb-c already routes to the endpoint: its written route is kept alone.
+    assert_eq!(t.route_tables[2].routes.len(), 1);
+    let lookup = netverify::sim::lookup(&t, 0, "8.8.8.8".parse().unwrap());
+    assert!(
+        matches!(lookup, netverify::sim::Lookup::Unknown(_)),
+        "{lookup:?}"
+    );
+}
+
+#[test]
+fn gateway_endpoint_without_route_tables_derives_nothing() {
+    let yaml = gateway_endpoint("", "");
+    let t = load(&yaml);
+    assert_eq!(t.endpoints[0].prefix_list, None);
+    assert_eq!(t.prefix_lists.len(), 2);
+    assert!(t.route_tables[0].routes.is_empty());
+}
+
+#[test]
+fn interface_endpoint_route_tables_add_no_routes() {
+    let yaml = with(
+        "route_tables:\n  - { name: rtb-a, vpc: vpc-main, main: true }\nvpc_endpoints:\n  - { name: sqs-ep, vpc: vpc-main, type: interface, service: com.amazonaws.us-east-1.sqs, route_tables: [rtb-a] }\n",
+    );
+    let t = load(&yaml);
+    assert!(t.route_tables[0].routes.is_empty());
+    assert!(t.prefix_lists.is_empty());
+}
+
+// ----- scalars read as floating-point numbers -----------------------------
+
+#[test]
+fn error_account_id_read_as_float_says_quote_it() {
+    // YAML reads `012345678901` as a floating-point number: the leading zero
+    // would be lost. Serde offers no separate help line for an error raised
+    // while reading a value, so the hint is in the message.
+    let yaml = "version: 1\naccount: 012345678901\n";
+    let d = only(yaml);
+    check(
+        &d,
+        at(yaml, "012345678901"),
+        "expected a string or an integer, found floating-point number `12345678901` (help: quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point)",
+        None,
+    );
+    assert!(matches!(load_str(yaml, "t.yaml"), Err(LoadError::Parse(_))));
+}
+
+#[test]
+fn error_float_scalar_in_a_vpc_and_a_rule() {
+    let yaml = "version: 1\nvpcs:\n  - name: v\n    account: 0123\n    cidrs: []\n";
+    let d = only(yaml);
+    assert_eq!((d.line, d.column), at(yaml, "0123"));
+    assert!(d.message.starts_with(
+        "expected a string or an integer, found floating-point number `123` (help: quote it as written"
+    ));
+    let yaml = sg_rule("{ protocol: tcp, ports: 44.3, cidr: 0.0.0.0/0 }");
+    let d = only(&yaml);
+    assert_eq!((d.line, d.column), at(&yaml, "44.3"));
+    assert!(
+        d.message
+            .starts_with("expected a string or an integer, found floating-point number `44.3`")
+    );
+}
+
+#[test]
+fn quoted_account_id_keeps_its_leading_zero() {
+    let t = load(&BASE.replace("version: 1\n", "version: 1\naccount: \"012345678901\"\n"));
+    assert_eq!(t.vpcs[0].account.as_deref(), Some("012345678901"));
+}
+
 // ----- robustness ----------------------------------------------------------
 
 /// A file that uses most of the format, for the no-panic test.
 fn rich() -> String {
     with(
-        "prefix_lists:\n  - { name: pl, entries: [\"52.216.0.0/15\"] }\nroute_tables:\n  - name: rtb\n    vpc: vpc-main\n    main: true\n    routes:\n      - { destination: 0.0.0.0/0, target: igw-main }\n      - { prefix_list: pl, target: nat-a }\nnetwork_acls:\n  - name: nacl\n    vpc: vpc-main\n    ingress:\n      - { rule: 100, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0 }\ninstances:\n  - name: web\nnetwork_interfaces:\n  - name: web-eni\n    subnet: sub-app\n    instance: web\n    private_ips: [{ address: 10.0.2.10, public_ip: auto }]\n    security_groups: [sg-web]\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub, public_ip: 3.3.3.3 }\nload_balancers:\n  - name: alb\n    type: application\n    scheme: internet-facing\n    subnets: [sub-pub]\n    listeners: [{ protocol: HTTPS, port: 443, target_group: tg }]\ntarget_groups:\n  - { name: tg, target_type: instance, protocol: HTTP, port: 80, targets: [{ instance: web }] }\npolicy:\n  public_exposure:\n    allow: [{ resource: web, ports: [tcp/22] }]\n",
+        "prefix_lists:\n  - { name: pl, entries: [\"52.216.0.0/15\"] }\nroute_tables:\n  - name: rtb\n    vpc: vpc-main\n    main: true\n    routes:\n      - { destination: 0.0.0.0/0, target: igw-main }\n      - { prefix_list: pl, target: nat-a }\nnetwork_acls:\n  - name: nacl\n    vpc: vpc-main\n    ingress:\n      - { rule: 100, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0 }\ninstances:\n  - name: web\nnetwork_interfaces:\n  - name: web-eni\n    subnet: sub-app\n    instance: web\n    private_ips: [{ address: 10.0.2.10, public_ip: auto }]\n    security_groups: [sg-web]\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub, public_ip: 3.3.3.3 }\nload_balancers:\n  - name: alb\n    type: application\n    scheme: internet-facing\n    subnets: [sub-pub]\n    security_groups: [sg-web]\n    listeners: [{ protocol: HTTPS, port: 443, target_group: tg }]\ntarget_groups:\n  - { name: tg, target_type: instance, protocol: HTTP, port: 80, targets: [{ instance: web }] }\npolicy:\n  public_exposure:\n    allow: [{ resource: web, ports: [tcp/22] }]\n",
     )
 }
 

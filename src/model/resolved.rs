@@ -14,6 +14,19 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::format::{AddressFamily, TopologyFile};
 use super::spanned::Pos;
 
+/// The check ids a topology may name, in `gaps[].affects`. The first,
+/// `public-exposure`, is implemented; the others are reserved for upcoming
+/// checks, so that a gap an importer writes for one of them is accepted now
+/// and takes effect when the check lands. Any other id is a validation error:
+/// a misspelt id would otherwise match no check, and the gap would silently
+/// stop making that check `unknown`.
+pub const CHECK_IDS: &[&str] = &[
+    "public-exposure",
+    "private-service-access",
+    "transit-encryption",
+    "ipsec-strength",
+];
+
 pub type PrefixListId = usize;
 pub type VpcId = usize;
 pub type SubnetId = usize;
@@ -121,7 +134,8 @@ pub struct Vpc {
     pub dns_hostnames: bool,
     /// Custom DHCP DNS servers (empty: AmazonProvidedDNS).
     pub custom_dns_servers: Vec<String>,
-    /// The main route table, if the file has one (C-3.1).
+    /// The main route table (C-3.1): the one marked `main: true`, or else a
+    /// derived table with local routes only (see [`RouteTable::derived`]).
     pub main_route_table: Option<RouteTableId>,
     /// The default NACL (declared, or synthesized as AWS's allow-all default).
     pub default_nacl: NaclId,
@@ -153,8 +167,12 @@ pub struct RouteTable {
     pub main: bool,
     /// Gateways this table is an edge table for (C-3.11).
     pub edge_associations: Vec<GatewayRef>,
-    /// Routes as written; the implicit `local` routes are not listed here.
+    /// Routes as written, then the routes that associated gateway endpoints
+    /// add (C-13.1); the implicit `local` routes are not listed here.
     pub routes: Vec<Route>,
+    /// True for the main route table that the loader added because the file
+    /// marks none `main: true` for the VPC (C-3.1): local routes only.
+    pub derived: bool,
 }
 
 /// A gateway that can have an edge route table.

@@ -110,8 +110,14 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
     }
 }
 
-/// A YAML scalar read as text, whether it was written as a number or a string
-/// (`ports: 443` and `ports: "1024-65535"` are both accepted).
+/// A YAML scalar read as text, whether it was written as an integer or a
+/// string (`ports: 443` and `ports: "1024-65535"` are both accepted).
+///
+/// A floating-point number is refused. YAML reads an unquoted number with a
+/// leading zero, a decimal point or an exponent as one, so the text as
+/// written is lost: the account id `012345678901` would become
+/// `12345678901`. The error says to quote the value. Serde hands the visitor
+/// the number, not the text, so the message shows the number as read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Scalar(pub String);
 
@@ -127,7 +133,7 @@ impl<'de> Deserialize<'de> for Scalar {
         impl serde::de::Visitor<'_> for V {
             type Value = Scalar;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number or a string")
+                f.write_str("a string or an integer")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))
@@ -138,9 +144,27 @@ impl<'de> Deserialize<'de> for Scalar {
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))
             }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                // A custom error is the one that the parser places at the
+                // value; it carries no separate help line, so the hint is
+                // part of the message.
+                Err(E::custom(float_message(v)))
+            }
         }
         deserializer.deserialize_any(V)
     }
+}
+
+/// The error for a scalar that YAML read as a floating-point number.
+fn float_message(v: f64) -> String {
+    let shown = if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    };
+    format!(
+        "expected a string or an integer, found floating-point number `{shown}` (help: quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point)"
+    )
 }
 
 impl JsonSchema for Scalar {

@@ -4,9 +4,9 @@
 //! One pass collects every problem it can find. References are resolved by
 //! name (names are unique across the whole file), every value is parsed, and
 //! the implicit AWS defaults are filled in and marked as such: the default
-//! NACL (C-4.1), the main route table fallback (C-3.1), the NAT gateway's
-//! interface (C-7.1), load balancer nodes (C-14.1) and NLB client IP
-//! preservation (C-14.4).
+//! NACL (C-4.1), the main route table and the fallback to it (C-3.1), the NAT
+//! gateway's interface (C-7.1), load balancer nodes (C-14.1), NLB client IP
+//! preservation (C-14.4) and the routes of gateway endpoints (C-13.1).
 //!
 //! While there are errors, an unresolved reference is the index [`BAD`]:
 //! every later lookup goes through `get`, so a broken reference silently
@@ -195,6 +195,9 @@ struct V<'a> {
     nat_enis: HashMap<r::NatId, Vec<r::EniId>>,
     /// Interfaces declared with `owner: {load_balancer: …}`, per LB.
     lb_enis: HashMap<r::LbId, Vec<r::EniId>>,
+    /// Known public IPv4 addresses in the model, with who maps them and
+    /// where the address is written, to report one mapped twice.
+    public_used: Vec<(Ipv4Addr, String, Pos)>,
 }
 
 impl<'a> V<'a> {
@@ -212,6 +215,7 @@ impl<'a> V<'a> {
             pl_family: Vec::new(),
             nat_enis: HashMap::new(),
             lb_enis: HashMap::new(),
+            public_used: Vec::new(),
         }
     }
 
@@ -233,8 +237,10 @@ impl<'a> V<'a> {
         self.enis();
         self.nats();
         self.load_balancers();
+        self.public_ip_reuse();
         self.target_groups();
         self.routes();
+        self.gateway_endpoint_routes();
         self.others();
         self.bpa();
         self.policy();
@@ -861,7 +867,38 @@ impl<'a> V<'a> {
                 main: rt.main,
                 edge_associations: Vec::new(),
                 routes: Vec::new(),
+                derived: false,
             });
+        }
+        // C-3.1: every VPC has a main route table, created with the VPC and
+        // holding the local routes only. A VPC without a `main: true` table
+        // gets that table, and its subnets without an association use it.
+        for vi in 0..self.t.vpcs.len() {
+            let Some(v) = self.t.vpcs.get(vi) else {
+                continue;
+            };
+            if v.main_route_table.is_some() {
+                continue;
+            }
+            let name = self.unique_name(format!("{}-main-rtb", v.meta.name));
+            let id = self.t.route_tables.len();
+            self.derived_names
+                .push((name.clone(), ResourceRef::RouteTable(id)));
+            self.t.route_tables.push(r::RouteTable {
+                meta: Meta {
+                    name,
+                    aws_id: None,
+                    pos: Pos::default(),
+                },
+                vpc: vi,
+                main: true,
+                edge_associations: Vec::new(),
+                routes: Vec::new(),
+                derived: true,
+            });
+            if let Some(v) = self.t.vpcs.get_mut(vi) {
+                v.main_route_table = Some(id);
+            }
         }
     }
 
@@ -1310,6 +1347,29 @@ impl<'a> V<'a> {
         out
     }
 
+    /// The help line for an ordinary interface without security groups:
+    /// AWS attaches the VPC's default group when none is chosen, so point at
+    /// it, by name when the file seems to declare it.
+    fn default_sg_help(&self, vpc: r::VpcId) -> String {
+        let Some(v) = self.t.vpcs.get(vpc) else {
+            return "add the groups the interface has, or its vpc's default security group, which AWS attaches when none is chosen".into();
+        };
+        let in_vpc = || self.t.security_groups.iter().filter(|g| g.vpc == vpc);
+        let default = in_vpc()
+            .find(|g| g.meta.name.eq_ignore_ascii_case("default"))
+            .or_else(|| in_vpc().find(|g| g.meta.name.to_ascii_lowercase().contains("default")));
+        match default {
+            Some(g) => format!(
+                "add the groups the interface has, or the default security group of vpc `{}`: `security_groups: [{}]`",
+                v.meta.name, g.meta.name
+            ),
+            None => format!(
+                "add the groups the interface has, or the default security group of vpc `{}`, which AWS attaches when none is chosen",
+                v.meta.name
+            ),
+        }
+    }
+
     // ----- instances and interfaces ------------------------------------
 
     fn instances(&mut self) {
@@ -1367,6 +1427,9 @@ impl<'a> V<'a> {
                 }
                 self.use_address(vpc, IpAddr::V4(addr), &ctx, p.address.pos);
                 let public = self.public_ip(p, &ctx);
+                if let (Some(PublicIp::Known { addr: a, .. }), Some(at)) = (public, &p.public_ip) {
+                    self.public_used.push((a, ctx.clone(), at.pos));
+                }
                 private_ips.push(r::PrivateIp {
                     addr,
                     public,
@@ -1428,6 +1491,14 @@ impl<'a> V<'a> {
                 ipv6_prefixes.push(net);
             }
             let security_groups = self.sg_list(&e.security_groups, &ctx, vpc);
+            if e.owner.is_none() && e.security_groups.is_empty() {
+                let help = self.default_sg_help(vpc);
+                self.err(
+                    e.name.pos,
+                    format!("{ctx} has no security groups"),
+                    Some(help),
+                );
+            }
             // C-2.4: the check is on by default for instance interfaces; AWS-
             // managed interfaces (NAT, LB, endpoint, TGW) show it off (C-2.6).
             let managed = matches!(
@@ -1557,15 +1628,17 @@ impl<'a> V<'a> {
             return Some(None);
         }
         match t.parse::<IpAddr>() {
-            Ok(IpAddr::V4(a)) if values::is_rfc1918(a) => {
-                self.err(
-                    s.pos,
-                    format!("public IP `{a}` of {ctx} is a private (RFC 1918) address"),
-                    Some("write the public address, or `auto` when it is not known".into()),
-                );
-                None
-            }
-            Ok(IpAddr::V4(a)) => Some(Some(a)),
+            Ok(IpAddr::V4(a)) => match values::not_public_v4(a) {
+                None => Some(Some(a)),
+                Some(why) => {
+                    self.err(
+                        s.pos,
+                        format!("public IP `{a}` of {ctx} is {why}"),
+                        Some("write the public address, or `auto` when it is not known".into()),
+                    );
+                    None
+                }
+            },
             _ => {
                 self.err(
                     s.pos,
@@ -1631,7 +1704,14 @@ impl<'a> V<'a> {
                 .is_none_or(|s| s.trim().eq_ignore_ascii_case("available"));
             let declared = self.nat_enis.get(&i).cloned().unwrap_or_default();
             let eni = match declared.as_slice() {
-                [] => self.derive_nat_eni(i, n, subnet, vpc, scidr, public, private_ip, public_ip),
+                [] => {
+                    // The NAT's own `public_ip` is in the model only through
+                    // the derived interface.
+                    if let (Some(a), Some(at)) = (public_ip, &n.public_ip) {
+                        self.public_used.push((a, ctx.clone(), at.pos));
+                    }
+                    self.derive_nat_eni(i, n, subnet, vpc, scidr, public, private_ip, public_ip)
+                }
                 [one, rest @ ..] => {
                     for extra in rest {
                         let first = self
@@ -1771,6 +1851,33 @@ impl<'a> V<'a> {
         id
     }
 
+    /// A public IPv4 maps to one private address (C-2.2): report each later
+    /// mapping of an address, in file order, at the address.
+    fn public_ip_reuse(&mut self) {
+        let mut used = std::mem::take(&mut self.public_used);
+        // Stable: mappings at one position keep the order they were found in.
+        used.sort_by_key(|(_, _, pos)| *pos);
+        let mut first: HashMap<Ipv4Addr, (String, Pos)> = HashMap::new();
+        for (addr, who, pos) in used {
+            match first.get(&addr) {
+                Some((fwho, fpos)) => {
+                    let msg = format!(
+                        "public IP `{addr}` of {who} is already mapped to {fwho}{}",
+                        at_line(*fpos)
+                    );
+                    self.err(
+                        pos,
+                        msg,
+                        Some("a public IPv4 address maps to one private address".into()),
+                    );
+                }
+                None => {
+                    first.insert(addr, (who, pos));
+                }
+            }
+        }
+    }
+
     fn load_balancers(&mut self) {
         for (i, lb) in self.src.load_balancers.iter().enumerate() {
             let ctx = format!("load balancer `{}`", lb.name.value);
@@ -1843,8 +1950,37 @@ impl<'a> V<'a> {
                 self.err(lb.name.pos, format!("{ctx} has no subnets"), None);
             }
             let security_groups = self.sg_list(&lb.security_groups, &ctx, vpc);
+            if kind == Some(LbKind::Application) && lb.security_groups.is_empty() {
+                // C-14.3: an ALB always has at least one security group. With
+                // none, its nodes would admit nothing, and a check would prove
+                // it closed (fail open).
+                self.err(
+                    lb.name.pos,
+                    format!("{ctx} is an application load balancer with no security groups"),
+                    Some("list its security groups: an application load balancer always has at least one".into()),
+                );
+            }
             let listeners = self.listeners(lb, kind, &ctx);
             let declared = self.lb_enis.get(&i).cloned().unwrap_or_default();
+            if kind == Some(LbKind::Application) {
+                // The nodes carry the ALB's groups; a declared node without
+                // any would admit nothing (fail open), like the ALB above.
+                for &e in &declared {
+                    let Some(src) = self.src.network_interfaces.get(e) else {
+                        continue;
+                    };
+                    if src.security_groups.is_empty() {
+                        self.err(
+                            src.name.pos,
+                            format!(
+                                "network interface `{}` is a node of application {ctx}, but has no security groups",
+                                src.name.value
+                            ),
+                            Some("list the load balancer's security groups on it".into()),
+                        );
+                    }
+                }
+            }
             let (enis, nodes_derived) = if declared.is_empty() {
                 let mut enis = Vec::with_capacity(subnets.len());
                 for &s in &subnets {
@@ -2562,6 +2698,96 @@ impl<'a> V<'a> {
         Some(target)
     }
 
+    /// C-13.1: associating a route table with a gateway endpoint adds the
+    /// route `prefix list → endpoint` to the table. Each associated table
+    /// gets that route, at the association entry, unless it already routes
+    /// the prefix list, or already routes to the endpoint (the file wrote
+    /// the endpoint's route itself). An endpoint without `prefix_list` gets a
+    /// derived list, `<endpoint>-pl`, whose entries are unknown: lookups in
+    /// those tables are then `unknown` rather than guessed (fail closed).
+    fn gateway_endpoint_routes(&mut self) {
+        let s = self.src;
+        for (ei, e) in s.vpc_endpoints.iter().enumerate() {
+            let Some(ep) = self.t.endpoints.get(ei) else {
+                continue;
+            };
+            if ep.kind != EndpointKind::Gateway
+                || (e.prefix_list.is_some() && ep.prefix_list.is_none())
+            {
+                // Not a gateway endpoint, or its prefix list did not resolve
+                // (already reported).
+                continue;
+            }
+            let mut pl = ep.prefix_list;
+            let target = RouteTarget::GatewayEndpoint(ei);
+            for rt in &e.route_tables {
+                let Some(entry) = self
+                    .names
+                    .get(rt.value.as_str())
+                    .filter(|x| x.kind == Kind::RouteTable)
+                    .copied()
+                else {
+                    continue;
+                };
+                let present = self.t.route_tables.get(entry.idx).is_none_or(|t| {
+                    t.routes.iter().any(|r| {
+                        r.target == target
+                            || matches!(r.dest, RouteDest::PrefixList(p) if Some(p) == pl)
+                    })
+                });
+                if present {
+                    continue;
+                }
+                let list = match pl {
+                    Some(p) => p,
+                    None => {
+                        let p = self.derive_endpoint_prefix_list(ei);
+                        pl = Some(p);
+                        p
+                    }
+                };
+                if let Some(t) = self.t.route_tables.get_mut(entry.idx) {
+                    t.routes.push(r::Route {
+                        dest: RouteDest::PrefixList(list),
+                        target: target.clone(),
+                        blackhole: false,
+                        propagated: false,
+                        pos: rt.pos,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The prefix list of a gateway endpoint that names none: the service's
+    /// list, with unknown entries.
+    fn derive_endpoint_prefix_list(&mut self, ep: r::EndpointId) -> r::PrefixListId {
+        let (ename, service) = self
+            .t
+            .endpoints
+            .get(ep)
+            .map(|e| (e.meta.name.clone(), e.service.clone()))
+            .unwrap_or_default();
+        let name = self.unique_name(format!("{ename}-pl"));
+        let id = self.t.prefix_lists.len();
+        self.derived_names
+            .push((name.clone(), ResourceRef::PrefixList(id)));
+        self.t.prefix_lists.push(r::PrefixList {
+            meta: Meta {
+                name,
+                aws_id: None,
+                pos: Pos::default(),
+            },
+            entries: None,
+            service: Some(service),
+        });
+        self.pl_family.push(None);
+        if let Some(e) = self.t.endpoints.get_mut(ep) {
+            e.prefix_list = Some(id);
+        }
+        id
+    }
+
     // ----- sections not modelled yet -----------------------------------
 
     fn others(&mut self) {
@@ -2722,6 +2948,19 @@ impl<'a> V<'a> {
 
     fn gaps(&mut self) {
         for g in &self.src.gaps {
+            // A misspelt id would match no check, and the gap would silently
+            // stop making that check `unknown`.
+            for a in &g.affects {
+                if !r::CHECK_IDS.contains(&a.as_str()) {
+                    let help = did_you_mean(a, r::CHECK_IDS.iter().copied())
+                        .or_else(|| Some(format!("expected {}", one_of(r::CHECK_IDS))));
+                    self.err(
+                        g.pos,
+                        format!("gap `{}` affects unknown check `{a}`", g.what.value),
+                        help,
+                    );
+                }
+            }
             self.t.gaps.push(r::Gap {
                 what: g.what.value.clone(),
                 affects: g.affects.clone(),

@@ -112,6 +112,36 @@ pub fn is_rfc1918(a: Ipv4Addr) -> bool {
     o[0] == 10 || (o[0] == 172 && (16..=31).contains(&o[1])) || (o[0] == 192 && o[1] == 168)
 }
 
+/// Why `a` cannot be a public IPv4 address, as a phrase that completes
+/// "public IP `…` is …"; `None` for an address the internet can route to.
+///
+/// Rejected: the special-purpose blocks that are never globally routable
+/// (RFC 6890): `0.0.0.0/8`, RFC 1918, shared address space `100.64.0.0/10`,
+/// loopback, link-local, `192.0.0.0/24`, benchmarking `198.18.0.0/15`,
+/// multicast and the reserved `240.0.0.0/4`, where the loader also keeps the
+/// stand-ins of `auto` addresses ([`super::resolved::auto_public_ip`]).
+/// Accepted: the documentation blocks (RFC 5737: `192.0.2.0/24`,
+/// `198.51.100.0/24`, `203.0.113.0/24`), which examples and tests use as
+/// public addresses.
+pub fn not_public_v4(a: Ipv4Addr) -> Option<&'static str> {
+    let o = a.octets();
+    if is_rfc1918(a) {
+        return Some("a private (RFC 1918) address");
+    }
+    let why = match o {
+        [0, ..] => "a \"this network\" (`0.0.0.0/8`) address",
+        [100, b, ..] if (64..128).contains(&b) => "a shared (RFC 6598, `100.64.0.0/10`) address",
+        [127, ..] => "a loopback (`127.0.0.0/8`) address",
+        [169, 254, ..] => "a link-local (`169.254.0.0/16`) address",
+        [192, 0, 0, _] => "an IETF protocol assignment (`192.0.0.0/24`) address",
+        [198, 18 | 19, ..] => "a benchmarking (RFC 2544, `198.18.0.0/15`) address",
+        [224..=239, ..] => "a multicast (`224.0.0.0/4`) address",
+        [240..=255, ..] => "a reserved (`240.0.0.0/4`) address",
+        _ => return None,
+    };
+    Some(why)
+}
+
 const PROTOCOL_NAMES: [&str; 5] = ["all", "tcp", "udp", "icmp", "icmpv6"];
 
 /// A rule protocol (C-1.3): `all` or `-1`, a name, or an IANA number 0–255.
@@ -388,6 +418,45 @@ mod tests {
         assert_eq!(port_spec("all", "x").unwrap().proto, Proto::All);
         assert!(port_spec("icmp/8", "x").is_err());
         assert!(port_spec("tpc/22", "x").is_err());
+    }
+
+    #[test]
+    fn public_addresses() {
+        let not = |t: &str| not_public_v4(t.parse().unwrap());
+        for public in [
+            "1.1.1.1",
+            "54.1.2.3",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.32.0.1",
+            "192.0.1.255",
+            "192.0.2.10",
+            "198.17.255.255",
+            "198.20.0.0",
+            "198.51.100.7",
+            "203.0.113.10",
+            "223.255.255.255",
+        ] {
+            assert_eq!(not(public), None, "{public}");
+        }
+        for (addr, why) in [
+            ("0.1.2.3", "this network"),
+            ("10.1.2.3", "RFC 1918"),
+            ("100.64.0.1", "RFC 6598"),
+            ("100.127.255.255", "RFC 6598"),
+            ("127.0.0.1", "loopback"),
+            ("169.254.169.254", "link-local"),
+            ("192.0.0.8", "IETF"),
+            ("198.18.0.5", "benchmarking"),
+            ("198.19.255.255", "benchmarking"),
+            ("224.0.0.1", "multicast"),
+            ("239.255.255.255", "multicast"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "reserved"),
+        ] {
+            let got = not(addr).unwrap_or_default();
+            assert!(got.contains(why), "{addr}: {got}");
+        }
     }
 
     #[test]

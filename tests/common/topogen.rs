@@ -310,7 +310,7 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
             name: s("nat"),
             subnet: s(&format!("subnet-{ns}")),
             private_ip: Some(s(&format!("10.0.{ns}.5"))),
-            public_ip: Some(s("198.18.0.5")),
+            public_ip: Some(s("192.0.2.5")),
             ..Default::default()
         }));
     }
@@ -397,7 +397,7 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
         let mut ips = vec![sp(PrivateIp {
             address: s(&format!("10.0.{sn}.{}", 10 + i * 2)),
             public_ip: match e.public {
-                1 => Some(s(&format!("198.18.1.{}", 10 + i))),
+                1 => Some(s(&format!("192.0.2.{}", 10 + i))),
                 2 => Some(s("auto")),
                 _ => None,
             },
@@ -408,7 +408,7 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
                 address: s(&format!("10.0.{sn}.{}", 11 + i * 2)),
                 public_ip: e
                     .secondary_public
-                    .then(|| s(&format!("198.18.2.{}", 10 + i))),
+                    .then(|| s(&format!("192.0.2.{}", 30 + i))),
                 eip_allocation: e.secondary_public.then(|| "eipalloc-1".to_string()),
             }));
         }
@@ -418,6 +418,11 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
             if !sgs.iter().any(|x| x.value == n) {
                 sgs.push(s(&n));
             }
+        }
+        // AWS attaches at least one security group to every interface, and
+        // the loader requires one.
+        if sgs.is_empty() {
+            sgs.push(s(&format!("sg-{}", i % n_sgs)));
         }
         f.network_interfaces.push(sp(NetworkInterface {
             name: s(&format!("eni-{i}")),
@@ -479,33 +484,74 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
         }));
     }
     if let Some((igw2, public)) = seed.second_vpc {
-        f.vpcs.push(sp(Vpc { name: s("vpc2"), cidrs: vec![s("10.1.0.0/16")], ..Vpc::default() }));
+        f.vpcs.push(sp(Vpc {
+            name: s("vpc2"),
+            cidrs: vec![s("10.1.0.0/16")],
+            ..Vpc::default()
+        }));
         if igw2 {
-            f.internet_gateways.push(sp(InternetGateway { name: s("igw2"), vpc: Some(s("vpc2")), ..Default::default() }));
+            f.internet_gateways.push(sp(InternetGateway {
+                name: s("igw2"),
+                vpc: Some(s("vpc2")),
+                ..Default::default()
+            }));
         }
         f.route_tables.push(sp(RouteTable {
             name: s("rtb2"),
             vpc: s("vpc2"),
             main: true,
             routes: if igw2 {
-                vec![sp(Route { destination: Some(s("0.0.0.0/0")), prefix_list: None, target: s("igw2"), state: None, origin: None })]
+                vec![sp(Route {
+                    destination: Some(s("0.0.0.0/0")),
+                    prefix_list: None,
+                    target: s("igw2"),
+                    state: None,
+                    origin: None,
+                })]
             } else {
                 Vec::new()
             },
             ..Default::default()
         }));
-        f.subnets.push(sp(Subnet { name: s("subnet2"), vpc: s("vpc2"), cidr: Some(s("10.1.0.0/24")), ..Default::default() }));
+        f.subnets.push(sp(Subnet {
+            name: s("subnet2"),
+            vpc: s("vpc2"),
+            cidr: Some(s("10.1.0.0/24")),
+            ..Default::default()
+        }));
         f.security_groups.push(sp(SecurityGroup {
             name: s("sg2"),
             vpc: s("vpc2"),
-            ingress: vec![sp(SgRule { protocol: sp(Scalar("tcp".into())), ports: Some(sp(Scalar("22".into()))), icmp_type: None, icmp_code: None, cidr: Some(s("0.0.0.0/0")), prefix_list: None, security_group: None, description: None })],
-            egress: vec![sp(SgRule { protocol: sp(Scalar("all".into())), ports: None, icmp_type: None, icmp_code: None, cidr: Some(s("0.0.0.0/0")), prefix_list: None, security_group: None, description: None })],
+            ingress: vec![sp(SgRule {
+                protocol: sp(Scalar("tcp".into())),
+                ports: Some(sp(Scalar("22".into()))),
+                icmp_type: None,
+                icmp_code: None,
+                cidr: Some(s("0.0.0.0/0")),
+                prefix_list: None,
+                security_group: None,
+                description: None,
+            })],
+            egress: vec![sp(SgRule {
+                protocol: sp(Scalar("all".into())),
+                ports: None,
+                icmp_type: None,
+                icmp_code: None,
+                cidr: Some(s("0.0.0.0/0")),
+                prefix_list: None,
+                security_group: None,
+                description: None,
+            })],
             ..Default::default()
         }));
         f.network_interfaces.push(sp(NetworkInterface {
             name: s("vpc2-eni"),
             subnet: s("subnet2"),
-            private_ips: vec![sp(PrivateIp { address: s("10.1.0.10"), public_ip: public.then(|| s("198.18.3.1")), eip_allocation: None })],
+            private_ips: vec![sp(PrivateIp {
+                address: s("10.1.0.10"),
+                public_ip: public.then(|| s("192.0.2.50")),
+                eip_allocation: None,
+            })],
             security_groups: vec![s("sg2")],
             ..Default::default()
         }));
