@@ -207,7 +207,10 @@ pub fn run(cli: Cli) -> Exit {
             let mut selected = Vec::new();
             for id in &ids {
                 match checks::find(id) {
-                    Some(c) if selected.iter().any(|s: &&checks::Check| s.meta.id == c.meta.id) => {}
+                    Some(c)
+                        if selected
+                            .iter()
+                            .any(|s: &&checks::Check| s.meta.id == c.meta.id) => {}
                     Some(c) => selected.push(c),
                     None => {
                         let known = checks::ids();
@@ -273,7 +276,11 @@ pub fn run(cli: Cli) -> Exit {
             };
             let engine = Engine::new(&topo);
             let rep = crate::query::exposed(&engine);
-            out(&render::render_exposed(&rep, format.into(), &text_options()));
+            out(&render::render_exposed(
+                &rep,
+                format.into(),
+                &text_options(),
+            ));
             if rep.unknown.is_empty() {
                 Exit::Proven
             } else {

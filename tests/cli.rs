@@ -287,7 +287,16 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
 #[test]
 fn a_check_named_twice_runs_once() {
     let out = run(
-        &["check", "--format", "json", "--check", "public-exposure", "--check", "public-exposure", REFERENCE],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--check",
+            "public-exposure",
+            "--check",
+            "public-exposure",
+            REFERENCE,
+        ],
         0,
     );
     let v: Value = serde_json::from_str(&out.stdout).unwrap();

@@ -63,9 +63,21 @@ fn lb_notes_are_not_repeated_when_lb_nodes_interleave() {
         .filter(|f| f.kind == FindingKind::Info)
         .map(|f| f.message.as_str())
         .collect();
-    assert_eq!(notes.len(), 2, "one note per load balancer and target: {notes:#?}");
-    assert!(notes.iter().any(|n| n.starts_with("`lb-a` listener 443 → `app-eni`")));
-    assert!(notes.iter().any(|n| n.starts_with("`lb-b` listener 443 → `app-eni`")));
+    assert_eq!(
+        notes.len(),
+        2,
+        "one note per load balancer and target: {notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("`lb-a` listener 443 → `app-eni`"))
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("`lb-b` listener 443 → `app-eni`"))
+    );
 }
 
 #[test]
@@ -86,8 +98,14 @@ fn flow_summary_keeps_ports_with_their_own_sources() {
     );
     let s = summarize_flows(&t, &set);
     assert_eq!(s.len(), 2, "{s:#?}");
-    assert_eq!((s[0].ports.clone(), s[0].sources.clone()), (vec!["22".to_string()], vec!["203.0.113.0/24".to_string()]));
-    assert_eq!((s[1].ports.clone(), s[1].sources.clone()), (vec!["80".to_string()], vec!["198.51.100.0/24".to_string()]));
+    assert_eq!(
+        (s[0].ports.clone(), s[0].sources.clone()),
+        (vec!["22".to_string()], vec!["203.0.113.0/24".to_string()])
+    );
+    assert_eq!(
+        (s[1].ports.clone(), s[1].sources.clone()),
+        (vec!["80".to_string()], vec!["198.51.100.0/24".to_string()])
+    );
 }
 
 #[test]

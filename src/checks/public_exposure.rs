@@ -534,10 +534,7 @@ fn lb_leg(engine: &Engine<'_>, lb: usize, tg: usize, t: &crate::model::Target) -
             Some(*x),
         ),
         crate::model::TargetRef::Ip(ip) => {
-            let owner = topo
-                .enis
-                .iter()
-                .position(|o| o.address_nets().iter().any(|n| n.contains(ip)));
+            let owner = engine.eni_owning(l.vpc, *ip);
             (Some(*ip), owner)
         }
     };

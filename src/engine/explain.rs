@@ -373,8 +373,14 @@ pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
         }
     }
     let mut s = set.restrict(PROTO, &other);
-    s.append(set.restrict(PROTO, &IntervalSet::point(u128::from(ICMP))).restrict(SRC, &crate::hs::all_v6()));
-    s.append(set.restrict(PROTO, &IntervalSet::point(u128::from(ICMPV6))).restrict(SRC, &crate::hs::all_v4()));
+    s.append(
+        set.restrict(PROTO, &IntervalSet::point(u128::from(ICMP)))
+            .restrict(SRC, &crate::hs::all_v6()),
+    );
+    s.append(
+        set.restrict(PROTO, &IntervalSet::point(u128::from(ICMPV6)))
+            .restrict(SRC, &crate::hs::all_v4()),
+    );
     for (protos, sources) in split_by(&s, PROTO) {
         let label = if protos == other {
             "all other protocols".to_string()

@@ -54,39 +54,56 @@ pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
     members.into_iter().map(IntervalSet::from_ranges).collect()
 }
 
-pub fn sg_filter(
+/// What one security group allows in one direction, coalesced.
+pub fn sg_filter_one(
     topo: &Topology,
     members: &[IntervalSet],
-    sgs: &[SgId],
+    sg: SgId,
     ingress: bool,
 ) -> SgFilter {
     let mut allowed = HeaderSet::empty();
     let mut unknown = HeaderSet::empty();
-    for &sg in sgs {
-        let g = &topo.security_groups[sg];
-        for r in if ingress { &g.ingress } else { &g.egress } {
-            let peer = match &r.peer {
-                SgPeer::Cidr(n) => Some(net_set(n)),
-                SgPeer::PrefixList(pl) => topo.prefix_lists[*pl]
-                    .entries
-                    .as_ref()
-                    .map(|e| nets_set(e.iter())),
-                SgPeer::SecurityGroup(s) => Some(members[*s].clone()),
-            };
-            match peer {
-                Some(p) => {
-                    let c = if ingress {
-                        HeaderSet::rule(r.proto, &r.port, Some(&p), None)
-                    } else {
-                        HeaderSet::rule(r.proto, &r.port, None, Some(&p))
-                    };
-                    allowed.append(c);
-                }
-                None => unknown = unknown.union(&HeaderSet::rule(r.proto, &r.port, None, None)),
+    let g = &topo.security_groups[sg];
+    for r in if ingress { &g.ingress } else { &g.egress } {
+        let peer = match &r.peer {
+            SgPeer::Cidr(n) => Some(net_set(n)),
+            SgPeer::PrefixList(pl) => topo.prefix_lists[*pl]
+                .entries
+                .as_ref()
+                .map(|e| nets_set(e.iter())),
+            SgPeer::SecurityGroup(s) => Some(members[*s].clone()),
+        };
+        match peer {
+            Some(p) => {
+                let c = if ingress {
+                    HeaderSet::rule(r.proto, &r.port, Some(&p), None)
+                } else {
+                    HeaderSet::rule(r.proto, &r.port, None, Some(&p))
+                };
+                allowed.append(c);
             }
+            None => unknown.append(HeaderSet::rule(r.proto, &r.port, None, None)),
         }
     }
-    let allowed = allowed.coalesce();
-    let unknown = unknown.subtract(&allowed);
+    SgFilter {
+        allowed: allowed.coalesce(),
+        unknown,
+    }
+}
+
+/// What a set of security groups allows (the union of their rules, C-5.1),
+/// from the per-group filters.
+pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
+    let mut allowed = HeaderSet::empty();
+    let mut unknown = HeaderSet::empty();
+    for p in parts {
+        allowed.append(p.allowed.clone());
+        unknown.append(p.unknown.clone());
+    }
+    let unknown = if unknown.is_empty() {
+        unknown
+    } else {
+        unknown.subtract(&allowed)
+    };
     SgFilter { allowed, unknown }
 }

@@ -12,7 +12,7 @@ pub mod explain;
 mod filters;
 pub mod graph;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -29,7 +29,7 @@ use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
     SubnetId, TCP, Topology, UDP, VpcId,
 };
-use filters::{SgFilter, nacl_allowed, sg_filter, sg_members};
+use filters::{SgFilter, nacl_allowed, sg_filter_one, sg_members, sg_union};
 
 pub use crate::model::Origin;
 
@@ -255,6 +255,9 @@ pub struct Engine<'t> {
     /// Per VPC: every private IPv4 with a public mapping (for IGW egress, C-6.1).
     mapped_private: Vec<IntervalSet>,
     sg_cache: RefCell<HashMap<(Vec<usize>, bool), SgFilter>>,
+    /// Per security group, compiled on first use.
+    sg_in: Vec<OnceCell<SgFilter>>,
+    sg_out: Vec<OnceCell<SgFilter>>,
 }
 
 const MAX_NAT_HOPS: usize = 8;
@@ -340,6 +343,12 @@ impl<'t> Engine<'t> {
             vpc_addrs,
             mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),
             sg_cache: RefCell::new(HashMap::new()),
+            sg_in: (0..topo.security_groups.len())
+                .map(|_| OnceCell::new())
+                .collect(),
+            sg_out: (0..topo.security_groups.len())
+                .map(|_| OnceCell::new())
+                .collect(),
         }
     }
 
@@ -348,7 +357,14 @@ impl<'t> Engine<'t> {
         if let Some(f) = self.sg_cache.borrow().get(&key) {
             return f.clone();
         }
-        let f = sg_filter(self.topo, &self.members, sgs, ingress);
+        let parts: Vec<&SgFilter> = sgs
+            .iter()
+            .map(|&g| {
+                let cells = if ingress { &self.sg_in } else { &self.sg_out };
+                cells[g].get_or_init(|| sg_filter_one(self.topo, &self.members, g, ingress))
+            })
+            .collect();
+        let f = sg_union(&parts);
         self.sg_cache.borrow_mut().insert(key, f.clone());
         f
     }
@@ -386,6 +402,18 @@ impl<'t> Engine<'t> {
             "security group {} uses a prefix list whose entries are unknown",
             names.join(", ")
         )
+    }
+
+    /// The attached interface of `vpc` that owns `addr`, if any.
+    pub fn eni_owning(&self, vpc: VpcId, addr: IpAddr) -> Option<EniId> {
+        let v = encode(addr);
+        let addrs = &self.vpc_addrs[vpc];
+        let start = addrs.partition_point(|&(_, b, _)| b < v);
+        addrs[start..]
+            .iter()
+            .take_while(|&&(a, _, _)| a <= v)
+            .map(|&(_, _, e)| e)
+            .next()
     }
 
     /// The addresses of an interface.

@@ -370,8 +370,8 @@ impl HeaderSet {
         let mut cubes = self.cubes.clone();
         for dim in [SRC, DST, DPORT, PROTO] {
             let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
-            let mut index: std::collections::HashMap<[IntervalSet; DIMS], usize> =
-                std::collections::HashMap::new();
+            let mut index: rustc_hash::FxHashMap<[IntervalSet; DIMS], usize> =
+                rustc_hash::FxHashMap::default();
             for c in cubes {
                 let mut key = c.dims.clone();
                 key[dim] = IntervalSet::empty();

@@ -50,6 +50,25 @@ pub fn parse_str(text: &str, file: &str) -> Result<TopologyFile, LoadError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(too_large(file));
     }
+    if let Some(parsed) = super::parallel::parse(text, options, super::parallel::MIN_PARALLEL_BYTES)
+    {
+        return Ok(parsed);
+    }
+    parse_serial(text, file)
+}
+
+/// The parallel parser alone, whatever the size (`None`: it declined).
+/// For tests that compare it with [`parse_serial`].
+#[doc(hidden)]
+pub fn parse_parallel_any_size(text: &str) -> Option<TopologyFile> {
+    super::parallel::parse(text, options, 0)
+}
+
+/// Parse `text` on one core (the reference path; also gives the errors).
+pub fn parse_serial(text: &str, file: &str) -> Result<TopologyFile, LoadError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(too_large(file));
+    }
     serde_saphyr::from_str_with_options::<TopologyFile>(text, options())
         .map_err(|e| LoadError::Parse(parse_diagnostic(&e, text, file)))
 }

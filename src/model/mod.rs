@@ -4,6 +4,7 @@ pub mod error;
 pub mod format;
 mod fuzzy;
 pub mod load;
+mod parallel;
 pub mod resolved;
 pub mod schema;
 pub mod spanned;
@@ -12,7 +13,7 @@ mod values;
 
 pub use error::{Diagnostic, LoadError};
 pub use fuzzy::closest as suggest;
-pub use load::{load_file, load_str, parse_str};
+pub use load::{load_file, load_str, parse_parallel_any_size, parse_serial, parse_str};
 pub use resolved::*;
 pub use schema::{json_schema, json_schema_text};
 pub use spanned::{Pos, Scalar, Sp};
