@@ -162,8 +162,18 @@ impl Timings {
                 "total",
                 self.start.elapsed().as_secs_f64() * 1e3
             ));
+            if let Some(kib) = peak_rss_kib() {
+                err(&format!("timing: {:<28} {:>10.1} MiB\n", "peak RSS", kib as f64 / 1024.0));
+            }
         }
     }
+}
+
+/// Peak resident set size of this process (Linux: `VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs the command line and returns the exit code.

@@ -2328,9 +2328,10 @@ fn error_gap_affects_misspelt_check_suggests_id() {
     let yaml = with(
         "gaps:\n  - what: vpc endpoints unreadable\n    affects: [public-exposure, public-exposur]\n",
     );
+    // The error points at the misspelt id itself.
     expect(
         &yaml,
-        "what: vpc",
+        "public-exposur]",
         "gap `vpc endpoints unreadable` affects unknown check `public-exposur`",
         Some("did you mean `public-exposure`?"),
     );
@@ -2341,7 +2342,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
     let yaml = with("gaps:\n  - what: x\n  - what: tunnels unreadable\n    affects: [vpn]\n");
     expect(
         &yaml,
-        "what: tunnels",
+        "vpn]",
         "gap `tunnels unreadable` affects unknown check `vpn`",
         Some(
             "expected `public-exposure`, `private-service-access`, `transit-encryption` or `ipsec-strength`",
@@ -2723,15 +2724,14 @@ fn interface_endpoint_route_tables_add_no_routes() {
 #[test]
 fn error_account_id_read_as_float_says_quote_it() {
     // YAML reads `012345678901` as a floating-point number: the leading zero
-    // would be lost. Serde offers no separate help line for an error raised
-    // while reading a value, so the hint is in the message.
+    // would be lost. The hint comes out as the help line.
     let yaml = "version: 1\naccount: 012345678901\n";
     let d = only(yaml);
     check(
         &d,
         at(yaml, "012345678901"),
-        "expected a string or an integer, found floating-point number `12345678901` (help: quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point)",
-        None,
+        "expected a string or an integer, found floating-point number `12345678901`",
+        Some("quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point"),
     );
     assert!(matches!(load_str(yaml, "t.yaml"), Err(LoadError::Parse(_))));
 }
@@ -2741,9 +2741,8 @@ fn error_float_scalar_in_a_vpc_and_a_rule() {
     let yaml = "version: 1\nvpcs:\n  - name: v\n    account: 0123\n    cidrs: []\n";
     let d = only(yaml);
     assert_eq!((d.line, d.column), at(yaml, "0123"));
-    assert!(d.message.starts_with(
-        "expected a string or an integer, found floating-point number `123` (help: quote it as written"
-    ));
+    assert_eq!(d.message, "expected a string or an integer, found floating-point number `123`");
+    assert!(d.help.as_deref().is_some_and(|h| h.starts_with("quote it as written")));
     let yaml = sg_rule("{ protocol: tcp, ports: 44.3, cidr: 0.0.0.0/0 }");
     let d = only(&yaml);
     assert_eq!((d.line, d.column), at(&yaml, "44.3"));
@@ -2806,4 +2805,18 @@ fn no_input_panics() {
     ] {
         let _ = load_str(odd, "t.yaml");
     }
+}
+
+#[test]
+fn error_service_interface_without_security_groups() {
+    // RDS or Lambda interfaces always have security groups in AWS.
+    let yaml = with(
+        "network_interfaces:\n  - name: rds-eni\n    subnet: sub-app\n    owner: {service: rds}\n    private_ips: [{address: 10.0.2.50}]\n",
+    );
+    let err = load_str(&yaml, "t.yaml").unwrap_err();
+    assert!(
+        err.diagnostics().iter().any(|d| d.message.contains("`rds-eni`") && d.message.contains("has no security groups")),
+        "{}",
+        err.render(None)
+    );
 }

@@ -707,5 +707,5 @@ pub struct Gap {
     pub what: Sp<String>,
     /// The check ids whose verdicts depend on it; empty means every check.
     #[serde(default)]
-    pub affects: Vec<String>,
+    pub affects: Vec<Sp<String>>,
 }

@@ -175,7 +175,15 @@ fn parse_diagnostic(err: &YamlError, text: &str, file: &str) -> Diagnostic {
         Some((offset, len))
     });
     let at = At { pos, span };
-    let (message, help) = describe(inner, text, at);
+    let (mut message, mut help) = describe(inner, text, at);
+    // Our own value parsers (e.g. `Scalar`) can only pass text through the
+    // parser: a trailing ` (help: …)` becomes the help line.
+    if help.is_none()
+        && let Some((m, h)) = message.split_once(" (help: ")
+    {
+        help = Some(h.trim_end_matches(')').to_string());
+        message = m.to_string();
+    }
     Diagnostic::new(file, pos, message).with_help(help)
 }
 

@@ -19,7 +19,7 @@ use serde_saphyr::Options;
 use super::format::TopologyFile;
 
 /// Files smaller than this are parsed serially: threads would not pay off.
-pub const MIN_PARALLEL_BYTES: usize = 2 * 1024 * 1024;
+pub const MIN_PARALLEL_BYTES: usize = 256 * 1024;
 
 /// A top-level section: its key and where its text starts.
 struct Section<'a> {

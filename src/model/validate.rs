@@ -1491,7 +1491,18 @@ impl<'a> V<'a> {
                 ipv6_prefixes.push(net);
             }
             let security_groups = self.sg_list(&e.security_groups, &ctx, vpc);
-            if e.owner.is_none() && e.security_groups.is_empty() {
+            // Workload interfaces, and those of other services (RDS, Lambda,
+            // …), always carry a security group in AWS; with none the engine
+            // would admit nothing (fail open). NAT gateways, NLBs, transit
+            // gateway attachments and endpoints are the exceptions.
+            let service_owned = e.owner.as_ref().is_some_and(|o| {
+                o.service.is_some()
+                    && o.nat_gateway.is_none()
+                    && o.load_balancer.is_none()
+                    && o.vpc_endpoint.is_none()
+                    && o.transit_gateway.is_none()
+            });
+            if (e.owner.is_none() || service_owned) && e.security_groups.is_empty() {
                 let help = self.default_sg_help(vpc);
                 self.err(
                     e.name.pos,
@@ -2954,16 +2965,17 @@ impl<'a> V<'a> {
                 if !r::CHECK_IDS.contains(&a.as_str()) {
                     let help = did_you_mean(a, r::CHECK_IDS.iter().copied())
                         .or_else(|| Some(format!("expected {}", one_of(r::CHECK_IDS))));
+                    let pos = if a.pos.is_unknown() { g.pos } else { a.pos };
                     self.err(
-                        g.pos,
-                        format!("gap `{}` affects unknown check `{a}`", g.what.value),
+                        pos,
+                        format!("gap `{}` affects unknown check `{}`", g.what.value, a.value),
                         help,
                     );
                 }
             }
             self.t.gaps.push(r::Gap {
                 what: g.what.value.clone(),
-                affects: g.affects.clone(),
+                affects: g.affects.iter().map(|a| a.value.clone()).collect(),
                 pos: g.pos,
             });
         }

@@ -1,0 +1,210 @@
+//! The performance benchmark: generates the issue-defined topologies, runs
+//! the release binary on each several times, and reports medians against the
+//! budget. It also checks that exactly the planted violations are found, so
+//! speed is never bought with wrong answers.
+//!
+//! ```sh
+//! cargo build --release
+//! cargo run --release --example bench -- --runs 5            # all sizes
+//! cargo run --release --example bench -- --sizes small,large
+//! ```
+//!
+//! Exit status 1 when a budget is exceeded or a verdict is wrong. Timing
+//! assertions live here, not in the test suite.
+
+#[path = "gen_topology/generator.rs"]
+#[allow(dead_code, reason = "the benchmark uses the generator, not its command-line helpers")]
+mod generator;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use generator::Size;
+
+#[derive(Debug, Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// Sizes to run, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "small,large,huge")]
+    sizes: Vec<Size>,
+    /// Runs per measurement (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Generator seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The netverify binary to measure.
+    #[arg(long, default_value = "target/release/netverify")]
+    netverify: PathBuf,
+    /// Where generated topologies are cached.
+    #[arg(long, default_value = "target/bench")]
+    dir: PathBuf,
+}
+
+/// The budget of one size (issue "Performance at organisation scale").
+struct Budget {
+    check_s: f64,
+    rss_mib: f64,
+    /// Engine time (model build + checks) may be at most this × parse time.
+    analysis_vs_parse: Option<f64>,
+}
+
+fn budget(size: Size) -> Budget {
+    match size {
+        Size::Small => Budget { check_s: 0.2, rss_mib: 200.0, analysis_vs_parse: None },
+        Size::Large => Budget { check_s: 3.0, rss_mib: 2048.0, analysis_vs_parse: Some(1.0) },
+        Size::Huge => Budget { check_s: 30.0, rss_mib: 8192.0, analysis_vs_parse: Some(1.0) },
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// One `check --timings` run: phase times (ms), wall time (s), peak RSS (MiB)
+/// and the violated resources.
+struct Run {
+    phases: Vec<(String, f64)>,
+    wall_s: f64,
+    rss_mib: f64,
+    violated: BTreeSet<String>,
+}
+
+fn run_check(bin: &Path, file: &Path) -> Result<Run> {
+    let start = Instant::now();
+    let out = Command::new(bin)
+        .arg("check")
+        .arg(file)
+        .args(["--timings", "--format", "json"])
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let wall_s = start.elapsed().as_secs_f64();
+    if !matches!(out.status.code(), Some(0..=1) | Some(3)) {
+        bail!("check failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut phases = Vec::new();
+    let mut rss_mib = 0.0;
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        let Some(rest) = line.strip_prefix("timing: ") else { continue };
+        let mut parts = rest.rsplitn(3, ' ');
+        let unit = parts.next().unwrap_or_default();
+        let value: f64 = parts.next().unwrap_or_default().trim().parse().unwrap_or(0.0);
+        let name = parts.next().unwrap_or_default().trim().to_string();
+        match unit {
+            "ms" => phases.push((name, value)),
+            "MiB" => rss_mib = value,
+            _ => {}
+        }
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).context("check output is not JSON")?;
+    let mut violated = BTreeSet::new();
+    for c in json["checks"].as_array().into_iter().flatten() {
+        for f in c["findings"].as_array().into_iter().flatten() {
+            if f["kind"] == "violation" {
+                violated.insert(format!("{}:{}", c["id"].as_str().unwrap_or(""), f["resource"].as_str().unwrap_or("")));
+            }
+        }
+    }
+    Ok(Run { phases, wall_s, rss_mib, violated })
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if !args.netverify.exists() {
+        bail!("{} not found: run `cargo build --release` first", args.netverify.display());
+    }
+    std::fs::create_dir_all(&args.dir)?;
+    let mut failed = false;
+    println!("| size | validate (s) | parse+validate (ms) | model build (ms) | checks (ms) | check wall (s) | peak RSS (MiB) | planted found |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut notes = Vec::new();
+    for &size in &args.sizes {
+        let file = args.dir.join(format!("{}-{}.yaml", size.name(), args.seed));
+        let mut out = BufWriter::new(File::create(&file)?);
+        let summary = generator::generate(size, args.seed, &mut out)?;
+        drop(out);
+        let expected: BTreeSet<String> =
+            summary.planted.iter().map(|p| format!("{}:{}", p.check, p.resource)).collect();
+
+        let mut validate = Vec::new();
+        for _ in 0..args.runs {
+            let start = Instant::now();
+            let st = Command::new(&args.netverify).arg("validate").arg(&file).output()?;
+            if !st.status.success() {
+                bail!("validate failed: {}", String::from_utf8_lossy(&st.stderr));
+            }
+            validate.push(start.elapsed().as_secs_f64());
+        }
+        let mut runs = Vec::new();
+        for _ in 0..args.runs {
+            runs.push(run_check(&args.netverify, &file)?);
+        }
+        let phase = |name: &str| {
+            median(runs.iter().map(|r| r.phases.iter().filter(|(n, _)| n.starts_with(name)).map(|(_, v)| v).sum()).collect())
+        };
+        let parse = phase("parse and validate");
+        let build = phase("model build");
+        let checks = phase("check ");
+        let wall = median(runs.iter().map(|r| r.wall_s).collect());
+        let rss = median(runs.iter().map(|r| r.rss_mib).collect());
+        let exact = runs.iter().all(|r| r.violated == expected);
+        println!(
+            "| {} | {:.3} | {:.0} | {:.0} | {:.0} | {:.3} | {:.0} | {} ({} of {}) |",
+            size.name(),
+            median(validate),
+            parse,
+            build,
+            checks,
+            wall,
+            rss,
+            if exact { "exactly" } else { "WRONG" },
+            runs[0].violated.intersection(&expected).count(),
+            expected.len()
+        );
+        let b = budget(size);
+        if !exact {
+            failed = true;
+            notes.push(format!("{}: the violations found differ from the planted ones", size.name()));
+        }
+        if wall > b.check_s {
+            failed = true;
+            notes.push(format!("{}: check took {wall:.3} s, budget {} s", size.name(), b.check_s));
+        }
+        if rss > b.rss_mib {
+            failed = true;
+            notes.push(format!("{}: peak RSS {rss:.0} MiB, budget {} MiB", size.name(), b.rss_mib));
+        }
+        if let Some(ratio) = b.analysis_vs_parse
+            && build + checks > ratio * parse
+        {
+            failed = true;
+            notes.push(format!(
+                "{}: analysis {:.0} ms exceeds {ratio}× parse ({parse:.0} ms)",
+                size.name(),
+                build + checks
+            ));
+        }
+    }
+    println!();
+    println!("runs per measurement: {}, medians; seed {}", args.runs, args.seed);
+    if failed {
+        bail!("over budget or wrong:\n{}", notes.join("\n"));
+    }
+    println!("every size within budget, planted violations found exactly");
+    Ok(())
+}
