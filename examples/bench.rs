@@ -51,6 +51,8 @@ struct Args {
 /// The budget of one size (issue "Performance at organisation scale").
 struct Budget {
     check_s: f64,
+    /// One query on a loaded topology, in milliseconds.
+    query_ms: f64,
     rss_mib: f64,
     /// Engine time (model build + checks) may be at most this × parse time.
     analysis_vs_parse: Option<f64>,
@@ -58,9 +60,9 @@ struct Budget {
 
 fn budget(size: Size) -> Budget {
     match size {
-        Size::Small => Budget { check_s: 0.2, rss_mib: 200.0, analysis_vs_parse: None },
-        Size::Large => Budget { check_s: 3.0, rss_mib: 2048.0, analysis_vs_parse: Some(1.0) },
-        Size::Huge => Budget { check_s: 30.0, rss_mib: 8192.0, analysis_vs_parse: Some(1.0) },
+        Size::Small => Budget { check_s: 0.2, query_ms: 5.0, rss_mib: 200.0, analysis_vs_parse: None },
+        Size::Large => Budget { check_s: 3.0, query_ms: 50.0, rss_mib: 2048.0, analysis_vs_parse: Some(1.0) },
+        Size::Huge => Budget { check_s: 30.0, query_ms: 500.0, rss_mib: 8192.0, analysis_vs_parse: Some(1.0) },
     }
 }
 
@@ -123,6 +125,40 @@ fn run_check(bin: &Path, file: &Path) -> Result<Run> {
     Ok(Run { phases, wall_s, rss_mib, violated })
 }
 
+/// Query latency on a topology loaded in this process: for 25 interfaces
+/// spread over the file, "what can it reach" (every header) and "can it
+/// reach that other interface on tcp/443". Returns (median, max) in ms over
+/// all queries. The REPL (a later issue) answers with these engine calls.
+fn query_latency(file: &Path) -> Result<(f64, f64)> {
+    use netverify::engine::{Engine, Origin};
+    use netverify::hs::{DPORT, DST, HeaderSet, IntervalSet, PROTO, encode};
+    let topo = netverify::model::load_file(file).map_err(|e| anyhow::anyhow!(e.render(None)))?;
+    let engine = Engine::new(&topo);
+    let n = topo.enis.len();
+    let picks: Vec<usize> = (0..25).map(|i| i * n / 25).collect();
+    let mut times = Vec::new();
+    for (k, &e) in picks.iter().enumerate() {
+        let start = Instant::now();
+        let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box(r.flows.len());
+        let other = picks[(k + 1) % picks.len()];
+        let Some(addr) = topo.enis[other].private_ips.first().map(|p| std::net::IpAddr::V4(p.addr)) else {
+            continue;
+        };
+        let start = Instant::now();
+        let set = HeaderSet::universe()
+            .restrict(DST, &IntervalSet::point(encode(addr)))
+            .restrict(PROTO, &IntervalSet::point(6))
+            .restrict(DPORT, &IntervalSet::point(443));
+        let r = engine.reach(Origin::Eni(e), &set);
+        std::hint::black_box(r.delivered_to(other).is_empty());
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    let max = times.iter().copied().fold(0.0, f64::max);
+    Ok((median(times), max))
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     if !args.netverify.exists() {
@@ -130,8 +166,8 @@ fn main() -> Result<()> {
     }
     std::fs::create_dir_all(&args.dir)?;
     let mut failed = false;
-    println!("| size | validate (s) | parse+validate (ms) | model build (ms) | checks (ms) | check wall (s) | peak RSS (MiB) | planted found |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| size | validate (s) | parse+validate (ms) | model build (ms) | checks (ms) | check wall (s) | peak RSS (MiB) | query median / max (ms) | planted found |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for &size in &args.sizes {
         let file = args.dir.join(format!("{}-{}.yaml", size.name(), args.seed));
@@ -163,8 +199,9 @@ fn main() -> Result<()> {
         let wall = median(runs.iter().map(|r| r.wall_s).collect());
         let rss = median(runs.iter().map(|r| r.rss_mib).collect());
         let exact = runs.iter().all(|r| r.violated == expected);
+        let (q_median, q_max) = query_latency(&file)?;
         println!(
-            "| {} | {:.3} | {:.0} | {:.0} | {:.0} | {:.3} | {:.0} | {} ({} of {}) |",
+            "| {} | {:.3} | {:.0} | {:.0} | {:.0} | {:.3} | {:.0} | {:.2} / {:.2} | {} ({} of {}) |",
             size.name(),
             median(validate),
             parse,
@@ -172,6 +209,8 @@ fn main() -> Result<()> {
             checks,
             wall,
             rss,
+            q_median,
+            q_max,
             if exact { "exactly" } else { "WRONG" },
             runs[0].violated.intersection(&expected).count(),
             expected.len()
@@ -184,6 +223,10 @@ fn main() -> Result<()> {
         if wall > b.check_s {
             failed = true;
             notes.push(format!("{}: check took {wall:.3} s, budget {} s", size.name(), b.check_s));
+        }
+        if q_max > b.query_ms {
+            failed = true;
+            notes.push(format!("{}: a query took {q_max:.1} ms, budget {} ms", size.name(), b.query_ms));
         }
         if rss > b.rss_mib {
             failed = true;

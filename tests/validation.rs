@@ -2105,7 +2105,7 @@ fn vpc_defaults() {
 #[test]
 fn eni_defaults() {
     let yaml = with(
-        "vpc_endpoints:\n  - name: ep\n    vpc: vpc-main\n    type: interface\n    service: com.amazonaws.us-east-1.sqs\n    subnets: [sub-app]\nnetwork_interfaces:\n  - name: plain\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: auto }\n      - { address: 10.0.1.11, public_ip: 3.3.3.3 }\n      - { address: 10.0.1.12, public_ip: 3.3.3.5, eip_allocation: eipalloc-1 }\n      - { address: 10.0.1.13, eip_allocation: eipalloc-2 }\n  - name: ep-if\n    subnet: sub-app\n    attached: false\n    owner: { vpc_endpoint: ep }\n  - name: lambda-if\n    subnet: sub-app\n    owner: { service: lambda }\n",
+        "vpc_endpoints:\n  - name: ep\n    vpc: vpc-main\n    type: interface\n    service: com.amazonaws.us-east-1.sqs\n    subnets: [sub-app]\nnetwork_interfaces:\n  - name: plain\n    subnet: sub-pub\n    security_groups: [sg-web]\n    private_ips:\n      - { address: 10.0.1.10, public_ip: auto }\n      - { address: 10.0.1.11, public_ip: 3.3.3.3 }\n      - { address: 10.0.1.12, public_ip: 3.3.3.5, eip_allocation: eipalloc-1 }\n      - { address: 10.0.1.13, eip_allocation: eipalloc-2 }\n  - name: ep-if\n    subnet: sub-app\n    attached: false\n    owner: { vpc_endpoint: ep }\n  - name: lambda-if\n    subnet: sub-app\n    owner: { service: lambda }\n    security_groups: [sg-web]\n",
     );
     let t = load(&yaml);
     let plain = &t.enis[0];
@@ -2549,11 +2549,11 @@ fn error_interface_without_security_groups_names_the_default_group() {
 
 #[test]
 fn managed_interfaces_may_have_no_security_groups() {
-    // Only ordinary interfaces (no `owner`) must have a group. Interface
+    // Ordinary and service-owned interfaces must have a group. Interface
     // endpoints without groups use the VPC's default group (C-13.7); NLBs
     // may have none (C-14.4).
     let yaml = with(
-        "vpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: interface, service: com.amazonaws.us-east-1.sqs, subnets: [sub-app] }\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub }\nload_balancers:\n  - { name: nlb, type: network, scheme: internal, subnets: [sub-app] }\ntransit_gateways:\n  - name: tgw\nnetwork_interfaces:\n  - { name: ep-if, subnet: sub-app, owner: { vpc_endpoint: ep } }\n  - { name: nat-if, subnet: sub-pub, owner: { nat_gateway: nat-a } }\n  - { name: nlb-if, subnet: sub-app, owner: { load_balancer: nlb } }\n  - { name: tgw-if, subnet: sub-app, owner: { transit_gateway: tgw } }\n  - { name: rds-if, subnet: sub-app, owner: { service: rds } }\n",
+        "vpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: interface, service: com.amazonaws.us-east-1.sqs, subnets: [sub-app] }\nnat_gateways:\n  - { name: nat-a, subnet: sub-pub }\nload_balancers:\n  - { name: nlb, type: network, scheme: internal, subnets: [sub-app] }\ntransit_gateways:\n  - name: tgw\nnetwork_interfaces:\n  - { name: ep-if, subnet: sub-app, owner: { vpc_endpoint: ep } }\n  - { name: nat-if, subnet: sub-pub, owner: { nat_gateway: nat-a } }\n  - { name: nlb-if, subnet: sub-app, owner: { load_balancer: nlb } }\n  - { name: tgw-if, subnet: sub-app, owner: { transit_gateway: tgw } }\n",
     );
     let t = load(&yaml);
     assert!(t.enis.iter().all(|e| e.security_groups.is_empty()));

@@ -129,9 +129,16 @@ impl Frag {
     }
 
     fn with_set(&self, set: HeaderSet) -> Frag {
+        // Filtering by many rules leaves many cubes that differ in one field
+        // or not at all (e.g. once the destination is one interface, rules
+        // for different CIDRs coincide); merging them keeps sets small.
+        let set = if set.cubes().len() > 4 { set.coalesce() } else { set };
         Frag {
             set,
-            ..self.clone()
+            path: self.path.clone(),
+            rw: self.rw.clone(),
+            via_nat: self.via_nat,
+            from_internet: self.from_internet,
         }
     }
 

@@ -1,14 +1,21 @@
 //! Sorted, disjoint, non-adjacent sets of closed `u128` intervals.
 
+use smallvec::{SmallVec, smallvec};
+
+/// The runs of a set. Most fields of a rule are one range (a CIDR, a port
+/// range), so one or two runs are stored inline: copying a cube then
+/// allocates nothing.
+type Runs = SmallVec<[(u128, u128); 2]>;
+
 /// A set of `u128` values as sorted, disjoint, non-adjacent closed intervals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct IntervalSet {
-    runs: Vec<(u128, u128)>,
+    runs: Runs,
 }
 
 impl IntervalSet {
     pub fn empty() -> Self {
-        IntervalSet { runs: Vec::new() }
+        IntervalSet { runs: Runs::new() }
     }
 
     /// `[lo, hi]`; empty when `lo > hi`.
@@ -17,7 +24,7 @@ impl IntervalSet {
             Self::empty()
         } else {
             IntervalSet {
-                runs: vec![(lo, hi)],
+                runs: smallvec![(lo, hi)],
             }
         }
     }
@@ -30,7 +37,7 @@ impl IntervalSet {
     pub fn from_ranges(mut ranges: Vec<(u128, u128)>) -> Self {
         ranges.retain(|(a, b)| a <= b);
         ranges.sort_unstable();
-        let mut runs: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        let mut runs: Runs = Runs::with_capacity(ranges.len());
         for (a, b) in ranges {
             match runs.last_mut() {
                 Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
@@ -66,7 +73,7 @@ impl IntervalSet {
 
     pub fn intersect(&self, other: &IntervalSet) -> IntervalSet {
         let (mut i, mut j) = (0, 0);
-        let mut runs = Vec::new();
+        let mut runs = Runs::new();
         while i < self.runs.len() && j < other.runs.len() {
             let (a1, b1) = self.runs[i];
             let (a2, b2) = other.runs[j];
@@ -94,13 +101,27 @@ impl IntervalSet {
     }
 
     pub fn union(&self, other: &IntervalSet) -> IntervalSet {
-        let mut v = self.runs.clone();
-        v.extend_from_slice(&other.runs);
-        Self::from_ranges(v)
+        // Linear merge of two sorted run lists.
+        let mut runs = Runs::with_capacity(self.runs.len() + other.runs.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.runs.len() || j < other.runs.len() {
+            let next = if j >= other.runs.len() || (i < self.runs.len() && self.runs[i].0 <= other.runs[j].0) {
+                i += 1;
+                self.runs[i - 1]
+            } else {
+                j += 1;
+                other.runs[j - 1]
+            };
+            match runs.last_mut() {
+                Some(last) if next.0 <= last.1.saturating_add(1) => last.1 = last.1.max(next.1),
+                _ => runs.push(next),
+            }
+        }
+        IntervalSet { runs }
     }
 
     pub fn subtract(&self, other: &IntervalSet) -> IntervalSet {
-        let mut runs = Vec::new();
+        let mut runs = Runs::new();
         let mut j = 0;
         for &(a, b) in &self.runs {
             let mut lo = a;

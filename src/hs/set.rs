@@ -108,14 +108,13 @@ impl Cube {
     }
 
     pub fn intersect(&self, other: &Cube) -> Option<Cube> {
-        let mut dims = self.dims.clone();
-        for (d, o) in dims.iter_mut().zip(other.dims.iter()) {
-            *d = d.intersect(o);
-            if d.is_empty() {
-                return None;
-            }
+        // Most pairs are disjoint in some field: find out without allocating.
+        if !self.dims.iter().zip(other.dims.iter()).all(|(a, b)| a.intersects(b)) {
+            return None;
         }
-        Some(Cube { dims })
+        Some(Cube {
+            dims: std::array::from_fn(|i| self.dims[i].intersect(&other.dims[i])),
+        })
     }
 
     /// `self \ other` as disjoint cubes.
