@@ -57,12 +57,12 @@ pub struct Cli {
 pub enum Command {
     /// Parse and validate a topology file, and nothing else.
     Validate {
-        /// The topology YAML file.
+        /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
     },
     /// Run the checks and report proven / violated / unknown.
     Check {
-        /// The topology YAML file.
+        /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
@@ -74,13 +74,29 @@ pub enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Turn AWS data into topology YAML.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// List every resource some internet packet can reach.
     Exposed {
-        /// The topology YAML file.
+        /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Read an offline snapshot of describe-* JSON
+    /// (`aws_configs/[accounts/<id>/][<region>/]*.json`).
+    Snapshot {
+        /// The snapshot directory (or its `aws_configs` folder).
+        dir: PathBuf,
+        /// Write the topology here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -117,6 +133,18 @@ fn err(text: &str) {
 }
 
 fn load(path: &PathBuf) -> Result<Topology, Exit> {
+    // A snapshot directory is imported in memory.
+    if path.is_dir() {
+        let imported = crate::import::import_snapshot(path).map_err(|e| {
+            err(&format!("error: {e}\n"));
+            Exit::Error
+        })?;
+        let name = path.display().to_string();
+        return model::resolve(imported.file, &name).map_err(|e| {
+            err(&e.render(None));
+            Exit::Error
+        });
+    }
     model::load_file(path).map_err(|e| {
         let source = std::fs::read_to_string(path).ok();
         err(&e.render(source.as_deref()));
@@ -163,7 +191,11 @@ impl Timings {
                 self.start.elapsed().as_secs_f64() * 1e3
             ));
             if let Some(kib) = peak_rss_kib() {
-                err(&format!("timing: {:<28} {:>10.1} MiB\n", "peak RSS", kib as f64 / 1024.0));
+                err(&format!(
+                    "timing: {:<28} {:>10.1} MiB\n",
+                    "peak RSS",
+                    kib as f64 / 1024.0
+                ));
             }
         }
     }
@@ -278,6 +310,50 @@ pub fn run(cli: Cli) -> Exit {
                 return Exit::from(report.verdict);
             }
             Exit::from(report.verdict)
+        }
+        Command::Import(ImportCommand::Snapshot { dir, output }) => {
+            let imported = match crate::import::import_snapshot(&dir) {
+                Ok(i) => i,
+                Err(e) => {
+                    err(&format!("error: {e}\n"));
+                    return Exit::Error;
+                }
+            };
+            let yaml = crate::import::to_yaml(&imported.file);
+            match &output {
+                Some(p) => {
+                    if let Err(e) = std::fs::write(p, &yaml) {
+                        err(&format!("error: cannot write `{}`: {e}\n", p.display()));
+                        return Exit::Error;
+                    }
+                }
+                None => {
+                    out(&yaml);
+                }
+            }
+            let mut notes = String::new();
+            for n in &imported.notes {
+                notes.push_str(&format!("note: {n}\n"));
+            }
+            if !imported.skipped_keys.is_empty() {
+                let keys: Vec<String> = imported
+                    .skipped_keys
+                    .iter()
+                    .map(|(k, n)| format!("`{k}` ({n})"))
+                    .collect();
+                notes.push_str(&format!(
+                    "note: skipped keys not used yet: {}\n",
+                    keys.join(", ")
+                ));
+            }
+            for g in &imported.file.gaps {
+                notes.push_str(&format!(
+                    "warning: missing data recorded as a gap: {}\n",
+                    g.what.value
+                ));
+            }
+            err(&notes);
+            Exit::Proven
         }
         Command::Exposed { topology, format } => {
             let topo = match load(&topology) {

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod hs;
+pub mod import;
 pub mod model;
 pub mod query;
 pub mod render;

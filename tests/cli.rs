@@ -540,7 +540,12 @@ fn timings_go_to_stderr_and_leave_stdout_unchanged() {
     }
     // The total comes after every phase; peak RSS (Linux) may follow it.
     let total = phases.iter().position(|p| p.starts_with("total")).unwrap();
-    assert!(phases[total + 1..].iter().all(|p| p.starts_with("peak RSS")), "{phases:?}");
+    assert!(
+        phases[total + 1..]
+            .iter()
+            .all(|p| p.starts_with("peak RSS")),
+        "{phases:?}"
+    );
 }
 
 #[test]

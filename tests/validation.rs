@@ -2731,7 +2731,9 @@ fn error_account_id_read_as_float_says_quote_it() {
         &d,
         at(yaml, "012345678901"),
         "expected a string or an integer, found floating-point number `12345678901`",
-        Some("quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point"),
+        Some(
+            "quote it as written, e.g. `\"012345678901\"`; YAML reads an unquoted number with a leading zero, a decimal point or an exponent as floating-point",
+        ),
     );
     assert!(matches!(load_str(yaml, "t.yaml"), Err(LoadError::Parse(_))));
 }
@@ -2741,8 +2743,15 @@ fn error_float_scalar_in_a_vpc_and_a_rule() {
     let yaml = "version: 1\nvpcs:\n  - name: v\n    account: 0123\n    cidrs: []\n";
     let d = only(yaml);
     assert_eq!((d.line, d.column), at(yaml, "0123"));
-    assert_eq!(d.message, "expected a string or an integer, found floating-point number `123`");
-    assert!(d.help.as_deref().is_some_and(|h| h.starts_with("quote it as written")));
+    assert_eq!(
+        d.message,
+        "expected a string or an integer, found floating-point number `123`"
+    );
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.starts_with("quote it as written"))
+    );
     let yaml = sg_rule("{ protocol: tcp, ports: 44.3, cidr: 0.0.0.0/0 }");
     let d = only(&yaml);
     assert_eq!((d.line, d.column), at(&yaml, "44.3"));
@@ -2815,7 +2824,9 @@ fn error_service_interface_without_security_groups() {
     );
     let err = load_str(&yaml, "t.yaml").unwrap_err();
     assert!(
-        err.diagnostics().iter().any(|d| d.message.contains("`rds-eni`") && d.message.contains("has no security groups")),
+        err.diagnostics().iter().any(
+            |d| d.message.contains("`rds-eni`") && d.message.contains("has no security groups")
+        ),
         "{}",
         err.render(None)
     );

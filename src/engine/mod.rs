@@ -15,6 +15,7 @@ pub mod graph;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use petgraph::visit::EdgeRef;
 
@@ -132,7 +133,11 @@ impl Frag {
         // Filtering by many rules leaves many cubes that differ in one field
         // or not at all (e.g. once the destination is one interface, rules
         // for different CIDRs coincide); merging them keeps sets small.
-        let set = if set.cubes().len() > 4 { set.coalesce() } else { set };
+        let set = if set.cubes().len() > 4 {
+            set.coalesce()
+        } else {
+            set
+        };
         Frag {
             set,
             path: self.path.clone(),
@@ -261,13 +266,16 @@ pub struct Engine<'t> {
     vpc_addrs: Vec<Vec<(u128, u128, EniId)>>,
     /// Per VPC: every private IPv4 with a public mapping (for IGW egress, C-6.1).
     mapped_private: Vec<IntervalSet>,
-    sg_cache: RefCell<HashMap<(Vec<usize>, bool), SgFilter>>,
+    sg_cache: RefCell<HashMap<SgSetKey, Rc<SgFilter>>>,
     /// Per security group, compiled on first use.
     sg_in: Vec<OnceCell<SgFilter>>,
     sg_out: Vec<OnceCell<SgFilter>>,
 }
 
 const MAX_NAT_HOPS: usize = 8;
+
+/// A set of security groups and a direction (true: ingress).
+type SgSetKey = (Vec<usize>, bool);
 
 fn internet_sources() -> IntervalSet {
     let private: Vec<ipnet::IpNet> = [
@@ -359,10 +367,10 @@ impl<'t> Engine<'t> {
         }
     }
 
-    fn sg(&self, sgs: &[usize], ingress: bool) -> SgFilter {
+    fn sg(&self, sgs: &[usize], ingress: bool) -> Rc<SgFilter> {
         let key = (sgs.to_vec(), ingress);
         if let Some(f) = self.sg_cache.borrow().get(&key) {
-            return f.clone();
+            return Rc::clone(f);
         }
         let parts: Vec<&SgFilter> = sgs
             .iter()
@@ -371,23 +379,23 @@ impl<'t> Engine<'t> {
                 cells[g].get_or_init(|| sg_filter_one(self.topo, &self.members, g, ingress))
             })
             .collect();
-        let f = sg_union(&parts);
-        self.sg_cache.borrow_mut().insert(key, f.clone());
+        let f = Rc::new(sg_union(&parts));
+        self.sg_cache.borrow_mut().insert(key, Rc::clone(&f));
         f
     }
 
     /// The security group filter of an interface. A Network Load Balancer
     /// without security groups filters nothing (C-14.4).
-    fn sg_for(&self, e: EniId, ingress: bool) -> SgFilter {
+    fn sg_for(&self, e: EniId, ingress: bool) -> Rc<SgFilter> {
         let eni = &self.topo.enis[e];
         if eni.security_groups.is_empty()
             && let EniOwner::LoadBalancer(lb) = eni.owner
             && self.topo.load_balancers[lb].kind == LbKind::Network
         {
-            return SgFilter {
+            return Rc::new(SgFilter {
                 allowed: HeaderSet::universe(),
                 unknown: HeaderSet::empty(),
-            };
+            });
         }
         self.sg(&eni.security_groups, ingress)
     }
@@ -753,20 +761,38 @@ impl<'t> Engine<'t> {
         }
         hit.sort_unstable();
         hit.dedup();
-        for e in hit {
-            let piece = f.with_set(f.restrict(DST, &self.eni_addrs[e]));
-            if !piece.set.is_empty() {
-                self.deliver(e, from, piece, out);
+        // NACLs belong to subnets: filter once per destination subnet, on the
+        // packets for all its interfaces, then split by interface (exact:
+        // filtering is intersection, which commutes with the split).
+        hit.sort_by_key(|&e| (self.topo.enis[e].subnet, e));
+        let mut i = 0;
+        while i < hit.len() {
+            let subnet = self.topo.enis[hit[i]].subnet;
+            let mut j = i;
+            let mut addrs = IntervalSet::empty();
+            while j < hit.len() && self.topo.enis[hit[j]].subnet == subnet {
+                addrs = addrs.union(&self.eni_addrs[hit[j]]);
+                j += 1;
             }
+            let piece = f.with_set(f.restrict(DST, &addrs));
+            if let Some(piece) = self.cross_nacls(subnet, from, piece) {
+                for &e in &hit[i..j] {
+                    let one = piece.with_set(piece.restrict(DST, &self.eni_addrs[e]));
+                    if !one.set.is_empty() {
+                        self.deliver_checked(e, one, out);
+                    }
+                }
+            }
+            i = j;
         }
     }
 
-    fn deliver(&self, e: EniId, from: Option<SubnetId>, f: Frag, out: &mut Reach) {
-        let eni = &self.topo.enis[e];
-        let to = eni.subnet;
+    /// The NACLs between subnet `from` and subnet `to` (C-4.2, C-4.4):
+    /// `None` when nothing passes.
+    fn cross_nacls(&self, to: SubnetId, from: Option<SubnetId>, f: Frag) -> Option<Frag> {
         let mut f = f;
-        if f.from_internet && self.bpa_blocks_ingress(eni.vpc, Some(to)) {
-            return;
+        if f.from_internet && self.bpa_blocks_ingress(self.topo.subnets[to].vpc, Some(to)) {
+            return None;
         }
         if from != Some(to) {
             // NACLs apply only when crossing the subnet boundary (C-4.4).
@@ -778,10 +804,19 @@ impl<'t> Engine<'t> {
             f = f
                 .with_set(f.filter(&self.nacl_in[self.topo.subnets[to].nacl]))
                 .step(Step::NaclIn { subnet: to });
-            if f.set.is_empty() {
-                return;
-            }
         }
+        if f.set.is_empty() { None } else { Some(f) }
+    }
+
+    fn deliver(&self, e: EniId, from: Option<SubnetId>, f: Frag, out: &mut Reach) {
+        if let Some(f) = self.cross_nacls(self.topo.enis[e].subnet, from, f) {
+            self.deliver_checked(e, f, out);
+        }
+    }
+
+    /// Delivery after the NACLs: security groups and the owner rule.
+    fn deliver_checked(&self, e: EniId, f: Frag, out: &mut Reach) {
+        let eni = &self.topo.enis[e];
         let sg = self.sg_for(e, true);
         let unknown = f
             .with_set(f.filter(&sg.unknown))

@@ -105,7 +105,9 @@ impl IntervalSet {
         let mut runs = Runs::with_capacity(self.runs.len() + other.runs.len());
         let (mut i, mut j) = (0, 0);
         while i < self.runs.len() || j < other.runs.len() {
-            let next = if j >= other.runs.len() || (i < self.runs.len() && self.runs[i].0 <= other.runs[j].0) {
+            let next = if j >= other.runs.len()
+                || (i < self.runs.len() && self.runs[i].0 <= other.runs[j].0)
+            {
                 i += 1;
                 self.runs[i - 1]
             } else {

@@ -109,7 +109,12 @@ impl Cube {
 
     pub fn intersect(&self, other: &Cube) -> Option<Cube> {
         // Most pairs are disjoint in some field: find out without allocating.
-        if !self.dims.iter().zip(other.dims.iter()).all(|(a, b)| a.intersects(b)) {
+        if !self
+            .dims
+            .iter()
+            .zip(other.dims.iter())
+            .all(|(a, b)| a.intersects(b))
+        {
             return None;
         }
         Some(Cube {

@@ -1,0 +1,97 @@
+//! `import snapshot`: an offline AWS snapshot (describe-* JSON files, the
+//! layout in `shared/aws-snapshots/README.md`) → a topology file.
+//!
+//! The importer fails closed: data the checks need but the snapshot lacks
+//! becomes a `gaps` entry, never a silent assumption. Secrets-bearing
+//! outputs (VPN connections, customer gateway configurations) are not read
+//! at all, so nothing of them can reach the output.
+
+mod aws;
+mod build;
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::model::format::TopologyFile;
+
+/// The result of an import.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub file: TopologyFile,
+    /// Top-level keys that were recognised as AWS outputs but are not used,
+    /// with the number of files that hold them.
+    pub skipped_keys: BTreeMap<String, usize>,
+    /// Things the user should know (derived nodes, dropped records).
+    pub notes: Vec<String>,
+}
+
+/// Why a snapshot could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("`{0}` is not a directory")]
+    NotADirectory(String),
+    #[error("no json files under `{0}`")]
+    NoFiles(String),
+    #[error("{path}: cannot read: {message}")]
+    Io { path: String, message: String },
+    #[error("{file}:{line}:{column}: malformed json: {message}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {path}: {msg}")]
+    Invalid {
+        file: String,
+        path: String,
+        msg: String,
+    },
+    #[error("cannot write `{path}`: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).
+pub fn import_snapshot(dir: &Path) -> Result<Imported, ImportError> {
+    let raw = read::read_snapshot(dir)?;
+    build::build(raw)
+}
+
+/// The topology as YAML. Deterministic: the same file gives the same bytes.
+pub fn to_yaml(file: &TopologyFile) -> String {
+    match serde_saphyr::to_string(file) {
+        Ok(s) => drop_empty_fields(&s),
+        // Serializing plain data structures does not fail; if it ever does,
+        // the output is a comment that the loader will reject.
+        Err(e) => format!("# cannot serialize topology: {e}\n"),
+    }
+}
+
+/// Remove the lines of fields left at their defaults (`null`, `[]`, `{}`):
+/// every such field of the format is optional, so the file means the same
+/// and reads better. Only snake_case keys of the format's own mappings are
+/// touched (except `entries`, where `[]` means known empty), never a list
+/// item's first key (that would change the structure)
+/// nor a quoted value.
+fn drop_empty_fields(yaml: &str) -> String {
+    let mut out = String::with_capacity(yaml.len());
+    for line in yaml.lines() {
+        let t = line.trim_start();
+        let empty = ["null", "[]", "{}"].iter().any(|v| {
+            t.split_once(": ").is_some_and(|(k, rest)| {
+                rest == *v
+                    && !k.is_empty()
+                    // `entries: []` (known empty) differs from no entries (unknown).
+                    && k != "entries"
+                    && k.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            })
+        });
+        if !empty {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,303 @@
+//! Walking a snapshot folder and parsing its files into typed records.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::ImportError;
+use super::aws;
+
+/// Where a record came from: its file (relative to `aws_configs`), its
+/// JSON path, and the account and Region given by the folder layout.
+#[derive(Debug, Clone, Default)]
+pub struct Loc {
+    pub file: String,
+    pub path: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Loc {
+    /// An error at `field` below this record.
+    pub fn err(&self, field: &str, msg: String) -> ImportError {
+        let path = if field.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}.{field}", self.path)
+        };
+        ImportError::Invalid {
+            file: self.file.clone(),
+            path,
+            msg,
+        }
+    }
+}
+
+pub type Items<T> = Vec<(Loc, T)>;
+
+/// Everything read from a snapshot, in file order.
+#[derive(Debug, Default)]
+pub struct Raw {
+    pub vpcs: Items<aws::Vpc>,
+    pub dhcp: Items<aws::DhcpOptions>,
+    pub vpc_attributes: Items<aws::VpcAttribute>,
+    pub subnets: Items<aws::Subnet>,
+    pub route_tables: Items<aws::RouteTable>,
+    pub nacls: Items<aws::NetworkAcl>,
+    pub sgs: Items<aws::SecurityGroup>,
+    pub enis: Items<aws::NetworkInterface>,
+    pub reservations: Items<aws::Reservation>,
+    pub addresses: Items<aws::Address>,
+    pub igws: Items<aws::InternetGateway>,
+    pub eigws: Items<aws::EgressOnlyInternetGateway>,
+    pub nats: Items<aws::NatGateway>,
+    pub endpoints: Items<aws::VpcEndpoint>,
+    pub prefix_lists: Items<aws::PrefixList>,
+    pub managed_prefix_lists: Items<aws::ManagedPrefixList>,
+    /// `get-managed-prefix-list-entries` outputs, by prefix list id.
+    pub prefix_list_entries: BTreeMap<String, Vec<String>>,
+    pub peerings: Items<aws::PeeringConnection>,
+    pub lbs: Items<aws::LoadBalancer>,
+    pub listeners: Items<aws::Listener>,
+    pub target_groups: Items<aws::TargetGroup>,
+    pub target_health: Items<aws::TargetHealth>,
+    pub tgws: Items<aws::TransitGateway>,
+    pub tgw_attachments: Items<aws::TgwAttachment>,
+    pub vgws: Items<aws::VpnGateway>,
+    /// Top-level keys present in at least one file.
+    pub keys: BTreeMap<String, usize>,
+    /// Top-level keys per (account, Region) folder.
+    pub scopes: BTreeMap<(Option<String>, Option<String>), std::collections::BTreeSet<String>>,
+    /// Keys not used, with the number of files holding them.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// The `aws_configs` folder of a snapshot: `dir/aws_configs`, or `dir` itself.
+pub fn configs_dir(dir: &Path) -> Result<PathBuf, ImportError> {
+    let sub = dir.join("aws_configs");
+    if sub.is_dir() {
+        return Ok(sub);
+    }
+    if dir.is_dir() {
+        return Ok(dir.to_path_buf());
+    }
+    Err(ImportError::NotADirectory(dir.display().to_string()))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| ImportError::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut entries = Vec::new();
+    for e in rd {
+        let e = e.map_err(|e| ImportError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        entries.push(e.path());
+    }
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Account and Region from `[accounts/<id>/][<region>/]`.
+fn account_region(rel: &Path) -> (Option<String>, Option<String>) {
+    let parts: Vec<String> = rel
+        .parent()
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    match parts.as_slice() {
+        [a, id, rest @ ..] if a == "accounts" => (Some(id.clone()), rest.first().cloned()),
+        [region, ..] => (None, Some(region.clone())),
+        [] => (None, None),
+    }
+}
+
+/// Read every `*.json` file below the snapshot's `aws_configs` folder.
+pub fn read_snapshot(dir: &Path) -> Result<Raw, ImportError> {
+    let root = configs_dir(dir)?;
+    let mut files = Vec::new();
+    walk(&root, &mut files)?;
+    if files.is_empty() {
+        return Err(ImportError::NoFiles(root.display().to_string()));
+    }
+    let mut raw = Raw::default();
+    for path in files {
+        let rel = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&path).map_err(|e| ImportError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        let (account, region) = account_region(&rel);
+        let base = Loc {
+            file: name,
+            path: String::new(),
+            account,
+            region,
+        };
+        read_file(&mut raw, &base, &text)?;
+    }
+    Ok(raw)
+}
+
+/// Parse one file's text and add its records to `raw`.
+pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        // The position is in the error's own fields; drop it from the text.
+        let mut message = e.to_string();
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        ImportError::Json {
+            file: base.file.clone(),
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })?;
+    let Value::Object(map) = value else {
+        return Err(base.err("", "expected a json object at the top level".into()));
+    };
+    // describe-vpc-attribute: `VpcId` plus one attribute.
+    if map.contains_key("VpcId")
+        && (map.contains_key("EnableDnsSupport") || map.contains_key("EnableDnsHostnames"))
+    {
+        let v: aws::VpcAttribute = one(base, "", &Value::Object(map))?;
+        raw.vpc_attributes.push((base.clone(), v));
+        return Ok(());
+    }
+    let scope = raw
+        .scopes
+        .entry((base.account.clone(), base.region.clone()))
+        .or_default();
+    scope.extend(map.keys().cloned());
+    for (key, v) in &map {
+        *raw.keys.entry(key.clone()).or_default() += 1;
+        match key.as_str() {
+            "Vpcs" => raw.vpcs.extend(items(base, key, v)?),
+            "DhcpOptions" => raw.dhcp.extend(items(base, key, v)?),
+            "Subnets" => raw.subnets.extend(items(base, key, v)?),
+            "RouteTables" => raw.route_tables.extend(items(base, key, v)?),
+            "NetworkAcls" => raw.nacls.extend(items(base, key, v)?),
+            "SecurityGroups" => raw.sgs.extend(items(base, key, v)?),
+            "NetworkInterfaces" => raw.enis.extend(items(base, key, v)?),
+            "Reservations" => raw.reservations.extend(items(base, key, v)?),
+            "Addresses" => raw.addresses.extend(items(base, key, v)?),
+            "InternetGateways" => raw.igws.extend(items(base, key, v)?),
+            "EgressOnlyInternetGateways" => raw.eigws.extend(items(base, key, v)?),
+            "NatGateways" => raw.nats.extend(items(base, key, v)?),
+            "VpcEndpoints" => raw.endpoints.extend(items(base, key, v)?),
+            "PrefixLists" => raw.prefix_lists.extend(items(base, key, v)?),
+            "ManagedPrefixLists" => raw.managed_prefix_lists.extend(items(base, key, v)?),
+            "Entries" => {
+                let id = map.get("PrefixListId").and_then(Value::as_str).ok_or_else(|| {
+                    base.err(
+                        "",
+                        "`Entries` without `PrefixListId`: cannot tell which prefix list they belong to".into(),
+                    )
+                })?;
+                let entries: Items<aws::PrefixListEntry> = items(base, key, v)?;
+                let list = raw.prefix_list_entries.entry(id.to_string()).or_default();
+                for (loc, e) in entries {
+                    if let Some(c) = e.cidr {
+                        list.push(c);
+                    } else {
+                        return Err(loc.err("Cidr", "missing".into()));
+                    }
+                }
+            }
+            "PrefixListId" | "TargetGroupArn" if map.len() > 1 => {}
+            "VpcPeeringConnections" => raw.peerings.extend(items(base, key, v)?),
+            "LoadBalancers" => raw.lbs.extend(items(base, key, v)?),
+            "LoadBalancerListeners" => {
+                let groups: Items<aws::LbListeners> = items(base, key, v)?;
+                for (loc, g) in groups {
+                    for (j, mut l) in g.listeners.into_iter().enumerate() {
+                        if l.load_balancer_arn.is_none() {
+                            l.load_balancer_arn.clone_from(&g.load_balancer_arn);
+                        }
+                        let mut at = loc.clone();
+                        at.path = format!("{}.Listeners[{j}]", loc.path);
+                        raw.listeners.push((at, l));
+                    }
+                }
+            }
+            "Listeners" => raw.listeners.extend(items(base, key, v)?),
+            "TargetGroups" => raw.target_groups.extend(items(base, key, v)?),
+            "LoadBalancerTargetHealth" => raw.target_health.extend(items(base, key, v)?),
+            "TargetHealthDescriptions" => {
+                let descs = items(base, key, v)?.into_iter().map(|(_, d)| d).collect();
+                let arn = map
+                    .get("TargetGroupArn")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                raw.target_health.push((
+                    base.clone(),
+                    aws::TargetHealth {
+                        target_group_arn: arn,
+                        target_health_descriptions: descs,
+                    },
+                ));
+            }
+            "TransitGateways" => raw.tgws.extend(items(base, key, v)?),
+            "TransitGatewayAttachments" | "TransitGatewayVpcAttachments" => {
+                raw.tgw_attachments.extend(items(base, key, v)?);
+            }
+            "VpnGateways" => raw.vpn_gateways_push(items(base, key, v)?),
+            _ => *raw.skipped.entry(key.clone()).or_default() += 1,
+        }
+    }
+    Ok(())
+}
+
+impl Raw {
+    fn vpn_gateways_push(&mut self, v: Items<aws::VpnGateway>) {
+        self.vgws.extend(v);
+    }
+}
+
+fn one<T: DeserializeOwned>(base: &Loc, path: &str, v: &Value) -> Result<T, ImportError> {
+    T::deserialize(v).map_err(|e| ImportError::Invalid {
+        file: base.file.clone(),
+        path: if path.is_empty() {
+            "$".into()
+        } else {
+            path.into()
+        },
+        msg: e.to_string(),
+    })
+}
+
+fn items<T: DeserializeOwned>(base: &Loc, key: &str, v: &Value) -> Result<Items<T>, ImportError> {
+    let Value::Array(list) = v else {
+        return Err(ImportError::Invalid {
+            file: base.file.clone(),
+            path: key.into(),
+            msg: "expected a list".into(),
+        });
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, x) in list.iter().enumerate() {
+        let path = format!("{key}[{i}]");
+        let t = one(base, &path, x)?;
+        let mut loc = base.clone();
+        loc.path = path;
+        out.push((loc, t));
+    }
+    Ok(out)
+}

@@ -1,0 +1,469 @@
+//! `import snapshot`: every shared AWS snapshot imports, loads and gets a
+//! public-exposure verdict; output is deterministic; errors name the file
+//! and JSON path; no pre-shared key ever reaches the output.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::path::{Path, PathBuf};
+
+use netverify::import::{ImportError, import_snapshot, to_yaml};
+use serde_json::Value;
+
+fn shared() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots");
+    assert!(
+        p.is_dir(),
+        "the shared snapshots are missing: expected `{}` beside the repository",
+        p.display()
+    );
+    p
+}
+
+fn networks() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared().join("networks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    assert!(
+        !v.is_empty(),
+        "no snapshots under shared/aws-snapshots/networks"
+    );
+    v
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn import_yaml(dir: &Path) -> String {
+    let imported =
+        import_snapshot(dir).unwrap_or_else(|e| panic!("{}: import failed: {e}", dir.display()));
+    to_yaml(&imported.file)
+}
+
+#[test]
+fn every_snapshot_imports_loads_and_gets_a_verdict() {
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for dir in networks() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let imported = match import_snapshot(&dir) {
+            Ok(x) => x,
+            Err(e) => {
+                failures.push(format!("{name}: import failed: {e}"));
+                continue;
+            }
+        };
+        let yaml = to_yaml(&imported.file);
+        let topo = match netverify::model::load_str(&yaml, &format!("{name}.yaml")) {
+            Ok(t) => t,
+            Err(e) => {
+                failures.push(format!("{name}: imported yaml does not load: {e}"));
+                continue;
+            }
+        };
+        let engine = netverify::engine::Engine::new(&topo);
+        let result = netverify::checks::public_exposure::run(&engine);
+        report.push(format!(
+            "{name}: {:?} ({} gaps) {}",
+            result.verdict,
+            imported.file.gaps.len(),
+            result.summary
+        ));
+    }
+    eprintln!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore = "debug listing"]
+fn list_gaps() {
+    for dir in networks() {
+        let i = import_snapshot(&dir).unwrap();
+        eprintln!("== {}", dir.display());
+        let out = std::env::temp_dir().join(format!(
+            "import-{}.yaml",
+            dir.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(out, to_yaml(&i.file)).unwrap();
+        for g in &i.file.gaps {
+            eprintln!("  gap: {}", g.what.value);
+        }
+        for n in &i.notes {
+            eprintln!("  note: {n}");
+        }
+        eprintln!("  skipped: {:?}", i.skipped_keys);
+    }
+}
+
+#[test]
+fn public_instance_is_exposed_and_private_one_is_not() {
+    // test-public-private-subnet: one instance in "Public subnet" (public IP,
+    // default route to the IGW), one in "Private subnet" (no public IP).
+    let dir = shared().join("networks/test-public-private-subnet");
+    let yaml = import_yaml(&dir);
+    let topo = netverify::model::load_str(&yaml, "pps.yaml").unwrap();
+    let result = netverify::checks::public_exposure::run(&netverify::engine::Engine::new(&topo));
+    assert_eq!(
+        format!("{:?}", result.verdict),
+        "Violated",
+        "{}",
+        result.summary
+    );
+    let text = format!("{} {:?}", result.summary, result.findings);
+    assert!(
+        text.contains("eni-09da8cad43844dc1f"),
+        "public instance's interface not reported: {text}"
+    );
+    assert!(
+        !text.contains("eni-07c1506e49d784fe0"),
+        "private instance's interface reported: {text}"
+    );
+    // The subnets keep their readable names and associations.
+    assert!(yaml.contains("name: public-subnet"), "{yaml}");
+    assert!(yaml.contains("name: private-subnet"), "{yaml}");
+    // The implicit `*` NACL entries are dropped.
+    assert!(!yaml.contains("32767"), "{yaml}");
+}
+
+#[test]
+fn import_is_deterministic() {
+    for dir in networks() {
+        let a = import_yaml(&dir);
+        let b = import_yaml(&dir);
+        assert_eq!(a, b, "{}: two imports differ", dir.display());
+    }
+}
+
+#[test]
+fn accepts_the_aws_configs_folder_itself() {
+    let dir = shared().join("networks/test-subnet");
+    assert_eq!(import_yaml(&dir), import_yaml(&dir.join("aws_configs")));
+}
+
+#[test]
+fn malformed_json_names_file_and_line() {
+    let err = import_snapshot(&fixture("malformed")).unwrap_err();
+    assert!(matches!(err, ImportError::Json { line: 3, .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.starts_with("Vpcs.json:3:"), "{msg}");
+    assert!(msg.contains("malformed json: trailing comma"), "{msg}");
+    assert!(!msg.contains(" at line "), "{msg}");
+}
+
+#[test]
+fn invalid_cidr_names_file_and_json_path() {
+    let err = import_snapshot(&fixture("bad-cidr")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "RouteTables.json: RouteTables[0].Routes[1].DestinationCidrBlock: invalid CIDR `10.0.0/16`"
+    );
+}
+
+#[test]
+fn missing_outputs_become_gaps() {
+    // test-multi-account has only Vpcs: every other output is missing.
+    let imported = import_snapshot(&shared().join("networks/test-multi-account")).unwrap();
+    let gaps: Vec<&str> = imported
+        .file
+        .gaps
+        .iter()
+        .map(|g| g.what.value.as_str())
+        .collect();
+    assert!(gaps.iter().any(|g| g.contains("network acls")), "{gaps:?}");
+    assert!(
+        gaps.iter().any(|g| g.contains("security groups")),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter()
+            .any(|g| g.contains("neither network interfaces nor instances")),
+        "{gaps:?}"
+    );
+    let yaml = to_yaml(&imported.file);
+    let topo = netverify::model::load_str(&yaml, "multi.yaml").unwrap();
+    let result = netverify::checks::public_exposure::run(&netverify::engine::Engine::new(&topo));
+    assert_eq!(
+        format!("{:?}", result.verdict),
+        "Unknown",
+        "{}",
+        result.summary
+    );
+}
+
+/// Every pre-shared key in a JSON value: `PreSharedKey` fields and
+/// `<pre_shared_key>` elements of customer gateway configurations.
+fn collect_keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "PreSharedKey"
+                    && let Some(s) = x.as_str()
+                {
+                    out.push(s.to_string());
+                }
+                collect_keys(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_keys(x, out)),
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(i) = rest.find("<pre_shared_key>") {
+                let after = &rest[i + "<pre_shared_key>".len()..];
+                let end = after.find("</pre_shared_key>").unwrap_or(after.len());
+                out.push(after[..end].to_string());
+                rest = &after[end..];
+            }
+        }
+        _ => {}
+    }
+}
+
+fn keys_in(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                collect_keys(&v, &mut out);
+            }
+        }
+    }
+    out.retain(|k| !k.trim().is_empty());
+    out
+}
+
+#[test]
+fn no_pre_shared_key_reaches_the_output() {
+    let mut checked = 0;
+    for dir in networks() {
+        let keys = keys_in(&dir);
+        let yaml = import_yaml(&dir);
+        for k in &keys {
+            assert!(
+                !yaml.contains(k.as_str()),
+                "{}: a pre-shared key reached the output",
+                dir.display()
+            );
+            checked += 1;
+        }
+    }
+    // The fixtures with tunnel options, dropped into a snapshot.
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("aws_configs");
+    std::fs::create_dir(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("Vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#,
+    )
+    .unwrap();
+    for f in [
+        "VpnConnectionWithTunnelOptions.json",
+        "VpnConnectionTest.json",
+    ] {
+        std::fs::copy(shared().join("fixtures").join(f), cfg.join(f)).unwrap();
+    }
+    let keys = keys_in(&cfg);
+    let yaml = import_yaml(tmp.path());
+    for k in &keys {
+        assert!(
+            !yaml.contains(k.as_str()),
+            "fixture: a pre-shared key reached the output"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "expected to find pre-shared keys in the inputs, found {checked}"
+    );
+}
+
+#[test]
+fn synthetic_snapshot_maps_every_kind() {
+    let imported = import_snapshot(&fixture("synthetic")).unwrap();
+    let yaml = to_yaml(&imported.file);
+    let topo = netverify::model::load_str(&yaml, "synthetic.yaml")
+        .unwrap_or_else(|e| panic!("does not load: {e}\n{yaml}"));
+    let f = &imported.file;
+    // Names: readable, unique, deduplicated; ids kept.
+    assert_eq!(f.vpcs[0].name.value, "main-vpc");
+    let subnets: Vec<&str> = f.subnets.iter().map(|s| s.name.value.as_str()).collect();
+    assert_eq!(subnets, ["web-a", "web-a-2"]);
+    assert_eq!(f.subnets[0].aws_id.as_deref(), Some("subnet-a"));
+    // VPC: associated CIDRs only, IPv6, DHCP options, DNS attribute.
+    let vpc = &f.vpcs[0].value;
+    assert_eq!(vpc.cidrs.len(), 1);
+    assert_eq!(vpc.ipv6_cidrs[0].value, "2600:1f18:1:100::/56");
+    assert_eq!(vpc.dns_hostnames, Some(true));
+    assert_eq!(
+        vpc.dhcp_options.as_ref().unwrap().domain_name.as_deref(),
+        Some("ec2.internal")
+    );
+    assert_eq!(vpc.account.as_ref().unwrap().0, "012345678901");
+    assert_eq!(vpc.region.as_deref(), Some("us-east-1"));
+    // Associations.
+    assert_eq!(f.subnets[0].route_table.as_ref().unwrap().value, "rtb-pub");
+    assert_eq!(f.subnets[0].network_acl.as_ref().unwrap().value, "acl-1");
+    // NACL: the `*` entries are dropped; ICMP and IPv6 entries are kept.
+    let acl = &f.network_acls[0];
+    assert_eq!(acl.ingress.len(), 3);
+    assert_eq!(acl.egress.len(), 1);
+    assert_eq!(acl.ingress[1].icmp_type.as_ref().unwrap().value, 8);
+    assert!(acl.ingress[1].icmp_code.is_none());
+    assert_eq!(acl.ingress[2].cidr.value, "::/0");
+    assert_eq!(acl.ingress[2].ports.as_ref().unwrap().value.0, "1024-65535");
+    // SG: one rule per peer; the unknown group becomes a gap.
+    assert_eq!(f.security_groups[0].ingress.len(), 2);
+    let gaps: Vec<&str> = f.gaps.iter().map(|g| g.what.value.as_str()).collect();
+    assert!(gaps.iter().any(|g| g.contains("sg-elsewhere")), "{gaps:?}");
+    // Routes: the one to a NAT not in the snapshot is dropped with a gap;
+    // the blackhole one to a missing peering stays a blackhole.
+    assert!(gaps.iter().any(|g| g.contains("nat-gone")), "{gaps:?}");
+    let main = f.route_tables.iter().find(|r| r.main).unwrap();
+    assert!(main.routes.is_empty());
+    let public = f.route_tables.iter().find(|r| !r.main).unwrap();
+    assert_eq!(public.routes.len(), 4);
+    assert!(public.routes.iter().any(|r| r.target.value == "blackhole"));
+    // A prefix list that is referenced but not described: unknown entries and a gap.
+    let pl = f
+        .prefix_lists
+        .iter()
+        .find(|p| p.aws_id.as_deref() == Some("pl-unknown"))
+        .unwrap();
+    assert!(pl.entries.is_none());
+    assert!(gaps.iter().any(|g| g.contains("pl-unknown")), "{gaps:?}");
+    // The EIP is joined to the private IP.
+    let eni = &f.network_interfaces[0];
+    assert_eq!(
+        eni.private_ips[0].eip_allocation.as_deref(),
+        Some("eipalloc-1")
+    );
+    assert_eq!(
+        eni.private_ips[0].public_ip.as_ref().unwrap().value,
+        "203.0.113.10"
+    );
+    assert_eq!(eni.instance.as_ref().unwrap().value, "app-server");
+    // The LB has no interfaces in the snapshot: nodes are derived, and said so.
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n == "derived nodes for LB web"),
+        "{:?}",
+        imported.notes
+    );
+    let lb = &f.load_balancers[0];
+    assert_eq!(
+        lb.listeners[0].target_group.as_ref().unwrap().value,
+        "web-tg"
+    );
+    assert_eq!(
+        f.target_groups[0].targets[0]
+            .instance
+            .as_ref()
+            .unwrap()
+            .value,
+        "app-server"
+    );
+    // Unused keys are counted, not rejected.
+    assert_eq!(imported.skipped_keys.get("AvailabilityZones"), Some(&1));
+    // eni-1 has an EIP and admits tcp/443 from anywhere: a concrete
+    // violation, whatever the gaps (gaps only prevent `proven`).
+    let result = netverify::checks::public_exposure::run(&netverify::engine::Engine::new(&topo));
+    assert_eq!(
+        format!("{:?}", result.verdict),
+        "Violated",
+        "{}",
+        result.summary
+    );
+    assert!(result.summary.contains("eni-1"), "{}", result.summary);
+}
+
+#[test]
+fn workload_interface_without_groups_is_an_error() {
+    let err = import_snapshot(&fixture("eni-without-groups")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("NetworkInterfaces.json: NetworkInterfaces[0].Groups: "),
+        "{msg}"
+    );
+    assert!(msg.contains("`eni-1`"), "{msg}");
+}
+
+#[test]
+fn interfaces_are_built_from_instances_when_not_described() {
+    let imported = import_snapshot(&fixture("instances-only")).unwrap();
+    let f = &imported.file;
+    let ids: Vec<&str> = f
+        .network_interfaces
+        .iter()
+        .map(|e| e.aws_id.as_deref().unwrap())
+        .collect();
+    // The primary interface (device 0) comes first: the loader takes it as
+    // the instance's primary.
+    assert_eq!(ids, ["eni-9", "eni-2"]);
+    assert!(
+        f.network_interfaces
+            .iter()
+            .all(|e| e.instance.as_ref().unwrap().value == "i-1")
+    );
+    let yaml = to_yaml(f);
+    let topo = netverify::model::load_str(&yaml, "instances.yaml").unwrap();
+    let result = netverify::checks::public_exposure::run(&netverify::engine::Engine::new(&topo));
+    assert_eq!(
+        format!("{:?}", result.verdict),
+        "Violated",
+        "{}",
+        result.summary
+    );
+    assert!(result.summary.contains("eni-9"), "{}", result.summary);
+}
+
+#[test]
+fn managed_interfaces_are_joined_to_their_owners() {
+    let owners = |name: &str| -> Vec<String> {
+        let i = import_snapshot(&shared().join("networks").join(name)).unwrap();
+        i.file
+            .network_interfaces
+            .iter()
+            .filter_map(|e| e.owner.as_ref())
+            .map(|o| {
+                let v =
+                    |x: &Option<netverify::model::Sp<String>>| x.as_ref().map(|x| x.value.clone());
+                if let Some(n) = v(&o.nat_gateway) {
+                    format!("nat:{n}")
+                } else if let Some(n) = v(&o.load_balancer) {
+                    format!("lb:{n}")
+                } else if let Some(n) = v(&o.vpc_endpoint) {
+                    format!("ep:{n}")
+                } else if let Some(n) = v(&o.transit_gateway) {
+                    format!("tgw:{n}")
+                } else {
+                    format!("svc:{}", o.service.clone().unwrap_or_default())
+                }
+            })
+            .collect()
+    };
+    assert_eq!(owners("test-load-balancer"), ["lb:test-lb", "lb:test-lb"]);
+    let nat = owners("test-nat-gateway");
+    assert!(nat.len() == 1 && nat[0].starts_with("nat:"), "{nat:?}");
+    let ep = owners("test-vpc-endpoint-interface");
+    assert!(ep.len() == 1 && ep[0].starts_with("ep:"), "{ep:?}");
+    let tgw = owners("test-transit-gateway");
+    assert!(
+        !tgw.is_empty() && tgw.iter().all(|o| o.starts_with("tgw:")),
+        "{tgw:?}"
+    );
+}
