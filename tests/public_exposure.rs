@@ -117,3 +117,41 @@ fn protocol_58_over_ipv4_is_not_summarised_as_icmpv6() {
     assert_eq!(s[0].protocol, "protocols 58");
     assert!(s[0].ports.is_empty());
 }
+
+#[test]
+fn forbidden_load_balancer_is_a_violation() {
+    // Both LBs are internet-facing and only on their listener; forbidding
+    // one makes its exposure a violation, and leaves the other allowed.
+    let yaml = format!("{TWO_LBS}policy:\n  public_exposure:\n    forbid: [lb-b]\n");
+    let t = load(&yaml);
+    let r = public_exposure::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Violated);
+    let v: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Violation)
+        .map(|f| f.resource.as_str())
+        .collect();
+    assert_eq!(v, vec!["lb-b"]);
+    let f = r.findings.iter().find(|f| f.resource == "lb-b" && f.kind == FindingKind::Violation).unwrap();
+    assert_eq!(f.flows[0].ports, vec!["443"]);
+    assert!(f.message.starts_with("application load balancer `lb-b`"), "{}", f.message);
+}
+
+#[test]
+fn explicit_allow_narrows_a_load_balancer_to_its_sources() {
+    // An explicit allow replaces the default listener allowance: lb-a may
+    // only be reached from 198.51.100.0/24.
+    let yaml = format!(
+        "{TWO_LBS}policy:\n  public_exposure:\n    allow:\n      - {{resource: lb-a, ports: [tcp/443], from: [198.51.100.0/24]}}\n"
+    );
+    let t = load(&yaml);
+    let r = public_exposure::run(&Engine::new(&t));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Violation && f.resource == "lb-a")
+        .unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(f.flows[0].sources, vec!["0.0.0.0/0 except 198.51.100.0/24"]);
+    assert!(!r.findings.iter().any(|f| f.kind == FindingKind::Violation && f.resource == "lb-b"));
+}
