@@ -133,9 +133,17 @@ fn forbidden_load_balancer_is_a_violation() {
         .map(|f| f.resource.as_str())
         .collect();
     assert_eq!(v, vec!["lb-b"]);
-    let f = r.findings.iter().find(|f| f.resource == "lb-b" && f.kind == FindingKind::Violation).unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.resource == "lb-b" && f.kind == FindingKind::Violation)
+        .unwrap();
     assert_eq!(f.flows[0].ports, vec!["443"]);
-    assert!(f.message.starts_with("application load balancer `lb-b`"), "{}", f.message);
+    assert!(
+        f.message.starts_with("application load balancer `lb-b`"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -153,5 +161,9 @@ fn explicit_allow_narrows_a_load_balancer_to_its_sources() {
         .find(|f| f.kind == FindingKind::Violation && f.resource == "lb-a")
         .unwrap_or_else(|| panic!("{r:#?}"));
     assert_eq!(f.flows[0].sources, vec!["0.0.0.0/0 except 198.51.100.0/24"]);
-    assert!(!r.findings.iter().any(|f| f.kind == FindingKind::Violation && f.resource == "lb-b"));
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Violation && f.resource == "lb-b")
+    );
 }

@@ -225,6 +225,16 @@ pub fn show_addr(topo: &Topology, a: IpAddr, owner: Option<usize>) -> String {
     }
 }
 
+/// A hop at a resource, located at its definition.
+fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop {
+    Hop {
+        component: meta.name.clone(),
+        aws_id: meta.aws_id.clone(),
+        rule,
+        location: loc(topo, meta.pos),
+    }
+}
+
 /// The hop-by-hop path of one concrete packet of `flow` (which must contain it).
 pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
     let mut p = *packet;
@@ -252,30 +262,23 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
                     }
                     _ => format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
                 };
-                hops.push(Hop {
-                    component: g.meta.name.clone(),
-                    aws_id: g.meta.aws_id.clone(),
-                    rule,
-                    location: loc(topo, g.meta.pos),
-                });
+                hops.push(meta_hop(topo, &g.meta, rule));
             }
             Step::IgwOut { igw } => {
                 let g = &topo.igws[*igw];
-                hops.push(Hop {
-                    component: g.meta.name.clone(),
-                    aws_id: g.meta.aws_id.clone(),
-                    rule: format!("outbound to the internet from {}", p.src),
-                    location: loc(topo, g.meta.pos),
-                });
+                hops.push(meta_hop(
+                    topo,
+                    &g.meta,
+                    format!("outbound to the internet from {}", p.src),
+                ));
             }
             Step::EigwOut { eigw } => {
                 let g = &topo.eigws[*eigw];
-                hops.push(Hop {
-                    component: g.meta.name.clone(),
-                    aws_id: g.meta.aws_id.clone(),
-                    rule: "outbound IPv6 to the internet (egress-only)".into(),
-                    location: loc(topo, g.meta.pos),
-                });
+                hops.push(meta_hop(
+                    topo,
+                    &g.meta,
+                    "outbound IPv6 to the internet (egress-only)".into(),
+                ));
             }
             Step::NaclOut { subnet } => hops.push(nacl_hop(topo, *subnet, false, &p)),
             Step::NaclIn { subnet } => hops.push(nacl_hop(topo, *subnet, true, &p)),
@@ -291,12 +294,11 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
                         p.sport = 1024;
                     }
                 }
-                hops.push(Hop {
-                    component: n.meta.name.clone(),
-                    aws_id: n.meta.aws_id.clone(),
-                    rule: format!("source NAT to {} (C-7.1)", p.src),
-                    location: loc(topo, n.meta.pos),
-                });
+                hops.push(meta_hop(
+                    topo,
+                    &n.meta,
+                    format!("source NAT to {} (C-7.1)", p.src),
+                ));
             }
             Step::Listener { eni } => {
                 let e = &topo.enis[*eni];
@@ -319,21 +321,15 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
             }
             Step::Deliver { eni } => {
                 let e = &topo.enis[*eni];
-                hops.push(Hop {
-                    component: e.meta.name.clone(),
-                    aws_id: e.meta.aws_id.clone(),
-                    rule: format!("delivered to {}", p.dst),
-                    location: loc(topo, e.meta.pos),
-                });
+                hops.push(meta_hop(topo, &e.meta, format!("delivered to {}", p.dst)));
             }
             Step::EndpointOut { endpoint } => {
                 let ep = &topo.endpoints[*endpoint];
-                hops.push(Hop {
-                    component: ep.meta.name.clone(),
-                    aws_id: ep.meta.aws_id.clone(),
-                    rule: format!("to {} through the gateway endpoint", ep.service),
-                    location: loc(topo, ep.meta.pos),
-                });
+                hops.push(meta_hop(
+                    topo,
+                    &ep.meta,
+                    format!("to {} through the gateway endpoint", ep.service),
+                ));
             }
         }
     }

@@ -439,28 +439,25 @@ impl<'t> Engine<'t> {
     /// Propagates `set` (in the origin's coordinates) and returns every flow
     /// that is delivered, leaves AWS, or reaches something not modelled.
     pub fn reach(&self, origin: Origin, set: &HeaderSet) -> Reach {
-        let mut out = Reach::default();
         match origin {
-            Origin::Internet => self.propagate_internet(set, &mut out),
-            Origin::Eni(e) => {
-                let f = Frag {
-                    set: set.clone(),
-                    rw: Rewrites::default(),
-                    path: Vec::new(),
-                    via_nat: false,
-                    from_internet: false,
-                };
-                self.propagate_eni(e, f, &mut out, false);
+            Origin::Internet => {
+                let mut out = Reach::default();
+                self.propagate_internet(set, &mut out);
+                out.flows.retain(|f| !f.set.is_empty());
+                out
             }
+            Origin::Eni(e) => self.reach_from_eni(e, set, false),
         }
-        out.flows.retain(|f| !f.set.is_empty());
-        out
     }
 
     /// Propagates replies sent by interface `e` to flows it accepted: the
     /// security groups are stateful and let them out (C-5.3); NACLs and
     /// routes are evaluated again (C-0.2).
     pub fn reach_reply(&self, e: EniId, set: &HeaderSet) -> Reach {
+        self.reach_from_eni(e, set, true)
+    }
+
+    fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {
         let mut out = Reach::default();
         let f = Frag {
             set: set.clone(),
@@ -469,7 +466,7 @@ impl<'t> Engine<'t> {
             via_nat: false,
             from_internet: false,
         };
-        self.propagate_eni(e, f, &mut out, true);
+        self.propagate_eni(e, f, &mut out, reply);
         out.flows.retain(|f| !f.set.is_empty());
         out
     }
