@@ -167,3 +167,38 @@ fn explicit_allow_narrows_a_load_balancer_to_its_sources() {
             .any(|f| f.kind == FindingKind::Violation && f.resource == "lb-b")
     );
 }
+
+#[test]
+fn interface_endpoint_without_security_groups_is_unknown_not_closed() {
+    // AWS gives it the VPC's default group, whose rules the file does not
+    // name: treating it as closed could hide an exposure (fail closed).
+    let yaml = r#"version: 1
+vpcs:
+  - {name: vpc, cidrs: [10.0.0.0/16], ipv6_cidrs: ["2600:1f00::/56"]}
+internet_gateways:
+  - {name: igw, vpc: vpc}
+subnets:
+  - {name: app, vpc: vpc, cidr: 10.0.1.0/24, ipv6_cidr: "2600:1f00:0:1::/64"}
+vpc_endpoints:
+  - {name: ep-sqs, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.sqs, subnets: [app]}
+network_interfaces:
+  - {name: ep-sqs-eni, subnet: app, owner: {vpc_endpoint: ep-sqs}, private_ips: [{address: 10.0.1.20}], ipv6_addresses: ["2600:1f00:0:1::20"]}
+"#;
+    let t = load(yaml);
+    let r = public_exposure::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Unknown, "{r:#?}");
+    let p = netverify::hs::Packet::tcp(
+        "2a00::7".parse().unwrap(),
+        "2600:1f00:0:1::20".parse().unwrap(),
+        40000,
+        443,
+    );
+    let sim = netverify::sim::simulate(&t, netverify::model::Origin::Internet, &p);
+    assert!(
+        sim.fates
+            .iter()
+            .any(|f| matches!(f, netverify::sim::Fate::Unknown { .. })),
+        "{:?}",
+        sim.fates
+    );
+}

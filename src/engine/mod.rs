@@ -397,6 +397,14 @@ impl<'t> Engine<'t> {
                 unknown: HeaderSet::empty(),
             });
         }
+        // An interface endpoint without groups uses the VPC's default group
+        // (C-13.7), whose rules the topology does not name: unknown.
+        if eni.security_groups.is_empty() && matches!(eni.owner, EniOwner::Endpoint(_)) {
+            return Rc::new(SgFilter {
+                allowed: HeaderSet::empty(),
+                unknown: HeaderSet::universe(),
+            });
+        }
         self.sg(&eni.security_groups, ingress)
     }
 
@@ -413,6 +421,9 @@ impl<'t> Engine<'t> {
             })
             .map(|&g| format!("`{}`", self.topo.security_groups[g].meta.name))
             .collect();
+        if names.is_empty() {
+            return "an interface endpoint without security groups uses the VPC's default group, which the topology does not name (C-13.7)".into();
+        }
         format!(
             "security group {} uses a prefix list whose entries are unknown",
             names.join(", ")

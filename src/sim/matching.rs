@@ -170,6 +170,13 @@ pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict 
     {
         return SgVerdict::Allow("network load balancer without security groups (C-14.4)".into());
     }
+    // An interface endpoint without groups uses the VPC's default group
+    // (C-13.7), whose rules the topology does not name: unknown.
+    if iface.security_groups.is_empty() && matches!(iface.owner, EniOwner::Endpoint(_)) {
+        return SgVerdict::Unknown(
+            "interface endpoint without security groups uses the VPC default group (C-13.7)".into(),
+        );
+    }
     let addr = dir.peer_addr(p);
     let mut unknown: Option<String> = None;
     for &g in &iface.security_groups {
