@@ -100,6 +100,8 @@ pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
         allowed.append(p.allowed.clone());
         unknown.append(p.unknown.clone());
     }
+    // Groups often repeat each other's rules: merge across groups too.
+    let allowed = if parts.len() > 1 { allowed.coalesce() } else { allowed };
     let unknown = if unknown.is_empty() {
         unknown
     } else {
