@@ -101,7 +101,11 @@ pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
         unknown.append(p.unknown.clone());
     }
     // Groups often repeat each other's rules: merge across groups too.
-    let allowed = if parts.len() > 1 { allowed.coalesce() } else { allowed };
+    let allowed = if parts.len() > 1 {
+        allowed.coalesce()
+    } else {
+        allowed
+    };
     let unknown = if unknown.is_empty() {
         unknown
     } else {

@@ -717,28 +717,49 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// Splits `f` by the destination regions of route table `t` (C-3.3–C-3.9,
+    /// compiled in the graph): for each non-empty piece, the node it goes
+    /// to, the piece with the route recorded on its path, and the choice.
+    fn by_route(&self, t: usize, f: &Frag, edge_table: bool) -> Vec<(Node, Frag, RouteChoice)> {
+        let Some(n) = self.graph.node(Node::RouteTable(t)) else {
+            return Vec::new();
+        };
+        let mut edges: Vec<_> = self.graph.g.edges(n).collect();
+        edges.sort_by_key(|e| e.id());
+        let mut out = Vec::new();
+        for er in edges {
+            let graph::Edge::Route(edge) = er.weight() else {
+                continue;
+            };
+            let piece = f.with_set(f.restrict(DST, &edge.dst));
+            if piece.set.is_empty() {
+                continue;
+            }
+            let choice = edge.choice.clone();
+            let step = if edge_table {
+                Step::EdgeRoute {
+                    table: t,
+                    choice: choice.clone(),
+                }
+            } else {
+                Step::Route {
+                    table: t,
+                    choice: choice.clone(),
+                }
+            };
+            out.push((self.graph.g[er.target()], piece.step(step), choice));
+        }
+        out
+    }
+
     /// After inbound translation: the edge route table if any (C-3.11), then
     /// local delivery, never the subnet's table (C-6.4).
     fn igw_deliver(&self, igw: IgwId, vpc: VpcId, f: Frag, out: &mut Reach) {
         match self.topo.igws[igw].edge_route_table {
             None => self.local_deliver(vpc, None, f, out),
             Some(t) => {
-                let Some(n) = self.graph.node(Node::RouteTable(t)) else {
-                    return;
-                };
-                for er in self.graph.g.edges(n) {
-                    let graph::Edge::Route(edge) = er.weight() else {
-                        continue;
-                    };
-                    let piece = f.with_set(f.restrict(DST, &edge.dst));
-                    if piece.set.is_empty() {
-                        continue;
-                    }
-                    let piece = piece.step(Step::EdgeRoute {
-                        table: t,
-                        choice: edge.choice.clone(),
-                    });
-                    match self.graph.g[er.target()] {
+                for (node, piece, _) in self.by_route(t, &f, true) {
+                    match node {
                         Node::VpcLocal(_) => self.local_deliver(vpc, None, piece, out),
                         _ => {
                             let why = format!(
@@ -912,29 +933,13 @@ impl<'t> Engine<'t> {
     }
 
     fn route(&self, t: usize, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
-        let Some(n) = self.graph.node(Node::RouteTable(t)) else {
-            return;
-        };
         let vpc = self.topo.route_tables[t].vpc;
-        let mut edges: Vec<_> = self.graph.g.edges(n).collect();
-        edges.sort_by_key(|e| e.id());
-        for er in edges {
-            let graph::Edge::Route(edge) = er.weight() else {
-                continue;
-            };
-            let piece = f.with_set(f.restrict(DST, &edge.dst));
-            if piece.set.is_empty() {
-                continue;
-            }
-            let piece = piece.step(Step::Route {
-                table: t,
-                choice: edge.choice.clone(),
-            });
-            match self.graph.g[er.target()] {
+        for (node, piece, choice) in self.by_route(t, &f, false) {
+            match node {
                 Node::VpcLocal(v) => self.local_deliver(v, Some(src_subnet), piece, out),
                 Node::Drop => {}
                 Node::Opaque => {
-                    let why = match &edge.choice {
+                    let why = match &choice {
                         RouteChoice::Ambiguous(w) => w.clone(),
                         _ => format!(
                             "route table `{}` sends traffic to a target that is not modelled yet (peering, transit gateway, VPN gateway or other)",
