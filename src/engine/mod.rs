@@ -277,19 +277,12 @@ const MAX_NAT_HOPS: usize = 8;
 /// A set of security groups and a direction (true: ingress).
 type SgSetKey = (Vec<usize>, bool);
 
+/// IPv4 outside RFC 1918 and RFC 6598, and global IPv6 (2000::/3).
 fn internet_sources() -> IntervalSet {
-    let private: Vec<ipnet::IpNet> = [
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-    ]
-    .iter()
-    .filter_map(|s| s.parse().ok())
-    .collect();
-    let v4 = all_v4().subtract(&nets_set(private.iter()));
     let global: Vec<ipnet::IpNet> = ["2000::/3"].iter().filter_map(|s| s.parse().ok()).collect();
-    v4.union(&nets_set(global.iter()))
+    all_v4()
+        .subtract(&non_internet_v4())
+        .union(&nets_set(global.iter()))
 }
 
 /// RFC 1918 and RFC 6598 destinations, which an IGW never sends out (C-6.3).
