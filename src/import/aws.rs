@@ -535,18 +535,341 @@ pub struct TargetHealth {
     pub target_health_descriptions: Vec<TargetHealthDescription>,
 }
 
+/// A number that AWS prints as a JSON number in some outputs and as a
+/// string in others (`CustomerGateways[].BgpAsn` is `"65301"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Num(pub u64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(Num(n)),
+            Raw::S(s) => {
+                s.trim().parse().map(Num).map_err(|_| {
+                    serde::de::Error::custom(format!("expected a number, found `{s}`"))
+                })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwOptions {
+    pub amazon_side_asn: Option<Num>,
+    pub association_default_route_table_id: Option<String>,
+    pub propagation_default_route_table_id: Option<String>,
+    pub default_route_table_association: Option<String>,
+    pub default_route_table_propagation: Option<String>,
+    pub vpn_ecmp_support: Option<String>,
+    pub security_group_referencing_support: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TransitGateway {
     pub transit_gateway_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub state: Option<String>,
+    pub options: Option<TgwOptions>,
     pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
+pub struct TgwAssociation {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub state: Option<String>,
+}
+
+/// `describe-transit-gateway-attachments` (and, with the VPC-specific
+/// fields, `describe-transit-gateway-vpc-attachments`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct TgwAttachment {
     pub transit_gateway_attachment_id: Option<String>,
     pub transit_gateway_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_owner_id: Option<String>,
+    pub state: Option<String>,
+    pub association: Option<TgwAssociation>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwVpcAttachmentOptions {
+    pub ipv6_support: Option<String>,
+    pub appliance_mode_support: Option<String>,
+    pub security_group_referencing_support: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwVpcAttachment {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub state: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub options: Option<TgwVpcAttachmentOptions>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRouteTable {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub state: Option<String>,
+    pub default_association_route_table: Option<bool>,
+    pub default_propagation_route_table: Option<bool>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRouteAttachment {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+}
+
+/// One route of `search-transit-gateway-routes`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRoute {
+    pub destination_cidr_block: Option<String>,
+    pub prefix_list_id: Option<String>,
+    pub state: Option<String>,
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    pub transit_gateway_attachments: Vec<TgwRouteAttachment>,
+}
+
+/// `search-transit-gateway-routes` output with the context key
+/// `TransitGatewayRouteTableId` (the aggregate `TransitGatewayStaticRoutes`
+/// holds a list of these).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRoutes {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub routes: Vec<TgwRoute>,
+    pub additional_routes_available: Option<bool>,
+}
+
+/// One association or propagation of a TGW route table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwRtbLink {
+    pub transit_gateway_attachment_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub state: Option<String>,
+}
+
+/// `get-transit-gateway-route-table-propagations` with the context key (the
+/// aggregate `TransitGatewayPropagations` holds a list of these).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TgwPropagations {
+    pub transit_gateway_route_table_id: Option<String>,
+    pub transit_gateway_route_table_propagations: Vec<TgwRtbLink>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IntValue {
+    pub value: Option<Num>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct StrValue {
+    pub value: Option<String>,
+}
+
+/// One tunnel's options. The pre-shared key (`PreSharedKey`) has no field
+/// here, so it is never read into memory beyond the JSON parser.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TunnelOptions {
+    pub outside_ip_address: Option<String>,
+    pub tunnel_inside_cidr: Option<String>,
+    pub ike_versions: Vec<StrValue>,
+    #[serde(rename = "Phase1DHGroupNumbers")]
+    pub phase1_dh_group_numbers: Vec<IntValue>,
+    #[serde(rename = "Phase2DHGroupNumbers")]
+    pub phase2_dh_group_numbers: Vec<IntValue>,
+    pub phase1_encryption_algorithms: Vec<StrValue>,
+    pub phase2_encryption_algorithms: Vec<StrValue>,
+    pub phase1_integrity_algorithms: Vec<StrValue>,
+    pub phase2_integrity_algorithms: Vec<StrValue>,
+    pub phase1_lifetime_seconds: Option<Num>,
+    pub phase2_lifetime_seconds: Option<Num>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnOptions {
+    pub static_routes_only: Option<bool>,
+    pub outside_ip_address_type: Option<String>,
+    pub transport_transit_gateway_attachment_id: Option<String>,
+    pub local_ipv4_network_cidr: Option<String>,
+    pub remote_ipv4_network_cidr: Option<String>,
+    pub local_ipv6_network_cidr: Option<String>,
+    pub remote_ipv6_network_cidr: Option<String>,
+    pub enable_acceleration: Option<bool>,
+    pub tunnel_options: Vec<TunnelOptions>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnStaticRoute {
+    pub destination_cidr_block: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VgwTelemetry {
+    pub outside_ip_address: Option<String>,
+    pub status: Option<String>,
+    pub accepted_route_count: Option<Num>,
+}
+
+/// `describe-vpn-connections`. `CustomerGatewayConfiguration` (which holds
+/// the pre-shared keys in clear text) has no field here: it is never kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpnConnection {
+    pub vpn_connection_id: Option<String>,
+    pub customer_gateway_id: Option<String>,
+    pub vpn_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub state: Option<String>,
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    pub options: Option<VpnOptions>,
+    pub routes: Vec<VpnStaticRoute>,
+    pub vgw_telemetry: Vec<VgwTelemetry>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CustomerGateway {
+    pub customer_gateway_id: Option<String>,
+    pub ip_address: Option<String>,
+    pub bgp_asn: Option<Num>,
+    pub state: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+/// Direct Connect records are read after their keys are normalised to
+/// PascalCase (the real `aws directconnect` CLI prints camelCase).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MacSecKey {
+    pub secret_arn: Option<String>,
+    pub ckn: Option<String>,
+    pub state: Option<String>,
+}
+
+/// `describe-connections` (and, with `Connections` inside, `describe-lags`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxConnection {
+    pub connection_id: Option<String>,
+    pub connection_name: Option<String>,
+    pub connection_state: Option<String>,
+    pub bandwidth: Option<String>,
+    pub location: Option<String>,
+    pub lag_id: Option<String>,
+    pub partner_name: Option<String>,
+    pub owner_account: Option<String>,
+    #[serde(rename = "MacSecCapable")]
+    pub macsec_capable: Option<bool>,
+    pub encryption_mode: Option<String>,
+    pub port_encryption_status: Option<String>,
+    pub mac_sec_keys: Vec<MacSecKey>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxLag {
+    pub lag_id: Option<String>,
+    pub lag_name: Option<String>,
+    pub lag_state: Option<String>,
+    #[serde(rename = "MacSecCapable")]
+    pub macsec_capable: Option<bool>,
+    pub encryption_mode: Option<String>,
+    pub mac_sec_keys: Vec<MacSecKey>,
+    pub connections: Vec<DxConnection>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxRouteFilterPrefix {
+    pub cidr: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VirtualInterface {
+    pub virtual_interface_id: Option<String>,
+    pub virtual_interface_name: Option<String>,
+    pub virtual_interface_type: Option<String>,
+    pub virtual_interface_state: Option<String>,
+    pub connection_id: Option<String>,
+    pub virtual_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: Option<String>,
+    pub owner_account: Option<String>,
+    pub region: Option<String>,
+    pub address_family: Option<String>,
+    pub asn: Option<Num>,
+    pub route_filter_prefixes: Vec<DxRouteFilterPrefix>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxGateway {
+    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_name: Option<String>,
+    pub amazon_side_asn: Option<Num>,
+    pub direct_connect_gateway_state: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxAssociatedGateway {
+    pub id: Option<String>,
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    pub owner_account: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DxGatewayAssociation {
+    pub association_id: Option<String>,
+    pub direct_connect_gateway_id: Option<String>,
+    pub associated_gateway: Option<DxAssociatedGateway>,
+    pub virtual_gateway_id: Option<String>,
+    pub association_state: Option<String>,
+    pub allowed_prefixes_to_direct_connect_gateway: Vec<DxRouteFilterPrefix>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

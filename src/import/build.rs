@@ -149,7 +149,19 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         target_health,
         tgws,
         tgw_attachments,
+        tgw_vpc_attachments,
+        tgw_route_tables: _,
+        tgw_routes: _,
+        tgw_propagations: _,
+        tgw_associations: _,
         vgws,
+        vpn_connections: _,
+        customer_gateways: _,
+        dx_connections: _,
+        dx_lags: _,
+        dx_vifs: _,
+        dx_gateways: _,
+        dx_associations: _,
         keys: _,
         scopes,
         skipped,
@@ -186,8 +198,19 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     let tgws = by_id(tgws, "TransitGatewayId", |v| v.transit_gateway_id.clone())?;
     let vgws = by_id(vgws, "VpnGatewayId", |v| v.vpn_gateway_id.clone())?;
     let tgw_of_attachment: BTreeMap<String, String> = tgw_attachments
-        .into_iter()
-        .filter_map(|(_, a)| Some((a.transit_gateway_attachment_id?, a.transit_gateway_id?)))
+        .iter()
+        .filter_map(|(_, a)| {
+            Some((
+                a.transit_gateway_attachment_id.clone()?,
+                a.transit_gateway_id.clone()?,
+            ))
+        })
+        .chain(tgw_vpc_attachments.iter().filter_map(|(_, a)| {
+            Some((
+                a.transit_gateway_attachment_id.clone()?,
+                a.transit_gateway_id.clone()?,
+            ))
+        }))
         .collect();
 
     // Instances and their interfaces.

@@ -65,7 +65,22 @@ pub struct Raw {
     pub target_health: Items<aws::TargetHealth>,
     pub tgws: Items<aws::TransitGateway>,
     pub tgw_attachments: Items<aws::TgwAttachment>,
+    pub tgw_vpc_attachments: Items<aws::TgwVpcAttachment>,
+    pub tgw_route_tables: Items<aws::TgwRouteTable>,
+    /// `search-transit-gateway-routes` outputs, each with its route table id.
+    pub tgw_routes: Items<aws::TgwRoutes>,
+    /// Route table propagations, each with its route table id.
+    pub tgw_propagations: Items<aws::TgwPropagations>,
+    /// Route table associations: (route table id, association).
+    pub tgw_associations: Items<(String, aws::TgwRtbLink)>,
     pub vgws: Items<aws::VpnGateway>,
+    pub vpn_connections: Items<aws::VpnConnection>,
+    pub customer_gateways: Items<aws::CustomerGateway>,
+    pub dx_connections: Items<aws::DxConnection>,
+    pub dx_lags: Items<aws::DxLag>,
+    pub dx_vifs: Items<aws::VirtualInterface>,
+    pub dx_gateways: Items<aws::DxGateway>,
+    pub dx_associations: Items<aws::DxGatewayAssociation>,
     /// Top-level keys present in at least one file.
     pub keys: BTreeMap<String, usize>,
     /// Top-level keys per (account, Region) folder.
@@ -221,7 +236,9 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                     }
                 }
             }
-            "PrefixListId" | "TargetGroupArn" if map.len() > 1 => {}
+            "PrefixListId" | "TargetGroupArn" | "TransitGatewayRouteTableId" if map.len() > 1 => {}
+            // Paging marker of `search-transit-gateway-routes`.
+            "AdditionalRoutesAvailable" | "NextToken" | "nextToken" => {}
             "VpcPeeringConnections" => raw.peerings.extend(items(base, key, v)?),
             "LoadBalancers" => raw.lbs.extend(items(base, key, v)?),
             "LoadBalancerListeners" => {
@@ -255,19 +272,109 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                 ));
             }
             "TransitGateways" => raw.tgws.extend(items(base, key, v)?),
-            "TransitGatewayAttachments" | "TransitGatewayVpcAttachments" => {
-                raw.tgw_attachments.extend(items(base, key, v)?);
+            "TransitGatewayAttachments" => raw.tgw_attachments.extend(items(base, key, v)?),
+            "TransitGatewayVpcAttachments" => {
+                raw.tgw_vpc_attachments.extend(items(base, key, v)?);
             }
-            "VpnGateways" => raw.vpn_gateways_push(items(base, key, v)?),
+            "TransitGatewayRouteTables" => raw.tgw_route_tables.extend(items(base, key, v)?),
+            "TransitGatewayStaticRoutes" | "TransitGatewayRoutes" => {
+                raw.tgw_routes.extend(items(base, key, v)?);
+            }
+            "Routes" => {
+                let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
+                let routes = items(base, key, v)?.into_iter().map(|(_, r)| r).collect();
+                raw.tgw_routes.push((
+                    base.clone(),
+                    aws::TgwRoutes {
+                        transit_gateway_route_table_id: Some(rtb),
+                        routes,
+                        additional_routes_available: map
+                            .get("AdditionalRoutesAvailable")
+                            .and_then(Value::as_bool),
+                    },
+                ));
+            }
+            "TransitGatewayPropagations" => raw.tgw_propagations.extend(items(base, key, v)?),
+            "TransitGatewayRouteTablePropagations" => {
+                let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
+                let links = items(base, key, v)?.into_iter().map(|(_, r)| r).collect();
+                raw.tgw_propagations.push((
+                    base.clone(),
+                    aws::TgwPropagations {
+                        transit_gateway_route_table_id: Some(rtb),
+                        transit_gateway_route_table_propagations: links,
+                    },
+                ));
+            }
+            "Associations" => {
+                let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
+                let links: Items<aws::TgwRtbLink> = items(base, key, v)?;
+                raw.tgw_associations
+                    .extend(links.into_iter().map(|(l, a)| (l, (rtb.clone(), a))));
+            }
+            "VpnGateways" => raw.vgws.extend(items(base, key, v)?),
+            "VpnConnections" => raw.vpn_connections.extend(items(base, key, v)?),
+            "CustomerGateways" => raw.customer_gateways.extend(items(base, key, v)?),
+            // Direct Connect: the CLI prints camelCase, collectors PascalCase.
+            "connections" | "Connections" => {
+                raw.dx_connections
+                    .extend(items(base, key, &pascal_keys(v))?);
+            }
+            "lags" | "Lags" => raw.dx_lags.extend(items(base, key, &pascal_keys(v))?),
+            "virtualInterfaces" | "VirtualInterfaces" => {
+                raw.dx_vifs.extend(items(base, key, &pascal_keys(v))?);
+            }
+            "directConnectGateways" | "DirectConnectGateways" => {
+                raw.dx_gateways.extend(items(base, key, &pascal_keys(v))?);
+            }
+            "directConnectGatewayAssociations" | "DirectConnectGatewayAssociations" => {
+                raw.dx_associations
+                    .extend(items(base, key, &pascal_keys(v))?);
+            }
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
     }
     Ok(())
 }
 
-impl Raw {
-    fn vpn_gateways_push(&mut self, v: Items<aws::VpnGateway>) {
-        self.vgws.extend(v);
+/// The context key a file adds beside an output that lacks its parent id
+/// (`shared/aws-snapshots/README.md`).
+fn context(
+    base: &Loc,
+    map: &serde_json::Map<String, Value>,
+    id: &str,
+    key: &str,
+) -> Result<String, ImportError> {
+    map.get(id)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            base.err(
+                "",
+                format!("`{key}` without `{id}`: cannot tell which resource it belongs to"),
+            )
+        })
+}
+
+/// The same JSON with every object key's first letter upper-cased, so that
+/// camelCase Direct Connect output (`connectionId`, `macSecKeys`) reads with
+/// the PascalCase views. Values are untouched.
+fn pascal_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let mut c = k.chars();
+                    let key = match c.next() {
+                        Some(f) => f.to_uppercase().chain(c).collect(),
+                        None => String::new(),
+                    };
+                    (key, pascal_keys(x))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(pascal_keys).collect()),
+        other => other.clone(),
     }
 }
 
