@@ -378,15 +378,23 @@ fn pascal_keys(v: &Value) -> Value {
     }
 }
 
+/// Deserialize one record; a type error names the exact field below `path`
+/// (e.g. `RouteTables[3].Routes[1].State`), not just the record.
 fn one<T: DeserializeOwned>(base: &Loc, path: &str, v: &Value) -> Result<T, ImportError> {
-    T::deserialize(v).map_err(|e| ImportError::Invalid {
-        file: base.file.clone(),
-        path: if path.is_empty() {
-            "$".into()
-        } else {
-            path.into()
-        },
-        msg: e.to_string(),
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let inner = e.path().to_string();
+        let full = match (path.is_empty(), inner == ".") {
+            (true, true) => "$".to_string(),
+            (true, false) => inner,
+            (false, true) => path.to_string(),
+            (false, false) if inner.starts_with('[') => format!("{path}{inner}"),
+            (false, false) => format!("{path}.{inner}"),
+        };
+        ImportError::Invalid {
+            file: base.file.clone(),
+            path: full,
+            msg: e.into_inner().to_string(),
+        }
     })
 }
 
