@@ -104,8 +104,11 @@ pub struct Topology {
     pub target_groups: Vec<TargetGroup>,
     pub endpoints: Vec<Endpoint>,
     pub peerings: Vec<Peering>,
-    /// Names of resources in sections the engine does not model yet.
+    /// Names of transit gateway, VPN, Direct Connect and on-prem resources
+    /// (and GWLB endpoints); `hybrid.other_kind` says which each one is.
     pub others: Vec<Meta>,
+    /// Transit gateways, VGWs, VPN, Direct Connect, on-prem networks.
+    pub hybrid: super::hybrid::Hybrid,
     /// Every name in the file.
     pub names: HashMap<String, ResourceRef>,
     pub bpa: BlockPublicAccess,
@@ -167,6 +170,9 @@ pub struct RouteTable {
     pub main: bool,
     /// Gateways this table is an edge table for (C-3.11).
     pub edge_associations: Vec<GatewayRef>,
+    /// Virtual private gateways propagating into this table (C-10.1), as
+    /// indices into `hybrid.vgws`.
+    pub propagating_vgws: Vec<usize>,
     /// Routes as written, then the routes that associated gateway endpoints
     /// add (C-13.1); the implicit `local` routes are not listed here.
     pub routes: Vec<Route>,
@@ -505,7 +511,29 @@ pub struct Peering {
     pub meta: Meta,
     pub requester: VpcId,
     pub accepter: VpcId,
+    /// `status: active` (C-8.1). Operational state.
     pub active: bool,
+    /// The two VPCs are in different Regions (`None`: a Region is not known).
+    /// SG references do not cross an inter-Region peering (C-8.4).
+    pub cross_region: Option<bool>,
+    /// The two VPCs are in different accounts (`None`: not known).
+    pub cross_account: Option<bool>,
+    /// `AllowDnsResolutionFromRemoteVpc` on each side (C-8.5).
+    pub requester_allows_remote_dns: bool,
+    pub accepter_allows_remote_dns: bool,
+}
+
+impl Peering {
+    /// The other VPC of the peering, seen from `vpc`.
+    pub fn peer_of(&self, vpc: VpcId) -> Option<VpcId> {
+        if vpc == self.requester {
+            Some(self.accepter)
+        } else if vpc == self.accepter {
+            Some(self.requester)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
