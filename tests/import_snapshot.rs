@@ -570,3 +570,237 @@ fn load_balancer_and_nat_snapshots_expose_only_the_jump_host() {
         }
     }
 }
+
+#[test]
+fn hybrid_snapshot_maps_transit_gateways_vpn_and_direct_connect() {
+    let imported = import_snapshot(&fixture("hybrid")).unwrap();
+    let yaml = to_yaml(&imported.file);
+    netverify::model::load_str(&yaml, "hybrid.yaml")
+        .unwrap_or_else(|e| panic!("does not load: {e}\n{yaml}"));
+    let f = &imported.file;
+
+    // Transit gateways: options, attachments of every kind, both ends of a
+    // peering under their own gateway, deleted attachments left out.
+    let core = &f.transit_gateways[0].value;
+    assert_eq!(core.name.value, "core");
+    assert_eq!(core.vpn_ecmp, Some(true));
+    assert_eq!(core.security_group_referencing, Some(false));
+    assert_eq!(
+        core.default_association_route_table.as_ref().unwrap().value,
+        "main"
+    );
+    assert!(
+        core.default_propagation_route_table.is_none(),
+        "propagation default is disabled"
+    );
+    let kinds: Vec<(&str, &str)> = core
+        .attachments
+        .iter()
+        .map(|a| (a.aws_id.as_deref().unwrap(), a.kind.value.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("tgw-attach-app", "vpc"),
+            ("tgw-attach-dx", "direct-connect-gateway"),
+            ("tgw-attach-peer", "peering"),
+            ("tgw-attach-vpn", "vpn")
+        ]
+    );
+    let app = &core.attachments[0];
+    assert_eq!(app.subnets[0].value, "tgw-a");
+    assert_eq!(app.appliance_mode, Some(true));
+    let west = &f.transit_gateways[1].value;
+    assert_eq!(
+        west.attachments[0].aws_id.as_deref(),
+        Some("tgw-attach-peer")
+    );
+    assert_ne!(
+        west.attachments[0].name.value,
+        core.attachments[2].name.value
+    );
+    assert_eq!(
+        west.attachments[0]
+            .peer_transit_gateway
+            .as_ref()
+            .unwrap()
+            .value,
+        "core"
+    );
+
+    // Route tables: associations from attachments and from context-key
+    // files, propagations, static/blackhole/prefix-list routes; propagated
+    // routes are not written (they are derived from propagations).
+    let main = core
+        .route_tables
+        .iter()
+        .find(|r| r.name.value == "main")
+        .unwrap();
+    let names = |v: &[netverify::model::Sp<String>]| -> Vec<String> {
+        v.iter().map(|x| x.value.clone()).collect()
+    };
+    assert_eq!(names(&main.associations), ["app-att"]);
+    assert_eq!(
+        names(&main.propagations),
+        ["tgw-attach-dx", "tgw-attach-vpn"]
+    );
+    assert_eq!(main.routes.len(), 3, "{:?}", main.routes);
+    assert!(main.routes[0].blackhole.as_ref().unwrap().value);
+    assert_eq!(main.routes[1].prefix_list.as_ref().unwrap().value, "corp");
+    assert_eq!(
+        main.routes[2].attachment.as_ref().unwrap().value,
+        "tgw-attach-peer"
+    );
+    let edge = core
+        .route_tables
+        .iter()
+        .find(|r| r.name.value == "edge")
+        .unwrap();
+    assert_eq!(
+        names(&edge.associations),
+        ["tgw-attach-dx", "tgw-attach-vpn"]
+    );
+    assert_eq!(names(&edge.propagations), ["app-att"]);
+    assert!(
+        yaml.contains("- prefix_list: corp\n"),
+        "a null first key is dropped cleanly:\n{yaml}"
+    );
+
+    // VPN: private IP VPN over the DX attachment, tunnel options and
+    // telemetry; static routes only when static; deleted routes and
+    // connections left out; a missing customer gateway added by id.
+    let k8s = f
+        .vpn_connections
+        .iter()
+        .find(|v| v.name.value == "k8s-vpn")
+        .unwrap();
+    assert_eq!(k8s.gateway.value, "core");
+    assert_eq!(
+        k8s.outside_ip_address_type.as_ref().unwrap().value,
+        "private-ipv4"
+    );
+    assert_eq!(
+        k8s.transport_attachment.as_ref().unwrap().value,
+        "tgw-attach-dx"
+    );
+    let t = &k8s.tunnels[0];
+    assert_eq!(names(&t.ike_versions), ["ikev2"]);
+    assert_eq!(t.phase1_dh_groups[0].value, 20);
+    assert_eq!(
+        t.telemetry.as_ref().unwrap().status.as_ref().unwrap().value,
+        "UP"
+    );
+    assert_eq!(
+        k8s.tunnels[1]
+            .telemetry
+            .as_ref()
+            .unwrap()
+            .status
+            .as_ref()
+            .unwrap()
+            .value,
+        "DOWN"
+    );
+    let legacy = f
+        .vpn_connections
+        .iter()
+        .find(|v| v.name.value == "vpn-legacy")
+        .unwrap();
+    assert_eq!(legacy.gateway.value, "vgw-legacy");
+    assert_eq!(names(&legacy.routes), ["192.168.10.0/24"]);
+    assert_eq!(
+        f.vpn_connections.len(),
+        2,
+        "the deleted connection is left out"
+    );
+    let cgws: Vec<&str> = f
+        .customer_gateways
+        .iter()
+        .map(|c| c.name.value.as_str())
+        .collect();
+    assert_eq!(cgws, ["dc1-router", "cgw-gone"]);
+    assert_eq!(
+        f.customer_gateways[0].bgp_asn,
+        Some(65001),
+        "string ASN parsed"
+    );
+
+    // Direct Connect, from camelCase CLI output: LAG members carry the
+    // LAG's MACsec; a hosted connection is marked; VIFs of each type; the
+    // DX gateway's association with its allowed prefixes.
+    let dx = f.direct_connect.as_ref().unwrap();
+    let lag = &dx.lags[0];
+    assert_eq!(lag.encryption_mode.as_ref().unwrap().value, "must_encrypt");
+    assert_eq!(lag.macsec_keys[0].state.value, "associated");
+    assert!(
+        lag.macsec_keys[0]
+            .secret_arn
+            .as_deref()
+            .unwrap()
+            .starts_with("arn:aws:secretsmanager")
+    );
+    let conn = |n: &str| {
+        dx.connections
+            .iter()
+            .find(|c| c.aws_id.as_deref() == Some(n))
+            .unwrap()
+    };
+    assert_eq!(conn("dxcon-a").lag.as_ref().unwrap().value, "dc1-lag");
+    assert_eq!(
+        conn("dxcon-b").lag.as_ref().unwrap().value,
+        "dc1-lag",
+        "member known only from describe-lags"
+    );
+    assert_eq!(conn("dxcon-h").kind.as_ref().unwrap().value, "hosted");
+    let vif = |n: &str| {
+        dx.virtual_interfaces
+            .iter()
+            .find(|v| v.aws_id.as_deref() == Some(n))
+            .unwrap()
+    };
+    assert_eq!(vif("dxvif-transit").connection.value, "dc1-lag");
+    assert_eq!(
+        vif("dxvif-transit")
+            .direct_connect_gateway
+            .as_ref()
+            .unwrap()
+            .value,
+        "corp-dxgw"
+    );
+    assert_eq!(
+        vif("dxvif-private").vpn_gateway.as_ref().unwrap().value,
+        "vgw-legacy"
+    );
+    assert_eq!(
+        names(&vif("dxvif-public").advertised_prefixes),
+        ["203.0.113.0/24"]
+    );
+    let assoc = &dx.gateways[0].associations[0];
+    assert_eq!(assoc.transit_gateway.as_ref().unwrap().value, "core");
+    assert_eq!(names(&assoc.allowed_prefixes), ["10.0.0.0/16"]);
+
+    // Gaps: a VIF's connection that is missing makes encryption unknown;
+    // a truncated route listing makes routing unknown (not public exposure).
+    let gap = |needle: &str| {
+        f.gaps
+            .iter()
+            .find(|g| g.what.value.contains(needle))
+            .unwrap_or_else(|| panic!("no gap about {needle}: {:?}", f.gaps))
+    };
+    let g = gap("dxcon-gone");
+    assert_eq!(names(&g.affects), ["transit-encryption"]);
+    let g = gap("more routes than the snapshot holds");
+    assert!(!names(&g.affects).contains(&"public-exposure".to_string()));
+    // On-prem routing is never invented.
+    assert!(f.on_prem_networks.is_empty());
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("on_prem_networks"))
+    );
+
+    // Secrets: neither the configuration document nor tunnel keys.
+    assert!(!yaml.contains("SECRET-PSK"), "{yaml}");
+    assert!(!format!("{imported:?}").contains("SECRET-PSK"));
+}

@@ -742,7 +742,9 @@ pub struct VpnStaticRoute {
 pub struct VgwTelemetry {
     pub outside_ip_address: Option<String>,
     pub status: Option<String>,
+    pub status_message: Option<String>,
     pub accepted_route_count: Option<Num>,
+    pub last_status_change: Option<String>,
 }
 
 /// `describe-vpn-connections`. `CustomerGatewayConfiguration` (which holds
@@ -778,6 +780,7 @@ pub struct CustomerGateway {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MacSecKey {
+    #[serde(rename = "SecretARN")]
     pub secret_arn: Option<String>,
     pub ckn: Option<String>,
     pub state: Option<String>,

@@ -1,5 +1,7 @@
 //! Mapping the typed snapshot records to the topology format.
 
+mod hybrid;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -38,6 +40,16 @@ fn slug(s: &str) -> String {
         .collect::<Vec<_>>()
         .join("-")
         .to_lowercase()
+}
+
+/// ` for account A in R`, naming a snapshot folder in messages.
+fn scope_text(account: &Option<String>, region: &Option<String>) -> String {
+    match (account, region) {
+        (Some(a), Some(r)) => format!(" for account {a} in {r}"),
+        (Some(a), None) => format!(" for account {a}"),
+        (None, Some(r)) => format!(" in {r}"),
+        (None, None) => String::new(),
+    }
 }
 
 fn sp<T>(v: T) -> Sp<T> {
@@ -150,18 +162,18 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         tgws,
         tgw_attachments,
         tgw_vpc_attachments,
-        tgw_route_tables: _,
-        tgw_routes: _,
-        tgw_propagations: _,
-        tgw_associations: _,
+        tgw_route_tables,
+        tgw_routes,
+        tgw_propagations,
+        tgw_associations,
         vgws,
-        vpn_connections: _,
-        customer_gateways: _,
-        dx_connections: _,
-        dx_lags: _,
-        dx_vifs: _,
-        dx_gateways: _,
-        dx_associations: _,
+        vpn_connections,
+        customer_gateways,
+        dx_connections,
+        dx_lags,
+        dx_vifs,
+        dx_gateways,
+        dx_associations,
         keys: _,
         scopes,
         skipped,
@@ -777,18 +789,6 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             tags: Default::default(),
         }));
     }
-    for (id, (loc, _)) in &tgws {
-        out.transit_gateways.push(sp(f::TransitGateway {
-            name: sp(b.get(id).unwrap_or_else(|| id.clone())),
-            aws_id: Some(id.clone()),
-            region: loc.region.clone().map(sp),
-            ..Default::default()
-        }));
-    }
-    if !tgws.is_empty() {
-        b.notes
-            .push("transit gateway attachments and route tables are not imported yet".into());
-    }
     for (id, (loc, n)) in &nats {
         let Some(name) = b.get(id) else { continue };
         let subnet = n.subnet_id.clone().unwrap_or_default();
@@ -1392,12 +1392,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         if !present.contains("Vpcs") {
             continue;
         }
-        let at = match (account, region) {
-            (Some(a), Some(r)) => format!(" for account {a} in {r}"),
-            (Some(a), None) => format!(" for account {a}"),
-            (None, Some(r)) => format!(" in {r}"),
-            (None, None) => String::new(),
-        };
+        let at = scope_text(account, region);
         let has = |k: &str| present.contains(k);
         if !has("NetworkInterfaces") && !has("Reservations") {
             b.gap(
@@ -1416,6 +1411,28 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             }
         }
     }
+
+    hybrid::build(
+        &mut b,
+        &mut out,
+        hybrid::HybridRaw {
+            tgws,
+            attachments: tgw_attachments,
+            vpc_attachments: tgw_vpc_attachments,
+            route_tables: tgw_route_tables,
+            routes: tgw_routes,
+            propagations: tgw_propagations,
+            associations: tgw_associations,
+            vpns: vpn_connections,
+            cgws: customer_gateways,
+            connections: dx_connections,
+            lags: dx_lags,
+            vifs: dx_vifs,
+            dx_gateways,
+            dx_associations,
+            scopes: scopes.clone(),
+        },
+    )?;
 
     out.gaps = b
         .gaps

@@ -71,14 +71,12 @@ pub fn to_yaml(file: &TopologyFile) -> String {
 /// Remove the lines of fields left at their defaults (`null`, `[]`, `{}`):
 /// every such field of the format is optional, so the file means the same
 /// and reads better. Only snake_case keys of the format's own mappings are
-/// touched (except `entries`, where `[]` means known empty), never a list
-/// item's first key (that would change the structure)
-/// nor a quoted value.
+/// touched (except `entries`, where `[]` means known empty), never a quoted
+/// value. When a list item's first key is dropped, the item's next key (if
+/// it has one) takes its `- ` so the structure is unchanged.
 fn drop_empty_fields(yaml: &str) -> String {
-    let mut out = String::with_capacity(yaml.len());
-    for line in yaml.lines() {
-        let t = line.trim_start();
-        let empty = ["null", "[]", "{}"].iter().any(|v| {
+    let is_empty = |t: &str| {
+        ["null", "[]", "{}"].iter().any(|v| {
             t.split_once(": ").is_some_and(|(k, rest)| {
                 rest == *v
                     && !k.is_empty()
@@ -87,11 +85,54 @@ fn drop_empty_fields(yaml: &str) -> String {
                     && k.bytes()
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             })
-        });
-        if !empty {
+        })
+    };
+    let mut out = String::with_capacity(yaml.len());
+    // The `- ` prefix (with its indentation) owed to the next kept line of
+    // the same list item.
+    let mut owed: Option<String> = None;
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim_start();
+        if let Some(item) = t.strip_prefix("- ") {
+            if let Some(o) = owed.take() {
+                out.push_str(&o);
+                out.push_str("{}\n");
+            }
+            if is_empty(item) {
+                owed = Some(format!("{}- ", " ".repeat(indent)));
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if let Some(o) = &owed {
+            // A line of the same item sits two columns right of its `- `.
+            if indent == o.len() {
+                if is_empty(t) {
+                    continue;
+                }
+                out.push_str(o);
+                out.push_str(t);
+                out.push('\n');
+                owed = None;
+                continue;
+            }
+            if indent < o.len() {
+                out.push_str(o);
+                out.push_str("{}\n");
+                owed = None;
+            }
+        }
+        if !is_empty(t) {
             out.push_str(line);
             out.push('\n');
         }
+    }
+    if let Some(o) = owed {
+        out.push_str(&o);
+        out.push_str("{}\n");
     }
     out
 }
