@@ -557,3 +557,11 @@ pub struct VpnGateway {
     pub amazon_side_asn: Option<u64>,
     pub tags: Vec<Tag>,
 }
+
+/// One entry of `NetverifyImportGaps`: what a live import could not read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImportGap {
+    pub what: Option<String>,
+    pub affects: Vec<String>,
+}

@@ -150,6 +150,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         tgws,
         tgw_attachments,
         vgws,
+        import_gaps,
         keys: _,
         scopes,
         skipped,
@@ -163,6 +164,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         gaps: BTreeMap::new(),
         notes: Vec::new(),
     };
+
+    // What a live import could not read.
+    for (what, affects) in import_gaps {
+        b.gaps.entry(what).or_insert(affects);
+    }
 
     let vpcs = by_id(vpcs, "VpcId", |v| v.vpc_id.clone())?;
     let dhcp = by_id(dhcp, "DhcpOptionsId", |v| v.dhcp_options_id.clone())?;
@@ -266,7 +272,12 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         let name = name_tag(&p.tags)
             .map(str::to_string)
             .or(p.prefix_list_name.clone());
-        pls.entry(id).or_insert((name, entries));
+        // An AWS-managed list is in both outputs; `describe-prefix-lists`
+        // may lack its CIDRs (emulators), the entries call has them.
+        let e = pls.entry(id).or_insert((name, None));
+        if e.1.is_none() {
+            e.1 = entries;
+        }
     }
     let mut referenced_pls = BTreeSet::new();
     for (_, rt) in route_tables.values() {

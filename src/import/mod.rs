@@ -8,6 +8,7 @@
 
 mod aws;
 mod build;
+pub mod live;
 mod read;
 
 use std::collections::BTreeMap;
@@ -50,6 +51,9 @@ pub enum ImportError {
     },
     #[error("cannot write `{path}`: {message}")]
     Write { path: String, message: String },
+    /// `import aws`: the account could not be read at all.
+    #[error("{0}")]
+    Live(String),
 }
 
 /// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).
