@@ -303,6 +303,10 @@ pub struct NetworkInterface {
     pub groups: Vec<GroupRef>,
     pub source_dest_check: Option<bool>,
     pub attachment: Option<EniAttachment>,
+    /// The primary private IP's public association (some outputs, e.g.
+    /// moto's, carry it only here).
+    pub association: Option<IpAssociation>,
+    pub private_ip_address: Option<String>,
     pub private_ip_addresses: Vec<PrivateIp>,
     pub ipv6_addresses: Vec<Ipv6Address>,
     pub ipv4_prefixes: Vec<Ipv4Prefix>,

@@ -1000,7 +1000,13 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             };
             let field = format!("PrivateIpAddresses[{k}]");
             let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
-            let assoc = p.association.as_ref();
+            // The interface-level association is the primary IP's.
+            let is_primary = p.primary == Some(true)
+                || e.private_ip_address.as_deref() == Some(addr.as_str());
+            let assoc = p
+                .association
+                .as_ref()
+                .or_else(|| e.association.as_ref().filter(|_| is_primary));
             let eip = eips.get(&(id.clone(), addr.clone()));
             let public = assoc
                 .and_then(|a| a.public_ip.clone())

@@ -24,7 +24,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ec2::config::ProvideCredentials;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use serde_json::{Value, json};
 use shape::{J, obj};
 use tokio::sync::Semaphore;
@@ -297,20 +297,28 @@ where
             )
         }
         SdkError::TimeoutError(_) => "the call timed out".into(),
-        _ => {
-            // The error and its sources, without the debug dump.
-            let mut parts = vec![e.to_string()];
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                let t = s.to_string();
-                if parts.last() != Some(&t) {
-                    parts.push(t);
-                }
-                src = s.source();
-            }
-            first_line(&parts.join(": "))
-        }
+        SdkError::DispatchFailure(_) => format!("cannot reach the endpoint: {}", chain(e)),
+        _ => chain(e),
     }
+}
+
+/// An error and its sources on one line, without the debug dump.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if parts.last() != Some(&t) {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    let text = parts.join(": ");
+    let mut flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 400 {
+        flat = flat.chars().take(400).collect::<String>() + "…";
+    }
+    flat
 }
 
 fn first_line(s: &str) -> String {
@@ -387,6 +395,19 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         loader = loader.endpoint_url(u);
     }
     let mut base = loader.load().await;
+    // STS (for `--role-arn`) and `DescribeRegions` need a Region: without a
+    // configured one, use the first Region asked for.
+    if base.region().is_none() {
+        let first = opts.regions.first().cloned().or_else(|| {
+            opts.all_regions.then(|| "us-east-1".to_string())
+        });
+        if let Some(r) = first {
+            base = base
+                .into_builder()
+                .region(aws_sdk_ec2::config::Region::new(r))
+                .build();
+        }
+    }
     if let Some(arn) = &opts.role_arn {
         let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
             .session_name("netverify-import")
@@ -405,10 +426,7 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         return Err(ImportError::Live("no AWS credentials provider".into()));
     };
     if let Err(e) = creds.provide_credentials().await {
-        let mut msg = format!(
-            "cannot get AWS credentials: {}",
-            first_line(&DisplayErrorContext(&e).to_string())
-        );
+        let mut msg = format!("cannot get AWS credentials: {}", chain(&e));
         if opts.role_arn.is_some() {
             msg.push_str("\n  = note: with `--role-arn`, this includes the `sts:AssumeRole` call");
         }
@@ -435,7 +453,7 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
             Err(e) => {
                 let what = match e.code() {
                     Some(c) => format!("`{c}`: {}", first_line(e.message().unwrap_or(""))),
-                    None => first_line(&DisplayErrorContext(&e).to_string()),
+                    None => chain(&e),
                 };
                 return Err(ImportError::Live(format!(
                     "cannot list the Regions (`ec2:DescribeRegions` in {home}): {what}\n  = help: name the Regions with `--region`"
