@@ -106,7 +106,14 @@ impl Moto {
             .port();
         let log = tmp().join(format!("moto-{port}.log"));
         let child = Command::new(venv.join("bin/python"))
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(File::create(&log).unwrap())
             .stderr(File::create(&log).unwrap())
@@ -287,7 +294,12 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     let live = std::fs::read_to_string(&yaml).unwrap();
 
     // The imported network is what boto3 built.
-    for want in ["name: shop", "name: private", "name: app-server", "name: web"] {
+    for want in [
+        "name: shop",
+        "name: private",
+        "name: app-server",
+        "name: web",
+    ] {
         assert!(live.contains(want), "`{want}` missing from:\n{live}");
     }
     // moto creates no ENIs for load balancers: derived, and said so.
@@ -350,7 +362,10 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     }
     for (what, body) in &written {
         for k in &psks {
-            assert!(!body.contains(k.as_str()), "a pre-shared key leaked into {what}");
+            assert!(
+                !body.contains(k.as_str()),
+                "a pre-shared key leaked into {what}"
+            );
         }
         assert!(
             !body.contains("CustomerGatewayConfiguration") && !body.contains("PreSharedKey"),
@@ -382,7 +397,11 @@ fn live_import_finds_the_exposed_instance() {
         .output()
         .unwrap();
     let report = text(&check.stdout);
-    assert_eq!(check.status.code(), Some(1), "expected a violation:\n{report}");
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "expected a violation:\n{report}"
+    );
     let json: serde_json::Value = serde_json::from_str(&report).unwrap();
     let violations: Vec<&serde_json::Value> = json["checks"][0]["findings"]
         .as_array()
@@ -390,7 +409,11 @@ fn live_import_finds_the_exposed_instance() {
         .iter()
         .filter(|f| f["kind"] == "violation")
         .collect();
-    assert_eq!(violations.len(), 1, "only the bastion is exposed:\n{report}");
+    assert_eq!(
+        violations.len(),
+        1,
+        "only the bastion is exposed:\n{report}"
+    );
     let message = violations[0]["message"].as_str().unwrap();
     assert!(
         message.contains("`bastion`") && message.contains("tcp/22"),

@@ -1001,8 +1001,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             let field = format!("PrivateIpAddresses[{k}]");
             let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
             // The interface-level association is the primary IP's.
-            let is_primary = p.primary == Some(true)
-                || e.private_ip_address.as_deref() == Some(addr.as_str());
+            let is_primary =
+                p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
             let assoc = p
                 .association
                 .as_ref()

@@ -398,9 +398,11 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     // STS (for `--role-arn`) and `DescribeRegions` need a Region: without a
     // configured one, use the first Region asked for.
     if base.region().is_none() {
-        let first = opts.regions.first().cloned().or_else(|| {
-            opts.all_regions.then(|| "us-east-1".to_string())
-        });
+        let first = opts
+            .regions
+            .first()
+            .cloned()
+            .or_else(|| opts.all_regions.then(|| "us-east-1".to_string()));
         if let Some(r) = first {
             base = base
                 .into_builder()
