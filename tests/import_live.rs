@@ -474,3 +474,29 @@ fn role_arn_reads_the_account_of_the_assumed_role() {
     );
     assert!(!live.contains("account: \"123456789012\""), "{live}");
 }
+
+#[test]
+fn all_regions_reads_every_enabled_region() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let yaml = work.path().join("live.yaml");
+    let out = moto.netverify(&[
+        "import",
+        "aws",
+        "--endpoint-url",
+        &moto.url(),
+        "--all-regions",
+        "-o",
+        yaml.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let live = std::fs::read_to_string(&yaml).unwrap();
+    // moto has a default VPC in every Region it knows.
+    let regions: std::collections::BTreeSet<&str> = live
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("region: "))
+        .collect();
+    for r in ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"] {
+        assert!(regions.contains(r), "{r} not read: {regions:?}");
+    }
+}

@@ -816,3 +816,80 @@ shape! {
         "virtualGatewayOwnerAccount": x.virtual_gateway_owner_account,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use super::*;
+
+    fn text<T: J>(v: &T) -> String {
+        v.j().unwrap().to_string()
+    }
+
+    #[test]
+    fn vpn_secrets_are_never_mapped() {
+        let tunnel = ec2::TunnelOption::builder()
+            .outside_ip_address("192.0.2.1")
+            .pre_shared_key("unitPsk0001")
+            .build();
+        let vpn = ec2::VpnConnection::builder()
+            .vpn_connection_id("vpn-1")
+            .customer_gateway_configuration("<pre_shared_key>unitPsk0002</pre_shared_key>")
+            .options(
+                ec2::VpnConnectionOptions::builder()
+                    .tunnel_options(tunnel)
+                    .build(),
+            )
+            .build();
+        let s = text(&vpn);
+        assert!(s.contains("\"VpnConnectionId\":\"vpn-1\""), "{s}");
+        assert!(s.contains("192.0.2.1"), "{s}");
+        assert!(!s.contains("unitPsk"), "{s}");
+        assert!(!s.contains("PreSharedKey") && !s.contains("CustomerGatewayConfiguration"));
+    }
+
+    #[test]
+    fn direct_connect_secrets_are_never_mapped() {
+        let peer = dx::BgpPeer::builder()
+            .auth_key("unitBgp0001")
+            .asn(65001)
+            .build();
+        let vif = dx::VirtualInterface::builder()
+            .virtual_interface_id("dxvif-1")
+            .auth_key("unitBgp0002")
+            .customer_router_config("<cfg>unitRouter0003</cfg>")
+            .bgp_peers(peer)
+            .vlan(7)
+            .build();
+        let s = text(&vif);
+        assert!(s.contains("\"virtualInterfaceId\":\"dxvif-1\""), "{s}");
+        assert!(s.contains("\"vlan\":7"), "{s}");
+        assert!(!s.contains("unitBgp"), "{s}");
+        assert!(!s.contains("unitRouter") && !s.contains("authKey"), "{s}");
+    }
+
+    #[test]
+    fn absent_fields_are_left_out_and_empty_lists_kept() {
+        let pl = ec2::PrefixList::builder().prefix_list_id("pl-1").build();
+        assert_eq!(text(&pl), r#"{"PrefixListId":"pl-1"}"#);
+        let pl = ec2::PrefixList::builder()
+            .prefix_list_id("pl-1")
+            .set_cidrs(Some(Vec::new()))
+            .build();
+        assert_eq!(text(&pl), r#"{"Cidrs":[],"PrefixListId":"pl-1"}"#);
+    }
+
+    #[test]
+    fn enums_print_their_wire_value() {
+        let e = ec2::VpcEndpoint::builder()
+            .vpc_endpoint_type(ec2::VpcEndpointType::GatewayLoadBalancer)
+            .build();
+        assert_eq!(text(&e), r#"{"VpcEndpointType":"GatewayLoadBalancer"}"#);
+        let l = lb::LoadBalancer::builder()
+            .r#type(lb::LoadBalancerTypeEnum::Network)
+            .scheme(lb::LoadBalancerSchemeEnum::InternetFacing)
+            .build();
+        assert_eq!(text(&l), r#"{"Scheme":"internet-facing","Type":"network"}"#);
+    }
+}
