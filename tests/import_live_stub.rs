@@ -354,6 +354,44 @@ fn query(
             &action,
             "<customerGatewaySet><item><customerGatewayId>cgw-0a1</customerGatewayId><state>available</state><type>ipsec.1</type><ipAddress>203.0.113.9</ipAddress><bgpAsn>65000</bgpAsn></item></customerGatewaySet>",
         ),
+        "DescribeManagedPrefixLists" => ec2_ok(
+            &action,
+            "<prefixListSet><item><prefixListId>pl-0a1</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListName>corp</prefixListName><maxEntries>5</maxEntries><version>1</version><ownerId>111122223333</ownerId></item></prefixListSet>",
+        ),
+        "GetManagedPrefixListEntries" => ec2_ok(
+            &action,
+            "<entrySet><item><cidr>192.168.0.0/16</cidr><description>corp</description></item></entrySet>",
+        ),
+        "DescribeTransitGatewayRouteTables" => ec2_ok(
+            &action,
+            "<transitGatewayRouteTables><item><transitGatewayRouteTableId>tgw-rtb-0a1</transitGatewayRouteTableId><transitGatewayId>tgw-0a1</transitGatewayId><state>available</state><defaultAssociationRouteTable>true</defaultAssociationRouteTable><defaultPropagationRouteTable>true</defaultPropagationRouteTable></item></transitGatewayRouteTables>",
+        ),
+        // AWS requires a filter here.
+        "SearchTransitGatewayRoutes" if !p.contains_key("Filter.1.Name") => ec2_err(
+            400,
+            "MissingParameter",
+            "The request must contain the parameter Filter",
+        ),
+        "SearchTransitGatewayRoutes" => ec2_ok(
+            &action,
+            "<routeSet><item><destinationCidrBlock>10.1.0.0/16</destinationCidrBlock><transitGatewayAttachments><item><resourceId>vpc-0a1</resourceId><transitGatewayAttachmentId>tgw-attach-0a1</transitGatewayAttachmentId><resourceType>vpc</resourceType></item></transitGatewayAttachments><type>propagated</type><state>active</state></item></routeSet><additionalRoutesAvailable>false</additionalRoutesAvailable>",
+        ),
+        "GetTransitGatewayRouteTableAssociations" => {
+            let (id, next) = match token.as_deref() {
+                None => ("0a1", "<nextToken>assoc-page-2</nextToken>"),
+                _ => ("0b2", ""),
+            };
+            ec2_ok(
+                &action,
+                &format!(
+                    "<associations><item><transitGatewayAttachmentId>tgw-attach-{id}</transitGatewayAttachmentId><resourceId>vpc-{id}</resourceId><resourceType>vpc</resourceType><state>associated</state></item></associations>{next}"
+                ),
+            )
+        }
+        "GetTransitGatewayRouteTablePropagations" => ec2_ok(
+            &action,
+            "<transitGatewayRouteTablePropagations><item><transitGatewayAttachmentId>tgw-attach-0a1</transitGatewayAttachmentId><resourceId>vpc-0a1</resourceId><resourceType>vpc</resourceType><state>enabled</state></item></transitGatewayRouteTablePropagations>",
+        ),
         // Everything else: an empty answer.
         _ => ec2_ok(&action, ""),
     }
@@ -477,6 +515,7 @@ fn paging_follows_every_next_token_and_the_import_is_complete() {
         "DescribeVpcs NextToken=vpcs-page-2",
         "DescribeSubnets NextToken=subnets-page-2",
         "DescribeConnections nextToken=dx-page-2",
+        "GetTransitGatewayRouteTableAssociations NextToken=assoc-page-2",
         "DescribeDirectConnectGatewayAssociations",
     ] {
         assert!(
@@ -578,6 +617,36 @@ fn direct_connect_transit_gateway_and_vpn_outputs_are_saved_in_cli_shape() {
     assert!(v.get("CustomerGatewayConfiguration").is_none());
     let cgw = read_json(&c.join("us-east-1/describe-customer-gateways.json"));
     assert_eq!(cgw["CustomerGateways"][0]["IpAddress"], "203.0.113.9");
+
+    // Calls whose output lacks the parent's id carry it at the top level.
+    let rt = "us-east-1/search-transit-gateway-routes/tgw-rtb-0a1.json";
+    let routes = read_json(&c.join(rt));
+    assert_eq!(routes["TransitGatewayRouteTableId"], "tgw-rtb-0a1");
+    assert_eq!(routes["AdditionalRoutesAvailable"], false);
+    let r0 = &routes["Routes"][0];
+    assert_eq!(r0["DestinationCidrBlock"], "10.1.0.0/16");
+    assert_eq!(r0["Type"], "propagated");
+    assert_eq!(r0["TransitGatewayAttachments"][0]["ResourceId"], "vpc-0a1");
+    let assoc = read_json(
+        &c.join("us-east-1/get-transit-gateway-route-table-associations/tgw-rtb-0a1.json"),
+    );
+    assert_eq!(assoc["TransitGatewayRouteTableId"], "tgw-rtb-0a1");
+    // Both pages.
+    assert_eq!(
+        assoc["Associations"].as_array().unwrap().len(),
+        2,
+        "{assoc}"
+    );
+    let prop = read_json(
+        &c.join("us-east-1/get-transit-gateway-route-table-propagations/tgw-rtb-0a1.json"),
+    );
+    assert_eq!(
+        prop["TransitGatewayRouteTablePropagations"][0]["State"],
+        "enabled"
+    );
+    let entries = read_json(&c.join("us-east-1/get-managed-prefix-list-entries/pl-0a1.json"));
+    assert_eq!(entries["PrefixListId"], "pl-0a1");
+    assert_eq!(entries["Entries"][0]["Cidr"], "192.168.0.0/16");
 
     // Every file is recognised by its top-level key, as the reader expects.
     for f in [

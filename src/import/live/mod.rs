@@ -281,6 +281,35 @@ impl Ctx {
             Err(e) => self.failed(action, affects, &e),
         }
     }
+
+    /// A call for one parent, in `<call>/<id>.json`: `{key: [...]}`, with
+    /// the parent's id at the top level (the context-key convention) when
+    /// the output lacks it: `{ctx_key: id, key: [...]}`.
+    fn keyed<T: J, E>(
+        &self,
+        action: &str,
+        method: &str,
+        (ctx_key, id): (Option<&str>, &str),
+        key: &str,
+        r: Result<Vec<T>, SdkError<E>>,
+    ) -> Out
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match r {
+            Ok(items) => {
+                let doc = Doc {
+                    path: self.path(&format!("{}/{}", kebab(method), file_id(id))),
+                    value: match ctx_key {
+                        Some(k) => obj([(k, id.j()), (key, items.j())]),
+                        None => obj([(key, items.j())]),
+                    },
+                };
+                self.done(action, vec![doc])
+            }
+            Err(e) => self.failed(action, ALL, &e),
+        }
+    }
 }
 
 /// A short, stable description of an error without an AWS error code.
@@ -346,16 +375,34 @@ fn file_id(s: &str) -> String {
         .collect()
 }
 
-/// A paginated EC2/ELBv2 list call as one task.
+/// `describe_subnets` → `describe-subnets` (the CLI command, the file name).
+fn kebab(method: &str) -> String {
+    method.replace('_', "-")
+}
+
+/// `ec2`, `describe_subnets` → `ec2:DescribeSubnets` (the IAM action).
+fn iam_action(service: &str, method: &str) -> String {
+    let mut out = format!("{service}:");
+    for word in method.split('_') {
+        let mut cs = word.chars();
+        if let Some(c) = cs.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(cs.as_str());
+        }
+    }
+    out
+}
+
+/// A list call (paged by the SDK's paginator) as one task, saved as one
+/// file `{key: [...]}`; `$children` makes the calls that need its items.
 macro_rules! paged {
-    ($c:expr, $client:ident, $method:ident $(($($arg:tt)*))?, $action:literal, $file:literal, $key:literal, $affects:expr, $children:expr) => {{
+    ($c:expr, $client:ident $service:literal, $method:ident, $key:literal, $affects:expr, $children:expr) => {{
         let c: Ctx = $c.clone();
         let t: Task = Box::pin(async move {
             let r = {
                 let _p = c.permit().await;
                 c.$client
                     .$method()
-                    $($($arg)*)?
                     .into_paginator()
                     .items()
                     .send()
@@ -363,7 +410,124 @@ macro_rules! paged {
                     .await
             };
             let children = $children;
-            c.list($action, $file, $key, $affects, r, |items| children(&c, items))
+            let method = stringify!($method);
+            c.list(
+                &iam_action($service, method),
+                &kebab(method),
+                $key,
+                $affects,
+                r,
+                |items| children(&c, items),
+            )
+        });
+        t
+    }};
+    ($c:expr, $client:ident $service:literal, $method:ident, $key:literal) => {
+        paged!($c, $client $service, $method, $key, ALL, no_children)
+    };
+}
+
+/// A call without paging, saved as one file `{key: [...]}`.
+macro_rules! single {
+    ($c:expr, $method:ident, $field:ident, $key:literal, $affects:expr) => {{
+        let c: Ctx = $c.clone();
+        let t: Task = Box::pin(async move {
+            let r = {
+                let _p = c.permit().await;
+                c.ec2.$method().send().await
+            };
+            let r = r.map(|o| o.$field.unwrap_or_default());
+            let method = stringify!($method);
+            c.list(
+                &iam_action("ec2", method),
+                &kebab(method),
+                $key,
+                $affects,
+                r,
+                |_| Vec::new(),
+            )
+        });
+        t
+    }};
+}
+
+/// A paged call for one parent, saved with the parent's id at the top level
+/// (the context-key convention): `{ctx_key: id, key: [...]}`.
+macro_rules! keyed {
+    ($c:expr, $client:ident $service:literal, $method:ident, $setter:ident, $id:expr, $ctx_key:expr, $key:literal) => {{
+        let c: Ctx = $c.clone();
+        let id: String = $id;
+        let t: Task = Box::pin(async move {
+            let r = {
+                let _p = c.permit().await;
+                c.$client
+                    .$method()
+                    .$setter(&id)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+            };
+            let method = stringify!($method);
+            c.keyed(
+                &iam_action($service, method),
+                method,
+                ($ctx_key, &id),
+                $key,
+                r,
+            )
+        });
+        t
+    }};
+}
+
+/// A Direct Connect list call, paged by hand (the SDK has no paginator for
+/// it); `$input` sets the call's other parameters.
+macro_rules! dx_paged {
+    ($c:expr, $method:ident, $field:ident $(, $input:ident($arg:expr))?) => {{
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let r = {
+                let _p = $c.permit().await;
+                $c.dx
+                    .$method()
+                    $(.$input($arg))?
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+            };
+            match r {
+                Ok(o) => {
+                    items.extend(o.$field.unwrap_or_default());
+                    match o.next_token.filter(|t| !t.is_empty()) {
+                        // A token that does not move on would loop forever.
+                        Some(t) if Some(&t) != token.as_ref() => token = Some(t),
+                        _ => break Ok(items),
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        }
+    }};
+}
+
+/// A Direct Connect list call of one Region as a task.
+macro_rules! dx_list {
+    ($c:expr, $method:ident, $field:ident, $key:literal) => {{
+        let c: Ctx = $c.clone();
+        let t: Task = Box::pin(async move {
+            let r = dx_paged!(c, $method, $field);
+            let method = stringify!($method);
+            c.list(
+                &iam_action("directconnect", method),
+                &kebab(method),
+                $key,
+                HYBRID,
+                r,
+                |_| Vec::new(),
+            )
         });
         t
     }};
@@ -579,265 +743,110 @@ fn progress_bar(on: bool, len: usize) -> indicatif::ProgressBar {
 
 /// Every call of one Region that needs no other call's result.
 fn region_tasks(c: &Ctx) -> Vec<Task> {
+    use aws_sdk_ec2::types as ec2;
+    use aws_sdk_elasticloadbalancingv2::types as lb;
     vec![
-        paged!(
+        paged!(c, ec2 "ec2", describe_vpcs, "Vpcs", ALL, |c: &Ctx, items: &[ec2::Vpc]| {
+            items
+                .iter()
+                .filter_map(|v| v.vpc_id.clone())
+                .flat_map(|id| {
+                    [
+                        vpc_attribute(c.clone(), id.clone(), true),
+                        vpc_attribute(c.clone(), id, false),
+                    ]
+                })
+                .collect::<Vec<Task>>()
+        }),
+        paged!(c, ec2 "ec2", describe_dhcp_options, "DhcpOptions"),
+        paged!(c, ec2 "ec2", describe_subnets, "Subnets"),
+        paged!(c, ec2 "ec2", describe_route_tables, "RouteTables"),
+        paged!(c, ec2 "ec2", describe_network_acls, "NetworkAcls"),
+        paged!(c, ec2 "ec2", describe_security_groups, "SecurityGroups"),
+        paged!(c, ec2 "ec2", describe_network_interfaces, "NetworkInterfaces"),
+        paged!(c, ec2 "ec2", describe_instances, "Reservations"),
+        single!(c, describe_addresses, addresses, "Addresses", ALL),
+        paged!(c, ec2 "ec2", describe_internet_gateways, "InternetGateways"),
+        paged!(c, ec2 "ec2", describe_egress_only_internet_gateways, "EgressOnlyInternetGateways"),
+        paged!(c, ec2 "ec2", describe_nat_gateways, "NatGateways"),
+        paged!(c, ec2 "ec2", describe_vpc_endpoints, "VpcEndpoints"),
+        paged!(c, ec2 "ec2", describe_prefix_lists, "PrefixLists"),
+        paged!(c, ec2 "ec2", describe_managed_prefix_lists, "ManagedPrefixLists", ALL,
+        |c: &Ctx, items: &[ec2::ManagedPrefixList]| {
+            items
+                .iter()
+                .filter_map(|p| p.prefix_list_id.clone())
+                .map(|id| {
+                    keyed!(c, ec2 "ec2", get_managed_prefix_list_entries, prefix_list_id, id,
+                        Some("PrefixListId"), "Entries")
+                })
+                .collect::<Vec<Task>>()
+        }),
+        paged!(c, ec2 "ec2", describe_vpc_peering_connections, "VpcPeeringConnections"),
+        paged!(c, ec2 "ec2", describe_transit_gateways, "TransitGateways"),
+        paged!(c, ec2 "ec2", describe_transit_gateway_attachments, "TransitGatewayAttachments"),
+        paged!(c, ec2 "ec2", describe_transit_gateway_vpc_attachments, "TransitGatewayVpcAttachments"),
+        paged!(c, ec2 "ec2", describe_transit_gateway_route_tables, "TransitGatewayRouteTables", ALL,
+        |c: &Ctx, items: &[ec2::TransitGatewayRouteTable]| {
+            items
+                .iter()
+                .filter_map(|t| t.transit_gateway_route_table_id.clone())
+                .flat_map(|id| {
+                    [
+                        tgw_routes(c.clone(), id.clone()),
+                        keyed!(c, ec2 "ec2", get_transit_gateway_route_table_associations,
+                            transit_gateway_route_table_id, id.clone(),
+                            Some("TransitGatewayRouteTableId"), "Associations"),
+                        keyed!(c, ec2 "ec2", get_transit_gateway_route_table_propagations,
+                            transit_gateway_route_table_id, id,
+                            Some("TransitGatewayRouteTableId"), "TransitGatewayRouteTablePropagations"),
+                    ]
+                })
+                .collect::<Vec<Task>>()
+        }),
+        single!(c, describe_vpn_gateways, vpn_gateways, "VpnGateways", ALL),
+        // The shape drops `CustomerGatewayConfiguration` and `PreSharedKey`.
+        single!(
             c,
-            ec2,
-            describe_vpcs,
-            "ec2:DescribeVpcs",
-            "describe-vpcs",
-            "Vpcs",
-            ALL,
-            |c: &Ctx, items: &[aws_sdk_ec2::types::Vpc]| {
-                items
-                    .iter()
-                    .filter_map(|v| v.vpc_id.clone())
-                    .flat_map(|id| {
-                        [
-                            vpc_attribute(c.clone(), id.clone(), true),
-                            vpc_attribute(c.clone(), id, false),
-                        ]
-                    })
-                    .collect::<Vec<Task>>()
-            }
+            describe_vpn_connections,
+            vpn_connections,
+            "VpnConnections",
+            HYBRID
         ),
-        paged!(
+        single!(
             c,
-            ec2,
-            describe_dhcp_options,
-            "ec2:DescribeDhcpOptions",
-            "describe-dhcp-options",
-            "DhcpOptions",
-            ALL,
-            no_children
+            describe_customer_gateways,
+            customer_gateways,
+            "CustomerGateways",
+            HYBRID
         ),
-        paged!(
+        paged!(c, elb "elasticloadbalancing", describe_load_balancers, "LoadBalancers", ALL,
+        |c: &Ctx, items: &[lb::LoadBalancer]| {
+            items
+                .iter()
+                .filter_map(|l| l.load_balancer_arn.clone())
+                .map(|arn| {
+                    keyed!(c, elb "elasticloadbalancing", describe_listeners, load_balancer_arn,
+                        arn, None, "Listeners")
+                })
+                .collect::<Vec<Task>>()
+        }),
+        paged!(c, elb "elasticloadbalancing", describe_target_groups, "TargetGroups", ALL,
+        |c: &Ctx, items: &[lb::TargetGroup]| {
+            items
+                .iter()
+                .filter_map(|t| t.target_group_arn.clone())
+                .map(|arn| target_health(c.clone(), arn))
+                .collect::<Vec<Task>>()
+        }),
+        dx_list!(c, describe_connections, connections, "connections"),
+        dx_list!(c, describe_lags, lags, "lags"),
+        dx_list!(
             c,
-            ec2,
-            describe_subnets,
-            "ec2:DescribeSubnets",
-            "describe-subnets",
-            "Subnets",
-            ALL,
-            no_children
+            describe_virtual_interfaces,
+            virtual_interfaces,
+            "virtualInterfaces"
         ),
-        paged!(
-            c,
-            ec2,
-            describe_route_tables,
-            "ec2:DescribeRouteTables",
-            "describe-route-tables",
-            "RouteTables",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_network_acls,
-            "ec2:DescribeNetworkAcls",
-            "describe-network-acls",
-            "NetworkAcls",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_security_groups,
-            "ec2:DescribeSecurityGroups",
-            "describe-security-groups",
-            "SecurityGroups",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_network_interfaces,
-            "ec2:DescribeNetworkInterfaces",
-            "describe-network-interfaces",
-            "NetworkInterfaces",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_instances,
-            "ec2:DescribeInstances",
-            "describe-instances",
-            "Reservations",
-            ALL,
-            no_children
-        ),
-        addresses(c.clone()),
-        paged!(
-            c,
-            ec2,
-            describe_internet_gateways,
-            "ec2:DescribeInternetGateways",
-            "describe-internet-gateways",
-            "InternetGateways",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_egress_only_internet_gateways,
-            "ec2:DescribeEgressOnlyInternetGateways",
-            "describe-egress-only-internet-gateways",
-            "EgressOnlyInternetGateways",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_nat_gateways,
-            "ec2:DescribeNatGateways",
-            "describe-nat-gateways",
-            "NatGateways",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_vpc_endpoints,
-            "ec2:DescribeVpcEndpoints",
-            "describe-vpc-endpoints",
-            "VpcEndpoints",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_prefix_lists,
-            "ec2:DescribePrefixLists",
-            "describe-prefix-lists",
-            "PrefixLists",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_managed_prefix_lists,
-            "ec2:DescribeManagedPrefixLists",
-            "describe-managed-prefix-lists",
-            "ManagedPrefixLists",
-            ALL,
-            |c: &Ctx, items: &[aws_sdk_ec2::types::ManagedPrefixList]| {
-                items
-                    .iter()
-                    .filter_map(|p| p.prefix_list_id.clone())
-                    .map(|id| prefix_list_entries(c.clone(), id))
-                    .collect::<Vec<Task>>()
-            }
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_vpc_peering_connections,
-            "ec2:DescribeVpcPeeringConnections",
-            "describe-vpc-peering-connections",
-            "VpcPeeringConnections",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_transit_gateways,
-            "ec2:DescribeTransitGateways",
-            "describe-transit-gateways",
-            "TransitGateways",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_transit_gateway_attachments,
-            "ec2:DescribeTransitGatewayAttachments",
-            "describe-transit-gateway-attachments",
-            "TransitGatewayAttachments",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_transit_gateway_vpc_attachments,
-            "ec2:DescribeTransitGatewayVpcAttachments",
-            "describe-transit-gateway-vpc-attachments",
-            "TransitGatewayVpcAttachments",
-            ALL,
-            no_children
-        ),
-        paged!(
-            c,
-            ec2,
-            describe_transit_gateway_route_tables,
-            "ec2:DescribeTransitGatewayRouteTables",
-            "describe-transit-gateway-route-tables",
-            "TransitGatewayRouteTables",
-            ALL,
-            |c: &Ctx, items: &[aws_sdk_ec2::types::TransitGatewayRouteTable]| {
-                items
-                    .iter()
-                    .filter_map(|t| t.transit_gateway_route_table_id.clone())
-                    .flat_map(|id| {
-                        [
-                            tgw_routes(c.clone(), id.clone()),
-                            tgw_associations(c.clone(), id.clone()),
-                            tgw_propagations(c.clone(), id),
-                        ]
-                    })
-                    .collect::<Vec<Task>>()
-            }
-        ),
-        vpn_gateways(c.clone()),
-        vpn_connections(c.clone()),
-        customer_gateways(c.clone()),
-        paged!(
-            c,
-            elb,
-            describe_load_balancers,
-            "elasticloadbalancing:DescribeLoadBalancers",
-            "describe-load-balancers",
-            "LoadBalancers",
-            ALL,
-            |c: &Ctx, items: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancer]| {
-                items
-                    .iter()
-                    .filter_map(|l| l.load_balancer_arn.clone())
-                    .map(|arn| listeners(c.clone(), arn))
-                    .collect::<Vec<Task>>()
-            }
-        ),
-        paged!(
-            c,
-            elb,
-            describe_target_groups,
-            "elasticloadbalancing:DescribeTargetGroups",
-            "describe-target-groups",
-            "TargetGroups",
-            ALL,
-            |c: &Ctx, items: &[aws_sdk_elasticloadbalancingv2::types::TargetGroup]| {
-                items
-                    .iter()
-                    .filter_map(|t| t.target_group_arn.clone())
-                    .map(|arn| target_health(c.clone(), arn))
-                    .collect::<Vec<Task>>()
-            }
-        ),
-        dx_connections(c.clone()),
-        dx_lags(c.clone()),
-        dx_virtual_interfaces(c.clone()),
     ]
 }
 
@@ -880,47 +889,6 @@ fn vpc_attribute(c: Ctx, vpc: String, dns_support: bool) -> Task {
                         ("VpcId", o.vpc_id.j()),
                         (key, value.map(|v| json!({ "Value": v }))),
                     ]),
-                };
-                c.done(action, vec![doc])
-            }
-            Err(e) => c.failed(action, ALL, &e),
-        }
-    })
-}
-
-fn addresses(c: Ctx) -> Task {
-    Box::pin(async move {
-        let action = "ec2:DescribeAddresses";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2.describe_addresses().send().await
-        };
-        let r = r.map(|o| o.addresses.unwrap_or_default());
-        c.list(action, "describe-addresses", "Addresses", ALL, r, |_| {
-            Vec::new()
-        })
-    })
-}
-
-fn prefix_list_entries(c: Ctx, id: String) -> Task {
-    Box::pin(async move {
-        let action = "ec2:GetManagedPrefixListEntries";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2
-                .get_managed_prefix_list_entries()
-                .prefix_list_id(&id)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-        };
-        match r {
-            Ok(items) => {
-                let doc = Doc {
-                    path: c.path(&format!("get-managed-prefix-list-entries/{}", file_id(&id))),
-                    value: obj([("PrefixListId", id.j()), ("Entries", items.j())]),
                 };
                 c.done(action, vec![doc])
             }
@@ -983,152 +951,8 @@ fn tgw_routes(c: Ctx, rt: String) -> Task {
     })
 }
 
-fn tgw_associations(c: Ctx, rt: String) -> Task {
-    Box::pin(async move {
-        let action = "ec2:GetTransitGatewayRouteTableAssociations";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2
-                .get_transit_gateway_route_table_associations()
-                .transit_gateway_route_table_id(&rt)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-        };
-        match r {
-            Ok(items) => {
-                let doc = Doc {
-                    path: c.path(&format!(
-                        "get-transit-gateway-route-table-associations/{}",
-                        file_id(&rt)
-                    )),
-                    value: obj([
-                        ("TransitGatewayRouteTableId", rt.j()),
-                        ("Associations", items.j()),
-                    ]),
-                };
-                c.done(action, vec![doc])
-            }
-            Err(e) => c.failed(action, ALL, &e),
-        }
-    })
-}
-
-fn tgw_propagations(c: Ctx, rt: String) -> Task {
-    Box::pin(async move {
-        let action = "ec2:GetTransitGatewayRouteTablePropagations";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2
-                .get_transit_gateway_route_table_propagations()
-                .transit_gateway_route_table_id(&rt)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-        };
-        match r {
-            Ok(items) => {
-                let doc = Doc {
-                    path: c.path(&format!(
-                        "get-transit-gateway-route-table-propagations/{}",
-                        file_id(&rt)
-                    )),
-                    value: obj([
-                        ("TransitGatewayRouteTableId", rt.j()),
-                        ("TransitGatewayRouteTablePropagations", items.j()),
-                    ]),
-                };
-                c.done(action, vec![doc])
-            }
-            Err(e) => c.failed(action, ALL, &e),
-        }
-    })
-}
-
-fn vpn_gateways(c: Ctx) -> Task {
-    Box::pin(async move {
-        let action = "ec2:DescribeVpnGateways";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2.describe_vpn_gateways().send().await
-        };
-        let r = r.map(|o| o.vpn_gateways.unwrap_or_default());
-        c.list(
-            action,
-            "describe-vpn-gateways",
-            "VpnGateways",
-            ALL,
-            r,
-            |_| Vec::new(),
-        )
-    })
-}
-
-fn vpn_connections(c: Ctx) -> Task {
-    Box::pin(async move {
-        let action = "ec2:DescribeVpnConnections";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2.describe_vpn_connections().send().await
-        };
-        // The shape drops `CustomerGatewayConfiguration` and `PreSharedKey`.
-        let r = r.map(|o| o.vpn_connections.unwrap_or_default());
-        c.list(
-            action,
-            "describe-vpn-connections",
-            "VpnConnections",
-            HYBRID,
-            r,
-            |_| Vec::new(),
-        )
-    })
-}
-
-fn customer_gateways(c: Ctx) -> Task {
-    Box::pin(async move {
-        let action = "ec2:DescribeCustomerGateways";
-        let r = {
-            let _p = c.permit().await;
-            c.ec2.describe_customer_gateways().send().await
-        };
-        let r = r.map(|o| o.customer_gateways.unwrap_or_default());
-        c.list(
-            action,
-            "describe-customer-gateways",
-            "CustomerGateways",
-            HYBRID,
-            r,
-            |_| Vec::new(),
-        )
-    })
-}
-
-fn listeners(c: Ctx, lb: String) -> Task {
-    Box::pin(async move {
-        let action = "elasticloadbalancing:DescribeListeners";
-        let r = {
-            let _p = c.permit().await;
-            c.elb
-                .describe_listeners()
-                .load_balancer_arn(&lb)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-        };
-        let file = format!("describe-listeners/{}", file_id(&lb));
-        c.list(action, &file, "Listeners", ALL, r, |_| Vec::new())
-    })
-}
-
 fn target_health(c: Ctx, tg: String) -> Task {
     Box::pin(async move {
-        let action = "elasticloadbalancing:DescribeTargetHealth";
         let r = {
             let _p = c.permit().await;
             c.elb
@@ -1137,93 +961,17 @@ fn target_health(c: Ctx, tg: String) -> Task {
                 .send()
                 .await
         };
-        match r {
-            Ok(o) => {
-                let doc = Doc {
-                    path: c.path(&format!("describe-target-health/{}", file_id(&tg))),
-                    value: obj([
-                        ("TargetGroupArn", tg.j()),
-                        (
-                            "TargetHealthDescriptions",
-                            o.target_health_descriptions.unwrap_or_default().j(),
-                        ),
-                    ]),
-                };
-                c.done(action, vec![doc])
-            }
-            Err(e) => c.failed(action, ALL, &e),
-        }
-    })
-}
-
-/// A Direct Connect list call, paged by hand (the SDK has no paginator).
-macro_rules! dx_paged {
-    ($c:expr, $method:ident, $field:ident) => {{
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let r = {
-                let _p = $c.permit().await;
-                $c.dx.$method().set_next_token(token.clone()).send().await
-            };
-            match r {
-                Ok(o) => {
-                    items.extend(o.$field.unwrap_or_default());
-                    match o.next_token.filter(|t| !t.is_empty()) {
-                        // A token that does not move on would loop forever.
-                        Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                        _ => break Ok(items),
-                    }
-                }
-                Err(e) => break Err(e),
-            }
-        }
-    }};
-}
-
-fn dx_connections(c: Ctx) -> Task {
-    Box::pin(async move {
-        let r = dx_paged!(c, describe_connections, connections);
-        c.list(
-            "directconnect:DescribeConnections",
-            "describe-connections",
-            "connections",
-            HYBRID,
+        let r = r.map(|o| o.target_health_descriptions.unwrap_or_default());
+        c.keyed(
+            "elasticloadbalancing:DescribeTargetHealth",
+            "describe_target_health",
+            (Some("TargetGroupArn"), &tg),
+            "TargetHealthDescriptions",
             r,
-            |_| Vec::new(),
         )
     })
 }
 
-fn dx_lags(c: Ctx) -> Task {
-    Box::pin(async move {
-        let r = dx_paged!(c, describe_lags, lags);
-        c.list(
-            "directconnect:DescribeLags",
-            "describe-lags",
-            "lags",
-            HYBRID,
-            r,
-            |_| Vec::new(),
-        )
-    })
-}
-
-fn dx_virtual_interfaces(c: Ctx) -> Task {
-    Box::pin(async move {
-        let r = dx_paged!(c, describe_virtual_interfaces, virtual_interfaces);
-        c.list(
-            "directconnect:DescribeVirtualInterfaces",
-            "describe-virtual-interfaces",
-            "virtualInterfaces",
-            HYBRID,
-            r,
-            |_| Vec::new(),
-        )
-    })
-}
-
-/// Direct Connect gateways are global: one file at the top of the snapshot.
 fn dx_gateways(c: Ctx) -> Task {
     Box::pin(async move {
         let action = "directconnect:DescribeDirectConnectGateways";
@@ -1250,30 +998,14 @@ fn dx_gateways(c: Ctx) -> Task {
 fn dx_associations(c: Ctx, gw: String) -> Task {
     Box::pin(async move {
         let action = "directconnect:DescribeDirectConnectGatewayAssociations";
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        let r = loop {
-            let r = {
-                let _p = c.permit().await;
-                c.dx.describe_direct_connect_gateway_associations()
-                    .direct_connect_gateway_id(&gw)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-            };
-            match r {
-                Ok(o) => {
-                    items.extend(o.direct_connect_gateway_associations.unwrap_or_default());
-                    match o.next_token.filter(|t| !t.is_empty()) {
-                        Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                        _ => break Ok(()),
-                    }
-                }
-                Err(e) => break Err(e),
-            }
-        };
+        let r = dx_paged!(
+            c,
+            describe_direct_connect_gateway_associations,
+            direct_connect_gateway_associations,
+            direct_connect_gateway_id(&gw)
+        );
         match r {
-            Ok(()) => {
+            Ok(items) => {
                 let doc = Doc {
                     path: format!(
                         "describe-direct-connect-gateway-associations-{}.json",
