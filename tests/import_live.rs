@@ -22,8 +22,12 @@
 use std::fs::File;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+
+#[path = "live_common/mod.rs"]
+mod live_common;
+use live_common::{netverify, text};
 use std::time::{Duration, Instant};
 
 /// The pinned moto release (its server and boto3 come with it).
@@ -161,49 +165,10 @@ impl Moto {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// `netverify <args>` with fake credentials and nothing else from the
-    /// environment that could reach a real account.
-    fn netverify(&self, args: &[&str]) -> Output {
-        netverify_cmd()
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .output()
-            .unwrap()
+    /// `netverify import aws --endpoint-url <moto> <extra>`.
+    fn import(&self, extra: &[&str]) -> Output {
+        live_common::import_aws(&self.url(), extra)
     }
-}
-
-fn netverify_cmd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_netverify"));
-    for k in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_ENDPOINT_URL",
-    ] {
-        c.env_remove(k);
-    }
-    c.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/netverify-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/netverify-test/credentials",
-        )
-        .env("NO_PROXY", "127.0.0.1")
-        .stdin(Stdio::null());
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A VPC with two public subnets (IGW route), an internet-facing ALB on
@@ -251,17 +216,6 @@ ec2.authorize_security_group_ingress(GroupId=ssh, IpPermissions=[{'IpProtocol': 
 ec2.run_instances(ImageId='ami-12c6146b', MinCount=1, MaxCount=1, NetworkInterfaces=[{'DeviceIndex': 0, 'SubnetId': pub1, 'Groups': [ssh], 'AssociatePublicIpAddress': True}], TagSpecifications=[{'ResourceType': 'instance', 'Tags': [{'Key': 'Name', 'Value': 'bastion'}]}])
 "#;
 
-fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            all_files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     let moto = Moto::start();
@@ -277,11 +231,7 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     let work = tempfile::tempdir().unwrap();
     let yaml = work.path().join("live.yaml");
     let snap = work.path().join("snap");
-    let out = moto.netverify(&[
-        "import",
-        "aws",
-        "--endpoint-url",
-        &moto.url(),
+    let out = moto.import(&[
         "--region",
         "us-east-1",
         "-o",
@@ -311,10 +261,7 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     );
 
     // Only the load balancer is exposed, on its listener port.
-    let check = netverify_cmd()
-        .args(["check", yaml.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
+    let check = netverify(&["check", yaml.to_str().unwrap(), "--format", "json"]);
     let report = text(&check.stdout);
     assert_eq!(
         check.status.code(),
@@ -326,10 +273,7 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     assert_eq!(json["verdict"], "proven", "{report}");
 
     // The saved snapshot replays to the same bytes.
-    let replay = netverify_cmd()
-        .args(["import", "snapshot", snap.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let replay = netverify(&["import", "snapshot", snap.to_str().unwrap()]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
     assert!(
         text(&replay.stdout) == live,
@@ -352,13 +296,8 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
         ("stderr".to_string(), stderr.clone()),
         ("check json".to_string(), report.clone()),
     ];
-    let mut files = Vec::new();
-    all_files(&snap, &mut files);
-    for f in files {
-        written.push((
-            f.display().to_string(),
-            std::fs::read_to_string(&f).unwrap(),
-        ));
+    for (f, body) in live_common::files_with_text(&snap) {
+        written.push((f.display().to_string(), body));
     }
     for (what, body) in &written {
         for k in &psks {
@@ -381,21 +320,9 @@ fn live_import_finds_the_exposed_instance() {
     moto.boto3("eu-west-1", EXPOSED);
     let work = tempfile::tempdir().unwrap();
     let yaml = work.path().join("live.yaml");
-    let out = moto.netverify(&[
-        "import",
-        "aws",
-        "--endpoint-url",
-        &moto.url(),
-        "--region",
-        "eu-west-1",
-        "-o",
-        yaml.to_str().unwrap(),
-    ]);
+    let out = moto.import(&["--region", "eu-west-1", "-o", yaml.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let check = netverify_cmd()
-        .args(["check", yaml.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
+    let check = netverify(&["check", yaml.to_str().unwrap(), "--format", "json"]);
     let report = text(&check.stdout);
     assert_eq!(
         check.status.code(),
@@ -427,11 +354,7 @@ fn strict_turns_moto_gaps_into_a_failure() {
     moto.boto3("us-east-1", LB_ONLY);
     let work = tempfile::tempdir().unwrap();
     let yaml = work.path().join("live.yaml");
-    let out = moto.netverify(&[
-        "import",
-        "aws",
-        "--endpoint-url",
-        &moto.url(),
+    let out = moto.import(&[
         "--region",
         "us-east-1",
         "--strict",
@@ -453,11 +376,7 @@ fn role_arn_reads_the_account_of_the_assumed_role() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let yaml = work.path().join("live.yaml");
-    let out = moto.netverify(&[
-        "import",
-        "aws",
-        "--endpoint-url",
-        &moto.url(),
+    let out = moto.import(&[
         "--region",
         "us-west-2",
         "--role-arn",
@@ -480,15 +399,7 @@ fn all_regions_reads_every_enabled_region() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let yaml = work.path().join("live.yaml");
-    let out = moto.netverify(&[
-        "import",
-        "aws",
-        "--endpoint-url",
-        &moto.url(),
-        "--all-regions",
-        "-o",
-        yaml.to_str().unwrap(),
-    ]);
+    let out = moto.import(&["--all-regions", "-o", yaml.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let live = std::fs::read_to_string(&yaml).unwrap();
     // moto has a default VPC in every Region it knows.

@@ -15,11 +15,15 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
+
+#[path = "live_common/mod.rs"]
+mod live_common;
+use live_common::{netverify, text};
 
 /// The secrets in the recorded answers.
 const SECRETS: &[&str] = &[
@@ -69,47 +73,8 @@ impl Stub {
     }
 
     fn import(&self, extra: &[&str]) -> Output {
-        let mut args = vec!["import", "aws", "--endpoint-url"];
-        let url = self.url();
-        args.push(&url);
-        args.extend_from_slice(extra);
-        netverify(&args)
+        live_common::import_aws(&self.url(), extra)
     }
-}
-
-fn netverify(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_netverify"));
-    for k in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_ENDPOINT_URL",
-    ] {
-        c.env_remove(k);
-    }
-    c.args(args)
-        .env("AWS_ACCESS_KEY_ID", "stub")
-        .env("AWS_SECRET_ACCESS_KEY", "stub")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/netverify-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/netverify-test/credentials",
-        )
-        .env("NO_PROXY", "127.0.0.1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn serve(conn: TcpStream, mode: Mode, log: &Mutex<Vec<String>>) {
@@ -481,17 +446,6 @@ fn read_json(path: &Path) -> Value {
     .unwrap()
 }
 
-fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            all_files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn paging_follows_every_next_token_and_the_import_is_complete() {
     let stub = Stub::start(Mode::default());
@@ -689,14 +643,10 @@ fn secrets_never_reach_yaml_json_logs_or_saved_snapshots() {
             text(&sarif.stdout),
         ),
     ];
-    let mut files = Vec::new();
-    all_files(&snap, &mut files);
-    assert!(files.len() > 10, "too few snapshot files: {files:?}");
-    for f in files {
-        written.push((
-            f.display().to_string(),
-            std::fs::read_to_string(&f).unwrap(),
-        ));
+    let files = live_common::files_with_text(&snap);
+    assert!(files.len() > 10, "too few snapshot files: {}", files.len());
+    for (f, body) in files {
+        written.push((f.display().to_string(), body));
     }
     for (what, body) in &written {
         for s in SECRETS {
