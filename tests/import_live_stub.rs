@@ -108,6 +108,16 @@ fn serve(conn: TcpStream, mode: Mode, log: &Mutex<Vec<String>>) {
             return;
         }
         let body = String::from_utf8_lossy(&body).into_owned();
+        // Who signed, for which Region (SigV4 `Credential=KEY/DATE/REGION/...`).
+        if let Some(cred) = headers
+            .get("authorization")
+            .and_then(|a| a.split("Credential=").nth(1))
+        {
+            let mut parts = cred.split('/');
+            let key = parts.next().unwrap_or("");
+            let region = parts.nth(1).unwrap_or("");
+            log.lock().unwrap().push(format!("signed {key} {region}"));
+        }
         let (status, ctype, reply) = match headers.get("x-amz-target") {
             Some(target) => direct_connect(target, &body, log),
             None => query(&form(&body), mode, log),
@@ -767,4 +777,60 @@ fn save_snapshot_refuses_to_mix_with_an_old_snapshot() {
         stub.requests().is_empty(),
         "nothing may be read before the check"
     );
+}
+
+#[test]
+fn a_named_profile_supplies_the_credentials_and_the_region() {
+    let stub = Stub::start(Mode::default());
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config");
+    let creds = work.path().join("credentials");
+    std::fs::write(&config, "[profile audit]\nregion = eu-west-3\n").unwrap();
+    std::fs::write(
+        &creds,
+        "[audit]\naws_access_key_id = AKIDPROFILE0001\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let snap = work.path().join("snap");
+    let out = live_common::netverify_with(
+        &[
+            "import",
+            "aws",
+            "--endpoint-url",
+            &stub.url(),
+            "--profile",
+            "audit",
+            "-o",
+            work.path().join("t.yaml").to_str().unwrap(),
+            "--save-snapshot",
+            snap.to_str().unwrap(),
+        ],
+        &[
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let requests = stub.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r == "signed AKIDPROFILE0001 eu-west-3"),
+        "calls were not signed with the profile's key for its Region: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.starts_with("signed "))
+            .all(|r| r.starts_with("signed AKIDPROFILE0001 ")),
+        "{requests:?}"
+    );
+    assert!(
+        snap.join("aws_configs/eu-west-3/describe-vpcs.json")
+            .is_file()
+    );
+    // The secret key is no output either.
+    for (f, body) in live_common::files_with_text(&snap) {
+        assert!(!body.contains("profile-secret"), "{}", f.display());
+    }
 }

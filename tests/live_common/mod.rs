@@ -7,6 +7,18 @@ use std::process::{Command, Output, Stdio};
 /// `netverify <args>` with fake static credentials, no profile, no
 /// instance metadata, no config files, and no proxy for 127.0.0.1.
 pub fn netverify(args: &[&str]) -> Output {
+    netverify_with(
+        args,
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    )
+}
+
+/// `netverify <args>` with only the given AWS settings (plus the safe
+/// defaults of [`netverify`], which `env` may override).
+pub fn netverify_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_netverify"));
     for k in [
         "AWS_PROFILE",
@@ -19,12 +31,12 @@ pub fn netverify(args: &[&str]) -> Output {
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
     ] {
         c.env_remove(k);
     }
     c.args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/netverify-test/config")
         .env(
@@ -32,6 +44,7 @@ pub fn netverify(args: &[&str]) -> Output {
             "/nonexistent/netverify-test/credentials",
         )
         .env("NO_PROXY", "127.0.0.1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run netverify: {e}"))
