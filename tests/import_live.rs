@@ -255,9 +255,15 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
     // moto creates no ENIs for load balancers: derived, and said so.
     assert!(stderr.contains("derived nodes for LB web"), "{stderr}");
     // moto's Direct Connect gaps are recorded, for the encryption checks only.
+    let gaps = &live[live.find("\ngaps:\n").expect("no gaps recorded")..];
     assert!(
-        live.contains("directconnect:DescribeVirtualInterfaces"),
-        "the failed Direct Connect call is not a gap:\n{live}"
+        gaps.contains("directconnect:DescribeVirtualInterfaces"),
+        "the failed Direct Connect call is not a gap:\n{gaps}"
+    );
+    assert!(
+        gaps.contains("affects:\n  - transit-encryption\n  - ipsec-strength\n")
+            && !gaps.contains("public-exposure"),
+        "{gaps}"
     );
 
     // Only the load balancer is exposed, on its listener port.

@@ -39,6 +39,8 @@ struct Mode {
     deny_endpoints: bool,
     /// Every EC2 call answers `AuthFailure`.
     bad_credentials: bool,
+    /// The first `DescribeVpcs` call is throttled (`RequestLimitExceeded`).
+    throttle_once: bool,
 }
 
 /// The stub server: one thread accepting, one per connection. It lives as
@@ -244,6 +246,10 @@ fn query(
             "AuthFailure",
             "AWS was not able to validate the provided access credentials",
         );
+    }
+    let calls = |a: &str| log.lock().unwrap().iter().filter(|r| *r == a).count();
+    if mode.throttle_once && action == "DescribeVpcs" && calls("DescribeVpcs") == 1 {
+        return ec2_err(503, "RequestLimitExceeded", "Request limit exceeded.");
     }
     match action.as_str() {
         "DescribeVpcs" => match token.as_deref() {
@@ -833,4 +839,33 @@ fn a_named_profile_supplies_the_credentials_and_the_region() {
     for (f, body) in live_common::files_with_text(&snap) {
         assert!(!body.contains("profile-secret"), "{}", f.display());
     }
+}
+
+#[test]
+fn throttled_calls_are_retried_with_backoff() {
+    let stub = Stub::start(Mode {
+        throttle_once: true,
+        ..Mode::default()
+    });
+    let work = tempfile::tempdir().unwrap();
+    let yaml = work.path().join("t.yaml");
+    let out = stub.import(&[
+        "--region",
+        "us-east-1",
+        "--strict",
+        "-o",
+        yaml.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let first_pages = stub
+        .requests()
+        .iter()
+        .filter(|r| *r == "DescribeVpcs")
+        .count();
+    assert_eq!(first_pages, 2, "the throttled call should be retried once");
+    let live = std::fs::read_to_string(&yaml).unwrap();
+    assert!(
+        live.contains("name: alpha") && live.contains("name: beta"),
+        "{live}"
+    );
 }
