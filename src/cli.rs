@@ -98,6 +98,34 @@ pub enum ImportCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Read a live account through the AWS SDK (read-only describe calls).
+    Aws {
+        /// Use this named profile from the shared AWS config files.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Read this Region (repeatable). Default: the configured Region.
+        #[arg(long = "region", value_name = "R")]
+        regions: Vec<String>,
+        /// Read every Region enabled for the account.
+        #[arg(long)]
+        all_regions: bool,
+        /// Send every call to this endpoint (e.g. an emulator on localhost).
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Assume this IAM role (through STS) before reading.
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// Fail (exit 2) if anything could not be read.
+        #[arg(long)]
+        strict: bool,
+        /// Write the topology here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Also save the responses as an offline snapshot in this directory
+        /// (replayable with `import snapshot`).
+        #[arg(long, value_name = "DIR")]
+        save_snapshot: Option<PathBuf>,
+    },
 }
 
 /// Output formats for listings (no SARIF: they are not findings).
@@ -208,6 +236,45 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Writes an imported topology (to `output` or stdout) and its notes.
+fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) -> Exit {
+    let yaml = crate::import::to_yaml(&imported.file);
+    match output {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, &yaml) {
+                err(&format!("error: cannot write `{}`: {e}\n", p.display()));
+                return Exit::Error;
+            }
+        }
+        None => {
+            out(&yaml);
+        }
+    }
+    let mut notes = String::new();
+    for n in &imported.notes {
+        notes.push_str(&format!("note: {n}\n"));
+    }
+    if !imported.skipped_keys.is_empty() {
+        let keys: Vec<String> = imported
+            .skipped_keys
+            .iter()
+            .map(|(k, n)| format!("`{k}` ({n})"))
+            .collect();
+        notes.push_str(&format!(
+            "note: skipped keys not used yet: {}\n",
+            keys.join(", ")
+        ));
+    }
+    for g in &imported.file.gaps {
+        notes.push_str(&format!(
+            "warning: missing data recorded as a gap: {}\n",
+            g.what.value
+        ));
+    }
+    err(&notes);
+    Exit::Proven
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> Exit {
     let cli = match Cli::try_parse() {
@@ -312,48 +379,52 @@ pub fn run(cli: Cli) -> Exit {
             Exit::from(report.verdict)
         }
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
-            let imported = match crate::import::import_snapshot(&dir) {
+            match crate::import::import_snapshot(&dir) {
+                Ok(i) => write_import(&i, output.as_ref()),
+                Err(e) => {
+                    err(&format!("error: {e}\n"));
+                    Exit::Error
+                }
+            }
+        }
+        Command::Import(ImportCommand::Aws {
+            profile,
+            regions,
+            all_regions,
+            endpoint_url,
+            role_arn,
+            strict,
+            output,
+            save_snapshot,
+        }) => {
+            let opts = crate::import::live::Options {
+                profile,
+                regions,
+                all_regions,
+                endpoint_url,
+                role_arn,
+                progress: true,
+            };
+            let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
                 Ok(i) => i,
                 Err(e) => {
                     err(&format!("error: {e}\n"));
                     return Exit::Error;
                 }
             };
-            let yaml = crate::import::to_yaml(&imported.file);
-            match &output {
-                Some(p) => {
-                    if let Err(e) = std::fs::write(p, &yaml) {
-                        err(&format!("error: cannot write `{}`: {e}\n", p.display()));
-                        return Exit::Error;
-                    }
+            if strict && !imported.file.gaps.is_empty() {
+                let mut msg = format!(
+                    "error: `--strict`: the import is incomplete ({}); no topology written\n",
+                    count(imported.file.gaps.len(), "gap", "gaps")
+                );
+                for g in &imported.file.gaps {
+                    msg.push_str(&format!("  = gap: {}\n", g.what.value));
                 }
-                None => {
-                    out(&yaml);
-                }
+                msg.push_str("  = help: grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)\n");
+                err(&msg);
+                return Exit::Error;
             }
-            let mut notes = String::new();
-            for n in &imported.notes {
-                notes.push_str(&format!("note: {n}\n"));
-            }
-            if !imported.skipped_keys.is_empty() {
-                let keys: Vec<String> = imported
-                    .skipped_keys
-                    .iter()
-                    .map(|(k, n)| format!("`{k}` ({n})"))
-                    .collect();
-                notes.push_str(&format!(
-                    "note: skipped keys not used yet: {}\n",
-                    keys.join(", ")
-                ));
-            }
-            for g in &imported.file.gaps {
-                notes.push_str(&format!(
-                    "warning: missing data recorded as a gap: {}\n",
-                    g.what.value
-                ));
-            }
-            err(&notes);
-            Exit::Proven
+            write_import(&imported, output.as_ref())
         }
         Command::Exposed { topology, format } => {
             let topo = match load(&topology) {

@@ -303,6 +303,10 @@ pub struct NetworkInterface {
     pub groups: Vec<GroupRef>,
     pub source_dest_check: Option<bool>,
     pub attachment: Option<EniAttachment>,
+    /// The primary private IP's public association (some outputs, e.g.
+    /// moto's, carry it only here).
+    pub association: Option<IpAssociation>,
+    pub private_ip_address: Option<String>,
     pub private_ip_addresses: Vec<PrivateIp>,
     pub ipv6_addresses: Vec<Ipv6Address>,
     pub ipv4_prefixes: Vec<Ipv4Prefix>,
@@ -882,4 +886,12 @@ pub struct VpnGateway {
     pub vpc_attachments: Vec<VpcAttachment>,
     pub amazon_side_asn: Option<u64>,
     pub tags: Vec<Tag>,
+}
+
+/// One entry of `NetverifyImportGaps`: what a live import could not read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImportGap {
+    pub what: Option<String>,
+    pub affects: Vec<String>,
 }

@@ -174,6 +174,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         dx_vifs,
         dx_gateways,
         dx_associations,
+        import_gaps,
         keys: _,
         scopes,
         skipped,
@@ -187,6 +188,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         gaps: BTreeMap::new(),
         notes: Vec::new(),
     };
+
+    // What a live import could not read.
+    for (what, affects) in import_gaps {
+        b.gaps.entry(what).or_insert(affects);
+    }
 
     let vpcs = by_id(vpcs, "VpcId", |v| v.vpc_id.clone())?;
     let dhcp = by_id(dhcp, "DhcpOptionsId", |v| v.dhcp_options_id.clone())?;
@@ -301,7 +307,12 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         let name = name_tag(&p.tags)
             .map(str::to_string)
             .or(p.prefix_list_name.clone());
-        pls.entry(id).or_insert((name, entries));
+        // An AWS-managed list is in both outputs; `describe-prefix-lists`
+        // may lack its CIDRs (emulators), the entries call has them.
+        let e = pls.entry(id).or_insert((name, None));
+        if e.1.is_none() {
+            e.1 = entries;
+        }
     }
     let mut referenced_pls = BTreeSet::new();
     for (_, rt) in route_tables.values() {
@@ -1013,7 +1024,13 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             };
             let field = format!("PrivateIpAddresses[{k}]");
             let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
-            let assoc = p.association.as_ref();
+            // The interface-level association is the primary IP's.
+            let is_primary =
+                p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
+            let assoc = p
+                .association
+                .as_ref()
+                .or_else(|| e.association.as_ref().filter(|_| is_primary));
             let eip = eips.get(&(id.clone(), addr.clone()));
             let public = assoc
                 .and_then(|a| a.public_ip.clone())

@@ -1,13 +1,17 @@
 //! `import snapshot`: an offline AWS snapshot (describe-* JSON files, the
-//! layout in `shared/aws-snapshots/README.md`) → a topology file.
+//! layout in `shared/aws-snapshots/README.md`) → a topology file; and
+//! `import aws` ([`live`]): a live account read through the AWS SDK, turned
+//! into the same snapshot documents and built by the same code.
 //!
 //! The importer fails closed: data the checks need but the snapshot lacks
 //! becomes a `gaps` entry, never a silent assumption. Secrets-bearing
 //! outputs (VPN connections, customer gateway configurations) are not read
-//! at all, so nothing of them can reach the output.
+//! from snapshots at all, and the live import drops their secret fields as
+//! it maps the SDK's answers, so nothing of them can reach the output.
 
 mod aws;
 mod build;
+pub mod live;
 mod read;
 
 use std::collections::BTreeMap;
@@ -50,6 +54,9 @@ pub enum ImportError {
     },
     #[error("cannot write `{path}`: {message}")]
     Write { path: String, message: String },
+    /// `import aws`: the account could not be read at all.
+    #[error("{0}")]
+    Live(String),
 }
 
 /// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).

@@ -81,6 +81,9 @@ pub struct Raw {
     pub dx_vifs: Items<aws::VirtualInterface>,
     pub dx_gateways: Items<aws::DxGateway>,
     pub dx_associations: Items<aws::DxGatewayAssociation>,
+    /// What a live import could not read (`NetverifyImportGaps`), with the
+    /// checks each affects.
+    pub import_gaps: Vec<(String, Vec<String>)>,
     /// Top-level keys present in at least one file.
     pub keys: BTreeMap<String, usize>,
     /// Top-level keys per (account, Region) folder.
@@ -150,14 +153,24 @@ pub fn read_snapshot(dir: &Path) -> Result<Raw, ImportError> {
     if files.is_empty() {
         return Err(ImportError::NoFiles(root.display().to_string()));
     }
-    let mut raw = Raw::default();
+    let mut docs = Vec::with_capacity(files.len());
     for path in files {
         let rel = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
-        let name = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&path).map_err(|e| ImportError::Io {
-            path: name.clone(),
+            path: rel.to_string_lossy().replace('\\', "/"),
             message: e.to_string(),
         })?;
+        docs.push((rel, text));
+    }
+    read_documents(docs)
+}
+
+/// Parse snapshot files given as (path below `aws_configs`, text), in the
+/// order given (the live import passes them in the order `walk` finds them).
+pub fn read_documents(docs: Vec<(PathBuf, String)>) -> Result<Raw, ImportError> {
+    let mut raw = Raw::default();
+    for (rel, text) in docs {
+        let name = rel.to_string_lossy().replace('\\', "/");
         let (account, region) = account_region(&rel);
         let base = Loc {
             file: name,
@@ -330,6 +343,15 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             "directConnectGatewayAssociations" | "DirectConnectGatewayAssociations" => {
                 raw.dx_associations
                     .extend(items(base, key, &pascal_keys(v))?);
+            }
+            super::live::GAPS_KEY => {
+                let gaps: Items<aws::ImportGap> = items(base, key, v)?;
+                for (loc, g) in gaps {
+                    let Some(what) = g.what else {
+                        return Err(loc.err("What", "missing".into()));
+                    };
+                    raw.import_gaps.push((what, g.affects));
+                }
             }
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
