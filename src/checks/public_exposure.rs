@@ -261,7 +261,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         match &f.end {
             End::Delivered(e) => per_eni.entry(*e).or_default().push(f),
             End::Unknown(why) => unknown_by_reason.entry(why.clone()).or_default().push(f),
-            End::Internet | End::Endpoint(_) => {}
+            End::Internet | End::Endpoint(_) | End::OnPrem(_) => {}
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod explain;
 mod filters;
 pub mod graph;
+pub mod hybrid;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use crate::hs::{
 };
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
-    SubnetId, TCP, Topology, UDP, VpcId,
+    OnPremVia, SubnetId, TCP, Topology, UDP, VpcId,
 };
 use filters::{SgFilter, nacl_allowed, sg_filter_one, sg_members, sg_union};
 
@@ -82,6 +83,46 @@ pub enum Step {
     EndpointOut {
         endpoint: usize,
     },
+    /// Crossed a VPC peering connection (C-8).
+    PeeringCross {
+        peering: usize,
+    },
+    /// Entered a transit gateway through an attachment (through its interface
+    /// in `subnet` for a VPC attachment).
+    TgwIn {
+        attachment: usize,
+        subnet: Option<SubnetId>,
+    },
+    /// A transit gateway route table decision.
+    TgwRoute {
+        table: usize,
+        choice: hybrid::TgwChoice,
+    },
+    /// Left a transit gateway into a VPC through the attachment interface in `subnet`.
+    TgwOut {
+        attachment: usize,
+        subnet: Option<SubnetId>,
+    },
+    /// A virtual private gateway's path selection (C-10.3).
+    VgwRoute {
+        vgw: usize,
+        choice: hybrid::VgwChoice,
+    },
+    /// Arrived from on prem at a virtual private gateway.
+    VgwIn {
+        vgw: usize,
+    },
+    /// Sent by on-prem network `network` into AWS over `via`; `decided` when
+    /// the topology's stated on-prem preference chose it.
+    OnPremIn {
+        network: usize,
+        via: OnPremVia,
+        decided: bool,
+    },
+    /// Left AWS towards on prem over `via`.
+    OnPremOut {
+        via: OnPremVia,
+    },
 }
 
 /// Where a flow ends.
@@ -90,6 +131,8 @@ pub enum End {
     Delivered(EniId),
     Internet,
     Endpoint(usize),
+    /// Left AWS towards on prem over a VPN connection or virtual interface.
+    OnPrem(OnPremVia),
     Unknown(String),
 }
 
@@ -270,6 +313,8 @@ pub struct Engine<'t> {
     /// Per security group, compiled on first use.
     sg_in: Vec<OnceCell<SgFilter>>,
     sg_out: Vec<OnceCell<SgFilter>>,
+    /// Transit gateway tables, VGWs and on-prem routing, compiled.
+    hybrid: hybrid::HybridTables,
 }
 
 const MAX_NAT_HOPS: usize = 8;
@@ -357,6 +402,7 @@ impl<'t> Engine<'t> {
             sg_out: (0..topo.security_groups.len())
                 .map(|_| OnceCell::new())
                 .collect(),
+            hybrid: hybrid::HybridTables::build(topo),
         }
     }
 
@@ -451,6 +497,21 @@ impl<'t> Engine<'t> {
                 out
             }
             Origin::Eni(e) => self.reach_from_eni(e, set, false),
+            Origin::OnPrem(n) => {
+                let mut out = Reach::default();
+                if n < self.topo.hybrid.on_prem.len() {
+                    let f = Frag {
+                        set: set.clone(),
+                        rw: Rewrites::default(),
+                        path: Vec::new(),
+                        via_nat: false,
+                        from_internet: false,
+                    };
+                    self.propagate_onprem(n, f, &mut out);
+                }
+                out.flows.retain(|f| !f.set.is_empty());
+                out
+            }
         }
     }
 
@@ -935,7 +996,7 @@ impl<'t> Engine<'t> {
                     let why = match &choice {
                         RouteChoice::Ambiguous(w) => w.clone(),
                         _ => format!(
-                            "route table `{}` sends traffic to a target that is not modelled yet (peering, transit gateway, VPN gateway or other)",
+                            "route table `{}` sends traffic to a target that is not modelled (C-3.10)",
                             self.topo.route_tables[t].meta.name
                         ),
                     };
@@ -999,6 +1060,9 @@ impl<'t> Engine<'t> {
                     );
                     self.emit(piece, End::Unknown(why), out);
                 }
+                Node::Peering(x) => self.to_peering(x, vpc, src_subnet, piece, out),
+                Node::Tgw(x) => self.to_tgw(x, vpc, src_subnet, piece, out),
+                Node::Vgw(x) => self.to_vgw(x, vpc, src_subnet, piece, out),
                 Node::Internet | Node::RouteTable(_) => {}
             }
         }

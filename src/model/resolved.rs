@@ -50,6 +50,9 @@ pub enum Origin {
     Internet,
     /// Sent by a network interface.
     Eni(EniId),
+    /// Sent from an on-prem network (index into `hybrid.on_prem`), entering
+    /// AWS over one of the connections it sits behind.
+    OnPrem(usize),
 }
 
 /// Identity shared by every resource.
