@@ -217,7 +217,7 @@ fn check_exits_1_on_a_violated_topology() {
     );
     assert!(
         out.stdout
-            .ends_with("verdict: violated (1 violated, 0 unknown, 0 proven)\n")
+            .ends_with("verdict: violated (1 violated, 0 unknown, 2 proven)\n")
     );
     assert_eq!(out.stderr, "");
 }
@@ -280,7 +280,7 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
     insta::assert_snapshot!(out.stderr, @r#"
     error: unknown check `publc-exposure`
       = help: did you mean `public-exposure`?
-      = note: the checks are `public-exposure`
+      = note: the checks are `public-exposure`, `transit-encryption`, `ipsec-strength`
     "#);
 }
 
@@ -571,7 +571,11 @@ fn text_report_of_the_reference_topology() {
       --> topologies/secure-three-tier.yaml:358:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
-    verdict: proven (0 violated, 0 unknown, 1 proven)
+    transit-encryption: proven — no on-prem networks and no VPN or Direct Connect connections
+
+    ipsec-strength: proven — no VPN connections
+
+    verdict: proven (0 violated, 0 unknown, 3 proven)
     "#);
 }
 
@@ -600,7 +604,11 @@ fn text_report_of_a_failing_variant() {
       --> topologies/fail-public-ip-on-app-instance.yaml:360:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
-    verdict: violated (1 violated, 0 unknown, 0 proven)
+    transit-encryption: proven — no on-prem networks and no VPN or Direct Connect connections
+
+    ipsec-strength: proven — no VPN connections
+
+    verdict: violated (1 violated, 0 unknown, 2 proven)
     "#);
 }
 

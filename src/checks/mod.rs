@@ -1,7 +1,9 @@
 //! Checks: each one proves (or refutes) one property over the engine's
 //! results. One check is one file; the registry below fixes their order.
 
+pub mod ipsec_strength;
 pub mod public_exposure;
+pub mod transit_encryption;
 
 use crate::engine::Engine;
 use crate::report::CheckResult;
@@ -28,10 +30,20 @@ pub struct Check {
 }
 
 /// Every check, in the order they run and are reported.
-pub const REGISTRY: &[Check] = &[Check {
-    meta: public_exposure::META,
-    run: public_exposure::run,
-}];
+pub const REGISTRY: &[Check] = &[
+    Check {
+        meta: public_exposure::META,
+        run: public_exposure::run,
+    },
+    Check {
+        meta: transit_encryption::META,
+        run: transit_encryption::run,
+    },
+    Check {
+        meta: ipsec_strength::META,
+        run: ipsec_strength::run,
+    },
+];
 
 /// Looks a check up by id.
 pub fn find(id: &str) -> Option<&'static Check> {

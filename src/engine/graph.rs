@@ -287,6 +287,9 @@ pub fn compile_table(topo: &Topology, t: RouteTableId) -> Vec<(Node, RouteEdge)>
             .prefix_len()
             .cmp(&a.net.prefix_len())
             .then(class_rank(b.class).cmp(&class_rank(a.class)))
+            // Equal prefixes of one class must be adjacent to form one group
+            // (two prefix lists with the same entry, C-3.6).
+            .then(a.net.cmp(&b.net))
     });
     let mut claimed = IntervalSet::empty();
     let mut i = 0;

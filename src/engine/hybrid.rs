@@ -107,6 +107,8 @@ fn lpm<K: Clone>(mut cands: Vec<Cand<K>>) -> (Regions<K>, IntervalSet) {
             .prefix_len()
             .cmp(&a.net.prefix_len())
             .then(a.rank.cmp(&b.rank))
+            // Equal prefixes must be adjacent to form one group.
+            .then(a.net.cmp(&b.net))
     });
     let mut claimed = IntervalSet::empty();
     let mut out = Vec::new();

@@ -344,6 +344,12 @@ fn non_internet_v4() -> IntervalSet {
     nets_set(private.iter())
 }
 
+/// RFC 1918 and RFC 6598 IPv4: the private space on-prem networks reach
+/// over VPN and private or transit virtual interfaces.
+pub fn non_internet_space() -> IntervalSet {
+    non_internet_v4()
+}
+
 /// Every internet source address: IPv4 outside RFC 1918/6598, global IPv6.
 pub fn internet_source_set() -> IntervalSet {
     internet_sources()

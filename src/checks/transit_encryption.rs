@@ -1,0 +1,519 @@
+//! `transit-encryption`: traffic between on-prem networks and VPC resources
+//! is always encrypted outside AWS.
+//!
+//! # What it proves
+//! Every packet that can be delivered between any on-prem network (the
+//! topology's `on_prem_networks`) and any VPC network interface, in **both**
+//! directions, crosses the segment outside AWS either inside an IPsec tunnel
+//! (a Site-to-Site VPN, over the internet or as a private IP VPN over Direct
+//! Connect) or over Direct Connect connections that are *all* MACsec
+//! `must_encrypt` with an associated key (C-12.6).
+//!
+//! - AWS → on prem follows the AWS route priority: subnet route tables, then
+//!   the transit gateway (C-9.4) or VGW (C-10.3) decision.
+//! - On prem → AWS depends on what AWS advertises over each connection and on
+//!   the on-prem routers' choice, which AWS does not show: the verdict is
+//!   `violated` when the topology's `prefer` makes them choose an unencrypted
+//!   connection, and `unknown` when it says nothing and one is possible.
+//!
+//! Assumptions, reported with the verdict: BGP routes learned from on premises
+//! are exactly the `advertises` of the on-prem networks; a BGP connection
+//! whose routes are not stated may carry any prefix, so an unencrypted one
+//! makes the verdict `unknown`. AWS's statement that traffic between the DX
+//! location and the Region is encrypted at the physical layer is trusted
+//! (C-12.7). Tunnel telemetry is never consulted (C-11.6).
+//!
+//! # Why it matters
+//! DX is not encrypted by default (C-12.4), and route priority silently moves
+//! traffic off the VPN: a DX gateway route beats a VPN route at a TGW, DX BGP
+//! beats VPN at a VGW, and a more specific prefix wins over both.
+//!
+//! # Example that fails
+//! An app subnet routes `10.50.0.0/16` to a TGW whose table has that prefix
+//! propagated both from a BGP VPN and from a DX gateway over a `no_encrypt`
+//! connection: the DX gateway route wins (C-9.4), so the app's packets to
+//! on prem leave AWS in the clear.
+//!
+//! # How to fix
+//! Stop propagating the DX gateway attachment into the table the VPCs use (or
+//! carry only IPsec over DX, as a private IP VPN), add a static TGW route to
+//! the VPN attachment, or enable MACsec `must_encrypt` with an associated key
+//! on every DX connection (dedicated, MACsec-capable). State the on-prem
+//! routing preference with `prefer: [vpn, dx]`.
+//!
+//! # AWS rules used
+//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-11.1, C-11.4,
+//! C-11.6, C-12.1–C-12.7.
+
+use std::collections::BTreeMap;
+
+use super::CheckMeta;
+use super::public_exposure::witness;
+use crate::engine::hybrid::{Learned, learned};
+use crate::engine::{End, Engine, Flow, Origin, Step, explain::hybrid_hop};
+use crate::hs::{DST, HeaderSet, SRC, nets_set};
+use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
+use crate::report::{CheckResult, Finding, FindingKind, Location, Severity, Verdict, Witness};
+
+pub const ID: &str = "transit-encryption";
+
+pub const META: CheckMeta = CheckMeta {
+    id: ID,
+    description: "traffic between on-prem networks and VPCs is always inside IPsec or MACsec outside AWS",
+    docs_anchor: "transit-encryption",
+    full_description: "Every packet that can be delivered between an on-prem network and a VPC network interface, in both directions, crosses the segment outside AWS inside an IPsec tunnel or over Direct Connect connections that are all MACsec must_encrypt with an associated key. AWS to on prem follows the AWS route priority; on prem to AWS depends on what AWS advertises and on the stated on-prem routing preference.",
+    help_markdown: "A finding names the unencrypted path: a witness packet, the route decision that chose the connection (for example a DX gateway route beating a VPN route at a transit gateway, C-9.4), and why the connection is not encrypted (for example `encryptionMode no_encrypt`).\n\n**How to fix:** keep DX gateway routes out of the tables that route to on prem (carry only IPsec over DX, as a private IP VPN), add a static route to the VPN, or enable MACsec `must_encrypt` with an associated key on every DX connection. State how on-prem routers choose paths into AWS with `on_prem_networks[].prefer`, and what they advertise with `advertises`.",
+};
+
+/// Whether crossing the boundary over a connection is encrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Crossing {
+    Encrypted,
+    /// In the clear: why, and where that is written.
+    Clear(String, Pos),
+    Unknown(String, Pos),
+}
+
+/// C-11.1, C-12.6, C-12.7: is traffic over `via` encrypted outside AWS?
+pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
+    let h = &topo.hybrid;
+    let x = match via {
+        OnPremVia::Vpn(_) => return Crossing::Encrypted,
+        OnPremVia::Vif(x) => x,
+    };
+    let vif = &h.vifs[x];
+    let members: Vec<usize> = match vif.carrier {
+        DxCarrier::Connection(c) => vec![c],
+        DxCarrier::Lag(l) => h.dx_lags[l].members.clone(),
+    };
+    if members.is_empty() {
+        return Crossing::Unknown(
+            format!(
+                "virtual interface `{}` runs on a lag with no member connections",
+                vif.meta.name
+            ),
+            vif.meta.pos,
+        );
+    }
+    let mut unknown: Option<Crossing> = None;
+    for c in members {
+        let conn = &h.dx_connections[c];
+        let name = &conn.meta.name;
+        let pos = if conn.encryption_mode_pos.is_unknown() {
+            conn.meta.pos
+        } else {
+            conn.encryption_mode_pos
+        };
+        if conn.encryption_mode != EncryptionMode::MustEncrypt {
+            let why = match conn.encryption_mode {
+                EncryptionMode::ShouldEncrypt => format!(
+                    "`{name}` encryptionMode `should_encrypt`, which fails open (C-12.5, C-12.6)"
+                ),
+                _ => format!("`{name}` encryptionMode `no_encrypt` (C-12.4, C-12.6)"),
+            };
+            return Crossing::Clear(why, pos);
+        }
+        if !conn.macsec_capable {
+            return Crossing::Clear(
+                format!("`{name}` is not MACsec-capable (C-12.6)"),
+                conn.meta.pos,
+            );
+        }
+        if !conn.macsec_keys.contains(&MacsecKeyState::Associated) {
+            return Crossing::Clear(
+                format!("`{name}` has no MACsec key in state `associated` (C-12.6)"),
+                conn.meta.pos,
+            );
+        }
+        if conn.hosted && !conn.partner_segment_encrypted && unknown.is_none() {
+            unknown = Some(Crossing::Unknown(
+                format!(
+                    "`{name}` is a hosted connection: MACsec does not prove the partner's segment unless `partner_segment_encrypted` asserts it (C-12.7)"
+                ),
+                conn.meta.pos,
+            ));
+        }
+    }
+    unknown.unwrap_or(Crossing::Encrypted)
+}
+
+fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
+    crate::engine::explain::pos_location(topo, pos)
+}
+
+/// The route decisions of a flow that chose how it left or entered AWS.
+fn decisions(topo: &Topology, flow: &Flow) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut last_vpc_route: Option<String> = None;
+    for s in &flow.path {
+        match s {
+            Step::Route { .. } => {
+                last_vpc_route = explain_one(topo, flow, s);
+            }
+            Step::TgwRoute { .. } | Step::VgwRoute { .. } | Step::OnPremIn { .. } => {
+                if let Some(r) = last_vpc_route.take() {
+                    out.push(r);
+                }
+                let h = hybrid_hop(topo, s);
+                out.push(format!("{}: {}", h.component, h.rule));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn explain_one(topo: &Topology, flow: &Flow, s: &Step) -> Option<String> {
+    let one = Flow {
+        path: vec![s.clone()],
+        ..flow.clone()
+    };
+    let p = flow.set.sample()?;
+    let hops = crate::engine::explain(topo, &one, &p);
+    hops.first().map(|h| format!("{}: {}", h.component, h.rule))
+}
+
+/// One group of flows for one finding.
+#[derive(Default)]
+struct Group<'a> {
+    flows: Vec<&'a Flow>,
+    set: HeaderSet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Dir {
+    ToOnPrem,
+    FromOnPrem,
+}
+
+pub fn run(engine: &Engine<'_>) -> CheckResult {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    let mut findings: Vec<Finding> = Vec::new();
+    let unknown = |resource: String, message: String, location: Option<Location>| Finding {
+        kind: FindingKind::Unknown,
+        severity: Severity::Warning,
+        resource,
+        aws_id: None,
+        message,
+        aws_ids: Vec::new(),
+        flows: Vec::new(),
+        witness: None,
+        location,
+    };
+    for g in topo.gaps_for(ID) {
+        findings.push(unknown(
+            "topology".into(),
+            format!("the topology records missing data: {}", g.what),
+            loc(topo, g.pos),
+        ));
+    }
+    let connections = !h.vpns.is_empty() || !h.vifs.is_empty();
+    if h.on_prem.is_empty() {
+        if connections {
+            findings.push(unknown(
+                "topology".into(),
+                "the topology has VPN connections or virtual interfaces but names no on-prem network behind them (`on_prem_networks`), so what crosses them cannot be checked".into(),
+                None,
+            ));
+        }
+        return finish(
+            findings,
+            "no on-prem networks and no VPN or Direct Connect connections",
+        );
+    }
+
+    // A BGP connection whose learned routes are not stated may carry any
+    // prefix, including one more specific than every stated route.
+    for n in &h.on_prem {
+        for (k, &via) in n.via.iter().enumerate() {
+            if n.advertises[k].is_some() || learned(topo, via) != Learned::Unstated {
+                continue;
+            }
+            if let Crossing::Clear(why, _) | Crossing::Unknown(why, _) = crossing(topo, via) {
+                findings.push(unknown(
+                    h.via_meta(via).name.clone(),
+                    format!(
+                        "on-prem network `{}` does not state the routes it advertises over {}, which is not encrypted ({why}); a more specific route learned over it could carry traffic in the clear. State them in `advertises`",
+                        n.meta.name,
+                        h.via_label(via)
+                    ),
+                    loc(topo, n.meta.pos),
+                ));
+            }
+        }
+    }
+
+    let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
+    // (direction, interface, connection) → flows in the clear; unknowns by reason.
+    let mut clear: BTreeMap<(Dir, usize, OnPremVia, bool), Group<'_>> = BTreeMap::new();
+    let mut unknowns: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    let mut reaches = Vec::new();
+    for e in 0..topo.enis.len() {
+        if !topo.enis[e].attached {
+            continue;
+        }
+        let set = HeaderSet::universe().restrict(DST, &onprem_space);
+        reaches.push((Dir::ToOnPrem, e, engine.reach(Origin::Eni(e), &set)));
+    }
+    for (n, net) in h.on_prem.iter().enumerate() {
+        let mut set = HeaderSet::universe();
+        let public = net
+            .via
+            .iter()
+            .any(|v| matches!(v, OnPremVia::Vif(x) if h.vifs[*x].kind == VifKind::Public));
+        if public {
+            // Public destinations are reached through the internet gateway:
+            // analysed below (C-12.1, T-21).
+            set = set.restrict(DST, &crate::engine::non_internet_space());
+        }
+        reaches.push((Dir::FromOnPrem, n, engine.reach(Origin::OnPrem(n), &set)));
+    }
+    for (dir, who, reach) in &reaches {
+        for f in &reach.flows {
+            match (&f.end, dir) {
+                (End::OnPrem(via), Dir::ToOnPrem) => match crossing(topo, *via) {
+                    Crossing::Encrypted => {}
+                    Crossing::Clear(..) => {
+                        let g = clear.entry((*dir, *who, *via, true)).or_default();
+                        g.set = g.set.union(&f.set);
+                        g.flows.push(f);
+                    }
+                    Crossing::Unknown(why, _) => {
+                        let g = unknowns.entry(why).or_default();
+                        g.set = g.set.union(&f.set);
+                        g.flows.push(f);
+                    }
+                },
+                (End::Delivered(e), Dir::FromOnPrem) => {
+                    let Some((via, decided)) = f.path.iter().find_map(|s| match s {
+                        Step::OnPremIn { via, decided, .. } => Some((*via, *decided)),
+                        _ => None,
+                    }) else {
+                        continue;
+                    };
+                    match crossing(topo, via) {
+                        Crossing::Encrypted => {}
+                        Crossing::Clear(..) => {
+                            let g = clear.entry((*dir, *e, via, decided)).or_default();
+                            g.set = g.set.union(&f.set);
+                            g.flows.push(f);
+                        }
+                        Crossing::Unknown(why, _) => {
+                            let g = unknowns.entry(why).or_default();
+                            g.set = g.set.union(&f.set);
+                            g.flows.push(f);
+                        }
+                    }
+                }
+                (End::Unknown(why), _) => {
+                    let g = unknowns.entry(why.clone()).or_default();
+                    g.set = g.set.union(&f.set);
+                    g.flows.push(f);
+                }
+                _ => {}
+            }
+        }
+    }
+    for ((dir, who, via, decided), g) in &clear {
+        let Some((w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
+            continue;
+        };
+        let flow = g.flows[i];
+        let (why, pos) = match crossing(topo, *via) {
+            Crossing::Clear(w, p) | Crossing::Unknown(w, p) => (w, p),
+            Crossing::Encrypted => continue,
+        };
+        // The VPC interface: the sender towards on prem, the receiver from it.
+        let eni = &topo.enis[*who];
+        let route = decisions(topo, flow).join("; ");
+        let head = format!("{} → {}", p.src, p.dst);
+        let (kind, message) = match dir {
+            Dir::ToOnPrem => (
+                FindingKind::Violation,
+                format!(
+                    "{head} leaves AWS unencrypted over {}: {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+            Dir::FromOnPrem if *decided => (
+                FindingKind::Violation,
+                format!(
+                    "{head} enters AWS unencrypted over {}: {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+            Dir::FromOnPrem => (
+                FindingKind::Unknown,
+                format!(
+                    "{head} may enter AWS unencrypted over {}: AWS advertises a route for it there, and the topology does not say which path the on-prem routers prefer (`prefer`); {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+        };
+        findings.push(Finding {
+            kind,
+            severity: if kind == FindingKind::Violation {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            resource: eni.meta.name.clone(),
+            aws_id: eni.meta.aws_id.clone(),
+            message,
+            aws_ids: ids(&w),
+            flows: crate::engine::summarize_flows(topo, &g.set),
+            witness: Some(w),
+            location: loc(topo, pos),
+        });
+    }
+    for (why, g) in &unknowns {
+        let w = witness(topo, &g.flows, &g.set, None).map(|x| x.0);
+        findings.push(Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource: "topology".into(),
+            aws_id: None,
+            message: format!(
+                "traffic between on prem and the VPCs takes a path whose encryption cannot be decided: {why}"
+            ),
+            aws_ids: w.as_ref().map(ids).unwrap_or_default(),
+            flows: Vec::new(),
+            witness: w,
+            location: None,
+        });
+    }
+    public_vifs(engine, &mut findings);
+    finish(
+        findings,
+        "every path between on prem and the VPCs is inside IPsec or MACsec",
+    )
+}
+
+/// T-21: a public VIF reaches the EIPs of VPC resources through the internet
+/// gateway, unencrypted unless its connection is MACsec-protected (C-12.1).
+fn public_vifs(engine: &Engine<'_>, findings: &mut Vec<Finding>) {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    for net in &h.on_prem {
+        for &via in &net.via {
+            let OnPremVia::Vif(x) = via else { continue };
+            let vif = &h.vifs[x];
+            if vif.kind != VifKind::Public || !vif.available {
+                continue;
+            }
+            let (why, pos) = match crossing(topo, via) {
+                Crossing::Encrypted => continue,
+                Crossing::Clear(w, p) | Crossing::Unknown(w, p) => (w, p),
+            };
+            if vif.advertised_prefixes.is_empty() {
+                findings.push(Finding {
+                    kind: FindingKind::Unknown,
+                    severity: Severity::Warning,
+                    resource: vif.meta.name.clone(),
+                    aws_id: vif.meta.aws_id.clone(),
+                    message: format!(
+                        "public virtual interface `{}` lists no `advertised_prefixes`, so which on-prem sources reach AWS public addresses over it is not known (C-12.1)",
+                        vif.meta.name
+                    ),
+                    aws_ids: Vec::new(),
+                    flows: Vec::new(),
+                    witness: None,
+                    location: loc(topo, vif.meta.pos),
+                });
+                continue;
+            }
+            let src = nets_set(vif.advertised_prefixes.iter());
+            let set = HeaderSet::universe().restrict(SRC, &src);
+            let reach = engine.reach(Origin::Internet, &set);
+            let flows: Vec<&Flow> = reach
+                .flows
+                .iter()
+                .filter(|f| matches!(f.end, End::Delivered(_)))
+                .collect();
+            let mut all = HeaderSet::empty();
+            for f in &flows {
+                all = all.union(&f.set);
+            }
+            let Some((w, p, i)) = witness(topo, &flows, &all, None) else {
+                continue;
+            };
+            let End::Delivered(e) = flows[i].end else {
+                continue;
+            };
+            let decided = net
+                .prefer
+                .as_ref()
+                .and_then(|ps| ps.first())
+                .is_some_and(|p| {
+                    matches!(p, crate::model::Preference::Dx)
+                        || *p == crate::model::Preference::Via(via)
+                });
+            let eni = &topo.enis[e];
+            let (kind, message) = if decided {
+                (
+                    FindingKind::Violation,
+                    format!(
+                        "{} → {}: on-prem network `{}` prefers Direct Connect, and public virtual interface `{}` carries it to the internet gateway unencrypted; {why}",
+                        p.src, p.dst, net.meta.name, vif.meta.name
+                    ),
+                )
+            } else {
+                (
+                    FindingKind::Unknown,
+                    format!(
+                        "{} → {} may reach AWS over public virtual interface `{}` unencrypted, depending on the on-prem routing preference (`prefer`); {why}",
+                        p.src, p.dst, vif.meta.name
+                    ),
+                )
+            };
+            findings.push(Finding {
+                kind,
+                severity: if decided {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                resource: eni.meta.name.clone(),
+                aws_id: eni.meta.aws_id.clone(),
+                message,
+                aws_ids: ids(&w),
+                flows: crate::engine::summarize_flows(topo, &all),
+                witness: Some(w),
+                location: loc(topo, pos),
+            });
+        }
+    }
+}
+
+fn ids(w: &Witness) -> Vec<String> {
+    let mut out: Vec<String> = w.path.iter().filter_map(|h| h.aws_id.clone()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|i| seen.insert(i.clone()));
+    out
+}
+
+fn finish(findings: Vec<Finding>, proven_summary: &str) -> CheckResult {
+    let verdict = findings.iter().fold(Verdict::Proven, |v, f| {
+        v.combine(match f.kind {
+            FindingKind::Violation => Verdict::Violated,
+            FindingKind::Unknown => Verdict::Unknown,
+            FindingKind::Info => Verdict::Proven,
+        })
+    });
+    let summary = match verdict {
+        Verdict::Proven => proven_summary.to_string(),
+        Verdict::Violated => {
+            "some traffic between on prem and the VPCs crosses outside AWS unencrypted".into()
+        }
+        Verdict::Unknown => {
+            "could not prove that traffic between on prem and the VPCs is always encrypted".into()
+        }
+    };
+    CheckResult {
+        id: ID,
+        verdict,
+        summary,
+        findings,
+    }
+}
