@@ -227,7 +227,8 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     // prefix, including one more specific than every stated route.
     for n in &h.on_prem {
         for (k, &via) in n.via.iter().enumerate() {
-            if n.advertises[k].is_some() || learned(topo, via) != Learned::Unstated {
+            let public = matches!(via, OnPremVia::Vif(x) if h.vifs[x].kind == VifKind::Public);
+            if public || n.advertises[k].is_some() || learned(topo, via) != Learned::Unstated {
                 continue;
             }
             if let Crossing::Clear(why, _) | Crossing::Unknown(why, _) = crossing(topo, via) {
