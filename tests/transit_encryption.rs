@@ -98,7 +98,7 @@ fn trap_14_vgw_dx_bgp_beats_bgp_vpn() {
         &[
             "10.0.10.5 → 10.50.",
             "leaves AWS unencrypted over virtual interface `vif-private`",
-            "(DX BGP; C-10.3",
+            "vgw-app: 10.50.0.0/16 over virtual interface `vif-private` (DX BGP) beats vpn connection `vpn-dc1` (VPN BGP) (C-10.3",
             "`dxcon-1` encryptionMode `no_encrypt`",
         ],
     );
@@ -113,7 +113,7 @@ fn trap_15_tgw_dx_gateway_route_beats_bgp_vpn() {
         FindingKind::Violation,
         &[
             "rtb-app: route 10.50.0.0/16 → tgw-core",
-            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway; C-9.4",
+            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway) beats `att-vpn` (VPN) (C-9.4",
             "`dxcon-1` encryptionMode `no_encrypt`",
         ],
     );
@@ -124,6 +124,13 @@ fn trap_15_tgw_dx_gateway_route_beats_bgp_vpn() {
         .and_then(|f| f.witness.as_ref())
         .unwrap();
     assert!(w.path.iter().any(|h| h.component == "vif-transit"));
+    // The last hop names the connection and why it is in the clear.
+    let last = w.path.last().unwrap();
+    assert_eq!(last.component, "dxcon-1");
+    assert_eq!(
+        last.rule,
+        "`dxcon-1` encryptionMode `no_encrypt` (C-12.4, C-12.6)"
+    );
 }
 
 #[test]
@@ -206,7 +213,7 @@ fn trap_17_dx_gateway_route_bypasses_private_ip_vpn() {
         &r,
         FindingKind::Violation,
         &[
-            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway; C-9.4",
+            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway) beats `att-vpn-private` (VPN over private DX) (C-9.4",
             "over virtual interface `vif-transit`",
         ],
     );

@@ -53,7 +53,7 @@ use crate::engine::hybrid::{Learned, learned};
 use crate::engine::{End, Engine, Flow, Origin, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, SRC, nets_set};
 use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
-use crate::report::{CheckResult, Finding, FindingKind, Location, Severity, Verdict, Witness};
+use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
 pub const ID: &str = "transit-encryption";
 
@@ -69,9 +69,9 @@ pub const META: CheckMeta = CheckMeta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Crossing {
     Encrypted,
-    /// In the clear: why, and where that is written.
-    Clear(String, Pos),
-    Unknown(String, Pos),
+    /// In the clear: why, where that is written, and the connection.
+    Clear(String, Pos, String),
+    Unknown(String, Pos, String),
 }
 
 /// C-11.1, C-12.6, C-12.7: is traffic over `via` encrypted outside AWS?
@@ -93,6 +93,7 @@ pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
                 vif.meta.name
             ),
             vif.meta.pos,
+            vif.meta.name.clone(),
         );
     }
     let mut unknown: Option<Crossing> = None;
@@ -111,18 +112,20 @@ pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
                 ),
                 _ => format!("`{name}` encryptionMode `no_encrypt` (C-12.4, C-12.6)"),
             };
-            return Crossing::Clear(why, pos);
+            return Crossing::Clear(why, pos, name.clone());
         }
         if !conn.macsec_capable {
             return Crossing::Clear(
                 format!("`{name}` is not MACsec-capable (C-12.6)"),
                 conn.meta.pos,
+                name.clone(),
             );
         }
         if !conn.macsec_keys.contains(&MacsecKeyState::Associated) {
             return Crossing::Clear(
                 format!("`{name}` has no MACsec key in state `associated` (C-12.6)"),
                 conn.meta.pos,
+                name.clone(),
             );
         }
         if conn.hosted && !conn.partner_segment_encrypted && unknown.is_none() {
@@ -131,6 +134,7 @@ pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
                     "`{name}` is a hosted connection: MACsec does not prove the partner's segment unless `partner_segment_encrypted` asserts it (C-12.7)"
                 ),
                 conn.meta.pos,
+                name.clone(),
             ));
         }
     }
@@ -231,7 +235,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             if public || n.advertises[k].is_some() || learned(topo, via) != Learned::Unstated {
                 continue;
             }
-            if let Crossing::Clear(why, _) | Crossing::Unknown(why, _) = crossing(topo, via) {
+            if let Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) = crossing(topo, via) {
                 findings.push(unknown(
                     h.via_meta(via).name.clone(),
                     format!(
@@ -280,7 +284,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                         g.set = g.set.union(&f.set);
                         g.flows.push(f);
                     }
-                    Crossing::Unknown(why, _) => {
+                    Crossing::Unknown(why, ..) => {
                         let g = unknowns.entry(why).or_default();
                         g.set = g.set.union(&f.set);
                         g.flows.push(f);
@@ -300,7 +304,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                             g.set = g.set.union(&f.set);
                             g.flows.push(f);
                         }
-                        Crossing::Unknown(why, _) => {
+                        Crossing::Unknown(why, ..) => {
                             let g = unknowns.entry(why).or_default();
                             g.set = g.set.union(&f.set);
                             g.flows.push(f);
@@ -317,12 +321,20 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         }
     }
     for ((dir, who, via, decided), g) in &clear {
-        let Some((w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
+        let Some((mut w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
             continue;
         };
         let flow = g.flows[i];
         let (why, pos) = match crossing(topo, *via) {
-            Crossing::Clear(w, p) | Crossing::Unknown(w, p) => (w, p),
+            Crossing::Clear(why, pos, component) | Crossing::Unknown(why, pos, component) => {
+                w.path.push(Hop {
+                    component,
+                    aws_id: None,
+                    rule: why.clone(),
+                    location: loc(topo, pos),
+                });
+                (why, pos)
+            }
             Crossing::Encrypted => continue,
         };
         // The VPC interface: the sender towards on prem, the receiver from it.
@@ -405,7 +417,7 @@ fn public_vifs(engine: &Engine<'_>, findings: &mut Vec<Finding>) {
             }
             let (why, pos) = match crossing(topo, via) {
                 Crossing::Encrypted => continue,
-                Crossing::Clear(w, p) | Crossing::Unknown(w, p) => (w, p),
+                Crossing::Clear(w, p, _) | Crossing::Unknown(w, p, _) => (w, p),
             };
             if vif.advertised_prefixes.is_empty() {
                 findings.push(Finding {

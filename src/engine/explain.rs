@@ -660,24 +660,23 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
                     attachment,
                     prefix,
                     rank,
+                    beats,
                 } => {
-                    let kind = match rank {
-                        0 => "VPN static",
-                        2 => "VPC",
-                        3 => "DX gateway",
-                        5 => "VPN over private DX",
-                        6 => "VPN",
-                        _ => "propagated",
-                    };
                     let pos = t
                         .propagations
                         .iter()
                         .find(|(a, _)| a == attachment)
                         .map_or(t.meta.pos, |(_, p)| *p);
+                    let won = if beats.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" beats {}", beats.join(", "))
+                    };
                     (
                         format!(
-                            "{prefix} propagated from {} ({kind}; C-9.4: longest prefix, then static > prefix list > VPC > DX gateway > VPN over DX > VPN)",
-                            h.tgw_attachments[*attachment].meta.name
+                            "{prefix} propagated from {} ({}){won} (C-9.4: longest prefix, then static > prefix list > VPC > DX gateway > VPN over DX > VPN)",
+                            h.tgw_attachments[*attachment].meta.name,
+                            super::hybrid::tgw_rank_name(*rank)
                         ),
                         pos,
                     )
@@ -695,15 +694,21 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
         Step::VgwRoute { vgw, choice } => {
             let g = &h.vgws[*vgw];
             let rule = match choice {
-                VgwChoice::Learned { via, prefix, rank } => {
-                    let kind = match rank {
-                        0 => "DX BGP",
-                        1 => "VPN static",
-                        _ => "VPN BGP",
+                VgwChoice::Learned {
+                    via,
+                    prefix,
+                    rank,
+                    beats,
+                } => {
+                    let won = if beats.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" beats {}", beats.join(", "))
                     };
                     format!(
-                        "{prefix} over {} ({kind}; C-10.3: longest prefix, then DX BGP > VPN static > VPN BGP)",
-                        h.via_label(*via)
+                        "{prefix} over {} ({}){won} (C-10.3: longest prefix, then DX BGP > VPN static > VPN BGP)",
+                        h.via_label(*via),
+                        super::hybrid::vgw_rank_name(*rank)
                     )
                 }
                 VgwChoice::NoRoute => "no route matches".into(),

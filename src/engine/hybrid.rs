@@ -140,11 +140,13 @@ pub enum TgwChoice {
         index: usize,
         entry: Option<IpNet>,
     },
-    /// Propagated from `attachment` (the first, for ECMP).
+    /// Propagated from `attachment` (the first, for ECMP); `beats` names the
+    /// routes for the same prefix that lost on priority (C-9.4).
     Propagated {
         attachment: TgwAttachmentId,
         prefix: IpNet,
         rank: u8,
+        beats: Vec<String>,
     },
     NoRoute,
     Ambiguous(String),
@@ -170,6 +172,29 @@ fn vpn_rank(topo: &Topology, v: usize) -> u8 {
     match topo.hybrid.vpns[v].outside_ip {
         OutsideIp::PrivateIpv4 { .. } => 5,
         _ => 6,
+    }
+}
+
+/// The C-9.4 class of a TGW candidate's rank, for messages.
+pub fn tgw_rank_name(rank: u8) -> &'static str {
+    match rank {
+        0 => "static",
+        1 => "prefix list",
+        2 => "VPC",
+        3 => "DX gateway",
+        4 => "Connect",
+        5 => "VPN over private DX",
+        6 => "VPN",
+        _ => "propagated",
+    }
+}
+
+/// The C-10.3 class of a VGW candidate's rank, for messages.
+pub fn vgw_rank_name(rank: u8) -> &'static str {
+    match rank {
+        0 => "DX BGP",
+        1 => "VPN static",
+        _ => "VPN BGP",
     }
 }
 
@@ -269,6 +294,7 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
         }
     }
     let tgw = &h.tgws[table.tgw];
+    let all = cands.clone();
     let (regions, claimed) = lpm(cands);
     let mut out = Vec::new();
     for (dst, group) in regions {
@@ -283,10 +309,24 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
             K::Static(i, entry) => Some(TgwChoice::Static { index: i, entry }),
             K::Prop(_) => None,
         });
+        let mut beats: Vec<String> = all
+            .iter()
+            .filter(|c| c.net == first.net && c.rank > first.rank)
+            .map(|c| match c.key {
+                K::Prop(a) => format!(
+                    "`{}` ({})",
+                    h.tgw_attachments[a].meta.name,
+                    tgw_rank_name(c.rank)
+                ),
+                K::Static(..) => "a static route".to_string(),
+            })
+            .collect();
+        beats.dedup();
         let prop_choice = |a: TgwAttachmentId| TgwChoice::Propagated {
             attachment: a,
             prefix: first.net,
             rank: first.rank,
+            beats: beats.clone(),
         };
         let (hop, choice) = if same {
             let hop = match t0 {
@@ -370,6 +410,8 @@ pub enum VgwChoice {
         prefix: IpNet,
         /// 0: DX BGP, 1: VPN static, 2: VPN BGP.
         rank: u8,
+        /// Connections with the same prefix that lost on priority.
+        beats: Vec<String>,
     },
     NoRoute,
     Ambiguous(String),
@@ -429,6 +471,7 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
         .into_iter()
         .map(|(net, rank, key)| Cand { net, rank, key })
         .collect();
+    let all = cands.clone();
     let (regions, claimed) = lpm(cands);
     let mut out = Vec::new();
     for (dst, group) in regions {
@@ -444,6 +487,17 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
                     via: first.key,
                     prefix: first.net,
                     rank: first.rank,
+                    beats: all
+                        .iter()
+                        .filter(|c| c.net == first.net && c.rank > first.rank)
+                        .map(|c| {
+                            format!(
+                                "{} ({})",
+                                topo.hybrid.via_label(c.key),
+                                vgw_rank_name(c.rank)
+                            )
+                        })
+                        .collect(),
                 },
             });
         } else {
