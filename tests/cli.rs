@@ -217,7 +217,7 @@ fn check_exits_1_on_a_violated_topology() {
     );
     assert!(
         out.stdout
-            .ends_with("verdict: violated (1 violated, 0 unknown, 2 proven)\n")
+            .ends_with("verdict: violated (1 violated, 0 unknown, 3 proven)\n")
     );
     assert_eq!(out.stderr, "");
 }
@@ -280,7 +280,7 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
     insta::assert_snapshot!(out.stderr, @r#"
     error: unknown check `publc-exposure`
       = help: did you mean `public-exposure`?
-      = note: the checks are `public-exposure`, `transit-encryption`, `ipsec-strength`
+      = note: the checks are `public-exposure`, `transit-encryption`, `ipsec-strength`, `on-prem-access`
     "#);
 }
 
@@ -575,7 +575,9 @@ fn text_report_of_the_reference_topology() {
 
     ipsec-strength: proven — no VPN connections
 
-    verdict: proven (0 violated, 0 unknown, 3 proven)
+    on-prem-access: proven — no on_prem_access policy
+
+    verdict: proven (0 violated, 0 unknown, 4 proven)
     "#);
 }
 
@@ -608,7 +610,9 @@ fn text_report_of_a_failing_variant() {
 
     ipsec-strength: proven — no VPN connections
 
-    verdict: violated (1 violated, 0 unknown, 2 proven)
+    on-prem-access: proven — no on_prem_access policy
+
+    verdict: violated (1 violated, 0 unknown, 3 proven)
     "#);
 }
 

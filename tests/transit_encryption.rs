@@ -345,3 +345,58 @@ fn ipsec_strength_reports_defaults_ikev1_sha1_and_weak_dh_groups() {
     );
     assert_eq!(r.findings[0].location.as_ref().unwrap().line, 13);
 }
+
+// ----- on-prem-access ------------------------------------------------------------
+
+fn with_policy(policy: &str) -> Topology {
+    let text =
+        std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap() + policy;
+    load_str(&text, "t.yaml").unwrap()
+}
+
+#[test]
+fn on_prem_may_reach_the_app_on_443_only() {
+    use netverify::checks::on_prem_access;
+    let t = with_policy(
+        "policy:\n  on_prem_access:\n    - network: dc1-k8s\n      allow:\n        - { resource: app-1, ports: [tcp/443] }\n",
+    );
+    let r = on_prem_access::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+    // Allowing only SSH: what the app's security group admits (443) is beyond it.
+    let t = with_policy(
+        "policy:\n  on_prem_access:\n    - network: dc1-k8s\n      allow:\n        - { resource: app-1, ports: [tcp/22] }\n",
+    );
+    let r = on_prem_access::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Violated);
+    let f = &r.findings[0];
+    assert_eq!(
+        f.message,
+        "on-prem network `dc1-k8s` reaches network interface `app-1-eni` beyond what the on_prem_access policy allows"
+    );
+    assert_eq!(f.flows[0].protocol, "tcp");
+    assert_eq!(f.flows[0].ports, ["443"]);
+    assert_eq!(f.flows[0].sources, ["10.50.0.0/16"]);
+    let w = f.witness.as_ref().unwrap();
+    assert!(w.path.iter().any(|h| h.component == "dc1-k8s"));
+    assert!(
+        w.path
+            .iter()
+            .any(|h| h.component == "att-vpn" || h.component == "att-vpn-private")
+    );
+    // A network the policy does not list is not constrained.
+    let r = on_prem_access::run(&Engine::new(&fixture("pass-hybrid-reference.yaml")));
+    assert_eq!(r.verdict, Verdict::Proven);
+}
+
+#[test]
+fn error_on_prem_access_policy_names_an_unknown_network() {
+    let text = std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap()
+        + "policy:\n  on_prem_access:\n    - network: dc1-k9s\n      allow: []\n";
+    let err = load_str(&text, "t.yaml").unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(
+        d.message,
+        "the on_prem_access policy refers to unknown on-prem network `dc1-k9s`"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `dc1-k8s`?"));
+}

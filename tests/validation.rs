@@ -2339,7 +2339,8 @@ fn check_ids_start_with_the_implemented_check() {
             "public-exposure",
             "private-service-access",
             "transit-encryption",
-            "ipsec-strength"
+            "ipsec-strength",
+            "on-prem-access"
         ]
     );
 }
@@ -2368,7 +2369,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
         "vpn]",
         "gap `tunnels unreadable` affects unknown check `vpn`",
         Some(
-            "expected `public-exposure`, `private-service-access`, `transit-encryption` or `ipsec-strength`",
+            "expected `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength` or `on-prem-access`",
         ),
     );
 }
@@ -2376,7 +2377,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
 #[test]
 fn gap_affects_every_known_check_id() {
     let yaml = with(
-        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength]\n",
+        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength, on-prem-access]\n",
     );
     let t = load(&yaml);
     assert_eq!(t.gaps[0].affects, model::CHECK_IDS);

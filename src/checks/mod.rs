@@ -2,6 +2,7 @@
 //! results. One check is one file; the registry below fixes their order.
 
 pub mod ipsec_strength;
+pub mod on_prem_access;
 pub mod public_exposure;
 pub mod transit_encryption;
 
@@ -42,6 +43,10 @@ pub const REGISTRY: &[Check] = &[
     Check {
         meta: ipsec_strength::META,
         run: ipsec_strength::run,
+    },
+    Check {
+        meta: on_prem_access::META,
+        run: on_prem_access::run,
     },
 ];
 

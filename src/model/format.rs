@@ -1022,6 +1022,31 @@ pub struct BpaExclusion {
 pub struct Policy {
     #[serde(default)]
     pub public_exposure: Option<Sp<PublicExposurePolicy>>,
+    /// What each on-prem network may reach in the VPCs (the `on-prem-access`
+    /// check). A network not listed is not constrained.
+    #[serde(default)]
+    pub on_prem_access: Vec<Sp<OnPremAccessPolicy>>,
+}
+
+/// What one on-prem network may reach: nothing beyond `allow`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremAccessPolicy {
+    /// An on-prem network, by name.
+    pub network: Sp<String>,
+    /// The resources it may reach, and on which ports. `[]`: nothing.
+    #[serde(default)]
+    pub allow: Vec<Sp<OnPremAllow>>,
+}
+
+/// One allowance: a network interface, instance or load balancer, and ports.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremAllow {
+    pub resource: Sp<String>,
+    /// `tcp/443`, `udp/53`, `icmp`, `all`. Omitted: every port.
+    #[serde(default)]
+    pub ports: Vec<Sp<String>>,
 }
 
 /// Policy for the `public-exposure` check. By default every internet-facing

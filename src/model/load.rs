@@ -565,6 +565,12 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         Some("policy"),
     ),
     ("ExposureAllow", "public exposure allowance", Some("policy")),
+    (
+        "OnPremAccessPolicy",
+        "on_prem_access policy",
+        Some("policy"),
+    ),
+    ("OnPremAllow", "on-prem access allowance", Some("policy")),
     ("Gap", "gap", Some("gaps")),
 ];
 

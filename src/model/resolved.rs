@@ -25,6 +25,7 @@ pub const CHECK_IDS: &[&str] = &[
     "private-service-access",
     "transit-encryption",
     "ipsec-strength",
+    "on-prem-access",
 ];
 
 pub type PrefixListId = usize;
@@ -582,6 +583,18 @@ pub struct ExposureAllow {
 pub struct Policy {
     pub exposure_allow: Vec<ExposureAllow>,
     pub exposure_forbid: Vec<(LbId, Pos)>,
+    /// `policy.on_prem_access`.
+    pub on_prem_access: Vec<OnPremAccess>,
+}
+
+/// What one on-prem network may reach (`policy.on_prem_access`).
+#[derive(Debug, Clone)]
+pub struct OnPremAccess {
+    /// Index into `hybrid.on_prem`.
+    pub network: usize,
+    /// (interface, instance or load balancer; ports, empty = all; where).
+    pub allow: Vec<(ResourceRef, Vec<PortSpec>, Pos)>,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone)]

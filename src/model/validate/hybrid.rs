@@ -99,6 +99,7 @@ impl V<'_> {
         self.tgw_route_tables();
         self.tgw_defaults();
         self.on_prem();
+        self.on_prem_policy();
         let kinds: Vec<Option<HybridRef>> = self
             .other_src
             .iter()
@@ -1205,6 +1206,67 @@ impl V<'_> {
                 vgw,
                 advertised_prefixes: prefixes,
             });
+        }
+    }
+
+    // ----- policy.on_prem_access -----------------------------------------------
+
+    fn on_prem_policy(&mut self) {
+        let Some(policy) = &self.src.policy else {
+            return;
+        };
+        let ctx = "the on_prem_access policy";
+        let mut seen: HashMap<usize, Pos> = HashMap::new();
+        for p in &policy.on_prem_access {
+            let n = self.hyb1(&p.network, Kind::OnPrem, ctx);
+            if n == BAD {
+                continue;
+            }
+            if let Some(first) = seen.get(&n) {
+                let msg = format!(
+                    "{ctx} lists on-prem network `{}` twice{}",
+                    p.network.value,
+                    at_line(*first)
+                );
+                self.err(p.network.pos, msg, Some("merge the two entries".into()));
+                continue;
+            }
+            seen.insert(n, p.network.pos);
+            let mut allow = Vec::new();
+            for a in &p.allow {
+                let res = self.lookup(
+                    &a.resource,
+                    &[Kind::Eni, Kind::Instance, Kind::LoadBalancer],
+                    "network interface, instance or load balancer",
+                    ctx,
+                );
+                let actx = format!(
+                    "the on_prem_access allowance for `{}` from `{}`",
+                    a.resource.value, p.network.value
+                );
+                let mut ports = Vec::new();
+                for x in &a.ports {
+                    match super::super::values::port_spec(&x.value, &actx) {
+                        Ok(s) => ports.push(s),
+                        Err(e) => self.problem(x.pos, e),
+                    }
+                }
+                let r = match res {
+                    Some((Kind::Eni, i)) => super::ResourceRef::Eni(i),
+                    Some((Kind::Instance, i)) => super::ResourceRef::Instance(i),
+                    Some((_, i)) => super::ResourceRef::LoadBalancer(i),
+                    None => continue,
+                };
+                allow.push((r, ports, a.pos));
+            }
+            self.t
+                .policy
+                .on_prem_access
+                .push(super::super::resolved::OnPremAccess {
+                    network: n,
+                    allow,
+                    pos: p.pos,
+                });
         }
     }
 
