@@ -147,6 +147,50 @@ fn check_agreement(
     origins.extend((0..topo.enis.len()).map(Origin::Eni));
     origins.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
     let pkts = packets(&topo, picks);
+    // Grouped propagation (used by transit-encryption) is exact: for an
+    // interface `e` and the first interface `rep` with its subnet, groups,
+    // owner and check, propagating `e`'s own packets from `rep` gives what
+    // `e` gets.
+    for e in 0..topo.enis.len() {
+        let me = &topo.enis[e];
+        let Some(rep) = (0..topo.enis.len()).find(|&r| {
+            let o = &topo.enis[r];
+            o.subnet == me.subnet
+                && o.security_groups == me.security_groups
+                && o.owner == me.owner
+                && o.source_dest_check == me.source_dest_check
+                && o.attached == me.attached
+        }) else {
+            continue;
+        };
+        let own = engine.eni_addrs(e).clone();
+        let grouped = engine.reach_from_group(
+            rep,
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        let single = engine.reach(
+            Origin::Eni(e),
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        for p in &pkts {
+            let mut p = *p;
+            if let Some(a) = me
+                .address_nets()
+                .iter()
+                .find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+            {
+                p.src = a.addr();
+            }
+            prop_assert_eq!(
+                engine_kinds(&grouped.flows, &p),
+                engine_kinds(&single.flows, &p),
+                "grouped propagation of interface {} through {} differs for {}",
+                e,
+                rep,
+                p
+            );
+        }
+    }
     for origin in origins {
         let reach = engine.reach(origin, &HeaderSet::universe());
         for p in &pkts {

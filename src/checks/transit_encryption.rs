@@ -51,7 +51,7 @@ use super::CheckMeta;
 use super::public_exposure::witness;
 use crate::engine::hybrid::{Learned, learned};
 use crate::engine::{End, Engine, Flow, Origin, Step, explain::hybrid_hop};
-use crate::hs::{DST, HeaderSet, SRC, nets_set};
+use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
@@ -182,6 +182,23 @@ fn explain_one(topo: &Topology, flow: &Flow, s: &Step) -> Option<String> {
 struct Group<'a> {
     flows: Vec<&'a Flow>,
     set: HeaderSet,
+    /// The VPC interfaces concerned.
+    enis: std::collections::BTreeSet<usize>,
+}
+
+/// The route decisions that chose the crossing, as a grouping key.
+fn deciding_key(f: &Flow) -> String {
+    f.path
+        .iter()
+        .filter(|s| {
+            matches!(
+                s,
+                Step::TgwRoute { .. } | Step::VgwRoute { .. } | Step::OnPremIn { .. }
+            )
+        })
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -251,15 +268,42 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
 
     let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
     // (direction, interface, connection) → flows in the clear; unknowns by reason.
-    let mut clear: BTreeMap<(Dir, usize, OnPremVia, bool), Group<'_>> = BTreeMap::new();
+    // (direction, connection, decided, deciding steps) → flows in the clear,
+    // with the interfaces they concern; unknowns by reason.
+    let mut clear: BTreeMap<(Dir, OnPremVia, bool, String), Group<'_>> = BTreeMap::new();
     let mut unknowns: BTreeMap<String, Group<'_>> = BTreeMap::new();
-    let mut reaches = Vec::new();
-    for e in 0..topo.enis.len() {
-        if !topo.enis[e].attached {
+    // Interfaces that share subnet, security groups, owner and source/dest
+    // check are propagated together, each from its own addresses only: the
+    // traffic of a VPC resource (C-2.4), exact per member.
+    let mut groups: BTreeMap<(usize, Vec<usize>, String, bool), Vec<usize>> = BTreeMap::new();
+    for (e, eni) in topo.enis.iter().enumerate() {
+        if !eni.attached {
             continue;
         }
-        let set = HeaderSet::universe().restrict(DST, &onprem_space);
-        reaches.push((Dir::ToOnPrem, e, engine.reach(Origin::Eni(e), &set)));
+        let mut sgs = eni.security_groups.clone();
+        sgs.sort_unstable();
+        let key = (
+            eni.subnet,
+            sgs,
+            format!("{:?}", eni.owner),
+            eni.source_dest_check,
+        );
+        groups.entry(key).or_default().push(e);
+    }
+    let mut reaches = Vec::new();
+    for members in groups.values() {
+        let mut own = IntervalSet::empty();
+        for &e in members {
+            own = own.union(engine.eni_addrs(e));
+        }
+        let set = HeaderSet::universe()
+            .restrict(DST, &onprem_space)
+            .restrict(SRC, &own);
+        reaches.push((
+            Dir::ToOnPrem,
+            members.clone(),
+            engine.reach_from_group(members[0], &set),
+        ));
     }
     for (n, net) in h.on_prem.iter().enumerate() {
         let mut set = HeaderSet::universe();
@@ -272,24 +316,24 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             // analysed below (C-12.1, T-21).
             set = set.restrict(DST, &crate::engine::non_internet_space());
         }
-        reaches.push((Dir::FromOnPrem, n, engine.reach(Origin::OnPrem(n), &set)));
+        reaches.push((
+            Dir::FromOnPrem,
+            Vec::new(),
+            engine.reach(Origin::OnPrem(n), &set),
+        ));
     }
-    for (dir, who, reach) in &reaches {
+    for (dir, members, reach) in &reaches {
         for f in &reach.flows {
-            match (&f.end, dir) {
-                (End::OnPrem(via), Dir::ToOnPrem) => match crossing(topo, *via) {
-                    Crossing::Encrypted => {}
-                    Crossing::Clear(..) => {
-                        let g = clear.entry((*dir, *who, *via, true)).or_default();
-                        g.set = g.set.union(&f.set);
-                        g.flows.push(f);
-                    }
-                    Crossing::Unknown(why, ..) => {
-                        let g = unknowns.entry(why).or_default();
-                        g.set = g.set.union(&f.set);
-                        g.flows.push(f);
-                    }
-                },
+            let (via, decided, enis): (OnPremVia, bool, Vec<usize>) = match (&f.end, dir) {
+                (End::OnPrem(via), Dir::ToOnPrem) => {
+                    let srcs = f.set.project(SRC);
+                    let enis = members
+                        .iter()
+                        .copied()
+                        .filter(|&e| engine.eni_addrs(e).intersects(&srcs))
+                        .collect();
+                    (*via, true, enis)
+                }
                 (End::Delivered(e), Dir::FromOnPrem) => {
                     let Some((via, decided)) = f.path.iter().find_map(|s| match s {
                         Step::OnPremIn { via, decided, .. } => Some((*via, *decided)),
@@ -297,30 +341,37 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     }) else {
                         continue;
                     };
-                    match crossing(topo, via) {
-                        Crossing::Encrypted => {}
-                        Crossing::Clear(..) => {
-                            let g = clear.entry((*dir, *e, via, decided)).or_default();
-                            g.set = g.set.union(&f.set);
-                            g.flows.push(f);
-                        }
-                        Crossing::Unknown(why, ..) => {
-                            let g = unknowns.entry(why).or_default();
-                            g.set = g.set.union(&f.set);
-                            g.flows.push(f);
-                        }
-                    }
+                    (via, decided, vec![*e])
                 }
                 (End::Unknown(why), _) => {
                     let g = unknowns.entry(why.clone()).or_default();
-                    g.set = g.set.union(&f.set);
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    continue;
+                }
+                _ => continue,
+            };
+            match crossing(topo, via) {
+                Crossing::Encrypted => {}
+                Crossing::Clear(..) => {
+                    let key = (*dir, via, decided, deciding_key(f));
+                    let g = clear.entry(key).or_default();
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    g.enis.extend(enis);
+                }
+                Crossing::Unknown(why, ..) => {
+                    let g = unknowns.entry(why).or_default();
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
                     g.flows.push(f);
                 }
-                _ => {}
             }
         }
     }
-    for ((dir, who, via, decided), g) in &clear {
+    for ((dir, via, decided, _), g) in &clear {
         let Some((mut w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
             continue;
         };
@@ -337,10 +388,37 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             }
             Crossing::Encrypted => continue,
         };
-        // The VPC interface: the sender towards on prem, the receiver from it.
-        let eni = &topo.enis[*who];
+        // The VPC interface of the witness: the sender towards on prem, the
+        // receiver from it; the others that share the path are listed.
+        let who = match flow.end {
+            End::Delivered(e) => Some(e),
+            _ => g
+                .enis
+                .iter()
+                .copied()
+                .find(|&e| engine.eni_addrs(e).contains(crate::hs::encode(p.src))),
+        };
+        let Some(who) = who.or_else(|| g.enis.iter().next().copied()) else {
+            continue;
+        };
+        let eni = &topo.enis[who];
+        let others: Vec<&str> = g
+            .enis
+            .iter()
+            .filter(|&&e| e != who)
+            .map(|&e| topo.enis[e].meta.name.as_str())
+            .collect();
+        let also = match others.len() {
+            0 => String::new(),
+            n if n <= 5 => format!(" (the same path also serves {})", others.join(", ")),
+            n => format!(
+                " (the same path also serves {} and {} other interfaces)",
+                others[..5].join(", "),
+                n - 5
+            ),
+        };
         let route = decisions(topo, flow).join("; ");
-        let head = format!("{} → {}", p.src, p.dst);
+        let head = format!("{} → {}{also}", p.src, p.dst);
         let (kind, message) = match dir {
             Dir::ToOnPrem => (
                 FindingKind::Violation,

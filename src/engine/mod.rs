@@ -528,7 +528,21 @@ impl<'t> Engine<'t> {
         self.reach_from_eni(e, set, true)
     }
 
+    /// Propagates packets that the interfaces of a *group* send from their
+    /// own addresses: every interface of the group has `e`'s subnet,
+    /// security groups and owner, so each step treats them alike, and the
+    /// sources in `set` (the members' addresses, restricted by the caller)
+    /// keep the results exact per member. One propagation instead of one per
+    /// interface.
+    pub fn reach_from_group(&self, e: EniId, set: &HeaderSet) -> Reach {
+        self.reach_from_eni_src(e, set, false, false)
+    }
+
     fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {
+        self.reach_from_eni_src(e, set, reply, true)
+    }
+
+    fn reach_from_eni_src(&self, e: EniId, set: &HeaderSet, reply: bool, own_src: bool) -> Reach {
         let mut out = Reach::default();
         let f = Frag {
             set: set.clone(),
@@ -537,7 +551,7 @@ impl<'t> Engine<'t> {
             via_nat: false,
             from_internet: false,
         };
-        self.propagate_eni(e, f, &mut out, reply);
+        self.propagate_eni(e, f, &mut out, reply, own_src);
         out.flows.retain(|f| !f.set.is_empty());
         out
     }
@@ -957,13 +971,13 @@ impl<'t> Engine<'t> {
         HeaderSet::universe().intersect(&s)
     }
 
-    fn propagate_eni(&self, e: EniId, f: Frag, out: &mut Reach, reply: bool) {
+    fn propagate_eni(&self, e: EniId, f: Frag, out: &mut Reach, reply: bool, own_src: bool) {
         let eni = &self.topo.enis[e];
         if !eni.attached {
             return; // a detached interface sends nothing (C-2.7)
         }
         let mut f = f;
-        if eni.source_dest_check {
+        if eni.source_dest_check && own_src {
             f = f.with_set(f.restrict(SRC, &self.eni_addrs[e]));
         }
         // NAT gateways have no security groups (C-7.1); replies of admitted
