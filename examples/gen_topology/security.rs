@@ -305,7 +305,9 @@ impl Gen {
                     "debugging, to be removed",
                     vec![sg_rule("protocol: all", &cidr(ANY4))],
                 ),
-                PlantKind::EipOnSecondaryIp | PlantKind::NaclAllowBeforeDeny => continue,
+                PlantKind::EipOnSecondaryIp
+                | PlantKind::NaclAllowBeforeDeny
+                | PlantKind::UnencryptedDx => continue,
             };
             let name = format!("{}-{role}-sg-{n}", v.p);
             self.sg(

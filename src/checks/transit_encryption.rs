@@ -275,16 +275,36 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     // Interfaces that share subnet, security groups, owner and source/dest
     // check are propagated together, each from its own addresses only: the
     // traffic of a VPC resource (C-2.4), exact per member.
-    let mut groups: BTreeMap<(usize, Vec<usize>, String, bool), Vec<usize>> = BTreeMap::new();
+    // The groups' egress is the union of their egress rules (C-5.1), so
+    // interfaces whose groups have the same egress rules send alike.
+    let mut groups: BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>> = BTreeMap::new();
+    let mut egress_of: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
     for (e, eni) in topo.enis.iter().enumerate() {
         if !eni.attached {
             continue;
         }
         let mut sgs = eni.security_groups.clone();
         sgs.sort_unstable();
+        let rules = egress_of
+            .entry(sgs.clone())
+            .or_insert_with(|| {
+                let mut r: Vec<String> = sgs
+                    .iter()
+                    .flat_map(|&g| topo.security_groups[g].egress.iter())
+                    .map(|r| format!("{:?} {:?} {:?}", r.proto, r.port, r.peer))
+                    .collect();
+                r.sort();
+                r.dedup();
+                // No groups at all is its own case (C-13.7, C-14.4).
+                if sgs.is_empty() {
+                    r.push("no security groups".into());
+                }
+                r
+            })
+            .clone();
         let key = (
             eni.subnet,
-            sgs,
+            rules,
             format!("{:?}", eni.owner),
             eni.source_dest_check,
         );
@@ -316,10 +336,13 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             // analysed below (C-12.1, T-21).
             set = set.restrict(DST, &crate::engine::non_internet_space());
         }
+        // Packets that enter over IPsec are encrypted whatever happens to
+        // them inside AWS: only the other connections need following.
+        let keep = |via: OnPremVia| crossing(topo, via) != Crossing::Encrypted;
         reaches.push((
             Dir::FromOnPrem,
             Vec::new(),
-            engine.reach(Origin::OnPrem(n), &set),
+            engine.reach_onprem_over(n, &set, &keep),
         ));
     }
     for (dir, members, reach) in &reaches {

@@ -1122,6 +1122,40 @@ impl Engine<'_> {
 
     /// Packets sent from on-prem network `n` (C-10 – C-12).
     pub(super) fn propagate_onprem(&self, n: OnPremId, f: Frag, out: &mut Reach) {
+        self.propagate_onprem_over(n, f, out, &|_| true);
+    }
+
+    /// Like [`Engine::reach`] from on-prem network `n`, following only the
+    /// connections `keep` accepts (the on-prem choice among all of them is
+    /// unchanged; paths over the others are left out).
+    pub fn reach_onprem_over(
+        &self,
+        n: OnPremId,
+        set: &crate::hs::HeaderSet,
+        keep: &dyn Fn(OnPremVia) -> bool,
+    ) -> Reach {
+        let mut out = Reach::default();
+        if n < self.topo.hybrid.on_prem.len() {
+            let f = Frag {
+                set: set.clone(),
+                rw: super::Rewrites::default(),
+                path: Vec::new(),
+                via_nat: false,
+                from_internet: false,
+            };
+            self.propagate_onprem_over(n, f, &mut out, keep);
+        }
+        out.flows.retain(|f| !f.set.is_empty());
+        out
+    }
+
+    fn propagate_onprem_over(
+        &self,
+        n: OnPremId,
+        f: Frag,
+        out: &mut Reach,
+        keep: &dyn Fn(OnPremVia) -> bool,
+    ) {
         let h = &self.topo.hybrid;
         let net = &h.on_prem[n];
         let own = nets_set(net.cidrs.iter());
@@ -1155,7 +1189,7 @@ impl Engine<'_> {
             if piece.set.is_empty() {
                 continue;
             }
-            for &via in &region.vias {
+            for &via in region.vias.iter().filter(|v| keep(**v)) {
                 let p = piece.step(Step::OnPremIn {
                     network: n,
                     via,

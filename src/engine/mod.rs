@@ -879,11 +879,30 @@ impl<'t> Engine<'t> {
             }
             let piece = f.with_set(f.restrict(DST, &addrs));
             if let Some(piece) = self.cross_nacls(subnet, from, piece) {
-                for &e in &hit[i..j] {
-                    let one = piece.with_set(piece.restrict(DST, &self.eni_addrs[e]));
-                    if !one.set.is_empty() {
-                        self.deliver_checked(e, one, out);
+                // Security groups match sources, never the destination:
+                // interfaces with the same groups and owner are filtered
+                // once, then split by address (exact, as for NACLs).
+                let mut members: Vec<EniId> = hit[i..j].to_vec();
+                members.sort_by(|&a, &b| {
+                    let (x, y) = (&self.topo.enis[a], &self.topo.enis[b]);
+                    x.security_groups
+                        .cmp(&y.security_groups)
+                        .then_with(|| format!("{:?}", x.owner).cmp(&format!("{:?}", y.owner)))
+                        .then(a.cmp(&b))
+                });
+                let mut k = 0;
+                while k < members.len() {
+                    let first = &self.topo.enis[members[k]];
+                    let mut l = k + 1;
+                    while l < members.len() {
+                        let o = &self.topo.enis[members[l]];
+                        if o.security_groups != first.security_groups || o.owner != first.owner {
+                            break;
+                        }
+                        l += 1;
                     }
+                    self.deliver_group(&members[k..l], &piece, out);
+                    k = l;
                 }
             }
             i = j;
@@ -917,6 +936,38 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// Delivery after the NACLs to interfaces that share security groups
+    /// and owner: the groups are evaluated once for all of them.
+    fn deliver_group(&self, members: &[EniId], f: &Frag, out: &mut Reach) {
+        let Some(&first) = members.first() else {
+            return;
+        };
+        if members.len() == 1 {
+            let one = f.with_set(f.restrict(DST, &self.eni_addrs[first]));
+            if !one.set.is_empty() {
+                self.deliver_checked(first, one, out);
+            }
+            return;
+        }
+        let sg = self.sg_for(first, true);
+        let unknown = f.with_set(f.filter(&sg.unknown));
+        let allowed = f.with_set(f.filter(&sg.allowed));
+        let reason = (!unknown.set.is_empty())
+            .then(|| self.unknown_pl_reason(&self.topo.enis[first].security_groups));
+        for &m in members {
+            if let Some(why) = &reason {
+                let u = unknown
+                    .with_set(unknown.restrict(DST, &self.eni_addrs[m]))
+                    .step(Step::SgIn { eni: m });
+                self.emit(u, End::Unknown(why.clone()), out);
+            }
+            let a = allowed.with_set(allowed.restrict(DST, &self.eni_addrs[m]));
+            if !a.set.is_empty() {
+                self.deliver_owner(m, a.step(Step::SgIn { eni: m }), out);
+            }
+        }
+    }
+
     /// Delivery after the NACLs: security groups and the owner rule.
     fn deliver_checked(&self, e: EniId, f: Frag, out: &mut Reach) {
         let eni = &self.topo.enis[e];
@@ -935,6 +986,12 @@ impl<'t> Engine<'t> {
         if f.set.is_empty() {
             return;
         }
+        self.deliver_owner(e, f, out);
+    }
+
+    /// The owner rule at delivery (C-2.6), after the security groups.
+    fn deliver_owner(&self, e: EniId, f: Frag, out: &mut Reach) {
+        let eni = &self.topo.enis[e];
         match &eni.owner {
             EniOwner::Nat(_) => {} // no unsolicited inbound (C-7.1)
             EniOwner::LoadBalancer(lb) => {
