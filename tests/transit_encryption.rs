@@ -400,3 +400,86 @@ fn error_on_prem_access_policy_names_an_unknown_network() {
     );
     assert_eq!(d.help.as_deref(), Some("did you mean `dc1-k8s`?"));
 }
+
+#[test]
+fn replies_to_on_prem_leave_over_the_aws_route_whatever_the_egress_rules() {
+    // The app may not initiate anything towards on prem, but it answers
+    // on-prem clients on 443 (C-5.3), and its replies follow the AWS routes:
+    // the DX gateway route wins (C-9.4), so the replies leave in the clear.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-15-tgw-dxgw-beats-bgp-vpn.yaml"))
+        .unwrap()
+        .replace(
+            "    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }\n",
+            "    egress:\n      - { protocol: all, cidr: 10.0.0.0/16 }\n",
+        );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    let v = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Violation)
+        .unwrap();
+    let w = v.witness.as_ref().unwrap();
+    // A packet from the app to on prem: replies are followed whatever the
+    // egress rules say (ports are over-approximated, fail closed).
+    assert_eq!(w.packet.src, "10.0.10.5");
+    assert!(w.packet.dst.starts_with("10.50."));
+    assert!(!w.path.iter().any(|h| h.rule.starts_with("egress:")));
+    assert!(
+        v.message
+            .contains("propagated from att-dxgw (DX gateway) beats `att-vpn` (VPN)")
+    );
+    // Without the on-prem ingress rule there is nothing to answer: proven.
+    let t = load_str(
+        &text.replace(
+            "    ingress:\n      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }\n",
+            "    ingress: []\n",
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(check(&t).verdict, Verdict::Proven);
+}
+
+#[test]
+fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference() {
+    // The app only initiates (no ingress rule); on prem's replies come back
+    // over whichever path its routers choose. The DX gateway advertises the
+    // VPC CIDR over an unencrypted connection, and the topology does not
+    // state a preference: unknown, although no on-prem client may connect.
+    let text = std::fs::read_to_string(format!(
+        "{DIR}/unknown-trap-15-static-vpn-route-on-prem-direction.yaml"
+    ))
+    .unwrap()
+    .replace(
+        "    ingress:\n      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }\n",
+        "    ingress: []\n",
+    );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "→ 10.0.10.5",
+            "may enter AWS unencrypted over virtual interface `vif-transit`",
+        ],
+    );
+    // If the app may not send to on prem either, nothing crosses: proven.
+    let t = load_str(
+        &text.replace(
+            "    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }\n",
+            "    egress:\n      - { protocol: all, cidr: 10.0.0.0/16 }\n",
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        check(&t).verdict,
+        Verdict::Proven,
+        "{:#?}",
+        check(&t).findings
+    );
+}

@@ -311,19 +311,38 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         groups.entry(key).or_default().push(e);
     }
     let mut reaches = Vec::new();
+    // Whether a set of security groups admits anything from on prem.
+    let mut admits_onprem: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
+    let onprem_src = HeaderSet::universe().restrict(SRC, &onprem_space);
     for members in groups.values() {
-        let mut own = IntervalSet::empty();
+        let mut runs: Vec<(u128, u128)> = Vec::new();
+        let mut answers = false;
         for &e in members {
-            own = own.union(engine.eni_addrs(e));
+            runs.extend_from_slice(engine.eni_addrs(e).runs());
+            let mut sgs = topo.enis[e].security_groups.clone();
+            sgs.sort_unstable();
+            answers |= *admits_onprem.entry(sgs).or_insert_with(|| {
+                !engine
+                    .sg_ingress_admits(e)
+                    .intersect(&onprem_src)
+                    .is_empty()
+            });
         }
+        let own = IntervalSet::from_ranges(runs);
         let set = HeaderSet::universe()
             .restrict(DST, &onprem_space)
             .restrict(SRC, &own);
-        reaches.push((
-            Dir::ToOnPrem,
-            members.clone(),
-            engine.reach_from_group(members[0], &set),
-        ));
+        // Replies to sessions on prem may open leave whatever the egress
+        // rules say (C-5.3) and follow the AWS routes back (C-0.2). When a
+        // member admits anything from on prem, every packet from the group
+        // to on prem is followed as if it were such a reply: a superset of
+        // what the egress rules let out (fail closed on ports).
+        let reach = if answers {
+            engine.reach_reply_from_group(members[0], &set)
+        } else {
+            engine.reach_from_group(members[0], &set)
+        };
+        reaches.push((Dir::ToOnPrem, members.clone(), reach));
     }
     for (n, net) in h.on_prem.iter().enumerate() {
         let mut set = HeaderSet::universe();
@@ -344,6 +363,34 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             Vec::new(),
             engine.reach_onprem_over(n, &set, &keep),
         ));
+        // Replies to what VPC resources may send to this network enter
+        // whatever the ingress rules say (C-5.3), over the path the on-prem
+        // routers choose: every packet from it to an interface whose egress
+        // rules let anything out to it (fail closed on ports).
+        let theirs = nets_set(net.cidrs.iter());
+        let to_them = HeaderSet::universe().restrict(DST, &theirs);
+        // Runs collected first: a union per interface would be quadratic.
+        let mut runs: Vec<(u128, u128)> = Vec::new();
+        for members in groups.values() {
+            if !engine
+                .sg_egress_admits(members[0])
+                .intersect(&to_them)
+                .is_empty()
+            {
+                for &e in members {
+                    runs.extend_from_slice(engine.eni_addrs(e).runs());
+                }
+            }
+        }
+        let senders = IntervalSet::from_ranges(runs);
+        let replies = set.restrict(DST, &senders);
+        if !replies.is_empty() {
+            reaches.push((
+                Dir::FromOnPrem,
+                Vec::new(),
+                engine.reach_onprem_replies_over(n, &replies, &keep),
+            ));
+        }
     }
     for (dir, members, reach) in &reaches {
         for f in &reach.flows {

@@ -1134,6 +1134,27 @@ impl Engine<'_> {
         set: &crate::hs::HeaderSet,
         keep: &dyn Fn(OnPremVia) -> bool,
     ) -> Reach {
+        self.reach_onprem_as(n, set, keep, false)
+    }
+
+    /// [`Engine::reach_onprem_over`] for replies to flows that VPC
+    /// interfaces started: their security groups admit them (C-5.3).
+    pub fn reach_onprem_replies_over(
+        &self,
+        n: OnPremId,
+        set: &crate::hs::HeaderSet,
+        keep: &dyn Fn(OnPremVia) -> bool,
+    ) -> Reach {
+        self.reach_onprem_as(n, set, keep, true)
+    }
+
+    fn reach_onprem_as(
+        &self,
+        n: OnPremId,
+        set: &crate::hs::HeaderSet,
+        keep: &dyn Fn(OnPremVia) -> bool,
+        reply_in: bool,
+    ) -> Reach {
         let mut out = Reach::default();
         if n < self.topo.hybrid.on_prem.len() {
             let f = Frag {
@@ -1142,6 +1163,7 @@ impl Engine<'_> {
                 path: Vec::new(),
                 via_nat: false,
                 from_internet: false,
+                reply_in,
             };
             self.propagate_onprem_over(n, f, &mut out, keep);
         }

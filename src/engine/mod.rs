@@ -163,6 +163,9 @@ struct Frag {
     path: Vec<Step>,
     via_nat: bool,
     from_internet: bool,
+    /// Replies to flows the destination started: security groups admit
+    /// them whatever their rules (C-5.3).
+    reply_in: bool,
 }
 
 impl Frag {
@@ -187,6 +190,7 @@ impl Frag {
             rw: self.rw.clone(),
             via_nat: self.via_nat,
             from_internet: self.from_internet,
+            reply_in: self.reply_in,
         }
     }
 
@@ -512,6 +516,7 @@ impl<'t> Engine<'t> {
                         path: Vec::new(),
                         via_nat: false,
                         from_internet: false,
+                        reply_in: false,
                     };
                     self.propagate_onprem(n, f, &mut out);
                 }
@@ -538,6 +543,29 @@ impl<'t> Engine<'t> {
         self.reach_from_eni_src(e, set, false, false)
     }
 
+    /// [`Engine::reach_from_group`] for replies: security groups are
+    /// stateful and let them out (C-5.3).
+    pub fn reach_reply_from_group(&self, e: EniId, set: &HeaderSet) -> Reach {
+        self.reach_from_eni_src(e, set, true, false)
+    }
+
+    /// What interface `e`'s security groups may admit inbound (C-5.1): the
+    /// packets they allow, and those that depend on unknown prefix lists.
+    pub fn sg_ingress_admits(&self, e: EniId) -> HeaderSet {
+        let f = self.sg_for(e, true);
+        f.allowed.union(&f.unknown)
+    }
+
+    /// What interface `e`'s security groups may let out (C-5.1), including
+    /// what depends on unknown prefix lists.
+    pub fn sg_egress_admits(&self, e: EniId) -> HeaderSet {
+        if matches!(self.topo.enis[e].owner, EniOwner::Nat(_)) {
+            return HeaderSet::universe(); // no security groups (C-7.1)
+        }
+        let f = self.sg_for(e, false);
+        f.allowed.union(&f.unknown)
+    }
+
     fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {
         self.reach_from_eni_src(e, set, reply, true)
     }
@@ -550,6 +578,7 @@ impl<'t> Engine<'t> {
             path: Vec::new(),
             via_nat: false,
             from_internet: false,
+            reply_in: false,
         };
         self.propagate_eni(e, f, &mut out, reply, own_src);
         out.flows.retain(|f| !f.set.is_empty());
@@ -653,6 +682,7 @@ impl<'t> Engine<'t> {
                         }],
                         via_nat: false,
                         from_internet: true,
+                        reply_in: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -673,6 +703,7 @@ impl<'t> Engine<'t> {
                         }],
                         via_nat: false,
                         from_internet: true,
+                        reply_in: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -729,6 +760,7 @@ impl<'t> Engine<'t> {
                     path: Vec::new(),
                     via_nat: false,
                     from_internet: true,
+                    reply_in: false,
                 };
                 self.deliver(e, None, f, &mut r);
                 // Stand for "this interface" in the template.
@@ -942,10 +974,12 @@ impl<'t> Engine<'t> {
         let Some(&first) = members.first() else {
             return;
         };
-        if members.len() == 1 {
-            let one = f.with_set(f.restrict(DST, &self.eni_addrs[first]));
-            if !one.set.is_empty() {
-                self.deliver_checked(first, one, out);
+        if members.len() == 1 || f.reply_in {
+            for &m in members {
+                let one = f.with_set(f.restrict(DST, &self.eni_addrs[m]));
+                if !one.set.is_empty() {
+                    self.deliver_checked(m, one, out);
+                }
             }
             return;
         }
@@ -970,6 +1004,11 @@ impl<'t> Engine<'t> {
 
     /// Delivery after the NACLs: security groups and the owner rule.
     fn deliver_checked(&self, e: EniId, f: Frag, out: &mut Reach) {
+        if f.reply_in {
+            // A reply to a flow `e` started: stateful groups admit it (C-5.3).
+            self.deliver_owner(e, f, out);
+            return;
+        }
         let eni = &self.topo.enis[e];
         let sg = self.sg_for(e, true);
         let unknown = f
