@@ -283,7 +283,14 @@ fn trap_21_public_vif_to_an_eip_enters_unencrypted() {
         .unwrap()
         .replace("    prefer: [dx]\n", "");
     let r = check(&load_str(&text, "t.yaml").unwrap());
-    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["may reach AWS over public virtual interface `vif-public` unencrypted"],
+    );
+    // (Still violated: the app reaches the data centre's public range
+    // through the internet gateway, see the next test.)
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
 }
 
 #[test]
@@ -481,5 +488,22 @@ fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference(
         Verdict::Proven,
         "{:#?}",
         check(&t).findings
+    );
+}
+
+#[test]
+fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
+    // Trap 21's data centre also owns 198.51.100.0/24; the app's default
+    // route goes to the internet gateway, and its egress allows everything.
+    let t = fixture("fail-trap-21-public-vif-to-eip.yaml");
+    let r = check(&t);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.1.5 → 198.51.100.",
+            "leaves AWS through an internet gateway to an on-prem address",
+            "rtb-pub: route 0.0.0.0/0 → igw",
+        ],
     );
 }

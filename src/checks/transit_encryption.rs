@@ -167,6 +167,15 @@ fn decisions(topo: &Topology, flow: &Flow) -> Vec<String> {
     out
 }
 
+/// The last subnet route table decision of a flow, in words.
+fn last_route(flow: &Flow) -> String {
+    flow.path
+        .iter()
+        .rev()
+        .find(|s| matches!(s, Step::Route { .. }))
+        .map_or_else(String::new, |s| format!("{s:?}"))
+}
+
 fn explain_one(topo: &Topology, flow: &Flow, s: &Step) -> Option<String> {
     let one = Flow {
         path: vec![s.clone()],
@@ -272,6 +281,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     // with the interfaces they concern; unknowns by reason.
     let mut clear: BTreeMap<(Dir, OnPremVia, bool, String), Group<'_>> = BTreeMap::new();
     let mut unknowns: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    let mut internet: BTreeMap<String, Group<'_>> = BTreeMap::new();
     // Interfaces that share subnet, security groups, owner and source/dest
     // check are propagated together, each from its own addresses only: the
     // traffic of a VPC resource (C-2.4), exact per member.
@@ -420,6 +430,14 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     g.flows.push(f);
                     continue;
                 }
+                (End::Internet, Dir::ToOnPrem) => {
+                    // On-prem addresses reached through an internet gateway:
+                    // no IPsec, no MACsec.
+                    let g = internet.entry(last_route(f)).or_default();
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    continue;
+                }
                 _ => continue,
             };
             match crossing(topo, via) {
@@ -526,6 +544,41 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             flows: crate::engine::summarize_flows(topo, &g.set),
             witness: Some(w),
             location: loc(topo, pos),
+        });
+    }
+    for g in internet.values() {
+        let Some((w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
+            continue;
+        };
+        let flow = g.flows[i];
+        let route = flow
+            .path
+            .iter()
+            .rev()
+            .find(|s| matches!(s, Step::Route { .. }))
+            .and_then(|s| explain_one(topo, flow, s))
+            .unwrap_or_default();
+        let who =
+            (0..topo.enis.len()).find(|&x| engine.eni_addrs(x).contains(crate::hs::encode(p.src)));
+        let (resource, aws_id) = who.map_or(("topology".to_string(), None), |x| {
+            (
+                topo.enis[x].meta.name.clone(),
+                topo.enis[x].meta.aws_id.clone(),
+            )
+        });
+        findings.push(Finding {
+            kind: FindingKind::Violation,
+            severity: Severity::Error,
+            resource,
+            aws_id,
+            message: format!(
+                "{} → {} leaves AWS through an internet gateway to an on-prem address, outside any IPsec tunnel or MACsec link: {route}",
+                p.src, p.dst
+            ),
+            aws_ids: ids(&w),
+            flows: crate::engine::summarize_flows(topo, &g.set),
+            location: w.path.iter().rev().find_map(|h| h.location.clone()),
+            witness: Some(w),
         });
     }
     for (why, g) in &unknowns {
