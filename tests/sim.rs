@@ -310,6 +310,11 @@ impl B {
             subnets: vec![],
             security_groups: vec![],
             private_dns: false,
+            ipv6_prefix_list: None,
+            ip_address_type: Default::default(),
+            dns_record_ip_type: Default::default(),
+            private_dns_inbound_only: false,
+            policy: None,
         });
         id
     }
