@@ -1286,7 +1286,7 @@ impl Ctx<'_, '_> {
                 kind,
                 resource: None,
                 message: format!(
-                    "ECR image layers come from S3 (`{}`), and S3 is not {} private for `{}` (see the s3 findings), so pulling images {} (C-13.10, trap 12)",
+                    "ECR image layers come from S3 (`{}`), and S3 is not {} private for `{}`, so pulling images {} (C-13.10, trap 12): {}",
                     ecr_layer_bucket(region),
                     if kind == FindingKind::Violation { "proven" } else { "known to be" },
                     topo.enis[e].meta.name,
@@ -1294,7 +1294,12 @@ impl Ctx<'_, '_> {
                         "sends the layers outside the endpoints"
                     } else {
                         "may leave the endpoints"
-                    }
+                    },
+                    s3.problems
+                        .iter()
+                        .find(|p| p.kind == kind)
+                        .map(|p| p.message.as_str())
+                        .unwrap_or_default()
                 ),
                 witness: s3.problems.iter().find_map(|p| p.witness.clone()),
                 location: s3.problems.iter().find_map(|p| p.location.clone()),
