@@ -317,6 +317,17 @@ impl Ctx<'_, '_> {
         let topo = self.topo;
         match &f.end {
             End::Endpoint(ep) => {
+                // A path through a NAT gateway is a violation even when the
+                // NAT's subnet then uses the endpoint (C-7.8).
+                if let Some(n) = f.path.iter().find_map(|s| match s {
+                    Step::Nat { nat } => Some(*nat),
+                    _ => None,
+                }) {
+                    return Class::Leak(format!(
+                        "NAT gateway `{}` (then gateway endpoint `{}`; C-7.8)",
+                        topo.nats[n].meta.name, topo.endpoints[*ep].meta.name
+                    ));
+                }
                 if same_service(&topo.endpoints[*ep].service, &svc.full()) {
                     Class::Private("gateway")
                 } else {

@@ -707,7 +707,7 @@ pub struct PrivateServiceAccessPolicy {
     #[serde(default)]
     pub hosts_use_vpc_dns: Option<bool>,
     /// The source ports clients use, which replies must reach through the
-    /// NACLs (C-4.3, C-4.6). Default `1024-65535`.
+    /// NACLs (C-4.3, C-4.6). Default `32768-65535` (Linux and Windows).
     #[serde(default)]
     pub client_ports: Option<Sp<Scalar>>,
     /// S3 buckets and their bucket policies.

@@ -668,7 +668,8 @@ impl Default for ServiceAccessPolicy {
         ServiceAccessPolicy {
             uses: None,
             hosts_use_vpc_dns: true,
-            client_ports: (1024, 65535),
+            // Linux (32768–60999) and Windows (49152–65535) defaults (C-4.6).
+            client_ports: (32768, 65535),
             buckets: Vec::new(),
             tables: Vec::new(),
             pos: Pos::default(),
