@@ -47,7 +47,7 @@ use super::CheckMeta;
 use crate::engine::explain::{filter_hop, pos_location, target_name};
 use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies};
 use crate::hs::{
-    DPORT, DST, HeaderSet, IntervalSet, PROTO, Packet, SPORT, SRC, all_v4, all_v6, encode,
+    Cube, DPORT, DST, HeaderSet, IntervalSet, PROTO, Packet, SPORT, SRC, all_v4, all_v6, encode,
     nets_set,
 };
 use crate::model::{
@@ -145,6 +145,10 @@ struct Analysis {
 struct GroupKey {
     subnet: SubnetId,
     sgs: Vec<usize>,
+    /// For gateway services reached by routing alone: instead of the
+    /// security groups, what they allow out to the service's addresses
+    /// (allowed, then unknown), which is all the analysis reads of them.
+    egress: Option<(Vec<Cube>, Vec<Cube>)>,
     sdc: bool,
     v4: bool,
     v6: bool,
@@ -167,6 +171,7 @@ fn group_key(topo: &Topology, e: EniId) -> GroupKey {
     GroupKey {
         subnet: eni.subnet,
         sgs,
+        egress: None,
         sdc: eni.source_dest_check,
         v4: !eni.private_ips.is_empty() || !eni.ipv4_prefixes.is_empty(),
         v6: !eni.ipv6_addresses.is_empty() || !eni.ipv6_prefixes.is_empty(),
@@ -1271,6 +1276,32 @@ impl Ctx<'_, '_> {
         self.path_open(e, svc, &targets, out);
     }
 
+    /// Every address a gateway service's traffic may go to from `vpc`: its
+    /// prefix lists (a whole family when their entries are unknown), and
+    /// the interfaces its name resolves to. `None` when the name resolves
+    /// to interface endpoints, whose security groups may reference the
+    /// workload's: then the security groups themselves matter.
+    fn gateway_reach_addrs(&self, vpc: VpcId, svc: &Svc) -> Option<IntervalSet> {
+        let topo = self.topo;
+        if dns_unknown(topo, vpc).is_none()
+            && topo.endpoints.iter().enumerate().any(|(i, ep)| {
+                ep.kind == EndpointKind::Interface
+                    && ep.vpc == vpc
+                    && same_service(&ep.service, &svc.full())
+                    && private_dns_off(topo, i).is_none()
+            })
+        {
+            return None;
+        }
+        let mut addrs = IntervalSet::empty();
+        for v4 in [true, false] {
+            addrs = addrs.union(&service_ranges(topo, svc, v4).0.unwrap_or_else(|| {
+                if v4 { all_v4() } else { all_v6() }
+            }));
+        }
+        Some(addrs)
+    }
+
     fn analyse(&self, e: EniId, svc: &Svc) -> Analysis {
         let mut a = Analysis::default();
         if svc.gateway_capable() {
@@ -1734,18 +1765,20 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         });
     }
     let used = uses(topo);
-    // Workload groups: one analysis per (group, requirement).
+    // Workload groups: one analysis per (group, requirement). Interfaces
+    // that behave alike for a requirement share a group (`GroupKey`).
     let mut groups: BTreeMap<(usize, Req), Vec<EniId>> = BTreeMap::new();
-    let mut group_ids: HashMap<GroupKey, usize> = HashMap::new();
+    let mut group_ids: HashMap<(GroupKey, Req), usize> = HashMap::new();
     let mut reps: Vec<EniId> = Vec::new();
     let mut no_region: BTreeSet<EniId> = BTreeSet::new();
     let mut kinds: BTreeMap<ServiceKind, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut req_kinds: BTreeMap<(usize, Req), Vec<ServiceKind>> = BTreeMap::new();
+    let mut addrs_cache: HashMap<(VpcId, Svc), Option<IntervalSet>> = HashMap::new();
+    type EgressKey = (Vec<Cube>, Vec<Cube>);
+    let mut egress_cache: HashMap<(Vec<usize>, VpcId, Svc), EgressKey> = HashMap::new();
     for (&e, services) in &used {
-        let key = group_key(topo, e);
-        let gid = *group_ids.entry(key).or_insert_with(|| {
-            reps.push(e);
-            reps.len() - 1
-        });
+        let base = group_key(topo, e);
+        let vpc = topo.enis[e].vpc;
         for (kind, region) in services {
             kinds.entry(kind.clone()).or_default();
             let Some(region) = region else {
@@ -1753,6 +1786,41 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 continue;
             };
             for r in reqs(kind, region) {
+                let gw_svc = match &r {
+                    Req::Service(svc) if svc.gateway_capable() => Some(svc.clone()),
+                    Req::EcrLayers(region) => Some(Svc {
+                        name: "s3".into(),
+                        region: region.clone(),
+                    }),
+                    Req::Service(_) => None,
+                };
+                let mut key = base.clone();
+                if let Some(svc) = gw_svc {
+                    let addrs = addrs_cache
+                        .entry((vpc, svc.clone()))
+                        .or_insert_with(|| ctx.gateway_reach_addrs(vpc, &svc));
+                    if let Some(addrs) = addrs {
+                        let eg = egress_cache
+                            .entry((key.sgs.clone(), vpc, svc))
+                            .or_insert_with(|| {
+                                let f = engine.sg_allows(e, false);
+                                let only = |h: &HeaderSet| {
+                                    h.restrict(DST, addrs).coalesce().cubes().to_vec()
+                                };
+                                (only(&f.allowed), only(&f.unknown))
+                            });
+                        key.egress = Some(eg.clone());
+                        key.sgs = Vec::new();
+                    }
+                }
+                let gid = *group_ids.entry((key, r.clone())).or_insert_with(|| {
+                    reps.push(e);
+                    reps.len() - 1
+                });
+                let v = req_kinds.entry((gid, r.clone())).or_default();
+                if !v.contains(kind) {
+                    v.push(kind.clone());
+                }
                 groups.entry((gid, r)).or_default().push(e);
             }
         }
@@ -1775,37 +1843,22 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             location: pos_location(topo, v.meta.pos),
         });
     }
-    let mut cache: HashMap<(usize, Svc), Rc<Analysis>> = HashMap::new();
-    let mut analyse = |gid: usize, svc: &Svc| -> Rc<Analysis> {
+    let mut cache: HashMap<(EniId, Svc), Rc<Analysis>> = HashMap::new();
+    let mut analyse = |rep: EniId, svc: &Svc| -> Rc<Analysis> {
         Rc::clone(
             cache
-                .entry((gid, svc.clone()))
-                .or_insert_with(|| Rc::new(ctx.analyse(reps[gid], svc))),
+                .entry((rep, svc.clone()))
+                .or_insert_with(|| Rc::new(ctx.analyse(rep, svc))),
         )
     };
-    // Which service kinds each requirement belongs to, for the summary.
-    let mut req_kinds: BTreeMap<(usize, Req), Vec<ServiceKind>> = BTreeMap::new();
-    for (&e, services) in &used {
-        let gid = group_ids[&group_key(topo, e)];
-        for (kind, region) in services {
-            if let Some(region) = region {
-                for r in reqs(kind, region) {
-                    let v = req_kinds.entry((gid, r)).or_default();
-                    if !v.contains(kind) {
-                        v.push(kind.clone());
-                    }
-                }
-            }
-        }
-    }
     let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
     for ((gid, req), enis) in &groups {
         let rep = reps[*gid];
         let analysis = match req {
-            Req::Service(svc) => analyse(*gid, svc),
+            Req::Service(svc) => analyse(rep, svc),
             Req::EcrLayers(region) => {
                 let s3 = analyse(
-                    *gid,
+                    rep,
                     &Svc {
                         name: "s3".into(),
                         region: region.clone(),
@@ -1836,7 +1889,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     .map(|&x| format!("`{}`", topo.enis[x].meta.name))
                     .collect();
                 message.push_str(&format!(
-                    " (the same holds for {} other interface{} with the same subnet and security groups: {}{})",
+                    " (the same holds for {} other interface{} with the same subnet and the same security group rules for this service: {}{})",
                     enis.len() - 1,
                     if enis.len() == 2 { "" } else { "s" },
                     others.join(", "),
