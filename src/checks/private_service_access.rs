@@ -320,19 +320,35 @@ impl Ctx<'_, '_> {
     /// Classifies a flow of packets sent to `svc`'s addresses.
     fn classify(&self, svc: &Svc, f: &Flow) -> Class {
         let topo = self.topo;
+        // A path through a NAT gateway is a leak whatever comes next, even
+        // when the NAT's subnet then uses an endpoint (C-7.8).
+        if let Some(n) = f.path.iter().find_map(|s| match s {
+            Step::Nat { nat } => Some(*nat),
+            _ => None,
+        }) {
+            let name = &topo.nats[n].meta.name;
+            return Class::Leak(match &f.end {
+                End::Endpoint(ep) => format!(
+                    "NAT gateway `{name}` (then gateway endpoint `{}`; C-7.8)",
+                    topo.endpoints[*ep].meta.name
+                ),
+                End::Internet => {
+                    let gw = f
+                        .path
+                        .iter()
+                        .rev()
+                        .find_map(|s| match s {
+                            Step::IgwOut { igw } => Some(topo.igws[*igw].meta.name.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "the internet".into());
+                    format!("NAT gateway `{name}` and internet gateway `{gw}`")
+                }
+                _ => format!("NAT gateway `{name}` (C-7.8)"),
+            });
+        }
         match &f.end {
             End::Endpoint(ep) => {
-                // A path through a NAT gateway is a violation even when the
-                // NAT's subnet then uses the endpoint (C-7.8).
-                if let Some(n) = f.path.iter().find_map(|s| match s {
-                    Step::Nat { nat } => Some(*nat),
-                    _ => None,
-                }) {
-                    return Class::Leak(format!(
-                        "NAT gateway `{}` (then gateway endpoint `{}`; C-7.8)",
-                        topo.nats[n].meta.name, topo.endpoints[*ep].meta.name
-                    ));
-                }
                 if same_service(&topo.endpoints[*ep].service, &svc.full()) {
                     Class::Private("gateway")
                 } else {
