@@ -219,7 +219,10 @@ fn check_service_paths_counted(
             f.kind != netverify::report::FindingKind::Info
                 && !topo.enis.iter().any(|x| x.meta.name == f.resource)
         });
-        for service in ["com.amazonaws.us-east-1.s3", "com.amazonaws.us-east-1.ecr.api"] {
+        for service in [
+            "com.amazonaws.us-east-1.s3",
+            "com.amazonaws.us-east-1.ecr.api",
+        ] {
             let targets: Vec<IpAddr> = match sim::service::resolve(&topo, eni.vpc, service) {
                 sim::service::Resolution::Endpoint(nets) => nets.iter().map(|n| n.addr()).collect(),
                 _ => Vec::new(),
@@ -276,7 +279,12 @@ fn check_service_paths_counted(
     }
     // A proven check means no sampled packet leaks.
     if result.verdict == netverify::report::Verdict::Proven {
-        prop_assert!(result.findings.iter().all(|f| f.kind == netverify::report::FindingKind::Info));
+        prop_assert!(
+            result
+                .findings
+                .iter()
+                .all(|f| f.kind == netverify::report::FindingKind::Info)
+        );
     }
     Ok((private, leaked))
 }
@@ -288,8 +296,9 @@ fn service_path_property_is_not_vacuous() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut private, mut leaked, mut proven) = (0, 0, 0);
-    let picks: Vec<(usize, usize, usize, usize, usize)> =
-        (0..40).map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6)).collect();
+    let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
+        .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
+        .collect();
     for _ in 0..200 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
@@ -308,8 +317,14 @@ fn service_path_property_is_not_vacuous() {
         }
     }
     eprintln!("service packets: {private} private, {leaked} leaked; {proven} proven");
-    assert!(private >= 15, "only {private} private service packets sampled");
-    assert!(leaked >= 20, "only {leaked} leaking service packets sampled");
+    assert!(
+        private >= 15,
+        "only {private} private service packets sampled"
+    );
+    assert!(
+        leaked >= 20,
+        "only {leaked} leaking service packets sampled"
+    );
     assert!(proven >= 3, "only {proven} proven topologies");
 }
 

@@ -84,9 +84,7 @@ fn small_plants_one_violation_of_every_kind() {
 fn manifest_set(s: &Summary, check: &str) -> BTreeSet<String> {
     let json = generator::manifest_json(&s.planted).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let list = v[check]
-        .as_array()
-        .expect("the manifest lists the check");
+    let list = v[check].as_array().expect("the manifest lists the check");
     list.iter()
         .map(|r| r.as_str().unwrap().to_string())
         .collect()
@@ -101,7 +99,10 @@ fn small_validates_and_each_check_finds_exactly_the_planted_violations() {
         let engine = Engine::new(&topo);
         let mut total = 0;
         for (id, run) in [
-            (public_exposure::ID, public_exposure::run as fn(&Engine<'_>) -> _),
+            (
+                public_exposure::ID,
+                public_exposure::run as fn(&Engine<'_>) -> _,
+            ),
             (private_service_access::ID, private_service_access::run),
         ] {
             let result = run(&engine);

@@ -194,7 +194,10 @@ fn parse_header(name: &str, text: &str) -> Result<Header, String> {
             }
             let value = value.trim();
             if value.is_empty() || value.contains(char::is_whitespace) {
-                return Err(format!("line {}: `# {key}{id}]:` needs exactly one value", i + 1));
+                return Err(format!(
+                    "line {}: `# {key}{id}]:` needs exactly one value",
+                    i + 1
+                ));
             }
             if key == "expect[" {
                 if !["proven", "violated", "unknown"].contains(&value) {
@@ -391,7 +394,10 @@ fn check_one(f: &Fixture) -> Result<(), String> {
                 problems.push(format!("check `{id}` is {}, expected {want}", c["verdict"]));
             }
             Some(c) => {
-                let fs = c["findings"].as_array().map(Vec::as_slice).unwrap_or_default();
+                let fs = c["findings"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 if want == "proven" {
                     for x in fs.iter().filter(|x| x["kind"] != "info") {
                         problems.push(format!(
@@ -400,7 +406,11 @@ fn check_one(f: &Fixture) -> Result<(), String> {
                         ));
                     }
                 }
-                let kind = if want == "unknown" { "unknown" } else { "violation" };
+                let kind = if want == "unknown" {
+                    "unknown"
+                } else {
+                    "violation"
+                };
                 for (_, culprit) in f.check_culprits.iter().filter(|(c, _)| c == id) {
                     if !fs
                         .iter()

@@ -55,7 +55,11 @@ impl Gen {
             max_sgs: Vec::new(),
             refs: Vec::new(),
             albs: Vec::new(),
-            isolated: plants.iter().copied().filter(|(_, k)| k.isolated()).collect(),
+            isolated: plants
+                .iter()
+                .copied()
+                .filter(|(_, k)| k.isolated())
+                .collect(),
         };
         let rules_before = self.n.sg_rules;
         let enis_before = self.n.network_interfaces;

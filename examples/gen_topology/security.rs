@@ -17,9 +17,17 @@ impl Gen {
         // The AWS-managed lists of the gateway services, with entries
         // (`private-service-access` uses them, never guesses them).
         for (svc, entries, v6) in [
-            ("s3", "[3.5.0.0/19, 16.182.0.0/16, 52.216.0.0/15, 54.231.0.0/16]", false),
+            (
+                "s3",
+                "[3.5.0.0/19, 16.182.0.0/16, 52.216.0.0/15, 54.231.0.0/16]",
+                false,
+            ),
             ("s3", "[\"2600:1fa0:8000::/39\"]", true),
-            ("dynamodb", "[3.218.180.0/22, 52.94.0.0/22, 52.119.224.0/20]", false),
+            (
+                "dynamodb",
+                "[3.218.180.0/22, 52.94.0.0/22, 52.119.224.0/20]",
+                false,
+            ),
             ("dynamodb", "[\"2600:1f18:7fff:f800::/56\"]", true),
         ] {
             let id = self.id("pl");

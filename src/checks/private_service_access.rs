@@ -51,8 +51,8 @@ use crate::hs::{
     nets_set,
 };
 use crate::model::{
-    EndpointId, EndpointKind, EniId, EniOwner, PrefixListId, RouteDest,
-    RouteTarget, ServiceKind, SubnetId, TCP, Topology, VpcId, service_parts,
+    EndpointId, EndpointKind, EniId, EniOwner, PrefixListId, RouteDest, RouteTarget, ServiceKind,
+    SubnetId, TCP, Topology, VpcId, service_parts,
 };
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
@@ -158,7 +158,11 @@ struct GroupKey {
 
 fn group_key(topo: &Topology, e: EniId) -> GroupKey {
     let eni = &topo.enis[e];
-    let mapped = eni.private_ips.iter().filter(|p| p.public.is_some()).count();
+    let mapped = eni
+        .private_ips
+        .iter()
+        .filter(|p| p.public.is_some())
+        .count();
     let mapping = if mapped == 0 {
         0
     } else if mapped == eni.private_ips.len() {
@@ -248,7 +252,11 @@ fn same_service(a: &str, b: &str) -> bool {
 /// The service's addresses of one family from its AWS-managed prefix
 /// lists: `Some(set)` when known, `None` when no list of that family with
 /// entries is in the topology (or one of them has unknown entries).
-fn service_ranges(topo: &Topology, svc: &Svc, v4: bool) -> (Option<IntervalSet>, Vec<PrefixListId>) {
+fn service_ranges(
+    topo: &Topology,
+    svc: &Svc,
+    v4: bool,
+) -> (Option<IntervalSet>, Vec<PrefixListId>) {
     let full = svc.full();
     let mut ids: Vec<PrefixListId> = topo
         .prefix_lists
@@ -403,9 +411,10 @@ impl Ctx<'_, '_> {
                 {
                     let r = &topo.route_tables[*table].routes[*index];
                     let what = match &r.target {
-                        RouteTarget::Peering(p) => {
-                            Some(format!("peering connection `{}`", topo.peerings[*p].meta.name))
-                        }
+                        RouteTarget::Peering(p) => Some(format!(
+                            "peering connection `{}`",
+                            topo.peerings[*p].meta.name
+                        )),
                         RouteTarget::Eni(e) => {
                             Some(format!("appliance `{}`", topo.enis[*e].meta.name))
                         }
@@ -460,12 +469,22 @@ impl Ctx<'_, '_> {
     }
 
     /// Why the leak happened and how to fix it, from the route that decided.
-    fn leak_reason(&self, e: EniId, svc: &Svc, flow: &Flow, p: &Packet, via: &str) -> (String, String) {
+    fn leak_reason(
+        &self,
+        e: EniId,
+        svc: &Svc,
+        flow: &Flow,
+        p: &Packet,
+        via: &str,
+    ) -> (String, String) {
         let topo = self.topo;
         let vpc = topo.enis[e].vpc;
         let vpc_region = topo.vpcs[vpc].region.clone().unwrap_or_default();
         let Some(t) = self.first_table(flow) else {
-            return (String::new(), "route the service's addresses to a VPC endpoint".into());
+            return (
+                String::new(),
+                "route the service's addresses to a VPC endpoint".into(),
+            );
         };
         let table = &topo.route_tables[t];
         let tname = self.name_id(&table.meta.name, &table.meta.aws_id);
@@ -474,7 +493,9 @@ impl Ctx<'_, '_> {
             .iter()
             .enumerate()
             .filter(|(_, x)| {
-                x.kind == EndpointKind::Gateway && x.vpc == vpc && same_service(&x.service, &svc.full())
+                x.kind == EndpointKind::Gateway
+                    && x.vpc == vpc
+                    && same_service(&x.service, &svc.full())
             })
             .map(|(i, _)| i)
             .collect();
@@ -571,8 +592,16 @@ impl Ctx<'_, '_> {
         match gws.first() {
             Some(&g) if associated.is_empty() => {
                 let ep = &topo.endpoints[g];
-                let id = ep.meta.aws_id.clone().unwrap_or_else(|| ep.meta.name.clone());
-                let tid = table.meta.aws_id.clone().unwrap_or_else(|| table.meta.name.clone());
+                let id = ep
+                    .meta
+                    .aws_id
+                    .clone()
+                    .unwrap_or_else(|| ep.meta.name.clone());
+                let tid = table
+                    .meta
+                    .aws_id
+                    .clone()
+                    .unwrap_or_else(|| table.meta.name.clone());
                 (
                     format!(
                         "{tname} has no route for `{pl_name}`: gateway endpoint `{}` is not associated with it (C-13.1)",
@@ -658,7 +687,14 @@ impl Ctx<'_, '_> {
     /// `unsure` is the part of `addrs` that is only a superset of the
     /// service's addresses (its prefix-list entries are unknown): leaks
     /// there are `unknown`.
-    fn leaks(&self, e: EniId, svc: &Svc, addrs: &IntervalSet, unsure: &IntervalSet, out: &mut Analysis) {
+    fn leaks(
+        &self,
+        e: EniId,
+        svc: &Svc,
+        addrs: &IntervalSet,
+        unsure: &IntervalSet,
+        out: &mut Analysis,
+    ) {
         let topo = self.topo;
         let src = self.engine.eni_addrs(e).clone();
         let set = HeaderSet::universe()
@@ -832,7 +868,8 @@ impl Ctx<'_, '_> {
         let dropped = probe.subtract(&ok).subtract(&elsewhere);
         if let Some(p) = dropped.sample() {
             let (hop, fix) = self.forward_blocker(e, &p);
-            out.problems.push(self.closed_hop(e, svc, &p, hop, fix, false));
+            out.problems
+                .push(self.closed_hop(e, svc, &p, hop, fix, false));
             return;
         }
         // Replies: stateless NACLs on the way back (C-4.3); security groups
@@ -903,7 +940,8 @@ impl Ctx<'_, '_> {
         let eni = &topo.enis[e];
         let sg = self.engine.sg_allows(e, false);
         if !sg.allowed.contains(p) {
-            let hop = filter_hop(topo, &Step::SgOut { eni: e }, p).unwrap_or_else(|| hop_at(topo, &eni.meta, "egress: no rule matches"));
+            let hop = filter_hop(topo, &Step::SgOut { eni: e }, p)
+                .unwrap_or_else(|| hop_at(topo, &eni.meta, "egress: no rule matches"));
             return (
                 hop,
                 format!(
@@ -914,24 +952,27 @@ impl Ctx<'_, '_> {
         }
         let Some(t) = topo.subnets[eni.subnet].route_table else {
             return (
-                hop_at(topo, &topo.subnets[eni.subnet].meta, "the subnet has no route table"),
+                hop_at(
+                    topo,
+                    &topo.subnets[eni.subnet].meta,
+                    "the subnet has no route table",
+                ),
                 "associate a route table".into(),
             );
         };
         let table = &topo.route_tables[t];
         match self.engine.route_for(t, encode(p.dst)) {
-            Some((Node::Endpoint(_), _)) => {
-                if !self.engine.nacl_allows(eni.subnet, false).contains(p) {
-                    return (
-                        filter_hop(topo, &Step::NaclOut { subnet: eni.subnet }, p)
-                            .unwrap_or_else(|| hop_at(topo, &table.meta, "outbound NACL")),
-                        format!(
-                            "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
-                            p.dst,
-                            topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
-                        ),
-                    );
-                }
+            Some((Node::Endpoint(_), _))
+                if !self.engine.nacl_allows(eni.subnet, false).contains(p) =>
+            {
+                return (
+                    filter_hop(topo, &Step::NaclOut { subnet: eni.subnet }, p)
+                        .unwrap_or_else(|| hop_at(topo, &table.meta, "outbound NACL")),
+                    format!(
+                        "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
+                        p.dst, topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
+                    ),
+                );
             }
             Some((Node::VpcLocal(v), _)) => {
                 if let Some(x) = self.engine.eni_owning(v, p.dst) {
@@ -943,8 +984,7 @@ impl Ctx<'_, '_> {
                                     .unwrap_or_else(|| hop_at(topo, &table.meta, "outbound NACL")),
                                 format!(
                                     "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
-                                    p.dst,
-                                    topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
+                                    p.dst, topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
                                 ),
                             );
                         }
@@ -954,8 +994,7 @@ impl Ctx<'_, '_> {
                                     .unwrap_or_else(|| hop_at(topo, &table.meta, "inbound NACL")),
                                 format!(
                                     "allow tcp 443 from {} in the inbound rules of network ACL `{}`",
-                                    p.src,
-                                    topo.nacls[topo.subnets[to].nacl].meta.name
+                                    p.src, topo.nacls[topo.subnets[to].nacl].meta.name
                                 ),
                             );
                         }
@@ -1015,16 +1054,43 @@ impl Ctx<'_, '_> {
             _ => {}
         }
         (
-            hop_at(topo, &table.meta, &format!("the packet to {} is dropped", p.dst)),
+            hop_at(
+                topo,
+                &table.meta,
+                &format!("the packet to {} is dropped", p.dst),
+            ),
             "open the path to the endpoint".into(),
         )
     }
 
-    fn closed(&self, e: EniId, svc: &Svc, p: &Packet, hop: Option<Hop>, fix: String, reply: bool) -> Problem {
-        self.closed_hop(e, svc, p, hop.unwrap_or_else(|| hop_at(self.topo, &self.topo.enis[e].meta, "blocked")), fix, reply)
+    fn closed(
+        &self,
+        e: EniId,
+        svc: &Svc,
+        p: &Packet,
+        hop: Option<Hop>,
+        fix: String,
+        reply: bool,
+    ) -> Problem {
+        self.closed_hop(
+            e,
+            svc,
+            p,
+            hop.unwrap_or_else(|| hop_at(self.topo, &self.topo.enis[e].meta, "blocked")),
+            fix,
+            reply,
+        )
     }
 
-    fn closed_hop(&self, e: EniId, svc: &Svc, p: &Packet, hop: Hop, fix: String, reply: bool) -> Problem {
+    fn closed_hop(
+        &self,
+        e: EniId,
+        svc: &Svc,
+        p: &Packet,
+        hop: Hop,
+        fix: String,
+        reply: bool,
+    ) -> Problem {
         let topo = self.topo;
         let what = if reply {
             format!(
@@ -1105,14 +1171,21 @@ impl Ctx<'_, '_> {
         if let Some(why) = &dns {
             out.problems.push(Problem {
                 kind: FindingKind::Unknown,
-                resource: Some((topo.vpcs[vpc].meta.name.clone(), topo.vpcs[vpc].meta.aws_id.clone())),
+                resource: Some((
+                    topo.vpcs[vpc].meta.name.clone(),
+                    topo.vpcs[vpc].meta.aws_id.clone(),
+                )),
                 message: format!("where `{}` resolves is not known: {why}", svc.dns_name()),
                 witness: None,
                 location: pos_location(topo, topo.vpcs[vpc].meta.pos),
                 aws_ids: topo.vpcs[vpc].meta.aws_id.iter().cloned().collect(),
             });
         }
-        let needs_known = if key.v4 { known_v4.is_none() } else { known_v6.is_none() };
+        let needs_known = if key.v4 {
+            known_v4.is_none()
+        } else {
+            known_v6.is_none()
+        };
         if needs_known && resolved_to_enis.is_empty() {
             out.problems.push(Problem {
                 kind: FindingKind::Unknown,
@@ -1170,7 +1243,9 @@ impl Ctx<'_, '_> {
             .iter()
             .enumerate()
             .filter(|(_, x)| {
-                x.kind == EndpointKind::Interface && x.vpc == vpc && same_service(&x.service, &svc.full())
+                x.kind == EndpointKind::Interface
+                    && x.vpc == vpc
+                    && same_service(&x.service, &svc.full())
             })
             .map(|(i, _)| i)
             .collect();
@@ -1199,7 +1274,10 @@ impl Ctx<'_, '_> {
             out.problems.push(Problem {
                 kind: FindingKind::Unknown,
                 resource: Some(vres),
-                message: format!("whether `{}` resolves to the endpoint is not known: {why}", svc.dns_name()),
+                message: format!(
+                    "whether `{}` resolves to the endpoint is not known: {why}",
+                    svc.dns_name()
+                ),
                 witness: None,
                 location: pos_location(topo, v.meta.pos),
                 aws_ids: v.meta.aws_id.iter().cloned().collect(),
@@ -1217,7 +1295,10 @@ impl Ctx<'_, '_> {
             let fix = if !ep.private_dns || ep.private_dns_inbound_only {
                 format!("enable private DNS on endpoint `{}`", ep.meta.name)
             } else {
-                format!("turn on `enableDnsHostnames` (`dns_hostnames: true`) in vpc `{}`", v.meta.name)
+                format!(
+                    "turn on `enableDnsHostnames` (`dns_hostnames: true`) in vpc `{}`",
+                    v.meta.name
+                )
             };
             let (res_name, res_id, pos) = if !v.dns_hostnames && ep.private_dns {
                 (v.meta.name.clone(), v.meta.aws_id.clone(), v.meta.pos)
@@ -1311,9 +1392,11 @@ impl Ctx<'_, '_> {
         }
         let mut addrs = IntervalSet::empty();
         for v4 in [true, false] {
-            addrs = addrs.union(&service_ranges(topo, svc, v4).0.unwrap_or_else(|| {
-                if v4 { all_v4() } else { all_v6() }
-            }));
+            addrs = addrs.union(
+                &service_ranges(topo, svc, v4)
+                    .0
+                    .unwrap_or_else(|| if v4 { all_v4() } else { all_v6() }),
+            );
         }
         Some(addrs)
     }
@@ -1419,7 +1502,13 @@ fn route_text(w: &Witness) -> String {
         .path
         .iter()
         .filter(|h| h.rule.starts_with("route "))
-        .map(|h| format!("`{}` `{}`", h.component, h.rule.trim_start_matches("route ")))
+        .map(|h| {
+            format!(
+                "`{}` `{}`",
+                h.component,
+                h.rule.trim_start_matches("route ")
+            )
+        })
         .collect();
     if routes.is_empty() {
         String::new()
@@ -1518,7 +1607,7 @@ fn matches_field(s: &Value, key: &str, not_key: &str, value: &str) -> bool {
 /// Whether a policy allows `action` on `resource` for every request
 /// (IAM: an explicit deny wins; conditions make the answer unknown).
 fn policy_allows(doc: &Value, action: &str, resource: &str) -> Tri {
-    let mut allowed = Tri::No;
+    let (mut allow, mut allow_if, mut deny_if) = (false, false, false);
     for s in statements(doc) {
         if !matches_field(s, "Action", "NotAction", action)
             || !matches_field(s, "Resource", "NotResource", resource)
@@ -1526,23 +1615,21 @@ fn policy_allows(doc: &Value, action: &str, resource: &str) -> Tri {
             continue;
         }
         let conditional = s.get("Condition").is_some();
-        match effect(s) {
-            Some(false) if !conditional => return Tri::No,
-            Some(false) => allowed = Tri::Unknown,
-            Some(true) if !conditional => {
-                if allowed == Tri::No {
-                    allowed = Tri::Yes;
-                }
-            }
-            Some(true) => {
-                if allowed == Tri::No {
-                    allowed = Tri::Unknown;
-                }
-            }
-            None => {}
+        match (effect(s), conditional) {
+            (Some(false), false) => return Tri::No,
+            (Some(false), true) => deny_if = true,
+            (Some(true), false) => allow = true,
+            (Some(true), true) => allow_if = true,
+            (None, _) => {}
         }
     }
-    allowed
+    if allow && !deny_if {
+        Tri::Yes
+    } else if allow || allow_if {
+        Tri::Unknown
+    } else {
+        Tri::No
+    }
 }
 
 /// `(operator, key, values)` of every condition of a statement.
@@ -1561,7 +1648,11 @@ fn conditions(s: &Value) -> Vec<(String, String, Vec<String>)> {
 }
 
 /// Findings about one bucket or table policy (C-13.11–C-13.13, trap 37).
-fn resource_findings(topo: &Topology, r: &crate::model::ServiceResource, what: &str) -> Vec<Finding> {
+fn resource_findings(
+    topo: &Topology,
+    r: &crate::model::ServiceResource,
+    what: &str,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let res = (r.meta.name.clone(), r.meta.aws_id.clone());
     let finding = |kind: FindingKind, message: String| Finding {
@@ -1645,12 +1736,13 @@ fn resource_findings(topo: &Topology, r: &crate::model::ServiceResource, what: &
         let known: Vec<&String> = restricted
             .iter()
             .filter(|v| {
-                topo.endpoints.iter().any(|e| {
-                    e.meta.aws_id.as_deref() == Some(v.as_str()) || e.meta.name == **v
-                }) || topo
-                    .vpcs
+                topo.endpoints
                     .iter()
-                    .any(|x| x.meta.aws_id.as_deref() == Some(v.as_str()) || x.meta.name == **v)
+                    .any(|e| e.meta.aws_id.as_deref() == Some(v.as_str()) || e.meta.name == **v)
+                    || topo
+                        .vpcs
+                        .iter()
+                        .any(|x| x.meta.aws_id.as_deref() == Some(v.as_str()) || x.meta.name == **v)
             })
             .collect();
         out.push(finding(
@@ -1749,7 +1841,11 @@ fn reqs(kind: &ServiceKind, region: &str) -> Vec<Req> {
     match kind {
         ServiceKind::S3 => vec![svc("s3")],
         ServiceKind::DynamoDb => vec![svc("dynamodb")],
-        ServiceKind::Ecr => vec![svc("ecr.api"), svc("ecr.dkr"), Req::EcrLayers(region.to_string())],
+        ServiceKind::Ecr => vec![
+            svc("ecr.api"),
+            svc("ecr.dkr"),
+            Req::EcrLayers(region.to_string()),
+        ],
         ServiceKind::Interface(n) => vec![svc(n)],
     }
 }
@@ -1919,7 +2015,11 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             }
             let mut ids = p.aws_ids.clone();
             if p.resource.is_none() {
-                ids.extend(enis.iter().take(20).filter_map(|&x| topo.enis[x].meta.aws_id.clone()));
+                ids.extend(
+                    enis.iter()
+                        .take(20)
+                        .filter_map(|&x| topo.enis[x].meta.aws_id.clone()),
+                );
             }
             let mut dedup = BTreeSet::new();
             ids.retain(|i| dedup.insert(i.clone()));
@@ -1948,8 +2048,14 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         findings.extend(resource_findings(topo, t, "table"));
     }
 
-    let violated = findings.iter().filter(|f| f.kind == FindingKind::Violation).count();
-    let unknown = findings.iter().filter(|f| f.kind == FindingKind::Unknown).count();
+    let violated = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Violation)
+        .count();
+    let unknown = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Unknown)
+        .count();
     let verdict = if violated > 0 {
         Verdict::Violated
     } else if unknown > 0 {
@@ -2031,7 +2137,10 @@ mod tests {
     fn glob_matches_like_iam() {
         assert!(glob("s3:*", "s3:GetObject"));
         assert!(glob("s3:Get*", "S3:GETOBJECT"));
-        assert!(glob("arn:aws:s3:::prod-*-starport-layer-bucket/*", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"));
+        assert!(glob(
+            "arn:aws:s3:::prod-*-starport-layer-bucket/*",
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"
+        ));
         assert!(!glob("s3:Put*", "s3:GetObject"));
         assert!(glob("*", ""));
         assert!(!glob("a?c", "ac"));
@@ -2043,9 +2152,22 @@ mod tests {
             {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
             {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secret/*"}
         ]});
-        assert_eq!(policy_allows(&doc, "s3:GetObject", "arn:aws:s3:::x/y"), Tri::Yes);
-        assert_eq!(policy_allows(&doc, "s3:GetObject", "arn:aws:s3:::secret/y"), Tri::No);
+        assert_eq!(
+            policy_allows(&doc, "s3:GetObject", "arn:aws:s3:::x/y"),
+            Tri::Yes
+        );
+        assert_eq!(
+            policy_allows(&doc, "s3:GetObject", "arn:aws:s3:::secret/y"),
+            Tri::No
+        );
         let only: Value = serde_json::json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::mine/*"}});
-        assert_eq!(policy_allows(&only, "s3:GetObject", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"), Tri::No);
+        assert_eq!(
+            policy_allows(
+                &only,
+                "s3:GetObject",
+                "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"
+            ),
+            Tri::No
+        );
     }
 }

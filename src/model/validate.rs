@@ -22,10 +22,9 @@ use super::error::{Diagnostic, LoadError};
 use super::format::{self as f, AddressFamily, TopologyFile};
 use super::fuzzy::{did_you_mean, one_of};
 use super::resolved::{
-    IpAddressType,
-    self as r, BpaExclusionMode, BpaMode, EndpointKind, EniOwner, GatewayRef, LbKind, LbProtocol,
-    Meta, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget, TargetRef, TargetType,
-    Topology,
+    self as r, BpaExclusionMode, BpaMode, EndpointKind, EniOwner, GatewayRef, IpAddressType,
+    LbKind, LbProtocol, Meta, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget,
+    TargetRef, TargetType, Topology,
 };
 use super::spanned::{Pos, Scalar, Sp};
 use super::values::{self, Field, Problem};

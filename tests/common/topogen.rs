@@ -177,8 +177,12 @@ pub struct TopoSeed {
     /// VPC endpoints: an S3 gateway endpoint on the tables of this bit
     /// mask, dual-stack or not, and an ecr.api interface endpoint (its
     /// interface in this subnet, private DNS on or off).
-    pub endpoints: Option<(u8, bool, Option<(usize, bool)>)>,
+    pub endpoints: Option<EndpointSeed>,
 }
+
+/// (gateway endpoint table mask, dual-stack, interface endpoint (subnet,
+/// private DNS)).
+pub type EndpointSeed = (u8, bool, Option<(usize, bool)>);
 
 pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
     (
