@@ -793,7 +793,7 @@ fn closed_endpoint_path_names_the_blocking_rule() {
         ),
         (
             "\nsecurity_groups:\n",
-            "\nnetwork_acls:\n  - name: acl-ep\n    vpc: vpc\n    ingress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/16}\n    egress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 32768-65535, cidr: 10.0.0.0/16}\nsecurity_groups:\n",
+            "\nnetwork_acls:\n  - name: acl-ep\n    vpc: vpc\n    ingress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/16}\n    egress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 49152-65535, cidr: 10.0.0.0/16}\nsecurity_groups:\n",
         ),
     ]);
     let r = psa(&t);

@@ -45,6 +45,8 @@ use serde_json::Value;
 
 use super::CheckMeta;
 use crate::engine::explain::{filter_hop, pos_location, target_name};
+use petgraph::visit::EdgeRef;
+
 use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies};
 use crate::hs::{
     Cube, DPORT, DST, HeaderSet, IntervalSet, PROTO, Packet, SPORT, SRC, all_v4, all_v6, encode,
@@ -147,8 +149,11 @@ struct GroupKey {
     sgs: Vec<usize>,
     /// For gateway services reached by routing alone: instead of the
     /// security groups, what they allow out to the service's addresses
-    /// (allowed, then unknown), which is all the analysis reads of them.
-    egress: Option<(Vec<Cube>, Vec<Cube>)>,
+    /// (allowed, then unknown), which is all the analysis reads of them,
+    /// interned; and instead of the subnet, its route table and NACL (the
+    /// subnet itself only where it matters: a NAT gateway lives there, or
+    /// block public access excludes it).
+    egress: Option<(usize, Option<usize>, usize)>,
     sdc: bool,
     v4: bool,
     v6: bool,
@@ -302,6 +307,61 @@ fn service_ranges(
 struct Ctx<'e, 't> {
     engine: &'e Engine<'t>,
     topo: &'t Topology,
+    /// Per VPC, its endpoints.
+    vpc_eps: Vec<Vec<EndpointId>>,
+    /// Per endpoint, its attached interfaces.
+    ep_enis: Vec<Vec<EniId>>,
+    /// [`service_ranges`], once per service and family.
+    ranges: std::cell::RefCell<HashMap<(Svc, bool), RangesOf>>,
+}
+
+type RangesOf = (Option<IntervalSet>, Vec<PrefixListId>);
+
+impl<'e, 't> Ctx<'e, 't> {
+    fn new(engine: &'e Engine<'t>) -> Ctx<'e, 't> {
+        let topo = engine.topo;
+        let mut vpc_eps = vec![Vec::new(); topo.vpcs.len()];
+        for (i, ep) in topo.endpoints.iter().enumerate() {
+            vpc_eps[ep.vpc].push(i);
+        }
+        let mut ep_enis = vec![Vec::new(); topo.endpoints.len()];
+        for (x, eni) in topo.enis.iter().enumerate() {
+            if let EniOwner::Endpoint(ep) = eni.owner
+                && eni.attached
+            {
+                ep_enis[ep].push(x);
+            }
+        }
+        Ctx {
+            engine,
+            topo,
+            vpc_eps,
+            ep_enis,
+            ranges: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The endpoints of `vpc`, with their ids.
+    fn eps_of(
+        &self,
+        vpc: VpcId,
+    ) -> impl Iterator<Item = (EndpointId, &'t crate::model::Endpoint)> + '_ {
+        let topo = self.topo;
+        self.vpc_eps[vpc]
+            .iter()
+            .map(move |&i| (i, &topo.endpoints[i]))
+    }
+
+    fn ranges(&self, svc: &Svc, v4: bool) -> RangesOf {
+        if let Some(r) = self.ranges.borrow().get(&(svc.clone(), v4)) {
+            return r.clone();
+        }
+        let r = service_ranges(self.topo, svc, v4);
+        self.ranges
+            .borrow_mut()
+            .insert((svc.clone(), v4), r.clone());
+        r
+    }
 }
 
 /// How the leak analysis classified one flow.
@@ -488,10 +548,8 @@ impl Ctx<'_, '_> {
         };
         let table = &topo.route_tables[t];
         let tname = self.name_id(&table.meta.name, &table.meta.aws_id);
-        let gws: Vec<EndpointId> = topo
-            .endpoints
-            .iter()
-            .enumerate()
+        let gws: Vec<EndpointId> = self
+            .eps_of(vpc)
             .filter(|(_, x)| {
                 x.kind == EndpointKind::Gateway
                     && x.vpc == vpc
@@ -580,7 +638,7 @@ impl Ctx<'_, '_> {
             }
         }
         let pl_name = {
-            let (_, lists) = service_ranges(topo, svc, !v6);
+            let (_, lists) = self.ranges(svc, !v6);
             lists
                 .first()
                 .map(|&l| {
@@ -634,7 +692,7 @@ impl Ctx<'_, '_> {
     }
 
     fn entry_covering(&self, svc: &Svc, a: IpAddr) -> Option<IpNet> {
-        let (_, lists) = service_ranges(self.topo, svc, a.is_ipv4());
+        let (_, lists) = self.ranges(svc, a.is_ipv4());
         lists.iter().find_map(|&l| {
             self.topo.prefix_lists[l]
                 .entries
@@ -694,14 +752,14 @@ impl Ctx<'_, '_> {
         addrs: &IntervalSet,
         unsure: &IntervalSet,
         out: &mut Analysis,
-    ) {
+    ) -> Option<crate::engine::Reach> {
         let topo = self.topo;
         let src = self.engine.eni_addrs(e).clone();
         let set = HeaderSet::universe()
             .restrict(SRC, &src)
             .restrict(DST, addrs);
         if set.is_empty() {
-            return;
+            return None;
         }
         let reach = self.engine.reach(Origin::Eni(e), &set);
         let mut leaks: BTreeMap<String, Vec<&Flow>> = BTreeMap::new();
@@ -827,13 +885,26 @@ impl Ctx<'_, '_> {
                 aws_ids: Vec::new(),
             });
         }
+        drop(leaks);
+        drop(unknowns);
+        Some(reach)
     }
 
     /// Must-reach: tcp/443 from the workload's primary address to every
     /// target address, from every client port, and the replies back, over
     /// the private path (C-4.3, C-4.6, C-13.6, C-13.7). The first blocked
     /// packet becomes a finding naming the rule that blocks it.
-    fn path_open(&self, e: EniId, svc: &Svc, targets: &IntervalSet, out: &mut Analysis) {
+    /// `pre`: the engine's flows for a superset of the probe (from
+    /// [`Ctx::leaks`]), restricted instead of propagating again (exact: the
+    /// engine decides packet by packet).
+    fn path_open(
+        &self,
+        e: EniId,
+        svc: &Svc,
+        targets: &IntervalSet,
+        pre: Option<&crate::engine::Reach>,
+        out: &mut Analysis,
+    ) {
         let topo = self.topo;
         let eni = &topo.enis[e];
         let src = match (eni.private_ips.first(), eni.ipv6_addresses.first()) {
@@ -852,7 +923,24 @@ impl Ctx<'_, '_> {
         if probe.is_empty() {
             return;
         }
-        let reach = self.engine.reach(Origin::Eni(e), &probe);
+        let reach = match pre {
+            Some(r) => crate::engine::Reach {
+                flows: r
+                    .flows
+                    .iter()
+                    .filter_map(|f| {
+                        let set = f.set.intersect(&probe);
+                        (!set.is_empty()).then(|| Flow {
+                            set,
+                            end: f.end.clone(),
+                            path: f.path.clone(),
+                            rewrites: f.rewrites.clone(),
+                        })
+                    })
+                    .collect(),
+            },
+            None => self.engine.reach(Origin::Eni(e), &probe),
+        };
         let mut ok = HeaderSet::empty();
         let mut elsewhere = HeaderSet::empty();
         let mut ok_flows: Vec<&Flow> = Vec::new();
@@ -1134,7 +1222,7 @@ impl Ctx<'_, '_> {
             if !wanted {
                 continue;
             }
-            let (r, _) = service_ranges(topo, svc, v4);
+            let (r, _) = self.ranges(svc, v4);
             match r {
                 Some(s) => {
                     addrs = addrs.union(&s);
@@ -1157,7 +1245,7 @@ impl Ctx<'_, '_> {
         // resolves to the endpoint's interfaces (C-13.8, C-15.5).
         let mut resolved_to_enis = IntervalSet::empty();
         if dns.is_none() {
-            for (i, ep) in topo.endpoints.iter().enumerate() {
+            for (i, ep) in self.eps_of(vpc) {
                 if ep.kind == EndpointKind::Interface
                     && ep.vpc == vpc
                     && same_service(&ep.service, &svc.full())
@@ -1201,7 +1289,7 @@ impl Ctx<'_, '_> {
                 aws_ids: Vec::new(),
             });
         }
-        self.leaks(e, svc, &addrs, &unsure, out);
+        let pre = self.leaks(e, svc, &addrs, &unsure, out);
         let targets = if !resolved_to_enis.is_empty() {
             resolved_to_enis
         } else if key.v4 {
@@ -1209,7 +1297,7 @@ impl Ctx<'_, '_> {
         } else {
             known_v6.unwrap_or_default()
         };
-        self.path_open(e, svc, &targets, out);
+        self.path_open(e, svc, &targets, pre.as_ref(), out);
     }
 
     /// The addresses of an interface endpoint's interfaces that its DNS
@@ -1218,15 +1306,13 @@ impl Ctx<'_, '_> {
         let topo = self.topo;
         let rt = topo.endpoints[ep].dns_record_ip_type;
         let mut s = IntervalSet::empty();
-        for (x, eni) in topo.enis.iter().enumerate() {
-            if eni.owner == EniOwner::Endpoint(ep) && eni.attached {
-                let a = self.engine.eni_addrs(x);
-                if rt.v4() {
-                    s = s.union(&a.intersect(&all_v4()));
-                }
-                if rt.v6() {
-                    s = s.union(&a.intersect(&all_v6()));
-                }
+        for &x in &self.ep_enis[ep] {
+            let a = self.engine.eni_addrs(x);
+            if rt.v4() {
+                s = s.union(&a.intersect(&all_v4()));
+            }
+            if rt.v6() {
+                s = s.union(&a.intersect(&all_v6()));
             }
         }
         s
@@ -1238,10 +1324,8 @@ impl Ctx<'_, '_> {
         let eni = &topo.enis[e];
         let vpc = eni.vpc;
         let v = &topo.vpcs[vpc];
-        let eps: Vec<EndpointId> = topo
-            .endpoints
-            .iter()
-            .enumerate()
+        let eps: Vec<EndpointId> = self
+            .eps_of(vpc)
             .filter(|(_, x)| {
                 x.kind == EndpointKind::Interface
                     && x.vpc == vpc
@@ -1369,8 +1453,8 @@ impl Ctx<'_, '_> {
             });
             return;
         }
-        self.leaks(e, svc, &targets, &IntervalSet::empty(), out);
-        self.path_open(e, svc, &targets, out);
+        let pre = self.leaks(e, svc, &targets, &IntervalSet::empty(), out);
+        self.path_open(e, svc, &targets, pre.as_ref(), out);
     }
 
     /// Every address a gateway service's traffic may go to from `vpc`: its
@@ -1381,7 +1465,7 @@ impl Ctx<'_, '_> {
     fn gateway_reach_addrs(&self, vpc: VpcId, svc: &Svc) -> Option<IntervalSet> {
         let topo = self.topo;
         if dns_unknown(topo, vpc).is_none()
-            && topo.endpoints.iter().enumerate().any(|(i, ep)| {
+            && self.eps_of(vpc).any(|(i, ep)| {
                 ep.kind == EndpointKind::Interface
                     && ep.vpc == vpc
                     && same_service(&ep.service, &svc.full())
@@ -1393,12 +1477,54 @@ impl Ctx<'_, '_> {
         let mut addrs = IntervalSet::empty();
         for v4 in [true, false] {
             addrs = addrs.union(
-                &service_ranges(topo, svc, v4)
+                &self
+                    .ranges(svc, v4)
                     .0
                     .unwrap_or_else(|| if v4 { all_v4() } else { all_v6() }),
             );
         }
         Some(addrs)
+    }
+
+    /// What route table `t` decides for `addrs`: each region of them with
+    /// where it goes. Two tables with the same signature treat every packet
+    /// to the service alike. A table whose decision depends on more than the
+    /// target (an ambiguous route, or a CIDR route overlapping a prefix-list
+    /// entry, C-3.5) keeps its own signature.
+    fn route_signature(&self, t: usize, addrs: &IntervalSet) -> Vec<(String, Vec<(u128, u128)>)> {
+        let topo = self.topo;
+        let table = &topo.route_tables[t];
+        let own = table
+            .routes
+            .iter()
+            .any(|r| matches!(r.dest, RouteDest::Cidr(n) if n.prefix_len() > 0 && net_set_of(n).intersects(addrs)));
+        let Some(n) = self.engine.graph.node(Node::RouteTable(t)) else {
+            return vec![(format!("table {t}"), Vec::new())];
+        };
+        let mut sig: Vec<(String, Vec<(u128, u128)>)> = Vec::new();
+        for er in self.engine.graph.g.edges(n) {
+            let crate::engine::graph::Edge::Route(edge) = er.weight() else {
+                continue;
+            };
+            let part = edge.dst.intersect(addrs);
+            if part.is_empty() {
+                continue;
+            }
+            let node = self.engine.graph.g[er.target()];
+            let what = match (&node, &edge.choice) {
+                (_, RouteChoice::Ambiguous(_)) => format!("table {t}"),
+                (Node::Opaque, RouteChoice::Route { index, .. }) => {
+                    format!("{:?}", table.routes[*index].target)
+                }
+                (n, _) => format!("{n:?}"),
+            };
+            sig.push((what, part.runs().to_vec()));
+        }
+        sig.sort();
+        if own {
+            sig.push((format!("table {t}"), Vec::new()));
+        }
+        sig
     }
 
     fn analyse(&self, e: EniId, svc: &Svc) -> Analysis {
@@ -1450,7 +1576,7 @@ impl Ctx<'_, '_> {
         }
         let vpc = topo.enis[e].vpc;
         let full = format!("com.amazonaws.{region}.s3");
-        for (i, ep) in topo.endpoints.iter().enumerate() {
+        for (i, ep) in self.eps_of(vpc) {
             if ep.vpc != vpc || !same_service(&ep.service, &full) {
                 continue;
             }
@@ -1478,6 +1604,10 @@ impl Ctx<'_, '_> {
         }
         a
     }
+}
+
+fn net_set_of(n: IpNet) -> IntervalSet {
+    crate::hs::net_set(&n)
 }
 
 fn hop_at(topo: &Topology, meta: &crate::model::Meta, rule: &str) -> Hop {
@@ -1861,7 +1991,7 @@ fn kind_label(k: &ServiceKind) -> String {
 
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
-    let ctx = Ctx { engine, topo };
+    let ctx = Ctx::new(engine);
     let mut findings: Vec<Finding> = Vec::new();
     for g in topo.gaps_for(ID) {
         findings.push(Finding {
@@ -1879,61 +2009,164 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     let used = uses(topo);
     // Workload groups: one analysis per (group, requirement). Interfaces
     // that behave alike for a requirement share a group (`GroupKey`).
-    let mut groups: BTreeMap<(usize, Req), Vec<EniId>> = BTreeMap::new();
-    let mut group_ids: HashMap<(GroupKey, Req), usize> = HashMap::new();
+    // Requirements and services are interned, so the loop over interfaces
+    // hashes only integers.
+    let mut req_list: Vec<Req> = Vec::new();
+    let mut req_ids: HashMap<Req, usize> = HashMap::new();
+    let mut gw_list: Vec<Svc> = Vec::new();
+    // Per service set: for each kind, its requirements (id, gateway service id).
+    type Plan = Vec<(ServiceKind, Vec<(usize, Option<usize>)>)>;
+    let mut plans: HashMap<&BTreeSet<(ServiceKind, Option<String>)>, Rc<Plan>> = HashMap::new();
+    let mut groups: BTreeMap<(usize, usize), Vec<(EniId, usize)>> = BTreeMap::new();
+    let mut fine_ids: HashMap<GroupKey, usize> = HashMap::new();
+    type Cubes = Vec<Cube>;
+    let mut route_sigs: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut route_ids: HashMap<Vec<(String, Vec<(u128, u128)>)>, usize> = HashMap::new();
+    let mut nacl_sigs: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut nacl_ids: HashMap<(Cubes, Cubes), usize> = HashMap::new();
+    let mut group_ids: HashMap<(GroupKey, usize), usize> = HashMap::new();
     let mut reps: Vec<EniId> = Vec::new();
     let mut no_region: BTreeSet<EniId> = BTreeSet::new();
     let mut kinds: BTreeMap<ServiceKind, BTreeSet<&'static str>> = BTreeMap::new();
-    let mut req_kinds: BTreeMap<(usize, Req), Vec<ServiceKind>> = BTreeMap::new();
-    let mut addrs_cache: HashMap<(VpcId, Svc), Option<IntervalSet>> = HashMap::new();
+    let mut req_kinds: BTreeMap<(usize, usize), Vec<ServiceKind>> = BTreeMap::new();
+    let mut addrs_cache: HashMap<(VpcId, usize), Option<IntervalSet>> = HashMap::new();
     type EgressKey = (Vec<Cube>, Vec<Cube>);
-    let mut egress_cache: HashMap<(Vec<usize>, VpcId, Svc), EgressKey> = HashMap::new();
+    let mut egress_cache: HashMap<(usize, VpcId, usize), usize> = HashMap::new();
+    let mut egress_ids: HashMap<EgressKey, usize> = HashMap::new();
+    let mut egress_sets: HashMap<Vec<usize>, usize> = HashMap::new();
+    let special: BTreeSet<SubnetId> = topo
+        .nats
+        .iter()
+        .map(|n| topo.enis[n.eni].subnet)
+        .chain(topo.bpa.subnet_exclusions.iter().map(|(s, _)| *s))
+        .collect();
     for (&e, services) in &used {
+        let plan = Rc::clone(plans.entry(services).or_insert_with(|| {
+            let mut plan: Plan = Vec::new();
+            for (kind, region) in services {
+                let Some(region) = region else {
+                    plan.push((kind.clone(), Vec::new()));
+                    continue;
+                };
+                let mut rs = Vec::new();
+                for r in reqs(kind, region) {
+                    let gw = match &r {
+                        Req::Service(svc) if svc.gateway_capable() => Some(svc.clone()),
+                        Req::EcrLayers(region) => Some(Svc {
+                            name: "s3".into(),
+                            region: region.clone(),
+                        }),
+                        Req::Service(_) => None,
+                    };
+                    let gw = gw.map(|g| match gw_list.iter().position(|x| *x == g) {
+                        Some(i) => i,
+                        None => {
+                            gw_list.push(g);
+                            gw_list.len() - 1
+                        }
+                    });
+                    let n = req_list.len();
+                    let id = *req_ids.entry(r.clone()).or_insert(n);
+                    if id == n {
+                        req_list.push(r);
+                    }
+                    rs.push((id, gw));
+                }
+                plan.push((kind.clone(), rs));
+            }
+            Rc::new(plan)
+        }));
         let base = group_key(topo, e);
         let vpc = topo.enis[e].vpc;
-        for (kind, region) in services {
-            kinds.entry(kind.clone()).or_default();
-            let Some(region) = region else {
+        for (kind, rs) in plan.iter() {
+            if !kinds.contains_key(kind) {
+                kinds.insert(kind.clone(), BTreeSet::new());
+            }
+            if rs.is_empty() {
                 no_region.insert(e);
-                continue;
-            };
-            for r in reqs(kind, region) {
-                let gw_svc = match &r {
-                    Req::Service(svc) if svc.gateway_capable() => Some(svc.clone()),
-                    Req::EcrLayers(region) => Some(Svc {
-                        name: "s3".into(),
-                        region: region.clone(),
-                    }),
-                    Req::Service(_) => None,
-                };
+            }
+            for &(r, gw) in rs {
                 let mut key = base.clone();
-                if let Some(svc) = gw_svc {
+                let mut fine = None;
+                if let Some(gsvc) = gw {
                     let addrs = addrs_cache
-                        .entry((vpc, svc.clone()))
-                        .or_insert_with(|| ctx.gateway_reach_addrs(vpc, &svc));
+                        .entry((vpc, gsvc))
+                        .or_insert_with(|| ctx.gateway_reach_addrs(vpc, &gw_list[gsvc]));
                     if let Some(addrs) = addrs {
-                        let eg = egress_cache
-                            .entry((key.sgs.clone(), vpc, svc))
-                            .or_insert_with(|| {
-                                let f = engine.sg_allows(e, false);
-                                let only = |h: &HeaderSet| {
-                                    h.restrict(DST, addrs).coalesce().cubes().to_vec()
-                                };
-                                (only(&f.allowed), only(&f.unknown))
-                            });
-                        key.egress = Some(eg.clone());
+                        // What a set of groups allows is the union of what
+                        // each allows (C-5.1), so the set of per-group
+                        // answers decides it.
+                        let mut ids: Vec<usize> = key
+                            .sgs
+                            .iter()
+                            .map(|&g| {
+                                *egress_cache.entry((g, vpc, gsvc)).or_insert_with(|| {
+                                    let f = engine.sg_set_allows(&[g], false);
+                                    let only = |h: &HeaderSet| {
+                                        h.restrict(DST, addrs).coalesce().cubes().to_vec()
+                                    };
+                                    let k = (only(&f.allowed), only(&f.unknown));
+                                    let n = egress_ids.len();
+                                    *egress_ids.entry(k).or_insert(n)
+                                })
+                            })
+                            .collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        let n = egress_sets.len();
+                        let eg = *egress_sets.entry(ids).or_insert(n);
+                        let sn = &topo.subnets[key.subnet];
+                        let mut fine_key = key.clone();
+                        fine_key.egress = Some((eg, sn.route_table, sn.nacl));
+                        fine_key.sgs = Vec::new();
+                        fine = Some(fine_key);
+                        // Coarse: what the route table and the NACL decide
+                        // for the service's addresses, not which ones they
+                        // are. A coarse group with a problem is split by
+                        // the fine key below, so findings name the right
+                        // table.
+                        let rsig = sn.route_table.map(|t| {
+                            *route_sigs.entry((t, gsvc)).or_insert_with(|| {
+                                let sig = ctx.route_signature(t, addrs);
+                                let n = route_ids.len();
+                                *route_ids.entry(sig).or_insert(n)
+                            })
+                        });
+                        let nsig = *nacl_sigs.entry((sn.nacl, gsvc)).or_insert_with(|| {
+                            let out = engine
+                                .nacl_allows(key.subnet, false)
+                                .restrict(DST, addrs)
+                                .coalesce()
+                                .cubes()
+                                .to_vec();
+                            let inn = engine
+                                .nacl_allows(key.subnet, true)
+                                .restrict(SRC, addrs)
+                                .coalesce()
+                                .cubes()
+                                .to_vec();
+                            let n = nacl_ids.len();
+                            *nacl_ids.entry((out, inn)).or_insert(n)
+                        });
+                        key.egress = Some((eg, rsig, nsig));
                         key.sgs = Vec::new();
+                        if !special.contains(&key.subnet) {
+                            key.subnet = usize::MAX;
+                        }
                     }
                 }
-                let gid = *group_ids.entry((key, r.clone())).or_insert_with(|| {
+                let fine = fine.unwrap_or_else(|| key.clone());
+                let gid = *group_ids.entry((key, r)).or_insert_with(|| {
                     reps.push(e);
                     reps.len() - 1
                 });
-                let v = req_kinds.entry((gid, r.clone())).or_default();
+                let v = req_kinds.entry((gid, r)).or_default();
                 if !v.contains(kind) {
                     v.push(kind.clone());
                 }
-                groups.entry((gid, r)).or_default().push(e);
+                let n = fine_ids.len();
+                let fid = *fine_ids.entry(fine).or_insert(n);
+                groups.entry((gid, r)).or_default().push((e, fid));
             }
         }
     }
@@ -1964,9 +2197,8 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         )
     };
     let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
-    for ((gid, req), enis) in &groups {
-        let rep = reps[*gid];
-        let analysis = match req {
+    let mut analyse_req = |rep: EniId, req: &Req| -> Rc<Analysis> {
+        match req {
             Req::Service(svc) => analyse(rep, svc),
             Req::EcrLayers(region) => {
                 let s3 = analyse(
@@ -1978,66 +2210,85 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 );
                 Rc::new(ctx.ecr_layers(rep, &s3, region))
             }
-        };
-        for k in req_kinds.get(&(*gid, req.clone())).into_iter().flatten() {
+        }
+    };
+    for (&(gid, r), members) in &groups {
+        let req = &req_list[r];
+        let rep = reps[gid];
+        let coarse = analyse_req(rep, req);
+        for k in req_kinds.get(&(gid, r)).into_iter().flatten() {
             let entry = kinds.entry(k.clone()).or_default();
             if matches!(req, Req::Service(_)) {
-                entry.extend(analysis.via.iter().copied());
+                entry.extend(coarse.via.iter().copied());
             }
         }
-        for p in &analysis.problems {
-            let (resource, aws_id) = p.resource.clone().unwrap_or_else(|| {
-                (
-                    topo.enis[rep].meta.name.clone(),
-                    topo.enis[rep].meta.aws_id.clone(),
-                )
-            });
-            let mut message = p.message.clone();
-            if p.resource.is_none() && enis.len() > 1 {
-                let others: Vec<String> = enis
-                    .iter()
-                    .filter(|&&x| x != rep)
-                    .take(5)
-                    .map(|&x| format!("`{}`", topo.enis[x].meta.name))
-                    .collect();
-                message.push_str(&format!(
-                    " (the same holds for {} other interface{} with the same subnet and the same security group rules for this service: {}{})",
+        if coarse.problems.is_empty() {
+            continue;
+        }
+        // Split by the fine key: each part is analysed on its own, so that
+        // its findings name its own subnet and route table.
+        let mut parts: BTreeMap<usize, Vec<EniId>> = BTreeMap::new();
+        for &(e, fid) in members {
+            parts.entry(fid).or_default().push(e);
+        }
+        for enis in parts.values() {
+            let rep = enis[0];
+            let analysis = analyse_req(rep, req);
+            for p in &analysis.problems {
+                let (resource, aws_id) = p.resource.clone().unwrap_or_else(|| {
+                    (
+                        topo.enis[rep].meta.name.clone(),
+                        topo.enis[rep].meta.aws_id.clone(),
+                    )
+                });
+                let mut message = p.message.clone();
+                if p.resource.is_none() && enis.len() > 1 {
+                    let others: Vec<String> = enis
+                        .iter()
+                        .filter(|&&x| x != rep)
+                        .take(5)
+                        .map(|&x| format!("`{}`", topo.enis[x].meta.name))
+                        .collect();
+                    message.push_str(&format!(
+                    " (the same holds for {} other interface{} with the same route table, network ACL and security group rules for this service: {}{})",
                     enis.len() - 1,
                     if enis.len() == 2 { "" } else { "s" },
                     others.join(", "),
                     if enis.len() > 6 { ", …" } else { "" }
                 ));
+                }
+                // Findings about a VPC or endpoint (DNS, missing endpoints) are
+                // the same for every workload: report each once.
+                if p.resource.is_some() && !seen_msgs.insert((resource.clone(), p.message.clone()))
+                {
+                    continue;
+                }
+                let mut ids = p.aws_ids.clone();
+                if p.resource.is_none() {
+                    ids.extend(
+                        enis.iter()
+                            .take(20)
+                            .filter_map(|&x| topo.enis[x].meta.aws_id.clone()),
+                    );
+                }
+                let mut dedup = BTreeSet::new();
+                ids.retain(|i| dedup.insert(i.clone()));
+                findings.push(Finding {
+                    kind: p.kind,
+                    severity: match p.kind {
+                        FindingKind::Violation => Severity::Error,
+                        FindingKind::Unknown => Severity::Warning,
+                        FindingKind::Info => Severity::Note,
+                    },
+                    resource,
+                    aws_id,
+                    message,
+                    aws_ids: ids,
+                    flows: Vec::new(),
+                    witness: p.witness.clone(),
+                    location: p.location.clone(),
+                });
             }
-            // Findings about a VPC or endpoint (DNS, missing endpoints) are
-            // the same for every workload: report each once.
-            if p.resource.is_some() && !seen_msgs.insert((resource.clone(), p.message.clone())) {
-                continue;
-            }
-            let mut ids = p.aws_ids.clone();
-            if p.resource.is_none() {
-                ids.extend(
-                    enis.iter()
-                        .take(20)
-                        .filter_map(|&x| topo.enis[x].meta.aws_id.clone()),
-                );
-            }
-            let mut dedup = BTreeSet::new();
-            ids.retain(|i| dedup.insert(i.clone()));
-            findings.push(Finding {
-                kind: p.kind,
-                severity: match p.kind {
-                    FindingKind::Violation => Severity::Error,
-                    FindingKind::Unknown => Severity::Warning,
-                    FindingKind::Info => Severity::Note,
-                },
-                resource,
-                aws_id,
-                message,
-                aws_ids: ids,
-                flows: Vec::new(),
-                witness: p.witness.clone(),
-                location: p.location.clone(),
-            });
         }
     }
     let pol = &topo.policy.service_access;

@@ -31,6 +31,11 @@ impl Engine<'_> {
         self.sg_for(eni, ingress)
     }
 
+    /// What a set of security groups allows in one direction (C-5.1).
+    pub fn sg_set_allows(&self, sgs: &[usize], ingress: bool) -> Rc<SgFilter> {
+        self.sg(sgs, ingress)
+    }
+
     /// The node route table `table` sends destination `dst` (an encoded
     /// address) to, and the route that decided (C-3.3–C-3.9).
     pub fn route_for(&self, table: RouteTableId, dst: u128) -> Option<(Node, RouteChoice)> {
