@@ -14,9 +14,9 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::format::{AddressFamily, TopologyFile};
 use super::spanned::Pos;
 
-/// The check ids a topology may name, in `gaps[].affects`. The first,
-/// `public-exposure`, is implemented; the others are reserved for upcoming
-/// checks, so that a gap an importer writes for one of them is accepted now
+/// The check ids a topology may name, in `gaps[].affects`. The first two,
+/// `public-exposure` and `private-service-access`, are implemented; the
+/// others are reserved for upcoming checks, so that a gap an importer writes for one of them is accepted now
 /// and takes effect when the check lands. Any other id is a validation error:
 /// a misspelt id would otherwise match no check, and the gap would silently
 /// stop making that check `unknown`.
