@@ -54,7 +54,7 @@ use crate::hs::{
 };
 use crate::model::{
     EndpointId, EndpointKind, EniId, EniOwner, PrefixListId, RouteDest, RouteTarget, ServiceKind,
-    SubnetId, TCP, Topology, VpcId, service_parts,
+    SubnetId, TCP, Topology, VpcId,
 };
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
@@ -436,29 +436,18 @@ impl Ctx<'_, '_> {
                 _ => Class::Inside,
             },
             End::Internet => {
-                let nat = f.path.iter().find_map(|s| match s {
-                    Step::Nat { nat } => Some(*nat),
-                    _ => None,
-                });
+                // Through a NAT gateway was handled above: this is direct.
                 let gw = f.path.iter().rev().find_map(|s| match s {
-                    Step::IgwOut { igw } => Some(topo.igws[*igw].meta.name.clone()),
-                    Step::EigwOut { eigw } => Some(topo.eigws[*eigw].meta.name.clone()),
+                    Step::IgwOut { igw } => {
+                        Some(format!("internet gateway `{}`", topo.igws[*igw].meta.name))
+                    }
+                    Step::EigwOut { eigw } => Some(format!(
+                        "egress-only internet gateway `{}`",
+                        topo.eigws[*eigw].meta.name
+                    )),
                     _ => None,
                 });
-                let gw = gw.unwrap_or_else(|| "the internet".into());
-                Class::Leak(match nat {
-                    Some(n) => format!(
-                        "NAT gateway `{}` and internet gateway `{gw}`",
-                        topo.nats[n].meta.name
-                    ),
-                    None => {
-                        if f.path.iter().any(|s| matches!(s, Step::EigwOut { .. })) {
-                            format!("egress-only internet gateway `{gw}`")
-                        } else {
-                            format!("internet gateway `{gw}`")
-                        }
-                    }
-                })
+                Class::Leak(gw.unwrap_or_else(|| "the internet".into()))
             }
             End::Unknown(why) => {
                 // A route that hands the packet to something other than the
@@ -1539,7 +1528,7 @@ impl Ctx<'_, '_> {
 
     /// ECR image layers come from S3 (C-13.10): the S3 analysis must be
     /// clean, and the S3 endpoints' policies must allow the layer bucket.
-    fn ecr_layers(&self, e: EniId, s3: &Analysis, region: &str) -> Analysis {
+    fn ecr_layers(&self, e: EniId, s3: &Analysis, region: &str, s3_reported: bool) -> Analysis {
         let topo = self.topo;
         let mut a = Analysis::default();
         let worst = s3
@@ -1562,11 +1551,15 @@ impl Ctx<'_, '_> {
                     } else {
                         "may leave the endpoints"
                     },
-                    s3.problems
-                        .iter()
-                        .find(|p| p.kind == kind)
-                        .map(|p| p.message.as_str())
-                        .unwrap_or_default()
+                    if s3_reported {
+                        "see the S3 finding".to_string()
+                    } else {
+                        s3.problems
+                            .iter()
+                            .find(|p| p.kind == kind)
+                            .map(|p| p.message.clone())
+                            .unwrap_or_default()
+                    }
                 ),
                 witness: s3.problems.iter().find_map(|p| p.witness.clone()),
                 location: s3.problems.iter().find_map(|p| p.location.clone()),
@@ -2208,7 +2201,16 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                         region: region.clone(),
                     },
                 );
-                Rc::new(ctx.ecr_layers(rep, &s3, region))
+                // The workload's own S3 findings say why, when it uses S3
+                // in that Region too.
+                let vpc_region = topo.vpcs[topo.enis[rep].vpc].region.as_deref();
+                let s3_reported = used.get(&rep).is_some_and(|set| {
+                    set.iter().any(|(k, r)| {
+                        *k == ServiceKind::S3
+                            && r.as_deref().or(vpc_region) == Some(region.as_str())
+                    })
+                });
+                Rc::new(ctx.ecr_layers(rep, &s3, region, s3_reported))
             }
         }
     };
@@ -2373,11 +2375,6 @@ fn and_list(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-}
-
-/// The endpoint service a prefix list or endpoint serves, as (Region, name).
-pub fn service_of(name: &str) -> Option<(String, String)> {
-    service_parts(name).map(|(r, s)| (r.to_string(), s.to_string()))
 }
 
 #[cfg(test)]
