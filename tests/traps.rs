@@ -852,3 +852,27 @@ fn route_to_a_peering_connection_is_a_leak() {
         "{msgs:?}"
     );
 }
+
+#[test]
+fn lambda_interfaces_are_workloads_by_default_rds_interfaces_are_not() {
+    // Two service interfaces in app-b, whose table falls back to nothing
+    // private: only the Lambda one is asked about.
+    let t = psa_topo(&[
+        (
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-b}",
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24}",
+        ),
+        (
+            "  - {name: app-2, subnet: app-b, private_ips: [{address: 10.0.2.10}], security_groups: [sg-app]}",
+            "  - {name: fn-1, subnet: app-b, owner: {service: lambda}, private_ips: [{address: 10.0.2.10}], security_groups: [sg-app]}\n  - {name: db-1, subnet: app-b, owner: {service: rds}, private_ips: [{address: 10.0.2.11}], security_groups: [sg-app]}",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert!(!psa_findings(&r, FindingKind::Violation, "fn-1").is_empty());
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.resource != "db-1" && !f.message.contains("`db-1`"))
+    );
+}

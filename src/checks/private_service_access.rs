@@ -1890,13 +1890,40 @@ fn resource_findings(
 
 /// The services each workload interface uses, in its VPC's Region unless the
 /// policy names one (`None`: the VPC's Region is not known).
+/// Service interfaces (`owner: {service: …}`) that run customer code and so
+/// are workloads by default: their traffic to S3 is the customer's.
+/// Interfaces of managed data services (RDS, ElastiCache, …) are not.
+const COMPUTE_SERVICES: &[&str] = &[
+    "lambda",
+    "ecs",
+    "fargate",
+    "eks",
+    "batch",
+    "codebuild",
+    "sagemaker",
+    "glue",
+    "emr",
+    "apprunner",
+];
+
+/// A workload by default: an ordinary interface, or one of a compute service.
+fn default_workload(owner: &EniOwner) -> bool {
+    match owner {
+        EniOwner::Workload => true,
+        EniOwner::Service(s) => COMPUTE_SERVICES
+            .iter()
+            .any(|c| s.trim().eq_ignore_ascii_case(c)),
+        _ => false,
+    }
+}
+
 fn uses(topo: &Topology) -> BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String>)>> {
     let mut out: BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String>)>> = BTreeMap::new();
     let region = |e: EniId| topo.vpcs[topo.enis[e].vpc].region.clone();
     match &topo.policy.service_access.uses {
         None => {
             for (e, eni) in topo.enis.iter().enumerate() {
-                if eni.owner == EniOwner::Workload && eni.attached {
+                if default_workload(&eni.owner) && eni.attached {
                     let set = out.entry(e).or_default();
                     for k in [ServiceKind::S3, ServiceKind::DynamoDb, ServiceKind::Ecr] {
                         set.insert((k, region(e)));
@@ -1923,7 +1950,7 @@ fn uses(topo: &Topology) -> BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String
                         continue;
                     }
                     let named = u.enis.contains(&e);
-                    let eligible = named || eni.owner == EniOwner::Workload;
+                    let eligible = named || default_workload(&eni.owner);
                     if !eligible
                         || (!u.enis.is_empty() && !named)
                         || (!u.subnets.is_empty() && !u.subnets.contains(&eni.subnet))
