@@ -317,6 +317,9 @@ struct Ctx<'e, 't> {
 
 type RangesOf = (Option<IntervalSet>, Vec<PrefixListId>);
 
+/// What a route table decides for a service's addresses: (where, regions).
+type RouteSig = Vec<(String, Vec<(u128, u128)>)>;
+
 impl<'e, 't> Ctx<'e, 't> {
     fn new(engine: &'e Engine<'t>) -> Ctx<'e, 't> {
         let topo = engine.topo;
@@ -1480,7 +1483,7 @@ impl Ctx<'_, '_> {
     /// to the service alike. A table whose decision depends on more than the
     /// target (an ambiguous route, or a CIDR route overlapping a prefix-list
     /// entry, C-3.5) keeps its own signature.
-    fn route_signature(&self, t: usize, addrs: &IntervalSet) -> Vec<(String, Vec<(u128, u128)>)> {
+    fn route_signature(&self, t: usize, addrs: &IntervalSet) -> RouteSig {
         let topo = self.topo;
         let table = &topo.route_tables[t];
         let own = table
@@ -1490,7 +1493,7 @@ impl Ctx<'_, '_> {
         let Some(n) = self.engine.graph.node(Node::RouteTable(t)) else {
             return vec![(format!("table {t}"), Vec::new())];
         };
-        let mut sig: Vec<(String, Vec<(u128, u128)>)> = Vec::new();
+        let mut sig: RouteSig = Vec::new();
         for er in self.engine.graph.g.edges(n) {
             let crate::engine::graph::Edge::Route(edge) = er.weight() else {
                 continue;
@@ -2041,7 +2044,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     let mut fine_ids: HashMap<GroupKey, usize> = HashMap::new();
     type Cubes = Vec<Cube>;
     let mut route_sigs: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut route_ids: HashMap<Vec<(String, Vec<(u128, u128)>)>, usize> = HashMap::new();
+    let mut route_ids: HashMap<RouteSig, usize> = HashMap::new();
     let mut nacl_sigs: HashMap<(usize, usize), usize> = HashMap::new();
     let mut nacl_ids: HashMap<(Cubes, Cubes), usize> = HashMap::new();
     let mut group_ids: HashMap<(GroupKey, usize), usize> = HashMap::new();
