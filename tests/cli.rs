@@ -860,3 +860,40 @@ fn version_prints_the_package_version() {
     );
     assert_eq!(out.stderr, "");
 }
+
+// ----- private-service-access ---------------------------------------------------
+
+#[test]
+fn check_runs_private_service_access_by_default_and_alone() {
+    let trap7 = "topologies/fail-psa-trap07-main-table-without-endpoint.yaml";
+    // By default both checks run: public-exposure is proven, this one is not.
+    let out = run(&["check", trap7, "--format", "json"], 1);
+    let v = json(&out.stdout);
+    let ids: Vec<&str> = array_at(&v, "/checks")
+        .iter()
+        .map(|c| str_at(c, "/id"))
+        .collect();
+    assert_eq!(ids, ["public-exposure", "private-service-access"]);
+    assert_eq!(str_at(&v, "/checks/0/verdict"), "proven");
+    assert_eq!(str_at(&v, "/checks/1/verdict"), "violated");
+    // Alone, with the text summary of a proof on the reference.
+    let out = run(
+        &["check", "--check", "private-service-access", REFERENCE],
+        0,
+    );
+    assert!(
+        out.stdout.starts_with("private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints\n"),
+        "{}",
+        out.stdout
+    );
+    // Unknown exits 3.
+    run(
+        &[
+            "check",
+            "--check",
+            "private-service-access",
+            "topologies/unknown-psa-trap13-custom-dhcp-dns.yaml",
+        ],
+        3,
+    );
+}
