@@ -3,6 +3,7 @@
 
 pub mod ipsec_strength;
 pub mod on_prem_access;
+pub mod private_service_access;
 pub mod public_exposure;
 pub mod transit_encryption;
 
@@ -35,6 +36,10 @@ pub const REGISTRY: &[Check] = &[
     Check {
         meta: public_exposure::META,
         run: public_exposure::run,
+    },
+    Check {
+        meta: private_service_access::META,
+        run: private_service_access::run,
     },
     Check {
         meta: transit_encryption::META,

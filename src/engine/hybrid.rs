@@ -781,7 +781,8 @@ pub fn vgw_edge_table(topo: &Topology, g: VgwId) -> Option<usize> {
     })
 }
 
-fn vpc_cidrs(topo: &Topology, v: VpcId) -> IntervalSet {
+/// The CIDRs of a VPC, both families.
+pub(super) fn vpc_cidrs(topo: &Topology, v: VpcId) -> IntervalSet {
     let vpc = &topo.vpcs[v];
     let nets: Vec<IpNet> = vpc
         .cidrs

@@ -12,6 +12,7 @@ pub mod explain;
 mod filters;
 pub mod graph;
 pub mod hybrid;
+mod service;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -31,7 +32,8 @@ use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
     OnPremVia, SubnetId, TCP, Topology, UDP, VpcId,
 };
-use filters::{SgFilter, nacl_allowed, sg_filter_one, sg_members, sg_union};
+pub use filters::SgFilter;
+use filters::{nacl_allowed, sg_filter_one, sg_members, sg_union};
 
 pub use crate::model::Origin;
 
@@ -1137,6 +1139,10 @@ impl<'t> Engine<'t> {
                 Node::Endpoint(ep) => {
                     let p = piece
                         .with_set(piece.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]));
+                    // Endpoint connections do not extend out of the VPC: the
+                    // source must be inside it (traffic from a transit gateway,
+                    // a VPN or DX is not carried; VPCE_GATEWAY_EGRESS_SOURCE_ADDRESS_RESTRICTION).
+                    let p = p.with_set(p.restrict(SRC, &hybrid::vpc_cidrs(self.topo, vpc)));
                     let p = p.step(Step::NaclOut { subnet: src_subnet });
                     if self.topo.endpoints[ep].kind != EndpointKind::Gateway {
                         self.emit(

@@ -66,6 +66,7 @@
 mod hybrid;
 mod matching;
 mod route;
+pub mod service;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -801,6 +802,18 @@ impl<'a> Sim<'a> {
 
     fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
         if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        let v = &self.topo.vpcs[at.vpc];
+        let inside = match p.src {
+            IpAddr::V4(a) => v.cidrs.iter().any(|n| n.contains(&a)),
+            IpAddr::V6(a) => v.ipv6_cidrs.iter().any(|n| n.contains(&a)),
+        };
+        if !inside {
+            self.dropped(format!(
+                "gateway endpoint {}: source {} is not in the VPC (endpoints do not extend out of the VPC)",
+                self.topo.endpoints[ep].meta.name, p.src
+            ));
             return;
         }
         let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
