@@ -415,3 +415,51 @@ network_interfaces:
         set(&[K::Unknown])
     );
 }
+
+#[test]
+fn traffic_from_a_transit_gateway_cannot_use_a_gateway_endpoint() {
+    // VPC `a` sends S3 traffic to the TGW; the shared VPC `b` routes the S3
+    // prefix list to its gateway endpoint. Endpoint connections do not
+    // extend out of a VPC: the packet is dropped, not carried to S3.
+    let yaml = format!(
+        "version: 1
+vpcs:
+  - {{ name: a, cidrs: [10.0.0.0/16] }}
+  - {{ name: b, cidrs: [10.1.0.0/16] }}
+subnets:
+  - {{ name: a-app, vpc: a, availability_zone: us-east-1a, cidr: 10.0.1.0/24, route_table: rtb-a }}
+  - {{ name: b-tgw, vpc: b, availability_zone: us-east-1a, cidr: 10.1.0.0/28, route_table: rtb-b }}
+prefix_lists:
+  - {{ name: pl-s3, entries: [52.216.0.0/15] }}
+vpc_endpoints:
+  - {{ name: vpce-s3, vpc: b, type: gateway, service: com.amazonaws.us-east-1.s3, route_tables: [rtb-b], prefix_list: pl-s3 }}
+route_tables:
+  - name: rtb-a
+    vpc: a
+    routes:
+      - {{ destination: 0.0.0.0/0, target: tgw }}
+  - {{ name: rtb-b, vpc: b }}
+security_groups:
+  - name: sg-a
+    vpc: a
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+network_interfaces:
+  - {{ name: a-1, subnet: a-app, private_ips: [{{ address: 10.0.1.10 }}], security_groups: [sg-a] }}
+transit_gateways:
+  - name: tgw
+    attachments:
+      - {{ name: att-a, type: vpc, vpc: a, subnets: [a-app] }}
+      - {{ name: att-b, type: vpc, vpc: b, subnets: [b-tgw] }}
+    route_tables:
+      - name: trt
+        associations: [att-a, att-b]
+        propagations: [att-a, att-b]
+        routes:
+          - {{ destination: 0.0.0.0/0, attachment: att-b }}
+"
+    );
+    let t = load(&yaml);
+    let a = eni(&t, "a-1");
+    assert!(fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "52.216.1.1", 443)).is_empty());
+}
