@@ -8,7 +8,10 @@
 //! connection has no MACsec. Each planted interface sits in its own subnet
 //! whose route table sends its /24 to the TGW: longest prefix picks the DX
 //! gateway route (C-3.3, C-9.4), so exactly the planted interfaces leave AWS
-//! in the clear. Nothing else routes to on prem, and the DX gateways
+//! in the clear. The planted interfaces are database interfaces (`owner:
+//! {service: rds}`: replication to on prem), which use no AWS service
+//! endpoints, so `private-service-access` does not ask about them. Nothing
+//! else routes to on prem, and the DX gateways
 //! advertise no VPC CIDR, so on prem → AWS uses the VPNs (`prefer: [vpn]`).
 
 use std::fmt::Write as _;
@@ -92,7 +95,7 @@ impl Gen {
                 let id = self.id("eni");
                 writeln!(
                     self.s.network_interfaces,
-                    "  # PLANTED ({}): {}\n  - {{name: {eni}, aws_id: {id}, subnet: {sn}, private_ips: [{{address: {}}}], security_groups: [{sg}]}}",
+                    "  # PLANTED ({}): {}\n  - {{name: {eni}, aws_id: {id}, subnet: {sn}, owner: {{service: rds}}, private_ips: [{{address: {}}}], security_groups: [{sg}]}}",
                     PlantKind::UnencryptedDx.slug(),
                     PlantKind::UnencryptedDx.describe(),
                     v4(base_k + 16 * k as u32 + 5)
