@@ -105,26 +105,8 @@ pub fn run(engine: &crate::engine::Engine<'_>) -> CheckResult {
             });
         }
     }
-    for g in topo.gaps_for(ID) {
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource: "topology".into(),
-            aws_id: None,
-            message: format!("the topology records missing data: {}", g.what),
-            aws_ids: Vec::new(),
-            flows: Vec::new(),
-            witness: None,
-            location: crate::engine::explain::pos_location(topo, g.pos),
-        });
-    }
-    let verdict = findings.iter().fold(Verdict::Proven, |v, f| {
-        v.combine(match f.kind {
-            FindingKind::Violation => Verdict::Violated,
-            FindingKind::Unknown => Verdict::Unknown,
-            FindingKind::Info => Verdict::Proven,
-        })
-    });
+    findings.extend(super::gap_findings(topo, ID));
+    let verdict = super::verdict_of(&findings);
     let summary = match verdict {
         Verdict::Proven if topo.hybrid.vpns.is_empty() => "no VPN connections".into(),
         Verdict::Proven => "every VPN tunnel permits only strong IPsec suites".into(),

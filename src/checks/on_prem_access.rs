@@ -48,19 +48,7 @@ pub const META: CheckMeta = CheckMeta {
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let mut findings = Vec::new();
-    for g in topo.gaps_for(ID) {
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource: "topology".into(),
-            aws_id: None,
-            message: format!("the topology records missing data: {}", g.what),
-            aws_ids: Vec::new(),
-            flows: Vec::new(),
-            witness: None,
-            location: crate::engine::explain::pos_location(topo, g.pos),
-        });
-    }
+    findings.extend(super::gap_findings(topo, ID));
     for access in &topo.policy.on_prem_access {
         let net = &topo.hybrid.on_prem[access.network];
         let reach = engine.reach(Origin::OnPrem(access.network), &HeaderSet::universe());
@@ -141,13 +129,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             });
         }
     }
-    let verdict = findings.iter().fold(Verdict::Proven, |v, f| {
-        v.combine(match f.kind {
-            FindingKind::Violation => Verdict::Violated,
-            FindingKind::Unknown => Verdict::Unknown,
-            FindingKind::Info => Verdict::Proven,
-        })
-    });
+    let verdict = super::verdict_of(&findings);
     let summary = match verdict {
         Verdict::Proven if topo.policy.on_prem_access.is_empty() => {
             "no on_prem_access policy".to_string()

@@ -231,13 +231,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         witness: None,
         location,
     };
-    for g in topo.gaps_for(ID) {
-        findings.push(unknown(
-            "topology".into(),
-            format!("the topology records missing data: {}", g.what),
-            loc(topo, g.pos),
-        ));
-    }
+    findings.extend(super::gap_findings(topo, ID));
     let connections = !h.vpns.is_empty() || !h.vifs.is_empty();
     if h.on_prem.is_empty() {
         if connections {
@@ -708,13 +702,7 @@ fn ids(w: &Witness) -> Vec<String> {
 }
 
 fn finish(findings: Vec<Finding>, proven_summary: &str) -> CheckResult {
-    let verdict = findings.iter().fold(Verdict::Proven, |v, f| {
-        v.combine(match f.kind {
-            FindingKind::Violation => Verdict::Violated,
-            FindingKind::Unknown => Verdict::Unknown,
-            FindingKind::Info => Verdict::Proven,
-        })
-    });
+    let verdict = super::verdict_of(&findings);
     let summary = match verdict {
         Verdict::Proven => proven_summary.to_string(),
         Verdict::Violated => {

@@ -2592,14 +2592,16 @@ impl<'a> V<'a> {
         }
     }
 
-    fn route(
+    /// The destination of a route: exactly one of a CIDR and a prefix list,
+    /// with its text for messages.
+    fn route_dest(
         &mut self,
-        route: &Sp<f::Route>,
+        destination: &Option<Sp<String>>,
+        prefix_list: &Option<Sp<String>>,
+        pos: Pos,
         ctx: &str,
-        vpc: r::VpcId,
-        seen: &mut HashMap<String, Pos>,
-    ) -> Option<r::Route> {
-        let dest = match (&route.destination, &route.prefix_list) {
+    ) -> Option<(RouteDest, String)> {
+        match (destination, prefix_list) {
             (Some(d), None) => self
                 .cidr(d, ctx)
                 .map(|n| (RouteDest::Cidr(n), format!("`{n}`"))),
@@ -2614,7 +2616,7 @@ impl<'a> V<'a> {
             }
             (Some(_), Some(_)) => {
                 self.err(
-                    route.pos,
+                    pos,
                     format!("a route of {ctx} sets both `destination` and `prefix_list`"),
                     Some("set exactly one; write one route per destination".into()),
                 );
@@ -2622,13 +2624,23 @@ impl<'a> V<'a> {
             }
             (None, None) => {
                 self.err(
-                    route.pos,
+                    pos,
                     format!("a route of {ctx} sets neither `destination` nor `prefix_list`"),
                     Some("set `destination: <cidr>` or `prefix_list: <name>`".into()),
                 );
                 None
             }
-        };
+        }
+    }
+
+    fn route(
+        &mut self,
+        route: &Sp<f::Route>,
+        ctx: &str,
+        vpc: r::VpcId,
+        seen: &mut HashMap<String, Pos>,
+    ) -> Option<r::Route> {
+        let dest = self.route_dest(&route.destination, &route.prefix_list, route.pos, ctx);
         let blackhole_state = match &route.state {
             None => Some(false),
             Some(s) => self.choice(

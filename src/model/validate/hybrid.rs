@@ -11,7 +11,6 @@ use super::super::hybrid::{
     MacsecKeyState, OnPremVia, OutsideIp, Preference, TgwAttachmentKind, TgwRouteTarget, VifKind,
     VpnGatewayRef,
 };
-use super::super::resolved::RouteDest;
 use super::super::spanned::{Pos, Sp};
 use super::{BAD, Kind, V, at_line, meta};
 
@@ -521,40 +520,8 @@ impl V<'_> {
                 let mut routes = Vec::new();
                 let mut seen: HashMap<String, Pos> = HashMap::new();
                 for route in &rt.routes {
-                    let dest = match (&route.destination, &route.prefix_list) {
-                        (Some(d), None) => self
-                            .cidr(d, &ctx)
-                            .map(|n| (RouteDest::Cidr(n), format!("`{n}`"))),
-                        (None, Some(p)) => {
-                            let id = self.lookup1(p, Kind::PrefixList, &ctx);
-                            (id != BAD).then(|| {
-                                (
-                                    RouteDest::PrefixList(id),
-                                    format!("prefix list `{}`", p.value),
-                                )
-                            })
-                        }
-                        (Some(_), Some(_)) => {
-                            self.err(
-                                route.pos,
-                                format!(
-                                    "a route of {ctx} sets both `destination` and `prefix_list`"
-                                ),
-                                Some("set exactly one; write one route per destination".into()),
-                            );
-                            None
-                        }
-                        (None, None) => {
-                            self.err(
-                                route.pos,
-                                format!(
-                                    "a route of {ctx} sets neither `destination` nor `prefix_list`"
-                                ),
-                                Some("set `destination: <cidr>` or `prefix_list: <name>`".into()),
-                            );
-                            None
-                        }
-                    };
+                    let dest =
+                        self.route_dest(&route.destination, &route.prefix_list, route.pos, &ctx);
                     let blackhole = route.blackhole.as_ref().is_some_and(|b| b.value);
                     let target = match (&route.attachment, blackhole) {
                         (Some(a), false) => {
