@@ -30,6 +30,7 @@ enum Kind {
     Delivered(usize),
     Internet,
     Endpoint(usize),
+    OnPrem(model::OnPremVia),
     Unknown,
 }
 
@@ -41,6 +42,7 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
             End::Delivered(e) => Kind::Delivered(*e),
             End::Internet => Kind::Internet,
             End::Endpoint(e) => Kind::Endpoint(*e),
+            End::OnPrem(v) => Kind::OnPrem(*v),
             End::Unknown(_) => Kind::Unknown,
         })
         .collect()
@@ -55,6 +57,7 @@ fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Ve
             Fate::Delivered { eni } => Some(Kind::Delivered(*eni)),
             Fate::Internet => Some(Kind::Internet),
             Fate::Endpoint { endpoint } => Some(Kind::Endpoint(*endpoint)),
+            Fate::OnPrem { via } => Some(Kind::OnPrem(*via)),
             Fate::Unknown { .. } => Some(Kind::Unknown),
             Fate::Dropped { .. } => None,
         })
@@ -74,6 +77,15 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "2a00::5",
         "2600:1f00:0:7::1",
         "172.16.0.1",
+        "10.50.3.3",
+        "10.50.200.1",
+        "10.1.0.10",
+        // Service addresses: inside and outside the S3 prefix list's entries.
+        "52.216.0.7",
+        "52.217.3.3",
+        "3.5.0.9",
+        "52.1.1.1",
+        "2600:1fa0::5",
     ]
     .iter()
     .filter_map(|s| s.parse().ok())
@@ -139,7 +151,52 @@ fn check_agreement(
     let engine = Engine::new(&topo);
     let mut origins = vec![Origin::Internet];
     origins.extend((0..topo.enis.len()).map(Origin::Eni));
+    origins.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
     let pkts = packets(&topo, picks);
+    // Grouped propagation (used by transit-encryption) is exact: for an
+    // interface `e` and the first interface `rep` with its subnet, groups,
+    // owner and check, propagating `e`'s own packets from `rep` gives what
+    // `e` gets.
+    for e in 0..topo.enis.len() {
+        let me = &topo.enis[e];
+        let Some(rep) = (0..topo.enis.len()).find(|&r| {
+            let o = &topo.enis[r];
+            o.subnet == me.subnet
+                && o.security_groups == me.security_groups
+                && o.owner == me.owner
+                && o.source_dest_check == me.source_dest_check
+                && o.attached == me.attached
+        }) else {
+            continue;
+        };
+        let own = engine.eni_addrs(e).clone();
+        let grouped = engine.reach_from_group(
+            rep,
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        let single = engine.reach(
+            Origin::Eni(e),
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        for p in &pkts {
+            let mut p = *p;
+            if let Some(a) = me
+                .address_nets()
+                .iter()
+                .find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+            {
+                p.src = a.addr();
+            }
+            prop_assert_eq!(
+                engine_kinds(&grouped.flows, &p),
+                engine_kinds(&single.flows, &p),
+                "grouped propagation of interface {} through {} differs for {}",
+                e,
+                rep,
+                p
+            );
+        }
+    }
     for origin in origins {
         let reach = engine.reach(origin, &HeaderSet::universe());
         for p in &pkts {
@@ -151,6 +208,15 @@ fn check_agreement(
                     && p.sport % 2 == 0
                 {
                     p.src = a.addr();
+                }
+            }
+            // On-prem origins: most packets come from the network itself.
+            if let Origin::OnPrem(n) = origin {
+                let own = &topo.hybrid.on_prem[n].cidrs;
+                if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
+                    && p.sport % 2 == 0
+                {
+                    p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
                 }
             }
             let ek = engine_kinds(&reach.flows, &p);
@@ -166,6 +232,160 @@ fn check_agreement(
         }
     }
     Ok(())
+}
+
+/// The check and the simulator agree on service paths: a workload with no
+/// `private-service-access` finding sends no sampled service packet outside
+/// an endpoint, and a sampled packet that the simulator sees leak is
+/// reported (as a violation or as unknown).
+fn check_service_paths(
+    seed: &common::topogen::TopoSeed,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(), TestCaseError> {
+    check_service_paths_counted(seed, picks).map(|_| ())
+}
+
+/// As [`check_service_paths`]; returns how many sampled service packets
+/// were private and how many leaked, so that a test can show the property
+/// is not vacuous.
+fn check_service_paths_counted(
+    seed: &common::topogen::TopoSeed,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(usize, usize), TestCaseError> {
+    let mut private = 0;
+    let mut leaked = 0;
+    let file = common::topogen::build(seed);
+    let Ok(topo) = model::resolve(file, "gen.yaml") else {
+        return Err(TestCaseError::reject("invalid topology"));
+    };
+    if topo.endpoints.is_empty() {
+        return Ok((0, 0));
+    }
+    let engine = Engine::new(&topo);
+    let result = netverify::checks::private_service_access::run(&engine);
+    let pkts = packets(&topo, picks);
+    for (e, eni) in topo.enis.iter().enumerate() {
+        if eni.owner != model::EniOwner::Workload || !eni.attached {
+            continue;
+        }
+        let name = format!("`{}`", eni.meta.name);
+        let named = result.findings.iter().any(|f| {
+            f.kind != netverify::report::FindingKind::Info
+                && (f.resource == eni.meta.name || f.message.contains(&name))
+        });
+        // Any finding not about one interface (DNS, a missing endpoint)
+        // covers every workload.
+        let general = result.findings.iter().any(|f| {
+            f.kind != netverify::report::FindingKind::Info
+                && !topo.enis.iter().any(|x| x.meta.name == f.resource)
+        });
+        for service in [
+            "com.amazonaws.us-east-1.s3",
+            "com.amazonaws.us-east-1.ecr.api",
+        ] {
+            let targets: Vec<IpAddr> = match sim::service::resolve(&topo, eni.vpc, service) {
+                sim::service::Resolution::Endpoint(nets) => nets.iter().map(|n| n.addr()).collect(),
+                _ => Vec::new(),
+            };
+            // The random packets, and tcp/443 to every service address.
+            let mut all = pkts.clone();
+            for d in ["52.216.0.7", "52.217.3.3", "3.5.0.9", "2600:1fa0::5"]
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .chain(targets.iter().copied())
+            {
+                all.push(Packet::tcp(d, d, 40000, 443));
+            }
+            for p in &all {
+                let mut p = *p;
+                let Some(own) = eni
+                    .address_nets()
+                    .into_iter()
+                    .find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+                else {
+                    continue;
+                };
+                p.src = own.addr();
+                let is_service = if service.ends_with(".s3") {
+                    sim::service::in_service_ranges(&topo, service, p.dst) == Some(true)
+                        || targets.contains(&p.dst)
+                } else {
+                    targets.contains(&p.dst)
+                };
+                if !is_service {
+                    continue;
+                }
+                let fate = sim::service::service_fate(&topo, e, service, &p);
+                match fate {
+                    sim::service::ServiceFate::Private => private += 1,
+                    sim::service::ServiceFate::Leak(_) => leaked += 1,
+                    _ => {}
+                }
+                let bad = matches!(
+                    fate,
+                    sim::service::ServiceFate::Leak(_) | sim::service::ServiceFate::Unknown(_)
+                );
+                prop_assert!(
+                    !bad || named || general,
+                    "{} sends {} ({}) as {:?}, but the check reports nothing about it: {:#?}",
+                    eni.meta.name,
+                    p,
+                    service,
+                    fate,
+                    result.findings
+                );
+            }
+        }
+    }
+    // A proven check means no sampled packet leaks.
+    if result.verdict == netverify::report::Verdict::Proven {
+        prop_assert!(
+            result
+                .findings
+                .iter()
+                .all(|f| f.kind == netverify::report::FindingKind::Info)
+        );
+    }
+    Ok((private, leaked))
+}
+
+/// The service-path property sees both private and leaking packets, and
+/// proven as well as violated verdicts: it can fail.
+#[test]
+fn service_path_property_is_not_vacuous() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut private, mut leaked, mut proven) = (0, 0, 0);
+    let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
+        .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
+        .collect();
+    for _ in 0..200 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        if let Ok((p, l)) = check_service_paths_counted(&seed, &picks) {
+            private += p;
+            leaked += l;
+        }
+        if let Ok(t) = model::resolve(common::topogen::build(&seed), "gen.yaml")
+            && !t.endpoints.is_empty()
+            && netverify::checks::private_service_access::run(&Engine::new(&t)).verdict
+                == netverify::report::Verdict::Proven
+        {
+            proven += 1;
+        }
+    }
+    eprintln!("service packets: {private} private, {leaked} leaked; {proven} proven");
+    assert!(
+        private >= 15,
+        "only {private} private service packets sampled"
+    );
+    assert!(
+        leaked >= 20,
+        "only {leaked} leaking service packets sampled"
+    );
+    assert!(proven >= 3, "only {proven} proven topologies");
 }
 
 fn cases() -> u32 {
@@ -184,6 +404,14 @@ proptest! {
         picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
     ) {
         check_agreement(&seed, &picks)?;
+    }
+
+    #[test]
+    fn private_service_access_agrees_with_simulator(
+        seed in common::topogen::topo_seed(),
+        picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
+    ) {
+        check_service_paths(&seed, &picks)?;
     }
 }
 
@@ -209,5 +437,57 @@ fn generator_produces_mostly_valid_topologies() {
         ok >= 180,
         "only {ok}/200 generated topologies are valid; first error:\n{}",
         errors.first().cloned().unwrap_or_default()
+    );
+}
+
+/// The property above must actually exercise the hybrid paths: peering
+/// deliveries, transit gateway and VGW exits to on prem, and packets from on
+/// prem delivered to interfaces.
+#[test]
+fn generator_exercises_hybrid_paths() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc) = (0, 0, 0, 0);
+    for _ in 0..300 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
+            continue;
+        };
+        let engine = Engine::new(&topo);
+        for e in 0..topo.enis.len() {
+            let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
+            if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
+                to_onprem += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::Delivered(_))
+                    && f.path
+                        .iter()
+                        .any(|s| matches!(s, netverify::engine::Step::PeeringCross { .. }))
+            }) {
+                peered += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::Delivered(_))
+                    && f.path
+                        .iter()
+                        .any(|s| matches!(s, netverify::engine::Step::TgwOut { .. }))
+            }) {
+                tgw_vpc += 1;
+            }
+        }
+        for n in 0..topo.hybrid.on_prem.len() {
+            let r = engine.reach(Origin::OnPrem(n), &HeaderSet::universe());
+            if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
+                from_onprem += 1;
+            }
+        }
+    }
+    assert!(
+        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
     );
 }

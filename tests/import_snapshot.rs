@@ -788,7 +788,7 @@ fn hybrid_snapshot_maps_transit_gateways_vpn_and_direct_connect() {
             .unwrap_or_else(|| panic!("no gap about {needle}: {:?}", f.gaps))
     };
     let g = gap("dxcon-gone");
-    assert_eq!(names(&g.affects), ["transit-encryption"]);
+    assert_eq!(names(&g.affects), ["transit-encryption", "on-prem-access"]);
     let g = gap("more routes than the snapshot holds");
     assert!(!names(&g.affects).contains(&"public-exposure".to_string()));
     // On-prem routing is never invented.
@@ -798,6 +798,22 @@ fn hybrid_snapshot_maps_transit_gateways_vpn_and_direct_connect() {
             .notes
             .iter()
             .any(|n| n.contains("on_prem_networks"))
+    );
+
+    // Endpoints: the dual-stack gateway endpoint gets the service's IPv6
+    // list; the interface endpoint's DNS options are kept (C-13.5, C-13.9).
+    let ep = |n: &str| f.vpc_endpoints.iter().find(|e| e.name.value == n).unwrap();
+    assert_eq!(
+        ep("s3-gw").ipv6_prefix_list.as_ref().unwrap().value,
+        "com.amazonaws.us-east-1.ipv6.s3"
+    );
+    assert_eq!(
+        ep("s3-if").dns_record_ip_type.as_ref().unwrap().value,
+        "ipv4"
+    );
+    assert_eq!(
+        ep("s3-if").private_dns_only_for_inbound_resolver_endpoint,
+        Some(true)
     );
 
     // Secrets: neither the configuration document nor tunnel keys.

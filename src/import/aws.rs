@@ -397,9 +397,17 @@ pub struct VpcEndpoint {
     pub subnet_ids: Vec<String>,
     pub groups: Vec<GroupRef>,
     pub private_dns_enabled: Option<bool>,
+    pub dns_options: Option<EndpointDnsOptions>,
     pub ip_address_type: Option<String>,
     pub policy_document: Option<String>,
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EndpointDnsOptions {
+    pub dns_record_ip_type: Option<String>,
+    pub private_dns_only_for_inbound_resolver_endpoint: Option<bool>,
 }
 
 /// `describe-prefix-lists` (AWS-managed service lists, with their CIDRs).

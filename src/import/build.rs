@@ -876,7 +876,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             } else {
                 None
             },
-            service: sp(service),
+            service: sp(service.clone()),
             route_tables: e
                 .route_table_ids
                 .iter()
@@ -892,7 +892,31 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             security_groups: groups,
             private_dns: e.private_dns_enabled,
             ip_address_type: e.ip_address_type.clone(),
+            // The IPv6 list of a dual-stack gateway service is
+            // `com.amazonaws.<region>.ipv6.<service>` (C-13.5); when the
+            // snapshot lacks it, the loader derives a list with unknown
+            // entries, so nothing is assumed.
+            ipv6_prefix_list: if kind == "gateway" {
+                service
+                    .rsplit_once('.')
+                    .map(|(head, svc)| format!("{head}.ipv6.{svc}"))
+                    .and_then(|v6| pl_by_service.get(&v6))
+                    .and_then(|p| b.get(p))
+                    .map(sp)
+            } else {
+                None
+            },
+            dns_record_ip_type: e
+                .dns_options
+                .as_ref()
+                .and_then(|d| d.dns_record_ip_type.clone())
+                .map(sp),
+            private_dns_only_for_inbound_resolver_endpoint: e
+                .dns_options
+                .as_ref()
+                .and_then(|d| d.private_dns_only_for_inbound_resolver_endpoint),
             policy,
+            ..f::VpcEndpoint::default()
         }));
     }
 

@@ -71,6 +71,22 @@ impl Hybrid {
         self.other_kind.get(other).copied().flatten()
     }
 
+    /// The VPN connection or virtual interface of an on-prem connection.
+    pub fn via_meta(&self, via: OnPremVia) -> &Meta {
+        match via {
+            OnPremVia::Vpn(v) => &self.vpns[v].meta,
+            OnPremVia::Vif(v) => &self.vifs[v].meta,
+        }
+    }
+
+    /// `vpn connection `x`` / `virtual interface `y``.
+    pub fn via_label(&self, via: OnPremVia) -> String {
+        match via {
+            OnPremVia::Vpn(v) => format!("vpn connection `{}`", self.vpns[v].meta.name),
+            OnPremVia::Vif(v) => format!("virtual interface `{}`", self.vifs[v].meta.name),
+        }
+    }
+
     /// True when the topology has any hybrid resource at all.
     pub fn is_empty(&self) -> bool {
         self.tgws.is_empty()

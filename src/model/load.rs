@@ -565,6 +565,19 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         Some("policy"),
     ),
     ("ExposureAllow", "public exposure allowance", Some("policy")),
+    (
+        "OnPremAccessPolicy",
+        "on_prem_access policy",
+        Some("policy"),
+    ),
+    ("OnPremAllow", "on-prem access allowance", Some("policy")),
+    (
+        "PrivateServiceAccessPolicy",
+        "private_service_access policy",
+        Some("policy"),
+    ),
+    ("ServiceUse", "service use", Some("policy")),
+    ("ServiceResource", "bucket or table", Some("policy")),
     ("Gap", "gap", Some("gaps")),
 ];
 

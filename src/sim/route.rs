@@ -131,6 +131,17 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
         }
     }
 
+    // VGW route propagation (C-10.1).
+    let (vgw_routes, vgw_open) = super::hybrid::propagated(topo, rt, d);
+    for (net, target) in vgw_routes {
+        cands.push(Candidate {
+            net,
+            kind: RouteKind::Propagated,
+            what: format!("route {net} propagated from a vpn gateway"),
+            target,
+        });
+    }
+
     // 2. Inside a VPC CIDR, propagated routes are ignored (C-3.7).
     if cands.iter().any(|c| c.kind == RouteKind::Local) {
         cands.retain(|c| c.kind != RouteKind::Propagated);
@@ -138,6 +149,12 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
 
     // 3. Longest prefix, then kind.
     let Some(best_len) = cands.iter().map(|c| c.net.prefix_len()).max() else {
+        if vgw_open {
+            return Lookup::Unknown(format!(
+                "route table {} has no route for {d}, and a propagating vpn gateway may have learned one the topology does not state",
+                table.meta.name
+            ));
+        }
         return Lookup::NoRoute;
     };
     cands.retain(|c| c.net.prefix_len() == best_len);

@@ -16,15 +16,16 @@ use super::{B, by_id, cidr, scope_text, sp, tags};
 use crate::model::format as f;
 use crate::model::{Scalar, Sp};
 
-const TRANSIT: &[&str] = &["transit-encryption"];
+/// On-prem paths: what the encryption proof and the on-prem policy need.
+const TRANSIT: &[&str] = &["transit-encryption", "on-prem-access"];
 /// Transit gateway routing: internet delivery never consults it (C-6.4),
 /// so public exposure does not depend on it.
 const ROUTING: &[&str] = &[
     "private-service-access",
     "transit-encryption",
-    "ipsec-strength",
+    "on-prem-access",
 ];
-const IPSEC: &[&str] = &["transit-encryption", "ipsec-strength"];
+const IPSEC: &[&str] = &["transit-encryption", "ipsec-strength", "on-prem-access"];
 
 /// The hybrid records of a snapshot.
 pub(in crate::import) struct HybridRaw {

@@ -80,7 +80,7 @@ const GAPS_FILE: &str = "netverify-import-gaps.json";
 /// Every check: missing network data can change any verdict.
 const ALL: &[&str] = &[];
 /// On-prem links (VPN, Direct Connect): only the encryption checks.
-const HYBRID: &[&str] = &["transit-encryption", "ipsec-strength"];
+const HYBRID: &[&str] = &["transit-encryption", "ipsec-strength", "on-prem-access"];
 
 /// Read the account, save the snapshot if asked, and build the topology.
 pub fn import_aws(opts: &Options, save: Option<&Path>) -> Result<Imported, ImportError> {

@@ -125,6 +125,7 @@ enums!(
     ec2::VpcEndpointType,
     ec2::State,
     ec2::IpAddressType,
+    ec2::DnsRecordIpType,
     ec2::PrefixListState,
     ec2::VpcPeeringConnectionStateReasonCode,
     ec2::TransitGatewayState,
@@ -462,9 +463,14 @@ shape! {
         "Groups": x.groups,
         "IpAddressType": x.ip_address_type,
         "PrivateDnsEnabled": x.private_dns_enabled,
+        "DnsOptions": x.dns_options,
         "RequesterManaged": x.requester_managed,
         "NetworkInterfaceIds": x.network_interface_ids,
         "Tags": x.tags,
+    }
+    ec2::DnsOptions => |x| {
+        "DnsRecordIpType": x.dns_record_ip_type,
+        "PrivateDnsOnlyForInboundResolverEndpoint": x.private_dns_only_for_inbound_resolver_endpoint,
     }
     ec2::PrefixList => |x| {
         "PrefixListId": x.prefix_list_id,

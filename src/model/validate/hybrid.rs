@@ -11,7 +11,6 @@ use super::super::hybrid::{
     MacsecKeyState, OnPremVia, OutsideIp, Preference, TgwAttachmentKind, TgwRouteTarget, VifKind,
     VpnGatewayRef,
 };
-use super::super::resolved::RouteDest;
 use super::super::spanned::{Pos, Sp};
 use super::{BAD, Kind, V, at_line, meta};
 
@@ -99,6 +98,7 @@ impl V<'_> {
         self.tgw_route_tables();
         self.tgw_defaults();
         self.on_prem();
+        self.on_prem_policy();
         let kinds: Vec<Option<HybridRef>> = self
             .other_src
             .iter()
@@ -520,40 +520,8 @@ impl V<'_> {
                 let mut routes = Vec::new();
                 let mut seen: HashMap<String, Pos> = HashMap::new();
                 for route in &rt.routes {
-                    let dest = match (&route.destination, &route.prefix_list) {
-                        (Some(d), None) => self
-                            .cidr(d, &ctx)
-                            .map(|n| (RouteDest::Cidr(n), format!("`{n}`"))),
-                        (None, Some(p)) => {
-                            let id = self.lookup1(p, Kind::PrefixList, &ctx);
-                            (id != BAD).then(|| {
-                                (
-                                    RouteDest::PrefixList(id),
-                                    format!("prefix list `{}`", p.value),
-                                )
-                            })
-                        }
-                        (Some(_), Some(_)) => {
-                            self.err(
-                                route.pos,
-                                format!(
-                                    "a route of {ctx} sets both `destination` and `prefix_list`"
-                                ),
-                                Some("set exactly one; write one route per destination".into()),
-                            );
-                            None
-                        }
-                        (None, None) => {
-                            self.err(
-                                route.pos,
-                                format!(
-                                    "a route of {ctx} sets neither `destination` nor `prefix_list`"
-                                ),
-                                Some("set `destination: <cidr>` or `prefix_list: <name>`".into()),
-                            );
-                            None
-                        }
-                    };
+                    let dest =
+                        self.route_dest(&route.destination, &route.prefix_list, route.pos, &ctx);
                     let blackhole = route.blackhole.as_ref().is_some_and(|b| b.value);
                     let target = match (&route.attachment, blackhole) {
                         (Some(a), false) => {
@@ -1205,6 +1173,67 @@ impl V<'_> {
                 vgw,
                 advertised_prefixes: prefixes,
             });
+        }
+    }
+
+    // ----- policy.on_prem_access -----------------------------------------------
+
+    fn on_prem_policy(&mut self) {
+        let Some(policy) = &self.src.policy else {
+            return;
+        };
+        let ctx = "the on_prem_access policy";
+        let mut seen: HashMap<usize, Pos> = HashMap::new();
+        for p in &policy.on_prem_access {
+            let n = self.hyb1(&p.network, Kind::OnPrem, ctx);
+            if n == BAD {
+                continue;
+            }
+            if let Some(first) = seen.get(&n) {
+                let msg = format!(
+                    "{ctx} lists on-prem network `{}` twice{}",
+                    p.network.value,
+                    at_line(*first)
+                );
+                self.err(p.network.pos, msg, Some("merge the two entries".into()));
+                continue;
+            }
+            seen.insert(n, p.network.pos);
+            let mut allow = Vec::new();
+            for a in &p.allow {
+                let res = self.lookup(
+                    &a.resource,
+                    &[Kind::Eni, Kind::Instance, Kind::LoadBalancer],
+                    "network interface, instance or load balancer",
+                    ctx,
+                );
+                let actx = format!(
+                    "the on_prem_access allowance for `{}` from `{}`",
+                    a.resource.value, p.network.value
+                );
+                let mut ports = Vec::new();
+                for x in &a.ports {
+                    match super::super::values::port_spec(&x.value, &actx) {
+                        Ok(s) => ports.push(s),
+                        Err(e) => self.problem(x.pos, e),
+                    }
+                }
+                let r = match res {
+                    Some((Kind::Eni, i)) => super::ResourceRef::Eni(i),
+                    Some((Kind::Instance, i)) => super::ResourceRef::Instance(i),
+                    Some((_, i)) => super::ResourceRef::LoadBalancer(i),
+                    None => continue,
+                };
+                allow.push((r, ports, a.pos));
+            }
+            self.t
+                .policy
+                .on_prem_access
+                .push(super::super::resolved::OnPremAccess {
+                    network: n,
+                    allow,
+                    pos: p.pos,
+                });
         }
     }
 
