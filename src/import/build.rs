@@ -916,7 +916,6 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 .as_ref()
                 .and_then(|d| d.private_dns_only_for_inbound_resolver_endpoint),
             policy,
-            ..f::VpcEndpoint::default()
         }));
     }
 
