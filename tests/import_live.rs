@@ -266,8 +266,26 @@ fn live_import_proves_lb_only_exposure_round_trips_and_keeps_secrets() {
         "{gaps}"
     );
 
-    // Only the load balancer is exposed, on its listener port.
-    let check = netverify(&["check", yaml.to_str().unwrap(), "--format", "json"]);
+    // Only the load balancer is exposed, on its listener port. (The other
+    // checks have their own verdicts: this VPC has no S3 endpoint, so
+    // private-service-access is violated, which the full run must say.)
+    let all = netverify(&["check", yaml.to_str().unwrap(), "--format", "json"]);
+    let all: serde_json::Value = serde_json::from_str(&text(&all.stdout)).unwrap();
+    let psa = all["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "private-service-access")
+        .unwrap();
+    assert_eq!(psa["verdict"], "violated", "{psa}");
+    let check = netverify(&[
+        "check",
+        yaml.to_str().unwrap(),
+        "--check",
+        "public-exposure",
+        "--format",
+        "json",
+    ]);
     let report = text(&check.stdout);
     assert_eq!(
         check.status.code(),
@@ -328,7 +346,14 @@ fn live_import_finds_the_exposed_instance() {
     let yaml = work.path().join("live.yaml");
     let out = moto.import(&["--region", "eu-west-1", "-o", yaml.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let check = netverify(&["check", yaml.to_str().unwrap(), "--format", "json"]);
+    let check = netverify(&[
+        "check",
+        yaml.to_str().unwrap(),
+        "--check",
+        "public-exposure",
+        "--format",
+        "json",
+    ]);
     let report = text(&check.stdout);
     assert_eq!(
         check.status.code(),
