@@ -118,7 +118,7 @@ fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
     allowed
 }
 
-fn packet_view(topo: &Topology, p: &Packet, dst_owner: Option<EniId>) -> PacketView {
+pub fn packet_view(topo: &Topology, p: &Packet, dst_owner: Option<EniId>) -> PacketView {
     PacketView {
         src: p.src.to_string(),
         dst: crate::engine::explain::show_addr(topo, p.dst, dst_owner),

@@ -68,7 +68,7 @@ pub fn describe_match(proto: Proto, port: &PortMatch) -> String {
     }
 }
 
-fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
     let s = &topo.subnets[subnet];
     let n = &topo.nacls[s.nacl];
     let rules: &[NaclRule] = if ingress { &n.ingress } else { &n.egress };
@@ -107,7 +107,7 @@ fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
     }
 }
 
-fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     let e = &topo.enis[eni];
     let addr = if ingress { p.src } else { p.dst };
     for &sg in &e.security_groups {
@@ -168,7 +168,7 @@ fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     }
 }
 
-fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool) -> Hop {
+pub fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool) -> Hop {
     let t = &topo.route_tables[table];
     let kind = if edge { "edge route" } else { "route" };
     let (rule, pos) = match choice {
@@ -226,7 +226,7 @@ pub fn show_addr(topo: &Topology, a: IpAddr, owner: Option<usize>) -> String {
 }
 
 /// A hop at a resource, located at its definition.
-fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop {
+pub fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop {
     Hop {
         component: meta.name.clone(),
         aws_id: meta.aws_id.clone(),
