@@ -83,13 +83,19 @@ impl Resolved {
     /// The packet origins of a source endpoint.
     pub fn sources(&self, topo: &Topology) -> Vec<Source> {
         match self {
+            // An interface sends from its own addresses: a managed one
+            // (source/destination check off) could send others, but those
+            // are packets it forwards, not packets it originates.
             Resolved::Enis { enis, addrs, .. } => enis
                 .iter()
-                .map(|&e| Source {
-                    label: topo.enis[e].meta.name.clone(),
-                    origin: Ok(crate::engine::Origin::Eni(e)),
-                    addrs: addrs.clone(),
-                    eni: Some(e),
+                .map(|&e| {
+                    let own = nets_set(topo.enis[e].address_nets().iter());
+                    Source {
+                        label: topo.enis[e].meta.name.clone(),
+                        origin: Ok(crate::engine::Origin::Eni(e)),
+                        addrs: Some(addrs.as_ref().map_or(own.clone(), |a| a.intersect(&own))),
+                        eni: Some(e),
+                    }
                 })
                 .collect(),
             Resolved::Internet { label, addrs } => vec![Source {

@@ -10,7 +10,7 @@ use super::trace::{self, Goal, Start, Trace};
 use crate::checks::public_exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
-use crate::model::{EniId, PortMatch, Proto, Topology};
+use crate::model::{EniId, EniOwner, PortMatch, Proto, Topology};
 
 /// At most this many distinct paths are drawn; the rest are counted.
 const MAX_PATHS: usize = 16;
@@ -292,8 +292,16 @@ pub fn can(
             },
         );
         a.paths = paths;
-        if more > 0 {
+        if more > 0 && all_paths {
             a.notes.push(format!("{more} more paths are not shown"));
+        } else if more > 0 {
+            a.notes.push(format!(
+                "{} paths in all: `path {} -> {}{}` shows each",
+                more + 1,
+                src_e.word.text,
+                dst_e.word.text,
+                ports_label(ports)
+            ));
         }
         // Every packet that gets there, exactly.
         let mut all = HeaderSet::empty();
@@ -372,7 +380,9 @@ pub fn who(
         });
     }
     for (e, eni) in topo.enis.iter().enumerate() {
-        if eni.attached && !own.contains(&e) {
+        // A NAT gateway forwards; what it sends is accounted to the
+        // interfaces behind it.
+        if eni.attached && !own.contains(&e) && !matches!(eni.owner, EniOwner::Nat(_)) {
             candidates.push(Resolved::Enis {
                 label: eni.meta.name.clone(),
                 enis: vec![e],

@@ -208,12 +208,13 @@ fn say(text: &str) -> bool {
 pub type Loaded = (Topology, Option<String>);
 
 fn banner(topo: &Topology, verb: &str) -> String {
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     format!(
-        "{verb} {} ({} VPCs, {} subnets, {} network interfaces)\n",
+        "{verb} {} ({}, {}, {})\n",
         topo.file,
-        topo.vpcs.len(),
-        topo.subnets.len(),
-        topo.enis.len()
+        n(topo.vpcs.len(), "VPC", "VPCs"),
+        n(topo.subnets.len(), "subnet", "subnets"),
+        n(topo.enis.len(), "network interface", "network interfaces")
     )
 }
 

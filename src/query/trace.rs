@@ -216,7 +216,10 @@ impl Tracer<'_> {
                             names.join(", "),
                             topo.security_groups[g].meta.name,
                             peer_sg
-                                .map(|s| format!(" (or from/to members of `{s}`)"))
+                                .map(|s| format!(
+                                    " (or {} members of `{s}`)",
+                                    if ingress { "from" } else { "to" }
+                                ))
                                 .unwrap_or_default()
                         )
                     }
@@ -474,9 +477,7 @@ impl Tracer<'_> {
         self.sg(d, Dir::Ingress, p);
         match &eni.owner {
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
-                self.t
-                    .pass(meta_hop(topo, &eni.meta, format!("delivered to {}", p.dst)));
-                self.t.complete = true;
+                self.delivered(d, p);
             }
             EniOwner::Nat(n) => {
                 let hop = meta_hop(
@@ -518,9 +519,7 @@ impl Tracer<'_> {
                         );
                     }
                 }
-                self.t
-                    .pass(meta_hop(topo, &eni.meta, format!("delivered to {}", p.dst)));
-                self.t.complete = true;
+                self.delivered(d, p);
             }
             EniOwner::TransitGateway => {
                 let hop = meta_hop(
@@ -537,6 +536,17 @@ impl Tracer<'_> {
                 );
             }
         }
+    }
+
+    fn delivered(&mut self, d: EniId, p: &Packet) {
+        let eni = &self.topo.enis[d];
+        let text = if self.t.blockers.is_empty() {
+            format!("delivered to {}", p.dst)
+        } else {
+            format!("would be delivered to {} once the blockers are fixed", p.dst)
+        };
+        self.t.pass(meta_hop(self.topo, &eni.meta, text));
+        self.t.complete = true;
     }
 
     fn bpa_hop(&self, vpc: VpcId, what: &str) -> Hop {
@@ -788,37 +798,41 @@ impl Tracer<'_> {
             }
             Some(g) => {
                 let igw = &topo.igws[g];
-                let rule = match p.dst {
-                    IpAddr::V4(_) => {
-                        let public = eni.private_ips.iter().enumerate().find_map(|(k, x)| {
-                            x.public.map(|pb| (IpAddr::V4(pb.addr(d, k)), x.addr))
-                        });
-                        match public {
-                            Some((pb, pr)) => format!(
-                                "inbound: public {} → private {pr} (one-to-one NAT, C-6.1)",
-                                crate::engine::explain::show_addr(topo, pb, Some(d))
+                let public = eni.private_ips.iter().enumerate().find_map(|(k, x)| {
+                    x.public.map(|pb| (IpAddr::V4(pb.addr(d, k)), x.addr))
+                });
+                match (p.dst, public) {
+                    (IpAddr::V4(_), Some((pb, pr))) => self.t.pass(meta_hop(
+                        topo,
+                        &igw.meta,
+                        format!(
+                            "inbound: public {} → private {pr} (one-to-one NAT, C-6.1)",
+                            crate::engine::explain::show_addr(topo, pb, Some(d))
+                        ),
+                    )),
+                    (IpAddr::V4(_), None) => {
+                        let hop = meta_hop(
+                            topo,
+                            &igw.meta,
+                            format!(
+                                "inbound: `{}` has no public IPv4 address, so nothing on the internet can address it (C-6.1)",
+                                eni.meta.name
                             ),
-                            None => {
-                                let hop = meta_hop(
-                                    topo,
-                                    &eni.meta,
-                                    "no public IPv4 address: nothing on the internet can address it (C-6.1)"
-                                        .into(),
-                                );
-                                self.t.block(
-                                    hop,
-                                    format!(
-                                        "give `{}` a public IPv4 (an Elastic IP), or put it behind an internet-facing load balancer",
-                                        eni.meta.name
-                                    ),
-                                );
-                                format!("inbound to {} (hypothetical public address)", p.dst)
-                            }
-                        }
+                        );
+                        self.t.block(
+                            hop,
+                            format!(
+                                "give `{}` a public IPv4 (an Elastic IP), or put it behind an internet-facing load balancer",
+                                eni.meta.name
+                            ),
+                        );
                     }
-                    IpAddr::V6(_) => format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
-                };
-                self.t.pass(meta_hop(topo, &igw.meta, rule));
+                    (IpAddr::V6(_), _) => self.t.pass(meta_hop(
+                        topo,
+                        &igw.meta,
+                        format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
+                    )),
+                }
                 if let Some(rt) = igw.edge_route_table {
                     let (l, _) = lookup_route(topo, rt, p.dst);
                     if !matches!(l, Lookup::Target(RouteTarget::Local, _)) {

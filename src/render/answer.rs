@@ -100,9 +100,6 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
     if a.answer == Reply::Info {
         if let Some(t) = &a.text {
             out.push_str(&clean_block(t));
-            if !t.ends_with('\n') {
-                out.push('\n');
-            }
         }
         return out;
     }
@@ -187,8 +184,11 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
 
 /// Free text with control characters escaped, line by line.
 fn clean_block(t: &str) -> String {
-    t.lines()
+    let mut out: String = t
+        .lines()
         .map(|l| clean(l).into_owned())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    out.push('\n');
+    out
 }
