@@ -426,27 +426,27 @@ pub fn who(
             });
         }
     }
-    let reply = if !entries.is_empty() {
-        Reply::Yes
-    } else if !unknown.is_empty() || !topo.gaps.is_empty() {
-        Reply::Unknown
-    } else {
-        Reply::No
-    };
+    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
+    let reply = listing_reply(entries.is_empty(), incomplete);
     let n = entries.len();
     let mut a = Answer::new(
         query,
         "who",
         reply,
         format!(
-            "{} can reach {}{}",
+            "{} can reach {}{}{}",
             match n {
                 0 => "no source".to_string(),
                 1 => "1 source".to_string(),
                 _ => format!("{n} sources"),
             },
             dst.label(),
-            ports_label(ports)
+            ports_label(ports),
+            if incomplete {
+                " (the list may be incomplete)"
+            } else {
+                ""
+            }
         ),
     );
     a.entries = entries;
@@ -455,6 +455,17 @@ pub fn who(
         a.unknown = gap_reasons(topo);
     }
     Ok(a)
+}
+
+/// A listing is `unknown` when it may be incomplete, else yes or no.
+fn listing_reply(empty: bool, incomplete: bool) -> Reply {
+    if incomplete {
+        Reply::Unknown
+    } else if empty {
+        Reply::No
+    } else {
+        Reply::Yes
+    }
 }
 
 fn unknown_lines(m: BTreeMap<String, Vec<String>>) -> Vec<String> {
@@ -515,36 +526,42 @@ pub fn what(
             flows: summarize_flows(topo, &set),
         })
         .collect();
-    let reply = if !entries.is_empty() {
-        Reply::Yes
-    } else if !unknown.is_empty() {
-        Reply::Unknown
-    } else {
-        Reply::No
-    };
+    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
+    let reply = listing_reply(entries.is_empty(), incomplete);
     let n = entries.len();
     let mut a = Answer::new(
         query,
         "what",
         reply,
         format!(
-            "{} can reach {}{}",
+            "{} can reach {}{}{}",
             src.label(),
             match n {
                 0 => "nothing".to_string(),
                 1 => "1 destination".to_string(),
                 _ => format!("{n} destinations"),
             },
-            ports_label(ports)
+            ports_label(ports),
+            if incomplete {
+                " (the list may be incomplete)"
+            } else {
+                ""
+            }
         ),
     );
     a.entries = entries;
     a.unknown = unknown_lines(unknown);
+    if a.unknown.is_empty() {
+        a.unknown = gap_reasons(topo);
+    }
     Ok(a)
 }
 
+/// An address of `s` that reads well: past the network address when the
+/// first range allows it.
 fn first_addr(s: &IntervalSet) -> Option<IpAddr> {
-    let v = s.first()?;
+    let &(a, b) = s.runs().first()?;
+    let v = if b > a && a % 256 == 0 { a + 7 } else { a };
     Some(decode(v, is_v4_code(v)))
 }
 
