@@ -241,8 +241,8 @@ fn why_not_reports_every_blocker_of_the_best_path() {
     assert!(b[0].1.contains("no public IPv4"));
     assert_eq!(b[1].0, "db-nacl");
     assert!(b[1].1.contains("implicit deny"));
-    assert_eq!(b[2].0, "db-primary-eni");
-    assert!(b[2].1.contains("ingress"));
+    assert_eq!(b[2].0, "db-sg");
+    assert!(b[2].1.contains("ingress: no rule of `db-sg` allows tcp 5432 from 203.0.113.7/32 (on db-primary-eni)"), "{}", b[2].1);
     for x in v["blockers"].as_array().unwrap() {
         assert!(!x["fix"].as_str().unwrap().is_empty());
         assert_eq!(x["location"]["file"], REFERENCE);
@@ -252,14 +252,14 @@ fn why_not_reports_every_blocker_of_the_best_path() {
     // App → database on SSH: SG egress, both NACLs and the database's SG.
     let (v, _) = answer(REFERENCE, "why not app-1 -> db-primary-eni on tcp/22");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
-    assert_eq!(comps, ["app-1-eni", "app-nacl", "db-nacl", "db-primary-eni"]);
+    assert_eq!(comps, ["app-sg", "app-nacl", "db-nacl", "db-sg"]);
     assert!(v["blockers"][0]["fix"].as_str().unwrap().contains("to members of `db-sg`"));
     assert!(v["blockers"][3]["fix"].as_str().unwrap().contains("from members of `app-sg`"));
 
     // The database to the internet: SG, no route, NACL and no public address.
     let (v, _) = answer(REFERENCE, "why not db-primary-eni -> internet on tcp/443");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
-    assert_eq!(comps, ["db-primary-eni", "db-rt", "db-nacl", "prod-igw"]);
+    assert_eq!(comps, ["db-sg", "db-rt", "db-nacl", "prod-igw"]);
     assert!(v["blockers"][1]["fix"].as_str().unwrap().contains("add a route 0.0.0.0/0"));
 }
 
@@ -281,7 +281,7 @@ fn why_not_names_the_denying_nacl_rule_and_picks_the_nearest_path() {
     let (v, _) = answer(REFERENCE, "why not internet -> app-1 on tcp/8080");
     let b = blockers(&v);
     assert_eq!(b.len(), 1, "{b:?}");
-    assert_eq!(b[0].0, "app-1-eni");
+    assert_eq!(b[0].0, "app-sg");
     assert!(v["paths"][0]["packet"]["src"].as_str().unwrap().contains(':'));
 }
 
@@ -377,7 +377,7 @@ fn services_through_gateway_and_interface_endpoints() {
     let (v, code) = answer(HYBRID, "why not locked-eni -> s3 on tcp/443");
     assert_eq!(code, 1);
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
-    assert_eq!(comps, ["locked-eni", "locked-nacl"]);
+    assert_eq!(comps, ["locked-sg", "locked-nacl"]);
     // Without the service's addresses the answer is unknown, never no.
     let (v, code) = answer(REFERENCE, "can app-1 reach s3 on tcp/443");
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
@@ -410,9 +410,20 @@ fn on_prem_and_peered_paths_are_unknown_not_no() {
 
 #[test]
 fn appliances_and_gaps_make_answers_unknown() {
-    // The appliance route in the app tier's table: IPv4 to the internet is unknown.
+    // The app tier reaches the internet through its NAT gateway (a witness
+    // is a witness), and the branch range behind the appliance is unknown.
     let (v, code) = answer(APPLIANCE, "can app-1 reach internet on tcp/443");
-    assert!(matches!(code, 0 | 3), "{v}");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
+    let (v, code) = answer(APPLIANCE, "can app-1 reach 172.20.1.1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
+    assert!(v["unknown"][0].as_str().unwrap().contains("appliance `vpn-gw-eni`"), "{v}");
+    let (v, code) = answer(APPLIANCE, "why not app-1 -> 172.20.1.1 on tcp/443");
+    assert_eq!(code, 3);
+    assert_eq!(v["paths"][0]["hops"][1]["status"], "unknown");
+    // An address nobody owns: the local route delivers it to no one.
+    let (v, code) = answer(REFERENCE, "why not app-1 -> 10.0.99.9 on tcp/443");
+    assert_eq!(code, 1);
+    assert!(v["blockers"][0]["fix"].as_str().unwrap().contains("owns 10.0.99.9"));
     let (v, code) = answer(GAP, "can internet reach db-primary-eni on tcp/5432");
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
     assert!(v["unknown"][0].as_str().unwrap().contains("missing data"));

@@ -681,14 +681,19 @@ pub fn why_not(
                 format!("the topology lists no addresses (prefix list) for `{service}`, so no candidate packet can be built"),
             ),
         },
+        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label } => {
+            let pick = first_addr(&addrs.intersect(&crate::hs::all_v4()))
+                .or_else(|| first_addr(addrs));
+            goals.push((
+                Goal::Addresses,
+                label.trim_matches('`').to_string(),
+                pick.filter(|a| a.is_ipv4()),
+                pick.filter(|a| a.is_ipv6()),
+            ));
+        }
         other => {
             if let Some(why) = other.unattributable() {
                 push_unique(&mut unknown, why);
-            } else {
-                push_unique(
-                    &mut unknown,
-                    format!("no network interface owns {}", other.label()),
-                );
             }
         }
     }

@@ -35,6 +35,9 @@ pub enum Goal {
     Internet,
     /// A service: a gateway endpoint of it, or its public addresses.
     Service(String),
+    /// Addresses that no interface owns (on-prem ranges, other networks):
+    /// wherever the route table sends them.
+    Addresses,
 }
 
 /// Where the packet starts.
@@ -202,6 +205,7 @@ impl Tracer<'_> {
                     if ingress { "from" } else { "to" },
                     host(peer)
                 );
+                let mut hop = hop;
                 let fix = match eni.security_groups.first() {
                     Some(&g) => {
                         let names: Vec<String> = eni
@@ -209,12 +213,25 @@ impl Tracer<'_> {
                             .iter()
                             .map(|&g| format!("`{}`", topo.security_groups[g].meta.name))
                             .collect();
+                        // The blocker is the group that needs a rule, located
+                        // at its definition.
+                        let sg = &topo.security_groups[g];
+                        hop = Hop {
+                            component: sg.meta.name.clone(),
+                            aws_id: sg.meta.aws_id.clone(),
+                            rule: format!(
+                                "{}: no rule of {} allows {what} (on {})",
+                                dir.name(),
+                                names.join(", "),
+                                eni.meta.name
+                            ),
+                            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
+                        };
                         let peer_sg = self.peer_group(peer, e);
                         format!(
-                            "no {} rule of {} allows it: add one to `{}` allowing {what}{}",
+                            "add an {} rule to `{}` allowing {what}{}",
                             dir.name(),
-                            names.join(", "),
-                            topo.security_groups[g].meta.name,
+                            sg.meta.name,
                             peer_sg
                                 .map(|s| format!(
                                     " (or {} members of `{s}`)",
@@ -266,7 +283,7 @@ impl Tracer<'_> {
         let topo = self.topo;
         match &self.goal {
             Goal::Eni(d) if topo.enis[*d].vpc == vpc => Some(RouteTarget::Local),
-            Goal::Eni(_) => None,
+            Goal::Eni(_) | Goal::Addresses => None,
             Goal::Internet | Goal::Service(_) => {
                 if let Goal::Service(s) = &self.goal
                     && let Some(ep) = topo.endpoints.iter().position(|x| {
@@ -301,6 +318,13 @@ impl Tracer<'_> {
             (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
                 super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
             }
+            (
+                Goal::Addresses,
+                RouteTarget::Igw(_)
+                | RouteTarget::Eigw(_)
+                | RouteTarget::Nat(_)
+                | RouteTarget::GatewayEndpoint(_),
+            ) => true,
             _ => false,
         }
     }
@@ -369,6 +393,16 @@ impl Tracer<'_> {
             Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
                 self.t.pass(route_hop(topo, rt, &choice, false));
                 self.step(t, subnet, vpc, last_nat, p, depth);
+            }
+            Lookup::Target(RouteTarget::Local, _) if self.goal == Goal::Addresses => {
+                let hop = route_hop(topo, rt, &choice, false);
+                self.t.block(
+                    hop,
+                    format!(
+                        "no attached interface in VPC `{}` owns {dst}: nothing receives it",
+                        topo.vpcs[vpc].meta.name
+                    ),
+                );
             }
             Lookup::Target(t, _) => {
                 let hop = route_hop(topo, rt, &choice, false);
