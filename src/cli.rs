@@ -298,7 +298,9 @@ pub fn run(cli: Cli) -> Exit {
                     Exit::Error
                 }
                 crate::query::Action::Nothing => {
-                    err("error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n");
+                    err(
+                        "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
+                    );
                     Exit::Error
                 }
                 crate::query::Action::Reload | crate::query::Action::Quit => Exit::Proven,

@@ -93,7 +93,13 @@ fn can_yes_has_a_witness_packet_and_located_hops() {
         .collect();
     assert_eq!(
         comps,
-        ["prod-igw", "public-nacl", "alb-sg", "web-alb", "web-alb-eni-a"]
+        [
+            "prod-igw",
+            "public-nacl",
+            "alb-sg",
+            "web-alb",
+            "web-alb-eni-a"
+        ]
     );
     assert!(
         p["hops"][1]["rule"]
@@ -114,8 +120,14 @@ fn can_no_and_exit_codes() {
     assert_eq!((v["answer"].as_str(), code), (Some("no"), 1));
     assert!(v["paths"].as_array().is_none());
     // The app tier reaches the database on 5432, not on 22.
-    assert_eq!(answer(REFERENCE, "can app-1 reach db-primary-eni on tcp/5432").1, 0);
-    assert_eq!(answer(REFERENCE, "can app-1 reach db-primary-eni on tcp/22").1, 1);
+    assert_eq!(
+        answer(REFERENCE, "can app-1 reach db-primary-eni on tcp/5432").1,
+        0
+    );
+    assert_eq!(
+        answer(REFERENCE, "can app-1 reach db-primary-eni on tcp/22").1,
+        1
+    );
     assert_eq!(answer(REFERENCE, "can app-1 -> db-primary-eni").1, 0);
 }
 
@@ -156,7 +168,10 @@ fn who_can_reach_lists_every_source_with_exact_ports() {
         assert_eq!(e["flows"][0]["protocol"], "tcp");
         assert_eq!(e["flows"][0]["ports"], serde_json::json!(["5432"]));
     }
-    assert_eq!(v["entries"][0]["flows"][0]["sources"], serde_json::json!(["10.0.10.21/32"]));
+    assert_eq!(
+        v["entries"][0]["flows"][0]["sources"],
+        serde_json::json!(["10.0.10.21/32"])
+    );
     // The internet, with its ranges and the listener ports only.
     let (v, _) = answer(REFERENCE, "who can reach web-alb");
     let inet = &v["entries"][0];
@@ -178,11 +193,20 @@ fn what_can_reach_lists_every_destination() {
     let dests = names(&v, "entries", "endpoint");
     assert_eq!(
         dests,
-        ["db-primary-eni", "db-standby-eni", "internet", "web-alb-eni-a", "web-alb-eni-b"]
+        [
+            "db-primary-eni",
+            "db-standby-eni",
+            "internet",
+            "web-alb-eni-a",
+            "web-alb-eni-b"
+        ]
     );
     let inet = &v["entries"][2];
     assert_eq!(inet["flows"][0]["ports"], serde_json::json!(["80", "443"]));
-    assert_eq!(inet["flows"][0]["sources"], serde_json::json!(["0.0.0.0/0", "::/0"]));
+    assert_eq!(
+        inet["flows"][0]["sources"],
+        serde_json::json!(["0.0.0.0/0", "::/0"])
+    );
     // The database opens nothing.
     let (v, code) = answer(REFERENCE, "what can db-primary-eni reach");
     assert_eq!((v["answer"].as_str(), code), (Some("no"), 1));
@@ -194,7 +218,15 @@ fn path_shows_every_divergent_path() {
     let (v, code) = answer(REFERENCE, "path internet -> web-alb on tcp/80");
     assert_eq!(code, 0);
     let to = names(&v, "paths", "to");
-    assert_eq!(to, ["web-alb-eni-a", "web-alb-eni-a", "web-alb-eni-b", "web-alb-eni-b"]);
+    assert_eq!(
+        to,
+        [
+            "web-alb-eni-a",
+            "web-alb-eni-a",
+            "web-alb-eni-b",
+            "web-alb-eni-b"
+        ]
+    );
     assert_hops_located(&v, REFERENCE);
     // Split by route: IPv4 through the NAT gateway, IPv6 through the egress-only gateway.
     let (v, _) = answer(REFERENCE, "path app-1 -> internet on tcp/443");
@@ -212,7 +244,12 @@ fn path_shows_every_divergent_path() {
                 .join(" ")
         })
         .collect();
-    assert!(rules.iter().any(|r| r.contains("nat-a") && r.contains("prod-igw")), "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.contains("nat-a") && r.contains("prod-igw")),
+        "{rules:?}"
+    );
     assert!(rules.iter().any(|r| r.contains("prod-eigw")), "{rules:?}");
 }
 
@@ -242,25 +279,51 @@ fn why_not_reports_every_blocker_of_the_best_path() {
     assert_eq!(b[1].0, "db-nacl");
     assert!(b[1].1.contains("implicit deny"));
     assert_eq!(b[2].0, "db-sg");
-    assert!(b[2].1.contains("ingress: no rule of `db-sg` allows tcp 5432 from 203.0.113.7/32 (on db-primary-eni)"), "{}", b[2].1);
+    assert!(
+        b[2].1.contains(
+            "ingress: no rule of `db-sg` allows tcp 5432 from 203.0.113.7/32 (on db-primary-eni)"
+        ),
+        "{}",
+        b[2].1
+    );
     for x in v["blockers"].as_array().unwrap() {
         assert!(!x["fix"].as_str().unwrap().is_empty());
         assert_eq!(x["location"]["file"], REFERENCE);
     }
-    assert!(v["blockers"][2]["fix"].as_str().unwrap().contains("`db-sg`"));
+    assert!(
+        v["blockers"][2]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("`db-sg`")
+    );
 
     // App → database on SSH: SG egress, both NACLs and the database's SG.
     let (v, _) = answer(REFERENCE, "why not app-1 -> db-primary-eni on tcp/22");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
     assert_eq!(comps, ["app-sg", "app-nacl", "db-nacl", "db-sg"]);
-    assert!(v["blockers"][0]["fix"].as_str().unwrap().contains("to members of `db-sg`"));
-    assert!(v["blockers"][3]["fix"].as_str().unwrap().contains("from members of `app-sg`"));
+    assert!(
+        v["blockers"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("to members of `db-sg`")
+    );
+    assert!(
+        v["blockers"][3]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("from members of `app-sg`")
+    );
 
     // The database to the internet: SG, no route, NACL and no public address.
     let (v, _) = answer(REFERENCE, "why not db-primary-eni -> internet on tcp/443");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
     assert_eq!(comps, ["db-sg", "db-rt", "db-nacl", "prod-igw"]);
-    assert!(v["blockers"][1]["fix"].as_str().unwrap().contains("add a route 0.0.0.0/0"));
+    assert!(
+        v["blockers"][1]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("add a route 0.0.0.0/0")
+    );
 }
 
 #[test]
@@ -269,20 +332,29 @@ fn why_not_names_the_denying_nacl_rule_and_picks_the_nearest_path() {
     let (v, _) = answer(NACL_DENY, "why not internet -> app-1 on tcp/22");
     let b = blockers(&v);
     assert!(
-        b.iter().any(|(c, r)| c == "app-nacl" && r.contains("rule 200: deny tcp 22")),
+        b.iter()
+            .any(|(c, r)| c == "app-nacl" && r.contains("rule 200: deny tcp 22")),
         "{b:?}"
     );
-    assert!(v["blockers"].as_array().unwrap().iter().any(|x| x["fix"]
-        .as_str()
-        .unwrap()
-        .contains("numbered below 200")));
+    assert!(
+        v["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["fix"].as_str().unwrap().contains("numbered below 200"))
+    );
     // Internet → app-1 on 8080 in the reference: over IPv6 no public IPv4 is
     // needed, so the nearest candidate has one blocker (the SG), not two.
     let (v, _) = answer(REFERENCE, "why not internet -> app-1 on tcp/8080");
     let b = blockers(&v);
     assert_eq!(b.len(), 1, "{b:?}");
     assert_eq!(b[0].0, "app-sg");
-    assert!(v["paths"][0]["packet"]["src"].as_str().unwrap().contains(':'));
+    assert!(
+        v["paths"][0]["packet"]["src"]
+            .as_str()
+            .unwrap()
+            .contains(':')
+    );
 }
 
 #[test]
@@ -317,7 +389,12 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
         let mut ends: Vec<String> = topo
             .enis
             .iter()
-            .filter(|e| matches!(e.owner, netverify::model::EniOwner::Workload | netverify::model::EniOwner::Service(_)))
+            .filter(|e| {
+                matches!(
+                    e.owner,
+                    netverify::model::EniOwner::Workload | netverify::model::EniOwner::Service(_)
+                )
+            })
             .map(|e| e.meta.name.clone())
             .collect();
         ends.push("internet".into());
@@ -365,7 +442,11 @@ fn services_through_gateway_and_interface_endpoints() {
         .map(|h| h["rule"].as_str().unwrap())
         .collect();
     assert!(hops.iter().any(|r| r.contains("route s3-pl")), "{hops:?}");
-    assert!(hops.last().unwrap().contains("through the gateway endpoint"));
+    assert!(
+        hops.last()
+            .unwrap()
+            .contains("through the gateway endpoint")
+    );
     // Both prefix-list entries are separate routes: two paths.
     let (v, _) = answer(HYBRID, "path app -> s3 on tcp/443");
     assert_eq!(v["paths"].as_array().unwrap().len(), 2);
@@ -396,14 +477,23 @@ fn on_prem_and_peered_paths_are_unknown_not_no() {
         "who can reach app on tcp/22",
     ] {
         let (v, code) = answer(HYBRID, q);
-        assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{q}: {v}");
+        assert_eq!(
+            (v["answer"].as_str(), code),
+            (Some("unknown"), 3),
+            "{q}: {v}"
+        );
         assert!(!v["unknown"].as_array().unwrap().is_empty(), "{q}");
     }
     let (v, _) = answer(HYBRID, "who can reach app on tcp/22");
     assert!(v["unknown"][0].as_str().unwrap().contains("`corp`"), "{v}");
     // The peering hop is marked unknown in the traced path.
     let (v, _) = answer(HYBRID, "why not app -> partner-db on tcp/5432");
-    let last = v["paths"][0]["hops"].as_array().unwrap().last().unwrap().clone();
+    let last = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["status"], "unknown");
     assert!(last["rule"].as_str().unwrap().contains("pcx-partner"));
 }
@@ -416,14 +506,25 @@ fn appliances_and_gaps_make_answers_unknown() {
     assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
     let (v, code) = answer(APPLIANCE, "can app-1 reach 172.20.1.1 on tcp/443");
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
-    assert!(v["unknown"][0].as_str().unwrap().contains("appliance `vpn-gw-eni`"), "{v}");
+    assert!(
+        v["unknown"][0]
+            .as_str()
+            .unwrap()
+            .contains("appliance `vpn-gw-eni`"),
+        "{v}"
+    );
     let (v, code) = answer(APPLIANCE, "why not app-1 -> 172.20.1.1 on tcp/443");
     assert_eq!(code, 3);
     assert_eq!(v["paths"][0]["hops"][1]["status"], "unknown");
     // An address nobody owns: the local route delivers it to no one.
     let (v, code) = answer(REFERENCE, "why not app-1 -> 10.0.99.9 on tcp/443");
     assert_eq!(code, 1);
-    assert!(v["blockers"][0]["fix"].as_str().unwrap().contains("owns 10.0.99.9"));
+    assert!(
+        v["blockers"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("owns 10.0.99.9")
+    );
     let (v, code) = answer(GAP, "can internet reach db-primary-eni on tcp/5432");
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
     assert!(v["unknown"][0].as_str().unwrap().contains("missing data"));
@@ -431,7 +532,14 @@ fn appliances_and_gaps_make_answers_unknown() {
 
 #[test]
 fn exposed_and_check_match_the_commands() {
-    for (q, cmd) in [("exposed", vec!["exposed"]), ("check", vec!["check"]), ("check public-exposure", vec!["check", "--check", "public-exposure"])] {
+    for (q, cmd) in [
+        ("exposed", vec!["exposed"]),
+        ("check", vec!["check"]),
+        (
+            "check public-exposure",
+            vec!["check", "--check", "public-exposure"],
+        ),
+    ] {
         let (out, _, code) = query(REFERENCE, q, &[]);
         let direct = Command::cargo_bin("netverify")
             .unwrap()
@@ -444,7 +552,11 @@ fn exposed_and_check_match_the_commands() {
         assert_eq!(out, String::from_utf8(direct.stdout).unwrap(), "{q}");
         assert_eq!(Some(code), direct.status.code(), "{q}");
     }
-    let (out, _, code) = query("topologies/fail-eip-on-secondary-ip.yaml", "check", &["--format", "json"]);
+    let (out, _, code) = query(
+        "topologies/fail-eip-on-secondary-ip.yaml",
+        "check",
+        &["--format", "json"],
+    );
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["verdict"], "violated");
@@ -455,12 +567,22 @@ fn show_prints_the_definition_with_its_line() {
     let (out, _, code) = query(REFERENCE, "show db-sg", &[]);
     assert_eq!(code, 0);
     let src = std::fs::read_to_string(REFERENCE).unwrap();
-    let line = src.lines().position(|l| l.contains("- name: db-sg")).unwrap() + 1;
-    assert!(out.starts_with(&format!(
-        "security group `db-sg` (sg-06447803dd1f48beb) — {REFERENCE}:{line}\n"
-    )), "{out}");
+    let line = src
+        .lines()
+        .position(|l| l.contains("- name: db-sg"))
+        .unwrap()
+        + 1;
+    assert!(
+        out.starts_with(&format!(
+            "security group `db-sg` (sg-06447803dd1f48beb) — {REFERENCE}:{line}\n"
+        )),
+        "{out}"
+    );
     assert!(out.contains("security_group: app-sg, description: from the app tier"));
-    assert!(!out.contains("instances:"), "the block stops at the item's end: {out}");
+    assert!(
+        !out.contains("instances:"),
+        "the block stops at the item's end: {out}"
+    );
     // Derived resources say so.
     let (out, _, _) = query(HYBRID, "show main-default-nacl", &[]);
     assert!(out.contains("derived by netverify"), "{out}");
@@ -482,18 +604,30 @@ fn bad_queries_are_usage_errors_with_position_and_suggestion() {
     ");
     let (_, err, code) = query(REFERENCE, "can app-1 reach db-primary-eni on tpc/5432", &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown protocol `tpc`") && err.contains("did you mean `tcp`?"), "{err}");
+    assert!(
+        err.contains("unknown protocol `tpc`") && err.contains("did you mean `tcp`?"),
+        "{err}"
+    );
     let (_, err, _) = query(REFERENCE, "who reach web-alb", &[]);
-    assert!(err.contains("expected `can` after `who`, found `reach`"), "{err}");
+    assert!(
+        err.contains("expected `can` after `who`, found `reach`"),
+        "{err}"
+    );
     let (_, err, _) = query(REFERENCE, "can app-1 reach prod-igw", &[]);
-    assert!(err.contains("is an internet gateway, not an endpoint") && err.contains("use `internet`"), "{err}");
+    assert!(
+        err.contains("is an internet gateway, not an endpoint") && err.contains("use `internet`"),
+        "{err}"
+    );
     let (_, err, _) = query(REFERENCE, "can internet reach 8.8.8.8", &[]);
     assert!(err.contains("both ends are on the internet"), "{err}");
     let (_, err, _) = query(REFERENCE, "who can reach tag:Rol=app", &[]);
     assert!(err.contains("did you mean tag key `Role`?"), "{err}");
     let (_, err, code) = query(REFERENCE, "can app-1 reach web-alb as mermaid", &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("only `path` and `why not` have pictures"), "{err}");
+    assert!(
+        err.contains("only `path` and `why not` have pictures"),
+        "{err}"
+    );
     let (_, err, _) = query(REFERENCE, "check public-exposur", &[]);
     assert!(err.contains("did you mean `public-exposure`?"), "{err}");
 }

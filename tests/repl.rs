@@ -189,7 +189,15 @@ impl Tmux {
             bin().display()
         );
         self.run(&[
-            "new-session", "-d", "-s", "t", "-x", "220", "-y", "60", &cmd,
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "220",
+            "-y",
+            "60",
+            &cmd,
         ]);
     }
 }
@@ -239,8 +247,14 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
     }
     let saved = std::fs::read_to_string(&history).unwrap();
     assert!(saved.contains("show app-sg"), "{saved}");
-    assert!(saved.contains("can app-1 reach db-primary-eni on tcp/5432"), "{saved}");
-    assert!(!saved.contains("can web-alb-eni-"), "a cancelled line is not history: {saved}");
+    assert!(
+        saved.contains("can app-1 reach db-primary-eni on tcp/5432"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains("can web-alb-eni-"),
+        "a cancelled line is not history: {saved}"
+    );
     t.run(&["kill-session", "-t", "t"]);
     // A new session recalls the history with the Up arrow.
     t.start(&history);

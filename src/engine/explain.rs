@@ -514,11 +514,14 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         for &(a, b) in part.runs() {
             nets.extend(range_to_cidrs(a, b, is_v4));
         }
-        // "Everything but a few ranges" reads better as an exception list.
-        let missing = fam_inet.subtract(&part);
+        // "Everything but a few ranges" reads better as an exception list
+        // (worked out only when the plain list is long).
         let mut holes = Vec::new();
-        for &(a, b) in missing.runs() {
-            holes.extend(range_to_cidrs(a, b, is_v4));
+        if nets.len() > 4 {
+            let missing = fam_inet.subtract(&part);
+            for &(a, b) in missing.runs().iter().take(5) {
+                holes.extend(range_to_cidrs(a, b, is_v4));
+            }
         }
         if nets.len() > 4 && holes.len() <= 4 {
             let any = if is_v4 { "0.0.0.0/0" } else { "::/0" };

@@ -14,7 +14,7 @@ use ipnet::IpNet;
 
 use super::lang::{QueryError, Word};
 use crate::engine::{End, Engine, Flow};
-use crate::hs::{IntervalSet, all_v4, all_v6, encode, nets_set};
+use crate::hs::{IntervalSet, all_v6, encode, nets_set};
 use crate::model::{EndpointKind, EniId, EniOwner, ResourceRef, Topology};
 
 /// The AWS services a query may name.
@@ -49,10 +49,7 @@ pub enum Resolved {
         only: Option<Vec<usize>>,
     },
     /// An on-prem network (`on_prem_networks`).
-    OnPrem {
-        label: String,
-        addrs: IntervalSet,
-    },
+    OnPrem { label: String, addrs: IntervalSet },
     /// Something the engine cannot use as an endpoint yet.
     Unmodelled { label: String, why: String },
 }
@@ -374,7 +371,11 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
     let name = text.strip_prefix("name:").unwrap_or(text);
     for n in &topo.source.on_prem_networks {
         if n.name.value == name {
-            let nets: Vec<IpNet> = n.cidrs.iter().filter_map(|c| c.value.parse().ok()).collect();
+            let nets: Vec<IpNet> = n
+                .cidrs
+                .iter()
+                .filter_map(|c| c.value.parse().ok())
+                .collect();
             return Ok(Resolved::OnPrem {
                 label: format!("`{name}`"),
                 addrs: nets_set(nets.iter()),
@@ -481,13 +482,7 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
     let owners: Vec<EniId> = (0..topo.enis.len())
         .filter(|&e| {
             let eni = &topo.enis[e];
-            eni.attached
-                && nets_set(eni.address_nets().iter())
-                    .intersect(&addrs)
-                    .runs()
-                    .iter()
-                    .next()
-                    .is_some()
+            eni.attached && nets_set(eni.address_nets().iter()).intersects(&addrs)
         })
         .collect();
     if !owners.is_empty() {
@@ -498,7 +493,11 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
         };
     }
     for n in &topo.source.on_prem_networks {
-        let nets: Vec<IpNet> = n.cidrs.iter().filter_map(|c| c.value.parse().ok()).collect();
+        let nets: Vec<IpNet> = n
+            .cidrs
+            .iter()
+            .filter_map(|c| c.value.parse().ok())
+            .collect();
         let on_prem = nets_set(nets.iter());
         if addrs.is_subset(&on_prem) {
             return Resolved::OnPrem {
@@ -518,7 +517,10 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
         !nets_set(nets.iter()).intersect(&addrs).is_empty()
     });
     if !in_vpc && addrs.is_subset(&inet) {
-        return Resolved::Internet { label, addrs: Some(addrs) };
+        return Resolved::Internet {
+            label,
+            addrs: Some(addrs),
+        };
     }
     Resolved::Addresses { label, addrs }
 }
@@ -539,13 +541,34 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
             refs.push(*r);
         }
     };
-    s.vpcs.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.subnets.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.security_groups.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.instances.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.network_interfaces.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.load_balancers.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
-    s.nat_gateways.iter().filter(|x| hit(&x.tags)).for_each(|x| push(&x.name.value));
+    s.vpcs
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.subnets
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.security_groups
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.instances
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.network_interfaces
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.load_balancers
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
+    s.nat_gateways
+        .iter()
+        .filter(|x| hit(&x.tags))
+        .for_each(|x| push(&x.name.value));
     let mut enis: Vec<EniId> = refs
         .iter()
         .filter_map(|&r| enis_of(topo, r))
@@ -592,9 +615,4 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
         enis,
         addrs: None,
     })
-}
-
-/// Every IPv4 and IPv6 address, for completeness of the sets above.
-pub fn any_addr() -> IntervalSet {
-    all_v4().union(&all_v6())
 }

@@ -93,12 +93,11 @@ pub fn ports_label(ports: &[PortSpec]) -> String {
 }
 
 /// What one source's packets did.
-struct Outcome<'a> {
+struct Outcome {
     source: Source,
     hits: Vec<Flow>,
     /// Flows whose fate is unknown, with the reason.
     unknown: Vec<String>,
-    _engine: std::marker::PhantomData<&'a ()>,
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {
@@ -109,12 +108,12 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 
 /// Propagates `set` from every origin of `src` and keeps the flows that
 /// arrive at `dst` (`None`: every flow).
-fn run<'a>(
+fn run(
     engine: &Engine<'_>,
     src: &Resolved,
     dst: Option<&Resolved>,
     set: &HeaderSet,
-) -> Vec<Outcome<'a>> {
+) -> Vec<Outcome> {
     let topo = engine.topo;
     let mut out = Vec::new();
     for s in src.sources(topo) {
@@ -122,7 +121,6 @@ fn run<'a>(
             source: s.clone(),
             hits: Vec::new(),
             unknown: Vec::new(),
-            _engine: std::marker::PhantomData,
         };
         let origin = match &s.origin {
             Ok(origin) => *origin,
@@ -185,7 +183,7 @@ fn end_outcome(end: &End) -> &'static str {
 }
 
 /// One witness path per distinct route through the network.
-fn paths_of(topo: &Topology, outcomes: &[Outcome<'_>], limit: usize) -> (Vec<PathView>, usize) {
+fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathView>, usize) {
     let mut groups: Vec<(String, &[Step], &End, HeaderSet, &Flow)> = Vec::new();
     for o in outcomes {
         for f in &o.hits {
@@ -193,7 +191,7 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome<'_>], limit: usize) -> (Vec<Pat
                 .iter_mut()
                 .find(|g| g.0 == o.source.label && g.1 == f.path.as_slice() && g.2 == &f.end)
             {
-                Some(g) => g.3 = g.3.union(&f.set),
+                Some(g) => g.3.append(f.set.clone()),
                 None => groups.push((o.source.label.clone(), &f.path, &f.end, f.set.clone(), f)),
             }
         }
@@ -268,12 +266,7 @@ pub fn can(
     }
     let any_hit = outcomes.iter().any(|o| !o.hits.is_empty());
     let kind = if all_paths { "path" } else { "can" };
-    let what = format!(
-        "{} → {}{}",
-        src.label(),
-        dst.label(),
-        ports_label(ports)
-    );
+    let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let mut a = if any_hit {
         let (paths, more) = paths_of(topo, &outcomes, if all_paths { MAX_PATHS } else { 1 });
         let n_paths: usize = paths.len() + more;
@@ -304,10 +297,11 @@ pub fn can(
             ));
         }
         // Every packet that gets there, exactly.
+        // Summaries are exact over overlapping cubes: no need to make them disjoint.
         let mut all = HeaderSet::empty();
         for o in &outcomes {
             for f in &o.hits {
-                all = all.union(&f.set);
+                all.append(f.set.clone());
             }
         }
         a.entries.push(ReachEntry {
@@ -323,7 +317,9 @@ pub fn can(
             query,
             kind,
             Reply::Unknown,
-            format!("unknown: {what} — no packet is known to get there, but part of the way is not modelled"),
+            format!(
+                "unknown: {what} — no packet is known to get there, but part of the way is not modelled"
+            ),
         )
     } else if !topo.gaps.is_empty() {
         unknown = gap_reasons(topo);
@@ -391,7 +387,11 @@ pub fn who(
         }
     }
     for n in &topo.source.on_prem_networks {
-        let nets: Vec<ipnet::IpNet> = n.cidrs.iter().filter_map(|c| c.value.parse().ok()).collect();
+        let nets: Vec<ipnet::IpNet> = n
+            .cidrs
+            .iter()
+            .filter_map(|c| c.value.parse().ok())
+            .collect();
         candidates.push(Resolved::OnPrem {
             label: format!("`{}`", n.name.value),
             addrs: crate::hs::nets_set(nets.iter()),
@@ -407,7 +407,7 @@ pub fn who(
             }
             let mut s = HeaderSet::empty();
             for f in &o.hits {
-                s = s.union(&f.set);
+                s.append(f.set.clone());
             }
             let (kind, aws_id, location) = match o.source.eni {
                 Some(e) => (
@@ -513,7 +513,7 @@ pub fn what(
                 .entry(end_label(topo, &f.end))
                 .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
             // Destinations are shown as the peers.
-            e.3 = e.3.union(&f.set.swap_dims(SRC, DST));
+            e.3.append(f.set.swap_dims(SRC, DST));
         }
     }
     let entries: Vec<ReachEntry> = per_end
@@ -570,10 +570,7 @@ fn v4_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
 }
 
 fn v6_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
-    topo.enis[e]
-        .ipv6_addresses
-        .first()
-        .map(|a| IpAddr::V6(*a))
+    topo.enis[e].ipv6_addresses.first().map(|a| IpAddr::V6(*a))
 }
 
 /// The address an internet packet aims at for interface `d`.
@@ -667,9 +664,7 @@ pub fn why_not(
                 },
             ));
         }
-        Resolved::Service {
-            service, addrs, ..
-        } => match addrs.as_ref().and_then(first_addr) {
+        Resolved::Service { service, addrs, .. } => match addrs.as_ref().and_then(first_addr) {
             Some(a) => goals.push((
                 Goal::Service(service.clone()),
                 service.clone(),
@@ -678,12 +673,14 @@ pub fn why_not(
             )),
             None => push_unique(
                 &mut unknown,
-                format!("the topology lists no addresses (prefix list) for `{service}`, so no candidate packet can be built"),
+                format!(
+                    "the topology lists no addresses (prefix list) for `{service}`, so no candidate packet can be built"
+                ),
             ),
         },
         Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label } => {
-            let pick = first_addr(&addrs.intersect(&crate::hs::all_v4()))
-                .or_else(|| first_addr(addrs));
+            let pick =
+                first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
                 Goal::Addresses,
                 label.trim_matches('`').to_string(),
@@ -727,7 +724,9 @@ pub fn why_not(
                     (Start::Internet, Goal::Eni(x)) => public_dst(topo, *x, v4),
                     _ => *d,
                 };
-                let (Some(s), Some(d)) = (*s, d) else { continue };
+                let (Some(s), Some(d)) = (*s, d) else {
+                    continue;
+                };
                 // ICMP of the other family is not a family-correct packet.
                 let proto = match (proto, v4) {
                     (1, false) => 58,
@@ -750,12 +749,7 @@ pub fn why_not(
             }
         }
     }
-    let what = format!(
-        "{} → {}{}",
-        src.label(),
-        dst.label(),
-        ports_label(ports)
-    );
+    let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let Some((t, from, to, p, dst_owner)) = best else {
         let mut a = Answer::new(
             query,

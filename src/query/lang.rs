@@ -124,7 +124,11 @@ pub struct EndpointExpr {
 pub enum PortSpec {
     All,
     /// Protocol number and an inclusive destination port range (tcp/udp).
-    Ports { proto: u8, from: u16, to: u16 },
+    Ports {
+        proto: u8,
+        from: u16,
+        to: u16,
+    },
     /// ICMP (1) or ICMPv6 (58), optional type and code.
     Icmp {
         proto: u8,
@@ -459,14 +463,14 @@ fn parse_portspec(w: &Word) -> Result<PortSpec, QueryError> {
                     w.span,
                     "not a protocol",
                 );
-                let help = match crate::model::suggest(
-                    proto_s,
-                    ["tcp", "udp", "icmp", "icmpv6", "all"],
-                ) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "protocols are `tcp`, `udp`, `icmp`, `icmpv6`, `all` or a number 0-255"
-                        .into(),
-                };
+                let help =
+                    match crate::model::suggest(proto_s, ["tcp", "udp", "icmp", "icmpv6", "all"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => {
+                            "protocols are `tcp`, `udp`, `icmp`, `icmpv6`, `all` or a number 0-255"
+                                .into()
+                        }
+                    };
                 e = e.with_help(help);
                 return Err(e);
             }
@@ -566,18 +570,12 @@ pub fn parse(text: &str) -> Result<Parsed, QueryError> {
             words.truncate(n - 2);
         }
     }
-    let mut p = Parser {
-        words,
-        at: 0,
-        text,
-    };
+    let mut p = Parser { words, at: 0, text };
     let Some(first) = p.next() else {
-        return Err(QueryError::new(
-            "empty query",
-            Span { start: 0, end: 1 },
-            "expected a query",
-        )
-        .with_help("type `help` for the query forms"));
+        return Err(
+            QueryError::new("empty query", Span { start: 0, end: 1 }, "expected a query")
+                .with_help("type `help` for the query forms"),
+        );
     };
     let kw = first.text.to_lowercase();
     let query = match kw.as_str() {
@@ -678,15 +676,23 @@ mod tests {
             Query::WhyNot { ref ports, .. } if ports == &[PortSpec::Icmp { proto: 1, icmp_type: Some(8), code: None }]
         ));
         assert_eq!(parse("exposed").unwrap().query, Query::Exposed);
-        assert!(matches!(parse("check public-exposure").unwrap().query, Query::Check(Some(_))));
-        assert!(matches!(parse("show \"my sg\"").unwrap().query, Query::Show(ref w) if w.text == "my sg"));
+        assert!(matches!(
+            parse("check public-exposure").unwrap().query,
+            Query::Check(Some(_))
+        ));
+        assert!(
+            matches!(parse("show \"my sg\"").unwrap().query, Query::Show(ref w) if w.text == "my sg")
+        );
     }
 
     #[test]
     fn errors_have_positions_and_suggestions() {
         let e = parse("cna a reach b").unwrap_err();
         assert_eq!(e.span, Span { start: 0, end: 3 });
-        assert_eq!(e.help.as_deref(), Some("did you mean `can`? (`help` lists the query forms)"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("did you mean `can`? (`help` lists the query forms)")
+        );
         let e = parse("can a rech b").unwrap_err();
         assert_eq!(e.span.start, 6);
         assert!(e.help.unwrap().contains("`reach`"));

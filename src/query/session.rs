@@ -32,7 +32,10 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Print this; the query came out as `status`.
-    Output { text: String, status: Status },
+    Output {
+        text: String,
+        status: Status,
+    },
     /// A mistake in the query (rendered, with position and suggestion).
     Error(String),
     /// Re-read the topology, keeping the session.
@@ -106,7 +109,10 @@ fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, QueryError> {
         let words = lang::tokenize(text)?;
         let span = words.last().map(|w| w.span).unwrap_or_default();
         return Err(QueryError::new(
-            format!("`{}` draws paths: only `path` and `why not` have pictures", format.name()),
+            format!(
+                "`{}` draws paths: only `path` and `why not` have pictures",
+                format.name()
+            ),
             span,
             "not available for this query",
         )
@@ -162,11 +168,8 @@ fn check(
             Some(c) => vec![c],
             None => {
                 let ids = crate::checks::ids();
-                let e = QueryError::new(
-                    format!("unknown check `{}`", w.text),
-                    w.span,
-                    "not a check",
-                );
+                let e =
+                    QueryError::new(format!("unknown check `{}`", w.text), w.span, "not a check");
                 return Err(match crate::model::suggest(&w.text, ids.iter().copied()) {
                     Some(s) => e.with_help(format!("did you mean `{s}`?")),
                     None => e.with_help(format!(
@@ -294,7 +297,9 @@ fn show(
             return Err(
                 match crate::model::suggest(name, names.iter().map(String::as_str)) {
                     Some(s) => e.with_help(format!("did you mean `{s}`?")),
-                    None => e.with_help("names are as written in the topology file; tab completes them"),
+                    None => {
+                        e.with_help("names are as written in the topology file; tab completes them")
+                    }
                 },
             );
         }

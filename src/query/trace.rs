@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use super::answer::{Blocker, HopStatus, PathHop};
 use crate::engine::RouteChoice;
-use crate::engine::explain::{describe_match, meta_hop, nacl_hop, route_hop, sg_hop};
+use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, PortMatch, Proto,
@@ -137,8 +137,8 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         t: Trace::default(),
     };
     match start {
-        Start::Eni(e) => tr.from_eni(e, p),
-        Start::Internet => tr.from_internet(p),
+        Start::Eni(e) => tr.start_eni(e, p),
+        Start::Internet => tr.start_internet(p),
     }
     tr.t
 }
@@ -264,7 +264,7 @@ impl Tracer<'_> {
             .map(|&g| self.topo.security_groups[g].meta.name.clone())
     }
 
-    fn from_eni(&mut self, e: EniId, p: Packet) {
+    fn start_eni(&mut self, e: EniId, p: Packet) {
         let topo = self.topo;
         let eni = &topo.enis[e];
         if !eni.attached {
@@ -312,9 +312,10 @@ impl Tracer<'_> {
             (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
                 true
             }
-            (Goal::Service(_), RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
-                true
-            }
+            (
+                Goal::Service(_),
+                RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
+            ) => true,
             (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
                 super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
             }
@@ -406,10 +407,8 @@ impl Tracer<'_> {
             }
             Lookup::Target(t, _) => {
                 let hop = route_hop(topo, rt, &choice, false);
-                let opaque = matches!(
-                    t,
-                    RouteTarget::Peering(_) | RouteTarget::Unmodelled(_)
-                ) || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
+                let opaque = matches!(t, RouteTarget::Peering(_) | RouteTarget::Unmodelled(_))
+                    || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
                 if opaque {
                     let why = format!(
                         "route table `{}` sends the packet to `{}`, which the engine does not model yet",
@@ -549,7 +548,11 @@ impl Tracer<'_> {
                         );
                         self.t.block(
                             hop,
-                            format!("add a listener for {} to `{}`", packet_ports(p), l.meta.name),
+                            format!(
+                                "add a listener for {} to `{}`",
+                                packet_ports(p),
+                                l.meta.name
+                            ),
                         );
                     }
                 }
@@ -577,7 +580,10 @@ impl Tracer<'_> {
         let text = if self.t.blockers.is_empty() {
             format!("delivered to {}", p.dst)
         } else {
-            format!("would be delivered to {} once the blockers are fixed", p.dst)
+            format!(
+                "would be delivered to {} once the blockers are fixed",
+                p.dst
+            )
         };
         self.t.pass(meta_hop(self.topo, &eni.meta, text));
         self.t.complete = true;
@@ -744,7 +750,10 @@ impl Tracer<'_> {
             let hop = meta_hop(topo, &nat.meta, "not available".into());
             self.t.block(
                 hop,
-                format!("replace NAT gateway `{}` (it is not available)", nat.meta.name),
+                format!(
+                    "replace NAT gateway `{}` (it is not available)",
+                    nat.meta.name
+                ),
             );
         }
         let proto_ok = p.proto == TCP
@@ -798,8 +807,7 @@ impl Tracer<'_> {
                 &e.meta,
                 "a gateway endpoint carries tcp and ICMP echo only (C-13.4)".into(),
             );
-            self.t
-                .block(hop, "use tcp to reach the service".into());
+            self.t.block(hop, "use tcp to reach the service".into());
         }
         self.t.pass(meta_hop(
             topo,
@@ -809,7 +817,7 @@ impl Tracer<'_> {
         self.t.complete = true;
     }
 
-    fn from_internet(&mut self, p: Packet) {
+    fn start_internet(&mut self, p: Packet) {
         let topo = self.topo;
         let Goal::Eni(d) = self.goal else { return };
         let eni = &topo.enis[d];
@@ -832,9 +840,11 @@ impl Tracer<'_> {
             }
             Some(g) => {
                 let igw = &topo.igws[g];
-                let public = eni.private_ips.iter().enumerate().find_map(|(k, x)| {
-                    x.public.map(|pb| (IpAddr::V4(pb.addr(d, k)), x.addr))
-                });
+                let public = eni
+                    .private_ips
+                    .iter()
+                    .enumerate()
+                    .find_map(|(k, x)| x.public.map(|pb| (IpAddr::V4(pb.addr(d, k)), x.addr)));
                 match (p.dst, public) {
                     (IpAddr::V4(_), Some((pb, pr))) => self.t.pass(meta_hop(
                         topo,
@@ -870,11 +880,8 @@ impl Tracer<'_> {
                 if let Some(rt) = igw.edge_route_table {
                     let (l, _) = lookup_route(topo, rt, p.dst);
                     if !matches!(l, Lookup::Target(RouteTarget::Local, _)) {
-                        let hop = meta_hop(
-                            topo,
-                            &topo.route_tables[rt].meta,
-                            "edge route table".into(),
-                        );
+                        let hop =
+                            meta_hop(topo, &topo.route_tables[rt].meta, "edge route table".into());
                         self.t.unknown(
                             hop,
                             format!(
@@ -887,10 +894,11 @@ impl Tracer<'_> {
                 }
             }
         }
-        let ingress_blocked = matches!(
-            topo.bpa.mode,
-            BpaMode::BlockBidirectional | BpaMode::BlockIngress
-        ) && !self.bpa_excluded(vpc, eni.subnet, &[BpaExclusionMode::AllowBidirectional]);
+        let ingress_blocked =
+            matches!(
+                topo.bpa.mode,
+                BpaMode::BlockBidirectional | BpaMode::BlockIngress
+            ) && !self.bpa_excluded(vpc, eni.subnet, &[BpaExclusionMode::AllowBidirectional]);
         if ingress_blocked {
             let hop = self.bpa_hop(vpc, "internet ingress");
             self.t.block(
@@ -951,16 +959,4 @@ pub fn default_port(topo: &Topology, goal: &Goal) -> (u8, u16) {
         }
     }
     (TCP, 443)
-}
-
-/// `tcp 443` for a rule match, for messages.
-pub fn describe(proto: u8, port: u16) -> String {
-    describe_match(
-        Proto::Num(proto),
-        &PortMatch {
-            ports: (port, port),
-            icmp_type: None,
-            icmp_code: None,
-        },
-    )
 }

@@ -49,7 +49,10 @@ fn path_block(out: &mut String, opts: &TextOptions, i: usize, n: usize, p: &Path
     } else {
         format!("path: {} → {}", p.from, p.to)
     };
-    out.push_str(&format!("{}\n", paint(opts, Style::new().bold(), &clean(&title))));
+    out.push_str(&format!(
+        "{}\n",
+        paint(opts, Style::new().bold(), &clean(&title))
+    ));
     if let Some(pkt) = &p.packet {
         out.push_str(&format!("  packet:  {}\n", clean(&packet_text(pkt))));
     }
@@ -122,7 +125,10 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
             } else if e.kind != "network-interface" {
                 title.push_str(&format!(" ({})", e.kind));
             }
-            out.push_str(&format!("  {}\n", paint(opts, Style::new().bold(), &clean(&title))));
+            out.push_str(&format!(
+                "  {}\n",
+                paint(opts, Style::new().bold(), &clean(&title))
+            ));
             for f in &e.flows {
                 out.push_str(&format!("    {}\n", clean(&flows_line(f, peers))));
             }

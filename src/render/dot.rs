@@ -21,7 +21,9 @@ fn esc(s: &str) -> String {
 
 /// The graph of every path of `a`.
 pub fn render(a: &Answer) -> String {
-    let mut out = String::from("digraph netverify {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n");
+    let mut out = String::from(
+        "digraph netverify {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n",
+    );
     for (i, p) in a.paths.iter().enumerate() {
         let pid = format!("p{}", i + 1);
         out.push_str(&format!("  subgraph cluster_{} {{\n", i + 1));

@@ -37,7 +37,10 @@ pub fn render(a: &Answer) -> String {
         for (j, h) in p.hops.iter().enumerate() {
             let mut label = format!("<b>{}</b><br/>{}", esc(&h.hop.component), esc(&h.hop.rule));
             if let Some(l) = &h.hop.location {
-                label.push_str(&format!("<br/><i>{}</i>", esc(&format!("{}:{}", l.file, l.line))));
+                label.push_str(&format!(
+                    "<br/><i>{}</i>",
+                    esc(&format!("{}:{}", l.file, l.line))
+                ));
             }
             if let Some(f) = &h.fix {
                 label.push_str(&format!("<br/>fix: {}", esc(f)));
