@@ -426,46 +426,46 @@ pub fn who(
             });
         }
     }
-    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
-    let reply = listing_reply(entries.is_empty(), incomplete);
     let n = entries.len();
-    let mut a = Answer::new(
-        query,
-        "who",
-        reply,
-        format!(
-            "{} can reach {}{}{}",
-            match n {
-                0 => "no source".to_string(),
-                1 => "1 source".to_string(),
-                _ => format!("{n} sources"),
-            },
-            dst.label(),
-            ports_label(ports),
-            if incomplete {
-                " (the list may be incomplete)"
-            } else {
-                ""
-            }
-        ),
-    );
-    a.entries = entries;
-    a.unknown = unknown_lines(unknown);
-    if reply != Reply::Yes && a.unknown.is_empty() {
-        a.unknown = gap_reasons(topo);
-    }
-    Ok(a)
+    let head = match n {
+        0 => "no source".to_string(),
+        1 => "1 source".to_string(),
+        _ => format!("{n} sources"),
+    };
+    let summary = format!("{head} can reach {}{}", dst.label(), ports_label(ports));
+    Ok(listing(topo, query, "who", summary, entries, unknown))
 }
 
-/// A listing is `unknown` when it may be incomplete, else yes or no.
-fn listing_reply(empty: bool, incomplete: bool) -> Reply {
-    if incomplete {
+/// The answer of `who` and `what`: `unknown` when the list may be
+/// incomplete (with the reasons), else yes or no.
+fn listing(
+    topo: &Topology,
+    query: &str,
+    kind: &'static str,
+    summary: String,
+    entries: Vec<ReachEntry>,
+    unknown: BTreeMap<String, Vec<String>>,
+) -> Answer {
+    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
+    let reply = if incomplete {
         Reply::Unknown
-    } else if empty {
+    } else if entries.is_empty() {
         Reply::No
     } else {
         Reply::Yes
+    };
+    let suffix = if incomplete {
+        " (the list may be incomplete)"
+    } else {
+        ""
+    };
+    let mut a = Answer::new(query, kind, reply, format!("{summary}{suffix}"));
+    a.entries = entries;
+    a.unknown = unknown_lines(unknown);
+    if a.unknown.is_empty() {
+        a.unknown = gap_reasons(topo);
     }
+    a
 }
 
 fn unknown_lines(m: BTreeMap<String, Vec<String>>) -> Vec<String> {
@@ -526,35 +526,14 @@ pub fn what(
             flows: summarize_flows(topo, &set),
         })
         .collect();
-    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
-    let reply = listing_reply(entries.is_empty(), incomplete);
     let n = entries.len();
-    let mut a = Answer::new(
-        query,
-        "what",
-        reply,
-        format!(
-            "{} can reach {}{}{}",
-            src.label(),
-            match n {
-                0 => "nothing".to_string(),
-                1 => "1 destination".to_string(),
-                _ => format!("{n} destinations"),
-            },
-            ports_label(ports),
-            if incomplete {
-                " (the list may be incomplete)"
-            } else {
-                ""
-            }
-        ),
-    );
-    a.entries = entries;
-    a.unknown = unknown_lines(unknown);
-    if a.unknown.is_empty() {
-        a.unknown = gap_reasons(topo);
-    }
-    Ok(a)
+    let head = match n {
+        0 => "nothing".to_string(),
+        1 => "1 destination".to_string(),
+        _ => format!("{n} destinations"),
+    };
+    let summary = format!("{} can reach {head}{}", src.label(), ports_label(ports));
+    Ok(listing(topo, query, "what", summary, entries, unknown))
 }
 
 /// An address of `s` that reads well: past the network address when the
