@@ -255,8 +255,10 @@ fn query_exit(status: crate::query::Status) -> Exit {
 
 fn load_with_text(path: &PathBuf) -> Option<crate::query::repl::Loaded> {
     let topo = load(path).ok()?;
+    // `show` prints definitions from the file, or, for a snapshot
+    // directory, from the topology YAML generated from it.
     let text = if path.is_dir() {
-        None
+        Some(crate::import::to_yaml(&topo.source))
     } else {
         std::fs::read_to_string(path).ok()
     };

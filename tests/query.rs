@@ -650,3 +650,14 @@ fn mermaid_and_dot_draw_blocked_paths() {
     assert!(out.contains("p1h0 -> p1h1;"));
     assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
 }
+
+#[test]
+fn snapshot_directories_answer_queries_and_show_imported_definitions() {
+    let dir = "tests/fixtures/import/synthetic";
+    let (v, code) = answer(dir, "can internet reach eni-1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
+    let (out, _, code) = query(dir, "show eni-1", &[]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("network interface `eni-1` (eni-1) — imported from"), "{out}");
+    assert!(out.contains("public_ip: \"203.0.113.10\""), "{out}");
+}

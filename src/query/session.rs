@@ -6,7 +6,7 @@ use super::endpoint::{self, lookup_resource};
 use super::eval;
 use super::lang::{self, Query, QueryError, QueryFormat, Word};
 use crate::engine::Engine;
-use crate::model::{Pos, ResourceRef, Topology};
+use crate::model::{ResourceRef, Topology};
 use crate::render::{self, TextOptions};
 use crate::report::{Report, Verdict};
 
@@ -305,16 +305,31 @@ fn show(
         }
     };
     let mut text = String::new();
-    match (source, pos) {
-        (_, p) if p.is_unknown() || derived => {
-            text.push_str(&format!(
-                "{title}: derived by netverify (AWS default), not written in {}\n",
-                topo.file
-            ));
-        }
-        (Some(src), Pos { line, .. }) => match item_lines(src, line) {
+    // A snapshot directory has no file positions: its definition is found
+    // by name in the topology YAML generated from it.
+    let imported = std::path::Path::new(&topo.file).is_dir();
+    let line = if imported {
+        source.and_then(|src| {
+            src.lines()
+                .position(|l| l.trim_start() == format!("- name: {name}"))
+                .map(|i| i as u32 + 1)
+        })
+    } else if pos.is_unknown() || derived {
+        None
+    } else {
+        Some(pos.line)
+    };
+    match (source, line) {
+        (Some(src), Some(line)) => match item_lines(src, line) {
             Some((first, lines)) => {
-                text.push_str(&format!("{title} — {}:{first}\n", topo.file));
+                if imported {
+                    text.push_str(&format!(
+                        "{title} — imported from {} (as `netverify import snapshot` writes it)\n",
+                        topo.file
+                    ));
+                } else {
+                    text.push_str(&format!("{title} — {}:{first}\n", topo.file));
+                }
                 let width = (first as usize + lines.len()).to_string().len();
                 for (i, l) in lines.iter().enumerate() {
                     text.push_str(&format!("{:>width$} | {l}\n", first as usize + i));
@@ -322,12 +337,10 @@ fn show(
             }
             None => text.push_str(&format!("{title} — {}:{line}\n", topo.file)),
         },
-        (None, p) => {
-            text.push_str(&format!(
-                "{title} — {} (imported; position {p} of the generated topology)\n",
-                topo.file
-            ));
-        }
+        _ => text.push_str(&format!(
+            "{title}: derived by netverify (an AWS default or implied resource), not written in {}\n",
+            topo.file
+        )),
     }
     let mut a = Answer::new(query, "show", Reply::Info, title);
     a.text = Some(text);
