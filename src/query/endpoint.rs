@@ -193,37 +193,49 @@ impl Resolved {
     }
 
     /// True when a flow that ends at `end` has arrived at this endpoint.
+    ///
+    /// The match on the end is exhaustive on purpose: a new kind of end
+    /// (on-prem, peered VPC) must be placed here, not silently miss.
     pub fn matches_end(&self, topo: &Topology, flow: &Flow) -> bool {
-        match (self, &flow.end) {
-            (Resolved::Enis { enis, .. }, End::Delivered(e)) => enis.contains(e),
-            (Resolved::Internet { .. }, End::Internet) => true,
-            (Resolved::Addresses { .. }, End::Delivered(_) | End::Internet | End::Endpoint(_)) => {
-                true
-            }
-            (Resolved::Service { service, only, .. }, End::Endpoint(ep)) => {
-                only.as_ref().is_none_or(|o| o.contains(ep))
-                    && service_of(&topo.endpoints[*ep].service) == *service
-            }
-            (Resolved::Service { service, only, .. }, End::Delivered(e)) => {
-                match topo.enis[*e].owner {
-                    EniOwner::Endpoint(ep) => {
-                        only.as_ref().is_none_or(|o| o.contains(&ep))
-                            && service_of(&topo.endpoints[ep].service) == *service
-                    }
+        let endpoint_of_service = |ep: usize, service: &str, only: &Option<Vec<usize>>| {
+            only.as_ref().is_none_or(|o| o.contains(&ep))
+                && service_of(&topo.endpoints[ep].service) == service
+        };
+        match &flow.end {
+            End::Delivered(e) => match self {
+                Resolved::Enis { enis, .. } => enis.contains(e),
+                Resolved::Addresses { .. } => true,
+                Resolved::Service { service, only, .. } => match topo.enis[*e].owner {
+                    EniOwner::Endpoint(ep) => endpoint_of_service(ep, service, only),
                     _ => false,
-                }
-            }
-            // Flows to the service's public addresses (the dst set holds
-            // only those when the addresses are known).
-            (
+                },
+                Resolved::Internet { .. }
+                | Resolved::OnPrem { .. }
+                | Resolved::Unmodelled { .. } => false,
+            },
+            End::Internet => match self {
+                Resolved::Internet { .. } | Resolved::Addresses { .. } => true,
+                // Flows to the service's public addresses (the destination
+                // set holds only those when the addresses are known).
                 Resolved::Service {
                     addrs: Some(_),
                     only: None,
                     ..
-                },
-                End::Internet,
-            ) => true,
-            _ => false,
+                } => true,
+                Resolved::Service { .. }
+                | Resolved::Enis { .. }
+                | Resolved::OnPrem { .. }
+                | Resolved::Unmodelled { .. } => false,
+            },
+            End::Endpoint(ep) => match self {
+                Resolved::Service { service, only, .. } => endpoint_of_service(*ep, service, only),
+                Resolved::Addresses { .. } => true,
+                Resolved::Enis { .. }
+                | Resolved::Internet { .. }
+                | Resolved::OnPrem { .. }
+                | Resolved::Unmodelled { .. } => false,
+            },
+            End::Unknown(_) => false,
         }
     }
 

@@ -144,16 +144,27 @@ fn run(
         }
         let reach = engine.reach(origin, &q);
         for f in reach.flows {
-            match (&f.end, dst) {
-                (End::Unknown(why), _) => push_unique(&mut o.unknown, why.clone()),
-                (_, None) => o.hits.push(f),
-                (_, Some(d)) if d.matches_end(topo, &f) => o.hits.push(f),
-                (End::Internet, Some(d)) => {
+            if let End::Unknown(why) = &f.end {
+                push_unique(&mut o.unknown, why.clone());
+                continue;
+            }
+            let Some(d) = dst else {
+                o.hits.push(f);
+                continue;
+            };
+            if d.matches_end(topo, &f) {
+                o.hits.push(f);
+                continue;
+            }
+            // Not this destination. Exhaustive on purpose: a new kind of
+            // end must say whether it could be the destination.
+            match &f.end {
+                End::Internet => {
                     if let Some(why) = d.unattributable() {
                         push_unique(&mut o.unknown, why);
                     }
                 }
-                _ => {}
+                End::Delivered(_) | End::Endpoint(_) | End::Unknown(_) => {}
             }
         }
         out.push(o);
