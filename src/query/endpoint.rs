@@ -158,7 +158,10 @@ impl Resolved {
                 }
                 Some(s)
             }
-            Resolved::Internet { addrs, .. } => addrs.clone(),
+            // The internet is its public addresses (C-6.3).
+            Resolved::Internet { addrs, .. } => {
+                Some(addrs.clone().unwrap_or_else(internet_set))
+            }
             Resolved::Addresses { addrs, .. } | Resolved::OnPrem { addrs, .. } => {
                 Some(addrs.clone())
             }
