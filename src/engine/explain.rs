@@ -483,13 +483,23 @@ fn icmp_texts(s: &IntervalSet) -> Vec<String> {
 /// `::/0` (meaning every internet source of that family).
 pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
     // The IGW drops sources inside the VPC's own CIDRs (C-6.3), so "every
-    // internet source" is the internet less every VPC range.
-    let mut own: Vec<IpNet> = Vec::new();
-    for v in &topo.vpcs {
-        own.extend(v.cidrs.iter().map(|c| IpNet::V4(*c)));
-        own.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
-    }
-    let inet = super::internet_source_set().subtract(&crate::hs::nets_set(own.iter()));
+    // internet source" is the internet less every VPC range. It is worked
+    // out only when needed: a set too small to hold it cannot cover it.
+    let own = |is_v4: bool| -> Vec<IpNet> {
+        let mut own: Vec<IpNet> = Vec::new();
+        for v in &topo.vpcs {
+            if is_v4 {
+                own.extend(v.cidrs.iter().map(|c| IpNet::V4(*c)));
+            } else {
+                own.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
+            }
+        }
+        own
+    };
+    let size = |runs: &[(u128, u128)]| -> u128 {
+        runs.iter()
+            .fold(0u128, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
+    };
     let v4 = s.intersect(&crate::hs::all_v4());
     let v6 = s.subtract(&crate::hs::all_v4());
     let mut out = Vec::new();
@@ -497,12 +507,20 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         if part.is_empty() {
             continue;
         }
-        let fam_inet = inet.intersect(&if is_v4 {
+        let family = if is_v4 {
             crate::hs::all_v4()
         } else {
             crate::hs::all_v6()
+        };
+        let own_nets = own(is_v4);
+        let own_size = own_nets.iter().fold(0u128, |n, net| {
+            let bits = u32::from(net.max_prefix_len() - net.prefix_len());
+            n.saturating_add(1u128.checked_shl(bits).unwrap_or(u128::MAX))
         });
-        if fam_inet.is_subset(&part) {
+        let all_inet = super::internet_source_set().intersect(&family);
+        let fam_inet = || all_inet.subtract(&crate::hs::nets_set(own_nets.iter()));
+        let could_cover = size(part.runs()).saturating_add(own_size) >= size(all_inet.runs());
+        if could_cover && fam_inet().is_subset(&part) {
             out.push(if is_v4 {
                 "0.0.0.0/0".into()
             } else {
@@ -518,7 +536,7 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         // (worked out only when the plain list is long).
         let mut holes = Vec::new();
         if nets.len() > 4 {
-            let missing = fam_inet.subtract(&part);
+            let missing = fam_inet().subtract(&part);
             for &(a, b) in missing.runs().iter().take(5) {
                 holes.extend(range_to_cidrs(a, b, is_v4));
             }
