@@ -229,7 +229,7 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
             outcome: end_outcome(end).into(),
-            carries: summarize_flows(topo, &set),
+            carries: summarize_flows(topo, &set.coalesce()),
         });
     }
     (out, total.saturating_sub(limit))
@@ -320,7 +320,7 @@ pub fn can(
             kind: "reached".into(),
             aws_id: None,
             location: None,
-            flows: summarize_flows(topo, &all),
+            flows: summarize_flows(topo, &all.coalesce()),
         });
         a
     } else if !unknown.is_empty() {
@@ -433,7 +433,7 @@ pub fn who(
                 kind: kind.into(),
                 aws_id,
                 location,
-                flows: summarize_flows(topo, &s),
+                flows: summarize_flows(topo, &s.coalesce()),
             });
         }
     }
@@ -534,7 +534,7 @@ pub fn what(
             kind,
             aws_id,
             location,
-            flows: summarize_flows(topo, &set),
+            flows: summarize_flows(topo, &set.coalesce()),
         })
         .collect();
     let n = entries.len();
