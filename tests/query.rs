@@ -207,6 +207,13 @@ fn what_can_reach_lists_every_destination() {
         inet["flows"][0]["sources"],
         serde_json::json!(["0.0.0.0/0", "::/0"])
     );
+    // From the internet: the load balancer nodes, at their public addresses.
+    let (v, _) = answer(REFERENCE, "what can internet reach");
+    assert_eq!(names(&v, "entries", "endpoint"), ["web-alb-eni-a", "web-alb-eni-b"]);
+    assert_eq!(
+        v["entries"][0]["flows"][0]["sources"][0],
+        "<auto-assigned public IPv4 of web-alb-eni-a>"
+    );
     // The database opens nothing.
     let (v, code) = answer(REFERENCE, "what can db-primary-eni reach");
     assert_eq!((v["answer"].as_str(), code), (Some("no"), 1));

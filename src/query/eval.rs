@@ -529,12 +529,18 @@ pub fn what(
     }
     let entries: Vec<ReachEntry> = per_end
         .into_iter()
-        .map(|(name, (kind, aws_id, location, set))| ReachEntry {
-            endpoint: name,
-            kind,
-            aws_id,
-            location,
-            flows: summarize_flows(topo, &set.coalesce()),
+        .map(|(name, (kind, aws_id, location, set))| {
+            let mut flows = summarize_flows(topo, &set.coalesce());
+            if let Some(crate::model::ResourceRef::Eni(e)) = topo.names.get(&name).copied() {
+                name_auto_addresses(topo, e, &mut flows);
+            }
+            ReachEntry {
+                endpoint: name,
+                kind,
+                aws_id,
+                location,
+                flows,
+            }
         })
         .collect();
     let n = entries.len();
@@ -545,6 +551,24 @@ pub fn what(
     };
     let summary = format!("{} can reach {head}{}", src.label(), ports_label(ports));
     Ok(listing(topo, query, "what", summary, entries, unknown))
+}
+
+/// Stand-ins for auto-assigned public IPv4 addresses, shown by name.
+fn name_auto_addresses(topo: &Topology, e: EniId, flows: &mut [crate::report::FlowSummary]) {
+    let eni = &topo.enis[e];
+    for (k, p) in eni.private_ips.iter().enumerate() {
+        if let Some(crate::model::PublicIp::Auto) = p.public {
+            let a = IpAddr::V4(crate::model::auto_public_ip(e, k));
+            let raw = format!("{a}/32");
+            for f in flows.iter_mut() {
+                for x in &mut f.sources {
+                    if *x == raw {
+                        *x = explain::show_addr(topo, a, Some(e));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// An address of `s` that reads well: past the network address when the
