@@ -209,7 +209,10 @@ fn what_can_reach_lists_every_destination() {
     );
     // From the internet: the load balancer nodes, at their public addresses.
     let (v, _) = answer(REFERENCE, "what can internet reach");
-    assert_eq!(names(&v, "entries", "endpoint"), ["web-alb-eni-a", "web-alb-eni-b"]);
+    assert_eq!(
+        names(&v, "entries", "endpoint"),
+        ["web-alb-eni-a", "web-alb-eni-b"]
+    );
     assert_eq!(
         v["entries"][0]["flows"][0]["sources"][0],
         "<auto-assigned public IPv4 of web-alb-eni-a>"
@@ -665,6 +668,9 @@ fn snapshot_directories_answer_queries_and_show_imported_definitions() {
     assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
     let (out, _, code) = query(dir, "show eni-1", &[]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("network interface `eni-1` (eni-1) — imported from"), "{out}");
+    assert!(
+        out.starts_with("network interface `eni-1` (eni-1) — imported from"),
+        "{out}"
+    );
     assert!(out.contains("public_ip: \"203.0.113.10\""), "{out}");
 }

@@ -266,8 +266,8 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
 /// The sample session in the README is what the REPL prints.
 #[test]
 fn readme_sample_session_is_current() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let start = readme
         .find("$ netverify repl topologies/secure-three-tier.yaml\n")
         .expect("the README has a sample session");

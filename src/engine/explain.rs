@@ -497,8 +497,9 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         own
     };
     let size = |runs: &[(u128, u128)]| -> u128 {
-        runs.iter()
-            .fold(0u128, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
+        runs.iter().fold(0u128, |n, &(a, b)| {
+            n.saturating_add((b - a).saturating_add(1))
+        })
     };
     let v4 = s.intersect(&crate::hs::all_v4());
     let v6 = s.subtract(&crate::hs::all_v4());

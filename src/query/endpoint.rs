@@ -159,9 +159,7 @@ impl Resolved {
                 Some(s)
             }
             // The internet is its public addresses (C-6.3).
-            Resolved::Internet { addrs, .. } => {
-                Some(addrs.clone().unwrap_or_else(internet_set))
-            }
+            Resolved::Internet { addrs, .. } => Some(addrs.clone().unwrap_or_else(internet_set)),
             Resolved::Addresses { addrs, .. } | Resolved::OnPrem { addrs, .. } => {
                 Some(addrs.clone())
             }
