@@ -132,6 +132,22 @@ fn can_no_and_exit_codes() {
 }
 
 #[test]
+fn can_says_whether_replies_get_back() {
+    let note = |q: &str| {
+        let (v, code) = answer(REFERENCE, q);
+        assert_eq!(code, 0, "{q}");
+        v["notes"][0].as_str().unwrap().to_string()
+    };
+    assert!(note("can app-1 reach db-primary-eni on tcp/5432").contains("get back"));
+    assert!(note("can internet reach web-alb on tcp/443").contains("sessions can complete"));
+    // web-alb's node to app-1: over IPv4 the app NACL lets the replies out
+    // (rule 130); over IPv6 it has no rule for them.
+    assert!(note("can 10.0.0.37 reach app-1 on tcp/8080").contains("get back"));
+    let n = note("can 2600:1f18:4a2b:7d00:9d1c:2b77:e2a1:4f10 reach app-1 on tcp/8080");
+    assert!(n.contains("dropped on the way back by `app-nacl`"), "{n}");
+}
+
+#[test]
 fn endpoints_by_name_id_ip_cidr_subnet_tag_and_internet_range() {
     let yes = |q: &str| {
         let (v, code) = answer(REFERENCE, q);

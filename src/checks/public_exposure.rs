@@ -151,7 +151,7 @@ pub fn witness(
 }
 
 /// Whether a TCP session from the witness can complete (C-0.3 (b), C-6.5).
-fn session_note(engine: &Engine<'_>, e: EniId, flow: &Flow, p: &Packet) -> Option<String> {
+pub fn session_note(engine: &Engine<'_>, e: EniId, flow: &Flow, p: &Packet) -> Option<String> {
     if p.proto != TCP {
         return None;
     }

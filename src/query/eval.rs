@@ -295,6 +295,9 @@ pub fn can(
                 format!("yes: {what}")
             },
         );
+        if let Some(note) = session(engine, &outcomes) {
+            a.notes.push(note);
+        }
         a.paths = paths;
         if more > 0 && all_paths {
             a.notes.push(format!("{more} more paths are not shown"));
@@ -352,6 +355,48 @@ pub fn can(
     };
     a.unknown = unknown;
     Ok(a)
+}
+
+/// Whether replies to the first witness get back (C-0.2, C-5.3): from the
+/// internet through the engine's reply propagation; between interfaces by
+/// tracing the reply, which names the component that drops it.
+fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
+    let topo = engine.topo;
+    let o = outcomes.iter().find(|o| !o.hits.is_empty())?;
+    let f = o.hits.first()?;
+    let End::Delivered(d) = f.end else {
+        return None;
+    };
+    let p = f.set.sample()?;
+    if !p.has_ports() {
+        return None;
+    }
+    match o.source.origin {
+        Ok(Origin::Internet) => crate::checks::public_exposure::session_note(engine, d, f, &p),
+        Ok(Origin::Eni(s)) => {
+            let mut reply = p;
+            std::mem::swap(&mut reply.src, &mut reply.dst);
+            std::mem::swap(&mut reply.sport, &mut reply.dport);
+            if let Some(dst) = f.rewrites.dst {
+                reply.src = decode(dst, is_v4_code(dst));
+            }
+            let t = trace::trace_reply(topo, d, s, reply);
+            if !t.unknown.is_empty() {
+                return Some(format!(
+                    "whether replies get back is unknown: {}",
+                    t.unknown.join("; ")
+                ));
+            }
+            Some(match t.blockers.first() {
+                None => "replies to this packet get back: its session can complete".into(),
+                Some(b) => format!(
+                    "replies to this packet are dropped on the way back by `{}` ({}), so its session cannot complete; fix: {}",
+                    b.component, b.rule, b.fix
+                ),
+            })
+        }
+        Err(_) => None,
+    }
 }
 
 fn eni_location(topo: &Topology, e: EniId) -> String {

@@ -126,7 +126,24 @@ fn host(a: IpAddr) -> String {
 struct Tracer<'t> {
     topo: &'t Topology,
     goal: Goal,
+    /// A reply to an admitted flow: security groups are stateful and let it
+    /// through (C-5.3); NACLs and routes decide again (C-0.2).
+    reply: bool,
     t: Trace,
+}
+
+/// Traces the reply `p` (sent by interface `from` to a flow it admitted)
+/// back to interface `to`: NACLs and routes only, security groups being
+/// stateful (C-5.3).
+pub fn trace_reply(topo: &Topology, from: EniId, to: EniId, p: Packet) -> Trace {
+    let mut tr = Tracer {
+        topo,
+        goal: Goal::Eni(to),
+        reply: true,
+        t: Trace::default(),
+    };
+    tr.start_eni(from, p);
+    tr.t
 }
 
 /// Traces `p` from `start` towards `goal`, recording every blocker.
@@ -134,6 +151,7 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
     let mut tr = Tracer {
         topo,
         goal,
+        reply: false,
         t: Trace::default(),
     };
     match start {
@@ -272,7 +290,7 @@ impl Tracer<'_> {
             self.t
                 .block(hop, format!("attach `{}` to an instance", eni.meta.name));
         }
-        if !matches!(eni.owner, EniOwner::Nat(_)) {
+        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
             self.sg(e, Dir::Egress, &p);
         }
         self.forward(eni.subnet, eni.vpc, None, p, 0);
@@ -506,6 +524,10 @@ impl Tracer<'_> {
             let hop = meta_hop(topo, &eni.meta, "detached: receives nothing (C-2.7)".into());
             self.t
                 .block(hop, format!("attach `{}` to an instance", eni.meta.name));
+        }
+        if self.reply {
+            self.delivered(d, p);
+            return;
         }
         self.sg(d, Dir::Ingress, p);
         match &eni.owner {
