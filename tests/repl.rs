@@ -140,6 +140,8 @@ fn reload_rereads_the_file_and_keeps_the_session() {
 /// A tmux server of its own, killed when dropped.
 struct Tmux {
     socket: String,
+    /// The session the keys go to and the screen is read from.
+    target: String,
 }
 
 impl Tmux {
@@ -153,7 +155,7 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "t"])
+        self.run(&["capture-pane", "-p", "-t", &self.target])
     }
 
     /// Waits until the screen shows `want`.
@@ -171,8 +173,29 @@ impl Tmux {
         }
     }
 
+    /// Waits until `n` prompts are on the screen and the last line is the
+    /// newest one: rustyline discards keys typed before it is ready for the
+    /// next line (switching the terminal to raw mode flushes pending input).
+    fn prompt(&self, n: usize) {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            let prompts = s.lines().filter(|l| l.starts_with("netverify>")).count();
+            let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if prompts >= n && last.trim_end() == "netverify>" {
+                // And a moment for the editor to switch the terminal mode.
+                std::thread::sleep(Duration::from_millis(100));
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("the terminal never showed prompt {n}:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
+        let mut args = vec!["send-keys", "-t", self.target.as_str()];
         args.extend_from_slice(keys);
         self.run(&args);
     }
@@ -188,7 +211,7 @@ impl Tmux {
             "new-session",
             "-d",
             "-s",
-            "t",
+            &self.target,
             "-x",
             "220",
             "-y",
@@ -212,11 +235,12 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
     }
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("state").join("history");
-    let t = Tmux {
+    let mut t = Tmux {
         socket: format!("netverify-test-{}", std::process::id()),
+        target: "first".into(),
     };
     t.start(&history);
-    t.wait_for("netverify>");
+    t.prompt(1);
     // A command word, then a resource name, both completed with Tab.
     t.keys(&["sh", "Tab"]);
     t.wait_for("netverify> show");
@@ -224,17 +248,21 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
     t.wait_for("netverify> show app-sg");
     t.keys(&["Enter"]);
     t.wait_for("security group `app-sg` (sg-04adaa708c485864d)");
+    t.prompt(2);
     // Several candidates are listed.
     t.keys(&["can web-alb-eni-", "Tab", "Tab"]);
     let s = t.wait_for("web-alb-eni-b");
     assert!(s.contains("web-alb-eni-a"), "{s}");
     // Ctrl-C cancels the line: nothing is run, the prompt comes back.
     t.keys(&["C-c"]);
+    t.prompt(4);
     t.keys(&["can app-1 reach db-primary-eni on tcp/5432", "Enter"]);
     t.wait_for("yes: `app-1` → `db-primary-eni` on tcp/5432");
+    t.prompt(5);
     // A mistake does not end the session.
     t.keys(&["cna x", "Enter"]);
     t.wait_for("did you mean `can`?");
+    t.prompt(6);
     // Ctrl-D leaves; the history file has the queries.
     t.keys(&["C-d"]);
     let start = Instant::now();
@@ -251,10 +279,11 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
         !saved.contains("can web-alb-eni-"),
         "a cancelled line is not history: {saved}"
     );
-    t.run(&["kill-session", "-t", "t"]);
-    // A new session recalls the history with the Up arrow.
+    // A new session (the first one's pane stays, so the server lives on)
+    // recalls the history with the Up arrow.
+    t.target = "second".into();
     t.start(&history);
-    t.wait_for("netverify>");
+    t.prompt(1);
     t.keys(&["Up"]);
     t.wait_for("netverify> cna x");
     t.keys(&["Up"]);
