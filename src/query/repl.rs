@@ -188,7 +188,7 @@ impl<R: BufRead> Lines for Piped<R> {
             Ok(_) => {
                 let line = s.trim_end_matches(['\n', '\r']).to_string();
                 // A transcript: the prompt and the query, then the answer.
-                say(&format!("{PROMPT}{line}\n"));
+                say(&format!("{PROMPT}{}\n", crate::render::text::clean(&line)));
                 Input::Line(line)
             }
         }
