@@ -786,12 +786,8 @@ pub fn why_not(
                 let (Some(s), Some(d)) = (*s, d) else {
                     continue;
                 };
-                // ICMP of the other family is not a family-correct packet.
-                let proto = match (proto, v4) {
-                    (1, false) => 58,
-                    (58, true) => 1,
-                    (p, _) => p,
-                };
+                // The protocol as asked: `icmp` over IPv6 is protocol 1
+                // without ICMP fields, which the asked set holds too.
                 let p = trace::candidate(s, d, proto, port, icmp);
                 let t = trace::trace(topo, *start, goal.clone(), p);
                 let dst_owner = match goal {

@@ -497,7 +497,7 @@ impl Tracer<'_> {
         match t {
             RouteTarget::Local => self.local(subnet, vpc, p),
             RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
-            RouteTarget::Eigw(g) => self.eigw_out(g, subnet, p),
+            RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
             RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
             RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
             _ => {}
@@ -737,10 +737,35 @@ impl Tracer<'_> {
         self.t.complete = true;
     }
 
-    fn eigw_out(&mut self, g: usize, subnet: SubnetId, p: Packet) {
+    fn eigw_out(&mut self, g: usize, subnet: SubnetId, vpc: VpcId, p: Packet) {
         let topo = self.topo;
         let eigw = &topo.eigws[g];
+        if eigw.vpc != vpc {
+            let hop = meta_hop(topo, &eigw.meta, "not attached to this VPC".into());
+            self.t.block(
+                hop,
+                format!(
+                    "route to an egress-only internet gateway of VPC `{}`",
+                    topo.vpcs[vpc].meta.name
+                ),
+            );
+        }
         self.nacl(subnet, Dir::Egress, &p);
+        // block-bidirectional blocks egress-only traffic too (C-6.10).
+        let any = [
+            BpaExclusionMode::AllowBidirectional,
+            BpaExclusionMode::AllowEgress,
+        ];
+        if topo.bpa.mode == BpaMode::BlockBidirectional && !self.bpa_excluded(vpc, subnet, &any) {
+            let hop = self.bpa_hop(vpc, "egress-only internet gateway traffic");
+            self.t.block(
+                hop,
+                format!(
+                    "add a block-public-access exclusion (allow-egress) for subnet `{}` or its VPC",
+                    topo.subnets[subnet].meta.name
+                ),
+            );
+        }
         if p.dst.is_ipv4() {
             let hop = meta_hop(
                 topo,
