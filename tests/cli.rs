@@ -133,7 +133,7 @@ fn array_at<'a>(v: &'a Value, pointer: &str) -> &'a Vec<Value> {
 #[test]
 fn validate_accepts_the_reference_topology() {
     let out = run(&["validate", REFERENCE], 0);
-    insta::assert_snapshot!(out.stdout, @"topologies/secure-three-tier.yaml: valid (1 VPC, 6 subnets, 8 network interfaces)");
+    insta::assert_snapshot!(out.stdout, @"topologies/secure-three-tier.yaml: valid (1 VPC, 8 subnets, 12 network interfaces)");
     assert_eq!(out.stderr, "");
 }
 
@@ -217,7 +217,7 @@ fn check_exits_1_on_a_violated_topology() {
     );
     assert!(
         out.stdout
-            .ends_with("verdict: violated (1 violated, 0 unknown, 0 proven)\n")
+            .ends_with("verdict: violated (1 violated, 0 unknown, 1 proven)\n")
     );
     assert_eq!(out.stderr, "");
 }
@@ -280,7 +280,7 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
     insta::assert_snapshot!(out.stderr, @r#"
     error: unknown check `publc-exposure`
       = help: did you mean `public-exposure`?
-      = note: the checks are `public-exposure`
+      = note: the checks are `public-exposure`, `private-service-access`
     "#);
 }
 
@@ -561,17 +561,23 @@ fn timings_with_json_keep_stdout_a_single_json_document() {
 fn text_report_of_the_reference_topology() {
     let out = run(&["check", REFERENCE], 0);
     insta::assert_snapshot!(out.stdout, @r#"
-    public-exposure: proven — 8 ENIs analysed; only web-alb (tcp/80,443 from 0.0.0.0/0 and ::/0) is reachable from the internet
+    public-exposure: proven — 12 ENIs analysed; only web-alb (tcp/80,443 from 0.0.0.0/0 and ::/0) is reachable from the internet
 
     note[public-exposure]: `web-alb` listeners 80, 443 → `app-1-eni` (10.0.10.21) port 8080: forwards internet traffic from the load balancer's own addresses
-      --> topologies/secure-three-tier.yaml:358:11
+      --> topologies/secure-three-tier.yaml:432:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
     note[public-exposure]: `web-alb` listeners 80, 443 → `app-2-eni` (10.0.11.34) port 8080: forwards internet traffic from the load balancer's own addresses
-      --> topologies/secure-three-tier.yaml:358:11
+      --> topologies/secure-three-tier.yaml:432:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
-    verdict: proven (0 violated, 0 unknown, 1 proven)
+    private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints
+
+    note[private-service-access]: bucket `prod-data` denies requests that do not come through `vpce-0a7f3c9e2b4d61805`: successful requests used the endpoint (a policy proof, C-13.13); that packets cannot leave another way is what the routing proof of this check shows
+      --> topologies/secure-three-tier.yaml:532:15
+      resource: prod-data (arn:aws:s3:::prod-data-123456789012)
+
+    verdict: proven (0 violated, 0 unknown, 2 proven)
     "#);
 }
 
@@ -582,25 +588,27 @@ fn text_report_of_a_failing_variant() {
     public-exposure: violated — 1 resource is reachable from the internet beyond the policy: app-1-eni
 
     error[public-exposure]: network interface `app-1-eni` of instance `app-1` is reachable from the internet beyond what the policy allows: tcp/8080 from 0.0.0.0/0; replies are dropped on the return path (a NACL, route or gateway check), so TCP sessions cannot complete; one-way packets are still delivered (C-0.2, C-6.5)
-      --> topologies/fail-public-ip-on-app-instance.yaml:248:9
+      --> topologies/fail-public-ip-on-app-instance.yaml:285:9
       resource: app-1-eni (eni-0d98a24621f65528c)
       exposed:  tcp/8080 from 0.0.0.0/0 to <auto-assigned public IPv4 of app-1-eni>
       witness:  tcp 203.0.113.7:40000 → <auto-assigned public IPv4 of app-1-eni>:8080
       path:
         1. prod-igw (igw-0199c1137d212a231) — inbound: public <auto-assigned public IPv4 of app-1-eni> → private 10.0.10.21 (one-to-one NAT, C-6.1)   topologies/fail-public-ip-on-app-instance.yaml:42:11
-        2. app-nacl (acl-04a9427e897c95fb0) — inbound rule 300: allow tcp 1024-65535 from 0.0.0.0/0 (subnet app-a)                                    topologies/fail-public-ip-on-app-instance.yaml:199:9
-        3. app-sg (sg-04adaa708c485864d) — ingress: allow tcp 8080 from 0.0.0.0/0 (on app-1-eni)                                                      topologies/fail-public-ip-on-app-instance.yaml:248:9
-        4. app-1-eni (eni-0d98a24621f65528c) — delivered to 10.0.10.21                                                                                topologies/fail-public-ip-on-app-instance.yaml:312:11
+        2. app-nacl (acl-04a9427e897c95fb0) — inbound rule 300: allow tcp 1024-65535 from 0.0.0.0/0 (subnet app-a)                                    topologies/fail-public-ip-on-app-instance.yaml:227:9
+        3. app-sg (sg-04adaa708c485864d) — ingress: allow tcp 8080 from 0.0.0.0/0 (on app-1-eni)                                                      topologies/fail-public-ip-on-app-instance.yaml:285:9
+        4. app-1-eni (eni-0d98a24621f65528c) — delivered to 10.0.10.21                                                                                topologies/fail-public-ip-on-app-instance.yaml:378:11
 
     note[public-exposure]: `web-alb` listeners 80, 443 → `app-1-eni` (10.0.10.21) port 8080: forwards internet traffic from the load balancer's own addresses
-      --> topologies/fail-public-ip-on-app-instance.yaml:360:11
+      --> topologies/fail-public-ip-on-app-instance.yaml:426:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
     note[public-exposure]: `web-alb` listeners 80, 443 → `app-2-eni` (10.0.11.34) port 8080: forwards internet traffic from the load balancer's own addresses
-      --> topologies/fail-public-ip-on-app-instance.yaml:360:11
+      --> topologies/fail-public-ip-on-app-instance.yaml:426:11
       resource: web-alb (arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
 
-    verdict: violated (1 violated, 0 unknown, 0 proven)
+    private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints
+
+    verdict: violated (1 violated, 0 unknown, 1 proven)
     "#);
 }
 
@@ -851,4 +859,41 @@ fn version_prints_the_package_version() {
         format!("netverify {}\n", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(out.stderr, "");
+}
+
+// ----- private-service-access ---------------------------------------------------
+
+#[test]
+fn check_runs_private_service_access_by_default_and_alone() {
+    let trap7 = "topologies/fail-psa-trap07-main-table-without-endpoint.yaml";
+    // By default both checks run: public-exposure is proven, this one is not.
+    let out = run(&["check", trap7, "--format", "json"], 1);
+    let v = json(&out.stdout);
+    let ids: Vec<&str> = array_at(&v, "/checks")
+        .iter()
+        .map(|c| str_at(c, "/id"))
+        .collect();
+    assert_eq!(ids, ["public-exposure", "private-service-access"]);
+    assert_eq!(str_at(&v, "/checks/0/verdict"), "proven");
+    assert_eq!(str_at(&v, "/checks/1/verdict"), "violated");
+    // Alone, with the text summary of a proof on the reference.
+    let out = run(
+        &["check", "--check", "private-service-access", REFERENCE],
+        0,
+    );
+    assert!(
+        out.stdout.starts_with("private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints\n"),
+        "{}",
+        out.stdout
+    );
+    // Unknown exits 3.
+    run(
+        &[
+            "check",
+            "--check",
+            "private-service-access",
+            "topologies/unknown-psa-trap13-custom-dhcp-dns.yaml",
+        ],
+        3,
+    );
 }

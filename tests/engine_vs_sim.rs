@@ -74,6 +74,12 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "2a00::5",
         "2600:1f00:0:7::1",
         "172.16.0.1",
+        // Service addresses: inside and outside the S3 prefix list's entries.
+        "52.216.0.7",
+        "52.217.3.3",
+        "3.5.0.9",
+        "52.1.1.1",
+        "2600:1fa0::5",
     ]
     .iter()
     .filter_map(|s| s.parse().ok())
@@ -168,6 +174,160 @@ fn check_agreement(
     Ok(())
 }
 
+/// The check and the simulator agree on service paths: a workload with no
+/// `private-service-access` finding sends no sampled service packet outside
+/// an endpoint, and a sampled packet that the simulator sees leak is
+/// reported (as a violation or as unknown).
+fn check_service_paths(
+    seed: &common::topogen::TopoSeed,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(), TestCaseError> {
+    check_service_paths_counted(seed, picks).map(|_| ())
+}
+
+/// As [`check_service_paths`]; returns how many sampled service packets
+/// were private and how many leaked, so that a test can show the property
+/// is not vacuous.
+fn check_service_paths_counted(
+    seed: &common::topogen::TopoSeed,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(usize, usize), TestCaseError> {
+    let mut private = 0;
+    let mut leaked = 0;
+    let file = common::topogen::build(seed);
+    let Ok(topo) = model::resolve(file, "gen.yaml") else {
+        return Err(TestCaseError::reject("invalid topology"));
+    };
+    if topo.endpoints.is_empty() {
+        return Ok((0, 0));
+    }
+    let engine = Engine::new(&topo);
+    let result = netverify::checks::private_service_access::run(&engine);
+    let pkts = packets(&topo, picks);
+    for (e, eni) in topo.enis.iter().enumerate() {
+        if eni.owner != model::EniOwner::Workload || !eni.attached {
+            continue;
+        }
+        let name = format!("`{}`", eni.meta.name);
+        let named = result.findings.iter().any(|f| {
+            f.kind != netverify::report::FindingKind::Info
+                && (f.resource == eni.meta.name || f.message.contains(&name))
+        });
+        // Any finding not about one interface (DNS, a missing endpoint)
+        // covers every workload.
+        let general = result.findings.iter().any(|f| {
+            f.kind != netverify::report::FindingKind::Info
+                && !topo.enis.iter().any(|x| x.meta.name == f.resource)
+        });
+        for service in [
+            "com.amazonaws.us-east-1.s3",
+            "com.amazonaws.us-east-1.ecr.api",
+        ] {
+            let targets: Vec<IpAddr> = match sim::service::resolve(&topo, eni.vpc, service) {
+                sim::service::Resolution::Endpoint(nets) => nets.iter().map(|n| n.addr()).collect(),
+                _ => Vec::new(),
+            };
+            // The random packets, and tcp/443 to every service address.
+            let mut all = pkts.clone();
+            for d in ["52.216.0.7", "52.217.3.3", "3.5.0.9", "2600:1fa0::5"]
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .chain(targets.iter().copied())
+            {
+                all.push(Packet::tcp(d, d, 40000, 443));
+            }
+            for p in &all {
+                let mut p = *p;
+                let Some(own) = eni
+                    .address_nets()
+                    .into_iter()
+                    .find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+                else {
+                    continue;
+                };
+                p.src = own.addr();
+                let is_service = if service.ends_with(".s3") {
+                    sim::service::in_service_ranges(&topo, service, p.dst) == Some(true)
+                        || targets.contains(&p.dst)
+                } else {
+                    targets.contains(&p.dst)
+                };
+                if !is_service {
+                    continue;
+                }
+                let fate = sim::service::service_fate(&topo, e, service, &p);
+                match fate {
+                    sim::service::ServiceFate::Private => private += 1,
+                    sim::service::ServiceFate::Leak(_) => leaked += 1,
+                    _ => {}
+                }
+                let bad = matches!(
+                    fate,
+                    sim::service::ServiceFate::Leak(_) | sim::service::ServiceFate::Unknown(_)
+                );
+                prop_assert!(
+                    !bad || named || general,
+                    "{} sends {} ({}) as {:?}, but the check reports nothing about it: {:#?}",
+                    eni.meta.name,
+                    p,
+                    service,
+                    fate,
+                    result.findings
+                );
+            }
+        }
+    }
+    // A proven check means no sampled packet leaks.
+    if result.verdict == netverify::report::Verdict::Proven {
+        prop_assert!(
+            result
+                .findings
+                .iter()
+                .all(|f| f.kind == netverify::report::FindingKind::Info)
+        );
+    }
+    Ok((private, leaked))
+}
+
+/// The service-path property sees both private and leaking packets, and
+/// proven as well as violated verdicts: it can fail.
+#[test]
+fn service_path_property_is_not_vacuous() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut private, mut leaked, mut proven) = (0, 0, 0);
+    let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
+        .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
+        .collect();
+    for _ in 0..200 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        if let Ok((p, l)) = check_service_paths_counted(&seed, &picks) {
+            private += p;
+            leaked += l;
+        }
+        if let Ok(t) = model::resolve(common::topogen::build(&seed), "gen.yaml")
+            && !t.endpoints.is_empty()
+            && netverify::checks::private_service_access::run(&Engine::new(&t)).verdict
+                == netverify::report::Verdict::Proven
+        {
+            proven += 1;
+        }
+    }
+    eprintln!("service packets: {private} private, {leaked} leaked; {proven} proven");
+    assert!(
+        private >= 15,
+        "only {private} private service packets sampled"
+    );
+    assert!(
+        leaked >= 20,
+        "only {leaked} leaking service packets sampled"
+    );
+    assert!(proven >= 3, "only {proven} proven topologies");
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -184,6 +344,14 @@ proptest! {
         picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
     ) {
         check_agreement(&seed, &picks)?;
+    }
+
+    #[test]
+    fn private_service_access_agrees_with_simulator(
+        seed in common::topogen::topo_seed(),
+        picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
+    ) {
+        check_service_paths(&seed, &picks)?;
     }
 }
 

@@ -20,7 +20,7 @@ mod generator;
 use std::collections::BTreeSet;
 
 use generator::{PlantKind, Size, Summary};
-use netverify::checks::public_exposure;
+use netverify::checks::{private_service_access, public_exposure};
 use netverify::engine::Engine;
 use netverify::report::{FindingKind, Verdict};
 
@@ -46,7 +46,10 @@ fn small_has_the_sizes_of_the_table() {
     let c = &s.counts;
     let p = Size::Small.params();
     assert_eq!(c.vpcs, p.vpcs);
-    assert_eq!(c.subnets, p.vpcs * p.subnets_per_vpc);
+    // Each planted S3 leak has a subnet of its own.
+    let isolated = s.planted.iter().filter(|x| x.kind.isolated()).count();
+    assert_eq!(c.subnets, p.vpcs * p.subnets_per_vpc + isolated);
+    assert_eq!(c.vpc_endpoints, 2 * p.vpcs, "S3 and DynamoDB in every VPC");
     assert_eq!(c.network_interfaces, p.enis);
     assert_eq!(c.load_balancers, p.load_balancers);
     assert_eq!(c.security_groups, p.vpcs * p.sgs_per_vpc);
@@ -68,53 +71,66 @@ fn small_plants_one_violation_of_every_kind() {
     assert_eq!(kinds, PlantKind::ALL.into_iter().collect());
     for p in &s.planted {
         assert!(p.resource.starts_with("planted-"), "{}", p.resource);
-        assert_eq!(p.check, public_exposure::ID);
+        let check = if p.kind.isolated() {
+            private_service_access::ID
+        } else {
+            public_exposure::ID
+        };
+        assert_eq!(p.check, check);
     }
 }
 
-/// The resources of the `public-exposure` violations, as the manifest lists them.
-fn manifest_set(s: &Summary) -> BTreeSet<String> {
+/// The resources of one check's violations, as the manifest lists them.
+fn manifest_set(s: &Summary, check: &str) -> BTreeSet<String> {
     let json = generator::manifest_json(&s.planted).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let list = v[public_exposure::ID]
-        .as_array()
-        .expect("the manifest lists public-exposure");
+    let list = v[check].as_array().expect("the manifest lists the check");
     list.iter()
         .map(|r| r.as_str().unwrap().to_string())
         .collect()
 }
 
 #[test]
-fn small_validates_and_public_exposure_finds_exactly_the_planted_violations() {
+fn small_validates_and_each_check_finds_exactly_the_planted_violations() {
     for seed in [1, 2] {
         let (yaml, s) = generate(seed);
         let topo = netverify::model::load_str(&yaml, "generated.yaml")
             .unwrap_or_else(|e| panic!("seed {seed}: the generated topology is invalid:\n{e}"));
         let engine = Engine::new(&topo);
-        let result = public_exposure::run(&engine);
-
-        let unknown: Vec<&str> = result
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::Unknown)
-            .map(|f| f.message.as_str())
-            .collect();
-        assert!(
-            unknown.is_empty(),
-            "seed {seed}: unknown findings: {unknown:#?}"
-        );
-        let found: BTreeSet<String> = result
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::Violation)
-            .map(|f| f.resource.clone())
-            .collect();
-        let planted = manifest_set(&s);
-        assert_eq!(planted.len(), PlantKind::ALL.len());
-        assert_eq!(
-            found, planted,
-            "seed {seed}: violations differ from the planted set"
-        );
-        assert_eq!(result.verdict, Verdict::Violated);
+        let mut total = 0;
+        for (id, run) in [
+            (
+                public_exposure::ID,
+                public_exposure::run as fn(&Engine<'_>) -> _,
+            ),
+            (private_service_access::ID, private_service_access::run),
+        ] {
+            let result = run(&engine);
+            let unknown: Vec<&str> = result
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Unknown)
+                .map(|f| f.message.as_str())
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "seed {seed}, {id}: unknown findings: {unknown:#?}"
+            );
+            let found: BTreeSet<String> = result
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Violation)
+                .map(|f| f.resource.clone())
+                .collect();
+            let planted = manifest_set(&s, id);
+            assert!(!planted.is_empty(), "{id}: nothing planted");
+            total += planted.len();
+            assert_eq!(
+                found, planted,
+                "seed {seed}, {id}: violations differ from the planted set"
+            );
+            assert_eq!(result.verdict, Verdict::Violated);
+        }
+        assert_eq!(total, PlantKind::ALL.len());
     }
 }

@@ -212,17 +212,28 @@ fn what_can_reach_lists_every_destination() {
         [
             "db-primary-eni",
             "db-standby-eni",
+            "dynamodb-gateway (com.amazonaws.us-east-1.dynamodb)",
+            "ecr-api-eni-a",
+            "ecr-api-eni-b",
+            "ecr-dkr-eni-a",
+            "ecr-dkr-eni-b",
             "internet",
+            "s3-gateway (com.amazonaws.us-east-1.s3)",
             "web-alb-eni-a",
             "web-alb-eni-b"
         ]
     );
-    let inet = &v["entries"][2];
+    let inet = &v["entries"][7];
     assert_eq!(inet["flows"][0]["ports"], serde_json::json!(["80", "443"]));
-    assert_eq!(
-        inet["flows"][0]["sources"],
-        serde_json::json!(["0.0.0.0/0", "::/0"])
+    // Every internet address except the S3 and DynamoDB ranges, which the
+    // route tables send to the gateway endpoints instead.
+    let to = inet["flows"][0]["sources"].as_array().unwrap();
+    assert!(
+        to.iter()
+            .any(|x| x.as_str().unwrap().starts_with("::/0 except ")),
+        "{inet}"
     );
+    assert!(!to.iter().any(|x| x == "0.0.0.0/0"), "{inet}");
     // From the internet: the load balancer nodes, at their public addresses.
     let (v, _) = answer(REFERENCE, "what can internet reach");
     assert_eq!(
@@ -435,6 +446,7 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
                         panic!("{q}: not an answer");
                     };
                     let v: Value = serde_json::from_str(&text).unwrap();
+                    assert!(!text.contains("disagree"), "{}: {q}: {text}", f.display());
                     let n = v["blockers"].as_array().map_or(0, Vec::len);
                     match v["answer"].as_str().unwrap() {
                         "yes" => assert_eq!(n, 0, "{}: {q}", f.display()),
@@ -485,10 +497,30 @@ fn services_through_gateway_and_interface_endpoints() {
     assert_eq!(code, 1);
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
     assert_eq!(comps, ["locked-sg", "locked-nacl"]);
-    // Without the service's addresses the answer is unknown, never no.
-    let (v, code) = answer(REFERENCE, "can app-1 reach s3 on tcp/443");
-    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
+    // Nothing the app sends on 443 can be DynamoDB (only S3's prefix list
+    // and the endpoint subnet are allowed): no, even without its addresses.
+    let (v, code) = answer(HYBRID, "can app reach dynamodb on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    // Traffic to the internet without the service's addresses in the
+    // topology: unknown, never no.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-service-lists.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nvpcs: [{name: v, cidrs: [10.9.0.0/16]}]\n\
+         internet_gateways: [{name: igw, vpc: v}]\n\
+         subnets: [{name: s, vpc: v, cidr: 10.9.1.0/24, route_table: rt}]\n\
+         route_tables: [{name: rt, vpc: v, routes: [{destination: 0.0.0.0/0, target: igw}]}]\n\
+         security_groups: [{name: sg, vpc: v, egress: [{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}]}]\n\
+         network_interfaces: [{name: box, subnet: s, private_ips: [{address: 10.9.1.5, public_ip: 198.51.100.20}], security_groups: [sg]}]\n",
+    )
+    .unwrap();
+    let (v, code) = answer(file.to_str().unwrap(), "can box reach dynamodb on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v}");
     assert!(v["unknown"][0].as_str().unwrap().contains("no prefix list"));
+    let (v, code) = answer(file.to_str().unwrap(), "why not box -> s3 on tcp/443");
+    assert_eq!(code, 3);
+    assert!(v["unknown"].to_string().contains("no addresses"), "{v}");
 }
 
 #[test]

@@ -287,6 +287,25 @@ fn json_snapshots() {
     );
 }
 
+/// A real `private-service-access` run (trap 7): its findings, witnesses
+/// and locations in JSON and SARIF.
+fn psa_report() -> Report {
+    let file = "topologies/fail-psa-trap07-main-table-without-endpoint.yaml";
+    let topo = netverify::model::load_file(std::path::Path::new(file))
+        .unwrap_or_else(|e| panic!("{}", e.render(None)));
+    let engine = netverify::engine::Engine::new(&topo);
+    let result = netverify::checks::private_service_access::run(&engine);
+    Report::new(file.into(), vec![result])
+}
+
+#[test]
+fn private_service_access_snapshots() {
+    let r = psa_report();
+    insta::assert_snapshot!("json_private_service_access", json(&r));
+    insta::assert_snapshot!("sarif_private_service_access", sarif(&r));
+    insta::assert_snapshot!("text_private_service_access", text(&r));
+}
+
 #[test]
 fn sarif_snapshots() {
     insta::assert_snapshot!("sarif_proven", sarif(&proven_report()));

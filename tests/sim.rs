@@ -310,6 +310,11 @@ impl B {
             subnets: vec![],
             security_groups: vec![],
             private_dns: false,
+            ipv6_prefix_list: None,
+            ip_address_type: Default::default(),
+            dns_record_ip_type: Default::default(),
+            private_dns_inbound_only: false,
+            policy: None,
         });
         id
     }
@@ -1577,4 +1582,130 @@ network_interfaces:
         run(&t, Origin::Eni(e), tcp_pkt("10.0.0.10", "52.217.0.1", 443)),
         vec![Fate::Endpoint { endpoint: ep }]
     );
+}
+
+// ----- service paths (private-service-access, traps 7, 9, 11, 13) ----------
+
+mod service_paths {
+    use netverify::hs::Packet;
+    use netverify::model::load_str;
+    use netverify::sim::service::{Resolution, ServiceFate, resolve, service_fate};
+
+    const S3: &str = "com.amazonaws.us-east-1.s3";
+    const ECR: &str = "com.amazonaws.us-east-1.ecr.api";
+
+    fn topo(edit: &[(&str, &str)]) -> netverify::model::Topology {
+        let mut y = r#"version: 1
+region: us-east-1
+vpcs:
+  - {name: vpc, cidrs: [10.0.0.0/16], dns_hostnames: true}
+internet_gateways: [{name: igw, vpc: vpc}]
+subnets:
+  - {name: pub, vpc: vpc, cidr: 10.0.0.0/24, route_table: rtb-pub}
+  - {name: app, vpc: vpc, cidr: 10.0.1.0/24, route_table: rtb-app}
+route_tables:
+  - {name: rtb-pub, vpc: vpc, routes: [{destination: 0.0.0.0/0, target: igw}]}
+  - {name: rtb-app, vpc: vpc, routes: [{destination: 0.0.0.0/0, target: nat}]}
+nat_gateways: [{name: nat, subnet: pub, private_ip: 10.0.0.5, public_ip: 198.51.100.5}]
+prefix_lists: [{name: s3-pl, service: com.amazonaws.us-east-1.s3, entries: [52.216.0.0/15]}]
+vpc_endpoints:
+  - {name: gw, vpc: vpc, type: gateway, service: com.amazonaws.us-east-1.s3, prefix_list: s3-pl, route_tables: [rtb-app]}
+  - {name: ecr, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.ecr.api, subnets: [app], security_groups: [sg]}
+security_groups:
+  - {name: sg, vpc: vpc, ingress: [{protocol: tcp, ports: 443, cidr: 10.0.0.0/16}], egress: [{protocol: all, cidr: 0.0.0.0/0}]}
+network_interfaces:
+  - {name: w, subnet: app, private_ips: [{address: 10.0.1.10}], security_groups: [sg]}
+  - {name: ecr-eni, subnet: app, owner: {vpc_endpoint: ecr}, private_ips: [{address: 10.0.1.20}], security_groups: [sg]}
+"#
+        .to_string();
+        for (a, b) in edit {
+            assert!(y.contains(a), "{a}");
+            y = y.replacen(a, b, 1);
+        }
+        load_str(&y, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(Some(&y))))
+    }
+
+    fn to(dst: &str) -> Packet {
+        Packet::tcp(
+            "10.0.1.10".parse().unwrap(),
+            dst.parse().unwrap(),
+            40000,
+            443,
+        )
+    }
+
+    #[test]
+    fn gateway_endpoint_route_keeps_s3_private() {
+        let t = topo(&[]);
+        assert_eq!(
+            service_fate(&t, 0, S3, &to("52.216.1.1")),
+            ServiceFate::Private
+        );
+    }
+
+    #[test]
+    fn trap_07_table_without_the_endpoint_sends_s3_through_nat() {
+        let t = topo(&[("route_tables: [rtb-app]}", "route_tables: []}")]);
+        assert!(matches!(
+            service_fate(&t, 0, S3, &to("52.216.1.1")),
+            ServiceFate::Leak(_)
+        ));
+    }
+
+    #[test]
+    fn nat_then_endpoint_is_a_leak() {
+        // The NAT's subnet uses the endpoint; the workload's does not: the
+        // packet reaches the endpoint, through the NAT gateway (C-7.8).
+        let t = topo(&[("route_tables: [rtb-app]}", "route_tables: [rtb-pub]}")]);
+        let raw = netverify::sim::simulate(&t, netverify::sim::Origin::Eni(0), &to("52.216.1.1"));
+        assert_eq!(
+            raw.fates,
+            vec![netverify::sim::Fate::Endpoint { endpoint: 0 }]
+        );
+        assert!(matches!(
+            service_fate(&t, 0, S3, &to("52.216.1.1")),
+            ServiceFate::Leak(_)
+        ));
+    }
+
+    #[test]
+    fn private_dns_resolves_to_the_endpoint_interfaces() {
+        let t = topo(&[]);
+        match resolve(&t, 0, ECR) {
+            Resolution::Endpoint(nets) => {
+                assert_eq!(nets.len(), 1);
+                assert_eq!(nets[0].addr().to_string(), "10.0.1.20");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            service_fate(&t, 0, ECR, &to("10.0.1.20")),
+            ServiceFate::Private
+        );
+        assert_eq!(resolve(&t, 0, S3), Resolution::Public);
+    }
+
+    #[test]
+    fn trap_11_private_dns_needs_dns_hostnames() {
+        let t = topo(&[("dns_hostnames: true", "dns_hostnames: false")]);
+        assert_eq!(resolve(&t, 0, ECR), Resolution::Public);
+    }
+
+    #[test]
+    fn trap_09_inbound_only_private_dns_gives_public_answers() {
+        let t = topo(&[(
+            "subnets: [app], security_groups: [sg]}",
+            "subnets: [app], security_groups: [sg], private_dns_only_for_inbound_resolver_endpoint: true}",
+        )]);
+        assert_eq!(resolve(&t, 0, ECR), Resolution::Public);
+    }
+
+    #[test]
+    fn trap_13_custom_dhcp_dns_is_unknown() {
+        let t = topo(&[(
+            "dns_hostnames: true}",
+            "dns_hostnames: true, dhcp_options: {domain_name_servers: [10.0.0.53]}}",
+        )]);
+        assert!(matches!(resolve(&t, 0, ECR), Resolution::Unknown(_)));
+    }
 }

@@ -14,6 +14,18 @@
 //! # culprit: app-1-eni
 //! ```
 //!
+//! `# expect:` is the overall verdict. A fixture may also state the verdict
+//! of one check, and culprits that one check's findings must name:
+//!
+//! ```yaml
+//! # expect[public-exposure]: proven
+//! # expect[private-service-access]: violated
+//! # culprit[private-service-access]: app-2-eni
+//! ```
+//!
+//! Without `# expect[public-exposure]:`, that check must have the overall
+//! verdict (the fixtures were written for it first).
+//!
 //! These tests run the built binary on every `topologies/*.yaml` and hold it
 //! to those lines and to the JSON contract (`docs/JSON-OUTPUT.md`). Every
 //! file is checked, and all failures are reported together.
@@ -34,8 +46,12 @@ const SCHEMA_LINE: &str = "# yaml-language-server: $schema=../schema/topology.sc
 /// No fixture should take anywhere near this long; a hang must not stall CI.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The check these fixtures are about.
+/// The check most fixtures are about: without a per-check line, its
+/// verdict is the overall one.
 const CHECK: &str = "public-exposure";
+
+/// The checks a per-check header line may name.
+const CHECKS: &[&str] = &["public-exposure", "private-service-access"];
 
 /// What a fixture's header promises.
 #[derive(Debug)]
@@ -48,6 +64,29 @@ struct Fixture {
     expect: String,
     /// Resources that some finding must name.
     culprits: Vec<String>,
+    /// Per-check verdicts, `(check, verdict)`.
+    checks: Vec<(String, String)>,
+    /// Per-check culprits, `(check, resource)`.
+    check_culprits: Vec<(String, String)>,
+}
+
+impl Fixture {
+    /// The verdict a check must have.
+    fn check_expect(&self, check: &str) -> Option<&str> {
+        self.checks
+            .iter()
+            .find(|(c, _)| c == check)
+            .map(|(_, v)| v.as_str())
+            .or((check == CHECK).then_some(self.expect.as_str()))
+    }
+}
+
+/// A parsed header.
+struct Header {
+    expect: String,
+    culprits: Vec<String>,
+    checks: Vec<(String, String)>,
+    check_culprits: Vec<(String, String)>,
 }
 
 impl Fixture {
@@ -97,11 +136,13 @@ fn fixtures() -> Result<Vec<Fixture>, String> {
         let path = format!("{DIR}/{name}");
         match std::fs::read_to_string(root().join(&path)) {
             Ok(text) => match parse_header(&name, &text) {
-                Ok((expect, culprits)) => out.push(Fixture {
+                Ok(h) => out.push(Fixture {
                     path,
                     name,
-                    expect,
-                    culprits,
+                    expect: h.expect,
+                    culprits: h.culprits,
+                    checks: h.checks,
+                    check_culprits: h.check_culprits,
                 }),
                 Err(e) => errors.push(format!("{path}: {e}")),
             },
@@ -115,13 +156,16 @@ fn fixtures() -> Result<Vec<Fixture>, String> {
     }
 }
 
-/// Reads `# expect:` and `# culprit:` from the leading comment block.
-fn parse_header(name: &str, text: &str) -> Result<(String, Vec<String>), String> {
+/// Reads `# expect:` and `# culprit:` (and their per-check forms
+/// `# expect[ID]:`, `# culprit[ID]:`) from the leading comment block.
+fn parse_header(name: &str, text: &str) -> Result<Header, String> {
     if text.lines().next() != Some(SCHEMA_LINE) {
         return Err(format!("the first line must be `{SCHEMA_LINE}`"));
     }
     let mut expect: Vec<String> = Vec::new();
     let mut culprits: Vec<String> = Vec::new();
+    let mut checks: Vec<(String, String)> = Vec::new();
+    let mut check_culprits: Vec<(String, String)> = Vec::new();
     let mut in_header = true;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
@@ -132,6 +176,38 @@ fn parse_header(name: &str, text: &str) -> Result<(String, Vec<String>), String>
             continue;
         }
         let comment = trimmed.trim_start_matches('#').trim();
+        for key in ["expect[", "culprit["] {
+            let Some(rest) = comment.strip_prefix(key) else {
+                continue;
+            };
+            let Some((id, value)) = rest.split_once("]:") else {
+                return Err(format!("line {}: expected `# {key}CHECK]: VALUE`", i + 1));
+            };
+            if !in_header {
+                return Err(format!(
+                    "line {}: `# {key}{id}]:` must be in the comment block at the top of the file",
+                    i + 1
+                ));
+            }
+            if !CHECKS.contains(&id) {
+                return Err(format!("line {}: unknown check `{id}`", i + 1));
+            }
+            let value = value.trim();
+            if value.is_empty() || value.contains(char::is_whitespace) {
+                return Err(format!(
+                    "line {}: `# {key}{id}]:` needs exactly one value",
+                    i + 1
+                ));
+            }
+            if key == "expect[" {
+                if !["proven", "violated", "unknown"].contains(&value) {
+                    return Err(format!("line {}: `{value}` is not a verdict", i + 1));
+                }
+                checks.push((id.to_owned(), value.to_owned()));
+            } else {
+                check_culprits.push((id.to_owned(), value.to_owned()));
+            }
+        }
         for (key, list) in [("expect:", &mut expect), ("culprit:", &mut culprits)] {
             let Some(value) = comment.strip_prefix(key) else {
                 continue;
@@ -172,13 +248,28 @@ fn parse_header(name: &str, text: &str) -> Result<(String, Vec<String>), String>
             ));
         }
     }
-    if expect == "violated" && culprits.is_empty() {
+    if expect == "violated" && culprits.is_empty() && check_culprits.is_empty() {
         return Err("a violated fixture needs at least one `# culprit:` line".into());
     }
-    if expect == "proven" && !culprits.is_empty() {
+    if expect == "proven" && !(culprits.is_empty() && check_culprits.is_empty()) {
         return Err("a proven fixture has no culprit".into());
     }
-    Ok((expect, culprits))
+    // The overall verdict combines the checks': any violation wins, then
+    // any unknown.
+    let stated: Vec<&str> = checks.iter().map(|(_, v)| v.as_str()).collect();
+    if stated.contains(&"violated") && expect != "violated"
+        || stated.contains(&"unknown") && expect == "proven"
+    {
+        return Err(format!(
+            "`# expect: {expect}` contradicts the per-check verdicts {stated:?}"
+        ));
+    }
+    Ok(Header {
+        expect,
+        culprits,
+        checks,
+        check_culprits,
+    })
 }
 
 /// The built binary, run from the package root with an environment that
@@ -294,12 +385,43 @@ fn check_one(f: &Fixture) -> Result<(), String> {
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    match checks.iter().find(|c| c["id"] == CHECK) {
-        Some(c) if c["verdict"] != f.expect.as_str() => {
-            problems.push(format!("check `{CHECK}` is {}", c["verdict"]));
+    for id in CHECKS {
+        let Some(want) = f.check_expect(id) else {
+            continue;
+        };
+        match checks.iter().find(|c| c["id"] == *id) {
+            Some(c) if c["verdict"] != want => {
+                problems.push(format!("check `{id}` is {}, expected {want}", c["verdict"]));
+            }
+            Some(c) => {
+                let fs = c["findings"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if want == "proven" {
+                    for x in fs.iter().filter(|x| x["kind"] != "info") {
+                        problems.push(format!(
+                            "unexpected {} finding of `{id}` on `{}`: {}",
+                            x["kind"], x["resource"], x["message"]
+                        ));
+                    }
+                }
+                let kind = if want == "unknown" {
+                    "unknown"
+                } else {
+                    "violation"
+                };
+                for (_, culprit) in f.check_culprits.iter().filter(|(c, _)| c == id) {
+                    if !fs
+                        .iter()
+                        .any(|x| x["resource"] == culprit.as_str() && x["kind"] == kind)
+                    {
+                        problems.push(format!("no `{kind}` finding of `{id}` names `{culprit}`"));
+                    }
+                }
+            }
+            None => problems.push(format!("no check `{id}` in `checks`")),
         }
-        Some(_) => {}
-        None => problems.push(format!("no check `{CHECK}` in `checks`")),
     }
     let findings: Vec<&Value> = checks
         .iter()
@@ -325,11 +447,13 @@ fn check_one(f: &Fixture) -> Result<(), String> {
                 ));
             }
         }
-        // A violation comes with a witness packet.
+        // A violation comes with a witness packet (findings about a
+        // configuration, such as a bucket policy or DNS settings, have none).
         "violated" => {
             if !findings
                 .iter()
                 .any(|x| x["kind"] == "violation" && x["witness"]["packet"].is_object())
+                && f.check_expect(CHECK) == Some("violated")
             {
                 problems.push("no violation finding carries a witness".into());
             }

@@ -7,7 +7,8 @@
 
 //! One test per trap of AWS-SEMANTICS.md §16 that the core engine covers,
 //! named after the trap. Each runs the symbolic engine (and the
-//! `public-exposure` check where the trap is about exposure).
+//! `public-exposure` check where the trap is about exposure, the
+//! `private-service-access` check for traps 7–13 and 37).
 
 use std::net::IpAddr;
 
@@ -430,4 +431,448 @@ fn recorded_gap_makes_exposure_unknown() {
     security_groups: [sg-app]";
     let t = topo(NAT_ROUTE, "", SSH_FROM_ANYWHERE, app, extra);
     assert_eq!(exposure(&t).verdict, Verdict::Unknown);
+}
+
+// ----- private-service-access (traps 7–13, 37) --------------------------------
+
+use netverify::checks::private_service_access;
+
+/// A VPC in us-east-1 with two app subnets (`app-a` on `rtb-a`, `app-b` on
+/// `rtb-b`, both `0.0.0.0/0 → nat`), S3 and DynamoDB gateway endpoints on
+/// both tables, and ECR interface endpoints with private DNS in subnet
+/// `ep`. `edit` rewrites the YAML (a list of `(from, to)` replacements) so
+/// each trap test states exactly its one change.
+fn psa_topo(edits: &[(&str, &str)]) -> Topology {
+    let mut yaml = r#"version: 1
+region: us-east-1
+vpcs:
+  - {name: vpc, cidrs: [10.0.0.0/16], dns_support: true, dns_hostnames: true}
+internet_gateways:
+  - {name: igw, vpc: vpc}
+subnets:
+  - {name: pub, vpc: vpc, cidr: 10.0.0.0/24, route_table: rtb-pub}
+  - {name: app-a, vpc: vpc, cidr: 10.0.1.0/24, route_table: rtb-a}
+  - {name: app-b, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-b}
+  - {name: ep, vpc: vpc, cidr: 10.0.9.0/24, route_table: rtb-main}
+route_tables:
+  - {name: rtb-main, vpc: vpc, main: true}
+  - name: rtb-pub
+    vpc: vpc
+    routes:
+      - {destination: 0.0.0.0/0, target: igw}
+  - name: rtb-a
+    vpc: vpc
+    routes:
+      - {destination: 0.0.0.0/0, target: nat}
+  - name: rtb-b
+    vpc: vpc
+    routes:
+      - {destination: 0.0.0.0/0, target: nat}
+nat_gateways:
+  - {name: nat, subnet: pub, private_ip: 10.0.0.5, public_ip: 198.51.100.5}
+prefix_lists:
+  - {name: s3-pl, aws_id: pl-63a5400a, service: com.amazonaws.us-east-1.s3, entries: [52.216.0.0/15, 3.5.0.0/19]}
+  - {name: ddb-pl, aws_id: pl-02cd2c6b, service: com.amazonaws.us-east-1.dynamodb, entries: [52.94.0.0/22]}
+vpc_endpoints:
+  - {name: vpce-s3, aws_id: vpce-0s3, vpc: vpc, type: gateway, service: com.amazonaws.us-east-1.s3, prefix_list: s3-pl, route_tables: [rtb-a, rtb-b]}
+  - {name: vpce-ddb, vpc: vpc, type: gateway, service: com.amazonaws.us-east-1.dynamodb, prefix_list: ddb-pl, route_tables: [rtb-a, rtb-b]}
+  - {name: vpce-ecr-api, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.ecr.api, subnets: [ep], security_groups: [sg-ep]}
+  - {name: vpce-ecr-dkr, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.ecr.dkr, subnets: [ep], security_groups: [sg-ep]}
+security_groups:
+  - name: sg-app
+    vpc: vpc
+    egress:
+      - {protocol: all, cidr: 0.0.0.0/0}
+  - name: sg-ep
+    vpc: vpc
+    ingress:
+      - {protocol: tcp, ports: 443, security_group: sg-app}
+network_interfaces:
+  - {name: app-1, subnet: app-a, private_ips: [{address: 10.0.1.10}], security_groups: [sg-app]}
+  - {name: app-2, subnet: app-b, private_ips: [{address: 10.0.2.10}], security_groups: [sg-app]}
+  - {name: ecr-api-eni, subnet: ep, owner: {vpc_endpoint: vpce-ecr-api}, private_ips: [{address: 10.0.9.10}], security_groups: [sg-ep]}
+  - {name: ecr-dkr-eni, subnet: ep, owner: {vpc_endpoint: vpce-ecr-dkr}, private_ips: [{address: 10.0.9.20}], security_groups: [sg-ep]}
+"#
+    .to_string();
+    for (from, to) in edits {
+        assert!(
+            yaml.contains(from),
+            "edit target `{from}` not in the topology"
+        );
+        yaml = yaml.replacen(from, to, 1);
+    }
+    match load_str(&yaml, "psa.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}\n---\n{yaml}", e.render(Some(&yaml))),
+    }
+}
+
+fn psa(t: &Topology) -> CheckResult {
+    private_service_access::run(&Engine::new(t))
+}
+
+/// The findings of `kind` about `resource`, with their messages.
+fn psa_findings<'a>(r: &'a CheckResult, kind: FindingKind, resource: &str) -> Vec<&'a str> {
+    r.findings
+        .iter()
+        .filter(|f| f.kind == kind && f.resource == resource)
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
+#[test]
+fn psa_reference_is_proven() {
+    let r = psa(&psa_topo(&[]));
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+    assert_eq!(
+        r.summary,
+        "2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints"
+    );
+}
+
+#[test]
+fn trap_07_gateway_endpoint_on_one_table_only() {
+    // app-b falls back to the main table, which routes to the NAT gateway.
+    let t = psa_topo(&[
+        (
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-b}",
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24}",
+        ),
+        (
+            "  - {name: rtb-main, vpc: vpc, main: true}",
+            "  - {name: rtb-main, aws_id: rtb-0main, vpc: vpc, main: true, routes: [{destination: 0.0.0.0/0, target: nat}]}",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "app-2");
+    let s3 = msgs
+        .iter()
+        .find(|m| m.contains("(s3)"))
+        .expect("an S3 leak finding on app-2");
+    assert!(
+        s3.contains("leaves the VPC through NAT gateway `nat`"),
+        "{s3}"
+    );
+    assert!(s3.contains("no route for `pl-63a5400a`"), "{s3}");
+    assert!(s3.contains("associate vpce-0s3 with rtb-0main"), "{s3}");
+    // The witness names the main table's route, with its location.
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.resource == "app-2" && f.message.contains("(s3)"))
+        .unwrap();
+    let w = f.witness.as_ref().expect("a witness");
+    assert!(
+        w.path
+            .iter()
+            .any(|h| h.component == "rtb-main" && h.location.is_some())
+    );
+    assert!(psa_findings(&r, FindingKind::Violation, "app-1").is_empty());
+}
+
+#[test]
+fn trap_08_more_specific_route_beats_prefix_list_entry() {
+    let t = psa_topo(&[(
+        "  - name: rtb-b\n    vpc: vpc\n    routes:\n      - {destination: 0.0.0.0/0, target: nat}",
+        "  - name: rtb-b\n    vpc: vpc\n    routes:\n      - {destination: 0.0.0.0/0, target: nat}\n      - {destination: 52.216.0.0/16, target: nat}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "app-2");
+    let s3 = msgs.iter().find(|m| m.contains("(s3)")).unwrap();
+    assert!(
+        s3.contains("52.216."),
+        "the witness is in the overlapping slice: {s3}"
+    );
+    assert!(s3.contains("more specific than"), "{s3}");
+    assert!(
+        s3.contains("remove or narrow the route `52.216.0.0/16 → nat`"),
+        "{s3}"
+    );
+    // The other half of the /15 still takes the endpoint: one leak only.
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| m.starts_with("`app-2` →") && m.contains("(s3)"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn c_3_5_less_specific_overlapping_route_is_unknown() {
+    // 52.0.0.0/8 → nat is less specific than the endpoint's entries: AWS's
+    // current text says the entry wins, an older one says the static route.
+    let t = psa_topo(&[(
+        "  - name: rtb-b\n    vpc: vpc\n    routes:\n      - {destination: 0.0.0.0/0, target: nat}",
+        "  - name: rtb-b\n    vpc: vpc\n    routes:\n      - {destination: 0.0.0.0/0, target: nat}\n      - {destination: 52.0.0.0/8, target: nat}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    let msgs = psa_findings(&r, FindingKind::Unknown, "app-2");
+    assert!(msgs.iter().any(|m| m.contains("C-3.5")), "{msgs:?}");
+}
+
+#[test]
+fn trap_09_s3_interface_endpoint_with_inbound_only_private_dns() {
+    let t = psa_topo(&[
+        ("route_tables: [rtb-a, rtb-b]}", "route_tables: [rtb-a]}"),
+        (
+            "  - {name: vpce-ecr-api,",
+            "  - {name: vpce-s3-if, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.s3, subnets: [ep], security_groups: [sg-ep], private_dns: true, private_dns_only_for_inbound_resolver_endpoint: true}\n  - {name: vpce-ecr-api,",
+        ),
+        (
+            "  - {name: ecr-api-eni,",
+            "  - {name: s3-if-eni, subnet: ep, owner: {vpc_endpoint: vpce-s3-if}, private_ips: [{address: 10.0.9.30}], security_groups: [sg-ep]}\n  - {name: ecr-api-eni,",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "app-2");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("(s3)") && m.contains("NAT gateway `nat`")),
+        "{msgs:?}"
+    );
+    // Without the inbound-only flag, the name resolves to the interface
+    // endpoint: app-2 reaches S3 privately through it, but the S3 ranges
+    // (prefix list) still leave through the NAT gateway from app-b.
+    let full = psa_topo(&[
+        ("route_tables: [rtb-a, rtb-b]}", "route_tables: [rtb-a]}"),
+        (
+            "  - {name: vpce-ecr-api,",
+            "  - {name: vpce-s3-if, vpc: vpc, type: interface, service: com.amazonaws.us-east-1.s3, subnets: [ep], security_groups: [sg-ep], private_dns: true}\n  - {name: vpce-ecr-api,",
+        ),
+        (
+            "  - {name: ecr-api-eni,",
+            "  - {name: s3-if-eni, subnet: ep, owner: {vpc_endpoint: vpce-s3-if}, private_ips: [{address: 10.0.9.30}], security_groups: [sg-ep]}\n  - {name: ecr-api-eni,",
+        ),
+    ]);
+    let r = psa(&full);
+    assert_eq!(r.verdict, Verdict::Violated);
+}
+
+#[test]
+fn trap_10_bucket_in_another_region_is_not_covered() {
+    let t = psa_topo(&[
+        (
+            "  - {name: ddb-pl,",
+            "  - {name: s3-pl-eu, service: com.amazonaws.eu-west-1.s3, entries: [52.218.0.0/17]}\n  - {name: ddb-pl,",
+        ),
+        (
+            "network_interfaces:",
+            "policy:\n  private_service_access:\n    uses:\n      - {workloads: [app-1], buckets: [archive]}\n    buckets:\n      - name: archive\n        region: eu-west-1\n        policy: {Statement: [{Effect: Deny, Action: \"s3:*\", Resource: \"*\", Condition: {Bool: {\"aws:SecureTransport\": \"false\"}}}, {Effect: Deny, Action: \"s3:*\", Resource: \"*\", Condition: {StringNotEquals: {\"aws:SourceVpce\": vpce-0s3}}}]}\nnetwork_interfaces:",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    let msgs = psa_findings(&r, FindingKind::Violation, "app-1");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("52.218.") && m.contains("C-13.2")),
+        "{msgs:?}"
+    );
+    // app-2 uses nothing.
+    assert!(r.findings.iter().all(|f| f.resource != "app-2"));
+}
+
+#[test]
+fn trap_11_private_dns_needs_dns_hostnames() {
+    let t = psa_topo(&[("dns_hostnames: true", "dns_hostnames: false")]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "vpc");
+    assert_eq!(msgs.len(), 2, "ecr.api and ecr.dkr: {msgs:?}");
+    assert!(msgs.iter().all(|m| m.contains("enableDnsHostnames")));
+    // S3 and DynamoDB do not depend on private DNS.
+    assert!(r.findings.iter().all(|f| !f.message.contains("(s3)")));
+}
+
+#[test]
+fn trap_12_ecr_layers_need_private_s3() {
+    let t = psa_topo(&[(
+        "prefix_list: s3-pl, route_tables: [rtb-a, rtb-b]}",
+        "prefix_list: s3-pl, route_tables: []}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "app-1");
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("ECR image layers come from S3") && m.contains("trap 12")),
+        "{msgs:?}"
+    );
+    // The ECR endpoints themselves are fine.
+    assert!(!msgs.iter().any(|m| m.contains("ecr.api privately")));
+}
+
+#[test]
+fn ecr_layers_need_an_endpoint_policy_that_allows_the_layer_bucket() {
+    let t = psa_topo(&[(
+        "prefix_list: s3-pl, route_tables: [rtb-a, rtb-b]}",
+        "prefix_list: s3-pl, route_tables: [rtb-a, rtb-b], policy: {Statement: [{Effect: Allow, Principal: \"*\", Action: \"s3:GetObject\", Resource: \"arn:aws:s3:::prod-data/*\"}]}}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "vpce-s3");
+    assert!(
+        msgs.iter().any(|m| m.contains("starport-layer-bucket")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn trap_13_custom_dhcp_dns_is_unknown() {
+    let t = psa_topo(&[(
+        "dns_hostnames: true}",
+        "dns_hostnames: true, dhcp_options: {domain_name_servers: [10.0.0.53]}}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    let msgs = psa_findings(&r, FindingKind::Unknown, "vpc");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("trap 13") && m.contains("10.0.0.53"))
+    );
+}
+
+#[test]
+fn trap_37_source_ip_condition_breaks_endpoint_access() {
+    let t = psa_topo(&[(
+        "network_interfaces:",
+        "policy:\n  private_service_access:\n    buckets:\n      - name: data\n        policy: {Statement: [{Effect: Deny, Action: \"s3:*\", Resource: \"*\", Condition: {Bool: {\"aws:SecureTransport\": \"false\"}}}, {Effect: Deny, Action: \"s3:*\", Resource: \"*\", Condition: {StringNotEquals: {\"aws:SourceVpce\": vpce-0s3}}}, {Effect: Deny, Action: \"s3:*\", Resource: \"*\", Condition: {NotIpAddress: {\"aws:SourceIp\": 198.51.100.5/32}}}]}\nnetwork_interfaces:",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let msgs = psa_findings(&r, FindingKind::Violation, "data");
+    assert_eq!(msgs.len(), 1, "only the SourceIp statement: {msgs:?}");
+    assert!(msgs[0].contains("trap 37") && msgs[0].contains("aws:VpcSourceIp"));
+}
+
+#[test]
+fn bucket_policy_without_tls_deny_or_endpoint_restriction() {
+    let t = psa_topo(&[(
+        "network_interfaces:",
+        "policy:\n  private_service_access:\n    buckets:\n      - {name: open, policy: {Statement: [{Effect: Allow, Principal: \"*\", Action: \"s3:GetObject\", Resource: \"*\"}]}}\n      - {name: none}\nnetwork_interfaces:",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let open = psa_findings(&r, FindingKind::Violation, "open");
+    assert!(
+        open.iter()
+            .any(|m| m.contains("does not deny requests without TLS"))
+    );
+    assert!(
+        open.iter()
+            .any(|m| m.contains("not restricted to the VPC endpoint"))
+    );
+    assert_eq!(psa_findings(&r, FindingKind::Violation, "none").len(), 1);
+}
+
+#[test]
+fn closed_endpoint_path_names_the_blocking_rule() {
+    // The endpoints' group admits tcp/80 only: nothing leaks, but the
+    // private path is closed, which is a violation, not a pass.
+    let t = psa_topo(&[(
+        "      - {protocol: tcp, ports: 443, security_group: sg-app}",
+        "      - {protocol: tcp, ports: 80, security_group: sg-app}",
+    )]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.resource == "app-1" && f.message.contains("ecr.api privately"))
+        .expect("a closed-path finding");
+    assert!(f.message.contains("sg-ep"), "{}", f.message);
+    // And a NACL that denies the replies (stateless, C-4.3).
+    let t = psa_topo(&[
+        (
+            "{name: ep, vpc: vpc, cidr: 10.0.9.0/24, route_table: rtb-main}",
+            "{name: ep, vpc: vpc, cidr: 10.0.9.0/24, route_table: rtb-main, network_acl: acl-ep}",
+        ),
+        (
+            "\nsecurity_groups:\n",
+            "\nnetwork_acls:\n  - name: acl-ep\n    vpc: vpc\n    ingress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/16}\n    egress:\n      - {rule: 100, action: allow, protocol: tcp, ports: 49152-65535, cidr: 10.0.0.0/16}\nsecurity_groups:\n",
+        ),
+    ]);
+    let r = psa(&t);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.resource == "app-1" && f.message.contains("replies from"))
+        .expect("a closed reply path");
+    assert!(f.message.contains("acl-ep"), "{}", f.message);
+    assert!(f.location.is_some(), "the blocking rule has a location");
+}
+
+#[test]
+fn unknown_service_prefix_list_is_not_guessed() {
+    let t = psa_topo(&[("entries: [52.216.0.0/15, 3.5.0.0/19]}", "}")]);
+    let r = psa(&t);
+    assert_ne!(r.verdict, Verdict::Proven);
+}
+
+#[test]
+fn route_to_a_peering_connection_is_a_leak() {
+    // A peer cannot use this VPC's gateway endpoint (C-8.3, C-13.4): sending
+    // the S3 prefix list over the peering leaves the VPC outside an endpoint.
+    let t = psa_topo(&[
+        (
+            "  - {name: vpc, cidrs: [10.0.0.0/16], dns_support: true, dns_hostnames: true}",
+            "  - {name: vpc, cidrs: [10.0.0.0/16], dns_support: true, dns_hostnames: true}\n  - {name: peer, cidrs: [10.1.0.0/16], dns_support: true, dns_hostnames: true}\npeering_connections:\n  - {name: pcx, requester_vpc: peer, accepter_vpc: vpc}",
+        ),
+        (
+            "  - {name: ep, vpc: vpc,",
+            "  - {name: peer-a, vpc: peer, cidr: 10.1.0.0/24, route_table: rtb-peer}\n  - {name: ep, vpc: vpc,",
+        ),
+        (
+            "  - {name: rtb-main, vpc: vpc, main: true}",
+            "  - {name: rtb-main, vpc: vpc, main: true}\n  - {name: rtb-peer, vpc: peer, routes: [{prefix_list: s3-pl, target: pcx}]}",
+        ),
+        (
+            "  - name: sg-ep",
+            "  - {name: sg-peer, vpc: peer, egress: [{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}]}\n  - name: sg-ep",
+        ),
+        (
+            "  - {name: ecr-api-eni,",
+            "  - {name: peer-1, subnet: peer-a, private_ips: [{address: 10.1.0.10}], security_groups: [sg-peer]}\n  - {name: ecr-api-eni,",
+        ),
+        (
+            "network_interfaces:",
+            "policy:\n  private_service_access:\n    uses:\n      - {workloads: [app-1, app-2], services: [s3, dynamodb, ecr]}\n      - {workloads: [peer-1], services: [s3]}\nnetwork_interfaces:",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    let msgs = psa_findings(&r, FindingKind::Violation, "peer-1");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("peering connection `pcx`") && m.contains("C-8.3")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn lambda_interfaces_are_workloads_by_default_rds_interfaces_are_not() {
+    // Two service interfaces in app-b, whose table falls back to nothing
+    // private: only the Lambda one is asked about.
+    let t = psa_topo(&[
+        (
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-b}",
+            "{name: app-b, vpc: vpc, cidr: 10.0.2.0/24}",
+        ),
+        (
+            "  - {name: app-2, subnet: app-b, private_ips: [{address: 10.0.2.10}], security_groups: [sg-app]}",
+            "  - {name: fn-1, subnet: app-b, owner: {service: lambda}, private_ips: [{address: 10.0.2.10}], security_groups: [sg-app]}\n  - {name: db-1, subnet: app-b, owner: {service: rds}, private_ips: [{address: 10.0.2.11}], security_groups: [sg-app]}",
+        ),
+    ]);
+    let r = psa(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert!(!psa_findings(&r, FindingKind::Violation, "fn-1").is_empty());
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.resource != "db-1" && !f.message.contains("`db-1`"))
+    );
 }

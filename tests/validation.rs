@@ -2831,3 +2831,108 @@ fn error_service_interface_without_security_groups() {
         err.render(None)
     );
 }
+
+// ----- private_service_access policy and endpoint fields --------------------
+
+#[test]
+fn error_service_access_uses_must_name_interface_or_instance() {
+    let yaml = with(
+        "policy:\n  private_service_access:\n    uses:\n      - { workloads: [sub-app], services: [s3] }\n",
+    );
+    expect(
+        &yaml,
+        "sub-app]",
+        "the private_service_access policy refers to `sub-app`, which is a subnet and not a network interface or instance",
+        None,
+    );
+}
+
+#[test]
+fn error_service_access_invalid_service() {
+    let yaml = with(
+        "policy:\n  private_service_access:\n    uses:\n      - { services: [\"s3 bucket\"] }\n",
+    );
+    expect(
+        &yaml,
+        "\"s3 bucket\"",
+        "invalid service `s3 bucket` in the private_service_access policy",
+        Some(
+            "write `s3`, `dynamodb`, `ecr`, a service's short name such as `sqs`, or `com.amazonaws.<region>.<service>`",
+        ),
+    );
+}
+
+#[test]
+fn error_service_access_unknown_bucket_suggests_the_closest() {
+    let yaml = with(
+        "policy:\n  private_service_access:\n    uses:\n      - { buckets: [archve] }\n    buckets:\n      - { name: archive }\n",
+    );
+    expect(
+        &yaml,
+        "archve",
+        "the private_service_access policy refers to unknown bucket `archve`",
+        Some("did you mean `archive`?"),
+    );
+}
+
+#[test]
+fn error_endpoint_invalid_dns_record_ip_type() {
+    let yaml = with(
+        "vpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: interface, service: com.amazonaws.us-east-1.sqs, dns_record_ip_type: ipv5 }\n",
+    );
+    expect(
+        &yaml,
+        "ipv5",
+        "invalid dns_record_ip_type `ipv5` in vpc endpoint `ep`",
+        Some("did you mean `ipv4`?"),
+    );
+}
+
+#[test]
+fn service_access_policy_resolves_services_regions_and_defaults() {
+    let t = load(&with(
+        "policy:\n  private_service_access:\n    uses:\n      - { subnets: [sub-app], services: [s3, com.amazonaws.eu-west-1.dynamodb, sqs], buckets: [b] }\n    buckets:\n      - { name: b, region: us-west-2 }\n",
+    ));
+    let p = &t.policy.service_access;
+    assert!(p.hosts_use_vpc_dns);
+    assert_eq!(p.client_ports, (32768, 65535));
+    let u = &p.uses.as_ref().unwrap()[0];
+    assert_eq!(u.subnets.len(), 1);
+    let svc: Vec<(String, Option<String>)> = u
+        .services
+        .iter()
+        .map(|s| (s.kind.short().to_string(), s.region.clone()))
+        .collect();
+    assert_eq!(
+        svc,
+        [
+            ("s3".to_string(), None),
+            ("dynamodb".to_string(), Some("eu-west-1".to_string())),
+            ("sqs".to_string(), None),
+            ("s3".to_string(), Some("us-west-2".to_string())),
+        ]
+    );
+}
+
+#[test]
+fn dualstack_gateway_endpoint_routes_both_prefix_lists() {
+    let t = load(&with(
+        "prefix_lists:\n  - { name: pl4, service: com.amazonaws.us-east-1.s3, entries: [52.216.0.0/15] }\n  - { name: pl6, service: com.amazonaws.us-east-1.s3, entries: [\"2600:1fa0::/32\"] }\nroute_tables:\n  - { name: rt, vpc: vpc-main }\nvpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: gateway, service: com.amazonaws.us-east-1.s3, ip_address_type: dualstack, prefix_list: pl4, ipv6_prefix_list: pl6, route_tables: [rt] }\n  - { name: ep4, vpc: vpc-main, type: gateway, service: com.amazonaws.us-east-1.dynamodb, route_tables: [] }\n",
+    ));
+    let rt = t.route_tables.iter().find(|r| r.meta.name == "rt").unwrap();
+    let dests: Vec<String> = rt
+        .routes
+        .iter()
+        .map(|r| match r.dest {
+            RouteDest::PrefixList(p) => t.prefix_lists[p].meta.name.clone(),
+            RouteDest::Cidr(c) => c.to_string(),
+        })
+        .collect();
+    assert_eq!(dests, ["pl4", "pl6"]);
+    // An IPv4-only endpoint (the default) routes its IPv4 list only.
+    let t = load(&with(
+        "prefix_lists:\n  - { name: pl4, service: com.amazonaws.us-east-1.s3, entries: [52.216.0.0/15] }\n  - { name: pl6, service: com.amazonaws.us-east-1.s3, entries: [\"2600:1fa0::/32\"] }\nroute_tables:\n  - { name: rt, vpc: vpc-main }\nvpc_endpoints:\n  - { name: ep, vpc: vpc-main, type: gateway, service: com.amazonaws.us-east-1.s3, prefix_list: pl4, ipv6_prefix_list: pl6, route_tables: [rt] }\n",
+    ));
+    let rt = t.route_tables.iter().find(|r| r.meta.name == "rt").unwrap();
+    assert_eq!(rt.routes.len(), 1);
+}

@@ -59,6 +59,7 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<(), TestCas
                     return Err(TestCaseError::fail(format!("{q}: not an answer")));
                 };
                 let v: Value = serde_json::from_str(&text).unwrap();
+                prop_assert!(!text.contains("disagree"), "{}: {}", q, text);
                 let blockers = v["blockers"].as_array().map_or(0, Vec::len);
                 let unknown = v["unknown"].as_array().map_or(0, Vec::len);
                 match v["answer"].as_str().unwrap() {

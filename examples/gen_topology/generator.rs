@@ -153,17 +153,19 @@ impl Size {
 // ---------------------------------------------------------------------------
 // Planted violations
 
-/// The id of the check the planted violations below break.
+/// The id of the check most planted violations below break.
 pub const PUBLIC_EXPOSURE: &str = "public-exposure";
+/// The check of the planted S3 and DynamoDB leaks.
+pub const PRIVATE_SERVICE_ACCESS: &str = "private-service-access";
 
 /// A misconfiguration that `public-exposure` must find. Each is one of the
 /// traps of AWS-SEMANTICS §16 or a bundled `fail-*` topology.
 ///
-/// Extension point: the S3 leaks of `private-service-access` and the
-/// unencrypted Direct Connect links of `transit-encryption` belong to later
-/// issues. Planting them means a new kind here whose [`PlantKind::check`] is
-/// that check's id, and a branch in `Gen::plant`; the manifest already
-/// groups the planted resources by check id.
+/// Extension point: the unencrypted Direct Connect links of
+/// `transit-encryption` belong to a later issue. Planting them means a new
+/// kind here whose [`PlantKind::check`] is that check's id, and a branch in
+/// `Gen::plant`; the manifest already groups the planted resources by check
+/// id. The S3 leaks of `private-service-access` are the last two kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PlantKind {
     /// A public IPv4 on a workload whose SG allows tcp/8080 from 0.0.0.0/0.
@@ -182,10 +184,17 @@ pub enum PlantKind {
     BastionSshOpen,
     /// A second SG that allows everything, next to a strict one (C-5.1).
     SecondWideOpenSg,
+    /// A workload in a subnet whose route table the gateway endpoints are
+    /// not associated with: S3 and DynamoDB go through the NAT gateway
+    /// (trap 7).
+    S3ViaNat,
+    /// A workload in a subnet whose table routes part of S3's range to the
+    /// NAT gateway, more specifically than the endpoint's entry (trap 8).
+    S3RouteOverlap,
 }
 
 impl PlantKind {
-    pub const ALL: [PlantKind; 8] = [
+    pub const ALL: [PlantKind; 10] = [
         PlantKind::PublicIpOpenSg,
         PlantKind::EipNatRoutedSubnet,
         PlantKind::EipOnSecondaryIp,
@@ -194,6 +203,8 @@ impl PlantKind {
         PlantKind::NaclAllowBeforeDeny,
         PlantKind::BastionSshOpen,
         PlantKind::SecondWideOpenSg,
+        PlantKind::S3ViaNat,
+        PlantKind::S3RouteOverlap,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -206,12 +217,23 @@ impl PlantKind {
             PlantKind::NaclAllowBeforeDeny => "nacl-allow-before-deny",
             PlantKind::BastionSshOpen => "bastion-ssh-open",
             PlantKind::SecondWideOpenSg => "second-wide-open-sg",
+            PlantKind::S3ViaNat => "s3-via-nat",
+            PlantKind::S3RouteOverlap => "s3-route-overlap",
         }
     }
 
     /// The check that must report it.
     pub fn check(self) -> &'static str {
-        PUBLIC_EXPOSURE
+        if self.isolated() {
+            PRIVATE_SERVICE_ACCESS
+        } else {
+            PUBLIC_EXPOSURE
+        }
+    }
+
+    /// Planted in a subnet (and route table) of its own.
+    pub fn isolated(self) -> bool {
+        matches!(self, PlantKind::S3ViaNat | PlantKind::S3RouteOverlap)
     }
 
     fn needs_ipv6(self) -> bool {
@@ -242,6 +264,12 @@ impl PlantKind {
             PlantKind::SecondWideOpenSg => {
                 "public IPv4; a second SG allows all traffic from 0.0.0.0/0"
             }
+            PlantKind::S3ViaNat => {
+                "subnet on a route table without the S3 and DynamoDB endpoint routes: 0.0.0.0/0 -> NAT"
+            }
+            PlantKind::S3RouteOverlap => {
+                "subnet whose route table sends 52.216.0.0/16 (inside S3's 52.216.0.0/15) to the NAT gateway"
+            }
         }
     }
 }
@@ -262,6 +290,7 @@ pub struct Planted {
 pub fn manifest_json(planted: &[Planted]) -> Result<String> {
     let mut by_check: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     by_check.entry(PUBLIC_EXPOSURE).or_default();
+    by_check.entry(PRIVATE_SERVICE_ACCESS).or_default();
     for p in planted {
         by_check.entry(p.check).or_default().push(&p.resource);
     }
@@ -294,10 +323,11 @@ pub struct Counts {
     pub target_groups: usize,
     pub targets: usize,
     pub policy_allowances: usize,
+    pub vpc_endpoints: usize,
 }
 
 impl Counts {
-    pub fn rows(&self) -> [(&'static str, usize); 20] {
+    pub fn rows(&self) -> [(&'static str, usize); 21] {
         [
             ("prefix lists", self.prefix_lists),
             ("vpcs", self.vpcs),
@@ -322,6 +352,7 @@ impl Counts {
             ("target groups", self.target_groups),
             ("targets", self.targets),
             ("policy allowances", self.policy_allowances),
+            ("vpc endpoints", self.vpc_endpoints),
         ]
     }
 }
@@ -389,6 +420,11 @@ impl Rng {
 // Constants of the network
 
 const REGION: &str = "us-east-1";
+/// Who uses which AWS services (`private-service-access`): every workload
+/// interface uses S3 and DynamoDB.
+const PSA_POLICY: &str = "  # Every workload uses S3 and DynamoDB, through the gateway endpoints.\n  private_service_access:\n    uses:\n      - {services: [s3, dynamodb]}\n";
+/// The part of S3's `52.216.0.0/15` the planted overlap routes to the NAT.
+const S3_OVERLAP: &str = "52.216.0.0/16";
 const ACCOUNT: &str = "123456789012";
 const AZS: [&str; 3] = ["a", "b", "c"];
 const ENVS: [&str; 5] = ["prod", "staging", "dev", "shared", "sandbox"];
@@ -492,6 +528,7 @@ struct Sections {
     nat_gateways: String,
     load_balancers: String,
     target_groups: String,
+    vpc_endpoints: String,
     allow: String,
 }
 
@@ -503,6 +540,8 @@ enum Tier {
     App,
     /// An app subnet holding the interfaces at the quota maximum.
     Heavy,
+    /// A subnet of its own for a planted `private-service-access` leak.
+    Isolated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -617,6 +656,9 @@ struct Vpc {
     /// SGs that rules may reference.
     refs: Vec<String>,
     albs: Vec<String>,
+    /// The planted `private-service-access` leaks, each with a subnet and a
+    /// route table of its own: (plant number, kind).
+    isolated: Vec<(usize, PlantKind)>,
 }
 
 impl Vpc {
@@ -668,6 +710,8 @@ struct Gen {
     planted: Vec<Planted>,
     /// (name, ipv6) of every prefix list.
     prefix_lists: Vec<(String, bool)>,
+    /// Route tables written for the current VPC.
+    route_table_names: Vec<String>,
 }
 
 impl Gen {
@@ -687,6 +731,7 @@ impl Gen {
             n: Counts::default(),
             planted: Vec::new(),
             prefix_lists: Vec::new(),
+            route_table_names: Vec::new(),
         }
     }
 
@@ -821,7 +866,7 @@ impl Gen {
             self.seed
         )?;
         let s = &self.s;
-        let sections: [(&str, &str); 13] = [
+        let sections: [(&str, &str); 14] = [
             ("prefix_lists", &s.prefix_lists),
             ("vpcs", &s.vpcs),
             ("internet_gateways", &s.internet_gateways),
@@ -838,6 +883,7 @@ impl Gen {
             ("nat_gateways", &s.nat_gateways),
             ("load_balancers", &s.load_balancers),
             ("target_groups", &s.target_groups),
+            ("vpc_endpoints", &s.vpc_endpoints),
         ];
         let mut bytes = head.len();
         out.write_all(head.as_bytes())?;
@@ -851,7 +897,7 @@ impl Gen {
             out.write_all(body.as_bytes())?;
             bytes += line.len() + body.len();
         }
-        let policy = if s.allow.is_empty() {
+        let mut policy = if s.allow.is_empty() {
             "\npolicy:\n  public_exposure:\n    allow: []\n".to_string()
         } else {
             format!(
@@ -859,6 +905,7 @@ impl Gen {
                 s.allow
             )
         };
+        policy.push_str(PSA_POLICY);
         out.write_all(policy.as_bytes())?;
         bytes += policy.len();
         Ok(bytes)

@@ -55,6 +55,11 @@ impl Gen {
             max_sgs: Vec::new(),
             refs: Vec::new(),
             albs: Vec::new(),
+            isolated: plants
+                .iter()
+                .copied()
+                .filter(|(_, k)| k.isolated())
+                .collect(),
         };
         let rules_before = self.n.sg_rules;
         let enis_before = self.n.network_interfaces;
@@ -149,6 +154,8 @@ impl Gen {
         {
             last.0 = Tier::Heavy;
         }
+        tiers.extend(v.isolated.iter().map(|_| (Tier::Isolated, 0)));
+        let mut isolated = v.isolated.iter().map(|(n, _)| *n);
         let slots = 1usize << (24 - u32::from(v.len));
         if tiers.len() > slots {
             bail!("{} subnets do not fit in a /{}", tiers.len(), v.len);
@@ -183,6 +190,10 @@ impl Gen {
                 Tier::Data => (format!("data-{}", AZS[az]), "data-rt".to_string()),
                 Tier::Mgmt => ("mgmt".to_string(), "app-rt-a".to_string()),
                 Tier::Heavy => (format!("app-{app_k}"), "tail-rt".to_string()),
+                Tier::Isolated => {
+                    let n = isolated.next().unwrap_or_default();
+                    (format!("planted-{n:03}"), format!("planted-rt-{n:03}"))
+                }
                 Tier::App => {
                     let rt = if app_k >= a && teams > 0 {
                         format!("team-rt-{}", (app_k - a) % teams)
@@ -272,6 +283,37 @@ impl Gen {
     }
 
     fn route_tables(&mut self, v: &Vpc, teams: usize) -> Result<()> {
+        let first = self.route_table_names.len();
+        self.route_tables_of(v, teams)?;
+        let tables: Vec<String> = self.route_table_names.drain(first..).collect();
+        self.gateway_endpoints(v, &tables)
+    }
+
+    /// S3 and DynamoDB gateway endpoints, associated with every route table
+    /// of the VPC, dual-stack when the VPC is (C-13.1, C-13.5): every
+    /// workload's S3 and DynamoDB traffic takes them.
+    fn gateway_endpoints(&mut self, v: &Vpc, tables: &[String]) -> Result<()> {
+        for svc in ["s3", "dynamodb"] {
+            let id = self.id("vpce");
+            let out = &mut self.s.vpc_endpoints;
+            writeln!(
+                out,
+                "  - {{name: {}-{svc}-gateway, aws_id: {id}, vpc: {}, type: gateway, service: com.amazonaws.{REGION}.{svc}, prefix_list: {svc}-pl{}, route_tables: [{}]}}",
+                v.p,
+                v.name,
+                if v.v6.is_some() {
+                    format!(", ipv6_prefix_list: {svc}-pl-ipv6, ip_address_type: dualstack")
+                } else {
+                    String::new()
+                },
+                tables.join(", ")
+            )?;
+            self.n.vpc_endpoints += 1;
+        }
+        Ok(())
+    }
+
+    fn route_tables_of(&mut self, v: &Vpc, teams: usize) -> Result<()> {
         let p = &v.p;
         let v6_default = |target: &str| route(ANY6, target);
         self.route_table(
@@ -316,6 +358,20 @@ impl Gen {
                 ));
             }
             self.route_table(v, &format!("{p}-team-rt-{t}"), false, "", &r)?;
+        }
+        // The planted leaks' tables: one the endpoints are not associated
+        // with (trap 7), one with a route inside S3's range (trap 8).
+        for &(n, kind) in &v.isolated {
+            let mut r = private(v, 0);
+            let name = format!("{p}-planted-rt-{n:03}");
+            let comment = format!("PLANTED ({}): {}", kind.slug(), kind.describe());
+            if kind == PlantKind::S3RouteOverlap {
+                r.push(route(S3_OVERLAP, v.nat(0)));
+            }
+            self.route_table(v, &name, false, &comment, &r)?;
+            if kind == PlantKind::S3ViaNat {
+                self.route_table_names.retain(|t| *t != name);
+            }
         }
         if v.heavy {
             // The quota maximum: 1,000 distinct routes outside the VPC.
@@ -380,6 +436,7 @@ impl Gen {
         }
         self.n.route_tables += 1;
         self.n.routes += routes.len();
+        self.route_table_names.push(name.to_string());
         Ok(())
     }
 

@@ -14,6 +14,30 @@ impl Gen {
     /// ranges (corporate, VPN, monitoring) and IPv6 ULA ranges. None holds an
     /// internet address, so an SG rule naming one never admits the internet.
     pub(super) fn prefix_lists(&mut self) -> Result<()> {
+        // The AWS-managed lists of the gateway services, with entries
+        // (`private-service-access` uses them, never guesses them).
+        for (svc, entries, v6) in [
+            (
+                "s3",
+                "[3.5.0.0/19, 16.182.0.0/16, 52.216.0.0/15, 54.231.0.0/16]",
+                false,
+            ),
+            ("s3", "[\"2600:1fa0:8000::/39\"]", true),
+            (
+                "dynamodb",
+                "[3.218.180.0/22, 52.94.0.0/22, 52.119.224.0/20]",
+                false,
+            ),
+            ("dynamodb", "[\"2600:1f18:7fff:f800::/56\"]", true),
+        ] {
+            let id = self.id("pl");
+            writeln!(
+                self.s.prefix_lists,
+                "  - {{name: {svc}-pl{}, aws_id: {id}, service: com.amazonaws.{REGION}.{svc}, entries: {entries}}}",
+                if v6 { "-ipv6" } else { "" }
+            )?;
+            self.n.prefix_lists += 1;
+        }
         for k in 0..self.p.prefix_lists {
             let (name, v6) = match k % 4 {
                 0 => (format!("corp-networks-{k:03}"), false),
@@ -200,7 +224,12 @@ impl Gen {
         )?;
 
         let i = vec![sg_rule(&tcp("22"), &cidr(OFFICE))];
-        let e = vec![sg_rule(&tcp("22"), &cidr(&vc))];
+        // SSH into the VPC, and HTTPS to S3 and DynamoDB (their prefix lists).
+        let e = vec![
+            sg_rule(&tcp("22"), &cidr(&vc)),
+            sg_rule(&tcp("443"), &pl_ref("s3-pl")),
+            sg_rule(&tcp("443"), &pl_ref("dynamodb-pl")),
+        ];
         self.sg(
             v,
             &bastion,
@@ -305,7 +334,10 @@ impl Gen {
                     "debugging, to be removed",
                     vec![sg_rule("protocol: all", &cidr(ANY4))],
                 ),
-                PlantKind::EipOnSecondaryIp | PlantKind::NaclAllowBeforeDeny => continue,
+                PlantKind::EipOnSecondaryIp
+                | PlantKind::NaclAllowBeforeDeny
+                | PlantKind::S3ViaNat
+                | PlantKind::S3RouteOverlap => continue,
             };
             let name = format!("{}-{role}-sg-{n}", v.p);
             self.sg(

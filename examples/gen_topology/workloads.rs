@@ -469,6 +469,13 @@ impl Gen {
                     ..Workload::new("api", vec![v.sg("app"), sg("debug")])
                 },
             ),
+            PlantKind::S3ViaNat | PlantKind::S3RouteOverlap => {
+                let own = format!("{}-planted-{n:03}", v.p);
+                let si = (0..v.subnets.len())
+                    .find(|&i| v.subnets.get(i).is_some_and(|s| s.name == own))
+                    .unwrap_or(app_subnet);
+                (si, Workload::new("exporter", vec![v.sg("app")]))
+            }
         };
         if kind == PlantKind::Ipv6OpenSg && v.subnets.get(si).is_none_or(|s| s.v6.is_none()) {
             bail!("planted `{eni}` needs a dual-stack subnet");

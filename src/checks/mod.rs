@@ -1,6 +1,7 @@
 //! Checks: each one proves (or refutes) one property over the engine's
 //! results. One check is one file; the registry below fixes their order.
 
+pub mod private_service_access;
 pub mod public_exposure;
 
 use crate::engine::Engine;
@@ -28,10 +29,16 @@ pub struct Check {
 }
 
 /// Every check, in the order they run and are reported.
-pub const REGISTRY: &[Check] = &[Check {
-    meta: public_exposure::META,
-    run: public_exposure::run,
-}];
+pub const REGISTRY: &[Check] = &[
+    Check {
+        meta: public_exposure::META,
+        run: public_exposure::run,
+    },
+    Check {
+        meta: private_service_access::META,
+        run: private_service_access::run,
+    },
+];
 
 /// Looks a check up by id.
 pub fn find(id: &str) -> Option<&'static Check> {

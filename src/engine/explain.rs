@@ -235,6 +235,19 @@ pub fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop
     }
 }
 
+/// The hop for one filter step (NACL or security group) and a concrete
+/// packet: the rule that decides it, allow or deny, with its location.
+/// Other steps give `None`.
+pub fn filter_hop(topo: &Topology, step: &Step, p: &Packet) -> Option<Hop> {
+    Some(match step {
+        Step::NaclOut { subnet } => nacl_hop(topo, *subnet, false, p),
+        Step::NaclIn { subnet } => nacl_hop(topo, *subnet, true, p),
+        Step::SgOut { eni } => sg_hop(topo, *eni, false, p),
+        Step::SgIn { eni } => sg_hop(topo, *eni, true, p),
+        _ => return None,
+    })
+}
+
 /// The hop-by-hop path of one concrete packet of `flow` (which must contain it).
 pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
     let mut p = *packet;

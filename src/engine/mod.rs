@@ -11,6 +11,7 @@
 pub mod explain;
 mod filters;
 pub mod graph;
+mod service;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -30,7 +31,8 @@ use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
     SubnetId, TCP, Topology, UDP, VpcId,
 };
-use filters::{SgFilter, nacl_allowed, sg_filter_one, sg_members, sg_union};
+pub use filters::SgFilter;
+use filters::{nacl_allowed, sg_filter_one, sg_members, sg_union};
 
 pub use crate::model::Origin;
 

@@ -859,6 +859,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             private_dns: e.private_dns_enabled,
             ip_address_type: e.ip_address_type.clone(),
             policy,
+            ..f::VpcEndpoint::default()
         }));
     }
 

@@ -537,9 +537,25 @@ pub struct VpcEndpoint {
     pub security_groups: Vec<Sp<String>>,
     #[serde(default)]
     pub private_dns: Option<bool>,
-    /// `ipv4`, `ipv6` or `dualstack`.
+    /// `ipv4`, `ipv6` or `dualstack` (C-13.5). Gateway endpoints: which
+    /// prefix lists get routes (default `ipv4`). Interface endpoints: which
+    /// addresses the endpoint's interfaces have.
     #[serde(default)]
     pub ip_address_type: Option<String>,
+    /// Gateway endpoints: the service's IPv6 prefix list, routed when
+    /// `ip_address_type` is `ipv6` or `dualstack` (C-13.5).
+    #[serde(default)]
+    pub ipv6_prefix_list: Option<Sp<String>>,
+    /// Interface endpoints: the DNS record types of private DNS, `ipv4`,
+    /// `ipv6`, `dualstack` or `service-defined` (default: `ipv4`, or
+    /// `dualstack` for a dual-stack endpoint).
+    #[serde(default)]
+    pub dns_record_ip_type: Option<Sp<String>>,
+    /// Interface endpoints for S3: private DNS answers only queries that
+    /// arrive through a Resolver inbound endpoint; clients in the VPC get the
+    /// public answers and use the gateway endpoint (C-13.9).
+    #[serde(default)]
+    pub private_dns_only_for_inbound_resolver_endpoint: Option<bool>,
     /// The endpoint policy document, verbatim.
     #[serde(default)]
     pub policy: Option<serde_json::Value>,
@@ -670,6 +686,80 @@ pub struct BpaExclusion {
 pub struct Policy {
     #[serde(default)]
     pub public_exposure: Option<Sp<PublicExposurePolicy>>,
+    #[serde(default)]
+    pub private_service_access: Option<Sp<PrivateServiceAccessPolicy>>,
+}
+
+/// Policy for the `private-service-access` check. By default every workload
+/// interface uses S3, DynamoDB and ECR in its VPC's Region.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateServiceAccessPolicy {
+    /// Which workloads use which services. Left out: every workload
+    /// interface uses `s3`, `dynamodb` and `ecr`. Written: exactly the
+    /// interfaces some entry selects, with the union of their services.
+    #[serde(default)]
+    pub uses: Option<Vec<Sp<ServiceUse>>>,
+    /// Assume that hosts resolve names through the VPC's DHCP-provided DNS
+    /// and that no Route 53 Resolver rule overrides AWS service names
+    /// (C-15.3). Default `true`; `false` makes every answer that depends on
+    /// name resolution `unknown`.
+    #[serde(default)]
+    pub hosts_use_vpc_dns: Option<bool>,
+    /// The source ports clients use, which replies must reach through the
+    /// NACLs (C-4.3, C-4.6). Default `32768-65535` (Linux and Windows).
+    #[serde(default)]
+    pub client_ports: Option<Sp<Scalar>>,
+    /// S3 buckets and their bucket policies.
+    #[serde(default)]
+    pub buckets: Vec<Sp<ServiceResource>>,
+    /// DynamoDB tables and their resource policies.
+    #[serde(default)]
+    pub tables: Vec<Sp<ServiceResource>>,
+}
+
+/// Which services some workloads use. The selectors that are written must
+/// all match (an interface matches `workloads` if it or its instance is
+/// listed); an entry without selectors selects every workload interface.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceUse {
+    /// Network interfaces or instances.
+    #[serde(default)]
+    pub workloads: Vec<Sp<String>>,
+    /// Subnets whose interfaces are selected.
+    #[serde(default)]
+    pub subnets: Vec<Sp<String>>,
+    /// Tags the interface or its instance must carry (all of them).
+    #[serde(default)]
+    pub tags: Tags,
+    /// `s3`, `dynamodb`, `ecr` (ecr.api, ecr.dkr and S3 for image layers),
+    /// another service's short name (`sqs`, `ecr.api`) or a full endpoint
+    /// service name (`com.amazonaws.us-west-2.s3`).
+    #[serde(default)]
+    pub services: Vec<Sp<String>>,
+    /// Buckets (from `buckets`) the workloads use: S3 in each bucket's Region.
+    #[serde(default)]
+    pub buckets: Vec<Sp<String>>,
+    /// Tables (from `tables`) the workloads use: DynamoDB in each table's Region.
+    #[serde(default)]
+    pub tables: Vec<Sp<String>>,
+}
+
+/// An S3 bucket or DynamoDB table with its resource policy.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceResource {
+    pub name: Sp<String>,
+    /// The ARN.
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// The Region; default: the top-level `region`.
+    #[serde(default)]
+    pub region: Option<Sp<String>>,
+    /// The bucket or table policy document, verbatim (JSON or YAML).
+    #[serde(default)]
+    pub policy: Option<serde_json::Value>,
 }
 
 /// Policy for the `public-exposure` check. By default every internet-facing

@@ -510,6 +510,13 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         Some("policy"),
     ),
     ("ExposureAllow", "public exposure allowance", Some("policy")),
+    (
+        "PrivateServiceAccessPolicy",
+        "private_service_access policy",
+        Some("policy"),
+    ),
+    ("ServiceUse", "service use", Some("policy")),
+    ("ServiceResource", "bucket or table", Some("policy")),
     ("Gap", "gap", Some("gaps")),
 ];
 

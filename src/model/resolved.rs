@@ -14,9 +14,9 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::format::{AddressFamily, TopologyFile};
 use super::spanned::Pos;
 
-/// The check ids a topology may name, in `gaps[].affects`. The first,
-/// `public-exposure`, is implemented; the others are reserved for upcoming
-/// checks, so that a gap an importer writes for one of them is accepted now
+/// The check ids a topology may name, in `gaps[].affects`. The first two,
+/// `public-exposure` and `private-service-access`, are implemented; the
+/// others are reserved for upcoming checks, so that a gap an importer writes for one of them is accepted now
 /// and takes effect when the check lands. Any other id is a validation error:
 /// a misspelt id would otherwise match no check, and the gap would silently
 /// stop making that check `unknown`.
@@ -498,6 +498,54 @@ pub struct Endpoint {
     pub subnets: Vec<SubnetId>,
     pub security_groups: Vec<SgId>,
     pub private_dns: bool,
+    /// Gateway endpoints: the service's IPv6 prefix list (C-13.5).
+    pub ipv6_prefix_list: Option<PrefixListId>,
+    /// `ipv4` unless the file says otherwise (C-13.5).
+    pub ip_address_type: IpAddressType,
+    /// Interface endpoints: which record types private DNS answers with.
+    pub dns_record_ip_type: IpAddressType,
+    /// S3 interface endpoints: private DNS only for queries through a Resolver
+    /// inbound endpoint (C-13.9).
+    pub private_dns_inbound_only: bool,
+    /// The endpoint policy, verbatim; `None` is AWS's default (full access, C-13.11).
+    pub policy: Option<serde_json::Value>,
+}
+
+/// Which address families an endpoint (or its DNS records) serves (C-13.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpAddressType {
+    #[default]
+    Ipv4,
+    Ipv6,
+    Dualstack,
+}
+
+impl IpAddressType {
+    pub fn v4(self) -> bool {
+        self != IpAddressType::Ipv6
+    }
+    pub fn v6(self) -> bool {
+        self != IpAddressType::Ipv4
+    }
+}
+
+impl Endpoint {
+    /// The Region and service of an AWS service name,
+    /// `com.amazonaws.<region>.<service>` (e.g. `("us-east-1", "ecr.dkr")`).
+    pub fn service_parts(&self) -> Option<(&str, &str)> {
+        service_parts(&self.service)
+    }
+}
+
+/// The Region and service of `com.amazonaws.<region>.<service>`.
+pub fn service_parts(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("com.amazonaws.")?;
+    let (region, svc) = rest.split_once('.')?;
+    if region.is_empty() || svc.is_empty() {
+        None
+    } else {
+        Some((region, svc))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -551,6 +599,82 @@ pub struct ExposureAllow {
 pub struct Policy {
     pub exposure_allow: Vec<ExposureAllow>,
     pub exposure_forbid: Vec<(LbId, Pos)>,
+    pub service_access: ServiceAccessPolicy,
+}
+
+/// A service a workload uses (`policy.private_service_access`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServiceKind {
+    S3,
+    DynamoDb,
+    /// ecr.api + ecr.dkr + S3 for image layers (C-13.10).
+    Ecr,
+    /// Any other service reached through interface endpoints, by its short
+    /// name (`sqs`, `ecr.api`).
+    Interface(String),
+}
+
+impl ServiceKind {
+    /// The short name, as in `com.amazonaws.<region>.<name>`.
+    pub fn short(&self) -> &str {
+        match self {
+            ServiceKind::S3 => "s3",
+            ServiceKind::DynamoDb => "dynamodb",
+            ServiceKind::Ecr => "ecr",
+            ServiceKind::Interface(s) => s,
+        }
+    }
+}
+
+/// One service, in one Region (`None`: the workload's VPC's Region).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceRef {
+    pub kind: ServiceKind,
+    pub region: Option<String>,
+}
+
+/// One `uses` entry: selectors (all that are non-empty must match) and services.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceUse {
+    /// Interfaces named directly or through their instance.
+    pub enis: Vec<EniId>,
+    pub subnets: Vec<SubnetId>,
+    pub tags: Vec<(String, String)>,
+    pub services: Vec<ServiceRef>,
+    pub pos: Pos,
+}
+
+/// An S3 bucket or DynamoDB table with its resource policy.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceResource {
+    pub meta: Meta,
+    pub region: Option<String>,
+    pub policy: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceAccessPolicy {
+    /// `None`: the default (every workload, s3 + dynamodb + ecr).
+    pub uses: Option<Vec<ServiceUse>>,
+    pub hosts_use_vpc_dns: bool,
+    pub client_ports: (u16, u16),
+    pub buckets: Vec<ServiceResource>,
+    pub tables: Vec<ServiceResource>,
+    pub pos: Pos,
+}
+
+impl Default for ServiceAccessPolicy {
+    fn default() -> Self {
+        ServiceAccessPolicy {
+            uses: None,
+            hosts_use_vpc_dns: true,
+            // Linux (32768–60999) and Windows (49152–65535) defaults (C-4.6).
+            client_ports: (32768, 65535),
+            buckets: Vec::new(),
+            tables: Vec::new(),
+            pos: Pos::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -22,9 +22,9 @@ use super::error::{Diagnostic, LoadError};
 use super::format::{self as f, AddressFamily, TopologyFile};
 use super::fuzzy::{did_you_mean, one_of};
 use super::resolved::{
-    self as r, BpaExclusionMode, BpaMode, EndpointKind, EniOwner, GatewayRef, LbKind, LbProtocol,
-    Meta, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget, TargetRef, TargetType,
-    Topology,
+    self as r, BpaExclusionMode, BpaMode, EndpointKind, EniOwner, GatewayRef, IpAddressType,
+    LbKind, LbProtocol, Meta, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget,
+    TargetRef, TargetType, Topology,
 };
 use super::spanned::{Pos, Scalar, Sp};
 use super::values::{self, Field, Problem};
@@ -1309,6 +1309,38 @@ impl<'a> V<'a> {
                 }
             }
             let security_groups = self.sg_list(&e.security_groups, &ctx, vpc);
+            let ipv6_prefix_list = e
+                .ipv6_prefix_list
+                .as_ref()
+                .map(|p| self.lookup1(p, Kind::PrefixList, &ctx))
+                .filter(|&p| p != BAD);
+            const IP_TYPES: &[(&str, IpAddressType)] = &[
+                ("ipv4", IpAddressType::Ipv4),
+                ("ipv6", IpAddressType::Ipv6),
+                ("dualstack", IpAddressType::Dualstack),
+            ];
+            let ip_address_type = match &e.ip_address_type {
+                Some(t) => {
+                    let at = Sp {
+                        value: t.clone(),
+                        pos: e.name.pos,
+                    };
+                    self.choice(&at, IP_TYPES, "ip_address_type", &ctx)
+                        .unwrap_or_default()
+                }
+                None => IpAddressType::Ipv4,
+            };
+            // DnsOptions.DnsRecordIpType: `service-defined` leaves the choice
+            // to the service; read as dual-stack, the widest (C-15.5).
+            let dns_record_ip_type = match &e.dns_record_ip_type {
+                Some(t) if t.value.trim().eq_ignore_ascii_case("service-defined") => {
+                    IpAddressType::Dualstack
+                }
+                Some(t) => self
+                    .choice(t, IP_TYPES, "dns_record_ip_type", &ctx)
+                    .unwrap_or_default(),
+                None => ip_address_type,
+            };
             let kind = kind.unwrap_or(EndpointKind::Interface);
             if kind == EndpointKind::GatewayLoadBalancer {
                 // Routes to a GWLB endpoint are not modelled yet: they target
@@ -1329,6 +1361,13 @@ impl<'a> V<'a> {
                 // CreateVpcEndpoint: PrivateDnsEnabled defaults to true for
                 // interface endpoints; other types have no private DNS.
                 private_dns: e.private_dns.unwrap_or(kind == EndpointKind::Interface),
+                ipv6_prefix_list,
+                ip_address_type,
+                dns_record_ip_type,
+                private_dns_inbound_only: e
+                    .private_dns_only_for_inbound_resolver_endpoint
+                    .unwrap_or(false),
+                policy: e.policy.clone(),
             });
         }
     }
@@ -2730,6 +2769,22 @@ impl<'a> V<'a> {
                 continue;
             }
             let mut pl = ep.prefix_list;
+            let (want_v4, want_v6) = (ep.ip_address_type.v4(), ep.ip_address_type.v6());
+            // An IPv6-capable endpoint without its IPv6 list still has the
+            // route: its entries are unknown (fail closed).
+            let v6_list = match ep.ipv6_prefix_list {
+                Some(p) => Some(p),
+                None if want_v6 && !e.route_tables.is_empty() && e.ipv6_prefix_list.is_none() => {
+                    let p = self.derive_endpoint_prefix_list(ei);
+                    // `derive_endpoint_prefix_list` records the IPv4 list: move it.
+                    if let Some(x) = self.t.endpoints.get_mut(ei) {
+                        x.prefix_list = pl;
+                        x.ipv6_prefix_list = Some(p);
+                    }
+                    Some(p)
+                }
+                None => None,
+            };
             let target = RouteTarget::GatewayEndpoint(ei);
             for rt in &e.route_tables {
                 let Some(entry) = self
@@ -2740,26 +2795,49 @@ impl<'a> V<'a> {
                 else {
                     continue;
                 };
-                let present = self.t.route_tables.get(entry.idx).is_none_or(|t| {
-                    t.routes.iter().any(|r| {
-                        r.target == target
-                            || matches!(r.dest, RouteDest::PrefixList(p) if Some(p) == pl)
-                    })
-                });
-                if present {
-                    continue;
-                }
-                let list = match pl {
-                    Some(p) => p,
-                    None => {
-                        let p = self.derive_endpoint_prefix_list(ei);
-                        pl = Some(p);
-                        p
+                if want_v4 {
+                    // A route the file wrote itself (to the endpoint, or for
+                    // its prefix list) stands for the association.
+                    let present = self.t.route_tables.get(entry.idx).is_none_or(|t| {
+                        t.routes.iter().any(|r| match r.dest {
+                            RouteDest::PrefixList(p) => {
+                                Some(p) == pl || (r.target == target && Some(p) != v6_list)
+                            }
+                            RouteDest::Cidr(_) => r.target == target,
+                        })
+                    });
+                    if !present {
+                        let list = match pl {
+                            Some(p) => p,
+                            None => {
+                                let p = self.derive_endpoint_prefix_list(ei);
+                                pl = Some(p);
+                                p
+                            }
+                        };
+                        if let Some(t) = self.t.route_tables.get_mut(entry.idx) {
+                            t.routes.push(r::Route {
+                                dest: RouteDest::PrefixList(list),
+                                target: target.clone(),
+                                blackhole: false,
+                                propagated: false,
+                                pos: rt.pos,
+                            });
+                        }
                     }
-                };
-                if let Some(t) = self.t.route_tables.get_mut(entry.idx) {
+                }
+                // C-13.5: a dual-stack or IPv6 endpoint also adds the route
+                // for the service's IPv6 prefix list.
+                if want_v6
+                    && let Some(list6) = v6_list
+                    && let Some(t) = self.t.route_tables.get_mut(entry.idx)
+                    && !t
+                        .routes
+                        .iter()
+                        .any(|r| matches!(r.dest, RouteDest::PrefixList(p) if p == list6))
+                {
                     t.routes.push(r::Route {
-                        dest: RouteDest::PrefixList(list),
+                        dest: RouteDest::PrefixList(list6),
                         target: target.clone(),
                         blackhole: false,
                         propagated: false,
@@ -2901,7 +2979,139 @@ impl<'a> V<'a> {
         self.t.bpa = out;
     }
 
+    /// `policy.private_service_access`: who uses which services, and the
+    /// buckets' and tables' resource policies.
+    fn service_access_policy(&mut self) {
+        let Some(pa) = self
+            .src
+            .policy
+            .as_ref()
+            .and_then(|p| p.private_service_access.as_ref())
+        else {
+            return;
+        };
+        let ctx = "the private_service_access policy";
+        let mut out = r::ServiceAccessPolicy {
+            pos: pa.pos,
+            hosts_use_vpc_dns: pa.hosts_use_vpc_dns.unwrap_or(true),
+            ..r::ServiceAccessPolicy::default()
+        };
+        if let Some(p) = &pa.client_ports {
+            match values::ports(&p.value.0, ctx) {
+                Ok(r) => out.client_ports = r,
+                Err(x) => self.problem(p.pos, x),
+            }
+        }
+        let top_region = self.src.region.as_ref().map(|r| r.value.clone());
+        let resources = |list: &[Sp<f::ServiceResource>]| -> Vec<r::ServiceResource> {
+            list.iter()
+                .map(|b| r::ServiceResource {
+                    meta: meta(&b.name, &b.aws_id),
+                    region: b
+                        .region
+                        .as_ref()
+                        .map(|r| r.value.trim().to_string())
+                        .or_else(|| top_region.clone()),
+                    policy: b.policy.clone(),
+                })
+                .collect()
+        };
+        out.buckets = resources(&pa.buckets);
+        out.tables = resources(&pa.tables);
+        for (list, what) in [(&pa.buckets, "bucket"), (&pa.tables, "table")] {
+            let mut seen: HashMap<&str, Pos> = HashMap::new();
+            for b in list {
+                if let Some(first) = seen.insert(b.name.value.as_str(), b.name.pos) {
+                    self.err(
+                        b.name.pos,
+                        format!(
+                            "{ctx} lists {what} `{}` twice{}",
+                            b.name.value,
+                            at_line(first)
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+        if let Some(uses) = &pa.uses {
+            let mut resolved = Vec::with_capacity(uses.len());
+            for u in uses {
+                let mut su = r::ServiceUse {
+                    pos: u.pos,
+                    tags: u.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    ..r::ServiceUse::default()
+                };
+                for w in &u.workloads {
+                    match self.lookup(
+                        w,
+                        &[Kind::Eni, Kind::Instance],
+                        "network interface or instance",
+                        ctx,
+                    ) {
+                        Some((Kind::Eni, i)) => su.enis.push(i),
+                        Some((_, i)) => {
+                            if let Some(inst) = self.t.instances.get(i) {
+                                su.enis.extend(inst.enis.iter().copied());
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                for sn in &u.subnets {
+                    let id = self.lookup1(sn, Kind::Subnet, ctx);
+                    if id != BAD {
+                        su.subnets.push(id);
+                    }
+                }
+                for sv in &u.services {
+                    match parse_service(&sv.value) {
+                        Ok(x) => su.services.push(x),
+                        Err(help) => self.err(
+                            sv.pos,
+                            format!("invalid service `{}` in {ctx}", sv.value.trim()),
+                            Some(help),
+                        ),
+                    }
+                }
+                for (names, list, kind, what) in [
+                    (&u.buckets, &out.buckets, r::ServiceKind::S3, "bucket"),
+                    (&u.tables, &out.tables, r::ServiceKind::DynamoDb, "table"),
+                ] {
+                    for n in names {
+                        match list.iter().find(|b| b.meta.name == n.value) {
+                            Some(b) => su.services.push(r::ServiceRef {
+                                kind: kind.clone(),
+                                region: b.region.clone(),
+                            }),
+                            None => {
+                                let help = did_you_mean(
+                                    &n.value,
+                                    list.iter().map(|b| b.meta.name.as_str()),
+                                )
+                                .or_else(|| {
+                                    Some(format!(
+                                        "list it under `policy.private_service_access.{what}s`"
+                                    ))
+                                });
+                                self.err(
+                                    n.pos,
+                                    format!("{ctx} refers to unknown {what} `{}`", n.value),
+                                    help,
+                                );
+                            }
+                        }
+                    }
+                }
+                resolved.push(su);
+            }
+            out.uses = Some(resolved);
+        }
+        self.t.policy.service_access = out;
+    }
+
     fn policy(&mut self) {
+        self.service_access_policy();
         let Some(pe) = self
             .src
             .policy
@@ -2980,6 +3190,35 @@ impl<'a> V<'a> {
             });
         }
     }
+}
+
+/// A service of `policy.private_service_access.uses[].services`: `s3`,
+/// `dynamodb`, `ecr`, another short name, or `com.amazonaws.<region>.<name>`.
+fn parse_service(text: &str) -> Result<r::ServiceRef, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (region, short) = match r::service_parts(&t) {
+        Some((reg, svc)) => (Some(reg.to_string()), svc.to_string()),
+        None => (None, t.clone()),
+    };
+    let valid = !short.is_empty()
+        && short
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        && !short.starts_with('.')
+        && !short.ends_with('.');
+    if !valid {
+        return Err(
+            "write `s3`, `dynamodb`, `ecr`, a service's short name such as `sqs`, or `com.amazonaws.<region>.<service>`"
+                .into(),
+        );
+    }
+    let kind = match short.as_str() {
+        "s3" => r::ServiceKind::S3,
+        "dynamodb" => r::ServiceKind::DynamoDb,
+        "ecr" => r::ServiceKind::Ecr,
+        _ => r::ServiceKind::Interface(short),
+    };
+    Ok(r::ServiceRef { kind, region })
 }
 
 const LB_PROTOCOLS: &[(&str, LbProtocol)] = &[

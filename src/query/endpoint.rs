@@ -464,7 +464,7 @@ fn service(topo: &Topology, svc: &str, only: Option<Vec<usize>>, label: String) 
         if service_of(&e.service) != svc || e.kind != EndpointKind::Gateway {
             continue;
         }
-        if let Some(pl) = e.prefix_list {
+        for pl in e.prefix_list.into_iter().chain(e.ipv6_prefix_list) {
             match &topo.prefix_lists[pl].entries {
                 Some(entries) => {
                     let set = nets_set(entries.iter());

@@ -815,34 +815,40 @@ pub fn why_not(
         a.unknown = unknown;
         return Ok(a);
     };
-    for u in &t.unknown {
-        push_unique(&mut unknown, u.clone());
-    }
-    let reply = if unknown.is_empty() {
-        reach.answer
-    } else {
-        Reply::Unknown
-    };
     let n = t.blockers.len();
-    let summary = match (reply, n) {
-        (Reply::Unknown, _) => format!(
-            "unknown: {what} — part of the way is not modelled; {n} blocker{} found on the most nearly complete path",
-            if n == 1 { "" } else { "s" }
-        ),
-        (_, 0) => format!(
-            "no: {what}, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
-        ),
-        _ => format!(
-            "no: {what} — {n} component{} block{} the most nearly complete path",
-            if n == 1 { "" } else { "s" },
+    // The engine's answer stands: a proven `no` stays `no` even when the
+    // traced path, past its blockers, enters something not modelled (then
+    // fixing the blockers may not be enough, which a note says). A `no`
+    // without any blocker means the tracer and the engine disagree: unknown.
+    let mut beyond = Vec::new();
+    let reply = match reach.answer {
+        Reply::No if n > 0 && unknown.is_empty() => {
+            beyond = t.unknown.clone();
+            Reply::No
+        }
+        _ => {
+            for u in &t.unknown {
+                push_unique(&mut unknown, u.clone());
+            }
+            Reply::Unknown
+        }
+    };
+    let s_ = if n == 1 { "" } else { "s" };
+    let summary = match (reply, reach.answer) {
+        (Reply::No, _) => format!(
+            "no: {what} — {n} component{s_} block{} the most nearly complete path",
             if n == 1 { "s" } else { "" }
         ),
+        (_, Reply::No) if unknown.is_empty() => format!(
+            "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
+        ),
+        _ => format!(
+            "unknown: {what} — part of the way is not modelled; {n} blocker{s_} found on the most nearly complete path"
+        ),
     };
-    let reply = if reply == Reply::No && n == 0 {
-        Reply::Unknown
-    } else {
-        reply
-    };
+    if reply == Reply::Unknown && unknown.is_empty() {
+        unknown.push("the engine and the why-not tracer disagree about this packet".into());
+    }
     let mut a = Answer::new(query, "why-not", reply, summary);
     a.paths.push(PathView {
         from,
@@ -860,6 +866,11 @@ pub fn why_not(
     });
     a.blockers = t.blockers;
     a.unknown = unknown;
+    for u in beyond {
+        a.notes.push(format!(
+            "past the blockers the path is not modelled, so fixing them may not be enough: {u}"
+        ));
+    }
     if tried > 1 {
         a.notes.push(format!(
             "{tried} candidate packets traced; this one meets the fewest blockers"

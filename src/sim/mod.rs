@@ -65,6 +65,7 @@
 
 mod matching;
 mod route;
+pub mod service;
 
 use std::fmt;
 use std::net::IpAddr;

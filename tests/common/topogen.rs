@@ -1,7 +1,8 @@
 //! Random topologies for property tests: small, but dense with the features
 //! whose interactions matter (NACL order, SG unions and references, LPM,
 //! blackholes, main-table fallback, public and IPv6 addresses, NAT, LB
-//! listeners, BPA).
+//! listeners, BPA, gateway endpoints with their service prefix lists, and
+//! interface endpoints with private DNS).
 
 #![allow(dead_code)]
 
@@ -139,6 +140,9 @@ const ROUTE_DESTS: &[&str] = &[
     "2001:db8::/32",
     "10.0.1.0/24",
     "198.51.100.0/24",
+    // Inside and around the S3 prefix list's entries (C-3.5, C-13.3).
+    "52.216.0.0/16",
+    "52.0.0.0/8",
 ];
 
 fn route_seed() -> impl Strategy<Value = RouteSeed> {
@@ -170,7 +174,15 @@ pub struct TopoSeed {
     pub edge: u8,
     /// A second VPC with its own IGW and one interface.
     pub second_vpc: Option<(bool, bool)>,
+    /// VPC endpoints: an S3 gateway endpoint on the tables of this bit
+    /// mask, dual-stack or not, and an ecr.api interface endpoint (its
+    /// interface in this subnet, private DNS on or off).
+    pub endpoints: Option<EndpointSeed>,
 }
+
+/// (gateway endpoint table mask, dual-stack, interface endpoint (subnet,
+/// private DNS)).
+pub type EndpointSeed = (u8, bool, Option<(usize, bool)>);
 
 pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
     (
@@ -203,6 +215,14 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
         (
             prop::sample::select(vec![0u8, 0, 0, 1, 2]),
             prop::option::weighted(0.3, (any::<bool>(), any::<bool>())),
+            prop::option::weighted(
+                0.6,
+                (
+                    0..8u8,
+                    any::<bool>(),
+                    prop::option::weighted(0.6, (0..3usize, prop::bool::weighted(0.8))),
+                ),
+            ),
         ),
     )
         .prop_map(
@@ -215,7 +235,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 sgs,
                 enis,
                 (igw, eigw, nat, lb, bpa),
-                (edge, second_vpc),
+                (edge, second_vpc, endpoints),
             )| TopoSeed {
                 subnets,
                 tables,
@@ -231,6 +251,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 bpa,
                 edge,
                 second_vpc,
+                endpoints,
             },
         )
 }
@@ -553,6 +574,76 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
                 eip_allocation: None,
             })],
             security_groups: vec![s("sg2")],
+            ..Default::default()
+        }));
+    }
+    if let Some((mask, dual, iface)) = seed.endpoints {
+        f.region = Some(s("us-east-1"));
+        f.prefix_lists.push(sp(PrefixList {
+            name: s("s3-pl"),
+            service: Some("com.amazonaws.us-east-1.s3".into()),
+            entries: Some(vec![s("52.216.0.0/15"), s("3.5.0.0/19")]),
+            ..Default::default()
+        }));
+        f.prefix_lists.push(sp(PrefixList {
+            name: s("s3-pl-v6"),
+            service: Some("com.amazonaws.us-east-1.s3".into()),
+            entries: Some(vec![s("2600:1fa0::/32")]),
+            ..Default::default()
+        }));
+        let tables: Vec<Sp<String>> = (0..seed.tables.len())
+            .filter(|t| mask & (1 << t) != 0)
+            .map(|t| s(&format!("rtb-{t}")))
+            .collect();
+        f.vpc_endpoints.push(sp(VpcEndpoint {
+            name: s("vpce-s3"),
+            vpc: s("vpc"),
+            kind: s("gateway"),
+            service: s("com.amazonaws.us-east-1.s3"),
+            route_tables: tables,
+            prefix_list: Some(s("s3-pl")),
+            ipv6_prefix_list: dual.then(|| s("s3-pl-v6")),
+            ip_address_type: Some(if dual { "dualstack" } else { "ipv4" }.into()),
+            ..Default::default()
+        }));
+        if let Some((sn, private_dns)) = iface {
+            let sn = sn % seed.subnets;
+            f.vpcs[0].value.dns_hostnames = Some(true);
+            f.vpc_endpoints.push(sp(VpcEndpoint {
+                name: s("vpce-ecr"),
+                vpc: s("vpc"),
+                kind: s("interface"),
+                service: s("com.amazonaws.us-east-1.ecr.api"),
+                subnets: vec![s(&format!("subnet-{sn}"))],
+                security_groups: vec![s("sg-0")],
+                private_dns: Some(private_dns),
+                ..Default::default()
+            }));
+            f.network_interfaces.push(sp(NetworkInterface {
+                name: s("vpce-ecr-eni"),
+                subnet: s(&format!("subnet-{sn}")),
+                owner: Some(sp(EniOwner {
+                    vpc_endpoint: Some(s("vpce-ecr")),
+                    ..Default::default()
+                })),
+                private_ips: vec![sp(PrivateIp {
+                    address: s(&format!("10.0.{sn}.200")),
+                    public_ip: None,
+                    eip_allocation: None,
+                })],
+                security_groups: vec![s("sg-0")],
+                source_dest_check: Some(false),
+                ..Default::default()
+            }));
+        }
+        f.policy = Some(sp(Policy {
+            private_service_access: Some(sp(PrivateServiceAccessPolicy {
+                uses: Some(vec![sp(ServiceUse {
+                    services: vec![s("s3"), s("ecr.api")],
+                    ..Default::default()
+                })]),
+                ..Default::default()
+            })),
             ..Default::default()
         }));
     }
