@@ -286,9 +286,11 @@ impl Tracer<'_> {
         let topo = self.topo;
         let eni = &topo.enis[e];
         if !eni.attached {
-            let hop = meta_hop(topo, &eni.meta, "detached: sends nothing (C-2.7)".into());
-            self.t
-                .block(hop, format!("attach `{}` to an instance", eni.meta.name));
+            self.block_at(
+                &eni.meta,
+                "detached: sends nothing (C-2.7)",
+                format!("attach `{}` to an instance", eni.meta.name),
+            );
         }
         if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
             self.sg(e, Dir::Egress, &p);
@@ -363,27 +365,19 @@ impl Tracer<'_> {
     ) {
         let topo = self.topo;
         if depth > crate::sim::MAX_NAT_HOPS {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &topo.subnets[subnet].meta,
-                "routing loop through NAT gateways".into(),
-            );
-            self.t.block(
-                hop,
-                "break the loop: route the NAT gateways' subnets to an internet gateway".into(),
+                "routing loop through NAT gateways",
+                "break the loop: route the NAT gateways' subnets to an internet gateway",
             );
             return;
         }
         let natural = self.natural_target(vpc, &p);
         let dst = p.dst;
         let Some(rt) = topo.subnets[subnet].route_table else {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &topo.subnets[subnet].meta,
-                "no route table (and no main route table)".into(),
-            );
-            self.t.block(
-                hop,
+                "no route table (and no main route table)",
                 format!(
                     "associate a route table with subnet `{}`",
                     topo.subnets[subnet].meta.name
@@ -521,9 +515,11 @@ impl Tracer<'_> {
         let topo = self.topo;
         let eni = &topo.enis[d];
         if !eni.attached {
-            let hop = meta_hop(topo, &eni.meta, "detached: receives nothing (C-2.7)".into());
-            self.t
-                .block(hop, format!("attach `{}` to an instance", eni.meta.name));
+            self.block_at(
+                &eni.meta,
+                "detached: receives nothing (C-2.7)",
+                format!("attach `{}` to an instance", eni.meta.name),
+            );
         }
         if self.reply {
             self.delivered(d, p);
@@ -535,15 +531,7 @@ impl Tracer<'_> {
                 self.delivered(d, p);
             }
             EniOwner::Nat(n) => {
-                let hop = meta_hop(
-                    topo,
-                    &topo.nats[*n].meta,
-                    "a NAT gateway accepts no unsolicited inbound traffic (C-7.1)".into(),
-                );
-                self.t.block(
-                    hop,
-                    "nothing can open a connection to a NAT gateway; address the instance behind it instead".into(),
-                );
+                self.block_at(&topo.nats[*n].meta, "a NAT gateway accepts no unsolicited inbound traffic (C-7.1)", "nothing can open a connection to a NAT gateway; address the instance behind it instead");
                 self.t.complete = true;
             }
             EniOwner::LoadBalancer(lb) => {
@@ -560,22 +548,14 @@ impl Tracer<'_> {
                         location: crate::engine::explain::pos_location(topo, x.pos),
                     }),
                     None => {
-                        let hop = meta_hop(
-                            topo,
-                            &l.meta,
-                            format!(
+                        self.block_at(&l.meta, format!(
                                 "no listener for {} (load balancer nodes accept listener ports only, C-14.3)",
                                 packet_ports(p)
-                            ),
-                        );
-                        self.t.block(
-                            hop,
-                            format!(
+                            ), format!(
                                 "add a listener for {} to `{}`",
                                 packet_ports(p),
                                 l.meta.name
-                            ),
-                        );
+                            ));
                     }
                 }
                 self.delivered(d, p);
@@ -595,6 +575,17 @@ impl Tracer<'_> {
                 );
             }
         }
+    }
+
+    /// A blocker at a resource, located at its definition.
+    fn block_at(
+        &mut self,
+        meta: &crate::model::Meta,
+        rule: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        let hop = meta_hop(self.topo, meta, rule.into());
+        self.t.block(hop, fix.into());
     }
 
     fn delivered(&mut self, d: EniId, p: &Packet) {
@@ -646,9 +637,9 @@ impl Tracer<'_> {
         let igw = &topo.igws[g];
         self.nacl(subnet, Dir::Egress, &p);
         if igw.vpc != Some(vpc) {
-            let hop = meta_hop(topo, &igw.meta, "not attached to this VPC".into());
-            self.t.block(
-                hop,
+            self.block_at(
+                &igw.meta,
+                "not attached to this VPC",
                 format!(
                     "attach `{}` to VPC `{}`",
                     igw.meta.name, topo.vpcs[vpc].meta.name
@@ -658,13 +649,11 @@ impl Tracer<'_> {
         if let Some(n) = last_nat
             && !topo.nats[n].public
         {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &topo.nats[n].meta,
-                "a private NAT gateway cannot use an internet gateway (C-7.3)".into(),
+                "a private NAT gateway cannot use an internet gateway (C-7.3)",
+                "use a public NAT gateway for internet egress",
             );
-            self.t
-                .block(hop, "use a public NAT gateway for internet egress".into());
         }
         match p.src {
             IpAddr::V4(s) => {
@@ -699,13 +688,11 @@ impl Tracer<'_> {
             }
             IpAddr::V6(s) => {
                 if !topo.vpcs[vpc].ipv6_cidrs.iter().any(|n| n.contains(&s)) {
-                    let hop = meta_hop(
-                        topo,
+                    self.block_at(
                         &igw.meta,
                         format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"),
+                        "use an address from the VPC's IPv6 CIDRs",
                     );
-                    self.t
-                        .block(hop, "use an address from the VPC's IPv6 CIDRs".into());
                 }
             }
         }
@@ -741,9 +728,9 @@ impl Tracer<'_> {
         let topo = self.topo;
         let eigw = &topo.eigws[g];
         if eigw.vpc != vpc {
-            let hop = meta_hop(topo, &eigw.meta, "not attached to this VPC".into());
-            self.t.block(
-                hop,
+            self.block_at(
+                &eigw.meta,
+                "not attached to this VPC",
                 format!(
                     "route to an egress-only internet gateway of VPC `{}`",
                     topo.vpcs[vpc].meta.name
@@ -767,14 +754,10 @@ impl Tracer<'_> {
             );
         }
         if p.dst.is_ipv4() {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &eigw.meta,
-                "an egress-only internet gateway carries IPv6 only (C-6.9)".into(),
-            );
-            self.t.block(
-                hop,
-                "route IPv4 through an internet gateway or a NAT gateway".into(),
+                "an egress-only internet gateway carries IPv6 only (C-6.9)",
+                "route IPv4 through an internet gateway or a NAT gateway",
             );
         }
         self.t.pass(meta_hop(
@@ -794,9 +777,9 @@ impl Tracer<'_> {
             self.nacl(nat_eni.subnet, Dir::Ingress, &p);
         }
         if !nat.available {
-            let hop = meta_hop(topo, &nat.meta, "not available".into());
-            self.t.block(
-                hop,
+            self.block_at(
+                &nat.meta,
+                "not available",
                 format!(
                     "replace NAT gateway `{}` (it is not available)",
                     nat.meta.name
@@ -808,13 +791,11 @@ impl Tracer<'_> {
             || (p.proto == ICMP && p.src.is_ipv4())
             || (p.proto == ICMPV6 && p.src.is_ipv6());
         if !proto_ok {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &nat.meta,
-                "a NAT gateway passes tcp, udp and icmp only (C-7.1)".into(),
+                "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
+                "this protocol cannot go through a NAT gateway",
             );
-            self.t
-                .block(hop, "this protocol cannot go through a NAT gateway".into());
         }
         if p.src.is_ipv6() {
             let hop = meta_hop(topo, &nat.meta, "IPv6 at a NAT gateway".into());
@@ -849,12 +830,11 @@ impl Tracer<'_> {
         let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
             || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
         if p.proto != TCP && !echo {
-            let hop = meta_hop(
-                topo,
+            self.block_at(
                 &e.meta,
-                "a gateway endpoint carries tcp and ICMP echo only (C-13.4)".into(),
+                "a gateway endpoint carries tcp and ICMP echo only (C-13.4)",
+                "use tcp to reach the service",
             );
-            self.t.block(hop, "use tcp to reach the service".into());
         }
         self.t.pass(meta_hop(
             topo,
@@ -879,9 +859,9 @@ impl Tracer<'_> {
         self.t.pass(inet);
         match v.igw {
             None => {
-                let hop = meta_hop(topo, &v.meta, "no internet gateway is attached".into());
-                self.t.block(
-                    hop,
+                self.block_at(
+                    &v.meta,
+                    "no internet gateway is attached",
                     format!("attach an internet gateway to VPC `{}`", v.meta.name),
                 );
             }
@@ -902,21 +882,13 @@ impl Tracer<'_> {
                         ),
                     )),
                     (IpAddr::V4(_), None) => {
-                        let hop = meta_hop(
-                            topo,
-                            &igw.meta,
-                            format!(
+                        self.block_at(&igw.meta, format!(
                                 "inbound: `{}` has no public IPv4 address, so nothing on the internet can address it (C-6.1)",
                                 eni.meta.name
-                            ),
-                        );
-                        self.t.block(
-                            hop,
-                            format!(
+                            ), format!(
                                 "give `{}` a public IPv4 (an Elastic IP), or put it behind an internet-facing load balancer",
                                 eni.meta.name
-                            ),
-                        );
+                            ));
                     }
                     (IpAddr::V6(_), _) => self.t.pass(meta_hop(
                         topo,
