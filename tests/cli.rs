@@ -217,7 +217,7 @@ fn check_exits_1_on_a_violated_topology() {
     );
     assert!(
         out.stdout
-            .ends_with("verdict: violated (1 violated, 0 unknown, 1 proven)\n")
+            .ends_with("verdict: violated (1 violated, 0 unknown, 4 proven)\n")
     );
     assert_eq!(out.stderr, "");
 }
@@ -280,7 +280,7 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
     insta::assert_snapshot!(out.stderr, @r#"
     error: unknown check `publc-exposure`
       = help: did you mean `public-exposure`?
-      = note: the checks are `public-exposure`, `private-service-access`
+      = note: the checks are `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength`, `on-prem-access`
     "#);
 }
 
@@ -577,7 +577,13 @@ fn text_report_of_the_reference_topology() {
       --> topologies/secure-three-tier.yaml:532:15
       resource: prod-data (arn:aws:s3:::prod-data-123456789012)
 
-    verdict: proven (0 violated, 0 unknown, 2 proven)
+    transit-encryption: proven — no on-prem networks and no VPN or Direct Connect connections
+
+    ipsec-strength: proven — no VPN connections
+
+    on-prem-access: proven — no on_prem_access policy
+
+    verdict: proven (0 violated, 0 unknown, 5 proven)
     "#);
 }
 
@@ -608,7 +614,13 @@ fn text_report_of_a_failing_variant() {
 
     private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints
 
-    verdict: violated (1 violated, 0 unknown, 1 proven)
+    transit-encryption: proven — no on-prem networks and no VPN or Direct Connect connections
+
+    ipsec-strength: proven — no VPN connections
+
+    on-prem-access: proven — no on_prem_access policy
+
+    verdict: violated (1 violated, 0 unknown, 4 proven)
     "#);
 }
 
@@ -866,14 +878,23 @@ fn version_prints_the_package_version() {
 #[test]
 fn check_runs_private_service_access_by_default_and_alone() {
     let trap7 = "topologies/fail-psa-trap07-main-table-without-endpoint.yaml";
-    // By default both checks run: public-exposure is proven, this one is not.
+    // By default every check runs: public-exposure is proven, this one is not.
     let out = run(&["check", trap7, "--format", "json"], 1);
     let v = json(&out.stdout);
     let ids: Vec<&str> = array_at(&v, "/checks")
         .iter()
         .map(|c| str_at(c, "/id"))
         .collect();
-    assert_eq!(ids, ["public-exposure", "private-service-access"]);
+    assert_eq!(
+        ids,
+        [
+            "public-exposure",
+            "private-service-access",
+            "transit-encryption",
+            "ipsec-strength",
+            "on-prem-access"
+        ]
+    );
     assert_eq!(str_at(&v, "/checks/0/verdict"), "proven");
     assert_eq!(str_at(&v, "/checks/1/verdict"), "violated");
     // Alone, with the text summary of a proof on the reference.

@@ -30,6 +30,7 @@ enum Kind {
     Delivered(usize),
     Internet,
     Endpoint(usize),
+    OnPrem(model::OnPremVia),
     Unknown,
 }
 
@@ -41,6 +42,7 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
             End::Delivered(e) => Kind::Delivered(*e),
             End::Internet => Kind::Internet,
             End::Endpoint(e) => Kind::Endpoint(*e),
+            End::OnPrem(v) => Kind::OnPrem(*v),
             End::Unknown(_) => Kind::Unknown,
         })
         .collect()
@@ -55,6 +57,7 @@ fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Ve
             Fate::Delivered { eni } => Some(Kind::Delivered(*eni)),
             Fate::Internet => Some(Kind::Internet),
             Fate::Endpoint { endpoint } => Some(Kind::Endpoint(*endpoint)),
+            Fate::OnPrem { via } => Some(Kind::OnPrem(*via)),
             Fate::Unknown { .. } => Some(Kind::Unknown),
             Fate::Dropped { .. } => None,
         })
@@ -74,6 +77,9 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "2a00::5",
         "2600:1f00:0:7::1",
         "172.16.0.1",
+        "10.50.3.3",
+        "10.50.200.1",
+        "10.1.0.10",
         // Service addresses: inside and outside the S3 prefix list's entries.
         "52.216.0.7",
         "52.217.3.3",
@@ -145,7 +151,52 @@ fn check_agreement(
     let engine = Engine::new(&topo);
     let mut origins = vec![Origin::Internet];
     origins.extend((0..topo.enis.len()).map(Origin::Eni));
+    origins.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
     let pkts = packets(&topo, picks);
+    // Grouped propagation (used by transit-encryption) is exact: for an
+    // interface `e` and the first interface `rep` with its subnet, groups,
+    // owner and check, propagating `e`'s own packets from `rep` gives what
+    // `e` gets.
+    for e in 0..topo.enis.len() {
+        let me = &topo.enis[e];
+        let Some(rep) = (0..topo.enis.len()).find(|&r| {
+            let o = &topo.enis[r];
+            o.subnet == me.subnet
+                && o.security_groups == me.security_groups
+                && o.owner == me.owner
+                && o.source_dest_check == me.source_dest_check
+                && o.attached == me.attached
+        }) else {
+            continue;
+        };
+        let own = engine.eni_addrs(e).clone();
+        let grouped = engine.reach_from_group(
+            rep,
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        let single = engine.reach(
+            Origin::Eni(e),
+            &HeaderSet::universe().restrict(netverify::hs::SRC, &own),
+        );
+        for p in &pkts {
+            let mut p = *p;
+            if let Some(a) = me
+                .address_nets()
+                .iter()
+                .find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+            {
+                p.src = a.addr();
+            }
+            prop_assert_eq!(
+                engine_kinds(&grouped.flows, &p),
+                engine_kinds(&single.flows, &p),
+                "grouped propagation of interface {} through {} differs for {}",
+                e,
+                rep,
+                p
+            );
+        }
+    }
     for origin in origins {
         let reach = engine.reach(origin, &HeaderSet::universe());
         for p in &pkts {
@@ -157,6 +208,15 @@ fn check_agreement(
                     && p.sport % 2 == 0
                 {
                     p.src = a.addr();
+                }
+            }
+            // On-prem origins: most packets come from the network itself.
+            if let Origin::OnPrem(n) = origin {
+                let own = &topo.hybrid.on_prem[n].cidrs;
+                if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
+                    && p.sport % 2 == 0
+                {
+                    p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
                 }
             }
             let ek = engine_kinds(&reach.flows, &p);
@@ -377,5 +437,57 @@ fn generator_produces_mostly_valid_topologies() {
         ok >= 180,
         "only {ok}/200 generated topologies are valid; first error:\n{}",
         errors.first().cloned().unwrap_or_default()
+    );
+}
+
+/// The property above must actually exercise the hybrid paths: peering
+/// deliveries, transit gateway and VGW exits to on prem, and packets from on
+/// prem delivered to interfaces.
+#[test]
+fn generator_exercises_hybrid_paths() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc) = (0, 0, 0, 0);
+    for _ in 0..300 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
+            continue;
+        };
+        let engine = Engine::new(&topo);
+        for e in 0..topo.enis.len() {
+            let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
+            if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
+                to_onprem += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::Delivered(_))
+                    && f.path
+                        .iter()
+                        .any(|s| matches!(s, netverify::engine::Step::PeeringCross { .. }))
+            }) {
+                peered += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::Delivered(_))
+                    && f.path
+                        .iter()
+                        .any(|s| matches!(s, netverify::engine::Step::TgwOut { .. }))
+            }) {
+                tgw_vpc += 1;
+            }
+        }
+        for n in 0..topo.hybrid.on_prem.len() {
+            let r = engine.reach(Origin::OnPrem(n), &HeaderSet::universe());
+            if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
+                from_onprem += 1;
+            }
+        }
+    }
+    assert!(
+        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
     );
 }

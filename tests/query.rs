@@ -459,7 +459,21 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
                     let Action::Output { status: cs, .. } = run_line(&ctx, &c) else {
                         panic!("{c}");
                     };
-                    assert_eq!(cs, status, "{}: {q} vs {c}", f.display());
+                    // The tracer does not follow hybrid paths (peering,
+                    // transit gateways, VPN, Direct Connect) yet: there it
+                    // may say unknown where the engine proves no, never the
+                    // other way round.
+                    let no = Status::Reply(netverify::query::answer::Reply::No);
+                    let unknown = Status::Reply(netverify::query::answer::Reply::Unknown);
+                    if cs == no && status == unknown {
+                        assert!(
+                            text.contains("why-not tracer does not follow"),
+                            "{}: {q}: {text}",
+                            f.display()
+                        );
+                    } else {
+                        assert_eq!(cs, status, "{}: {q} vs {c}", f.display());
+                    }
                     checked += 1;
                 }
             }
@@ -524,36 +538,50 @@ fn services_through_gateway_and_interface_endpoints() {
 }
 
 #[test]
-fn on_prem_and_peered_paths_are_unknown_not_no() {
-    for q in [
-        "can app reach corp on tcp/22",
-        "can corp reach app on tcp/22",
-        "can 192.168.1.1 reach app on tcp/22",
-        "can app reach partner-db on tcp/5432",
-        "why not app -> partner-db on tcp/5432",
-        "why not corp -> app on tcp/22",
-        "who can reach app on tcp/22",
-    ] {
-        let (v, code) = answer(HYBRID, q);
-        assert_eq!(
-            (v["answer"].as_str(), code),
-            (Some("unknown"), 3),
-            "{q}: {v}"
-        );
-        assert!(!v["unknown"].as_array().unwrap().is_empty(), "{q}");
-    }
-    let (v, _) = answer(HYBRID, "who can reach app on tcp/22");
-    assert!(v["unknown"][0].as_str().unwrap().contains("`corp`"), "{v}");
-    // The peering hop is marked unknown in the traced path.
-    let (v, _) = answer(HYBRID, "why not app -> partner-db on tcp/5432");
+fn on_prem_networks_and_peered_vpcs_through_the_engine() {
+    // Out over the VPN: the path ends on prem, at the VPN connection.
+    let (v, code) = answer(HYBRID, "can app reach corp on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    assert_eq!(v["paths"][0]["outcome"], "on-prem");
     let last = v["paths"][0]["hops"]
         .as_array()
         .unwrap()
         .last()
         .unwrap()
         .clone();
-    assert_eq!(last["status"], "unknown");
-    assert!(last["rule"].as_str().unwrap().contains("pcx-partner"));
+    assert_eq!(last["component"], "vpn");
+    // In from the on-prem network, by name or by address.
+    for q in [
+        "can corp reach app on tcp/22",
+        "can 192.168.1.1 reach app on tcp/22",
+    ] {
+        let (v, code) = answer(HYBRID, q);
+        assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{q}: {v}");
+    }
+    // `who` lists the on-prem network with its exact ranges.
+    let (v, code) = answer(HYBRID, "who can reach app on tcp/22");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["entries"][0]["endpoint"], "corp");
+    assert_eq!(v["entries"][0]["kind"], "on-prem-network");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["sources"],
+        serde_json::json!(["192.168.0.0/16"])
+    );
+    // Through the peering connection.
+    let (v, code) = answer(HYBRID, "can app reach partner-db on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    // A locked subnet to on prem: the security group and the missing route.
+    let (v, code) = answer(HYBRID, "why not locked-eni -> corp on tcp/22");
+    assert_eq!(code, 1, "{v}");
+    let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
+    assert_eq!(comps, ["locked-sg", "locked-rt"]);
+    // The tracer does not follow packets from on prem: unknown, never a
+    // made-up blocker.
+    let (v, code) = answer(HYBRID, "why not corp -> locked-eni on tcp/22");
+    assert!(matches!(code, 1 | 3), "{v}");
+    if code == 3 {
+        assert!(v["unknown"].to_string().contains("why-not tracer"), "{v}");
+    }
 }
 
 #[test]

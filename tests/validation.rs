@@ -672,7 +672,7 @@ fn error_dangling_unmodelled_references() {
     check(
         &d[2],
         at(&yaml, "vpn-cd"),
-        "on-prem network `dc` refers to unknown vpn connection or direct connect resource `vpn-cd`",
+        "on-prem network `dc` refers to unknown vpn connection or virtual interface `vpn-cd`",
         Some("did you mean `vpn-dc`?"),
     );
 }
@@ -2231,16 +2231,39 @@ fn bpa_policy_and_gaps_resolve() {
 }
 
 #[test]
-fn unmodelled_sections_are_referenceable() {
+fn hybrid_sections_are_referenceable() {
     let yaml = with(
-        "transit_gateways:\n  - name: tgw\n    attachments: [{ vpc: vpc-main }]\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\ncustomer_gateways:\n  - { name: cgw, ip_address: 198.51.100.1 }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: vgw, routes: [192.168.0.0/16] }\ndirect_connect:\n  virtual_interfaces:\n    - { name: dx-vif, vlan: 101 }\n    - { vlan: 102 }\non_prem_networks:\n  - { name: dc, cidrs: [192.168.0.0/16], via: [vpn, dx-vif] }\nnetwork_interfaces:\n  - { name: tgw-if, subnet: sub-app, owner: { transit_gateway: tgw } }\n",
+        "transit_gateways:\n  - name: tgw\n    attachments: [{ name: att, type: vpc, vpc: vpc-main, subnets: [sub-app] }]\n    route_tables: [{ name: trt, associations: [att] }]\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\ncustomer_gateways:\n  - { name: cgw, ip_address: 198.51.100.1 }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: vgw, static_routes_only: true, routes: [192.168.0.0/16] }\ndirect_connect:\n  connections: [{ name: dxcon }]\n  virtual_interfaces:\n    - { name: dx-vif, type: private, connection: dxcon, vpn_gateway: vgw, vlan: 101 }\non_prem_networks:\n  - { name: dc, cidrs: [192.168.0.0/16], via: [vpn, dx-vif] }\nnetwork_interfaces:\n  - { name: tgw-if, subnet: sub-app, owner: { transit_gateway: tgw } }\n",
     );
     let t = load(&yaml);
     let names: Vec<&str> = t.others.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["tgw", "vgw", "cgw", "vpn", "dx-vif", "dc"]);
+    assert_eq!(
+        names,
+        [
+            "tgw", "att", "trt", "vgw", "cgw", "vpn", "dxcon", "dx-vif", "dc"
+        ]
+    );
     for (i, n) in names.iter().enumerate() {
         assert_eq!(t.names.get(*n), Some(&ResourceRef::Other(i)));
     }
+    use netverify::model::HybridRef as H;
+    assert_eq!(
+        t.hybrid.other_kind,
+        [
+            Some(H::Tgw(0)),
+            Some(H::TgwAttachment(0)),
+            Some(H::TgwRouteTable(0)),
+            Some(H::Vgw(0)),
+            Some(H::Cgw(0)),
+            Some(H::Vpn(0)),
+            Some(H::DxConnection(0)),
+            Some(H::Vif(0)),
+            Some(H::OnPrem(0)),
+        ]
+    );
+    assert_eq!(t.hybrid.tgw_attachments[0].route_table, Some(0));
+    assert_eq!(t.hybrid.vgws[0].vpns, [0]);
+    assert_eq!(t.hybrid.vgws[0].vifs, [0]);
     assert_eq!(t.enis[0].owner, EniOwner::TransitGateway);
     assert!(!t.enis[0].source_dest_check);
 }
@@ -2316,7 +2339,8 @@ fn check_ids_start_with_the_implemented_check() {
             "public-exposure",
             "private-service-access",
             "transit-encryption",
-            "ipsec-strength"
+            "ipsec-strength",
+            "on-prem-access"
         ]
     );
 }
@@ -2345,7 +2369,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
         "vpn]",
         "gap `tunnels unreadable` affects unknown check `vpn`",
         Some(
-            "expected `public-exposure`, `private-service-access`, `transit-encryption` or `ipsec-strength`",
+            "expected `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength` or `on-prem-access`",
         ),
     );
 }
@@ -2353,7 +2377,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
 #[test]
 fn gap_affects_every_known_check_id() {
     let yaml = with(
-        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength]\n",
+        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength, on-prem-access]\n",
     );
     let t = load(&yaml);
     assert_eq!(t.gaps[0].affects, model::CHECK_IDS);
@@ -2830,6 +2854,351 @@ fn error_service_interface_without_security_groups() {
         "{}",
         err.render(None)
     );
+}
+
+// ----- hybrid connectivity (transit gateways, VPN, Direct Connect) ---------
+
+const HYBRID_REF: &str = include_str!("fixtures/transit-encryption/pass-hybrid-reference.yaml");
+
+#[test]
+fn hybrid_reference_resolves() {
+    use netverify::model::{OnPremVia, OutsideIp, Preference, TgwAttachmentKind, VpnGatewayRef};
+    let t = load(HYBRID_REF);
+    let h = &t.hybrid;
+    assert_eq!(h.tgws.len(), 1);
+    assert_eq!(h.tgws[0].attachments, [0, 1, 2, 3]);
+    assert_eq!(h.tgws[0].region.as_deref(), Some("us-east-1"));
+    assert!(matches!(
+        h.tgw_attachments[0].kind,
+        TgwAttachmentKind::Vpc { ref subnets, appliance_mode: false, .. } if subnets.len() == 1
+    ));
+    assert_eq!(h.tgw_attachments[1].kind, TgwAttachmentKind::Vpn(0));
+    assert_eq!(h.tgw_attachments[3].kind, TgwAttachmentKind::DxGateway(0));
+    assert_eq!(h.tgw_attachments[3].route_table, Some(1));
+    assert_eq!(h.tgw_route_tables[0].propagations.len(), 3);
+    assert_eq!(h.vpns[0].gateway, VpnGatewayRef::Tgw(0));
+    assert_eq!(h.vpns[0].tgw_attachment, Some(1));
+    assert_eq!(
+        h.vpns[1].outside_ip,
+        OutsideIp::PrivateIpv4 { transport: 3 }
+    );
+    assert_eq!(h.vpns[0].tunnels.len(), 2);
+    assert!(!h.vpns[0].tunnels[0].permits_ikev1());
+    assert!(h.vpns[0].tunnels[0].weak_dh_groups(1).is_empty());
+    assert_eq!(
+        h.on_prem[0].via,
+        [OnPremVia::Vpn(0), OnPremVia::Vpn(1), OnPremVia::Vif(0)]
+    );
+    assert_eq!(
+        h.on_prem[0].prefer,
+        Some(vec![Preference::Vpn, Preference::Dx])
+    );
+    assert_eq!(
+        h.dx_gateways[0].associations[0].allowed_prefixes[0].to_string(),
+        "192.168.100.0/24"
+    );
+    assert_eq!(h.dx_gateways[0].vifs, [0]);
+}
+
+#[test]
+fn vpn_defaults_permit_weak_suites() {
+    let t = load(&with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: vgw }\n",
+    ));
+    let v = &t.hybrid.vpns[0];
+    assert_eq!(v.tunnels.len(), 2);
+    assert!(!v.tunnels[0].declared);
+    // C-11.3: an empty list permits every AWS default, including weak ones.
+    assert!(v.tunnels[0].permits_ikev1());
+    assert!(v.tunnels[0].permits_sha1(1));
+    assert_eq!(v.tunnels[1].weak_dh_groups(2), [2, 5]);
+    assert!(!v.static_routes_only);
+}
+
+#[test]
+fn error_pre_shared_key_is_refused_and_never_shown() {
+    let yaml = "version: 1\ncustomer_gateways:\n  - { name: cgw }\ntransit_gateways:\n  - name: tgw\nvpn_connections:\n  - name: vpn\n    customer_gateway: cgw\n    gateway: tgw\n    tunnels:\n      - ike_versions: [ikev2]\n        pre_shared_key: hunter2-s3cr3t\n";
+    let err = load_str(yaml, "t.yaml").unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.message, "unknown key `pre_shared_key` in vpn tunnel");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("pre-shared keys are secrets and are never part of a topology; remove the key")
+    );
+    let rendered = err.render(Some(yaml));
+    assert!(!rendered.contains("hunter2"), "{rendered}");
+    assert!(
+        rendered.contains("pre_shared_key: <redacted>"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn error_tgw_attachment_type_typo() {
+    let yaml = with(
+        "transit_gateways:\n  - name: tgw\n    attachments:\n      - { name: att, type: vcp, vpc: vpc-main, subnets: [sub-app] }\n",
+    );
+    expect_in(
+        &yaml,
+        ("type: vcp", "vcp"),
+        "invalid attachment type `vcp` in transit gateway attachment `att`",
+        Some("did you mean `vpc`?"),
+    );
+}
+
+#[test]
+fn error_tgw_attachment_field_of_other_type() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: tgw }\ntransit_gateways:\n  - name: tgw\n    attachments:\n      - { name: att, type: vpn, vpn_connection: vpn, appliance_mode: true }\n",
+    );
+    expect_in(
+        &yaml,
+        ("type: vpn, vpn_connection", "vpn"),
+        "transit gateway attachment `att` of type `vpn` sets `appliance_mode`, which is only for another attachment type",
+        None,
+    );
+}
+
+#[test]
+fn error_tgw_attachment_in_two_route_tables() {
+    let yaml = with(
+        "transit_gateways:\n  - name: tgw\n    attachments:\n      - { name: att, type: vpc, vpc: vpc-main, subnets: [sub-app] }\n    route_tables:\n      - { name: rt1, associations: [att] }\n      - { name: rt2, associations: [att] }\n",
+    );
+    let d = only(&yaml);
+    check(
+        &d,
+        at_in(&yaml, "name: rt2, associations: [att]", "att]"),
+        "transit gateway attachment `att` is associated with two route tables: `rt1` (line 34) and `rt2`",
+        Some("an attachment is associated with at most one route table (C-9.2)"),
+    );
+}
+
+#[test]
+fn error_tgw_route_both_attachment_and_blackhole() {
+    let yaml = with(
+        "transit_gateways:\n  - name: tgw\n    attachments:\n      - { name: att, type: vpc, vpc: vpc-main, subnets: [sub-app] }\n    route_tables:\n      - name: rt\n        routes:\n          - { destination: 10.9.0.0/16, attachment: att, blackhole: true }\n",
+    );
+    expect(
+        &yaml,
+        "{ destination: 10.9",
+        "a route of transit gateway route table `rt` sets both `attachment` and `blackhole: true`",
+        Some("a blackhole route has no attachment"),
+    );
+}
+
+#[test]
+fn error_tgw_peering_attachment_cannot_propagate() {
+    let yaml = with(
+        "transit_gateways:\n  - name: tgw\n    attachments:\n      - { name: peer, type: peering, peer_transit_gateway: tgw-west }\n    route_tables:\n      - { name: rt, propagations: [peer] }\n  - name: tgw-west\n",
+    );
+    expect_in(
+        &yaml,
+        ("propagations: [peer]", "peer]"),
+        "transit gateway route table `rt` propagates from peering attachment `peer`, but peering attachments propagate no routes",
+        Some("add a static route to the peering attachment (C-9.10)"),
+    );
+}
+
+#[test]
+fn error_vpn_static_routes_with_bgp() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: vgw, routes: [192.168.0.0/16] }\n",
+    );
+    expect(
+        &yaml,
+        "192.168.0.0/16",
+        "vpn connection `vpn` lists static `routes` but uses BGP",
+        Some(
+            "set `static_routes_only: true`, or remove `routes`: BGP routes come from the on-prem network's `advertises`",
+        ),
+    );
+}
+
+#[test]
+fn error_private_ip_vpn_needs_transport() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\ntransit_gateways:\n  - name: tgw\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: tgw, outside_ip_address_type: private-ipv4 }\n",
+    );
+    expect(
+        &yaml,
+        "private-ipv4",
+        "vpn connection `vpn` uses `private-ipv4` outside addresses but sets no `transport_attachment`",
+        Some(
+            "name the transit gateway's `direct-connect-gateway` attachment the tunnels run over (C-11.4)",
+        ),
+    );
+}
+
+#[test]
+fn error_vpn_tunnel_weak_values_are_typed() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - name: vpn\n    customer_gateway: cgw\n    gateway: vgw\n    tunnels:\n      - { phase1_integrity: [SHA2-265] }\n      - { phase1_dh_groups: [13] }\n",
+    );
+    let d = diags(&yaml);
+    assert_eq!(d.len(), 2, "{d:#?}");
+    check(
+        &d[0],
+        at(&yaml, "SHA2-265"),
+        "invalid phase 1 integrity algorithm `SHA2-265` in tunnel 1 of vpn connection `vpn`",
+        Some("did you mean `SHA2-256`?"),
+    );
+    check(
+        &d[1],
+        at(&yaml, "13]"),
+        "invalid phase 1 dh group `13` in tunnel 2 of vpn connection `vpn`",
+        Some("expected one of 2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24"),
+    );
+}
+
+#[test]
+fn error_dx_encryption_mode_typo() {
+    let yaml = with(
+        "direct_connect:\n  connections:\n    - { name: dx, macsec_capable: true, encryption_mode: must-encrypt }\n",
+    );
+    expect(
+        &yaml,
+        "must-encrypt",
+        "invalid encryption mode `must-encrypt` in direct connect connection `dx`",
+        Some("did you mean `must_encrypt`?"),
+    );
+}
+
+#[test]
+fn error_dx_macsec_mode_needs_capable_port() {
+    let yaml = with(
+        "direct_connect:\n  connections:\n    - { name: dx, encryption_mode: must_encrypt }\n",
+    );
+    expect(
+        &yaml,
+        "must_encrypt",
+        "direct connect connection `dx` sets encryption mode `must_encrypt` but is not `macsec_capable`",
+        Some("set `macsec_capable: true` if the port supports MACsec (C-12.5)"),
+    );
+}
+
+#[test]
+fn dx_lag_mode_and_keys_apply_to_members() {
+    use netverify::model::{EncryptionMode, MacsecKeyState};
+    let t = load(&with(
+        "direct_connect:\n  lags:\n    - { name: lag, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }\n  connections:\n    - { name: m1, lag: lag, macsec_capable: true }\n    - { name: m2, lag: lag }\n",
+    ));
+    let c = &t.hybrid.dx_connections;
+    assert_eq!(c[0].encryption_mode, EncryptionMode::MustEncrypt);
+    assert_eq!(c[1].encryption_mode, EncryptionMode::MustEncrypt);
+    assert_eq!(c[0].macsec_keys, [MacsecKeyState::Associated]);
+    // The member's own capability is kept: m2 is not MACsec-capable (C-12.6).
+    assert!(!c[1].macsec_capable);
+    assert_eq!(t.hybrid.dx_lags[0].members, [0, 1]);
+}
+
+#[test]
+fn error_transit_vif_without_dx_gateway() {
+    let yaml = with(
+        "direct_connect:\n  connections: [{ name: dx }]\n  virtual_interfaces:\n    - { name: vif, type: transit, connection: dx }\n",
+    );
+    expect(
+        &yaml,
+        "transit, connection",
+        "virtual interface `vif` of type `transit` does not set `direct_connect_gateway`",
+        None,
+    );
+}
+
+#[test]
+fn error_dx_gateway_mixes_association_kinds() {
+    let yaml = with(
+        "transit_gateways:\n  - name: tgw\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\ndirect_connect:\n  gateways:\n    - name: dxgw\n      associations:\n        - { transit_gateway: tgw }\n        - { vpn_gateway: vgw }\n",
+    );
+    expect(
+        &yaml,
+        "dxgw",
+        "direct connect gateway `dxgw` is associated with both transit gateways and vpn gateways",
+        Some(
+            "a direct connect gateway associates with vpn gateways or with transit gateways, not both (C-12.2)",
+        ),
+    );
+}
+
+#[test]
+fn error_two_vgws_on_one_vpc() {
+    let yaml = with(
+        "vpn_gateways:\n  - { name: vgw1, vpc: vpc-main }\n  - { name: vgw2, vpc: vpc-main }\n",
+    );
+    expect_in(
+        &yaml,
+        ("name: vgw2, vpc: vpc-main", "vpc-main"),
+        "vpc `vpc-main` has two vpn gateways attached: `vgw1` and `vgw2`",
+        Some("a vpc can have only one virtual private gateway"),
+    );
+}
+
+#[test]
+fn error_on_prem_preference_typo() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - { name: vpn-dc, customer_gateway: cgw, gateway: vgw }\non_prem_networks:\n  - { name: dc, cidrs: [192.168.0.0/16], via: [vpn-dc], prefer: [vpn-cd] }\n",
+    );
+    expect(
+        &yaml,
+        "vpn-cd",
+        "invalid preference `vpn-cd` in on-prem network `dc`",
+        Some("did you mean `vpn-dc`?"),
+    );
+}
+
+#[test]
+fn error_on_prem_advertises_over_connection_not_in_via() {
+    let yaml = with(
+        "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - { name: vpn-dc, customer_gateway: cgw, gateway: vgw }\non_prem_networks:\n  - name: dc\n    cidrs: [192.168.0.0/16]\n    via: [vpn-dc]\n    advertises: [{ via: vpn-dx, prefixes: [192.168.0.0/16] }]\n",
+    );
+    expect(
+        &yaml,
+        "vpn-dx",
+        "on-prem network `dc` advertises over `vpn-dx`, which is not in its `via`",
+        Some("did you mean `vpn-dc`?"),
+    );
+}
+
+#[test]
+fn error_peering_status_typo() {
+    let yaml = with(
+        "peering_connections:\n  - { name: pcx, requester_vpc: vpc-main, accepter_vpc: vpc-other, status: actve }\n",
+    );
+    expect(
+        &yaml,
+        "actve",
+        "invalid peering status `actve` in peering connection `pcx`",
+        Some("did you mean `active`?"),
+    );
+}
+
+#[test]
+fn peering_cross_region_and_dns_options() {
+    let t = load(&with(
+        "peering_connections:\n  - { name: pcx, requester_vpc: vpc-main, accepter_vpc: vpc-other, accepter_allows_remote_dns_resolution: true }\n",
+    ).replace("  - name: vpc-other\n", "  - name: vpc-other\n    region: eu-west-1\n"));
+    let p = &t.peerings[0];
+    assert!(p.active);
+    // vpc-main has no Region and the file gives no default: not known.
+    assert_eq!(p.cross_region, None);
+    assert!(p.accepter_allows_remote_dns);
+    assert!(!p.requester_allows_remote_dns);
+    let t = load(&format!("region: us-east-1\n{}", with(
+        "peering_connections:\n  - { name: pcx, requester_vpc: vpc-main, accepter_vpc: vpc-other }\n",
+    ).replace("  - name: vpc-other\n", "  - name: vpc-other\n    region: eu-west-1\n")));
+    assert_eq!(t.peerings[0].cross_region, Some(true));
+}
+
+#[test]
+fn route_table_propagating_vgws_are_resolved() {
+    let t = load(&with(
+        "vpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nroute_tables:\n  - { name: rtb, vpc: vpc-main, propagating_gateways: [vgw] }\n",
+    ));
+    let rt = t
+        .route_tables
+        .iter()
+        .find(|r| r.meta.name == "rtb")
+        .unwrap();
+    assert_eq!(rt.propagating_vgws, [0]);
 }
 
 // ----- private_service_access policy and endpoint fields --------------------

@@ -42,6 +42,7 @@ use anyhow::{Result, bail};
 
 // A file loaded with `#[path]` owns its directory: these submodules are the
 // files beside this one.
+mod hybrid;
 mod network;
 mod security;
 mod workloads;
@@ -91,6 +92,11 @@ pub struct Params {
     /// VPCs holding the interfaces at the quota maximum (about 1% of ENIs):
     /// 16 SGs of 60 rules, a 40-rule NACL, a 1,000-route table.
     pub heavy_vpcs: usize,
+    /// Transit gateways, each with a VPN and a Direct Connect gateway; every
+    /// VPC is attached to one of them.
+    pub tgws: usize,
+    /// Planted `transit-encryption` violations: unencrypted DX paths.
+    pub planted_dx: usize,
 }
 
 impl Size {
@@ -109,6 +115,8 @@ impl Size {
                 prefix_lists: 8,
                 planted: PlantKind::ALL.len(),
                 heavy_vpcs: 1,
+                tgws: 0,
+                planted_dx: 0,
             },
             Size::Large => Params {
                 vpcs: 100,
@@ -123,6 +131,8 @@ impl Size {
                 prefix_lists: 50,
                 planted: 25,
                 heavy_vpcs: 10,
+                tgws: 1,
+                planted_dx: 5,
             },
             Size::Huge => Params {
                 vpcs: 1_000,
@@ -137,6 +147,8 @@ impl Size {
                 prefix_lists: 500,
                 planted: 100,
                 heavy_vpcs: 100,
+                tgws: 5,
+                planted_dx: 10,
             },
         }
     }
@@ -158,6 +170,9 @@ pub const PUBLIC_EXPOSURE: &str = "public-exposure";
 /// The check of the planted S3 and DynamoDB leaks.
 pub const PRIVATE_SERVICE_ACCESS: &str = "private-service-access";
 
+/// The id of the check that must find the planted unencrypted DX paths.
+pub const TRANSIT_ENCRYPTION: &str = "transit-encryption";
+
 /// A misconfiguration that `public-exposure` must find. Each is one of the
 /// traps of AWS-SEMANTICS §16 or a bundled `fail-*` topology.
 ///
@@ -170,6 +185,11 @@ pub const PRIVATE_SERVICE_ACCESS: &str = "private-service-access";
 pub enum PlantKind {
     /// A public IPv4 on a workload whose SG allows tcp/8080 from 0.0.0.0/0.
     PublicIpOpenSg,
+    /// A workload whose subnet routes an on-prem /24 to the transit gateway,
+    /// where the /24 is learned over a `no_encrypt` Direct Connect link and
+    /// beats the VPN's /12 by longest prefix (`transit-encryption`, T-16).
+    /// Not in [`PlantKind::ALL`]: planted by `Gen::hybrid`.
+    UnencryptedDx,
     /// An Elastic IP on a workload in a NAT-routed subnet, SG open (trap 1).
     EipNatRoutedSubnet,
     /// An Elastic IP on a secondary private IP, SG open (trap 34).
@@ -217,6 +237,7 @@ impl PlantKind {
             PlantKind::NaclAllowBeforeDeny => "nacl-allow-before-deny",
             PlantKind::BastionSshOpen => "bastion-ssh-open",
             PlantKind::SecondWideOpenSg => "second-wide-open-sg",
+            PlantKind::UnencryptedDx => "dx-unencrypted",
             PlantKind::S3ViaNat => "s3-via-nat",
             PlantKind::S3RouteOverlap => "s3-route-overlap",
         }
@@ -224,7 +245,9 @@ impl PlantKind {
 
     /// The check that must report it.
     pub fn check(self) -> &'static str {
-        if self.isolated() {
+        if self == PlantKind::UnencryptedDx {
+            TRANSIT_ENCRYPTION
+        } else if self.isolated() {
             PRIVATE_SERVICE_ACCESS
         } else {
             PUBLIC_EXPOSURE
@@ -264,6 +287,9 @@ impl PlantKind {
             PlantKind::SecondWideOpenSg => {
                 "public IPv4; a second SG allows all traffic from 0.0.0.0/0"
             }
+            PlantKind::UnencryptedDx => {
+                "subnet routes an on-prem /24 to the TGW, which learned it over an unencrypted DX link"
+            }
             PlantKind::S3ViaNat => {
                 "subnet on a route table without the S3 and DynamoDB endpoint routes: 0.0.0.0/0 -> NAT"
             }
@@ -290,6 +316,7 @@ pub struct Planted {
 pub fn manifest_json(planted: &[Planted]) -> Result<String> {
     let mut by_check: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     by_check.entry(PUBLIC_EXPOSURE).or_default();
+    by_check.entry(TRANSIT_ENCRYPTION).or_default();
     by_check.entry(PRIVATE_SERVICE_ACCESS).or_default();
     for p in planted {
         by_check.entry(p.check).or_default().push(&p.resource);
@@ -530,6 +557,11 @@ struct Sections {
     target_groups: String,
     vpc_endpoints: String,
     allow: String,
+    transit_gateways: String,
+    customer_gateways: String,
+    vpn_connections: String,
+    direct_connect: String,
+    on_prem_networks: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -710,6 +742,8 @@ struct Gen {
     planted: Vec<Planted>,
     /// (name, ipv6) of every prefix list.
     prefix_lists: Vec<(String, bool)>,
+    /// (name, resource prefix, base address, prefix length) of every VPC.
+    vpc_nets: Vec<(String, String, u32, u8)>,
     /// Route tables written for the current VPC.
     route_table_names: Vec<String>,
 }
@@ -731,6 +765,7 @@ impl Gen {
             n: Counts::default(),
             planted: Vec::new(),
             prefix_lists: Vec::new(),
+            vpc_nets: Vec::new(),
             route_table_names: Vec::new(),
         }
     }
@@ -820,6 +855,7 @@ impl Gen {
             self.vpc(i, i % heavy_stride == 1 % heavy_stride, plants, &lbs, share)?;
             target = target.saturating_sub(self.n.sg_rules - before);
         }
+        self.hybrid()?;
         self.planted.sort_by(|a, b| a.resource.cmp(&b.resource));
         Ok(())
     }
@@ -866,7 +902,7 @@ impl Gen {
             self.seed
         )?;
         let s = &self.s;
-        let sections: [(&str, &str); 14] = [
+        let sections: [(&str, &str); 18] = [
             ("prefix_lists", &s.prefix_lists),
             ("vpcs", &s.vpcs),
             ("internet_gateways", &s.internet_gateways),
@@ -884,6 +920,10 @@ impl Gen {
             ("load_balancers", &s.load_balancers),
             ("target_groups", &s.target_groups),
             ("vpc_endpoints", &s.vpc_endpoints),
+            ("transit_gateways", &s.transit_gateways),
+            ("customer_gateways", &s.customer_gateways),
+            ("vpn_connections", &s.vpn_connections),
+            ("on_prem_networks", &s.on_prem_networks),
         ];
         let mut bytes = head.len();
         out.write_all(head.as_bytes())?;
@@ -897,6 +937,12 @@ impl Gen {
             out.write_all(body.as_bytes())?;
             bytes += line.len() + body.len();
         }
+        if !s.direct_connect.is_empty() {
+            let body = format!("\ndirect_connect:\n{}", s.direct_connect);
+            out.write_all(body.as_bytes())?;
+            bytes += body.len();
+        }
+
         let mut policy = if s.allow.is_empty() {
             "\npolicy:\n  public_exposure:\n    allow: []\n".to_string()
         } else {

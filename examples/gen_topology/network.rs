@@ -34,6 +34,8 @@ impl Gen {
             (0x2600_1f18u64 << 32) | ((0x4000 + (i as u64 >> 8)) << 16) | ((i as u64 & 0xff) << 8)
         });
         let pfx = format!("v{i:04}");
+        self.vpc_nets
+            .push((format!("vpc{i:04}"), pfx.clone(), base, len));
         let mut v = Vpc {
             idx: i,
             name: format!("vpc{i:04}"),

@@ -336,6 +336,7 @@ impl Gen {
                 ),
                 PlantKind::EipOnSecondaryIp
                 | PlantKind::NaclAllowBeforeDeny
+                | PlantKind::UnencryptedDx
                 | PlantKind::S3ViaNat
                 | PlantKind::S3RouteOverlap => continue,
             };

@@ -413,6 +413,9 @@ impl Gen {
         let app_subnet = self.random_subnet(v, Tier::App);
         let public_subnet = self.random_subnet(v, Tier::Public);
         let (si, w) = match kind {
+            PlantKind::UnencryptedDx => {
+                bail!("`{eni}`: unencrypted DX paths are planted by the hybrid section")
+            }
             PlantKind::PublicIpOpenSg => (
                 public_subnet,
                 Workload {

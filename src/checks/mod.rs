@@ -1,11 +1,43 @@
 //! Checks: each one proves (or refutes) one property over the engine's
 //! results. One check is one file; the registry below fixes their order.
 
+pub mod ipsec_strength;
+pub mod on_prem_access;
 pub mod private_service_access;
 pub mod public_exposure;
+pub mod transit_encryption;
 
 use crate::engine::Engine;
-use crate::report::CheckResult;
+use crate::model::Topology;
+use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
+
+/// One `unknown` finding per gap of the topology that affects check `id`.
+pub fn gap_findings(topo: &Topology, id: &str) -> Vec<Finding> {
+    topo.gaps_for(id)
+        .map(|g| Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource: "topology".into(),
+            aws_id: None,
+            message: format!("the topology records missing data: {}", g.what),
+            aws_ids: Vec::new(),
+            flows: Vec::new(),
+            witness: None,
+            location: crate::engine::explain::pos_location(topo, g.pos),
+        })
+        .collect()
+}
+
+/// The verdict the findings make: any violation, else any unknown.
+pub fn verdict_of(findings: &[Finding]) -> Verdict {
+    findings.iter().fold(Verdict::Proven, |v, f| {
+        v.combine(match f.kind {
+            FindingKind::Violation => Verdict::Violated,
+            FindingKind::Unknown => Verdict::Unknown,
+            FindingKind::Info => Verdict::Proven,
+        })
+    })
+}
 
 /// A check's identity and documentation.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +69,18 @@ pub const REGISTRY: &[Check] = &[
     Check {
         meta: private_service_access::META,
         run: private_service_access::run,
+    },
+    Check {
+        meta: transit_encryption::META,
+        run: transit_encryption::run,
+    },
+    Check {
+        meta: ipsec_strength::META,
+        run: ipsec_strength::run,
+    },
+    Check {
+        meta: on_prem_access::META,
+        run: on_prem_access::run,
     },
 ];
 

@@ -419,6 +419,8 @@ impl Ctx<'_, '_> {
             });
         }
         match &f.end {
+            // Over a VPN or Direct Connect to on prem: outside any endpoint.
+            End::OnPrem(via) => Class::Leak(topo.hybrid.via_label(*via)),
             End::Endpoint(ep) => {
                 if same_service(&topo.endpoints[*ep].service, &svc.full()) {
                     Class::Private("gateway")
@@ -2015,20 +2017,7 @@ fn kind_label(k: &ServiceKind) -> String {
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let ctx = Ctx::new(engine);
-    let mut findings: Vec<Finding> = Vec::new();
-    for g in topo.gaps_for(ID) {
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource: "topology".into(),
-            aws_id: None,
-            message: format!("the topology records missing data: {}", g.what),
-            aws_ids: Vec::new(),
-            flows: Vec::new(),
-            witness: None,
-            location: pos_location(topo, g.pos),
-        });
-    }
+    let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let used = uses(topo);
     // Workload groups: one analysis per (group, requirement). Interfaces
     // that behave alike for a requirement share a group (`GroupKey`).

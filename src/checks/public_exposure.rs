@@ -238,20 +238,7 @@ type Exposure<'a> = (Option<String>, Vec<EniId>, HeaderSet, Vec<&'a Flow>);
 
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
-    let mut findings: Vec<Finding> = Vec::new();
-    for g in topo.gaps_for(ID) {
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource: "topology".into(),
-            aws_id: None,
-            message: format!("the topology records missing data: {}", g.what),
-            aws_ids: Vec::new(),
-            flows: Vec::new(),
-            witness: None,
-            location: crate::engine::explain::pos_location(topo, g.pos),
-        });
-    }
+    let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let reach = engine.reach(Origin::Internet, &HeaderSet::universe());
 
     // Delivered flows per interface.
@@ -261,7 +248,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         match &f.end {
             End::Delivered(e) => per_eni.entry(*e).or_default().push(f),
             End::Unknown(why) => unknown_by_reason.entry(why.clone()).or_default().push(f),
-            End::Internet | End::Endpoint(_) => {}
+            End::Internet | End::Endpoint(_) | End::OnPrem(_) => {}
         }
     }
 

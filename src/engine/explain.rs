@@ -189,6 +189,13 @@ pub fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool
             };
             (format!("{kind} {dest} → {target}"), r.pos)
         }
+        RouteChoice::Propagated { vgw, prefix } => (
+            format!(
+                "{kind} {prefix} → {} (propagated, C-10.1)",
+                topo.hybrid.vgws[*vgw].meta.name
+            ),
+            t.meta.pos,
+        ),
         RouteChoice::NoRoute => ("no route matches".into(), t.meta.pos),
         RouteChoice::Ambiguous(w) => (w.clone(), t.meta.pos),
     };
@@ -344,6 +351,7 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
                     format!("to {} through the gateway endpoint", ep.service),
                 ));
             }
+            other => hops.push(hybrid_hop(topo, other)),
         }
     }
     hops
@@ -628,4 +636,160 @@ pub fn destination_addresses(topo: &Topology, e: usize, set: &HeaderSet) -> Vec<
         }
     }
     out
+}
+
+/// The hop of a peering, transit gateway, VGW or on-prem step.
+pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
+    use super::hybrid::{TgwChoice, VgwChoice};
+    use crate::model::TgwRouteTarget;
+    let h = &topo.hybrid;
+    match s {
+        Step::PeeringCross { peering } => meta_hop(
+            topo,
+            &topo.peerings[*peering].meta,
+            "peering connection: source and destination inside the two VPCs (C-8.2)".into(),
+        ),
+        Step::TgwIn { attachment, subnet } => {
+            let a = &h.tgw_attachments[*attachment];
+            let rule = match subnet {
+                Some(sn) => format!(
+                    "into transit gateway `{}` through attachment interface in subnet {} (C-9.6)",
+                    h.tgws[a.tgw].meta.name, topo.subnets[*sn].meta.name
+                ),
+                None => format!("into transit gateway `{}`", h.tgws[a.tgw].meta.name),
+            };
+            meta_hop(topo, &a.meta, rule)
+        }
+        Step::TgwOut { attachment, subnet } => {
+            let a = &h.tgw_attachments[*attachment];
+            let rule = match subnet {
+                Some(sn) => format!(
+                    "out of the transit gateway through subnet {}; forwarded by its route table (C-9.6)",
+                    topo.subnets[*sn].meta.name
+                ),
+                None => "out of the transit gateway".into(),
+            };
+            meta_hop(topo, &a.meta, rule)
+        }
+        Step::TgwRoute { table, choice } => {
+            let t = &h.tgw_route_tables[*table];
+            let (rule, pos) = match choice {
+                TgwChoice::Static { index, entry } => {
+                    let r = &t.routes[*index];
+                    let dest = match (&r.dest, entry) {
+                        (RouteDest::Cidr(n), _) => n.to_string(),
+                        (RouteDest::PrefixList(pl), Some(e)) => {
+                            format!("{} (entry {e})", topo.prefix_lists[*pl].meta.name)
+                        }
+                        (RouteDest::PrefixList(pl), None) => {
+                            topo.prefix_lists[*pl].meta.name.clone()
+                        }
+                    };
+                    let target = match r.target {
+                        TgwRouteTarget::Blackhole => "blackhole".to_string(),
+                        TgwRouteTarget::Attachment(a) => h.tgw_attachments[a].meta.name.clone(),
+                    };
+                    (format!("static route {dest} → {target}"), r.pos)
+                }
+                TgwChoice::Propagated {
+                    attachment,
+                    prefix,
+                    rank,
+                    beats,
+                } => {
+                    let pos = t
+                        .propagations
+                        .iter()
+                        .find(|(a, _)| a == attachment)
+                        .map_or(t.meta.pos, |(_, p)| *p);
+                    let won = if beats.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" beats {}", beats.join(", "))
+                    };
+                    (
+                        format!(
+                            "{prefix} propagated from {} ({}){won} (C-9.4: longest prefix, then static > prefix list > VPC > DX gateway > VPN over DX > VPN)",
+                            h.tgw_attachments[*attachment].meta.name,
+                            super::hybrid::tgw_rank_name(*rank)
+                        ),
+                        pos,
+                    )
+                }
+                TgwChoice::NoRoute => ("no route matches".into(), t.meta.pos),
+                TgwChoice::Ambiguous(w) => (w.clone(), t.meta.pos),
+            };
+            Hop {
+                component: t.meta.name.clone(),
+                aws_id: t.meta.aws_id.clone(),
+                rule,
+                location: loc(topo, pos),
+            }
+        }
+        Step::VgwRoute { vgw, choice } => {
+            let g = &h.vgws[*vgw];
+            let rule = match choice {
+                VgwChoice::Learned {
+                    via,
+                    prefix,
+                    rank,
+                    beats,
+                } => {
+                    let won = if beats.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" beats {}", beats.join(", "))
+                    };
+                    format!(
+                        "{prefix} over {} ({}){won} (C-10.3: longest prefix, then DX BGP > VPN static > VPN BGP)",
+                        h.via_label(*via),
+                        super::hybrid::vgw_rank_name(*rank)
+                    )
+                }
+                VgwChoice::NoRoute => "no route matches".into(),
+                VgwChoice::Ambiguous(w) => w.clone(),
+            };
+            meta_hop(topo, &g.meta, rule)
+        }
+        Step::VgwIn { vgw } => meta_hop(
+            topo,
+            &h.vgws[*vgw].meta,
+            "from on prem to an interface address of the VPC (C-10.4)".into(),
+        ),
+        Step::OnPremIn {
+            network,
+            via,
+            decided,
+        } => {
+            let n = &h.on_prem[*network];
+            let how = if *decided {
+                "chosen by the stated on-prem preference".to_string()
+            } else {
+                "one of the paths the on-prem routers may take (no stated preference decides)"
+                    .to_string()
+            };
+            let pos = if *decided && !n.prefer_pos.is_unknown() {
+                n.prefer_pos
+            } else {
+                n.meta.pos
+            };
+            Hop {
+                component: n.meta.name.clone(),
+                aws_id: None,
+                rule: format!("into AWS over {}: {how}", h.via_label(*via)),
+                location: loc(topo, pos),
+            }
+        }
+        Step::OnPremOut { via } => meta_hop(
+            topo,
+            h.via_meta(*via),
+            format!("leaves AWS over {}", h.via_label(*via)),
+        ),
+        other => Hop {
+            component: String::new(),
+            aws_id: None,
+            rule: format!("{other:?}"),
+            location: None,
+        },
+    }
 }

@@ -10,7 +10,9 @@ use ipnet::IpNet;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::hs::{IntervalSet, all_v4, all_v6, net_set};
-use crate::model::{EniId, NatId, RouteDest, RouteTableId, RouteTarget, Topology, VpcId};
+use crate::model::{
+    EniId, HybridRef, NatId, RouteDest, RouteTableId, RouteTarget, Topology, VpcId,
+};
 
 /// A component packets can be at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,7 +26,13 @@ pub enum Node {
     VpcLocal(VpcId),
     Eni(EniId),
     Endpoint(usize),
-    /// A target the engine does not model (appliance, peering, TGW, VGW…).
+    /// A VPC peering connection (C-8).
+    Peering(usize),
+    /// A transit gateway (C-9), index into `hybrid.tgws`.
+    Tgw(usize),
+    /// A virtual private gateway (C-10), index into `hybrid.vgws`.
+    Vgw(usize),
+    /// A target the engine does not model (GWLB endpoint, …) or an undecidable route.
     Opaque,
     /// Dropped (blackhole, no route).
     Drop,
@@ -37,6 +45,8 @@ pub enum RouteChoice {
     Local(IpNet),
     /// `routes[i]` of the table; for prefix-list routes, the entry that matched.
     Route { index: usize, entry: Option<IpNet> },
+    /// A route propagated by VGW `vgw` for `prefix` (C-10.1).
+    Propagated { vgw: usize, prefix: IpNet },
     /// No route matches.
     NoRoute,
     /// Several routes tie with different targets (C-3.6), or a prefix list's
@@ -112,6 +122,13 @@ impl ForwardingGraph {
                 fg.g.add_edge(n, r, Edge::Plain);
             }
         }
+        for (p, x) in topo.peerings.iter().enumerate() {
+            let n = fg.add(Node::Peering(p));
+            for v in [x.requester, x.accepter] {
+                let l = fg.add(Node::VpcLocal(v));
+                fg.g.add_edge(n, l, Edge::Plain);
+            }
+        }
         for t in 0..topo.route_tables.len() {
             let from = fg.add(Node::RouteTable(t));
             for (node, edge) in compile_table(topo, t) {
@@ -148,7 +165,7 @@ struct Cand {
     choice: RouteChoice,
 }
 
-fn target_node(target: &RouteTarget, vpc: VpcId) -> Node {
+fn target_node(topo: &Topology, target: &RouteTarget, vpc: VpcId) -> Node {
     match target {
         RouteTarget::Local => Node::VpcLocal(vpc),
         RouteTarget::Blackhole => Node::Drop,
@@ -157,7 +174,12 @@ fn target_node(target: &RouteTarget, vpc: VpcId) -> Node {
         RouteTarget::Nat(i) => Node::Nat(*i),
         RouteTarget::GatewayEndpoint(i) => Node::Endpoint(*i),
         RouteTarget::Eni(e) => Node::Eni(*e),
-        RouteTarget::Peering(_) | RouteTarget::Unmodelled(_) => Node::Opaque,
+        RouteTarget::Peering(p) => Node::Peering(*p),
+        RouteTarget::Unmodelled(o) => match topo.hybrid.of_other(*o) {
+            Some(HybridRef::Tgw(t)) => Node::Tgw(t),
+            Some(HybridRef::Vgw(g)) => Node::Vgw(g),
+            _ => Node::Opaque,
+        },
     }
 }
 
@@ -188,7 +210,7 @@ pub fn compile_table(topo: &Topology, t: RouteTableId) -> Vec<(Node, RouteEdge)>
         let node = if r.blackhole {
             Node::Drop
         } else {
-            target_node(&r.target, table.vpc)
+            target_node(topo, &r.target, table.vpc)
         };
         match &r.dest {
             RouteDest::Cidr(net) => {
@@ -234,12 +256,40 @@ pub fn compile_table(topo: &Topology, t: RouteTableId) -> Vec<(Node, RouteEdge)>
             },
         }
     }
+    // C-10.1: a propagating VGW adds one propagated route per prefix it
+    // knows; one with an unstated connection may have added any.
+    let mut unstated_vgw: Vec<String> = Vec::new();
+    for &g in &table.propagating_vgws {
+        let (known, unstated) = super::hybrid::vgw_candidates(topo, g);
+        for (net, _, _) in known {
+            cands.push(Cand {
+                net,
+                class: Class::Propagated,
+                node: Node::Vgw(g),
+                choice: RouteChoice::Propagated {
+                    vgw: g,
+                    prefix: net,
+                },
+            });
+        }
+        if !unstated.is_empty() {
+            unstated_vgw.push(format!(
+                "route table `{}` has no known route, and vpn gateway `{}` may propagate any prefix learned over {} (C-10.1)",
+                table.meta.name,
+                topo.hybrid.vgws[g].meta.name,
+                unstated.join(", ")
+            ));
+        }
+    }
     // Longest prefix first; then class priority (C-3.4).
     cands.sort_by(|a, b| {
         b.net
             .prefix_len()
             .cmp(&a.net.prefix_len())
             .then(class_rank(b.class).cmp(&class_rank(a.class)))
+            // Equal prefixes of one class must be adjacent to form one group
+            // (two prefix lists with the same entry, C-3.6).
+            .then(a.net.cmp(&b.net))
     });
     let mut claimed = IntervalSet::empty();
     let mut i = 0;
@@ -304,13 +354,11 @@ pub fn compile_table(topo: &Topology, t: RouteTableId) -> Vec<(Node, RouteEdge)>
     }
     let rest = all_v4().union(&all_v6()).subtract(&claimed);
     if !rest.is_empty() {
-        out.push((
-            Node::Drop,
-            RouteEdge {
-                dst: rest,
-                choice: RouteChoice::NoRoute,
-            },
-        ));
+        let (node, choice) = match unstated_vgw.first() {
+            None => (Node::Drop, RouteChoice::NoRoute),
+            Some(why) => (Node::Opaque, RouteChoice::Ambiguous(why.clone())),
+        };
+        out.push((node, RouteEdge { dst: rest, choice }));
     }
     out
 }

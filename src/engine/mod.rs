@@ -11,6 +11,7 @@
 pub mod explain;
 mod filters;
 pub mod graph;
+pub mod hybrid;
 mod service;
 
 use std::cell::{OnceCell, RefCell};
@@ -29,7 +30,7 @@ use crate::hs::{
 };
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
-    SubnetId, TCP, Topology, UDP, VpcId,
+    OnPremVia, SubnetId, TCP, Topology, UDP, VpcId,
 };
 pub use filters::SgFilter;
 use filters::{nacl_allowed, sg_filter_one, sg_members, sg_union};
@@ -84,6 +85,46 @@ pub enum Step {
     EndpointOut {
         endpoint: usize,
     },
+    /// Crossed a VPC peering connection (C-8).
+    PeeringCross {
+        peering: usize,
+    },
+    /// Entered a transit gateway through an attachment (through its interface
+    /// in `subnet` for a VPC attachment).
+    TgwIn {
+        attachment: usize,
+        subnet: Option<SubnetId>,
+    },
+    /// A transit gateway route table decision.
+    TgwRoute {
+        table: usize,
+        choice: hybrid::TgwChoice,
+    },
+    /// Left a transit gateway into a VPC through the attachment interface in `subnet`.
+    TgwOut {
+        attachment: usize,
+        subnet: Option<SubnetId>,
+    },
+    /// A virtual private gateway's path selection (C-10.3).
+    VgwRoute {
+        vgw: usize,
+        choice: hybrid::VgwChoice,
+    },
+    /// Arrived from on prem at a virtual private gateway.
+    VgwIn {
+        vgw: usize,
+    },
+    /// Sent by on-prem network `network` into AWS over `via`; `decided` when
+    /// the topology's stated on-prem preference chose it.
+    OnPremIn {
+        network: usize,
+        via: OnPremVia,
+        decided: bool,
+    },
+    /// Left AWS towards on prem over `via`.
+    OnPremOut {
+        via: OnPremVia,
+    },
 }
 
 /// Where a flow ends.
@@ -92,6 +133,8 @@ pub enum End {
     Delivered(EniId),
     Internet,
     Endpoint(usize),
+    /// Left AWS towards on prem over a VPN connection or virtual interface.
+    OnPrem(OnPremVia),
     Unknown(String),
 }
 
@@ -122,6 +165,9 @@ struct Frag {
     path: Vec<Step>,
     via_nat: bool,
     from_internet: bool,
+    /// Replies to flows the destination started: security groups admit
+    /// them whatever their rules (C-5.3).
+    reply_in: bool,
 }
 
 impl Frag {
@@ -146,6 +192,7 @@ impl Frag {
             rw: self.rw.clone(),
             via_nat: self.via_nat,
             from_internet: self.from_internet,
+            reply_in: self.reply_in,
         }
     }
 
@@ -272,6 +319,8 @@ pub struct Engine<'t> {
     /// Per security group, compiled on first use.
     sg_in: Vec<OnceCell<SgFilter>>,
     sg_out: Vec<OnceCell<SgFilter>>,
+    /// Transit gateway tables, VGWs and on-prem routing, compiled.
+    hybrid: hybrid::HybridTables,
 }
 
 const MAX_NAT_HOPS: usize = 8;
@@ -299,6 +348,12 @@ fn non_internet_v4() -> IntervalSet {
     .filter_map(|s| s.parse().ok())
     .collect();
     nets_set(private.iter())
+}
+
+/// RFC 1918 and RFC 6598 IPv4: the private space on-prem networks reach
+/// over VPN and private or transit virtual interfaces.
+pub fn non_internet_space() -> IntervalSet {
+    non_internet_v4()
 }
 
 /// Every internet source address: IPv4 outside RFC 1918/6598, global IPv6.
@@ -359,6 +414,7 @@ impl<'t> Engine<'t> {
             sg_out: (0..topo.security_groups.len())
                 .map(|_| OnceCell::new())
                 .collect(),
+            hybrid: hybrid::HybridTables::build(topo),
         }
     }
 
@@ -453,6 +509,22 @@ impl<'t> Engine<'t> {
                 out
             }
             Origin::Eni(e) => self.reach_from_eni(e, set, false),
+            Origin::OnPrem(n) => {
+                let mut out = Reach::default();
+                if n < self.topo.hybrid.on_prem.len() {
+                    let f = Frag {
+                        set: set.clone(),
+                        rw: Rewrites::default(),
+                        path: Vec::new(),
+                        via_nat: false,
+                        from_internet: false,
+                        reply_in: false,
+                    };
+                    self.propagate_onprem(n, f, &mut out);
+                }
+                out.flows.retain(|f| !f.set.is_empty());
+                out
+            }
         }
     }
 
@@ -463,7 +535,44 @@ impl<'t> Engine<'t> {
         self.reach_from_eni(e, set, true)
     }
 
+    /// Propagates packets that the interfaces of a *group* send from their
+    /// own addresses: every interface of the group has `e`'s subnet,
+    /// security groups and owner, so each step treats them alike, and the
+    /// sources in `set` (the members' addresses, restricted by the caller)
+    /// keep the results exact per member. One propagation instead of one per
+    /// interface.
+    pub fn reach_from_group(&self, e: EniId, set: &HeaderSet) -> Reach {
+        self.reach_from_eni_src(e, set, false, false)
+    }
+
+    /// [`Engine::reach_from_group`] for replies: security groups are
+    /// stateful and let them out (C-5.3).
+    pub fn reach_reply_from_group(&self, e: EniId, set: &HeaderSet) -> Reach {
+        self.reach_from_eni_src(e, set, true, false)
+    }
+
+    /// What interface `e`'s security groups may admit inbound (C-5.1): the
+    /// packets they allow, and those that depend on unknown prefix lists.
+    pub fn sg_ingress_admits(&self, e: EniId) -> HeaderSet {
+        let f = self.sg_for(e, true);
+        f.allowed.union(&f.unknown)
+    }
+
+    /// What interface `e`'s security groups may let out (C-5.1), including
+    /// what depends on unknown prefix lists.
+    pub fn sg_egress_admits(&self, e: EniId) -> HeaderSet {
+        if matches!(self.topo.enis[e].owner, EniOwner::Nat(_)) {
+            return HeaderSet::universe(); // no security groups (C-7.1)
+        }
+        let f = self.sg_for(e, false);
+        f.allowed.union(&f.unknown)
+    }
+
     fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {
+        self.reach_from_eni_src(e, set, reply, true)
+    }
+
+    fn reach_from_eni_src(&self, e: EniId, set: &HeaderSet, reply: bool, own_src: bool) -> Reach {
         let mut out = Reach::default();
         let f = Frag {
             set: set.clone(),
@@ -471,8 +580,9 @@ impl<'t> Engine<'t> {
             path: Vec::new(),
             via_nat: false,
             from_internet: false,
+            reply_in: false,
         };
-        self.propagate_eni(e, f, &mut out, reply);
+        self.propagate_eni(e, f, &mut out, reply, own_src);
         out.flows.retain(|f| !f.set.is_empty());
         out
     }
@@ -574,6 +684,7 @@ impl<'t> Engine<'t> {
                         }],
                         via_nat: false,
                         from_internet: true,
+                        reply_in: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -594,6 +705,7 @@ impl<'t> Engine<'t> {
                         }],
                         via_nat: false,
                         from_internet: true,
+                        reply_in: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -657,6 +769,7 @@ impl<'t> Engine<'t> {
                     path: Vec::new(),
                     via_nat: false,
                     from_internet: true,
+                    reply_in: false,
                 };
                 self.deliver(e, None, f, &mut r);
                 // Stand for "this interface" in the template.
@@ -807,11 +920,30 @@ impl<'t> Engine<'t> {
             }
             let piece = f.with_set(f.restrict(DST, &addrs));
             if let Some(piece) = self.cross_nacls(subnet, from, piece) {
-                for &e in &hit[i..j] {
-                    let one = piece.with_set(piece.restrict(DST, &self.eni_addrs[e]));
-                    if !one.set.is_empty() {
-                        self.deliver_checked(e, one, out);
+                // Security groups match sources, never the destination:
+                // interfaces with the same groups and owner are filtered
+                // once, then split by address (exact, as for NACLs).
+                let mut members: Vec<EniId> = hit[i..j].to_vec();
+                members.sort_by(|&a, &b| {
+                    let (x, y) = (&self.topo.enis[a], &self.topo.enis[b]);
+                    x.security_groups
+                        .cmp(&y.security_groups)
+                        .then_with(|| format!("{:?}", x.owner).cmp(&format!("{:?}", y.owner)))
+                        .then(a.cmp(&b))
+                });
+                let mut k = 0;
+                while k < members.len() {
+                    let first = &self.topo.enis[members[k]];
+                    let mut l = k + 1;
+                    while l < members.len() {
+                        let o = &self.topo.enis[members[l]];
+                        if o.security_groups != first.security_groups || o.owner != first.owner {
+                            break;
+                        }
+                        l += 1;
                     }
+                    self.deliver_group(&members[k..l], &piece, out);
+                    k = l;
                 }
             }
             i = j;
@@ -845,8 +977,47 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// Delivery after the NACLs to interfaces that share security groups
+    /// and owner: the groups are evaluated once for all of them.
+    fn deliver_group(&self, members: &[EniId], f: &Frag, out: &mut Reach) {
+        let Some(&first) = members.first() else {
+            return;
+        };
+        if members.len() == 1 || f.reply_in {
+            for &m in members {
+                let one = f.with_set(f.restrict(DST, &self.eni_addrs[m]));
+                if !one.set.is_empty() {
+                    self.deliver_checked(m, one, out);
+                }
+            }
+            return;
+        }
+        let sg = self.sg_for(first, true);
+        let unknown = f.with_set(f.filter(&sg.unknown));
+        let allowed = f.with_set(f.filter(&sg.allowed));
+        let reason = (!unknown.set.is_empty())
+            .then(|| self.unknown_pl_reason(&self.topo.enis[first].security_groups));
+        for &m in members {
+            if let Some(why) = &reason {
+                let u = unknown
+                    .with_set(unknown.restrict(DST, &self.eni_addrs[m]))
+                    .step(Step::SgIn { eni: m });
+                self.emit(u, End::Unknown(why.clone()), out);
+            }
+            let a = allowed.with_set(allowed.restrict(DST, &self.eni_addrs[m]));
+            if !a.set.is_empty() {
+                self.deliver_owner(m, a.step(Step::SgIn { eni: m }), out);
+            }
+        }
+    }
+
     /// Delivery after the NACLs: security groups and the owner rule.
     fn deliver_checked(&self, e: EniId, f: Frag, out: &mut Reach) {
+        if f.reply_in {
+            // A reply to a flow `e` started: stateful groups admit it (C-5.3).
+            self.deliver_owner(e, f, out);
+            return;
+        }
         let eni = &self.topo.enis[e];
         let sg = self.sg_for(e, true);
         let unknown = f
@@ -863,6 +1034,12 @@ impl<'t> Engine<'t> {
         if f.set.is_empty() {
             return;
         }
+        self.deliver_owner(e, f, out);
+    }
+
+    /// The owner rule at delivery (C-2.6), after the security groups.
+    fn deliver_owner(&self, e: EniId, f: Frag, out: &mut Reach) {
+        let eni = &self.topo.enis[e];
         match &eni.owner {
             EniOwner::Nat(_) => {} // no unsolicited inbound (C-7.1)
             EniOwner::LoadBalancer(lb) => {
@@ -899,13 +1076,13 @@ impl<'t> Engine<'t> {
         HeaderSet::universe().intersect(&s)
     }
 
-    fn propagate_eni(&self, e: EniId, f: Frag, out: &mut Reach, reply: bool) {
+    fn propagate_eni(&self, e: EniId, f: Frag, out: &mut Reach, reply: bool, own_src: bool) {
         let eni = &self.topo.enis[e];
         if !eni.attached {
             return; // a detached interface sends nothing (C-2.7)
         }
         let mut f = f;
-        if eni.source_dest_check {
+        if eni.source_dest_check && own_src {
             f = f.with_set(f.restrict(SRC, &self.eni_addrs[e]));
         }
         // NAT gateways have no security groups (C-7.1); replies of admitted
@@ -944,7 +1121,7 @@ impl<'t> Engine<'t> {
                     let why = match &choice {
                         RouteChoice::Ambiguous(w) => w.clone(),
                         _ => format!(
-                            "route table `{}` sends traffic to a target that is not modelled yet (peering, transit gateway, VPN gateway or other)",
+                            "route table `{}` sends traffic to a target that is not modelled (C-3.10)",
                             self.topo.route_tables[t].meta.name
                         ),
                     };
@@ -969,6 +1146,10 @@ impl<'t> Engine<'t> {
                 Node::Endpoint(ep) => {
                     let p = piece
                         .with_set(piece.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]));
+                    // Endpoint connections do not extend out of the VPC: the
+                    // source must be inside it (traffic from a transit gateway,
+                    // a VPN or DX is not carried; VPCE_GATEWAY_EGRESS_SOURCE_ADDRESS_RESTRICTION).
+                    let p = p.with_set(p.restrict(SRC, &hybrid::vpc_cidrs(self.topo, vpc)));
                     let p = p.step(Step::NaclOut { subnet: src_subnet });
                     if self.topo.endpoints[ep].kind != EndpointKind::Gateway {
                         self.emit(
@@ -1008,6 +1189,9 @@ impl<'t> Engine<'t> {
                     );
                     self.emit(piece, End::Unknown(why), out);
                 }
+                Node::Peering(x) => self.to_peering(x, vpc, src_subnet, piece, out),
+                Node::Tgw(x) => self.to_tgw(x, vpc, src_subnet, piece, out),
+                Node::Vgw(x) => self.to_vgw(x, vpc, src_subnet, piece, out),
                 Node::Internet | Node::RouteTable(_) => {}
             }
         }

@@ -751,15 +751,15 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             aws_id: Some(id.clone()),
             vpc: vpc.map(sp),
             amazon_side_asn: g.amazon_side_asn,
+            tags: Default::default(),
         }));
     }
     for (id, (loc, _)) in &tgws {
         out.transit_gateways.push(sp(f::TransitGateway {
             name: sp(b.get(id).unwrap_or_else(|| id.clone())),
             aws_id: Some(id.clone()),
-            region: loc.region.clone(),
-            attachments: Vec::new(),
-            route_tables: Vec::new(),
+            region: loc.region.clone().map(sp),
+            ..Default::default()
         }));
     }
     if !tgws.is_empty() {
@@ -881,7 +881,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             aws_id: Some(id.clone()),
             requester_vpc: sp(b.get(&r).unwrap_or(r)),
             accepter_vpc: sp(b.get(&a).unwrap_or(a)),
-            status: p.status.as_ref().and_then(|s| s.code.clone()),
+            status: p.status.as_ref().and_then(|s| s.code.clone()).map(sp),
+            ..Default::default()
         }));
     }
 

@@ -73,7 +73,9 @@ impl Diagnostic {
     ///    = help: did you mean `igw-main`?
     /// ```
     pub fn render(&self, source: Option<&str>) -> String {
-        let snippet = source.and_then(|s| source_line(s, self.line));
+        let snippet = source
+            .and_then(|s| source_line(s, self.line))
+            .map(redact_secret);
         let width = if snippet.is_some() {
             digits(self.line)
         } else {
@@ -222,6 +224,41 @@ fn crop(line: &str, start: usize, len: usize) -> (String, usize, usize) {
 
 fn digits(n: u32) -> usize {
     n.to_string().len()
+}
+
+/// Key names that hold secrets (VPN pre-shared keys and the like). A
+/// topology has no such field, but a user may paste one in: the error for
+/// the unknown key must not print its value.
+const SECRET_KEYS: &[&str] = &[
+    "pre_shared_key",
+    "presharedkey",
+    "pre-shared-key",
+    "psk",
+    "secret",
+    "password",
+    "cak",
+];
+
+/// The line with the value of a secret-looking key replaced.
+fn redact_secret(line: &str) -> std::borrow::Cow<'_, str> {
+    let lower = line.to_ascii_lowercase();
+    for key in SECRET_KEYS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key) {
+            let at = from + i;
+            let after = at + key.len();
+            let before_ok = at == 0
+                || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
+                    && lower.as_bytes()[at - 1] != b'_';
+            let rest = lower[after..].trim_start_matches(['"', '\'', ' ']);
+            if before_ok && rest.starts_with(':') {
+                let colon = after + lower[after..].find(':').unwrap_or(0);
+                return format!("{} <redacted>", &line[..=colon]).into();
+            }
+            from = after;
+        }
+    }
+    line.into()
 }
 
 /// The 1-based line `line` of `source`, if it exists.

@@ -561,7 +561,8 @@ pub struct VpcEndpoint {
     pub policy: Option<serde_json::Value>,
 }
 
-/// A VPC peering connection.
+/// A VPC peering connection (C-8). Whether it is cross-account or
+/// cross-Region follows from the `account` and `region` of the two VPCs.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeeringConnection {
@@ -570,53 +571,175 @@ pub struct PeeringConnection {
     pub aws_id: Option<String>,
     pub requester_vpc: Sp<String>,
     pub accepter_vpc: Sp<String>,
-    /// `active` (default) or another status code.
+    /// `active` (default) or another status code (`pending-acceptance`,
+    /// `deleted`, …); only an active peering carries traffic (C-8.1).
+    /// Operational state (C-0.4).
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<Sp<String>>,
+    /// `AllowDnsResolutionFromRemoteVpc` on the requester side: the accepter
+    /// resolves the requester's public DNS names to private IPs (C-8.5).
+    #[serde(default)]
+    pub requester_allows_remote_dns_resolution: Option<bool>,
+    /// The same option on the accepter side.
+    #[serde(default)]
+    pub accepter_allows_remote_dns_resolution: Option<bool>,
 }
 
-/// A transit gateway.
+/// A transit gateway (C-9), with its attachments and route tables.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitGateway {
     pub name: Sp<String>,
     #[serde(default)]
     pub aws_id: Option<String>,
+    /// Defaults to the file's `region`.
     #[serde(default)]
-    pub region: Option<String>,
+    pub region: Option<Sp<String>>,
     #[serde(default)]
-    pub attachments: Vec<Sp<serde_json::Value>>,
+    pub account: Option<Scalar>,
     #[serde(default)]
-    pub route_tables: Vec<Sp<serde_json::Value>>,
+    pub amazon_side_asn: Option<u64>,
+    /// `SecurityGroupReferencingSupport` (AWS default `false`, C-9.9).
+    #[serde(default)]
+    pub security_group_referencing: Option<bool>,
+    /// `VpnEcmpSupport` (AWS default `true`, C-9.4).
+    #[serde(default)]
+    pub vpn_ecmp: Option<bool>,
+    /// The route table new attachments are associated with when
+    /// `DefaultRouteTableAssociation` is enabled. Informational: the
+    /// associations that exist are listed on each route table.
+    #[serde(default)]
+    pub default_association_route_table: Option<Sp<String>>,
+    /// The route table new attachments propagate to when
+    /// `DefaultRouteTablePropagation` is enabled. Informational, as above.
+    #[serde(default)]
+    pub default_propagation_route_table: Option<Sp<String>>,
+    #[serde(default)]
+    pub attachments: Vec<Sp<TgwAttachment>>,
+    #[serde(default)]
+    pub route_tables: Vec<Sp<TgwRouteTable>>,
+    #[serde(default)]
+    pub tags: Tags,
 }
 
-/// A virtual private gateway.
+/// A transit gateway attachment (C-9.1). The fields that apply depend on `type`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TgwAttachment {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `vpc`, `vpn`, `direct-connect-gateway`, `peering` or `connect`
+    /// (`connect` is accepted and makes every path through it `unknown`).
+    #[serde(rename = "type")]
+    pub kind: Sp<String>,
+    /// `available` (default) or another state; anything else carries
+    /// nothing (C-9.2). Operational state (C-0.4).
+    #[serde(default)]
+    pub state: Option<Sp<String>>,
+    /// `vpc`: the attached VPC.
+    #[serde(default)]
+    pub vpc: Option<Sp<String>>,
+    /// `vpc`: one subnet per enabled AZ, holding the attachment ENI (C-9.6).
+    #[serde(default)]
+    pub subnets: Vec<Sp<String>>,
+    /// `vpc`: `ApplianceModeSupport` (default `false`, C-9.7).
+    #[serde(default)]
+    pub appliance_mode: Option<bool>,
+    /// `vpc`: `SecurityGroupReferencingSupport` on the attachment (C-9.9).
+    /// When omitted, it follows the transit gateway's option.
+    #[serde(default)]
+    pub security_group_referencing: Option<bool>,
+    /// `vpc`: `Ipv6Support` (default `false`).
+    #[serde(default)]
+    pub ipv6_support: Option<bool>,
+    /// `vpn`: the VPN connection, by name.
+    #[serde(default)]
+    pub vpn_connection: Option<Sp<String>>,
+    /// `direct-connect-gateway`: the DX gateway, by name.
+    #[serde(default)]
+    pub direct_connect_gateway: Option<Sp<String>>,
+    /// `peering`: the peer transit gateway, by name.
+    #[serde(default)]
+    pub peer_transit_gateway: Option<Sp<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A transit gateway route table (C-9.2–C-9.5).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TgwRouteTable {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// Attachments associated with this table: their traffic is routed by
+    /// it. An attachment is associated with at most one table.
+    #[serde(default)]
+    pub associations: Vec<Sp<String>>,
+    /// Attachments that propagate routes into this table (C-9.3).
+    #[serde(default)]
+    pub propagations: Vec<Sp<String>>,
+    /// Static routes, blackholes and prefix-list references. Propagated
+    /// routes are derived from `propagations`, not written here.
+    #[serde(default)]
+    pub routes: Vec<Sp<TgwRoute>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A static transit gateway route. Exactly one of `destination` and
+/// `prefix_list`; exactly one of `attachment` and `blackhole: true`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TgwRoute {
+    #[serde(default)]
+    pub destination: Option<Sp<String>>,
+    /// A prefix-list reference (C-9.4: below static routes at equal length).
+    #[serde(default)]
+    pub prefix_list: Option<Sp<String>>,
+    /// The target attachment, by name.
+    #[serde(default)]
+    pub attachment: Option<Sp<String>>,
+    /// Drops matching traffic (C-9.5).
+    #[serde(default)]
+    pub blackhole: Option<Sp<bool>>,
+}
+
+/// A virtual private gateway (C-10).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VpnGateway {
     pub name: Sp<String>,
     #[serde(default)]
     pub aws_id: Option<String>,
+    /// The attached VPC; omit when detached.
     #[serde(default)]
     pub vpc: Option<Sp<String>>,
     #[serde(default)]
     pub amazon_side_asn: Option<u64>,
+    #[serde(default)]
+    pub tags: Tags,
 }
 
-/// A customer gateway.
+/// A customer gateway: the on-prem end of a VPN connection.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerGateway {
     pub name: Sp<String>,
     #[serde(default)]
     pub aws_id: Option<String>,
+    /// The device's outside address.
     #[serde(default)]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<Sp<String>>,
     #[serde(default)]
     pub bgp_asn: Option<u64>,
+    #[serde(default)]
+    pub tags: Tags,
 }
 
-/// A Site-to-Site VPN connection. Pre-shared keys are never stored here.
+/// A Site-to-Site VPN connection (C-11). It has no field for pre-shared
+/// keys: secrets are never part of a topology.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VpnConnection {
@@ -624,39 +747,268 @@ pub struct VpnConnection {
     #[serde(default)]
     pub aws_id: Option<String>,
     pub customer_gateway: Sp<String>,
-    /// The VGW or transit gateway it terminates on.
+    /// The virtual private gateway or transit gateway it terminates on.
     pub gateway: Sp<String>,
+    /// `available` (default) or another state. Operational state (C-0.4).
+    #[serde(default)]
+    pub state: Option<Sp<String>>,
+    /// `StaticRoutesOnly` (default `false`: BGP).
     #[serde(default)]
     pub static_routes_only: Option<bool>,
+    /// Static routes to on-prem (only with `static_routes_only: true`).
     #[serde(default)]
     pub routes: Vec<Sp<String>>,
+    /// `public-ipv4` (default), `private-ipv4` (private IP VPN over Direct
+    /// Connect, C-11.4) or `ipv6`.
     #[serde(default)]
-    pub tunnels: Vec<Sp<serde_json::Value>>,
+    pub outside_ip_address_type: Option<Sp<String>>,
+    /// `private-ipv4`: the transit gateway's direct-connect-gateway
+    /// attachment the tunnels run over (`TransportTransitGatewayAttachmentId`).
+    #[serde(default)]
+    pub transport_attachment: Option<Sp<String>>,
+    /// Traffic selectors (C-11.2); default `0.0.0.0/0`.
+    #[serde(default)]
+    pub local_ipv4_network_cidr: Option<Sp<String>>,
+    #[serde(default)]
+    pub remote_ipv4_network_cidr: Option<Sp<String>>,
+    #[serde(default)]
+    pub enable_acceleration: Option<bool>,
+    /// The two tunnels. Fewer than two listed: the missing ones use AWS
+    /// defaults for every option.
+    #[serde(default)]
+    pub tunnels: Vec<Sp<VpnTunnel>>,
+    #[serde(default)]
+    pub tags: Tags,
 }
 
-/// Direct Connect resources.
+/// One IPsec tunnel's options (C-11.3). An empty or omitted list permits
+/// every value AWS allows for that option, including weak ones.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpnTunnel {
+    #[serde(default)]
+    pub outside_ip_address: Option<Sp<String>>,
+    /// The BGP inside CIDR, e.g. `169.254.10.0/30`.
+    #[serde(default)]
+    pub inside_cidr: Option<Sp<String>>,
+    /// `ikev1`, `ikev2`.
+    #[serde(default)]
+    pub ike_versions: Vec<Sp<String>>,
+    /// `AES128`, `AES256`, `AES128-GCM-16`, `AES256-GCM-16`.
+    #[serde(default)]
+    pub phase1_encryption: Vec<Sp<String>>,
+    #[serde(default)]
+    pub phase2_encryption: Vec<Sp<String>>,
+    /// `SHA1`, `SHA2-256`, `SHA2-384`, `SHA2-512`.
+    #[serde(default)]
+    pub phase1_integrity: Vec<Sp<String>>,
+    #[serde(default)]
+    pub phase2_integrity: Vec<Sp<String>>,
+    /// Phase 1: 2, 14–24. Phase 2: 2, 5, 14–24.
+    #[serde(default)]
+    pub phase1_dh_groups: Vec<Sp<u32>>,
+    #[serde(default)]
+    pub phase2_dh_groups: Vec<Sp<u32>>,
+    /// 900–28800 seconds.
+    #[serde(default)]
+    pub phase1_lifetime_seconds: Option<Sp<u32>>,
+    /// 900–3600 seconds.
+    #[serde(default)]
+    pub phase2_lifetime_seconds: Option<Sp<u32>>,
+    /// Operational state read from `VgwTelemetry` (C-11.6). Verdicts never
+    /// depend on it; it is reported alongside.
+    #[serde(default)]
+    pub telemetry: Option<Sp<TunnelTelemetry>>,
+}
+
+/// Tunnel telemetry (operational state, C-0.4, C-11.6).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TunnelTelemetry {
+    /// `UP` or `DOWN`.
+    #[serde(default)]
+    pub status: Option<Sp<String>>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default)]
+    pub accepted_route_count: Option<u32>,
+    #[serde(default)]
+    pub last_status_change: Option<String>,
+}
+
+/// Direct Connect resources (C-12).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectConnect {
     #[serde(default)]
-    pub connections: Vec<Sp<serde_json::Value>>,
+    pub connections: Vec<Sp<DxConnection>>,
     #[serde(default)]
-    pub lags: Vec<Sp<serde_json::Value>>,
+    pub lags: Vec<Sp<DxLag>>,
     #[serde(default)]
-    pub virtual_interfaces: Vec<Sp<serde_json::Value>>,
+    pub virtual_interfaces: Vec<Sp<DxVirtualInterface>>,
     #[serde(default)]
-    pub gateways: Vec<Sp<serde_json::Value>>,
+    pub gateways: Vec<Sp<DxGateway>>,
 }
 
-/// A network outside AWS.
+/// A MACsec key (C-12.5). Only its state matters; the secret is never stored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MacsecKey {
+    /// `associating`, `associated`, `disassociating` or `disassociated`.
+    pub state: Sp<String>,
+    /// The connectivity association key name.
+    #[serde(default)]
+    pub ckn: Option<String>,
+    /// The ARN of the Secrets Manager secret (not the secret).
+    #[serde(default)]
+    pub secret_arn: Option<String>,
+}
+
+/// A physical Direct Connect connection (dedicated or hosted).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DxConnection {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `dedicated` (default) or `hosted` (partner-provisioned, C-12.7).
+    #[serde(default)]
+    pub kind: Option<Sp<String>>,
+    /// E.g. `10Gbps`.
+    #[serde(default)]
+    pub bandwidth: Option<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The LAG it is a member of, by name.
+    #[serde(default)]
+    pub lag: Option<Sp<String>>,
+    /// `macSecCapable` (default `false`).
+    #[serde(default)]
+    pub macsec_capable: Option<bool>,
+    /// `no_encrypt` (default), `should_encrypt` or `must_encrypt`. A LAG
+    /// member's mode is the LAG's (C-12.5); do not set both.
+    #[serde(default)]
+    pub encryption_mode: Option<Sp<String>>,
+    #[serde(default)]
+    pub macsec_keys: Vec<Sp<MacsecKey>>,
+    /// `portEncryptionStatus` (operational, C-12.5): `Encryption Up` or `Encryption Down`.
+    #[serde(default)]
+    pub port_encryption_status: Option<String>,
+    /// The user asserts that the partner segment of a hosted connection is
+    /// protected (C-12.7). Default `false`.
+    #[serde(default)]
+    pub partner_segment_encrypted: Option<bool>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A link aggregation group; its members name it in `lag`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DxLag {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub macsec_capable: Option<bool>,
+    /// Applies to every member (C-12.5).
+    #[serde(default)]
+    pub encryption_mode: Option<Sp<String>>,
+    #[serde(default)]
+    pub macsec_keys: Vec<Sp<MacsecKey>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A Direct Connect virtual interface (C-12.1).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DxVirtualInterface {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    /// `private`, `transit` or `public`.
+    #[serde(rename = "type")]
+    pub kind: Sp<String>,
+    /// The connection or LAG it runs on, by name.
+    pub connection: Sp<String>,
+    /// `available` (default) or another state. Operational state (C-0.4).
+    #[serde(default)]
+    pub state: Option<Sp<String>>,
+    #[serde(default)]
+    pub vlan: Option<u32>,
+    /// `private` or `transit`: the DX gateway it attaches to.
+    #[serde(default)]
+    pub direct_connect_gateway: Option<Sp<String>>,
+    /// `private` only: a virtual private gateway it attaches to directly.
+    #[serde(default)]
+    pub vpn_gateway: Option<Sp<String>>,
+    /// `public`: the customer's public prefixes advertised to AWS.
+    #[serde(default)]
+    pub advertised_prefixes: Vec<Sp<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A Direct Connect gateway (global, C-12.2).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DxGateway {
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub aws_id: Option<String>,
+    #[serde(default)]
+    pub amazon_side_asn: Option<u64>,
+    #[serde(default)]
+    pub associations: Vec<Sp<DxGatewayAssociation>>,
+}
+
+/// A DX gateway association with a transit gateway or a VGW (exactly one).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DxGatewayAssociation {
+    #[serde(default)]
+    pub transit_gateway: Option<Sp<String>>,
+    #[serde(default)]
+    pub vpn_gateway: Option<Sp<String>>,
+    /// `AllowedPrefixesToDirectConnectGateway`. For a transit gateway:
+    /// exactly these are advertised to on-prem. For a VGW: a filter on the
+    /// VPC CIDRs (C-12.2).
+    #[serde(default)]
+    pub allowed_prefixes: Vec<Sp<String>>,
+}
+
+/// A network outside AWS (a data centre, an office), by name.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnPremNetwork {
     pub name: Sp<String>,
+    /// The addresses of the network.
     pub cidrs: Vec<Sp<String>>,
-    /// The VPN connections or Direct Connect virtual interfaces it sits behind.
+    /// The VPN connections and Direct Connect virtual interfaces it sits
+    /// behind: every path between it and AWS uses one of them.
     #[serde(default)]
     pub via: Vec<Sp<String>>,
+    /// What the on-prem routers advertise to AWS over BGP, per connection.
+    /// A BGP connection in `via` that is not listed here may carry any
+    /// prefix (fail closed). Static VPN routes are in the VPN connection.
+    #[serde(default)]
+    pub advertises: Vec<Sp<OnPremAdvertisement>>,
+    /// How the on-prem routers choose among the connections into AWS, for
+    /// equally specific routes AWS advertises: an ordered list of `dx`,
+    /// `vpn`, or connection names. Omitted: unknown (any of them).
+    #[serde(default)]
+    pub prefer: Vec<Sp<String>>,
+}
+
+/// BGP routes an on-prem network advertises over one connection.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremAdvertisement {
+    /// A VPN connection or virtual interface in `via`.
+    pub via: Sp<String>,
+    /// The prefixes, e.g. `[10.50.0.0/16]`; `[]` for none.
+    pub prefixes: Vec<Sp<String>>,
 }
 
 /// VPC Block Public Access for the account and Region (C-6.10).
@@ -686,8 +1038,33 @@ pub struct BpaExclusion {
 pub struct Policy {
     #[serde(default)]
     pub public_exposure: Option<Sp<PublicExposurePolicy>>,
+    /// What each on-prem network may reach in the VPCs (the `on-prem-access`
+    /// check). A network not listed is not constrained.
+    #[serde(default)]
+    pub on_prem_access: Vec<Sp<OnPremAccessPolicy>>,
     #[serde(default)]
     pub private_service_access: Option<Sp<PrivateServiceAccessPolicy>>,
+}
+
+/// What one on-prem network may reach: nothing beyond `allow`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremAccessPolicy {
+    /// An on-prem network, by name.
+    pub network: Sp<String>,
+    /// The resources it may reach, and on which ports. `[]`: nothing.
+    #[serde(default)]
+    pub allow: Vec<Sp<OnPremAllow>>,
+}
+
+/// One allowance: a network interface, instance or load balancer, and ports.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnPremAllow {
+    pub resource: Sp<String>,
+    /// `tcp/443`, `udp/53`, `icmp`, `all`. Omitted: every port.
+    #[serde(default)]
+    pub ports: Vec<Sp<String>>,
 }
 
 /// Policy for the `private-service-access` check. By default every workload

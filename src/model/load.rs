@@ -208,6 +208,13 @@ fn describe(err: &YamlError, text: &str, at: At) -> (String, Option<String>) {
             let ctx = struct_label(expected, text, pos)
                 .map(|l| format!(" in {l}"))
                 .unwrap_or_default();
+            let lower = field.to_ascii_lowercase().replace('-', "_");
+            if lower.contains("pre_shared") || lower.contains("preshared") || lower == "psk" {
+                return (
+                    format!("unknown key `{field}`{ctx}"),
+                    Some("pre-shared keys are secrets and are never part of a topology; remove the key".into()),
+                );
+            }
             let help = did_you_mean(field, expected.iter().copied())
                 .or_else(|| Some(format!("expected one of {}", one_of(expected))));
             (format!("unknown key `{field}`{ctx}"), help)
@@ -484,6 +491,21 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         "transit gateway",
         Some("transit_gateways"),
     ),
+    (
+        "TgwAttachment",
+        "transit gateway attachment",
+        Some("transit_gateways"),
+    ),
+    (
+        "TgwRouteTable",
+        "transit gateway route table",
+        Some("transit_gateways"),
+    ),
+    (
+        "TgwRoute",
+        "transit gateway route",
+        Some("transit_gateways"),
+    ),
     ("VpnGateway", "vpn gateway", Some("vpn_gateways")),
     (
         "CustomerGateway",
@@ -491,8 +513,41 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         Some("customer_gateways"),
     ),
     ("VpnConnection", "vpn connection", Some("vpn_connections")),
+    ("VpnTunnel", "vpn tunnel", Some("vpn_connections")),
+    (
+        "TunnelTelemetry",
+        "tunnel telemetry",
+        Some("vpn_connections"),
+    ),
     ("DirectConnect", "direct_connect", Some("direct_connect")),
+    (
+        "DxConnection",
+        "direct connect connection",
+        Some("direct_connect"),
+    ),
+    ("DxLag", "direct connect lag", Some("direct_connect")),
+    (
+        "DxVirtualInterface",
+        "virtual interface",
+        Some("direct_connect"),
+    ),
+    (
+        "DxGateway",
+        "direct connect gateway",
+        Some("direct_connect"),
+    ),
+    (
+        "DxGatewayAssociation",
+        "direct connect gateway association",
+        Some("direct_connect"),
+    ),
+    ("MacsecKey", "macsec key", Some("direct_connect")),
     ("OnPremNetwork", "on-prem network", Some("on_prem_networks")),
+    (
+        "OnPremAdvertisement",
+        "on-prem advertisement",
+        Some("on_prem_networks"),
+    ),
     (
         "BlockPublicAccess",
         "block_public_access",
@@ -510,6 +565,12 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
         Some("policy"),
     ),
     ("ExposureAllow", "public exposure allowance", Some("policy")),
+    (
+        "OnPremAccessPolicy",
+        "on_prem_access policy",
+        Some("policy"),
+    ),
+    ("OnPremAllow", "on-prem access allowance", Some("policy")),
     (
         "PrivateServiceAccessPolicy",
         "private_service_access policy",

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod format;
 mod fuzzy;
+pub mod hybrid;
 pub mod load;
 mod parallel;
 pub mod resolved;
@@ -13,6 +14,7 @@ mod values;
 
 pub use error::{Diagnostic, LoadError};
 pub use fuzzy::closest as suggest;
+pub use hybrid::*;
 pub use load::{load_file, load_str, parse_parallel_any_size, parse_serial, parse_str};
 pub use resolved::*;
 pub use schema::{json_schema, json_schema_text};

@@ -14,10 +14,8 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::format::{AddressFamily, TopologyFile};
 use super::spanned::Pos;
 
-/// The check ids a topology may name, in `gaps[].affects`. The first two,
-/// `public-exposure` and `private-service-access`, are implemented; the
-/// others are reserved for upcoming checks, so that a gap an importer writes for one of them is accepted now
-/// and takes effect when the check lands. Any other id is a validation error:
+/// The check ids a topology may name, in `gaps[].affects`: every check in
+/// the registry. Any other id is a validation error:
 /// a misspelt id would otherwise match no check, and the gap would silently
 /// stop making that check `unknown`.
 pub const CHECK_IDS: &[&str] = &[
@@ -25,6 +23,7 @@ pub const CHECK_IDS: &[&str] = &[
     "private-service-access",
     "transit-encryption",
     "ipsec-strength",
+    "on-prem-access",
 ];
 
 pub type PrefixListId = usize;
@@ -50,6 +49,9 @@ pub enum Origin {
     Internet,
     /// Sent by a network interface.
     Eni(EniId),
+    /// Sent from an on-prem network (index into `hybrid.on_prem`), entering
+    /// AWS over one of the connections it sits behind.
+    OnPrem(usize),
 }
 
 /// Identity shared by every resource.
@@ -104,8 +106,11 @@ pub struct Topology {
     pub target_groups: Vec<TargetGroup>,
     pub endpoints: Vec<Endpoint>,
     pub peerings: Vec<Peering>,
-    /// Names of resources in sections the engine does not model yet.
+    /// Names of transit gateway, VPN, Direct Connect and on-prem resources
+    /// (and GWLB endpoints); `hybrid.other_kind` says which each one is.
     pub others: Vec<Meta>,
+    /// Transit gateways, VGWs, VPN, Direct Connect, on-prem networks.
+    pub hybrid: super::hybrid::Hybrid,
     /// Every name in the file.
     pub names: HashMap<String, ResourceRef>,
     pub bpa: BlockPublicAccess,
@@ -167,6 +172,9 @@ pub struct RouteTable {
     pub main: bool,
     /// Gateways this table is an edge table for (C-3.11).
     pub edge_associations: Vec<GatewayRef>,
+    /// Virtual private gateways propagating into this table (C-10.1), as
+    /// indices into `hybrid.vgws`.
+    pub propagating_vgws: Vec<usize>,
     /// Routes as written, then the routes that associated gateway endpoints
     /// add (C-13.1); the implicit `local` routes are not listed here.
     pub routes: Vec<Route>,
@@ -553,7 +561,29 @@ pub struct Peering {
     pub meta: Meta,
     pub requester: VpcId,
     pub accepter: VpcId,
+    /// `status: active` (C-8.1). Operational state.
     pub active: bool,
+    /// The two VPCs are in different Regions (`None`: a Region is not known).
+    /// SG references do not cross an inter-Region peering (C-8.4).
+    pub cross_region: Option<bool>,
+    /// The two VPCs are in different accounts (`None`: not known).
+    pub cross_account: Option<bool>,
+    /// `AllowDnsResolutionFromRemoteVpc` on each side (C-8.5).
+    pub requester_allows_remote_dns: bool,
+    pub accepter_allows_remote_dns: bool,
+}
+
+impl Peering {
+    /// The other VPC of the peering, seen from `vpc`.
+    pub fn peer_of(&self, vpc: VpcId) -> Option<VpcId> {
+        if vpc == self.requester {
+            Some(self.accepter)
+        } else if vpc == self.accepter {
+            Some(self.requester)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -599,7 +629,19 @@ pub struct ExposureAllow {
 pub struct Policy {
     pub exposure_allow: Vec<ExposureAllow>,
     pub exposure_forbid: Vec<(LbId, Pos)>,
+    /// `policy.on_prem_access`.
+    pub on_prem_access: Vec<OnPremAccess>,
     pub service_access: ServiceAccessPolicy,
+}
+
+/// What one on-prem network may reach (`policy.on_prem_access`).
+#[derive(Debug, Clone)]
+pub struct OnPremAccess {
+    /// Index into `hybrid.on_prem`.
+    pub network: usize,
+    /// (interface, instance or load balancer; ports, empty = all; where).
+    pub allow: Vec<(ResourceRef, Vec<PortSpec>, Pos)>,
+    pub pos: Pos,
 }
 
 /// A service a workload uses (`policy.private_service_access`).

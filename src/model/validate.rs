@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use serde_json::Value;
 
 use super::error::{Diagnostic, LoadError};
 use super::format::{self as f, AddressFamily, TopologyFile};
@@ -28,6 +27,8 @@ use super::resolved::{
 };
 use super::spanned::{Pos, Scalar, Sp};
 use super::values::{self, Field, Problem};
+
+mod hybrid;
 
 /// The index of a reference that did not resolve (only while there are errors).
 const BAD: usize = usize::MAX;
@@ -72,10 +73,15 @@ enum Kind {
     Endpoint,
     Peering,
     Tgw,
+    TgwAttachment,
+    TgwRouteTable,
     Vgw,
     Cgw,
     Vpn,
-    Dx,
+    DxConnection,
+    DxLag,
+    Vif,
+    DxGateway,
     OnPrem,
 }
 
@@ -99,10 +105,15 @@ impl Kind {
             Kind::Endpoint => "vpc endpoint",
             Kind::Peering => "peering connection",
             Kind::Tgw => "transit gateway",
+            Kind::TgwAttachment => "transit gateway attachment",
+            Kind::TgwRouteTable => "transit gateway route table",
             Kind::Vgw => "vpn gateway",
             Kind::Cgw => "customer gateway",
             Kind::Vpn => "vpn connection",
-            Kind::Dx => "direct connect resource",
+            Kind::DxConnection => "direct connect connection",
+            Kind::DxLag => "direct connect lag",
+            Kind::Vif => "virtual interface",
+            Kind::DxGateway => "direct connect gateway",
             Kind::OnPrem => "on-prem network",
         }
     }
@@ -117,6 +128,19 @@ fn article(label: &str) -> String {
     let an = label.starts_with(['a', 'e', 'i', 'o', 'u']);
     format!("{} {label}", if an { "an" } else { "a" })
 }
+
+/// `Status.Code` values of a peering connection; only `active` carries traffic (C-8.1).
+const PEERING_STATUSES: &[(&str, bool)] = &[
+    ("active", true),
+    ("initiating-request", false),
+    ("pending-acceptance", false),
+    ("provisioning", false),
+    ("deleting", false),
+    ("deleted", false),
+    ("rejected", false),
+    ("failed", false),
+    ("expired", false),
+];
 
 /// Kinds a route may target by name (C-3.10).
 const ROUTE_TARGETS: &[Kind] = &[
@@ -241,7 +265,7 @@ impl<'a> V<'a> {
         self.target_groups();
         self.routes();
         self.gateway_endpoint_routes();
-        self.others();
+        self.hybrid();
         self.bpa();
         self.policy();
         self.gaps();
@@ -502,8 +526,29 @@ impl<'a> V<'a> {
         section!(target_groups, Kind::TargetGroup);
         section!(vpc_endpoints, Kind::Endpoint);
         section!(peering_connections, Kind::Peering);
+        let (mut att, mut rtb) = (0, 0);
         for (i, x) in s.transit_gateways.iter().enumerate() {
             self.register_other(Kind::Tgw, i, &x.name.value, x.aws_id.clone(), x.name.pos);
+            for a in &x.attachments {
+                self.register_other(
+                    Kind::TgwAttachment,
+                    att,
+                    &a.name.value,
+                    a.aws_id.clone(),
+                    a.name.pos,
+                );
+                att += 1;
+            }
+            for t in &x.route_tables {
+                self.register_other(
+                    Kind::TgwRouteTable,
+                    rtb,
+                    &t.name.value,
+                    t.aws_id.clone(),
+                    t.name.pos,
+                );
+                rtb += 1;
+            }
         }
         for (i, x) in s.vpn_gateways.iter().enumerate() {
             self.register_other(Kind::Vgw, i, &x.name.value, x.aws_id.clone(), x.name.pos);
@@ -515,22 +560,21 @@ impl<'a> V<'a> {
             self.register_other(Kind::Vpn, i, &x.name.value, x.aws_id.clone(), x.name.pos);
         }
         if let Some(dx) = &s.direct_connect {
-            let all = [
-                &dx.connections,
-                &dx.lags,
-                &dx.virtual_interfaces,
-                &dx.gateways,
-            ];
-            for (i, entry) in all.into_iter().flatten().enumerate() {
-                // Direct Connect entries are raw objects: named by `name` when present.
-                let Some(name) = entry.value.get("name").and_then(Value::as_str) else {
-                    continue;
-                };
-                let aws_id = ["aws_id", "id"]
-                    .iter()
-                    .find_map(|k| entry.value.get(*k).and_then(Value::as_str))
-                    .map(str::to_owned);
-                self.register_other(Kind::Dx, i, name, aws_id, entry.pos);
+            for (i, x) in dx.connections.iter().enumerate() {
+                let (n, id) = (&x.name, x.aws_id.clone());
+                self.register_other(Kind::DxConnection, i, &n.value, id, n.pos);
+            }
+            for (i, x) in dx.lags.iter().enumerate() {
+                let (n, id) = (&x.name, x.aws_id.clone());
+                self.register_other(Kind::DxLag, i, &n.value, id, n.pos);
+            }
+            for (i, x) in dx.virtual_interfaces.iter().enumerate() {
+                let (n, id) = (&x.name, x.aws_id.clone());
+                self.register_other(Kind::Vif, i, &n.value, id, n.pos);
+            }
+            for (i, x) in dx.gateways.iter().enumerate() {
+                let (n, id) = (&x.name, x.aws_id.clone());
+                self.register_other(Kind::DxGateway, i, &n.value, id, n.pos);
             }
         }
         for (i, x) in s.on_prem_networks.iter().enumerate() {
@@ -557,9 +601,17 @@ impl<'a> V<'a> {
                 Kind::TargetGroup => ResourceRef::TargetGroup(e.idx),
                 Kind::Endpoint => ResourceRef::Endpoint(e.idx),
                 Kind::Peering => ResourceRef::Peering(e.idx),
-                Kind::Tgw | Kind::Vgw | Kind::Cgw | Kind::Vpn | Kind::Dx | Kind::OnPrem => {
-                    ResourceRef::Other(e.idx)
-                }
+                Kind::Tgw
+                | Kind::TgwAttachment
+                | Kind::TgwRouteTable
+                | Kind::Vgw
+                | Kind::Cgw
+                | Kind::Vpn
+                | Kind::DxConnection
+                | Kind::DxLag
+                | Kind::Vif
+                | Kind::DxGateway
+                | Kind::OnPrem => ResourceRef::Other(e.idx),
             };
             map.insert((*name).to_owned(), r);
         }
@@ -866,6 +918,7 @@ impl<'a> V<'a> {
                 vpc,
                 main: rt.main,
                 edge_associations: Vec::new(),
+                propagating_vgws: Vec::new(),
                 routes: Vec::new(),
                 derived: false,
             });
@@ -893,6 +946,7 @@ impl<'a> V<'a> {
                 vpc: vi,
                 main: true,
                 edge_associations: Vec::new(),
+                propagating_vgws: Vec::new(),
                 routes: Vec::new(),
                 derived: true,
             });
@@ -1259,15 +1313,42 @@ impl<'a> V<'a> {
                     None,
                 );
             }
-            let active = p
-                .status
-                .as_deref()
-                .is_none_or(|s| s.trim().eq_ignore_ascii_case("active"));
+            let active = match &p.status {
+                None => true,
+                Some(st) => self
+                    .choice(st, PEERING_STATUSES, "peering status", &ctx)
+                    .unwrap_or(false),
+            };
+            let region = |v: r::VpcId| {
+                self.t
+                    .vpcs
+                    .get(v)
+                    .and_then(|x| x.region.clone())
+                    .or_else(|| self.src.region.as_ref().map(|r| r.value.clone()))
+            };
+            let account = |v: r::VpcId| {
+                self.t
+                    .vpcs
+                    .get(v)
+                    .and_then(|x| x.account.clone())
+                    .or_else(|| self.src.account.as_ref().map(|a| a.value.0.clone()))
+            };
+            let differ = |a: Option<String>, b: Option<String>| Some(a? != b?);
+            let cross_region = differ(region(requester), region(accepter));
+            let cross_account = differ(account(requester), account(accepter));
             self.t.peerings.push(r::Peering {
                 meta: meta(&p.name, &p.aws_id),
                 requester,
                 accepter,
                 active,
+                cross_region,
+                cross_account,
+                requester_allows_remote_dns: p
+                    .requester_allows_remote_dns_resolution
+                    .unwrap_or(false),
+                accepter_allows_remote_dns: p
+                    .accepter_allows_remote_dns_resolution
+                    .unwrap_or(false),
             });
         }
     }
@@ -2465,9 +2546,13 @@ impl<'a> V<'a> {
                     edges.push(GatewayRef::Vgw(id));
                 }
             }
+            let mut propagating = Vec::new();
             for pg in &rt.propagating_gateways {
                 if let Some((_, id)) = self.lookup(pg, &[Kind::Vgw], Kind::Vgw.label(), &ctx) {
                     self.vgw_in_vpc(id, pg, &ctx, vpc);
+                    if let Some(&(Kind::Vgw, sec)) = self.other_src.get(id) {
+                        propagating.push(sec);
+                    }
                 }
             }
             let mut routes = Vec::with_capacity(rt.routes.len());
@@ -2479,6 +2564,7 @@ impl<'a> V<'a> {
             }
             if let Some(t) = self.t.route_tables.get_mut(ti) {
                 t.edge_associations = edges;
+                t.propagating_vgws = propagating;
                 t.routes = routes;
             }
         }
@@ -2506,14 +2592,16 @@ impl<'a> V<'a> {
         }
     }
 
-    fn route(
+    /// The destination of a route: exactly one of a CIDR and a prefix list,
+    /// with its text for messages.
+    fn route_dest(
         &mut self,
-        route: &Sp<f::Route>,
+        destination: &Option<Sp<String>>,
+        prefix_list: &Option<Sp<String>>,
+        pos: Pos,
         ctx: &str,
-        vpc: r::VpcId,
-        seen: &mut HashMap<String, Pos>,
-    ) -> Option<r::Route> {
-        let dest = match (&route.destination, &route.prefix_list) {
+    ) -> Option<(RouteDest, String)> {
+        match (destination, prefix_list) {
             (Some(d), None) => self
                 .cidr(d, ctx)
                 .map(|n| (RouteDest::Cidr(n), format!("`{n}`"))),
@@ -2528,7 +2616,7 @@ impl<'a> V<'a> {
             }
             (Some(_), Some(_)) => {
                 self.err(
-                    route.pos,
+                    pos,
                     format!("a route of {ctx} sets both `destination` and `prefix_list`"),
                     Some("set exactly one; write one route per destination".into()),
                 );
@@ -2536,13 +2624,23 @@ impl<'a> V<'a> {
             }
             (None, None) => {
                 self.err(
-                    route.pos,
+                    pos,
                     format!("a route of {ctx} sets neither `destination` nor `prefix_list`"),
                     Some("set `destination: <cidr>` or `prefix_list: <name>`".into()),
                 );
                 None
             }
-        };
+        }
+    }
+
+    fn route(
+        &mut self,
+        route: &Sp<f::Route>,
+        ctx: &str,
+        vpc: r::VpcId,
+        seen: &mut HashMap<String, Pos>,
+    ) -> Option<r::Route> {
+        let dest = self.route_dest(&route.destination, &route.prefix_list, route.pos, ctx);
         let blackhole_state = match &route.state {
             None => Some(false),
             Some(s) => self.choice(
@@ -2875,58 +2973,6 @@ impl<'a> V<'a> {
             e.prefix_list = Some(id);
         }
         id
-    }
-
-    // ----- sections not modelled yet -----------------------------------
-
-    fn others(&mut self) {
-        let s = self.src;
-        for g in &s.vpn_gateways {
-            if let Some(v) = &g.vpc {
-                self.lookup1(v, Kind::Vpc, &format!("vpn gateway `{}`", g.name.value));
-            }
-        }
-        for c in &s.customer_gateways {
-            if let Some(ip) = &c.ip_address
-                && ip.trim().parse::<IpAddr>().is_err()
-            {
-                self.err(
-                    c.name.pos,
-                    format!(
-                        "invalid IP address `{ip}` in customer gateway `{}`",
-                        c.name.value
-                    ),
-                    None,
-                );
-            }
-        }
-        for v in &s.vpn_connections {
-            let ctx = format!("vpn connection `{}`", v.name.value);
-            self.lookup1(&v.customer_gateway, Kind::Cgw, &ctx);
-            self.lookup(
-                &v.gateway,
-                &[Kind::Vgw, Kind::Tgw],
-                "vpn gateway or transit gateway",
-                &ctx,
-            );
-            for r in &v.routes {
-                self.cidr(r, &ctx);
-            }
-        }
-        for n in &s.on_prem_networks {
-            let ctx = format!("on-prem network `{}`", n.name.value);
-            for c in &n.cidrs {
-                self.cidr(c, &ctx);
-            }
-            for via in &n.via {
-                self.lookup(
-                    via,
-                    &[Kind::Vpn, Kind::Dx],
-                    "vpn connection or direct connect resource",
-                    &ctx,
-                );
-            }
-        }
     }
 
     // ----- BPA, policy, gaps -------------------------------------------

@@ -4,9 +4,10 @@
 //! [`Resolved::sources`] gives the packet origins (with the source addresses
 //! they may use), [`Resolved::dst_set`] the destination addresses to ask
 //! about, and [`Resolved::matches_end`] which flow ends count as arriving.
-//! New origins (on-prem networks, peered VPCs through hybrid forwarding) and
-//! new ends plug in here; until the engine models them, they resolve to
-//! an honest `unknown` with the reason.
+//! New origins and ends plug in here (on-prem networks map to
+//! `Origin::OnPrem` and `End::OnPrem`); the matches on ends are exhaustive
+//! so that a new kind of end must be placed. What the engine cannot use
+//! resolves to an honest `unknown` with the reason.
 
 use std::net::IpAddr;
 
@@ -49,7 +50,12 @@ pub enum Resolved {
         only: Option<Vec<usize>>,
     },
     /// An on-prem network (`on_prem_networks`).
-    OnPrem { label: String, addrs: IntervalSet },
+    OnPrem {
+        label: String,
+        addrs: IntervalSet,
+        /// Index into `hybrid.on_prem`.
+        net: usize,
+    },
     /// Something the engine cannot use as an endpoint yet.
     Unmodelled { label: String, why: String },
 }
@@ -117,12 +123,12 @@ impl Resolved {
                 addrs: None,
                 eni: None,
             }],
-            Resolved::OnPrem { label, .. } => vec![Source {
+            Resolved::OnPrem {
+                label, addrs, net, ..
+            } => vec![Source {
                 label: label.clone(),
-                origin: Err(format!(
-                    "packets from on-prem network {label} (VPN / Direct Connect) are not modelled by the engine yet"
-                )),
-                addrs: None,
+                origin: Ok(crate::engine::Origin::OnPrem(*net)),
+                addrs: Some(addrs.clone()),
                 eni: None,
             }],
             Resolved::Unmodelled { label, why } => vec![Source {
@@ -236,6 +242,17 @@ impl Resolved {
                 | Resolved::OnPrem { .. }
                 | Resolved::Unmodelled { .. } => false,
             },
+            // Out over a VPN connection or virtual interface that the
+            // on-prem network sits behind (the destination set holds only
+            // its addresses).
+            End::OnPrem(via) => match self {
+                Resolved::OnPrem { net, .. } => topo.hybrid.on_prem[*net].via.contains(via),
+                Resolved::Addresses { .. } => true,
+                Resolved::Enis { .. }
+                | Resolved::Internet { .. }
+                | Resolved::Service { .. }
+                | Resolved::Unmodelled { .. } => false,
+            },
             End::Unknown(_) => false,
         }
     }
@@ -250,9 +267,6 @@ impl Resolved {
                 ..
             } => Some(format!(
                 "the topology lists no prefix list for `{service}`, so traffic that leaves to the internet may or may not go to {service}"
-            )),
-            Resolved::OnPrem { label, .. } => Some(format!(
-                "paths to on-prem network {label} (VPN / Direct Connect) are not modelled by the engine yet"
             )),
             Resolved::Unmodelled { why, .. } => Some(why.clone()),
             _ => None,
@@ -382,16 +396,12 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
         }
     }
     let name = text.strip_prefix("name:").unwrap_or(text);
-    for n in &topo.source.on_prem_networks {
-        if n.name.value == name {
-            let nets: Vec<IpNet> = n
-                .cidrs
-                .iter()
-                .filter_map(|c| c.value.parse().ok())
-                .collect();
+    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+        if n.meta.name == name {
             return Ok(Resolved::OnPrem {
                 label: format!("`{name}`"),
-                addrs: nets_set(nets.iter()),
+                addrs: nets_set(n.cidrs.iter()),
+                net: i,
             });
         }
     }
@@ -505,17 +515,12 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
             addrs: Some(addrs),
         };
     }
-    for n in &topo.source.on_prem_networks {
-        let nets: Vec<IpNet> = n
-            .cidrs
-            .iter()
-            .filter_map(|c| c.value.parse().ok())
-            .collect();
-        let on_prem = nets_set(nets.iter());
-        if addrs.is_subset(&on_prem) {
+    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+        if addrs.is_subset(&nets_set(n.cidrs.iter())) {
             return Resolved::OnPrem {
-                label: format!("{label} (on-prem network `{}`)", n.name.value),
+                label: format!("{label} (on-prem network `{}`)", n.meta.name),
                 addrs,
+                net: i,
             };
         }
     }

@@ -164,7 +164,7 @@ fn run(
                         push_unique(&mut o.unknown, why);
                     }
                 }
-                End::Delivered(_) | End::Endpoint(_) | End::Unknown(_) => {}
+                End::Delivered(_) | End::Endpoint(_) | End::OnPrem(_) | End::Unknown(_) => {}
             }
         }
         out.push(o);
@@ -180,6 +180,7 @@ fn end_label(topo: &Topology, end: &End) -> String {
             let x = &topo.endpoints[*ep];
             format!("{} ({})", x.meta.name, x.service)
         }
+        End::OnPrem(via) => format!("on prem via {}", topo.hybrid.via_meta(*via).name),
         End::Unknown(_) => "unknown".into(),
     }
 }
@@ -189,6 +190,7 @@ fn end_outcome(end: &End) -> &'static str {
         End::Delivered(_) => "delivered",
         End::Internet => "internet",
         End::Endpoint(_) => "endpoint",
+        End::OnPrem(_) => "on-prem",
         End::Unknown(_) => "unknown",
     }
 }
@@ -395,7 +397,7 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
                 ),
             })
         }
-        Err(_) => None,
+        Ok(Origin::OnPrem(_)) | Err(_) => None,
     }
 }
 
@@ -442,15 +444,11 @@ pub fn who(
             });
         }
     }
-    for n in &topo.source.on_prem_networks {
-        let nets: Vec<ipnet::IpNet> = n
-            .cidrs
-            .iter()
-            .filter_map(|c| c.value.parse().ok())
-            .collect();
+    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
         candidates.push(Resolved::OnPrem {
-            label: format!("`{}`", n.name.value),
-            addrs: crate::hs::nets_set(nets.iter()),
+            label: n.meta.name.clone(),
+            addrs: crate::hs::nets_set(n.cidrs.iter()),
+            net: i,
         });
     }
     for c in &candidates {
@@ -471,7 +469,10 @@ pub fn who(
                     topo.enis[e].meta.aws_id.clone(),
                     Some(eni_location(topo, e)),
                 ),
-                None => ("internet", None, None),
+                None => match o.source.origin {
+                    Ok(Origin::OnPrem(_)) => ("on-prem-network", None, None),
+                    _ => ("internet", None, None),
+                },
             };
             entries.push(ReachEntry {
                 endpoint: o.source.label.clone(),
@@ -563,6 +564,7 @@ pub fn what(
                 ),
                 End::Internet => ("internet", None, None),
                 End::Endpoint(ep) => ("service", topo.endpoints[*ep].meta.aws_id.clone(), None),
+                End::OnPrem(via) => ("on-prem", topo.hybrid.via_meta(*via).aws_id.clone(), None),
                 End::Unknown(_) => continue,
             };
             let e = per_end
@@ -689,6 +691,13 @@ pub fn why_not(
                 };
                 starts.push((Start::Internet, "internet".into(), v4, v6));
             }
+            Ok(Origin::OnPrem(_)) => push_unique(
+                &mut unknown,
+                format!(
+                    "the why-not tracer does not follow packets from on-prem networks yet (`can` and `path` answer for {})",
+                    s.label
+                ),
+            ),
             Err(why) => push_unique(&mut unknown, why),
         }
     }
@@ -737,7 +746,7 @@ pub fn why_not(
                 ),
             ),
         },
-        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label } => {
+        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label, .. } => {
             let pick =
                 first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
@@ -843,7 +852,7 @@ pub fn why_not(
             "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
         ),
         _ => format!(
-            "unknown: {what} — part of the way is not modelled; {n} blocker{s_} found on the most nearly complete path"
+            "unknown: {what} — part of the way is not modelled or not followed by the why-not tracer; {n} blocker{s_} found on the most nearly complete path"
         ),
     };
     if reply == Reply::Unknown && unknown.is_empty() {

@@ -44,7 +44,7 @@ pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
                     unknown.push(why.clone());
                 }
             }
-            End::Internet | End::Endpoint(_) => {}
+            End::Internet | End::Endpoint(_) | End::OnPrem(_) => {}
         }
     }
     for g in topo.gaps_for("public-exposure") {

@@ -395,12 +395,23 @@ impl Tracer<'_> {
                 index: *index,
                 entry: *entry,
             },
+            Some(Winner::Propagated { prefix }) => {
+                match topo.route_tables[rt].propagating_vgws.first() {
+                    Some(&vgw) => RouteChoice::Propagated {
+                        vgw,
+                        prefix: *prefix,
+                    },
+                    None => RouteChoice::Ambiguous(format!(
+                        "route {prefix} propagated from a vpn gateway"
+                    )),
+                }
+            }
             None => RouteChoice::NoRoute,
         };
         let table = &topo.route_tables[rt];
         let suggest = |t: &Option<RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
-            None => "a peering connection or transit gateway (not modelled yet)".into(),
+            None => "a peering connection, transit gateway or VPN gateway".into(),
         };
         match lookup {
             Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
@@ -423,7 +434,7 @@ impl Tracer<'_> {
                     || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
                 if opaque {
                     let why = format!(
-                        "route table `{}` sends the packet to `{}`, which the engine does not model yet",
+                        "route table `{}` sends the packet to `{}`: the why-not tracer does not follow peering, transit gateway, VPN, Direct Connect or appliance paths yet",
                         table.meta.name,
                         self.target_label(&t)
                     );

@@ -63,6 +63,7 @@
 //!     proto 58 with IPv6; an `icmpv6` rule with a type matches an IPv4
 //!     packet of protocol 58 whatever its (zero) type/code fields.
 
+mod hybrid;
 mod matching;
 mod route;
 pub mod service;
@@ -100,6 +101,10 @@ pub enum Fate {
     Endpoint {
         endpoint: EndpointId,
     },
+    /// Leaves AWS towards on prem over this VPN connection or virtual interface.
+    OnPrem {
+        via: crate::model::OnPremVia,
+    },
     Dropped {
         reason: String,
     },
@@ -125,6 +130,7 @@ impl fmt::Display for Fate {
             Fate::Delivered { eni } => write!(f, "delivered to interface #{eni}"),
             Fate::Internet => write!(f, "exits to the internet"),
             Fate::Endpoint { endpoint } => write!(f, "exits to gateway endpoint #{endpoint}"),
+            Fate::OnPrem { via } => write!(f, "leaves AWS towards on prem over {via:?}"),
             Fate::Dropped { reason } => write!(f, "dropped: {reason}"),
             Fate::Unknown { reason } => write!(f, "unknown: {reason}"),
         }
@@ -154,6 +160,7 @@ pub fn simulate(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
         match origin {
             Origin::Internet => sim.start_internet(*packet),
             Origin::Eni(e) => sim.start_eni(e, *packet),
+            Origin::OnPrem(n) => sim.start_onprem(n, *packet),
         }
     }
     sim.finish()
@@ -170,6 +177,8 @@ struct At {
     last_nat: Option<NatId>,
     /// How many NAT gateways the packet has gone through.
     nat_hops: usize,
+    /// How many transit gateway route lookups it has gone through.
+    tgw_hops: usize,
 }
 
 struct Sim<'a> {
@@ -538,6 +547,7 @@ impl<'a> Sim<'a> {
             vpc: eni.vpc,
             last_nat: None,
             nat_hops: 0,
+            tgw_hops: 0,
         };
         self.forward(at, p);
     }
@@ -590,18 +600,15 @@ impl<'a> Sim<'a> {
                     self.unknown(format!("route target {name} is an appliance (C-2.5)"));
                 }
             }
-            RouteTarget::Peering(x) => {
-                self.unknown(format!(
-                    "peering connection {} is not modelled",
-                    topo.peerings[x].meta.name
-                ));
-            }
-            RouteTarget::Unmodelled(x) => {
-                self.unknown(format!(
+            RouteTarget::Peering(x) => self.via_peering(at, x, p),
+            RouteTarget::Unmodelled(x) => match topo.hybrid.of_other(x) {
+                Some(crate::model::HybridRef::Tgw(t)) => self.via_tgw(at, t, p),
+                Some(crate::model::HybridRef::Vgw(g)) => self.via_vgw(at, g, p),
+                _ => self.unknown(format!(
                     "route target {} is not modelled",
                     topo.others[x].name
-                ));
-            }
+                )),
+            },
         }
     }
 
@@ -784,6 +791,7 @@ impl<'a> Sim<'a> {
             vpc: nat_eni.vpc,
             last_nat: Some(n),
             nat_hops: at.nat_hops + 1,
+            tgw_hops: at.tgw_hops,
         };
         self.forward(
             next,
@@ -796,6 +804,18 @@ impl<'a> Sim<'a> {
 
     fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
         if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        let v = &self.topo.vpcs[at.vpc];
+        let inside = match p.src {
+            IpAddr::V4(a) => v.cidrs.iter().any(|n| n.contains(&a)),
+            IpAddr::V6(a) => v.ipv6_cidrs.iter().any(|n| n.contains(&a)),
+        };
+        if !inside {
+            self.dropped(format!(
+                "gateway endpoint {}: source {} is not in the VPC (endpoints do not extend out of the VPC)",
+                self.topo.endpoints[ep].meta.name, p.src
+            ));
             return;
         }
         let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)

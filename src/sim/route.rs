@@ -26,9 +26,8 @@ struct Candidate {
     /// The effective target: `Blackhole` for a route in `state: blackhole`.
     target: RouteTarget,
     what: String,
-    /// `routes[i]` of the table and the prefix-list entry, or `None` for the
-    /// implicit local route.
-    route: Option<(usize, Option<IpNet>)>,
+    /// Which route this is, for explanations.
+    route: Winner,
 }
 
 /// The result of a lookup.
@@ -63,6 +62,8 @@ pub enum Winner {
     Local(IpNet),
     /// `routes[index]`; for a prefix-list route, the entry that matched.
     Route { index: usize, entry: Option<IpNet> },
+    /// A route for `prefix` propagated from a VPN gateway (C-10.1).
+    Propagated { prefix: IpNet },
 }
 
 /// [`lookup`], and which route won (`None` when none did).
@@ -100,7 +101,7 @@ pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Op
                 kind: RouteKind::Local,
                 target: RouteTarget::Local,
                 what: format!("implicit local route {net}"),
-                route: None,
+                route: Winner::Local(net),
             });
         }
     }
@@ -123,7 +124,7 @@ pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Op
                         kind,
                         target,
                         what: format!("route {net}{}", at(r.pos)),
-                        route: Some((index, None)),
+                        route: Winner::Route { index, entry: None },
                     });
                 }
             }
@@ -146,12 +147,27 @@ pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Op
                                 list.meta.name,
                                 at(r.pos)
                             ),
-                            route: Some((index, Some(*net))),
+                            route: Winner::Route {
+                                index,
+                                entry: Some(*net),
+                            },
                         });
                     }
                 }
             }
         }
+    }
+
+    // VGW route propagation (C-10.1).
+    let (vgw_routes, vgw_open) = super::hybrid::propagated(topo, rt, d);
+    for (net, target) in vgw_routes {
+        cands.push(Candidate {
+            net,
+            kind: RouteKind::Propagated,
+            what: format!("route {net} propagated from a vpn gateway"),
+            target,
+            route: Winner::Propagated { prefix: net },
+        });
     }
 
     // 2. Inside a VPC CIDR, propagated routes are ignored (C-3.7).
@@ -161,6 +177,15 @@ pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Op
 
     // 3. Longest prefix, then kind.
     let Some(best_len) = cands.iter().map(|c| c.net.prefix_len()).max() else {
+        if vgw_open {
+            return (
+                Lookup::Unknown(format!(
+                    "route table {} has no route for {d}, and a propagating vpn gateway may have learned one the topology does not state",
+                    table.meta.name
+                )),
+                None,
+            );
+        }
         return (Lookup::NoRoute, None);
     };
     cands.retain(|c| c.net.prefix_len() == best_len);
@@ -185,10 +210,7 @@ pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Op
 
     // 5. The winner.
     let what = format!("route table {}: {} wins", table.meta.name, first.what);
-    let winner = Some(match first.route {
-        None => Winner::Local(first.net),
-        Some((index, entry)) => Winner::Route { index, entry },
-    });
+    let winner = Some(first.route.clone());
     let l = match first.target {
         RouteTarget::Blackhole => Lookup::Blackhole(what),
         ref t => Lookup::Target(t.clone(), what),

@@ -112,6 +112,7 @@ pub fn service_fate(topo: &Topology, eni: EniId, service: &str, p: &Packet) -> S
         let this = match f {
             Fate::Dropped { .. } => ServiceFate::Dropped,
             Fate::Internet => ServiceFate::Leak("internet".into()),
+            Fate::OnPrem { .. } => ServiceFate::Leak("on prem".into()),
             Fate::Endpoint { endpoint } => {
                 if matches!(first_target, Some(RouteTarget::Nat(_))) {
                     ServiceFate::Leak("NAT gateway, then an endpoint".into())

@@ -174,10 +174,84 @@ pub struct TopoSeed {
     pub edge: u8,
     /// A second VPC with its own IGW and one interface.
     pub second_vpc: Option<(bool, bool)>,
+    /// Peering, a transit gateway, a VGW, VPN, Direct Connect, on prem.
+    pub hybrid: Option<HybridSeed>,
     /// VPC endpoints: an S3 gateway endpoint on the tables of this bit
     /// mask, dual-stack or not, and an ecr.api interface endpoint (its
     /// interface in this subnet, private DNS on or off).
     pub endpoints: Option<EndpointSeed>,
+}
+
+/// The hybrid part of a random topology (C-8 – C-12).
+#[derive(Debug, Clone)]
+pub struct HybridSeed {
+    /// A peering between the two VPCs (needs the second VPC): active?
+    pub peering: Option<bool>,
+    /// A transit gateway with VPC attachments: appliance mode on the first?
+    pub tgw: Option<bool>,
+    /// Attachment subnets of the first VPC: 1 or 2 (AZ a, AZ b).
+    pub tgw_subnets: usize,
+    /// Subnet AZs stated (else some are missing: unknown).
+    pub azs: bool,
+    /// Propagations into the TGW table: VPC, VPN, DX gateway.
+    pub propagate: (bool, bool, bool),
+    /// A static TGW route for 10.50.0.0/16: 0 none, 1 to the VPN, 2 blackhole, 3 to DX.
+    pub tgw_static: u8,
+    /// A VGW on the first VPC, propagating into the main table?
+    pub vgw: Option<bool>,
+    /// VGW VPN: static (true) or BGP.
+    pub vgw_vpn_static: bool,
+    /// What on prem advertises over each BGP connection: 0 unstated, 1 /16, 2 /24 + /16.
+    pub adv: (u8, u8, u8),
+    /// On-prem preference: 0 none, 1 [vpn, dx], 2 [dx, vpn].
+    pub prefer: u8,
+    /// The transit VIF's DX gateway allows 10.0.0.0/16 (else only 192.168.100.0/24).
+    pub dx_allows_vpc: bool,
+}
+
+fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
+    (
+        prop::option::weighted(0.5, any::<bool>()),
+        prop::option::weighted(0.8, prop::bool::weighted(0.3)),
+        1..=2usize,
+        prop::bool::weighted(0.9),
+        (any::<bool>(), any::<bool>(), any::<bool>()),
+        0..4u8,
+        prop::option::weighted(0.5, any::<bool>()),
+        any::<bool>(),
+        (0..3u8, 0..3u8, 0..3u8),
+        0..3u8,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                peering,
+                tgw,
+                tgw_subnets,
+                azs,
+                propagate,
+                tgw_static,
+                vgw,
+                vgw_vpn_static,
+                adv,
+                prefer,
+                dx_allows_vpc,
+            )| {
+                HybridSeed {
+                    peering,
+                    tgw,
+                    tgw_subnets,
+                    azs,
+                    propagate,
+                    tgw_static,
+                    vgw,
+                    vgw_vpn_static,
+                    adv,
+                    prefer,
+                    dx_allows_vpc,
+                }
+            },
+        )
 }
 
 /// (gateway endpoint table mask, dual-stack, interface endpoint (subnet,
@@ -215,6 +289,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
         (
             prop::sample::select(vec![0u8, 0, 0, 1, 2]),
             prop::option::weighted(0.3, (any::<bool>(), any::<bool>())),
+            prop::option::weighted(0.5, hybrid_seed()),
             prop::option::weighted(
                 0.6,
                 (
@@ -235,7 +310,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 sgs,
                 enis,
                 (igw, eigw, nat, lb, bpa),
-                (edge, second_vpc, endpoints),
+                (edge, second_vpc, hybrid, endpoints),
             )| TopoSeed {
                 subnets,
                 tables,
@@ -251,6 +326,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
                 bpa,
                 edge,
                 second_vpc,
+                hybrid,
                 endpoints,
             },
         )
@@ -400,6 +476,7 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
             ipv6_cidr: Some(s(&format!("2600:1f00:0:{sn}::/64"))),
             route_table: table,
             network_acl: nacl,
+            availability_zone: subnet_az(seed, sn),
             ..Default::default()
         }));
     }
@@ -577,6 +654,9 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
             ..Default::default()
         }));
     }
+    if let Some(h) = &seed.hybrid {
+        hybrid(&mut f, seed, h);
+    }
     if let Some((mask, dual, iface)) = seed.endpoints {
         f.region = Some(s("us-east-1"));
         f.prefix_lists.push(sp(PrefixList {
@@ -666,4 +746,249 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
         _ => {}
     }
     f
+}
+
+const AZS: &[&str] = &["us-east-1a", "us-east-1b", "us-east-1a"];
+
+fn subnet_az(seed: &TopoSeed, sn: usize) -> Option<String> {
+    match &seed.hybrid {
+        Some(h) if !h.azs && sn == 2 => None,
+        _ => Some(AZS[sn % AZS.len()].to_string()),
+    }
+}
+
+fn route(dest: &str, target: &str) -> Sp<Route> {
+    sp(Route {
+        destination: Some(s(dest)),
+        prefix_list: None,
+        target: s(target),
+        state: None,
+        origin: None,
+    })
+}
+
+fn adv(kind: u8) -> Option<Vec<Sp<String>>> {
+    match kind {
+        1 => Some(vec![s("10.50.0.0/16")]),
+        2 => Some(vec![s("10.50.3.0/24"), s("10.50.0.0/16")]),
+        _ => None,
+    }
+}
+
+/// Adds the hybrid resources of `h` to `f`.
+fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
+    let two = seed.second_vpc.is_some();
+    let main = |f: &mut TopologyFile, vpc: &str| -> Option<usize> {
+        f.route_tables
+            .iter()
+            .position(|t| t.vpc.value == vpc && t.main)
+    };
+    let add_route = |f: &mut TopologyFile, table: Option<usize>, dest: &str, target: &str| {
+        if let Some(t) = table {
+            let rt = &mut f.route_tables[t].value;
+            if !rt
+                .routes
+                .iter()
+                .any(|r| r.destination.as_ref().is_some_and(|d| d.value == dest))
+            {
+                rt.routes.push(route(dest, target));
+            }
+        }
+    };
+    if let (Some(active), true) = (h.peering, two) {
+        f.peering_connections.push(sp(PeeringConnection {
+            name: s("pcx"),
+            requester_vpc: s("vpc"),
+            accepter_vpc: s("vpc2"),
+            status: (!active).then(|| s("pending-acceptance")),
+            ..Default::default()
+        }));
+        let m = main(f, "vpc");
+        add_route(f, m, "10.1.0.0/16", "pcx");
+        let m2 = main(f, "vpc2");
+        add_route(f, m2, "10.0.0.0/16", "pcx");
+    }
+    let mut vias: Vec<Sp<String>> = Vec::new();
+    let mut advertises: Vec<Sp<OnPremAdvertisement>> = Vec::new();
+    f.customer_gateways.push(sp(CustomerGateway {
+        name: s("cgw"),
+        ip_address: Some(s("198.51.100.77")),
+        ..Default::default()
+    }));
+    if let Some(appliance) = h.tgw {
+        let mut atts = vec![sp(TgwAttachment {
+            name: s("att-vpc"),
+            kind: s("vpc"),
+            vpc: Some(s("vpc")),
+            subnets: (0..h.tgw_subnets.min(seed.subnets))
+                .map(|i| s(&format!("subnet-{i}")))
+                .collect(),
+            appliance_mode: Some(appliance),
+            ..Default::default()
+        })];
+        if two {
+            atts.push(sp(TgwAttachment {
+                name: s("att-vpc2"),
+                kind: s("vpc"),
+                vpc: Some(s("vpc2")),
+                subnets: vec![s("subnet2")],
+                ..Default::default()
+            }));
+        }
+        atts.push(sp(TgwAttachment {
+            name: s("att-vpn"),
+            kind: s("vpn"),
+            vpn_connection: Some(s("vpn-tgw")),
+            ..Default::default()
+        }));
+        atts.push(sp(TgwAttachment {
+            name: s("att-dx"),
+            kind: s("direct-connect-gateway"),
+            direct_connect_gateway: Some(s("dxgw")),
+            ..Default::default()
+        }));
+        let all: Vec<Sp<String>> = atts.iter().map(|a| a.name.clone()).collect();
+        let mut props = Vec::new();
+        if h.propagate.0 {
+            props.push(s("att-vpc"));
+            if two {
+                props.push(s("att-vpc2"));
+            }
+        }
+        if h.propagate.1 {
+            props.push(s("att-vpn"));
+        }
+        if h.propagate.2 {
+            props.push(s("att-dx"));
+        }
+        let statics = match h.tgw_static {
+            1 => vec![sp(TgwRoute {
+                destination: Some(s("10.50.0.0/16")),
+                attachment: Some(s("att-vpn")),
+                ..Default::default()
+            })],
+            2 => vec![sp(TgwRoute {
+                destination: Some(s("10.50.0.0/16")),
+                blackhole: Some(sp(true)),
+                ..Default::default()
+            })],
+            3 => vec![sp(TgwRoute {
+                destination: Some(s("10.50.0.0/16")),
+                attachment: Some(s("att-dx")),
+                ..Default::default()
+            })],
+            _ => Vec::new(),
+        };
+        f.transit_gateways.push(sp(TransitGateway {
+            name: s("tgw"),
+            attachments: atts,
+            route_tables: vec![sp(TgwRouteTable {
+                name: s("tgw-rt"),
+                associations: all,
+                propagations: props,
+                routes: statics,
+                ..Default::default()
+            })],
+            ..Default::default()
+        }));
+        f.vpn_connections.push(sp(VpnConnection {
+            name: s("vpn-tgw"),
+            customer_gateway: s("cgw"),
+            gateway: s("tgw"),
+            ..Default::default()
+        }));
+        f.direct_connect = Some(sp(DirectConnect {
+            connections: vec![sp(DxConnection {
+                name: s("dxcon"),
+                ..Default::default()
+            })],
+            virtual_interfaces: vec![sp(DxVirtualInterface {
+                name: s("vif-t"),
+                kind: s("transit"),
+                connection: s("dxcon"),
+                direct_connect_gateway: Some(s("dxgw")),
+                ..Default::default()
+            })],
+            gateways: vec![sp(DxGateway {
+                name: s("dxgw"),
+                associations: vec![sp(DxGatewayAssociation {
+                    transit_gateway: Some(s("tgw")),
+                    vpn_gateway: None,
+                    allowed_prefixes: vec![s(if h.dx_allows_vpc {
+                        "10.0.0.0/16"
+                    } else {
+                        "192.168.100.0/24"
+                    })],
+                })],
+                ..Default::default()
+            })],
+            ..Default::default()
+        }));
+        let m = main(f, "vpc");
+        add_route(f, m, "10.50.0.0/16", "tgw");
+        if h.peering.is_none() && two {
+            add_route(f, m, "10.1.0.0/16", "tgw");
+            let m2 = main(f, "vpc2");
+            add_route(f, m2, "10.0.0.0/16", "tgw");
+            add_route(f, m2, "10.50.0.0/16", "tgw");
+        }
+        vias.push(s("vpn-tgw"));
+        vias.push(s("vif-t"));
+        if let Some(p) = adv(h.adv.0) {
+            advertises.push(sp(OnPremAdvertisement {
+                via: s("vpn-tgw"),
+                prefixes: p,
+            }));
+        }
+        if let Some(p) = adv(h.adv.1) {
+            advertises.push(sp(OnPremAdvertisement {
+                via: s("vif-t"),
+                prefixes: p,
+            }));
+        }
+    }
+    if let Some(propagating) = h.vgw {
+        f.vpn_gateways.push(sp(VpnGateway {
+            name: s("vgw"),
+            vpc: Some(s("vpc")),
+            ..Default::default()
+        }));
+        f.vpn_connections.push(sp(VpnConnection {
+            name: s("vpn-vgw"),
+            customer_gateway: s("cgw"),
+            gateway: s("vgw"),
+            static_routes_only: Some(h.vgw_vpn_static),
+            routes: if h.vgw_vpn_static {
+                vec![s("10.50.0.0/16")]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        }));
+        if propagating && let Some(m) = main(f, "vpc") {
+            f.route_tables[m].value.propagating_gateways.push(s("vgw"));
+        }
+        vias.push(s("vpn-vgw"));
+        if !h.vgw_vpn_static
+            && let Some(p) = adv(h.adv.2)
+        {
+            advertises.push(sp(OnPremAdvertisement {
+                via: s("vpn-vgw"),
+                prefixes: p,
+            }));
+        }
+    }
+    if !vias.is_empty() {
+        f.on_prem_networks.push(sp(OnPremNetwork {
+            name: s("dc"),
+            cidrs: vec![s("10.50.0.0/16")],
+            via: vias,
+            advertises,
+            prefer: match h.prefer {
+                1 => vec![s("vpn"), s("dx")],
+                2 => vec![s("dx"), s("vpn")],
+                _ => Vec::new(),
+            },
+        }));
+    }
 }

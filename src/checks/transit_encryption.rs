@@ -1,0 +1,721 @@
+//! `transit-encryption`: traffic between on-prem networks and VPC resources
+//! is always encrypted outside AWS.
+//!
+//! # What it proves
+//! Every packet that can be delivered between any on-prem network (the
+//! topology's `on_prem_networks`) and any VPC network interface, in **both**
+//! directions, crosses the segment outside AWS either inside an IPsec tunnel
+//! (a Site-to-Site VPN, over the internet or as a private IP VPN over Direct
+//! Connect) or over Direct Connect connections that are *all* MACsec
+//! `must_encrypt` with an associated key (C-12.6).
+//!
+//! - AWS → on prem follows the AWS route priority: subnet route tables, then
+//!   the transit gateway (C-9.4) or VGW (C-10.3) decision.
+//! - On prem → AWS depends on what AWS advertises over each connection and on
+//!   the on-prem routers' choice, which AWS does not show: the verdict is
+//!   `violated` when the topology's `prefer` makes them choose an unencrypted
+//!   connection, and `unknown` when it says nothing and one is possible.
+//!
+//! Assumptions, reported with the verdict: BGP routes learned from on premises
+//! are exactly the `advertises` of the on-prem networks; a BGP connection
+//! whose routes are not stated may carry any prefix, so an unencrypted one
+//! makes the verdict `unknown`. AWS's statement that traffic between the DX
+//! location and the Region is encrypted at the physical layer is trusted
+//! (C-12.7). Tunnel telemetry is never consulted (C-11.6).
+//!
+//! # Why it matters
+//! DX is not encrypted by default (C-12.4), and route priority silently moves
+//! traffic off the VPN: a DX gateway route beats a VPN route at a TGW, DX BGP
+//! beats VPN at a VGW, and a more specific prefix wins over both.
+//!
+//! # Example that fails
+//! An app subnet routes `10.50.0.0/16` to a TGW whose table has that prefix
+//! propagated both from a BGP VPN and from a DX gateway over a `no_encrypt`
+//! connection: the DX gateway route wins (C-9.4), so the app's packets to
+//! on prem leave AWS in the clear.
+//!
+//! # How to fix
+//! Stop propagating the DX gateway attachment into the table the VPCs use (or
+//! carry only IPsec over DX, as a private IP VPN), add a static TGW route to
+//! the VPN attachment, or enable MACsec `must_encrypt` with an associated key
+//! on every DX connection (dedicated, MACsec-capable). State the on-prem
+//! routing preference with `prefer: [vpn, dx]`.
+//!
+//! # AWS rules used
+//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-11.1, C-11.4,
+//! C-11.6, C-12.1–C-12.7.
+
+use std::collections::BTreeMap;
+
+use super::CheckMeta;
+use super::public_exposure::witness;
+use crate::engine::hybrid::{Learned, learned};
+use crate::engine::{End, Engine, Flow, Origin, Step, explain::hybrid_hop};
+use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
+use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
+use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
+
+pub const ID: &str = "transit-encryption";
+
+pub const META: CheckMeta = CheckMeta {
+    id: ID,
+    description: "traffic between on-prem networks and VPCs is always inside IPsec or MACsec outside AWS",
+    docs_anchor: "transit-encryption",
+    full_description: "Every packet that can be delivered between an on-prem network and a VPC network interface, in both directions, crosses the segment outside AWS inside an IPsec tunnel or over Direct Connect connections that are all MACsec must_encrypt with an associated key. AWS to on prem follows the AWS route priority; on prem to AWS depends on what AWS advertises and on the stated on-prem routing preference.",
+    help_markdown: "A finding names the unencrypted path: a witness packet, the route decision that chose the connection (for example a DX gateway route beating a VPN route at a transit gateway, C-9.4), and why the connection is not encrypted (for example `encryptionMode no_encrypt`).\n\n**How to fix:** keep DX gateway routes out of the tables that route to on prem (carry only IPsec over DX, as a private IP VPN), add a static route to the VPN, or enable MACsec `must_encrypt` with an associated key on every DX connection. State how on-prem routers choose paths into AWS with `on_prem_networks[].prefer`, and what they advertise with `advertises`.",
+};
+
+/// Whether crossing the boundary over a connection is encrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Crossing {
+    Encrypted,
+    /// In the clear: why, where that is written, and the connection.
+    Clear(String, Pos, String),
+    Unknown(String, Pos, String),
+}
+
+/// C-11.1, C-12.6, C-12.7: is traffic over `via` encrypted outside AWS?
+pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
+    let h = &topo.hybrid;
+    let x = match via {
+        OnPremVia::Vpn(_) => return Crossing::Encrypted,
+        OnPremVia::Vif(x) => x,
+    };
+    let vif = &h.vifs[x];
+    let members: Vec<usize> = match vif.carrier {
+        DxCarrier::Connection(c) => vec![c],
+        DxCarrier::Lag(l) => h.dx_lags[l].members.clone(),
+    };
+    if members.is_empty() {
+        return Crossing::Unknown(
+            format!(
+                "virtual interface `{}` runs on a lag with no member connections",
+                vif.meta.name
+            ),
+            vif.meta.pos,
+            vif.meta.name.clone(),
+        );
+    }
+    let mut unknown: Option<Crossing> = None;
+    for c in members {
+        let conn = &h.dx_connections[c];
+        let name = &conn.meta.name;
+        let pos = if conn.encryption_mode_pos.is_unknown() {
+            conn.meta.pos
+        } else {
+            conn.encryption_mode_pos
+        };
+        if conn.encryption_mode != EncryptionMode::MustEncrypt {
+            let why = match conn.encryption_mode {
+                EncryptionMode::ShouldEncrypt => format!(
+                    "`{name}` encryptionMode `should_encrypt`, which fails open (C-12.5, C-12.6)"
+                ),
+                _ => format!("`{name}` encryptionMode `no_encrypt` (C-12.4, C-12.6)"),
+            };
+            return Crossing::Clear(why, pos, name.clone());
+        }
+        if !conn.macsec_capable {
+            return Crossing::Clear(
+                format!("`{name}` is not MACsec-capable (C-12.6)"),
+                conn.meta.pos,
+                name.clone(),
+            );
+        }
+        if !conn.macsec_keys.contains(&MacsecKeyState::Associated) {
+            return Crossing::Clear(
+                format!("`{name}` has no MACsec key in state `associated` (C-12.6)"),
+                conn.meta.pos,
+                name.clone(),
+            );
+        }
+        if conn.hosted && !conn.partner_segment_encrypted && unknown.is_none() {
+            unknown = Some(Crossing::Unknown(
+                format!(
+                    "`{name}` is a hosted connection: MACsec does not prove the partner's segment unless `partner_segment_encrypted` asserts it (C-12.7)"
+                ),
+                conn.meta.pos,
+                name.clone(),
+            ));
+        }
+    }
+    unknown.unwrap_or(Crossing::Encrypted)
+}
+
+fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
+    crate::engine::explain::pos_location(topo, pos)
+}
+
+/// The route decisions of a flow that chose how it left or entered AWS.
+fn decisions(topo: &Topology, flow: &Flow) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut last_vpc_route: Option<String> = None;
+    for s in &flow.path {
+        match s {
+            Step::Route { .. } => {
+                last_vpc_route = explain_one(topo, flow, s);
+            }
+            Step::TgwRoute { .. } | Step::VgwRoute { .. } | Step::OnPremIn { .. } => {
+                if let Some(r) = last_vpc_route.take() {
+                    out.push(r);
+                }
+                let h = hybrid_hop(topo, s);
+                out.push(format!("{}: {}", h.component, h.rule));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The last subnet route table decision of a flow, in words.
+fn last_route(flow: &Flow) -> String {
+    flow.path
+        .iter()
+        .rev()
+        .find(|s| matches!(s, Step::Route { .. }))
+        .map_or_else(String::new, |s| format!("{s:?}"))
+}
+
+fn explain_one(topo: &Topology, flow: &Flow, s: &Step) -> Option<String> {
+    let one = Flow {
+        path: vec![s.clone()],
+        ..flow.clone()
+    };
+    let p = flow.set.sample()?;
+    let hops = crate::engine::explain(topo, &one, &p);
+    hops.first().map(|h| format!("{}: {}", h.component, h.rule))
+}
+
+/// One group of flows for one finding.
+#[derive(Default)]
+struct Group<'a> {
+    flows: Vec<&'a Flow>,
+    set: HeaderSet,
+    /// The VPC interfaces concerned.
+    enis: std::collections::BTreeSet<usize>,
+}
+
+/// The route decisions that chose the crossing, as a grouping key.
+fn deciding_key(f: &Flow) -> String {
+    f.path
+        .iter()
+        .filter(|s| {
+            matches!(
+                s,
+                Step::TgwRoute { .. } | Step::VgwRoute { .. } | Step::OnPremIn { .. }
+            )
+        })
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Dir {
+    ToOnPrem,
+    FromOnPrem,
+}
+
+pub fn run(engine: &Engine<'_>) -> CheckResult {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    let mut findings: Vec<Finding> = Vec::new();
+    let unknown = |resource: String, message: String, location: Option<Location>| Finding {
+        kind: FindingKind::Unknown,
+        severity: Severity::Warning,
+        resource,
+        aws_id: None,
+        message,
+        aws_ids: Vec::new(),
+        flows: Vec::new(),
+        witness: None,
+        location,
+    };
+    findings.extend(super::gap_findings(topo, ID));
+    let connections = !h.vpns.is_empty() || !h.vifs.is_empty();
+    if h.on_prem.is_empty() {
+        if connections {
+            findings.push(unknown(
+                "topology".into(),
+                "the topology has VPN connections or virtual interfaces but names no on-prem network behind them (`on_prem_networks`), so what crosses them cannot be checked".into(),
+                None,
+            ));
+        }
+        return finish(
+            findings,
+            "no on-prem networks and no VPN or Direct Connect connections",
+        );
+    }
+
+    // A BGP connection whose learned routes are not stated may carry any
+    // prefix, including one more specific than every stated route.
+    for n in &h.on_prem {
+        for (k, &via) in n.via.iter().enumerate() {
+            let public = matches!(via, OnPremVia::Vif(x) if h.vifs[x].kind == VifKind::Public);
+            if public || n.advertises[k].is_some() || learned(topo, via) != Learned::Unstated {
+                continue;
+            }
+            if let Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) = crossing(topo, via) {
+                findings.push(unknown(
+                    h.via_meta(via).name.clone(),
+                    format!(
+                        "on-prem network `{}` does not state the routes it advertises over {}, which is not encrypted ({why}); a more specific route learned over it could carry traffic in the clear. State them in `advertises`",
+                        n.meta.name,
+                        h.via_label(via)
+                    ),
+                    loc(topo, n.meta.pos),
+                ));
+            }
+        }
+    }
+
+    let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
+    // (direction, interface, connection) → flows in the clear; unknowns by reason.
+    // (direction, connection, decided, deciding steps) → flows in the clear,
+    // with the interfaces they concern; unknowns by reason.
+    let mut clear: BTreeMap<(Dir, OnPremVia, bool, String), Group<'_>> = BTreeMap::new();
+    let mut unknowns: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    let mut internet: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    // Interfaces that share subnet, security groups, owner and source/dest
+    // check are propagated together, each from its own addresses only: the
+    // traffic of a VPC resource (C-2.4), exact per member.
+    // The groups' egress is the union of their egress rules (C-5.1), so
+    // interfaces whose groups have the same egress rules send alike.
+    let mut groups: BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>> = BTreeMap::new();
+    let mut egress_of: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
+    for (e, eni) in topo.enis.iter().enumerate() {
+        if !eni.attached {
+            continue;
+        }
+        let mut sgs = eni.security_groups.clone();
+        sgs.sort_unstable();
+        let rules = egress_of
+            .entry(sgs.clone())
+            .or_insert_with(|| {
+                let mut r: Vec<String> = sgs
+                    .iter()
+                    .flat_map(|&g| topo.security_groups[g].egress.iter())
+                    .map(|r| format!("{:?} {:?} {:?}", r.proto, r.port, r.peer))
+                    .collect();
+                r.sort();
+                r.dedup();
+                // No groups at all is its own case (C-13.7, C-14.4).
+                if sgs.is_empty() {
+                    r.push("no security groups".into());
+                }
+                r
+            })
+            .clone();
+        let key = (
+            eni.subnet,
+            rules,
+            format!("{:?}", eni.owner),
+            eni.source_dest_check,
+        );
+        groups.entry(key).or_default().push(e);
+    }
+    let mut reaches = Vec::new();
+    // Whether a set of security groups admits anything from on prem.
+    let mut admits_onprem: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
+    let onprem_src = HeaderSet::universe().restrict(SRC, &onprem_space);
+    for members in groups.values() {
+        let mut runs: Vec<(u128, u128)> = Vec::new();
+        let mut answers = false;
+        for &e in members {
+            runs.extend_from_slice(engine.eni_addrs(e).runs());
+            let mut sgs = topo.enis[e].security_groups.clone();
+            sgs.sort_unstable();
+            answers |= *admits_onprem.entry(sgs).or_insert_with(|| {
+                !engine
+                    .sg_ingress_admits(e)
+                    .intersect(&onprem_src)
+                    .is_empty()
+            });
+        }
+        let own = IntervalSet::from_ranges(runs);
+        let set = HeaderSet::universe()
+            .restrict(DST, &onprem_space)
+            .restrict(SRC, &own);
+        // Replies to sessions on prem may open leave whatever the egress
+        // rules say (C-5.3) and follow the AWS routes back (C-0.2). When a
+        // member admits anything from on prem, every packet from the group
+        // to on prem is followed as if it were such a reply: a superset of
+        // what the egress rules let out (fail closed on ports).
+        let reach = if answers {
+            engine.reach_reply_from_group(members[0], &set)
+        } else {
+            engine.reach_from_group(members[0], &set)
+        };
+        reaches.push((Dir::ToOnPrem, members.clone(), reach));
+    }
+    for (n, net) in h.on_prem.iter().enumerate() {
+        let mut set = HeaderSet::universe();
+        let public = net
+            .via
+            .iter()
+            .any(|v| matches!(v, OnPremVia::Vif(x) if h.vifs[*x].kind == VifKind::Public));
+        if public {
+            // Public destinations are reached through the internet gateway:
+            // analysed below (C-12.1, T-21).
+            set = set.restrict(DST, &crate::engine::non_internet_space());
+        }
+        // Packets that enter over IPsec are encrypted whatever happens to
+        // them inside AWS: only the other connections need following.
+        let keep = |via: OnPremVia| crossing(topo, via) != Crossing::Encrypted;
+        reaches.push((
+            Dir::FromOnPrem,
+            Vec::new(),
+            engine.reach_onprem_over(n, &set, &keep),
+        ));
+        // Replies to what VPC resources may send to this network enter
+        // whatever the ingress rules say (C-5.3), over the path the on-prem
+        // routers choose: every packet from it to an interface whose egress
+        // rules let anything out to it (fail closed on ports).
+        let theirs = nets_set(net.cidrs.iter());
+        let to_them = HeaderSet::universe().restrict(DST, &theirs);
+        // Runs collected first: a union per interface would be quadratic.
+        let mut runs: Vec<(u128, u128)> = Vec::new();
+        for members in groups.values() {
+            if !engine
+                .sg_egress_admits(members[0])
+                .intersect(&to_them)
+                .is_empty()
+            {
+                for &e in members {
+                    runs.extend_from_slice(engine.eni_addrs(e).runs());
+                }
+            }
+        }
+        let senders = IntervalSet::from_ranges(runs);
+        let replies = set.restrict(DST, &senders);
+        if !replies.is_empty() {
+            reaches.push((
+                Dir::FromOnPrem,
+                Vec::new(),
+                engine.reach_onprem_replies_over(n, &replies, &keep),
+            ));
+        }
+    }
+    for (dir, members, reach) in &reaches {
+        for f in &reach.flows {
+            let (via, decided, enis): (OnPremVia, bool, Vec<usize>) = match (&f.end, dir) {
+                (End::OnPrem(via), Dir::ToOnPrem) => {
+                    let srcs = f.set.project(SRC);
+                    let enis = members
+                        .iter()
+                        .copied()
+                        .filter(|&e| engine.eni_addrs(e).intersects(&srcs))
+                        .collect();
+                    (*via, true, enis)
+                }
+                (End::Delivered(e), Dir::FromOnPrem) => {
+                    let Some((via, decided)) = f.path.iter().find_map(|s| match s {
+                        Step::OnPremIn { via, decided, .. } => Some((*via, *decided)),
+                        _ => None,
+                    }) else {
+                        continue;
+                    };
+                    (via, decided, vec![*e])
+                }
+                (End::Unknown(why), _) => {
+                    let g = unknowns.entry(why.clone()).or_default();
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    continue;
+                }
+                (End::Internet, Dir::ToOnPrem) => {
+                    // On-prem addresses reached through an internet gateway:
+                    // no IPsec, no MACsec.
+                    let g = internet.entry(last_route(f)).or_default();
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    continue;
+                }
+                _ => continue,
+            };
+            match crossing(topo, via) {
+                Crossing::Encrypted => {}
+                Crossing::Clear(..) => {
+                    let key = (*dir, via, decided, deciding_key(f));
+                    let g = clear.entry(key).or_default();
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                    g.enis.extend(enis);
+                }
+                Crossing::Unknown(why, ..) => {
+                    let g = unknowns.entry(why).or_default();
+                    // `append`, not `union`: thousands of flows would make unions quadratic.
+                    g.set.append(f.set.clone());
+                    g.flows.push(f);
+                }
+            }
+        }
+    }
+    for ((dir, via, decided, _), g) in &clear {
+        let Some((mut w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
+            continue;
+        };
+        let flow = g.flows[i];
+        let (why, pos) = match crossing(topo, *via) {
+            Crossing::Clear(why, pos, component) | Crossing::Unknown(why, pos, component) => {
+                w.path.push(Hop {
+                    component,
+                    aws_id: None,
+                    rule: why.clone(),
+                    location: loc(topo, pos),
+                });
+                (why, pos)
+            }
+            Crossing::Encrypted => continue,
+        };
+        // The VPC interface of the witness: the sender towards on prem, the
+        // receiver from it; the others that share the path are listed.
+        let who = match flow.end {
+            End::Delivered(e) => Some(e),
+            _ => g
+                .enis
+                .iter()
+                .copied()
+                .find(|&e| engine.eni_addrs(e).contains(crate::hs::encode(p.src))),
+        };
+        let Some(who) = who.or_else(|| g.enis.iter().next().copied()) else {
+            continue;
+        };
+        let eni = &topo.enis[who];
+        let others: Vec<&str> = g
+            .enis
+            .iter()
+            .filter(|&&e| e != who)
+            .map(|&e| topo.enis[e].meta.name.as_str())
+            .collect();
+        let also = match others.len() {
+            0 => String::new(),
+            n if n <= 5 => format!(" (the same path also serves {})", others.join(", ")),
+            n => format!(
+                " (the same path also serves {} and {} other interfaces)",
+                others[..5].join(", "),
+                n - 5
+            ),
+        };
+        let route = decisions(topo, flow).join("; ");
+        let head = format!("{} → {}{also}", p.src, p.dst);
+        let (kind, message) = match dir {
+            Dir::ToOnPrem => (
+                FindingKind::Violation,
+                format!(
+                    "{head} leaves AWS unencrypted over {}: {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+            Dir::FromOnPrem if *decided => (
+                FindingKind::Violation,
+                format!(
+                    "{head} enters AWS unencrypted over {}: {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+            Dir::FromOnPrem => (
+                FindingKind::Unknown,
+                format!(
+                    "{head} may enter AWS unencrypted over {}: AWS advertises a route for it there, and the topology does not say which path the on-prem routers prefer (`prefer`); {route}; {why}",
+                    h.via_label(*via)
+                ),
+            ),
+        };
+        findings.push(Finding {
+            kind,
+            severity: if kind == FindingKind::Violation {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            resource: eni.meta.name.clone(),
+            aws_id: eni.meta.aws_id.clone(),
+            message,
+            aws_ids: ids(&w),
+            flows: crate::engine::summarize_flows(topo, &g.set),
+            witness: Some(w),
+            location: loc(topo, pos),
+        });
+    }
+    for g in internet.values() {
+        let Some((w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
+            continue;
+        };
+        let flow = g.flows[i];
+        let route = flow
+            .path
+            .iter()
+            .rev()
+            .find(|s| matches!(s, Step::Route { .. }))
+            .and_then(|s| explain_one(topo, flow, s))
+            .unwrap_or_default();
+        let who =
+            (0..topo.enis.len()).find(|&x| engine.eni_addrs(x).contains(crate::hs::encode(p.src)));
+        let (resource, aws_id) = who.map_or(("topology".to_string(), None), |x| {
+            (
+                topo.enis[x].meta.name.clone(),
+                topo.enis[x].meta.aws_id.clone(),
+            )
+        });
+        findings.push(Finding {
+            kind: FindingKind::Violation,
+            severity: Severity::Error,
+            resource,
+            aws_id,
+            message: format!(
+                "{} → {} leaves AWS through an internet gateway to an on-prem address, outside any IPsec tunnel or MACsec link: {route}",
+                p.src, p.dst
+            ),
+            aws_ids: ids(&w),
+            flows: crate::engine::summarize_flows(topo, &g.set),
+            location: w.path.iter().rev().find_map(|h| h.location.clone()),
+            witness: Some(w),
+        });
+    }
+    for (why, g) in &unknowns {
+        let w = witness(topo, &g.flows, &g.set, None).map(|x| x.0);
+        findings.push(Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource: "topology".into(),
+            aws_id: None,
+            message: format!(
+                "traffic between on prem and the VPCs takes a path whose encryption cannot be decided: {why}"
+            ),
+            aws_ids: w.as_ref().map(ids).unwrap_or_default(),
+            flows: Vec::new(),
+            witness: w,
+            location: None,
+        });
+    }
+    public_vifs(engine, &mut findings);
+    finish(
+        findings,
+        "every path between on prem and the VPCs is inside IPsec or MACsec",
+    )
+}
+
+/// T-21: a public VIF reaches the EIPs of VPC resources through the internet
+/// gateway, unencrypted unless its connection is MACsec-protected (C-12.1).
+fn public_vifs(engine: &Engine<'_>, findings: &mut Vec<Finding>) {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    for net in &h.on_prem {
+        for &via in &net.via {
+            let OnPremVia::Vif(x) = via else { continue };
+            let vif = &h.vifs[x];
+            if vif.kind != VifKind::Public || !vif.available {
+                continue;
+            }
+            let (why, pos) = match crossing(topo, via) {
+                Crossing::Encrypted => continue,
+                Crossing::Clear(w, p, _) | Crossing::Unknown(w, p, _) => (w, p),
+            };
+            if vif.advertised_prefixes.is_empty() {
+                findings.push(Finding {
+                    kind: FindingKind::Unknown,
+                    severity: Severity::Warning,
+                    resource: vif.meta.name.clone(),
+                    aws_id: vif.meta.aws_id.clone(),
+                    message: format!(
+                        "public virtual interface `{}` lists no `advertised_prefixes`, so which on-prem sources reach AWS public addresses over it is not known (C-12.1)",
+                        vif.meta.name
+                    ),
+                    aws_ids: Vec::new(),
+                    flows: Vec::new(),
+                    witness: None,
+                    location: loc(topo, vif.meta.pos),
+                });
+                continue;
+            }
+            let src = nets_set(vif.advertised_prefixes.iter());
+            let set = HeaderSet::universe().restrict(SRC, &src);
+            let reach = engine.reach(Origin::Internet, &set);
+            let flows: Vec<&Flow> = reach
+                .flows
+                .iter()
+                .filter(|f| matches!(f.end, End::Delivered(_)))
+                .collect();
+            let mut all = HeaderSet::empty();
+            for f in &flows {
+                all = all.union(&f.set);
+            }
+            let Some((w, p, i)) = witness(topo, &flows, &all, None) else {
+                continue;
+            };
+            let End::Delivered(e) = flows[i].end else {
+                continue;
+            };
+            let decided = net
+                .prefer
+                .as_ref()
+                .and_then(|ps| ps.first())
+                .is_some_and(|p| {
+                    matches!(p, crate::model::Preference::Dx)
+                        || *p == crate::model::Preference::Via(via)
+                });
+            let eni = &topo.enis[e];
+            let (kind, message) = if decided {
+                (
+                    FindingKind::Violation,
+                    format!(
+                        "{} → {}: on-prem network `{}` prefers Direct Connect, and public virtual interface `{}` carries it to the internet gateway unencrypted; {why}",
+                        p.src, p.dst, net.meta.name, vif.meta.name
+                    ),
+                )
+            } else {
+                (
+                    FindingKind::Unknown,
+                    format!(
+                        "{} → {} may reach AWS over public virtual interface `{}` unencrypted, depending on the on-prem routing preference (`prefer`); {why}",
+                        p.src, p.dst, vif.meta.name
+                    ),
+                )
+            };
+            findings.push(Finding {
+                kind,
+                severity: if decided {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                resource: eni.meta.name.clone(),
+                aws_id: eni.meta.aws_id.clone(),
+                message,
+                aws_ids: ids(&w),
+                flows: crate::engine::summarize_flows(topo, &all),
+                witness: Some(w),
+                location: loc(topo, pos),
+            });
+        }
+    }
+}
+
+fn ids(w: &Witness) -> Vec<String> {
+    let mut out: Vec<String> = w.path.iter().filter_map(|h| h.aws_id.clone()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|i| seen.insert(i.clone()));
+    out
+}
+
+fn finish(findings: Vec<Finding>, proven_summary: &str) -> CheckResult {
+    let verdict = super::verdict_of(&findings);
+    let summary = match verdict {
+        Verdict::Proven => proven_summary.to_string(),
+        Verdict::Violated => {
+            "some traffic between on prem and the VPCs crosses outside AWS unencrypted".into()
+        }
+        Verdict::Unknown => {
+            "could not prove that traffic between on prem and the VPCs is always encrypted".into()
+        }
+    };
+    CheckResult {
+        id: ID,
+        verdict,
+        summary,
+        findings,
+    }
+}

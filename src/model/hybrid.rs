@@ -1,0 +1,455 @@
+//! The resolved hybrid-connectivity model: transit gateways, virtual
+//! private gateways, Site-to-Site VPN, Direct Connect and on-prem networks
+//! (AWS-SEMANTICS §9–12). Built by validation from the `transit_gateways`,
+//! `vpn_gateways`, `customer_gateways`, `vpn_connections`, `direct_connect`
+//! and `on_prem_networks` sections; every reference is an index.
+//!
+//! These resources are named in [`super::Topology::others`] (so route
+//! targets and messages keep working as before); [`Hybrid::other_kind`]
+//! says which hybrid resource each of those entries is.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::resolved::{Meta, PrefixListId, RouteDest, SubnetId, VpcId};
+use super::spanned::Pos;
+
+pub type TgwId = usize;
+pub type TgwAttachmentId = usize;
+pub type TgwRouteTableId = usize;
+pub type VgwId = usize;
+pub type CgwId = usize;
+pub type VpnId = usize;
+pub type DxConnectionId = usize;
+pub type DxLagId = usize;
+pub type VifId = usize;
+pub type DxGatewayId = usize;
+pub type OnPremId = usize;
+
+/// What an entry of `Topology::others` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HybridRef {
+    Tgw(TgwId),
+    TgwAttachment(TgwAttachmentId),
+    TgwRouteTable(TgwRouteTableId),
+    Vgw(VgwId),
+    Cgw(CgwId),
+    Vpn(VpnId),
+    DxConnection(DxConnectionId),
+    DxLag(DxLagId),
+    Vif(VifId),
+    DxGateway(DxGatewayId),
+    OnPrem(OnPremId),
+}
+
+/// Every hybrid resource of a topology.
+#[derive(Debug, Clone, Default)]
+pub struct Hybrid {
+    pub tgws: Vec<Tgw>,
+    /// Attachments of every transit gateway, in file order.
+    pub tgw_attachments: Vec<TgwAttachment>,
+    /// Route tables of every transit gateway, in file order.
+    pub tgw_route_tables: Vec<TgwRouteTable>,
+    pub vgws: Vec<Vgw>,
+    pub cgws: Vec<Cgw>,
+    pub vpns: Vec<VpnConnection>,
+    pub dx_connections: Vec<DxConnection>,
+    pub dx_lags: Vec<DxLag>,
+    pub vifs: Vec<Vif>,
+    pub dx_gateways: Vec<DxGateway>,
+    pub on_prem: Vec<OnPremNetwork>,
+    /// Parallel to `Topology::others`: the hybrid resource of each entry
+    /// (`None` for entries that are not hybrid, e.g. GWLB endpoints).
+    pub other_kind: Vec<Option<HybridRef>>,
+}
+
+impl Hybrid {
+    /// The hybrid resource an `others` entry (e.g. a route's
+    /// `RouteTarget::Unmodelled`) stands for.
+    pub fn of_other(&self, other: usize) -> Option<HybridRef> {
+        self.other_kind.get(other).copied().flatten()
+    }
+
+    /// The VPN connection or virtual interface of an on-prem connection.
+    pub fn via_meta(&self, via: OnPremVia) -> &Meta {
+        match via {
+            OnPremVia::Vpn(v) => &self.vpns[v].meta,
+            OnPremVia::Vif(v) => &self.vifs[v].meta,
+        }
+    }
+
+    /// `vpn connection `x`` / `virtual interface `y``.
+    pub fn via_label(&self, via: OnPremVia) -> String {
+        match via {
+            OnPremVia::Vpn(v) => format!("vpn connection `{}`", self.vpns[v].meta.name),
+            OnPremVia::Vif(v) => format!("virtual interface `{}`", self.vifs[v].meta.name),
+        }
+    }
+
+    /// True when the topology has any hybrid resource at all.
+    pub fn is_empty(&self) -> bool {
+        self.tgws.is_empty()
+            && self.vgws.is_empty()
+            && self.vpns.is_empty()
+            && self.vifs.is_empty()
+            && self.on_prem.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Tgw {
+    pub meta: Meta,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub amazon_side_asn: Option<u64>,
+    /// `SecurityGroupReferencingSupport` (C-9.9).
+    pub sg_referencing: bool,
+    /// `VpnEcmpSupport` (C-9.4).
+    pub vpn_ecmp: bool,
+    pub default_association_route_table: Option<TgwRouteTableId>,
+    pub default_propagation_route_table: Option<TgwRouteTableId>,
+    pub attachments: Vec<TgwAttachmentId>,
+    pub route_tables: Vec<TgwRouteTableId>,
+}
+
+/// What a transit gateway attachment connects (C-9.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TgwAttachmentKind {
+    Vpc {
+        vpc: VpcId,
+        /// One per AZ (C-9.6a).
+        subnets: Vec<SubnetId>,
+        appliance_mode: bool,
+        /// Effective `SecurityGroupReferencingSupport` (attachment, else the TGW's).
+        sg_referencing: bool,
+        ipv6_support: bool,
+    },
+    Vpn(VpnId),
+    DxGateway(DxGatewayId),
+    /// TGW peering: static routes only (C-9.10).
+    Peering(TgwId),
+    /// GRE + BGP; not modelled (C-9.1): paths through it are unknown.
+    Connect,
+}
+
+#[derive(Debug, Clone)]
+pub struct TgwAttachment {
+    pub meta: Meta,
+    pub tgw: TgwId,
+    pub kind: TgwAttachmentKind,
+    /// `state: available` (C-9.2). Operational state.
+    pub available: bool,
+    /// The route table it is associated with (C-9.2); `None`: traffic from
+    /// it is dropped.
+    pub route_table: Option<TgwRouteTableId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TgwRouteTarget {
+    Attachment(TgwAttachmentId),
+    Blackhole,
+}
+
+/// A static route or prefix-list reference of a transit gateway route table.
+#[derive(Debug, Clone)]
+pub struct TgwRoute {
+    pub dest: RouteDest,
+    pub target: TgwRouteTarget,
+    pub pos: Pos,
+}
+
+impl TgwRoute {
+    pub fn prefix_list(&self) -> Option<PrefixListId> {
+        match self.dest {
+            RouteDest::PrefixList(p) => Some(p),
+            RouteDest::Cidr(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TgwRouteTable {
+    pub meta: Meta,
+    pub tgw: TgwId,
+    pub associations: Vec<TgwAttachmentId>,
+    /// Attachments propagating into this table, with where each is listed.
+    pub propagations: Vec<(TgwAttachmentId, Pos)>,
+    pub routes: Vec<TgwRoute>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Vgw {
+    pub meta: Meta,
+    pub vpc: Option<VpcId>,
+    pub amazon_side_asn: Option<u64>,
+    /// VPN connections that terminate on it.
+    pub vpns: Vec<VpnId>,
+    /// Private virtual interfaces attached directly.
+    pub vifs: Vec<VifId>,
+    /// DX gateways associated with it.
+    pub dx_gateways: Vec<DxGatewayId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cgw {
+    pub meta: Meta,
+    pub ip_address: Option<IpAddr>,
+    pub bgp_asn: Option<u64>,
+}
+
+/// Where a VPN connection terminates (C-11.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VpnGatewayRef {
+    Vgw(VgwId),
+    Tgw(TgwId),
+}
+
+/// `OutsideIpAddressType` (C-11.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutsideIp {
+    /// Over the internet (or a DX public VIF).
+    PublicIpv4,
+    /// Private IP VPN: the tunnels ride a transit VIF through the TGW's DX
+    /// gateway attachment.
+    PrivateIpv4 {
+        transport: TgwAttachmentId,
+    },
+    Ipv6,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IkeVersion {
+    V1,
+    V2,
+}
+
+/// Tunnel telemetry: operational state, never a verdict input (C-11.6).
+#[derive(Debug, Clone, Default)]
+pub struct Telemetry {
+    /// `Some(true)` for `UP`.
+    pub up: Option<bool>,
+    pub status_message: Option<String>,
+    pub accepted_route_count: Option<u32>,
+    pub last_status_change: Option<String>,
+}
+
+/// One tunnel's IPsec options (C-11.3). An empty list means "every value AWS
+/// allows", which includes weak ones; `permits_*` answer that question.
+#[derive(Debug, Clone, Default)]
+pub struct Tunnel {
+    /// False for a tunnel the file does not list (AWS defaults throughout).
+    pub declared: bool,
+    pub pos: Pos,
+    pub outside_ip: Option<IpAddr>,
+    pub inside_cidr: Option<IpNet>,
+    pub ike_versions: Vec<IkeVersion>,
+    /// Canonical names: `AES128`, `AES256`, `AES128-GCM-16`, `AES256-GCM-16`.
+    pub phase1_encryption: Vec<String>,
+    pub phase2_encryption: Vec<String>,
+    /// Canonical names: `SHA1`, `SHA2-256`, `SHA2-384`, `SHA2-512`.
+    pub phase1_integrity: Vec<String>,
+    pub phase2_integrity: Vec<String>,
+    pub phase1_dh_groups: Vec<u32>,
+    pub phase2_dh_groups: Vec<u32>,
+    pub phase1_lifetime_seconds: Option<u32>,
+    pub phase2_lifetime_seconds: Option<u32>,
+    pub telemetry: Option<Telemetry>,
+}
+
+/// The values AWS allows for each tunnel option (C-11.3); an empty list in
+/// the topology permits all of them.
+pub const IKE_VERSIONS: &[&str] = &["ikev1", "ikev2"];
+pub const ENCRYPTION_ALGORITHMS: &[&str] = &["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"];
+pub const INTEGRITY_ALGORITHMS: &[&str] = &["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"];
+pub const PHASE1_DH_GROUPS: &[u32] = &[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+pub const PHASE2_DH_GROUPS: &[u32] = &[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+
+impl Tunnel {
+    pub fn permits_ikev1(&self) -> bool {
+        self.ike_versions.is_empty() || self.ike_versions.contains(&IkeVersion::V1)
+    }
+    /// Integrity algorithms allowed in phase 1 or 2 (`None`: defaults, i.e. all).
+    pub fn permits_sha1(&self, phase: u8) -> bool {
+        let l = if phase == 1 {
+            &self.phase1_integrity
+        } else {
+            &self.phase2_integrity
+        };
+        l.is_empty() || l.iter().any(|a| a == "SHA1")
+    }
+    /// DH groups below 14 allowed in the phase.
+    pub fn weak_dh_groups(&self, phase: u8) -> Vec<u32> {
+        let (l, all) = if phase == 1 {
+            (&self.phase1_dh_groups, PHASE1_DH_GROUPS)
+        } else {
+            (&self.phase2_dh_groups, PHASE2_DH_GROUPS)
+        };
+        let src: &[u32] = if l.is_empty() { all } else { l };
+        src.iter().copied().filter(|&g| g < 14).collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VpnConnection {
+    pub meta: Meta,
+    pub customer_gateway: CgwId,
+    pub gateway: VpnGatewayRef,
+    /// For a TGW VPN: its `vpn` attachment (`None` if the file lists none).
+    pub tgw_attachment: Option<TgwAttachmentId>,
+    /// `state: available`. Operational state.
+    pub available: bool,
+    pub static_routes_only: bool,
+    /// Static routes to on-prem (C-11.2).
+    pub static_routes: Vec<(IpNet, Pos)>,
+    pub outside_ip: OutsideIp,
+    /// Traffic selectors (C-11.2), default `0.0.0.0/0`.
+    pub local_ipv4_network_cidr: IpNet,
+    pub remote_ipv4_network_cidr: IpNet,
+    pub enable_acceleration: bool,
+    /// Always two: the file's, then AWS defaults for any not listed.
+    pub tunnels: Vec<Tunnel>,
+}
+
+/// `encryptionMode` of a Direct Connect connection or LAG (C-12.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncryptionMode {
+    #[default]
+    NoEncrypt,
+    ShouldEncrypt,
+    MustEncrypt,
+}
+
+impl EncryptionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncryptionMode::NoEncrypt => "no_encrypt",
+            EncryptionMode::ShouldEncrypt => "should_encrypt",
+            EncryptionMode::MustEncrypt => "must_encrypt",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacsecKeyState {
+    Associating,
+    Associated,
+    Disassociating,
+    Disassociated,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DxConnection {
+    pub meta: Meta,
+    pub hosted: bool,
+    pub lag: Option<DxLagId>,
+    pub macsec_capable: bool,
+    /// Effective mode: the LAG's for a member (C-12.5), else its own.
+    pub encryption_mode: EncryptionMode,
+    /// Where the effective mode is written (the connection's or the LAG's
+    /// `encryption_mode`); unknown position when it is the default.
+    pub encryption_mode_pos: Pos,
+    /// Keys on the connection and, for a member, on its LAG.
+    pub macsec_keys: Vec<MacsecKeyState>,
+    /// Operational `portEncryptionStatus` (`Some(true)`: `Encryption Up`).
+    pub port_encryption_up: Option<bool>,
+    /// The user asserts the partner segment of a hosted connection is protected (C-12.7).
+    pub partner_segment_encrypted: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DxLag {
+    pub meta: Meta,
+    pub macsec_capable: bool,
+    pub encryption_mode: EncryptionMode,
+    pub members: Vec<DxConnectionId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VifKind {
+    Private,
+    Transit,
+    Public,
+}
+
+impl VifKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VifKind::Private => "private",
+            VifKind::Transit => "transit",
+            VifKind::Public => "public",
+        }
+    }
+}
+
+/// The physical carrier of a virtual interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DxCarrier {
+    Connection(DxConnectionId),
+    Lag(DxLagId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Vif {
+    pub meta: Meta,
+    pub kind: VifKind,
+    pub carrier: DxCarrier,
+    /// `state: available`. Operational state.
+    pub available: bool,
+    pub dx_gateway: Option<DxGatewayId>,
+    pub vgw: Option<VgwId>,
+    pub advertised_prefixes: Vec<IpNet>,
+}
+
+/// What a DX gateway association connects (C-12.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DxAssociationTarget {
+    Tgw(TgwId),
+    Vgw(VgwId),
+}
+
+#[derive(Debug, Clone)]
+pub struct DxGatewayAssociation {
+    pub target: DxAssociationTarget,
+    pub allowed_prefixes: Vec<IpNet>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DxGateway {
+    pub meta: Meta,
+    pub amazon_side_asn: Option<u64>,
+    pub associations: Vec<DxGatewayAssociation>,
+    /// Virtual interfaces attached to it.
+    pub vifs: Vec<VifId>,
+}
+
+/// A connection between an on-prem network and AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OnPremVia {
+    Vpn(VpnId),
+    Vif(VifId),
+}
+
+/// One entry of an on-prem network's `prefer` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preference {
+    /// Any Direct Connect virtual interface (carrying no VPN).
+    Dx,
+    /// Any VPN connection.
+    Vpn,
+    Via(OnPremVia),
+}
+
+#[derive(Debug, Clone)]
+pub struct OnPremNetwork {
+    pub meta: Meta,
+    pub cidrs: Vec<IpNet>,
+    pub via: Vec<OnPremVia>,
+    /// Parallel to `via`: the BGP prefixes advertised over it; `None` when
+    /// the topology does not say (fail closed: any prefix).
+    pub advertises: Vec<Option<Vec<IpNet>>>,
+    /// `None`: the on-prem routing preference is not stated.
+    pub prefer: Option<Vec<Preference>>,
+    pub prefer_pos: Pos,
+}

@@ -1,0 +1,1044 @@
+//! Per-packet forwarding through VPC peering, transit gateways, VGWs, VPN
+//! and Direct Connect, and the on-prem origin (`docs/FORWARDING-MODEL.md`,
+//! "Hybrid connectivity"). Written as plain scans over the topology for one
+//! destination; it shares no code with `crate::engine::hybrid`.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
+use crate::hs::Packet;
+use crate::model::{
+    DxAssociationTarget, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId, Preference,
+    RouteDest, RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
+    TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+};
+
+/// At most this many transit gateway route lookups per packet.
+pub const MAX_TGW_HOPS: usize = 8;
+
+/// BGP routes learned from on prem over one connection; `None` when the
+/// topology leaves them open.
+pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
+    if let OnPremVia::Vpn(v) = via {
+        let vpn = &topo.hybrid.vpns[v];
+        if vpn.static_routes_only {
+            return Some(vpn.static_routes.iter().map(|(n, _)| *n).collect());
+        }
+    }
+    let mut any_listing = false;
+    let mut nets = Vec::new();
+    for net in &topo.hybrid.on_prem {
+        for k in 0..net.via.len() {
+            if net.via[k] == via {
+                any_listing = true;
+                nets.extend(net.advertises[k].clone()?);
+            }
+        }
+    }
+    any_listing.then_some(nets)
+}
+
+fn available(topo: &Topology, via: OnPremVia) -> bool {
+    match via {
+        OnPremVia::Vpn(v) => topo.hybrid.vpns[v].available,
+        OnPremVia::Vif(v) => topo.hybrid.vifs[v].available,
+    }
+}
+
+fn in_vpc(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
+    let v = &topo.vpcs[vpc];
+    match a {
+        IpAddr::V4(x) => v.cidrs.iter().any(|n| n.contains(&x)),
+        IpAddr::V6(x) => v.ipv6_cidrs.iter().any(|n| n.contains(&x)),
+    }
+}
+
+/// True when `a` is an IPv4 address of an attached interface of `vpc`.
+fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
+    a.is_ipv4()
+        && topo
+            .enis
+            .iter()
+            .any(|e| e.attached && e.vpc == vpc && e.address_nets().iter().any(|n| n.contains(&a)))
+}
+
+/// The connections a VGW carries traffic over, in a fixed order.
+fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
+    let h = &topo.hybrid;
+    let mut out = Vec::new();
+    for (i, v) in h.vpns.iter().enumerate() {
+        if v.gateway == VpnGatewayRef::Vgw(g) {
+            out.push(OnPremVia::Vpn(i));
+        }
+    }
+    for (i, vif) in h.vifs.iter().enumerate() {
+        if vif.kind != VifKind::Private {
+            continue;
+        }
+        let direct = vif.vgw == Some(g);
+        let through_dxgw = vif.dx_gateway.is_some_and(|d| {
+            h.dx_gateways[d]
+                .associations
+                .iter()
+                .any(|a| a.target == DxAssociationTarget::Vgw(g))
+        });
+        if direct || through_dxgw {
+            out.push(OnPremVia::Vif(i));
+        }
+    }
+    out
+}
+
+/// One VGW candidate for a destination: (prefix, rank, connection).
+type VgwCand = (IpNet, u8, OnPremVia);
+
+/// The VGW's candidates covering `d` and whether some connection is unstated.
+fn vgw_cands(topo: &Topology, g: VgwId, d: Option<IpAddr>) -> (Vec<VgwCand>, bool) {
+    let mut cands = Vec::new();
+    let mut unstated = false;
+    for via in connections_of_vgw(topo, g) {
+        if !available(topo, via) {
+            continue;
+        }
+        let rank = match via {
+            OnPremVia::Vif(_) => 0,
+            OnPremVia::Vpn(v) if topo.hybrid.vpns[v].static_routes_only => 1,
+            OnPremVia::Vpn(_) => 2,
+        };
+        match learned_routes(topo, via) {
+            None => unstated = true,
+            Some(nets) => {
+                for n in nets {
+                    if n.addr().is_ipv4() && d.is_none_or(|d| n.contains(&d)) {
+                        cands.push((n, rank, via));
+                    }
+                }
+            }
+        }
+    }
+    (cands, unstated)
+}
+
+/// The `others` index of VGW `g` (its route target).
+fn vgw_other(topo: &Topology, g: VgwId) -> Option<usize> {
+    topo.hybrid
+        .other_kind
+        .iter()
+        .position(|k| *k == Some(HybridRef::Vgw(g)))
+}
+
+/// Routes propagated into subnet table `rt` from its VGWs that cover `d`
+/// (C-10.1), as (prefix, target); and whether a VGW may have propagated
+/// routes the topology does not state.
+pub fn propagated(topo: &Topology, rt: usize, d: IpAddr) -> (Vec<(IpNet, RouteTarget)>, bool) {
+    let mut out = Vec::new();
+    let mut open = false;
+    for &g in &topo.route_tables[rt].propagating_vgws {
+        let (cands, unstated) = vgw_cands(topo, g, Some(d));
+        open |= unstated;
+        if let Some(o) = vgw_other(topo, g) {
+            out.extend(
+                cands
+                    .into_iter()
+                    .map(|(n, _, _)| (n, RouteTarget::Unmodelled(o))),
+            );
+        }
+    }
+    (out, open)
+}
+
+/// What AWS advertises to on prem over a connection, for `d`: `Some(len)`
+/// of the longest advertised prefix covering `d`, `None` when nothing
+/// covers it. `Err(())` means "any, length unknown" (a static VPN).
+fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u8>, ()> {
+    let h = &topo.hybrid;
+    let mut nets: Vec<IpNet> = Vec::new();
+    let vpc_nets = |v: Option<VpcId>| -> Vec<IpNet> {
+        match v {
+            Some(v) => topo.vpcs[v].cidrs.iter().map(|c| IpNet::V4(*c)).collect(),
+            None => Vec::new(),
+        }
+    };
+    match via {
+        OnPremVia::Vpn(v) => {
+            let vpn = &h.vpns[v];
+            if vpn.static_routes_only {
+                return Err(());
+            }
+            match vpn.gateway {
+                VpnGatewayRef::Vgw(g) => nets = vpc_nets(h.vgws[g].vpc),
+                VpnGatewayRef::Tgw(_) => {
+                    if let Some(rt) = vpn
+                        .tgw_attachment
+                        .and_then(|a| h.tgw_attachments[a].route_table)
+                    {
+                        nets = tgw_advertised(topo, rt);
+                    }
+                }
+            }
+        }
+        OnPremVia::Vif(x) => {
+            let vif = &h.vifs[x];
+            match vif.kind {
+                VifKind::Public => return Ok(None),
+                VifKind::Private => {
+                    if let Some(g) = vif.vgw {
+                        nets.extend(vpc_nets(h.vgws[g].vpc));
+                    }
+                    if let Some(dx) = vif.dx_gateway {
+                        for a in &h.dx_gateways[dx].associations {
+                            if let DxAssociationTarget::Vgw(g) = a.target {
+                                nets.extend(association_cidrs(topo, g, &a.allowed_prefixes));
+                            }
+                        }
+                    }
+                }
+                VifKind::Transit => {
+                    if let Some(dx) = vif.dx_gateway {
+                        for a in &h.dx_gateways[dx].associations {
+                            if let DxAssociationTarget::Tgw(_) = a.target {
+                                nets.extend(a.allowed_prefixes.iter().copied());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(nets
+        .iter()
+        .filter(|n| n.contains(&d))
+        .map(IpNet::prefix_len)
+        .max())
+}
+
+/// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
+fn association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
+    let mut out = Vec::new();
+    if let Some(v) = topo.hybrid.vgws[g].vpc {
+        for c in &topo.vpcs[v].cidrs {
+            let c = IpNet::V4(*c);
+            if allowed.is_empty() || allowed.iter().any(|a| a.contains(&c)) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The prefixes of a TGW route table advertised over BGP (blackholes never).
+fn tgw_advertised(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
+    let h = &topo.hybrid;
+    let t = &h.tgw_route_tables[rt];
+    let mut out = Vec::new();
+    for r in t
+        .routes
+        .iter()
+        .filter(|r| r.target != TgwRouteTarget::Blackhole)
+    {
+        match &r.dest {
+            RouteDest::Cidr(n) => out.push(*n),
+            RouteDest::PrefixList(pl) => {
+                if let Some(es) = &topo.prefix_lists[*pl].entries {
+                    out.extend(es.iter().copied());
+                }
+            }
+        }
+    }
+    for (a, _) in &t.propagations {
+        let att = &h.tgw_attachments[*a];
+        if !att.available {
+            continue;
+        }
+        match &att.kind {
+            TgwAttachmentKind::Vpc {
+                vpc, ipv6_support, ..
+            } => {
+                for c in &topo.vpcs[*vpc].cidrs {
+                    out.push(IpNet::V4(*c));
+                }
+                if *ipv6_support {
+                    for c in &topo.vpcs[*vpc].ipv6_cidrs {
+                        out.push(IpNet::V6(*c));
+                    }
+                }
+            }
+            TgwAttachmentKind::Vpn(v) => {
+                out.extend(learned_routes(topo, OnPremVia::Vpn(*v)).unwrap_or_default());
+            }
+            TgwAttachmentKind::DxGateway(dx) => {
+                for &vif in &h.dx_gateways[*dx].vifs {
+                    out.extend(learned_routes(topo, OnPremVia::Vif(vif)).unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The winner of a transit gateway route table lookup.
+enum TgwWin {
+    /// Attachments to follow, and the propagated prefix when the winner is a
+    /// propagated route (for DX gateway exits).
+    To(Vec<TgwAttachmentId>, Option<IpNet>),
+    Drop(String),
+    Unknown(String),
+}
+
+impl Sim<'_> {
+    fn via_name(&self, via: OnPremVia) -> String {
+        self.topo.hybrid.via_label(via)
+    }
+
+    // ---- peering (C-8) -----------------------------------------------------
+
+    pub(super) fn via_peering(&mut self, at: At, x: PeeringId, p: Packet) {
+        let topo = self.topo;
+        let pcx = &topo.peerings[x];
+        let Some(peer) = pcx.peer_of(at.vpc) else {
+            self.dropped(format!(
+                "peering {} does not connect this VPC",
+                pcx.meta.name
+            ));
+            return;
+        };
+        if !pcx.active {
+            self.dropped(format!("peering {} is not active (C-8.1)", pcx.meta.name));
+            return;
+        }
+        if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        if !in_vpc(topo, at.vpc, p.src) || !in_vpc(topo, peer, p.dst) {
+            self.dropped(format!(
+                "peering {}: {} → {} is not VPC-to-peer-VPC (C-8.2)",
+                pcx.meta.name, p.src, p.dst
+            ));
+            return;
+        }
+        self.note(format!(
+            "peering {} to VPC {}",
+            pcx.meta.name, topo.vpcs[peer].meta.name
+        ));
+        self.deliver_from_outside(peer, p);
+    }
+
+    /// Local delivery of a packet arriving from outside any subnet (C-3.12).
+    fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet) {
+        let owners = self.owners(vpc, p.dst);
+        if owners.is_empty() {
+            self.dropped(format!(
+                "no attached interface in VPC {} owns {}",
+                self.topo.vpcs[vpc].meta.name, p.dst
+            ));
+            return;
+        }
+        for eni in owners {
+            let s = self.topo.enis[eni].subnet;
+            if self.nacl(s, Dir::Ingress, &p) {
+                self.admit(eni, &p);
+            }
+        }
+    }
+
+    // ---- transit gateway (C-9) ---------------------------------------------
+
+    pub(super) fn via_tgw(&mut self, at: At, t: TgwId, p: Packet) {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        let mut attachment = None;
+        for (i, a) in h.tgw_attachments.iter().enumerate() {
+            if a.tgw == t
+                && let TgwAttachmentKind::Vpc { vpc, .. } = a.kind
+                && vpc == at.vpc
+            {
+                attachment = Some(i);
+                break;
+            }
+        }
+        let Some(ai) = attachment else {
+            self.unknown(format!(
+                "VPC {} has no attachment to transit gateway {}",
+                topo.vpcs[at.vpc].meta.name, h.tgws[t].meta.name
+            ));
+            return;
+        };
+        let a = &h.tgw_attachments[ai];
+        if !a.available {
+            self.dropped(format!(
+                "attachment {} is not available (C-9.2)",
+                a.meta.name
+            ));
+            return;
+        }
+        let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
+            return;
+        };
+        let entry: SubnetId = if subnets.contains(&at.subnet) {
+            at.subnet
+        } else {
+            let az = topo.subnets[at.subnet].availability_zone.clone();
+            if az.is_none()
+                || subnets
+                    .iter()
+                    .any(|s| topo.subnets[*s].availability_zone.is_none())
+            {
+                self.unknown("availability zone not stated (C-9.6)".into());
+                return;
+            }
+            match subnets
+                .iter()
+                .find(|s| topo.subnets[**s].availability_zone == az)
+            {
+                Some(s) => *s,
+                None => {
+                    self.dropped(format!(
+                        "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
+                        a.meta.name
+                    ));
+                    return;
+                }
+            }
+        };
+        if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(entry, Dir::Ingress, &p) {
+            return;
+        }
+        self.note(format!(
+            "enters transit gateway {} through {} (subnet {})",
+            h.tgws[t].meta.name,
+            a.meta.name,
+            self.subnet_name(entry)
+        ));
+        let Some(rt) = a.route_table else {
+            self.dropped(format!(
+                "attachment {} has no route table (C-9.2)",
+                a.meta.name
+            ));
+            return;
+        };
+        let az = topo.subnets[entry].availability_zone.clone();
+        self.tgw_route(rt, p, az, at);
+    }
+
+    fn tgw_decide(&self, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        let t = &h.tgw_route_tables[rt];
+        // (prefix, rank, effective target, static?)
+        let mut cands: Vec<(IpNet, u8, TgwRouteTarget, bool)> = Vec::new();
+        for r in &t.routes {
+            match &r.dest {
+                RouteDest::Cidr(n) => {
+                    if n.contains(&d) {
+                        cands.push((*n, 0, r.target, true));
+                    }
+                }
+                RouteDest::PrefixList(pl) => match &topo.prefix_lists[*pl].entries {
+                    None => {
+                        return TgwWin::Unknown(format!(
+                            "TGW route table {} uses prefix list {} with unknown entries",
+                            t.meta.name, topo.prefix_lists[*pl].meta.name
+                        ));
+                    }
+                    Some(es) => {
+                        for n in es {
+                            if n.contains(&d) {
+                                cands.push((*n, 1, r.target, true));
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        let mut open = false;
+        for (a, _) in &t.propagations {
+            let att = &h.tgw_attachments[*a];
+            if !att.available {
+                continue;
+            }
+            let target = TgwRouteTarget::Attachment(*a);
+            let add = |nets: Vec<IpNet>, rank: u8, cands: &mut Vec<_>| {
+                for n in nets {
+                    if n.contains(&d) {
+                        cands.push((n, rank, target, false));
+                    }
+                }
+            };
+            match &att.kind {
+                TgwAttachmentKind::Vpc {
+                    vpc, ipv6_support, ..
+                } => {
+                    let v = &topo.vpcs[*vpc];
+                    let mut nets: Vec<IpNet> = v.cidrs.iter().map(|c| IpNet::V4(*c)).collect();
+                    if *ipv6_support {
+                        nets.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
+                    }
+                    add(nets, 2, &mut cands);
+                }
+                TgwAttachmentKind::Vpn(v) => {
+                    let vpn = &h.vpns[*v];
+                    if !vpn.available {
+                        continue;
+                    }
+                    let rank = if vpn.static_routes_only {
+                        0
+                    } else if matches!(vpn.outside_ip, OutsideIp::PrivateIpv4 { .. }) {
+                        5
+                    } else {
+                        6
+                    };
+                    match learned_routes(topo, OnPremVia::Vpn(*v)) {
+                        Some(n) => add(n, rank, &mut cands),
+                        None => open = true,
+                    }
+                }
+                TgwAttachmentKind::DxGateway(dx) => {
+                    for &vif in &h.dx_gateways[*dx].vifs {
+                        let x = &h.vifs[vif];
+                        if x.kind != VifKind::Transit || !x.available {
+                            continue;
+                        }
+                        match learned_routes(topo, OnPremVia::Vif(vif)) {
+                            Some(n) => add(n, 3, &mut cands),
+                            None => open = true,
+                        }
+                    }
+                }
+                TgwAttachmentKind::Connect => open = true,
+                TgwAttachmentKind::Peering(_) => {}
+            }
+        }
+        let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
+            return if open {
+                TgwWin::Unknown(format!(
+                    "TGW route table {} has no known route for {d}; propagated routes are not all stated",
+                    t.meta.name
+                ))
+            } else {
+                TgwWin::Drop(format!(
+                    "TGW route table {} has no route for {d}",
+                    t.meta.name
+                ))
+            };
+        };
+        cands.retain(|c| c.0.prefix_len() == len);
+        let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
+        cands.retain(|c| c.1 == rank);
+        let first = cands[0];
+        let same = cands.iter().all(|c| c.2 == first.2);
+        if same {
+            let any_static = cands.iter().any(|c| c.3);
+            return match first.2 {
+                TgwRouteTarget::Blackhole => TgwWin::Drop(format!(
+                    "TGW route table {}: blackhole {} (C-9.5)",
+                    t.meta.name, first.0
+                )),
+                TgwRouteTarget::Attachment(a) if !h.tgw_attachments[a].available => {
+                    TgwWin::Drop(format!(
+                        "route target {} is not available",
+                        h.tgw_attachments[a].meta.name
+                    ))
+                }
+                TgwRouteTarget::Attachment(a) => {
+                    TgwWin::To(vec![a], (!any_static).then_some(first.0))
+                }
+            };
+        }
+        // Different targets at the same length and rank.
+        let mut atts: Vec<TgwAttachmentId> = Vec::new();
+        let mut all_vpn_prop = true;
+        for c in &cands {
+            match c.2 {
+                TgwRouteTarget::Attachment(a)
+                    if !c.3 && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Vpn(_)) =>
+                {
+                    if !atts.contains(&a) {
+                        atts.push(a);
+                    }
+                }
+                _ => all_vpn_prop = false,
+            }
+        }
+        if all_vpn_prop && rank >= 5 && h.tgws[t.tgw].vpn_ecmp {
+            atts.sort_unstable();
+            return TgwWin::To(atts, Some(first.0));
+        }
+        TgwWin::Unknown(format!(
+            "TGW route table {}: several routes for {} at the same priority (C-9.4)",
+            t.meta.name, first.0
+        ))
+    }
+
+    /// Lookup in a TGW route table, then forwarding to the winner.
+    fn tgw_route(&mut self, rt: TgwRouteTableId, p: Packet, az: Option<String>, at: At) {
+        if at.tgw_hops >= MAX_TGW_HOPS {
+            self.dropped("routing loop through transit gateways".into());
+            return;
+        }
+        let at = At {
+            tgw_hops: at.tgw_hops + 1,
+            ..at
+        };
+        match self.tgw_decide(rt, p.dst) {
+            TgwWin::Drop(why) => self.dropped(why),
+            TgwWin::Unknown(why) => self.unknown(why),
+            TgwWin::To(atts, prefix) => {
+                for a in atts {
+                    self.note(format!(
+                        "TGW route table {} sends it to {}",
+                        self.topo.hybrid.tgw_route_tables[rt].meta.name,
+                        self.topo.hybrid.tgw_attachments[a].meta.name
+                    ));
+                    self.tgw_to(a, prefix, p, az.clone(), at);
+                }
+            }
+        }
+    }
+
+    fn tgw_to(
+        &mut self,
+        a: TgwAttachmentId,
+        prefix: Option<IpNet>,
+        p: Packet,
+        az: Option<String>,
+        at: At,
+    ) {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        let att = &h.tgw_attachments[a];
+        match &att.kind {
+            TgwAttachmentKind::Vpc {
+                vpc,
+                subnets,
+                appliance_mode,
+                ..
+            } => {
+                let here: Vec<SubnetId> = subnets
+                    .iter()
+                    .copied()
+                    .filter(|s| az.is_some() && topo.subnets[*s].availability_zone == az)
+                    .collect();
+                let exits = if *appliance_mode || here.is_empty() {
+                    subnets.clone()
+                } else {
+                    here
+                };
+                for e in exits {
+                    self.note(format!(
+                        "leaves the TGW through subnet {}",
+                        self.subnet_name(e)
+                    ));
+                    let next = At {
+                        subnet: e,
+                        vpc: *vpc,
+                        ..at
+                    };
+                    self.forward(next, p);
+                }
+            }
+            TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
+            TgwAttachmentKind::DxGateway(dx) => {
+                let mut any = false;
+                for &vif in &h.dx_gateways[*dx].vifs {
+                    if h.vifs[vif].kind != VifKind::Transit {
+                        continue;
+                    }
+                    let ok = match (prefix, learned_routes(topo, OnPremVia::Vif(vif))) {
+                        (Some(pf), Some(nets)) => nets.contains(&pf),
+                        _ => true,
+                    };
+                    if ok {
+                        any = true;
+                        self.exit(OnPremVia::Vif(vif), p);
+                    }
+                }
+                if !any {
+                    self.dropped("no transit virtual interface carries it".into());
+                }
+            }
+            TgwAttachmentKind::Peering(t2) => {
+                let back = h
+                    .tgw_attachments
+                    .iter()
+                    .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
+                let Some(b) = back else {
+                    self.unknown(format!(
+                        "transit gateway {} has no peering attachment back",
+                        h.tgws[*t2].meta.name
+                    ));
+                    return;
+                };
+                let back = &h.tgw_attachments[b];
+                if !back.available {
+                    self.dropped(format!("attachment {} is not available", back.meta.name));
+                    return;
+                }
+                let Some(rt) = back.route_table else {
+                    self.dropped(format!("attachment {} has no route table", back.meta.name));
+                    return;
+                };
+                self.tgw_route(rt, p, None, at);
+            }
+            TgwAttachmentKind::Connect => {
+                self.unknown(format!(
+                    "connect attachment {} is not modelled",
+                    att.meta.name
+                ));
+            }
+        }
+    }
+
+    /// Leaves AWS over a connection.
+    fn exit(&mut self, via: OnPremVia, p: Packet) {
+        if !available(self.topo, via) {
+            self.dropped(format!("{} is not available", self.via_name(via)));
+            return;
+        }
+        if let OnPremVia::Vpn(v) = via {
+            let vpn = &self.topo.hybrid.vpns[v];
+            if p.dst.is_ipv6() {
+                self.unknown(format!(
+                    "IPv6 over vpn connection {} is not modelled",
+                    vpn.meta.name
+                ));
+                return;
+            }
+            if !vpn.remote_ipv4_network_cidr.contains(&p.dst)
+                || !vpn.local_ipv4_network_cidr.contains(&p.src)
+            {
+                self.dropped(format!(
+                    "outside the traffic selectors of {} (C-11.2)",
+                    vpn.meta.name
+                ));
+                return;
+            }
+        }
+        self.note(format!("leaves AWS over {}", self.via_name(via)));
+        self.end(Fate::OnPrem { via });
+    }
+
+    // ---- virtual private gateway (C-10) -------------------------------------
+
+    pub(super) fn via_vgw(&mut self, at: At, g: VgwId, p: Packet) {
+        let topo = self.topo;
+        let vgw = &topo.hybrid.vgws[g];
+        if vgw.vpc != Some(at.vpc) {
+            self.dropped(format!(
+                "vpn gateway {} is not attached to this VPC",
+                vgw.meta.name
+            ));
+            return;
+        }
+        if !self.nacl(at.subnet, Dir::Egress, &p) {
+            return;
+        }
+        if !interface_v4(topo, at.vpc, p.src) {
+            self.dropped(format!(
+                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.2, C-10.4)",
+                vgw.meta.name, p.src
+            ));
+            return;
+        }
+        let (mut cands, open) = vgw_cands(topo, g, Some(p.dst));
+        let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
+            if open {
+                self.unknown(format!(
+                    "vpn gateway {} may have learned a route for {} that the topology does not state",
+                    vgw.meta.name, p.dst
+                ));
+            } else {
+                self.dropped(format!(
+                    "vpn gateway {} has no route for {}",
+                    vgw.meta.name, p.dst
+                ));
+            }
+            return;
+        };
+        cands.retain(|c| c.0.prefix_len() == len);
+        let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
+        cands.retain(|c| c.1 == rank);
+        let via = cands[0].2;
+        if cands.iter().any(|c| c.2 != via) {
+            self.unknown(format!(
+                "vpn gateway {}: several connections tie for {} (C-10.3)",
+                vgw.meta.name, cands[0].0
+            ));
+            return;
+        }
+        self.note(format!(
+            "vpn gateway {} chooses {}",
+            vgw.meta.name,
+            self.via_name(via)
+        ));
+        self.exit(via, p);
+    }
+
+    /// From on prem into a VGW's VPC (C-10.4, C-10.5).
+    fn vgw_in(&mut self, g: VgwId, p: Packet) {
+        let topo = self.topo;
+        let vgw = &topo.hybrid.vgws[g];
+        let Some(vpc) = vgw.vpc else {
+            self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
+            return;
+        };
+        if !interface_v4(topo, vpc, p.dst) {
+            self.dropped(format!(
+                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.4)",
+                vgw.meta.name, p.dst
+            ));
+            return;
+        }
+        let edge = topo.route_tables.iter().position(|t| {
+            t.edge_associations.iter().any(|e| match e {
+                crate::model::GatewayRef::Vgw(o) => {
+                    topo.hybrid.other_kind.get(*o).copied().flatten() == Some(HybridRef::Vgw(g))
+                }
+                crate::model::GatewayRef::Igw(_) => false,
+            })
+        });
+        if let Some(rt) = edge {
+            match lookup(topo, rt, p.dst) {
+                Lookup::Target(RouteTarget::Local, what) => self.note(what),
+                Lookup::Unknown(why) => {
+                    self.unknown(why);
+                    return;
+                }
+                _ => {
+                    self.unknown(format!(
+                        "edge route table of {} does not deliver locally (C-3.11)",
+                        vgw.meta.name
+                    ));
+                    return;
+                }
+            }
+        }
+        self.note(format!(
+            "enters VPC {} through {}",
+            topo.vpcs[vpc].meta.name, vgw.meta.name
+        ));
+        self.deliver_from_outside(vpc, p);
+    }
+
+    // ---- on-prem origin ------------------------------------------------------
+
+    pub(super) fn start_onprem(&mut self, n: OnPremId, p: Packet) {
+        let topo = self.topo;
+        let Some(net) = topo.hybrid.on_prem.get(n) else {
+            self.dropped(format!("no on-prem network #{n}"));
+            return;
+        };
+        self.note(format!("origin: on-prem network {}", net.meta.name));
+        if !net.cidrs.iter().any(|c| c.contains(&p.src)) {
+            self.dropped(format!(
+                "{} is not in on-prem network {}",
+                p.src, net.meta.name
+            ));
+            return;
+        }
+        if net.cidrs.iter().any(|c| c.contains(&p.dst)) {
+            self.dropped(format!("{} stays on premises", p.dst));
+            return;
+        }
+        let public_vif = net.via.iter().any(
+            |v| matches!(v, OnPremVia::Vif(x) if topo.hybrid.vifs[*x].kind == VifKind::Public),
+        );
+        if public_vif && !is_private_v4(p.dst) {
+            self.unknown("public virtual interfaces are not followed (C-12.1)".into());
+            return;
+        }
+        let mut best: Option<u8> = None;
+        let mut lens: Vec<(OnPremVia, Option<u8>)> = Vec::new();
+        let mut any: Vec<OnPremVia> = Vec::new();
+        for &via in &net.via {
+            match advertised_len(topo, via, p.dst) {
+                Err(()) => any.push(via),
+                Ok(Some(l)) => {
+                    best = Some(best.map_or(l, |b| b.max(l)));
+                    lens.push((via, Some(l)));
+                }
+                Ok(None) => {}
+            }
+        }
+        let mut cands: Vec<OnPremVia> = lens
+            .iter()
+            .filter(|(_, l)| *l == best && best.is_some())
+            .map(|(v, _)| *v)
+            .collect();
+        cands.extend(any.iter().copied());
+        cands.sort_unstable();
+        cands.dedup();
+        if cands.is_empty() {
+            self.dropped(format!(
+                "AWS advertises no route for {} to {}",
+                p.dst, net.meta.name
+            ));
+            return;
+        }
+        let matches = |pref: &Preference, via: &OnPremVia| match pref {
+            Preference::Dx => matches!(via, OnPremVia::Vif(_)),
+            Preference::Vpn => matches!(via, OnPremVia::Vpn(_)),
+            Preference::Via(x) => x == via,
+        };
+        let mut chosen = cands.clone();
+        let mut decided = false;
+        if let Some(prefs) = &net.prefer {
+            for pref in prefs {
+                let sel: Vec<OnPremVia> =
+                    cands.iter().copied().filter(|v| matches(pref, v)).collect();
+                if sel.is_empty() {
+                    continue;
+                }
+                if any.iter().all(|a| sel.contains(a)) {
+                    chosen = sel;
+                    decided = true;
+                }
+                break;
+            }
+        }
+        for via in chosen {
+            self.note(format!(
+                "into AWS over {} ({})",
+                self.via_name(via),
+                if decided {
+                    "stated preference"
+                } else {
+                    "possible path"
+                }
+            ));
+            self.enter(via, p);
+        }
+    }
+
+    fn enter(&mut self, via: OnPremVia, p: Packet) {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        if !available(topo, via) {
+            self.dropped(format!("{} is not available", self.via_name(via)));
+            return;
+        }
+        match via {
+            OnPremVia::Vpn(v) => match h.vpns[v].gateway {
+                VpnGatewayRef::Vgw(g) => {
+                    if p.dst.is_ipv6() {
+                        self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                        return;
+                    }
+                    self.vgw_in(g, p);
+                }
+                VpnGatewayRef::Tgw(_) => {
+                    if p.dst.is_ipv6() {
+                        self.unknown("IPv6 over a VPN is not modelled".into());
+                        return;
+                    }
+                    match h.vpns[v].tgw_attachment {
+                        Some(a) => self.enter_tgw(a, p),
+                        None => {
+                            self.unknown(format!("{} has no TGW attachment", self.via_name(via)))
+                        }
+                    }
+                }
+            },
+            OnPremVia::Vif(x) => {
+                let vif = &h.vifs[x];
+                match vif.kind {
+                    VifKind::Public => self.dropped("public virtual interface".into()),
+                    VifKind::Private => {
+                        if p.dst.is_ipv6() {
+                            self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                            return;
+                        }
+                        let mut any = false;
+                        if let Some(g) = vif.vgw {
+                            any = true;
+                            self.vgw_in(g, p);
+                        }
+                        if let Some(dx) = vif.dx_gateway {
+                            for a in &h.dx_gateways[dx].associations {
+                                if let DxAssociationTarget::Vgw(g) = a.target
+                                    && association_cidrs(topo, g, &a.allowed_prefixes)
+                                        .iter()
+                                        .any(|c| c.contains(&p.dst))
+                                {
+                                    any = true;
+                                    self.vgw_in(g, p);
+                                }
+                            }
+                        }
+                        if !any {
+                            self.dropped("no VGW behind the virtual interface takes it".into());
+                        }
+                    }
+                    VifKind::Transit => {
+                        let Some(dx) = vif.dx_gateway else {
+                            self.dropped("transit virtual interface without a DX gateway".into());
+                            return;
+                        };
+                        let mut best: Option<u8> = None;
+                        let mut hits: Vec<(TgwId, u8)> = Vec::new();
+                        for a in &h.dx_gateways[dx].associations {
+                            if let DxAssociationTarget::Tgw(t) = a.target {
+                                for n in &a.allowed_prefixes {
+                                    if n.contains(&p.dst) {
+                                        hits.push((t, n.prefix_len()));
+                                        best = Some(
+                                            best.map_or(n.prefix_len(), |b| b.max(n.prefix_len())),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                        let Some(best) = best else {
+                            self.dropped("no DX gateway association allows it".into());
+                            return;
+                        };
+                        let mut tgws: Vec<TgwId> =
+                            hits.iter().filter(|h| h.1 == best).map(|h| h.0).collect();
+                        tgws.sort_unstable();
+                        tgws.dedup();
+                        for t in tgws {
+                            let att = h.tgw_attachments.iter().position(|x| {
+                                x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
+                            });
+                            match att {
+                                Some(a) => self.enter_tgw(a, p),
+                                None => self.unknown(format!(
+                                    "transit gateway {} has no attachment for the DX gateway",
+                                    h.tgws[t].meta.name
+                                )),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn enter_tgw(&mut self, a: TgwAttachmentId, p: Packet) {
+        let att = &self.topo.hybrid.tgw_attachments[a];
+        if !att.available {
+            self.dropped(format!("attachment {} is not available", att.meta.name));
+            return;
+        }
+        let Some(rt) = att.route_table else {
+            self.dropped(format!("attachment {} has no route table", att.meta.name));
+            return;
+        };
+        self.note(format!(
+            "enters the transit gateway through {}",
+            att.meta.name
+        ));
+        // Arriving from on prem: no subnet yet. The subnet and VPC are set
+        // when the packet leaves the TGW into a VPC; only the hop counts matter.
+        let at = At {
+            subnet: 0,
+            vpc: 0,
+            last_nat: None,
+            nat_hops: 0,
+            tgw_hops: 0,
+        };
+        self.tgw_route(rt, p, None, at);
+    }
+}

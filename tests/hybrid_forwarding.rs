@@ -1,0 +1,465 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail by panicking"
+)]
+
+//! Forwarding through peering, transit gateways and VGWs, and from on prem:
+//! the traps of AWS-SEMANTICS.md §16 that these paths decide, each checked in
+//! the symbolic engine and in the per-packet simulator.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use netverify::engine::{End, Engine, Origin};
+use netverify::hs::{HeaderSet, Packet};
+use netverify::model::{OnPremVia, Topology, load_str};
+use netverify::sim::{self, Fate};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum K {
+    Delivered(String),
+    OnPrem(String),
+    Internet,
+    Endpoint,
+    Unknown,
+}
+
+fn via_name(t: &Topology, v: OnPremVia) -> String {
+    t.hybrid.via_meta(v).name.clone()
+}
+
+/// What the engine and the simulator both say happens to `p` from `origin`.
+#[track_caller]
+fn fate(t: &Topology, origin: Origin, p: &Packet) -> BTreeSet<K> {
+    let engine = Engine::new(t);
+    let reach = engine.reach(origin, &HeaderSet::universe());
+    let e: BTreeSet<K> = reach
+        .flows
+        .iter()
+        .filter(|f| f.set.contains(p))
+        .map(|f| match &f.end {
+            End::Delivered(x) => K::Delivered(t.enis[*x].meta.name.clone()),
+            End::OnPrem(v) => K::OnPrem(via_name(t, *v)),
+            End::Internet => K::Internet,
+            End::Endpoint(_) => K::Endpoint,
+            End::Unknown(_) => K::Unknown,
+        })
+        .collect();
+    let out = sim::simulate(t, origin, p);
+    let s: BTreeSet<K> = out
+        .fates
+        .iter()
+        .filter_map(|f| match f {
+            Fate::Delivered { eni } => Some(K::Delivered(t.enis[*eni].meta.name.clone())),
+            Fate::OnPrem { via } => Some(K::OnPrem(via_name(t, *via))),
+            Fate::Internet => Some(K::Internet),
+            Fate::Endpoint { .. } => Some(K::Endpoint),
+            Fate::Unknown { .. } => Some(K::Unknown),
+            Fate::Dropped { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        e,
+        s,
+        "engine and simulator disagree; sim trace:\n{}",
+        out.trace.join("\n")
+    );
+    e
+}
+
+fn tcp(src: &str, dst: &str, port: u16) -> Packet {
+    let s: IpAddr = src.parse().unwrap();
+    let d: IpAddr = dst.parse().unwrap();
+    Packet::tcp(s, d, 40000, port)
+}
+
+fn load(yaml: &str) -> Topology {
+    match load_str(yaml, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(Some(yaml))),
+    }
+}
+
+fn eni(t: &Topology, name: &str) -> usize {
+    t.enis.iter().position(|e| e.meta.name == name).unwrap()
+}
+
+fn set(xs: &[K]) -> BTreeSet<K> {
+    xs.iter().cloned().collect()
+}
+
+const OPEN_SG: &str = "
+      - { protocol: all, cidr: 0.0.0.0/0 }";
+
+/// VPC `a` (with an IGW, a NAT gateway and an S3 gateway endpoint) peered
+/// with VPC `b`, whose main table sends everything to the peering.
+fn peered() -> String {
+    format!(
+        "version: 1
+vpcs:
+  - {{ name: a, cidrs: [10.0.0.0/16] }}
+  - {{ name: b, cidrs: [10.1.0.0/16] }}
+subnets:
+  - {{ name: a-pub, vpc: a, cidr: 10.0.0.0/24, route_table: rtb-a }}
+  - {{ name: b-app, vpc: b, cidr: 10.1.0.0/24 }}
+internet_gateways:
+  - {{ name: igw-a, vpc: a }}
+nat_gateways:
+  - {{ name: nat-a, subnet: a-pub, private_ip: 10.0.0.5, public_ip: 198.51.100.5 }}
+peering_connections:
+  - {{ name: pcx, requester_vpc: a, accepter_vpc: b }}
+route_tables:
+  - name: rtb-a
+    vpc: a
+    routes:
+      - {{ destination: 0.0.0.0/0, target: igw-a }}
+      - {{ destination: 10.1.0.0/16, target: pcx }}
+  - name: rtb-b
+    vpc: b
+    main: true
+    routes:
+      - {{ destination: 0.0.0.0/0, target: pcx }}
+security_groups:
+  - name: sg-a
+    vpc: a
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+  - name: sg-b
+    vpc: b
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+network_interfaces:
+  - {{ name: a-1, subnet: a-pub, private_ips: [{{ address: 10.0.0.10, public_ip: 203.0.113.10 }}], security_groups: [sg-a] }}
+  - {{ name: b-1, subnet: b-app, private_ips: [{{ address: 10.1.0.10 }}], security_groups: [sg-b] }}
+"
+    )
+}
+
+#[test]
+fn peering_delivers_between_the_two_vpcs() {
+    let t = load(&peered());
+    let b1 = eni(&t, "b-1");
+    let a1 = eni(&t, "a-1");
+    assert_eq!(
+        fate(&t, Origin::Eni(b1), &tcp("10.1.0.10", "10.0.0.10", 22)),
+        set(&[K::Delivered("a-1".into())])
+    );
+    assert_eq!(
+        fate(&t, Origin::Eni(a1), &tcp("10.0.0.10", "10.1.0.10", 22)),
+        set(&[K::Delivered("b-1".into())])
+    );
+    // An inactive peering carries nothing (C-8.1).
+    let t = load(&peered().replace(
+        "accepter_vpc: b }",
+        "accepter_vpc: b, status: pending-acceptance }",
+    ));
+    assert!(fate(&t, Origin::Eni(b1), &tcp("10.1.0.10", "10.0.0.10", 22)).is_empty());
+}
+
+#[test]
+fn trap_23_peer_cannot_use_the_other_vpcs_igw_or_nat() {
+    // B routes 0/0 to the peering; A has an IGW and a NAT gateway (C-8.3).
+    let t = load(&peered());
+    let b1 = eni(&t, "b-1");
+    for dst in ["8.8.8.8", "203.0.113.10", "10.0.0.5"] {
+        let f = fate(&t, Origin::Eni(b1), &tcp("10.1.0.10", dst, 443));
+        assert!(f.is_empty(), "{dst}: {f:?}");
+    }
+    // Nor transit through A to a third address inside A's routes (C-8.2).
+    assert!(fate(&t, Origin::Eni(b1), &tcp("10.1.0.10", "10.2.0.1", 443)).is_empty());
+}
+
+/// One VPC with two app subnets in two AZs and a TGW attachment in AZ a
+/// only, a VPN to on prem, and `extra` appended.
+fn tgw_vpc(extra: &str) -> String {
+    format!(
+        "version: 1
+vpcs:
+  - {{ name: v, cidrs: [10.0.0.0/16] }}
+subnets:
+  - {{ name: app-a, vpc: v, availability_zone: us-east-1a, cidr: 10.0.1.0/24, route_table: rtb }}
+  - {{ name: app-c, vpc: v, availability_zone: us-east-1c, cidr: 10.0.3.0/24, route_table: rtb }}
+  - {{ name: tgw-a, vpc: v, availability_zone: us-east-1a, cidr: 10.0.0.0/28, route_table: rtb, network_acl: acl-tgw }}
+route_tables:
+  - name: rtb
+    vpc: v
+    routes:
+      - {{ destination: 10.50.0.0/16, target: tgw }}
+network_acls:
+  - name: acl-tgw
+    vpc: v
+    ingress:
+      - {{ rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }}
+    egress:
+      - {{ rule: 100, action: deny, protocol: all, cidr: 10.50.0.0/16 }}
+      - {{ rule: 110, action: deny, protocol: all, cidr: 10.0.1.0/24 }}
+      - {{ rule: 200, action: allow, protocol: all, cidr: 0.0.0.0/0 }}
+security_groups:
+  - name: sg
+    vpc: v
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+network_interfaces:
+  - {{ name: app-a-1, subnet: app-a, private_ips: [{{ address: 10.0.1.10 }}], security_groups: [sg] }}
+  - {{ name: app-c-1, subnet: app-c, private_ips: [{{ address: 10.0.3.10 }}], security_groups: [sg] }}
+  - {{ name: tgw-a-1, subnet: tgw-a, private_ips: [{{ address: 10.0.0.10 }}], security_groups: [sg] }}
+transit_gateways:
+  - name: tgw
+    attachments:
+      - {{ name: att-v, type: vpc, vpc: v, subnets: [tgw-a] }}
+      - {{ name: att-vpn, type: vpn, vpn_connection: vpn }}
+    route_tables:
+      - {{ name: trt, associations: [att-v, att-vpn], propagations: [att-v, att-vpn] }}
+customer_gateways:
+  - {{ name: cgw }}
+vpn_connections:
+  - {{ name: vpn, customer_gateway: cgw, gateway: tgw }}
+on_prem_networks:
+  - name: dc
+    cidrs: [10.50.0.0/16]
+    via: [vpn]
+    advertises: [{{ via: vpn, prefixes: [10.50.0.0/16] }}]
+{extra}"
+    )
+}
+
+#[test]
+fn trap_28_subnet_in_an_az_without_attachment_is_dropped() {
+    let t = load(&tgw_vpc(""));
+    let a = eni(&t, "app-a-1");
+    let c = eni(&t, "app-c-1");
+    assert_eq!(
+        fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.50.3.3", 443)),
+        set(&[K::OnPrem("vpn".into())])
+    );
+    // C-9.6b: AZ c has no attachment subnet.
+    assert!(fate(&t, Origin::Eni(c), &tcp("10.0.3.10", "10.50.3.3", 443)).is_empty());
+    // An AZ that is not stated is unknown, never guessed.
+    let t = load(&tgw_vpc("").replace("availability_zone: us-east-1c, ", ""));
+    assert_eq!(
+        fate(&t, Origin::Eni(c), &tcp("10.0.3.10", "10.50.3.3", 443)),
+        set(&[K::Unknown])
+    );
+}
+
+#[test]
+fn trap_29_tgw_to_instance_in_the_attachment_subnet_skips_the_nacl() {
+    // The attachment subnet's NACL denies outbound to on prem and to app-a.
+    // TGW → instance in the same subnet is not NACL-checked (C-4.7).
+    let t = load(&tgw_vpc(""));
+    assert_eq!(
+        fate(&t, Origin::OnPrem(0), &tcp("10.50.3.3", "10.0.0.10", 443)),
+        set(&[K::Delivered("tgw-a-1".into())])
+    );
+    // To another subnet, the TGW subnet's outbound rules apply: denied.
+    // Instance → TGW in the same subnet is checked outbound: denied too.
+    assert!(fate(&t, Origin::OnPrem(0), &tcp("10.50.3.3", "10.0.1.10", 443)).is_empty());
+    let me = eni(&t, "tgw-a-1");
+    assert!(fate(&t, Origin::Eni(me), &tcp("10.0.0.10", "10.50.3.3", 443)).is_empty());
+}
+
+#[test]
+fn tgw_blackhole_and_static_routes() {
+    let t = load(&tgw_vpc("").replace(
+        "propagations: [att-v, att-vpn] }",
+        "propagations: [att-v, att-vpn], routes: [{ destination: 10.50.3.0/24, blackhole: true }] }",
+    ));
+    let a = eni(&t, "app-a-1");
+    // The more specific blackhole drops; no fallback to the /16 (C-9.5).
+    assert!(fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.50.3.3", 443)).is_empty());
+    assert_eq!(
+        fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.50.4.4", 443)),
+        set(&[K::OnPrem("vpn".into())])
+    );
+}
+
+/// A VPC with a VGW propagating into its table; a BGP VPN and a private
+/// VIF to on prem; `extra` appended.
+fn vgw_vpc(advertise_dx: &str) -> String {
+    format!(
+        "version: 1
+vpcs:
+  - {{ name: v, cidrs: [10.0.0.0/16], ipv6_cidrs: [2600:1f00::/56] }}
+subnets:
+  - {{ name: app, vpc: v, cidr: 10.0.1.0/24, ipv6_cidr: 2600:1f00:0:1::/64, route_table: rtb }}
+route_tables:
+  - {{ name: rtb, vpc: v, propagating_gateways: [vgw] }}
+security_groups:
+  - name: sg
+    vpc: v
+    ingress:{OPEN_SG}
+      - {{ protocol: all, cidr: ::/0 }}
+    egress:{OPEN_SG}
+      - {{ protocol: all, cidr: ::/0 }}
+network_interfaces:
+  - {{ name: app-1, subnet: app, private_ips: [{{ address: 10.0.1.10 }}], ipv6_addresses: [2600:1f00:0:1::10], security_groups: [sg] }}
+vpn_gateways:
+  - {{ name: vgw, vpc: v }}
+customer_gateways:
+  - {{ name: cgw }}
+vpn_connections:
+  - {{ name: vpn, customer_gateway: cgw, gateway: vgw }}
+direct_connect:
+  connections: [{{ name: dxcon }}]
+  virtual_interfaces:
+    - {{ name: vif, type: private, connection: dxcon, vpn_gateway: vgw }}
+on_prem_networks:
+  - name: dc
+    cidrs: [10.50.0.0/16, 10.0.5.0/24, fd00:50::/32]
+    via: [vpn, vif]
+    advertises:
+      - {{ via: vpn, prefixes: [10.50.0.0/16, fd00:50::/32] }}
+      - {{ via: vif, prefixes: [{advertise_dx}] }}
+    prefer: [vpn]
+"
+    )
+}
+
+#[test]
+fn trap_14_engine_vgw_prefers_dx_over_vpn_at_equal_length() {
+    let t = load(&vgw_vpc("10.50.0.0/16"));
+    let a = eni(&t, "app-1");
+    assert_eq!(
+        fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.50.3.3", 443)),
+        set(&[K::OnPrem("vif".into())])
+    );
+    // A more specific VPN route wins over DX (LPM first, C-10.3).
+    let t = load(&vgw_vpc("10.0.0.0/8"));
+    assert_eq!(
+        fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.50.3.3", 443)),
+        set(&[K::OnPrem("vpn".into())])
+    );
+}
+
+#[test]
+fn trap_26_on_prem_route_inside_the_vpc_cidr_loses_to_local() {
+    // On prem advertises 10.0.5.0/24 inside the VPC's 10.0.0.0/16: the VGW
+    // propagates it, but `local` wins (C-3.7): the packet stays in the VPC.
+    let t = load(&vgw_vpc("10.0.5.0/24"));
+    let a = eni(&t, "app-1");
+    let f = fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "10.0.5.9", 443));
+    assert!(!f.iter().any(|k| matches!(k, K::OnPrem(_))), "{f:?}");
+}
+
+#[test]
+fn trap_35_ipv6_on_prem_prefixes_over_a_vgw_vpn_are_not_carried() {
+    let t = load(&vgw_vpc("10.50.0.0/16"));
+    let a = eni(&t, "app-1");
+    let p = tcp("2600:1f00:0:1::10", "fd00:50::1", 443);
+    assert!(fate(&t, Origin::Eni(a), &p).is_empty());
+    let back = tcp("fd00:50::1", "2600:1f00:0:1::10", 443);
+    assert!(fate(&t, Origin::OnPrem(0), &back).is_empty());
+}
+
+#[test]
+fn on_prem_reaches_the_vpc_over_the_preferred_connection() {
+    let t = load(&vgw_vpc("10.50.0.0/16"));
+    let engine = Engine::new(&t);
+    let reach = engine.reach(Origin::OnPrem(0), &HeaderSet::universe());
+    let p = tcp("10.50.3.3", "10.0.1.10", 443);
+    assert_eq!(
+        fate(&t, Origin::OnPrem(0), &p),
+        set(&[K::Delivered("app-1".into())])
+    );
+    // The flow records how it crossed the boundary, and that the stated
+    // preference decided it.
+    let f = reach.flows.iter().find(|f| f.set.contains(&p)).unwrap();
+    assert!(f.path.iter().any(|s| matches!(
+        s,
+        netverify::engine::Step::OnPremIn {
+            via: OnPremVia::Vpn(0),
+            decided: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn trap_36_equal_entries_of_two_prefix_lists_with_different_targets_are_unknown() {
+    // Regression: the two equal entries were not compared when another
+    // entry of the same length sorted between them.
+    let yaml = format!(
+        "version: 1
+vpcs:
+  - {{ name: v, cidrs: [10.0.0.0/16] }}
+subnets:
+  - {{ name: app, vpc: v, cidr: 10.0.1.0/24, route_table: rtb }}
+internet_gateways:
+  - {{ name: igw, vpc: v }}
+nat_gateways:
+  - {{ name: nat, subnet: app, private_ip: 10.0.1.5, public_ip: 198.51.100.5 }}
+prefix_lists:
+  - {{ name: pl-a, entries: [52.216.0.0/15, 3.4.0.0/15] }}
+  - {{ name: pl-b, entries: [52.216.0.0/15] }}
+route_tables:
+  - name: rtb
+    vpc: v
+    routes:
+      - {{ prefix_list: pl-a, target: igw }}
+      - {{ prefix_list: pl-b, target: nat }}
+security_groups:
+  - name: sg
+    vpc: v
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+network_interfaces:
+  - {{ name: app-1, subnet: app, private_ips: [{{ address: 10.0.1.10, public_ip: 203.0.113.9 }}], security_groups: [sg] }}
+"
+    );
+    let t = load(&yaml);
+    let a = eni(&t, "app-1");
+    assert_eq!(
+        fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "52.216.1.1", 443)),
+        set(&[K::Unknown])
+    );
+}
+
+#[test]
+fn traffic_from_a_transit_gateway_cannot_use_a_gateway_endpoint() {
+    // VPC `a` sends S3 traffic to the TGW; the shared VPC `b` routes the S3
+    // prefix list to its gateway endpoint. Endpoint connections do not
+    // extend out of a VPC: the packet is dropped, not carried to S3.
+    let yaml = format!(
+        "version: 1
+vpcs:
+  - {{ name: a, cidrs: [10.0.0.0/16] }}
+  - {{ name: b, cidrs: [10.1.0.0/16] }}
+subnets:
+  - {{ name: a-app, vpc: a, availability_zone: us-east-1a, cidr: 10.0.1.0/24, route_table: rtb-a }}
+  - {{ name: b-tgw, vpc: b, availability_zone: us-east-1a, cidr: 10.1.0.0/28, route_table: rtb-b }}
+prefix_lists:
+  - {{ name: pl-s3, entries: [52.216.0.0/15] }}
+vpc_endpoints:
+  - {{ name: vpce-s3, vpc: b, type: gateway, service: com.amazonaws.us-east-1.s3, route_tables: [rtb-b], prefix_list: pl-s3 }}
+route_tables:
+  - name: rtb-a
+    vpc: a
+    routes:
+      - {{ destination: 0.0.0.0/0, target: tgw }}
+  - {{ name: rtb-b, vpc: b }}
+security_groups:
+  - name: sg-a
+    vpc: a
+    ingress:{OPEN_SG}
+    egress:{OPEN_SG}
+network_interfaces:
+  - {{ name: a-1, subnet: a-app, private_ips: [{{ address: 10.0.1.10 }}], security_groups: [sg-a] }}
+transit_gateways:
+  - name: tgw
+    attachments:
+      - {{ name: att-a, type: vpc, vpc: a, subnets: [a-app] }}
+      - {{ name: att-b, type: vpc, vpc: b, subnets: [b-tgw] }}
+    route_tables:
+      - name: trt
+        associations: [att-a, att-b]
+        propagations: [att-a, att-b]
+        routes:
+          - {{ destination: 0.0.0.0/0, attachment: att-b }}
+"
+    );
+    let t = load(&yaml);
+    let a = eni(&t, "a-1");
+    assert!(fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "52.216.1.1", 443)).is_empty());
+}

@@ -1,0 +1,509 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail by panicking"
+)]
+
+//! The `transit-encryption` and `ipsec-strength` checks on the fixtures in
+//! `tests/fixtures/transit-encryption/`: each fixture states its verdict in
+//! an `# expect:` line, and each trap test also asserts the rule that
+//! decided (the route decision and the reason the crossing is clear).
+
+use netverify::checks::{ipsec_strength, transit_encryption};
+use netverify::engine::Engine;
+use netverify::model::{Topology, load_file, load_str};
+use netverify::report::{CheckResult, FindingKind, Verdict};
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/transit-encryption"
+);
+
+fn fixture(name: &str) -> Topology {
+    match load_file(std::path::Path::new(&format!("{DIR}/{name}"))) {
+        Ok(t) => t,
+        Err(e) => panic!("{name}: {}", e.render(None)),
+    }
+}
+
+fn check(t: &Topology) -> CheckResult {
+    transit_encryption::run(&Engine::new(t))
+}
+
+/// The messages of the findings of one kind.
+fn messages(r: &CheckResult, kind: FindingKind) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+#[track_caller]
+fn assert_one_containing(r: &CheckResult, kind: FindingKind, parts: &[&str]) {
+    let ms = messages(r, kind);
+    assert!(
+        ms.iter().any(|m| parts.iter().all(|p| m.contains(p))),
+        "no {kind:?} finding contains all of {parts:?}; findings: {ms:#?}"
+    );
+}
+
+#[test]
+fn every_fixture_has_the_verdict_it_expects() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(DIR).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expect = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} has no `# expect:` line", path.display()));
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let prefix = match expect {
+            "proven" => "pass-",
+            "violated" => "fail-",
+            _ => "unknown-",
+        };
+        assert!(name.starts_with(prefix), "{name} expects {expect}");
+        let t = load_str(&text, &name).unwrap();
+        let r = check(&t);
+        assert_eq!(r.verdict.as_str(), expect, "{name}: {:#?}", r.findings);
+        n += 1;
+    }
+    assert!(n >= 10, "only {n} fixtures");
+}
+
+#[test]
+fn reference_topology_is_proven_in_both_directions() {
+    let t = fixture("pass-hybrid-reference.yaml");
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+    assert!(r.findings.is_empty());
+    // And the tunnels are strong.
+    let s = ipsec_strength::run(&Engine::new(&t));
+    assert_eq!(s.verdict, Verdict::Proven, "{:#?}", s.findings);
+}
+
+#[test]
+fn trap_14_vgw_dx_bgp_beats_bgp_vpn() {
+    let r = check(&fixture("fail-trap-14-vgw-dx-beats-bgp-vpn.yaml"));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.10.5 → 10.50.",
+            "leaves AWS unencrypted over virtual interface `vif-private`",
+            "vgw-app: 10.50.0.0/16 over virtual interface `vif-private` (DX BGP) beats vpn connection `vpn-dc1` (VPN BGP) (C-10.3",
+            "`dxcon-1` encryptionMode `no_encrypt`",
+        ],
+    );
+}
+
+#[test]
+fn trap_15_tgw_dx_gateway_route_beats_bgp_vpn() {
+    let r = check(&fixture("fail-trap-15-tgw-dxgw-beats-bgp-vpn.yaml"));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "rtb-app: route 10.50.0.0/16 → tgw-core",
+            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway) beats `att-vpn` (VPN) (C-9.4",
+            "`dxcon-1` encryptionMode `no_encrypt`",
+        ],
+    );
+    let w = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Violation)
+        .and_then(|f| f.witness.as_ref())
+        .unwrap();
+    assert!(w.path.iter().any(|h| h.component == "vif-transit"));
+    // The last hop names the connection and why it is in the clear.
+    let last = w.path.last().unwrap();
+    assert_eq!(last.component, "dxcon-1");
+    assert_eq!(
+        last.rule,
+        "`dxcon-1` encryptionMode `no_encrypt` (C-12.4, C-12.6)"
+    );
+}
+
+#[test]
+fn trap_15_static_vpn_route_encrypts_aws_to_on_prem_but_on_prem_to_aws_is_unknown() {
+    let r = check(&fixture(
+        "unknown-trap-15-static-vpn-route-on-prem-direction.yaml",
+    ));
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    // AWS → on prem: the static route wins, nothing leaves in the clear.
+    assert!(messages(&r, FindingKind::Violation).is_empty());
+    assert!(
+        !messages(&r, FindingKind::Unknown)
+            .iter()
+            .any(|m| m.contains("leaves AWS"))
+    );
+    // On prem → AWS: the DX gateway advertises the VPC CIDR, preference unstated.
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "10.50.",
+            "→ 10.0.10.5 may enter AWS unencrypted over virtual interface `vif-transit`",
+            "does not say which path the on-prem routers prefer",
+        ],
+    );
+}
+
+#[test]
+fn trap_15_stating_the_preference_for_dx_makes_it_violated() {
+    let path = format!("{DIR}/unknown-trap-15-static-vpn-route-on-prem-direction.yaml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "      - { via: vif-transit, prefixes: [10.50.0.0/16] }\n",
+        "      - { via: vif-transit, prefixes: [10.50.0.0/16] }\n    prefer: [dx, vpn]\n",
+    );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "enters AWS unencrypted over virtual interface `vif-transit`",
+            "chosen by the stated on-prem preference",
+        ],
+    );
+    // Preferring the VPN proves it.
+    let t = load_str(
+        &text.replace("prefer: [dx, vpn]", "prefer: [vpn, dx]"),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(check(&t).verdict, Verdict::Proven);
+}
+
+#[test]
+fn trap_16_longest_prefix_splits_dx_and_vpn() {
+    let r = check(&fixture("fail-trap-16-lpm-splits-dx-and-vpn.yaml"));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "→ 10.60.",
+            "tgw-rtb-main: 10.0.0.0/8 propagated from att-dxgw",
+        ],
+    );
+    // The VPN slice stays encrypted: no violation towards 10.50.0.0/16.
+    assert!(
+        !messages(&r, FindingKind::Violation)
+            .iter()
+            .any(|m| m.contains("→ 10.50."))
+    );
+}
+
+#[test]
+fn trap_17_dx_gateway_route_bypasses_private_ip_vpn() {
+    let r = check(&fixture("fail-trap-17-dxgw-beats-private-ip-vpn.yaml"));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway) beats `att-vpn-private` (VPN over private DX) (C-9.4",
+            "over virtual interface `vif-transit`",
+        ],
+    );
+}
+
+#[test]
+fn trap_18_should_encrypt_is_not_encrypted() {
+    let r = check(&fixture("fail-trap-18-should-encrypt.yaml"));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &["`dxcon-1` encryptionMode `should_encrypt`, which fails open (C-12.5, C-12.6)"],
+    );
+}
+
+#[test]
+fn trap_18_lag_with_a_member_that_is_not_macsec_capable() {
+    let path = format!("{DIR}/pass-dx-macsec-must-encrypt.yaml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }\n",
+        "    - { name: dxcon-1, lag: lag-1, macsec_capable: true }\n    - { name: dxcon-2, lag: lag-1 }\n  lags:\n    - { name: lag-1, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }\n",
+    ).replace("connection: dxcon-1", "connection: lag-1");
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &["`dxcon-2` is not MACsec-capable (C-12.6)"],
+    );
+}
+
+#[test]
+fn trap_19_must_encrypt_on_a_hosted_connection_is_unknown() {
+    let r = check(&fixture("unknown-trap-19-must-encrypt-on-hosted.yaml"));
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["`dxcon-1` is a hosted connection", "(C-12.7)"],
+    );
+}
+
+#[test]
+fn dx_macsec_must_encrypt_with_a_key_is_encrypted() {
+    let r = check(&fixture("pass-dx-macsec-must-encrypt.yaml"));
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+}
+
+#[test]
+fn trap_21_public_vif_to_an_eip_enters_unencrypted() {
+    let t = fixture("fail-trap-21-public-vif-to-eip.yaml");
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "198.51.100.",
+            "→ 203.0.113.25",
+            "public virtual interface `vif-public` carries it to the internet gateway unencrypted",
+        ],
+    );
+    // Without a stated preference, unknown.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace("    prefer: [dx]\n", "");
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["may reach AWS over public virtual interface `vif-public` unencrypted"],
+    );
+    // (Still violated: the app reaches the data centre's public range
+    // through the internet gateway, see the next test.)
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+}
+
+#[test]
+fn unstated_routes_over_an_unencrypted_connection_are_unknown() {
+    let path = format!("{DIR}/pass-hybrid-reference.yaml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "      - { via: vif-transit, prefixes: [172.16.0.0/30] }\n",
+        "",
+    );
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["does not state the routes it advertises over virtual interface `vif-transit`"],
+    );
+}
+
+#[test]
+fn vpn_and_dx_without_on_prem_networks_is_unknown() {
+    let path = format!("{DIR}/pass-hybrid-reference.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let cut = text.find("on_prem_networks:").unwrap();
+    let r = check(&load_str(&text[..cut], "t.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_one_containing(&r, FindingKind::Unknown, &["names no on-prem network"]);
+}
+
+#[test]
+fn gaps_for_transit_encryption_make_it_unknown() {
+    let path = format!("{DIR}/pass-hybrid-reference.yaml");
+    let text = std::fs::read_to_string(path).unwrap()
+        + "gaps:\n  - what: describe-direct-connect-gateways failed\n    affects: [transit-encryption]\n";
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Unknown);
+}
+
+// ----- ipsec-strength ---------------------------------------------------------
+
+#[test]
+fn ipsec_strength_reports_defaults_ikev1_sha1_and_weak_dh_groups() {
+    let yaml = "version: 1\nvpcs:\n  - { name: v, cidrs: [10.0.0.0/16] }\nvpn_gateways:\n  - { name: vgw, vpc: v }\ncustomer_gateways:\n  - { name: cgw }\nvpn_connections:\n  - name: vpn\n    customer_gateway: cgw\n    gateway: vgw\n    tunnels:\n      - { ike_versions: [ikev1, ikev2], phase1_integrity: [SHA1], phase2_integrity: [SHA2-256], phase1_dh_groups: [2, 14], phase2_dh_groups: [14] }\n";
+    let t = load_str(yaml, "t.yaml").unwrap();
+    let r = ipsec_strength::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_eq!(r.findings.len(), 2, "{:#?}", r.findings);
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.severity == netverify::report::Severity::Warning)
+    );
+    assert_eq!(
+        r.findings[0].message,
+        "tunnel 1 of vpn connection `vpn` permits IKEv1, SHA-1 in phase 1, DH group 2 in phase 1 (C-11.3)"
+    );
+    assert_eq!(
+        r.findings[1].message,
+        "tunnel 2 of vpn connection `vpn` (not listed: AWS defaults throughout) permits IKEv1 (option left at its default), SHA-1 in phase 1 (option left at its default), SHA-1 in phase 2 (option left at its default), DH group 2 in phase 1 (option left at its default), DH groups 2, 5 in phase 2 (option left at its default) (C-11.3)"
+    );
+    assert_eq!(r.findings[0].location.as_ref().unwrap().line, 13);
+}
+
+// ----- on-prem-access ------------------------------------------------------------
+
+fn with_policy(policy: &str) -> Topology {
+    let text =
+        std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap() + policy;
+    load_str(&text, "t.yaml").unwrap()
+}
+
+#[test]
+fn on_prem_may_reach_the_app_on_443_only() {
+    use netverify::checks::on_prem_access;
+    let t = with_policy(
+        "policy:\n  on_prem_access:\n    - network: dc1-k8s\n      allow:\n        - { resource: app-1, ports: [tcp/443] }\n",
+    );
+    let r = on_prem_access::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+    // Allowing only SSH: what the app's security group admits (443) is beyond it.
+    let t = with_policy(
+        "policy:\n  on_prem_access:\n    - network: dc1-k8s\n      allow:\n        - { resource: app-1, ports: [tcp/22] }\n",
+    );
+    let r = on_prem_access::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Violated);
+    let f = &r.findings[0];
+    assert_eq!(
+        f.message,
+        "on-prem network `dc1-k8s` reaches network interface `app-1-eni` beyond what the on_prem_access policy allows"
+    );
+    assert_eq!(f.flows[0].protocol, "tcp");
+    assert_eq!(f.flows[0].ports, ["443"]);
+    assert_eq!(f.flows[0].sources, ["10.50.0.0/16"]);
+    let w = f.witness.as_ref().unwrap();
+    assert!(w.path.iter().any(|h| h.component == "dc1-k8s"));
+    assert!(
+        w.path
+            .iter()
+            .any(|h| h.component == "att-vpn" || h.component == "att-vpn-private")
+    );
+    // A network the policy does not list is not constrained.
+    let r = on_prem_access::run(&Engine::new(&fixture("pass-hybrid-reference.yaml")));
+    assert_eq!(r.verdict, Verdict::Proven);
+}
+
+#[test]
+fn error_on_prem_access_policy_names_an_unknown_network() {
+    let text = std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap()
+        + "policy:\n  on_prem_access:\n    - network: dc1-k9s\n      allow: []\n";
+    let err = load_str(&text, "t.yaml").unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(
+        d.message,
+        "the on_prem_access policy refers to unknown on-prem network `dc1-k9s`"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `dc1-k8s`?"));
+}
+
+#[test]
+fn replies_to_on_prem_leave_over_the_aws_route_whatever_the_egress_rules() {
+    // The app may not initiate anything towards on prem, but it answers
+    // on-prem clients on 443 (C-5.3), and its replies follow the AWS routes:
+    // the DX gateway route wins (C-9.4), so the replies leave in the clear.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-15-tgw-dxgw-beats-bgp-vpn.yaml"))
+        .unwrap()
+        .replace(
+            "    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }\n",
+            "    egress:\n      - { protocol: all, cidr: 10.0.0.0/16 }\n",
+        );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    let v = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Violation)
+        .unwrap();
+    let w = v.witness.as_ref().unwrap();
+    // A packet from the app to on prem: replies are followed whatever the
+    // egress rules say (ports are over-approximated, fail closed).
+    assert_eq!(w.packet.src, "10.0.10.5");
+    assert!(w.packet.dst.starts_with("10.50."));
+    assert!(!w.path.iter().any(|h| h.rule.starts_with("egress:")));
+    assert!(
+        v.message
+            .contains("propagated from att-dxgw (DX gateway) beats `att-vpn` (VPN)")
+    );
+    // Without the on-prem ingress rule there is nothing to answer: proven.
+    let t = load_str(
+        &text.replace(
+            "    ingress:\n      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }\n",
+            "    ingress: []\n",
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(check(&t).verdict, Verdict::Proven);
+}
+
+#[test]
+fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference() {
+    // The app only initiates (no ingress rule); on prem's replies come back
+    // over whichever path its routers choose. The DX gateway advertises the
+    // VPC CIDR over an unencrypted connection, and the topology does not
+    // state a preference: unknown, although no on-prem client may connect.
+    let text = std::fs::read_to_string(format!(
+        "{DIR}/unknown-trap-15-static-vpn-route-on-prem-direction.yaml"
+    ))
+    .unwrap()
+    .replace(
+        "    ingress:\n      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }\n",
+        "    ingress: []\n",
+    );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "→ 10.0.10.5",
+            "may enter AWS unencrypted over virtual interface `vif-transit`",
+        ],
+    );
+    // If the app may not send to on prem either, nothing crosses: proven.
+    let t = load_str(
+        &text.replace(
+            "    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }\n",
+            "    egress:\n      - { protocol: all, cidr: 10.0.0.0/16 }\n",
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        check(&t).verdict,
+        Verdict::Proven,
+        "{:#?}",
+        check(&t).findings
+    );
+}
+
+#[test]
+fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
+    // Trap 21's data centre also owns 198.51.100.0/24; the app's default
+    // route goes to the internet gateway, and its egress allows everything.
+    let t = fixture("fail-trap-21-public-vif-to-eip.yaml");
+    let r = check(&t);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.1.5 → 198.51.100.",
+            "leaves AWS through an internet gateway to an on-prem address",
+            "rtb-pub: route 0.0.0.0/0 → igw",
+        ],
+    );
+}
