@@ -85,6 +85,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
+    /// Ask reachability questions interactively (`help` lists the queries).
+    Repl {
+        /// The topology YAML file, or a snapshot directory (imported in memory).
+        topology: PathBuf,
+    },
+    /// Answer one query, e.g. `can internet reach db-1 on tcp/5432`.
+    Query {
+        /// The topology YAML file, or a snapshot directory (imported in memory).
+        topology: PathBuf,
+        /// The query (quote it).
+        query: String,
+        /// Output format (`mermaid` and `dot` draw `path` and `why not`).
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::query::lang::QueryFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,8 +307,74 @@ pub fn main() -> Exit {
     run(cli)
 }
 
+/// The exit code of a one-shot query: yes 0, no 1, unknown 3; `check` and
+/// `exposed` as the commands.
+fn query_exit(status: crate::query::Status) -> Exit {
+    use crate::query::Status;
+    use crate::query::answer::Reply;
+    match status {
+        Status::Reply(Reply::Yes | Reply::Info) => Exit::Proven,
+        Status::Reply(Reply::No) => Exit::Violated,
+        Status::Reply(Reply::Unknown) => Exit::Unknown,
+        Status::Verdict(v) => Exit::from(v),
+    }
+}
+
+fn load_with_text(path: &PathBuf) -> Option<crate::query::repl::Loaded> {
+    let topo = load(path).ok()?;
+    // `show` prints definitions from the file, or, for a snapshot
+    // directory, from the topology YAML generated from it.
+    let text = if path.is_dir() {
+        Some(crate::import::to_yaml(&topo.source))
+    } else {
+        std::fs::read_to_string(path).ok()
+    };
+    Some((topo, text))
+}
+
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
+        Command::Repl { topology } => {
+            let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+            if crate::query::repl::run(&|| load_with_text(&topology), terminal, text_options()) {
+                Exit::Proven
+            } else {
+                Exit::Error
+            }
+        }
+        Command::Query {
+            topology,
+            query,
+            format,
+        } => {
+            let Some((topo, text)) = load_with_text(&topology) else {
+                return Exit::Error;
+            };
+            let engine = Engine::new(&topo);
+            let ctx = crate::query::Context {
+                engine: &engine,
+                source: text.as_deref(),
+                opts: text_options(),
+                format,
+            };
+            match crate::query::run_line(&ctx, &query) {
+                crate::query::Action::Output { text, status } => {
+                    out(&text);
+                    query_exit(status)
+                }
+                crate::query::Action::Error(e) => {
+                    err(&e);
+                    Exit::Error
+                }
+                crate::query::Action::Nothing => {
+                    err(
+                        "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
+                    );
+                    Exit::Error
+                }
+                crate::query::Action::Reload | crate::query::Action::Quit => Exit::Proven,
+            }
+        }
         Command::Validate { topology } => match load(&topology) {
             Ok(t) => {
                 out(&format!(

@@ -118,7 +118,7 @@ fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
     allowed
 }
 
-fn packet_view(topo: &Topology, p: &Packet, dst_owner: Option<EniId>) -> PacketView {
+pub fn packet_view(topo: &Topology, p: &Packet, dst_owner: Option<EniId>) -> PacketView {
     PacketView {
         src: p.src.to_string(),
         dst: crate::engine::explain::show_addr(topo, p.dst, dst_owner),
@@ -151,7 +151,7 @@ pub fn witness(
 }
 
 /// Whether a TCP session from the witness can complete (C-0.3 (b), C-6.5).
-fn session_note(engine: &Engine<'_>, e: EniId, flow: &Flow, p: &Packet) -> Option<String> {
+pub fn session_note(engine: &Engine<'_>, e: EniId, flow: &Flow, p: &Packet) -> Option<String> {
     if p.proto != TCP {
         return None;
     }

@@ -68,7 +68,7 @@ pub fn describe_match(proto: Proto, port: &PortMatch) -> String {
     }
 }
 
-fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
     let s = &topo.subnets[subnet];
     let n = &topo.nacls[s.nacl];
     let rules: &[NaclRule] = if ingress { &n.ingress } else { &n.egress };
@@ -107,7 +107,7 @@ fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
     }
 }
 
-fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     let e = &topo.enis[eni];
     let addr = if ingress { p.src } else { p.dst };
     for &sg in &e.security_groups {
@@ -168,7 +168,7 @@ fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     }
 }
 
-fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool) -> Hop {
+pub fn route_hop(topo: &Topology, table: usize, choice: &RouteChoice, edge: bool) -> Hop {
     let t = &topo.route_tables[table];
     let kind = if edge { "edge route" } else { "route" };
     let (rule, pos) = match choice {
@@ -233,7 +233,7 @@ pub fn show_addr(topo: &Topology, a: IpAddr, owner: Option<usize>) -> String {
 }
 
 /// A hop at a resource, located at its definition.
-fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop {
+pub fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop {
     Hop {
         component: meta.name.clone(),
         aws_id: meta.aws_id.clone(),
@@ -504,13 +504,24 @@ fn icmp_texts(s: &IntervalSet) -> Vec<String> {
 /// `::/0` (meaning every internet source of that family).
 pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
     // The IGW drops sources inside the VPC's own CIDRs (C-6.3), so "every
-    // internet source" is the internet less every VPC range.
-    let mut own: Vec<IpNet> = Vec::new();
-    for v in &topo.vpcs {
-        own.extend(v.cidrs.iter().map(|c| IpNet::V4(*c)));
-        own.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
-    }
-    let inet = super::internet_source_set().subtract(&crate::hs::nets_set(own.iter()));
+    // internet source" is the internet less every VPC range. It is worked
+    // out only when needed: a set too small to hold it cannot cover it.
+    let own = |is_v4: bool| -> Vec<IpNet> {
+        let mut own: Vec<IpNet> = Vec::new();
+        for v in &topo.vpcs {
+            if is_v4 {
+                own.extend(v.cidrs.iter().map(|c| IpNet::V4(*c)));
+            } else {
+                own.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
+            }
+        }
+        own
+    };
+    let size = |runs: &[(u128, u128)]| -> u128 {
+        runs.iter().fold(0u128, |n, &(a, b)| {
+            n.saturating_add((b - a).saturating_add(1))
+        })
+    };
     let v4 = s.intersect(&crate::hs::all_v4());
     let v6 = s.subtract(&crate::hs::all_v4());
     let mut out = Vec::new();
@@ -518,12 +529,20 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         if part.is_empty() {
             continue;
         }
-        let fam_inet = inet.intersect(&if is_v4 {
+        let family = if is_v4 {
             crate::hs::all_v4()
         } else {
             crate::hs::all_v6()
+        };
+        let own_nets = own(is_v4);
+        let own_size = own_nets.iter().fold(0u128, |n, net| {
+            let bits = u32::from(net.max_prefix_len() - net.prefix_len());
+            n.saturating_add(1u128.checked_shl(bits).unwrap_or(u128::MAX))
         });
-        if fam_inet.is_subset(&part) {
+        let all_inet = super::internet_source_set().intersect(&family);
+        let fam_inet = || all_inet.subtract(&crate::hs::nets_set(own_nets.iter()));
+        let could_cover = size(part.runs()).saturating_add(own_size) >= size(all_inet.runs());
+        if could_cover && fam_inet().is_subset(&part) {
             out.push(if is_v4 {
                 "0.0.0.0/0".into()
             } else {
@@ -535,11 +554,14 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         for &(a, b) in part.runs() {
             nets.extend(range_to_cidrs(a, b, is_v4));
         }
-        // "Everything but a few ranges" reads better as an exception list.
-        let missing = fam_inet.subtract(&part);
+        // "Everything but a few ranges" reads better as an exception list
+        // (worked out only when the plain list is long).
         let mut holes = Vec::new();
-        for &(a, b) in missing.runs() {
-            holes.extend(range_to_cidrs(a, b, is_v4));
+        if nets.len() > 4 {
+            let missing = fam_inet().subtract(&part);
+            for &(a, b) in missing.runs().iter().take(5) {
+                holes.extend(range_to_cidrs(a, b, is_v4));
+            }
         }
         if nets.len() > 4 && holes.len() <= 4 {
             let any = if is_v4 { "0.0.0.0/0" } else { "::/0" };

@@ -742,10 +742,17 @@ impl<'t> Engine<'t> {
             return;
         }
         let mut memo: HashMap<(SubnetId, Vec<usize>, OwnerKey), Vec<Flow>> = HashMap::new();
+        // The destinations asked about: an interface none of whose
+        // addresses is among them yields nothing, so it is skipped before
+        // its (subnet, groups, owner) combination is evaluated.
+        let wanted = base.project(DST);
         for &e in &self.vpc_enis[vpc] {
             let eni = &self.topo.enis[e];
-            let has_public = eni.private_ips.iter().any(|p| p.public.is_some());
-            let v6_dst = self.eni_addrs[e].intersect(v6_cidrs);
+            let has_public = eni.private_ips.iter().enumerate().any(|(k, p)| {
+                p.public
+                    .is_some_and(|pb| wanted.contains(encode(IpAddr::V4(pb.addr(e, k)))))
+            });
+            let v6_dst = self.eni_addrs[e].intersect(v6_cidrs).intersect(&wanted);
             if !has_public && v6_dst.is_empty() {
                 continue;
             }

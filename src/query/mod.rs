@@ -1,5 +1,24 @@
-//! Questions asked of the engine directly (the `exposed` command; later the
-//! query language and REPL).
+//! Questions asked of the engine directly: the `exposed` command, and the
+//! query language used by `netverify query` and the REPL (`netverify repl`).
+//!
+//! - [`lang`]: the grammar and the parser (errors with position and a
+//!   suggestion);
+//! - [`endpoint`]: what an endpoint word names, mapped to engine origins and
+//!   destination sets (the one place new origins plug in);
+//! - [`eval`]: `can`, `who`, `what`, `path`, `why not` on the engine;
+//! - [`trace`]: the blocked-path tracer behind `why not`;
+//! - [`answer`]: the answers, as plain data for the renderers;
+//! - [`repl`]: the interactive loop.
+
+pub mod answer;
+pub mod endpoint;
+pub mod eval;
+pub mod lang;
+pub mod repl;
+mod session;
+pub mod trace;
+
+pub use session::{Action, Context, Status, run_line};
 
 use std::collections::BTreeMap;
 

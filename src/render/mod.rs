@@ -6,7 +6,10 @@
 //! [`crate::report`]. Every renderer is deterministic: the same report gives
 //! the same bytes.
 
+pub mod answer;
+pub mod dot;
 pub mod json;
+pub mod mermaid;
 pub mod sarif;
 pub mod text;
 

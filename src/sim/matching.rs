@@ -81,30 +81,19 @@ pub struct NaclVerdict {
 /// First matching rule in rule-number order; implicit final deny (C-4.2).
 pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Dir, p: &Packet) -> NaclVerdict {
     let acl = &topo.nacls[nacl];
-    let rules: &[NaclRule] = match dir {
-        Dir::Ingress => &acl.ingress,
-        Dir::Egress => &acl.egress,
-    };
-    // The loader sorts by rule number; sort a copy of the order anyway so the
-    // oracle does not depend on that.
-    let mut order: Vec<&NaclRule> = rules.iter().collect();
-    order.sort_by_key(|r| r.number);
-    let addr = dir.peer_addr(p);
-    for r in order {
-        if r.cidr.contains(&addr) && proto_port_match(r.proto, &r.port, p) {
-            let action = if r.allow { "allows" } else { "denies" };
-            return NaclVerdict {
-                allow: r.allow,
-                why: format!(
-                    "NACL {} {} rule {} {}{} {action}",
-                    acl.meta.name,
-                    dir.name(),
-                    r.number,
-                    r.cidr,
-                    at(r.pos)
-                ),
-            };
-        }
+    if let Some(r) = nacl_first_match(topo, nacl, dir, p) {
+        let action = if r.allow { "allows" } else { "denies" };
+        return NaclVerdict {
+            allow: r.allow,
+            why: format!(
+                "NACL {} {} rule {} {}{} {action}",
+                acl.meta.name,
+                dir.name(),
+                r.number,
+                r.cidr,
+                at(r.pos)
+            ),
+        };
     }
     NaclVerdict {
         allow: false,
@@ -114,6 +103,29 @@ pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Dir, p: &Packet) -> NaclVe
             dir.name()
         ),
     }
+}
+
+/// The rule of `nacl` that decides `p` in direction `dir` (C-4.2): the
+/// lowest-numbered rule that matches, `None` for the implicit final deny.
+pub fn nacl_first_match<'t>(
+    topo: &'t Topology,
+    nacl: NaclId,
+    dir: Dir,
+    p: &Packet,
+) -> Option<&'t NaclRule> {
+    let acl = &topo.nacls[nacl];
+    let rules: &[NaclRule] = match dir {
+        Dir::Ingress => &acl.ingress,
+        Dir::Egress => &acl.egress,
+    };
+    // The loader sorts by rule number; sort a copy of the order anyway so the
+    // oracle does not depend on that.
+    let mut order: Vec<&NaclRule> = rules.iter().collect();
+    order.sort_by_key(|r| r.number);
+    let addr = dir.peer_addr(p);
+    order
+        .into_iter()
+        .find(|r| r.cidr.contains(&addr) && proto_port_match(r.proto, &r.port, p))
 }
 
 /// The result of a security group evaluation.

@@ -77,8 +77,10 @@ use crate::model::{
     RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
 };
 
-pub use matching::{Dir, NaclVerdict, SgVerdict, nacl_check, proto_port_match, sg_check};
-pub use route::{Lookup, RouteKind, lookup};
+pub use matching::{
+    Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
+};
+pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
 /// The maximum number of NAT gateways a packet may traverse before it is
 /// dropped as a routing loop.

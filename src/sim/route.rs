@@ -26,6 +26,8 @@ struct Candidate {
     /// The effective target: `Blackhole` for a route in `state: blackhole`.
     target: RouteTarget,
     what: String,
+    /// Which route this is, for explanations.
+    route: Winner,
 }
 
 /// The result of a lookup.
@@ -50,18 +52,37 @@ pub enum Lookup {
 /// to a prefix list with unknown entries is unknown**, whatever the
 /// destination.
 pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
+    lookup_route(topo, rt, d).0
+}
+
+/// The winning route of a lookup, for explanations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Winner {
+    /// The implicit local route for this VPC CIDR.
+    Local(IpNet),
+    /// `routes[index]`; for a prefix-list route, the entry that matched.
+    Route { index: usize, entry: Option<IpNet> },
+    /// A route for `prefix` propagated from a VPN gateway (C-10.1).
+    Propagated { prefix: IpNet },
+}
+
+/// [`lookup`], and which route won (`None` when none did).
+pub fn lookup_route(topo: &Topology, rt: RouteTableId, d: IpAddr) -> (Lookup, Option<Winner>) {
     let table = &topo.route_tables[rt];
 
     for r in &table.routes {
         if let RouteDest::PrefixList(pl) = r.dest
             && topo.prefix_lists[pl].entries.is_none()
         {
-            return Lookup::Unknown(format!(
-                "route table {} has a route{} to prefix list {} whose entries are unknown",
-                table.meta.name,
-                at(r.pos),
-                topo.prefix_lists[pl].meta.name
-            ));
+            return (
+                Lookup::Unknown(format!(
+                    "route table {} has a route{} to prefix list {} whose entries are unknown",
+                    table.meta.name,
+                    at(r.pos),
+                    topo.prefix_lists[pl].meta.name
+                )),
+                None,
+            );
         }
     }
 
@@ -80,10 +101,11 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
                 kind: RouteKind::Local,
                 target: RouteTarget::Local,
                 what: format!("implicit local route {net}"),
+                route: Winner::Local(net),
             });
         }
     }
-    for r in &table.routes {
+    for (index, r) in table.routes.iter().enumerate() {
         let target = if r.blackhole {
             RouteTarget::Blackhole
         } else {
@@ -102,6 +124,7 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
                         kind,
                         target,
                         what: format!("route {net}{}", at(r.pos)),
+                        route: Winner::Route { index, entry: None },
                     });
                 }
             }
@@ -124,6 +147,10 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
                                 list.meta.name,
                                 at(r.pos)
                             ),
+                            route: Winner::Route {
+                                index,
+                                entry: Some(*net),
+                            },
                         });
                     }
                 }
@@ -139,6 +166,7 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
             kind: RouteKind::Propagated,
             what: format!("route {net} propagated from a vpn gateway"),
             target,
+            route: Winner::Propagated { prefix: net },
         });
     }
 
@@ -150,34 +178,42 @@ pub fn lookup(topo: &Topology, rt: RouteTableId, d: IpAddr) -> Lookup {
     // 3. Longest prefix, then kind.
     let Some(best_len) = cands.iter().map(|c| c.net.prefix_len()).max() else {
         if vgw_open {
-            return Lookup::Unknown(format!(
-                "route table {} has no route for {d}, and a propagating vpn gateway may have learned one the topology does not state",
-                table.meta.name
-            ));
+            return (
+                Lookup::Unknown(format!(
+                    "route table {} has no route for {d}, and a propagating vpn gateway may have learned one the topology does not state",
+                    table.meta.name
+                )),
+                None,
+            );
         }
-        return Lookup::NoRoute;
+        return (Lookup::NoRoute, None);
     };
     cands.retain(|c| c.net.prefix_len() == best_len);
     let Some(best_kind) = cands.iter().map(|c| c.kind).min() else {
-        return Lookup::NoRoute;
+        return (Lookup::NoRoute, None);
     };
     cands.retain(|c| c.kind == best_kind);
 
     // 4. A remaining tie between different (effective) targets is unknown.
     let Some(first) = cands.first() else {
-        return Lookup::NoRoute;
+        return (Lookup::NoRoute, None);
     };
     if let Some(other) = cands.iter().find(|c| c.target != first.target) {
-        return Lookup::Unknown(format!(
-            "route table {}: {} and {} tie with different targets",
-            table.meta.name, first.what, other.what
-        ));
+        return (
+            Lookup::Unknown(format!(
+                "route table {}: {} and {} tie with different targets",
+                table.meta.name, first.what, other.what
+            )),
+            None,
+        );
     }
 
     // 5. The winner.
     let what = format!("route table {}: {} wins", table.meta.name, first.what);
-    match first.target {
+    let winner = Some(first.route.clone());
+    let l = match first.target {
         RouteTarget::Blackhole => Lookup::Blackhole(what),
         ref t => Lookup::Target(t.clone(), what),
-    }
+    };
+    (l, winner)
 }

@@ -1,0 +1,889 @@
+//! Evaluating parsed queries on the engine.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
+use super::endpoint::{Resolved, Source, resolve};
+use super::lang::{EndpointExpr, PortSpec, QueryError};
+use super::trace::{self, Goal, Start, Trace};
+use crate::checks::public_exposure::packet_view;
+use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
+use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
+use crate::model::{EniId, EniOwner, PortMatch, Proto, Topology};
+
+/// At most this many distinct paths are drawn; the rest are counted.
+const MAX_PATHS: usize = 16;
+/// At most this many source × destination pairs are traced for `why not`.
+const MAX_CANDIDATES: usize = 64;
+
+/// The packets a list of port specs names (every packet when empty).
+pub fn port_set(ports: &[PortSpec]) -> HeaderSet {
+    if ports.is_empty() {
+        return HeaderSet::universe();
+    }
+    let mut s = HeaderSet::empty();
+    for p in ports {
+        let part = match *p {
+            PortSpec::All => HeaderSet::universe(),
+            PortSpec::Ports { proto, from, to } => HeaderSet::rule(
+                Proto::Num(proto),
+                &PortMatch {
+                    ports: (from, to),
+                    icmp_type: None,
+                    icmp_code: None,
+                },
+                None,
+                None,
+            ),
+            PortSpec::Icmp {
+                proto,
+                icmp_type,
+                code,
+            } => HeaderSet::rule(
+                Proto::Num(proto),
+                &PortMatch {
+                    ports: (0, 65535),
+                    icmp_type,
+                    icmp_code: code,
+                },
+                None,
+                None,
+            ),
+            PortSpec::Proto(n) => HeaderSet::rule(Proto::Num(n), &PortMatch::ALL, None, None),
+        };
+        s = s.union(&HeaderSet::universe().intersect(&part));
+    }
+    s
+}
+
+/// `on tcp/5432`, or nothing.
+pub fn ports_label(ports: &[PortSpec]) -> String {
+    if ports.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = ports
+        .iter()
+        .map(|p| match *p {
+            PortSpec::All => "all".into(),
+            PortSpec::Ports { proto, from, to } if from == to => {
+                format!("{}/{from}", crate::hs::proto_name(proto))
+            }
+            PortSpec::Ports { proto, from, to } => {
+                format!("{}/{from}-{to}", crate::hs::proto_name(proto))
+            }
+            PortSpec::Icmp {
+                proto,
+                icmp_type,
+                code,
+            } => {
+                let mut s = crate::hs::proto_name(proto);
+                if let Some(t) = icmp_type {
+                    s.push_str(&format!("/{t}"));
+                }
+                if let Some(c) = code {
+                    s.push_str(&format!("/{c}"));
+                }
+                s
+            }
+            PortSpec::Proto(n) => crate::hs::proto_name(n),
+        })
+        .collect();
+    format!(" on {}", parts.join(", "))
+}
+
+/// What one source's packets did.
+struct Outcome {
+    source: Source,
+    hits: Vec<Flow>,
+    /// Flows whose fate is unknown, with the reason.
+    unknown: Vec<String>,
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// Propagates `set` from every origin of `src` and keeps the flows that
+/// arrive at `dst` (`None`: every flow).
+fn run(
+    engine: &Engine<'_>,
+    src: &Resolved,
+    dst: Option<&Resolved>,
+    set: &HeaderSet,
+) -> Vec<Outcome> {
+    let topo = engine.topo;
+    let mut out = Vec::new();
+    for s in src.sources(topo) {
+        let mut o = Outcome {
+            source: s.clone(),
+            hits: Vec::new(),
+            unknown: Vec::new(),
+        };
+        let origin = match &s.origin {
+            Ok(origin) => *origin,
+            Err(why) => {
+                o.unknown.push(why.clone());
+                out.push(o);
+                continue;
+            }
+        };
+        let from_internet = origin == Origin::Internet;
+        let mut q = set.clone();
+        if let Some(a) = &s.addrs {
+            q = q.restrict(SRC, a);
+        }
+        if let Some(d) = dst.and_then(|d| d.dst_set(engine, from_internet)) {
+            q = q.restrict(DST, &d);
+        }
+        if q.is_empty() {
+            out.push(o);
+            continue;
+        }
+        let reach = engine.reach(origin, &q);
+        for f in reach.flows {
+            if let End::Unknown(why) = &f.end {
+                push_unique(&mut o.unknown, why.clone());
+                continue;
+            }
+            let Some(d) = dst else {
+                o.hits.push(f);
+                continue;
+            };
+            if d.matches_end(topo, &f) {
+                o.hits.push(f);
+                continue;
+            }
+            // Not this destination. Exhaustive on purpose: a new kind of
+            // end must say whether it could be the destination.
+            match &f.end {
+                End::Internet => {
+                    if let Some(why) = d.unattributable() {
+                        push_unique(&mut o.unknown, why);
+                    }
+                }
+                End::Delivered(_) | End::Endpoint(_) | End::OnPrem(_) | End::Unknown(_) => {}
+            }
+        }
+        out.push(o);
+    }
+    out
+}
+
+fn end_label(topo: &Topology, end: &End) -> String {
+    match end {
+        End::Delivered(e) => topo.enis[*e].meta.name.clone(),
+        End::Internet => "internet".into(),
+        End::Endpoint(ep) => {
+            let x = &topo.endpoints[*ep];
+            format!("{} ({})", x.meta.name, x.service)
+        }
+        End::OnPrem(via) => format!("on prem via {}", topo.hybrid.via_meta(*via).name),
+        End::Unknown(_) => "unknown".into(),
+    }
+}
+
+fn end_outcome(end: &End) -> &'static str {
+    match end {
+        End::Delivered(_) => "delivered",
+        End::Internet => "internet",
+        End::Endpoint(_) => "endpoint",
+        End::OnPrem(_) => "on-prem",
+        End::Unknown(_) => "unknown",
+    }
+}
+
+/// One witness path per distinct route through the network.
+fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathView>, usize) {
+    let mut groups: Vec<(String, &[Step], &End, HeaderSet, &Flow)> = Vec::new();
+    for o in outcomes {
+        for f in &o.hits {
+            match groups
+                .iter_mut()
+                .find(|g| g.0 == o.source.label && g.1 == f.path.as_slice() && g.2 == &f.end)
+            {
+                Some(g) => g.3.append(f.set.clone()),
+                None => groups.push((o.source.label.clone(), &f.path, &f.end, f.set.clone(), f)),
+            }
+        }
+    }
+    let total = groups.len();
+    let mut out = Vec::new();
+    for (label, _, end, set, flow) in groups.into_iter().take(limit) {
+        let Some(p) = flow.set.sample() else { continue };
+        let dst_owner = match end {
+            End::Delivered(e) => Some(*e),
+            _ => None,
+        };
+        let hops = explain(topo, flow, &p)
+            .into_iter()
+            .map(|hop| PathHop {
+                hop,
+                status: HopStatus::Pass,
+                fix: None,
+            })
+            .collect();
+        out.push(PathView {
+            from: label,
+            to: end_label(topo, end),
+            packet: Some(packet_view(topo, &p, dst_owner)),
+            hops,
+            outcome: end_outcome(end).into(),
+            carries: summarize_flows(topo, &set.coalesce()),
+        });
+    }
+    (out, total.saturating_sub(limit))
+}
+
+fn gap_reasons(topo: &Topology) -> Vec<String> {
+    topo.gaps
+        .iter()
+        .map(|g| format!("the topology records missing data: {}", g.what))
+        .collect()
+}
+
+fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), QueryError> {
+    if matches!(src, Resolved::Internet { .. }) && matches!(dst, Resolved::Internet { .. }) {
+        return Err(QueryError::new(
+            "both ends are on the internet",
+            e.word.span,
+            "also outside AWS",
+        )
+        .with_help("one end must be inside the topology (a name, an AWS id or a VPC address)"));
+    }
+    Ok(())
+}
+
+/// `can SRC reach DST` and `path SRC -> DST`.
+pub fn can(
+    engine: &Engine<'_>,
+    query: &str,
+    src_e: &EndpointExpr,
+    dst_e: &EndpointExpr,
+    ports: &[PortSpec],
+    all_paths: bool,
+) -> Result<Answer, QueryError> {
+    let topo = engine.topo;
+    let src = resolve(topo, &src_e.word)?;
+    let dst = resolve(topo, &dst_e.word)?;
+    both_internet(&src, &dst, dst_e)?;
+    let set = port_set(ports);
+    let outcomes = run(engine, &src, Some(&dst), &set);
+    let mut unknown = Vec::new();
+    for o in &outcomes {
+        for u in &o.unknown {
+            push_unique(&mut unknown, u.clone());
+        }
+    }
+    let any_hit = outcomes.iter().any(|o| !o.hits.is_empty());
+    let kind = if all_paths { "path" } else { "can" };
+    let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
+    let mut a = if any_hit {
+        let (paths, more) = paths_of(topo, &outcomes, if all_paths { MAX_PATHS } else { 1 });
+        let n_paths: usize = paths.len() + more;
+        let mut a = Answer::new(
+            query,
+            kind,
+            Reply::Yes,
+            if all_paths {
+                format!(
+                    "yes: {what} — {} distinct path{}",
+                    n_paths,
+                    if n_paths == 1 { "" } else { "s" }
+                )
+            } else {
+                format!("yes: {what}")
+            },
+        );
+        if let Some(note) = session(engine, &outcomes) {
+            a.notes.push(note);
+        }
+        a.paths = paths;
+        if more > 0 && all_paths {
+            a.notes.push(format!("{more} more paths are not shown"));
+        } else if more > 0 {
+            a.notes.push(format!(
+                "{} paths in all: `path {} -> {}{}` shows each",
+                more + 1,
+                src_e.word.text,
+                dst_e.word.text,
+                ports_label(ports)
+            ));
+        }
+        // Every packet that gets there, exactly.
+        // Summaries are exact over overlapping cubes: no need to make them disjoint.
+        let mut all = HeaderSet::empty();
+        for o in &outcomes {
+            for f in &o.hits {
+                all.append(f.set.clone());
+            }
+        }
+        a.entries.push(ReachEntry {
+            endpoint: dst.label().trim_matches('`').to_string(),
+            kind: "reached".into(),
+            aws_id: None,
+            location: None,
+            flows: summarize_flows(topo, &all.coalesce()),
+        });
+        a
+    } else if !unknown.is_empty() {
+        Answer::new(
+            query,
+            kind,
+            Reply::Unknown,
+            format!(
+                "unknown: {what} — no packet is known to get there, but part of the way is not modelled"
+            ),
+        )
+    } else if !topo.gaps.is_empty() {
+        unknown = gap_reasons(topo);
+        Answer::new(
+            query,
+            kind,
+            Reply::Unknown,
+            format!("unknown: {what} — no path found, but the topology records missing data"),
+        )
+    } else {
+        let mut a = Answer::new(query, kind, Reply::No, format!("no: {what}"));
+        a.notes.push(format!(
+            "`why not {} -> {}{}` lists every component that blocks it",
+            src_e.word.text,
+            dst_e.word.text,
+            ports_label(ports)
+        ));
+        a
+    };
+    a.unknown = unknown;
+    Ok(a)
+}
+
+/// Whether replies to the first witness get back (C-0.2, C-5.3): from the
+/// internet through the engine's reply propagation; between interfaces by
+/// tracing the reply, which names the component that drops it.
+fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
+    let topo = engine.topo;
+    let o = outcomes.iter().find(|o| !o.hits.is_empty())?;
+    let f = o.hits.first()?;
+    let End::Delivered(d) = f.end else {
+        return None;
+    };
+    let p = f.set.sample()?;
+    if !p.has_ports() {
+        return None;
+    }
+    match o.source.origin {
+        Ok(Origin::Internet) => crate::checks::public_exposure::session_note(engine, d, f, &p),
+        Ok(Origin::Eni(s)) => {
+            let mut reply = p;
+            std::mem::swap(&mut reply.src, &mut reply.dst);
+            std::mem::swap(&mut reply.sport, &mut reply.dport);
+            if let Some(dst) = f.rewrites.dst {
+                reply.src = decode(dst, is_v4_code(dst));
+            }
+            let t = trace::trace_reply(topo, d, s, reply);
+            if !t.unknown.is_empty() {
+                return Some(format!(
+                    "whether replies get back is unknown: {}",
+                    t.unknown.join("; ")
+                ));
+            }
+            Some(match t.blockers.first() {
+                None => "replies to this packet get back: its session can complete".into(),
+                Some(b) => format!(
+                    "replies to this packet are dropped on the way back by `{}` ({}), so its session cannot complete; fix: {}",
+                    b.component, b.rule, b.fix
+                ),
+            })
+        }
+        Ok(Origin::OnPrem(_)) | Err(_) => None,
+    }
+}
+
+fn eni_location(topo: &Topology, e: EniId) -> String {
+    let eni = &topo.enis[e];
+    format!(
+        "subnet {}, VPC {}",
+        topo.subnets[eni.subnet].meta.name, topo.vpcs[eni.vpc].meta.name
+    )
+}
+
+/// `who can reach DST`: the internet, every interface and every on-prem network.
+pub fn who(
+    engine: &Engine<'_>,
+    query: &str,
+    dst_e: &EndpointExpr,
+    ports: &[PortSpec],
+) -> Result<Answer, QueryError> {
+    let topo = engine.topo;
+    let dst = resolve(topo, &dst_e.word)?;
+    let set = port_set(ports);
+    let own: Vec<EniId> = match &dst {
+        Resolved::Enis { enis, .. } => enis.clone(),
+        _ => Vec::new(),
+    };
+    let mut entries = Vec::new();
+    // reason -> sources
+    let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut candidates: Vec<Resolved> = Vec::new();
+    if !matches!(dst, Resolved::Internet { .. }) {
+        candidates.push(Resolved::Internet {
+            label: "internet".into(),
+            addrs: None,
+        });
+    }
+    for (e, eni) in topo.enis.iter().enumerate() {
+        // A NAT gateway forwards; what it sends is accounted to the
+        // interfaces behind it.
+        if eni.attached && !own.contains(&e) && !matches!(eni.owner, EniOwner::Nat(_)) {
+            candidates.push(Resolved::Enis {
+                label: eni.meta.name.clone(),
+                enis: vec![e],
+                addrs: None,
+            });
+        }
+    }
+    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+        candidates.push(Resolved::OnPrem {
+            label: n.meta.name.clone(),
+            addrs: crate::hs::nets_set(n.cidrs.iter()),
+            net: i,
+        });
+    }
+    for c in &candidates {
+        for o in run(engine, c, Some(&dst), &set) {
+            for u in o.unknown {
+                unknown.entry(u).or_default().push(o.source.label.clone());
+            }
+            if o.hits.is_empty() {
+                continue;
+            }
+            let mut s = HeaderSet::empty();
+            for f in &o.hits {
+                s.append(f.set.clone());
+            }
+            let (kind, aws_id, location) = match o.source.eni {
+                Some(e) => (
+                    "network-interface",
+                    topo.enis[e].meta.aws_id.clone(),
+                    Some(eni_location(topo, e)),
+                ),
+                None => match o.source.origin {
+                    Ok(Origin::OnPrem(_)) => ("on-prem-network", None, None),
+                    _ => ("internet", None, None),
+                },
+            };
+            entries.push(ReachEntry {
+                endpoint: o.source.label.clone(),
+                kind: kind.into(),
+                aws_id,
+                location,
+                flows: summarize_flows(topo, &s.coalesce()),
+            });
+        }
+    }
+    let n = entries.len();
+    let head = match n {
+        0 => "no source".to_string(),
+        1 => "1 source".to_string(),
+        _ => format!("{n} sources"),
+    };
+    let summary = format!("{head} can reach {}{}", dst.label(), ports_label(ports));
+    Ok(listing(topo, query, "who", summary, entries, unknown))
+}
+
+/// The answer of `who` and `what`: `unknown` when the list may be
+/// incomplete (with the reasons), else yes or no.
+fn listing(
+    topo: &Topology,
+    query: &str,
+    kind: &'static str,
+    summary: String,
+    entries: Vec<ReachEntry>,
+    unknown: BTreeMap<String, Vec<String>>,
+) -> Answer {
+    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
+    let reply = if incomplete {
+        Reply::Unknown
+    } else if entries.is_empty() {
+        Reply::No
+    } else {
+        Reply::Yes
+    };
+    let suffix = if incomplete {
+        " (the list may be incomplete)"
+    } else {
+        ""
+    };
+    let mut a = Answer::new(query, kind, reply, format!("{summary}{suffix}"));
+    a.entries = entries;
+    a.unknown = unknown_lines(unknown);
+    if a.unknown.is_empty() {
+        a.unknown = gap_reasons(topo);
+    }
+    a
+}
+
+fn unknown_lines(m: BTreeMap<String, Vec<String>>) -> Vec<String> {
+    m.into_iter()
+        .map(|(why, who)| {
+            let list = if who.len() > 4 {
+                format!("{} and {} more", who[..4].join(", "), who.len() - 4)
+            } else {
+                who.join(", ")
+            };
+            format!("from {list}: {why}")
+        })
+        .collect()
+}
+
+/// `what can SRC reach`: every destination with the exact packets.
+pub fn what(
+    engine: &Engine<'_>,
+    query: &str,
+    src_e: &EndpointExpr,
+    ports: &[PortSpec],
+) -> Result<Answer, QueryError> {
+    let topo = engine.topo;
+    let src = resolve(topo, &src_e.word)?;
+    let set = port_set(ports);
+    let mut per_end: BTreeMap<String, (String, Option<String>, Option<String>, HeaderSet)> =
+        BTreeMap::new();
+    let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for o in run(engine, &src, None, &set) {
+        for u in o.unknown {
+            unknown.entry(u).or_default().push(o.source.label.clone());
+        }
+        for f in &o.hits {
+            let (kind, aws_id, location) = match &f.end {
+                End::Delivered(e) => (
+                    "network-interface",
+                    topo.enis[*e].meta.aws_id.clone(),
+                    Some(eni_location(topo, *e)),
+                ),
+                End::Internet => ("internet", None, None),
+                End::Endpoint(ep) => ("service", topo.endpoints[*ep].meta.aws_id.clone(), None),
+                End::OnPrem(via) => ("on-prem", topo.hybrid.via_meta(*via).aws_id.clone(), None),
+                End::Unknown(_) => continue,
+            };
+            let e = per_end
+                .entry(end_label(topo, &f.end))
+                .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
+            // Destinations are shown as the peers.
+            e.3.append(f.set.swap_dims(SRC, DST));
+        }
+    }
+    let entries: Vec<ReachEntry> = per_end
+        .into_iter()
+        .map(|(name, (kind, aws_id, location, set))| {
+            let mut flows = summarize_flows(topo, &set.coalesce());
+            if let Some(crate::model::ResourceRef::Eni(e)) = topo.names.get(&name).copied() {
+                name_auto_addresses(topo, e, &mut flows);
+            }
+            ReachEntry {
+                endpoint: name,
+                kind,
+                aws_id,
+                location,
+                flows,
+            }
+        })
+        .collect();
+    let n = entries.len();
+    let head = match n {
+        0 => "nothing".to_string(),
+        1 => "1 destination".to_string(),
+        _ => format!("{n} destinations"),
+    };
+    let summary = format!("{} can reach {head}{}", src.label(), ports_label(ports));
+    Ok(listing(topo, query, "what", summary, entries, unknown))
+}
+
+/// Stand-ins for auto-assigned public IPv4 addresses, shown by name.
+fn name_auto_addresses(topo: &Topology, e: EniId, flows: &mut [crate::report::FlowSummary]) {
+    let eni = &topo.enis[e];
+    for (k, p) in eni.private_ips.iter().enumerate() {
+        if let Some(crate::model::PublicIp::Auto) = p.public {
+            let a = IpAddr::V4(crate::model::auto_public_ip(e, k));
+            let raw = format!("{a}/32");
+            for f in flows.iter_mut() {
+                for x in &mut f.sources {
+                    if *x == raw {
+                        *x = explain::show_addr(topo, a, Some(e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An address of `s` that reads well: past the network address when the
+/// first range allows it.
+fn first_addr(s: &IntervalSet) -> Option<IpAddr> {
+    let &(a, b) = s.runs().first()?;
+    let v = if b > a && a % 256 == 0 { a + 7 } else { a };
+    Some(decode(v, is_v4_code(v)))
+}
+
+fn v4_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
+    topo.enis[e].private_ips.first().map(|p| IpAddr::V4(p.addr))
+}
+
+fn v6_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
+    topo.enis[e].ipv6_addresses.first().map(|a| IpAddr::V6(*a))
+}
+
+/// The address an internet packet aims at for interface `d`.
+fn public_dst(topo: &Topology, d: EniId, v4: bool) -> Option<IpAddr> {
+    if !v4 {
+        return v6_of(topo, d);
+    }
+    let eni = &topo.enis[d];
+    eni.private_ips
+        .iter()
+        .enumerate()
+        .find_map(|(k, p)| p.public.map(|pb| IpAddr::V4(pb.addr(d, k))))
+        .or_else(|| v4_of(topo, d))
+}
+
+/// `why not SRC -> DST`: the most nearly complete candidate path and every
+/// component that blocks it.
+pub fn why_not(
+    engine: &Engine<'_>,
+    query: &str,
+    src_e: &EndpointExpr,
+    dst_e: &EndpointExpr,
+    ports: &[PortSpec],
+) -> Result<Answer, QueryError> {
+    let topo = engine.topo;
+    let reach = can(engine, query, src_e, dst_e, ports, false)?;
+    if reach.answer == Reply::Yes {
+        let mut a = reach;
+        a.kind = "why-not";
+        a.summary = format!("{} — nothing blocks it", a.summary);
+        return Ok(a);
+    }
+    let src = resolve(topo, &src_e.word)?;
+    let dst = resolve(topo, &dst_e.word)?;
+    let mut unknown = reach.unknown.clone();
+    // Candidate starts (with their addresses) and goals.
+    let mut starts: Vec<(Start, String, Option<IpAddr>, Option<IpAddr>)> = Vec::new();
+    for s in src.sources(topo) {
+        match s.origin {
+            Ok(Origin::Eni(e)) => {
+                let pick = s.addrs.as_ref().and_then(first_addr);
+                let v4 = pick.filter(|a| a.is_ipv4()).or_else(|| v4_of(topo, e));
+                let v6 = pick.filter(|a| a.is_ipv6()).or_else(|| v6_of(topo, e));
+                starts.push((Start::Eni(e), s.label, v4, v6));
+            }
+            Ok(Origin::Internet) => {
+                let pick = s.addrs.as_ref().and_then(first_addr);
+                let v4 = match pick {
+                    Some(a) if a.is_ipv6() => None,
+                    Some(a) => Some(a),
+                    None => Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7))),
+                };
+                let v6 = match pick {
+                    Some(a) if a.is_ipv4() => None,
+                    Some(a) => Some(a),
+                    None => Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7))),
+                };
+                starts.push((Start::Internet, "internet".into(), v4, v6));
+            }
+            Ok(Origin::OnPrem(_)) => push_unique(
+                &mut unknown,
+                format!(
+                    "the why-not tracer does not follow packets from on-prem networks yet (`can` and `path` answer for {})",
+                    s.label
+                ),
+            ),
+            Err(why) => push_unique(&mut unknown, why),
+        }
+    }
+    // (goal, label, v4 dst, v6 dst)
+    let mut goals: Vec<(Goal, String, Option<IpAddr>, Option<IpAddr>)> = Vec::new();
+    match &dst {
+        Resolved::Enis { enis, addrs, .. } => {
+            for &d in enis {
+                let pick = addrs.as_ref().and_then(first_addr);
+                goals.push((
+                    Goal::Eni(d),
+                    topo.enis[d].meta.name.clone(),
+                    pick.filter(|a| a.is_ipv4()).or_else(|| v4_of(topo, d)),
+                    pick.filter(|a| a.is_ipv6()).or_else(|| v6_of(topo, d)),
+                ));
+            }
+        }
+        Resolved::Internet { addrs, .. } => {
+            let pick = addrs.as_ref().and_then(first_addr);
+            goals.push((
+                Goal::Internet,
+                "internet".into(),
+                match pick {
+                    Some(a) if a.is_ipv6() => None,
+                    Some(a) => Some(a),
+                    None => Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7))),
+                },
+                match pick {
+                    Some(a) if a.is_ipv4() => None,
+                    Some(a) => Some(a),
+                    None => Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 8))),
+                },
+            ));
+        }
+        Resolved::Service { service, addrs, .. } => match addrs.as_ref().and_then(first_addr) {
+            Some(a) => goals.push((
+                Goal::Service(service.clone()),
+                service.clone(),
+                a.is_ipv4().then_some(a),
+                a.is_ipv6().then_some(a),
+            )),
+            None => push_unique(
+                &mut unknown,
+                format!(
+                    "the topology lists no addresses (prefix list) for `{service}`, so no candidate packet can be built"
+                ),
+            ),
+        },
+        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label, .. } => {
+            let pick =
+                first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
+            goals.push((
+                Goal::Addresses,
+                label.trim_matches('`').to_string(),
+                pick.filter(|a| a.is_ipv4()),
+                pick.filter(|a| a.is_ipv6()),
+            ));
+        }
+        other => {
+            if let Some(why) = other.unattributable() {
+                push_unique(&mut unknown, why);
+            }
+        }
+    }
+    let mut best: Option<(Trace, String, String, crate::hs::Packet, Option<EniId>)> = None;
+    let mut tried = 0;
+    'outer: for (start, slabel, s4, s6) in &starts {
+        for (goal, glabel, d4, d6) in &goals {
+            if let (Start::Eni(a), Goal::Eni(b)) = (start, goal)
+                && a == b
+            {
+                continue;
+            }
+            if *start == Start::Internet && !matches!(goal, Goal::Eni(_)) {
+                continue;
+            }
+            let (proto, port) = match ports.first() {
+                Some(PortSpec::Ports { proto, from, .. }) => (*proto, *from),
+                Some(PortSpec::Icmp { proto, .. }) => (*proto, 0),
+                Some(PortSpec::Proto(n)) => (*n, 0),
+                Some(PortSpec::All) | None => trace::default_port(topo, goal),
+            };
+            let icmp = match ports.first() {
+                Some(PortSpec::Icmp {
+                    icmp_type, code, ..
+                }) => (icmp_type.unwrap_or(8), code.unwrap_or(0)),
+                _ => (8, 0),
+            };
+            for v4 in [true, false] {
+                let (s, d) = if v4 { (s4, d4) } else { (s6, d6) };
+                let d = match (start, goal) {
+                    (Start::Internet, Goal::Eni(x)) => public_dst(topo, *x, v4),
+                    _ => *d,
+                };
+                let (Some(s), Some(d)) = (*s, d) else {
+                    continue;
+                };
+                // The protocol as asked: `icmp` over IPv6 is protocol 1
+                // without ICMP fields, which the asked set holds too.
+                let p = trace::candidate(s, d, proto, port, icmp);
+                let t = trace::trace(topo, *start, goal.clone(), p);
+                let dst_owner = match goal {
+                    Goal::Eni(x) => Some(*x),
+                    _ => None,
+                };
+                if best.as_ref().is_none_or(|b| t.cost() < b.0.cost()) {
+                    best = Some((t, slabel.clone(), glabel.clone(), p, dst_owner));
+                }
+                tried += 1;
+                if tried >= MAX_CANDIDATES {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
+    let Some((t, from, to, p, dst_owner)) = best else {
+        let mut a = Answer::new(
+            query,
+            "why-not",
+            Reply::Unknown,
+            format!("unknown: {what} — no candidate path can be traced"),
+        );
+        a.unknown = unknown;
+        return Ok(a);
+    };
+    let n = t.blockers.len();
+    // The engine's answer stands: a proven `no` stays `no` even when the
+    // traced path, past its blockers, enters something not modelled (then
+    // fixing the blockers may not be enough, which a note says). A `no`
+    // without any blocker means the tracer and the engine disagree: unknown.
+    let mut beyond = Vec::new();
+    let reply = match reach.answer {
+        Reply::No if n > 0 && unknown.is_empty() => {
+            beyond = t.unknown.clone();
+            Reply::No
+        }
+        _ => {
+            for u in &t.unknown {
+                push_unique(&mut unknown, u.clone());
+            }
+            Reply::Unknown
+        }
+    };
+    let s_ = if n == 1 { "" } else { "s" };
+    let summary = match (reply, reach.answer) {
+        (Reply::No, _) => format!(
+            "no: {what} — {n} component{s_} block{} the most nearly complete path",
+            if n == 1 { "s" } else { "" }
+        ),
+        (_, Reply::No) if unknown.is_empty() => format!(
+            "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
+        ),
+        _ => format!(
+            "unknown: {what} — part of the way is not modelled or not followed by the why-not tracer; {n} blocker{s_} found on the most nearly complete path"
+        ),
+    };
+    if reply == Reply::Unknown && unknown.is_empty() {
+        unknown.push("the engine and the why-not tracer disagree about this packet".into());
+    }
+    let mut a = Answer::new(query, "why-not", reply, summary);
+    a.paths.push(PathView {
+        from,
+        to,
+        packet: Some(packet_view(topo, &p, dst_owner)),
+        hops: t.hops.clone(),
+        outcome: if !t.unknown.is_empty() {
+            "unknown".into()
+        } else if t.blockers.is_empty() {
+            "delivered".into()
+        } else {
+            "blocked".into()
+        },
+        carries: Vec::new(),
+    });
+    a.blockers = t.blockers;
+    a.unknown = unknown;
+    for u in beyond {
+        a.notes.push(format!(
+            "past the blockers the path is not modelled, so fixing them may not be enough: {u}"
+        ));
+    }
+    if tried > 1 {
+        a.notes.push(format!(
+            "{tried} candidate packets traced; this one meets the fewest blockers"
+        ));
+    }
+    Ok(a)
+}

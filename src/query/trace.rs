@@ -1,0 +1,992 @@
+//! The blocked-path tracer behind `why not`.
+//!
+//! Like AWS Reachability Analyzer, it follows one candidate packet along the
+//! path it *should* take and, instead of stopping at the first component
+//! that drops it, records the blocker (the rule, or the missing rule, and
+//! what would have to change) and carries on as if that component had let
+//! the packet through. One answer then lists every fix at once.
+//!
+//! Every decision comes from the reference simulator's functions
+//! ([`crate::sim::nacl_check`], [`crate::sim::sg_check`],
+//! [`crate::sim::lookup_route`]) so the AWS semantics stay single-sourced;
+//! the hop texts come from the engine's explainer. Where the path leaves
+//! what the engine models (peering, transit gateways, VPN, appliances,
+//! unknown prefix lists) the trace stops with an `unknown` hop.
+
+use std::net::IpAddr;
+
+use super::answer::{Blocker, HopStatus, PathHop};
+use crate::engine::RouteChoice;
+use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
+use crate::hs::{Packet, proto_name};
+use crate::model::{
+    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, PortMatch, Proto,
+    RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+};
+use crate::report::Hop;
+use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check};
+
+/// Where the candidate packet should end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Goal {
+    /// Delivery to this interface.
+    Eni(EniId),
+    /// Out to the internet.
+    Internet,
+    /// A service: a gateway endpoint of it, or its public addresses.
+    Service(String),
+    /// Addresses that no interface owns (on-prem ranges, other networks):
+    /// wherever the route table sends them.
+    Addresses,
+}
+
+/// Where the packet starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Eni(EniId),
+    Internet,
+}
+
+/// The traced path of one packet.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub hops: Vec<PathHop>,
+    pub blockers: Vec<Blocker>,
+    pub unknown: Vec<String>,
+    /// The trace reached the goal (possibly past blockers).
+    pub complete: bool,
+}
+
+impl Trace {
+    /// Fewer is a more nearly complete candidate.
+    pub fn cost(&self) -> (usize, usize, usize) {
+        (
+            usize::from(!self.complete),
+            self.blockers.len() + self.unknown.len(),
+            usize::MAX - self.hops.len(),
+        )
+    }
+
+    fn pass(&mut self, hop: Hop) {
+        self.hops.push(PathHop {
+            hop,
+            status: HopStatus::Pass,
+            fix: None,
+        });
+    }
+
+    fn block(&mut self, hop: Hop, fix: String) {
+        self.blockers.push(Blocker {
+            component: hop.component.clone(),
+            aws_id: hop.aws_id.clone(),
+            rule: hop.rule.clone(),
+            fix: fix.clone(),
+            location: hop.location.clone(),
+        });
+        self.hops.push(PathHop {
+            hop,
+            status: HopStatus::Blocked,
+            fix: Some(fix),
+        });
+    }
+
+    fn unknown(&mut self, hop: Hop, why: String) {
+        self.unknown.push(why.clone());
+        self.hops.push(PathHop {
+            hop,
+            status: HopStatus::Unknown,
+            fix: None,
+        });
+    }
+}
+
+/// `tcp 5432`, `udp 53`, `icmp type 8 code 0`, `protocol 50`.
+fn packet_ports(p: &Packet) -> String {
+    if p.has_ports() {
+        format!("{} {}", proto_name(p.proto), p.dport)
+    } else if p.is_icmp() {
+        format!(
+            "{} type {} code {}",
+            proto_name(p.proto),
+            p.icmp_type,
+            p.icmp_code
+        )
+    } else {
+        format!("protocol {}", p.proto)
+    }
+}
+
+fn host(a: IpAddr) -> String {
+    match a {
+        IpAddr::V4(_) => format!("{a}/32"),
+        IpAddr::V6(_) => format!("{a}/128"),
+    }
+}
+
+struct Tracer<'t> {
+    topo: &'t Topology,
+    goal: Goal,
+    /// A reply to an admitted flow: security groups are stateful and let it
+    /// through (C-5.3); NACLs and routes decide again (C-0.2).
+    reply: bool,
+    t: Trace,
+}
+
+/// Traces the reply `p` (sent by interface `from` to a flow it admitted)
+/// back to interface `to`: NACLs and routes only, security groups being
+/// stateful (C-5.3).
+pub fn trace_reply(topo: &Topology, from: EniId, to: EniId, p: Packet) -> Trace {
+    let mut tr = Tracer {
+        topo,
+        goal: Goal::Eni(to),
+        reply: true,
+        t: Trace::default(),
+    };
+    tr.start_eni(from, p);
+    tr.t
+}
+
+/// Traces `p` from `start` towards `goal`, recording every blocker.
+pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
+    let mut tr = Tracer {
+        topo,
+        goal,
+        reply: false,
+        t: Trace::default(),
+    };
+    match start {
+        Start::Eni(e) => tr.start_eni(e, p),
+        Start::Internet => tr.start_internet(p),
+    }
+    tr.t
+}
+
+impl Tracer<'_> {
+    fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
+        let topo = self.topo;
+        let acl = topo.subnets[subnet].nacl;
+        let v = nacl_check(topo, acl, dir, p);
+        let ingress = dir == Dir::Ingress;
+        let hop = nacl_hop(topo, subnet, ingress, p);
+        if v.allow {
+            self.t.pass(hop);
+            return;
+        }
+        let peer = if ingress { p.src } else { p.dst };
+        let what = format!(
+            "{} {} {}",
+            packet_ports(p),
+            if ingress { "from" } else { "to" },
+            host(peer)
+        );
+        let n = &topo.nacls[acl];
+        let rule = crate::sim::nacl_first_match(topo, acl, dir, p);
+        let fix = match rule {
+            Some(r) => format!(
+                "rule {} denies it: add an {} allow rule for {what} numbered below {} to `{}`, or narrow rule {}",
+                r.number,
+                dir.name(),
+                r.number,
+                n.meta.name,
+                r.number
+            ),
+            None => format!(
+                "add an {} allow rule for {what} to `{}` (no rule matches, so the implicit deny applies)",
+                dir.name(),
+                n.meta.name
+            ),
+        };
+        self.t.block(hop, fix);
+    }
+
+    fn sg(&mut self, e: EniId, dir: Dir, p: &Packet) {
+        let topo = self.topo;
+        let ingress = dir == Dir::Ingress;
+        let hop = sg_hop(topo, e, ingress, p);
+        match sg_check(topo, e, dir, p) {
+            SgVerdict::Allow(why) => {
+                // Security groups without a deciding rule of their own (an
+                // NLB without groups) are located at the interface.
+                let mut hop = hop;
+                if hop.rule.contains("no security group rule matches") {
+                    hop.rule = why;
+                }
+                self.t.pass(hop);
+            }
+            SgVerdict::Unknown(why) => self.t.unknown(hop, why),
+            SgVerdict::Deny(_) => {
+                let eni = &topo.enis[e];
+                let peer = if ingress { p.src } else { p.dst };
+                let what = format!(
+                    "{} {} {}",
+                    packet_ports(p),
+                    if ingress { "from" } else { "to" },
+                    host(peer)
+                );
+                let mut hop = hop;
+                let fix = match eni.security_groups.first() {
+                    Some(&g) => {
+                        let names: Vec<String> = eni
+                            .security_groups
+                            .iter()
+                            .map(|&g| format!("`{}`", topo.security_groups[g].meta.name))
+                            .collect();
+                        // The blocker is the group that needs a rule, located
+                        // at its definition.
+                        let sg = &topo.security_groups[g];
+                        hop = Hop {
+                            component: sg.meta.name.clone(),
+                            aws_id: sg.meta.aws_id.clone(),
+                            rule: format!(
+                                "{}: no rule of {} allows {what} (on {})",
+                                dir.name(),
+                                names.join(", "),
+                                eni.meta.name
+                            ),
+                            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
+                        };
+                        let peer_sg = self.peer_group(peer, e);
+                        format!(
+                            "add an {} rule to `{}` allowing {what}{}",
+                            dir.name(),
+                            sg.meta.name,
+                            peer_sg
+                                .map(|s| format!(
+                                    " (or {} members of `{s}`)",
+                                    if ingress { "from" } else { "to" }
+                                ))
+                                .unwrap_or_default()
+                        )
+                    }
+                    None => format!(
+                        "`{}` has no security groups: attach one that allows {what}",
+                        eni.meta.name
+                    ),
+                };
+                self.t.block(hop, fix);
+            }
+        }
+    }
+
+    /// A security group of the interface owning `addr` in the same VPC, to
+    /// suggest a group reference rather than an address.
+    fn peer_group(&self, addr: IpAddr, near: EniId) -> Option<String> {
+        let vpc = self.topo.enis[near].vpc;
+        self.topo
+            .enis
+            .iter()
+            .find(|o| {
+                o.attached && o.vpc == vpc && o.address_nets().iter().any(|n| n.contains(&addr))
+            })
+            .and_then(|o| o.security_groups.first())
+            .map(|&g| self.topo.security_groups[g].meta.name.clone())
+    }
+
+    fn start_eni(&mut self, e: EniId, p: Packet) {
+        let topo = self.topo;
+        let eni = &topo.enis[e];
+        if !eni.attached {
+            self.block_at(
+                &eni.meta,
+                "detached: sends nothing (C-2.7)",
+                format!("attach `{}` to an instance", eni.meta.name),
+            );
+        }
+        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
+            self.sg(e, Dir::Egress, &p);
+        }
+        self.forward(eni.subnet, eni.vpc, None, p, 0);
+    }
+
+    /// The target the packet should take from a table in `vpc`.
+    fn natural_target(&self, vpc: VpcId, p: &Packet) -> Option<RouteTarget> {
+        let topo = self.topo;
+        match &self.goal {
+            Goal::Eni(d) if topo.enis[*d].vpc == vpc => Some(RouteTarget::Local),
+            Goal::Eni(_) | Goal::Addresses => None,
+            Goal::Internet | Goal::Service(_) => {
+                if let Goal::Service(s) = &self.goal
+                    && let Some(ep) = topo.endpoints.iter().position(|x| {
+                        x.vpc == vpc
+                            && x.kind == EndpointKind::Gateway
+                            && super::endpoint::service_of(&x.service) == *s
+                    })
+                {
+                    return Some(RouteTarget::GatewayEndpoint(ep));
+                }
+                if p.dst.is_ipv6()
+                    && let Some(&g) = topo.vpcs[vpc].eigws.first()
+                    && topo.vpcs[vpc].igw.is_none()
+                {
+                    return Some(RouteTarget::Eigw(g));
+                }
+                topo.vpcs[vpc].igw.map(RouteTarget::Igw)
+            }
+        }
+    }
+
+    /// True when `t` is a way towards the goal.
+    fn target_ok(&self, t: &RouteTarget, vpc: VpcId) -> bool {
+        match (&self.goal, t) {
+            (Goal::Eni(d), RouteTarget::Local) => self.topo.enis[*d].vpc == vpc,
+            (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
+                true
+            }
+            (
+                Goal::Service(_),
+                RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
+            ) => true,
+            (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
+                super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
+            }
+            (
+                Goal::Addresses,
+                RouteTarget::Igw(_)
+                | RouteTarget::Eigw(_)
+                | RouteTarget::Nat(_)
+                | RouteTarget::GatewayEndpoint(_),
+            ) => true,
+            _ => false,
+        }
+    }
+
+    fn target_label(&self, t: &RouteTarget) -> String {
+        crate::engine::explain::target_name(self.topo, t)
+    }
+
+    /// Route lookup in the table of `subnet`, then the step by target.
+    fn forward(
+        &mut self,
+        subnet: SubnetId,
+        vpc: VpcId,
+        last_nat: Option<usize>,
+        p: Packet,
+        depth: usize,
+    ) {
+        let topo = self.topo;
+        if depth > crate::sim::MAX_NAT_HOPS {
+            self.block_at(
+                &topo.subnets[subnet].meta,
+                "routing loop through NAT gateways",
+                "break the loop: route the NAT gateways' subnets to an internet gateway",
+            );
+            return;
+        }
+        let natural = self.natural_target(vpc, &p);
+        let dst = p.dst;
+        let Some(rt) = topo.subnets[subnet].route_table else {
+            self.block_at(
+                &topo.subnets[subnet].meta,
+                "no route table (and no main route table)",
+                format!(
+                    "associate a route table with subnet `{}`",
+                    topo.subnets[subnet].meta.name
+                ),
+            );
+            if let Some(t) = natural {
+                self.step(t, subnet, vpc, last_nat, p, depth);
+            }
+            return;
+        };
+        let (lookup, winner) = lookup_route(topo, rt, dst);
+        let choice = match &winner {
+            Some(Winner::Local(n)) => RouteChoice::Local(*n),
+            Some(Winner::Route { index, entry }) => RouteChoice::Route {
+                index: *index,
+                entry: *entry,
+            },
+            Some(Winner::Propagated { prefix }) => {
+                match topo.route_tables[rt].propagating_vgws.first() {
+                    Some(&vgw) => RouteChoice::Propagated {
+                        vgw,
+                        prefix: *prefix,
+                    },
+                    None => RouteChoice::Ambiguous(format!(
+                        "route {prefix} propagated from a vpn gateway"
+                    )),
+                }
+            }
+            None => RouteChoice::NoRoute,
+        };
+        let table = &topo.route_tables[rt];
+        let suggest = |t: &Option<RouteTarget>| match t {
+            Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
+            None => "a peering connection, transit gateway or VPN gateway".into(),
+        };
+        match lookup {
+            Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
+                self.t.pass(route_hop(topo, rt, &choice, false));
+                self.step(t, subnet, vpc, last_nat, p, depth);
+            }
+            Lookup::Target(RouteTarget::Local, _) if self.goal == Goal::Addresses => {
+                let hop = route_hop(topo, rt, &choice, false);
+                self.t.block(
+                    hop,
+                    format!(
+                        "no attached interface in VPC `{}` owns {dst}: nothing receives it",
+                        topo.vpcs[vpc].meta.name
+                    ),
+                );
+            }
+            Lookup::Target(t, _) => {
+                let hop = route_hop(topo, rt, &choice, false);
+                let opaque = matches!(t, RouteTarget::Peering(_) | RouteTarget::Unmodelled(_))
+                    || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
+                if opaque {
+                    let why = format!(
+                        "route table `{}` sends the packet to `{}`: the why-not tracer does not follow peering, transit gateway, VPN, Direct Connect or appliance paths yet",
+                        table.meta.name,
+                        self.target_label(&t)
+                    );
+                    self.t.unknown(hop, why);
+                    return;
+                }
+                let fix = format!(
+                    "the route sends it to `{}` instead: change it (or add a more specific route) to go to {}",
+                    self.target_label(&t),
+                    suggest(&natural)
+                );
+                self.t.block(hop, fix);
+                if let Some(t) = natural {
+                    self.step(t, subnet, vpc, last_nat, p, depth);
+                }
+            }
+            Lookup::Blackhole(_) => {
+                let hop = route_hop(topo, rt, &choice, false);
+                self.t.block(
+                    hop,
+                    format!(
+                        "the route is a blackhole (its target is gone, C-3.9): point it at {} or delete it",
+                        suggest(&natural)
+                    ),
+                );
+                if let Some(t) = natural {
+                    self.step(t, subnet, vpc, last_nat, p, depth);
+                }
+            }
+            Lookup::NoRoute => {
+                let hop = route_hop(topo, rt, &RouteChoice::NoRoute, false);
+                let dest = match (&self.goal, dst) {
+                    (Goal::Internet | Goal::Service(_), IpAddr::V4(_)) => "0.0.0.0/0".to_string(),
+                    (Goal::Internet | Goal::Service(_), IpAddr::V6(_)) => "::/0".to_string(),
+                    _ => host(dst),
+                };
+                self.t.block(
+                    hop,
+                    format!(
+                        "no route covers {dst}: add a route {dest} → {} to `{}`",
+                        suggest(&natural),
+                        table.meta.name
+                    ),
+                );
+                if let Some(t) = natural {
+                    self.step(t, subnet, vpc, last_nat, p, depth);
+                }
+            }
+            Lookup::Unknown(why) => {
+                let hop = route_hop(topo, rt, &RouteChoice::Ambiguous(why.clone()), false);
+                self.t.unknown(hop, why);
+            }
+        }
+    }
+
+    fn step(
+        &mut self,
+        t: RouteTarget,
+        subnet: SubnetId,
+        vpc: VpcId,
+        last_nat: Option<usize>,
+        p: Packet,
+        depth: usize,
+    ) {
+        match t {
+            RouteTarget::Local => self.local(subnet, vpc, p),
+            RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
+            RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
+            RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
+            RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
+            _ => {}
+        }
+    }
+
+    fn local(&mut self, from: SubnetId, vpc: VpcId, p: Packet) {
+        let topo = self.topo;
+        let Goal::Eni(d) = self.goal else { return };
+        let to = topo.enis[d].subnet;
+        let _ = vpc;
+        if to != from {
+            self.nacl(from, Dir::Egress, &p);
+            self.nacl(to, Dir::Ingress, &p);
+        }
+        self.admit(d, &p);
+    }
+
+    /// Security group ingress and the owner rule at delivery.
+    fn admit(&mut self, d: EniId, p: &Packet) {
+        let topo = self.topo;
+        let eni = &topo.enis[d];
+        if !eni.attached {
+            self.block_at(
+                &eni.meta,
+                "detached: receives nothing (C-2.7)",
+                format!("attach `{}` to an instance", eni.meta.name),
+            );
+        }
+        if self.reply {
+            self.delivered(d, p);
+            return;
+        }
+        self.sg(d, Dir::Ingress, p);
+        match &eni.owner {
+            EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
+                self.delivered(d, p);
+            }
+            EniOwner::Nat(n) => {
+                self.block_at(&topo.nats[*n].meta, "a NAT gateway accepts no unsolicited inbound traffic (C-7.1)", "nothing can open a connection to a NAT gateway; address the instance behind it instead");
+                self.t.complete = true;
+            }
+            EniOwner::LoadBalancer(lb) => {
+                let l = &topo.load_balancers[*lb];
+                let hit = l
+                    .listeners
+                    .iter()
+                    .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto));
+                match hit {
+                    Some(x) => self.t.pass(Hop {
+                        component: l.meta.name.clone(),
+                        aws_id: l.meta.aws_id.clone(),
+                        rule: format!("listener {:?} {}", x.protocol, x.port),
+                        location: crate::engine::explain::pos_location(topo, x.pos),
+                    }),
+                    None => {
+                        self.block_at(&l.meta, format!(
+                                "no listener for {} (load balancer nodes accept listener ports only, C-14.3)",
+                                packet_ports(p)
+                            ), format!(
+                                "add a listener for {} to `{}`",
+                                packet_ports(p),
+                                l.meta.name
+                            ));
+                    }
+                }
+                self.delivered(d, p);
+            }
+            EniOwner::TransitGateway => {
+                let hop = meta_hop(
+                    topo,
+                    &eni.meta,
+                    "a transit gateway attachment interface".into(),
+                );
+                self.t.unknown(
+                    hop,
+                    format!(
+                        "`{}` is a transit gateway attachment interface; transit gateways are not modelled yet",
+                        eni.meta.name
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A blocker at a resource, located at its definition.
+    fn block_at(
+        &mut self,
+        meta: &crate::model::Meta,
+        rule: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        let hop = meta_hop(self.topo, meta, rule.into());
+        self.t.block(hop, fix.into());
+    }
+
+    fn delivered(&mut self, d: EniId, p: &Packet) {
+        let eni = &self.topo.enis[d];
+        let text = if self.t.blockers.is_empty() {
+            format!("delivered to {}", p.dst)
+        } else {
+            format!(
+                "would be delivered to {} once the blockers are fixed",
+                p.dst
+            )
+        };
+        self.t.pass(meta_hop(self.topo, &eni.meta, text));
+        self.t.complete = true;
+    }
+
+    fn bpa_hop(&self, vpc: VpcId, what: &str) -> Hop {
+        let topo = self.topo;
+        Hop {
+            component: "block-public-access".into(),
+            aws_id: None,
+            rule: format!(
+                "VPC block public access blocks {what} for VPC `{}` (C-6.10)",
+                topo.vpcs[vpc].meta.name
+            ),
+            location: crate::engine::explain::pos_location(topo, topo.bpa.pos),
+        }
+    }
+
+    fn bpa_excluded(&self, vpc: VpcId, subnet: SubnetId, modes: &[BpaExclusionMode]) -> bool {
+        let b = &self.topo.bpa;
+        b.vpc_exclusions
+            .iter()
+            .any(|(v, m)| *v == vpc && modes.contains(m))
+            || b.subnet_exclusions
+                .iter()
+                .any(|(s, m)| *s == subnet && modes.contains(m))
+    }
+
+    fn igw_out(
+        &mut self,
+        g: usize,
+        subnet: SubnetId,
+        vpc: VpcId,
+        last_nat: Option<usize>,
+        p: Packet,
+    ) {
+        let topo = self.topo;
+        let igw = &topo.igws[g];
+        self.nacl(subnet, Dir::Egress, &p);
+        if igw.vpc != Some(vpc) {
+            self.block_at(
+                &igw.meta,
+                "not attached to this VPC",
+                format!(
+                    "attach `{}` to VPC `{}`",
+                    igw.meta.name, topo.vpcs[vpc].meta.name
+                ),
+            );
+        }
+        if let Some(n) = last_nat
+            && !topo.nats[n].public
+        {
+            self.block_at(
+                &topo.nats[n].meta,
+                "a private NAT gateway cannot use an internet gateway (C-7.3)",
+                "use a public NAT gateway for internet egress",
+            );
+        }
+        match p.src {
+            IpAddr::V4(s) => {
+                let mapped = topo.enis.iter().any(|e| {
+                    e.attached
+                        && e.vpc == vpc
+                        && e.private_ips
+                            .iter()
+                            .any(|pip| pip.addr == s && pip.public.is_some())
+                });
+                if !mapped {
+                    let owner = topo
+                        .enis
+                        .iter()
+                        .find(|e| e.private_ips.iter().any(|pip| pip.addr == s));
+                    let hop = Hop {
+                        component: igw.meta.name.clone(),
+                        aws_id: igw.meta.aws_id.clone(),
+                        rule: format!(
+                            "{s} has no public IPv4 address: the internet gateway cannot translate it (C-6.1)"
+                        ),
+                        location: crate::engine::explain::pos_location(topo, igw.meta.pos),
+                    };
+                    let who = owner.map_or(s.to_string(), |o| format!("`{}`", o.meta.name));
+                    self.t.block(
+                        hop,
+                        format!(
+                            "give {who} a public IPv4 (Elastic IP), or route its subnet's 0.0.0.0/0 through a NAT gateway"
+                        ),
+                    );
+                }
+            }
+            IpAddr::V6(s) => {
+                if !topo.vpcs[vpc].ipv6_cidrs.iter().any(|n| n.contains(&s)) {
+                    self.block_at(
+                        &igw.meta,
+                        format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"),
+                        "use an address from the VPC's IPv6 CIDRs",
+                    );
+                }
+            }
+        }
+        let b = &topo.bpa;
+        let any = [
+            BpaExclusionMode::AllowBidirectional,
+            BpaExclusionMode::AllowEgress,
+        ];
+        let blocked = match b.mode {
+            BpaMode::Off => false,
+            BpaMode::BlockBidirectional => !self.bpa_excluded(vpc, subnet, &any),
+            BpaMode::BlockIngress => last_nat.is_none() && !self.bpa_excluded(vpc, subnet, &any),
+        };
+        if blocked {
+            let hop = self.bpa_hop(vpc, "internet egress");
+            self.t.block(
+                hop,
+                format!(
+                    "add a block-public-access exclusion (allow-egress) for subnet `{}` or its VPC",
+                    topo.subnets[subnet].meta.name
+                ),
+            );
+        }
+        self.t.pass(meta_hop(
+            topo,
+            &igw.meta,
+            format!("outbound to the internet from {}", p.src),
+        ));
+        self.t.complete = true;
+    }
+
+    fn eigw_out(&mut self, g: usize, subnet: SubnetId, vpc: VpcId, p: Packet) {
+        let topo = self.topo;
+        let eigw = &topo.eigws[g];
+        if eigw.vpc != vpc {
+            self.block_at(
+                &eigw.meta,
+                "not attached to this VPC",
+                format!(
+                    "route to an egress-only internet gateway of VPC `{}`",
+                    topo.vpcs[vpc].meta.name
+                ),
+            );
+        }
+        self.nacl(subnet, Dir::Egress, &p);
+        // block-bidirectional blocks egress-only traffic too (C-6.10).
+        let any = [
+            BpaExclusionMode::AllowBidirectional,
+            BpaExclusionMode::AllowEgress,
+        ];
+        if topo.bpa.mode == BpaMode::BlockBidirectional && !self.bpa_excluded(vpc, subnet, &any) {
+            let hop = self.bpa_hop(vpc, "egress-only internet gateway traffic");
+            self.t.block(
+                hop,
+                format!(
+                    "add a block-public-access exclusion (allow-egress) for subnet `{}` or its VPC",
+                    topo.subnets[subnet].meta.name
+                ),
+            );
+        }
+        if p.dst.is_ipv4() {
+            self.block_at(
+                &eigw.meta,
+                "an egress-only internet gateway carries IPv6 only (C-6.9)",
+                "route IPv4 through an internet gateway or a NAT gateway",
+            );
+        }
+        self.t.pass(meta_hop(
+            topo,
+            &eigw.meta,
+            "outbound IPv6 to the internet (egress-only)".into(),
+        ));
+        self.t.complete = true;
+    }
+
+    fn nat(&mut self, n: usize, subnet: SubnetId, p: Packet, depth: usize) {
+        let topo = self.topo;
+        let nat = &topo.nats[n];
+        let nat_eni = &topo.enis[nat.eni];
+        if nat_eni.subnet != subnet {
+            self.nacl(subnet, Dir::Egress, &p);
+            self.nacl(nat_eni.subnet, Dir::Ingress, &p);
+        }
+        if !nat.available {
+            self.block_at(
+                &nat.meta,
+                "not available",
+                format!(
+                    "replace NAT gateway `{}` (it is not available)",
+                    nat.meta.name
+                ),
+            );
+        }
+        let proto_ok = p.proto == TCP
+            || p.proto == UDP
+            || (p.proto == ICMP && p.src.is_ipv4())
+            || (p.proto == ICMPV6 && p.src.is_ipv6());
+        if !proto_ok {
+            self.block_at(
+                &nat.meta,
+                "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
+                "this protocol cannot go through a NAT gateway",
+            );
+        }
+        if p.src.is_ipv6() {
+            let hop = meta_hop(topo, &nat.meta, "IPv6 at a NAT gateway".into());
+            self.t.unknown(
+                hop,
+                format!(
+                    "IPv6 through NAT gateway `{}` (NAT64) is not modelled",
+                    nat.meta.name
+                ),
+            );
+            return;
+        }
+        let Some(pip) = nat_eni.private_ips.first() else {
+            return;
+        };
+        self.t.pass(meta_hop(
+            topo,
+            &nat.meta,
+            format!("source NAT to {} (C-7.1)", pip.addr),
+        ));
+        let q = Packet {
+            src: IpAddr::V4(pip.addr),
+            ..p
+        };
+        self.forward(nat_eni.subnet, nat_eni.vpc, Some(n), q, depth + 1);
+    }
+
+    fn gateway_endpoint(&mut self, ep: usize, subnet: SubnetId, p: Packet) {
+        let topo = self.topo;
+        let e = &topo.endpoints[ep];
+        self.nacl(subnet, Dir::Egress, &p);
+        let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
+            || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
+        if p.proto != TCP && !echo {
+            self.block_at(
+                &e.meta,
+                "a gateway endpoint carries tcp and ICMP echo only (C-13.4)",
+                "use tcp to reach the service",
+            );
+        }
+        self.t.pass(meta_hop(
+            topo,
+            &e.meta,
+            format!("to {} through the gateway endpoint", e.service),
+        ));
+        self.t.complete = true;
+    }
+
+    fn start_internet(&mut self, p: Packet) {
+        let topo = self.topo;
+        let Goal::Eni(d) = self.goal else { return };
+        let eni = &topo.enis[d];
+        let vpc = eni.vpc;
+        let v = &topo.vpcs[vpc];
+        let inet = Hop {
+            component: "internet".into(),
+            aws_id: None,
+            rule: format!("sent from {}", p.src),
+            location: None,
+        };
+        self.t.pass(inet);
+        match v.igw {
+            None => {
+                self.block_at(
+                    &v.meta,
+                    "no internet gateway is attached",
+                    format!("attach an internet gateway to VPC `{}`", v.meta.name),
+                );
+            }
+            Some(g) => {
+                let igw = &topo.igws[g];
+                let public = eni
+                    .private_ips
+                    .iter()
+                    .enumerate()
+                    .find_map(|(k, x)| x.public.map(|pb| (IpAddr::V4(pb.addr(d, k)), x.addr)));
+                match (p.dst, public) {
+                    (IpAddr::V4(_), Some((pb, pr))) => self.t.pass(meta_hop(
+                        topo,
+                        &igw.meta,
+                        format!(
+                            "inbound: public {} → private {pr} (one-to-one NAT, C-6.1)",
+                            crate::engine::explain::show_addr(topo, pb, Some(d))
+                        ),
+                    )),
+                    (IpAddr::V4(_), None) => {
+                        self.block_at(&igw.meta, format!(
+                                "inbound: `{}` has no public IPv4 address, so nothing on the internet can address it (C-6.1)",
+                                eni.meta.name
+                            ), format!(
+                                "give `{}` a public IPv4 (an Elastic IP), or put it behind an internet-facing load balancer",
+                                eni.meta.name
+                            ));
+                    }
+                    (IpAddr::V6(_), _) => self.t.pass(meta_hop(
+                        topo,
+                        &igw.meta,
+                        format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
+                    )),
+                }
+                if let Some(rt) = igw.edge_route_table {
+                    let (l, _) = lookup_route(topo, rt, p.dst);
+                    if !matches!(l, Lookup::Target(RouteTarget::Local, _)) {
+                        let hop =
+                            meta_hop(topo, &topo.route_tables[rt].meta, "edge route table".into());
+                        self.t.unknown(
+                            hop,
+                            format!(
+                                "edge route table `{}` redirects inbound traffic to a target that is not modelled (C-3.11)",
+                                topo.route_tables[rt].meta.name
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+        let ingress_blocked =
+            matches!(
+                topo.bpa.mode,
+                BpaMode::BlockBidirectional | BpaMode::BlockIngress
+            ) && !self.bpa_excluded(vpc, eni.subnet, &[BpaExclusionMode::AllowBidirectional]);
+        if ingress_blocked {
+            let hop = self.bpa_hop(vpc, "internet ingress");
+            self.t.block(
+                hop,
+                format!(
+                    "add a block-public-access exclusion (allow-bidirectional) for subnet `{}`",
+                    topo.subnets[eni.subnet].meta.name
+                ),
+            );
+        }
+        self.nacl(eni.subnet, Dir::Ingress, &p);
+        self.admit(d, &p);
+    }
+}
+
+/// A concrete candidate packet: `proto` and `port` (or ICMP type) between two addresses.
+pub fn candidate(src: IpAddr, dst: IpAddr, proto: u8, port: u16, icmp: (u8, u8)) -> Packet {
+    let mut p = Packet {
+        src,
+        dst,
+        proto,
+        sport: 0,
+        dport: 0,
+        icmp_type: 0,
+        icmp_code: 0,
+    };
+    if p.has_ports() {
+        p.sport = 40000;
+        p.dport = port;
+    } else if p.is_icmp() {
+        p.icmp_type = icmp.0;
+        p.icmp_code = icmp.1;
+    }
+    p
+}
+
+/// The protocol and port to try when the query names none: a load
+/// balancer's first listener, else the first port the destination's
+/// security groups open, else tcp/443.
+pub fn default_port(topo: &Topology, goal: &Goal) -> (u8, u16) {
+    if let Goal::Eni(d) = goal {
+        let eni = &topo.enis[*d];
+        if let EniOwner::LoadBalancer(lb) = eni.owner
+            && let Some(l) = topo.load_balancers[lb].listeners.first()
+            && let Some(&proto) = l.protocol.ip_protocols().first()
+        {
+            return (proto, l.port);
+        }
+        for &g in &eni.security_groups {
+            for r in &topo.security_groups[g].ingress {
+                if let Proto::Num(n) = r.proto
+                    && (n == TCP || n == UDP)
+                    && r.port != PortMatch::ALL
+                {
+                    return (n, r.port.ports.0);
+                }
+            }
+        }
+    }
+    (TCP, 443)
+}
