@@ -50,7 +50,9 @@ use std::collections::BTreeMap;
 use super::CheckMeta;
 use super::public_exposure::witness;
 use crate::engine::hybrid::{Learned, learned};
-use crate::engine::{End, Engine, Flow, Origin, Step, explain::hybrid_hop};
+use rayon::prelude::*;
+
+use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
@@ -314,40 +316,42 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         );
         groups.entry(key).or_default().push(e);
     }
-    let mut reaches = Vec::new();
-    // Whether a set of security groups admits anything from on prem.
-    let mut admits_onprem: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
     let onprem_src = HeaderSet::universe().restrict(SRC, &onprem_space);
-    for members in groups.values() {
-        let mut runs: Vec<(u128, u128)> = Vec::new();
-        let mut answers = false;
-        for &e in members {
-            runs.extend_from_slice(engine.eni_addrs(e).runs());
-            let mut sgs = topo.enis[e].security_groups.clone();
-            sgs.sort_unstable();
-            answers |= *admits_onprem.entry(sgs).or_insert_with(|| {
-                !engine
-                    .sg_ingress_admits(e)
-                    .intersect(&onprem_src)
-                    .is_empty()
-            });
-        }
-        let own = IntervalSet::from_ranges(runs);
-        let set = HeaderSet::universe()
-            .restrict(DST, &onprem_space)
-            .restrict(SRC, &own);
-        // Replies to sessions on prem may open leave whatever the egress
-        // rules say (C-5.3) and follow the AWS routes back (C-0.2). When a
-        // member admits anything from on prem, every packet from the group
-        // to on prem is followed as if it were such a reply: a superset of
-        // what the egress rules let out (fail closed on ports).
-        let reach = if answers {
-            engine.reach_reply_from_group(members[0], &set)
-        } else {
-            engine.reach_from_group(members[0], &set)
-        };
-        reaches.push((Dir::ToOnPrem, members.clone(), reach));
-    }
+    // Each group is propagated on its own: the groups are spread over the
+    // cores, and the results kept in the groups' order.
+    let group_list: Vec<&Vec<usize>> = groups.values().collect();
+    let to_onprem: Vec<Reach> = group_list
+        .par_iter()
+        .map(|members| {
+            let mut runs: Vec<(u128, u128)> = Vec::new();
+            for &e in members.iter() {
+                runs.extend_from_slice(engine.eni_addrs(e).runs());
+            }
+            // Whether a member's security groups admit anything from on prem.
+            let answers = members
+                .iter()
+                .any(|&e| engine.sg_admits_any(e, true, &onprem_src));
+            let own = IntervalSet::from_ranges(runs);
+            let set = HeaderSet::universe()
+                .restrict(DST, &onprem_space)
+                .restrict(SRC, &own);
+            // Replies to sessions on prem may open leave whatever the egress
+            // rules say (C-5.3) and follow the AWS routes back (C-0.2). When a
+            // member admits anything from on prem, every packet from the group
+            // to on prem is followed as if it were such a reply: a superset of
+            // what the egress rules let out (fail closed on ports).
+            if answers {
+                engine.reach_reply_from_group(members[0], &set)
+            } else {
+                engine.reach_from_group(members[0], &set)
+            }
+        })
+        .collect();
+    let mut reaches: Vec<(Dir, Vec<usize>, Reach)> = group_list
+        .iter()
+        .zip(to_onprem)
+        .map(|(members, reach)| (Dir::ToOnPrem, (*members).clone(), reach))
+        .collect();
     for (n, net) in h.on_prem.iter().enumerate() {
         let mut set = HeaderSet::universe();
         let public = net
@@ -376,11 +380,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         // Runs collected first: a union per interface would be quadratic.
         let mut runs: Vec<(u128, u128)> = Vec::new();
         for members in groups.values() {
-            if !engine
-                .sg_egress_admits(members[0])
-                .intersect(&to_them)
-                .is_empty()
-            {
+            if engine.sg_admits_any(members[0], false, &to_them) {
                 for &e in members {
                     runs.extend_from_slice(engine.eni_addrs(e).runs());
                 }

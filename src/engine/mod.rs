@@ -14,10 +14,9 @@ pub mod graph;
 pub mod hybrid;
 mod service;
 
-use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use petgraph::visit::EdgeRef;
 
@@ -315,10 +314,11 @@ pub struct Engine<'t> {
     vpc_addrs: Vec<Vec<(u128, u128, EniId)>>,
     /// Per VPC: every private IPv4 with a public mapping (for IGW egress, C-6.1).
     mapped_private: Vec<IntervalSet>,
-    sg_cache: RefCell<HashMap<SgSetKey, Rc<SgFilter>>>,
+    /// Shared by the threads that propagate independent sources at once.
+    sg_cache: Mutex<HashMap<SgSetKey, Arc<SgFilter>>>,
     /// Per security group, compiled on first use.
-    sg_in: Vec<OnceCell<SgFilter>>,
-    sg_out: Vec<OnceCell<SgFilter>>,
+    sg_in: Vec<OnceLock<SgFilter>>,
+    sg_out: Vec<OnceLock<SgFilter>>,
     /// Transit gateway tables, VGWs and on-prem routing, compiled.
     hybrid: hybrid::HybridTables,
 }
@@ -407,21 +407,21 @@ impl<'t> Engine<'t> {
             vpc_enis,
             vpc_addrs,
             mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),
-            sg_cache: RefCell::new(HashMap::new()),
+            sg_cache: Mutex::new(HashMap::new()),
             sg_in: (0..topo.security_groups.len())
-                .map(|_| OnceCell::new())
+                .map(|_| OnceLock::new())
                 .collect(),
             sg_out: (0..topo.security_groups.len())
-                .map(|_| OnceCell::new())
+                .map(|_| OnceLock::new())
                 .collect(),
             hybrid: hybrid::HybridTables::build(topo),
         }
     }
 
-    fn sg(&self, sgs: &[usize], ingress: bool) -> Rc<SgFilter> {
+    fn sg(&self, sgs: &[usize], ingress: bool) -> Arc<SgFilter> {
         let key = (sgs.to_vec(), ingress);
-        if let Some(f) = self.sg_cache.borrow().get(&key) {
-            return Rc::clone(f);
+        if let Some(f) = self.sg_cache_map().get(&key) {
+            return Arc::clone(f);
         }
         let parts: Vec<&SgFilter> = sgs
             .iter()
@@ -430,20 +430,31 @@ impl<'t> Engine<'t> {
                 cells[g].get_or_init(|| sg_filter_one(self.topo, &self.members, g, ingress))
             })
             .collect();
-        let f = Rc::new(sg_union(&parts));
-        self.sg_cache.borrow_mut().insert(key, Rc::clone(&f));
+        // Compiled outside the lock: two threads may compile the same set
+        // at once, and either result is the same filter.
+        let f = Arc::new(sg_union(&parts));
+        self.sg_cache_map().insert(key, Arc::clone(&f));
         f
+    }
+
+    /// The compiled security group sets. A thread that panicked while
+    /// holding the lock left the map consistent (entries are inserted
+    /// whole), so a poisoned lock is used as is.
+    fn sg_cache_map(&self) -> std::sync::MutexGuard<'_, HashMap<SgSetKey, Arc<SgFilter>>> {
+        self.sg_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The security group filter of an interface. A Network Load Balancer
     /// without security groups filters nothing (C-14.4).
-    fn sg_for(&self, e: EniId, ingress: bool) -> Rc<SgFilter> {
+    fn sg_for(&self, e: EniId, ingress: bool) -> Arc<SgFilter> {
         let eni = &self.topo.enis[e];
         if eni.security_groups.is_empty()
             && let EniOwner::LoadBalancer(lb) = eni.owner
             && self.topo.load_balancers[lb].kind == LbKind::Network
         {
-            return Rc::new(SgFilter {
+            return Arc::new(SgFilter {
                 allowed: HeaderSet::universe(),
                 unknown: HeaderSet::empty(),
             });
@@ -451,7 +462,7 @@ impl<'t> Engine<'t> {
         // An interface endpoint without groups uses the VPC's default group
         // (C-13.7), whose rules the topology does not name: unknown.
         if eni.security_groups.is_empty() && matches!(eni.owner, EniOwner::Endpoint(_)) {
-            return Rc::new(SgFilter {
+            return Arc::new(SgFilter {
                 allowed: HeaderSet::empty(),
                 unknown: HeaderSet::universe(),
             });
@@ -566,6 +577,30 @@ impl<'t> Engine<'t> {
         }
         let f = self.sg_for(e, false);
         f.allowed.union(&f.unknown)
+    }
+
+    /// Whether interface `e`'s security groups may admit (`ingress`) or let
+    /// out any packet of `set`, counting what depends on unknown prefix
+    /// lists: the same answer as intersecting [`Engine::sg_ingress_admits`]
+    /// or [`Engine::sg_egress_admits`] with `set`, but decided group by
+    /// group (a set of groups allows the union of what each allows, C-5.1),
+    /// so the union of a new combination of groups is never compiled.
+    pub fn sg_admits_any(&self, e: EniId, ingress: bool, set: &HeaderSet) -> bool {
+        let eni = &self.topo.enis[e];
+        let no_groups_filter_nothing = eni.security_groups.is_empty()
+            && (matches!(eni.owner, EniOwner::Endpoint(_))
+                || matches!(eni.owner, EniOwner::LoadBalancer(lb)
+                    if self.topo.load_balancers[lb].kind == LbKind::Network));
+        if (!ingress && matches!(eni.owner, EniOwner::Nat(_))) || no_groups_filter_nothing {
+            // No groups apply (C-7.1, C-14.4), or the VPC's unnamed default
+            // group does (C-13.7, unknown): anything may pass.
+            return !set.is_empty();
+        }
+        let cells = if ingress { &self.sg_in } else { &self.sg_out };
+        eni.security_groups.iter().any(|&g| {
+            let f = cells[g].get_or_init(|| sg_filter_one(self.topo, &self.members, g, ingress));
+            !f.allowed.intersect(set).is_empty() || !f.unknown.intersect(set).is_empty()
+        })
     }
 
     fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {

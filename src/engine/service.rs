@@ -4,7 +4,7 @@
 //! can ask "does this NACL / security group / route admit that packet?"
 //! without re-implementing the filters.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use petgraph::visit::EdgeRef;
 
@@ -27,12 +27,12 @@ impl Engine<'_> {
 
     /// What the security groups of interface `eni` allow in one direction,
     /// and what depends on unknown prefix-list entries (C-5.1, C-13.7).
-    pub fn sg_allows(&self, eni: EniId, ingress: bool) -> Rc<SgFilter> {
+    pub fn sg_allows(&self, eni: EniId, ingress: bool) -> Arc<SgFilter> {
         self.sg_for(eni, ingress)
     }
 
     /// What a set of security groups allows in one direction (C-5.1).
-    pub fn sg_set_allows(&self, sgs: &[usize], ingress: bool) -> Rc<SgFilter> {
+    pub fn sg_set_allows(&self, sgs: &[usize], ingress: bool) -> Arc<SgFilter> {
         self.sg(sgs, ingress)
     }
 
