@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
 
 pub use explain::{explain, summarize_flows};
 pub use graph::{ForwardingGraph, Node, RouteChoice};
@@ -664,17 +665,36 @@ impl<'t> Engine<'t> {
     fn propagate_internet(&self, set: &HeaderSet, out: &mut Reach) {
         let src_ok = internet_sources();
         let base = set.restrict(SRC, &src_ok);
-        for (i, igw) in self.topo.igws.iter().enumerate() {
-            let Some(v) = igw.vpc else { continue };
+        // Each internet gateway leads into its own VPC: they are followed on
+        // every core, and their flows kept in the gateways' order.
+        let per_igw: Vec<Reach> = (0..self.topo.igws.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut out = Reach::default();
+                self.internet_via(i, &base, &mut out);
+                out
+            })
+            .collect();
+        for r in per_igw {
+            out.flows.extend(r.flows);
+        }
+    }
+
+    /// Internet → internet gateway `i` → its VPC.
+    fn internet_via(&self, i: IgwId, base: &HeaderSet, out: &mut Reach) {
+        let igw = &self.topo.igws[i];
+        {
+            let Some(v) = igw.vpc else { return };
             // BPA: a blocked VPC admits nothing unless some subnet is excluded (C-6.10).
-            let any_subnet_open = self
-                .topo
-                .subnets
-                .iter()
-                .enumerate()
-                .any(|(s, sub)| sub.vpc == v && !self.bpa_blocks_ingress(v, Some(s)));
-            if self.bpa_blocks_ingress(v, None) && !any_subnet_open {
-                continue;
+            if self.bpa_blocks_ingress(v, None)
+                && !self
+                    .topo
+                    .subnets
+                    .iter()
+                    .enumerate()
+                    .any(|(s, sub)| sub.vpc == v && !self.bpa_blocks_ingress(v, Some(s)))
+            {
+                return;
             }
             let vpc = &self.topo.vpcs[v];
             let v4_cidrs = nets_set(
@@ -692,8 +712,8 @@ impl<'t> Engine<'t> {
                     .iter(),
             );
             if igw.edge_route_table.is_none() {
-                self.internet_fast(i, v, &base, &v4_cidrs, &v6_cidrs, out);
-                continue;
+                self.internet_fast(i, v, base, &v4_cidrs, &v6_cidrs, out);
+                return;
             }
             // IPv4: one-to-one NAT of each mapped public address (C-6.1, C-2.2).
             for &e in &self.vpc_enis[v] {

@@ -446,6 +446,23 @@ impl HeaderSet {
         out
     }
 
+    /// [`HeaderSet::swap_dims`] cube by cube: swapping two fields maps
+    /// disjoint cubes to disjoint cubes, so nothing is subtracted (cubes
+    /// that overlap still overlap, as after [`HeaderSet::append`]).
+    pub fn swapped(&self, a: usize, b: usize) -> HeaderSet {
+        HeaderSet {
+            cubes: self
+                .cubes
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    c.dims.swap(a, b);
+                    c
+                })
+                .collect(),
+        }
+    }
+
     /// One concrete packet of the set, preferring "typical" values: the
     /// lowest port of each range, and for addresses the first address that is
     /// not a network address when the range allows it.

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use rayon::prelude::*;
+
 use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 use super::endpoint::{Resolved, Source, resolve};
 use super::lang::{EndpointExpr, PortSpec, QueryError};
@@ -571,11 +573,15 @@ pub fn what(
                 .entry(end_label(topo, &f.end))
                 .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
             // Destinations are shown as the peers.
-            e.3.append(f.set.swap_dims(SRC, DST));
+            // `append` allows overlap, so the cubes need not be made disjoint.
+            e.3.append(f.set.swapped(SRC, DST));
         }
     }
+    // The exact summary of each destination is independent of the others:
+    // they are worked out on every core, in the destinations' order.
+    let per_end: Vec<_> = per_end.into_iter().collect();
     let entries: Vec<ReachEntry> = per_end
-        .into_iter()
+        .into_par_iter()
         .map(|(name, (kind, aws_id, location, set))| {
             let mut flows = summarize_flows(topo, &set.coalesce());
             if let Some(crate::model::ResourceRef::Eni(e)) = topo.names.get(&name).copied() {
