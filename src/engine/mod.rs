@@ -897,14 +897,22 @@ impl<'t> Engine<'t> {
         let mut edges: Vec<_> = self.graph.g.edges(n).collect();
         edges.sort_by_key(|e| e.id());
         let mut out = Vec::new();
+        // Most regions of a large table miss the packets' destinations:
+        // they are skipped on the destinations alone, before any set or
+        // fragment is built.
+        let current = f.current(DST);
         for er in edges {
             let graph::Edge::Route(edge) = er.weight() else {
                 continue;
             };
-            let piece = f.with_set(f.restrict(DST, &edge.dst));
-            if piece.set.is_empty() {
+            if !current.intersects(&edge.dst) {
                 continue;
             }
+            let set = f.restrict(DST, &edge.dst);
+            if set.is_empty() {
+                continue;
+            }
+            let piece = f.with_set(set);
             let choice = edge.choice.clone();
             let step = if edge_table {
                 Step::EdgeRoute {

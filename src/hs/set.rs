@@ -307,9 +307,18 @@ impl HeaderSet {
                 if d.is_empty() {
                     None
                 } else {
-                    let mut c = c.clone();
-                    c.dims[dim] = d;
-                    Some(c)
+                    // The other fields are copied; the restricted one (which
+                    // may hold many runs) is replaced, not copied first.
+                    let mut d = Some(d);
+                    Some(Cube {
+                        dims: std::array::from_fn(|k| {
+                            if k == dim {
+                                d.take().unwrap_or_default()
+                            } else {
+                                c.dims[k].clone()
+                            }
+                        }),
+                    })
                 }
             })
             .collect();
