@@ -139,7 +139,11 @@ fn check_threads(seed: &common::topogen::TopoSeed) -> Result<(), TestCaseError> 
     let four = on_threads(4, run_all);
     prop_assert_eq!(&one.0, &two.0, "check results differ on 1 and 2 threads");
     prop_assert_eq!(&one.1, &two.1, "internet flows differ on 1 and 2 threads");
-    prop_assert_eq!(&one.2, &two.2, "`what can A reach` differs on 1 and 2 threads");
+    prop_assert_eq!(
+        &one.2,
+        &two.2,
+        "`what can A reach` differs on 1 and 2 threads"
+    );
     prop_assert_eq!(&one, &four, "results differ on 1 and 4 threads");
     Ok(())
 }
