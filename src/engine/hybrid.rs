@@ -12,8 +12,8 @@ use super::{End, Engine, Frag, Reach, Step};
 use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId,
-    Preference, RouteDest, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    Preference, RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 
 /// At most this many transit gateway route lookups per packet (loops).
@@ -832,7 +832,23 @@ impl Engine<'_> {
         if f.set.is_empty() {
             return;
         }
-        let f = f.step(Step::PeeringCross { peering: x });
+        let mut f = f.step(Step::PeeringCross { peering: x });
+        let tag = f.tag.after_peering(self.topo, x);
+        if f.remote_egress && matches!(f.tag, SgTag::Local(_)) {
+            match tag {
+                SgTag::Peered(_) => f.remote_egress = false,
+                SgTag::PeeredUnknownRegion(_) => {
+                    let why = format!(
+                        "the egress rule that let it out references a security group across peering `{}`, whose Regions are not known (C-5.7, C-8.4)",
+                        p.meta.name
+                    );
+                    self.emit(f, End::Unknown(why), out);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        f.tag = tag;
         self.local_deliver(peer, None, f, out);
     }
 
@@ -899,10 +915,11 @@ impl Engine<'_> {
         if f.set.is_empty() {
             return;
         }
-        let f = f.step(Step::TgwIn {
+        let mut f = f.step(Step::TgwIn {
             attachment: a,
             subnet: Some(entry),
         });
+        f.tag = f.tag.tgw_entry(self.topo, a, entry);
         let Some(rt) = attachment.route_table else {
             return; // C-9.2: no association drops
         };
@@ -965,10 +982,11 @@ impl Engine<'_> {
                     subnets.clone()
                 };
                 for e in exits {
-                    let p = f.step(Step::TgwOut {
+                    let mut p = f.step(Step::TgwOut {
                         attachment: a,
                         subnet: Some(e),
                     });
+                    p.tag = f.tag.tgw_exit(self.topo, a, e);
                     if let Some(t) = self.topo.subnets[e].route_table {
                         self.route(t, e, p, out);
                     }
@@ -1013,10 +1031,12 @@ impl Engine<'_> {
                 let Some(rt) = h.tgw_attachments[b].route_table else {
                     return;
                 };
-                let f = f.step(Step::TgwIn {
+                let mut f = f.step(Step::TgwIn {
                     attachment: b,
                     subnet: None,
                 });
+                // TGW peering carries no identity (C-9.10).
+                f.tag = SgTag::Cleared;
                 self.tgw_lookup(rt, f, None, out);
             }
             TgwAttachmentKind::Connect => {
@@ -1165,6 +1185,8 @@ impl Engine<'_> {
                 via_nat: false,
                 from_internet: false,
                 reply_in,
+                tag: SgTag::Cleared,
+                remote_egress: false,
             };
             self.propagate_onprem_over(n, f, &mut out, keep);
         }

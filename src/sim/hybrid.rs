@@ -11,8 +11,8 @@ use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
     DxAssociationTarget, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId, Preference,
-    RouteDest, RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 
 /// At most this many transit gateway route lookups per packet.
@@ -323,11 +323,27 @@ impl Sim<'_> {
             "peering {} to VPC {}",
             pcx.meta.name, topo.vpcs[peer].meta.name
         ));
-        self.deliver_from_outside(peer, p);
+        let tag = at.tag.after_peering(topo, x);
+        let pending = self.egress_by_remote_ref;
+        if pending && matches!(at.tag, SgTag::Local(_)) {
+            match tag {
+                SgTag::Peered(_) => self.egress_by_remote_ref = false,
+                SgTag::PeeredUnknownRegion(_) => {
+                    self.unknown(format!(
+                        "the egress rule that let it out references a security group across peering {}, whose Regions are not known (C-5.7, C-8.4)",
+                        pcx.meta.name
+                    ));
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.deliver_from_outside(peer, p, tag);
+        self.egress_by_remote_ref = pending;
     }
 
     /// Local delivery of a packet arriving from outside any subnet (C-3.12).
-    fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet) {
+    fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
         let owners = self.owners(vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
@@ -339,7 +355,7 @@ impl Sim<'_> {
         for eni in owners {
             let s = self.topo.enis[eni].subnet;
             if self.nacl(s, Dir::Ingress, &p) {
-                self.admit(eni, &p);
+                self.admit(eni, &p, tag);
             }
         }
     }
@@ -420,6 +436,10 @@ impl Sim<'_> {
             return;
         };
         let az = topo.subnets[entry].availability_zone.clone();
+        let at = At {
+            tag: at.tag.tgw_entry(topo, ai, entry),
+            ..at
+        };
         self.tgw_route(rt, p, az, at);
     }
 
@@ -634,6 +654,7 @@ impl Sim<'_> {
                     let next = At {
                         subnet: e,
                         vpc: *vpc,
+                        tag: at.tag.tgw_exit(topo, a, e),
                         ..at
                     };
                     self.forward(next, p);
@@ -679,6 +700,11 @@ impl Sim<'_> {
                 let Some(rt) = back.route_table else {
                     self.dropped(format!("attachment {} has no route table", back.meta.name));
                     return;
+                };
+                // TGW peering carries no identity (C-9.10).
+                let at = At {
+                    tag: SgTag::Cleared,
+                    ..at
                 };
                 self.tgw_route(rt, p, None, at);
             }
@@ -819,7 +845,8 @@ impl Sim<'_> {
             "enters VPC {} through {}",
             topo.vpcs[vpc].meta.name, vgw.meta.name
         ));
-        self.deliver_from_outside(vpc, p);
+        // From on prem: no identity (C-5.6).
+        self.deliver_from_outside(vpc, p, SgTag::Cleared);
     }
 
     // ---- on-prem origin ------------------------------------------------------
@@ -1038,6 +1065,7 @@ impl Sim<'_> {
             last_nat: None,
             nat_hops: 0,
             tgw_hops: 0,
+            tag: SgTag::Cleared,
         };
         self.tgw_route(rt, p, None, at);
     }
