@@ -491,3 +491,61 @@ fn generator_exercises_hybrid_paths() {
         "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
     );
 }
+
+/// The property above must exercise security group identity across VPCs
+/// (C-5.7, C-9.9): deliveries over a peering or a transit gateway that only
+/// a reference to the sender's group admits, and packets that a reference
+/// would admit but whose identity did not survive the path.
+#[test]
+fn generator_exercises_sg_references_across_vpcs() {
+    use netverify::sim::{Dir, SgVerdict, sg_check_as};
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
+    for _ in 0..300 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
+            continue;
+        };
+        let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {
+            continue;
+        };
+        let from = IpAddr::V4(topo.enis[src].private_ips[0].addr);
+        for (d, eni) in topo.enis.iter().enumerate() {
+            if eni.vpc == topo.enis[src].vpc || eni.private_ips.is_empty() {
+                continue;
+            }
+            let p = Packet::tcp(from, IpAddr::V4(eni.private_ips[0].addr), 40000, 8080);
+            let out = sim::simulate(&topo, Origin::Eni(src), &p);
+            let delivered = out.fates.contains(&Fate::Delivered { eni: d });
+            let by_ref = matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, None),
+                SgVerdict::Deny(_)
+            ) && matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc)),
+                SgVerdict::Allow(_)
+            );
+            let arrived = out.trace.iter().any(|t| t.starts_with("reaches interface"));
+            if delivered && by_ref {
+                kept += 1;
+            }
+            if by_ref && arrived && !delivered {
+                cleared += 1;
+            }
+            if out
+                .trace
+                .iter()
+                .any(|t| t.contains("matches only across a same-Region peering"))
+            {
+                egress_only_peering += 1;
+            }
+        }
+    }
+    assert!(
+        kept >= 5 && cleared >= 10 && egress_only_peering >= 2,
+        "identity kept {kept}, cleared {cleared}, egress reference not across peering {egress_only_peering}"
+    );
+}
