@@ -152,20 +152,27 @@ pub enum TgwChoice {
     Ambiguous(String),
 }
 
+/// Where a compiled transit gateway or VGW table sends one region of
+/// destinations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TgwHop {
-    /// One attachment, or several with ECMP (each is followed).
-    To(Vec<TgwAttachmentId>),
+pub enum Hop<T> {
+    To(T),
     Drop,
     Unknown(String),
 }
 
+/// One region of destinations of a compiled table, where it goes and the
+/// route that decided.
 #[derive(Debug, Clone)]
-pub struct TgwRegion {
+pub struct Region<T, C> {
     pub dst: IntervalSet,
-    pub hop: TgwHop,
-    pub choice: TgwChoice,
+    pub hop: Hop<T>,
+    pub choice: C,
 }
+
+/// A transit gateway hop: one attachment, or several with ECMP (each is followed).
+pub type TgwHop = Hop<Vec<TgwAttachmentId>>;
+pub type TgwRegion = Region<Vec<TgwAttachmentId>, TgwChoice>;
 
 /// The rank of a VPN attachment's propagated routes (C-9.4).
 fn vpn_rank(topo: &Topology, v: usize) -> u8 {
@@ -417,19 +424,9 @@ pub enum VgwChoice {
     Ambiguous(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VgwHop {
-    Exit(OnPremVia),
-    Drop,
-    Unknown(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct VgwRegion {
-    pub dst: IntervalSet,
-    pub hop: VgwHop,
-    pub choice: VgwChoice,
-}
+/// A VGW hop: the connection the traffic leaves AWS over.
+pub type VgwHop = Hop<OnPremVia>;
+pub type VgwRegion = Region<OnPremVia, VgwChoice>;
 
 /// The prefixes a VGW knows (C-10.2), with their rank and connection, and
 /// the connections whose routes are unstated.
@@ -482,7 +479,7 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
         if vias.len() == 1 {
             out.push(VgwRegion {
                 dst,
-                hop: VgwHop::Exit(first.key),
+                hop: VgwHop::To(first.key),
                 choice: VgwChoice::Learned {
                     via: first.key,
                     prefix: first.net,
@@ -932,23 +929,41 @@ impl Engine<'_> {
         if Self::tgw_hops(&f) >= MAX_TGW_HOPS {
             return;
         }
-        for region in &self.hybrid.tgw[rt] {
+        let step = |choice| Step::TgwRoute { table: rt, choice };
+        self.each_region(
+            &self.hybrid.tgw[rt],
+            &f,
+            step,
+            out,
+            |atts, choice, piece, out| {
+                for &a in atts {
+                    self.tgw_forward(a, choice, piece.clone(), az, out);
+                }
+            },
+        );
+    }
+
+    /// Splits `f` by the destination regions of a compiled transit gateway
+    /// or VGW table: records the decision on each non-empty piece, drops
+    /// or reports what is not routed, and passes routed pieces to `next`.
+    fn each_region<T, C: Clone>(
+        &self,
+        regions: &[Region<T, C>],
+        f: &Frag,
+        step: impl Fn(C) -> Step,
+        out: &mut Reach,
+        mut next: impl FnMut(&T, &C, Frag, &mut Reach),
+    ) {
+        for region in regions {
             let piece = f.with_set(f.restrict(DST, &region.dst));
             if piece.set.is_empty() {
                 continue;
             }
-            let piece = piece.step(Step::TgwRoute {
-                table: rt,
-                choice: region.choice.clone(),
-            });
+            let piece = piece.step(step(region.choice.clone()));
             match &region.hop {
-                TgwHop::Drop => {}
-                TgwHop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
-                TgwHop::To(atts) => {
-                    for &a in atts {
-                        self.tgw_forward(a, &region.choice, piece.clone(), az, out);
-                    }
-                }
+                Hop::Drop => {}
+                Hop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
+                Hop::To(t) => next(t, &region.choice, piece, out),
             }
         }
     }
@@ -1090,21 +1105,10 @@ impl Engine<'_> {
             .step(Step::NaclOut { subnet: src_subnet });
         // C-10.2: no IPv6; C-10.4: the source is an interface of the VPC.
         let f = f.with_set(f.restrict(SRC, &self.vpc_v4_addrs(vpc)));
-        for region in &self.hybrid.vgw[g] {
-            let piece = f.with_set(f.restrict(DST, &region.dst));
-            if piece.set.is_empty() {
-                continue;
-            }
-            let piece = piece.step(Step::VgwRoute {
-                vgw: g,
-                choice: region.choice.clone(),
-            });
-            match &region.hop {
-                VgwHop::Drop => {}
-                VgwHop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
-                VgwHop::Exit(via) => self.exit_onprem(*via, piece, out),
-            }
-        }
+        let step = |choice| Step::VgwRoute { vgw: g, choice };
+        self.each_region(&self.hybrid.vgw[g], &f, step, out, |via, _, piece, out| {
+            self.exit_onprem(*via, piece, out);
+        });
     }
 
     /// Packets from on prem arriving at a VGW (C-10.4, C-10.5).
