@@ -500,7 +500,13 @@ fn the_readme_describes_every_topology() {
 /// is the same topology as the transit-encryption fixture of that name.
 #[test]
 fn hybrid_reference_passes_every_check() {
-    let r = run(&["check", "topologies/hybrid-reference.yaml", "--format", "json"]).unwrap();
+    let r = run(&[
+        "check",
+        "topologies/hybrid-reference.yaml",
+        "--format",
+        "json",
+    ])
+    .unwrap();
     assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
     let checks = json["checks"].as_array().unwrap();
