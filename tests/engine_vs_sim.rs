@@ -447,8 +447,8 @@ fn generator_produces_mostly_valid_topologies() {
 fn generator_exercises_hybrid_paths() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc) = (0, 0, 0, 0);
-    for _ in 0..300 {
+    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc, mut public_vif) = (0, 0, 0, 0, 0);
+    for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()
@@ -461,6 +461,12 @@ fn generator_exercises_hybrid_paths() {
             let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
             if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
                 to_onprem += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::OnPrem(model::OnPremVia::Vif(x))
+                    if topo.hybrid.vifs[x].kind == model::VifKind::Public)
+            }) {
+                public_vif += 1;
             }
             if r.flows.iter().any(|f| {
                 matches!(f.end, End::Delivered(_))
@@ -487,8 +493,8 @@ fn generator_exercises_hybrid_paths() {
         }
     }
     assert!(
-        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5,
-        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
+        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5 && public_vif >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}, over a public VIF {public_vif}"
     );
 }
 
@@ -502,7 +508,7 @@ fn generator_exercises_sg_references_across_vpcs() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
-    for _ in 0..300 {
+    for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()

@@ -499,9 +499,14 @@ fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference(
 }
 
 #[test]
-fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
-    // Trap 21's data centre also owns 198.51.100.0/24; the app's default
-    // route goes to the internet gateway, and its egress allows everything.
+fn trap_21_aws_to_on_prem_public_prefixes_leaves_over_the_public_vif_in_the_clear() {
+    use netverify::engine::{End, Origin};
+    use netverify::hs::{HeaderSet, Packet};
+    use netverify::model::OnPremVia;
+    use netverify::sim::{self, Fate};
+    // Trap 21's data centre also owns 198.51.100.0/24 and advertises it over
+    // the public VIF; the app (with an EIP) sends there through the internet
+    // gateway, and AWS carries it over Direct Connect (C-12.1), no MACsec.
     let t = fixture("fail-trap-21-public-vif-to-eip.yaml");
     let r = check(&t);
     assert_one_containing(
@@ -509,6 +514,108 @@ fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clea
         FindingKind::Violation,
         &[
             "10.0.1.5 → 198.51.100.",
+            "leaves AWS unencrypted over virtual interface `vif-public`",
+            "rtb-pub: route 0.0.0.0/0 → igw",
+            "`dxcon-1` encryptionMode `no_encrypt`",
+        ],
+    );
+    // Engine and simulator agree on the exit.
+    let app = t
+        .enis
+        .iter()
+        .position(|e| e.meta.name == "app-1-eni")
+        .unwrap();
+    let vif = t
+        .hybrid
+        .vifs
+        .iter()
+        .position(|v| v.meta.name == "vif-public")
+        .unwrap();
+    let p = Packet::tcp(
+        "10.0.1.5".parse().unwrap(),
+        "198.51.100.7".parse().unwrap(),
+        40000,
+        443,
+    );
+    let out = sim::simulate(&t, Origin::Eni(app), &p);
+    assert_eq!(
+        out.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vif(vif)
+        }],
+        "{:?}",
+        out.trace
+    );
+    let reach = Engine::new(&t).reach(Origin::Eni(app), &HeaderSet::universe());
+    let ends: Vec<&End> = reach
+        .flows
+        .iter()
+        .filter(|f| f.set.contains(&p))
+        .map(|f| &f.end)
+        .collect();
+    assert_eq!(ends, vec![&End::OnPrem(OnPremVia::Vif(vif))]);
+    // Other internet destinations still leave through the internet gateway.
+    let q = Packet {
+        dst: "8.8.8.8".parse().unwrap(),
+        ..p
+    };
+    assert_eq!(
+        sim::simulate(&t, Origin::Eni(app), &q).fates,
+        vec![Fate::Internet]
+    );
+    // Through a NAT gateway (the app without an EIP, in a private subnet):
+    // the NAT gateway's public address goes the same way.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "    private_ips: [{ address: 10.0.1.5, public_ip: 203.0.113.25, eip_allocation: eipalloc-1 }]",
+            "    private_ips: [{ address: 10.0.2.5 }]",
+        )
+        .replace("    subnet: pub-a\n", "    subnet: app-a\n")
+        .replace(
+            "route_tables:\n",
+            "nat_gateways:\n  - { name: nat-a, subnet: pub-a, private_ip: 10.0.1.9, public_ip: 203.0.113.30 }\nroute_tables:\n  - name: rtb-app\n    vpc: app\n    routes:\n      - { destination: 0.0.0.0/0, target: nat-a }\n",
+        )
+        .replace(
+            "subnets:\n",
+            "subnets:\n  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.2.0/24, route_table: rtb-app }\n",
+        );
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.2.5 → 198.51.100.",
+            "leaves AWS unencrypted over virtual interface `vif-public`",
+        ],
+    );
+    // MACsec must_encrypt with an associated key on the connection: encrypted.
+    let macsec = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "{ name: dxcon-1, kind: dedicated, bandwidth: 10Gbps }",
+            "{ name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }",
+        );
+    let r = check(&load_str(&macsec, "t.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+}
+
+#[test]
+fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
+    // An on-prem public range that is not advertised over the public VIF is
+    // reached over the internet: in the clear as well.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "cidrs: [10.50.0.0/16, 198.51.100.0/24]",
+            "cidrs: [10.50.0.0/16, 198.51.100.0/24, 192.0.2.0/24]",
+        );
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.1.5 → 192.0.2.",
             "leaves AWS through an internet gateway to an on-prem address",
             "rtb-pub: route 0.0.0.0/0 → igw",
         ],

@@ -161,6 +161,17 @@ fn decisions(topo: &Topology, flow: &Flow) -> Vec<String> {
                 let h = hybrid_hop(topo, s);
                 out.push(format!("{}: {}", h.component, h.rule));
             }
+            // Out through the internet gateway to a public prefix that on
+            // prem advertises over a public VIF (C-12.1).
+            Step::IgwOut { igw } => {
+                if let Some(r) = last_vpc_route.take() {
+                    out.push(r);
+                }
+                out.push(format!(
+                    "internet gateway `{}`: a public prefix advertised over a public virtual interface is reached over Direct Connect (C-12.1)",
+                    topo.igws[*igw].meta.name
+                ));
+            }
             _ => {}
         }
     }

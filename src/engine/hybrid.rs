@@ -13,7 +13,7 @@ use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId,
     Preference, RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
-    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
 /// At most this many transit gateway route lookups per packet (loops).
@@ -751,11 +751,21 @@ pub struct HybridTables {
     pub tgw: Vec<Vec<TgwRegion>>,
     pub vgw: Vec<Vec<VgwRegion>>,
     pub onprem: Vec<Vec<OnPremRegion>>,
+    /// Available public virtual interfaces and the customer prefixes AWS
+    /// public traffic reaches over them (C-12.1).
+    pub public_vifs: Vec<(VifId, IntervalSet)>,
+    /// The union of those prefixes.
+    pub public_vif_space: IntervalSet,
 }
 
 impl HybridTables {
     pub fn build(topo: &Topology) -> HybridTables {
         let h = &topo.hybrid;
+        let public_vifs: Vec<(VifId, IntervalSet)> = (0..h.vifs.len())
+            .filter(|&x| h.vifs[x].kind == VifKind::Public && h.vifs[x].available)
+            .map(|x| (x, nets_set(h.vifs[x].advertised_prefixes.iter())))
+            .filter(|(_, s)| !s.is_empty())
+            .collect();
         HybridTables {
             tgw: (0..h.tgw_route_tables.len())
                 .map(|t| compile_tgw_table(topo, t))
@@ -764,6 +774,10 @@ impl HybridTables {
             onprem: (0..h.on_prem.len())
                 .map(|n| compile_onprem(topo, n))
                 .collect(),
+            public_vifs: public_vifs.clone(),
+            public_vif_space: public_vifs
+                .iter()
+                .fold(IntervalSet::empty(), |acc, (_, s)| acc.union(s)),
         }
     }
 }

@@ -1318,11 +1318,19 @@ impl<'t> Engine<'t> {
         let v4 = v4.with_set(v4.restrict(DST, &all_v4().subtract(&non_internet_v4())));
         let v6 = f.with_set(f.restrict(SRC, &v6_cidrs));
         let set = v4.set.union(&v6.set);
-        self.emit(
-            f.with_set(set).step(Step::IgwOut { igw: i }),
-            End::Internet,
-            out,
-        );
+        let mut rest = f.with_set(set).step(Step::IgwOut { igw: i });
+        // Public prefixes on prem advertises over a public virtual interface
+        // are reached over Direct Connect, not the internet (C-12.1).
+        for (x, nets) in &self.hybrid.public_vifs {
+            let via = OnPremVia::Vif(*x);
+            let p = rest.with_set(rest.restrict(DST, nets));
+            self.emit(p.step(Step::OnPremOut { via }), End::OnPrem(via), out);
+        }
+        if !self.hybrid.public_vif_space.is_empty() {
+            rest =
+                rest.with_set(rest.restrict(DST, &everything_but(&self.hybrid.public_vif_space)));
+        }
+        self.emit(rest, End::Internet, out);
     }
 
     fn to_nat(&self, nat: NatId, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
@@ -1387,6 +1395,11 @@ impl<'t> Engine<'t> {
         };
         self.route(t, n.subnet, f, out);
     }
+}
+
+/// Every address outside `set`.
+fn everything_but(set: &IntervalSet) -> IntervalSet {
+    IntervalSet::range(0, u128::MAX).subtract(set)
 }
 
 /// Convenience: the set of headers with one of the given IP protocols.

@@ -762,7 +762,17 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("internet gateway {}", igw.meta.name));
-        self.end(Fate::Internet);
+        // Public prefixes on prem advertises over a public virtual interface
+        // are reached over Direct Connect (C-12.1).
+        let vifs = topo.hybrid.public_vifs_to(p.dst);
+        if vifs.is_empty() {
+            self.end(Fate::Internet);
+        }
+        for x in vifs {
+            let via = crate::model::OnPremVia::Vif(x);
+            self.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
+            self.end(Fate::OnPrem { via });
+        }
     }
 
     fn via_eigw(&mut self, at: At, g: usize, p: Packet) {

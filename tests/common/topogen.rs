@@ -209,6 +209,9 @@ pub struct HybridSeed {
     pub dx_allows_vpc: bool,
     /// Security group identity across VPCs (C-5.7, C-9.9).
     pub refs: RefSeed,
+    /// A public virtual interface on the DX connection over which on prem
+    /// advertises 198.51.100.0/24 (needs the transit gateway, C-12.1).
+    pub public_vif: bool,
 }
 
 /// References between the groups of the two VPCs, the Regions of the VPCs
@@ -231,7 +234,7 @@ pub struct RefSeed {
 fn ref_seed() -> impl Strategy<Value = RefSeed> {
     (
         prop::bool::weighted(0.6),
-        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.5),
         prop::bool::weighted(0.6),
         0..3u8,
         (
@@ -263,7 +266,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
         any::<bool>(),
         (0..3u8, 0..3u8, 0..3u8),
         0..3u8,
-        (any::<bool>(), ref_seed()),
+        (any::<bool>(), ref_seed(), prop::bool::weighted(0.4)),
     )
         .prop_map(
             |(
@@ -277,7 +280,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                 vgw_vpn_static,
                 adv,
                 prefer,
-                (dx_allows_vpc, refs),
+                (dx_allows_vpc, refs, public_vif),
             )| {
                 HybridSeed {
                     peering,
@@ -292,6 +295,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                     prefer,
                     dx_allows_vpc,
                     refs,
+                    public_vif,
                 }
             },
         )
@@ -951,13 +955,25 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 name: s("dxcon"),
                 ..Default::default()
             })],
-            virtual_interfaces: vec![sp(DxVirtualInterface {
-                name: s("vif-t"),
-                kind: s("transit"),
-                connection: s("dxcon"),
-                direct_connect_gateway: Some(s("dxgw")),
-                ..Default::default()
-            })],
+            virtual_interfaces: {
+                let mut v = vec![sp(DxVirtualInterface {
+                    name: s("vif-t"),
+                    kind: s("transit"),
+                    connection: s("dxcon"),
+                    direct_connect_gateway: Some(s("dxgw")),
+                    ..Default::default()
+                })];
+                if h.public_vif {
+                    v.push(sp(DxVirtualInterface {
+                        name: s("vif-pub"),
+                        kind: s("public"),
+                        connection: s("dxcon"),
+                        advertised_prefixes: vec![s("198.51.100.0/24")],
+                        ..Default::default()
+                    }));
+                }
+                v
+            },
             gateways: vec![sp(DxGateway {
                 name: s("dxgw"),
                 associations: vec![sp(DxGatewayAssociation {
@@ -983,6 +999,9 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
         }
         vias.push(s("vpn-tgw"));
         vias.push(s("vif-t"));
+        if h.public_vif {
+            vias.push(s("vif-pub"));
+        }
         if let Some(p) = adv(h.adv.0) {
             advertises.push(sp(OnPremAdvertisement {
                 via: s("vpn-tgw"),
@@ -1030,7 +1049,11 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
     if !vias.is_empty() {
         f.on_prem_networks.push(sp(OnPremNetwork {
             name: s("dc"),
-            cidrs: vec![s("10.50.0.0/16")],
+            cidrs: if h.public_vif && h.tgw.is_some() {
+                vec![s("10.50.0.0/16"), s("198.51.100.0/24")]
+            } else {
+                vec![s("10.50.0.0/16")]
+            },
             via: vias,
             advertises,
             prefer: match h.prefer {
