@@ -79,6 +79,7 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "172.16.0.1",
         "10.50.3.3",
         "10.50.200.1",
+        "192.168.50.5",
         "10.1.0.10",
         // Service addresses: inside and outside the S3 prefix list's entries.
         "52.216.0.7",
@@ -359,7 +360,7 @@ fn service_path_property_is_not_vacuous() {
     let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
         .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
         .collect();
-    for _ in 0..200 {
+    for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()
@@ -448,6 +449,7 @@ fn generator_exercises_hybrid_paths() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc, mut public_vif) = (0, 0, 0, 0, 0);
+    let mut cloudhub = 0;
     for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
@@ -490,11 +492,19 @@ fn generator_exercises_hybrid_paths() {
             if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
                 from_onprem += 1;
             }
+            if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
+                cloudhub += 1;
+            }
         }
     }
     assert!(
-        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5 && public_vif >= 5,
-        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}, over a public VIF {public_vif}"
+        to_onprem >= 20
+            && from_onprem >= 10
+            && peered >= 5
+            && tgw_vpc >= 5
+            && public_vif >= 5
+            && cloudhub >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}, over a public VIF {public_vif}, between on-prem networks {cloudhub}"
     );
 }
 

@@ -621,3 +621,101 @@ fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clea
         ],
     );
 }
+
+#[test]
+fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
+    use netverify::engine::{End, Origin};
+    use netverify::hs::{HeaderSet, Packet};
+    use netverify::model::OnPremVia;
+    use netverify::sim::{self, Fate};
+    let name = "fail-cloudhub-branch-to-dc-over-dx.yaml";
+    let t = fixture(name);
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "192.168.50.",
+            "on-prem network `branch` reaches another on-prem network through vpn gateway `vgw` (CloudHub, C-10.6)",
+            "leaves AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+    // The branch's packet to the data centre: in over the VPN, out over DX,
+    // in the engine and the simulator alike (C-10.6).
+    let branch = t
+        .hybrid
+        .on_prem
+        .iter()
+        .position(|n| n.meta.name == "branch")
+        .unwrap();
+    let vif = t
+        .hybrid
+        .vifs
+        .iter()
+        .position(|v| v.meta.name == "vif-private")
+        .unwrap();
+    let p = Packet::tcp(
+        "192.168.50.7".parse().unwrap(),
+        "10.50.1.1".parse().unwrap(),
+        40000,
+        22,
+    );
+    let out = sim::simulate(&t, Origin::OnPrem(branch), &p);
+    assert_eq!(
+        out.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vif(vif)
+        }],
+        "{:?}",
+        out.trace
+    );
+    let reach = Engine::new(&t).reach(Origin::OnPrem(branch), &HeaderSet::universe());
+    let ends: Vec<&End> = reach
+        .flows
+        .iter()
+        .filter(|f| f.set.contains(&p))
+        .map(|f| &f.end)
+        .collect();
+    assert_eq!(ends, vec![&End::OnPrem(OnPremVia::Vif(vif))]);
+    // Both sites over VPNs: every leg is IPsec, and CloudHub is no finding.
+    let text = std::fs::read_to_string(format!("{DIR}/{name}"))
+        .unwrap()
+        .replace(
+            "    via: [vif-private]\n    advertises:\n      - { via: vif-private,",
+            "    via: [vpn-dc]\n    advertises:\n      - { via: vpn-dc,",
+        )
+        .replace(
+            "vpn_connections:\n",
+            "vpn_connections:\n  - { name: vpn-dc, customer_gateway: cgw-dc, gateway: vgw }\n",
+        )
+        .replace(
+            "customer_gateways:\n",
+            "customer_gateways:\n  - { name: cgw-dc, ip_address: 198.51.100.30, bgp_asn: 65030 }\n",
+        );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.message.contains("another on-prem network")),
+        "{:#?}",
+        r.findings
+    );
+    // And the branch does reach the data centre (over the other VPN).
+    let dc_vpn = t
+        .hybrid
+        .vpns
+        .iter()
+        .position(|v| v.meta.name == "vpn-dc")
+        .unwrap();
+    let out = sim::simulate(&t, Origin::OnPrem(branch), &p);
+    assert_eq!(
+        out.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vpn(dc_vpn)
+        }],
+        "{:?}",
+        out.trace
+    );
+}

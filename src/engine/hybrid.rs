@@ -552,7 +552,11 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 return Advertised::Any;
             }
             match vpn.gateway {
-                VpnGatewayRef::Vgw(g) => Advertised::Prefixes(vpc_v4(h.vgws[g].vpc)),
+                VpnGatewayRef::Vgw(g) => {
+                    let mut out = vpc_v4(h.vgws[g].vpc);
+                    out.extend(cloudhub_prefixes(topo, g, via));
+                    Advertised::Prefixes(out)
+                }
                 VpnGatewayRef::Tgw(_) => {
                     let Some(a) = vpn.tgw_attachment else {
                         return Advertised::Prefixes(Vec::new());
@@ -570,6 +574,9 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 VifKind::Public => Advertised::Public,
                 VifKind::Private => {
                     let mut out = vif.vgw.map(|g| vpc_v4(h.vgws[g].vpc)).unwrap_or_default();
+                    if let Some(g) = vif.vgw {
+                        out.extend(cloudhub_prefixes(topo, g, via));
+                    }
                     if let Some(d) = vif.dx_gateway {
                         for a in &h.dx_gateways[d].associations {
                             if let DxAssociationTarget::Vgw(g) = a.target {
@@ -592,6 +599,29 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 }
             }
         }
+    }
+}
+
+/// VPN CloudHub (C-10.6): a VGW re-advertises to each of its connections
+/// the routes it learned over the others (VPNs and private VIFs attached
+/// to it directly; a DX gateway does not route between its associations,
+/// C-12.2). Only stated routes: a connection whose routes are unstated is
+/// reported by the checks that depend on it.
+pub fn cloudhub_prefixes(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
+    vgw_candidates(topo, g)
+        .0
+        .into_iter()
+        .filter(|&(_, _, other)| other != via && is_direct(topo, g, other))
+        .map(|(n, _, _)| n)
+        .collect()
+}
+
+/// True when `via` terminates on VGW `g` itself, not through a DX gateway.
+fn is_direct(topo: &Topology, g: VgwId, via: OnPremVia) -> bool {
+    let h = &topo.hybrid;
+    match via {
+        OnPremVia::Vpn(v) => h.vpns[v].gateway == VpnGatewayRef::Vgw(g),
+        OnPremVia::Vif(x) => h.vifs[x].vgw == Some(g),
     }
 }
 
@@ -1119,14 +1149,29 @@ impl Engine<'_> {
             .step(Step::NaclOut { subnet: src_subnet });
         // C-10.2: no IPv6; C-10.4: the source is an interface of the VPC.
         let f = f.with_set(f.restrict(SRC, &self.vpc_v4_addrs(vpc)));
+        self.vgw_route(g, &f, out);
+    }
+
+    /// A VGW's path selection and the exit over the chosen connection (C-10.3).
+    fn vgw_route(&self, g: VgwId, f: &Frag, out: &mut Reach) {
         let step = |choice| Step::VgwRoute { vgw: g, choice };
-        self.each_region(&self.hybrid.vgw[g], &f, step, out, |via, _, piece, out| {
+        self.each_region(&self.hybrid.vgw[g], f, step, out, |via, _, piece, out| {
             self.exit_onprem(*via, piece, out);
         });
     }
 
     /// Packets from on prem arriving at a VGW (C-10.4, C-10.5).
     fn vgw_ingress(&self, g: VgwId, f: Frag, out: &mut Reach) {
+        // VPN CloudHub (C-10.6): what is not for the VPC goes out over the
+        // VGW's other connections, by its own path selection.
+        let inside = match self.topo.hybrid.vgws[g].vpc {
+            Some(v) => vpc_cidrs(self.topo, v),
+            None => IntervalSet::empty(),
+        };
+        let hub = f.with_set(f.restrict(DST, &all_v4().subtract(&inside)));
+        if !hub.set.is_empty() {
+            self.vgw_route(g, &hub.step(Step::VgwIn { vgw: g }), out);
+        }
         let Some(vpc) = self.topo.hybrid.vgws[g].vpc else {
             return;
         };

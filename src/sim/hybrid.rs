@@ -168,7 +168,10 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                 return Err(());
             }
             match vpn.gateway {
-                VpnGatewayRef::Vgw(g) => nets = vpc_nets(h.vgws[g].vpc),
+                VpnGatewayRef::Vgw(g) => {
+                    nets = vpc_nets(h.vgws[g].vpc);
+                    nets.extend(relayed(topo, g, via));
+                }
                 VpnGatewayRef::Tgw(_) => {
                     if let Some(rt) = vpn
                         .tgw_attachment
@@ -186,6 +189,7 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                 VifKind::Private => {
                     if let Some(g) = vif.vgw {
                         nets.extend(vpc_nets(h.vgws[g].vpc));
+                        nets.extend(relayed(topo, g, via));
                     }
                     if let Some(dx) = vif.dx_gateway {
                         for a in &h.dx_gateways[dx].associations {
@@ -212,6 +216,27 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
         .filter(|n| n.contains(&d))
         .map(IpNet::prefix_len)
         .max())
+}
+
+/// VPN CloudHub (C-10.6): the stated IPv4 routes VGW `g` learned over its
+/// other connections that end on it directly (its VPNs and the private VIFs
+/// attached to it), which it advertises over `via`.
+fn relayed(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
+    let h = &topo.hybrid;
+    let mut out = Vec::new();
+    for other in connections_of_vgw(topo, g) {
+        let direct = match other {
+            OnPremVia::Vpn(v) => h.vpns[v].gateway == VpnGatewayRef::Vgw(g),
+            OnPremVia::Vif(x) => h.vifs[x].vgw == Some(g),
+        };
+        if other == via || !direct || !available(topo, other) {
+            continue;
+        }
+        if let Some(nets) = learned_routes(topo, other) {
+            out.extend(nets.into_iter().filter(|n| n.addr().is_ipv4()));
+        }
+    }
+    out
 }
 
 /// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
@@ -768,6 +793,13 @@ impl Sim<'_> {
             ));
             return;
         }
+        self.vgw_route(g, p);
+    }
+
+    /// A VGW's path selection and the exit over the chosen connection (C-10.3).
+    fn vgw_route(&mut self, g: VgwId, p: Packet) {
+        let topo = self.topo;
+        let vgw = &topo.hybrid.vgws[g];
         let (mut cands, open) = vgw_cands(topo, g, Some(p.dst));
         let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
             if open {
@@ -806,6 +838,15 @@ impl Sim<'_> {
     fn vgw_in(&mut self, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
+        if !vgw.vpc.is_some_and(|v| in_vpc(topo, v, p.dst)) {
+            // VPN CloudHub (C-10.6): between the VGW's connections.
+            self.note(format!(
+                "vpn gateway {} forwards between its connections (CloudHub)",
+                vgw.meta.name
+            ));
+            self.vgw_route(g, p);
+            return;
+        }
         let Some(vpc) = vgw.vpc else {
             self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
             return;

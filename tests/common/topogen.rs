@@ -212,6 +212,9 @@ pub struct HybridSeed {
     /// A public virtual interface on the DX connection over which on prem
     /// advertises 198.51.100.0/24 (needs the transit gateway, C-12.1).
     pub public_vif: bool,
+    /// A branch office (192.168.50.0/24) behind a second BGP VPN on the
+    /// VGW: VPN CloudHub between it and the data centre (C-10.6).
+    pub branch: bool,
 }
 
 /// References between the groups of the two VPCs, the Regions of the VPCs
@@ -266,7 +269,12 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
         any::<bool>(),
         (0..3u8, 0..3u8, 0..3u8),
         0..3u8,
-        (any::<bool>(), ref_seed(), prop::bool::weighted(0.4)),
+        (
+            any::<bool>(),
+            ref_seed(),
+            prop::bool::weighted(0.4),
+            prop::bool::weighted(0.5),
+        ),
     )
         .prop_map(
             |(
@@ -280,7 +288,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                 vgw_vpn_static,
                 adv,
                 prefer,
-                (dx_allows_vpc, refs, public_vif),
+                (dx_allows_vpc, refs, public_vif, branch),
             )| {
                 HybridSeed {
                     peering,
@@ -296,6 +304,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                     dx_allows_vpc,
                     refs,
                     public_vif,
+                    branch,
                 }
             },
         )
@@ -1037,6 +1046,29 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
             f.route_tables[m].value.propagating_gateways.push(s("vgw"));
         }
         vias.push(s("vpn-vgw"));
+        if h.branch {
+            f.customer_gateways.push(sp(CustomerGateway {
+                name: s("cgw-branch"),
+                ip_address: Some(s("198.51.100.88")),
+                ..Default::default()
+            }));
+            f.vpn_connections.push(sp(VpnConnection {
+                name: s("vpn-branch"),
+                customer_gateway: s("cgw-branch"),
+                gateway: s("vgw"),
+                ..Default::default()
+            }));
+            f.on_prem_networks.push(sp(OnPremNetwork {
+                name: s("branch"),
+                cidrs: vec![s("192.168.50.0/24")],
+                via: vec![s("vpn-branch")],
+                advertises: vec![sp(OnPremAdvertisement {
+                    via: s("vpn-branch"),
+                    prefixes: vec![s("192.168.50.0/24")],
+                })],
+                prefer: Vec::new(),
+            }));
+        }
         if !h.vgw_vpn_static
             && let Some(p) = adv(h.adv.2)
         {
