@@ -1,5 +1,6 @@
 //! The topology model and its YAML format.
 
+pub mod dns;
 pub mod error;
 pub mod format;
 mod fuzzy;
