@@ -8,7 +8,10 @@
 //! `policy.public_exposure` allows more (or forbids a load balancer).
 //! Delivery is what counts (C-0.3 (a)): a broken return path does not make an
 //! interface safe. Whether TCP sessions can complete (C-0.3 (b)) is reported
-//! as extra information.
+//! as extra information. An internet-facing load balancer whose IP target
+//! lies on prem (reached from its node subnets over a transit gateway, a
+//! VGW or Direct Connect) is a violation too: the internet reaches on prem
+//! (trap 22, C-14.3).
 //!
 //! # Why it matters
 //! One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
@@ -26,7 +29,7 @@
 //!
 //! # AWS rules used
 //! C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6, C-6.1–C-6.4,
-//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4.
+//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4; trap 22.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -15,6 +15,11 @@
 //!   the on-prem routers' choice, which AWS does not show: the verdict is
 //!   `violated` when the topology's `prefer` makes them choose an unencrypted
 //!   connection, and `unknown` when it says nothing and one is possible.
+//! - On prem → on prem through a VGW (VPN CloudHub, C-10.6): each leg is
+//!   encrypted only if it is a VPN; a clear leg out of AWS is `violated`.
+//! - Public virtual interfaces (C-12.1): on-prem sources reaching EIPs, and
+//!   VPC resources with public addresses reaching on-prem public prefixes,
+//!   cross Direct Connect in the clear unless it is MACsec-protected.
 //!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
@@ -42,8 +47,8 @@
 //! routing preference with `prefer: [vpn, dx]`.
 //!
 //! # AWS rules used
-//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-11.1, C-11.4,
-//! C-11.6, C-12.1–C-12.7.
+//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-10.6, C-11.1,
+//! C-11.4, C-11.6, C-12.1–C-12.7.
 
 use std::collections::BTreeMap;
 
