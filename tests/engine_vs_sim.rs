@@ -441,23 +441,30 @@ fn generator_produces_mostly_valid_topologies() {
     );
 }
 
+/// The valid topologies among the first `n` the generator makes, in a
+/// fixed order.
+fn generated(n: usize) -> Vec<Topology> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..n)
+        .filter_map(|_| {
+            let seed = common::topogen::topo_seed()
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            model::resolve(common::topogen::build(&seed), "gen.yaml").ok()
+        })
+        .collect()
+}
+
 /// The property above must actually exercise the hybrid paths: peering
 /// deliveries, transit gateway and VGW exits to on prem, and packets from on
 /// prem delivered to interfaces.
 #[test]
 fn generator_exercises_hybrid_paths() {
-    use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc, mut public_vif) = (0, 0, 0, 0, 0);
     let mut cloudhub = 0;
-    for _ in 0..600 {
-        let seed = common::topogen::topo_seed()
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
-        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
-            continue;
-        };
+    for topo in generated(600) {
         let engine = Engine::new(&topo);
         for e in 0..topo.enis.len() {
             let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
@@ -515,17 +522,8 @@ fn generator_exercises_hybrid_paths() {
 #[test]
 fn generator_exercises_sg_references_across_vpcs() {
     use netverify::sim::{Dir, SgVerdict, sg_check_as};
-    use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
-    for _ in 0..600 {
-        let seed = common::topogen::topo_seed()
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
-        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
-            continue;
-        };
+    for topo in generated(600) {
         let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {
             continue;
         };

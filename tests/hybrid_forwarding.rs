@@ -464,6 +464,15 @@ transit_gateways:
     assert!(fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "52.216.1.1", 443)).is_empty());
 }
 
+/// `yaml` with `sg-db`'s reference to `sg-app` replaced by a CIDR rule for
+/// the app VPC: what the path itself lets through.
+fn with_cidr_rule(yaml: &str) -> String {
+    yaml.replace(
+        "{ protocol: tcp, ports: 5432, security_group: sg-app }",
+        "{ protocol: tcp, ports: 5432, cidr: 10.1.0.0/16 }",
+    )
+}
+
 fn fixture(name: &str) -> String {
     let path = format!(
         "{}/tests/fixtures/sg-references/{name}.yaml",
@@ -518,10 +527,7 @@ fn trap_25_reference_matches_nothing_across_tgw_peering() {
     let t = load(&fixture("fail-trap-25-across-tgw-peering"));
     assert!(app_to_db(&t).0.is_empty());
     // The path itself is open: a CIDR rule admits what the reference does not.
-    let cidr = fixture("fail-trap-25-across-tgw-peering").replace(
-        "{ protocol: tcp, ports: 5432, security_group: sg-app }",
-        "{ protocol: tcp, ports: 5432, cidr: 10.1.0.0/16 }",
-    );
+    let cidr = with_cidr_rule(&fixture("fail-trap-25-across-tgw-peering"));
     assert_eq!(
         app_to_db(&load(&cidr)).0,
         set(&[K::Delivered("db-1".into())])
@@ -575,10 +581,7 @@ fn trap_25_nat_gateway_clears_the_identity() {
     let (db, _) = app_to_db(&t);
     assert!(db.is_empty(), "{db:?}");
     // The path through the NAT gateway is open to a CIDR rule.
-    let cidr = with_nat.replace(
-        "{ protocol: tcp, ports: 5432, security_group: sg-app }",
-        "{ protocol: tcp, ports: 5432, cidr: 10.1.0.0/16 }",
-    );
+    let cidr = with_cidr_rule(&with_nat);
     assert_eq!(
         app_to_db(&load(&cidr)).0,
         set(&[K::Delivered("db-1".into())])
@@ -590,13 +593,9 @@ fn egress_reference_to_a_peer_group_counts_only_across_same_region_peering() {
     // `sg-app` lets out only what goes to members of `sg-db` (C-5.7): across
     // the peering it matches; across a TGW (inbound rules only, C-9.9) not.
     let egress = |yaml: String| {
-        yaml.replace(
+        with_cidr_rule(&yaml).replace(
             "  - name: sg-app\n    vpc: app\n    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }",
             "  - name: sg-app\n    vpc: app\n    egress:\n      - { protocol: tcp, ports: 5432, security_group: sg-db }",
-        )
-        .replace(
-            "{ protocol: tcp, ports: 5432, security_group: sg-app }",
-            "{ protocol: tcp, ports: 5432, cidr: 10.1.0.0/16 }",
         )
     };
     let peered = egress(fixture("pass-trap-25-same-region-peering"));

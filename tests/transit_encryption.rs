@@ -49,6 +49,29 @@ fn assert_one_containing(r: &CheckResult, kind: FindingKind, parts: &[&str]) {
     );
 }
 
+/// The engine and the simulator both end `p` from `origin` exactly at an
+/// exit to on prem over `via`.
+#[track_caller]
+fn assert_leaves_over(
+    t: &Topology,
+    origin: netverify::engine::Origin,
+    p: &netverify::hs::Packet,
+    via: netverify::model::OnPremVia,
+) {
+    use netverify::engine::End;
+    use netverify::sim::{self, Fate};
+    let out = sim::simulate(t, origin, p);
+    assert_eq!(out.fates, vec![Fate::OnPrem { via }], "{:?}", out.trace);
+    let reach = Engine::new(t).reach(origin, &netverify::hs::HeaderSet::universe());
+    let ends: Vec<&End> = reach
+        .flows
+        .iter()
+        .filter(|f| f.set.contains(p))
+        .map(|f| &f.end)
+        .collect();
+    assert_eq!(ends, vec![&End::OnPrem(via)]);
+}
+
 #[test]
 fn every_fixture_has_the_verdict_it_expects() {
     let mut n = 0;
@@ -500,8 +523,8 @@ fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference(
 
 #[test]
 fn trap_21_aws_to_on_prem_public_prefixes_leaves_over_the_public_vif_in_the_clear() {
-    use netverify::engine::{End, Origin};
-    use netverify::hs::{HeaderSet, Packet};
+    use netverify::engine::Origin;
+    use netverify::hs::Packet;
     use netverify::model::OnPremVia;
     use netverify::sim::{self, Fate};
     // Trap 21's data centre also owns 198.51.100.0/24 and advertises it over
@@ -537,23 +560,7 @@ fn trap_21_aws_to_on_prem_public_prefixes_leaves_over_the_public_vif_in_the_clea
         40000,
         443,
     );
-    let out = sim::simulate(&t, Origin::Eni(app), &p);
-    assert_eq!(
-        out.fates,
-        vec![Fate::OnPrem {
-            via: OnPremVia::Vif(vif)
-        }],
-        "{:?}",
-        out.trace
-    );
-    let reach = Engine::new(&t).reach(Origin::Eni(app), &HeaderSet::universe());
-    let ends: Vec<&End> = reach
-        .flows
-        .iter()
-        .filter(|f| f.set.contains(&p))
-        .map(|f| &f.end)
-        .collect();
-    assert_eq!(ends, vec![&End::OnPrem(OnPremVia::Vif(vif))]);
+    assert_leaves_over(&t, Origin::Eni(app), &p, OnPremVia::Vif(vif));
     // Other internet destinations still leave through the internet gateway.
     let q = Packet {
         dst: "8.8.8.8".parse().unwrap(),
@@ -624,8 +631,8 @@ fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clea
 
 #[test]
 fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
-    use netverify::engine::{End, Origin};
-    use netverify::hs::{HeaderSet, Packet};
+    use netverify::engine::Origin;
+    use netverify::hs::Packet;
     use netverify::model::OnPremVia;
     use netverify::sim::{self, Fate};
     let name = "fail-cloudhub-branch-to-dc-over-dx.yaml";
@@ -661,23 +668,7 @@ fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
         40000,
         22,
     );
-    let out = sim::simulate(&t, Origin::OnPrem(branch), &p);
-    assert_eq!(
-        out.fates,
-        vec![Fate::OnPrem {
-            via: OnPremVia::Vif(vif)
-        }],
-        "{:?}",
-        out.trace
-    );
-    let reach = Engine::new(&t).reach(Origin::OnPrem(branch), &HeaderSet::universe());
-    let ends: Vec<&End> = reach
-        .flows
-        .iter()
-        .filter(|f| f.set.contains(&p))
-        .map(|f| &f.end)
-        .collect();
-    assert_eq!(ends, vec![&End::OnPrem(OnPremVia::Vif(vif))]);
+    assert_leaves_over(&t, Origin::OnPrem(branch), &p, OnPremVia::Vif(vif));
     // Both sites over VPNs: every leg is IPsec, and CloudHub is no finding.
     let text = std::fs::read_to_string(format!("{DIR}/{name}"))
         .unwrap()
