@@ -849,3 +849,35 @@ fn trap_24_peer_resolves_a_public_dns_name_to_the_public_ip_and_hairpins() {
         notes(&v)
     );
 }
+
+#[test]
+fn trap_25_path_names_the_reference_across_the_transit_gateway() {
+    let (v, code) = answer(
+        "tests/fixtures/sg-references/pass-trap-25-tgw-referencing-on.yaml",
+        "can app-1 reach db-1 on tcp/5432",
+    );
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
+    let hops: Vec<String> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            format!(
+                "{} — {}",
+                h["component"].as_str().unwrap(),
+                h["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        hops.iter()
+            .any(|h| h == "sg-db — ingress: allow tcp 5432 from members of sg-app (on db-1)"),
+        "{hops:#?}"
+    );
+    // With referencing off on the data attachment: no.
+    let (v, _) = answer(
+        "tests/fixtures/sg-references/fail-trap-25-tgw-referencing-off-on-one-side.yaml",
+        "can app-1 reach db-1 on tcp/5432",
+    );
+    assert_eq!(v["answer"].as_str(), Some("no"));
+}
