@@ -270,7 +270,12 @@ pub fn can(
     let dst = resolve(topo, &dst_e.word)?;
     both_internet(&src, &dst, dst_e)?;
     let set = port_set(ports);
-    let outcomes = run(engine, &src, Some(&dst), &set);
+    let mut outcomes = run(engine, &src, Some(&dst), &set);
+    // A yes must hold in the must-reach reading of C-5.6: a reference
+    // matches only members' primary IPv4 addresses, the rest is unknown.
+    if outcomes.iter().any(|o| !o.hits.is_empty()) && Engine::references_are_ambiguous(topo) {
+        outcomes = run(&Engine::must_reach(topo), &src, Some(&dst), &set);
+    }
     let mut unknown = Vec::new();
     for o in &outcomes {
         for u in &o.unknown {
