@@ -257,20 +257,17 @@ pub fn sg_check_as(
                     ));
                 }
                 PeerMatch::No => {}
-                PeerMatch::Unknown => {
+                m @ (PeerMatch::Unknown | PeerMatch::Ambiguous) => {
                     if unknown.is_none() {
+                        let why = if matches!(m, PeerMatch::Unknown) {
+                            "uses a prefix list with unknown entries".to_string()
+                        } else {
+                            format!(
+                                "matches {addr} only as a secondary, IPv6 or prefix address of a member; AWS does not say whether it counts (C-5.6)"
+                            )
+                        };
                         unknown = Some(format!(
-                            "security group {} {} rule{} uses a prefix list with unknown entries",
-                            sg.meta.name,
-                            dir.name(),
-                            at(r.pos)
-                        ));
-                    }
-                }
-                PeerMatch::Ambiguous => {
-                    if unknown.is_none() {
-                        unknown = Some(format!(
-                            "security group {} {} rule{} matches {addr} only as a secondary, IPv6 or prefix address of a member; AWS does not say whether it counts (C-5.6)",
+                            "security group {} {} rule{} {why}",
                             sg.meta.name,
                             dir.name(),
                             at(r.pos)
