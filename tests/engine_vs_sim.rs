@@ -48,10 +48,6 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
         .collect()
 }
 
-fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Vec<String>) {
-    sim_kinds_as(topo, origin, p, false)
-}
-
 fn sim_kinds_as(
     topo: &Topology,
     origin: Origin,
