@@ -321,6 +321,10 @@ pub struct Engine<'t> {
     members: (Vec<IntervalSet>, Vec<IntervalSet>),
     /// The must-reach reading of C-5.6 (see [`Engine::must_reach`]).
     primary_only: bool,
+    /// The engine in the other reading, built on first use (queries).
+    twin: OnceCell<Box<Engine<'t>>>,
+    /// Whether the two readings can differ, computed on first use.
+    ambiguous: OnceCell<bool>,
     /// Per VPC: its attached interfaces.
     vpc_enis: Vec<Vec<EniId>>,
     /// Per VPC: (address run, interface) sorted, for local delivery.
@@ -409,6 +413,22 @@ impl<'t> Engine<'t> {
         })
     }
 
+    /// For a yes that must hold in the must-reach reading of C-5.6: this
+    /// engine when the readings cannot differ (or it is already that
+    /// reading), else the must-reach engine of the same topology, built
+    /// once and kept.
+    pub fn for_must_reach(&self) -> &Engine<'t> {
+        if self.primary_only
+            || !*self
+                .ambiguous
+                .get_or_init(|| Self::references_are_ambiguous(self.topo))
+        {
+            return self;
+        }
+        self.twin
+            .get_or_init(|| Box::new(Engine::must_reach(self.topo)))
+    }
+
     fn build(topo: &'t Topology, primary_only: bool) -> Engine<'t> {
         let graph = ForwardingGraph::build(topo);
         let nacl_in = (0..topo.nacls.len())
@@ -452,6 +472,8 @@ impl<'t> Engine<'t> {
             eni_addrs,
             members,
             primary_only,
+            twin: OnceCell::new(),
+            ambiguous: OnceCell::new(),
             vpc_enis,
             vpc_addrs,
             mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),

@@ -273,8 +273,11 @@ pub fn can(
     let mut outcomes = run(engine, &src, Some(&dst), &set);
     // A yes must hold in the must-reach reading of C-5.6: a reference
     // matches only members' primary IPv4 addresses, the rest is unknown.
-    if outcomes.iter().any(|o| !o.hits.is_empty()) && Engine::references_are_ambiguous(topo) {
-        outcomes = run(&Engine::must_reach(topo), &src, Some(&dst), &set);
+    if outcomes.iter().any(|o| !o.hits.is_empty()) {
+        let strict = engine.for_must_reach();
+        if !std::ptr::eq(strict, engine) {
+            outcomes = run(strict, &src, Some(&dst), &set);
+        }
     }
     let mut unknown = Vec::new();
     for o in &outcomes {
