@@ -48,8 +48,17 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
         .collect()
 }
 
-fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Vec<String>) {
-    let out = sim::simulate(topo, origin, p);
+fn sim_kinds_as(
+    topo: &Topology,
+    origin: Origin,
+    p: &Packet,
+    must_reach: bool,
+) -> (BTreeSet<Kind>, Vec<String>) {
+    let out = if must_reach {
+        sim::simulate_must_reach(topo, origin, p)
+    } else {
+        sim::simulate(topo, origin, p)
+    };
     let kinds = out
         .fates
         .iter()
@@ -79,6 +88,7 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "172.16.0.1",
         "10.50.3.3",
         "10.50.200.1",
+        "192.168.50.5",
         "10.1.0.10",
         // Service addresses: inside and outside the S3 prefix list's entries.
         "52.216.0.7",
@@ -197,38 +207,47 @@ fn check_agreement(
             );
         }
     }
-    for origin in origins {
-        let reach = engine.reach(origin, &HeaderSet::universe());
-        for p in &pkts {
-            // Interface origins: make most packets come from the interface itself.
-            let mut p = *p;
-            if let Origin::Eni(e) = origin {
-                let own = topo.enis[e].address_nets();
-                if let Some(a) = own.iter().find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
-                    && p.sport % 2 == 0
-                {
-                    p.src = a.addr();
+    // Both readings of C-5.6 (exposure: every address of a member matches
+    // a reference; must-reach: only primary IPv4, the rest unknown).
+    let strict = Engine::references_are_ambiguous(&topo).then(|| Engine::must_reach(&topo));
+    let engines: Vec<(&Engine<'_>, bool)> = std::iter::once((&engine, false))
+        .chain(strict.iter().map(|e| (e, true)))
+        .collect();
+    for (engine, must_reach) in engines {
+        for &origin in &origins {
+            let reach = engine.reach(origin, &HeaderSet::universe());
+            for p in &pkts {
+                // Interface origins: make most packets come from the interface itself.
+                let mut p = *p;
+                if let Origin::Eni(e) = origin {
+                    let own = topo.enis[e].address_nets();
+                    if let Some(a) = own.iter().find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+                        && p.sport % 2 == 0
+                    {
+                        p.src = a.addr();
+                    }
                 }
-            }
-            // On-prem origins: most packets come from the network itself.
-            if let Origin::OnPrem(n) = origin {
-                let own = &topo.hybrid.on_prem[n].cidrs;
-                if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
-                    && p.sport % 2 == 0
-                {
-                    p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
+                // On-prem origins: most packets come from the network itself.
+                if let Origin::OnPrem(n) = origin {
+                    let own = &topo.hybrid.on_prem[n].cidrs;
+                    if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
+                        && p.sport % 2 == 0
+                    {
+                        p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
+                    }
                 }
+                let ek = engine_kinds(&reach.flows, &p);
+                let (sk, trace) = sim_kinds_as(&topo, origin, &p, must_reach);
+                prop_assert_eq!(
+                    &ek,
+                    &sk,
+                    "origin {:?} packet {} disagrees (must-reach reading: {})\nsim trace:\n{}",
+                    origin,
+                    p,
+                    must_reach,
+                    trace.join("\n")
+                );
             }
-            let ek = engine_kinds(&reach.flows, &p);
-            let (sk, trace) = sim_kinds(&topo, origin, &p);
-            prop_assert_eq!(
-                &ek,
-                &sk,
-                "origin {:?} packet {} disagrees\nsim trace:\n{}",
-                origin,
-                p,
-                trace.join("\n")
-            );
         }
     }
     Ok(())
@@ -359,7 +378,7 @@ fn service_path_property_is_not_vacuous() {
     let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
         .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
         .collect();
-    for _ in 0..200 {
+    for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()
@@ -440,27 +459,41 @@ fn generator_produces_mostly_valid_topologies() {
     );
 }
 
+/// The valid topologies among the first `n` the generator makes, in a
+/// fixed order.
+fn generated(n: usize) -> Vec<Topology> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..n)
+        .filter_map(|_| {
+            let seed = common::topogen::topo_seed()
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            model::resolve(common::topogen::build(&seed), "gen.yaml").ok()
+        })
+        .collect()
+}
+
 /// The property above must actually exercise the hybrid paths: peering
 /// deliveries, transit gateway and VGW exits to on prem, and packets from on
 /// prem delivered to interfaces.
 #[test]
 fn generator_exercises_hybrid_paths() {
-    use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc) = (0, 0, 0, 0);
-    for _ in 0..300 {
-        let seed = common::topogen::topo_seed()
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
-        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
-            continue;
-        };
+    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc, mut public_vif) = (0, 0, 0, 0, 0);
+    let mut cloudhub = 0;
+    for topo in generated(600) {
         let engine = Engine::new(&topo);
         for e in 0..topo.enis.len() {
             let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
             if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
                 to_onprem += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::OnPrem(model::OnPremVia::Vif(x))
+                    if topo.hybrid.vifs[x].kind == model::VifKind::Public)
+            }) {
+                public_vif += 1;
             }
             if r.flows.iter().any(|f| {
                 matches!(f.end, End::Delivered(_))
@@ -484,10 +517,99 @@ fn generator_exercises_hybrid_paths() {
             if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
                 from_onprem += 1;
             }
+            if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
+                cloudhub += 1;
+            }
         }
     }
     assert!(
-        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5,
-        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
+        to_onprem >= 20
+            && from_onprem >= 10
+            && peered >= 5
+            && tgw_vpc >= 5
+            && public_vif >= 5
+            && cloudhub >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}, over a public VIF {public_vif}, between on-prem networks {cloudhub}"
+    );
+}
+
+/// The must-reach reading of C-5.6 is exercised: packets that a reference
+/// admits in the exposure reading only through a member's secondary or IPv6
+/// address, which the must-reach reading makes unknown.
+#[test]
+fn generator_exercises_both_readings_of_references() {
+    let mut differ = 0;
+    for topo in generated(300) {
+        if !Engine::references_are_ambiguous(&topo) {
+            continue;
+        }
+        let addrs = addresses(&topo);
+        for (e, eni) in topo.enis.iter().enumerate() {
+            for a in eni.address_nets().iter().skip(1) {
+                for d in addrs.iter().filter(|d| d.is_ipv4() == a.addr().is_ipv4()) {
+                    let p = Packet::tcp(a.addr(), *d, 40000, 22);
+                    let loose = sim::simulate(&topo, Origin::Eni(e), &p).fates;
+                    let strict = sim::simulate_must_reach(&topo, Origin::Eni(e), &p).fates;
+                    if loose.iter().any(|f| matches!(f, Fate::Delivered { .. }))
+                        && strict.iter().any(|f| matches!(f, Fate::Unknown { .. }))
+                    {
+                        differ += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        differ >= 5,
+        "only {differ} packets where the readings differ"
+    );
+}
+
+/// The property above must exercise security group identity across VPCs
+/// (C-5.7, C-9.9): deliveries over a peering or a transit gateway that only
+/// a reference to the sender's group admits, and packets that a reference
+/// would admit but whose identity did not survive the path.
+#[test]
+fn generator_exercises_sg_references_across_vpcs() {
+    use netverify::sim::{Dir, SgVerdict, sg_check_as};
+    let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
+    for topo in generated(600) {
+        let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {
+            continue;
+        };
+        let from = IpAddr::V4(topo.enis[src].private_ips[0].addr);
+        for (d, eni) in topo.enis.iter().enumerate() {
+            if eni.vpc == topo.enis[src].vpc || eni.private_ips.is_empty() {
+                continue;
+            }
+            let p = Packet::tcp(from, IpAddr::V4(eni.private_ips[0].addr), 40000, 8080);
+            let out = sim::simulate(&topo, Origin::Eni(src), &p);
+            let delivered = out.fates.contains(&Fate::Delivered { eni: d });
+            let by_ref = matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, None, false),
+                SgVerdict::Deny(_)
+            ) && matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc), false),
+                SgVerdict::Allow(_)
+            );
+            let arrived = out.trace.iter().any(|t| t.starts_with("reaches interface"));
+            if delivered && by_ref {
+                kept += 1;
+            }
+            if by_ref && arrived && !delivered {
+                cleared += 1;
+            }
+            if out
+                .trace
+                .iter()
+                .any(|t| t.contains("matches only across a same-Region peering"))
+            {
+                egress_only_peering += 1;
+            }
+        }
+    }
+    assert!(
+        kept >= 5 && cleared >= 10 && egress_only_peering >= 2,
+        "identity kept {kept}, cleared {cleared}, egress reference not across peering {egress_only_peering}"
     );
 }

@@ -1,7 +1,7 @@
 //! Compiled filters: NACL directions and SG sets as exact header sets.
 
 use crate::hs::{HeaderSet, IntervalSet, net_set, nets_set};
-use crate::model::{NaclId, SgId, SgPeer, Topology};
+use crate::model::{NaclId, SgId, SgPeer, Topology, VpcId};
 
 /// NACL first-match evaluation compiled into the set it allows (C-4.2):
 /// every rule claims what earlier rules left, and the implicit final deny
@@ -32,34 +32,57 @@ pub fn nacl_allowed(topo: &Topology, nacl: NaclId, ingress: bool) -> HeaderSet {
 }
 
 /// What a set of SGs allows in one direction (C-5.1), and what depends on
-/// prefix lists whose entries are unknown.
+/// prefix lists whose entries are unknown, for one security group identity
+/// of the packet (C-5.8).
 #[derive(Debug, Clone, Default)]
 pub struct SgFilter {
     pub allowed: HeaderSet,
     pub unknown: HeaderSet,
 }
 
-/// The addresses that match an SG reference (C-5.6, exposure mode: every
-/// address of every attached interface carrying the group).
-pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
-    let mut members: Vec<Vec<(u128, u128)>> = vec![Vec::new(); topo.security_groups.len()];
+/// Per group, the addresses that match a reference to it, and those whose
+/// match AWS leaves ambiguous (C-5.6). Exposure reading (`primary_only`
+/// false): every address of every attached interface carrying the group
+/// matches, and nothing is ambiguous. Must-reach reading: only each
+/// member's primary private IPv4 matches; its other addresses (secondary
+/// IPv4, IPv6, delegated prefixes) are ambiguous, and what only they admit
+/// is unknown.
+pub fn sg_members(topo: &Topology, primary_only: bool) -> (Vec<IntervalSet>, Vec<IntervalSet>) {
+    let n = topo.security_groups.len();
+    let mut members: Vec<Vec<(u128, u128)>> = vec![Vec::new(); n];
+    let mut doubtful: Vec<Vec<(u128, u128)>> = vec![Vec::new(); n];
     for eni in topo.enis.iter().filter(|e| e.attached) {
-        let addrs = nets_set(eni.address_nets().iter());
+        let all = nets_set(eni.address_nets().iter());
+        let (sure, other) = match (primary_only, eni.private_ips.first()) {
+            (false, _) => (all, IntervalSet::empty()),
+            (true, Some(p)) => {
+                let one = crate::hs::addr_set(std::net::IpAddr::V4(p.addr));
+                let rest = all.subtract(&one);
+                (one, rest)
+            }
+            (true, None) => (IntervalSet::empty(), all),
+        };
         for &sg in &eni.security_groups {
             if topo.security_groups[sg].vpc == eni.vpc {
-                members[sg].extend_from_slice(addrs.runs());
+                members[sg].extend_from_slice(sure.runs());
+                doubtful[sg].extend_from_slice(other.runs());
             }
         }
     }
-    members.into_iter().map(IntervalSet::from_ranges).collect()
+    let sets = |v: Vec<Vec<(u128, u128)>>| v.into_iter().map(IntervalSet::from_ranges).collect();
+    (sets(members), sets(doubtful))
 }
 
-/// What one security group allows in one direction, coalesced.
+/// What one security group allows in one direction, coalesced, for a
+/// packet that carries the security group identity of `identity`'s
+/// interfaces (C-5.8): a reference rule counts only when the referenced
+/// group belongs to that VPC (`None`: no reference counts).
 pub fn sg_filter_one(
     topo: &Topology,
-    members: &[IntervalSet],
+    members: &(Vec<IntervalSet>, Vec<IntervalSet>),
     sg: SgId,
     ingress: bool,
+    identity: Option<VpcId>,
 ) -> SgFilter {
     let mut allowed = HeaderSet::empty();
     let mut unknown = HeaderSet::empty();
@@ -71,7 +94,21 @@ pub fn sg_filter_one(
                 .entries
                 .as_ref()
                 .map(|e| nets_set(e.iter())),
-            SgPeer::SecurityGroup(s) => Some(members[*s].clone()),
+            SgPeer::SecurityGroup(s) => {
+                if identity != Some(topo.security_groups[*s].vpc) {
+                    continue;
+                }
+                // Ambiguous members (must-reach reading, C-5.6): unknown.
+                let d = &members.1[*s];
+                if !d.is_empty() {
+                    unknown.append(if ingress {
+                        HeaderSet::rule(r.proto, &r.port, Some(d), None)
+                    } else {
+                        HeaderSet::rule(r.proto, &r.port, None, Some(d))
+                    });
+                }
+                Some(members.0[*s].clone())
+            }
         };
         match peer {
             Some(p) => {
@@ -112,4 +149,14 @@ pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
         unknown.subtract(&allowed)
     };
     SgFilter { allowed, unknown }
+}
+
+/// True when a rule of group `g` in one direction references a group of
+/// VPC `w` (C-5.6).
+pub fn references_in(topo: &Topology, g: SgId, ingress: bool, w: VpcId) -> bool {
+    let sg = &topo.security_groups[g];
+    let rules = if ingress { &sg.ingress } else { &sg.egress };
+    rules
+        .iter()
+        .any(|r| matches!(r.peer, SgPeer::SecurityGroup(x) if topo.security_groups[x].vpc == w))
 }
