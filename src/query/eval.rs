@@ -382,7 +382,7 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
             if let Some(dst) = f.rewrites.dst {
                 reply.src = decode(dst, is_v4_code(dst));
             }
-            let t = trace::trace_reply(topo, d, s, reply);
+            let t = trace::trace_reply(topo, d, Goal::Eni(s), reply);
             if !t.unknown.is_empty() {
                 return Some(format!(
                     "whether replies get back is unknown: {}",
@@ -691,13 +691,12 @@ pub fn why_not(
                 };
                 starts.push((Start::Internet, "internet".into(), v4, v6));
             }
-            Ok(Origin::OnPrem(_)) => push_unique(
-                &mut unknown,
-                format!(
-                    "the why-not tracer does not follow packets from on-prem networks yet (`can` and `path` answer for {})",
-                    s.label
-                ),
-            ),
+            Ok(Origin::OnPrem(n)) => {
+                let own = s.addrs.as_ref();
+                let v4 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v4())));
+                let v6 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v6())));
+                starts.push((Start::OnPrem(n), s.label, v4, v6));
+            }
             Err(why) => push_unique(&mut unknown, why),
         }
     }
@@ -746,7 +745,13 @@ pub fn why_not(
                 ),
             ),
         },
-        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label, .. } => {
+        Resolved::OnPrem { addrs, label, net } => goals.push((
+            Goal::OnPrem(*net),
+            label.trim_matches('`').to_string(),
+            first_addr(&addrs.intersect(&crate::hs::all_v4())),
+            first_addr(&addrs.intersect(&crate::hs::all_v6())),
+        )),
+        Resolved::Addresses { addrs, label } => {
             let pick =
                 first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
@@ -772,6 +777,11 @@ pub fn why_not(
                 continue;
             }
             if *start == Start::Internet && !matches!(goal, Goal::Eni(_)) {
+                continue;
+            }
+            if matches!(start, Start::OnPrem(_))
+                && !matches!(goal, Goal::Eni(_) | Goal::Addresses)
+            {
                 continue;
             }
             let (proto, port) = match ports.first() {

@@ -9,9 +9,16 @@
 //! Every decision comes from the reference simulator's functions
 //! ([`crate::sim::nacl_check`], [`crate::sim::sg_check`],
 //! [`crate::sim::lookup_route`]) so the AWS semantics stay single-sourced;
-//! the hop texts come from the engine's explainer. Where the path leaves
-//! what the engine models (peering, transit gateways, VPN, appliances,
-//! unknown prefix lists) the trace stops with an `unknown` hop.
+//! the hop texts come from the engine's explainer. Peering, transit
+//! gateways, VGWs, VPN and Direct Connect, and packets from on prem, are
+//! followed in [`super::trace_hybrid`] with the simulator's decisions of
+//! `crate::sim::hybrid`. Where the path leaves what the engine models
+//! (appliances, connect attachments, unknown prefix lists) the trace stops
+//! with an `unknown` hop.
+//!
+//! Where the path may fork (ECMP, several attachment subnets, several
+//! connections from on prem) every branch is traced and the one with the
+//! fewest blockers kept.
 
 use std::net::IpAddr;
 
@@ -20,8 +27,8 @@ use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
 use crate::model::{
-    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, PortMatch, Proto,
-    RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId,
+    PortMatch, Proto, RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
 };
 use crate::report::Hop;
 use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check};
@@ -35,9 +42,11 @@ pub enum Goal {
     Internet,
     /// A service: a gateway endpoint of it, or its public addresses.
     Service(String),
-    /// Addresses that no interface owns (on-prem ranges, other networks):
-    /// wherever the route table sends them.
+    /// Addresses that no interface owns (other networks): wherever the
+    /// route table sends them.
     Addresses,
+    /// Out to this on-prem network, over one of its connections.
+    OnPrem(OnPremId),
 }
 
 /// Where the packet starts.
@@ -45,6 +54,7 @@ pub enum Goal {
 pub enum Start {
     Eni(EniId),
     Internet,
+    OnPrem(OnPremId),
 }
 
 /// The traced path of one packet.
@@ -67,7 +77,7 @@ impl Trace {
         )
     }
 
-    fn pass(&mut self, hop: Hop) {
+    pub(super) fn pass(&mut self, hop: Hop) {
         self.hops.push(PathHop {
             hop,
             status: HopStatus::Pass,
@@ -75,7 +85,7 @@ impl Trace {
         });
     }
 
-    fn block(&mut self, hop: Hop, fix: String) {
+    pub(super) fn block(&mut self, hop: Hop, fix: String) {
         self.blockers.push(Blocker {
             component: hop.component.clone(),
             aws_id: hop.aws_id.clone(),
@@ -90,7 +100,7 @@ impl Trace {
         });
     }
 
-    fn unknown(&mut self, hop: Hop, why: String) {
+    pub(super) fn unknown(&mut self, hop: Hop, why: String) {
         self.unknown.push(why.clone());
         self.hops.push(PathHop {
             hop,
@@ -101,7 +111,7 @@ impl Trace {
 }
 
 /// `tcp 5432`, `udp 53`, `icmp type 8 code 0`, `protocol 50`.
-fn packet_ports(p: &Packet) -> String {
+pub(super) fn packet_ports(p: &Packet) -> String {
     if p.has_ports() {
         format!("{} {}", proto_name(p.proto), p.dport)
     } else if p.is_icmp() {
@@ -116,30 +126,34 @@ fn packet_ports(p: &Packet) -> String {
     }
 }
 
-fn host(a: IpAddr) -> String {
+pub(super) fn host(a: IpAddr) -> String {
     match a {
         IpAddr::V4(_) => format!("{a}/32"),
         IpAddr::V6(_) => format!("{a}/128"),
     }
 }
 
-struct Tracer<'t> {
-    topo: &'t Topology,
-    goal: Goal,
+pub(super) struct Tracer<'t> {
+    pub(super) topo: &'t Topology,
+    pub(super) goal: Goal,
     /// A reply to an admitted flow: security groups are stateful and let it
     /// through (C-5.3); NACLs and routes decide again (C-0.2).
-    reply: bool,
-    t: Trace,
+    pub(super) reply: bool,
+    /// Transit gateway route lookups so far (at most
+    /// [`crate::sim::MAX_TGW_HOPS`]).
+    pub(super) tgw_hops: usize,
+    pub(super) t: Trace,
 }
 
 /// Traces the reply `p` (sent by interface `from` to a flow it admitted)
-/// back to interface `to`: NACLs and routes only, security groups being
-/// stateful (C-5.3).
-pub fn trace_reply(topo: &Topology, from: EniId, to: EniId, p: Packet) -> Trace {
+/// back to `to` (the interface or on-prem network that opened it): NACLs
+/// and routes only, security groups being stateful (C-5.3).
+pub fn trace_reply(topo: &Topology, from: EniId, to: Goal, p: Packet) -> Trace {
     let mut tr = Tracer {
         topo,
-        goal: Goal::Eni(to),
+        goal: to,
         reply: true,
+        tgw_hops: 0,
         t: Trace::default(),
     };
     tr.start_eni(from, p);
@@ -152,17 +166,37 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         topo,
         goal,
         reply: false,
+        tgw_hops: 0,
         t: Trace::default(),
     };
     match start {
         Start::Eni(e) => tr.start_eni(e, p),
         Start::Internet => tr.start_internet(p),
+        Start::OnPrem(n) => tr.start_onprem(n, p),
     }
     tr.t
 }
 
 impl Tracer<'_> {
-    fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
+    /// Traces every alternative from here and keeps the most nearly
+    /// complete one (the fewest blockers). `f` must end the trace.
+    pub(super) fn best_of<A>(&mut self, alts: Vec<A>, f: impl Fn(&mut Self, A)) {
+        let base = (self.t.clone(), self.tgw_hops);
+        let mut best: Option<(Trace, usize)> = None;
+        for a in alts {
+            self.t = base.0.clone();
+            self.tgw_hops = base.1;
+            f(self, a);
+            if best.as_ref().is_none_or(|b| self.t.cost() < b.0.cost()) {
+                best = Some((self.t.clone(), self.tgw_hops));
+            }
+        }
+        let (t, h) = best.unwrap_or(base);
+        self.t = t;
+        self.tgw_hops = h;
+    }
+
+    pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
         let topo = self.topo;
         let acl = topo.subnets[subnet].nacl;
         let v = nacl_check(topo, acl, dir, p);
@@ -303,7 +337,8 @@ impl Tracer<'_> {
         let topo = self.topo;
         match &self.goal {
             Goal::Eni(d) if topo.enis[*d].vpc == vpc => Some(RouteTarget::Local),
-            Goal::Eni(_) | Goal::Addresses => None,
+            Goal::Eni(_) | Goal::OnPrem(_) => self.hybrid_natural(vpc),
+            Goal::Addresses => None,
             Goal::Internet | Goal::Service(_) => {
                 if let Goal::Service(s) = &self.goal
                     && let Some(ep) = topo.endpoints.iter().position(|x| {
@@ -327,6 +362,26 @@ impl Tracer<'_> {
 
     /// True when `t` is a way towards the goal.
     fn target_ok(&self, t: &RouteTarget, vpc: VpcId) -> bool {
+        let topo = self.topo;
+        if let RouteTarget::Unmodelled(o) = t {
+            match topo.hybrid.of_other(*o) {
+                // A transit gateway decides for itself where the packet
+                // goes (another VPC, an egress VPC, on prem): follow it.
+                Some(HybridRef::Tgw(_)) => return true,
+                Some(HybridRef::Vgw(_)) => {
+                    return matches!(self.goal, Goal::OnPrem(_) | Goal::Addresses);
+                }
+                _ => {}
+            }
+        }
+        if let RouteTarget::Peering(x) = t {
+            let peer = topo.peerings[*x].peer_of(vpc);
+            return match &self.goal {
+                Goal::Eni(d) => peer == Some(topo.enis[*d].vpc),
+                Goal::Addresses => true,
+                _ => false,
+            };
+        }
         match (&self.goal, t) {
             (Goal::Eni(d), RouteTarget::Local) => self.topo.enis[*d].vpc == vpc,
             (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
@@ -336,6 +391,7 @@ impl Tracer<'_> {
                 Goal::Service(_),
                 RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
             ) => true,
+            (Goal::OnPrem(_), RouteTarget::Nat(_)) => true,
             (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
                 super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
             }
@@ -355,7 +411,7 @@ impl Tracer<'_> {
     }
 
     /// Route lookup in the table of `subnet`, then the step by target.
-    fn forward(
+    pub(super) fn forward(
         &mut self,
         subnet: SubnetId,
         vpc: VpcId,
@@ -411,7 +467,7 @@ impl Tracer<'_> {
         let table = &topo.route_tables[rt];
         let suggest = |t: &Option<RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
-            None => "a peering connection, transit gateway or VPN gateway".into(),
+            None => "a peering connection, transit gateway or VPN gateway that reaches it".into(),
         };
         match lookup {
             Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
@@ -430,11 +486,12 @@ impl Tracer<'_> {
             }
             Lookup::Target(t, _) => {
                 let hop = route_hop(topo, rt, &choice, false);
-                let opaque = matches!(t, RouteTarget::Peering(_) | RouteTarget::Unmodelled(_))
+                let hybrid = matches!(t, RouteTarget::Unmodelled(o) if matches!(topo.hybrid.of_other(o), Some(HybridRef::Tgw(_) | HybridRef::Vgw(_))));
+                let opaque = (matches!(t, RouteTarget::Unmodelled(_)) && !hybrid)
                     || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
                 if opaque {
                     let why = format!(
-                        "route table `{}` sends the packet to `{}`: the why-not tracer does not follow peering, transit gateway, VPN, Direct Connect or appliance paths yet",
+                        "route table `{}` sends the packet to `{}`, an appliance or a target that is not modelled",
                         table.meta.name,
                         self.target_label(&t)
                     );
@@ -490,7 +547,7 @@ impl Tracer<'_> {
         }
     }
 
-    fn step(
+    pub(super) fn step(
         &mut self,
         t: RouteTarget,
         subnet: SubnetId,
@@ -501,11 +558,17 @@ impl Tracer<'_> {
     ) {
         match t {
             RouteTarget::Local => self.local(subnet, vpc, p),
+            RouteTarget::Blackhole | RouteTarget::Eni(_) => {}
             RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
             RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
             RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
             RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
-            _ => {}
+            RouteTarget::Peering(x) => self.peering(x, subnet, vpc, p),
+            RouteTarget::Unmodelled(o) => match self.topo.hybrid.of_other(o) {
+                Some(HybridRef::Tgw(t)) => self.tgw_from_vpc(t, subnet, vpc, last_nat, p, depth),
+                Some(HybridRef::Vgw(g)) => self.vgw_out(g, subnet, vpc, p),
+                _ => {}
+            },
         }
     }
 
@@ -522,7 +585,7 @@ impl Tracer<'_> {
     }
 
     /// Security group ingress and the owner rule at delivery.
-    fn admit(&mut self, d: EniId, p: &Packet) {
+    pub(super) fn admit(&mut self, d: EniId, p: &Packet) {
         let topo = self.topo;
         let eni = &topo.enis[d];
         if !eni.attached {
@@ -589,7 +652,7 @@ impl Tracer<'_> {
     }
 
     /// A blocker at a resource, located at its definition.
-    fn block_at(
+    pub(super) fn block_at(
         &mut self,
         meta: &crate::model::Meta,
         rule: impl Into<String>,

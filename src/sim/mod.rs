@@ -80,6 +80,10 @@ use crate::model::{
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
 };
+pub use hybrid::{
+    MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
+    learned_routes, onprem_pick, tgw_decision, transit_vif_tgws, vgw_pick,
+};
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
 /// The maximum number of NAT gateways a packet may traverse before it is
@@ -833,7 +837,7 @@ impl<'a> Sim<'a> {
 }
 
 /// RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10) IPv4.
-fn is_private_v4(a: IpAddr) -> bool {
+pub fn is_private_v4(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(v4) => {
             let o = v4.octets();
