@@ -970,8 +970,17 @@ impl Tracer<'_> {
                         format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
                     )),
                 }
+                // Block public access is decided before the edge route
+                // table (as the simulator does).
+                self.bpa_ingress(vpc, eni.subnet);
+                // The edge route table sees the destination after the
+                // IGW's one-to-one NAT (C-3.11).
+                let private = match (p.dst, public) {
+                    (IpAddr::V4(_), Some((_, pr))) => IpAddr::V4(pr),
+                    _ => p.dst,
+                };
                 if let Some(rt) = igw.edge_route_table {
-                    let (l, _) = lookup_route(topo, rt, p.dst);
+                    let (l, _) = lookup_route(topo, rt, private);
                     if !matches!(l, Lookup::Target(RouteTarget::Local, _)) {
                         let hop =
                             meta_hop(topo, &topo.route_tables[rt].meta, "edge route table".into());
@@ -987,23 +996,31 @@ impl Tracer<'_> {
                 }
             }
         }
+        if v.igw.is_none() {
+            self.bpa_ingress(vpc, eni.subnet);
+        }
+        self.nacl(eni.subnet, Dir::Ingress, &p);
+        self.admit(d, &p);
+    }
+
+    /// VPC block public access against internet ingress to `subnet` (C-6.10).
+    fn bpa_ingress(&mut self, vpc: VpcId, subnet: SubnetId) {
+        let topo = self.topo;
         let ingress_blocked =
             matches!(
                 topo.bpa.mode,
                 BpaMode::BlockBidirectional | BpaMode::BlockIngress
-            ) && !self.bpa_excluded(vpc, eni.subnet, &[BpaExclusionMode::AllowBidirectional]);
+            ) && !self.bpa_excluded(vpc, subnet, &[BpaExclusionMode::AllowBidirectional]);
         if ingress_blocked {
             let hop = self.bpa_hop(vpc, "internet ingress");
             self.t.block(
                 hop,
                 format!(
                     "add a block-public-access exclusion (allow-bidirectional) for subnet `{}`",
-                    topo.subnets[eni.subnet].meta.name
+                    topo.subnets[subnet].meta.name
                 ),
             );
         }
-        self.nacl(eni.subnet, Dir::Ingress, &p);
-        self.admit(d, &p);
     }
 }
 
