@@ -403,8 +403,8 @@ fn why_not_when_it_can_reach_says_so() {
 }
 
 /// The tracer and the engine agree: on every bundled topology, for every
-/// pair of interfaces and a spread of ports, `why not` finds at least one
-/// blocker exactly when the engine says no.
+/// pair of interfaces and on-prem networks and a spread of ports, `why
+/// not` finds at least one blocker exactly when the engine says no.
 #[test]
 fn why_not_agrees_with_the_engine_on_every_topology() {
     let mut files: Vec<_> = std::fs::read_dir("topologies")
@@ -435,9 +435,17 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
             .map(|e| e.meta.name.clone())
             .collect();
         ends.push("internet".into());
+        let onprem: Vec<String> = topo
+            .hybrid
+            .on_prem
+            .iter()
+            .map(|n| n.meta.name.clone())
+            .collect();
+        ends.extend(onprem.iter().cloned());
         for a in &ends {
             for b in &ends {
-                if a == b {
+                let outside = |x: &String| x == "internet" || onprem.contains(x);
+                if a == b || (outside(a) && outside(b)) {
                     continue;
                 }
                 for port in ["tcp/22", "tcp/443", "tcp/5432", "tcp/8080", "udp/53"] {
@@ -459,21 +467,10 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
                     let Action::Output { status: cs, .. } = run_line(&ctx, &c) else {
                         panic!("{c}");
                     };
-                    // The tracer does not follow hybrid paths (peering,
-                    // transit gateways, VPN, Direct Connect) yet: there it
-                    // may say unknown where the engine proves no, never the
-                    // other way round.
-                    let no = Status::Reply(netverify::query::answer::Reply::No);
-                    let unknown = Status::Reply(netverify::query::answer::Reply::Unknown);
-                    if cs == no && status == unknown {
-                        assert!(
-                            text.contains("why-not tracer does not follow"),
-                            "{}: {q}: {text}",
-                            f.display()
-                        );
-                    } else {
-                        assert_eq!(cs, status, "{}: {q} vs {c}", f.display());
-                    }
+                    // The tracer follows hybrid paths too (peering,
+                    // transit gateways, VPN, Direct Connect, on prem): it
+                    // answers exactly as the engine does.
+                    assert_eq!(cs, status, "{}: {q} vs {c}: {text}", f.display());
                     checked += 1;
                 }
             }
@@ -570,18 +567,57 @@ fn on_prem_networks_and_peered_vpcs_through_the_engine() {
     // Through the peering connection.
     let (v, code) = answer(HYBRID, "can app reach partner-db on tcp/5432");
     assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
-    // A locked subnet to on prem: the security group and the missing route.
+    // A locked subnet to on prem: the security group, the missing route
+    // (the fix names the VGW that leads to `corp` and its range) and, past
+    // them, the NACL that lets only tcp/80 out.
     let (v, code) = answer(HYBRID, "why not locked-eni -> corp on tcp/22");
     assert_eq!(code, 1, "{v}");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
-    assert_eq!(comps, ["locked-sg", "locked-rt"]);
-    // The tracer does not follow packets from on prem: unknown, never a
-    // made-up blocker.
+    assert_eq!(comps, ["locked-sg", "locked-rt", "locked-nacl"]);
+    assert!(
+        v["blockers"][1]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("add a route 192.168.0.0/16 → `vgw` to `locked-rt`"),
+        "{v}"
+    );
+    assert_eq!(
+        v["paths"][0]["hops"].as_array().unwrap().last().unwrap()["component"],
+        "vpn"
+    );
+    // From on prem the tracer follows the packet too: in over the VPN and
+    // the VGW, then the locked subnet's NACL (tcp 1024-65535 only) and its
+    // security group (no ingress rule); and the replies would not get back
+    // either: no route to on prem, and the NACL lets only tcp/80 out.
     let (v, code) = answer(HYBRID, "why not corp -> locked-eni on tcp/22");
-    assert!(matches!(code, 1 | 3), "{v}");
-    if code == 3 {
-        assert!(v["unknown"].to_string().contains("why-not tracer"), "{v}");
-    }
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        blockers(&v),
+        [
+            (
+                "locked-nacl".into(),
+                "inbound: no rule matches (implicit deny) (subnet locked)".into()
+            ),
+            (
+                "locked-sg".into(),
+                "ingress: no rule of `locked-sg` allows tcp 22 from 192.168.0.7/32 (on locked-eni)"
+                    .into()
+            ),
+            ("locked-rt".into(), "return path: no route matches".into()),
+            (
+                "locked-nacl".into(),
+                "return path: outbound: no rule matches (implicit deny) (subnet locked)".into()
+            ),
+        ],
+        "{v}"
+    );
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(hops[..3], ["corp", "corp", "vgw"], "{hops:?}");
 }
 
 #[test]
@@ -749,4 +785,294 @@ fn snapshot_directories_answer_queries_and_show_imported_definitions() {
         "{out}"
     );
     assert!(out.contains("public_ip: \"203.0.113.10\""), "{out}");
+}
+
+// ---- `why not` across hybrid paths -----------------------------------------
+
+const HYBRID_BLOCKED: &str = "tests/fixtures/query/hybrid-blocked.yaml";
+const HYBRID_REFERENCE: &str = "tests/fixtures/transit-encryption/pass-hybrid-reference.yaml";
+const PUBLIC_VIF: &str = "tests/fixtures/transit-encryption/fail-trap-21-public-vif-to-eip.yaml";
+
+/// The blockers' components, rules and fixes.
+fn blocker_fixes(v: &Value) -> Vec<(String, String, String)> {
+    v["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["component"].as_str().unwrap().to_string(),
+                b["rule"].as_str().unwrap().to_string(),
+                b["fix"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn why_not_over_a_peering_lists_both_sides_and_the_return_route() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> shared-db on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        comps,
+        [
+            "rtb-app",
+            "pcx-shared",
+            "shared-nacl",
+            "shared-sg",
+            "rtb-shared"
+        ],
+        "{v}"
+    );
+    // The missing route on the sender's side, to the peering, for the
+    // peer's CIDR.
+    assert_eq!(b[0].1, "no route matches");
+    assert!(
+        b[0].2
+            .contains("add a route 10.20.0.0/16 → `pcx-shared` to `rtb-app`"),
+        "{}",
+        b[0].2
+    );
+    // The peering is pending acceptance (C-8.1).
+    assert!(
+        b[1].1.contains("not active") && b[1].1.contains("C-8.1"),
+        "{}",
+        b[1].1
+    );
+    assert!(b[1].2.contains("accept peering connection `pcx-shared`"));
+    // On the far side: the denying NACL rule and the security group.
+    assert_eq!(
+        b[2].1,
+        "inbound rule 90: deny all traffic from 10.0.0.0/16 (subnet shared-a)"
+    );
+    assert!(b[2].2.contains("numbered below 90"), "{}", b[2].2);
+    assert!(
+        b[3].2
+            .contains("add an ingress rule to `shared-sg` allowing tcp 5432 from 10.0.10.5/32")
+    );
+    // And the peer has no route back (return direction); the pending
+    // peering, already listed, is not listed twice.
+    assert_eq!(b[4].1, "return path: no route matches");
+    assert!(
+        b[4].2
+            .contains("add a route 10.0.0.0/16 → `pcx-shared` to `rtb-shared`"),
+        "{}",
+        b[4].2
+    );
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("1 blocker on the return path"),
+        "{v}"
+    );
+    // Every blocker cites its line in the file.
+    for x in v["blockers"].as_array().unwrap() {
+        assert_eq!(x["location"]["file"], HYBRID_BLOCKED, "{x}");
+    }
+    assert_hops_located(&v, HYBRID_BLOCKED);
+}
+
+#[test]
+fn why_not_through_a_transit_gateway_to_on_prem_lists_every_blocker() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> dc1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["att-app", "tgw-rtb-app", "vpn-dc1"], "{v}");
+    // The attachment has no subnet in app-a's zone (C-9.6b).
+    assert!(
+        b[0].1.contains("us-east-1a") && b[0].1.contains("C-9.6b"),
+        "{}",
+        b[0].1
+    );
+    assert!(
+        b[0].2
+            .contains("add a subnet in us-east-1a to attachment `att-app`")
+    );
+    // The blackhole, located at its route, with the attachment to use.
+    assert!(
+        b[1].1.contains("blackhole 10.50.0.0/16 (C-9.5)"),
+        "{}",
+        b[1].1
+    );
+    assert_eq!(v["blockers"][1]["location"]["line"], 83);
+    assert!(b[1].2.contains("point it at `att-vpn`"), "{}", b[1].2);
+    // The VPN's traffic selectors leave the sender out (C-11.2).
+    assert!(
+        b[2].1.contains("traffic selectors") && b[2].1.contains("C-11.2"),
+        "{}",
+        b[2].1
+    );
+    assert!(b[2].2.contains("local_ipv4_network_cidr"));
+    // Past the blockers the path ends on prem, over the VPN.
+    let hops = v["paths"][0]["hops"].as_array().unwrap();
+    assert_eq!(hops.last().unwrap()["component"], "vpn-dc1");
+}
+
+#[test]
+fn why_not_from_on_prem_over_direct_connect_names_the_allowed_prefixes() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not branch -> shared-db on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        comps,
+        ["branch", "dxgw-corp", "shared-sg", "rtb-shared"],
+        "{v}"
+    );
+    // AWS advertises nothing for the VPC to the branch, because the DX
+    // gateway association allows only 10.21.0.0/16 (C-12.2).
+    assert!(
+        b[0].1.contains("AWS advertises no route for 10.20.1.5"),
+        "{}",
+        b[0].1
+    );
+    assert!(
+        b[1].1.contains("allowed prefixes") && b[1].1.contains("C-12.2"),
+        "{}",
+        b[1].1
+    );
+    assert!(
+        b[1].2.contains("`dxgw-corp` with `vgw-shared`"),
+        "{}",
+        b[1].2
+    );
+    assert!(b[2].2.contains("from 172.20.0.7/32"));
+    // The replies: shared has no route to the branch.
+    assert_eq!(b[3].1, "return path: no route matches");
+    assert!(
+        b[3].2.contains("172.20.0.0/16 → `vgw-shared`"),
+        "{}",
+        b[3].2
+    );
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    assert!(hops.contains(&"vgw-shared"), "{hops:?}");
+}
+
+#[test]
+fn why_not_over_a_peering_to_on_prem_is_no_edge_to_edge_routing() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> branch on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b.len(), 2, "{v}");
+    assert_eq!(
+        (b[0].0.as_str(), b[1].0.as_str()),
+        ("pcx-shared", "pcx-shared")
+    );
+    assert!(b[0].1.contains("C-8.1"));
+    assert!(
+        b[1].1.contains("C-8.3") && b[1].1.contains("172.20.0.7"),
+        "{}",
+        b[1].1
+    );
+    // The engine agrees.
+    let (c, _) = answer(HYBRID_BLOCKED, "can app-1 reach branch on tcp/22");
+    assert_eq!(c["answer"], "no");
+}
+
+#[test]
+fn why_not_on_the_hybrid_reference_with_an_unassociated_attachment() {
+    // The reference with att-app taken out of its route table's
+    // associations: from on prem on tcp/22 the security group blocks, and
+    // the replies cannot enter the transit gateway (C-9.2).
+    let text = std::fs::read_to_string(HYBRID_REFERENCE).unwrap().replace(
+        "associations: [att-app, att-vpn, att-vpn-private]",
+        "associations: [att-vpn, att-vpn-private]",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reference.yaml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let (v, code) = answer(file, "why not dc1-k8s -> app-1-eni on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["sg-app", "att-app"], "{v}");
+    assert!(
+        b[0].2.contains("allowing tcp 22 from 10.50.0.7/32"),
+        "{}",
+        b[0].2
+    );
+    assert!(
+        b[1].1.starts_with("return path: ") && b[1].1.contains("C-9.2"),
+        "{}",
+        b[1].1
+    );
+    assert!(
+        b[1].2.contains("associate attachment `att-app`"),
+        "{}",
+        b[1].2
+    );
+    // The forward path: in over the preferred VPN, through the TGW.
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hops[..5],
+        ["dc1-k8s", "dc1-k8s", "att-vpn", "tgw-rtb-main", "att-app"],
+        "{hops:?}"
+    );
+    // From the VPC on tcp/443 nothing blocks the way out, but the
+    // attachment is not associated: blocked, and the fix says so.
+    let (v, code) = answer(file, "why not app-1-eni -> dc1-k8s on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b[0].0, "att-app", "{v}");
+    assert!(
+        b[0].1
+            .contains("associated with no transit gateway route table"),
+        "{}",
+        b[0].1
+    );
+    // Unchanged, the reference lets on prem in on tcp/443.
+    let (v, code) = answer(HYBRID_REFERENCE, "why not dc1-k8s -> app-1-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+}
+
+#[test]
+fn why_not_from_on_prem_over_a_public_vif_lists_both_blockers() {
+    let (v, code) = answer(PUBLIC_VIF, "why not dc1 -> app-1-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["dc1", "vif-public"], "{v}");
+    assert!(b[0].1.contains("AWS advertises no route"), "{}", b[0].1);
+    assert!(b[1].1.contains("public virtual interface"), "{}", b[1].1);
+}
+
+#[test]
+fn mermaid_and_dot_draw_hybrid_paths() {
+    let (out, _, code) = query(
+        HYBRID_BLOCKED,
+        "why not app-1 -> dc1 on tcp/443",
+        &["--format", "mermaid"],
+    );
+    assert_eq!(code, 1);
+    assert!(out.starts_with("flowchart LR\n"), "{out}");
+    for name in ["att-app", "tgw-rtb-app", "vpn-dc1"] {
+        assert!(out.contains(name), "{name}: {out}");
+    }
+    assert!(out.contains(" blocked"), "{out}");
+    assert!(out.contains("fix: add a subnet in us-east-1a"), "{out}");
+    let (out, _, code) = query(
+        HYBRID_REFERENCE,
+        "path dc1-k8s -> app-1-eni on tcp/443",
+        &["--format", "dot"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("digraph netverify {"), "{out}");
+    for name in ["att-vpn", "tgw-rtb-main", "att-app", "app-1-eni"] {
+        assert!(out.contains(name), "{name}: {out}");
+    }
+    assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
 }

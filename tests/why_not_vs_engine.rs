@@ -19,10 +19,10 @@
 mod common;
 
 use netverify::engine::Engine;
+use netverify::hs::Packet;
 use netverify::model;
 use netverify::query::lang::QueryFormat;
 use netverify::query::{Action, Context, run_line};
-use netverify::hs::Packet;
 use netverify::render::TextOptions;
 use netverify::sim;
 use proptest::prelude::*;
@@ -63,9 +63,7 @@ fn arrives(topo: &model::Topology, end: &str, fates: &[sim::Fate]) -> bool {
             .on_prem
             .iter()
             .any(|n| n.meta.name == name && n.via.contains(via)),
-        sim::Fate::Endpoint { .. } | sim::Fate::Dropped { .. } | sim::Fate::Unknown { .. } => {
-            false
-        }
+        sim::Fate::Endpoint { .. } | sim::Fate::Dropped { .. } | sim::Fate::Unknown { .. } => false,
     })
 }
 
@@ -96,8 +94,16 @@ fn traced_packet(topo: &model::Topology, v: &Value) -> Option<Packet> {
         "icmpv6" => 58,
         other => other.trim_start_matches("protocol ").parse().ok()?,
     };
-    let port = |k: &str| p[k].as_u64().and_then(|x| u16::try_from(x).ok()).unwrap_or(0);
-    let small = |k: &str| p[k].as_u64().and_then(|x| u8::try_from(x).ok()).unwrap_or(0);
+    let port = |k: &str| {
+        p[k].as_u64()
+            .and_then(|x| u16::try_from(x).ok())
+            .unwrap_or(0)
+    };
+    let small = |k: &str| {
+        p[k].as_u64()
+            .and_then(|x| u8::try_from(x).ok())
+            .unwrap_or(0)
+    };
     Some(Packet {
         src: addr("src")?,
         dst: addr("dst")?,
@@ -159,7 +165,12 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
         .peerings
         .iter()
         .map(|x| x.meta.name.as_str())
-        .chain(topo.hybrid.tgw_attachments.iter().map(|a| a.meta.name.as_str()))
+        .chain(
+            topo.hybrid
+                .tgw_attachments
+                .iter()
+                .map(|a| a.meta.name.as_str()),
+        )
         .chain(topo.hybrid.vgws.iter().map(|g| g.meta.name.as_str()))
         .collect();
     for a in &ends {
@@ -213,7 +224,9 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                         // The blockers are real: the simulator does not
                         // deliver the traced packet either.
                         let Some(p) = traced_packet(&topo, &v) else {
-                            return Err(TestCaseError::fail(format!("{q}: no traced packet: {text}")));
+                            return Err(TestCaseError::fail(format!(
+                                "{q}: no traced packet: {text}"
+                            )));
                         };
                         let origin = origin_of(&topo, a).unwrap();
                         let out = sim::simulate(&topo, origin, &p);

@@ -366,39 +366,72 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
     let topo = engine.topo;
     let o = outcomes.iter().find(|o| !o.hits.is_empty())?;
     let f = o.hits.first()?;
-    let End::Delivered(d) = f.end else {
-        return None;
-    };
     let p = f.set.sample()?;
     if !p.has_ports() {
         return None;
     }
-    match o.source.origin {
-        Ok(Origin::Internet) => crate::checks::public_exposure::session_note(engine, d, f, &p),
-        Ok(Origin::Eni(s)) => {
-            let mut reply = p;
-            std::mem::swap(&mut reply.src, &mut reply.dst);
-            std::mem::swap(&mut reply.sport, &mut reply.dport);
-            if let Some(dst) = f.rewrites.dst {
-                reply.src = decode(dst, is_v4_code(dst));
-            }
-            let t = trace::trace_reply(topo, d, Goal::Eni(s), reply);
-            if !t.unknown.is_empty() {
-                return Some(format!(
-                    "whether replies get back is unknown: {}",
-                    t.unknown.join("; ")
-                ));
-            }
-            Some(match t.blockers.first() {
-                None => "replies to this packet get back: its session can complete".into(),
-                Some(b) => format!(
-                    "replies to this packet are dropped on the way back by `{}` ({}), so its session cannot complete; fix: {}",
-                    b.component, b.rule, b.fix
-                ),
-            })
-        }
-        Ok(Origin::OnPrem(_)) | Err(_) => None,
+    let origin = o.source.origin.as_ref().ok()?;
+    if let (Origin::Internet, End::Delivered(d)) = (origin, &f.end) {
+        return crate::checks::public_exposure::session_note(engine, *d, f, &p);
     }
+    let start = match origin {
+        Origin::Eni(s) => Start::Eni(*s),
+        Origin::OnPrem(n) => Start::OnPrem(*n),
+        Origin::Internet => return None,
+    };
+    let goal = match &f.end {
+        End::Delivered(d) => Goal::Eni(*d),
+        End::OnPrem(via) => Goal::OnPrem(
+            topo.hybrid
+                .on_prem
+                .iter()
+                .position(|n| n.via.contains(via) && n.cidrs.iter().any(|c| c.contains(&p.dst)))?,
+        ),
+        End::Internet | End::Endpoint(_) | End::Unknown(_) => return None,
+    };
+    let mut p = p;
+    if let Some(dst) = f.rewrites.dst {
+        p.dst = decode(dst, is_v4_code(dst));
+    }
+    let t = reply_trace(topo, start, &goal, p)?;
+    if !t.unknown.is_empty() {
+        return Some(format!(
+            "whether replies get back is unknown: {}",
+            t.unknown.join("; ")
+        ));
+    }
+    if t.blockers.is_empty() {
+        return Some("replies to this packet get back: its session can complete".into());
+    }
+    let list: Vec<String> = t
+        .blockers
+        .iter()
+        .map(|b| format!("`{}` ({}); fix: {}", b.component, b.rule, b.fix))
+        .collect();
+    Some(format!(
+        "replies to this packet are dropped on the way back by {}, so its session cannot complete",
+        list.join("; and by ")
+    ))
+}
+
+/// The trace of the reply to `p` (sent from `start` to `goal`), back from
+/// the goal to the start (C-0.2, C-5.3): between interfaces and on-prem
+/// networks. `None` where no reply can be traced (the internet, services,
+/// packets without ports).
+fn reply_trace(topo: &Topology, start: Start, goal: &Goal, p: crate::hs::Packet) -> Option<Trace> {
+    if !p.has_ports() {
+        return None;
+    }
+    let (from, to) = match (start, goal) {
+        (Start::Eni(s), Goal::Eni(d)) => (Start::Eni(*d), Goal::Eni(s)),
+        (Start::OnPrem(n), Goal::Eni(d)) => (Start::Eni(*d), Goal::OnPrem(n)),
+        (Start::Eni(s), Goal::OnPrem(n)) => (Start::OnPrem(*n), Goal::Eni(s)),
+        _ => return None,
+    };
+    let mut reply = p;
+    std::mem::swap(&mut reply.src, &mut reply.dst);
+    std::mem::swap(&mut reply.sport, &mut reply.dport);
+    Some(trace::trace_reply(topo, from, to, reply))
 }
 
 fn eni_location(topo: &Topology, e: EniId) -> String {
@@ -779,8 +812,7 @@ pub fn why_not(
             if *start == Start::Internet && !matches!(goal, Goal::Eni(_)) {
                 continue;
             }
-            if matches!(start, Start::OnPrem(_))
-                && !matches!(goal, Goal::Eni(_) | Goal::Addresses)
+            if matches!(start, Start::OnPrem(_)) && !matches!(goal, Goal::Eni(_) | Goal::Addresses)
             {
                 continue;
             }
@@ -834,7 +866,39 @@ pub fn why_not(
         a.unknown = unknown;
         return Ok(a);
     };
-    let n = t.blockers.len();
+    // Past the blockers the reply must get back too: its blockers are
+    // listed as well, so that one answer fixes the whole session. (Not
+    // after a NAT gateway, whose translation the reply would undo.)
+    let natted = t
+        .hops
+        .iter()
+        .any(|h| topo.nats.iter().any(|n| n.meta.name == h.hop.component));
+    let mut back = Vec::new();
+    let start = starts
+        .iter()
+        .find(|x| x.1 == from)
+        .map(|x| x.0)
+        .unwrap_or(Start::Internet);
+    let goal = goals.iter().find(|g| g.1 == to).map(|g| g.0.clone());
+    if t.complete
+        && !t.blockers.is_empty()
+        && !natted
+        && let Some(goal) = goal
+        && let Some(r) = reply_trace(topo, start, &goal, p)
+        && r.unknown.is_empty()
+    {
+        // A component already listed (a peering not active) is fixed once.
+        back = r
+            .blockers
+            .into_iter()
+            .filter(|b| {
+                !t.blockers
+                    .iter()
+                    .any(|f| f.component == b.component && f.rule == b.rule)
+            })
+            .collect();
+    }
+    let n = t.blockers.len() + back.len();
     // The engine's answer stands: a proven `no` stays `no` even when the
     // traced path, past its blockers, enters something not modelled (then
     // fixing the blockers may not be enough, which a note says). A `no`
@@ -884,6 +948,17 @@ pub fn why_not(
         carries: Vec::new(),
     });
     a.blockers = t.blockers;
+    if !back.is_empty() {
+        a.notes.push(format!(
+            "the replies would be dropped too: {} blocker{} on the return path, listed last",
+            back.len(),
+            if back.len() == 1 { "" } else { "s" }
+        ));
+    }
+    for mut b in back {
+        b.rule = format!("return path: {}", b.rule);
+        a.blockers.push(b);
+    }
     a.unknown = unknown;
     for u in beyond {
         a.notes.push(format!(

@@ -145,10 +145,10 @@ pub(super) struct Tracer<'t> {
     pub(super) t: Trace,
 }
 
-/// Traces the reply `p` (sent by interface `from` to a flow it admitted)
-/// back to `to` (the interface or on-prem network that opened it): NACLs
-/// and routes only, security groups being stateful (C-5.3).
-pub fn trace_reply(topo: &Topology, from: EniId, to: Goal, p: Packet) -> Trace {
+/// Traces the reply `p` from `from` (which admitted a flow) back to `to`
+/// (the interface or on-prem network that opened it): NACLs and routes
+/// only, security groups being stateful (C-5.3).
+pub fn trace_reply(topo: &Topology, from: Start, to: Goal, p: Packet) -> Trace {
     let mut tr = Tracer {
         topo,
         goal: to,
@@ -156,7 +156,11 @@ pub fn trace_reply(topo: &Topology, from: EniId, to: Goal, p: Packet) -> Trace {
         tgw_hops: 0,
         t: Trace::default(),
     };
-    tr.start_eni(from, p);
+    match from {
+        Start::Eni(e) => tr.start_eni(e, p),
+        Start::Internet => tr.start_internet(p),
+        Start::OnPrem(n) => tr.start_onprem(n, p),
+    }
     tr.t
 }
 
@@ -374,13 +378,10 @@ impl Tracer<'_> {
                 _ => {}
             }
         }
-        if let RouteTarget::Peering(x) = t {
-            let peer = topo.peerings[*x].peer_of(vpc);
-            return match &self.goal {
-                Goal::Eni(d) => peer == Some(topo.enis[*d].vpc),
-                Goal::Addresses => true,
-                _ => false,
-            };
+        // A peering is followed: it names what it does not carry
+        // (C-8.2, no edge-to-edge routing C-8.3).
+        if let RouteTarget::Peering(_) = t {
+            return true;
         }
         match (&self.goal, t) {
             (Goal::Eni(d), RouteTarget::Local) => self.topo.enis[*d].vpc == vpc,
@@ -523,10 +524,28 @@ impl Tracer<'_> {
             }
             Lookup::NoRoute => {
                 let hop = route_hop(topo, rt, &RouteChoice::NoRoute, false);
+                // The range to route: the destination's VPC CIDR or
+                // on-prem range where it has one.
+                let range = match &self.goal {
+                    Goal::Eni(d) if topo.enis[*d].vpc != vpc => {
+                        let v = &topo.vpcs[topo.enis[*d].vpc];
+                        v.cidrs
+                            .iter()
+                            .map(|c| ipnet::IpNet::V4(*c))
+                            .chain(v.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
+                            .find(|c| c.contains(&dst))
+                    }
+                    Goal::OnPrem(n) => topo.hybrid.on_prem[*n]
+                        .cidrs
+                        .iter()
+                        .copied()
+                        .find(|c| c.contains(&dst)),
+                    _ => None,
+                };
                 let dest = match (&self.goal, dst) {
                     (Goal::Internet | Goal::Service(_), IpAddr::V4(_)) => "0.0.0.0/0".to_string(),
                     (Goal::Internet | Goal::Service(_), IpAddr::V6(_)) => "::/0".to_string(),
-                    _ => host(dst),
+                    _ => range.map_or_else(|| host(dst), |n| n.to_string()),
                 };
                 self.t.block(
                     hop,

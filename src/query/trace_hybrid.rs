@@ -72,7 +72,8 @@ impl Tracer<'_> {
                 }
                 (0..h.tgws.len())
                     .find(|&t| {
-                        self.vpc_attachment(t, vpc).is_some() && self.vpc_attachment(t, to).is_some()
+                        self.vpc_attachment(t, vpc).is_some()
+                            && self.vpc_attachment(t, to).is_some()
                     })
                     .and_then(|t| self.other_of(HybridRef::Tgw(t)))
                     .map(RouteTarget::Unmodelled)
@@ -195,7 +196,10 @@ impl Tracer<'_> {
                 let v = &topo.vpcs[vpc];
                 self.block_at(
                     &v.meta,
-                    format!("no attached interface in VPC `{}` owns {}", v.meta.name, p.dst),
+                    format!(
+                        "no attached interface in VPC `{}` owns {}",
+                        v.meta.name, p.dst
+                    ),
                     format!(
                         "route {} to the network that holds it: nothing in VPC `{}` receives it",
                         host(p.dst),
@@ -484,7 +488,9 @@ impl Tracer<'_> {
                 } else {
                     (
                         table.meta.pos,
-                        format!("make the route's target attachment available, or route it to {to}"),
+                        format!(
+                            "make the route's target attachment available, or route it to {to}"
+                        ),
                     )
                 };
                 let hop = Hop {
@@ -563,12 +569,12 @@ impl Tracer<'_> {
                     .iter()
                     .copied()
                     .filter(|&x| h.vifs[x].kind == VifKind::Transit)
-                    .filter(|&x| {
-                        match (prefix, sim::learned_routes(topo, OnPremVia::Vif(x))) {
+                    .filter(
+                        |&x| match (prefix, sim::learned_routes(topo, OnPremVia::Vif(x))) {
                             (Some(pf), Some(nets)) => nets.contains(&pf),
                             _ => true,
-                        }
-                    })
+                        },
+                    )
                     .map(OnPremVia::Vif)
                     .collect();
                 if vifs.is_empty() {
@@ -654,10 +660,7 @@ impl Tracer<'_> {
                 let hop = meta_hop(topo, &vpn.meta, "IPv6 over a VPN".into());
                 self.t.unknown(
                     hop,
-                    format!(
-                        "IPv6 over vpn connection {} is not modelled",
-                        vpn.meta.name
-                    ),
+                    format!("IPv6 over vpn connection {} is not modelled", vpn.meta.name),
                 );
                 return;
             }
@@ -855,14 +858,18 @@ impl Tracer<'_> {
         if net.cidrs.iter().any(|c| c.contains(&p.dst)) {
             self.block_at(
                 &net.meta,
-                format!("{} is inside the on-prem network: it stays on premises", p.dst),
+                format!(
+                    "{} is inside the on-prem network: it stays on premises",
+                    p.dst
+                ),
                 "address a destination in AWS",
             );
             return;
         }
-        let public_vif = net.via.iter().any(
-            |v| matches!(v, OnPremVia::Vif(x) if h.vifs[*x].kind == VifKind::Public),
-        );
+        let public_vif = net
+            .via
+            .iter()
+            .any(|v| matches!(v, OnPremVia::Vif(x) if h.vifs[*x].kind == VifKind::Public));
         if public_vif && !sim::is_private_v4(p.dst) {
             let hop = meta_hop(topo, &net.meta, "a public virtual interface".into());
             self.t.unknown(
@@ -993,9 +1000,7 @@ impl Tracer<'_> {
                                 .iter()
                                 .map(|&(_, g)| g)
                                 .filter(|&g| {
-                                    h.vgws[g]
-                                        .vpc
-                                        .is_some_and(|v| sim::in_vpc(topo, v, p.dst))
+                                    h.vgws[g].vpc.is_some_and(|v| sim::in_vpc(topo, v, p.dst))
                                 })
                                 .collect();
                             self.best_of(onward, |tr, g| tr.vgw_in(g, p));
@@ -1103,10 +1108,7 @@ impl Tracer<'_> {
             self.block_at(
                 &att.meta,
                 "the attachment is not available (C-9.2)",
-                format!(
-                    "bring attachment `{}` to state `available`",
-                    att.meta.name
-                ),
+                format!("bring attachment `{}` to state `available`", att.meta.name),
             );
         }
         self.t.pass(meta_hop(

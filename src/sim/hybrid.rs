@@ -10,9 +10,9 @@ use ipnet::IpNet;
 use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, OutsideIp, PeeringId, Preference,
-    RouteDest, RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, OutsideIp, PeeringId,
+    Preference, RouteDest, RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 
 /// At most this many transit gateway route lookups per packet.
@@ -1010,7 +1010,11 @@ pub fn vgw_pick(topo: &Topology, g: VgwId, d: IpAddr) -> VgwPick {
 /// over (the longest prefix AWS advertises, then the stated preference),
 /// and whether the preference decided; `None` when AWS advertises no
 /// route for `d` over any of them.
-pub fn onprem_pick(topo: &Topology, net: &OnPremNetwork, d: IpAddr) -> Option<(Vec<OnPremVia>, bool)> {
+pub fn onprem_pick(
+    topo: &Topology,
+    net: &OnPremNetwork,
+    d: IpAddr,
+) -> Option<(Vec<OnPremVia>, bool)> {
     let mut best: Option<u8> = None;
     let mut lens: Vec<(OnPremVia, Option<u8>)> = Vec::new();
     let mut any: Vec<OnPremVia> = Vec::new();

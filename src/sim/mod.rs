@@ -77,12 +77,12 @@ use crate::model::{
     RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
 };
 
+pub use hybrid::{
+    MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
+    interface_v4, learned_routes, onprem_pick, tgw_decision, transit_vif_tgws, vgw_pick,
+};
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
-};
-pub use hybrid::{
-    MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
-    learned_routes, onprem_pick, tgw_decision, transit_vif_tgws, vgw_pick,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
