@@ -1076,3 +1076,67 @@ fn mermaid_and_dot_draw_hybrid_paths() {
     }
     assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
 }
+
+/// `who`, `what` and `path` with on-prem networks and peered VPCs as
+/// sources and destinations: named by the on-prem network, with exact sets.
+#[test]
+fn listings_and_paths_name_on_prem_networks_and_peered_vpcs() {
+    // To on prem: the destination is the on-prem network, with its range.
+    let (v, code) = answer(HYBRID, "what can app reach on tcp/22");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["entries"][0]["endpoint"], "corp", "{v}");
+    assert_eq!(v["entries"][0]["kind"], "on-prem-network");
+    assert_eq!(v["entries"][0]["location"], "on prem via vpn");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["sources"],
+        serde_json::json!(["192.168.0.0/16"])
+    );
+    let (v, _) = answer(HYBRID, "path app -> corp on tcp/22");
+    assert_eq!(v["paths"][0]["to"], "corp (on prem via vpn)", "{v}");
+    // From on prem.
+    let (v, code) = answer(HYBRID, "what can corp reach");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["ports"],
+        serde_json::json!(["22"])
+    );
+    let (v, _) = answer(HYBRID, "who can reach corp");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    // A peered VPC as the destination, and its interface as the source.
+    let (v, _) = answer(HYBRID, "who can reach partner");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["ports"],
+        serde_json::json!(["5432"])
+    );
+    let (v, code) = answer(HYBRID, "what can partner-db reach");
+    assert_eq!(
+        (v["answer"].as_str(), code),
+        (Some("no"), 1),
+        "partner-sg has no egress: {v}"
+    );
+    // Through a transit gateway: on prem reaches the app over both VPNs
+    // (the stated preference is `vpn`), and the app reaches on prem over
+    // the private-IP VPN, which wins at the TGW (C-9.4).
+    let (v, code) = answer(HYBRID_REFERENCE, "path dc1-k8s -> app-1-eni on tcp/443");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["paths"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["paths"][0]["from"], "dc1-k8s");
+    let vias: Vec<&str> = v["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["hops"][0]["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        vias[0].contains("`vpn-dc1`") && vias[1].contains("`vpn-dc1-private`"),
+        "{vias:?}"
+    );
+    let (v, _) = answer(HYBRID_REFERENCE, "who can reach app-1-eni");
+    assert_eq!(names(&v, "entries", "endpoint"), ["dc1-k8s"], "{v}");
+    assert_eq!(v["entries"][0]["kind"], "on-prem-network");
+    let (v, _) = answer(HYBRID_REFERENCE, "what can app-1-eni reach on tcp/443");
+    assert_eq!(names(&v, "entries", "endpoint"), ["dc1-k8s"], "{v}");
+    assert_eq!(v["entries"][0]["location"], "on prem via vpn-dc1-private");
+}

@@ -67,6 +67,28 @@ can internet reach web-alb
     insta::assert_snapshot!("scripted_session", out);
 }
 
+/// A piped session on a hybrid topology: peering, a transit gateway to on
+/// prem, Direct Connect from on prem, each with several blockers, and the
+/// listings with on-prem networks and peered VPCs.
+#[test]
+fn hybrid_session_transcript() {
+    let script = "\
+why not app-1 -> shared-db on tcp/5432
+why not app-1 -> dc1 on tcp/443
+why not branch -> shared-db on tcp/5432
+why not app-1 -> branch on tcp/22
+who can reach shared-db
+what can dc1 reach
+path dc1 -> app-1 on tcp/443
+why not app-1 -> dc1 on tcp/443 as mermaid
+quit
+";
+    let (out, code) = session("tests/fixtures/query/hybrid-blocked.yaml", script);
+    assert_eq!(code, 0);
+    assert_eq!(out.matches("netverify> ").count(), 9);
+    insta::assert_snapshot!("hybrid_session", out);
+}
+
 #[test]
 fn piped_session_ends_at_end_of_input_and_bad_file_is_exit_2() {
     let (out, code) = session(REFERENCE, "help\n");

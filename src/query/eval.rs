@@ -225,9 +225,27 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
                 fix: None,
             })
             .collect();
+        let to = match end {
+            End::OnPrem(via) => topo
+                .hybrid
+                .on_prem
+                .iter()
+                .find(|n| n.via.contains(via) && n.cidrs.iter().any(|c| c.contains(&p.dst)))
+                .map_or_else(
+                    || end_label(topo, end),
+                    |n| {
+                        format!(
+                            "{} (on prem via {})",
+                            n.meta.name,
+                            topo.hybrid.via_meta(*via).name
+                        )
+                    },
+                ),
+            _ => end_label(topo, end),
+        };
         out.push(PathView {
-            from: label,
-            to: end_label(topo, end),
+            from: label.trim_matches('`').to_string(),
+            to,
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
             outcome: end_outcome(end).into(),
@@ -409,7 +427,7 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
         .map(|b| format!("`{}` ({}); fix: {}", b.component, b.rule, b.fix))
         .collect();
     Some(format!(
-        "replies to this packet are dropped on the way back by {}, so its session cannot complete",
+        "replies to this packet cannot get back, so its session cannot complete: they are dropped on the way back by {}",
         list.join("; and by ")
     ))
 }
@@ -589,6 +607,30 @@ pub fn what(
             unknown.entry(u).or_default().push(o.source.label.clone());
         }
         for f in &o.hits {
+            // Out to on prem: to the on-prem networks behind the
+            // connection, by name, with their part of the packets.
+            let mut rest = f.set.clone();
+            if let End::OnPrem(via) = &f.end {
+                for n in topo.hybrid.on_prem.iter().filter(|n| n.via.contains(via)) {
+                    let part = rest.restrict(DST, &crate::hs::nets_set(n.cidrs.iter()));
+                    if part.is_empty() {
+                        continue;
+                    }
+                    rest = rest.subtract(&part);
+                    let e = per_end.entry(n.meta.name.clone()).or_insert_with(|| {
+                        (
+                            "on-prem-network".into(),
+                            None,
+                            Some(format!("on prem via {}", topo.hybrid.via_meta(*via).name)),
+                            HeaderSet::empty(),
+                        )
+                    });
+                    e.3.append(part.swap_dims(SRC, DST));
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+            }
             let (kind, aws_id, location) = match &f.end {
                 End::Delivered(e) => (
                     "network-interface",
@@ -604,7 +646,7 @@ pub fn what(
                 .entry(end_label(topo, &f.end))
                 .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
             // Destinations are shown as the peers.
-            e.3.append(f.set.swap_dims(SRC, DST));
+            e.3.append(rest.swap_dims(SRC, DST));
         }
     }
     let entries: Vec<ReachEntry> = per_end
