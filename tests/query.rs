@@ -1140,3 +1140,32 @@ fn listings_and_paths_name_on_prem_networks_and_peered_vpcs() {
     assert_eq!(names(&v, "entries", "endpoint"), ["dc1-k8s"], "{v}");
     assert_eq!(v["entries"][0]["location"], "on prem via vpn-dc1-private");
 }
+
+/// One function gives a service's addresses to the check (one Region, one
+/// family) and to queries (any Region, both families).
+#[test]
+fn service_ranges_serve_the_check_and_queries() {
+    use netverify::checks::private_service_access::service_ranges;
+    let topo = netverify::model::load_file(std::path::Path::new(HYBRID)).unwrap();
+    let want = netverify::hs::nets_set(
+        ["52.216.0.0/15", "3.5.0.0/19"]
+            .iter()
+            .map(|n| n.parse::<ipnet::IpNet>().unwrap())
+            .collect::<Vec<_>>()
+            .iter(),
+    );
+    let (v4, lists) = service_ranges(&topo, |s| s == "com.amazonaws.us-east-1.s3", Some(true));
+    assert_eq!(v4, Some(want.clone()));
+    assert_eq!(lists.len(), 1);
+    // No IPv6 list: unknown for that family.
+    let (v6, _) = service_ranges(&topo, |s| s == "com.amazonaws.us-east-1.s3", Some(false));
+    assert_eq!(v6, None);
+    // Another Region's S3 has no list here.
+    let (other, lists) = service_ranges(&topo, |s| s == "com.amazonaws.eu-west-1.s3", Some(true));
+    assert_eq!((other, lists.len()), (None, 0));
+    // A query's `s3`: any Region, both families.
+    let (any, _) = service_ranges(&topo, |s| s.ends_with(".s3"), None);
+    assert_eq!(any, Some(want));
+    let (v, _) = answer(HYBRID, "can app reach s3 on tcp/443");
+    assert_eq!(v["answer"], "yes");
+}
