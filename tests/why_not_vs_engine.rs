@@ -125,6 +125,26 @@ struct Seen {
     hybrid_multi: usize,
     /// `why not` answers `yes` over such a path.
     hybrid_yes: usize,
+    /// Blockers at a hybrid component (a peering, a transit gateway
+    /// attachment or route table, a VGW, a VPN, a virtual interface, a DX
+    /// gateway, an on-prem network).
+    hybrid_blockers: usize,
+    /// `no` answers whose first blocker was compared with the simulator's drop.
+    first_blocker_checked: usize,
+}
+
+/// The names of the topology's resources, and the AWS rules (`C-6.10`),
+/// that `text` mentions.
+fn resource_names(topo: &model::Topology, text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| {
+            topo.names.contains_key(*w)
+                || w.strip_prefix("C-")
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 fn run(ctx: &Context<'_, '_>, q: &str) -> Result<(Value, String), TestCaseError> {
@@ -172,6 +192,11 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                 .map(|a| a.meta.name.as_str()),
         )
         .chain(topo.hybrid.vgws.iter().map(|g| g.meta.name.as_str()))
+        .chain(topo.hybrid.tgw_route_tables.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.vpns.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.vifs.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.dx_gateways.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.on_prem.iter().map(|t| t.meta.name.as_str()))
         .collect();
     for a in &ends {
         for b in &ends {
@@ -213,6 +238,11 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                         prop_assert!(blockers > 0, "{}: {}", q, text);
                         // Every blocker names its component and a fix.
                         for bl in v["blockers"].as_array().unwrap() {
+                            seen.hybrid_blockers += usize::from(
+                                bl["component"]
+                                    .as_str()
+                                    .is_some_and(|c| hybrid_names.contains(&c)),
+                            );
                             prop_assert!(
                                 !bl["component"].as_str().unwrap_or("").is_empty()
                                     && !bl["fix"].as_str().unwrap_or("").is_empty(),
@@ -238,6 +268,45 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                             text,
                             out.trace.join("\n")
                         );
+                        // And the first blocker is where the simulator
+                        // drops the packet: when it has a single fate, its
+                        // reason names a resource the blocker names.
+                        if let [sim::Fate::Dropped { reason }] = out.fates.as_slice() {
+                            let first = &v["blockers"][0];
+                            let said = format!(
+                                "{} {}",
+                                first["component"].as_str().unwrap_or(""),
+                                first["rule"].as_str().unwrap_or("")
+                            );
+                            let theirs = resource_names(&topo, reason);
+                            let ours = resource_names(&topo, &said);
+                            // A route to the wrong target is blocked at the
+                            // route; the simulator drops the packet at the
+                            // target, after the last route decision.
+                            let last_route = out
+                                .trace
+                                .iter()
+                                .rev()
+                                .find(|l| l.starts_with("route table ") || l.starts_with("TGW route table "))
+                                .map(|l| resource_names(&topo, l))
+                                .unwrap_or_default();
+                            let wrong_target = first["fix"]
+                                .as_str()
+                                .is_some_and(|f| f.contains("instead"))
+                                && last_route.iter().any(|n| ours.contains(n));
+                            prop_assert!(
+                                theirs.iter().any(|n| ours.contains(n))
+                                    || theirs.is_empty()
+                                    || wrong_target,
+                                "{}: the first blocker `{}` is not where the simulator drops the packet ({}): {}\n{}",
+                                q,
+                                said,
+                                reason,
+                                text,
+                                out.trace.join("\n")
+                            );
+                            seen.first_blocker_checked += 1;
+                        }
                         if hybrid {
                             seen.hybrid_no += 1;
                             seen.hybrid_multi += usize::from(blockers >= 2);
@@ -269,10 +338,16 @@ fn why_not_property_exercises_hybrid_paths() {
         total.hybrid_no += seen.hybrid_no;
         total.hybrid_multi += seen.hybrid_multi;
         total.hybrid_yes += seen.hybrid_yes;
+        total.hybrid_blockers += seen.hybrid_blockers;
+        total.first_blocker_checked += seen.first_blocker_checked;
     }
     eprintln!("{total:?}");
     assert!(
-        total.hybrid_no >= 20 && total.hybrid_multi >= 5 && total.hybrid_yes >= 5,
+        total.hybrid_no >= 20
+            && total.hybrid_multi >= 5
+            && total.hybrid_yes >= 5
+            && total.hybrid_blockers >= 10
+            && total.first_blocker_checked >= 100,
         "{total:?}"
     );
 }

@@ -379,8 +379,10 @@ impl Tracer<'_> {
             }
         }
         // A peering is followed: it names what it does not carry
-        // (C-8.2, no edge-to-edge routing C-8.3).
-        if let RouteTarget::Peering(_) = t {
+        // (C-8.2, no edge-to-edge routing C-8.3). So is a NAT gateway: it
+        // forwards the translated packet by its own subnet's routes, which
+        // may well lead to the goal (a private NAT to another network).
+        if let RouteTarget::Peering(_) | RouteTarget::Nat(_) = t {
             return true;
         }
         match (&self.goal, t) {
@@ -392,7 +394,6 @@ impl Tracer<'_> {
                 Goal::Service(_),
                 RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
             ) => true,
-            (Goal::OnPrem(_), RouteTarget::Nat(_)) => true,
             (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
                 super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
             }
@@ -580,6 +581,17 @@ impl Tracer<'_> {
             RouteTarget::Blackhole | RouteTarget::Eni(_) => {}
             RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
             RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
+            RouteTarget::Nat(n) if last_nat == Some(n) => {
+                let nat = &self.topo.nats[n];
+                self.block_at(
+                    &nat.meta,
+                    "the NAT gateway's own subnet routes the packet back to it: routing loop (C-7.5)",
+                    format!(
+                        "route the subnet of `{}` to an internet gateway (public NAT) or onwards (private NAT)",
+                        nat.meta.name
+                    ),
+                );
+            }
             RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
             RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
             RouteTarget::Peering(x) => self.peering(x, subnet, vpc, p),
