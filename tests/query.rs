@@ -1259,3 +1259,87 @@ fn why_not_reports_block_public_access_before_an_edge_redirect() {
     let (v, code) = answer(&file, "why not internet -> web-eni on tcp/443");
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v}");
 }
+
+/// A VPC whose app subnet routes the db subnet through a private NAT
+/// gateway (`loop`: the NAT's own subnet routes everything back to it).
+fn nat_route_topology(dir: &std::path::Path, self_loop: bool) -> String {
+    let nat_routes = if self_loop {
+        "[{ destination: 0.0.0.0/0, target: nat }]"
+    } else {
+        "[]"
+    };
+    let text = format!(
+        "version: 1
+region: us-east-1
+vpcs:
+  - {{ name: vpc, cidrs: [10.0.0.0/16] }}
+subnets:
+  - {{ name: app, vpc: vpc, cidr: 10.0.1.0/24, route_table: rtb-app }}
+  - {{ name: db, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-nat }}
+  - {{ name: nat-subnet, vpc: vpc, cidr: 10.0.3.0/24, route_table: rtb-nat }}
+route_tables:
+  - name: rtb-app
+    vpc: vpc
+    routes: [{{ destination: 10.0.2.0/24, target: nat }}, {{ destination: 0.0.0.0/0, target: nat }}]
+  - name: rtb-nat
+    vpc: vpc
+    routes: {nat_routes}
+nat_gateways:
+  - {{ name: nat, subnet: nat-subnet, private_ip: 10.0.3.100, connectivity: private }}
+security_groups:
+  - {{ name: app-sg, vpc: vpc, egress: [{{ protocol: all, cidr: 0.0.0.0/0 }}] }}
+  - {{ name: db-sg, vpc: vpc, ingress: [{{ protocol: tcp, ports: 5432, cidr: 10.0.1.0/24 }}] }}
+network_interfaces:
+  - {{ name: app-eni, subnet: app, private_ips: [{{ address: 10.0.1.10 }}], security_groups: [app-sg] }}
+  - {{ name: db-eni, subnet: db, private_ips: [{{ address: 10.0.2.10 }}], security_groups: [db-sg] }}
+"
+    );
+    let file = dir.join(format!("nat-{self_loop}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Bug fix: a route through a NAT gateway to an address inside the VPC
+/// was reported as a wrong-target blocker ("the route sends it to `nat`
+/// instead"), though the NAT forwards the packet there; the real blocker
+/// is the database's security group, which sees the NAT's address.
+#[test]
+fn why_not_follows_a_route_through_a_nat_gateway_inside_the_vpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = nat_route_topology(dir.path(), false);
+    let (c, _) = answer(&file, "can app-eni reach db-eni on tcp/5432");
+    assert_eq!(c["answer"], "no", "{c}");
+    let (v, code) = answer(&file, "why not app-eni -> db-eni on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(names(&v, "blockers", "component"), ["db-sg"], "{v}");
+    let fix = v["blockers"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("from 10.0.3.100/32"), "{fix}");
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    assert!(hops.contains(&"nat"), "{hops:?}");
+}
+
+/// Bug fix: a NAT gateway whose subnet routes the packet back to itself
+/// was followed eight times round the loop before a generic "routing loop"
+/// blocker; it is the NAT gateway's own loop (C-7.5), at once.
+#[test]
+fn why_not_names_a_nat_gateway_routed_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = nat_route_topology(dir.path(), true);
+    let (v, code) = answer(&file, "why not app-eni -> 10.9.0.1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b[0].0, "nat", "{v}");
+    assert!(b[0].1.contains("routing loop (C-7.5)"), "{}", b[0].1);
+    let nats = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["component"] == "nat")
+        .count();
+    assert_eq!(nats, 2, "once through, then the loop: {v}");
+}

@@ -192,7 +192,12 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                 .map(|a| a.meta.name.as_str()),
         )
         .chain(topo.hybrid.vgws.iter().map(|g| g.meta.name.as_str()))
-        .chain(topo.hybrid.tgw_route_tables.iter().map(|t| t.meta.name.as_str()))
+        .chain(
+            topo.hybrid
+                .tgw_route_tables
+                .iter()
+                .map(|t| t.meta.name.as_str()),
+        )
         .chain(topo.hybrid.vpns.iter().map(|t| t.meta.name.as_str()))
         .chain(topo.hybrid.vifs.iter().map(|t| t.meta.name.as_str()))
         .chain(topo.hybrid.dx_gateways.iter().map(|t| t.meta.name.as_str()))
@@ -287,13 +292,15 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                                 .trace
                                 .iter()
                                 .rev()
-                                .find(|l| l.starts_with("route table ") || l.starts_with("TGW route table "))
+                                .find(|l| {
+                                    l.starts_with("route table ")
+                                        || l.starts_with("TGW route table ")
+                                })
                                 .map(|l| resource_names(&topo, l))
                                 .unwrap_or_default();
-                            let wrong_target = first["fix"]
-                                .as_str()
-                                .is_some_and(|f| f.contains("instead"))
-                                && last_route.iter().any(|n| ours.contains(n));
+                            let wrong_target =
+                                first["fix"].as_str().is_some_and(|f| f.contains("instead"))
+                                    && last_route.iter().any(|n| ours.contains(n));
                             prop_assert!(
                                 theirs.iter().any(|n| ours.contains(n))
                                     || theirs.is_empty()
