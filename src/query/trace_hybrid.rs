@@ -169,12 +169,12 @@ impl Tracer<'_> {
                 topo.vpcs[peer].meta.name
             ),
         ));
-        self.from_outside(peer, p);
+        self.arrive_from_outside(peer, p);
     }
 
     /// Delivery of a packet arriving in `vpc` from outside any subnet
     /// (a peering, a VGW): the owner's NACL ingress and security groups.
-    fn from_outside(&mut self, vpc: VpcId, p: Packet) {
+    fn arrive_from_outside(&mut self, vpc: VpcId, p: Packet) {
         let topo = self.topo;
         let owners: Vec<usize> = (0..topo.enis.len())
             .filter(|&i| {
@@ -833,7 +833,7 @@ impl Tracer<'_> {
                 topo.vpcs[vpc].meta.name
             ),
         ));
-        self.from_outside(vpc, p);
+        self.arrive_from_outside(vpc, p);
     }
 
     // ---- on-prem origin ------------------------------------------------------
