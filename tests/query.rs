@@ -291,16 +291,9 @@ fn path_shows_every_divergent_path() {
 }
 
 fn blockers(v: &Value) -> Vec<(String, String)> {
-    v["blockers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["component"].as_str().unwrap().to_string(),
-                b["rule"].as_str().unwrap().to_string(),
-            )
-        })
+    blocker_fixes(v)
+        .into_iter()
+        .map(|(c, r, _)| (c, r))
         .collect()
 }
 

@@ -531,16 +531,7 @@ impl Tracer<'_> {
                 appliance_mode,
                 ..
             } => {
-                let here: Vec<SubnetId> = subnets
-                    .iter()
-                    .copied()
-                    .filter(|s| az.is_some() && topo.subnets[*s].availability_zone == az)
-                    .collect();
-                let exits = if *appliance_mode || here.is_empty() {
-                    subnets.clone()
-                } else {
-                    here
-                };
+                let exits = sim::tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref());
                 if exits.is_empty() {
                     self.block_at(
                         &att.meta,
@@ -641,19 +632,26 @@ impl Tracer<'_> {
 
     // ---- leaving AWS (C-10 to C-12) ----------------------------------------
 
+    /// The blocker of a connection that is down.
+    fn via_available(&mut self, via: OnPremVia) {
+        let h = &self.topo.hybrid;
+        if !sim::available(self.topo, via) {
+            let label = h.via_label(via);
+            self.block_at(
+                h.via_meta(via),
+                format!("{label} is not available"),
+                format!("bring {label} up (its state must be `available`)"),
+            );
+        }
+    }
+
     /// Leaves AWS over a connection.
     fn exit(&mut self, via: OnPremVia, p: Packet) {
         let topo = self.topo;
         let h = &topo.hybrid;
         let meta = h.via_meta(via);
         let label = h.via_label(via);
-        if !sim::available(topo, via) {
-            self.block_at(
-                meta,
-                format!("{label} is not available"),
-                format!("bring {label} up (its state must be `available`)"),
-            );
-        }
+        self.via_available(via);
         if let OnPremVia::Vpn(v) = via {
             let vpn = &h.vpns[v];
             if p.dst.is_ipv6() {
@@ -924,13 +922,7 @@ impl Tracer<'_> {
         let h = &topo.hybrid;
         let meta = h.via_meta(via);
         let label = h.via_label(via);
-        if !sim::available(topo, via) {
-            self.block_at(
-                meta,
-                format!("{label} is not available"),
-                format!("bring {label} up (its state must be `available`)"),
-            );
-        }
+        self.via_available(via);
         match via {
             OnPremVia::Vpn(v) => match h.vpns[v].gateway {
                 VpnGatewayRef::Vgw(g) => {

@@ -616,17 +616,7 @@ impl Sim<'_> {
                 appliance_mode,
                 ..
             } => {
-                let here: Vec<SubnetId> = subnets
-                    .iter()
-                    .copied()
-                    .filter(|s| az.is_some() && topo.subnets[*s].availability_zone == az)
-                    .collect();
-                let exits = if *appliance_mode || here.is_empty() {
-                    subnets.clone()
-                } else {
-                    here
-                };
-                for e in exits {
+                for e in tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref()) {
                     self.note(format!(
                         "leaves the TGW through subnet {}",
                         self.subnet_name(e)
@@ -1094,4 +1084,26 @@ pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
         trace: Vec::new(),
     }
     .tgw_decide(rt, d)
+}
+
+/// The subnets through which a packet that entered a transit gateway in
+/// availability zone `az` leaves into a VPC attachment: the attachment's
+/// subnet in the same zone, or every subnet with appliance mode or when
+/// none is in that zone (C-9.6, C-9.7).
+pub fn tgw_exit_subnets(
+    topo: &Topology,
+    subnets: &[SubnetId],
+    appliance_mode: bool,
+    az: Option<&str>,
+) -> Vec<SubnetId> {
+    let here: Vec<SubnetId> = subnets
+        .iter()
+        .copied()
+        .filter(|s| az.is_some() && topo.subnets[*s].availability_zone.as_deref() == az)
+        .collect();
+    if appliance_mode || here.is_empty() {
+        subnets.to_vec()
+    } else {
+        here
+    }
 }

@@ -79,7 +79,8 @@ use crate::model::{
 
 pub use hybrid::{
     MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
-    interface_v4, learned_routes, onprem_pick, tgw_decision, transit_vif_tgws, vgw_pick,
+    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
+    vgw_pick,
 };
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
