@@ -890,7 +890,7 @@ fn why_not_through_a_transit_gateway_to_on_prem_lists_every_blocker() {
         "{}",
         b[1].1
     );
-    assert_eq!(v["blockers"][1]["location"]["line"], 83);
+    assert_eq!(v["blockers"][1]["location"]["line"], 85);
     assert!(b[1].2.contains("point it at `att-vpn`"), "{}", b[1].2);
     // The VPN's traffic selectors leave the sender out (C-11.2).
     assert!(
@@ -1335,4 +1335,29 @@ fn why_not_names_a_nat_gateway_routed_to_itself() {
         .filter(|h| h["component"] == "nat")
         .count();
     assert_eq!(nats, 2, "once through, then the loop: {v}");
+}
+
+#[test]
+fn why_not_to_on_prem_through_a_vgw_without_a_route() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not shared-db -> lab on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["vgw-shared", "lab", "dxgw-corp"], "{v}");
+    // The VGW has learned no route for the lab (it advertises nothing).
+    assert_eq!(b[0].1, "vpn gateway vgw-shared has no route for 172.21.0.7");
+    assert!(
+        b[0].2
+            .contains("on prem must advertise a prefix covering 172.21.0.7")
+    );
+    // The replies: AWS advertises nothing for shared to the lab, because of
+    // the DX gateway's allowed prefixes.
+    assert!(
+        b[1].1
+            .starts_with("return path: AWS advertises no route for 10.20.1.5")
+    );
+    assert!(b[2].1.starts_with("return path: the allowed prefixes"));
+    // Past the VGW the packet leaves over the lab's virtual interface.
+    let hops = v["paths"][0]["hops"].as_array().unwrap();
+    assert_eq!(hops.last().unwrap()["component"], "vif-branch", "{v}");
 }
