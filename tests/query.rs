@@ -1361,3 +1361,39 @@ fn why_not_to_on_prem_through_a_vgw_without_a_route() {
     let hops = v["paths"][0]["hops"].as_array().unwrap();
     assert_eq!(hops.last().unwrap()["component"], "vif-branch", "{v}");
 }
+
+#[test]
+fn why_not_across_peered_transit_gateways_lists_the_missing_static_route_back() {
+    let file = "tests/fixtures/query/tgw-peering.yaml";
+    let (v, code) = answer(file, "why not east-eni -> west-eni on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["west-sg", "tgw-west-rt"], "{v}");
+    // Over the peering and into the peer's table, by its propagation.
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    for h in ["tgw-east-rt", "att-west-peer", "tgw-west-rt", "att-west"] {
+        assert!(hops.contains(&h), "{h}: {hops:?}");
+    }
+    // The way back needs a static route over the peering attachment.
+    assert_eq!(
+        b[1].1,
+        "return path: TGW route table tgw-west-rt has no route for 10.1.1.10"
+    );
+    assert!(
+        b[1].2
+            .contains("add a static route 10.1.0.0/16 → `att-west-peer` to `tgw-west-rt`")
+            && b[1].2.contains("C-9.10"),
+        "{}",
+        b[1].2
+    );
+    // The engine agrees; with tcp/22 from west's own range it would pass
+    // the group, not from east.
+    let (c, _) = answer(file, "can east-eni reach west-eni on tcp/22");
+    assert_eq!(c["answer"], "no");
+}

@@ -200,6 +200,30 @@ impl Tracer<'_> {
         self.tgw_hops = h;
     }
 
+    /// The range to route towards the goal: the destination VPC's CIDR
+    /// (when it is not `from`, the VPC doing the lookup) or the on-prem
+    /// network's range holding `dst`, else `dst` itself.
+    pub(super) fn goal_range(&self, dst: IpAddr, from: Option<VpcId>) -> String {
+        let topo = self.topo;
+        let range = match &self.goal {
+            Goal::Eni(d) if Some(topo.enis[*d].vpc) != from => {
+                let v = &topo.vpcs[topo.enis[*d].vpc];
+                v.cidrs
+                    .iter()
+                    .map(|c| ipnet::IpNet::V4(*c))
+                    .chain(v.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
+                    .find(|c| c.contains(&dst))
+            }
+            Goal::OnPrem(n) => topo.hybrid.on_prem[*n]
+                .cidrs
+                .iter()
+                .copied()
+                .find(|c| c.contains(&dst)),
+            _ => None,
+        };
+        range.map_or_else(|| host(dst), |n| n.to_string())
+    }
+
     pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
         let topo = self.topo;
         let acl = topo.subnets[subnet].nacl;
@@ -525,28 +549,11 @@ impl Tracer<'_> {
             }
             Lookup::NoRoute => {
                 let hop = route_hop(topo, rt, &RouteChoice::NoRoute, false);
-                // The range to route: the destination's VPC CIDR or
-                // on-prem range where it has one.
-                let range = match &self.goal {
-                    Goal::Eni(d) if topo.enis[*d].vpc != vpc => {
-                        let v = &topo.vpcs[topo.enis[*d].vpc];
-                        v.cidrs
-                            .iter()
-                            .map(|c| ipnet::IpNet::V4(*c))
-                            .chain(v.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
-                            .find(|c| c.contains(&dst))
-                    }
-                    Goal::OnPrem(n) => topo.hybrid.on_prem[*n]
-                        .cidrs
-                        .iter()
-                        .copied()
-                        .find(|c| c.contains(&dst)),
-                    _ => None,
-                };
+                let range = self.goal_range(dst, Some(vpc));
                 let dest = match (&self.goal, dst) {
                     (Goal::Internet | Goal::Service(_), IpAddr::V4(_)) => "0.0.0.0/0".to_string(),
                     (Goal::Internet | Goal::Service(_), IpAddr::V6(_)) => "::/0".to_string(),
-                    _ => range.map_or_else(|| host(dst), |n| n.to_string()),
+                    _ => range,
                 };
                 self.t.block(
                     hop,

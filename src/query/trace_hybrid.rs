@@ -336,11 +336,21 @@ impl Tracer<'_> {
         });
     }
 
-    /// The attachment of the table's gateway that leads towards the goal.
+    /// The attachment of the table's gateway that leads towards the goal:
+    /// the goal VPC's attachment, else a peering with a transit gateway
+    /// that has one.
     fn natural_attachment(&self, t: TgwId) -> Option<TgwAttachmentId> {
         let h = &self.topo.hybrid;
         match self.goal {
-            Goal::Eni(d) => self.vpc_attachment(t, self.topo.enis[d].vpc),
+            Goal::Eni(d) => {
+                let vpc = self.topo.enis[d].vpc;
+                self.vpc_attachment(t, vpc).or_else(|| {
+                    (0..h.tgw_attachments.len()).find(|&a| {
+                        h.tgw_attachments[a].tgw == t
+                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if self.vpc_attachment(t2, vpc).is_some())
+                    })
+                })
+            }
             Goal::OnPrem(n) => (0..h.tgw_attachments.len())
                 .find(|&a| h.tgw_attachments[a].tgw == t && self.leads_to_onprem(a, n)),
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
@@ -477,11 +487,20 @@ impl Tracer<'_> {
                         ),
                     )
                 } else if why.contains("no route") {
+                    let peering = natural.is_some_and(|n| {
+                        matches!(h.tgw_attachments[n].kind, TgwAttachmentKind::Peering(_))
+                    });
+                    let how = if peering {
+                        " (a peering attachment propagates nothing: static routes only, C-9.10)"
+                            .to_string()
+                    } else {
+                        format!(", or propagate {to} into it (C-9.3)")
+                    };
                     (
                         table.meta.pos,
                         format!(
-                            "add a static route {} → {to} to `{}`, or propagate {to} into it (C-9.3)",
-                            host(p.dst),
+                            "add a static route {} → {to} to `{}`{how}",
+                            self.goal_range(p.dst, None),
                             table.meta.name
                         ),
                     )
