@@ -1397,3 +1397,42 @@ fn why_not_across_peered_transit_gateways_lists_the_missing_static_route_back() 
     let (c, _) = answer(file, "can east-eni reach west-eni on tcp/22");
     assert_eq!(c["answer"], "no");
 }
+
+/// Between two ends outside AWS (the internet, on-prem networks) no path
+/// enters the topology: `why not` says why it cannot trace one.
+#[test]
+fn why_not_between_two_ends_outside_aws_says_why_it_is_unknown() {
+    for q in ["why not internet -> dc1", "why not dc1 -> branch"] {
+        let (v, code) = answer(HYBRID_BLOCKED, q);
+        assert_eq!(
+            (v["answer"].as_str(), code),
+            (Some("unknown"), 3),
+            "{q}: {v}"
+        );
+        assert!(
+            v["unknown"].to_string().contains("both outside AWS"),
+            "{q}: {v}"
+        );
+    }
+}
+
+/// `can` from on prem says whether the replies get back, naming every
+/// component that would drop them.
+#[test]
+fn can_from_on_prem_says_whether_replies_get_back() {
+    let (v, code) = answer(HYBRID_BLOCKED, "can dc1 reach app-1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("replies to this packet cannot get back"),
+        "{note}"
+    );
+    for c in ["`att-app`", "`tgw-rtb-app`", "`vpn-dc1`"] {
+        assert!(note.contains(c), "{c}: {note}");
+    }
+    let (v, _) = answer(HYBRID_REFERENCE, "can dc1-k8s reach app-1-eni on tcp/443");
+    assert_eq!(
+        v["notes"][0], "replies to this packet get back: its session can complete",
+        "{v}"
+    );
+}

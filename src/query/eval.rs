@@ -899,6 +899,18 @@ pub fn why_not(
     }
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let Some((t, from, to, p, dst_owner)) = best else {
+        let outside =
+            |r: &Resolved| matches!(r, Resolved::Internet { .. } | Resolved::OnPrem { .. });
+        if outside(&src) && outside(&dst) {
+            push_unique(
+                &mut unknown,
+                format!(
+                    "{} and {} are both outside AWS: a path between them that does not enter the topology is not modelled, and `why not` traces packets through the topology only",
+                    src.label(),
+                    dst.label()
+                ),
+            );
+        }
         let mut a = Answer::new(
             query,
             "why-not",
