@@ -1436,3 +1436,51 @@ fn can_from_on_prem_says_whether_replies_get_back() {
         "{v}"
     );
 }
+
+/// A transit gateway that sends a VPC's traffic back into it, through an
+/// appliance-mode attachment with three subnets whose tables route to the
+/// gateway again: every lookup forks three ways until the loop limit. The
+/// tracer's fork budget keeps `why not` quick, and the loop is the blocker.
+#[test]
+fn why_not_through_a_forking_transit_gateway_loop_stays_quick() {
+    let text = "version: 1
+region: us-east-1
+vpcs:
+  - { name: vpc, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: a, vpc: vpc, availability_zone: us-east-1a, cidr: 10.0.1.0/24, route_table: rtb }
+  - { name: b, vpc: vpc, availability_zone: us-east-1b, cidr: 10.0.2.0/24, route_table: rtb }
+  - { name: c, vpc: vpc, availability_zone: us-east-1c, cidr: 10.0.3.0/24, route_table: rtb }
+route_tables:
+  - name: rtb
+    vpc: vpc
+    routes: [{ destination: 10.9.0.0/16, target: tgw }]
+security_groups:
+  - { name: sg, vpc: vpc, egress: [{ protocol: all, cidr: 0.0.0.0/0 }] }
+network_interfaces:
+  - { name: eni, subnet: a, private_ips: [{ address: 10.0.1.10 }], security_groups: [sg] }
+transit_gateways:
+  - name: tgw
+    attachments:
+      - { name: att, type: vpc, vpc: vpc, subnets: [a, b, c], appliance_mode: true }
+    route_tables:
+      - name: tgw-rt
+        associations: [att]
+        routes: [{ destination: 10.9.0.0/16, attachment: att }]
+";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.yaml");
+    std::fs::write(&file, text).unwrap();
+    let start = std::time::Instant::now();
+    let (v, code) = answer(file.to_str().unwrap(), "why not eni -> 10.9.0.1 on tcp/443");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b.len(), 1, "{v}");
+    assert_eq!(b[0].0, "tgw-rt");
+    assert_eq!(b[0].1, "routing loop through transit gateways");
+}

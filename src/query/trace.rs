@@ -142,8 +142,15 @@ pub(super) struct Tracer<'t> {
     /// Transit gateway route lookups so far (at most
     /// [`crate::sim::MAX_TGW_HOPS`]).
     pub(super) tgw_hops: usize,
+    /// Alternatives traced so far by [`Tracer::best_of`], over the whole
+    /// trace: past [`MAX_BRANCHES`] only the first of each fork is traced,
+    /// so that forks behind forks (ECMP behind a loop) stay cheap.
+    pub(super) branches: usize,
     pub(super) t: Trace,
 }
+
+/// At most this many alternatives are traced for one packet.
+const MAX_BRANCHES: usize = 4096;
 
 /// Traces the reply `p` from `from` (which admitted a flow) back to `to`
 /// (the interface or on-prem network that opened it): NACLs and routes
@@ -154,6 +161,7 @@ pub fn trace_reply(topo: &Topology, from: Start, to: Goal, p: Packet) -> Trace {
         goal: to,
         reply: true,
         tgw_hops: 0,
+        branches: 0,
         t: Trace::default(),
     };
     match from {
@@ -171,6 +179,7 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         goal,
         reply: false,
         tgw_hops: 0,
+        branches: 0,
         t: Trace::default(),
     };
     match start {
@@ -184,7 +193,11 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
 impl Tracer<'_> {
     /// Traces every alternative from here and keeps the most nearly
     /// complete one (the fewest blockers). `f` must end the trace.
-    pub(super) fn best_of<A>(&mut self, alts: Vec<A>, f: impl Fn(&mut Self, A)) {
+    pub(super) fn best_of<A>(&mut self, mut alts: Vec<A>, f: impl Fn(&mut Self, A)) {
+        if self.branches >= MAX_BRANCHES {
+            alts.truncate(1);
+        }
+        self.branches += alts.len();
         let base = (self.t.clone(), self.tgw_hops);
         let mut best: Option<(Trace, usize)> = None;
         for a in alts {
