@@ -980,7 +980,7 @@ pub fn why_not(
             "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
         ),
         _ => format!(
-            "unknown: {what} — part of the way is not modelled or not followed by the why-not tracer; {n} blocker{s_} found on the most nearly complete path"
+            "unknown: {what} — part of the way is not modelled; {n} blocker{s_} found on the most nearly complete path"
         ),
     };
     if reply == Reply::Unknown && unknown.is_empty() {
