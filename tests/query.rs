@@ -395,16 +395,24 @@ fn why_not_when_it_can_reach_says_so() {
     assert!(v["blockers"].as_array().is_none());
 }
 
-/// The tracer and the engine agree: on every bundled topology, for every
-/// pair of interfaces and on-prem networks and a spread of ports, `why
-/// not` finds at least one blocker exactly when the engine says no.
+/// The tracer and the engine agree: on every bundled topology and hybrid
+/// fixture, for every pair of interfaces and on-prem networks and a spread
+/// of ports, `why not` finds at least one blocker exactly when the engine
+/// says no.
 #[test]
 fn why_not_agrees_with_the_engine_on_every_topology() {
-    let mut files: Vec<_> = std::fs::read_dir("topologies")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
+    // The bundled topologies, and the hybrid fixtures (peering, TGW
+    // peering, private and transit VIFs, VPN over DX).
+    let mut files: Vec<_> = [
+        "topologies",
+        "tests/fixtures/query",
+        "tests/fixtures/transit-encryption",
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(d).unwrap())
+    .map(|e| e.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+    .collect();
     files.sort();
     let mut checked = 0;
     for f in files {
