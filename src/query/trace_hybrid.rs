@@ -25,6 +25,12 @@ use crate::report::Hop;
 use crate::sim::{self, Dir, Lookup, TgwWin, VgwPick};
 
 impl Tracer<'_> {
+    /// A passing hop at a resource, located at its definition.
+    fn pass_at(&mut self, meta: &crate::model::Meta, rule: impl Into<String>) {
+        let hop = meta_hop(self.topo, meta, rule.into());
+        self.t.pass(hop);
+    }
+
     /// The `others` index (route target) of a hybrid resource.
     fn other_of(&self, r: HybridRef) -> Option<usize> {
         self.topo
@@ -161,14 +167,10 @@ impl Tracer<'_> {
             );
             return;
         }
-        self.t.pass(meta_hop(
-            topo,
-            &pcx.meta,
-            format!(
+        self.pass_at(&pcx.meta, format!(
                 "peering connection to VPC `{}`: source and destination inside the two VPCs (C-8.2)",
                 topo.vpcs[peer].meta.name
-            ),
-        ));
+            ));
         self.arrive_from_outside(peer, p);
     }
 
@@ -291,14 +293,13 @@ impl Tracer<'_> {
         };
         self.nacl(subnet, Dir::Egress, &p);
         self.nacl(entry, Dir::Ingress, &p);
-        self.t.pass(meta_hop(
-            topo,
+        self.pass_at(
             &a.meta,
             format!(
                 "into transit gateway `{}` through the attachment interface in subnet {} (C-9.6)",
                 tgw.meta.name, topo.subnets[entry].meta.name
             ),
-        ));
+        );
         let az = topo.subnets[entry].availability_zone.clone();
         self.tgw_associated(ai, p, az, last_nat, depth);
     }
@@ -561,14 +562,10 @@ impl Tracer<'_> {
                 }
                 let vpc = *vpc;
                 self.best_of(exits, |tr, e| {
-                    tr.t.pass(meta_hop(
-                        topo,
-                        &att.meta,
-                        format!(
+                    tr.pass_at(&att.meta, format!(
                             "out of the transit gateway through subnet {}; forwarded by its route table (C-9.6)",
                             topo.subnets[e].meta.name
-                        ),
-                    ));
+                        ));
                     tr.forward(e, vpc, last_nat, p, depth);
                 });
             }
@@ -629,14 +626,13 @@ impl Tracer<'_> {
                         ),
                     );
                 }
-                self.t.pass(meta_hop(
-                    topo,
+                self.pass_at(
                     &back_att.meta,
                     format!(
                         "over transit gateway peering into `{}` (static routes only, C-9.10)",
                         h.tgws[*t2].meta.name
                     ),
-                ));
+                );
                 self.tgw_associated(b, p, None, last_nat, depth);
             }
             TgwAttachmentKind::Connect => {
@@ -753,15 +749,14 @@ impl Tracer<'_> {
         }
         match sim::vgw_pick(topo, g, p.dst) {
             VgwPick::Via(via) => {
-                self.t.pass(meta_hop(
-                    topo,
+                self.pass_at(
                     &vgw.meta,
                     format!(
                         "chooses {} for {} (C-10.3)",
                         topo.hybrid.via_label(via),
                         p.dst
                     ),
-                ));
+                );
                 self.exit(via, p);
             }
             VgwPick::NoRoute(why) => {
@@ -822,7 +817,7 @@ impl Tracer<'_> {
             let table = &topo.route_tables[rt];
             match sim::lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => {
-                    self.t.pass(meta_hop(topo, &table.meta, what));
+                    self.pass_at(&table.meta, what);
                 }
                 Lookup::Unknown(why) => {
                     let hop = meta_hop(topo, &table.meta, "edge route table".into());
@@ -842,14 +837,13 @@ impl Tracer<'_> {
                 }
             }
         }
-        self.t.pass(meta_hop(
-            topo,
+        self.pass_at(
             &vgw.meta,
             format!(
                 "from on prem into VPC `{}` (C-10.4)",
                 topo.vpcs[vpc].meta.name
             ),
-        ));
+        );
         self.arrive_from_outside(vpc, p);
     }
 
@@ -1122,14 +1116,13 @@ impl Tracer<'_> {
                 format!("bring attachment `{}` to state `available`", att.meta.name),
             );
         }
-        self.t.pass(meta_hop(
-            topo,
+        self.pass_at(
             &att.meta,
             format!(
                 "into transit gateway `{}`",
                 topo.hybrid.tgws[att.tgw].meta.name
             ),
-        ));
+        );
         self.tgw_associated(a, p, None, None, 0);
     }
 }
