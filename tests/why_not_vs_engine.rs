@@ -131,6 +131,8 @@ struct Seen {
     hybrid_blockers: usize,
     /// `no` answers whose first blocker was compared with the simulator's drop.
     first_blocker_checked: usize,
+    /// Hybrid blockers by kind (their rule, up to the first address or name).
+    kinds: std::collections::BTreeMap<String, usize>,
 }
 
 /// The names of the topology's resources, and the AWS rules (`C-6.10`),
@@ -243,11 +245,21 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestC
                         prop_assert!(blockers > 0, "{}: {}", q, text);
                         // Every blocker names its component and a fix.
                         for bl in v["blockers"].as_array().unwrap() {
-                            seen.hybrid_blockers += usize::from(
-                                bl["component"]
-                                    .as_str()
-                                    .is_some_and(|c| hybrid_names.contains(&c)),
-                            );
+                            if bl["component"]
+                                .as_str()
+                                .is_some_and(|c| hybrid_names.contains(&c))
+                            {
+                                seen.hybrid_blockers += 1;
+                                let rule = bl["rule"].as_str().unwrap_or("");
+                                let kind: String = rule
+                                    .split(|c: char| c.is_ascii_digit() || c == '`')
+                                    .next()
+                                    .unwrap_or("")
+                                    .chars()
+                                    .take(60)
+                                    .collect();
+                                *seen.kinds.entry(kind).or_default() += 1;
+                            }
                             prop_assert!(
                                 !bl["component"].as_str().unwrap_or("").is_empty()
                                     && !bl["fix"].as_str().unwrap_or("").is_empty(),
@@ -336,7 +348,7 @@ fn why_not_property_exercises_hybrid_paths() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut total = Seen::default();
-    for _ in 0..40 {
+    for _ in 0..80 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()
@@ -347,6 +359,9 @@ fn why_not_property_exercises_hybrid_paths() {
         total.hybrid_yes += seen.hybrid_yes;
         total.hybrid_blockers += seen.hybrid_blockers;
         total.first_blocker_checked += seen.first_blocker_checked;
+        for (k, n) in seen.kinds {
+            *total.kinds.entry(k).or_default() += n;
+        }
     }
     eprintln!("{total:?}");
     assert!(
@@ -354,7 +369,10 @@ fn why_not_property_exercises_hybrid_paths() {
             && total.hybrid_multi >= 5
             && total.hybrid_yes >= 5
             && total.hybrid_blockers >= 10
-            && total.first_blocker_checked >= 100,
+            && total.first_blocker_checked >= 100
+            // Peering not active, TGW blackhole and no route, the AZ rule,
+            // nothing advertised to on prem, ...
+            && total.kinds.len() >= 5,
         "{total:?}"
     );
 }
