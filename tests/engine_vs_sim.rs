@@ -79,6 +79,7 @@ fn addresses(topo: &Topology) -> Vec<IpAddr> {
         "172.16.0.1",
         "10.50.3.3",
         "10.50.200.1",
+        "192.168.50.5",
         "10.1.0.10",
         // Service addresses: inside and outside the S3 prefix list's entries.
         "52.216.0.7",
@@ -359,7 +360,7 @@ fn service_path_property_is_not_vacuous() {
     let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
         .map(|k| (k, k * 7 + 3, k % 5, k % 6, (k / 2) % 6))
         .collect();
-    for _ in 0..200 {
+    for _ in 0..600 {
         let seed = common::topogen::topo_seed()
             .new_tree(&mut runner)
             .unwrap()
@@ -440,27 +441,41 @@ fn generator_produces_mostly_valid_topologies() {
     );
 }
 
+/// The valid topologies among the first `n` the generator makes, in a
+/// fixed order.
+fn generated(n: usize) -> Vec<Topology> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..n)
+        .filter_map(|_| {
+            let seed = common::topogen::topo_seed()
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            model::resolve(common::topogen::build(&seed), "gen.yaml").ok()
+        })
+        .collect()
+}
+
 /// The property above must actually exercise the hybrid paths: peering
 /// deliveries, transit gateway and VGW exits to on prem, and packets from on
 /// prem delivered to interfaces.
 #[test]
 fn generator_exercises_hybrid_paths() {
-    use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc) = (0, 0, 0, 0);
-    for _ in 0..300 {
-        let seed = common::topogen::topo_seed()
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
-        let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") else {
-            continue;
-        };
+    let (mut to_onprem, mut from_onprem, mut peered, mut tgw_vpc, mut public_vif) = (0, 0, 0, 0, 0);
+    let mut cloudhub = 0;
+    for topo in generated(600) {
         let engine = Engine::new(&topo);
         for e in 0..topo.enis.len() {
             let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
             if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
                 to_onprem += 1;
+            }
+            if r.flows.iter().any(|f| {
+                matches!(f.end, End::OnPrem(model::OnPremVia::Vif(x))
+                    if topo.hybrid.vifs[x].kind == model::VifKind::Public)
+            }) {
+                public_vif += 1;
             }
             if r.flows.iter().any(|f| {
                 matches!(f.end, End::Delivered(_))
@@ -484,10 +499,67 @@ fn generator_exercises_hybrid_paths() {
             if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
                 from_onprem += 1;
             }
+            if r.flows.iter().any(|f| matches!(f.end, End::OnPrem(_))) {
+                cloudhub += 1;
+            }
         }
     }
     assert!(
-        to_onprem >= 20 && from_onprem >= 10 && peered >= 5 && tgw_vpc >= 5,
-        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}"
+        to_onprem >= 20
+            && from_onprem >= 10
+            && peered >= 5
+            && tgw_vpc >= 5
+            && public_vif >= 5
+            && cloudhub >= 5,
+        "to on prem {to_onprem}, from on prem {from_onprem}, over peering {peered}, through a TGW into a VPC {tgw_vpc}, over a public VIF {public_vif}, between on-prem networks {cloudhub}"
+    );
+}
+
+/// The property above must exercise security group identity across VPCs
+/// (C-5.7, C-9.9): deliveries over a peering or a transit gateway that only
+/// a reference to the sender's group admits, and packets that a reference
+/// would admit but whose identity did not survive the path.
+#[test]
+fn generator_exercises_sg_references_across_vpcs() {
+    use netverify::sim::{Dir, SgVerdict, sg_check_as};
+    let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
+    for topo in generated(600) {
+        let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {
+            continue;
+        };
+        let from = IpAddr::V4(topo.enis[src].private_ips[0].addr);
+        for (d, eni) in topo.enis.iter().enumerate() {
+            if eni.vpc == topo.enis[src].vpc || eni.private_ips.is_empty() {
+                continue;
+            }
+            let p = Packet::tcp(from, IpAddr::V4(eni.private_ips[0].addr), 40000, 8080);
+            let out = sim::simulate(&topo, Origin::Eni(src), &p);
+            let delivered = out.fates.contains(&Fate::Delivered { eni: d });
+            let by_ref = matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, None),
+                SgVerdict::Deny(_)
+            ) && matches!(
+                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc)),
+                SgVerdict::Allow(_)
+            );
+            let arrived = out.trace.iter().any(|t| t.starts_with("reaches interface"));
+            if delivered && by_ref {
+                kept += 1;
+            }
+            if by_ref && arrived && !delivered {
+                cleared += 1;
+            }
+            if out
+                .trace
+                .iter()
+                .any(|t| t.contains("matches only across a same-Region peering"))
+            {
+                egress_only_peering += 1;
+            }
+        }
+    }
+    assert!(
+        kept >= 5 && cleared >= 10 && egress_only_peering >= 2,
+        "identity kept {kept}, cleared {cleared}, egress reference not across peering {egress_only_peering}"
     );
 }

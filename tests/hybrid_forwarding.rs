@@ -463,3 +463,149 @@ transit_gateways:
     let a = eni(&t, "a-1");
     assert!(fate(&t, Origin::Eni(a), &tcp("10.0.1.10", "52.216.1.1", 443)).is_empty());
 }
+
+/// `yaml` with `sg-db`'s reference to `sg-app` replaced by a CIDR rule for
+/// the app VPC: what the path itself lets through.
+fn with_cidr_rule(yaml: &str) -> String {
+    yaml.replace(
+        "{ protocol: tcp, ports: 5432, security_group: sg-app }",
+        "{ protocol: tcp, ports: 5432, cidr: 10.1.0.0/16 }",
+    )
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/sg-references/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `app-1` → `db-1` on tcp/5432, and the same from an address of the app
+/// VPC that no member of `sg-app` owns (which no reference matches).
+fn app_to_db(t: &Topology) -> (BTreeSet<K>, BTreeSet<K>) {
+    let app = eni(t, "app-1");
+    (
+        fate(t, Origin::Eni(app), &tcp("10.1.1.10", "10.2.1.10", 5432)),
+        fate(t, Origin::Eni(app), &tcp("10.1.1.10", "10.2.1.10", 22)),
+    )
+}
+
+#[test]
+fn trap_25_reference_matches_across_a_tgw_with_referencing_on() {
+    let t = load(&fixture("pass-trap-25-tgw-referencing-on"));
+    let (db, ssh) = app_to_db(&t);
+    assert_eq!(db, set(&[K::Delivered("db-1".into())]));
+    // Only the referenced port: the reference is not a blanket allow.
+    assert!(ssh.is_empty(), "{ssh:?}");
+}
+
+#[test]
+fn trap_25_reference_matches_nothing_with_referencing_off_on_one_attachment() {
+    let t = load(&fixture("fail-trap-25-tgw-referencing-off-on-one-side"));
+    assert!(app_to_db(&t).0.is_empty());
+    // The same with referencing off on the gateway itself, the attachments on.
+    let on = fixture("pass-trap-25-tgw-referencing-on").replacen(
+        "security_group_referencing: true\n",
+        "security_group_referencing: false\n",
+        1,
+    );
+    assert!(app_to_db(&load(&on)).0.is_empty());
+    // And when an attachment leaves the option out, it follows the gateway's.
+    let inherit = fixture("pass-trap-25-tgw-referencing-on").replace(
+        "subnets: [data-tgw-a], security_group_referencing: true",
+        "subnets: [data-tgw-a]",
+    );
+    assert_eq!(
+        app_to_db(&load(&inherit)).0,
+        set(&[K::Delivered("db-1".into())])
+    );
+}
+
+#[test]
+fn trap_25_reference_matches_nothing_across_tgw_peering() {
+    let t = load(&fixture("fail-trap-25-across-tgw-peering"));
+    assert!(app_to_db(&t).0.is_empty());
+    // The path itself is open: a CIDR rule admits what the reference does not.
+    let cidr = with_cidr_rule(&fixture("fail-trap-25-across-tgw-peering"));
+    assert_eq!(
+        app_to_db(&load(&cidr)).0,
+        set(&[K::Delivered("db-1".into())])
+    );
+}
+
+#[test]
+fn trap_25_reference_is_never_delivered_via_an_inspection_vpc() {
+    let t = load(&fixture("fail-trap-25-via-inspection-vpc"));
+    // The firewall is a black box (C-2.5): unknown, never delivered.
+    assert_eq!(app_to_db(&t).0, set(&[K::Unknown]));
+}
+
+#[test]
+fn trap_25_reference_matches_across_same_region_peering_not_inter_region() {
+    let t = load(&fixture("pass-trap-25-same-region-peering"));
+    assert_eq!(app_to_db(&t).0, set(&[K::Delivered("db-1".into())]));
+    assert_eq!(t.peerings[0].cross_account, Some(true));
+    let t = load(&fixture("fail-trap-25-inter-region-peering"));
+    assert!(app_to_db(&t).0.is_empty());
+    // Regions not known: whether the reference matches is unknown (C-5.7).
+    let unknown = fixture("pass-trap-25-same-region-peering").replace("region: us-east-1\n", "");
+    assert_eq!(app_to_db(&load(&unknown)).0, set(&[K::Unknown]));
+}
+
+#[test]
+fn trap_25_nat_gateway_clears_the_identity() {
+    // The app server reaches the database's VPC through a NAT gateway in a
+    // shared VPC (C-5.8): the source is the NAT gateway, and the reference
+    // no longer matches even though the peering is same-Region.
+    let t = load(&fixture("pass-trap-25-same-region-peering"));
+    let app = eni(&t, "app-1");
+    let p = tcp("10.1.1.10", "10.2.1.10", 5432);
+    let out = sim::simulate(&t, Origin::Eni(app), &p);
+    assert!(out.trace.iter().any(|l| l.contains("peering pcx")));
+    let with_nat = fixture("pass-trap-25-same-region-peering")
+        .replace(
+            "      - { destination: 10.2.0.0/16, target: pcx }\n  - name: rtb-data",
+            "      - { destination: 10.2.0.0/16, target: nat-app }\n  - name: rtb-nat\n    vpc: app\n    routes:\n      - { destination: 10.2.0.0/16, target: pcx }\n  - name: rtb-data",
+        )
+        .replacen(
+            "\nsecurity_groups:",
+            "\nnat_gateways:\n  - { name: nat-app, subnet: app-nat, private_ip: 10.1.2.5, connectivity: private }\nsecurity_groups:",
+            1,
+        )
+        .replace(
+            "  - { name: data-a,",
+            "  - { name: app-nat, vpc: app, availability_zone: us-east-1a, cidr: 10.1.2.0/24, route_table: rtb-nat }\n  - { name: data-a,",
+        );
+    let t = load(&with_nat);
+    let (db, _) = app_to_db(&t);
+    assert!(db.is_empty(), "{db:?}");
+    // The path through the NAT gateway is open to a CIDR rule.
+    let cidr = with_cidr_rule(&with_nat);
+    assert_eq!(
+        app_to_db(&load(&cidr)).0,
+        set(&[K::Delivered("db-1".into())])
+    );
+}
+
+#[test]
+fn egress_reference_to_a_peer_group_counts_only_across_same_region_peering() {
+    // `sg-app` lets out only what goes to members of `sg-db` (C-5.7): across
+    // the peering it matches; across a TGW (inbound rules only, C-9.9) not.
+    let egress = |yaml: String| {
+        with_cidr_rule(&yaml).replace(
+            "  - name: sg-app\n    vpc: app\n    egress:\n      - { protocol: all, cidr: 0.0.0.0/0 }",
+            "  - name: sg-app\n    vpc: app\n    egress:\n      - { protocol: tcp, ports: 5432, security_group: sg-db }",
+        )
+    };
+    let peered = egress(fixture("pass-trap-25-same-region-peering"));
+    assert!(peered.contains("security_group: sg-db"));
+    assert_eq!(
+        app_to_db(&load(&peered)).0,
+        set(&[K::Delivered("db-1".into())])
+    );
+    let tgw = egress(fixture("pass-trap-25-tgw-referencing-on"));
+    assert!(app_to_db(&load(&tgw)).0.is_empty());
+    let inter_region = egress(fixture("fail-trap-25-inter-region-peering"));
+    assert!(app_to_db(&load(&inter_region)).0.is_empty());
+}

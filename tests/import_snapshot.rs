@@ -820,3 +820,59 @@ fn hybrid_snapshot_maps_transit_gateways_vpn_and_direct_connect() {
     assert!(!yaml.contains("SECRET-PSK"), "{yaml}");
     assert!(!format!("{imported:?}").contains("SECRET-PSK"));
 }
+
+/// Trap 24 (C-8.5): each side's `AllowDnsResolutionFromRemoteVpc` and the
+/// two VPCs' Regions (from their folders, C-8.4) come through the import.
+#[test]
+fn peering_dns_options_and_regions_are_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let east = tmp.path().join("aws_configs/us-east-1");
+    let west = tmp.path().join("aws_configs/eu-west-1");
+    std::fs::create_dir_all(&east).unwrap();
+    std::fs::create_dir_all(&west).unwrap();
+    std::fs::write(
+        east.join("Vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.1.0.0/16"}, {"VpcId": "vpc-b", "CidrBlock": "10.2.0.0/16"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        west.join("Vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-c", "CidrBlock": "10.3.0.0/16"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        east.join("VpcPeeringConnections.json"),
+        r#"{"VpcPeeringConnections": [
+            {"VpcPeeringConnectionId": "pcx-1", "Status": {"Code": "active"},
+             "RequesterVpcInfo": {"VpcId": "vpc-a", "Region": "us-east-1", "PeeringOptions": {"AllowDnsResolutionFromRemoteVpc": false}},
+             "AccepterVpcInfo": {"VpcId": "vpc-b", "Region": "us-east-1", "PeeringOptions": {"AllowDnsResolutionFromRemoteVpc": true}}},
+            {"VpcPeeringConnectionId": "pcx-2", "Status": {"Code": "active"},
+             "RequesterVpcInfo": {"VpcId": "vpc-a", "Region": "us-east-1"},
+             "AccepterVpcInfo": {"VpcId": "vpc-c", "Region": "eu-west-1"}}
+        ]}"#,
+    )
+    .unwrap();
+    let imported = import_snapshot(tmp.path()).unwrap();
+    let p1 = imported
+        .file
+        .peering_connections
+        .iter()
+        .find(|p| p.aws_id.as_deref() == Some("pcx-1"))
+        .unwrap();
+    assert_eq!(p1.requester_allows_remote_dns_resolution, Some(false));
+    assert_eq!(p1.accepter_allows_remote_dns_resolution, Some(true));
+    let yaml = to_yaml(&imported.file);
+    let topo = netverify::model::load_str(&yaml, "peering.yaml").unwrap();
+    let by_id = |id: &str| {
+        topo.peerings
+            .iter()
+            .find(|p| p.meta.aws_id.as_deref() == Some(id))
+            .unwrap()
+    };
+    assert!(by_id("pcx-1").accepter_allows_remote_dns);
+    assert!(!by_id("pcx-1").requester_allows_remote_dns);
+    assert_eq!(by_id("pcx-1").cross_region, Some(false));
+    // Inter-Region: security group references do not cross it (C-8.4).
+    assert_eq!(by_id("pcx-2").cross_region, Some(true));
+    assert!(!by_id("pcx-2").accepter_allows_remote_dns);
+}

@@ -1458,3 +1458,134 @@ transit_gateways:
     assert_eq!(b[0].0, "tgw-rt");
     assert_eq!(b[0].1, "routing loop through transit gateways");
 }
+
+const TRAP_24: &str = "tests/fixtures/sg-references/trap-24-peer-dns-public-name.yaml";
+
+/// Writes a changed copy of a fixture next to the build's temporary files.
+fn variant(name: &str, from: &str, edits: &[(&str, &str)]) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut text = std::fs::read_to_string(format!("{root}/{from}")).unwrap();
+    for (a, b) in edits {
+        assert!(text.contains(a), "{a}");
+        text = text.replace(a, b);
+    }
+    let dir = format!("{root}/target/tmp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = format!("{dir}/{name}.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn notes(v: &Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn trap_24_peer_resolves_a_public_dns_name_to_the_public_ip_and_hairpins() {
+    // By address, the reference to `sg-app` matches across the peering.
+    let (v, code) = answer(TRAP_24, "can app-1 reach db-1 on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
+    // By name, the option is off on the data VPC's side: the public IP, a
+    // hairpin through the NAT gateway, and the reference no longer matches.
+    let n = notes(&v);
+    let by_name = n
+        .iter()
+        .find(|s| s.contains("by DNS name"))
+        .unwrap_or_else(|| panic!("{n:?}"));
+    assert!(
+        by_name.contains("resolves to its public IP 203.0.113.20 from VPC `app`"),
+        "{by_name}"
+    );
+    assert!(
+        by_name.contains("off on `data`'s side of peering `pcx`"),
+        "{by_name}"
+    );
+    assert!(by_name.ends_with("does not get there"), "{by_name}");
+    // A CIDR rule for the NAT gateway's public address: by name it gets there.
+    let open = variant(
+        "trap24-open",
+        TRAP_24,
+        &[(
+            "      - { protocol: tcp, ports: 5432, security_group: sg-app }",
+            "      - { protocol: tcp, ports: 5432, security_group: sg-app }\n      - { protocol: tcp, ports: 5432, cidr: 198.51.100.5/32 }",
+        )],
+    );
+    let (v, _) = answer(&open, "can app-1 reach db-1 on tcp/5432");
+    assert!(
+        notes(&v)
+            .iter()
+            .any(|s| s.contains("by DNS name") && s.ends_with("still gets there")),
+        "{:?}",
+        notes(&v)
+    );
+    // With the option on the data VPC's side (the accepter), the name
+    // resolves to the private address: nothing to say.
+    let on = variant(
+        "trap24-dns-on",
+        TRAP_24,
+        &[(
+            "accepter_vpc: data }",
+            "accepter_vpc: data, accepter_allows_remote_dns_resolution: true }",
+        )],
+    );
+    let (v, _) = answer(&on, "can app-1 reach db-1 on tcp/5432");
+    assert!(
+        !notes(&v).iter().any(|s| s.contains("by DNS name")),
+        "{:?}",
+        notes(&v)
+    );
+    // The option on the *requester's* side does not help: it is the owner's.
+    let wrong = variant(
+        "trap24-dns-wrong-side",
+        TRAP_24,
+        &[(
+            "accepter_vpc: data }",
+            "accepter_vpc: data, requester_allows_remote_dns_resolution: true }",
+        )],
+    );
+    let (v, _) = answer(&wrong, "can app-1 reach db-1 on tcp/5432");
+    assert!(
+        notes(&v).iter().any(|s| s.contains("by DNS name")),
+        "{:?}",
+        notes(&v)
+    );
+}
+
+#[test]
+fn trap_25_path_names_the_reference_across_the_transit_gateway() {
+    let (v, code) = answer(
+        "tests/fixtures/sg-references/pass-trap-25-tgw-referencing-on.yaml",
+        "can app-1 reach db-1 on tcp/5432",
+    );
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0));
+    let hops: Vec<String> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            format!(
+                "{} — {}",
+                h["component"].as_str().unwrap(),
+                h["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        hops.iter()
+            .any(|h| h == "sg-db — ingress: allow tcp 5432 from members of sg-app (on db-1)"),
+        "{hops:#?}"
+    );
+    // With referencing off on the data attachment: no.
+    let (v, _) = answer(
+        "tests/fixtures/sg-references/fail-trap-25-tgw-referencing-off-on-one-side.yaml",
+        "can app-1 reach db-1 on tcp/5432",
+    );
+    assert_eq!(v["answer"].as_str(), Some("no"));
+}

@@ -51,7 +51,13 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const CHECK: &str = "public-exposure";
 
 /// The checks a per-check header line may name.
-const CHECKS: &[&str] = &["public-exposure", "private-service-access"];
+const CHECKS: &[&str] = &[
+    "public-exposure",
+    "private-service-access",
+    "transit-encryption",
+    "ipsec-strength",
+    "on-prem-access",
+];
 
 /// What a fixture's header promises.
 #[derive(Debug)]
@@ -488,4 +494,36 @@ fn the_readme_describes_every_topology() {
         .map(|f| format!("{DIR}/README.md does not mention `{}`", f.name))
         .collect();
     report(&failures);
+}
+
+/// The hybrid reference passes every check, not only the hybrid ones, and
+/// is the same topology as the transit-encryption fixture of that name.
+#[test]
+fn hybrid_reference_passes_every_check() {
+    let r = run(&[
+        "check",
+        "topologies/hybrid-reference.yaml",
+        "--format",
+        "json",
+    ])
+    .unwrap();
+    assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    let checks = json["checks"].as_array().unwrap();
+    for id in CHECKS {
+        let c = checks.iter().find(|c| c["id"] == *id);
+        assert!(
+            c.is_some_and(|c| c["verdict"] == "proven"),
+            "check `{id}`: {c:?}"
+        );
+    }
+    let body = |path: &str| {
+        let text = std::fs::read_to_string(root().join(path)).unwrap();
+        text.split_once("\nversion: 1\n").unwrap().1.to_string()
+    };
+    assert_eq!(
+        body("topologies/hybrid-reference.yaml"),
+        body("tests/fixtures/transit-encryption/pass-hybrid-reference.yaml"),
+        "the bundled hybrid reference and the transit-encryption fixture differ"
+    );
 }

@@ -49,6 +49,29 @@ fn assert_one_containing(r: &CheckResult, kind: FindingKind, parts: &[&str]) {
     );
 }
 
+/// The engine and the simulator both end `p` from `origin` exactly at an
+/// exit to on prem over `via`.
+#[track_caller]
+fn assert_leaves_over(
+    t: &Topology,
+    origin: netverify::engine::Origin,
+    p: &netverify::hs::Packet,
+    via: netverify::model::OnPremVia,
+) {
+    use netverify::engine::End;
+    use netverify::sim::{self, Fate};
+    let out = sim::simulate(t, origin, p);
+    assert_eq!(out.fates, vec![Fate::OnPrem { via }], "{:?}", out.trace);
+    let reach = Engine::new(t).reach(origin, &netverify::hs::HeaderSet::universe());
+    let ends: Vec<&End> = reach
+        .flows
+        .iter()
+        .filter(|f| f.set.contains(p))
+        .map(|f| &f.end)
+        .collect();
+    assert_eq!(ends, vec![&End::OnPrem(via)]);
+}
+
 #[test]
 fn every_fixture_has_the_verdict_it_expects() {
     let mut n = 0;
@@ -355,10 +378,15 @@ fn ipsec_strength_reports_defaults_ikev1_sha1_and_weak_dh_groups() {
 
 // ----- on-prem-access ------------------------------------------------------------
 
+/// The hybrid reference with its policy replaced by `policy`.
 fn with_policy(policy: &str) -> Topology {
-    let text =
-        std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap() + policy;
-    load_str(&text, "t.yaml").unwrap()
+    load_str(&reference_without_policy(policy), "t.yaml").unwrap()
+}
+
+fn reference_without_policy(policy: &str) -> String {
+    let text = std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap();
+    let (body, _) = text.split_once("\npolicy:\n").unwrap();
+    format!("{body}\n{policy}")
 }
 
 #[test]
@@ -391,14 +419,16 @@ fn on_prem_may_reach_the_app_on_443_only() {
             .any(|h| h.component == "att-vpn" || h.component == "att-vpn-private")
     );
     // A network the policy does not list is not constrained.
-    let r = on_prem_access::run(&Engine::new(&fixture("pass-hybrid-reference.yaml")));
+    let r = on_prem_access::run(&Engine::new(&with_policy("")));
     assert_eq!(r.verdict, Verdict::Proven);
+    assert_eq!(r.summary, "no on_prem_access policy");
 }
 
 #[test]
 fn error_on_prem_access_policy_names_an_unknown_network() {
-    let text = std::fs::read_to_string(format!("{DIR}/pass-hybrid-reference.yaml")).unwrap()
-        + "policy:\n  on_prem_access:\n    - network: dc1-k9s\n      allow: []\n";
+    let text = reference_without_policy(
+        "policy:\n  on_prem_access:\n    - network: dc1-k9s\n      allow: []\n",
+    );
     let err = load_str(&text, "t.yaml").unwrap_err();
     let d = &err.diagnostics()[0];
     assert_eq!(
@@ -492,9 +522,14 @@ fn replies_from_on_prem_over_an_advertising_dx_are_unknown_without_a_preference(
 }
 
 #[test]
-fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
-    // Trap 21's data centre also owns 198.51.100.0/24; the app's default
-    // route goes to the internet gateway, and its egress allows everything.
+fn trap_21_aws_to_on_prem_public_prefixes_leaves_over_the_public_vif_in_the_clear() {
+    use netverify::engine::Origin;
+    use netverify::hs::Packet;
+    use netverify::model::OnPremVia;
+    use netverify::sim::{self, Fate};
+    // Trap 21's data centre also owns 198.51.100.0/24 and advertises it over
+    // the public VIF; the app (with an EIP) sends there through the internet
+    // gateway, and AWS carries it over Direct Connect (C-12.1), no MACsec.
     let t = fixture("fail-trap-21-public-vif-to-eip.yaml");
     let r = check(&t);
     assert_one_containing(
@@ -502,8 +537,176 @@ fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clea
         FindingKind::Violation,
         &[
             "10.0.1.5 → 198.51.100.",
+            "leaves AWS unencrypted over virtual interface `vif-public`",
+            "rtb-pub: route 0.0.0.0/0 → igw",
+            "`dxcon-1` encryptionMode `no_encrypt`",
+        ],
+    );
+    // Engine and simulator agree on the exit.
+    let app = t
+        .enis
+        .iter()
+        .position(|e| e.meta.name == "app-1-eni")
+        .unwrap();
+    let vif = t
+        .hybrid
+        .vifs
+        .iter()
+        .position(|v| v.meta.name == "vif-public")
+        .unwrap();
+    let p = Packet::tcp(
+        "10.0.1.5".parse().unwrap(),
+        "198.51.100.7".parse().unwrap(),
+        40000,
+        443,
+    );
+    assert_leaves_over(&t, Origin::Eni(app), &p, OnPremVia::Vif(vif));
+    // Other internet destinations still leave through the internet gateway.
+    let q = Packet {
+        dst: "8.8.8.8".parse().unwrap(),
+        ..p
+    };
+    assert_eq!(
+        sim::simulate(&t, Origin::Eni(app), &q).fates,
+        vec![Fate::Internet]
+    );
+    // Through a NAT gateway (the app without an EIP, in a private subnet):
+    // the NAT gateway's public address goes the same way.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "    private_ips: [{ address: 10.0.1.5, public_ip: 203.0.113.25, eip_allocation: eipalloc-1 }]",
+            "    private_ips: [{ address: 10.0.2.5 }]",
+        )
+        .replace("    subnet: pub-a\n", "    subnet: app-a\n")
+        .replace(
+            "route_tables:\n",
+            "nat_gateways:\n  - { name: nat-a, subnet: pub-a, private_ip: 10.0.1.9, public_ip: 203.0.113.30 }\nroute_tables:\n  - name: rtb-app\n    vpc: app\n    routes:\n      - { destination: 0.0.0.0/0, target: nat-a }\n",
+        )
+        .replace(
+            "subnets:\n",
+            "subnets:\n  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.2.0/24, route_table: rtb-app }\n",
+        );
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.2.5 → 198.51.100.",
+            "leaves AWS unencrypted over virtual interface `vif-public`",
+        ],
+    );
+    // MACsec must_encrypt with an associated key on the connection: encrypted.
+    let macsec = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "{ name: dxcon-1, kind: dedicated, bandwidth: 10Gbps }",
+            "{ name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }",
+        );
+    let r = check(&load_str(&macsec, "t.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+}
+
+#[test]
+fn on_prem_public_addresses_reached_through_the_internet_gateway_are_in_the_clear() {
+    // An on-prem public range that is not advertised over the public VIF is
+    // reached over the internet: in the clear as well.
+    let text = std::fs::read_to_string(format!("{DIR}/fail-trap-21-public-vif-to-eip.yaml"))
+        .unwrap()
+        .replace(
+            "cidrs: [10.50.0.0/16, 198.51.100.0/24]",
+            "cidrs: [10.50.0.0/16, 198.51.100.0/24, 192.0.2.0/24]",
+        );
+    let r = check(&load_str(&text, "t.yaml").unwrap());
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "10.0.1.5 → 192.0.2.",
             "leaves AWS through an internet gateway to an on-prem address",
             "rtb-pub: route 0.0.0.0/0 → igw",
         ],
+    );
+}
+
+#[test]
+fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
+    use netverify::engine::Origin;
+    use netverify::hs::Packet;
+    use netverify::model::OnPremVia;
+    use netverify::sim::{self, Fate};
+    let name = "fail-cloudhub-branch-to-dc-over-dx.yaml";
+    let t = fixture(name);
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "192.168.50.",
+            "on-prem network `branch` reaches another on-prem network through vpn gateway `vgw` (CloudHub, C-10.6)",
+            "leaves AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+    // The branch's packet to the data centre: in over the VPN, out over DX,
+    // in the engine and the simulator alike (C-10.6).
+    let branch = t
+        .hybrid
+        .on_prem
+        .iter()
+        .position(|n| n.meta.name == "branch")
+        .unwrap();
+    let vif = t
+        .hybrid
+        .vifs
+        .iter()
+        .position(|v| v.meta.name == "vif-private")
+        .unwrap();
+    let p = Packet::tcp(
+        "192.168.50.7".parse().unwrap(),
+        "10.50.1.1".parse().unwrap(),
+        40000,
+        22,
+    );
+    assert_leaves_over(&t, Origin::OnPrem(branch), &p, OnPremVia::Vif(vif));
+    // Both sites over VPNs: every leg is IPsec, and CloudHub is no finding.
+    let text = std::fs::read_to_string(format!("{DIR}/{name}"))
+        .unwrap()
+        .replace(
+            "    via: [vif-private]\n    advertises:\n      - { via: vif-private,",
+            "    via: [vpn-dc]\n    advertises:\n      - { via: vpn-dc,",
+        )
+        .replace(
+            "vpn_connections:\n",
+            "vpn_connections:\n  - { name: vpn-dc, customer_gateway: cgw-dc, gateway: vgw }\n",
+        )
+        .replace(
+            "customer_gateways:\n",
+            "customer_gateways:\n  - { name: cgw-dc, ip_address: 198.51.100.30, bgp_asn: 65030 }\n",
+        );
+    let t = load_str(&text, "t.yaml").unwrap();
+    let r = check(&t);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.message.contains("another on-prem network")),
+        "{:#?}",
+        r.findings
+    );
+    // And the branch does reach the data centre (over the other VPN).
+    let dc_vpn = t
+        .hybrid
+        .vpns
+        .iter()
+        .position(|v| v.meta.name == "vpn-dc")
+        .unwrap();
+    let out = sim::simulate(&t, Origin::OnPrem(branch), &p);
+    assert_eq!(
+        out.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vpn(dc_vpn)
+        }],
+        "{:?}",
+        out.trace
     );
 }

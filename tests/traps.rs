@@ -879,3 +879,73 @@ fn lambda_interfaces_are_workloads_by_default_rds_interfaces_are_not() {
             .all(|f| f.resource != "db-1" && !f.message.contains("`db-1`"))
     );
 }
+
+fn hybrid_fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/transit-encryption/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn trap_22_internet_facing_alb_with_an_on_prem_ip_target_exposes_on_prem() {
+    use netverify::checks::transit_encryption;
+    let yaml = hybrid_fixture("fail-trap-22-alb-ip-target-on-prem");
+    let t = load_str(&yaml, "trap22.yaml").unwrap();
+    // The engine follows the node's leg through its subnet's table to the
+    // transit gateway and out over the transit VIF (C-14.3).
+    let node = t
+        .enis
+        .iter()
+        .position(|e| e.meta.name == "web-alb-pub-a")
+        .unwrap();
+    let leg = Packet::tcp(ip("10.0.1.4"), ip("10.50.1.10"), 40000, 8443);
+    assert!(
+        ends_of(&t, Origin::Eni(node), &leg)
+            .iter()
+            .any(|e| matches!(e, End::OnPrem(_))),
+        "{:?}",
+        ends_of(&t, Origin::Eni(node), &leg)
+    );
+    let r = exposure(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    let f = violation_on(&r, "web-alb");
+    assert!(
+        f.message.contains("the internet reaches on prem"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("10.50.1.10"), "{}", f.message);
+    assert!(
+        f.message.contains("virtual interface `vif-transit`"),
+        "{}",
+        f.message
+    );
+    let w = f.witness.as_ref().unwrap();
+    assert!(w.path.iter().any(|h| h.component == "trt"), "{w:#?}");
+    assert!(
+        w.path.iter().any(|h| h.component == "vif-transit"),
+        "{w:#?}"
+    );
+    // The leg crosses Direct Connect without MACsec: transit-encryption too.
+    let te = transit_encryption::run(&Engine::new(&t));
+    assert_eq!(te.verdict, Verdict::Violated);
+    assert!(te.findings.iter().any(|f| {
+        f.kind == FindingKind::Violation
+            && f.resource.starts_with("web-alb")
+            && f.message
+                .contains("unencrypted over virtual interface `vif-transit`")
+    }));
+    // An internal load balancer is not an internet path (C-14.1).
+    let internal = yaml.replace("scheme: internet-facing", "scheme: internal");
+    let r = exposure(&load_str(&internal, "trap22.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+    // Nor is a target the load balancer's group cannot send to.
+    let closed = yaml.replace(
+        "{ protocol: tcp, ports: 8443, cidr: 10.50.0.0/16 }",
+        "{ protocol: tcp, ports: 8443, cidr: 10.0.0.0/16 }",
+    );
+    let r = exposure(&load_str(&closed, "trap22.yaml").unwrap());
+    assert_eq!(r.verdict, Verdict::Proven, "{:#?}", r.findings);
+}

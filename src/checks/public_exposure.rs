@@ -8,7 +8,10 @@
 //! `policy.public_exposure` allows more (or forbids a load balancer).
 //! Delivery is what counts (C-0.3 (a)): a broken return path does not make an
 //! interface safe. Whether TCP sessions can complete (C-0.3 (b)) is reported
-//! as extra information.
+//! as extra information. An internet-facing load balancer whose IP target
+//! lies on prem (reached from its node subnets over a transit gateway, a
+//! VGW or Direct Connect) is a violation too: the internet reaches on prem
+//! (trap 22, C-14.3).
 //!
 //! # Why it matters
 //! One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
@@ -26,7 +29,7 @@
 //!
 //! # AWS rules used
 //! C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6, C-6.1–C-6.4,
-//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4.
+//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4; trap 22.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -408,6 +411,9 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             "{analysed} ENI{} analysed; {exposed_text}",
             if analysed == 1 { "" } else { "s" }
         ),
+        Verdict::Violated if violations.is_empty() => {
+            "the internet reaches on prem through a load balancer (trap 22)".to_string()
+        }
         Verdict::Violated => format!(
             "{} reachable from the internet beyond the policy: {}",
             if violations.len() == 1 {
@@ -460,7 +466,9 @@ fn exposed_addresses(topo: &Topology, enis: &[EniId], bad: &HeaderSet) -> Option
 }
 
 /// Indirect exposure: what each exposed load balancer forwards to, and
-/// whether the load balancer → target leg is open (information only).
+/// whether the load balancer → target leg is open (information), and
+/// targets outside AWS that the internet reaches through it (violations:
+/// trap 22, C-14.3) or may reach (unknown).
 fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<Finding> {
     let topo = engine.topo;
     let mut lbs: Vec<usize> = per_eni
@@ -477,11 +485,12 @@ fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<F
         let l = &topo.load_balancers[lb];
         // (target text, port, outcome) → listener ports, in listener order.
         let mut legs: Vec<((String, u16, String), Vec<u16>)> = Vec::new();
+        let mut beyond: Vec<Finding> = Vec::new();
         for lis in &l.listeners {
             let Some(tg) = lis.target_group else { continue };
             let g = &topo.target_groups[tg];
             for t in &g.targets {
-                let outcome = lb_leg(engine, lb, tg, t);
+                let outcome = lb_leg(engine, lb, tg, t, &mut beyond);
                 let key = (outcome.0, t.port, outcome.1);
                 match legs.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, ports)) => ports.push(lis.port),
@@ -502,13 +511,29 @@ fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<F
                 ),
             ));
         }
+        // One finding per message: several listeners may share a target.
+        for f in beyond {
+            if !out.iter().any(|o| o.message == f.message) {
+                out.push(f);
+            }
+        }
     }
     out
 }
 
 /// Whether load balancer `lb` can deliver to one target of group `tg`, as
-/// (target description, outcome).
-fn lb_leg(engine: &Engine<'_>, lb: usize, tg: usize, t: &crate::model::Target) -> (String, String) {
+/// (target description, outcome). An IP target that no interface of the
+/// load balancer's VPC owns is followed through the node subnets' route
+/// tables (peering, transit gateway, VGW, C-14.3): where it leaves AWS
+/// towards on prem, the internet reaches on prem (trap 22), which is pushed
+/// to `beyond` as a violation; where the way is not modelled, as unknown.
+fn lb_leg(
+    engine: &Engine<'_>,
+    lb: usize,
+    tg: usize,
+    t: &crate::model::Target,
+    beyond: &mut Vec<Finding>,
+) -> (String, String) {
     let topo = engine.topo;
     let l = &topo.load_balancers[lb];
     let g = &topo.target_groups[tg];
@@ -531,16 +556,15 @@ fn lb_leg(engine: &Engine<'_>, lb: usize, tg: usize, t: &crate::model::Target) -
             "not checked".into(),
         );
     };
-    let Some(target_eni) = target_eni else {
-        return (
-            format!("{addr}"),
-            "outside the modelled network; what it reaches there is not checked yet".into(),
-        );
-    };
-    let desc = format!("`{}` ({addr})", topo.enis[target_eni].meta.name);
     // ALB, and NLB without client IP preservation: the node's own address;
     // NLB with preservation: the internet client (C-14.3, C-14.4).
     let preserve = l.kind == LbKind::Network && g.preserve_client_ip;
+    let how = if preserve {
+        "forwards internet traffic with the client's source address preserved"
+    } else {
+        "forwards internet traffic from the load balancer's own addresses"
+    };
+    let mut legs: Vec<(EniId, crate::engine::Reach)> = Vec::new();
     for &node in &l.enis {
         let src = if preserve {
             crate::engine::internet_source_set()
@@ -564,20 +588,83 @@ fn lb_leg(engine: &Engine<'_>, lb: usize, tg: usize, t: &crate::model::Target) -
                     .restrict(crate::hs::DPORT, &IntervalSet::point(u128::from(t.port))),
             );
         }
-        if !engine
-            .reach(Origin::Eni(node), &set)
-            .delivered_to(target_eni)
-            .is_empty()
+        let reach = engine.reach(Origin::Eni(node), &set);
+        if let Some(x) = target_eni
+            && !reach.delivered_to(x).is_empty()
         {
-            let how = if preserve {
-                "forwards internet traffic with the client's source address preserved"
-            } else {
-                "forwards internet traffic from the load balancer's own addresses"
+            return (format!("`{}` ({addr})", topo.enis[x].meta.name), how.into());
+        }
+        legs.push((node, reach));
+    }
+    if let Some(x) = target_eni {
+        return (
+            format!("`{}` ({addr})", topo.enis[x].meta.name),
+            "blocked: the load balancer cannot deliver to this target (security groups, NACLs or routes)".into(),
+        );
+    }
+    // Outside the load balancer's VPC (C-14.3, T-22).
+    let mut outcomes: Vec<String> = Vec::new();
+    for (node, reach) in &legs {
+        for f in &reach.flows {
+            let text = match &f.end {
+                End::Delivered(x) => format!("delivered to `{}`", topo.enis[*x].meta.name),
+                End::OnPrem(via) => {
+                    let label = topo.hybrid.via_label(*via);
+                    if let Some((w, _, _)) = witness(topo, &[f], &f.set, None) {
+                        beyond.push(Finding {
+                            kind: FindingKind::Violation,
+                            severity: Severity::Error,
+                            resource: l.meta.name.clone(),
+                            aws_id: l.meta.aws_id.clone(),
+                            message: format!(
+                                "the internet reaches on prem: internet-facing load balancer `{}` forwards to IP target {addr} port {}, which leaves AWS over {label} (trap 22, C-14.3); fix: register only targets inside AWS, or make the load balancer internal",
+                                l.meta.name, t.port
+                            ),
+                            aws_ids: aws_ids(topo, Some(*node), Some(&w)),
+                            flows: summarize_flows(topo, &f.set),
+                            location: primary_location(&w),
+                            witness: Some(w),
+                        });
+                    }
+                    format!("leaves AWS towards on prem over {label}")
+                }
+                End::Unknown(why) => {
+                    beyond.push(Finding {
+                        kind: FindingKind::Unknown,
+                        severity: Severity::Warning,
+                        resource: l.meta.name.clone(),
+                        aws_id: l.meta.aws_id.clone(),
+                        message: format!(
+                            "cannot decide where internet-facing load balancer `{}` sends traffic for IP target {addr}: {why}",
+                            l.meta.name
+                        ),
+                        aws_ids: l.meta.aws_id.iter().cloned().collect(),
+                        flows: summarize_flows(topo, &f.set),
+                        witness: None,
+                        location: crate::engine::explain::pos_location(topo, l.meta.pos),
+                    });
+                    "not known".into()
+                }
+                End::Internet | End::Endpoint(_) => continue,
             };
-            return (desc, how.into());
+            if !outcomes.contains(&text) {
+                outcomes.push(text);
+            }
         }
     }
-    (desc, "blocked: the load balancer cannot deliver to this target (security groups, NACLs or routes)".into())
+    if outcomes.is_empty() {
+        return (
+            format!("{addr}"),
+            "outside the load balancer's VPC, and nothing reaches it".into(),
+        );
+    }
+    (
+        format!("{addr}"),
+        format!(
+            "outside the load balancer's VPC; {how}: {}",
+            outcomes.join(", ")
+        ),
+    )
 }
 
 fn info(topo: &Topology, lb: usize, message: String) -> Finding {

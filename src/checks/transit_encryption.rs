@@ -15,6 +15,11 @@
 //!   the on-prem routers' choice, which AWS does not show: the verdict is
 //!   `violated` when the topology's `prefer` makes them choose an unencrypted
 //!   connection, and `unknown` when it says nothing and one is possible.
+//! - On prem → on prem through a VGW (VPN CloudHub, C-10.6): each leg is
+//!   encrypted only if it is a VPN; a clear leg out of AWS is `violated`.
+//! - Public virtual interfaces (C-12.1): on-prem sources reaching EIPs, and
+//!   VPC resources with public addresses reaching on-prem public prefixes,
+//!   cross Direct Connect in the clear unless it is MACsec-protected.
 //!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
@@ -42,8 +47,8 @@
 //! routing preference with `prefer: [vpn, dx]`.
 //!
 //! # AWS rules used
-//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-11.1, C-11.4,
-//! C-11.6, C-12.1–C-12.7.
+//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-10.6, C-11.1,
+//! C-11.4, C-11.6, C-12.1–C-12.7.
 
 use std::collections::BTreeMap;
 
@@ -160,6 +165,17 @@ fn decisions(topo: &Topology, flow: &Flow) -> Vec<String> {
                 }
                 let h = hybrid_hop(topo, s);
                 out.push(format!("{}: {}", h.component, h.rule));
+            }
+            // Out through the internet gateway to a public prefix that on
+            // prem advertises over a public VIF (C-12.1).
+            Step::IgwOut { igw } => {
+                if let Some(r) = last_vpc_route.take() {
+                    out.push(r);
+                }
+                out.push(format!(
+                    "internet gateway `{}`: a public prefix advertised over a public virtual interface is reached over Direct Connect (C-12.1)",
+                    topo.igws[*igw].meta.name
+                ));
             }
             _ => {}
         }
@@ -592,6 +608,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         });
     }
     public_vifs(engine, &mut findings);
+    cloudhub(engine, &onprem_space, &mut findings);
     finish(
         findings,
         "every path between on prem and the VPCs is inside IPsec or MACsec",
@@ -691,6 +708,108 @@ fn public_vifs(engine: &Engine<'_>, findings: &mut Vec<Finding>) {
                 location: loc(topo, pos),
             });
         }
+    }
+}
+
+/// VPN CloudHub (C-10.6): on-prem networks reach each other through a VGW.
+/// Each leg is encrypted only if it is a VPN (or MACsec-protected DX): the
+/// leg out of AWS is AWS's choice (violated when clear), the leg in is the
+/// on-prem routers' (violated when the stated preference chooses a clear
+/// one, unknown when the topology does not say).
+fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<Finding>) {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    // (entry, exit, violation?, what happens) → the packets of one finding.
+    type Key = (OnPremVia, OnPremVia, bool, String);
+    let mut groups: BTreeMap<Key, (usize, Group<'_>)> = BTreeMap::new();
+    let reaches: Vec<(usize, crate::engine::Reach)> = (0..h.on_prem.len())
+        .map(|n| {
+            let set = HeaderSet::universe().restrict(DST, onprem_space);
+            (n, engine.reach_onprem_over(n, &set, &|_| true))
+        })
+        .collect();
+    for (n, reach) in &reaches {
+        for f in &reach.flows {
+            let End::OnPrem(exit) = f.end else { continue };
+            let Some((entry, decided)) = f.path.iter().find_map(|s| match s {
+                Step::OnPremIn { via, decided, .. } => Some((*via, *decided)),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let verdict = match (crossing(topo, entry), crossing(topo, exit)) {
+                (_, Crossing::Clear(why, ..)) => (
+                    FindingKind::Violation,
+                    format!("leaves AWS unencrypted over {}: {why}", h.via_label(exit)),
+                ),
+                (Crossing::Clear(why, ..), _) if decided => (
+                    FindingKind::Violation,
+                    format!(
+                        "enters AWS unencrypted over {}, as the stated on-prem preference chooses: {why}",
+                        h.via_label(entry)
+                    ),
+                ),
+                (Crossing::Clear(why, ..), _) => (
+                    FindingKind::Unknown,
+                    format!(
+                        "may enter AWS unencrypted over {}, depending on the on-prem routing preference (`prefer`): {why}",
+                        h.via_label(entry)
+                    ),
+                ),
+                (Crossing::Unknown(why, ..), _) | (_, Crossing::Unknown(why, ..)) => (
+                    FindingKind::Unknown,
+                    format!("crosses a connection whose encryption is not known: {why}"),
+                ),
+                (Crossing::Encrypted, Crossing::Encrypted) => continue,
+            };
+            let g = &mut groups
+                .entry((entry, exit, verdict.0 == FindingKind::Violation, verdict.1))
+                .or_insert_with(|| (*n, Group::default()))
+                .1;
+            g.set.append(f.set.clone());
+            g.flows.push(f);
+        }
+    }
+    for ((_, _, violation, text), (n, g)) in &groups {
+        let kind = if *violation {
+            FindingKind::Violation
+        } else {
+            FindingKind::Unknown
+        };
+        let Some((w, p, _)) = witness(topo, &g.flows, &g.set, None) else {
+            continue;
+        };
+        let vgw = g.flows.iter().find_map(|f| {
+            f.path.iter().find_map(|s| match s {
+                Step::VgwIn { vgw } => Some(*vgw),
+                _ => None,
+            })
+        });
+        let through = vgw.map_or_else(String::new, |v| {
+            format!(
+                " through vpn gateway `{}` (CloudHub, C-10.6)",
+                h.vgws[v].meta.name
+            )
+        });
+        let net = &h.on_prem[*n];
+        findings.push(Finding {
+            kind,
+            severity: if *violation {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            resource: net.meta.name.clone(),
+            aws_id: None,
+            message: format!(
+                "{} → {}: on-prem network `{}` reaches another on-prem network{through}, and the packet {text}",
+                p.src, p.dst, net.meta.name
+            ),
+            aws_ids: ids(&w),
+            flows: crate::engine::summarize_flows(topo, &g.set),
+            location: loc(topo, net.meta.pos),
+            witness: Some(w),
+        });
     }
 }
 

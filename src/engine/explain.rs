@@ -110,50 +110,60 @@ pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Ho
 pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     let e = &topo.enis[eni];
     let addr = if ingress { p.src } else { p.dst };
-    for &sg in &e.security_groups {
-        let g = &topo.security_groups[sg];
-        for r in if ingress { &g.ingress } else { &g.egress } {
-            if !port_matches(r.proto, &r.port, p) {
-                continue;
-            }
-            let (hit, peer) = match &r.peer {
-                SgPeer::Cidr(n) => (n.contains(&addr), n.to_string()),
-                SgPeer::PrefixList(pl) => {
-                    let l = &topo.prefix_lists[*pl];
-                    (
-                        l.entries
-                            .as_ref()
-                            .is_none_or(|es| es.iter().any(|n| n.contains(&addr))),
-                        format!("prefix list {}", l.meta.name),
-                    )
+    // References to groups of other VPCs match only when the packet kept
+    // its identity (C-5.7): name a rule that matches whatever the path
+    // first, and such a reference only when nothing else matches.
+    let remote = |r: &crate::model::SgRule| matches!(r.peer, SgPeer::SecurityGroup(s) if topo.security_groups[s].vpc != e.vpc);
+    for pass_remote in [false, true] {
+        for &sg in &e.security_groups {
+            let g = &topo.security_groups[sg];
+            for r in if ingress { &g.ingress } else { &g.egress } {
+                if !port_matches(r.proto, &r.port, p) || remote(r) != pass_remote {
+                    continue;
                 }
-                SgPeer::SecurityGroup(s) => {
-                    let member = topo.enis.iter().any(|o| {
-                        o.attached
-                            && o.vpc == e.vpc
-                            && o.security_groups.contains(s)
-                            && o.address_nets().iter().any(|n| n.contains(&addr))
-                    });
-                    (
-                        member,
-                        format!("members of {}", topo.security_groups[*s].meta.name),
-                    )
-                }
-            };
-            if hit {
-                return Hop {
-                    component: g.meta.name.clone(),
-                    aws_id: g.meta.aws_id.clone(),
-                    rule: format!(
-                        "{}: allow {} {} {} (on {})",
-                        if ingress { "ingress" } else { "egress" },
-                        describe_match(r.proto, &r.port),
-                        if ingress { "from" } else { "to" },
-                        peer,
-                        e.meta.name
-                    ),
-                    location: loc(topo, r.pos),
+                let (hit, peer) = match &r.peer {
+                    SgPeer::Cidr(n) => (n.contains(&addr), n.to_string()),
+                    SgPeer::PrefixList(pl) => {
+                        let l = &topo.prefix_lists[*pl];
+                        (
+                            l.entries
+                                .as_ref()
+                                .is_none_or(|es| es.iter().any(|n| n.contains(&addr))),
+                            format!("prefix list {}", l.meta.name),
+                        )
+                    }
+                    SgPeer::SecurityGroup(s) => {
+                        // Members live in the group's VPC, which may be a peer
+                        // of this one (C-5.7): the path decided that the
+                        // identity survived.
+                        let w = topo.security_groups[*s].vpc;
+                        let member = topo.enis.iter().any(|o| {
+                            o.attached
+                                && o.vpc == w
+                                && o.security_groups.contains(s)
+                                && o.address_nets().iter().any(|n| n.contains(&addr))
+                        });
+                        (
+                            member,
+                            format!("members of {}", topo.security_groups[*s].meta.name),
+                        )
+                    }
                 };
+                if hit {
+                    return Hop {
+                        component: g.meta.name.clone(),
+                        aws_id: g.meta.aws_id.clone(),
+                        rule: format!(
+                            "{}: allow {} {} {} (on {})",
+                            if ingress { "ingress" } else { "egress" },
+                            describe_match(r.proto, &r.port),
+                            if ingress { "from" } else { "to" },
+                            peer,
+                            e.meta.name
+                        ),
+                        location: loc(topo, r.pos),
+                    };
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Compiled filters: NACL directions and SG sets as exact header sets.
 
 use crate::hs::{HeaderSet, IntervalSet, net_set, nets_set};
-use crate::model::{NaclId, SgId, SgPeer, Topology};
+use crate::model::{NaclId, SgId, SgPeer, Topology, VpcId};
 
 /// NACL first-match evaluation compiled into the set it allows (C-4.2):
 /// every rule claims what earlier rules left, and the implicit final deny
@@ -32,7 +32,8 @@ pub fn nacl_allowed(topo: &Topology, nacl: NaclId, ingress: bool) -> HeaderSet {
 }
 
 /// What a set of SGs allows in one direction (C-5.1), and what depends on
-/// prefix lists whose entries are unknown.
+/// prefix lists whose entries are unknown, for one security group identity
+/// of the packet (C-5.8).
 #[derive(Debug, Clone, Default)]
 pub struct SgFilter {
     pub allowed: HeaderSet,
@@ -54,12 +55,16 @@ pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
     members.into_iter().map(IntervalSet::from_ranges).collect()
 }
 
-/// What one security group allows in one direction, coalesced.
+/// What one security group allows in one direction, coalesced, for a
+/// packet that carries the security group identity of `identity`'s
+/// interfaces (C-5.8): a reference rule counts only when the referenced
+/// group belongs to that VPC (`None`: no reference counts).
 pub fn sg_filter_one(
     topo: &Topology,
     members: &[IntervalSet],
     sg: SgId,
     ingress: bool,
+    identity: Option<VpcId>,
 ) -> SgFilter {
     let mut allowed = HeaderSet::empty();
     let mut unknown = HeaderSet::empty();
@@ -71,7 +76,12 @@ pub fn sg_filter_one(
                 .entries
                 .as_ref()
                 .map(|e| nets_set(e.iter())),
-            SgPeer::SecurityGroup(s) => Some(members[*s].clone()),
+            SgPeer::SecurityGroup(s) => {
+                if identity != Some(topo.security_groups[*s].vpc) {
+                    continue;
+                }
+                Some(members[*s].clone())
+            }
         };
         match peer {
             Some(p) => {
@@ -112,4 +122,14 @@ pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
         unknown.subtract(&allowed)
     };
     SgFilter { allowed, unknown }
+}
+
+/// True when a rule of group `g` in one direction references a group of
+/// VPC `w` (C-5.6).
+pub fn references_in(topo: &Topology, g: SgId, ingress: bool, w: VpcId) -> bool {
+    let sg = &topo.security_groups[g];
+    let rules = if ingress { &sg.ingress } else { &sg.egress };
+    rules
+        .iter()
+        .any(|r| matches!(r.peer, SgPeer::SecurityGroup(x) if topo.security_groups[x].vpc == w))
 }

@@ -12,8 +12,8 @@ use super::{End, Engine, Frag, Reach, Step};
 use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId,
-    Preference, RouteDest, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    Preference, RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
 /// At most this many transit gateway route lookups per packet (loops).
@@ -152,20 +152,27 @@ pub enum TgwChoice {
     Ambiguous(String),
 }
 
+/// Where a compiled transit gateway or VGW table sends one region of
+/// destinations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TgwHop {
-    /// One attachment, or several with ECMP (each is followed).
-    To(Vec<TgwAttachmentId>),
+pub enum Hop<T> {
+    To(T),
     Drop,
     Unknown(String),
 }
 
+/// One region of destinations of a compiled table, where it goes and the
+/// route that decided.
 #[derive(Debug, Clone)]
-pub struct TgwRegion {
+pub struct Region<T, C> {
     pub dst: IntervalSet,
-    pub hop: TgwHop,
-    pub choice: TgwChoice,
+    pub hop: Hop<T>,
+    pub choice: C,
 }
+
+/// A transit gateway hop: one attachment, or several with ECMP (each is followed).
+pub type TgwHop = Hop<Vec<TgwAttachmentId>>;
+pub type TgwRegion = Region<Vec<TgwAttachmentId>, TgwChoice>;
 
 /// The rank of a VPN attachment's propagated routes (C-9.4).
 fn vpn_rank(topo: &Topology, v: usize) -> u8 {
@@ -417,19 +424,9 @@ pub enum VgwChoice {
     Ambiguous(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VgwHop {
-    Exit(OnPremVia),
-    Drop,
-    Unknown(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct VgwRegion {
-    pub dst: IntervalSet,
-    pub hop: VgwHop,
-    pub choice: VgwChoice,
-}
+/// A VGW hop: the connection the traffic leaves AWS over.
+pub type VgwHop = Hop<OnPremVia>;
+pub type VgwRegion = Region<OnPremVia, VgwChoice>;
 
 /// The prefixes a VGW knows (C-10.2), with their rank and connection, and
 /// the connections whose routes are unstated.
@@ -482,7 +479,7 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
         if vias.len() == 1 {
             out.push(VgwRegion {
                 dst,
-                hop: VgwHop::Exit(first.key),
+                hop: VgwHop::To(first.key),
                 choice: VgwChoice::Learned {
                     via: first.key,
                     prefix: first.net,
@@ -555,7 +552,11 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 return Advertised::Any;
             }
             match vpn.gateway {
-                VpnGatewayRef::Vgw(g) => Advertised::Prefixes(vpc_v4(h.vgws[g].vpc)),
+                VpnGatewayRef::Vgw(g) => {
+                    let mut out = vpc_v4(h.vgws[g].vpc);
+                    out.extend(cloudhub_prefixes(topo, g, via));
+                    Advertised::Prefixes(out)
+                }
                 VpnGatewayRef::Tgw(_) => {
                     let Some(a) = vpn.tgw_attachment else {
                         return Advertised::Prefixes(Vec::new());
@@ -573,6 +574,9 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 VifKind::Public => Advertised::Public,
                 VifKind::Private => {
                     let mut out = vif.vgw.map(|g| vpc_v4(h.vgws[g].vpc)).unwrap_or_default();
+                    if let Some(g) = vif.vgw {
+                        out.extend(cloudhub_prefixes(topo, g, via));
+                    }
                     if let Some(d) = vif.dx_gateway {
                         for a in &h.dx_gateways[d].associations {
                             if let DxAssociationTarget::Vgw(g) = a.target {
@@ -595,6 +599,29 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                 }
             }
         }
+    }
+}
+
+/// VPN CloudHub (C-10.6): a VGW re-advertises to each of its connections
+/// the routes it learned over the others (VPNs and private VIFs attached
+/// to it directly; a DX gateway does not route between its associations,
+/// C-12.2). Only stated routes: a connection whose routes are unstated is
+/// reported by the checks that depend on it.
+pub fn cloudhub_prefixes(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
+    vgw_candidates(topo, g)
+        .0
+        .into_iter()
+        .filter(|&(_, _, other)| other != via && is_direct(topo, g, other))
+        .map(|(n, _, _)| n)
+        .collect()
+}
+
+/// True when `via` terminates on VGW `g` itself, not through a DX gateway.
+fn is_direct(topo: &Topology, g: VgwId, via: OnPremVia) -> bool {
+    let h = &topo.hybrid;
+    match via {
+        OnPremVia::Vpn(v) => h.vpns[v].gateway == VpnGatewayRef::Vgw(g),
+        OnPremVia::Vif(x) => h.vifs[x].vgw == Some(g),
     }
 }
 
@@ -754,11 +781,21 @@ pub struct HybridTables {
     pub tgw: Vec<Vec<TgwRegion>>,
     pub vgw: Vec<Vec<VgwRegion>>,
     pub onprem: Vec<Vec<OnPremRegion>>,
+    /// Available public virtual interfaces and the customer prefixes AWS
+    /// public traffic reaches over them (C-12.1).
+    pub public_vifs: Vec<(VifId, IntervalSet)>,
+    /// The union of those prefixes.
+    pub public_vif_space: IntervalSet,
 }
 
 impl HybridTables {
     pub fn build(topo: &Topology) -> HybridTables {
         let h = &topo.hybrid;
+        let public_vifs: Vec<(VifId, IntervalSet)> = (0..h.vifs.len())
+            .filter(|&x| h.vifs[x].kind == VifKind::Public && h.vifs[x].available)
+            .map(|x| (x, nets_set(h.vifs[x].advertised_prefixes.iter())))
+            .filter(|(_, s)| !s.is_empty())
+            .collect();
         HybridTables {
             tgw: (0..h.tgw_route_tables.len())
                 .map(|t| compile_tgw_table(topo, t))
@@ -767,6 +804,10 @@ impl HybridTables {
             onprem: (0..h.on_prem.len())
                 .map(|n| compile_onprem(topo, n))
                 .collect(),
+            public_vifs: public_vifs.clone(),
+            public_vif_space: public_vifs
+                .iter()
+                .fold(IntervalSet::empty(), |acc, (_, s)| acc.union(s)),
         }
     }
 }
@@ -832,7 +873,23 @@ impl Engine<'_> {
         if f.set.is_empty() {
             return;
         }
-        let f = f.step(Step::PeeringCross { peering: x });
+        let mut f = f.step(Step::PeeringCross { peering: x });
+        let tag = f.tag.after_peering(self.topo, x);
+        if f.remote_egress && matches!(f.tag, SgTag::Local(_)) {
+            match tag {
+                SgTag::Peered(_) => f.remote_egress = false,
+                SgTag::PeeredUnknownRegion(_) => {
+                    let why = format!(
+                        "the egress rule that let it out references a security group across peering `{}`, whose Regions are not known (C-5.7, C-8.4)",
+                        p.meta.name
+                    );
+                    self.emit(f, End::Unknown(why), out);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        f.tag = tag;
         self.local_deliver(peer, None, f, out);
     }
 
@@ -899,10 +956,11 @@ impl Engine<'_> {
         if f.set.is_empty() {
             return;
         }
-        let f = f.step(Step::TgwIn {
+        let mut f = f.step(Step::TgwIn {
             attachment: a,
             subnet: Some(entry),
         });
+        f.tag = f.tag.tgw_entry(self.topo, a, entry);
         let Some(rt) = attachment.route_table else {
             return; // C-9.2: no association drops
         };
@@ -915,23 +973,41 @@ impl Engine<'_> {
         if Self::tgw_hops(&f) >= MAX_TGW_HOPS {
             return;
         }
-        for region in &self.hybrid.tgw[rt] {
+        let step = |choice| Step::TgwRoute { table: rt, choice };
+        self.each_region(
+            &self.hybrid.tgw[rt],
+            &f,
+            step,
+            out,
+            |atts, choice, piece, out| {
+                for &a in atts {
+                    self.tgw_forward(a, choice, piece.clone(), az, out);
+                }
+            },
+        );
+    }
+
+    /// Splits `f` by the destination regions of a compiled transit gateway
+    /// or VGW table: records the decision on each non-empty piece, drops
+    /// or reports what is not routed, and passes routed pieces to `next`.
+    fn each_region<T, C: Clone>(
+        &self,
+        regions: &[Region<T, C>],
+        f: &Frag,
+        step: impl Fn(C) -> Step,
+        out: &mut Reach,
+        mut next: impl FnMut(&T, &C, Frag, &mut Reach),
+    ) {
+        for region in regions {
             let piece = f.with_set(f.restrict(DST, &region.dst));
             if piece.set.is_empty() {
                 continue;
             }
-            let piece = piece.step(Step::TgwRoute {
-                table: rt,
-                choice: region.choice.clone(),
-            });
+            let piece = piece.step(step(region.choice.clone()));
             match &region.hop {
-                TgwHop::Drop => {}
-                TgwHop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
-                TgwHop::To(atts) => {
-                    for &a in atts {
-                        self.tgw_forward(a, &region.choice, piece.clone(), az, out);
-                    }
-                }
+                Hop::Drop => {}
+                Hop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
+                Hop::To(t) => next(t, &region.choice, piece, out),
             }
         }
     }
@@ -965,10 +1041,11 @@ impl Engine<'_> {
                     subnets.clone()
                 };
                 for e in exits {
-                    let p = f.step(Step::TgwOut {
+                    let mut p = f.step(Step::TgwOut {
                         attachment: a,
                         subnet: Some(e),
                     });
+                    p.tag = f.tag.tgw_exit(self.topo, a, e);
                     if let Some(t) = self.topo.subnets[e].route_table {
                         self.route(t, e, p, out);
                     }
@@ -1013,10 +1090,12 @@ impl Engine<'_> {
                 let Some(rt) = h.tgw_attachments[b].route_table else {
                     return;
                 };
-                let f = f.step(Step::TgwIn {
+                let mut f = f.step(Step::TgwIn {
                     attachment: b,
                     subnet: None,
                 });
+                // TGW peering carries no identity (C-9.10).
+                f.tag = SgTag::Cleared;
                 self.tgw_lookup(rt, f, None, out);
             }
             TgwAttachmentKind::Connect => {
@@ -1070,25 +1149,29 @@ impl Engine<'_> {
             .step(Step::NaclOut { subnet: src_subnet });
         // C-10.2: no IPv6; C-10.4: the source is an interface of the VPC.
         let f = f.with_set(f.restrict(SRC, &self.vpc_v4_addrs(vpc)));
-        for region in &self.hybrid.vgw[g] {
-            let piece = f.with_set(f.restrict(DST, &region.dst));
-            if piece.set.is_empty() {
-                continue;
-            }
-            let piece = piece.step(Step::VgwRoute {
-                vgw: g,
-                choice: region.choice.clone(),
-            });
-            match &region.hop {
-                VgwHop::Drop => {}
-                VgwHop::Unknown(why) => self.emit(piece, End::Unknown(why.clone()), out),
-                VgwHop::Exit(via) => self.exit_onprem(*via, piece, out),
-            }
-        }
+        self.vgw_route(g, &f, out);
+    }
+
+    /// A VGW's path selection and the exit over the chosen connection (C-10.3).
+    fn vgw_route(&self, g: VgwId, f: &Frag, out: &mut Reach) {
+        let step = |choice| Step::VgwRoute { vgw: g, choice };
+        self.each_region(&self.hybrid.vgw[g], f, step, out, |via, _, piece, out| {
+            self.exit_onprem(*via, piece, out);
+        });
     }
 
     /// Packets from on prem arriving at a VGW (C-10.4, C-10.5).
     fn vgw_ingress(&self, g: VgwId, f: Frag, out: &mut Reach) {
+        // VPN CloudHub (C-10.6): what is not for the VPC goes out over the
+        // VGW's other connections, by its own path selection.
+        let inside = match self.topo.hybrid.vgws[g].vpc {
+            Some(v) => vpc_cidrs(self.topo, v),
+            None => IntervalSet::empty(),
+        };
+        let hub = f.with_set(f.restrict(DST, &all_v4().subtract(&inside)));
+        if !hub.set.is_empty() {
+            self.vgw_route(g, &hub.step(Step::VgwIn { vgw: g }), out);
+        }
         let Some(vpc) = self.topo.hybrid.vgws[g].vpc else {
             return;
         };
@@ -1165,6 +1248,8 @@ impl Engine<'_> {
                 via_nat: false,
                 from_internet: false,
                 reply_in,
+                tag: SgTag::Cleared,
+                remote_egress: false,
             };
             self.propagate_onprem_over(n, f, &mut out, keep);
         }

@@ -30,10 +30,10 @@ use crate::hs::{
 };
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
-    OnPremVia, SubnetId, TCP, Topology, UDP, VpcId,
+    OnPremVia, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 pub use filters::SgFilter;
-use filters::{nacl_allowed, sg_filter_one, sg_members, sg_union};
+use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
 
 pub use crate::model::Origin;
 
@@ -168,6 +168,12 @@ struct Frag {
     /// Replies to flows the destination started: security groups admit
     /// them whatever their rules (C-5.3).
     reply_in: bool,
+    /// The security group identity the packets carry (C-5.8).
+    tag: SgTag,
+    /// The sender's egress rules let these packets out only through a rule
+    /// that references a group of another VPC: they count only once they
+    /// cross a same-Region peering into it (C-5.7; C-9.9 inbound only).
+    remote_egress: bool,
 }
 
 impl Frag {
@@ -193,6 +199,8 @@ impl Frag {
             via_nat: self.via_nat,
             from_internet: self.from_internet,
             reply_in: self.reply_in,
+            tag: self.tag,
+            remote_egress: self.remote_egress,
         }
     }
 
@@ -325,8 +333,10 @@ pub struct Engine<'t> {
 
 const MAX_NAT_HOPS: usize = 8;
 
-/// A set of security groups and a direction (true: ingress).
-type SgSetKey = (Vec<usize>, bool);
+/// A set of security groups, a direction (true: ingress) and the security
+/// group identity of the packet (C-5.8), normalised to `None` when the
+/// rules reference no group of that VPC.
+type SgSetKey = (Vec<usize>, bool, Option<VpcId>);
 
 /// IPv4 outside RFC 1918 and RFC 6598, and global IPv6 (2000::/3).
 fn internet_sources() -> IntervalSet {
@@ -418,26 +428,62 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// What a set of security groups allows for packets that carry the
+    /// identity of the groups' own VPC (sent from inside it).
     fn sg(&self, sgs: &[usize], ingress: bool) -> Rc<SgFilter> {
-        let key = (sgs.to_vec(), ingress);
+        let own = sgs.first().map(|&g| self.topo.security_groups[g].vpc);
+        self.sg_as(sgs, ingress, own)
+    }
+
+    /// What a set of security groups allows for packets that carry the
+    /// security group identity of `identity`'s interfaces (C-5.6–C-5.8).
+    fn sg_as(&self, sgs: &[usize], ingress: bool, identity: Option<VpcId>) -> Rc<SgFilter> {
+        let topo = self.topo;
+        let identity =
+            identity.filter(|&w| sgs.iter().any(|&g| references_in(topo, g, ingress, w)));
+        let key = (sgs.to_vec(), ingress, identity);
         if let Some(f) = self.sg_cache.borrow().get(&key) {
             return Rc::clone(f);
         }
-        let parts: Vec<&SgFilter> = sgs
-            .iter()
-            .map(|&g| {
+        let mut owned: Vec<SgFilter> = Vec::new();
+        let mut cached: Vec<&SgFilter> = Vec::new();
+        for &g in sgs {
+            // Per group, the cells hold the common case: the identity of the
+            // group's own VPC, or none when it references none of its own.
+            let own = topo.security_groups[g].vpc;
+            let natural = if references_in(topo, g, ingress, own) {
+                Some(own)
+            } else {
+                None
+            };
+            let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
+            if effective == natural {
                 let cells = if ingress { &self.sg_in } else { &self.sg_out };
-                cells[g].get_or_init(|| sg_filter_one(self.topo, &self.members, g, ingress))
-            })
-            .collect();
+                cached.push(
+                    cells[g]
+                        .get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural)),
+                );
+            } else {
+                owned.push(sg_filter_one(topo, &self.members, g, ingress, effective));
+            }
+        }
+        let mut parts = cached;
+        parts.extend(owned.iter());
         let f = Rc::new(sg_union(&parts));
         self.sg_cache.borrow_mut().insert(key, Rc::clone(&f));
         f
     }
 
-    /// The security group filter of an interface. A Network Load Balancer
-    /// without security groups filters nothing (C-14.4).
+    /// The security group filter of an interface for packets sent from its
+    /// own VPC. A Network Load Balancer without security groups filters
+    /// nothing (C-14.4).
     fn sg_for(&self, e: EniId, ingress: bool) -> Rc<SgFilter> {
+        self.sg_for_as(e, ingress, Some(self.topo.enis[e].vpc))
+    }
+
+    /// [`Engine::sg_for`] for packets that carry the security group identity
+    /// of `identity`'s interfaces (C-5.8).
+    fn sg_for_as(&self, e: EniId, ingress: bool, identity: Option<VpcId>) -> Rc<SgFilter> {
         let eni = &self.topo.enis[e];
         if eni.security_groups.is_empty()
             && let EniOwner::LoadBalancer(lb) = eni.owner
@@ -456,7 +502,7 @@ impl<'t> Engine<'t> {
                 unknown: HeaderSet::universe(),
             });
         }
-        self.sg(&eni.security_groups, ingress)
+        self.sg_as(&eni.security_groups, ingress, identity)
     }
 
     /// Why a security group decision is unknown: the groups that use prefix
@@ -519,6 +565,8 @@ impl<'t> Engine<'t> {
                         via_nat: false,
                         from_internet: false,
                         reply_in: false,
+                        tag: SgTag::Cleared,
+                        remote_egress: false,
                     };
                     self.propagate_onprem(n, f, &mut out);
                 }
@@ -581,6 +629,8 @@ impl<'t> Engine<'t> {
             via_nat: false,
             from_internet: false,
             reply_in: false,
+            tag: SgTag::Local(self.topo.enis[e].vpc),
+            remote_egress: false,
         };
         self.propagate_eni(e, f, &mut out, reply, own_src);
         out.flows.retain(|f| !f.set.is_empty());
@@ -588,6 +638,12 @@ impl<'t> Engine<'t> {
     }
 
     fn emit(&self, f: Frag, end: End, out: &mut Reach) {
+        // Let out only by a reference to a group of another VPC, and not
+        // delivered across a same-Region peering into it: the rule does not
+        // match (C-5.7, C-9.9), so nothing definite happens.
+        if f.remote_egress && !matches!(end, End::Unknown(_)) {
+            return;
+        }
         if !f.set.is_empty() {
             out.flows.push(Flow {
                 set: f.set,
@@ -685,6 +741,8 @@ impl<'t> Engine<'t> {
                         via_nat: false,
                         from_internet: true,
                         reply_in: false,
+                        tag: SgTag::Cleared,
+                        remote_egress: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -706,6 +764,8 @@ impl<'t> Engine<'t> {
                         via_nat: false,
                         from_internet: true,
                         reply_in: false,
+                        tag: SgTag::Cleared,
+                        remote_egress: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -770,6 +830,8 @@ impl<'t> Engine<'t> {
                     via_nat: false,
                     from_internet: true,
                     reply_in: false,
+                    tag: SgTag::Cleared,
+                    remote_egress: false,
                 };
                 self.deliver(e, None, f, &mut r);
                 // Stand for "this interface" in the template.
@@ -983,7 +1045,7 @@ impl<'t> Engine<'t> {
         let Some(&first) = members.first() else {
             return;
         };
-        if members.len() == 1 || f.reply_in {
+        if members.len() == 1 || f.reply_in || f.tag.doubtful().is_some() {
             for &m in members {
                 let one = f.with_set(f.restrict(DST, &self.eni_addrs[m]));
                 if !one.set.is_empty() {
@@ -992,7 +1054,7 @@ impl<'t> Engine<'t> {
             }
             return;
         }
-        let sg = self.sg_for(first, true);
+        let sg = self.sg_for_as(first, true, f.tag.identity());
         let unknown = f.with_set(f.filter(&sg.unknown));
         let allowed = f.with_set(f.filter(&sg.allowed));
         let reason = (!unknown.set.is_empty())
@@ -1019,7 +1081,22 @@ impl<'t> Engine<'t> {
             return;
         }
         let eni = &self.topo.enis[e];
-        let sg = self.sg_for(e, true);
+        let sg = self.sg_for_as(e, true, f.tag.identity());
+        if let Some(v) = f.tag.doubtful() {
+            // Across a peering whose Regions are not known, references to
+            // the sender's groups may or may not match (C-5.7, C-8.4).
+            let maybe = self.sg_for_as(e, true, Some(v));
+            let doubt = maybe.allowed.subtract(&sg.allowed).subtract(&sg.unknown);
+            let d = f.with_set(f.filter(&doubt)).step(Step::SgIn { eni: e });
+            self.emit(
+                d,
+                End::Unknown(format!(
+                    "a rule of the security groups of `{}` admits it only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)",
+                    eni.meta.name
+                )),
+                out,
+            );
+        }
         let unknown = f
             .with_set(f.filter(&sg.unknown))
             .step(Step::SgIn { eni: e });
@@ -1088,6 +1165,7 @@ impl<'t> Engine<'t> {
         // NAT gateways have no security groups (C-7.1); replies of admitted
         // flows pass security groups whatever their rules (C-5.3).
         let managed = matches!(eni.owner, EniOwner::Nat(_));
+        let mut remote: Vec<Frag> = Vec::new();
         if !managed && !reply {
             let sg = self.sg_for(e, false);
             let unknown = f
@@ -1098,16 +1176,36 @@ impl<'t> Engine<'t> {
                 End::Unknown(self.unknown_pl_reason(&eni.security_groups)),
                 out,
             );
+            // Rules that reference groups of other VPCs (C-5.7): what only
+            // they let out goes on, marked, and counts only across a
+            // same-Region peering into that VPC.
+            let mut claimed = sg.allowed.union(&sg.unknown);
+            for w in referenced_vpcs(self.topo, &eni.security_groups, false) {
+                let other = self.sg_for_as(e, false, Some(w));
+                let only = other.allowed.subtract(&claimed);
+                if only.is_empty() {
+                    continue;
+                }
+                claimed = claimed.union(&only);
+                let mut piece = f.with_set(f.filter(&only)).step(Step::SgOut { eni: e });
+                piece.remote_egress = true;
+                remote.push(piece);
+            }
             f = f
                 .with_set(f.filter(&sg.allowed))
                 .step(Step::SgOut { eni: e });
         }
-        if f.set.is_empty() {
-            return;
-        }
         let Some(t) = self.topo.subnets[eni.subnet].route_table else {
             return;
         };
+        for piece in remote {
+            if !piece.set.is_empty() {
+                self.route(t, eni.subnet, piece, out);
+            }
+        }
+        if f.set.is_empty() {
+            return;
+        }
         self.route(t, eni.subnet, f, out);
     }
 
@@ -1220,11 +1318,19 @@ impl<'t> Engine<'t> {
         let v4 = v4.with_set(v4.restrict(DST, &all_v4().subtract(&non_internet_v4())));
         let v6 = f.with_set(f.restrict(SRC, &v6_cidrs));
         let set = v4.set.union(&v6.set);
-        self.emit(
-            f.with_set(set).step(Step::IgwOut { igw: i }),
-            End::Internet,
-            out,
-        );
+        let mut rest = f.with_set(set).step(Step::IgwOut { igw: i });
+        // Public prefixes on prem advertises over a public virtual interface
+        // are reached over Direct Connect, not the internet (C-12.1).
+        for (x, nets) in &self.hybrid.public_vifs {
+            let via = OnPremVia::Vif(*x);
+            let p = rest.with_set(rest.restrict(DST, nets));
+            self.emit(p.step(Step::OnPremOut { via }), End::OnPrem(via), out);
+        }
+        if !self.hybrid.public_vif_space.is_empty() {
+            rest =
+                rest.with_set(rest.restrict(DST, &everything_but(&self.hybrid.public_vif_space)));
+        }
+        self.emit(rest, End::Internet, out);
     }
 
     fn to_nat(&self, nat: NatId, src_subnet: SubnetId, f: Frag, out: &mut Reach) {
@@ -1281,12 +1387,19 @@ impl<'t> Engine<'t> {
         f.rw.src = Some(encode(IpAddr::V4(ip)));
         f.rw.sport = Some((1024, 65535));
         f.via_nat = true;
+        // A NAT gateway clears the security group identity (C-5.8).
+        f.tag = SgTag::Cleared;
         let f = f.step(Step::Nat { nat });
         let Some(t) = self.topo.subnets[n.subnet].route_table else {
             return;
         };
         self.route(t, n.subnet, f, out);
     }
+}
+
+/// Every address outside `set`.
+fn everything_but(set: &IntervalSet) -> IntervalSet {
+    IntervalSet::range(0, u128::MAX).subtract(set)
 }
 
 /// Convenience: the set of headers with one of the given IP protocols.

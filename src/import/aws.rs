@@ -439,6 +439,15 @@ pub struct PrefixListEntry {
 #[serde(rename_all = "PascalCase", default)]
 pub struct PeeringVpcInfo {
     pub vpc_id: Option<String>,
+    pub region: Option<String>,
+    pub peering_options: Option<PeeringOptions>,
+}
+
+/// `VpcPeeringConnectionOptionsDescription` of one side (C-8.5).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PeeringOptions {
+    pub allow_dns_resolution_from_remote_vpc: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

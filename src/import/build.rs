@@ -43,6 +43,13 @@ fn slug(s: &str) -> String {
 }
 
 /// ` for account A in R`, naming a snapshot folder in messages.
+/// `PeeringOptions.AllowDnsResolutionFromRemoteVpc` of one side of a
+/// peering connection, when the snapshot states it.
+fn remote_dns(info: Option<&aws::PeeringVpcInfo>) -> Option<bool> {
+    info.and_then(|i| i.peering_options.as_ref())
+        .and_then(|o| o.allow_dns_resolution_from_remote_vpc)
+}
+
 fn scope_text(account: &Option<String>, region: &Option<String>) -> String {
     match (account, region) {
         (Some(a), Some(r)) => format!(" for account {a} in {r}"),
@@ -938,7 +945,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             requester_vpc: sp(b.get(&r).unwrap_or(r)),
             accepter_vpc: sp(b.get(&a).unwrap_or(a)),
             status: p.status.as_ref().and_then(|s| s.code.clone()).map(sp),
-            ..Default::default()
+            // C-8.5: each side's own `AllowDnsResolutionFromRemoteVpc`.
+            requester_allows_remote_dns_resolution: remote_dns(p.requester_vpc_info.as_ref()),
+            accepter_allows_remote_dns_resolution: remote_dns(p.accepter_vpc_info.as_ref()),
         }));
     }
 

@@ -65,6 +65,21 @@ pub struct Hybrid {
 }
 
 impl Hybrid {
+    /// The public virtual interfaces that carry AWS public traffic to
+    /// `dst`: available, with a customer prefix that contains it (C-12.1).
+    /// Traffic from AWS public addresses (EIPs, NAT gateways) to such a
+    /// prefix leaves over Direct Connect, not the internet.
+    pub fn public_vifs_to(&self, dst: std::net::IpAddr) -> Vec<VifId> {
+        (0..self.vifs.len())
+            .filter(|&x| {
+                let v = &self.vifs[x];
+                v.kind == VifKind::Public
+                    && v.available
+                    && v.advertised_prefixes.iter().any(|n| n.contains(&dst))
+            })
+            .collect()
+    }
+
     /// The hybrid resource an `others` entry (e.g. a route's
     /// `RouteTarget::Unmodelled`) stands for.
     pub fn of_other(&self, other: usize) -> Option<HybridRef> {

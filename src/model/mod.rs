@@ -1,9 +1,11 @@
 //! The topology model and its YAML format.
 
+pub mod dns;
 pub mod error;
 pub mod format;
 mod fuzzy;
 pub mod hybrid;
+pub mod identity;
 pub mod load;
 mod parallel;
 pub mod resolved;
@@ -15,6 +17,7 @@ mod values;
 pub use error::{Diagnostic, LoadError};
 pub use fuzzy::closest as suggest;
 pub use hybrid::*;
+pub use identity::{SgTag, referenced_vpcs};
 pub use load::{load_file, load_str, parse_parallel_any_size, parse_serial, parse_str};
 pub use resolved::*;
 pub use schema::{json_schema, json_schema_text};

@@ -373,8 +373,99 @@ pub fn can(
         ));
         a
     };
+    a.notes.extend(by_name_notes(engine, &src, &dst, &set));
     a.unknown = unknown;
     Ok(a)
+}
+
+/// Trap 24 (C-8.5): a query names a resource, so it is about its addresses.
+/// A client that uses the public DNS name of an instance in a peered VPC
+/// whose side of the peering does not allow DNS resolution from the peer
+/// gets its public IPv4 instead, and its packets hairpin through a NAT or
+/// internet gateway (where security group references stop matching). Says
+/// so, with what the name would reach: the client's packets to the public
+/// address that leave for the internet, translated to their public source
+/// (C-6.1, C-7.1), then from the internet to the target.
+fn by_name_notes(
+    engine: &Engine<'_>,
+    src: &Resolved,
+    dst: &Resolved,
+    set: &HeaderSet,
+) -> Vec<String> {
+    use crate::model::dns::{PeerName, peer_name};
+    let topo = engine.topo;
+    let Resolved::Enis { enis: targets, .. } = dst else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for s in src.sources(topo) {
+        let Ok(Origin::Eni(a)) = s.origin else {
+            continue;
+        };
+        for &d in targets {
+            let Some(PeerName::Public { addr, peering }) = peer_name(topo, topo.enis[a].vpc, d)
+            else {
+                continue;
+            };
+            let public = IntervalSet::point(crate::hs::encode(IpAddr::V4(addr)));
+            let q = set
+                .restrict(SRC, engine.eni_addrs(a))
+                .restrict(DST, &public);
+            let mut runs: Vec<(u128, u128)> = Vec::new();
+            for f in engine.reach(Origin::Eni(a), &q).flows {
+                if f.end != End::Internet {
+                    continue;
+                }
+                let sources: Vec<u128> = match f.rewrites.src {
+                    Some(v) => vec![v],
+                    None => f.set.project(SRC).runs().iter().map(|r| r.0).collect(),
+                };
+                for v in sources {
+                    if let Some(p) = public_of(topo, decode(v, true)) {
+                        let c = crate::hs::encode(IpAddr::V4(p));
+                        runs.push((c, c));
+                    }
+                }
+            }
+            let back = set
+                .restrict(SRC, &IntervalSet::from_ranges(runs))
+                .restrict(DST, &public);
+            let reached = !back.is_empty()
+                && !engine
+                    .reach(Origin::Internet, &back)
+                    .delivered_to(d)
+                    .is_empty();
+            let p = &topo.peerings[peering];
+            let owner = &topo.vpcs[topo.enis[d].vpc].meta.name;
+            notes.push(format!(
+                "by DNS name, `{}` resolves to its public IP {addr} from VPC `{}`: `AllowDnsResolutionFromRemoteVpc` is off on `{owner}`'s side of peering `{}` (C-8.5, trap 24); traffic that uses the name hairpins through a NAT or internet gateway, where security group references do not match, and {}",
+                topo.enis[d].meta.name,
+                topo.vpcs[topo.enis[a].vpc].meta.name,
+                p.meta.name,
+                if reached {
+                    "still gets there"
+                } else {
+                    "does not get there"
+                }
+            ));
+        }
+    }
+    notes.sort();
+    notes.dedup();
+    notes
+}
+
+/// The public IPv4 that an interface's private address `a` is translated to
+/// at the internet gateway (C-6.1), if any.
+fn public_of(topo: &Topology, a: IpAddr) -> Option<Ipv4Addr> {
+    let IpAddr::V4(a) = a else { return None };
+    topo.enis.iter().enumerate().find_map(|(e, eni)| {
+        eni.private_ips
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.addr == a)
+            .and_then(|(k, p)| p.public.map(|pb| pb.addr(e, k)))
+    })
 }
 
 /// Whether replies to the first witness get back (C-0.2, C-5.3): from the

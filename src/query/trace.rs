@@ -841,6 +841,19 @@ impl Tracer<'_> {
                 ),
             );
         }
+        // A public prefix that on prem advertises over a public virtual
+        // interface is reached over Direct Connect, not the internet (C-12.1).
+        if let Some(&x) = topo.hybrid.public_vifs_to(p.dst).first() {
+            let vif = &topo.hybrid.vifs[x];
+            self.block_at(
+                &igw.meta,
+                format!(
+                    "{} is advertised from on prem over public virtual interface `{}`: AWS sends it there, not to the internet (C-12.1)",
+                    p.dst, vif.meta.name
+                ),
+                "ask about the on-prem network instead, or stop advertising the prefix over the public virtual interface",
+            );
+        }
         self.t.pass(meta_hop(
             topo,
             &igw.meta,

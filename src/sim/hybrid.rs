@@ -11,7 +11,7 @@ use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
     DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, OutsideIp, PeeringId,
-    Preference, RouteDest, RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 
@@ -168,7 +168,10 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                 return Err(());
             }
             match vpn.gateway {
-                VpnGatewayRef::Vgw(g) => nets = vpc_nets(h.vgws[g].vpc),
+                VpnGatewayRef::Vgw(g) => {
+                    nets = vpc_nets(h.vgws[g].vpc);
+                    nets.extend(relayed(topo, g, via));
+                }
                 VpnGatewayRef::Tgw(_) => {
                     if let Some(rt) = vpn
                         .tgw_attachment
@@ -186,6 +189,7 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                 VifKind::Private => {
                     if let Some(g) = vif.vgw {
                         nets.extend(vpc_nets(h.vgws[g].vpc));
+                        nets.extend(relayed(topo, g, via));
                     }
                     if let Some(dx) = vif.dx_gateway {
                         for a in &h.dx_gateways[dx].associations {
@@ -212,6 +216,27 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
         .filter(|n| n.contains(&d))
         .map(IpNet::prefix_len)
         .max())
+}
+
+/// VPN CloudHub (C-10.6): the stated IPv4 routes VGW `g` learned over its
+/// other connections that end on it directly (its VPNs and the private VIFs
+/// attached to it), which it advertises over `via`.
+fn relayed(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
+    let h = &topo.hybrid;
+    let mut out = Vec::new();
+    for other in connections_of_vgw(topo, g) {
+        let direct = match other {
+            OnPremVia::Vpn(v) => h.vpns[v].gateway == VpnGatewayRef::Vgw(g),
+            OnPremVia::Vif(x) => h.vifs[x].vgw == Some(g),
+        };
+        if other == via || !direct || !available(topo, other) {
+            continue;
+        }
+        if let Some(nets) = learned_routes(topo, other) {
+            out.extend(nets.into_iter().filter(|n| n.addr().is_ipv4()));
+        }
+    }
+    out
 }
 
 /// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
@@ -323,11 +348,27 @@ impl Sim<'_> {
             "peering {} to VPC {}",
             pcx.meta.name, topo.vpcs[peer].meta.name
         ));
-        self.deliver_from_outside(peer, p);
+        let tag = at.tag.after_peering(topo, x);
+        let pending = self.egress_by_remote_ref;
+        if pending && matches!(at.tag, SgTag::Local(_)) {
+            match tag {
+                SgTag::Peered(_) => self.egress_by_remote_ref = false,
+                SgTag::PeeredUnknownRegion(_) => {
+                    self.unknown(format!(
+                        "the egress rule that let it out references a security group across peering {}, whose Regions are not known (C-5.7, C-8.4)",
+                        pcx.meta.name
+                    ));
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.deliver_from_outside(peer, p, tag);
+        self.egress_by_remote_ref = pending;
     }
 
     /// Local delivery of a packet arriving from outside any subnet (C-3.12).
-    fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet) {
+    fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
         let owners = self.owners(vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
@@ -339,7 +380,7 @@ impl Sim<'_> {
         for eni in owners {
             let s = self.topo.enis[eni].subnet;
             if self.nacl(s, Dir::Ingress, &p) {
-                self.admit(eni, &p);
+                self.admit(eni, &p, tag);
             }
         }
     }
@@ -420,6 +461,10 @@ impl Sim<'_> {
             return;
         };
         let az = topo.subnets[entry].availability_zone.clone();
+        let at = At {
+            tag: at.tag.tgw_entry(topo, ai, entry),
+            ..at
+        };
         self.tgw_route(rt, p, az, at);
     }
 
@@ -624,6 +669,7 @@ impl Sim<'_> {
                     let next = At {
                         subnet: e,
                         vpc: *vpc,
+                        tag: at.tag.tgw_exit(topo, a, e),
                         ..at
                     };
                     self.forward(next, p);
@@ -669,6 +715,11 @@ impl Sim<'_> {
                 let Some(rt) = back.route_table else {
                     self.dropped(format!("attachment {} has no route table", back.meta.name));
                     return;
+                };
+                // TGW peering carries no identity (C-9.10).
+                let at = At {
+                    tag: SgTag::Cleared,
+                    ..at
                 };
                 self.tgw_route(rt, p, None, at);
             }
@@ -732,6 +783,13 @@ impl Sim<'_> {
             ));
             return;
         }
+        self.vgw_route(g, p);
+    }
+
+    /// A VGW's path selection and the exit over the chosen connection (C-10.3).
+    fn vgw_route(&mut self, g: VgwId, p: Packet) {
+        let topo = self.topo;
+        let vgw = &topo.hybrid.vgws[g];
         let via = match vgw_pick(topo, g, p.dst) {
             VgwPick::Via(via) => via,
             VgwPick::NoRoute(why) => {
@@ -755,6 +813,15 @@ impl Sim<'_> {
     fn vgw_in(&mut self, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
+        if !vgw.vpc.is_some_and(|v| in_vpc(topo, v, p.dst)) {
+            // VPN CloudHub (C-10.6): between the VGW's connections.
+            self.note(format!(
+                "vpn gateway {} forwards between its connections (CloudHub)",
+                vgw.meta.name
+            ));
+            self.vgw_route(g, p);
+            return;
+        }
         let Some(vpc) = vgw.vpc else {
             self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
             return;
@@ -794,7 +861,8 @@ impl Sim<'_> {
             "enters VPC {} through {}",
             topo.vpcs[vpc].meta.name, vgw.meta.name
         ));
-        self.deliver_from_outside(vpc, p);
+        // From on prem: no identity (C-5.6).
+        self.deliver_from_outside(vpc, p, SgTag::Cleared);
     }
 
     // ---- on-prem origin ------------------------------------------------------
@@ -954,6 +1022,7 @@ impl Sim<'_> {
             last_nat: None,
             nat_hops: 0,
             tgw_hops: 0,
+            tag: SgTag::Cleared,
         };
         self.tgw_route(rt, p, None, at);
     }
@@ -1082,6 +1151,7 @@ pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
         topo,
         fates: Vec::new(),
         trace: Vec::new(),
+        egress_by_remote_ref: false,
     }
     .tgw_decide(rt, d)
 }

@@ -156,7 +156,9 @@ pub fn sg_member_addr(topo: &Topology, sg: SgId, vpc: usize, addr: IpAddr) -> bo
     })
 }
 
-fn peer_match(topo: &Topology, rule: &SgRule, vpc: usize, addr: IpAddr) -> PeerMatch {
+/// `identity`: the VPC whose security group identity the packet carries
+/// (C-5.8); a reference matches only members of a group of that VPC.
+fn peer_match(topo: &Topology, rule: &SgRule, identity: Option<usize>, addr: IpAddr) -> PeerMatch {
     let yes = |b: bool| if b { PeerMatch::Yes } else { PeerMatch::No };
     match &rule.peer {
         SgPeer::Cidr(n) => yes(n.contains(&addr)),
@@ -164,7 +166,10 @@ fn peer_match(topo: &Topology, rule: &SgRule, vpc: usize, addr: IpAddr) -> PeerM
             Some(entries) => yes(entries.iter().any(|n| n.contains(&addr))),
             None => PeerMatch::Unknown,
         },
-        SgPeer::SecurityGroup(g) => yes(sg_member_addr(topo, *g, vpc, addr)),
+        SgPeer::SecurityGroup(g) => {
+            let w = topo.security_groups[*g].vpc;
+            yes(identity == Some(w) && sg_member_addr(topo, *g, w, addr))
+        }
     }
 }
 
@@ -174,6 +179,19 @@ fn peer_match(topo: &Topology, rule: &SgRule, vpc: usize, addr: IpAddr) -> PeerM
 /// rule matches on protocol/port but its peer is a prefix list with unknown
 /// entries, the verdict is unknown; otherwise deny.
 pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict {
+    sg_check_as(topo, eni, dir, p, Some(topo.enis[eni].vpc))
+}
+
+/// [`sg_check`] for a packet that carries the security group identity of
+/// `identity`'s interfaces (C-5.6–C-5.8): references to groups of other
+/// VPCs match nothing, and with `None` no reference matches.
+pub fn sg_check_as(
+    topo: &Topology,
+    eni: EniId,
+    dir: Dir,
+    p: &Packet,
+    identity: Option<usize>,
+) -> SgVerdict {
     let iface = &topo.enis[eni];
     // A Network Load Balancer without security groups filters nothing (C-14.4).
     if iface.security_groups.is_empty()
@@ -201,7 +219,7 @@ pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict 
             if !proto_port_match(r.proto, &r.port, p) {
                 continue;
             }
-            match peer_match(topo, r, iface.vpc, addr) {
+            match peer_match(topo, r, identity, addr) {
                 PeerMatch::Yes => {
                     return SgVerdict::Allow(format!(
                         "security group {} {} rule{} allows",

@@ -74,7 +74,7 @@ use std::net::IpAddr;
 use crate::hs::Packet;
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId,
-    RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+    RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 
 pub use hybrid::{
@@ -84,6 +84,7 @@ pub use hybrid::{
 };
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
+    sg_check_as,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -157,6 +158,7 @@ pub fn simulate(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
         topo,
         fates: Vec::new(),
         trace: Vec::new(),
+        egress_by_remote_ref: false,
     };
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
@@ -184,12 +186,18 @@ struct At {
     nat_hops: usize,
     /// How many transit gateway route lookups it has gone through.
     tgw_hops: usize,
+    /// The security group identity the packet carries (C-5.8).
+    tag: SgTag,
 }
 
 struct Sim<'a> {
     topo: &'a Topology,
     fates: Vec<Fate>,
     trace: Vec<String>,
+    /// The sender's egress rules let the packet out only through a rule
+    /// that references a group of another VPC: it passes only across a
+    /// same-Region peering into that VPC (C-5.7, C-9.9 inbound only).
+    egress_by_remote_ref: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -200,6 +208,14 @@ impl<'a> Sim<'a> {
     }
 
     fn end(&mut self, fate: Fate) {
+        let definite = !matches!(fate, Fate::Dropped { .. } | Fate::Unknown { .. });
+        if definite && self.egress_by_remote_ref {
+            self.dropped(
+                "the egress rule that let it out references a security group of another VPC, which matches only across a same-Region peering (C-5.7, C-9.9)"
+                    .into(),
+            );
+            return;
+        }
         self.note(format!("=> {fate}"));
         self.fates.push(fate);
     }
@@ -262,8 +278,8 @@ impl<'a> Sim<'a> {
 
     /// Applies the security groups of `eni` in direction `dir`; false when
     /// they deny or are unknown (and the fate has been recorded).
-    fn sg(&mut self, eni: EniId, dir: Dir, p: &Packet) -> bool {
-        match sg_check(self.topo, eni, dir, p) {
+    fn sg(&mut self, eni: EniId, dir: Dir, p: &Packet, identity: Option<VpcId>) -> bool {
+        match sg_check_as(self.topo, eni, dir, p, identity) {
             SgVerdict::Allow(why) => {
                 self.note(why);
                 true
@@ -330,10 +346,23 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The final steps of every delivery: SG ingress, then the owner rule.
-    fn admit(&mut self, eni: EniId, p: &Packet) {
+    /// The final steps of every delivery: SG ingress with the identity the
+    /// packet carries (C-5.8), then the owner rule.
+    fn admit(&mut self, eni: EniId, p: &Packet, tag: SgTag) {
         self.note(format!("reaches interface {}", self.eni_name(eni)));
-        if self.sg(eni, Dir::Ingress, p) {
+        if let Some(v) = tag.doubtful() {
+            // Peering across Regions that are not known: references to the
+            // sender's groups may or may not match (C-5.7).
+            if let SgVerdict::Deny(_) = sg_check_as(self.topo, eni, Dir::Ingress, p, None)
+                && let SgVerdict::Allow(why) = sg_check_as(self.topo, eni, Dir::Ingress, p, Some(v))
+            {
+                self.unknown(format!(
+                    "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
+                ));
+                return;
+            }
+        }
+        if self.sg(eni, Dir::Ingress, p, tag.identity()) {
             self.owner_rule(eni, p);
         }
     }
@@ -519,7 +548,8 @@ impl<'a> Sim<'a> {
                 continue;
             }
             if self.nacl(subnet, Dir::Ingress, &p) {
-                self.admit(eni, &p);
+                // From the internet: no identity (C-5.6).
+                self.admit(eni, &p, SgTag::Cleared);
             }
         }
     }
@@ -544,7 +574,7 @@ impl<'a> Sim<'a> {
             return;
         }
         // A NAT gateway has no security groups (C-7.1).
-        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.sg(e, Dir::Egress, &p) {
+        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.egress(e, &p) {
             return;
         }
         let at = At {
@@ -553,8 +583,41 @@ impl<'a> Sim<'a> {
             last_nat: None,
             nat_hops: 0,
             tgw_hops: 0,
+            tag: SgTag::Local(eni.vpc),
         };
         self.forward(at, p);
+    }
+
+    /// The sender's egress rules (C-5.2). Rules that reference a group of
+    /// another VPC count only when the packet then crosses a same-Region
+    /// peering into it (C-5.7): such a packet goes on, marked.
+    fn egress(&mut self, e: EniId, p: &Packet) -> bool {
+        let topo = self.topo;
+        let own = topo.enis[e].vpc;
+        match sg_check_as(topo, e, Dir::Egress, p, Some(own)) {
+            SgVerdict::Allow(why) => {
+                self.note(why);
+                true
+            }
+            SgVerdict::Unknown(why) => {
+                self.unknown(why);
+                false
+            }
+            SgVerdict::Deny(why) => {
+                for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
+                    if let SgVerdict::Allow(how) = sg_check_as(topo, e, Dir::Egress, p, Some(w)) {
+                        self.note(format!(
+                            "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
+                            topo.vpcs[w].meta.name
+                        ));
+                        self.egress_by_remote_ref = true;
+                        return true;
+                    }
+                }
+                self.dropped(why);
+                false
+            }
+        }
     }
 
     /// Route lookup in the table of `at.subnet` and the step by target.
@@ -639,7 +702,7 @@ impl<'a> Sim<'a> {
                     self.subnet_name(to)
                 ));
             }
-            self.admit(eni, &p);
+            self.admit(eni, &p, at.tag);
         }
     }
 
@@ -704,7 +767,17 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("internet gateway {}", igw.meta.name));
-        self.end(Fate::Internet);
+        // Public prefixes on prem advertises over a public virtual interface
+        // are reached over Direct Connect (C-12.1).
+        let vifs = topo.hybrid.public_vifs_to(p.dst);
+        if vifs.is_empty() {
+            self.end(Fate::Internet);
+        }
+        for x in vifs {
+            let via = crate::model::OnPremVia::Vif(x);
+            self.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
+            self.end(Fate::OnPrem { via });
+        }
     }
 
     fn via_eigw(&mut self, at: At, g: usize, p: Packet) {
@@ -797,6 +870,8 @@ impl<'a> Sim<'a> {
             last_nat: Some(n),
             nat_hops: at.nat_hops + 1,
             tgw_hops: at.tgw_hops,
+            // A NAT gateway clears the identity (C-5.8).
+            tag: SgTag::Cleared,
         };
         self.forward(
             next,

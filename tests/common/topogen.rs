@@ -207,6 +207,54 @@ pub struct HybridSeed {
     pub prefer: u8,
     /// The transit VIF's DX gateway allows 10.0.0.0/16 (else only 192.168.100.0/24).
     pub dx_allows_vpc: bool,
+    /// Security group identity across VPCs (C-5.7, C-9.9).
+    pub refs: RefSeed,
+    /// A public virtual interface on the DX connection over which on prem
+    /// advertises 198.51.100.0/24 (needs the transit gateway, C-12.1).
+    pub public_vif: bool,
+    /// A branch office (192.168.50.0/24) behind a second BGP VPN on the
+    /// VGW: VPN CloudHub between it and the data centre (C-10.6).
+    pub branch: bool,
+}
+
+/// References between the groups of the two VPCs, the Regions of the VPCs
+/// and the transit gateway's referencing options.
+#[derive(Debug, Clone)]
+pub struct RefSeed {
+    /// `sg2` admits everything from `sg-0` (the first VPC's first group).
+    pub sg2_in_from_sg0: bool,
+    /// `sg2` lets out only what goes to `sg-0` (an egress reference).
+    pub sg2_out_to_sg0: bool,
+    /// `sg-0` admits everything from `sg2`.
+    pub sg0_in_from_sg2: bool,
+    /// Regions: 0 none stated, 1 both `us-east-1`, 2 the second VPC in `eu-west-1`.
+    pub regions: u8,
+    /// `security_group_referencing` on the TGW, the first and the second
+    /// VPC attachment (`None`: unset).
+    pub tgw: (bool, Option<bool>, Option<bool>),
+}
+
+fn ref_seed() -> impl Strategy<Value = RefSeed> {
+    (
+        prop::bool::weighted(0.6),
+        prop::bool::weighted(0.5),
+        prop::bool::weighted(0.6),
+        0..3u8,
+        (
+            prop::bool::weighted(0.7),
+            prop::option::of(prop::bool::weighted(0.7)),
+            prop::option::of(prop::bool::weighted(0.7)),
+        ),
+    )
+        .prop_map(
+            |(sg2_in_from_sg0, sg2_out_to_sg0, sg0_in_from_sg2, regions, tgw)| RefSeed {
+                sg2_in_from_sg0,
+                sg2_out_to_sg0,
+                sg0_in_from_sg2,
+                regions,
+                tgw,
+            },
+        )
 }
 
 fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
@@ -221,7 +269,12 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
         any::<bool>(),
         (0..3u8, 0..3u8, 0..3u8),
         0..3u8,
-        any::<bool>(),
+        (
+            any::<bool>(),
+            ref_seed(),
+            prop::bool::weighted(0.4),
+            prop::bool::weighted(0.5),
+        ),
     )
         .prop_map(
             |(
@@ -235,7 +288,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                 vgw_vpn_static,
                 adv,
                 prefer,
-                dx_allows_vpc,
+                (dx_allows_vpc, refs, public_vif, branch),
             )| {
                 HybridSeed {
                     peering,
@@ -249,6 +302,9 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                     adv,
                     prefer,
                     dx_allows_vpc,
+                    refs,
+                    public_vif,
+                    branch,
                 }
             },
         )
@@ -795,6 +851,9 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
             }
         }
     };
+    if two {
+        refs(f, &h.refs);
+    }
     if let (Some(active), true) = (h.peering, two) {
         f.peering_connections.push(sp(PeeringConnection {
             name: s("pcx"),
@@ -824,6 +883,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 .map(|i| s(&format!("subnet-{i}")))
                 .collect(),
             appliance_mode: Some(appliance),
+            security_group_referencing: h.refs.tgw.1,
             ..Default::default()
         })];
         if two {
@@ -832,6 +892,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 kind: s("vpc"),
                 vpc: Some(s("vpc2")),
                 subnets: vec![s("subnet2")],
+                security_group_referencing: h.refs.tgw.2,
                 ..Default::default()
             }));
         }
@@ -881,6 +942,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
         };
         f.transit_gateways.push(sp(TransitGateway {
             name: s("tgw"),
+            security_group_referencing: Some(h.refs.tgw.0),
             attachments: atts,
             route_tables: vec![sp(TgwRouteTable {
                 name: s("tgw-rt"),
@@ -902,13 +964,25 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 name: s("dxcon"),
                 ..Default::default()
             })],
-            virtual_interfaces: vec![sp(DxVirtualInterface {
-                name: s("vif-t"),
-                kind: s("transit"),
-                connection: s("dxcon"),
-                direct_connect_gateway: Some(s("dxgw")),
-                ..Default::default()
-            })],
+            virtual_interfaces: {
+                let mut v = vec![sp(DxVirtualInterface {
+                    name: s("vif-t"),
+                    kind: s("transit"),
+                    connection: s("dxcon"),
+                    direct_connect_gateway: Some(s("dxgw")),
+                    ..Default::default()
+                })];
+                if h.public_vif {
+                    v.push(sp(DxVirtualInterface {
+                        name: s("vif-pub"),
+                        kind: s("public"),
+                        connection: s("dxcon"),
+                        advertised_prefixes: vec![s("198.51.100.0/24")],
+                        ..Default::default()
+                    }));
+                }
+                v
+            },
             gateways: vec![sp(DxGateway {
                 name: s("dxgw"),
                 associations: vec![sp(DxGatewayAssociation {
@@ -934,6 +1008,9 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
         }
         vias.push(s("vpn-tgw"));
         vias.push(s("vif-t"));
+        if h.public_vif {
+            vias.push(s("vif-pub"));
+        }
         if let Some(p) = adv(h.adv.0) {
             advertises.push(sp(OnPremAdvertisement {
                 via: s("vpn-tgw"),
@@ -969,6 +1046,29 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
             f.route_tables[m].value.propagating_gateways.push(s("vgw"));
         }
         vias.push(s("vpn-vgw"));
+        if h.branch {
+            f.customer_gateways.push(sp(CustomerGateway {
+                name: s("cgw-branch"),
+                ip_address: Some(s("198.51.100.88")),
+                ..Default::default()
+            }));
+            f.vpn_connections.push(sp(VpnConnection {
+                name: s("vpn-branch"),
+                customer_gateway: s("cgw-branch"),
+                gateway: s("vgw"),
+                ..Default::default()
+            }));
+            f.on_prem_networks.push(sp(OnPremNetwork {
+                name: s("branch"),
+                cidrs: vec![s("192.168.50.0/24")],
+                via: vec![s("vpn-branch")],
+                advertises: vec![sp(OnPremAdvertisement {
+                    via: s("vpn-branch"),
+                    prefixes: vec![s("192.168.50.0/24")],
+                })],
+                prefer: Vec::new(),
+            }));
+        }
         if !h.vgw_vpn_static
             && let Some(p) = adv(h.adv.2)
         {
@@ -981,7 +1081,11 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
     if !vias.is_empty() {
         f.on_prem_networks.push(sp(OnPremNetwork {
             name: s("dc"),
-            cidrs: vec![s("10.50.0.0/16")],
+            cidrs: if h.public_vif && h.tgw.is_some() {
+                vec![s("10.50.0.0/16"), s("198.51.100.0/24")]
+            } else {
+                vec![s("10.50.0.0/16")]
+            },
             via: vias,
             advertises,
             prefer: match h.prefer {
@@ -990,5 +1094,45 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 _ => Vec::new(),
             },
         }));
+    }
+}
+
+/// Security group references between the two VPCs and their Regions
+/// (C-5.7, C-8.4).
+fn refs(f: &mut TopologyFile, r: &RefSeed) {
+    let all = |group: &str| {
+        sp(SgRule {
+            protocol: sp(Scalar("all".into())),
+            ports: None,
+            icmp_type: None,
+            icmp_code: None,
+            cidr: None,
+            prefix_list: None,
+            security_group: Some(s(group)),
+            description: None,
+        })
+    };
+    let has_sg0 = f.security_groups.iter().any(|g| g.name.value == "sg-0");
+    for g in &mut f.security_groups {
+        let g = &mut g.value;
+        if g.name.value == "sg2" && has_sg0 {
+            if r.sg2_in_from_sg0 {
+                g.ingress.push(all("sg-0"));
+            }
+            if r.sg2_out_to_sg0 {
+                g.egress = vec![all("sg-0")];
+            }
+        }
+        if g.name.value == "sg-0" && r.sg0_in_from_sg2 {
+            g.ingress.push(all("sg2"));
+        }
+    }
+    for v in &mut f.vpcs {
+        let v = &mut v.value;
+        v.region = match (r.regions, v.name.value.as_str()) {
+            (0, _) => v.region.take(),
+            (2, "vpc2") => Some("eu-west-1".into()),
+            _ => Some("us-east-1".into()),
+        };
     }
 }

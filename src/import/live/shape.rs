@@ -495,6 +495,10 @@ shape! {
         "Region": x.region,
         "CidrBlock": x.cidr_block,
         "CidrBlockSet": x.cidr_block_set,
+        "PeeringOptions": x.peering_options,
+    }
+    ec2::VpcPeeringConnectionOptionsDescription => |x| {
+        "AllowDnsResolutionFromRemoteVpc": x.allow_dns_resolution_from_remote_vpc,
     }
     ec2::VpcPeeringConnectionStateReason => |x| { "Code": x.code, "Message": x.message }
     ec2::VpcPeeringConnection => |x| {
