@@ -28,10 +28,10 @@ use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId,
-    PortMatch, Proto, RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+    PortMatch, Proto, RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
-use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check};
+use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check_as};
 
 /// Where the candidate packet should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +146,13 @@ pub(super) struct Tracer<'t> {
     /// trace: past [`MAX_BRANCHES`] only the first of each fork is traced,
     /// so that forks behind forks (ECMP behind a loop) stay cheap.
     pub(super) branches: usize,
+    /// The security group identity the packet carries (C-5.8), as in the
+    /// simulator.
+    pub(super) tag: SgTag,
+    /// The sender's egress rules let the packet out only through a
+    /// reference to a group of another VPC: it passes only across a
+    /// same-Region peering into that VPC (C-5.7, C-9.9).
+    pub(super) remote_ref: Option<EniId>,
     pub(super) t: Trace,
 }
 
@@ -162,6 +169,8 @@ pub fn trace_reply(topo: &Topology, from: Start, to: Goal, p: Packet) -> Trace {
         reply: true,
         tgw_hops: 0,
         branches: 0,
+        tag: SgTag::Cleared,
+        remote_ref: None,
         t: Trace::default(),
     };
     match from {
@@ -180,6 +189,8 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         reply: false,
         tgw_hops: 0,
         branches: 0,
+        tag: SgTag::Cleared,
+        remote_ref: None,
         t: Trace::default(),
     };
     match start {
@@ -198,19 +209,23 @@ impl Tracer<'_> {
             alts.truncate(1);
         }
         self.branches += alts.len();
-        let base = (self.t.clone(), self.tgw_hops);
-        let mut best: Option<(Trace, usize)> = None;
+        let base = (self.t.clone(), self.tgw_hops, self.tag, self.remote_ref);
+        let mut best: Option<(Trace, usize, SgTag, Option<EniId>)> = None;
         for a in alts {
             self.t = base.0.clone();
             self.tgw_hops = base.1;
+            self.tag = base.2;
+            self.remote_ref = base.3;
             f(self, a);
             if best.as_ref().is_none_or(|b| self.t.cost() < b.0.cost()) {
-                best = Some((self.t.clone(), self.tgw_hops));
+                best = Some((self.t.clone(), self.tgw_hops, self.tag, self.remote_ref));
             }
         }
-        let (t, h) = best.unwrap_or(base);
+        let (t, h, tag, r) = best.unwrap_or(base);
         self.t = t;
         self.tgw_hops = h;
+        self.tag = tag;
+        self.remote_ref = r;
     }
 
     /// The range to route towards the goal: the destination VPC's CIDR
@@ -278,7 +293,41 @@ impl Tracer<'_> {
         let topo = self.topo;
         let ingress = dir == Dir::Ingress;
         let hop = sg_hop(topo, e, ingress, p);
-        match sg_check(topo, e, dir, p) {
+        let identity = if ingress {
+            // Across a peering whose Regions are not known, references to
+            // the sender's groups may or may not match (C-5.7).
+            if let Some(v) = self.tag.doubtful()
+                && let SgVerdict::Deny(_) = sg_check_as(topo, e, dir, p, None)
+                && let SgVerdict::Allow(why) = sg_check_as(topo, e, dir, p, Some(v))
+            {
+                self.t.unknown(
+                    hop,
+                    format!(
+                        "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
+                    ),
+                );
+                return;
+            }
+            self.tag.identity()
+        } else {
+            Some(topo.enis[e].vpc)
+        };
+        let mut verdict = sg_check_as(topo, e, dir, p, identity);
+        if !ingress && matches!(verdict, SgVerdict::Deny(_)) {
+            // A reference to a group of another VPC lets it out, to be
+            // checked where it goes (C-5.7).
+            for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
+                if let SgVerdict::Allow(how) = sg_check_as(topo, e, dir, p, Some(w)) {
+                    verdict = SgVerdict::Allow(format!(
+                        "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
+                        topo.vpcs[w].meta.name
+                    ));
+                    self.remote_ref = Some(e);
+                    break;
+                }
+            }
+        }
+        match verdict {
             SgVerdict::Allow(why) => {
                 // Security groups without a deciding rule of their own (an
                 // NLB without groups) are located at the interface.
@@ -367,6 +416,7 @@ impl Tracer<'_> {
                 format!("attach `{}` to an instance", eni.meta.name),
             );
         }
+        self.tag = SgTag::Local(eni.vpc);
         if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
             self.sg(e, Dir::Egress, &p);
         }
@@ -713,7 +763,39 @@ impl Tracer<'_> {
         self.t.block(hop, fix.into());
     }
 
+    /// At a definite end: a packet let out only by a reference to another
+    /// VPC's group that did not cross a same-Region peering into it is
+    /// dropped (C-5.7, C-9.9), as in the simulator.
+    pub(super) fn end_checks(&mut self) {
+        let Some(e) = self.remote_ref.take() else {
+            return;
+        };
+        let topo = self.topo;
+        let eni = &topo.enis[e];
+        let Some(&g) = eni.security_groups.first() else {
+            return;
+        };
+        let sg = &topo.security_groups[g];
+        let hop = Hop {
+            component: sg.meta.name.clone(),
+            aws_id: sg.meta.aws_id.clone(),
+            rule: format!(
+                "egress: only a rule that references a security group of another VPC lets it out (on {}), and such a rule matches only across a same-Region peering into that VPC (C-5.7, C-9.9)",
+                eni.meta.name
+            ),
+            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
+        };
+        self.t.block(
+            hop,
+            format!(
+                "add an egress rule to `{}` by address (CIDR) for this destination",
+                sg.meta.name
+            ),
+        );
+    }
+
     fn delivered(&mut self, d: EniId, p: &Packet) {
+        self.end_checks();
         let eni = &self.topo.enis[d];
         let text = if self.t.blockers.is_empty() {
             format!("delivered to {}", p.dst)
@@ -859,6 +941,7 @@ impl Tracer<'_> {
             &igw.meta,
             format!("outbound to the internet from {}", p.src),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 
@@ -903,6 +986,7 @@ impl Tracer<'_> {
             &eigw.meta,
             "outbound IPv6 to the internet (egress-only)".into(),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 
@@ -958,6 +1042,8 @@ impl Tracer<'_> {
             src: IpAddr::V4(pip.addr),
             ..p
         };
+        // A NAT gateway clears the identity (C-5.8).
+        self.tag = SgTag::Cleared;
         self.forward(nat_eni.subnet, nat_eni.vpc, Some(n), q, depth + 1);
     }
 
@@ -979,6 +1065,7 @@ impl Tracer<'_> {
             &e.meta,
             format!("to {} through the gateway endpoint", e.service),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 

@@ -18,7 +18,7 @@ use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
-    RouteTarget, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
+    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
     TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
@@ -167,6 +167,25 @@ impl Tracer<'_> {
             );
             return;
         }
+        let tag = self.tag.after_peering(topo, x);
+        if self.remote_ref.is_some() && matches!(self.tag, SgTag::Local(_)) {
+            match tag {
+                SgTag::Peered(_) => self.remote_ref = None,
+                SgTag::PeeredUnknownRegion(_) => {
+                    let hop = meta_hop(topo, &pcx.meta, "peering across Regions not known".into());
+                    self.t.unknown(
+                        hop,
+                        format!(
+                            "the egress rule that let it out references a security group across peering {}, whose Regions are not known (C-5.7, C-8.4)",
+                            pcx.meta.name
+                        ),
+                    );
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.tag = tag;
         self.pass_at(&pcx.meta, format!(
                 "peering connection to VPC `{}`: source and destination inside the two VPCs (C-8.2)",
                 topo.vpcs[peer].meta.name
@@ -301,6 +320,7 @@ impl Tracer<'_> {
             ),
         );
         let az = topo.subnets[entry].availability_zone.clone();
+        self.tag = self.tag.tgw_entry(topo, ai, entry);
         self.tgw_associated(ai, p, az, last_nat, depth);
     }
 
@@ -566,6 +586,7 @@ impl Tracer<'_> {
                             "out of the transit gateway through subnet {}; forwarded by its route table (C-9.6)",
                             topo.subnets[e].meta.name
                         ));
+                    tr.tag = tr.tag.tgw_exit(topo, a, e);
                     tr.forward(e, vpc, last_nat, p, depth);
                 });
             }
@@ -633,6 +654,8 @@ impl Tracer<'_> {
                         h.tgws[*t2].meta.name
                     ),
                 );
+                // TGW peering carries no identity (C-9.10).
+                self.tag = SgTag::Cleared;
                 self.tgw_associated(b, p, None, last_nat, depth);
             }
             TgwAttachmentKind::Connect => {
@@ -709,6 +732,7 @@ impl Tracer<'_> {
             }
             Goal::OnPrem(_) | Goal::Addresses => {
                 self.t.pass(hop);
+                self.end_checks();
                 self.t.complete = true;
             }
             Goal::Eni(_) | Goal::Internet | Goal::Service(_) => {
@@ -747,6 +771,14 @@ impl Tracer<'_> {
                 "send IPv4 from an interface of the VPC itself (not through a NAT gateway or from another network)",
             );
         }
+        self.vgw_choose(g, p);
+    }
+
+    /// The VGW's path selection (C-10.3) and the exit over the connection
+    /// it chooses.
+    fn vgw_choose(&mut self, g: VgwId, p: Packet) {
+        let topo = self.topo;
+        let vgw = &topo.hybrid.vgws[g];
         match sim::vgw_pick(topo, g, p.dst) {
             VgwPick::Via(via) => {
                 self.pass_at(
@@ -785,10 +817,19 @@ impl Tracer<'_> {
         }
     }
 
-    /// From on prem into VGW `g`'s VPC (C-10.4, C-10.5).
+    /// From on prem into VGW `g`'s VPC (C-10.4, C-10.5), or on to another
+    /// of its connections (VPN CloudHub, C-10.6).
     fn vgw_in(&mut self, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
+        if !vgw.vpc.is_some_and(|v| sim::in_vpc(topo, v, p.dst)) {
+            self.pass_at(
+                &vgw.meta,
+                "forwards between its connections (VPN CloudHub, C-10.6)",
+            );
+            self.vgw_choose(g, p);
+            return;
+        }
         let Some(vpc) = vgw.vpc else {
             self.block_at(
                 &vgw.meta,
@@ -844,6 +885,8 @@ impl Tracer<'_> {
                 topo.vpcs[vpc].meta.name
             ),
         );
+        // From on prem: no identity (C-5.6).
+        self.tag = SgTag::Cleared;
         self.arrive_from_outside(vpc, p);
     }
 
@@ -1123,6 +1166,7 @@ impl Tracer<'_> {
                 topo.hybrid.tgws[att.tgw].meta.name
             ),
         );
+        self.tag = SgTag::Cleared;
         self.tgw_associated(a, p, None, None, 0);
     }
 }
