@@ -48,8 +48,17 @@ fn engine_kinds(flows: &[netverify::engine::Flow], p: &Packet) -> BTreeSet<Kind>
         .collect()
 }
 
-fn sim_kinds(topo: &Topology, origin: Origin, p: &Packet) -> (BTreeSet<Kind>, Vec<String>) {
-    let out = sim::simulate(topo, origin, p);
+fn sim_kinds_as(
+    topo: &Topology,
+    origin: Origin,
+    p: &Packet,
+    must_reach: bool,
+) -> (BTreeSet<Kind>, Vec<String>) {
+    let out = if must_reach {
+        sim::simulate_must_reach(topo, origin, p)
+    } else {
+        sim::simulate(topo, origin, p)
+    };
     let kinds = out
         .fates
         .iter()
@@ -198,38 +207,47 @@ fn check_agreement(
             );
         }
     }
-    for origin in origins {
-        let reach = engine.reach(origin, &HeaderSet::universe());
-        for p in &pkts {
-            // Interface origins: make most packets come from the interface itself.
-            let mut p = *p;
-            if let Origin::Eni(e) = origin {
-                let own = topo.enis[e].address_nets();
-                if let Some(a) = own.iter().find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
-                    && p.sport % 2 == 0
-                {
-                    p.src = a.addr();
+    // Both readings of C-5.6 (exposure: every address of a member matches
+    // a reference; must-reach: only primary IPv4, the rest unknown).
+    let strict = Engine::references_are_ambiguous(&topo).then(|| Engine::must_reach(&topo));
+    let engines: Vec<(&Engine<'_>, bool)> = std::iter::once((&engine, false))
+        .chain(strict.iter().map(|e| (e, true)))
+        .collect();
+    for (engine, must_reach) in engines {
+        for &origin in &origins {
+            let reach = engine.reach(origin, &HeaderSet::universe());
+            for p in &pkts {
+                // Interface origins: make most packets come from the interface itself.
+                let mut p = *p;
+                if let Origin::Eni(e) = origin {
+                    let own = topo.enis[e].address_nets();
+                    if let Some(a) = own.iter().find(|n| n.addr().is_ipv4() == p.dst.is_ipv4())
+                        && p.sport % 2 == 0
+                    {
+                        p.src = a.addr();
+                    }
                 }
-            }
-            // On-prem origins: most packets come from the network itself.
-            if let Origin::OnPrem(n) = origin {
-                let own = &topo.hybrid.on_prem[n].cidrs;
-                if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
-                    && p.sport % 2 == 0
-                {
-                    p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
+                // On-prem origins: most packets come from the network itself.
+                if let Origin::OnPrem(n) = origin {
+                    let own = &topo.hybrid.on_prem[n].cidrs;
+                    if let Some(a) = own.iter().find(|c| c.addr().is_ipv4() == p.dst.is_ipv4())
+                        && p.sport % 2 == 0
+                    {
+                        p.src = a.hosts().nth(usize::from(p.dport % 7)).unwrap_or(a.addr());
+                    }
                 }
+                let ek = engine_kinds(&reach.flows, &p);
+                let (sk, trace) = sim_kinds_as(&topo, origin, &p, must_reach);
+                prop_assert_eq!(
+                    &ek,
+                    &sk,
+                    "origin {:?} packet {} disagrees (must-reach reading: {})\nsim trace:\n{}",
+                    origin,
+                    p,
+                    must_reach,
+                    trace.join("\n")
+                );
             }
-            let ek = engine_kinds(&reach.flows, &p);
-            let (sk, trace) = sim_kinds(&topo, origin, &p);
-            prop_assert_eq!(
-                &ek,
-                &sk,
-                "origin {:?} packet {} disagrees\nsim trace:\n{}",
-                origin,
-                p,
-                trace.join("\n")
-            );
         }
     }
     Ok(())
@@ -515,6 +533,38 @@ fn generator_exercises_hybrid_paths() {
     );
 }
 
+/// The must-reach reading of C-5.6 is exercised: packets that a reference
+/// admits in the exposure reading only through a member's secondary or IPv6
+/// address, which the must-reach reading makes unknown.
+#[test]
+fn generator_exercises_both_readings_of_references() {
+    let mut differ = 0;
+    for topo in generated(300) {
+        if !Engine::references_are_ambiguous(&topo) {
+            continue;
+        }
+        let addrs = addresses(&topo);
+        for (e, eni) in topo.enis.iter().enumerate() {
+            for a in eni.address_nets().iter().skip(1) {
+                for d in addrs.iter().filter(|d| d.is_ipv4() == a.addr().is_ipv4()) {
+                    let p = Packet::tcp(a.addr(), *d, 40000, 22);
+                    let loose = sim::simulate(&topo, Origin::Eni(e), &p).fates;
+                    let strict = sim::simulate_must_reach(&topo, Origin::Eni(e), &p).fates;
+                    if loose.iter().any(|f| matches!(f, Fate::Delivered { .. }))
+                        && strict.iter().any(|f| matches!(f, Fate::Unknown { .. }))
+                    {
+                        differ += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        differ >= 5,
+        "only {differ} packets where the readings differ"
+    );
+}
+
 /// The property above must exercise security group identity across VPCs
 /// (C-5.7, C-9.9): deliveries over a peering or a transit gateway that only
 /// a reference to the sender's group admits, and packets that a reference
@@ -536,10 +586,10 @@ fn generator_exercises_sg_references_across_vpcs() {
             let out = sim::simulate(&topo, Origin::Eni(src), &p);
             let delivered = out.fates.contains(&Fate::Delivered { eni: d });
             let by_ref = matches!(
-                sg_check_as(&topo, d, Dir::Ingress, &p, None),
+                sg_check_as(&topo, d, Dir::Ingress, &p, None, false),
                 SgVerdict::Deny(_)
             ) && matches!(
-                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc)),
+                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc), false),
                 SgVerdict::Allow(_)
             );
             let arrived = out.trace.iter().any(|t| t.starts_with("reaches interface"));

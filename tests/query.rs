@@ -141,10 +141,20 @@ fn can_says_whether_replies_get_back() {
     assert!(note("can app-1 reach db-primary-eni on tcp/5432").contains("get back"));
     assert!(note("can internet reach web-alb on tcp/443").contains("sessions can complete"));
     // web-alb's node to app-1: over IPv4 the app NACL lets the replies out
-    // (rule 130); over IPv6 it has no rule for them.
+    // (rule 130).
     assert!(note("can 10.0.0.37 reach app-1 on tcp/8080").contains("get back"));
-    let n = note("can 2600:1f18:4a2b:7d00:9d1c:2b77:e2a1:4f10 reach app-1 on tcp/8080");
-    assert!(n.contains("dropped on the way back by `app-nacl`"), "{n}");
+    // Over IPv6, `alb-sg` lets the node out only through its reference to
+    // `app-sg` (and `app-sg` admits it only through `alb-sg`), and whether
+    // a reference matches a member's IPv6 address AWS does not say (C-5.6):
+    // a `can` answer does not claim it (must-reach reading), it says
+    // unknown and why.
+    let (v, code) = answer(
+        REFERENCE,
+        "can 2600:1f18:4a2b:7d00:9d1c:2b77:e2a1:4f10 reach app-1 on tcp/8080",
+    );
+    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3));
+    let why = v["unknown"].to_string();
+    assert!(why.contains("C-5.6") && why.contains("`app-sg`"), "{why}");
 }
 
 #[test]
@@ -1594,4 +1604,25 @@ fn trap_25_path_names_the_reference_across_the_transit_gateway() {
         "can app-1 reach db-1 on tcp/5432",
     );
     assert_eq!(v["answer"].as_str(), Some("no"));
+}
+
+#[test]
+fn c_5_6_reference_through_a_secondary_address_is_unknown_for_can() {
+    // `app-1` gets a secondary IPv4. From its primary address the reference
+    // in `sg-db` surely matches; from the secondary one AWS does not say
+    // (C-5.6): `can` says unknown, never a false yes.
+    let path = variant(
+        "c56-secondary",
+        "tests/fixtures/sg-references/pass-trap-25-same-region-peering.yaml",
+        &[(
+            "private_ips: [{ address: 10.1.1.10 }]",
+            "private_ips: [{ address: 10.1.1.10 }, { address: 10.1.1.11 }]",
+        )],
+    );
+    let (v, code) = answer(&path, "can 10.1.1.10 reach db-1 on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v:#}");
+    let (v, code) = answer(&path, "can 10.1.1.11 reach db-1 on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v:#}");
+    let why = v["unknown"].to_string();
+    assert!(why.contains("C-5.6") && why.contains("`sg-app`"), "{why}");
 }

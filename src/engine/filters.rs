@@ -40,19 +40,37 @@ pub struct SgFilter {
     pub unknown: HeaderSet,
 }
 
-/// The addresses that match an SG reference (C-5.6, exposure mode: every
-/// address of every attached interface carrying the group).
-pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
-    let mut members: Vec<Vec<(u128, u128)>> = vec![Vec::new(); topo.security_groups.len()];
+/// Per group, the addresses that match a reference to it, and those whose
+/// match AWS leaves ambiguous (C-5.6). Exposure reading (`primary_only`
+/// false): every address of every attached interface carrying the group
+/// matches, and nothing is ambiguous. Must-reach reading: only each
+/// member's primary private IPv4 matches; its other addresses (secondary
+/// IPv4, IPv6, delegated prefixes) are ambiguous, and what only they admit
+/// is unknown.
+pub fn sg_members(topo: &Topology, primary_only: bool) -> (Vec<IntervalSet>, Vec<IntervalSet>) {
+    let n = topo.security_groups.len();
+    let mut members: Vec<Vec<(u128, u128)>> = vec![Vec::new(); n];
+    let mut doubtful: Vec<Vec<(u128, u128)>> = vec![Vec::new(); n];
     for eni in topo.enis.iter().filter(|e| e.attached) {
-        let addrs = nets_set(eni.address_nets().iter());
+        let all = nets_set(eni.address_nets().iter());
+        let (sure, other) = match (primary_only, eni.private_ips.first()) {
+            (false, _) => (all, IntervalSet::empty()),
+            (true, Some(p)) => {
+                let one = crate::hs::addr_set(std::net::IpAddr::V4(p.addr));
+                let rest = all.subtract(&one);
+                (one, rest)
+            }
+            (true, None) => (IntervalSet::empty(), all),
+        };
         for &sg in &eni.security_groups {
             if topo.security_groups[sg].vpc == eni.vpc {
-                members[sg].extend_from_slice(addrs.runs());
+                members[sg].extend_from_slice(sure.runs());
+                doubtful[sg].extend_from_slice(other.runs());
             }
         }
     }
-    members.into_iter().map(IntervalSet::from_ranges).collect()
+    let sets = |v: Vec<Vec<(u128, u128)>>| v.into_iter().map(IntervalSet::from_ranges).collect();
+    (sets(members), sets(doubtful))
 }
 
 /// What one security group allows in one direction, coalesced, for a
@@ -61,7 +79,7 @@ pub fn sg_members(topo: &Topology) -> Vec<IntervalSet> {
 /// group belongs to that VPC (`None`: no reference counts).
 pub fn sg_filter_one(
     topo: &Topology,
-    members: &[IntervalSet],
+    members: &(Vec<IntervalSet>, Vec<IntervalSet>),
     sg: SgId,
     ingress: bool,
     identity: Option<VpcId>,
@@ -80,7 +98,16 @@ pub fn sg_filter_one(
                 if identity != Some(topo.security_groups[*s].vpc) {
                     continue;
                 }
-                Some(members[*s].clone())
+                // Ambiguous members (must-reach reading, C-5.6): unknown.
+                let d = &members.1[*s];
+                if !d.is_empty() {
+                    unknown.append(if ingress {
+                        HeaderSet::rule(r.proto, &r.port, Some(d), None)
+                    } else {
+                        HeaderSet::rule(r.proto, &r.port, None, Some(d))
+                    });
+                }
+                Some(members.0[*s].clone())
             }
         };
         match peer {

@@ -316,7 +316,15 @@ pub struct Engine<'t> {
     nacl_in: Vec<HeaderSet>,
     nacl_out: Vec<HeaderSet>,
     eni_addrs: Vec<IntervalSet>,
-    members: Vec<IntervalSet>,
+    /// Per group: the addresses a reference matches, and the ambiguous ones
+    /// (C-5.6; empty in the exposure reading).
+    members: (Vec<IntervalSet>, Vec<IntervalSet>),
+    /// The must-reach reading of C-5.6 (see [`Engine::must_reach`]).
+    primary_only: bool,
+    /// The engine in the other reading, built on first use (queries).
+    twin: OnceCell<Box<Engine<'t>>>,
+    /// Whether the two readings can differ, computed on first use.
+    ambiguous: OnceCell<bool>,
     /// Per VPC: its attached interfaces.
     vpc_enis: Vec<Vec<EniId>>,
     /// Per VPC: (address run, interface) sorted, for local delivery.
@@ -372,7 +380,56 @@ pub fn internet_source_set() -> IntervalSet {
 }
 
 impl<'t> Engine<'t> {
+    /// The engine in the exposure reading of C-5.6: a reference to a group
+    /// matches every address of its members (what may reach).
     pub fn new(topo: &'t Topology) -> Engine<'t> {
+        Engine::build(topo, false)
+    }
+
+    /// The engine in the must-reach reading of C-5.6: a reference matches
+    /// only its members' primary private IPv4 addresses, and what only
+    /// their other addresses would admit is unknown (what surely reaches).
+    pub fn must_reach(topo: &'t Topology) -> Engine<'t> {
+        Engine::build(topo, true)
+    }
+
+    /// True when the two readings of C-5.6 can differ: some rule references
+    /// a group one of whose members has an address besides its primary
+    /// private IPv4.
+    pub fn references_are_ambiguous(topo: &Topology) -> bool {
+        let referenced: std::collections::HashSet<usize> = topo
+            .security_groups
+            .iter()
+            .flat_map(|g| g.ingress.iter().chain(g.egress.iter()))
+            .filter_map(|r| match r.peer {
+                crate::model::SgPeer::SecurityGroup(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        topo.enis.iter().any(|e| {
+            e.attached
+                && e.address_nets().len() > 1
+                && e.security_groups.iter().any(|g| referenced.contains(g))
+        })
+    }
+
+    /// For a yes that must hold in the must-reach reading of C-5.6: this
+    /// engine when the readings cannot differ (or it is already that
+    /// reading), else the must-reach engine of the same topology, built
+    /// once and kept.
+    pub fn for_must_reach(&self) -> &Engine<'t> {
+        if self.primary_only
+            || !*self
+                .ambiguous
+                .get_or_init(|| Self::references_are_ambiguous(self.topo))
+        {
+            return self;
+        }
+        self.twin
+            .get_or_init(|| Box::new(Engine::must_reach(self.topo)))
+    }
+
+    fn build(topo: &'t Topology, primary_only: bool) -> Engine<'t> {
         let graph = ForwardingGraph::build(topo);
         let nacl_in = (0..topo.nacls.len())
             .map(|n| nacl_allowed(topo, n, true))
@@ -385,7 +442,7 @@ impl<'t> Engine<'t> {
             .iter()
             .map(|e| nets_set(e.address_nets().iter()))
             .collect();
-        let members = sg_members(topo);
+        let members = sg_members(topo, primary_only);
         let mut vpc_addrs: Vec<Vec<(u128, u128, EniId)>> = vec![Vec::new(); topo.vpcs.len()];
         let mut mapped: Vec<Vec<(u128, u128)>> = vec![Vec::new(); topo.vpcs.len()];
         for (e, eni) in topo.enis.iter().enumerate() {
@@ -414,6 +471,9 @@ impl<'t> Engine<'t> {
             nacl_out,
             eni_addrs,
             members,
+            primary_only,
+            twin: OnceCell::new(),
+            ambiguous: OnceCell::new(),
             vpc_enis,
             vpc_addrs,
             mapped_private: mapped.into_iter().map(IntervalSet::from_ranges).collect(),
@@ -518,6 +578,29 @@ impl<'t> Engine<'t> {
             })
             .map(|&g| format!("`{}`", self.topo.security_groups[g].meta.name))
             .collect();
+        if names.is_empty() && self.primary_only {
+            let refs: Vec<String> = sgs
+                .iter()
+                .flat_map(|&g| {
+                    let sg = &self.topo.security_groups[g];
+                    sg.ingress.iter().chain(sg.egress.iter())
+                })
+                .filter_map(|r| match r.peer {
+                    crate::model::SgPeer::SecurityGroup(x) if !self.members.1[x].is_empty() => {
+                        Some(format!("`{}`", self.topo.security_groups[x].meta.name))
+                    }
+                    _ => None,
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !refs.is_empty() {
+                return format!(
+                    "a rule references security group {}, which admits this only through a member's secondary IPv4, IPv6 or prefix address; AWS does not say whether those match (C-5.6), so only primary addresses count for must-reach answers",
+                    refs.join(", ")
+                );
+            }
+        }
         if names.is_empty() {
             return "an interface endpoint without security groups uses the VPC's default group, which the topology does not name (C-13.7)".into();
         }

@@ -288,7 +288,15 @@ pub fn can(
     let dst = resolve(topo, &dst_e.word)?;
     both_internet(&src, &dst, dst_e)?;
     let set = port_set(ports);
-    let outcomes = run(engine, &src, Some(&dst), &set);
+    let mut outcomes = run(engine, &src, Some(&dst), &set);
+    // A yes must hold in the must-reach reading of C-5.6: a reference
+    // matches only members' primary IPv4 addresses, the rest is unknown.
+    if outcomes.iter().any(|o| !o.hits.is_empty()) {
+        let strict = engine.for_must_reach();
+        if !std::ptr::eq(strict, engine) {
+            outcomes = run(strict, &src, Some(&dst), &set);
+        }
+    }
     let mut unknown = Vec::new();
     for o in &outcomes {
         for u in &o.unknown {

@@ -142,6 +142,9 @@ enum PeerMatch {
     No,
     /// A prefix list whose entries are not known.
     Unknown,
+    /// A reference that matches only through a member's address other than
+    /// its primary private IPv4 (must-reach reading of C-5.6).
+    Ambiguous,
 }
 
 /// True when `addr` is an address of some attached interface in `vpc` that
@@ -158,7 +161,13 @@ pub fn sg_member_addr(topo: &Topology, sg: SgId, vpc: usize, addr: IpAddr) -> bo
 
 /// `identity`: the VPC whose security group identity the packet carries
 /// (C-5.8); a reference matches only members of a group of that VPC.
-fn peer_match(topo: &Topology, rule: &SgRule, identity: Option<usize>, addr: IpAddr) -> PeerMatch {
+fn peer_match(
+    topo: &Topology,
+    rule: &SgRule,
+    identity: Option<usize>,
+    addr: IpAddr,
+    primary_only: bool,
+) -> PeerMatch {
     let yes = |b: bool| if b { PeerMatch::Yes } else { PeerMatch::No };
     match &rule.peer {
         SgPeer::Cidr(n) => yes(n.contains(&addr)),
@@ -168,7 +177,22 @@ fn peer_match(topo: &Topology, rule: &SgRule, identity: Option<usize>, addr: IpA
         },
         SgPeer::SecurityGroup(g) => {
             let w = topo.security_groups[*g].vpc;
-            yes(identity == Some(w) && sg_member_addr(topo, *g, w, addr))
+            if identity != Some(w) || !sg_member_addr(topo, *g, w, addr) {
+                return PeerMatch::No;
+            }
+            let primary = topo.enis.iter().any(|e| {
+                e.attached
+                    && e.vpc == w
+                    && e.security_groups.contains(g)
+                    && e.private_ips
+                        .first()
+                        .is_some_and(|p| IpAddr::V4(p.addr) == addr)
+            });
+            if primary || !primary_only {
+                PeerMatch::Yes
+            } else {
+                PeerMatch::Ambiguous
+            }
         }
     }
 }
@@ -179,18 +203,22 @@ fn peer_match(topo: &Topology, rule: &SgRule, identity: Option<usize>, addr: IpA
 /// rule matches on protocol/port but its peer is a prefix list with unknown
 /// entries, the verdict is unknown; otherwise deny.
 pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict {
-    sg_check_as(topo, eni, dir, p, Some(topo.enis[eni].vpc))
+    sg_check_as(topo, eni, dir, p, Some(topo.enis[eni].vpc), false)
 }
 
 /// [`sg_check`] for a packet that carries the security group identity of
 /// `identity`'s interfaces (C-5.6–C-5.8): references to groups of other
-/// VPCs match nothing, and with `None` no reference matches.
+/// VPCs match nothing, and with `None` no reference matches. With
+/// `primary_only` (the must-reach reading of C-5.6), a reference matches
+/// only members' primary private IPv4 addresses, and a decision that rests
+/// on another address of a member is unknown.
 pub fn sg_check_as(
     topo: &Topology,
     eni: EniId,
     dir: Dir,
     p: &Packet,
     identity: Option<usize>,
+    primary_only: bool,
 ) -> SgVerdict {
     let iface = &topo.enis[eni];
     // A Network Load Balancer without security groups filters nothing (C-14.4).
@@ -219,7 +247,7 @@ pub fn sg_check_as(
             if !proto_port_match(r.proto, &r.port, p) {
                 continue;
             }
-            match peer_match(topo, r, identity, addr) {
+            match peer_match(topo, r, identity, addr, primary_only) {
                 PeerMatch::Yes => {
                     return SgVerdict::Allow(format!(
                         "security group {} {} rule{} allows",
@@ -229,10 +257,17 @@ pub fn sg_check_as(
                     ));
                 }
                 PeerMatch::No => {}
-                PeerMatch::Unknown => {
+                m @ (PeerMatch::Unknown | PeerMatch::Ambiguous) => {
                     if unknown.is_none() {
+                        let why = if matches!(m, PeerMatch::Unknown) {
+                            "uses a prefix list with unknown entries".to_string()
+                        } else {
+                            format!(
+                                "matches {addr} only as a secondary, IPv6 or prefix address of a member; AWS does not say whether it counts (C-5.6)"
+                            )
+                        };
                         unknown = Some(format!(
-                            "security group {} {} rule{} uses a prefix list with unknown entries",
+                            "security group {} {} rule{} {why}",
                             sg.meta.name,
                             dir.name(),
                             at(r.pos)

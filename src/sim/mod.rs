@@ -152,13 +152,27 @@ pub struct Outcome {
     pub trace: Vec<String>,
 }
 
-/// Decides what happens to `packet` sent from `origin` in `topo`.
+/// Decides what happens to `packet` sent from `origin` in `topo`, in the
+/// exposure reading of C-5.6 (every address of a member matches a
+/// reference to its group).
 pub fn simulate(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
+    simulate_as(topo, origin, packet, false)
+}
+
+/// [`simulate`] in the must-reach reading of C-5.6: a reference matches
+/// only its members' primary private IPv4 addresses; a decision that rests
+/// on another address of a member is unknown.
+pub fn simulate_must_reach(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
+    simulate_as(topo, origin, packet, true)
+}
+
+fn simulate_as(topo: &Topology, origin: Origin, packet: &Packet, primary_only: bool) -> Outcome {
     let mut sim = Sim {
         topo,
         fates: Vec::new(),
         trace: Vec::new(),
         egress_by_remote_ref: false,
+        primary_only,
     };
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
@@ -198,6 +212,8 @@ struct Sim<'a> {
     /// that references a group of another VPC: it passes only across a
     /// same-Region peering into that VPC (C-5.7, C-9.9 inbound only).
     egress_by_remote_ref: bool,
+    /// The must-reach reading of C-5.6.
+    primary_only: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -279,7 +295,7 @@ impl<'a> Sim<'a> {
     /// Applies the security groups of `eni` in direction `dir`; false when
     /// they deny or are unknown (and the fate has been recorded).
     fn sg(&mut self, eni: EniId, dir: Dir, p: &Packet, identity: Option<VpcId>) -> bool {
-        match sg_check_as(self.topo, eni, dir, p, identity) {
+        match sg_check_as(self.topo, eni, dir, p, identity, self.primary_only) {
             SgVerdict::Allow(why) => {
                 self.note(why);
                 true
@@ -353,8 +369,10 @@ impl<'a> Sim<'a> {
         if let Some(v) = tag.doubtful() {
             // Peering across Regions that are not known: references to the
             // sender's groups may or may not match (C-5.7).
-            if let SgVerdict::Deny(_) = sg_check_as(self.topo, eni, Dir::Ingress, p, None)
-                && let SgVerdict::Allow(why) = sg_check_as(self.topo, eni, Dir::Ingress, p, Some(v))
+            if let SgVerdict::Deny(_) =
+                sg_check_as(self.topo, eni, Dir::Ingress, p, None, self.primary_only)
+                && let SgVerdict::Allow(why) =
+                    sg_check_as(self.topo, eni, Dir::Ingress, p, Some(v), self.primary_only)
             {
                 self.unknown(format!(
                     "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
@@ -594,7 +612,7 @@ impl<'a> Sim<'a> {
     fn egress(&mut self, e: EniId, p: &Packet) -> bool {
         let topo = self.topo;
         let own = topo.enis[e].vpc;
-        match sg_check_as(topo, e, Dir::Egress, p, Some(own)) {
+        match sg_check_as(topo, e, Dir::Egress, p, Some(own), self.primary_only) {
             SgVerdict::Allow(why) => {
                 self.note(why);
                 true
@@ -605,7 +623,9 @@ impl<'a> Sim<'a> {
             }
             SgVerdict::Deny(why) => {
                 for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
-                    if let SgVerdict::Allow(how) = sg_check_as(topo, e, Dir::Egress, p, Some(w)) {
+                    if let SgVerdict::Allow(how) =
+                        sg_check_as(topo, e, Dir::Egress, p, Some(w), self.primary_only)
+                    {
                         self.note(format!(
                             "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
                             topo.vpcs[w].meta.name
