@@ -297,8 +297,8 @@ impl Tracer<'_> {
             // Across a peering whose Regions are not known, references to
             // the sender's groups may or may not match (C-5.7).
             if let Some(v) = self.tag.doubtful()
-                && let SgVerdict::Deny(_) = sg_check_as(topo, e, dir, p, None)
-                && let SgVerdict::Allow(why) = sg_check_as(topo, e, dir, p, Some(v))
+                && let SgVerdict::Deny(_) = sg_check_as(topo, e, dir, p, None, false)
+                && let SgVerdict::Allow(why) = sg_check_as(topo, e, dir, p, Some(v), false)
             {
                 self.t.unknown(
                     hop,
@@ -312,12 +312,12 @@ impl Tracer<'_> {
         } else {
             Some(topo.enis[e].vpc)
         };
-        let mut verdict = sg_check_as(topo, e, dir, p, identity);
+        let mut verdict = sg_check_as(topo, e, dir, p, identity, false);
         if !ingress && matches!(verdict, SgVerdict::Deny(_)) {
             // A reference to a group of another VPC lets it out, to be
             // checked where it goes (C-5.7).
             for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
-                if let SgVerdict::Allow(how) = sg_check_as(topo, e, dir, p, Some(w)) {
+                if let SgVerdict::Allow(how) = sg_check_as(topo, e, dir, p, Some(w), false) {
                     verdict = SgVerdict::Allow(format!(
                         "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
                         topo.vpcs[w].meta.name

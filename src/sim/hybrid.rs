@@ -1152,6 +1152,7 @@ pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
         fates: Vec::new(),
         trace: Vec::new(),
         egress_by_remote_ref: false,
+        primary_only: false,
     }
     .tgw_decide(rt, d)
 }
