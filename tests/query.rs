@@ -301,16 +301,9 @@ fn path_shows_every_divergent_path() {
 }
 
 fn blockers(v: &Value) -> Vec<(String, String)> {
-    v["blockers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["component"].as_str().unwrap().to_string(),
-                b["rule"].as_str().unwrap().to_string(),
-            )
-        })
+    blocker_fixes(v)
+        .into_iter()
+        .map(|(c, r, _)| (c, r))
         .collect()
 }
 
@@ -412,16 +405,24 @@ fn why_not_when_it_can_reach_says_so() {
     assert!(v["blockers"].as_array().is_none());
 }
 
-/// The tracer and the engine agree: on every bundled topology, for every
-/// pair of interfaces and a spread of ports, `why not` finds at least one
-/// blocker exactly when the engine says no.
+/// The tracer and the engine agree: on every bundled topology and hybrid
+/// fixture, for every pair of interfaces and on-prem networks and a spread
+/// of ports, `why not` finds at least one blocker exactly when the engine
+/// says no.
 #[test]
 fn why_not_agrees_with_the_engine_on_every_topology() {
-    let mut files: Vec<_> = std::fs::read_dir("topologies")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
+    // The bundled topologies, and the hybrid fixtures (peering, TGW
+    // peering, private and transit VIFs, VPN over DX).
+    let mut files: Vec<_> = [
+        "topologies",
+        "tests/fixtures/query",
+        "tests/fixtures/transit-encryption",
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(d).unwrap())
+    .map(|e| e.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+    .collect();
     files.sort();
     let mut checked = 0;
     for f in files {
@@ -445,9 +446,17 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
             .map(|e| e.meta.name.clone())
             .collect();
         ends.push("internet".into());
+        let onprem: Vec<String> = topo
+            .hybrid
+            .on_prem
+            .iter()
+            .map(|n| n.meta.name.clone())
+            .collect();
+        ends.extend(onprem.iter().cloned());
         for a in &ends {
             for b in &ends {
-                if a == b {
+                let outside = |x: &String| x == "internet" || onprem.contains(x);
+                if a == b || (outside(a) && outside(b)) {
                     continue;
                 }
                 for port in ["tcp/22", "tcp/443", "tcp/5432", "tcp/8080", "udp/53"] {
@@ -469,21 +478,10 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
                     let Action::Output { status: cs, .. } = run_line(&ctx, &c) else {
                         panic!("{c}");
                     };
-                    // The tracer does not follow hybrid paths (peering,
-                    // transit gateways, VPN, Direct Connect) yet: there it
-                    // may say unknown where the engine proves no, never the
-                    // other way round.
-                    let no = Status::Reply(netverify::query::answer::Reply::No);
-                    let unknown = Status::Reply(netverify::query::answer::Reply::Unknown);
-                    if cs == no && status == unknown {
-                        assert!(
-                            text.contains("why-not tracer does not follow"),
-                            "{}: {q}: {text}",
-                            f.display()
-                        );
-                    } else {
-                        assert_eq!(cs, status, "{}: {q} vs {c}", f.display());
-                    }
+                    // The tracer follows hybrid paths too (peering,
+                    // transit gateways, VPN, Direct Connect, on prem): it
+                    // answers exactly as the engine does.
+                    assert_eq!(cs, status, "{}: {q} vs {c}: {text}", f.display());
                     checked += 1;
                 }
             }
@@ -580,18 +578,57 @@ fn on_prem_networks_and_peered_vpcs_through_the_engine() {
     // Through the peering connection.
     let (v, code) = answer(HYBRID, "can app reach partner-db on tcp/5432");
     assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
-    // A locked subnet to on prem: the security group and the missing route.
+    // A locked subnet to on prem: the security group, the missing route
+    // (the fix names the VGW that leads to `corp` and its range) and, past
+    // them, the NACL that lets only tcp/80 out.
     let (v, code) = answer(HYBRID, "why not locked-eni -> corp on tcp/22");
     assert_eq!(code, 1, "{v}");
     let comps: Vec<String> = blockers(&v).into_iter().map(|b| b.0).collect();
-    assert_eq!(comps, ["locked-sg", "locked-rt"]);
-    // The tracer does not follow packets from on prem: unknown, never a
-    // made-up blocker.
+    assert_eq!(comps, ["locked-sg", "locked-rt", "locked-nacl"]);
+    assert!(
+        v["blockers"][1]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("add a route 192.168.0.0/16 → `vgw` to `locked-rt`"),
+        "{v}"
+    );
+    assert_eq!(
+        v["paths"][0]["hops"].as_array().unwrap().last().unwrap()["component"],
+        "vpn"
+    );
+    // From on prem the tracer follows the packet too: in over the VPN and
+    // the VGW, then the locked subnet's NACL (tcp 1024-65535 only) and its
+    // security group (no ingress rule); and the replies would not get back
+    // either: no route to on prem, and the NACL lets only tcp/80 out.
     let (v, code) = answer(HYBRID, "why not corp -> locked-eni on tcp/22");
-    assert!(matches!(code, 1 | 3), "{v}");
-    if code == 3 {
-        assert!(v["unknown"].to_string().contains("why-not tracer"), "{v}");
-    }
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        blockers(&v),
+        [
+            (
+                "locked-nacl".into(),
+                "inbound: no rule matches (implicit deny) (subnet locked)".into()
+            ),
+            (
+                "locked-sg".into(),
+                "ingress: no rule of `locked-sg` allows tcp 22 from 192.168.0.7/32 (on locked-eni)"
+                    .into()
+            ),
+            ("locked-rt".into(), "return path: no route matches".into()),
+            (
+                "locked-nacl".into(),
+                "return path: outbound: no rule matches (implicit deny) (subnet locked)".into()
+            ),
+        ],
+        "{v}"
+    );
+    let hops: Vec<&str> = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(hops[..3], ["corp", "corp", "vgw"], "{hops:?}");
 }
 
 #[test]
@@ -759,6 +796,683 @@ fn snapshot_directories_answer_queries_and_show_imported_definitions() {
         "{out}"
     );
     assert!(out.contains("public_ip: \"203.0.113.10\""), "{out}");
+}
+
+// ---- `why not` across hybrid paths -----------------------------------------
+
+const HYBRID_BLOCKED: &str = "tests/fixtures/query/hybrid-blocked.yaml";
+const HYBRID_REFERENCE: &str = "tests/fixtures/transit-encryption/pass-hybrid-reference.yaml";
+const PUBLIC_VIF: &str = "tests/fixtures/transit-encryption/fail-trap-21-public-vif-to-eip.yaml";
+
+/// Asserts that `text` holds `needle`, showing the text when it does not.
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "`{needle}` not in: {text}");
+}
+
+/// The components of the first path's hops.
+fn hop_components(v: &Value) -> Vec<String> {
+    names(&v["paths"][0], "hops", "component")
+}
+
+/// The blockers' components, rules and fixes.
+fn blocker_fixes(v: &Value) -> Vec<(String, String, String)> {
+    v["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["component"].as_str().unwrap().to_string(),
+                b["rule"].as_str().unwrap().to_string(),
+                b["fix"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn why_not_over_a_peering_lists_both_sides_and_the_return_route() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> shared-db on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        comps,
+        [
+            "rtb-app",
+            "pcx-shared",
+            "shared-nacl",
+            "shared-sg",
+            "rtb-shared"
+        ],
+        "{v}"
+    );
+    // The missing route on the sender's side, to the peering, for the
+    // peer's CIDR.
+    assert_eq!(b[0].1, "no route matches");
+    assert!(
+        b[0].2
+            .contains("add a route 10.20.0.0/16 → `pcx-shared` to `rtb-app`"),
+        "{}",
+        b[0].2
+    );
+    // The peering is pending acceptance (C-8.1).
+    assert!(
+        b[1].1.contains("not active") && b[1].1.contains("C-8.1"),
+        "{}",
+        b[1].1
+    );
+    assert!(b[1].2.contains("accept peering connection `pcx-shared`"));
+    // On the far side: the denying NACL rule and the security group.
+    assert_eq!(
+        b[2].1,
+        "inbound rule 90: deny all traffic from 10.0.0.0/16 (subnet shared-a)"
+    );
+    has(&b[2].2, "numbered below 90");
+    assert!(
+        b[3].2
+            .contains("add an ingress rule to `shared-sg` allowing tcp 5432 from 10.0.10.5/32")
+    );
+    // And the peer has no route back (return direction); the pending
+    // peering, already listed, is not listed twice.
+    assert_eq!(b[4].1, "return path: no route matches");
+    assert!(
+        b[4].2
+            .contains("add a route 10.0.0.0/16 → `pcx-shared` to `rtb-shared`"),
+        "{}",
+        b[4].2
+    );
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("1 blocker on the return path"),
+        "{v}"
+    );
+    // Every blocker cites its line in the file.
+    for x in v["blockers"].as_array().unwrap() {
+        assert_eq!(x["location"]["file"], HYBRID_BLOCKED, "{x}");
+    }
+    assert_hops_located(&v, HYBRID_BLOCKED);
+}
+
+#[test]
+fn why_not_through_a_transit_gateway_to_on_prem_lists_every_blocker() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> dc1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["att-app", "tgw-rtb-app", "vpn-dc1"], "{v}");
+    // The attachment has no subnet in app-a's zone (C-9.6b).
+    assert!(
+        b[0].1.contains("us-east-1a") && b[0].1.contains("C-9.6b"),
+        "{}",
+        b[0].1
+    );
+    assert!(
+        b[0].2
+            .contains("add a subnet in us-east-1a to attachment `att-app`")
+    );
+    // The blackhole, located at its route, with the attachment to use.
+    has(&b[1].1, "blackhole 10.50.0.0/16 (C-9.5)");
+    assert_eq!(v["blockers"][1]["location"]["line"], 85);
+    has(&b[1].2, "point it at `att-vpn`");
+    // The VPN's traffic selectors leave the sender out (C-11.2).
+    assert!(
+        b[2].1.contains("traffic selectors") && b[2].1.contains("C-11.2"),
+        "{}",
+        b[2].1
+    );
+    assert!(b[2].2.contains("local_ipv4_network_cidr"));
+    // Past the blockers the path ends on prem, over the VPN.
+    let hops = v["paths"][0]["hops"].as_array().unwrap();
+    assert_eq!(hops.last().unwrap()["component"], "vpn-dc1");
+}
+
+#[test]
+fn why_not_from_on_prem_over_direct_connect_names_the_allowed_prefixes() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not branch -> shared-db on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        comps,
+        ["branch", "dxgw-corp", "shared-sg", "rtb-shared"],
+        "{v}"
+    );
+    // AWS advertises nothing for the VPC to the branch, because the DX
+    // gateway association allows only 10.21.0.0/16 (C-12.2).
+    has(&b[0].1, "AWS advertises no route for 10.20.1.5");
+    assert!(
+        b[1].1.contains("allowed prefixes") && b[1].1.contains("C-12.2"),
+        "{}",
+        b[1].1
+    );
+    has(&b[1].2, "`dxgw-corp` with `vgw-shared`");
+    assert!(b[2].2.contains("from 172.20.0.7/32"));
+    // The replies: shared has no route to the branch.
+    assert_eq!(b[3].1, "return path: no route matches");
+    has(&b[3].2, "172.20.0.0/16 → `vgw-shared`");
+    let hops = hop_components(&v);
+    assert!(hops.iter().any(|h| h == "vgw-shared"), "{hops:?}");
+}
+
+#[test]
+fn why_not_over_a_peering_to_on_prem_is_no_edge_to_edge_routing() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not app-1 -> branch on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b.len(), 2, "{v}");
+    assert_eq!(
+        (b[0].0.as_str(), b[1].0.as_str()),
+        ("pcx-shared", "pcx-shared")
+    );
+    assert!(b[0].1.contains("C-8.1"));
+    assert!(
+        b[1].1.contains("C-8.3") && b[1].1.contains("172.20.0.7"),
+        "{}",
+        b[1].1
+    );
+    // The engine agrees.
+    let (c, _) = answer(HYBRID_BLOCKED, "can app-1 reach branch on tcp/22");
+    assert_eq!(c["answer"], "no");
+}
+
+#[test]
+fn why_not_on_the_hybrid_reference_with_an_unassociated_attachment() {
+    // The reference with att-app taken out of its route table's
+    // associations: from on prem on tcp/22 the security group blocks, and
+    // the replies cannot enter the transit gateway (C-9.2).
+    let text = std::fs::read_to_string(HYBRID_REFERENCE).unwrap().replace(
+        "associations: [att-app, att-vpn, att-vpn-private]",
+        "associations: [att-vpn, att-vpn-private]",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reference.yaml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let (v, code) = answer(file, "why not dc1-k8s -> app-1-eni on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["sg-app", "att-app"], "{v}");
+    has(&b[0].2, "allowing tcp 22 from 10.50.0.7/32");
+    assert!(
+        b[1].1.starts_with("return path: ") && b[1].1.contains("C-9.2"),
+        "{}",
+        b[1].1
+    );
+    has(&b[1].2, "associate attachment `att-app`");
+    // The forward path: in over the preferred VPN, through the TGW.
+    let hops = hop_components(&v);
+    assert_eq!(
+        hops[..5],
+        ["dc1-k8s", "dc1-k8s", "att-vpn", "tgw-rtb-main", "att-app"],
+        "{hops:?}"
+    );
+    // From the VPC on tcp/443 nothing blocks the way out, but the
+    // attachment is not associated: blocked, and the fix says so.
+    let (v, code) = answer(file, "why not app-1-eni -> dc1-k8s on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b[0].0, "att-app", "{v}");
+    assert!(
+        b[0].1
+            .contains("associated with no transit gateway route table"),
+        "{}",
+        b[0].1
+    );
+    // Unchanged, the reference lets on prem in on tcp/443.
+    let (v, code) = answer(HYBRID_REFERENCE, "why not dc1-k8s -> app-1-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+}
+
+#[test]
+fn why_not_from_on_prem_over_a_public_vif_lists_both_blockers() {
+    let (v, code) = answer(PUBLIC_VIF, "why not dc1 -> app-1-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["dc1", "vif-public"], "{v}");
+    has(&b[0].1, "AWS advertises no route");
+    has(&b[1].1, "public virtual interface");
+}
+
+#[test]
+fn mermaid_and_dot_draw_hybrid_paths() {
+    let (out, _, code) = query(
+        HYBRID_BLOCKED,
+        "why not app-1 -> dc1 on tcp/443",
+        &["--format", "mermaid"],
+    );
+    assert_eq!(code, 1);
+    assert!(out.starts_with("flowchart LR\n"), "{out}");
+    for name in ["att-app", "tgw-rtb-app", "vpn-dc1"] {
+        assert!(out.contains(name), "{name}: {out}");
+    }
+    assert!(out.contains(" blocked"), "{out}");
+    assert!(out.contains("fix: add a subnet in us-east-1a"), "{out}");
+    let (out, _, code) = query(
+        HYBRID_REFERENCE,
+        "path dc1-k8s -> app-1-eni on tcp/443",
+        &["--format", "dot"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("digraph netverify {"), "{out}");
+    for name in ["att-vpn", "tgw-rtb-main", "att-app", "app-1-eni"] {
+        assert!(out.contains(name), "{name}: {out}");
+    }
+    assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
+}
+
+/// `who`, `what` and `path` with on-prem networks and peered VPCs as
+/// sources and destinations: named by the on-prem network, with exact sets.
+#[test]
+fn listings_and_paths_name_on_prem_networks_and_peered_vpcs() {
+    // To on prem: the destination is the on-prem network, with its range.
+    let (v, code) = answer(HYBRID, "what can app reach on tcp/22");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["entries"][0]["endpoint"], "corp", "{v}");
+    assert_eq!(v["entries"][0]["kind"], "on-prem-network");
+    assert_eq!(v["entries"][0]["location"], "on prem via vpn");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["sources"],
+        serde_json::json!(["192.168.0.0/16"])
+    );
+    let (v, _) = answer(HYBRID, "path app -> corp on tcp/22");
+    assert_eq!(v["paths"][0]["to"], "corp (on prem via vpn)", "{v}");
+    // From on prem.
+    let (v, code) = answer(HYBRID, "what can corp reach");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["ports"],
+        serde_json::json!(["22"])
+    );
+    let (v, _) = answer(HYBRID, "who can reach corp");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    // A peered VPC as the destination, and its interface as the source.
+    let (v, _) = answer(HYBRID, "who can reach partner");
+    assert_eq!(names(&v, "entries", "endpoint"), ["app-eni"], "{v}");
+    assert_eq!(
+        v["entries"][0]["flows"][0]["ports"],
+        serde_json::json!(["5432"])
+    );
+    let (v, code) = answer(HYBRID, "what can partner-db reach");
+    assert_eq!(
+        (v["answer"].as_str(), code),
+        (Some("no"), 1),
+        "partner-sg has no egress: {v}"
+    );
+    // Through a transit gateway: on prem reaches the app over both VPNs
+    // (the stated preference is `vpn`), and the app reaches on prem over
+    // the private-IP VPN, which wins at the TGW (C-9.4).
+    let (v, code) = answer(HYBRID_REFERENCE, "path dc1-k8s -> app-1-eni on tcp/443");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["paths"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["paths"][0]["from"], "dc1-k8s");
+    let vias: Vec<&str> = v["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["hops"][0]["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        vias[0].contains("`vpn-dc1`") && vias[1].contains("`vpn-dc1-private`"),
+        "{vias:?}"
+    );
+    let (v, _) = answer(HYBRID_REFERENCE, "who can reach app-1-eni");
+    assert_eq!(names(&v, "entries", "endpoint"), ["dc1-k8s"], "{v}");
+    assert_eq!(v["entries"][0]["kind"], "on-prem-network");
+    let (v, _) = answer(HYBRID_REFERENCE, "what can app-1-eni reach on tcp/443");
+    let onprem = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["endpoint"] == "dc1-k8s")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(onprem["kind"], "on-prem-network");
+    assert_eq!(onprem["location"], "on prem via vpn-dc1-private");
+}
+
+/// One function gives a service's addresses to the check (one Region, one
+/// family) and to queries (any Region, both families).
+#[test]
+fn service_ranges_serve_the_check_and_queries() {
+    use netverify::checks::private_service_access::service_ranges;
+    let topo = netverify::model::load_file(std::path::Path::new(HYBRID)).unwrap();
+    let want = netverify::hs::nets_set(
+        ["52.216.0.0/15", "3.5.0.0/19"]
+            .iter()
+            .map(|n| n.parse::<ipnet::IpNet>().unwrap())
+            .collect::<Vec<_>>()
+            .iter(),
+    );
+    let (v4, lists) = service_ranges(&topo, |s| s == "com.amazonaws.us-east-1.s3", Some(true));
+    assert_eq!(v4, Some(want.clone()));
+    assert_eq!(lists.len(), 1);
+    // No IPv6 list: unknown for that family.
+    let (v6, _) = service_ranges(&topo, |s| s == "com.amazonaws.us-east-1.s3", Some(false));
+    assert_eq!(v6, None);
+    // Another Region's S3 has no list here.
+    let (other, lists) = service_ranges(&topo, |s| s == "com.amazonaws.eu-west-1.s3", Some(true));
+    assert_eq!((other, lists.len()), (None, 0));
+    // A query's `s3`: any Region, both families.
+    let (any, _) = service_ranges(&topo, |s| s.ends_with(".s3"), None);
+    assert_eq!(any, Some(want));
+    let (v, _) = answer(HYBRID, "can app reach s3 on tcp/443");
+    assert_eq!(v["answer"], "yes");
+}
+
+/// A topology with an IGW edge route table: `local` only, or a redirect to
+/// an appliance; with block public access when `bpa`.
+fn edge_topology(dir: &std::path::Path, redirect: bool, bpa: bool) -> String {
+    let route = if redirect {
+        "routes: [{ destination: 10.0.1.0/24, target: appliance-eni }]"
+    } else {
+        "routes: []"
+    };
+    let bpa = if bpa {
+        "block_public_access: { mode: block-bidirectional }\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "version: 1
+region: us-east-1
+{bpa}vpcs:
+  - {{ name: vpc, cidrs: [10.0.0.0/16] }}
+internet_gateways:
+  - {{ name: igw, vpc: vpc }}
+subnets:
+  - {{ name: web-a, vpc: vpc, cidr: 10.0.1.0/24, route_table: rtb-web }}
+  - {{ name: fw-a, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-web }}
+route_tables:
+  - name: rtb-web
+    vpc: vpc
+    routes: [{{ destination: 0.0.0.0/0, target: igw }}]
+  - name: rtb-edge
+    vpc: vpc
+    edge_associations: [igw]
+    {route}
+security_groups:
+  - {{ name: web-sg, vpc: vpc, ingress: [{{ protocol: tcp, ports: 443, cidr: 0.0.0.0/0 }}] }}
+network_interfaces:
+  - name: web-eni
+    subnet: web-a
+    private_ips: [{{ address: 10.0.1.10, public_ip: 198.51.100.20 }}]
+    security_groups: [web-sg]
+  - name: appliance-eni
+    subnet: fw-a
+    source_dest_check: false
+    private_ips: [{{ address: 10.0.2.10 }}]
+    security_groups: [web-sg]
+"
+    );
+    let file = dir.join(format!("edge-{redirect}-{}.yaml", !bpa.is_empty()));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Bug fix: the tracer looked the edge route table up on the public
+/// address, found no route and answered `unknown`; the table sees the
+/// private address after the IGW's one-to-one NAT (C-3.11), so a
+/// `local`-only edge table is crossed and the security group is the
+/// blocker.
+#[test]
+fn why_not_looks_up_the_edge_route_table_on_the_private_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = edge_topology(dir.path(), false, false);
+    let (v, code) = answer(&file, "why not internet -> web-eni on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(names(&v, "blockers", "component"), ["web-sg"], "{v}");
+    let (v, code) = answer(&file, "why not internet -> web-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+}
+
+/// Bug fix: block public access is decided before the edge route table
+/// (as in the simulator); the tracer met the table's redirect first and
+/// answered `unknown` where the engine proves `no`.
+#[test]
+fn why_not_reports_block_public_access_before_an_edge_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = edge_topology(dir.path(), true, true);
+    let (c, _) = answer(&file, "can internet reach web-eni on tcp/443");
+    assert_eq!(c["answer"], "no", "{c}");
+    let (v, code) = answer(&file, "why not internet -> web-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(
+        names(&v, "blockers", "component"),
+        ["block-public-access"],
+        "{v}"
+    );
+    // Past it, the redirect is not modelled: a note says fixing BPA may not be enough.
+    assert!(v["notes"].to_string().contains("not modelled"), "{v}");
+    // Without BPA the redirect makes the answer unknown, for both.
+    let file = edge_topology(dir.path(), true, false);
+    let (v, code) = answer(&file, "why not internet -> web-eni on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v}");
+}
+
+/// A VPC whose app subnet routes the db subnet through a private NAT
+/// gateway (`loop`: the NAT's own subnet routes everything back to it).
+fn nat_route_topology(dir: &std::path::Path, self_loop: bool) -> String {
+    let nat_routes = if self_loop {
+        "[{ destination: 0.0.0.0/0, target: nat }]"
+    } else {
+        "[]"
+    };
+    let text = format!(
+        "version: 1
+region: us-east-1
+vpcs:
+  - {{ name: vpc, cidrs: [10.0.0.0/16] }}
+subnets:
+  - {{ name: app, vpc: vpc, cidr: 10.0.1.0/24, route_table: rtb-app }}
+  - {{ name: db, vpc: vpc, cidr: 10.0.2.0/24, route_table: rtb-nat }}
+  - {{ name: nat-subnet, vpc: vpc, cidr: 10.0.3.0/24, route_table: rtb-nat }}
+route_tables:
+  - name: rtb-app
+    vpc: vpc
+    routes: [{{ destination: 10.0.2.0/24, target: nat }}, {{ destination: 0.0.0.0/0, target: nat }}]
+  - name: rtb-nat
+    vpc: vpc
+    routes: {nat_routes}
+nat_gateways:
+  - {{ name: nat, subnet: nat-subnet, private_ip: 10.0.3.100, connectivity: private }}
+security_groups:
+  - {{ name: app-sg, vpc: vpc, egress: [{{ protocol: all, cidr: 0.0.0.0/0 }}] }}
+  - {{ name: db-sg, vpc: vpc, ingress: [{{ protocol: tcp, ports: 5432, cidr: 10.0.1.0/24 }}] }}
+network_interfaces:
+  - {{ name: app-eni, subnet: app, private_ips: [{{ address: 10.0.1.10 }}], security_groups: [app-sg] }}
+  - {{ name: db-eni, subnet: db, private_ips: [{{ address: 10.0.2.10 }}], security_groups: [db-sg] }}
+"
+    );
+    let file = dir.join(format!("nat-{self_loop}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Bug fix: a route through a NAT gateway to an address inside the VPC
+/// was reported as a wrong-target blocker ("the route sends it to `nat`
+/// instead"), though the NAT forwards the packet there; the real blocker
+/// is the database's security group, which sees the NAT's address.
+#[test]
+fn why_not_follows_a_route_through_a_nat_gateway_inside_the_vpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = nat_route_topology(dir.path(), false);
+    let (c, _) = answer(&file, "can app-eni reach db-eni on tcp/5432");
+    assert_eq!(c["answer"], "no", "{c}");
+    let (v, code) = answer(&file, "why not app-eni -> db-eni on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(names(&v, "blockers", "component"), ["db-sg"], "{v}");
+    let fix = v["blockers"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("from 10.0.3.100/32"), "{fix}");
+    let hops = hop_components(&v);
+    assert!(hops.iter().any(|h| h == "nat"), "{hops:?}");
+}
+
+/// Bug fix: a NAT gateway whose subnet routes the packet back to itself
+/// was followed eight times round the loop before a generic "routing loop"
+/// blocker; it is the NAT gateway's own loop (C-7.5), at once.
+#[test]
+fn why_not_names_a_nat_gateway_routed_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = nat_route_topology(dir.path(), true);
+    let (v, code) = answer(&file, "why not app-eni -> 10.9.0.1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b[0].0, "nat", "{v}");
+    has(&b[0].1, "routing loop (C-7.5)");
+    let nats = v["paths"][0]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["component"] == "nat")
+        .count();
+    assert_eq!(nats, 2, "once through, then the loop: {v}");
+}
+
+#[test]
+fn why_not_to_on_prem_through_a_vgw_without_a_route() {
+    let (v, code) = answer(HYBRID_BLOCKED, "why not shared-db -> lab on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["vgw-shared", "lab", "dxgw-corp"], "{v}");
+    // The VGW has learned no route for the lab (it advertises nothing).
+    assert_eq!(b[0].1, "vpn gateway vgw-shared has no route for 172.21.0.7");
+    assert!(
+        b[0].2
+            .contains("on prem must advertise a prefix covering 172.21.0.7")
+    );
+    // The replies: AWS advertises nothing for shared to the lab, because of
+    // the DX gateway's allowed prefixes.
+    assert!(
+        b[1].1
+            .starts_with("return path: AWS advertises no route for 10.20.1.5")
+    );
+    assert!(b[2].1.starts_with("return path: the allowed prefixes"));
+    // Past the VGW the packet leaves over the lab's virtual interface.
+    let hops = v["paths"][0]["hops"].as_array().unwrap();
+    assert_eq!(hops.last().unwrap()["component"], "vif-branch", "{v}");
+}
+
+#[test]
+fn why_not_across_peered_transit_gateways_lists_the_missing_static_route_back() {
+    let file = "tests/fixtures/query/tgw-peering.yaml";
+    let (v, code) = answer(file, "why not east-eni -> west-eni on tcp/5432");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["west-sg", "tgw-west-rt"], "{v}");
+    // Over the peering and into the peer's table, by its propagation.
+    let hops = hop_components(&v);
+    for h in ["tgw-east-rt", "att-west-peer", "tgw-west-rt", "att-west"] {
+        assert!(hops.iter().any(|x| x == h), "{h}: {hops:?}");
+    }
+    // The way back needs a static route over the peering attachment.
+    assert_eq!(
+        b[1].1,
+        "return path: TGW route table tgw-west-rt has no route for 10.1.1.10"
+    );
+    assert!(
+        b[1].2
+            .contains("add a static route 10.1.0.0/16 → `att-west-peer` to `tgw-west-rt`")
+            && b[1].2.contains("C-9.10"),
+        "{}",
+        b[1].2
+    );
+    // The engine agrees; with tcp/22 from west's own range it would pass
+    // the group, not from east.
+    let (c, _) = answer(file, "can east-eni reach west-eni on tcp/22");
+    assert_eq!(c["answer"], "no");
+}
+
+/// Between two ends outside AWS (the internet, on-prem networks) no path
+/// enters the topology: `why not` says why it cannot trace one.
+#[test]
+fn why_not_between_two_ends_outside_aws_says_why_it_is_unknown() {
+    for q in ["why not internet -> dc1", "why not dc1 -> branch"] {
+        let (v, code) = answer(HYBRID_BLOCKED, q);
+        assert_eq!(
+            (v["answer"].as_str(), code),
+            (Some("unknown"), 3),
+            "{q}: {v}"
+        );
+        assert!(
+            v["unknown"].to_string().contains("both outside AWS"),
+            "{q}: {v}"
+        );
+    }
+}
+
+/// `can` from on prem says whether the replies get back, naming every
+/// component that would drop them.
+#[test]
+fn can_from_on_prem_says_whether_replies_get_back() {
+    let (v, code) = answer(HYBRID_BLOCKED, "can dc1 reach app-1 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("replies to this packet cannot get back"),
+        "{note}"
+    );
+    for c in ["`att-app`", "`tgw-rtb-app`", "`vpn-dc1`"] {
+        assert!(note.contains(c), "{c}: {note}");
+    }
+    let (v, _) = answer(HYBRID_REFERENCE, "can dc1-k8s reach app-1-eni on tcp/443");
+    assert_eq!(
+        v["notes"][0], "replies to this packet get back: its session can complete",
+        "{v}"
+    );
+}
+
+/// A transit gateway that sends a VPC's traffic back into it, through an
+/// appliance-mode attachment with three subnets whose tables route to the
+/// gateway again: every lookup forks three ways until the loop limit. The
+/// tracer's fork budget keeps `why not` quick, and the loop is the blocker.
+#[test]
+fn why_not_through_a_forking_transit_gateway_loop_stays_quick() {
+    let text = "version: 1
+region: us-east-1
+vpcs:
+  - { name: vpc, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: a, vpc: vpc, availability_zone: us-east-1a, cidr: 10.0.1.0/24, route_table: rtb }
+  - { name: b, vpc: vpc, availability_zone: us-east-1b, cidr: 10.0.2.0/24, route_table: rtb }
+  - { name: c, vpc: vpc, availability_zone: us-east-1c, cidr: 10.0.3.0/24, route_table: rtb }
+route_tables:
+  - name: rtb
+    vpc: vpc
+    routes: [{ destination: 10.9.0.0/16, target: tgw }]
+security_groups:
+  - { name: sg, vpc: vpc, egress: [{ protocol: all, cidr: 0.0.0.0/0 }] }
+network_interfaces:
+  - { name: eni, subnet: a, private_ips: [{ address: 10.0.1.10 }], security_groups: [sg] }
+transit_gateways:
+  - name: tgw
+    attachments:
+      - { name: att, type: vpc, vpc: vpc, subnets: [a, b, c], appliance_mode: true }
+    route_tables:
+      - name: tgw-rt
+        associations: [att]
+        routes: [{ destination: 10.9.0.0/16, attachment: att }]
+";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.yaml");
+    std::fs::write(&file, text).unwrap();
+    let start = std::time::Instant::now();
+    let (v, code) = answer(file.to_str().unwrap(), "why not eni -> 10.9.0.1 on tcp/443");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b.len(), 1, "{v}");
+    assert_eq!(b[0].0, "tgw-rt");
+    assert_eq!(b[0].1, "routing loop through transit gateways");
 }
 
 const TRAP_24: &str = "tests/fixtures/sg-references/trap-24-peer-dns-public-name.yaml";

@@ -67,6 +67,28 @@ can internet reach web-alb
     insta::assert_snapshot!("scripted_session", out);
 }
 
+/// A piped session on a hybrid topology: peering, a transit gateway to on
+/// prem, Direct Connect from on prem, each with several blockers, and the
+/// listings with on-prem networks and peered VPCs.
+#[test]
+fn hybrid_session_transcript() {
+    let script = "\
+why not app-1 -> shared-db on tcp/5432
+why not app-1 -> dc1 on tcp/443
+why not branch -> shared-db on tcp/5432
+why not app-1 -> branch on tcp/22
+who can reach shared-db
+what can dc1 reach
+path dc1 -> app-1 on tcp/443
+why not app-1 -> dc1 on tcp/443 as mermaid
+quit
+";
+    let (out, code) = session("tests/fixtures/query/hybrid-blocked.yaml", script);
+    assert_eq!(code, 0);
+    assert_eq!(out.matches("netverify> ").count(), 9);
+    insta::assert_snapshot!("hybrid_session", out);
+}
+
 #[test]
 fn piped_session_ends_at_end_of_input_and_bad_file_is_exit_2() {
     let (out, code) = session(REFERENCE, "help\n");
@@ -297,24 +319,27 @@ fn terminal_tab_completion_ctrl_c_ctrl_d_and_history() {
     t.wait_for("yes: `app-1` → `db-primary-eni` on tcp/5432");
 }
 
-/// The sample session in the README is what the REPL prints.
+/// The sample sessions in the README are what the REPL prints: on the
+/// reference topology and on the hybrid one.
 #[test]
 fn readme_sample_session_is_current() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme
-        .find("$ netverify repl topologies/secure-three-tier.yaml\n")
-        .expect("the README has a sample session");
-    let body = &readme[start..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    let shown = &body[..body.find("```").unwrap()];
-    let script: String = shown
-        .lines()
-        .filter_map(|l| l.strip_prefix("netverify> "))
-        .map(|q| format!("{q}\n"))
-        .collect();
-    assert!(script.lines().count() >= 4);
-    let (out, code) = session(REFERENCE, &script);
-    assert_eq!(code, 0);
-    assert_eq!(out, shown, "update the README's sample session");
+    for file in [REFERENCE, "tests/fixtures/query/hybrid-blocked.yaml"] {
+        let start = readme
+            .find(&format!("$ netverify repl {file}\n"))
+            .unwrap_or_else(|| panic!("the README has a sample session on {file}"));
+        let body = &readme[start..];
+        let body = &body[body.find('\n').unwrap() + 1..];
+        let shown = &body[..body.find("```").unwrap()];
+        let script: String = shown
+            .lines()
+            .filter_map(|l| l.strip_prefix("netverify> "))
+            .map(|q| format!("{q}\n"))
+            .collect();
+        assert!(script.lines().count() >= 2);
+        let (out, code) = session(file, &script);
+        assert_eq!(code, 0);
+        assert_eq!(out, shown, "update the README's sample session on {file}");
+    }
 }

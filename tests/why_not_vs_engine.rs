@@ -8,17 +8,23 @@
 //! `why not` agrees with the engine on random topologies: the per-packet
 //! tracer (built on the simulator's decisions) finds at least one blocker
 //! exactly when the engine says that no packet gets there, and none when
-//! it says yes. The generator covers NACL order, SG unions and references,
+//! it says yes, and every `no` comes with blockers on a path that the
+//! simulator really does not deliver. The generator (shared with
+//! `tests/engine_vs_sim.rs`) covers NACL order, SG unions and references,
 //! LPM and blackholes, main-table fallback, public and IPv6 addresses, NAT,
-//! load balancer listeners and BPA.
+//! load balancer listeners and BPA, and the hybrid paths: VPC peering,
+//! transit gateways, VGWs, VPN and Direct Connect, with on-prem networks as
+//! sources and destinations.
 
 mod common;
 
 use netverify::engine::Engine;
+use netverify::hs::Packet;
 use netverify::model;
 use netverify::query::lang::QueryFormat;
 use netverify::query::{Action, Context, run_line};
 use netverify::render::TextOptions;
+use netverify::sim;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use serde_json::Value;
@@ -30,9 +36,131 @@ fn cases() -> u32 {
         .unwrap_or(200)
 }
 
-fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<(), TestCaseError> {
+/// Where a query end starts packets, for the simulator.
+fn origin_of(topo: &model::Topology, end: &str) -> Option<sim::Origin> {
+    if end == "internet" {
+        return Some(sim::Origin::Internet);
+    }
+    let name = end.trim_matches('"');
+    if let Some(e) = topo.enis.iter().position(|e| e.meta.name == name) {
+        return Some(sim::Origin::Eni(e));
+    }
+    topo.hybrid
+        .on_prem
+        .iter()
+        .position(|n| n.meta.name == name)
+        .map(sim::Origin::OnPrem)
+}
+
+/// True when some fate of the simulator is arrival at `end`.
+fn arrives(topo: &model::Topology, end: &str, fates: &[sim::Fate]) -> bool {
+    let name = end.trim_matches('"');
+    fates.iter().any(|f| match f {
+        sim::Fate::Delivered { eni } => topo.enis[*eni].meta.name == name,
+        sim::Fate::Internet => end == "internet",
+        sim::Fate::OnPrem { via } => topo
+            .hybrid
+            .on_prem
+            .iter()
+            .any(|n| n.meta.name == name && n.via.contains(via)),
+        sim::Fate::Endpoint { .. } | sim::Fate::Dropped { .. } | sim::Fate::Unknown { .. } => false,
+    })
+}
+
+/// The traced packet of a `why not` answer.
+fn traced_packet(topo: &model::Topology, v: &Value) -> Option<Packet> {
+    let p = &v["paths"][0]["packet"];
+    // Stand-ins for auto-assigned public addresses are shown by name.
+    let addr = |k: &str| -> Option<std::net::IpAddr> {
+        let text = p[k].as_str()?;
+        if let Some(name) = text
+            .strip_prefix("<auto-assigned public IPv4 of ")
+            .and_then(|t| t.strip_suffix('>'))
+        {
+            let e = topo.enis.iter().position(|e| e.meta.name == name)?;
+            let (k, pip) = topo.enis[e]
+                .private_ips
+                .iter()
+                .enumerate()
+                .find(|(_, x)| x.public.is_some())?;
+            return Some(std::net::IpAddr::V4(pip.public?.addr(e, k)));
+        }
+        text.parse().ok()
+    };
+    let proto = match p["protocol"].as_str()? {
+        "tcp" => 6,
+        "udp" => 17,
+        "icmp" => 1,
+        "icmpv6" => 58,
+        other => other.trim_start_matches("protocol ").parse().ok()?,
+    };
+    let port = |k: &str| {
+        p[k].as_u64()
+            .and_then(|x| u16::try_from(x).ok())
+            .unwrap_or(0)
+    };
+    let small = |k: &str| {
+        p[k].as_u64()
+            .and_then(|x| u8::try_from(x).ok())
+            .unwrap_or(0)
+    };
+    Some(Packet {
+        src: addr("src")?,
+        dst: addr("dst")?,
+        proto,
+        sport: port("src_port"),
+        dport: port("dst_port"),
+        icmp_type: small("icmp_type"),
+        icmp_code: small("icmp_code"),
+    })
+}
+
+/// What one topology's queries showed, for the non-vacuity test.
+#[derive(Debug, Default)]
+struct Seen {
+    /// `why not` answers `no` whose traced path crosses a peering, a
+    /// transit gateway or a VGW, or starts or ends on prem.
+    hybrid_no: usize,
+    /// Of those, answers with two or more blockers.
+    hybrid_multi: usize,
+    /// `why not` answers `yes` over such a path.
+    hybrid_yes: usize,
+    /// Blockers at a hybrid component (a peering, a transit gateway
+    /// attachment or route table, a VGW, a VPN, a virtual interface, a DX
+    /// gateway, an on-prem network).
+    hybrid_blockers: usize,
+    /// `no` answers whose first blocker was compared with the simulator's drop.
+    first_blocker_checked: usize,
+    /// Hybrid blockers by kind (their rule, up to the first address or name).
+    kinds: std::collections::BTreeMap<String, usize>,
+}
+
+/// The names of the topology's resources, and the AWS rules (`C-6.10`),
+/// that `text` mentions.
+fn resource_names(topo: &model::Topology, text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| {
+            topo.names.contains_key(*w)
+                || w.strip_prefix("C-")
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn run(ctx: &Context<'_, '_>, q: &str) -> Result<(Value, String), TestCaseError> {
+    let Action::Output { text, .. } = run_line(ctx, q) else {
+        return Err(TestCaseError::fail(format!("{q}: not an answer")));
+    };
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Ok((v, text))
+}
+
+fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<Seen, TestCaseError> {
+    let mut seen = Seen::default();
     let Ok(topo) = model::resolve(common::topogen::build(seed), "gen.yaml") else {
-        return Ok(());
+        return Ok(seen);
     };
     let engine = Engine::new(&topo);
     let ctx = Context {
@@ -48,30 +176,205 @@ fn check(seed: &common::topogen::TopoSeed, ports: &[&str]) -> Result<(), TestCas
         .map(|e| format!("\"{}\"", e.meta.name))
         .collect();
     ends.push("internet".into());
+    let onprem: Vec<String> = topo
+        .hybrid
+        .on_prem
+        .iter()
+        .map(|n| format!("\"{}\"", n.meta.name))
+        .collect();
+    ends.extend(onprem.iter().cloned());
+    let hybrid_names: Vec<&str> = topo
+        .peerings
+        .iter()
+        .map(|x| x.meta.name.as_str())
+        .chain(
+            topo.hybrid
+                .tgw_attachments
+                .iter()
+                .map(|a| a.meta.name.as_str()),
+        )
+        .chain(topo.hybrid.vgws.iter().map(|g| g.meta.name.as_str()))
+        .chain(
+            topo.hybrid
+                .tgw_route_tables
+                .iter()
+                .map(|t| t.meta.name.as_str()),
+        )
+        .chain(topo.hybrid.vpns.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.vifs.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.dx_gateways.iter().map(|t| t.meta.name.as_str()))
+        .chain(topo.hybrid.on_prem.iter().map(|t| t.meta.name.as_str()))
+        .collect();
     for a in &ends {
         for b in &ends {
             if a == b || (a == "internet" && b == "internet") {
                 continue;
             }
+            // Between the internet and on prem nothing is modelled.
+            let outside = |x: &String| x == "internet" || onprem.contains(x);
+            if outside(a) && outside(b) {
+                continue;
+            }
             for port in ports {
                 let q = format!("why not {a} -> {b} on {port}");
-                let Action::Output { text, .. } = run_line(&ctx, &q) else {
-                    return Err(TestCaseError::fail(format!("{q}: not an answer")));
-                };
-                let v: Value = serde_json::from_str(&text).unwrap();
+                let (v, text) = run(&ctx, &q)?;
+                let (c, _) = run(&ctx, &format!("can {a} -> {b} on {port}"))?;
                 prop_assert!(!text.contains("disagree"), "{}: {}", q, text);
                 let blockers = v["blockers"].as_array().map_or(0, Vec::len);
                 let unknown = v["unknown"].as_array().map_or(0, Vec::len);
-                match v["answer"].as_str().unwrap() {
-                    "yes" => prop_assert_eq!(blockers, 0, "{}: {}", q, text),
-                    "no" => prop_assert!(blockers > 0, "{}: {}", q, text),
+                let answer = v["answer"].as_str().unwrap();
+                // `why not` answers as `can` does, and a `no` always comes
+                // with its blockers: the tracer follows every path the
+                // engine does, hybrid ones included.
+                prop_assert_eq!(answer, c["answer"].as_str().unwrap(), "{}: {}", q, text);
+                let hybrid = onprem.contains(a)
+                    || onprem.contains(b)
+                    || v["paths"][0]["hops"].as_array().is_some_and(|hops| {
+                        hops.iter().any(|h| {
+                            h["component"]
+                                .as_str()
+                                .is_some_and(|c| hybrid_names.contains(&c))
+                        })
+                    });
+                match answer {
+                    "yes" => {
+                        prop_assert_eq!(blockers, 0, "{}: {}", q, text);
+                        seen.hybrid_yes += usize::from(hybrid);
+                    }
+                    "no" => {
+                        prop_assert!(blockers > 0, "{}: {}", q, text);
+                        // Every blocker names its component and a fix.
+                        for bl in v["blockers"].as_array().unwrap() {
+                            if bl["component"]
+                                .as_str()
+                                .is_some_and(|c| hybrid_names.contains(&c))
+                            {
+                                seen.hybrid_blockers += 1;
+                                let rule = bl["rule"].as_str().unwrap_or("");
+                                let kind: String = rule
+                                    .split(|c: char| c.is_ascii_digit() || c == '`')
+                                    .next()
+                                    .unwrap_or("")
+                                    .chars()
+                                    .take(60)
+                                    .collect();
+                                *seen.kinds.entry(kind).or_default() += 1;
+                            }
+                            prop_assert!(
+                                !bl["component"].as_str().unwrap_or("").is_empty()
+                                    && !bl["fix"].as_str().unwrap_or("").is_empty(),
+                                "{}: {}",
+                                q,
+                                text
+                            );
+                        }
+                        // The blockers are real: the simulator does not
+                        // deliver the traced packet either.
+                        let Some(p) = traced_packet(&topo, &v) else {
+                            return Err(TestCaseError::fail(format!(
+                                "{q}: no traced packet: {text}"
+                            )));
+                        };
+                        let origin = origin_of(&topo, a).unwrap();
+                        let out = sim::simulate(&topo, origin, &p);
+                        prop_assert!(
+                            !arrives(&topo, b, &out.fates),
+                            "{}: the simulator delivers the traced packet {}: {}\n{}",
+                            q,
+                            p,
+                            text,
+                            out.trace.join("\n")
+                        );
+                        // And the first blocker is where the simulator
+                        // drops the packet: when it has a single fate, its
+                        // reason names a resource the blocker names.
+                        if let [sim::Fate::Dropped { reason }] = out.fates.as_slice() {
+                            let first = &v["blockers"][0];
+                            let said = format!(
+                                "{} {}",
+                                first["component"].as_str().unwrap_or(""),
+                                first["rule"].as_str().unwrap_or("")
+                            );
+                            let theirs = resource_names(&topo, reason);
+                            let ours = resource_names(&topo, &said);
+                            // A route to the wrong target is blocked at the
+                            // route; the simulator drops the packet at the
+                            // target, after the last route decision.
+                            let last_route = out
+                                .trace
+                                .iter()
+                                .rev()
+                                .find(|l| {
+                                    l.starts_with("route table ")
+                                        || l.starts_with("TGW route table ")
+                                })
+                                .map(|l| resource_names(&topo, l))
+                                .unwrap_or_default();
+                            let wrong_target =
+                                first["fix"].as_str().is_some_and(|f| f.contains("instead"))
+                                    && last_route.iter().any(|n| ours.contains(n));
+                            prop_assert!(
+                                theirs.iter().any(|n| ours.contains(n))
+                                    || theirs.is_empty()
+                                    || wrong_target,
+                                "{}: the first blocker `{}` is not where the simulator drops the packet ({}): {}\n{}",
+                                q,
+                                said,
+                                reason,
+                                text,
+                                out.trace.join("\n")
+                            );
+                            seen.first_blocker_checked += 1;
+                        }
+                        if hybrid {
+                            seen.hybrid_no += 1;
+                            seen.hybrid_multi += usize::from(blockers >= 2);
+                        }
+                    }
                     "unknown" => prop_assert!(unknown > 0, "{}: {}", q, text),
                     other => return Err(TestCaseError::fail(format!("{q}: answer {other}"))),
                 }
             }
         }
     }
-    Ok(())
+    Ok(seen)
+}
+
+/// The property must see hybrid paths: blocked ones (with several
+/// blockers) and open ones, from and to on prem and over peering and
+/// transit gateways.
+#[test]
+fn why_not_property_exercises_hybrid_paths() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut total = Seen::default();
+    for _ in 0..80 {
+        let seed = common::topogen::topo_seed()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let seen = check(&seed, &["tcp/443", "udp/53"]).unwrap();
+        total.hybrid_no += seen.hybrid_no;
+        total.hybrid_multi += seen.hybrid_multi;
+        total.hybrid_yes += seen.hybrid_yes;
+        total.hybrid_blockers += seen.hybrid_blockers;
+        total.first_blocker_checked += seen.first_blocker_checked;
+        for (k, n) in seen.kinds {
+            *total.kinds.entry(k).or_default() += n;
+        }
+    }
+    eprintln!("{total:?}");
+    assert!(
+        total.hybrid_no >= 20
+            && total.hybrid_multi >= 5
+            && total.hybrid_yes >= 5
+            && total.hybrid_blockers >= 10
+            && total.first_blocker_checked >= 100
+            // Peering not active, TGW blackhole and no route, the AZ rule,
+            // nothing advertised to on prem, ...
+            && total.kinds.len() >= 5,
+        "{total:?}"
+    );
 }
 
 proptest! {

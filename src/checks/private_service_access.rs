@@ -254,46 +254,57 @@ fn same_service(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-/// The service's addresses of one family from its AWS-managed prefix
-/// lists: `Some(set)` when known, `None` when no list of that family with
-/// entries is in the topology (or one of them has unknown entries).
-fn service_ranges(
+/// The addresses of an AWS service from its AWS-managed prefix lists (the
+/// lists marked with the service and those of its gateway endpoints), for
+/// every service name `is_service` accepts, of one family (`Some(v4)`) or
+/// of both (`None`); and the lists it consulted. The set is `None` when no
+/// such list is in the topology, or one of them has unknown entries.
+///
+/// The check matches one Region's service (`com.amazonaws.<region>.s3`);
+/// queries match a service in any Region (`s3`).
+pub fn service_ranges(
     topo: &Topology,
-    svc: &Svc,
-    v4: bool,
+    is_service: impl Fn(&str) -> bool,
+    v4: Option<bool>,
 ) -> (Option<IntervalSet>, Vec<PrefixListId>) {
-    let full = svc.full();
     let mut ids: Vec<PrefixListId> = topo
         .prefix_lists
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.service.as_deref().is_some_and(|s| same_service(s, &full)))
+        .filter(|(_, p)| p.service.as_deref().is_some_and(&is_service))
         .map(|(i, _)| i)
         .collect();
     for e in &topo.endpoints {
-        if e.kind == EndpointKind::Gateway && same_service(&e.service, &full) {
+        if e.kind == EndpointKind::Gateway && is_service(&e.service) {
             ids.extend(e.prefix_list);
             ids.extend(e.ipv6_prefix_list);
         }
     }
     ids.sort_unstable();
     ids.dedup();
-    let family = if v4 {
-        crate::model::format::AddressFamily::Ipv4
-    } else {
-        crate::model::format::AddressFamily::Ipv6
-    };
+    let family = v4.map(|v4| {
+        if v4 {
+            crate::model::format::AddressFamily::Ipv4
+        } else {
+            crate::model::format::AddressFamily::Ipv6
+        }
+    });
     let mut known: Vec<IpNet> = Vec::new();
     let mut any_unknown = false;
     let mut lists = Vec::new();
     for &id in &ids {
         let fam = topo.prefix_list_family(id);
-        if fam.is_some_and(|f| f != family) {
+        if let (Some(f), Some(want)) = (fam, family)
+            && f != want
+        {
             continue;
         }
         lists.push(id);
         match &topo.prefix_lists[id].entries {
-            Some(es) => known.extend(es.iter().filter(|n| matches!(n, IpNet::V4(_)) == v4)),
+            Some(es) => known.extend(
+                es.iter()
+                    .filter(|n| v4.is_none_or(|v4| matches!(n, IpNet::V4(_)) == v4)),
+            ),
             None => any_unknown = true,
         }
     }
@@ -359,7 +370,8 @@ impl<'e, 't> Ctx<'e, 't> {
         if let Some(r) = self.ranges.borrow().get(&(svc.clone(), v4)) {
             return r.clone();
         }
-        let r = service_ranges(self.topo, svc, v4);
+        let full = svc.full();
+        let r = service_ranges(self.topo, |s| same_service(s, &full), Some(v4));
         self.ranges
             .borrow_mut()
             .insert((svc.clone(), v4), r.clone());

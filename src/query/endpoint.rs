@@ -16,7 +16,7 @@ use ipnet::IpNet;
 use super::lang::{QueryError, Word};
 use crate::engine::{End, Engine, Flow};
 use crate::hs::{IntervalSet, all_v6, encode, nets_set};
-use crate::model::{EndpointKind, EniId, EniOwner, ResourceRef, Topology};
+use crate::model::{EniId, EniOwner, ResourceRef, Topology};
 
 /// The AWS services a query may name.
 pub const SERVICES: &[&str] = &["s3", "dynamodb", "ecr"];
@@ -453,41 +453,14 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
 }
 
 fn service(topo: &Topology, svc: &str, only: Option<Vec<usize>>, label: String) -> Resolved {
-    // The service's addresses: the entries of its prefix lists.
-    let mut addrs: Option<IntervalSet> = None;
-    let mut unknown = false;
-    for pl in &topo.prefix_lists {
-        let Some(s) = &pl.service else { continue };
-        if service_of(s) != svc {
-            continue;
-        }
-        match &pl.entries {
-            Some(entries) => {
-                let set = nets_set(entries.iter());
-                addrs = Some(addrs.map_or(set.clone(), |a| a.union(&set)));
-            }
-            None => unknown = true,
-        }
-    }
-    // Also the prefix lists of the service's gateway endpoints.
-    for e in &topo.endpoints {
-        if service_of(&e.service) != svc || e.kind != EndpointKind::Gateway {
-            continue;
-        }
-        for pl in e.prefix_list.into_iter().chain(e.ipv6_prefix_list) {
-            match &topo.prefix_lists[pl].entries {
-                Some(entries) => {
-                    let set = nets_set(entries.iter());
-                    addrs = Some(addrs.map_or(set.clone(), |a| a.union(&set)));
-                }
-                None => unknown = true,
-            }
-        }
-    }
+    // The service's addresses, in any Region: the entries of its prefix
+    // lists (the check's function, which also serves one Region).
+    let (addrs, _) =
+        crate::checks::private_service_access::service_ranges(topo, |s| service_of(s) == svc, None);
     Resolved::Service {
         label,
         service: svc.to_string(),
-        addrs: if unknown { None } else { addrs },
+        addrs,
         only,
     }
 }

@@ -227,9 +227,27 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
                 fix: None,
             })
             .collect();
+        let to = match end {
+            End::OnPrem(via) => topo
+                .hybrid
+                .on_prem
+                .iter()
+                .find(|n| n.via.contains(via) && n.cidrs.iter().any(|c| c.contains(&p.dst)))
+                .map_or_else(
+                    || end_label(topo, end),
+                    |n| {
+                        format!(
+                            "{} (on prem via {})",
+                            n.meta.name,
+                            topo.hybrid.via_meta(*via).name
+                        )
+                    },
+                ),
+            _ => end_label(topo, end),
+        };
         out.push(PathView {
-            from: label,
-            to: end_label(topo, end),
+            from: label.trim_matches('`').to_string(),
+            to,
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
             outcome: end_outcome(end).into(),
@@ -467,39 +485,72 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
     let topo = engine.topo;
     let o = outcomes.iter().find(|o| !o.hits.is_empty())?;
     let f = o.hits.first()?;
-    let End::Delivered(d) = f.end else {
-        return None;
-    };
     let p = f.set.sample()?;
     if !p.has_ports() {
         return None;
     }
-    match o.source.origin {
-        Ok(Origin::Internet) => crate::checks::public_exposure::session_note(engine, d, f, &p),
-        Ok(Origin::Eni(s)) => {
-            let mut reply = p;
-            std::mem::swap(&mut reply.src, &mut reply.dst);
-            std::mem::swap(&mut reply.sport, &mut reply.dport);
-            if let Some(dst) = f.rewrites.dst {
-                reply.src = decode(dst, is_v4_code(dst));
-            }
-            let t = trace::trace_reply(topo, d, s, reply);
-            if !t.unknown.is_empty() {
-                return Some(format!(
-                    "whether replies get back is unknown: {}",
-                    t.unknown.join("; ")
-                ));
-            }
-            Some(match t.blockers.first() {
-                None => "replies to this packet get back: its session can complete".into(),
-                Some(b) => format!(
-                    "replies to this packet are dropped on the way back by `{}` ({}), so its session cannot complete; fix: {}",
-                    b.component, b.rule, b.fix
-                ),
-            })
-        }
-        Ok(Origin::OnPrem(_)) | Err(_) => None,
+    let origin = o.source.origin.as_ref().ok()?;
+    if let (Origin::Internet, End::Delivered(d)) = (origin, &f.end) {
+        return crate::checks::public_exposure::session_note(engine, *d, f, &p);
     }
+    let start = match origin {
+        Origin::Eni(s) => Start::Eni(*s),
+        Origin::OnPrem(n) => Start::OnPrem(*n),
+        Origin::Internet => return None,
+    };
+    let goal = match &f.end {
+        End::Delivered(d) => Goal::Eni(*d),
+        End::OnPrem(via) => Goal::OnPrem(
+            topo.hybrid
+                .on_prem
+                .iter()
+                .position(|n| n.via.contains(via) && n.cidrs.iter().any(|c| c.contains(&p.dst)))?,
+        ),
+        End::Internet | End::Endpoint(_) | End::Unknown(_) => return None,
+    };
+    let mut p = p;
+    if let Some(dst) = f.rewrites.dst {
+        p.dst = decode(dst, is_v4_code(dst));
+    }
+    let t = reply_trace(topo, start, &goal, p)?;
+    if !t.unknown.is_empty() {
+        return Some(format!(
+            "whether replies get back is unknown: {}",
+            t.unknown.join("; ")
+        ));
+    }
+    if t.blockers.is_empty() {
+        return Some("replies to this packet get back: its session can complete".into());
+    }
+    let list: Vec<String> = t
+        .blockers
+        .iter()
+        .map(|b| format!("`{}` ({}); fix: {}", b.component, b.rule, b.fix))
+        .collect();
+    Some(format!(
+        "replies to this packet cannot get back, so its session cannot complete: they are dropped on the way back by {}",
+        list.join("; and by ")
+    ))
+}
+
+/// The trace of the reply to `p` (sent from `start` to `goal`), back from
+/// the goal to the start (C-0.2, C-5.3): between interfaces and on-prem
+/// networks. `None` where no reply can be traced (the internet, services,
+/// packets without ports).
+fn reply_trace(topo: &Topology, start: Start, goal: &Goal, p: crate::hs::Packet) -> Option<Trace> {
+    if !p.has_ports() {
+        return None;
+    }
+    let (from, to) = match (start, goal) {
+        (Start::Eni(s), Goal::Eni(d)) => (Start::Eni(*d), Goal::Eni(s)),
+        (Start::OnPrem(n), Goal::Eni(d)) => (Start::Eni(*d), Goal::OnPrem(n)),
+        (Start::Eni(s), Goal::OnPrem(n)) => (Start::OnPrem(*n), Goal::Eni(s)),
+        _ => return None,
+    };
+    let mut reply = p;
+    std::mem::swap(&mut reply.src, &mut reply.dst);
+    std::mem::swap(&mut reply.sport, &mut reply.dport);
+    Some(trace::trace_reply(topo, from, to, reply))
 }
 
 fn eni_location(topo: &Topology, e: EniId) -> String {
@@ -657,6 +708,30 @@ pub fn what(
             unknown.entry(u).or_default().push(o.source.label.clone());
         }
         for f in &o.hits {
+            // Out to on prem: to the on-prem networks behind the
+            // connection, by name, with their part of the packets.
+            let mut rest = f.set.clone();
+            if let End::OnPrem(via) = &f.end {
+                for n in topo.hybrid.on_prem.iter().filter(|n| n.via.contains(via)) {
+                    let part = rest.restrict(DST, &crate::hs::nets_set(n.cidrs.iter()));
+                    if part.is_empty() {
+                        continue;
+                    }
+                    rest = rest.subtract(&part);
+                    let e = per_end.entry(n.meta.name.clone()).or_insert_with(|| {
+                        (
+                            "on-prem-network".into(),
+                            None,
+                            Some(format!("on prem via {}", topo.hybrid.via_meta(*via).name)),
+                            HeaderSet::empty(),
+                        )
+                    });
+                    e.3.append(part.swapped(SRC, DST));
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+            }
             let (kind, aws_id, location) = match &f.end {
                 End::Delivered(e) => (
                     "network-interface",
@@ -673,7 +748,7 @@ pub fn what(
                 .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
             // Destinations are shown as the peers.
             // `append` allows overlap, so the cubes need not be made disjoint.
-            e.3.append(f.set.swapped(SRC, DST));
+            e.3.append(rest.swapped(SRC, DST));
         }
     }
     // The exact summary of each destination is independent of the others:
@@ -796,13 +871,12 @@ pub fn why_not(
                 };
                 starts.push((Start::Internet, "internet".into(), v4, v6));
             }
-            Ok(Origin::OnPrem(_)) => push_unique(
-                &mut unknown,
-                format!(
-                    "the why-not tracer does not follow packets from on-prem networks yet (`can` and `path` answer for {})",
-                    s.label
-                ),
-            ),
+            Ok(Origin::OnPrem(n)) => {
+                let own = s.addrs.as_ref();
+                let v4 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v4())));
+                let v6 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v6())));
+                starts.push((Start::OnPrem(n), s.label, v4, v6));
+            }
             Err(why) => push_unique(&mut unknown, why),
         }
     }
@@ -851,7 +925,13 @@ pub fn why_not(
                 ),
             ),
         },
-        Resolved::Addresses { addrs, label } | Resolved::OnPrem { addrs, label, .. } => {
+        Resolved::OnPrem { addrs, label, net } => goals.push((
+            Goal::OnPrem(*net),
+            label.trim_matches('`').to_string(),
+            first_addr(&addrs.intersect(&crate::hs::all_v4())),
+            first_addr(&addrs.intersect(&crate::hs::all_v6())),
+        )),
+        Resolved::Addresses { addrs, label } => {
             let pick =
                 first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
@@ -877,6 +957,10 @@ pub fn why_not(
                 continue;
             }
             if *start == Start::Internet && !matches!(goal, Goal::Eni(_)) {
+                continue;
+            }
+            if matches!(start, Start::OnPrem(_)) && !matches!(goal, Goal::Eni(_) | Goal::Addresses)
+            {
                 continue;
             }
             let (proto, port) = match ports.first() {
@@ -920,6 +1004,18 @@ pub fn why_not(
     }
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let Some((t, from, to, p, dst_owner)) = best else {
+        let outside =
+            |r: &Resolved| matches!(r, Resolved::Internet { .. } | Resolved::OnPrem { .. });
+        if outside(&src) && outside(&dst) {
+            push_unique(
+                &mut unknown,
+                format!(
+                    "{} and {} are both outside AWS: a path between them that does not enter the topology is not modelled, and `why not` traces packets through the topology only",
+                    src.label(),
+                    dst.label()
+                ),
+            );
+        }
         let mut a = Answer::new(
             query,
             "why-not",
@@ -929,7 +1025,39 @@ pub fn why_not(
         a.unknown = unknown;
         return Ok(a);
     };
-    let n = t.blockers.len();
+    // Past the blockers the reply must get back too: its blockers are
+    // listed as well, so that one answer fixes the whole session. (Not
+    // after a NAT gateway, whose translation the reply would undo.)
+    let natted = t
+        .hops
+        .iter()
+        .any(|h| topo.nats.iter().any(|n| n.meta.name == h.hop.component));
+    let mut back = Vec::new();
+    let start = starts
+        .iter()
+        .find(|x| x.1 == from)
+        .map(|x| x.0)
+        .unwrap_or(Start::Internet);
+    let goal = goals.iter().find(|g| g.1 == to).map(|g| g.0.clone());
+    if t.complete
+        && !t.blockers.is_empty()
+        && !natted
+        && let Some(goal) = goal
+        && let Some(r) = reply_trace(topo, start, &goal, p)
+        && r.unknown.is_empty()
+    {
+        // A component already listed (a peering not active) is fixed once.
+        back = r
+            .blockers
+            .into_iter()
+            .filter(|b| {
+                !t.blockers
+                    .iter()
+                    .any(|f| f.component == b.component && f.rule == b.rule)
+            })
+            .collect();
+    }
+    let n = t.blockers.len() + back.len();
     // The engine's answer stands: a proven `no` stays `no` even when the
     // traced path, past its blockers, enters something not modelled (then
     // fixing the blockers may not be enough, which a note says). A `no`
@@ -957,7 +1085,7 @@ pub fn why_not(
             "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
         ),
         _ => format!(
-            "unknown: {what} — part of the way is not modelled or not followed by the why-not tracer; {n} blocker{s_} found on the most nearly complete path"
+            "unknown: {what} — part of the way is not modelled; {n} blocker{s_} found on the most nearly complete path"
         ),
     };
     if reply == Reply::Unknown && unknown.is_empty() {
@@ -979,6 +1107,17 @@ pub fn why_not(
         carries: Vec::new(),
     });
     a.blockers = t.blockers;
+    if !back.is_empty() {
+        a.notes.push(format!(
+            "the replies would be dropped too: {} blocker{} on the return path, listed last",
+            back.len(),
+            if back.len() == 1 { "" } else { "s" }
+        ));
+    }
+    for mut b in back {
+        b.rule = format!("return path: {}", b.rule);
+        a.blockers.push(b);
+    }
     a.unknown = unknown;
     for u in beyond {
         a.notes.push(format!(

@@ -6,7 +6,8 @@
 //! - [`endpoint`]: what an endpoint word names, mapped to engine origins and
 //!   destination sets (the one place new origins plug in);
 //! - [`eval`]: `can`, `who`, `what`, `path`, `why not` on the engine;
-//! - [`trace`]: the blocked-path tracer behind `why not`;
+//! - [`trace`]: the blocked-path tracer behind `why not` (its hybrid
+//!   steps in `trace_hybrid`);
 //! - [`answer`]: the answers, as plain data for the renderers;
 //! - [`repl`]: the interactive loop.
 
@@ -17,6 +18,7 @@ pub mod lang;
 pub mod repl;
 mod session;
 pub mod trace;
+mod trace_hybrid;
 
 pub use session::{Action, Context, Status, run_line};
 

@@ -9,9 +9,16 @@
 //! Every decision comes from the reference simulator's functions
 //! ([`crate::sim::nacl_check`], [`crate::sim::sg_check`],
 //! [`crate::sim::lookup_route`]) so the AWS semantics stay single-sourced;
-//! the hop texts come from the engine's explainer. Where the path leaves
-//! what the engine models (peering, transit gateways, VPN, appliances,
-//! unknown prefix lists) the trace stops with an `unknown` hop.
+//! the hop texts come from the engine's explainer. Peering, transit
+//! gateways, VGWs, VPN and Direct Connect, and packets from on prem, are
+//! followed in [`super::trace_hybrid`] with the simulator's decisions of
+//! `crate::sim::hybrid`. Where the path leaves what the engine models
+//! (appliances, connect attachments, unknown prefix lists) the trace stops
+//! with an `unknown` hop.
+//!
+//! Where the path may fork (ECMP, several attachment subnets, several
+//! connections from on prem) every branch is traced and the one with the
+//! fewest blockers kept.
 
 use std::net::IpAddr;
 
@@ -20,11 +27,11 @@ use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
 use crate::model::{
-    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, PortMatch, Proto,
-    RouteTarget, SubnetId, TCP, Topology, UDP, VpcId,
+    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId,
+    PortMatch, Proto, RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
-use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check};
+use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check_as};
 
 /// Where the candidate packet should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +42,11 @@ pub enum Goal {
     Internet,
     /// A service: a gateway endpoint of it, or its public addresses.
     Service(String),
-    /// Addresses that no interface owns (on-prem ranges, other networks):
-    /// wherever the route table sends them.
+    /// Addresses that no interface owns (other networks): wherever the
+    /// route table sends them.
     Addresses,
+    /// Out to this on-prem network, over one of its connections.
+    OnPrem(OnPremId),
 }
 
 /// Where the packet starts.
@@ -45,6 +54,7 @@ pub enum Goal {
 pub enum Start {
     Eni(EniId),
     Internet,
+    OnPrem(OnPremId),
 }
 
 /// The traced path of one packet.
@@ -67,7 +77,7 @@ impl Trace {
         )
     }
 
-    fn pass(&mut self, hop: Hop) {
+    pub(super) fn pass(&mut self, hop: Hop) {
         self.hops.push(PathHop {
             hop,
             status: HopStatus::Pass,
@@ -75,7 +85,7 @@ impl Trace {
         });
     }
 
-    fn block(&mut self, hop: Hop, fix: String) {
+    pub(super) fn block(&mut self, hop: Hop, fix: String) {
         self.blockers.push(Blocker {
             component: hop.component.clone(),
             aws_id: hop.aws_id.clone(),
@@ -90,7 +100,7 @@ impl Trace {
         });
     }
 
-    fn unknown(&mut self, hop: Hop, why: String) {
+    pub(super) fn unknown(&mut self, hop: Hop, why: String) {
         self.unknown.push(why.clone());
         self.hops.push(PathHop {
             hop,
@@ -101,7 +111,7 @@ impl Trace {
 }
 
 /// `tcp 5432`, `udp 53`, `icmp type 8 code 0`, `protocol 50`.
-fn packet_ports(p: &Packet) -> String {
+pub(super) fn packet_ports(p: &Packet) -> String {
     if p.has_ports() {
         format!("{} {}", proto_name(p.proto), p.dport)
     } else if p.is_icmp() {
@@ -116,33 +126,58 @@ fn packet_ports(p: &Packet) -> String {
     }
 }
 
-fn host(a: IpAddr) -> String {
+pub(super) fn host(a: IpAddr) -> String {
     match a {
         IpAddr::V4(_) => format!("{a}/32"),
         IpAddr::V6(_) => format!("{a}/128"),
     }
 }
 
-struct Tracer<'t> {
-    topo: &'t Topology,
-    goal: Goal,
+pub(super) struct Tracer<'t> {
+    pub(super) topo: &'t Topology,
+    pub(super) goal: Goal,
     /// A reply to an admitted flow: security groups are stateful and let it
     /// through (C-5.3); NACLs and routes decide again (C-0.2).
-    reply: bool,
-    t: Trace,
+    pub(super) reply: bool,
+    /// Transit gateway route lookups so far (at most
+    /// [`crate::sim::MAX_TGW_HOPS`]).
+    pub(super) tgw_hops: usize,
+    /// Alternatives traced so far by [`Tracer::best_of`], over the whole
+    /// trace: past [`MAX_BRANCHES`] only the first of each fork is traced,
+    /// so that forks behind forks (ECMP behind a loop) stay cheap.
+    pub(super) branches: usize,
+    /// The security group identity the packet carries (C-5.8), as in the
+    /// simulator.
+    pub(super) tag: SgTag,
+    /// The sender's egress rules let the packet out only through a
+    /// reference to a group of another VPC: it passes only across a
+    /// same-Region peering into that VPC (C-5.7, C-9.9).
+    pub(super) remote_ref: Option<EniId>,
+    pub(super) t: Trace,
 }
 
-/// Traces the reply `p` (sent by interface `from` to a flow it admitted)
-/// back to interface `to`: NACLs and routes only, security groups being
-/// stateful (C-5.3).
-pub fn trace_reply(topo: &Topology, from: EniId, to: EniId, p: Packet) -> Trace {
+/// At most this many alternatives are traced for one packet.
+const MAX_BRANCHES: usize = 4096;
+
+/// Traces the reply `p` from `from` (which admitted a flow) back to `to`
+/// (the interface or on-prem network that opened it): NACLs and routes
+/// only, security groups being stateful (C-5.3).
+pub fn trace_reply(topo: &Topology, from: Start, to: Goal, p: Packet) -> Trace {
     let mut tr = Tracer {
         topo,
-        goal: Goal::Eni(to),
+        goal: to,
         reply: true,
+        tgw_hops: 0,
+        branches: 0,
+        tag: SgTag::Cleared,
+        remote_ref: None,
         t: Trace::default(),
     };
-    tr.start_eni(from, p);
+    match from {
+        Start::Eni(e) => tr.start_eni(e, p),
+        Start::Internet => tr.start_internet(p),
+        Start::OnPrem(n) => tr.start_onprem(n, p),
+    }
     tr.t
 }
 
@@ -152,17 +187,72 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         topo,
         goal,
         reply: false,
+        tgw_hops: 0,
+        branches: 0,
+        tag: SgTag::Cleared,
+        remote_ref: None,
         t: Trace::default(),
     };
     match start {
         Start::Eni(e) => tr.start_eni(e, p),
         Start::Internet => tr.start_internet(p),
+        Start::OnPrem(n) => tr.start_onprem(n, p),
     }
     tr.t
 }
 
 impl Tracer<'_> {
-    fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
+    /// Traces every alternative from here and keeps the most nearly
+    /// complete one (the fewest blockers). `f` must end the trace.
+    pub(super) fn best_of<A>(&mut self, mut alts: Vec<A>, f: impl Fn(&mut Self, A)) {
+        if self.branches >= MAX_BRANCHES {
+            alts.truncate(1);
+        }
+        self.branches += alts.len();
+        let base = (self.t.clone(), self.tgw_hops, self.tag, self.remote_ref);
+        let mut best: Option<(Trace, usize, SgTag, Option<EniId>)> = None;
+        for a in alts {
+            self.t = base.0.clone();
+            self.tgw_hops = base.1;
+            self.tag = base.2;
+            self.remote_ref = base.3;
+            f(self, a);
+            if best.as_ref().is_none_or(|b| self.t.cost() < b.0.cost()) {
+                best = Some((self.t.clone(), self.tgw_hops, self.tag, self.remote_ref));
+            }
+        }
+        let (t, h, tag, r) = best.unwrap_or(base);
+        self.t = t;
+        self.tgw_hops = h;
+        self.tag = tag;
+        self.remote_ref = r;
+    }
+
+    /// The range to route towards the goal: the destination VPC's CIDR
+    /// (when it is not `from`, the VPC doing the lookup) or the on-prem
+    /// network's range holding `dst`, else `dst` itself.
+    pub(super) fn goal_range(&self, dst: IpAddr, from: Option<VpcId>) -> String {
+        let topo = self.topo;
+        let range = match &self.goal {
+            Goal::Eni(d) if Some(topo.enis[*d].vpc) != from => {
+                let v = &topo.vpcs[topo.enis[*d].vpc];
+                v.cidrs
+                    .iter()
+                    .map(|c| ipnet::IpNet::V4(*c))
+                    .chain(v.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
+                    .find(|c| c.contains(&dst))
+            }
+            Goal::OnPrem(n) => topo.hybrid.on_prem[*n]
+                .cidrs
+                .iter()
+                .copied()
+                .find(|c| c.contains(&dst)),
+            _ => None,
+        };
+        range.map_or_else(|| host(dst), |n| n.to_string())
+    }
+
+    pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
         let topo = self.topo;
         let acl = topo.subnets[subnet].nacl;
         let v = nacl_check(topo, acl, dir, p);
@@ -203,7 +293,41 @@ impl Tracer<'_> {
         let topo = self.topo;
         let ingress = dir == Dir::Ingress;
         let hop = sg_hop(topo, e, ingress, p);
-        match sg_check(topo, e, dir, p) {
+        let identity = if ingress {
+            // Across a peering whose Regions are not known, references to
+            // the sender's groups may or may not match (C-5.7).
+            if let Some(v) = self.tag.doubtful()
+                && let SgVerdict::Deny(_) = sg_check_as(topo, e, dir, p, None, false)
+                && let SgVerdict::Allow(why) = sg_check_as(topo, e, dir, p, Some(v), false)
+            {
+                self.t.unknown(
+                    hop,
+                    format!(
+                        "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
+                    ),
+                );
+                return;
+            }
+            self.tag.identity()
+        } else {
+            Some(topo.enis[e].vpc)
+        };
+        let mut verdict = sg_check_as(topo, e, dir, p, identity, false);
+        if !ingress && matches!(verdict, SgVerdict::Deny(_)) {
+            // A reference to a group of another VPC lets it out, to be
+            // checked where it goes (C-5.7).
+            for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
+                if let SgVerdict::Allow(how) = sg_check_as(topo, e, dir, p, Some(w), false) {
+                    verdict = SgVerdict::Allow(format!(
+                        "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
+                        topo.vpcs[w].meta.name
+                    ));
+                    self.remote_ref = Some(e);
+                    break;
+                }
+            }
+        }
+        match verdict {
             SgVerdict::Allow(why) => {
                 // Security groups without a deciding rule of their own (an
                 // NLB without groups) are located at the interface.
@@ -292,6 +416,7 @@ impl Tracer<'_> {
                 format!("attach `{}` to an instance", eni.meta.name),
             );
         }
+        self.tag = SgTag::Local(eni.vpc);
         if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
             self.sg(e, Dir::Egress, &p);
         }
@@ -303,7 +428,8 @@ impl Tracer<'_> {
         let topo = self.topo;
         match &self.goal {
             Goal::Eni(d) if topo.enis[*d].vpc == vpc => Some(RouteTarget::Local),
-            Goal::Eni(_) | Goal::Addresses => None,
+            Goal::Eni(_) | Goal::OnPrem(_) => self.hybrid_natural(vpc),
+            Goal::Addresses => None,
             Goal::Internet | Goal::Service(_) => {
                 if let Goal::Service(s) = &self.goal
                     && let Some(ep) = topo.endpoints.iter().position(|x| {
@@ -327,6 +453,25 @@ impl Tracer<'_> {
 
     /// True when `t` is a way towards the goal.
     fn target_ok(&self, t: &RouteTarget, vpc: VpcId) -> bool {
+        let topo = self.topo;
+        if let RouteTarget::Unmodelled(o) = t {
+            match topo.hybrid.of_other(*o) {
+                // A transit gateway decides for itself where the packet
+                // goes (another VPC, an egress VPC, on prem): follow it.
+                Some(HybridRef::Tgw(_)) => return true,
+                Some(HybridRef::Vgw(_)) => {
+                    return matches!(self.goal, Goal::OnPrem(_) | Goal::Addresses);
+                }
+                _ => {}
+            }
+        }
+        // A peering is followed: it names what it does not carry
+        // (C-8.2, no edge-to-edge routing C-8.3). So is a NAT gateway: it
+        // forwards the translated packet by its own subnet's routes, which
+        // may well lead to the goal (a private NAT to another network).
+        if let RouteTarget::Peering(_) | RouteTarget::Nat(_) = t {
+            return true;
+        }
         match (&self.goal, t) {
             (Goal::Eni(d), RouteTarget::Local) => self.topo.enis[*d].vpc == vpc,
             (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
@@ -355,7 +500,7 @@ impl Tracer<'_> {
     }
 
     /// Route lookup in the table of `subnet`, then the step by target.
-    fn forward(
+    pub(super) fn forward(
         &mut self,
         subnet: SubnetId,
         vpc: VpcId,
@@ -411,7 +556,7 @@ impl Tracer<'_> {
         let table = &topo.route_tables[rt];
         let suggest = |t: &Option<RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
-            None => "a peering connection, transit gateway or VPN gateway".into(),
+            None => "a peering connection, transit gateway or VPN gateway that reaches it".into(),
         };
         match lookup {
             Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
@@ -430,11 +575,12 @@ impl Tracer<'_> {
             }
             Lookup::Target(t, _) => {
                 let hop = route_hop(topo, rt, &choice, false);
-                let opaque = matches!(t, RouteTarget::Peering(_) | RouteTarget::Unmodelled(_))
+                let hybrid = matches!(t, RouteTarget::Unmodelled(o) if matches!(topo.hybrid.of_other(o), Some(HybridRef::Tgw(_) | HybridRef::Vgw(_))));
+                let opaque = (matches!(t, RouteTarget::Unmodelled(_)) && !hybrid)
                     || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
                 if opaque {
                     let why = format!(
-                        "route table `{}` sends the packet to `{}`: the why-not tracer does not follow peering, transit gateway, VPN, Direct Connect or appliance paths yet",
+                        "route table `{}` sends the packet to `{}`, an appliance or a target that is not modelled",
                         table.meta.name,
                         self.target_label(&t)
                     );
@@ -466,10 +612,11 @@ impl Tracer<'_> {
             }
             Lookup::NoRoute => {
                 let hop = route_hop(topo, rt, &RouteChoice::NoRoute, false);
+                let range = self.goal_range(dst, Some(vpc));
                 let dest = match (&self.goal, dst) {
                     (Goal::Internet | Goal::Service(_), IpAddr::V4(_)) => "0.0.0.0/0".to_string(),
                     (Goal::Internet | Goal::Service(_), IpAddr::V6(_)) => "::/0".to_string(),
-                    _ => host(dst),
+                    _ => range,
                 };
                 self.t.block(
                     hop,
@@ -490,7 +637,7 @@ impl Tracer<'_> {
         }
     }
 
-    fn step(
+    pub(super) fn step(
         &mut self,
         t: RouteTarget,
         subnet: SubnetId,
@@ -501,11 +648,28 @@ impl Tracer<'_> {
     ) {
         match t {
             RouteTarget::Local => self.local(subnet, vpc, p),
+            RouteTarget::Blackhole | RouteTarget::Eni(_) => {}
             RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
             RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
+            RouteTarget::Nat(n) if last_nat == Some(n) => {
+                let nat = &self.topo.nats[n];
+                self.block_at(
+                    &nat.meta,
+                    "the NAT gateway's own subnet routes the packet back to it: routing loop (C-7.5)",
+                    format!(
+                        "route the subnet of `{}` to an internet gateway (public NAT) or onwards (private NAT)",
+                        nat.meta.name
+                    ),
+                );
+            }
             RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
             RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
-            _ => {}
+            RouteTarget::Peering(x) => self.peering(x, subnet, vpc, p),
+            RouteTarget::Unmodelled(o) => match self.topo.hybrid.of_other(o) {
+                Some(HybridRef::Tgw(t)) => self.tgw_from_vpc(t, subnet, vpc, last_nat, p, depth),
+                Some(HybridRef::Vgw(g)) => self.vgw_out(g, subnet, vpc, p),
+                _ => {}
+            },
         }
     }
 
@@ -522,7 +686,7 @@ impl Tracer<'_> {
     }
 
     /// Security group ingress and the owner rule at delivery.
-    fn admit(&mut self, d: EniId, p: &Packet) {
+    pub(super) fn admit(&mut self, d: EniId, p: &Packet) {
         let topo = self.topo;
         let eni = &topo.enis[d];
         if !eni.attached {
@@ -589,7 +753,7 @@ impl Tracer<'_> {
     }
 
     /// A blocker at a resource, located at its definition.
-    fn block_at(
+    pub(super) fn block_at(
         &mut self,
         meta: &crate::model::Meta,
         rule: impl Into<String>,
@@ -599,7 +763,39 @@ impl Tracer<'_> {
         self.t.block(hop, fix.into());
     }
 
+    /// At a definite end: a packet let out only by a reference to another
+    /// VPC's group that did not cross a same-Region peering into it is
+    /// dropped (C-5.7, C-9.9), as in the simulator.
+    pub(super) fn end_checks(&mut self) {
+        let Some(e) = self.remote_ref.take() else {
+            return;
+        };
+        let topo = self.topo;
+        let eni = &topo.enis[e];
+        let Some(&g) = eni.security_groups.first() else {
+            return;
+        };
+        let sg = &topo.security_groups[g];
+        let hop = Hop {
+            component: sg.meta.name.clone(),
+            aws_id: sg.meta.aws_id.clone(),
+            rule: format!(
+                "egress: only a rule that references a security group of another VPC lets it out (on {}), and such a rule matches only across a same-Region peering into that VPC (C-5.7, C-9.9)",
+                eni.meta.name
+            ),
+            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
+        };
+        self.t.block(
+            hop,
+            format!(
+                "add an egress rule to `{}` by address (CIDR) for this destination",
+                sg.meta.name
+            ),
+        );
+    }
+
     fn delivered(&mut self, d: EniId, p: &Packet) {
+        self.end_checks();
         let eni = &self.topo.enis[d];
         let text = if self.t.blockers.is_empty() {
             format!("delivered to {}", p.dst)
@@ -745,6 +941,7 @@ impl Tracer<'_> {
             &igw.meta,
             format!("outbound to the internet from {}", p.src),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 
@@ -789,6 +986,7 @@ impl Tracer<'_> {
             &eigw.meta,
             "outbound IPv6 to the internet (egress-only)".into(),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 
@@ -844,6 +1042,8 @@ impl Tracer<'_> {
             src: IpAddr::V4(pip.addr),
             ..p
         };
+        // A NAT gateway clears the identity (C-5.8).
+        self.tag = SgTag::Cleared;
         self.forward(nat_eni.subnet, nat_eni.vpc, Some(n), q, depth + 1);
     }
 
@@ -865,6 +1065,7 @@ impl Tracer<'_> {
             &e.meta,
             format!("to {} through the gateway endpoint", e.service),
         ));
+        self.end_checks();
         self.t.complete = true;
     }
 
@@ -920,8 +1121,17 @@ impl Tracer<'_> {
                         format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
                     )),
                 }
+                // Block public access is decided before the edge route
+                // table (as the simulator does).
+                self.bpa_ingress(vpc, eni.subnet);
+                // The edge route table sees the destination after the
+                // IGW's one-to-one NAT (C-3.11).
+                let private = match (p.dst, public) {
+                    (IpAddr::V4(_), Some((_, pr))) => IpAddr::V4(pr),
+                    _ => p.dst,
+                };
                 if let Some(rt) = igw.edge_route_table {
-                    let (l, _) = lookup_route(topo, rt, p.dst);
+                    let (l, _) = lookup_route(topo, rt, private);
                     if !matches!(l, Lookup::Target(RouteTarget::Local, _)) {
                         let hop =
                             meta_hop(topo, &topo.route_tables[rt].meta, "edge route table".into());
@@ -937,23 +1147,31 @@ impl Tracer<'_> {
                 }
             }
         }
+        if v.igw.is_none() {
+            self.bpa_ingress(vpc, eni.subnet);
+        }
+        self.nacl(eni.subnet, Dir::Ingress, &p);
+        self.admit(d, &p);
+    }
+
+    /// VPC block public access against internet ingress to `subnet` (C-6.10).
+    fn bpa_ingress(&mut self, vpc: VpcId, subnet: SubnetId) {
+        let topo = self.topo;
         let ingress_blocked =
             matches!(
                 topo.bpa.mode,
                 BpaMode::BlockBidirectional | BpaMode::BlockIngress
-            ) && !self.bpa_excluded(vpc, eni.subnet, &[BpaExclusionMode::AllowBidirectional]);
+            ) && !self.bpa_excluded(vpc, subnet, &[BpaExclusionMode::AllowBidirectional]);
         if ingress_blocked {
             let hop = self.bpa_hop(vpc, "internet ingress");
             self.t.block(
                 hop,
                 format!(
                     "add a block-public-access exclusion (allow-bidirectional) for subnet `{}`",
-                    topo.subnets[eni.subnet].meta.name
+                    topo.subnets[subnet].meta.name
                 ),
             );
         }
-        self.nacl(eni.subnet, Dir::Ingress, &p);
-        self.admit(d, &p);
     }
 }
 

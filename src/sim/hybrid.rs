@@ -10,8 +10,8 @@ use ipnet::IpNet;
 use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId, Preference,
-    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, OutsideIp, PeeringId,
+    Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 
@@ -40,14 +40,14 @@ pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
     any_listing.then_some(nets)
 }
 
-fn available(topo: &Topology, via: OnPremVia) -> bool {
+pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {
         OnPremVia::Vpn(v) => topo.hybrid.vpns[v].available,
         OnPremVia::Vif(v) => topo.hybrid.vifs[v].available,
     }
 }
 
-fn in_vpc(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
+pub fn in_vpc(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
     let v = &topo.vpcs[vpc];
     match a {
         IpAddr::V4(x) => v.cidrs.iter().any(|n| n.contains(&x)),
@@ -56,7 +56,7 @@ fn in_vpc(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
 }
 
 /// True when `a` is an IPv4 address of an attached interface of `vpc`.
-fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
+pub fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
     a.is_ipv4()
         && topo
             .enis
@@ -65,7 +65,7 @@ fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
 }
 
 /// The connections a VGW carries traffic over, in a fixed order.
-fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
+pub fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
     let h = &topo.hybrid;
     let mut out = Vec::new();
     for (i, v) in h.vpns.iter().enumerate() {
@@ -240,7 +240,7 @@ fn relayed(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
 }
 
 /// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
-fn association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
+pub fn association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
     let mut out = Vec::new();
     if let Some(v) = topo.hybrid.vgws[g].vpc {
         for c in &topo.vpcs[v].cidrs {
@@ -305,7 +305,7 @@ fn tgw_advertised(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
 }
 
 /// The winner of a transit gateway route table lookup.
-enum TgwWin {
+pub enum TgwWin {
     /// Attachments to follow, and the propagated prefix when the winner is a
     /// propagated route (for DX gateway exits).
     To(Vec<TgwAttachmentId>, Option<IpNet>),
@@ -661,17 +661,7 @@ impl Sim<'_> {
                 appliance_mode,
                 ..
             } => {
-                let here: Vec<SubnetId> = subnets
-                    .iter()
-                    .copied()
-                    .filter(|s| az.is_some() && topo.subnets[*s].availability_zone == az)
-                    .collect();
-                let exits = if *appliance_mode || here.is_empty() {
-                    subnets.clone()
-                } else {
-                    here
-                };
-                for e in exits {
+                for e in tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref()) {
                     self.note(format!(
                         "leaves the TGW through subnet {}",
                         self.subnet_name(e)
@@ -800,32 +790,17 @@ impl Sim<'_> {
     fn vgw_route(&mut self, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
-        let (mut cands, open) = vgw_cands(topo, g, Some(p.dst));
-        let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
-            if open {
-                self.unknown(format!(
-                    "vpn gateway {} may have learned a route for {} that the topology does not state",
-                    vgw.meta.name, p.dst
-                ));
-            } else {
-                self.dropped(format!(
-                    "vpn gateway {} has no route for {}",
-                    vgw.meta.name, p.dst
-                ));
+        let via = match vgw_pick(topo, g, p.dst) {
+            VgwPick::Via(via) => via,
+            VgwPick::NoRoute(why) => {
+                self.dropped(why);
+                return;
             }
-            return;
+            VgwPick::Unknown(why) => {
+                self.unknown(why);
+                return;
+            }
         };
-        cands.retain(|c| c.0.prefix_len() == len);
-        let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
-        cands.retain(|c| c.1 == rank);
-        let via = cands[0].2;
-        if cands.iter().any(|c| c.2 != via) {
-            self.unknown(format!(
-                "vpn gateway {}: several connections tie for {} (C-10.3)",
-                vgw.meta.name, cands[0].0
-            ));
-            return;
-        }
         self.note(format!(
             "vpn gateway {} chooses {}",
             vgw.meta.name,
@@ -917,55 +892,13 @@ impl Sim<'_> {
             self.unknown("public virtual interfaces are not followed (C-12.1)".into());
             return;
         }
-        let mut best: Option<u8> = None;
-        let mut lens: Vec<(OnPremVia, Option<u8>)> = Vec::new();
-        let mut any: Vec<OnPremVia> = Vec::new();
-        for &via in &net.via {
-            match advertised_len(topo, via, p.dst) {
-                Err(()) => any.push(via),
-                Ok(Some(l)) => {
-                    best = Some(best.map_or(l, |b| b.max(l)));
-                    lens.push((via, Some(l)));
-                }
-                Ok(None) => {}
-            }
-        }
-        let mut cands: Vec<OnPremVia> = lens
-            .iter()
-            .filter(|(_, l)| *l == best && best.is_some())
-            .map(|(v, _)| *v)
-            .collect();
-        cands.extend(any.iter().copied());
-        cands.sort_unstable();
-        cands.dedup();
-        if cands.is_empty() {
+        let Some((chosen, decided)) = onprem_pick(topo, net, p.dst) else {
             self.dropped(format!(
                 "AWS advertises no route for {} to {}",
                 p.dst, net.meta.name
             ));
             return;
-        }
-        let matches = |pref: &Preference, via: &OnPremVia| match pref {
-            Preference::Dx => matches!(via, OnPremVia::Vif(_)),
-            Preference::Vpn => matches!(via, OnPremVia::Vpn(_)),
-            Preference::Via(x) => x == via,
         };
-        let mut chosen = cands.clone();
-        let mut decided = false;
-        if let Some(prefs) = &net.prefer {
-            for pref in prefs {
-                let sel: Vec<OnPremVia> =
-                    cands.iter().copied().filter(|v| matches(pref, v)).collect();
-                if sel.is_empty() {
-                    continue;
-                }
-                if any.iter().all(|a| sel.contains(a)) {
-                    chosen = sel;
-                    decided = true;
-                }
-                break;
-            }
-        }
         for via in chosen {
             self.note(format!(
                 "into AWS over {} ({})",
@@ -1044,28 +977,11 @@ impl Sim<'_> {
                             self.dropped("transit virtual interface without a DX gateway".into());
                             return;
                         };
-                        let mut best: Option<u8> = None;
-                        let mut hits: Vec<(TgwId, u8)> = Vec::new();
-                        for a in &h.dx_gateways[dx].associations {
-                            if let DxAssociationTarget::Tgw(t) = a.target {
-                                for n in &a.allowed_prefixes {
-                                    if n.contains(&p.dst) {
-                                        hits.push((t, n.prefix_len()));
-                                        best = Some(
-                                            best.map_or(n.prefix_len(), |b| b.max(n.prefix_len())),
-                                        );
-                                    }
-                                }
-                            }
-                        }
-                        let Some(best) = best else {
+                        let tgws = transit_vif_tgws(topo, dx, p.dst);
+                        if tgws.is_empty() {
                             self.dropped("no DX gateway association allows it".into());
                             return;
-                        };
-                        let mut tgws: Vec<TgwId> =
-                            hits.iter().filter(|h| h.1 == best).map(|h| h.0).collect();
-                        tgws.sort_unstable();
-                        tgws.dedup();
+                        }
                         for t in tgws {
                             let att = h.tgw_attachments.iter().position(|x| {
                                 x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
@@ -1109,5 +1025,156 @@ impl Sim<'_> {
             tag: SgTag::Cleared,
         };
         self.tgw_route(rt, p, None, at);
+    }
+}
+
+/// What a VGW does with a packet for `d` (C-10.3): the connection it
+/// chooses, or why it drops it or cannot decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VgwPick {
+    Via(OnPremVia),
+    NoRoute(String),
+    Unknown(String),
+}
+
+/// The VGW's path selection for `d`: longest prefix, then DX BGP > VPN
+/// static > VPN BGP; a tie between connections is unknown (C-10.3).
+pub fn vgw_pick(topo: &Topology, g: VgwId, d: IpAddr) -> VgwPick {
+    let name = &topo.hybrid.vgws[g].meta.name;
+    let (mut cands, open) = vgw_cands(topo, g, Some(d));
+    let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
+        return if open {
+            VgwPick::Unknown(format!(
+                "vpn gateway {name} may have learned a route for {d} that the topology does not state"
+            ))
+        } else {
+            VgwPick::NoRoute(format!("vpn gateway {name} has no route for {d}"))
+        };
+    };
+    cands.retain(|c| c.0.prefix_len() == len);
+    let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
+    cands.retain(|c| c.1 == rank);
+    let Some(&(prefix, _, via)) = cands.first() else {
+        return VgwPick::NoRoute(format!("vpn gateway {name} has no route for {d}"));
+    };
+    if cands.iter().any(|c| c.2 != via) {
+        return VgwPick::Unknown(format!(
+            "vpn gateway {name}: several connections tie for {prefix} (C-10.3)"
+        ));
+    }
+    VgwPick::Via(via)
+}
+
+/// The connections an on-prem network sends a packet for `d` into AWS
+/// over (the longest prefix AWS advertises, then the stated preference),
+/// and whether the preference decided; `None` when AWS advertises no
+/// route for `d` over any of them.
+pub fn onprem_pick(
+    topo: &Topology,
+    net: &OnPremNetwork,
+    d: IpAddr,
+) -> Option<(Vec<OnPremVia>, bool)> {
+    let mut best: Option<u8> = None;
+    let mut lens: Vec<(OnPremVia, Option<u8>)> = Vec::new();
+    let mut any: Vec<OnPremVia> = Vec::new();
+    for &via in &net.via {
+        match advertised_len(topo, via, d) {
+            Err(()) => any.push(via),
+            Ok(Some(l)) => {
+                best = Some(best.map_or(l, |b| b.max(l)));
+                lens.push((via, Some(l)));
+            }
+            Ok(None) => {}
+        }
+    }
+    let mut cands: Vec<OnPremVia> = lens
+        .iter()
+        .filter(|(_, l)| *l == best && best.is_some())
+        .map(|(v, _)| *v)
+        .collect();
+    cands.extend(any.iter().copied());
+    cands.sort_unstable();
+    cands.dedup();
+    if cands.is_empty() {
+        return None;
+    }
+    let matches = |pref: &Preference, via: &OnPremVia| match pref {
+        Preference::Dx => matches!(via, OnPremVia::Vif(_)),
+        Preference::Vpn => matches!(via, OnPremVia::Vpn(_)),
+        Preference::Via(x) => x == via,
+    };
+    let mut chosen = cands.clone();
+    let mut decided = false;
+    if let Some(prefs) = &net.prefer {
+        for pref in prefs {
+            let sel: Vec<OnPremVia> = cands.iter().copied().filter(|v| matches(pref, v)).collect();
+            if sel.is_empty() {
+                continue;
+            }
+            if any.iter().all(|a| sel.contains(a)) {
+                chosen = sel;
+                decided = true;
+            }
+            break;
+        }
+    }
+    Some((chosen, decided))
+}
+
+/// The transit gateways a transit VIF's DX gateway `dx` sends `d` to: the
+/// associations whose allowed prefixes cover `d` most specifically (C-12.2).
+pub fn transit_vif_tgws(topo: &Topology, dx: usize, d: IpAddr) -> Vec<TgwId> {
+    let mut best: Option<u8> = None;
+    let mut hits: Vec<(TgwId, u8)> = Vec::new();
+    for a in &topo.hybrid.dx_gateways[dx].associations {
+        if let DxAssociationTarget::Tgw(t) = a.target {
+            for n in &a.allowed_prefixes {
+                if n.contains(&d) {
+                    hits.push((t, n.prefix_len()));
+                    best = Some(best.map_or(n.prefix_len(), |b| b.max(n.prefix_len())));
+                }
+            }
+        }
+    }
+    let Some(best) = best else {
+        return Vec::new();
+    };
+    let mut tgws: Vec<TgwId> = hits.iter().filter(|h| h.1 == best).map(|h| h.0).collect();
+    tgws.sort_unstable();
+    tgws.dedup();
+    tgws
+}
+
+/// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
+pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
+    Sim {
+        topo,
+        fates: Vec::new(),
+        trace: Vec::new(),
+        egress_by_remote_ref: false,
+        primary_only: false,
+    }
+    .tgw_decide(rt, d)
+}
+
+/// The subnets through which a packet that entered a transit gateway in
+/// availability zone `az` leaves into a VPC attachment: the attachment's
+/// subnet in the same zone, or every subnet with appliance mode or when
+/// none is in that zone (C-9.6, C-9.7).
+pub fn tgw_exit_subnets(
+    topo: &Topology,
+    subnets: &[SubnetId],
+    appliance_mode: bool,
+    az: Option<&str>,
+) -> Vec<SubnetId> {
+    let here: Vec<SubnetId> = subnets
+        .iter()
+        .copied()
+        .filter(|s| az.is_some() && topo.subnets[*s].availability_zone.as_deref() == az)
+        .collect();
+    if appliance_mode || here.is_empty() {
+        subnets.to_vec()
+    } else {
+        here
     }
 }

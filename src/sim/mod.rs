@@ -77,6 +77,11 @@ use crate::model::{
     RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 
+pub use hybrid::{
+    MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
+    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
+    vgw_pick,
+};
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
     sg_check_as,
@@ -928,7 +933,7 @@ impl<'a> Sim<'a> {
 }
 
 /// RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10) IPv4.
-fn is_private_v4(a: IpAddr) -> bool {
+pub fn is_private_v4(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(v4) => {
             let o = v4.octets();
