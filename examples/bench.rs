@@ -172,7 +172,8 @@ fn query_latency(file: &Path) -> Result<Latency> {
     use netverify::query::lang::QueryFormat;
     use netverify::query::{Action, Context, run_line};
     let topo = netverify::model::load_file(file).map_err(|e| anyhow::anyhow!(e.render(None)))?;
-    let engine = Engine::new(&topo);
+    // As `netverify repl` loads it: both readings of C-5.6 built up front.
+    let engine = Engine::for_session(&topo);
     let ctx = Context {
         engine: &engine,
         source: None,

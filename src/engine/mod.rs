@@ -387,6 +387,15 @@ impl<'t> Engine<'t> {
         Engine::build(topo, false)
     }
 
+    /// The engine for an interactive session: [`Engine::new`] with its
+    /// must-reach twin (see [`Engine::for_must_reach`]) built up front, so
+    /// that the session's first yes answer does not pay for building it.
+    pub fn for_session(topo: &'t Topology) -> Engine<'t> {
+        let engine = Engine::new(topo);
+        let _ = engine.for_must_reach();
+        engine
+    }
+
     /// The engine in the must-reach reading of C-5.6: a reference matches
     /// only its members' primary private IPv4 addresses, and what only
     /// their other addresses would admit is unknown (what surely reaches).

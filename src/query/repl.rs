@@ -252,7 +252,7 @@ pub fn run(load: &dyn Fn() -> Option<Loaded>, terminal: bool, opts: TextOptions)
     loop {
         let reload = {
             let (topo, source) = &current;
-            let engine = Engine::new(topo);
+            let engine = Engine::for_session(topo);
             lines.set_names(known_names(topo));
             let ctx = Context {
                 engine: &engine,
