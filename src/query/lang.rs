@@ -327,7 +327,7 @@ impl Parser<'_> {
     }
 
     /// Consumes one of `kws` or fails with a message naming them.
-    fn expect(&mut self, kws: &[&str], what: &str) -> Result<Word, QueryError> {
+    fn keyword(&mut self, kws: &[&str], what: &str) -> Result<Word, QueryError> {
         let list = kws
             .iter()
             .map(|k| format!("`{k}`"))
@@ -581,36 +581,36 @@ pub fn parse(text: &str) -> Result<Parsed, QueryError> {
     let query = match kw.as_str() {
         "can" => {
             let src = p.endpoint("source")?;
-            p.expect(&["reach", "->"], "after the source")?;
+            p.keyword(&["reach", "->"], "after the source")?;
             let dst = p.endpoint("destination")?;
             let ports = p.ports()?;
             Query::Can { src, dst, ports }
         }
         "who" => {
-            p.expect(&["can"], "after `who`")?;
-            p.expect(&["reach"], "after `who can`")?;
+            p.keyword(&["can"], "after `who`")?;
+            p.keyword(&["reach"], "after `who can`")?;
             let dst = p.endpoint("destination")?;
             let ports = p.ports()?;
             Query::Who { dst, ports }
         }
         "what" => {
-            p.expect(&["can"], "after `what`")?;
+            p.keyword(&["can"], "after `what`")?;
             let src = p.endpoint("source")?;
-            p.expect(&["reach"], "after the source")?;
+            p.keyword(&["reach"], "after the source")?;
             let ports = p.ports()?;
             Query::What { src, ports }
         }
         "path" => {
             let src = p.endpoint("source")?;
-            p.expect(&["->", "to"], "after the source")?;
+            p.keyword(&["->", "to"], "after the source")?;
             let dst = p.endpoint("destination")?;
             let ports = p.ports()?;
             Query::Path { src, dst, ports }
         }
         "why" => {
-            p.expect(&["not"], "after `why`")?;
+            p.keyword(&["not"], "after `why`")?;
             let src = p.endpoint("source")?;
-            p.expect(&["->", "to", "reach"], "after the source")?;
+            p.keyword(&["->", "to", "reach"], "after the source")?;
             let dst = p.endpoint("destination")?;
             let ports = p.ports()?;
             Query::WhyNot { src, dst, ports }
