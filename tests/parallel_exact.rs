@@ -210,3 +210,82 @@ fn admits_property_sees_both_answers() {
     assert!(yes >= 20, "only {yes} interfaces admit on-prem traffic");
     assert!(no >= 20, "only {no} interfaces refuse on-prem traffic");
 }
+
+/// Source sets to build summary inputs from: IPv4 points and ranges, an
+/// IPv6 point, both families at once, and a wide IPv4 range.
+fn source_pool() -> Vec<IntervalSet> {
+    let v4 = netverify::hs::all_v4();
+    let &(base, _) = v4.runs().first().unwrap();
+    let a = |x: u32| base + u128::from(x);
+    let v6 = 0x2001_0db8_u128 << 96;
+    vec![
+        IntervalSet::point(a(0x0a00_0001)),
+        IntervalSet::range(a(0x0a00_0100), a(0x0a00_01ff)),
+        IntervalSet::point(v6 + 5),
+        IntervalSet::from_ranges(vec![(a(0x0a00_0002), a(0x0a00_0002)), (v6 + 7, v6 + 9)]),
+        IntervalSet::range(a(0x0800_0000), a(0x0bff_ffff)),
+    ]
+}
+
+/// One cube of a summary input: a source from the pool, a protocol and a
+/// destination port (or ICMP type/code) range.
+fn summary_cube() -> impl Strategy<Value = (usize, u8, u16, u16)> {
+    (
+        0..5usize,
+        prop_oneof![
+            Just(6u8),
+            Just(17u8),
+            Just(1u8),
+            Just(58u8),
+            Just(47u8),
+            0..=255u8
+        ],
+        any::<u16>(),
+        any::<u16>(),
+    )
+}
+
+fn summary_set(cubes: &[(usize, u8, u16, u16)], uniform: bool) -> HeaderSet {
+    use netverify::hs::{Cube, DPORT};
+    let pool = source_pool();
+    let first = cubes.first().map_or(0, |c| c.0);
+    HeaderSet::from_cubes(
+        cubes
+            .iter()
+            .map(|&(s, p, lo, hi)| {
+                let src = if uniform { first } else { s };
+                Cube::any()
+                    .with(SRC, pool[src].clone())
+                    .with(PROTO, IntervalSet::point(u128::from(p)))
+                    .with(
+                        DPORT,
+                        IntervalSet::range(u128::from(lo.min(hi)), u128::from(lo.max(hi))),
+                    )
+            })
+            .collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 256, ..Config::default() })]
+
+    /// `what` summarises its destinations together, once per shape
+    /// (`explain::summarize_many`); each summary must be exactly the one
+    /// `summarize_flows` gives the set alone.
+    #[test]
+    fn summaries_of_many_sets_are_the_summaries_of_each(
+        sets in proptest::collection::vec(
+            (proptest::collection::vec(summary_cube(), 1..6), any::<bool>()),
+            1..8,
+        ),
+    ) {
+        let topo = Topology::default();
+        let sets: Vec<HeaderSet> = sets.iter().map(|(c, u)| summary_set(c, *u)).collect();
+        let many = netverify::engine::explain::summarize_many(&topo, &sets);
+        let each: Vec<_> = sets
+            .iter()
+            .map(|s| netverify::engine::summarize_flows(&topo, s))
+            .collect();
+        prop_assert_eq!(many, each);
+    }
+}

@@ -371,13 +371,46 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
 /// within each protocol, ports that are reachable from the same sources are
 /// grouped, so every line is a true statement about every packet it names.
 pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
-    let mut out: Vec<FlowSummary> = Vec::new();
+    summary_parts(set)
+        .into_iter()
+        .map(|p| p.with_sources(cidr_texts(topo, &p.sources)))
+        .collect()
+}
+
+/// One line of a summary, with its sources still a set.
+#[derive(Debug, Clone)]
+struct Part {
+    protocol: String,
+    ports: Vec<String>,
+    sources: IntervalSet,
+}
+
+impl Part {
+    fn with_sources(&self, sources: Vec<String>) -> FlowSummary {
+        FlowSummary {
+            protocol: self.protocol.clone(),
+            ports: self.ports.clone(),
+            sources,
+            address: None,
+        }
+    }
+}
+
+/// The lines of [`summarize_flows`]. They depend only on the protocols,
+/// destination ports and sources of `set`, and on the sources' families.
+fn summary_parts(set: &HeaderSet) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::new();
     let named = [TCP, UDP, ICMP, ICMPV6];
     let mut other = IntervalSet::range(0, 255);
     for &p in &named {
         other = other.subtract(&IntervalSet::point(u128::from(p)));
     }
+    // The protocols present: a protocol no cube holds has nothing to say.
+    let present = set.project(PROTO);
     for &p in &named {
+        if !present.contains(u128::from(p)) {
+            continue;
+        }
         let mut s = set.restrict(PROTO, &IntervalSet::point(u128::from(p)));
         // ICMP has types only in its own family (protocol 1 with IPv4, 58 with IPv6).
         if p == ICMP {
@@ -391,13 +424,18 @@ pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
             } else {
                 port_texts(&ports)
             };
-            out.push(FlowSummary {
+            out.push(Part {
                 protocol: proto_name(p),
                 ports,
-                sources: cidr_texts(topo, &sources),
-                address: None,
+                sources,
             });
         }
+    }
+    if !present.intersects(&other)
+        && !present.contains(u128::from(ICMP))
+        && !present.contains(u128::from(ICMPV6))
+    {
+        return out;
     }
     let mut s = set.restrict(PROTO, &other);
     s.append(
@@ -414,14 +452,154 @@ pub fn summarize_flows(topo: &Topology, set: &HeaderSet) -> Vec<FlowSummary> {
         } else {
             ranges_text(&protos, "protocols ")
         };
-        out.push(FlowSummary {
+        out.push(Part {
             protocol: label,
             ports: Vec::new(),
-            sources: cidr_texts(topo, &sources),
-            address: None,
+            sources,
         });
     }
     out
+}
+
+/// The stand-in sources of [`summarize_many`]'s shapes: one address per
+/// family (`0.0.0.0` and `::`).
+fn stand_in_v4() -> u128 {
+    crate::hs::encode(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+const STAND_IN_V6: u128 = 0;
+
+/// The summaries of many sets at once (`what`'s destinations): exactly
+/// [`summarize_flows`] of each set, worked out on every core.
+///
+/// A summary depends only on the protocols, destination ports and sources
+/// (with their families) of a set ([`summary_parts`]). When every cube of a
+/// set has the same sources `X`, the set is summarised through its *shape*:
+/// `X`'s IPv4 part replaced by the stand-in `0.0.0.0` and its IPv6 part by
+/// `::`, the other fields kept but destinations and source ports made
+/// whole. Every step of a summary treats sources by union, intersection
+/// with a family, emptiness and equality, which this replacement preserves
+/// (it is one-to-one on the sets the two parts generate), so the shape's
+/// lines with the stand-ins mapped back are the set's own lines.
+/// Destinations of one query often share a shape (the same ports open to
+/// the same peer), and each shape is summarised once.
+pub fn summarize_many(topo: &Topology, sets: &[HeaderSet]) -> Vec<Vec<FlowSummary>> {
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+    let shaped: Vec<Option<Shape>> = sets.par_iter().map(shape_of).collect();
+    // The distinct jobs: each shape once, and each set without one.
+    let mut jobs: Vec<HeaderSet> = Vec::new();
+    let mut shape_job: HashMap<&[crate::hs::Cube], usize> = HashMap::new();
+    let mut job_of: Vec<usize> = Vec::with_capacity(sets.len());
+    for (set, shape) in sets.iter().zip(&shaped) {
+        let job = match shape {
+            Some(sh) => *shape_job.entry(sh.cubes.as_slice()).or_insert_with(|| {
+                jobs.push(HeaderSet::from_cubes(sh.cubes.clone()));
+                jobs.len() - 1
+            }),
+            None => {
+                jobs.push(set.coalesce());
+                jobs.len() - 1
+            }
+        };
+        job_of.push(job);
+    }
+    let done: Vec<Vec<Part>> = jobs.par_iter().map(summary_parts).collect();
+    shaped
+        .par_iter()
+        .zip(job_of.par_iter())
+        .map(|(shape, &job)| {
+            let parts = &done[job];
+            let Some(sh) = shape else {
+                return parts
+                    .iter()
+                    .map(|p| p.with_sources(cidr_texts(topo, &p.sources)))
+                    .collect();
+            };
+            // The texts of the (at most three) source sets a shape's lines
+            // can have, each worked out once.
+            let mut texts: Vec<(IntervalSet, Vec<String>)> = Vec::new();
+            parts
+                .iter()
+                .map(|p| {
+                    let real = sh.real(&p.sources);
+                    let t = match texts.iter().find(|(s, _)| *s == real) {
+                        Some((_, t)) => t.clone(),
+                        None => {
+                            let t = cidr_texts(topo, &real);
+                            texts.push((real, t.clone()));
+                            t
+                        }
+                    };
+                    p.with_sources(t)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A set whose cubes all have the same sources, as its shape (see
+/// [`summarize_many`]) and the real sources of each family.
+struct Shape {
+    cubes: Vec<crate::hs::Cube>,
+    v4: IntervalSet,
+    v6: IntervalSet,
+}
+
+impl Shape {
+    /// The real sources that stand-in sources `s` stand for.
+    fn real(&self, s: &IntervalSet) -> IntervalSet {
+        let mut out = IntervalSet::empty();
+        if s.contains(stand_in_v4()) {
+            out = out.union(&self.v4);
+        }
+        if s.contains(STAND_IN_V6) {
+            out = out.union(&self.v6);
+        }
+        out
+    }
+}
+
+fn shape_of(set: &HeaderSet) -> Option<Shape> {
+    let first = set.cubes().first()?;
+    let sources = &first.dims[SRC];
+    if set.cubes().iter().any(|c| c.dims[SRC] != *sources) {
+        return None;
+    }
+    let v4 = sources.intersect(&crate::hs::all_v4());
+    let v6 = sources.subtract(&crate::hs::all_v4());
+    let mut stand_in = Vec::new();
+    if !v4.is_empty() {
+        stand_in.push((stand_in_v4(), stand_in_v4()));
+    }
+    if !v6.is_empty() {
+        stand_in.push((STAND_IN_V6, STAND_IN_V6));
+    }
+    let stand_in = IntervalSet::from_ranges(stand_in);
+    let whole = IntervalSet::range(0, u128::MAX);
+    let cubes: Vec<crate::hs::Cube> = set
+        .cubes()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.dims[SRC] = stand_in.clone();
+            c.dims[crate::hs::DST] = whole.clone();
+            c.dims[crate::hs::SPORT] = whole.clone();
+            c
+        })
+        .collect();
+    let mut cubes = HeaderSet::from_cubes(cubes)
+        .into_coalesced()
+        .cubes()
+        .to_vec();
+    // Equal shapes found in another order are one job.
+    cubes.sort_by(|a, b| {
+        a.dims
+            .iter()
+            .map(IntervalSet::runs)
+            .cmp(b.dims.iter().map(IntervalSet::runs))
+    });
+    cubes.dedup();
+    Some(Shape { cubes, v4, v6 })
 }
 
 /// Partitions the values of `dim` into groups that share exactly the same
@@ -516,7 +694,7 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
     // The IGW drops sources inside the VPC's own CIDRs (C-6.3), so "every
     // internet source" is the internet less every VPC range. It is worked
     // out only when needed: a set too small to hold it cannot cover it.
-    let own = |is_v4: bool| -> Vec<IpNet> {
+    let own_nets = |is_v4: bool| -> Vec<IpNet> {
         let mut own: Vec<IpNet> = Vec::new();
         for v in &topo.vpcs {
             if is_v4 {
@@ -526,6 +704,23 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
             }
         }
         own
+    };
+    let block =
+        |max: u8, len: u8| -> u128 { 1u128.checked_shl(u32::from(max - len)).unwrap_or(u128::MAX) };
+    // An upper bound of the addresses of the VPCs' CIDRs, without
+    // collecting them.
+    let own_size = |is_v4: bool| -> u128 {
+        topo.vpcs.iter().fold(0u128, |n, v| {
+            if is_v4 {
+                v.cidrs
+                    .iter()
+                    .fold(n, |n, c| n.saturating_add(block(32, c.prefix_len())))
+            } else {
+                v.ipv6_cidrs
+                    .iter()
+                    .fold(n, |n, c| n.saturating_add(block(128, c.prefix_len())))
+            }
+        })
     };
     let size = |runs: &[(u128, u128)]| -> u128 {
         runs.iter().fold(0u128, |n, &(a, b)| {
@@ -539,19 +734,10 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         if part.is_empty() {
             continue;
         }
-        let family = if is_v4 {
-            crate::hs::all_v4()
-        } else {
-            crate::hs::all_v6()
-        };
-        let own_nets = own(is_v4);
-        let own_size = own_nets.iter().fold(0u128, |n, net| {
-            let bits = u32::from(net.max_prefix_len() - net.prefix_len());
-            n.saturating_add(1u128.checked_shl(bits).unwrap_or(u128::MAX))
-        });
-        let all_inet = super::internet_source_set().intersect(&family);
-        let fam_inet = || all_inet.subtract(&crate::hs::nets_set(own_nets.iter()));
-        let could_cover = size(part.runs()).saturating_add(own_size) >= size(all_inet.runs());
+        let all_inet = if is_v4 { internet_v4() } else { internet_v6() };
+        let fam_inet = || all_inet.subtract(&crate::hs::nets_set(own_nets(is_v4).iter()));
+        let could_cover =
+            size(part.runs()).saturating_add(own_size(is_v4)) >= size(all_inet.runs());
         if could_cover && fam_inet().is_subset(&part) {
             out.push(if is_v4 {
                 "0.0.0.0/0".into()
@@ -560,13 +746,13 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
             });
             continue;
         }
-        let mut nets = Vec::new();
+        let mut nets: Vec<IpNet> = Vec::new();
         for &(a, b) in part.runs() {
             nets.extend(range_to_cidrs(a, b, is_v4));
         }
         // "Everything but a few ranges" reads better as an exception list
         // (worked out only when the plain list is long).
-        let mut holes = Vec::new();
+        let mut holes: Vec<IpNet> = Vec::new();
         if nets.len() > 4 {
             let missing = fam_inet().subtract(&part);
             for &(a, b) in missing.runs().iter().take(5) {
@@ -575,20 +761,40 @@ pub fn cidr_texts(topo: &Topology, s: &IntervalSet) -> Vec<String> {
         }
         if nets.len() > 4 && holes.len() <= 4 {
             let any = if is_v4 { "0.0.0.0/0" } else { "::/0" };
+            let holes: Vec<String> = holes.iter().map(ToString::to_string).collect();
             out.push(format!("{any} except {}", holes.join(", ")));
             continue;
         }
-        if nets.len() > 8 {
-            let n = nets.len();
-            nets.truncate(8);
-            nets.push(format!("… ({} more)", n - 8));
+        // Long lists show their first 8 networks and a count of the rest.
+        let n = nets.len();
+        out.extend(
+            nets.iter()
+                .take(if n > 8 { 8 } else { n })
+                .map(ToString::to_string),
+        );
+        if n > 8 {
+            out.push(format!("… ({} more)", n - 8));
         }
-        out.extend(nets);
     }
     out
 }
 
-fn range_to_cidrs(a: u128, b: u128, v4: bool) -> Vec<String> {
+/// Every internet source address of one family (see
+/// [`super::internet_source_set`]), worked out once.
+fn internet_v4() -> &'static IntervalSet {
+    static SET: std::sync::LazyLock<IntervalSet> =
+        std::sync::LazyLock::new(|| super::internet_source_set().intersect(&crate::hs::all_v4()));
+    &SET
+}
+
+fn internet_v6() -> &'static IntervalSet {
+    static SET: std::sync::LazyLock<IntervalSet> =
+        std::sync::LazyLock::new(|| super::internet_source_set().intersect(&crate::hs::all_v6()));
+    &SET
+}
+
+/// The range `a..=b` as the fewest CIDR blocks, in order (at most 65).
+fn range_to_cidrs(a: u128, b: u128, v4: bool) -> Vec<IpNet> {
     let base = if v4 {
         crate::hs::encode(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
     } else {
@@ -605,14 +811,11 @@ fn range_to_cidrs(a: u128, b: u128, v4: bool) -> Vec<String> {
         }
         let ip = decode(base + lo, v4);
         let len = (bits - k) as u8;
-        out.push(match ip {
-            IpAddr::V4(x) => Ipv4Net::new(x, len)
-                .map(|n| IpNet::V4(n).to_string())
-                .unwrap_or_default(),
-            IpAddr::V6(x) => Ipv6Net::new(x, len)
-                .map(|n| IpNet::V6(n).to_string())
-                .unwrap_or_default(),
-        });
+        let net = match ip {
+            IpAddr::V4(x) => Ipv4Net::new(x, len).ok().map(IpNet::V4),
+            IpAddr::V6(x) => Ipv6Net::new(x, len).ok().map(IpNet::V6),
+        };
+        out.extend(net);
         match lo.checked_add(1u128 << k) {
             Some(n) if n <= hi && out.len() <= 64 => lo = n,
             _ => break,

@@ -1041,7 +1041,7 @@ impl Engine<'_> {
                     subnets.clone()
                 };
                 for e in exits {
-                    let mut p = f.step(Step::TgwOut {
+                    let mut p = f.clone().step(Step::TgwOut {
                         attachment: a,
                         subnet: Some(e),
                     });
@@ -1298,7 +1298,7 @@ impl Engine<'_> {
                 continue;
             }
             for &via in region.vias.iter().filter(|v| keep(**v)) {
-                let p = piece.step(Step::OnPremIn {
+                let p = piece.clone().step(Step::OnPremIn {
                     network: n,
                     via,
                     decided: region.decided,

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 pub use explain::{explain, summarize_flows};
 pub use graph::{ForwardingGraph, Node, RouteChoice};
@@ -177,10 +178,9 @@ struct Frag {
 }
 
 impl Frag {
-    fn step(&self, s: Step) -> Frag {
-        let mut f = self.clone();
-        f.path.push(s);
-        f
+    fn step(mut self, s: Step) -> Frag {
+        self.path.push(s);
+        self
     }
 
     fn with_set(&self, set: HeaderSet) -> Frag {
@@ -188,7 +188,7 @@ impl Frag {
         // or not at all (e.g. once the destination is one interface, rules
         // for different CIDRs coincide); merging them keeps sets small.
         let set = if set.cubes().len() > 4 {
-            set.coalesce()
+            set.into_coalesced()
         } else {
             set
         };
@@ -336,6 +336,12 @@ pub struct Engine<'t> {
     /// Per security group, compiled on first use.
     sg_in: Vec<OnceLock<SgFilter>>,
     sg_out: Vec<OnceLock<SgFilter>>,
+    /// Per interface, [egress, ingress]: its groups' filter for packets
+    /// from its own VPC (the common case), so a lookup needs no lock.
+    eni_sg: Vec<[OnceLock<Arc<SgFilter>>; 2]>,
+    /// Per security group, [egress, ingress]: whether a rule references a
+    /// group of its own VPC (what its cached filter assumes, C-5.8).
+    refs_own: Vec<[bool; 2]>,
     /// Transit gateway tables, VGWs and on-prem routing, compiled.
     hybrid: hybrid::HybridTables,
 }
@@ -349,24 +355,31 @@ type SgSetKey = (Vec<usize>, bool, Option<VpcId>);
 
 /// IPv4 outside RFC 1918 and RFC 6598, and global IPv6 (2000::/3).
 fn internet_sources() -> IntervalSet {
-    let global: Vec<ipnet::IpNet> = ["2000::/3"].iter().filter_map(|s| s.parse().ok()).collect();
-    all_v4()
-        .subtract(&non_internet_v4())
-        .union(&nets_set(global.iter()))
+    static SET: std::sync::LazyLock<IntervalSet> = std::sync::LazyLock::new(|| {
+        let global: Vec<ipnet::IpNet> =
+            ["2000::/3"].iter().filter_map(|s| s.parse().ok()).collect();
+        all_v4()
+            .subtract(&non_internet_v4())
+            .union(&nets_set(global.iter()))
+    });
+    SET.clone()
 }
 
 /// RFC 1918 and RFC 6598 destinations, which an IGW never sends out (C-6.3).
 fn non_internet_v4() -> IntervalSet {
-    let private: Vec<ipnet::IpNet> = [
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-    ]
-    .iter()
-    .filter_map(|s| s.parse().ok())
-    .collect();
-    nets_set(private.iter())
+    static SET: std::sync::LazyLock<IntervalSet> = std::sync::LazyLock::new(|| {
+        let private: Vec<ipnet::IpNet> = [
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "100.64.0.0/10",
+        ]
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+        nets_set(private.iter())
+    });
+    SET.clone()
 }
 
 /// RFC 1918 and RFC 6598 IPv4: the private space on-prem networks reach
@@ -494,6 +507,18 @@ impl<'t> Engine<'t> {
             sg_out: (0..topo.security_groups.len())
                 .map(|_| OnceLock::new())
                 .collect(),
+            eni_sg: (0..topo.enis.len())
+                .map(|_| [OnceLock::new(), OnceLock::new()])
+                .collect(),
+            refs_own: (0..topo.security_groups.len())
+                .map(|g| {
+                    let own = topo.security_groups[g].vpc;
+                    [
+                        references_in(topo, g, false, own),
+                        references_in(topo, g, true, own),
+                    ]
+                })
+                .collect(),
             hybrid: hybrid::HybridTables::build(topo),
         }
     }
@@ -583,7 +608,53 @@ impl<'t> Engine<'t> {
                 unknown: HeaderSet::universe(),
             });
         }
+        if identity == Some(eni.vpc)
+            && let Some(cell) = self.eni_sg.get(e)
+        {
+            let f = cell[usize::from(ingress)]
+                .get_or_init(|| self.sg_as(&eni.security_groups, ingress, identity));
+            return Arc::clone(f);
+        }
         self.sg_as(&eni.security_groups, ingress, identity)
+    }
+
+    /// The compiled filter of each of interface `e`'s groups, when each is
+    /// the one that applies to packets carrying `identity` (C-5.8) and none
+    /// depends on unknown prefix lists. A set of groups allows the union of
+    /// what each allows (C-5.1), so filtering by each and joining the
+    /// results is exact, and the union of a new combination of groups is
+    /// never compiled. `None`: use [`Engine::sg_for_as`].
+    fn sg_groups(
+        &self,
+        e: EniId,
+        ingress: bool,
+        identity: Option<VpcId>,
+    ) -> Option<SmallVec<[&SgFilter; 4]>> {
+        let topo = self.topo;
+        let eni = &topo.enis[e];
+        if eni.security_groups.is_empty() {
+            return None; // the owner decides (C-13.7, C-14.4)
+        }
+        let cells = if ingress { &self.sg_in } else { &self.sg_out };
+        let mut out = SmallVec::new();
+        for &g in &eni.security_groups {
+            let own = topo.security_groups[g].vpc;
+            let refs_own = self.refs_own[g][usize::from(ingress)];
+            let natural = refs_own.then_some(own);
+            // What the group's cell holds is what applies: the identity of
+            // its own VPC, or none when it references none of its groups.
+            let applies = identity == Some(own) || (identity.is_none() && !refs_own);
+            if !applies {
+                return None;
+            }
+            let f =
+                cells[g].get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural));
+            if !f.unknown.is_empty() {
+                return None;
+            }
+            out.push(f);
+        }
+        Some(out)
     }
 
     /// Why a security group decision is unknown: the groups that use prefix
@@ -1251,6 +1322,18 @@ impl<'t> Engine<'t> {
             return;
         }
         let eni = &self.topo.enis[e];
+        if f.tag.doubtful().is_none()
+            && let Some(groups) = self.sg_groups(e, true, f.tag.identity())
+        {
+            let mut allowed = HeaderSet::empty();
+            for g in groups {
+                allowed.append(f.filter(&g.allowed));
+            }
+            if !allowed.is_empty() {
+                self.deliver_owner(e, f.with_set(allowed).step(Step::SgIn { eni: e }), out);
+            }
+            return;
+        }
         let sg = self.sg_for_as(e, true, f.tag.identity());
         if let Some(v) = f.tag.doubtful() {
             // Across a peering whose Regions are not known, references to
@@ -1267,21 +1350,19 @@ impl<'t> Engine<'t> {
                 out,
             );
         }
-        let unknown = f
-            .with_set(f.filter(&sg.unknown))
-            .step(Step::SgIn { eni: e });
-        self.emit(
-            unknown,
-            End::Unknown(self.unknown_pl_reason(&eni.security_groups)),
-            out,
-        );
-        let f = f
-            .with_set(f.filter(&sg.allowed))
-            .step(Step::SgIn { eni: e });
-        if f.set.is_empty() {
+        let unknown = f.filter(&sg.unknown);
+        if !unknown.is_empty() {
+            self.emit(
+                f.with_set(unknown).step(Step::SgIn { eni: e }),
+                End::Unknown(self.unknown_pl_reason(&eni.security_groups)),
+                out,
+            );
+        }
+        let allowed = f.filter(&sg.allowed);
+        if allowed.is_empty() {
             return;
         }
-        self.deliver_owner(e, f, out);
+        self.deliver_owner(e, f.with_set(allowed).step(Step::SgIn { eni: e }), out);
     }
 
     /// The owner rule at delivery (C-2.6), after the security groups.

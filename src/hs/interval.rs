@@ -77,9 +77,10 @@ impl IntervalSet {
         } else {
             (other, self)
         };
-        if small.runs.len() * 16 < large.runs.len() {
+        if small.runs.len() == 1 || small.runs.len() * 16 < large.runs.len() {
             // A few runs against many (one route region against every
-            // interface address): find each run's overlap by binary search.
+            // interface address, one source against a rule's peers): find
+            // each run's overlap by binary search.
             let mut runs = Runs::new();
             for &(a, b) in &small.runs {
                 let start = large.runs.partition_point(|&(_, hi)| hi < a);
@@ -110,6 +111,10 @@ impl IntervalSet {
         } else {
             (other, self)
         };
+        if let [(a, b)] = small.runs[..] {
+            let start = large.runs.partition_point(|&(_, hi)| hi < a);
+            return large.runs.get(start).is_some_and(|&(lo, _)| lo <= b);
+        }
         if small.runs.len() * 16 < large.runs.len() {
             return small.runs.iter().any(|&(a, b)| {
                 let start = large.runs.partition_point(|&(_, hi)| hi < a);

@@ -380,30 +380,20 @@ impl HeaderSet {
     /// Merges cubes that differ in one field only, which keeps unions of
     /// many similar rules (same ports, different peers) small.
     pub fn coalesce(&self) -> HeaderSet {
-        let mut cubes = self.cubes.clone();
+        self.clone().into_coalesced()
+    }
+
+    /// [`HeaderSet::coalesce`], consuming the set.
+    pub fn into_coalesced(self) -> HeaderSet {
+        let mut cubes = self.cubes;
+        if cubes.len() < 2 {
+            return HeaderSet { cubes };
+        }
         for dim in [SRC, DST, DPORT, PROTO] {
-            let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
-            let mut index: rustc_hash::FxHashMap<[IntervalSet; DIMS], usize> =
-                rustc_hash::FxHashMap::default();
-            for c in cubes {
-                let mut key = c.dims.clone();
-                key[dim] = IntervalSet::empty();
-                match index.get(&key) {
-                    Some(&i) => {
-                        let u = merged[i].dims[dim].union(&c.dims[dim]);
-                        merged[i].dims[dim] = u;
-                    }
-                    None => {
-                        index.insert(key, merged.len());
-                        merged.push(c);
-                    }
-                }
-            }
-            cubes = merged;
+            cubes = merge_along(cubes, dim);
         }
         HeaderSet { cubes }
     }
-
     pub fn union(&self, other: &HeaderSet) -> HeaderSet {
         let mut cubes = self.cubes.clone();
         cubes.extend(other.subtract(self).cubes);
@@ -532,6 +522,60 @@ fn cube_sample(c: &Cube) -> Packet {
         p.icmp_code = (last & 0xff) as u8;
     }
     p
+}
+
+/// Merges the cubes that are equal in every field but `dim` (their `dim`
+/// values are joined), keeping the order in which each merged cube first
+/// appears. The cubes are indexed by a hash of their other fields, so no
+/// key is ever copied.
+fn merge_along(cubes: Vec<Cube>, dim: usize) -> Vec<Cube> {
+    use std::hash::{Hash, Hasher};
+    let key_hash = |c: &Cube| -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        for (d, v) in c.dims.iter().enumerate() {
+            if d != dim {
+                v.hash(&mut h);
+            }
+        }
+        h.finish()
+    };
+    let same_key = |a: &Cube, b: &Cube| {
+        a.dims
+            .iter()
+            .zip(b.dims.iter())
+            .enumerate()
+            .all(|(d, (x, y))| d == dim || x == y)
+    };
+    let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
+    // A few cubes are compared pairwise: cheaper than hashing them.
+    if cubes.len() <= 8 {
+        for c in cubes {
+            match merged.iter_mut().find(|m| same_key(m, &c)) {
+                Some(m) => {
+                    let u = m.dims[dim].union(&c.dims[dim]);
+                    m.dims[dim] = u;
+                }
+                None => merged.push(c),
+            }
+        }
+        return merged;
+    }
+    let mut index: hashbrown::HashTable<(u64, usize)> =
+        hashbrown::HashTable::with_capacity(cubes.len());
+    for c in cubes {
+        let h = key_hash(&c);
+        match index.find(h, |&(hx, i)| hx == h && same_key(&merged[i], &c)) {
+            Some(&(_, i)) => {
+                let u = merged[i].dims[dim].union(&c.dims[dim]);
+                merged[i].dims[dim] = u;
+            }
+            None => {
+                index.insert_unique(h, (h, merged.len()), |&(hx, _)| hx);
+                merged.push(c);
+            }
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

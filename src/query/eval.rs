@@ -3,8 +3,6 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use rayon::prelude::*;
-
 use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 use super::endpoint::{Resolved, Source, resolve};
 use super::lang::{EndpointExpr, PortSpec, QueryError};
@@ -553,6 +551,19 @@ fn reply_trace(topo: &Topology, start: Start, goal: &Goal, p: crate::hs::Packet)
     Some(trace::trace_reply(topo, from, to, reply))
 }
 
+/// A destination's AWS id and location, for `what`.
+fn end_details(topo: &Topology, end: &End) -> (Option<String>, Option<String>) {
+    match end {
+        End::Delivered(e) => (
+            topo.enis[*e].meta.aws_id.clone(),
+            Some(eni_location(topo, *e)),
+        ),
+        End::Endpoint(ep) => (topo.endpoints[*ep].meta.aws_id.clone(), None),
+        End::OnPrem(via) => (topo.hybrid.via_meta(*via).aws_id.clone(), None),
+        End::Internet | End::Unknown(_) => (None, None),
+    }
+}
+
 fn eni_location(topo: &Topology, e: EniId) -> String {
     let eni = &topo.enis[e];
     format!(
@@ -732,32 +743,35 @@ pub fn what(
                     continue;
                 }
             }
-            let (kind, aws_id, location) = match &f.end {
-                End::Delivered(e) => (
-                    "network-interface",
-                    topo.enis[*e].meta.aws_id.clone(),
-                    Some(eni_location(topo, *e)),
-                ),
-                End::Internet => ("internet", None, None),
-                End::Endpoint(ep) => ("service", topo.endpoints[*ep].meta.aws_id.clone(), None),
-                End::OnPrem(via) => ("on-prem", topo.hybrid.via_meta(*via).aws_id.clone(), None),
+            let kind = match &f.end {
+                End::Delivered(_) => "network-interface",
+                End::Internet => "internet",
+                End::Endpoint(_) => "service",
+                End::OnPrem(_) => "on-prem",
                 End::Unknown(_) => continue,
             };
-            let e = per_end
-                .entry(end_label(topo, &f.end))
-                .or_insert_with(|| (kind.into(), aws_id, location, HeaderSet::empty()));
+            // Names and locations are built once per destination, not per flow.
+            let e = per_end.entry(end_label(topo, &f.end)).or_insert_with(|| {
+                let (aws_id, location) = end_details(topo, &f.end);
+                (kind.into(), aws_id, location, HeaderSet::empty())
+            });
             // Destinations are shown as the peers.
             // `append` allows overlap, so the cubes need not be made disjoint.
             e.3.append(rest.swapped(SRC, DST));
         }
     }
-    // The exact summary of each destination is independent of the others:
-    // they are worked out on every core, in the destinations' order.
-    let per_end: Vec<_> = per_end.into_iter().collect();
-    let entries: Vec<ReachEntry> = per_end
-        .into_par_iter()
-        .map(|(name, (kind, aws_id, location, set))| {
-            let mut flows = summarize_flows(topo, &set.coalesce());
+    // The exact summary of each destination, worked out on every core.
+    let mut heads = Vec::with_capacity(per_end.len());
+    let mut sets = Vec::with_capacity(per_end.len());
+    for (name, (kind, aws_id, location, set)) in per_end {
+        heads.push((name, kind, aws_id, location));
+        sets.push(set);
+    }
+    let summaries = explain::summarize_many(topo, &sets);
+    let entries: Vec<ReachEntry> = heads
+        .into_iter()
+        .zip(summaries)
+        .map(|((name, kind, aws_id, location), mut flows)| {
             if let Some(crate::model::ResourceRef::Eni(e)) = topo.names.get(&name).copied() {
                 name_auto_addresses(topo, e, &mut flows);
             }

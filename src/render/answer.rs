@@ -8,7 +8,7 @@
 use anstyle::{AnsiColor, Style};
 
 use super::TextOptions;
-use super::text::{clean, flow_text, hop_text, location_text, name_with_id, packet_text};
+use super::text::{clean, flow_head, hop_text, location_text, name_with_id, packet_text};
 use crate::query::answer::{Answer, HopStatus, PathView, Reply};
 use crate::report::FlowSummary;
 
@@ -32,13 +32,19 @@ fn reply_style(r: Reply) -> Style {
 
 /// `tcp/5432 from 10.0.10.21/32`, or with `to` for destinations.
 fn flows_line(f: &FlowSummary, peers: &str) -> String {
-    let bare = FlowSummary {
-        sources: Vec::new(),
-        ..f.clone()
-    };
-    let mut s = flow_text(&bare);
-    if !f.sources.is_empty() {
-        s.push_str(&format!(" {peers} {}", f.sources.join(", ")));
+    let mut s = String::new();
+    flow_head(&mut s, f);
+    if let Some(addr) = &f.address {
+        s.push_str(" to ");
+        s.push_str(addr);
+    }
+    for (i, src) in f.sources.iter().enumerate() {
+        s.push_str(if i == 0 { " " } else { ", " });
+        if i == 0 {
+            s.push_str(peers);
+            s.push(' ');
+        }
+        s.push_str(src);
     }
     s
 }
@@ -130,7 +136,9 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
                 paint(opts, Style::new().bold(), &clean(&title))
             ));
             for f in &e.flows {
-                out.push_str(&format!("    {}\n", clean(&flows_line(f, peers))));
+                out.push_str("    ");
+                out.push_str(&clean(&flows_line(f, peers)));
+                out.push('\n');
             }
         }
     }

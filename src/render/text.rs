@@ -234,27 +234,8 @@ fn endpoint(addr: &str, port: Option<u16>) -> String {
 /// A flow set: `tcp/80, tcp/443 from 0.0.0.0/0 and ::/0 to 54.1.2.3`,
 /// `icmp 8/0 from 10.0.0.0/8`, `all traffic from 0.0.0.0/0`.
 pub fn flow_text(flow: &FlowSummary) -> String {
-    let proto = flow.protocol.as_str();
-    let mut s = if flow.ports.is_empty() {
-        if proto == "all" {
-            "all traffic".to_owned()
-        } else {
-            proto.to_owned()
-        }
-    } else {
-        // ICMP "ports" are `type/code`; a slash after the protocol would
-        // read as a port, so a space separates them.
-        let sep = if matches!(proto, "icmp" | "icmpv6") {
-            " "
-        } else {
-            "/"
-        };
-        flow.ports
-            .iter()
-            .map(|port| format!("{proto}{sep}{port}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let mut s = String::new();
+    flow_head(&mut s, flow);
     if !flow.sources.is_empty() {
         s.push_str(" from ");
         s.push_str(&natural_join(&flow.sources));
@@ -264,6 +245,31 @@ pub fn flow_text(flow: &FlowSummary) -> String {
         s.push_str(addr);
     }
     s
+}
+
+/// The protocol and ports of a flow (`tcp/443, tcp/8443`, `all traffic`),
+/// appended to `s`.
+pub fn flow_head(s: &mut String, flow: &FlowSummary) {
+    let proto = flow.protocol.as_str();
+    if flow.ports.is_empty() {
+        s.push_str(if proto == "all" { "all traffic" } else { proto });
+        return;
+    }
+    // ICMP "ports" are `type/code`; a slash after the protocol would read
+    // as a port, so a space separates them.
+    let sep = if matches!(proto, "icmp" | "icmpv6") {
+        " "
+    } else {
+        "/"
+    };
+    for (i, port) in flow.ports.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(proto);
+        s.push_str(sep);
+        s.push_str(port);
+    }
 }
 
 /// `a`, `a and b`, `a, b and c`.
