@@ -530,6 +530,27 @@ impl<'t> Engine<'t> {
         self.sg_as(sgs, ingress, own)
     }
 
+    /// Group `g`'s cached filter in one direction, when it is the one that
+    /// applies to packets carrying `identity` (C-5.8). A cell holds the
+    /// reading of the group's own VPC, or of no VPC when the group
+    /// references none of its own VPC's groups; it applies when a reference
+    /// rule counts for `identity` exactly when it counts for that reading.
+    fn group_cell(&self, g: usize, ingress: bool, identity: Option<VpcId>) -> Option<&SgFilter> {
+        let topo = self.topo;
+        let own = topo.security_groups[g].vpc;
+        let natural = self.refs_own[g][usize::from(ingress)].then_some(own);
+        let effective = match identity {
+            Some(w) if w == own => natural,
+            Some(w) => Some(w).filter(|&w| references_in(topo, g, ingress, w)),
+            None => None,
+        };
+        if effective != natural {
+            return None;
+        }
+        let cells = if ingress { &self.sg_in } else { &self.sg_out };
+        Some(cells[g].get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural)))
+    }
+
     /// What a set of security groups allows for packets that carry the
     /// security group identity of `identity`'s interfaces (C-5.6–C-5.8).
     fn sg_as(&self, sgs: &[usize], ingress: bool, identity: Option<VpcId>) -> Arc<SgFilter> {
@@ -543,23 +564,12 @@ impl<'t> Engine<'t> {
         let mut owned: Vec<SgFilter> = Vec::new();
         let mut cached: Vec<&SgFilter> = Vec::new();
         for &g in sgs {
-            // Per group, the cells hold the common case: the identity of the
-            // group's own VPC, or none when it references none of its own.
-            let own = topo.security_groups[g].vpc;
-            let natural = if references_in(topo, g, ingress, own) {
-                Some(own)
-            } else {
-                None
-            };
-            let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
-            if effective == natural {
-                let cells = if ingress { &self.sg_in } else { &self.sg_out };
-                cached.push(
-                    cells[g]
-                        .get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural)),
-                );
-            } else {
-                owned.push(sg_filter_one(topo, &self.members, g, ingress, effective));
+            match self.group_cell(g, ingress, identity) {
+                Some(f) => cached.push(f),
+                None => {
+                    let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
+                    owned.push(sg_filter_one(topo, &self.members, g, ingress, effective));
+                }
             }
         }
         let mut parts = cached;
@@ -635,20 +645,9 @@ impl<'t> Engine<'t> {
         if eni.security_groups.is_empty() {
             return None; // the owner decides (C-13.7, C-14.4)
         }
-        let cells = if ingress { &self.sg_in } else { &self.sg_out };
         let mut out = SmallVec::new();
         for &g in &eni.security_groups {
-            let own = topo.security_groups[g].vpc;
-            let refs_own = self.refs_own[g][usize::from(ingress)];
-            let natural = refs_own.then_some(own);
-            // What the group's cell holds is what applies: the identity of
-            // its own VPC, or none when it references none of its groups.
-            let applies = identity == Some(own) || (identity.is_none() && !refs_own);
-            if !applies {
-                return None;
-            }
-            let f =
-                cells[g].get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural));
+            let f = self.group_cell(g, ingress, identity)?;
             if !f.unknown.is_empty() {
                 return None;
             }
@@ -811,23 +810,19 @@ impl<'t> Engine<'t> {
         // The packets carry the interface's own VPC identity, as in
         // `sg_for` (C-5.8); per group, the cells hold its own VPC's reading.
         let topo = self.topo;
-        let cells = if ingress { &self.sg_in } else { &self.sg_out };
         let meets = |f: &SgFilter| {
             !f.allowed.intersect(set).is_empty() || !f.unknown.intersect(set).is_empty()
         };
-        eni.security_groups.iter().any(|&g| {
-            let own = topo.security_groups[g].vpc;
-            let natural = Some(own).filter(|&w| references_in(topo, g, ingress, w));
-            let effective = Some(eni.vpc).filter(|&w| references_in(topo, g, ingress, w));
-            if effective == natural {
-                meets(
-                    cells[g]
-                        .get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural)),
-                )
-            } else {
-                meets(&sg_filter_one(topo, &self.members, g, ingress, effective))
-            }
-        })
+        let identity = Some(eni.vpc);
+        eni.security_groups
+            .iter()
+            .any(|&g| match self.group_cell(g, ingress, identity) {
+                Some(f) => meets(f),
+                None => {
+                    let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
+                    meets(&sg_filter_one(topo, &self.members, g, ingress, effective))
+                }
+            })
     }
 
     fn reach_from_eni(&self, e: EniId, set: &HeaderSet, reply: bool) -> Reach {
