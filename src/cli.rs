@@ -332,6 +332,62 @@ fn load_with_text(path: &PathBuf) -> Option<crate::query::repl::Loaded> {
     Some((topo, text))
 }
 
+/// `import aws`: read a live account through the AWS SDK.
+#[cfg(feature = "live")]
+fn import_aws(cmd: ImportCommand) -> Exit {
+    let ImportCommand::Aws {
+        profile,
+        regions,
+        all_regions,
+        endpoint_url,
+        role_arn,
+        strict,
+        output,
+        save_snapshot,
+    } = cmd
+    else {
+        return Exit::Error;
+    };
+    let opts = crate::import::live::Options {
+        profile,
+        regions,
+        all_regions,
+        endpoint_url,
+        role_arn,
+        progress: true,
+    };
+    let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
+        Ok(i) => i,
+        Err(e) => {
+            err(&format!("error: {e}\n"));
+            return Exit::Error;
+        }
+    };
+    if strict && !imported.file.gaps.is_empty() {
+        let mut msg = format!(
+            "error: `--strict`: the import is incomplete ({}); no topology written\n",
+            count(imported.file.gaps.len(), "gap", "gaps")
+        );
+        for g in &imported.file.gaps {
+            msg.push_str(&format!("  = gap: {}\n", g.what.value));
+        }
+        msg.push_str("  = help: grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)\n");
+        err(&msg);
+        return Exit::Error;
+    }
+    write_import(&imported, output.as_ref())
+}
+
+/// `import aws` in a build without the `live` feature: the AWS SDK is not
+/// in this binary, so say so and how to get it.
+#[cfg(not(feature = "live"))]
+fn import_aws(_cmd: ImportCommand) -> Exit {
+    err(
+        "error: this netverify was built without live import (`import aws` needs the cargo feature `live`)\n  = help: install the default build (`cargo install --path .` or `cargo build --release`, without `--no-default-features`), or save the account with `aws ec2 describe-*` and use `netverify import snapshot DIR`\n",
+    );
+    Exit::Error
+}
+
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Repl { topology } => {
@@ -468,45 +524,7 @@ pub fn run(cli: Cli) -> Exit {
                 }
             }
         }
-        Command::Import(ImportCommand::Aws {
-            profile,
-            regions,
-            all_regions,
-            endpoint_url,
-            role_arn,
-            strict,
-            output,
-            save_snapshot,
-        }) => {
-            let opts = crate::import::live::Options {
-                profile,
-                regions,
-                all_regions,
-                endpoint_url,
-                role_arn,
-                progress: true,
-            };
-            let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
-                Ok(i) => i,
-                Err(e) => {
-                    err(&format!("error: {e}\n"));
-                    return Exit::Error;
-                }
-            };
-            if strict && !imported.file.gaps.is_empty() {
-                let mut msg = format!(
-                    "error: `--strict`: the import is incomplete ({}); no topology written\n",
-                    count(imported.file.gaps.len(), "gap", "gaps")
-                );
-                for g in &imported.file.gaps {
-                    msg.push_str(&format!("  = gap: {}\n", g.what.value));
-                }
-                msg.push_str("  = help: grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)\n");
-                err(&msg);
-                return Exit::Error;
-            }
-            write_import(&imported, output.as_ref())
-        }
+        Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
         Command::Exposed { topology, format } => {
             let topo = match load(&topology) {
                 Ok(t) => t,

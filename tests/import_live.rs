@@ -12,6 +12,7 @@
 //! affect only the encryption checks), and it ignores `MaxResults`, so
 //! paging is tested against recorded responses in `import_live_stub.rs`.
 
+#![cfg(feature = "live")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -5,6 +5,7 @@
 //! denied, and the VPN and Direct Connect answers carry secrets that must
 //! never be written.
 
+#![cfg(feature = "live")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -13,27 +13,34 @@ use std::path::{Path, PathBuf};
 use netverify::import::{ImportError, import_snapshot, to_yaml};
 use serde_json::Value;
 
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots");
-    assert!(
-        p.is_dir(),
-        "the shared snapshots are missing: expected `{}` beside the repository",
-        p.display()
-    );
-    p
+#[path = "common/field_data.rs"]
+mod field_data;
+
+/// One of the repository's own snapshots (`tests/fixtures/snapshots/<name>`).
+fn snapshot(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots")
+        .join(name)
 }
 
-fn networks() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(shared().join("networks"))
+/// Every snapshot of the repository's own (`tests/fixtures/snapshots/*`),
+/// sorted.
+fn own_snapshots() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(snapshot(""))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
         .collect();
     v.sort();
-    assert!(
-        !v.is_empty(),
-        "no snapshots under shared/aws-snapshots/networks"
-    );
+    assert!(!v.is_empty(), "no snapshots under tests/fixtures/snapshots");
+    v
+}
+
+/// The repository's own snapshots, then the field data's networks when the
+/// corpus is there (a notice says so when it is not).
+fn all_snapshots() -> Vec<PathBuf> {
+    let mut v = own_snapshots();
+    v.extend(field_data::networks().unwrap_or_default());
     v
 }
 
@@ -53,7 +60,7 @@ fn import_yaml(dir: &Path) -> String {
 fn every_snapshot_imports_loads_and_gets_a_verdict() {
     let mut report = Vec::new();
     let mut failures = Vec::new();
-    for dir in networks() {
+    for dir in all_snapshots() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let imported = match import_snapshot(&dir) {
             Ok(x) => x,
@@ -86,7 +93,7 @@ fn every_snapshot_imports_loads_and_gets_a_verdict() {
 #[test]
 #[ignore = "debug listing"]
 fn list_gaps() {
-    for dir in networks() {
+    for dir in all_snapshots() {
         let i = import_snapshot(&dir).unwrap();
         eprintln!("== {}", dir.display());
         let out = std::env::temp_dir().join(format!(
@@ -106,9 +113,11 @@ fn list_gaps() {
 
 #[test]
 fn public_instance_is_exposed_and_private_one_is_not() {
-    // test-public-private-subnet: one instance in "Public subnet" (public IP,
-    // default route to the IGW), one in "Private subnet" (no public IP).
-    let dir = shared().join("networks/test-public-private-subnet");
+    // public-private: the jump host in "Public subnet" (public IP, default
+    // route to the IGW), the app server in "Private subnet" (no public IP;
+    // its IPv6 address and `::/0` rule only reach an egress-only gateway,
+    // trap 6, C-6.9).
+    let dir = snapshot("public-private");
     let yaml = import_yaml(&dir);
     let topo = netverify::model::load_str(&yaml, "pps.yaml").unwrap();
     let result = netverify::checks::public_exposure::run(&netverify::engine::Engine::new(&topo));
@@ -120,11 +129,11 @@ fn public_instance_is_exposed_and_private_one_is_not() {
     );
     let text = format!("{} {:?}", result.summary, result.findings);
     assert!(
-        text.contains("eni-09da8cad43844dc1f"),
+        text.contains("eni-jump"),
         "public instance's interface not reported: {text}"
     );
     assert!(
-        !text.contains("eni-07c1506e49d784fe0"),
+        !text.contains("eni-app"),
         "private instance's interface reported: {text}"
     );
     // The subnets keep their readable names and associations.
@@ -136,7 +145,7 @@ fn public_instance_is_exposed_and_private_one_is_not() {
 
 #[test]
 fn import_is_deterministic() {
-    for dir in networks() {
+    for dir in all_snapshots() {
         let a = import_yaml(&dir);
         let b = import_yaml(&dir);
         assert_eq!(a, b, "{}: two imports differ", dir.display());
@@ -145,8 +154,9 @@ fn import_is_deterministic() {
 
 #[test]
 fn accepts_the_aws_configs_folder_itself() {
-    let dir = shared().join("networks/test-subnet");
-    assert_eq!(import_yaml(&dir), import_yaml(&dir.join("aws_configs")));
+    for dir in [snapshot("load-balancer"), snapshot("public-private")] {
+        assert_eq!(import_yaml(&dir), import_yaml(&dir.join("aws_configs")));
+    }
 }
 
 #[test]
@@ -170,8 +180,9 @@ fn invalid_cidr_names_file_and_json_path() {
 
 #[test]
 fn missing_outputs_become_gaps() {
-    // test-multi-account has only Vpcs: every other output is missing.
-    let imported = import_snapshot(&shared().join("networks/test-multi-account")).unwrap();
+    // multi-account has only Vpcs (and a peering), in two accounts'
+    // folders: every other output is missing.
+    let imported = import_snapshot(&snapshot("multi-account")).unwrap();
     let gaps: Vec<&str> = imported
         .file
         .gaps
@@ -245,10 +256,43 @@ fn keys_in(dir: &Path) -> Vec<String> {
     out
 }
 
+/// The secrets planted in the repository's own `vpn-dx-tgw` snapshot: two
+/// tunnel pre-shared keys, one in a customer gateway configuration, and a
+/// Direct Connect BGP auth key.
+const FIXTURE_SECRETS: &[&str] = &[
+    "fixturePskDoNotPrint0001",
+    "fixturePskDoNotPrint0002",
+    "fixturePskDoNotPrint0003",
+];
+
 #[test]
 fn no_pre_shared_key_reaches_the_output() {
-    let mut checked = 0;
-    for dir in networks() {
+    let dir = snapshot("vpn-dx-tgw");
+    let keys = keys_in(&dir);
+    assert_eq!(
+        keys.len(),
+        3,
+        "the fixture's keys are not all found: {keys:?}"
+    );
+    for k in &keys {
+        assert!(FIXTURE_SECRETS.contains(&k.as_str()), "{k}");
+    }
+    let imported = import_snapshot(&dir).unwrap();
+    let yaml = to_yaml(&imported.file);
+    let debug = format!("{imported:?}");
+    assert!(
+        yaml.contains("vpn-office"),
+        "the VPN was not imported: {yaml}"
+    );
+    for k in FIXTURE_SECRETS {
+        assert!(!yaml.contains(k), "a pre-shared key reached the output");
+        assert!(
+            !debug.contains(k),
+            "a pre-shared key reached the import result"
+        );
+    }
+    // Every other snapshot, ours and the field data's.
+    for dir in all_snapshots() {
         let keys = keys_in(&dir);
         let yaml = import_yaml(&dir);
         for k in &keys {
@@ -257,8 +301,18 @@ fn no_pre_shared_key_reaches_the_output() {
                 "{}: a pre-shared key reached the output",
                 dir.display()
             );
-            checked += 1;
         }
+    }
+}
+
+#[test]
+fn no_pre_shared_key_of_the_field_data_fixtures_reaches_the_output() {
+    let Some(corpus) = field_data::aws_snapshots() else {
+        return;
+    };
+    let mut checked = 0;
+    for dir in field_data::networks().unwrap_or_default() {
+        checked += keys_in(&dir).len();
     }
     // The fixtures with tunnel options, dropped into a snapshot.
     let tmp = tempfile::tempdir().unwrap();
@@ -273,7 +327,7 @@ fn no_pre_shared_key_reaches_the_output() {
         "VpnConnectionWithTunnelOptions.json",
         "VpnConnectionTest.json",
     ] {
-        std::fs::copy(shared().join("fixtures").join(f), cfg.join(f)).unwrap();
+        std::fs::copy(corpus.join("fixtures").join(f), cfg.join(f)).unwrap();
     }
     let keys = keys_in(&cfg);
     let yaml = import_yaml(tmp.path());
@@ -431,37 +485,59 @@ fn interfaces_are_built_from_instances_when_not_described() {
     assert!(result.summary.contains("eni-9"), "{}", result.summary);
 }
 
+/// The owners of an imported snapshot's managed interfaces, as
+/// `kind:name` (`nat:…`, `lb:…`, `ep:…`, `tgw:…`, `svc:…`).
+fn owners(dir: PathBuf) -> Vec<String> {
+    let i = import_snapshot(&dir).unwrap();
+    i.file
+        .network_interfaces
+        .iter()
+        .filter_map(|e| e.owner.as_ref())
+        .map(|o| {
+            let v = |x: &Option<netverify::model::Sp<String>>| x.as_ref().map(|x| x.value.clone());
+            if let Some(n) = v(&o.nat_gateway) {
+                format!("nat:{n}")
+            } else if let Some(n) = v(&o.load_balancer) {
+                format!("lb:{n}")
+            } else if let Some(n) = v(&o.vpc_endpoint) {
+                format!("ep:{n}")
+            } else if let Some(n) = v(&o.transit_gateway) {
+                format!("tgw:{n}")
+            } else {
+                format!("svc:{}", o.service.clone().unwrap_or_default())
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn managed_interfaces_are_joined_to_their_owners() {
-    let owners = |name: &str| -> Vec<String> {
-        let i = import_snapshot(&shared().join("networks").join(name)).unwrap();
-        i.file
-            .network_interfaces
-            .iter()
-            .filter_map(|e| e.owner.as_ref())
-            .map(|o| {
-                let v =
-                    |x: &Option<netverify::model::Sp<String>>| x.as_ref().map(|x| x.value.clone());
-                if let Some(n) = v(&o.nat_gateway) {
-                    format!("nat:{n}")
-                } else if let Some(n) = v(&o.load_balancer) {
-                    format!("lb:{n}")
-                } else if let Some(n) = v(&o.vpc_endpoint) {
-                    format!("ep:{n}")
-                } else if let Some(n) = v(&o.transit_gateway) {
-                    format!("tgw:{n}")
-                } else {
-                    format!("svc:{}", o.service.clone().unwrap_or_default())
-                }
-            })
-            .collect()
-    };
-    assert_eq!(owners("test-load-balancer"), ["lb:test-lb", "lb:test-lb"]);
-    let nat = owners("test-nat-gateway");
+    assert_eq!(
+        owners(snapshot("load-balancer")),
+        ["lb:shop-alb", "lb:shop-alb"]
+    );
+    let pp = owners(snapshot("public-private"));
+    assert_eq!(pp.len(), 2, "{pp:?}");
+    assert!(pp.iter().any(|o| o.starts_with("nat:")), "{pp:?}");
+    assert!(pp.iter().any(|o| o.starts_with("ep:")), "{pp:?}");
+    let tgw = owners(snapshot("vpn-dx-tgw"));
+    assert!(tgw.len() == 1 && tgw[0].starts_with("tgw:"), "{tgw:?}");
+}
+
+#[test]
+fn managed_interfaces_of_the_field_data_are_joined_to_their_owners() {
+    if field_data::aws_snapshots().is_none() {
+        return;
+    }
+    assert_eq!(
+        owners(field_data::network("test-load-balancer").unwrap()),
+        ["lb:test-lb", "lb:test-lb"]
+    );
+    let nat = owners(field_data::network("test-nat-gateway").unwrap());
     assert!(nat.len() == 1 && nat[0].starts_with("nat:"), "{nat:?}");
-    let ep = owners("test-vpc-endpoint-interface");
+    let ep = owners(field_data::network("test-vpc-endpoint-interface").unwrap());
     assert!(ep.len() == 1 && ep[0].starts_with("ep:"), "{ep:?}");
-    let tgw = owners("test-transit-gateway");
+    let tgw = owners(field_data::network("test-transit-gateway").unwrap());
     assert!(
         !tgw.is_empty() && tgw.iter().all(|o| o.starts_with("tgw:")),
         "{tgw:?}"
@@ -484,7 +560,7 @@ fn type_error_names_the_exact_field() {
 fn verdicts_on_a_snapshot_equal_verdicts_on_its_yaml() {
     // Round trip: checking the snapshot directory (imported in memory) and
     // checking the YAML written from it must agree, check by check.
-    for dir in networks() {
+    for dir in all_snapshots() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let imported = import_snapshot(&dir).unwrap();
         let yaml = to_yaml(&imported.file);
@@ -508,9 +584,9 @@ fn verdicts_on_a_snapshot_equal_verdicts_on_its_yaml() {
 
 /// What the internet reaches in an imported snapshot: (resource, kind) →
 /// flows as `protocol ports from sources`.
-fn exposed_in(snapshot: &str) -> Vec<(String, String, Vec<String>)> {
-    let dir = shared().join("networks").join(snapshot);
-    let topo = netverify::model::load_str(&import_yaml(&dir), snapshot).unwrap();
+fn exposed_in(dir: &Path) -> Vec<(String, String, Vec<String>)> {
+    let snapshot = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let topo = netverify::model::load_str(&import_yaml(dir), &snapshot).unwrap();
     let report = netverify::query::exposed(&netverify::engine::Engine::new(&topo));
     assert!(
         report.unknown.is_empty(),
@@ -539,12 +615,35 @@ fn exposed_in(snapshot: &str) -> Vec<(String, String, Vec<String>)> {
 }
 
 #[test]
+fn internet_facing_alb_is_exposed_on_its_listener_and_its_target_is_not() {
+    // load-balancer: an internet-facing ALB (HTTPS 443 from 0.0.0.0/0) in
+    // two public subnets, forwarding to an instance in a subnet without an
+    // internet route whose group admits only the ALB's group.
+    let exposed = exposed_in(&snapshot("load-balancer"));
+    let kinds: Vec<(&str, &str)> = exposed
+        .iter()
+        .map(|(r, k, _)| (r.as_str(), k.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("shop-alb", "load-balancer")),
+        "{exposed:?}"
+    );
+    assert!(!kinds.iter().any(|(_, k)| *k == "instance"), "{exposed:?}");
+    for (_, _, flows) in &exposed {
+        assert_eq!(flows, &vec!["tcp 443 from 0.0.0.0/0".to_string()]);
+    }
+}
+
+#[test]
 fn load_balancer_and_nat_snapshots_expose_only_the_jump_host() {
     // Both `.tf` files put a jump host with a public IP in the public subnet
     // (SG: tcp/22 and ICMP echo from 0.0.0.0/0); the test instances sit in
     // private subnets, and test-load-balancer's NLB is `internal = true`.
+    if field_data::aws_snapshots().is_none() {
+        return;
+    }
     for snapshot in ["test-load-balancer", "test-nat-gateway"] {
-        let exposed = exposed_in(snapshot);
+        let exposed = exposed_in(&field_data::network(snapshot).unwrap());
         let kinds: Vec<(&str, &str)> = exposed
             .iter()
             .map(|(r, k, _)| (r.as_str(), k.as_str()))

@@ -1,5 +1,5 @@
 //! `import snapshot`: an offline AWS snapshot (describe-* JSON files, the
-//! layout in `shared/aws-snapshots/README.md`) → a topology file; and
+//! layout in the README, "Importing from AWS") → a topology file; and
 //! `import aws` ([`live`]): a live account read through the AWS SDK, turned
 //! into the same snapshot documents and built by the same code.
 //!
@@ -11,6 +11,7 @@
 
 mod aws;
 mod build;
+#[cfg(feature = "live")]
 pub mod live;
 mod read;
 
@@ -58,6 +59,11 @@ pub enum ImportError {
     #[error("{0}")]
     Live(String),
 }
+
+/// The top-level key of the file that records what a live import could
+/// not read, so that a replayed snapshot has the same gaps. Here, not in
+/// [`live`], because the snapshot reader needs it in every build.
+pub const GAPS_KEY: &str = "NetverifyImportGaps";
 
 /// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).
 pub fn import_snapshot(dir: &Path) -> Result<Imported, ImportError> {

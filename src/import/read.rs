@@ -344,7 +344,7 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                 raw.dx_associations
                     .extend(items(base, key, &pascal_keys(v))?);
             }
-            super::live::GAPS_KEY => {
+            super::GAPS_KEY => {
                 let gaps: Items<aws::ImportGap> = items(base, key, v)?;
                 for (loc, g) in gaps {
                     let Some(what) = g.what else {
@@ -360,7 +360,7 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
 }
 
 /// The context key a file adds beside an output that lacks its parent id
-/// (`shared/aws-snapshots/README.md`).
+/// (the snapshot layout in the README, "Importing from AWS").
 fn context(
     base: &Loc,
     map: &serde_json::Map<String, Value>,

@@ -30,7 +30,7 @@ use shape::{J, obj};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{ImportError, Imported};
+use super::{GAPS_KEY, ImportError, Imported};
 
 /// What `import aws` reads, and how.
 #[derive(Debug, Clone, Default)]
@@ -72,9 +72,6 @@ pub struct Gap {
     pub affects: Vec<String>,
 }
 
-/// The top-level key of the file that records what a live import could
-/// not read, so that a replayed snapshot has the same gaps.
-pub const GAPS_KEY: &str = "NetverifyImportGaps";
 const GAPS_FILE: &str = "netverify-import-gaps.json";
 
 /// Every check: missing network data can change any verdict.
