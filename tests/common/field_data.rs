@@ -82,7 +82,7 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     let test = std::thread::current()
         .name()
         .filter(|n| *n != "main")
-        .map_or_else(|| "a field-data test".to_string(), |n| format!("`{n}`"));
+        .map_or_else(|| "a test".to_string(), |n| format!("`{n}`"));
     if required() {
         panic!("field data missing: {looked} not found, and {REQUIRE_VAR} is set");
     }
@@ -91,7 +91,7 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     // meant to be seen.
     let _ = writeln!(
         std::io::stderr(),
-        "notice: field-data test {test} skipped: {looked} not found (set {DIR_VAR} to a directory holding `{name}/`)"
+        "notice: {test}: its field-data checks were skipped: {looked} not found (set {DIR_VAR} to a directory holding `{name}/`)"
     );
     None
 }
