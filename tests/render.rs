@@ -367,7 +367,7 @@ fn text_escapes_control_characters_from_the_topology() {
     let out = text(&report);
     assert!(!out.contains('\u{1b}'));
     assert!(!out.contains('\u{202e}'));
-    assert!(out.contains(r"evil\u{1b}[2J\u{202e}name"));
+    assert!(out.contains(r"evil\x1b[2J\u{202e}name"));
     assert!(out.contains(r"line one\nline two"));
 }
 
