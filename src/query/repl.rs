@@ -124,6 +124,15 @@ impl Highlighter for QueryHelper {
     ) -> Cow<'b, str> {
         Cow::Borrowed(prompt)
     }
+
+    /// Completion lists show names escaped, as every other output does.
+    fn highlight_candidate<'c>(
+        &self,
+        candidate: &'c str,
+        _completion: CompletionType,
+    ) -> Cow<'c, str> {
+        crate::escape::terminal(candidate)
+    }
 }
 
 impl Validator for QueryHelper {}
