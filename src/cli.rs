@@ -180,7 +180,7 @@ fn load(path: &PathBuf) -> Result<Topology, Exit> {
     // A snapshot directory is imported in memory.
     if path.is_dir() {
         let imported = crate::import::import_snapshot(path).map_err(|e| {
-            err(&format!("error: {}\n", terminal_block(&e.to_string())));
+            err(&format!("error: {}\n", import_error_text(&e)));
             Exit::Error
         })?;
         let name = path.display().to_string();
@@ -252,6 +252,15 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// An import error for stderr, escaped: on one line, except for the
+/// `= help:` lines that a live-import error carries.
+fn import_error_text(e: &crate::import::ImportError) -> String {
+    match e {
+        crate::import::ImportError::Live(_) => terminal_block(&e.to_string()),
+        _ => terminal(&e.to_string()).into_owned(),
+    }
+}
+
 /// Writes an imported topology (to `output` or stdout) and its notes.
 fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) -> Exit {
     let yaml = crate::import::to_yaml(&imported.file);
@@ -272,7 +281,7 @@ fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) ->
     }
     let mut notes = String::new();
     for n in &imported.notes {
-        notes.push_str(&format!("note: {}\n", terminal_block(n)));
+        notes.push_str(&format!("note: {}\n", terminal(n)));
     }
     if !imported.skipped_keys.is_empty() {
         let keys: Vec<String> = imported
@@ -468,7 +477,7 @@ pub fn run(cli: Cli) -> Exit {
             match crate::import::import_snapshot(&dir) {
                 Ok(i) => write_import(&i, output.as_ref()),
                 Err(e) => {
-                    err(&format!("error: {}\n", terminal_block(&e.to_string())));
+                    err(&format!("error: {}\n", import_error_text(&e)));
                     Exit::Error
                 }
             }
@@ -494,7 +503,7 @@ pub fn run(cli: Cli) -> Exit {
             let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
                 Ok(i) => i,
                 Err(e) => {
-                    err(&format!("error: {}\n", terminal_block(&e.to_string())));
+                    err(&format!("error: {}\n", import_error_text(&e)));
                     return Exit::Error;
                 }
             };

@@ -362,3 +362,30 @@ fn import_snapshot_escapes_tag_names_in_yaml_notes_and_checks() {
     let (out, _, _) = run(&["check", s, "--format", "json"]);
     json("check json of a snapshot", &out);
 }
+
+#[test]
+fn import_error_escapes_a_hostile_file_name_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = dir.path().join("snap\u{202e}").join("aws_configs");
+    std::fs::create_dir_all(&configs).unwrap();
+    std::fs::write(
+        configs.join("Vpcs\u{1b}[2J\nverdict: proven\u{202e}.json"),
+        "{",
+    )
+    .unwrap();
+    let (_, err, code) = run(&["import", "snapshot", path_str(configs.parent().unwrap())]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("Vpcs\\x1b[2J\\nverdict: proven\\u{202e}.json"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "a name cannot forge a line: {err}");
+}
+
+#[test]
+fn unknown_check_id_is_escaped() {
+    let (_dir, file) = hostile();
+    let (_, err, code) = run(&["check", path_str(&file), "--check", "x\u{202e}\u{1b}[2J"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown check `x\\u{202e}\\x1b[2J`"), "{err}");
+}
