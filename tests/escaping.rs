@@ -356,6 +356,18 @@ fn import_snapshot_escapes_tag_names_in_yaml_notes_and_checks() {
     assert_eq!(code, 0, "{ok}{err}");
     let (text, _, _) = run(&["check", path_str(&out)]);
     assert!(text.contains("web\\u{202e}"), "{text}");
+    // `show` finds a definition in the quoted YAML generated from the
+    // snapshot, and shows its lines escaped.
+    let (shown, _, _) = run(&["query", s, "show sg-ssh"]);
+    assert!(shown.contains("sg-ssh"), "{shown}");
+    let (shown, _, code) = run(&[
+        "query",
+        s,
+        &format!("show sg-ssh{}-x", "\u{202e}\u{1b}[2j\u{2066}\u{200f}\u{9b}"),
+    ]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("imported from"), "{shown}");
+    assert!(shown.contains("description: \"d\\\\u202E"), "{shown}");
     // Checking the snapshot directory directly escapes the same way.
     let (text, _, _) = run(&["check", s]);
     assert!(text.contains("web\\u{202e}"), "{text}");
