@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::checks;
 use crate::engine::Engine;
+use crate::escape::{terminal, terminal_block};
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -179,7 +180,7 @@ fn load(path: &PathBuf) -> Result<Topology, Exit> {
     // A snapshot directory is imported in memory.
     if path.is_dir() {
         let imported = crate::import::import_snapshot(path).map_err(|e| {
-            err(&format!("error: {e}\n"));
+            err(&format!("error: {}\n", import_error_text(&e)));
             Exit::Error
         })?;
         let name = path.display().to_string();
@@ -251,13 +252,26 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// An import error for stderr, escaped: on one line, except for the
+/// `= help:` lines that a live-import error carries.
+fn import_error_text(e: &crate::import::ImportError) -> String {
+    match e {
+        crate::import::ImportError::Live(_) => terminal_block(&e.to_string()),
+        _ => terminal(&e.to_string()).into_owned(),
+    }
+}
+
 /// Writes an imported topology (to `output` or stdout) and its notes.
 fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) -> Exit {
     let yaml = crate::import::to_yaml(&imported.file);
     match output {
         Some(p) => {
             if let Err(e) = std::fs::write(p, &yaml) {
-                err(&format!("error: cannot write `{}`: {e}\n", p.display()));
+                err(&format!(
+                    "error: cannot write `{}`: {}\n",
+                    terminal(&p.display().to_string()),
+                    terminal(&e.to_string())
+                ));
                 return Exit::Error;
             }
         }
@@ -267,13 +281,13 @@ fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) ->
     }
     let mut notes = String::new();
     for n in &imported.notes {
-        notes.push_str(&format!("note: {n}\n"));
+        notes.push_str(&format!("note: {}\n", terminal(n)));
     }
     if !imported.skipped_keys.is_empty() {
         let keys: Vec<String> = imported
             .skipped_keys
             .iter()
-            .map(|(k, n)| format!("`{k}` ({n})"))
+            .map(|(k, n)| format!("`{}` ({n})", terminal(k)))
             .collect();
         notes.push_str(&format!(
             "note: skipped keys not used yet: {}\n",
@@ -283,7 +297,7 @@ fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) ->
     for g in &imported.file.gaps {
         notes.push_str(&format!(
             "warning: missing data recorded as a gap: {}\n",
-            g.what.value
+            terminal(&g.what.value)
         ));
     }
     err(&notes);
@@ -359,7 +373,7 @@ fn import_aws(cmd: ImportCommand) -> Exit {
     let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            err(&format!("error: {e}\n"));
+            err(&format!("error: {}\n", import_error_text(&e)));
             return Exit::Error;
         }
     };
@@ -369,7 +383,7 @@ fn import_aws(cmd: ImportCommand) -> Exit {
             count(imported.file.gaps.len(), "gap", "gaps")
         );
         for g in &imported.file.gaps {
-            msg.push_str(&format!("  = gap: {}\n", g.what.value));
+            msg.push_str(&format!("  = gap: {}\n", terminal(&g.what.value)));
         }
         msg.push_str("  = help: grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)\n");
         err(&msg);
@@ -435,7 +449,7 @@ pub fn run(cli: Cli) -> Exit {
             Ok(t) => {
                 out(&format!(
                     "{}: valid ({}, {}, {})\n",
-                    topology.display(),
+                    terminal(&topology.display().to_string()),
                     count(t.vpcs.len(), "VPC", "VPCs"),
                     count(t.subnets.len(), "subnet", "subnets"),
                     count(t.enis.len(), "network interface", "network interfaces")
@@ -460,7 +474,7 @@ pub fn run(cli: Cli) -> Exit {
                     Some(c) => selected.push(c),
                     None => {
                         let known = checks::ids();
-                        let mut msg = format!("error: unknown check `{id}`\n");
+                        let mut msg = format!("error: unknown check `{}`\n", terminal(id));
                         if let Some(s) = crate::model::suggest(id, known.iter().copied()) {
                             msg.push_str(&format!("  = help: did you mean `{s}`?\n"));
                         }
@@ -519,7 +533,7 @@ pub fn run(cli: Cli) -> Exit {
             match crate::import::import_snapshot(&dir) {
                 Ok(i) => write_import(&i, output.as_ref()),
                 Err(e) => {
-                    err(&format!("error: {e}\n"));
+                    err(&format!("error: {}\n", import_error_text(&e)));
                     Exit::Error
                 }
             }

@@ -367,8 +367,43 @@ fn text_escapes_control_characters_from_the_topology() {
     let out = text(&report);
     assert!(!out.contains('\u{1b}'));
     assert!(!out.contains('\u{202e}'));
-    assert!(out.contains(r"evil\u{1b}[2J\u{202e}name"));
+    assert!(out.contains(r"evil\x1b[2J\u{202e}name"));
     assert!(out.contains(r"line one\nline two"));
+}
+
+#[test]
+fn json_and_sarif_never_write_bidi_or_c1_raw_but_keep_the_values() {
+    let mut report = violated_report();
+    let name = "evil\u{202e}\u{9b}\u{1b}[2Jname";
+    report.checks[0].findings[0].resource = name.to_owned();
+    report.checks[0].findings[0].message = format!("`{name}` is exposed");
+    let raw = |s: &str| {
+        s.chars()
+            .any(|c| matches!(c, '\u{202e}' | '\u{9b}' | '\u{1b}'))
+    };
+
+    let out = json(&report);
+    assert!(!raw(&out), "{out}");
+    assert!(out.contains("evil\\u202e\\u009b\\u001b[2Jname"), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["checks"][0]["findings"][0]["resource"], name);
+
+    let out = sarif(&report);
+    assert!(!raw(&out), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let result = &v["runs"][0]["results"][0];
+    // The message is for people: escaped visibly, as in text output.
+    assert_eq!(
+        result["message"]["text"].as_str().unwrap().lines().next(),
+        Some(r"`evil\u{202e}\u{9b}\x1b[2Jname` is exposed")
+    );
+    // Properties are data: the exact value.
+    assert!(
+        result["properties"]["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with(name)
+    );
 }
 
 #[test]

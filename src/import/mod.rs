@@ -74,9 +74,26 @@ pub fn import_snapshot(dir: &Path) -> Result<Imported, ImportError> {
 /// The topology as YAML. Deterministic: the same file gives the same bytes.
 pub fn to_yaml(file: &TopologyFile) -> String {
     match serde_saphyr::to_string(file) {
+        Ok(s) if s.chars().any(|c| c != '\n' && crate::escape::hazard(c)) => to_yaml_escaped(file),
         Ok(s) => drop_empty_fields(&s),
         // Serializing plain data structures does not fail; if it ever does,
         // the output is a comment that the loader will reject.
+        Err(e) => format!("# cannot serialize topology: {e}\n"),
+    }
+}
+
+/// The topology as YAML when a name, tag or description holds a bidi,
+/// control or invisible character: every string quoted, and those
+/// characters written as escapes (see [`crate::escape::yaml_quoted`]), so
+/// that the output never carries them raw to a terminal.
+fn to_yaml_escaped(file: &TopologyFile) -> String {
+    let mut opts = serde_saphyr::SerializerOptions::default();
+    opts.quote_all = true;
+    opts.prefer_block_scalars = false;
+    match serde_saphyr::to_string_with_options(file, opts) {
+        Ok(s) => crate::escape::yaml_quoted(&drop_empty_fields(&s)).unwrap_or_else(|| {
+            "# cannot serialize topology: a string holds a character that cannot be written escaped\n".to_owned()
+        }),
         Err(e) => format!("# cannot serialize topology: {e}\n"),
     }
 }

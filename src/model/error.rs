@@ -9,6 +9,8 @@
 use std::fmt;
 use std::io;
 
+use crate::escape::terminal;
+
 use super::spanned::Pos;
 
 /// One problem in a topology file, at a position.
@@ -55,9 +57,9 @@ impl Diagnostic {
     /// `file:line:column`, or just the file when the position is unknown.
     pub fn location(&self) -> String {
         if self.line == 0 {
-            clean(&self.file)
+            terminal(&self.file).into_owned()
         } else {
-            format!("{}:{}:{}", clean(&self.file), self.line, self.column)
+            format!("{}:{}:{}", terminal(&self.file), self.line, self.column)
         }
     }
 
@@ -82,18 +84,14 @@ impl Diagnostic {
             1
         };
         let pad = " ".repeat(width);
-        let mut out = format!("error: {}\n", clean(&self.message));
+        let mut out = format!("error: {}\n", terminal(&self.message));
         out.push_str(&format!("{pad}--> {}\n", self.location()));
         if let Some(text) = snippet {
-            // Tabs and control characters become one space each, so that the
-            // caret column still counts characters as the parser did.
-            let shown: String = text
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
+            // Hazards in the line are escaped visibly; the caret moves with
+            // them, so it still marks the characters the parser pointed at.
             let start = self.column.saturating_sub(1) as usize;
-            let len = token_len(&shown, start).max(1);
-            let (shown, start, len) = crop(&shown, start, len);
+            let len = token_len(&text, start).max(1);
+            let (shown, start, len) = crate::escape::snippet(&text, start, len, MAX_SNIPPET);
             out.push_str(&format!("{pad} |\n"));
             out.push_str(&format!("{} | {}\n", self.line, shown.trim_end()));
             out.push_str(&format!(
@@ -103,7 +101,7 @@ impl Diagnostic {
             ));
         }
         if let Some(help) = &self.help {
-            out.push_str(&format!("{pad} = help: {}\n", clean(help)));
+            out.push_str(&format!("{pad} = help: {}\n", terminal(help)));
         }
         out
     }
@@ -111,9 +109,9 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), clean(&self.message))?;
+        write!(f, "{}: {}", self.location(), terminal(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, " (help: {})", clean(help))?;
+            write!(f, " (help: {})", terminal(help))?;
         }
         Ok(())
     }
@@ -161,7 +159,7 @@ impl LoadError {
             .collect::<Vec<_>>()
             .join("\n");
         if diags.len() > 1 {
-            let file = diags.first().map(|d| clean(&d.file)).unwrap_or_default();
+            let file = diags.first().map(|d| terminal(&d.file)).unwrap_or_default();
             out.push_str(&format!(
                 "\nerror: could not load `{file}` due to {} errors\n",
                 diags.len()
@@ -179,48 +177,8 @@ fn join_lines(diags: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// Escape control characters: names and values come from files under
-/// review, and must not drive the reader's terminal.
-fn clean(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The widest source line shown in a snippet, in characters.
 const MAX_SNIPPET: usize = 100;
-
-/// A window of a long line around the caret: (text, caret start, caret length).
-fn crop(line: &str, start: usize, len: usize) -> (String, usize, usize) {
-    let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= MAX_SNIPPET {
-        return (line.to_owned(), start, len);
-    }
-    let left = start.saturating_sub(MAX_SNIPPET / 3).min(chars.len());
-    let right = (left + MAX_SNIPPET).min(chars.len());
-    let mut text = String::new();
-    let mut caret = start - left;
-    if left > 0 {
-        text.push('…');
-        caret += 1;
-    }
-    text.extend(&chars[left..right]);
-    if right < chars.len() {
-        text.push('…');
-    }
-    let len = len.min(right.saturating_sub(start)).max(1);
-    (text, caret, len)
-}
 
 fn digits(n: u32) -> usize {
     n.to_string().len()
@@ -354,19 +312,30 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_are_cropped() {
-        let line = format!("{}target{}", "a".repeat(200), "b".repeat(200));
-        let (text, caret, len) = crop(&line, 200, 6);
-        assert!(text.chars().count() <= MAX_SNIPPET + 2);
-        assert_eq!(
-            text.chars().skip(caret).take(len).collect::<String>(),
-            "target"
-        );
-    }
-
-    #[test]
     fn control_characters_are_escaped() {
         let d = Diagnostic::new("f", Pos::default(), "bad `\u{1b}[31m`");
         assert!(!d.render(None).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn snippet_line_is_escaped_and_the_caret_follows() {
+        let src = "a: 1\n  - target: \"igw\u{202e}\u{1b}[2J\" # x\n";
+        let d = Diagnostic::new(
+            "web\u{202e}.yaml",
+            Pos {
+                line: 2,
+                column: 13,
+            },
+            "unknown target `igw\u{202e}\u{1b}[2J`",
+        );
+        let out = d.render(Some(src));
+        assert!(
+            !out.contains('\u{202e}') && !out.contains('\u{1b}'),
+            "{out}"
+        );
+        assert_eq!(
+            out,
+            "error: unknown target `igw\\u{202e}\\x1b[2J`\n --> web\\u{202e}.yaml:2:13\n  |\n2 |   - target: \"igw\\u{202e}\\x1b[2J\" # x\n  |             ^^^^^^^^^^^^^^^^^^^^\n"
+        );
     }
 }

@@ -23,6 +23,8 @@
 
 use std::fmt;
 
+use crate::escape::terminal;
+
 /// A byte range of the query text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
@@ -74,11 +76,6 @@ impl QueryError {
     ///   = help: did you mean `db-primary`?
     /// ```
     pub fn render(&self, query: &str) -> String {
-        let clean = |s: &str| -> String {
-            s.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect()
-        };
         let col = query
             .get(..self.span.start.min(query.len()))
             .map_or(0, |s| s.chars().count());
@@ -86,17 +83,18 @@ impl QueryError {
             .get(self.span.start.min(query.len())..self.span.end.min(query.len()))
             .map_or(1, |s| s.chars().count())
             .max(1);
-        let mut out = format!("error: {}\n", clean(&self.message));
+        let (shown, col, len) = crate::escape::snippet(query, col, len, usize::MAX);
+        let mut out = format!("error: {}\n", terminal(&self.message));
         out.push_str("  |\n");
-        out.push_str(&format!("1 | {}\n", clean(query)));
+        out.push_str(&format!("1 | {shown}\n"));
         out.push_str(&format!(
             "  | {}{} {}\n",
             " ".repeat(col),
             "^".repeat(len),
-            clean(&self.label)
+            terminal(&self.label)
         ));
         if let Some(h) = &self.help {
-            out.push_str(&format!("  = help: {}\n", clean(h)));
+            out.push_str(&format!("  = help: {}\n", terminal(h)));
         }
         out
     }
@@ -107,7 +105,7 @@ impl fmt::Display for QueryError {
         write!(
             f,
             "{} (at column {})",
-            self.message,
+            terminal(&self.message),
             self.span.start.saturating_add(1)
         )
     }

@@ -124,6 +124,15 @@ impl Highlighter for QueryHelper {
     ) -> Cow<'b, str> {
         Cow::Borrowed(prompt)
     }
+
+    /// Completion lists show names escaped, as every other output does.
+    fn highlight_candidate<'c>(
+        &self,
+        candidate: &'c str,
+        _completion: CompletionType,
+    ) -> Cow<'c, str> {
+        crate::escape::terminal(candidate)
+    }
 }
 
 impl Validator for QueryHelper {}
@@ -188,7 +197,7 @@ impl<R: BufRead> Lines for Piped<R> {
             Ok(_) => {
                 let line = s.trim_end_matches(['\n', '\r']).to_string();
                 // A transcript: the prompt and the query, then the answer.
-                say(&format!("{PROMPT}{}\n", crate::render::text::clean(&line)));
+                say(&format!("{PROMPT}{}\n", crate::escape::terminal(&line)));
                 Input::Line(line)
             }
         }
@@ -211,7 +220,7 @@ fn banner(topo: &Topology, verb: &str) -> String {
     let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     format!(
         "{verb} {} ({}, {}, {})\n",
-        topo.file,
+        crate::escape::terminal(&topo.file),
         n(topo.vpcs.len(), "VPC", "VPCs"),
         n(topo.subnets.len(), "subnet", "subnets"),
         n(topo.enis.len(), "network interface", "network interfaces")

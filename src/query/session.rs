@@ -311,7 +311,12 @@ fn show(
     let line = if imported {
         source.and_then(|src| {
             src.lines()
-                .position(|l| l.trim_start() == format!("- name: {name}"))
+                .position(|l| {
+                    // Plain, or quoted when the name needs it (escapes included).
+                    l.trim_start().strip_prefix("- name: ").is_some_and(|v| {
+                        v == name || serde_saphyr::from_str::<String>(v).is_ok_and(|v| v == name)
+                    })
+                })
                 .map(|i| i as u32 + 1)
         })
     } else if pos.is_unknown() || derived {

@@ -8,7 +8,8 @@
 use anstyle::{AnsiColor, Style};
 
 use super::TextOptions;
-use super::text::{clean, flow_head, hop_text, location_text, name_with_id, packet_text};
+use super::text::{flow_head, hop_text, location_text, name_with_id, packet_text};
+use crate::escape::{terminal, terminal_block};
 use crate::query::answer::{Answer, HopStatus, PathView, Reply};
 use crate::report::FlowSummary;
 
@@ -57,13 +58,16 @@ fn path_block(out: &mut String, opts: &TextOptions, i: usize, n: usize, p: &Path
     };
     out.push_str(&format!(
         "{}\n",
-        paint(opts, Style::new().bold(), &clean(&title))
+        paint(opts, Style::new().bold(), &terminal(&title))
     ));
     if let Some(pkt) = &p.packet {
-        out.push_str(&format!("  packet:  {}\n", clean(&packet_text(pkt))));
+        out.push_str(&format!("  packet:  {}\n", terminal(&packet_text(pkt))));
     }
     for f in &p.carries {
-        out.push_str(&format!("  carries: {}\n", clean(&flows_line(f, "from"))));
+        out.push_str(&format!(
+            "  carries: {}\n",
+            terminal(&flows_line(f, "from"))
+        ));
     }
     let texts: Vec<String> = p
         .hops
@@ -74,7 +78,7 @@ fn path_block(out: &mut String, opts: &TextOptions, i: usize, n: usize, p: &Path
                 HopStatus::Blocked => "BLOCKED ",
                 HopStatus::Unknown => "UNKNOWN ",
             };
-            format!("{mark}{}", clean(&hop_text(&h.hop)))
+            format!("{mark}{}", terminal(&hop_text(&h.hop)))
         })
         .collect();
     let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
@@ -96,7 +100,7 @@ fn path_block(out: &mut String, opts: &TextOptions, i: usize, n: usize, p: &Path
         let mut line = format!("    {:>nw$}. {styled}", k + 1);
         if let Some(loc) = &h.hop.location {
             line.push_str(&" ".repeat(width - t.chars().count() + 3));
-            line.push_str(&clean(&location_text(loc)));
+            line.push_str(&terminal(&location_text(loc)));
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -108,12 +112,13 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
     let mut out = String::new();
     if a.answer == Reply::Info {
         if let Some(t) = &a.text {
-            out.push_str(&clean_block(t));
+            out.push_str(&terminal_block(t.strip_suffix('\n').unwrap_or(t)));
+            out.push('\n');
         }
         return out;
     }
     // `yes: …` with the first word coloured.
-    let summary = clean(&a.summary).into_owned();
+    let summary = terminal(&a.summary).into_owned();
     let head = match summary.split_once(": ") {
         Some((w, rest)) if matches!(w, "yes" | "no" | "unknown") => {
             format!("{}: {rest}", paint(opts, reply_style(a.answer), w))
@@ -133,11 +138,11 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
             }
             out.push_str(&format!(
                 "  {}\n",
-                paint(opts, Style::new().bold(), &clean(&title))
+                paint(opts, Style::new().bold(), &terminal(&title))
             ));
             for f in &e.flows {
                 out.push_str("    ");
-                out.push_str(&clean(&flows_line(f, peers)));
+                out.push_str(&terminal(&flows_line(f, peers)));
                 out.push('\n');
             }
         }
@@ -165,13 +170,13 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
             out.push_str(&format!(
                 "  {}. {} — {}\n",
                 i + 1,
-                clean(&name_with_id(&b.component, b.aws_id.as_deref())),
-                clean(&b.rule)
+                terminal(&name_with_id(&b.component, b.aws_id.as_deref())),
+                terminal(&b.rule)
             ));
             if let Some(l) = &b.location {
-                out.push_str(&format!("     --> {}\n", clean(&location_text(l))));
+                out.push_str(&format!("     --> {}\n", terminal(&location_text(l))));
             }
-            out.push_str(&format!("     fix: {}\n", clean(&b.fix)));
+            out.push_str(&format!("     fix: {}\n", terminal(&b.fix)));
         }
     }
     if !a.unknown.is_empty() {
@@ -184,25 +189,14 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
                     Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
                     "unknown"
                 ),
-                clean(u)
+                terminal(u)
             ));
         }
     }
     if !a.notes.is_empty() {
         for n in &a.notes {
-            out.push_str(&format!("note: {}\n", clean(n)));
+            out.push_str(&format!("note: {}\n", terminal(n)));
         }
     }
-    out
-}
-
-/// Free text with control characters escaped, line by line.
-fn clean_block(t: &str) -> String {
-    let mut out: String = t
-        .lines()
-        .map(|l| clean(l).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
     out
 }

@@ -2,22 +2,8 @@
 //! the component, the rule and its `file:line`; blocked hops filled red
 //! with their fix, unknown hops yellow.
 
+use crate::escape::dot_label;
 use crate::query::answer::{Answer, HopStatus};
-
-/// A DOT string literal body: backslashes and quotes escaped, control
-/// characters dropped.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The graph of every path of `a`.
 pub fn render(a: &Answer) -> String {
@@ -29,19 +15,26 @@ pub fn render(a: &Answer) -> String {
         out.push_str(&format!("  subgraph cluster_{} {{\n", i + 1));
         out.push_str(&format!(
             "    label=\"{}\";\n",
-            esc(&format!("{} → {} ({})", p.from, p.to, p.outcome))
+            dot_label(&format!("{} → {} ({})", p.from, p.to, p.outcome))
         ));
         out.push_str(&format!(
             "    {pid}s [label=\"{}\", shape=ellipse];\n",
-            esc(&p.from)
+            dot_label(&p.from)
         ));
         for (j, h) in p.hops.iter().enumerate() {
-            let mut label = format!("{}\\n{}", esc(&h.hop.component), esc(&h.hop.rule));
+            let mut label = format!(
+                "{}\\n{}",
+                dot_label(&h.hop.component),
+                dot_label(&h.hop.rule)
+            );
             if let Some(l) = &h.hop.location {
-                label.push_str(&format!("\\n{}", esc(&format!("{}:{}", l.file, l.line))));
+                label.push_str(&format!(
+                    "\\n{}",
+                    dot_label(&format!("{}:{}", l.file, l.line))
+                ));
             }
             if let Some(f) = &h.fix {
-                label.push_str(&format!("\\nfix: {}", esc(f)));
+                label.push_str(&format!("\\nfix: {}", dot_label(f)));
             }
             let style = match h.status {
                 HopStatus::Pass => "",

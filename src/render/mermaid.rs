@@ -3,24 +3,8 @@
 //! the component and the rule; blocked hops in red with their fix, unknown
 //! hops in yellow.
 
+use crate::escape::mermaid_label;
 use crate::query::answer::{Answer, HopStatus};
-
-/// Mermaid label text: quotes and angle brackets as entity codes, control
-/// characters dropped.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The flowchart of every path of `a`.
 pub fn render(a: &Answer) -> String {
@@ -31,19 +15,23 @@ pub fn render(a: &Answer) -> String {
         let pid = format!("p{}", i + 1);
         out.push_str(&format!(
             "  subgraph {pid}[\"{}\"]\n",
-            esc(&format!("{} → {} ({})", p.from, p.to, p.outcome))
+            mermaid_label(&format!("{} → {} ({})", p.from, p.to, p.outcome))
         ));
-        out.push_str(&format!("    {pid}s([\"{}\"])\n", esc(&p.from)));
+        out.push_str(&format!("    {pid}s([\"{}\"])\n", mermaid_label(&p.from)));
         for (j, h) in p.hops.iter().enumerate() {
-            let mut label = format!("<b>{}</b><br/>{}", esc(&h.hop.component), esc(&h.hop.rule));
+            let mut label = format!(
+                "<b>{}</b><br/>{}",
+                mermaid_label(&h.hop.component),
+                mermaid_label(&h.hop.rule)
+            );
             if let Some(l) = &h.hop.location {
                 label.push_str(&format!(
                     "<br/><i>{}</i>",
-                    esc(&format!("{}:{}", l.file, l.line))
+                    mermaid_label(&format!("{}:{}", l.file, l.line))
                 ));
             }
             if let Some(f) = &h.fix {
-                label.push_str(&format!("<br/>fix: {}", esc(f)));
+                label.push_str(&format!("<br/>fix: {}", mermaid_label(f)));
             }
             out.push_str(&format!("    {pid}h{j}[\"{label}\"]\n"));
             match h.status {

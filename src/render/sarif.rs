@@ -6,6 +6,11 @@
 //! `note`. A result points at the finding's primary location (the YAML line
 //! of the rule that opened the path) so that the annotation lands on the PR
 //! line, and carries the witness path as a code flow with one step per hop.
+//!
+//! Escaping: the document is written by [`json::render_value`], so no string
+//! carries a bidi or control character raw; `message.text` values, which
+//! code scanning shows to people, are in addition escaped visibly with
+//! [`crate::escape::terminal`] (see `docs/JSON-OUTPUT.md`).
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -14,6 +19,7 @@ use serde::Serialize;
 
 use super::json;
 use super::text::{flow_text, name_with_id, packet_text};
+use crate::escape::terminal;
 use crate::report::{Finding, FindingKind, Hop, Location, Report};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -146,10 +152,12 @@ fn result<'a>(
         FindingKind::Unknown => "warning",
         FindingKind::Info => "note",
     };
-    let mut text = f.message.clone();
+    // Message texts are for people (code scanning shows them in the pull
+    // request): escaped as for a terminal. Other strings keep their value.
+    let mut text = terminal(&f.message).into_owned();
     if let Some(w) = &f.witness {
         text.push_str("\nwitness: ");
-        text.push_str(&packet_text(&w.packet));
+        text.push_str(&terminal(&packet_text(&w.packet)));
     }
 
     // The primary location; without one, the top of the topology file, so
@@ -176,7 +184,7 @@ fn result<'a>(
     let code_flows = match &f.witness {
         Some(w) if !w.path.is_empty() => vec![CodeFlow {
             message: Message {
-                text: packet_text(&w.packet),
+                text: terminal(&packet_text(&w.packet)).into_owned(),
             },
             thread_flows: vec![ThreadFlow {
                 locations: w.path.iter().map(thread_flow_location).collect(),
@@ -210,7 +218,7 @@ fn thread_flow_location(hop: &Hop) -> ThreadFlowLocation<'_> {
         location: SarifLocation {
             physical_location: hop.location.as_ref().map(physical),
             message: Some(Message {
-                text: format!("{} — {}", hop.component, hop.rule),
+                text: format!("{} — {}", terminal(&hop.component), terminal(&hop.rule)),
             }),
         },
         properties: hop.aws_id.as_deref().map(|aws_id| HopProperties { aws_id }),

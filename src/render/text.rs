@@ -5,13 +5,14 @@
 //! the resource, the exposed flows, the witness packet and the numbered
 //! hop-by-hop path), and a closing `verdict:` line with the counts.
 //!
-//! Every string that comes from the topology is passed through [`clean`]
-//! first: names and messages come from files under review, and a control
-//! character in them must not reach the reader's terminal or CI log.
-
-use std::borrow::Cow;
+//! Every string that comes from the topology is passed through
+//! [`crate::escape::terminal`] first: names and messages come from files
+//! under review, and a control or bidi character in them must not reach the
+//! reader's terminal or CI log.
 
 use anstyle::{AnsiColor, Style};
+
+use crate::escape::terminal;
 
 use super::TextOptions;
 use crate::report::{
@@ -61,7 +62,7 @@ pub fn render_exposed(report: &ExposedReport, opts: &TextOptions) -> String {
         out.line(format!(
             "{}: {}",
             p.paint(kind_style(FindingKind::Unknown), "warning"),
-            clean(reason)
+            terminal(reason)
         ));
     }
     if !report.unknown.is_empty() {
@@ -86,12 +87,12 @@ pub fn render_exposed(report: &ExposedReport, opts: &TextOptions) -> String {
 fn check_block(out: &mut Out, p: &Painter, check: &CheckResult) {
     let mut header = format!(
         "{}: {}",
-        p.paint(Style::new().bold(), &clean(check.id)),
+        p.paint(Style::new().bold(), &terminal(check.id)),
         p.paint(verdict_style(check.verdict), check.verdict.as_str()),
     );
     if !check.summary.is_empty() {
         header.push_str(" — ");
-        header.push_str(&clean(&check.summary));
+        header.push_str(&terminal(&check.summary));
     }
     out.line(header);
     for finding in &check.findings {
@@ -106,33 +107,33 @@ fn finding_block(out: &mut Out, p: &Painter, check_id: &str, f: &Finding) {
         "{}: {}",
         p.paint(
             style,
-            &format!("{}[{}]", kind_label(f.kind), clean(check_id))
+            &format!("{}[{}]", kind_label(f.kind), terminal(check_id))
         ),
-        p.paint(Style::new().bold(), &clean(&f.message)),
+        p.paint(Style::new().bold(), &terminal(&f.message)),
     ));
     let gutter = Style::new().fg_color(Some(AnsiColor::BrightBlue.into()));
     if let Some(loc) = &f.location {
         out.line(format!(
             "  {} {}",
             p.paint(gutter, "-->"),
-            clean(&location_text(loc))
+            terminal(&location_text(loc))
         ));
     }
     let label = |text: &str| p.paint(gutter, &format!("{text:<LABEL_WIDTH$}"));
     out.line(format!(
         "  {}{}",
         label("resource:"),
-        clean(&name_with_id(&f.resource, f.aws_id.as_deref()))
+        terminal(&name_with_id(&f.resource, f.aws_id.as_deref()))
     ));
     for (i, flow) in f.flows.iter().enumerate() {
         let l = if i == 0 { "exposed:" } else { "" };
-        out.line(format!("  {}{}", label(l), clean(&flow_text(flow))));
+        out.line(format!("  {}{}", label(l), terminal(&flow_text(flow))));
     }
     if let Some(w) = &f.witness {
         out.line(format!(
             "  {}{}",
             label("witness:"),
-            clean(&packet_text(&w.packet))
+            terminal(&packet_text(&w.packet))
         ));
         if !w.path.is_empty() {
             out.line(format!("  {}", p.paint(gutter, "path:")));
@@ -146,7 +147,7 @@ fn path_lines(out: &mut Out, p: &Painter, path: &[Hop]) {
     let number_width = path.len().to_string().len();
     let texts: Vec<String> = path
         .iter()
-        .map(|h| clean(&hop_text(h)).into_owned())
+        .map(|h| terminal(&hop_text(h)).into_owned())
         .collect();
     let text_width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     for (i, (hop, text)) in path.iter().zip(&texts).enumerate() {
@@ -155,24 +156,24 @@ fn path_lines(out: &mut Out, p: &Painter, path: &[Hop]) {
         if let Some(loc) = &hop.location {
             let pad = text_width - text.chars().count() + 3;
             line.push_str(&" ".repeat(pad));
-            line.push_str(&p.paint(Style::new().dimmed(), &clean(&location_text(loc))));
+            line.push_str(&p.paint(Style::new().dimmed(), &terminal(&location_text(loc))));
         }
         out.line(line);
     }
 }
 
 fn exposed_block(out: &mut Out, p: &Painter, r: &ExposedResource) {
-    let mut what = clean(&r.kind).into_owned();
+    let mut what = terminal(&r.kind).into_owned();
     if let Some(id) = &r.aws_id {
         what.push_str(", ");
-        what.push_str(&clean(id));
+        what.push_str(&terminal(id));
     }
     out.line(format!(
         "{} ({what})",
-        p.paint(Style::new().bold(), &clean(&r.resource))
+        p.paint(Style::new().bold(), &terminal(&r.resource))
     ));
     for flow in &r.flows {
-        out.line(format!("  {}", clean(&flow_text(flow))));
+        out.line(format!("  {}", terminal(&flow_text(flow))));
     }
     match r.session {
         Some(true) => out.line("  a tcp session can complete"),
@@ -279,31 +280,6 @@ fn natural_join(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-}
-
-/// Escape characters that would let a topology file write to the terminal:
-/// control characters (ESC, CR, newline, …) and the bidirectional overrides
-/// that can make text read differently from what it is.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    fn unsafe_char(c: char) -> bool {
-        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    }
-    if !s.chars().any(unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if unsafe_char(c) {
-            if c.is_ascii() {
-                out.extend(c.escape_default());
-            } else {
-                out.extend(c.escape_unicode());
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 fn kind_label(kind: FindingKind) -> &'static str {

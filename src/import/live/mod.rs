@@ -692,7 +692,7 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         }
         docs.extend(out.docs);
         gaps.extend(out.gaps);
-        bar.set_message(out.label);
+        bar.set_message(crate::escape::terminal(&out.label).into_owned());
         bar.inc(1);
     }
     bar.finish_and_clear();
