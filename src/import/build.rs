@@ -1,6 +1,7 @@
 //! Mapping the typed snapshot records to the topology format.
 
 mod hybrid;
+mod region;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -126,6 +127,19 @@ impl B {
         self.names.get(id).cloned()
     }
 
+    /// A gap for inconsistent or dangling data about one resource: every
+    /// gap the importer finds in the data itself goes through here, so that
+    /// its scope (the resource and its VPC) is set in one place. `what`
+    /// states the problem with the offending value; the text starts with
+    /// the resource's id.
+    fn inconsistent(&mut self, resource: &str, vpc: Option<&str>, what: String, affects: &[&str]) {
+        let at = match vpc {
+            Some(v) if v != resource => format!(" (vpc `{v}`)"),
+            _ => String::new(),
+        };
+        self.gap(format!("`{resource}`{at}: {what}"), affects);
+    }
+
     fn gap(&mut self, what: String, affects: &[&str]) {
         self.gaps
             .entry(what)
@@ -159,7 +173,6 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         nats,
         endpoints,
         prefix_lists,
-        managed_prefix_lists,
         prefix_list_entries,
         peerings,
         lbs,
@@ -181,6 +194,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         dx_vifs,
         dx_gateways,
         dx_associations,
+        zones,
         import_gaps,
         keys: _,
         scopes,
@@ -280,43 +294,45 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
 
-    // Prefix lists: described ones, then any referenced but not described.
+    // Prefix lists: described ones (both shapes under `PrefixLists`, an
+    // AWS-managed list possibly in both), then any referenced but not
+    // described. Entries: the record's `Cidrs`, else the
+    // `get-managed-prefix-list-entries` output for its id.
     let mut pls: BTreeMap<String, PlInfo> = BTreeMap::new();
     for (loc, p) in prefix_lists {
         let Some(id) = p.prefix_list_id.clone() else {
             return Err(loc.err("PrefixListId", "missing".into()));
         };
-        let mut entries = Vec::new();
-        if let Some(cs) = &p.cidrs {
-            for (k, c) in cs.iter().enumerate() {
-                entries.push(cidr(&loc, &format!("Cidrs[{k}]"), c)?);
-            }
+        if matches!(
+            p.state.as_deref(),
+            Some("delete-complete" | "delete-in-progress" | "create-failed")
+        ) {
+            continue;
         }
-        pls.entry(id).or_insert((
-            p.prefix_list_name.clone(),
-            p.cidrs.as_ref().map(|_| entries),
-        ));
-    }
-    for (loc, p) in managed_prefix_lists {
-        let Some(id) = p.prefix_list_id.clone() else {
-            return Err(loc.err("PrefixListId", "missing".into()));
-        };
-        let entries = match prefix_list_entries.get(&id) {
-            Some(es) => {
+        let entries = match (&p.cidrs, prefix_list_entries.get(&id)) {
+            (Some(cs), _) => {
+                let mut v = Vec::new();
+                for (k, c) in cs.iter().enumerate() {
+                    v.push(cidr(&loc, &format!("Cidrs[{k}]"), c)?);
+                }
+                Some(v)
+            }
+            (None, Some(es)) => {
                 let mut v = Vec::new();
                 for c in es {
                     v.push(cidr(&loc, "Entries", c)?);
                 }
                 Some(v)
             }
-            None => None,
+            (None, None) => None,
         };
         let name = name_tag(&p.tags)
             .map(str::to_string)
             .or(p.prefix_list_name.clone());
-        // An AWS-managed list is in both outputs; `describe-prefix-lists`
-        // may lack its CIDRs (emulators), the entries call has them.
-        let e = pls.entry(id).or_insert((name, None));
+        let e = pls.entry(id).or_insert((None, None));
+        if e.0.is_none() {
+            e.0 = name;
+        }
         if e.1.is_none() {
             e.1 = entries;
         }
@@ -530,6 +546,96 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         .filter_map(|(id, (name, _))| Some((name.clone()?, id.clone())))
         .collect();
 
+    // ---- The Region of each VPC, from whatever names it.
+    let mut evidence = region::Evidence::default();
+    {
+        use region::Source;
+        let listing: BTreeMap<(Option<String>, Option<String>), BTreeSet<String>> =
+            zones.iter().fold(BTreeMap::new(), |mut m, (loc, z)| {
+                let r = z
+                    .region_name
+                    .clone()
+                    .filter(|r| region::is_region(r))
+                    .or_else(|| z.zone_name.as_deref().and_then(region::of_zone));
+                if let Some(r) = r {
+                    m.entry((loc.account.clone(), loc.region.clone()))
+                        .or_default()
+                        .insert(r);
+                }
+                m
+            });
+        for (id, (loc, _)) in &vpcs {
+            evidence.add(id, Source::Folder, loc.region.clone());
+            for r in listing
+                .get(&(loc.account.clone(), loc.region.clone()))
+                .into_iter()
+                .flatten()
+            {
+                evidence.add(id, Source::Listing, Some(r.clone()));
+            }
+        }
+        for (_, s) in subnets.values() {
+            if let Some(v) = &s.vpc_id {
+                let zone = s.availability_zone.as_deref().and_then(region::of_zone);
+                evidence.add(v, Source::Zones, zone);
+                let arn = s.subnet_arn.as_deref().and_then(region::of_arn);
+                evidence.add(v, Source::Arns, arn);
+            }
+        }
+        for (_, e) in all_enis.values() {
+            if let Some(v) = &e.vpc_id {
+                let zone = e.availability_zone.as_deref().and_then(region::of_zone);
+                evidence.add(v, Source::Zones, zone);
+            }
+        }
+        for (arn, (_, lb)) in &lbs {
+            if let Some(v) = &lb.vpc_id {
+                for z in &lb.availability_zones {
+                    let zone = z.zone_name.as_deref().and_then(region::of_zone);
+                    evidence.add(v, Source::Zones, zone);
+                }
+                evidence.add(v, Source::Arns, region::of_arn(arn));
+            }
+        }
+        for (_, e) in endpoints.values() {
+            if let Some(v) = &e.vpc_id {
+                let r = e.service_name.as_deref().and_then(region::of_service);
+                evidence.add(v, Source::Arns, r);
+            }
+        }
+        for (_, p) in peerings.values() {
+            for info in [&p.requester_vpc_info, &p.accepter_vpc_info]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(v) = &info.vpc_id {
+                    let r = info.region.clone().filter(|r| region::is_region(r));
+                    evidence.add(v, Source::Arns, r);
+                }
+            }
+        }
+    }
+    let mut vpc_region: HashMap<String, String> = HashMap::new();
+    for id in vpcs.keys() {
+        match evidence.region(id) {
+            region::Found::Region(r, others) => {
+                for o in others {
+                    b.notes.push(format!(
+                        "vpc `{id}`: Region `{r}` taken from the strongest source, although {o}"
+                    ));
+                }
+                vpc_region.insert(id.clone(), r);
+            }
+            region::Found::Conflict(why) => b.inconsistent(
+                id,
+                Some(id),
+                format!("its Region is not clear: {why}; Region left unknown"),
+                ALL,
+            ),
+            region::Found::None => {}
+        }
+    }
+
     // ---- VPCs.
     let mut dns: HashMap<String, (Option<bool>, Option<bool>)> = HashMap::new();
     for (_, a) in &vpc_attributes {
@@ -597,7 +703,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         out.vpcs.push(sp(f::Vpc {
             name: sp(b.get(id).unwrap_or_else(|| id.clone())),
             aws_id: Some(id.clone()),
-            region: loc.region.clone(),
+            region: vpc_region.get(id).cloned(),
             account: v.owner_id.clone().or(loc.account.clone()).map(Scalar),
             cidrs,
             ipv6_cidrs: ipv6,
