@@ -294,6 +294,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
 
+    let nat_of_eni = nat_interfaces(&nats, &all_enis);
+
     // Prefix lists: described ones (both shapes under `PrefixLists`, an
     // AWS-managed list possibly in both), then any referenced but not
     // described. Entries: the record's `Cidrs`, else the
@@ -667,6 +669,15 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 None => return Err(loc.err("CidrBlock", "missing".into())),
             }
         }
+        // The primary CIDR (`CidrBlock`) first, whatever the set's order.
+        if let Some(i) = v
+            .cidr_block
+            .as_deref()
+            .and_then(|p| cidrs.iter().position(|c| c.value == p.trim()))
+        {
+            let primary = cidrs.remove(i);
+            cidrs.insert(0, primary);
+        }
         let mut ipv6 = Vec::new();
         for (k, a) in v.ipv6_cidr_block_association_set.iter().enumerate() {
             let state = a
@@ -929,6 +940,41 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .and_then(|a| a.public_ip.as_ref())
             .map(|x| ip(loc, "NatGatewayAddresses.PublicIp", x))
             .transpose()?;
+        let vpc = subnets.get(&subnet).and_then(|(_, s)| s.vpc_id.clone());
+        let net = subnets
+            .get(&subnet)
+            .and_then(|(_, s)| s.cidr_block.as_deref())
+            .and_then(|c| c.trim().parse::<IpNet>().ok());
+        let private_ip = match (private_ip, net) {
+            (Some(a), Some(net)) if a.parse::<IpAddr>().is_ok_and(|x| !net.contains(&x)) => {
+                b.inconsistent(
+                    id,
+                    vpc.as_deref(),
+                    format!("private IP `{a}` is outside its subnet `{subnet}` (`{net}`); address left unknown"),
+                    ALL,
+                );
+                None
+            }
+            (a, _) => a,
+        };
+        let public_ip = public_ip.map(|p| {
+            let why = match p.parse::<IpAddr>() {
+                Ok(IpAddr::V4(a)) => crate::model::not_public_v4(a),
+                _ => Some("not an IPv4 address"),
+            };
+            match why {
+                Some(why) => {
+                    b.inconsistent(
+                        id,
+                        vpc.as_deref(),
+                        format!("public IP `{p}` is {why}; imported as an unknown public address (`auto`)"),
+                        ALL,
+                    );
+                    "auto".to_string()
+                }
+                None => p,
+            }
+        });
         out.nat_gateways.push(sp(f::NatGateway {
             name: sp(name),
             aws_id: Some(id.clone()),
@@ -1072,6 +1118,96 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         .filter(|arn| b.names.contains_key(*arn))
         .map(|arn| (arn.clone(), arn.clone()))
         .collect();
+    // Subnet CIDRs and VPCs, for the address checks.
+    let subnet_nets: HashMap<String, (Option<IpNet>, Option<IpNet>)> = subnet_ids
+        .iter()
+        .filter_map(|id| {
+            let (_, s) = subnets.get(id)?;
+            let v4 = s.cidr_block.as_deref().and_then(|c| c.trim().parse().ok());
+            let v6 = s
+                .ipv6_cidr_block_association_set
+                .first()
+                .and_then(|a| a.ipv6_cidr_block.as_deref())
+                .and_then(|c| c.trim().parse().ok());
+            Some((id.clone(), (v4, v6)))
+        })
+        .collect();
+    let subnet_vpc_of = |s: &str| -> Option<String> {
+        subnets.get(s).and_then(|(_, x)| x.vpc_id.clone())
+    };
+    // Who holds each private address (per VPC) and each public address.
+    let mut dup_private: BTreeMap<(String, IpAddr), BTreeSet<String>> = BTreeMap::new();
+    let mut dup_public: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, (loc, e)) in &all_enis {
+        let Some(subnet) = e.subnet_id.as_ref().filter(|s| subnet_ids.contains(*s)) else {
+            continue;
+        };
+        let vpc = subnet_vpc_of(subnet).unwrap_or_default();
+        for (addr, public, _) in eni_ips(loc, id, e, &eips)? {
+            if let Ok(a) = addr.parse::<IpAddr>() {
+                dup_private.entry((vpc.clone(), a)).or_default().insert(id.clone());
+            }
+            if let Some(p) = public.filter(|p| p != "auto") {
+                dup_public
+                    .entry(p)
+                    .or_default()
+                    .insert(format!("{id}/{addr}"));
+            }
+        }
+    }
+    // A NAT gateway whose own interface is imported holds its addresses
+    // through it; the others hold them directly.
+    for n in &out.nat_gateways {
+        let Some(nid) = n.aws_id.clone() else { continue };
+        if nat_of_eni.values().any(|x| *x == nid) {
+            continue;
+        }
+        let vpc = nats
+            .get(&nid)
+            .and_then(|(_, x)| x.subnet_id.as_deref())
+            .and_then(subnet_vpc_of)
+            .unwrap_or_default();
+        if let Some(a) = n.private_ip.as_ref().and_then(|a| a.value.parse::<IpAddr>().ok()) {
+            dup_private.entry((vpc, a)).or_default().insert(nid.clone());
+        }
+        if let Some(p) = n.public_ip.as_ref().filter(|p| p.value != "auto") {
+            dup_public.entry(p.value.clone()).or_default().insert(nid.clone());
+        }
+    }
+    dup_private.retain(|_, h| h.len() > 1);
+    dup_public.retain(|_, h| h.len() > 1);
+    for n in &mut out.nat_gateways {
+        let Some(nid) = n.aws_id.clone() else { continue };
+        let vpc = nats
+            .get(&nid)
+            .and_then(|(_, x)| x.subnet_id.as_deref())
+            .and_then(subnet_vpc_of);
+        if let Some(a) = n.private_ip.clone() {
+            let held = dup_private
+                .iter()
+                .find(|((_, x), h)| x.to_string() == a.value && h.contains(&nid));
+            if let Some((_, h)) = held {
+                b.inconsistent(
+                    &nid,
+                    vpc.as_deref(),
+                    format!("private IP `{}` is also held by {}; address left unknown", a.value, holders_text(h, &nid)),
+                    ALL,
+                );
+                n.value.private_ip = None;
+            }
+        }
+        if let Some(p) = n.public_ip.clone()
+            && let Some(h) = dup_public.get(&p.value).filter(|h| h.contains(&nid))
+        {
+            b.inconsistent(
+                &nid,
+                vpc.as_deref(),
+                format!("public IP `{}` is also mapped to {}; imported as an unknown public address (`auto`)", p.value, holders_text(h, &nid)),
+                ALL,
+            );
+            n.value.public_ip = Some(sp("auto".to_string()));
+        }
+    }
     let mut lb_has_eni: HashSet<String> = HashSet::new();
     let mut instance_has_eni: HashSet<String> = HashSet::new();
     let mut eni_out = Vec::new();
@@ -1098,6 +1234,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             &b,
             desc,
             e,
+            nat_of_eni.get(id),
             &nats,
             &endpoints,
             &lb_by_suffix,
@@ -1114,6 +1251,13 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             }
             o => o,
         };
+        // Addresses AWS would never give: outside the subnet, or held twice
+        // in one VPC. The interface is left out, and the gap says why.
+        let vpc = subnet_vpc_of(subnet);
+        if let Some(why) = eni_address_problem(loc, id, e, &eips, subnet, &subnet_nets, &dup_private)? {
+            b.inconsistent(id, vpc.as_deref(), format!("{why}; interface not imported"), ALL);
+            continue;
+        }
         if let Some(gid) = &unknown_group {
             b.gap(format!("network interface `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL);
         }
@@ -1152,32 +1296,30 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             None if managed => None,
             None => Some(false),
         };
-        let mut ips: Vec<(usize, &aws::PrivateIp)> =
-            e.private_ip_addresses.iter().enumerate().collect();
-        ips.sort_by_key(|(k, p)| (p.primary != Some(true), *k));
         let mut private_ips = Vec::new();
-        for (k, p) in ips {
-            let Some(addr) = &p.private_ip_address else {
-                continue;
-            };
-            let field = format!("PrivateIpAddresses[{k}]");
-            let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
-            // The interface-level association is the primary IP's.
-            let is_primary =
-                p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
-            let assoc = p
-                .association
-                .as_ref()
-                .or_else(|| e.association.as_ref().filter(|_| is_primary));
-            let eip = eips.get(&(id.clone(), addr.clone()));
-            let public = assoc
-                .and_then(|a| a.public_ip.clone())
-                .or_else(|| eip.and_then(|x| x.1.clone()))
-                .map(|x| ip(loc, &format!("{field}.Association.PublicIp"), &x))
-                .transpose()?;
-            let alloc = assoc
-                .and_then(|a| a.allocation_id.clone())
-                .or_else(|| eip.and_then(|x| x.0.clone()));
+        for (addr, public, alloc) in eni_ips(loc, id, e, &eips)? {
+            let public = public.map(|p| {
+                let clash = dup_public.get(&p).filter(|h| h.len() > 1);
+                let why = match (p.parse::<std::net::Ipv4Addr>(), clash) {
+                    (Ok(a), _) if crate::model::not_public_v4(a).is_some() => {
+                        crate::model::not_public_v4(a).map(str::to_string)
+                    }
+                    (_, Some(h)) => Some(format!("also mapped to {}", holders_text(h, id))),
+                    _ => None,
+                };
+                match why {
+                    Some(why) => {
+                        b.inconsistent(
+                            id,
+                            vpc.as_deref(),
+                            format!("public IP `{p}` of private IP `{addr}` is {why}; imported as an unknown public address (`auto`)"),
+                            ALL,
+                        );
+                        "auto".to_string()
+                    }
+                    None => p,
+                }
+            });
             private_ips.push(sp(f::PrivateIp {
                 address: sp(addr),
                 eip_allocation: if public.is_some() { alloc } else { None },
@@ -1589,6 +1731,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         },
     )?;
 
+    sort_unordered(&mut out);
+
     out.gaps = b
         .gaps
         .into_iter()
@@ -1619,6 +1763,7 @@ fn classify(
     b: &B,
     desc: &str,
     e: &aws::NetworkInterface,
+    nat: Option<&String>,
     nats: &BTreeMap<String, (Loc, aws::NatGateway)>,
     endpoints: &BTreeMap<String, (Loc, aws::VpcEndpoint)>,
     lbs: &[(String, String)],
@@ -1643,8 +1788,7 @@ fn classify(
             })
         }
     };
-    if let Some(rest) = desc.strip_prefix("Interface for NAT Gateway ") {
-        let id = rest.trim();
+    if let Some(id) = nat {
         return match b.get(id).filter(|_| nats.contains_key(id)) {
             Some(n) => owned(f::EniOwner {
                 nat_gateway: Some(sp(n)),
@@ -1652,6 +1796,9 @@ fn classify(
             }),
             None => unjoinable(format!("nat gateway `{id}` is not in the snapshot")),
         };
+    }
+    if e.interface_type.as_deref() == Some("nat_gateway") {
+        return unjoinable("its nat gateway is not in the snapshot".into());
     }
     if let Some(rest) = desc.strip_prefix("VPC Endpoint Interface ") {
         let id = rest.trim();
@@ -1708,7 +1855,7 @@ fn classify(
         };
     }
     let itype = e.interface_type.as_deref().unwrap_or("interface");
-    if e.requester_managed == Some(true) || itype != "interface" {
+    if e.requester_managed == Some(true) || e.requester_id.is_some() || itype != "interface" {
         return owned(f::EniOwner {
             service: Some(itype.to_string()),
             ..Default::default()
@@ -1798,4 +1945,201 @@ fn sg_rules(
         }
     }
     Ok(out)
+}
+
+/// The NAT gateway each interface belongs to, by every signal AWS gives
+/// (C-7.1): the gateway's own `NatGatewayAddresses[].NetworkInterfaceId`, the
+/// interface's description `Interface for NAT Gateway nat-…`, or its
+/// `InterfaceType` `nat_gateway` with a gateway address in its subnet.
+fn nat_interfaces(
+    nats: &BTreeMap<String, (Loc, aws::NatGateway)>,
+    enis: &BTreeMap<String, (Loc, aws::NetworkInterface)>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (nid, (_, n)) in nats {
+        for a in &n.nat_gateway_addresses {
+            if let Some(e) = &a.network_interface_id {
+                out.entry(e.clone()).or_insert_with(|| nid.clone());
+            }
+        }
+    }
+    for (eid, (_, e)) in enis {
+        if out.contains_key(eid) {
+            continue;
+        }
+        let desc = e.description.as_deref().unwrap_or("").trim();
+        if let Some(rest) = desc.strip_prefix("Interface for NAT Gateway ") {
+            out.insert(eid.clone(), rest.trim().to_string());
+            continue;
+        }
+        if e.interface_type.as_deref() == Some("nat_gateway") {
+            let own = nats.iter().find(|(_, (_, n))| {
+                n.subnet_id.is_some()
+                    && n.subnet_id == e.subnet_id
+                    && n.nat_gateway_addresses.iter().any(|a| {
+                        a.private_ip.is_some() && a.private_ip == e.private_ip_address
+                    })
+            });
+            if let Some((nid, _)) = own {
+                out.insert(eid.clone(), nid.clone());
+            }
+        }
+    }
+    out
+}
+
+/// An interface's private IPv4 addresses as they are imported, primary
+/// first, then by address (so the API's order does not matter): each with
+/// its public IPv4 and Elastic IP allocation, when it has them.
+fn eni_ips(
+    loc: &Loc,
+    id: &str,
+    e: &aws::NetworkInterface,
+    eips: &HashMap<(String, String), (Option<String>, Option<String>)>,
+) -> Result<Vec<(String, Option<String>, Option<String>)>, ImportError> {
+    let mut out = Vec::new();
+    for (k, p) in e.private_ip_addresses.iter().enumerate() {
+        let Some(addr) = &p.private_ip_address else {
+            continue;
+        };
+        let field = format!("PrivateIpAddresses[{k}]");
+        let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
+        // The interface-level association is the primary IP's.
+        let is_primary =
+            p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
+        let assoc = p
+            .association
+            .as_ref()
+            .or_else(|| e.association.as_ref().filter(|_| is_primary));
+        let eip = eips.get(&(id.to_string(), addr.clone()));
+        let public = assoc
+            .and_then(|a| a.public_ip.clone())
+            .or_else(|| eip.and_then(|x| x.1.clone()))
+            .map(|x| ip(loc, &format!("{field}.Association.PublicIp"), &x))
+            .transpose()?;
+        let alloc = assoc
+            .and_then(|a| a.allocation_id.clone())
+            .or_else(|| eip.and_then(|x| x.0.clone()));
+        let order = (p.primary != Some(true), addr.parse::<IpAddr>().ok());
+        out.push((order, (addr, public, alloc)));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.dedup_by(|a, b| a.1.0 == b.1.0);
+    Ok(out.into_iter().map(|x| x.1).collect())
+}
+
+/// Why an interface's addresses cannot be as the snapshot says: an address
+/// or prefix outside its subnet, or a private address that another
+/// resource of the VPC holds too.
+fn eni_address_problem(
+    loc: &Loc,
+    id: &str,
+    e: &aws::NetworkInterface,
+    eips: &HashMap<(String, String), (Option<String>, Option<String>)>,
+    subnet: &str,
+    nets: &HashMap<String, (Option<IpNet>, Option<IpNet>)>,
+    dup_private: &BTreeMap<(String, IpAddr), BTreeSet<String>>,
+) -> Result<Option<String>, ImportError> {
+    let (v4, v6) = nets.get(subnet).copied().unwrap_or_default();
+    let outside = |what: &str, x: &str, net: Option<IpNet>| -> Option<String> {
+        let net = net?;
+        let inside = match x.parse::<IpAddr>() {
+            Ok(a) => net.contains(&a),
+            Err(_) => x.parse::<IpNet>().is_ok_and(|n| net.contains(&n)),
+        };
+        (!inside).then(|| format!("{what} `{x}` is outside its subnet `{subnet}` (`{net}`)"))
+    };
+    for (addr, _, _) in eni_ips(loc, id, e, eips)? {
+        if let Some(why) = outside("private IP", &addr, v4) {
+            return Ok(Some(why));
+        }
+        if let Ok(a) = addr.parse::<IpAddr>()
+            && let Some((_, h)) = dup_private
+                .iter()
+                .find(|((_, x), h)| *x == a && h.contains(id))
+        {
+            return Ok(Some(format!(
+                "private IP `{addr}` is also held by {}",
+                holders_text(h, id)
+            )));
+        }
+    }
+    let v6s = e.ipv6_addresses.iter().filter_map(|a| a.ipv6_address.as_deref());
+    for a in v6s {
+        if let Some(why) = outside("IPv6 address", a.trim(), v6) {
+            return Ok(Some(why));
+        }
+    }
+    for p in e.ipv4_prefixes.iter().filter_map(|p| p.ipv4_prefix.as_deref()) {
+        if let Some(why) = outside("IPv4 prefix", p.trim(), v4) {
+            return Ok(Some(why));
+        }
+    }
+    for p in e.ipv6_prefixes.iter().filter_map(|p| p.ipv6_prefix.as_deref()) {
+        if let Some(why) = outside("IPv6 prefix", p.trim(), v6) {
+            return Ok(Some(why));
+        }
+    }
+    Ok(None)
+}
+
+/// The other holders of an address, for a gap's text.
+fn holders_text(holders: &BTreeSet<String>, me: &str) -> String {
+    holders
+        .iter()
+        .filter(|h| h.as_str() != me && !h.starts_with(&format!("{me}/")))
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Sort the lists whose order AWS does not define (an interface's security
+/// groups, a group's rules, a table's routes, …), so that the same account
+/// gives the same bytes whatever order the API returns things in. Lists
+/// whose order means something are left alone: DHCP name servers, an
+/// instance's interfaces (device order), a VPC's primary CIDR (first).
+fn sort_unordered(out: &mut f::TopologyFile) {
+    fn names(v: &mut Vec<Sp<String>>) {
+        v.sort_by(|a, b| a.value.cmp(&b.value));
+        v.dedup_by(|a, b| a.value == b.value);
+    }
+    fn by_json<T: serde::Serialize>(v: &mut [Sp<T>]) {
+        v.sort_by_cached_key(|x| serde_json::to_string(&x.value).unwrap_or_default());
+    }
+    for v in &mut out.vpcs {
+        // The first CIDR is the primary one; the others in address order.
+        if let Some((_, rest)) = v.value.cidrs.split_first_mut() {
+            rest.sort_by(|a, b| a.value.cmp(&b.value));
+        }
+        names(&mut v.value.ipv6_cidrs);
+    }
+    for g in &mut out.security_groups {
+        by_json(&mut g.value.ingress);
+        by_json(&mut g.value.egress);
+    }
+    for t in &mut out.route_tables {
+        by_json(&mut t.value.routes);
+        names(&mut t.value.edge_associations);
+        names(&mut t.value.propagating_gateways);
+    }
+    for e in &mut out.network_interfaces {
+        names(&mut e.value.security_groups);
+        names(&mut e.value.ipv6_addresses);
+        names(&mut e.value.ipv4_prefixes);
+        names(&mut e.value.ipv6_prefixes);
+    }
+    for l in &mut out.load_balancers {
+        names(&mut l.value.subnets);
+        names(&mut l.value.security_groups);
+    }
+    for e in &mut out.vpc_endpoints {
+        names(&mut e.value.route_tables);
+        names(&mut e.value.subnets);
+        names(&mut e.value.security_groups);
+    }
+    for p in &mut out.prefix_lists {
+        if let Some(es) = &mut p.value.entries {
+            names(es);
+        }
+    }
 }
