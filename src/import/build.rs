@@ -1855,7 +1855,7 @@ fn classify(
         };
     }
     let itype = e.interface_type.as_deref().unwrap_or("interface");
-    if e.requester_managed == Some(true) || e.requester_id.is_some() || itype != "interface" {
+    if e.requester_managed == Some(true) || itype != "interface" {
         return owned(f::EniOwner {
             service: Some(itype.to_string()),
             ..Default::default()
@@ -1950,7 +1950,8 @@ fn sg_rules(
 /// The NAT gateway each interface belongs to, by every signal AWS gives
 /// (C-7.1): the gateway's own `NatGatewayAddresses[].NetworkInterfaceId`, the
 /// interface's description `Interface for NAT Gateway nat-…`, or its
-/// `InterfaceType` `nat_gateway` with a gateway address in its subnet.
+/// `InterfaceType` `nat_gateway`, `RequesterManaged` or `RequesterId` with
+/// the gateway's address in the gateway's subnet.
 fn nat_interfaces(
     nats: &BTreeMap<String, (Loc, aws::NatGateway)>,
     enis: &BTreeMap<String, (Loc, aws::NetworkInterface)>,
@@ -1972,7 +1973,12 @@ fn nat_interfaces(
             out.insert(eid.clone(), rest.trim().to_string());
             continue;
         }
-        if e.interface_type.as_deref() == Some("nat_gateway") {
+        // A managed interface (by type, flag or requester) that holds a
+        // NAT gateway's address in the gateway's subnet is the gateway's.
+        let managed = e.interface_type.as_deref() == Some("nat_gateway")
+            || e.requester_managed == Some(true)
+            || e.requester_id.is_some();
+        if managed {
             let own = nats.iter().find(|(_, (_, n))| {
                 n.subnet_id.is_some()
                     && n.subnet_id == e.subnet_id
@@ -2140,6 +2146,27 @@ fn sort_unordered(out: &mut f::TopologyFile) {
     for p in &mut out.prefix_lists {
         if let Some(es) = &mut p.value.entries {
             names(es);
+        }
+    }
+    for t in &mut out.transit_gateways {
+        for a in &mut t.value.attachments {
+            names(&mut a.value.subnets);
+        }
+        for r in &mut t.value.route_tables {
+            names(&mut r.value.associations);
+            names(&mut r.value.propagations);
+            by_json(&mut r.value.routes);
+        }
+    }
+    for v in &mut out.vpn_connections {
+        names(&mut v.value.routes);
+    }
+    if let Some(dx) = &mut out.direct_connect {
+        for g in &mut dx.value.gateways {
+            for a in &mut g.value.associations {
+                names(&mut a.value.allowed_prefixes);
+            }
+            by_json(&mut g.value.associations);
         }
     }
 }
