@@ -78,15 +78,24 @@ fn ip(loc: &Loc, field: &str, s: &str) -> Result<String, ImportError> {
         .map_err(|_| loc.err(field, format!("invalid IP address `{s}`")))
 }
 
-fn protocol(p: &str) -> String {
-    match p.trim() {
-        "-1" | "all" => "all".into(),
-        "6" => "tcp".into(),
-        "17" => "udp".into(),
-        "1" => "icmp".into(),
-        "58" => "icmpv6".into(),
-        other => other.to_lowercase(),
-    }
+/// A rule's protocol: `-1`/`all`, a name AWS prints, or an IANA number.
+fn protocol(loc: &Loc, field: &str, p: &str) -> Result<String, ImportError> {
+    let t = p.trim().to_lowercase();
+    let named = match t.as_str() {
+        "-1" | "all" => "all",
+        "6" | "tcp" => "tcp",
+        "17" | "udp" => "udp",
+        "1" | "icmp" => "icmp",
+        "58" | "icmpv6" => "icmpv6",
+        other if other.parse::<u8>().is_ok() => return Ok(t),
+        _ => {
+            return Err(loc.err(
+                field,
+                format!("invalid protocol `{p}`: expected `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a number 0–255"),
+            ));
+        }
+    };
+    Ok(named.into())
 }
 
 fn port_range(from: i64, to: i64) -> String {
@@ -132,7 +141,8 @@ impl B {
     /// its scope (the resource and its VPC) is set in one place. `what`
     /// states the problem with the offending value; the text starts with
     /// the resource's id.
-    fn inconsistent(&mut self, resource: &str, vpc: Option<&str>, what: String, affects: &[&str]) {
+    pub(super) fn inconsistent(
+        &mut self, resource: &str, vpc: Option<&str>, what: String, affects: &[&str]) {
         let at = match vpc {
             Some(v) if v != resource => format!(" (vpc `{v}`)"),
             _ => String::new(),
@@ -776,6 +786,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .as_ref()
             .map(|c| cidr(loc, "CidrBlock", c))
             .transpose()?;
+        if v4.is_none() && ipv6.is_none() {
+            return Err(loc.err("CidrBlock", "missing (and no IPv6 CIDR either)".into()));
+        }
         out.subnets.push(sp(f::Subnet {
             name: sp(b.get(id).unwrap_or_else(|| id.clone())),
             aws_id: Some(id.clone()),
@@ -813,7 +826,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                     return Err(loc.err(&format!("{field}.CidrBlock"), "missing".into()));
                 }
             };
-            let proto = protocol(e.protocol.as_deref().unwrap_or("-1"));
+            let proto = protocol(
+                loc,
+                &format!("{field}.Protocol"),
+                e.protocol.as_deref().unwrap_or("-1"),
+            )?;
             let ports = match (proto.as_str(), &e.port_range) {
                 (
                     "tcp" | "udp",
@@ -829,7 +846,18 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 (Some(x), true) => (x.kind.filter(|v| *v >= 0), x.code.filter(|v| *v >= 0)),
                 _ => (None, None),
             };
-            let action = e.rule_action.clone().unwrap_or_default().to_lowercase();
+            let action = match e.rule_action.as_deref().map(str::to_lowercase).as_deref() {
+                Some(a @ ("allow" | "deny")) => a.to_string(),
+                other => {
+                    return Err(loc.err(
+                        &format!("{field}.RuleAction"),
+                        format!(
+                            "expected `allow` or `deny`, found `{}`",
+                            other.unwrap_or("nothing")
+                        ),
+                    ));
+                }
+            };
             let rule = sp(f::NaclRule {
                 rule: sp(u32::try_from(n).unwrap_or(0)),
                 action: sp(action),
@@ -839,10 +867,23 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 icmp_code: ic.map(sp),
                 cidr: sp(c),
             });
-            if e.egress == Some(true) {
-                egress.push(rule);
+            let list = if e.egress == Some(true) {
+                &mut egress
             } else {
-                ingress.push(rule);
+                &mut ingress
+            };
+            // AWS numbers a direction's rules uniquely: the same record twice
+            // is one rule; two different rules with one number cannot be.
+            let key = |r: &Sp<f::NaclRule>| serde_json::to_string(&r.value).unwrap_or_default();
+            match list.iter().find(|r: &&Sp<f::NaclRule>| r.value.rule.value == rule.value.rule.value) {
+                Some(r) if key(r) == key(&rule) => {}
+                Some(_) => {
+                    return Err(loc.err(
+                        &format!("{field}.RuleNumber"),
+                        format!("rule number `{n}` is used by two different rules of one direction"),
+                    ));
+                }
+                None => list.push(rule),
             }
         }
         out.network_acls.push(sp(f::NetworkAcl {
@@ -1650,13 +1691,32 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                     continue;
                 }
             };
-            routes.push(sp(f::Route {
+            let route = sp(f::Route {
                 destination: destination.map(sp),
                 prefix_list: prefix_list.map(sp),
                 target: sp(target),
                 state: blackhole.then(|| sp("blackhole".to_string())),
                 origin: propagated.then(|| sp("propagated".to_string())),
-            }));
+            });
+            // One route per destination in AWS: the same record twice is one
+            // route; two different ones cannot be.
+            let same_dest = |r: &&Sp<f::Route>| {
+                r.value.destination.as_ref().map(|d| &d.value)
+                    == route.value.destination.as_ref().map(|d| &d.value)
+                    && r.value.prefix_list.as_ref().map(|d| &d.value)
+                        == route.value.prefix_list.as_ref().map(|d| &d.value)
+            };
+            let key = |r: &Sp<f::Route>| serde_json::to_string(&r.value).unwrap_or_default();
+            match routes.iter().find(same_dest) {
+                Some(r) if key(r) == key(&route) => {}
+                Some(_) => {
+                    return Err(loc.err(
+                        &field,
+                        format!("a second, different route to `{dtext}`"),
+                    ));
+                }
+                None => routes.push(route),
+            }
         }
         let edge = t
             .associations
@@ -1874,7 +1934,11 @@ fn sg_rules(
     let mut out = Vec::new();
     for (k, p) in perms.iter().enumerate() {
         let field = format!("{key}[{k}]");
-        let proto = protocol(p.ip_protocol.as_deref().unwrap_or("-1"));
+        let proto = protocol(
+            loc,
+            &format!("{field}.IpProtocol"),
+            p.ip_protocol.as_deref().unwrap_or("-1"),
+        )?;
         let (ports, it, ic) = match proto.as_str() {
             "tcp" | "udp" => match (p.from_port, p.to_port) {
                 (Some(a), Some(z)) if a >= 0 && z >= 0 => {
