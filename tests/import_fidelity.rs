@@ -107,7 +107,8 @@ fn gaps(imported: &netverify::import::Imported) -> Vec<String> {
 // ---- A small network used by several tests: one VPC, one public subnet
 // with an internet gateway route, a default NACL, and one instance.
 
-const VPC: &str = r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16", "OwnerId": "111122223333"}]}"#;
+const VPC: &str =
+    r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16", "OwnerId": "111122223333"}]}"#;
 const SUBNETS: &str = r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-3b"}]}"#;
 const IGW: &str = r#"{"InternetGateways": [{"InternetGatewayId": "igw-1", "Attachments": [{"VpcId": "vpc-1", "State": "available"}]}]}"#;
 const ROUTES: &str = r#"{"RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": true}], "Routes": [
@@ -132,8 +133,7 @@ const MANAGED_LISTS: &str = r#"{"PrefixLists": [{"PrefixListId": "pl-office", "A
   "PrefixListArn": "arn:aws:ec2:eu-west-3:111122223333:prefix-list/pl-office", "PrefixListName": "office",
   "MaxEntries": 10, "Version": 3, "Tags": [], "OwnerId": "111122223333"}]}"#;
 /// `aws ec2 get-managed-prefix-list-entries`, with its context key.
-const OFFICE_ENTRIES: &str =
-    r#"{"PrefixListId": "pl-office", "Entries": [{"Cidr": "10.20.0.0/16", "Description": "office"}]}"#;
+const OFFICE_ENTRIES: &str = r#"{"PrefixListId": "pl-office", "Entries": [{"Cidr": "10.20.0.0/16", "Description": "office"}]}"#;
 
 fn base_network() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -197,7 +197,10 @@ fn region_comes_from_zone_names_arns_or_the_zone_listing() {
     files[1] = ("Subnets.json", &arn);
     assert_eq!(region_of(&files).as_deref(), Some("ap-south-1"));
     // The `AvailabilityZones` listing of a one-Region snapshot.
-    let none = SUBNETS.replace("\"AvailabilityZone\": \"eu-west-3b\"", "\"State\": \"available\"");
+    let none = SUBNETS.replace(
+        "\"AvailabilityZone\": \"eu-west-3b\"",
+        "\"State\": \"available\"",
+    );
     files[1] = ("Subnets.json", &none);
     assert_eq!(region_of(&files), None);
     let listing = r#"{"AvailabilityZones": [{"ZoneName": "ca-central-1a", "ZoneId": "cac1-az1", "RegionName": "ca-central-1", "State": "available"}]}"#;
@@ -237,7 +240,10 @@ fn subnets_in_two_regions_leave_the_vpc_region_unknown_with_a_named_gap() {
 fn security_group_with_a_customer_managed_prefix_list_gets_a_decided_public_exposure() {
     let mut files = base_network();
     files.push(("describe-managed-prefix-lists.json", MANAGED_LISTS));
-    files.push(("get-managed-prefix-list-entries/pl-office.json", OFFICE_ENTRIES));
+    files.push((
+        "get-managed-prefix-list-entries/pl-office.json",
+        OFFICE_ENTRIES,
+    ));
     let dir = snapshot(&files);
     let (imported, yaml) = import_loads(dir.path());
     assert!(
@@ -306,13 +312,20 @@ fn both_prefix_list_shapes_are_read_even_mixed_in_one_array() {
             ),
             (
                 "pl-s3".to_string(),
-                Some(vec!["3.5.224.0/22".to_string(), "52.95.154.0/23".to_string()]),
+                Some(vec![
+                    "3.5.224.0/22".to_string(),
+                    "52.95.154.0/23".to_string()
+                ]),
                 Some("com.amazonaws.eu-west-3.s3".to_string())
             ),
         ],
         "a deleted list is left out silently"
     );
-    assert!(imported.skipped_keys.is_empty(), "{:?}", imported.skipped_keys);
+    assert!(
+        imported.skipped_keys.is_empty(),
+        "{:?}",
+        imported.skipped_keys
+    );
 }
 
 #[test]
@@ -335,10 +348,7 @@ const NAT_SUBNET: &str = r#"{"Subnets": [
   {"SubnetId": "subnet-nat", "VpcId": "vpc-1", "CidrBlock": "10.0.9.0/24", "AvailabilityZone": "eu-west-3b"}]}"#;
 
 fn with_nat(nat: &str, nat_eni: &str) -> Vec<(&'static str, String)> {
-    let enis = ENIS.replace(
-        "]}]}",
-        &format!("]}}, {nat_eni}]}}"),
-    );
+    let enis = ENIS.replace("]}]}", &format!("]}}, {nat_eni}]}}"));
     let mut files: Vec<(&'static str, String)> = base_network()
         .into_iter()
         .map(|(f, b)| (f, b.to_string()))
@@ -346,7 +356,10 @@ fn with_nat(nat: &str, nat_eni: &str) -> Vec<(&'static str, String)> {
     files[1].1 = NAT_SUBNET.to_string();
     files[6].1 = enis;
     files.push(("NatGateways.json", format!(r#"{{"NatGateways": [{nat}]}}"#)));
-    files.push(("describe-managed-prefix-lists.json", MANAGED_LISTS.to_string()));
+    files.push((
+        "describe-managed-prefix-lists.json",
+        MANAGED_LISTS.to_string(),
+    ));
     files.push(("Entries.json", OFFICE_ENTRIES.to_string()));
     files
 }
@@ -377,11 +390,18 @@ fn nat_gateway_interface_without_description_is_recognised_by_its_id() {
     let owner = eni.value.owner.as_ref().expect("no owner");
     assert!(owner.value.nat_gateway.is_some(), "{yaml}");
     let g = gaps(&imported);
-    assert!(!g.iter().any(|w| w.contains("nat-1") || w.contains("eni-nat")), "{g:?}");
+    assert!(
+        !g.iter()
+            .any(|w| w.contains("nat-1") || w.contains("eni-nat")),
+        "{g:?}"
+    );
 
     // The same by `InterfaceType` alone (no id on the gateway's side).
     let nat = nat.replace("\"NetworkInterfaceId\": \"eni-nat\", ", "");
-    let nat_eni = nat_eni.replace("\"InterfaceType\": \"interface\"", "\"InterfaceType\": \"nat_gateway\"");
+    let nat_eni = nat_eni.replace(
+        "\"InterfaceType\": \"interface\"",
+        "\"InterfaceType\": \"nat_gateway\"",
+    );
     let files = with_nat(&nat, &nat_eni);
     let dir = snapshot(&refs(&files));
     let (imported, yaml) = import_loads(dir.path());
@@ -420,7 +440,10 @@ fn emulator_nat_gateway_with_foreign_and_loopback_addresses_imports_with_gaps_an
         "`nat-1` (vpc `vpc-1`): private IP `10.220.139.143` is outside its subnet `subnet-nat`",
         "`nat-1` (vpc `vpc-1`): public IP `127.216.196.233` is a loopback",
     ] {
-        assert!(g.iter().any(|w| w.starts_with(want)), "`{want}` not in {g:?}");
+        assert!(
+            g.iter().any(|w| w.starts_with(want)),
+            "`{want}` not in {g:?}"
+        );
     }
     let (topology, _) = yaml.split_once("\ngaps:").unwrap();
     assert!(
@@ -468,14 +491,21 @@ fn duplicated_addresses_and_non_public_public_ips_become_named_gaps() {
         "`eni-3` (vpc `vpc-1`): private IP `10.0.1.20` is also held by `eni-2`",
         "`eni-4` (vpc `vpc-1`): public IP `198.51.100.7` of private IP `10.0.1.40` is also mapped to `eni-5/10.0.1.50`",
     ] {
-        assert!(g.iter().any(|w| w.starts_with(want)), "`{want}` not in {g:?}");
+        assert!(
+            g.iter().any(|w| w.starts_with(want)),
+            "`{want}` not in {g:?}"
+        );
     }
     // The inconsistent part is unknown, not dropped: exposure cannot be
     // proven for a public address whose value is unknown.
     assert!(yaml.contains("public_ip: auto"), "{yaml}");
     let (code, report) = check_json(dir.path());
     assert!(matches!(code, Some(0 | 1 | 3)), "{report}");
-    assert_ne!(check_of(&report, "public-exposure")["verdict"], "proven", "{report}");
+    assert_ne!(
+        check_of(&report, "public-exposure")["verdict"],
+        "proven",
+        "{report}"
+    );
 }
 
 #[test]
@@ -584,7 +614,11 @@ fn imported_yaml_ends_with_a_newline() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
     for dir in [fixtures.join("synthetic"), fixtures.join("hybrid")] {
         let yaml = to_yaml(&import_snapshot(&dir).unwrap().file);
-        assert!(yaml.ends_with('\n') && !yaml.ends_with("\n\n"), "{}", dir.display());
+        assert!(
+            yaml.ends_with('\n') && !yaml.ends_with("\n\n"),
+            "{}",
+            dir.display()
+        );
         let out = netverify(&["import", "snapshot", dir.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0));
         assert_eq!(out.stdout.last(), Some(&b'\n'));

@@ -129,7 +129,8 @@ fn mutate(text: &str, m: Mutation, pick: u64) -> String {
     let mut all = Vec::new();
     nodes(&v, &mut Vec::new(), &mut all);
     let choose = |cands: &[Vec<Step>]| -> Option<Vec<Step>> {
-        (!cands.is_empty()).then(|| cands[usize::try_from(pick % cands.len() as u64).unwrap()].clone())
+        (!cands.is_empty())
+            .then(|| cands[usize::try_from(pick % cands.len() as u64).unwrap()].clone())
     };
     match m {
         Mutation::DropField => {
@@ -175,7 +176,10 @@ fn mutate(text: &str, m: Mutation, pick: u64) -> String {
                 .collect();
             if let Some(p) = choose(&ids) {
                 let n = at(&mut v, &p);
-                let head = n.as_str().and_then(|s| s.split_once('-')).map(|x| x.0.to_string());
+                let head = n
+                    .as_str()
+                    .and_then(|s| s.split_once('-'))
+                    .map(|x| x.0.to_string());
                 *n = Value::from(format!("{}-0dangling", head.unwrap_or_default()));
             }
         }
@@ -184,7 +188,9 @@ fn mutate(text: &str, m: Mutation, pick: u64) -> String {
                 .iter()
                 .filter(|p| {
                     let mut c = v.clone();
-                    at(&mut c, p).as_array().is_some_and(|a| a.first().is_some_and(Value::is_object))
+                    at(&mut c, p)
+                        .as_array()
+                        .is_some_and(|a| a.first().is_some_and(Value::is_object))
                 })
                 .cloned()
                 .collect();

@@ -142,7 +142,12 @@ impl B {
     /// states the problem with the offending value; the text starts with
     /// the resource's id.
     pub(super) fn inconsistent(
-        &mut self, resource: &str, vpc: Option<&str>, what: String, affects: &[&str]) {
+        &mut self,
+        resource: &str,
+        vpc: Option<&str>,
+        what: String,
+        affects: &[&str],
+    ) {
         let at = match vpc {
             Some(v) if v != resource => format!(" (vpc `{v}`)"),
             _ => String::new(),
@@ -875,12 +880,17 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             // AWS numbers a direction's rules uniquely: the same record twice
             // is one rule; two different rules with one number cannot be.
             let key = |r: &Sp<f::NaclRule>| serde_json::to_string(&r.value).unwrap_or_default();
-            match list.iter().find(|r: &&Sp<f::NaclRule>| r.value.rule.value == rule.value.rule.value) {
+            match list
+                .iter()
+                .find(|r: &&Sp<f::NaclRule>| r.value.rule.value == rule.value.rule.value)
+            {
                 Some(r) if key(r) == key(&rule) => {}
                 Some(_) => {
                     return Err(loc.err(
                         &format!("{field}.RuleNumber"),
-                        format!("rule number `{n}` is used by two different rules of one direction"),
+                        format!(
+                            "rule number `{n}` is used by two different rules of one direction"
+                        ),
                     ));
                 }
                 None => list.push(rule),
@@ -1173,9 +1183,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             Some((id.clone(), (v4, v6)))
         })
         .collect();
-    let subnet_vpc_of = |s: &str| -> Option<String> {
-        subnets.get(s).and_then(|(_, x)| x.vpc_id.clone())
-    };
+    let subnet_vpc_of =
+        |s: &str| -> Option<String> { subnets.get(s).and_then(|(_, x)| x.vpc_id.clone()) };
     // Who holds each private address (per VPC) and each public address.
     let mut dup_private: BTreeMap<(String, IpAddr), BTreeSet<String>> = BTreeMap::new();
     let mut dup_public: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -1186,7 +1195,10 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         let vpc = subnet_vpc_of(subnet).unwrap_or_default();
         for (addr, public, _) in eni_ips(loc, id, e, &eips)? {
             if let Ok(a) = addr.parse::<IpAddr>() {
-                dup_private.entry((vpc.clone(), a)).or_default().insert(id.clone());
+                dup_private
+                    .entry((vpc.clone(), a))
+                    .or_default()
+                    .insert(id.clone());
             }
             if let Some(p) = public.filter(|p| p != "auto") {
                 dup_public
@@ -1199,7 +1211,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     // A NAT gateway whose own interface is imported holds its addresses
     // through it; the others hold them directly.
     for n in &out.nat_gateways {
-        let Some(nid) = n.aws_id.clone() else { continue };
+        let Some(nid) = n.aws_id.clone() else {
+            continue;
+        };
         if nat_of_eni.values().any(|x| *x == nid) {
             continue;
         }
@@ -1208,17 +1222,26 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .and_then(|(_, x)| x.subnet_id.as_deref())
             .and_then(subnet_vpc_of)
             .unwrap_or_default();
-        if let Some(a) = n.private_ip.as_ref().and_then(|a| a.value.parse::<IpAddr>().ok()) {
+        if let Some(a) = n
+            .private_ip
+            .as_ref()
+            .and_then(|a| a.value.parse::<IpAddr>().ok())
+        {
             dup_private.entry((vpc, a)).or_default().insert(nid.clone());
         }
         if let Some(p) = n.public_ip.as_ref().filter(|p| p.value != "auto") {
-            dup_public.entry(p.value.clone()).or_default().insert(nid.clone());
+            dup_public
+                .entry(p.value.clone())
+                .or_default()
+                .insert(nid.clone());
         }
     }
     dup_private.retain(|_, h| h.len() > 1);
     dup_public.retain(|_, h| h.len() > 1);
     for n in &mut out.nat_gateways {
-        let Some(nid) = n.aws_id.clone() else { continue };
+        let Some(nid) = n.aws_id.clone() else {
+            continue;
+        };
         let vpc = nats
             .get(&nid)
             .and_then(|(_, x)| x.subnet_id.as_deref())
@@ -1231,7 +1254,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 b.inconsistent(
                     &nid,
                     vpc.as_deref(),
-                    format!("private IP `{}` is also held by {}; address left unknown", a.value, holders_text(h, &nid)),
+                    format!(
+                        "private IP `{}` is also held by {}; address left unknown",
+                        a.value,
+                        holders_text(h, &nid)
+                    ),
                     ALL,
                 );
                 n.value.private_ip = None;
@@ -1295,8 +1322,15 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         // Addresses AWS would never give: outside the subnet, or held twice
         // in one VPC. The interface is left out, and the gap says why.
         let vpc = subnet_vpc_of(subnet);
-        if let Some(why) = eni_address_problem(loc, id, e, &eips, subnet, &subnet_nets, &dup_private)? {
-            b.inconsistent(id, vpc.as_deref(), format!("{why}; interface not imported"), ALL);
+        if let Some(why) =
+            eni_address_problem(loc, id, e, &eips, subnet, &subnet_nets, &dup_private)?
+        {
+            b.inconsistent(
+                id,
+                vpc.as_deref(),
+                format!("{why}; interface not imported"),
+                ALL,
+            );
             continue;
         }
         if let Some(gid) = &unknown_group {
@@ -1710,10 +1744,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             match routes.iter().find(same_dest) {
                 Some(r) if key(r) == key(&route) => {}
                 Some(_) => {
-                    return Err(loc.err(
-                        &field,
-                        format!("a second, different route to `{dtext}`"),
-                    ));
+                    return Err(loc.err(&field, format!("a second, different route to `{dtext}`")));
                 }
                 None => routes.push(route),
             }
@@ -2046,9 +2077,9 @@ fn nat_interfaces(
             let own = nats.iter().find(|(_, (_, n))| {
                 n.subnet_id.is_some()
                     && n.subnet_id == e.subnet_id
-                    && n.nat_gateway_addresses.iter().any(|a| {
-                        a.private_ip.is_some() && a.private_ip == e.private_ip_address
-                    })
+                    && n.nat_gateway_addresses
+                        .iter()
+                        .any(|a| a.private_ip.is_some() && a.private_ip == e.private_ip_address)
             });
             if let Some((nid, _)) = own {
                 out.insert(eid.clone(), nid.clone());
@@ -2134,18 +2165,29 @@ fn eni_address_problem(
             )));
         }
     }
-    let v6s = e.ipv6_addresses.iter().filter_map(|a| a.ipv6_address.as_deref());
+    let v6s = e
+        .ipv6_addresses
+        .iter()
+        .filter_map(|a| a.ipv6_address.as_deref());
     for a in v6s {
         if let Some(why) = outside("IPv6 address", a.trim(), v6) {
             return Ok(Some(why));
         }
     }
-    for p in e.ipv4_prefixes.iter().filter_map(|p| p.ipv4_prefix.as_deref()) {
+    for p in e
+        .ipv4_prefixes
+        .iter()
+        .filter_map(|p| p.ipv4_prefix.as_deref())
+    {
         if let Some(why) = outside("IPv4 prefix", p.trim(), v4) {
             return Ok(Some(why));
         }
     }
-    for p in e.ipv6_prefixes.iter().filter_map(|p| p.ipv6_prefix.as_deref()) {
+    for p in e
+        .ipv6_prefixes
+        .iter()
+        .filter_map(|p| p.ipv6_prefix.as_deref())
+    {
         if let Some(why) = outside("IPv6 prefix", p.trim(), v6) {
             return Ok(Some(why));
         }
