@@ -17,6 +17,12 @@ use crate::model::{Scalar, Sp};
 /// A prefix list: its name and, when known, its entries.
 type PlInfo = (Option<String>, Option<Vec<String>>);
 
+/// Elastic IPs by (interface, private address): (allocation id, public IP).
+type Eips = HashMap<(String, String), (Option<String>, Option<String>)>;
+
+/// A private address as imported, with its public IP and EIP allocation.
+type EniIp = (String, Option<String>, Option<String>);
+
 /// Gaps affecting every check.
 const ALL: &[&str] = &[];
 
@@ -1155,7 +1161,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     }
 
     // ---- Network interfaces and instances.
-    let mut eips: HashMap<(String, String), (Option<String>, Option<String>)> = HashMap::new();
+    let mut eips: Eips = HashMap::new();
     for (_, a) in &addresses {
         if let (Some(e), Some(p)) = (&a.network_interface_id, &a.private_ip_address) {
             eips.insert(
@@ -2096,8 +2102,8 @@ fn eni_ips(
     loc: &Loc,
     id: &str,
     e: &aws::NetworkInterface,
-    eips: &HashMap<(String, String), (Option<String>, Option<String>)>,
-) -> Result<Vec<(String, Option<String>, Option<String>)>, ImportError> {
+    eips: &Eips,
+) -> Result<Vec<EniIp>, ImportError> {
     let mut out = Vec::new();
     for (k, p) in e.private_ip_addresses.iter().enumerate() {
         let Some(addr) = &p.private_ip_address else {
@@ -2124,7 +2130,7 @@ fn eni_ips(
         let order = (p.primary != Some(true), addr.parse::<IpAddr>().ok());
         out.push((order, (addr, public, alloc)));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     out.dedup_by(|a, b| a.1.0 == b.1.0);
     Ok(out.into_iter().map(|x| x.1).collect())
 }
@@ -2136,7 +2142,7 @@ fn eni_address_problem(
     loc: &Loc,
     id: &str,
     e: &aws::NetworkInterface,
-    eips: &HashMap<(String, String), (Option<String>, Option<String>)>,
+    eips: &Eips,
     subnet: &str,
     nets: &HashMap<String, (Option<IpNet>, Option<IpNet>)>,
     dup_private: &BTreeMap<(String, IpAddr), BTreeSet<String>>,
