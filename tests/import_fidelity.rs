@@ -513,14 +513,22 @@ fn dead_resources_are_left_out_silently() {
     let mut files = base_network();
     let nat = r#"{"NatGateways": [{"NatGatewayId": "nat-old", "SubnetId": "subnet-1", "State": "deleted",
       "NatGatewayAddresses": [{"PrivateIp": "10.0.1.10", "PublicIp": "198.51.100.10"}]}]}"#;
+    let endpoints = r#"{"VpcEndpoints": [{"VpcEndpointId": "vpce-old", "VpcId": "vpc-1", "VpcEndpointType": "Gateway",
+      "ServiceName": "com.amazonaws.eu-west-3.s3", "State": "Rejected", "RouteTableIds": []}]}"#;
     files.push(("NatGateways.json", nat));
+    files.push(("VpcEndpoints.json", endpoints));
     files.push(("describe-managed-prefix-lists.json", MANAGED_LISTS));
     files.push(("Entries.json", OFFICE_ENTRIES));
     let dir = snapshot(&files);
     let (imported, _) = import_loads(dir.path());
     assert!(imported.file.nat_gateways.is_empty());
+    assert!(imported.file.vpc_endpoints.is_empty());
     let g = gaps(&imported);
-    assert!(!g.iter().any(|w| w.contains("nat-old")), "{g:?}");
+    assert!(
+        !g.iter()
+            .any(|w| w.contains("nat-old") || w.contains("vpce-old")),
+        "{g:?}"
+    );
 }
 
 // ---- Determinism and the final newline.

@@ -490,6 +490,7 @@ pub struct LoadBalancer {
     pub load_balancer_arn: Option<String>,
     pub load_balancer_name: Option<String>,
     pub vpc_id: Option<String>,
+    pub state: Option<StatusCode>,
     #[serde(rename = "Type")]
     pub kind: Option<String>,
     pub scheme: Option<String>,

@@ -482,6 +482,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
     for (arn, (_, lb)) in &lbs {
+        if lb.state.as_ref().and_then(|s| s.code.as_deref()) == Some("failed") {
+            continue;
+        }
         let kind = lb.kind.as_deref().unwrap_or("");
         if kind != "application" && kind != "network" {
             b.gap(
@@ -513,7 +516,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
     for (id, (_, e)) in &endpoints {
-        if vpc_known(&e.vpc_id) {
+        let gone = matches!(
+            e.state.as_deref().map(str::to_lowercase).as_deref(),
+            Some("deleted" | "deleting" | "rejected" | "failed" | "expired")
+        );
+        if vpc_known(&e.vpc_id) && !gone {
             b.name(id, name_tag(&e.tags));
         }
     }
