@@ -554,6 +554,100 @@ fn paging_follows_every_next_token_and_the_import_is_complete() {
     );
 }
 
+/// Every top-level key of a saved snapshot, with the files holding it.
+fn saved_keys(dir: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut keys = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (f, body) in live_common::files_with_text(dir) {
+        let v: Value = serde_json::from_str(&body).unwrap();
+        for k in v.as_object().unwrap().keys() {
+            keys.entry(k.clone())
+                .or_default()
+                .push(f.display().to_string());
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_key_the_live_importer_writes_is_read_back_to_the_same_topology() {
+    let stub = Stub::start(Mode::default());
+    let work = tempfile::tempdir().unwrap();
+    let yaml = work.path().join("live.yaml");
+    let snap = work.path().join("snap");
+    let out = stub.import(&[
+        "--region",
+        "us-east-1",
+        "-o",
+        yaml.to_str().unwrap(),
+        "--save-snapshot",
+        snap.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let live = std::fs::read_to_string(&yaml).unwrap();
+    let keys = saved_keys(&snap);
+    // The keys of every call the importer makes (context keys included).
+    for want in [
+        "Vpcs",
+        "Subnets",
+        "RouteTables",
+        "NetworkAcls",
+        "SecurityGroups",
+        "NetworkInterfaces",
+        "Reservations",
+        "Addresses",
+        "InternetGateways",
+        "EgressOnlyInternetGateways",
+        "NatGateways",
+        "VpcEndpoints",
+        "PrefixLists",
+        "Entries",
+        "VpcPeeringConnections",
+        "TransitGateways",
+        "TransitGatewayAttachments",
+        "TransitGatewayVpcAttachments",
+        "TransitGatewayRouteTables",
+        "VpnGateways",
+        "VpnConnections",
+        "CustomerGateways",
+        "LoadBalancers",
+        "TargetGroups",
+        "connections",
+        "lags",
+        "virtualInterfaces",
+        "directConnectGateways",
+        "directConnectGatewayAssociations",
+    ] {
+        assert!(keys.contains_key(want), "no `{want}` saved: {keys:?}");
+    }
+    // No invented key: `describe-managed-prefix-lists` is saved the way the
+    // AWS CLI prints it, under `PrefixLists`, records without `Cidrs`.
+    assert!(!keys.contains_key("ManagedPrefixLists"), "{keys:?}");
+    let managed = read_json(&snap.join("aws_configs/us-east-1/describe-managed-prefix-lists.json"));
+    let rec = &managed["PrefixLists"][0];
+    assert_eq!(rec["PrefixListId"], "pl-0a1", "{managed}");
+    assert_eq!(rec["AddressFamily"], "IPv4");
+    assert_eq!(rec["MaxEntries"], 5);
+    assert!(rec.get("Cidrs").is_none(), "{managed}");
+    // Re-reading gives the same topology, and no saved key goes unread.
+    let replay = netverify(&["import", "snapshot", snap.to_str().unwrap()]);
+    let stderr = text(&replay.stderr);
+    assert_eq!(replay.status.code(), Some(0), "{stderr}");
+    assert!(
+        text(&replay.stdout) == live,
+        "replay differs from the live import"
+    );
+    for k in keys.keys() {
+        assert!(
+            !stderr.contains(&format!("`{k}` (")),
+            "saved key `{k}` is not read back: {stderr}"
+        );
+    }
+    // The managed list and its entries reach the topology.
+    assert!(live.contains("aws_id: pl-0a1"), "{live}");
+    assert!(live.contains("- 192.168.0.0/16"), "{live}");
+    assert!(!live.contains("entries of prefix list `pl-0a1`"), "{live}");
+}
+
 #[test]
 fn direct_connect_transit_gateway_and_vpn_outputs_are_saved_in_cli_shape() {
     let stub = Stub::start(Mode::default());

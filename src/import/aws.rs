@@ -95,6 +95,7 @@ pub struct Subnet {
     pub vpc_id: Option<String>,
     pub cidr_block: Option<String>,
     pub availability_zone: Option<String>,
+    pub subnet_arn: Option<String>,
     pub ipv6_cidr_block_association_set: Vec<Ipv6CidrAssoc>,
     pub tags: Vec<Tag>,
 }
@@ -300,6 +301,9 @@ pub struct NetworkInterface {
     pub description: Option<String>,
     pub interface_type: Option<String>,
     pub requester_managed: Option<bool>,
+    /// The AWS service or account that created a managed interface.
+    pub requester_id: Option<String>,
+    pub availability_zone: Option<String>,
     pub groups: Vec<GroupRef>,
     pub source_dest_check: Option<bool>,
     pub attachment: Option<EniAttachment>,
@@ -370,6 +374,7 @@ pub struct EgressOnlyInternetGateway {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct NatAddress {
+    pub network_interface_id: Option<String>,
     pub private_ip: Option<String>,
     pub public_ip: Option<String>,
     pub is_primary: Option<bool>,
@@ -393,6 +398,7 @@ pub struct VpcEndpoint {
     pub vpc_id: Option<String>,
     pub vpc_endpoint_type: Option<String>,
     pub service_name: Option<String>,
+    pub state: Option<String>,
     pub route_table_ids: Vec<String>,
     pub subnet_ids: Vec<String>,
     pub groups: Vec<GroupRef>,
@@ -410,23 +416,28 @@ pub struct EndpointDnsOptions {
     pub private_dns_only_for_inbound_resolver_endpoint: Option<bool>,
 }
 
-/// `describe-prefix-lists` (AWS-managed service lists, with their CIDRs).
+/// One record under `PrefixLists`, which two calls print: `describe-prefix-lists`
+/// (AWS-managed service lists, with `Cidrs`) and
+/// `describe-managed-prefix-lists` (any managed list, without entries: those
+/// come from `get-managed-prefix-list-entries`). One array may mix both.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct PrefixList {
     pub prefix_list_id: Option<String>,
     pub prefix_list_name: Option<String>,
     pub cidrs: Option<Vec<String>>,
+    pub address_family: Option<String>,
+    pub state: Option<String>,
+    pub prefix_list_arn: Option<String>,
+    pub tags: Vec<Tag>,
 }
 
-/// `describe-managed-prefix-lists` (no entries).
+/// `describe-availability-zones`: a zone and its Region.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct ManagedPrefixList {
-    pub prefix_list_id: Option<String>,
-    pub prefix_list_name: Option<String>,
-    pub address_family: Option<String>,
-    pub tags: Vec<Tag>,
+pub struct AvailabilityZone {
+    pub zone_name: Option<String>,
+    pub region_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -470,6 +481,7 @@ pub struct PeeringConnection {
 #[serde(rename_all = "PascalCase", default)]
 pub struct LbZone {
     pub subnet_id: Option<String>,
+    pub zone_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -477,6 +489,8 @@ pub struct LbZone {
 pub struct LoadBalancer {
     pub load_balancer_arn: Option<String>,
     pub load_balancer_name: Option<String>,
+    pub vpc_id: Option<String>,
+    pub state: Option<StatusCode>,
     #[serde(rename = "Type")]
     pub kind: Option<String>,
     pub scheme: Option<String>,

@@ -1,6 +1,7 @@
 //! Mapping the typed snapshot records to the topology format.
 
 mod hybrid;
+mod region;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -15,6 +16,12 @@ use crate::model::{Scalar, Sp};
 
 /// A prefix list: its name and, when known, its entries.
 type PlInfo = (Option<String>, Option<Vec<String>>);
+
+/// Elastic IPs by (interface, private address): (allocation id, public IP).
+type Eips = HashMap<(String, String), (Option<String>, Option<String>)>;
+
+/// A private address as imported, with its public IP and EIP allocation.
+type EniIp = (String, Option<String>, Option<String>);
 
 /// Gaps affecting every check.
 const ALL: &[&str] = &[];
@@ -77,15 +84,24 @@ fn ip(loc: &Loc, field: &str, s: &str) -> Result<String, ImportError> {
         .map_err(|_| loc.err(field, format!("invalid IP address `{s}`")))
 }
 
-fn protocol(p: &str) -> String {
-    match p.trim() {
-        "-1" | "all" => "all".into(),
-        "6" => "tcp".into(),
-        "17" => "udp".into(),
-        "1" => "icmp".into(),
-        "58" => "icmpv6".into(),
-        other => other.to_lowercase(),
-    }
+/// A rule's protocol: `-1`/`all`, a name AWS prints, or an IANA number.
+fn protocol(loc: &Loc, field: &str, p: &str) -> Result<String, ImportError> {
+    let t = p.trim().to_lowercase();
+    let named = match t.as_str() {
+        "-1" | "all" => "all",
+        "6" | "tcp" => "tcp",
+        "17" | "udp" => "udp",
+        "1" | "icmp" => "icmp",
+        "58" | "icmpv6" => "icmpv6",
+        other if other.parse::<u8>().is_ok() => return Ok(t),
+        _ => {
+            return Err(loc.err(
+                field,
+                format!("invalid protocol `{p}`: expected `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a number 0–255"),
+            ));
+        }
+    };
+    Ok(named.into())
 }
 
 fn port_range(from: i64, to: i64) -> String {
@@ -126,6 +142,25 @@ impl B {
         self.names.get(id).cloned()
     }
 
+    /// A gap for inconsistent or dangling data about one resource: every
+    /// gap the importer finds in the data itself goes through here, so that
+    /// its scope (the resource and its VPC) is set in one place. `what`
+    /// states the problem with the offending value; the text starts with
+    /// the resource's id.
+    pub(super) fn inconsistent(
+        &mut self,
+        resource: &str,
+        vpc: Option<&str>,
+        what: String,
+        affects: &[&str],
+    ) {
+        let at = match vpc {
+            Some(v) if v != resource => format!(" (vpc `{v}`)"),
+            _ => String::new(),
+        };
+        self.gap(format!("`{resource}`{at}: {what}"), affects);
+    }
+
     fn gap(&mut self, what: String, affects: &[&str]) {
         self.gaps
             .entry(what)
@@ -159,7 +194,6 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         nats,
         endpoints,
         prefix_lists,
-        managed_prefix_lists,
         prefix_list_entries,
         peerings,
         lbs,
@@ -181,6 +215,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         dx_vifs,
         dx_gateways,
         dx_associations,
+        zones,
         import_gaps,
         keys: _,
         scopes,
@@ -280,43 +315,47 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
 
-    // Prefix lists: described ones, then any referenced but not described.
+    let nat_of_eni = nat_interfaces(&nats, &all_enis);
+
+    // Prefix lists: described ones (both shapes under `PrefixLists`, an
+    // AWS-managed list possibly in both), then any referenced but not
+    // described. Entries: the record's `Cidrs`, else the
+    // `get-managed-prefix-list-entries` output for its id.
     let mut pls: BTreeMap<String, PlInfo> = BTreeMap::new();
     for (loc, p) in prefix_lists {
         let Some(id) = p.prefix_list_id.clone() else {
             return Err(loc.err("PrefixListId", "missing".into()));
         };
-        let mut entries = Vec::new();
-        if let Some(cs) = &p.cidrs {
-            for (k, c) in cs.iter().enumerate() {
-                entries.push(cidr(&loc, &format!("Cidrs[{k}]"), c)?);
-            }
+        if matches!(
+            p.state.as_deref(),
+            Some("delete-complete" | "delete-in-progress" | "create-failed")
+        ) {
+            continue;
         }
-        pls.entry(id).or_insert((
-            p.prefix_list_name.clone(),
-            p.cidrs.as_ref().map(|_| entries),
-        ));
-    }
-    for (loc, p) in managed_prefix_lists {
-        let Some(id) = p.prefix_list_id.clone() else {
-            return Err(loc.err("PrefixListId", "missing".into()));
-        };
-        let entries = match prefix_list_entries.get(&id) {
-            Some(es) => {
+        let entries = match (&p.cidrs, prefix_list_entries.get(&id)) {
+            (Some(cs), _) => {
+                let mut v = Vec::new();
+                for (k, c) in cs.iter().enumerate() {
+                    v.push(cidr(&loc, &format!("Cidrs[{k}]"), c)?);
+                }
+                Some(v)
+            }
+            (None, Some(es)) => {
                 let mut v = Vec::new();
                 for c in es {
                     v.push(cidr(&loc, "Entries", c)?);
                 }
                 Some(v)
             }
-            None => None,
+            (None, None) => None,
         };
         let name = name_tag(&p.tags)
             .map(str::to_string)
             .or(p.prefix_list_name.clone());
-        // An AWS-managed list is in both outputs; `describe-prefix-lists`
-        // may lack its CIDRs (emulators), the entries call has them.
-        let e = pls.entry(id).or_insert((name, None));
+        let e = pls.entry(id).or_insert((None, None));
+        if e.0.is_none() {
+            e.0 = name;
+        }
         if e.1.is_none() {
             e.1 = entries;
         }
@@ -443,6 +482,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
     for (arn, (_, lb)) in &lbs {
+        if lb.state.as_ref().and_then(|s| s.code.as_deref()) == Some("failed") {
+            continue;
+        }
         let kind = lb.kind.as_deref().unwrap_or("");
         if kind != "application" && kind != "network" {
             b.gap(
@@ -474,7 +516,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
     }
     for (id, (_, e)) in &endpoints {
-        if vpc_known(&e.vpc_id) {
+        let gone = matches!(
+            e.state.as_deref().map(str::to_lowercase).as_deref(),
+            Some("deleted" | "deleting" | "rejected" | "failed" | "expired")
+        );
+        if vpc_known(&e.vpc_id) && !gone {
             b.name(id, name_tag(&e.tags));
         }
     }
@@ -530,6 +576,96 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         .filter_map(|(id, (name, _))| Some((name.clone()?, id.clone())))
         .collect();
 
+    // ---- The Region of each VPC, from whatever names it.
+    let mut evidence = region::Evidence::default();
+    {
+        use region::Source;
+        let listing: BTreeMap<(Option<String>, Option<String>), BTreeSet<String>> =
+            zones.iter().fold(BTreeMap::new(), |mut m, (loc, z)| {
+                let r = z
+                    .region_name
+                    .clone()
+                    .filter(|r| region::is_region(r))
+                    .or_else(|| z.zone_name.as_deref().and_then(region::of_zone));
+                if let Some(r) = r {
+                    m.entry((loc.account.clone(), loc.region.clone()))
+                        .or_default()
+                        .insert(r);
+                }
+                m
+            });
+        for (id, (loc, _)) in &vpcs {
+            evidence.add(id, Source::Folder, loc.region.clone());
+            for r in listing
+                .get(&(loc.account.clone(), loc.region.clone()))
+                .into_iter()
+                .flatten()
+            {
+                evidence.add(id, Source::Listing, Some(r.clone()));
+            }
+        }
+        for (_, s) in subnets.values() {
+            if let Some(v) = &s.vpc_id {
+                let zone = s.availability_zone.as_deref().and_then(region::of_zone);
+                evidence.add(v, Source::Zones, zone);
+                let arn = s.subnet_arn.as_deref().and_then(region::of_arn);
+                evidence.add(v, Source::Arns, arn);
+            }
+        }
+        for (_, e) in all_enis.values() {
+            if let Some(v) = &e.vpc_id {
+                let zone = e.availability_zone.as_deref().and_then(region::of_zone);
+                evidence.add(v, Source::Zones, zone);
+            }
+        }
+        for (arn, (_, lb)) in &lbs {
+            if let Some(v) = &lb.vpc_id {
+                for z in &lb.availability_zones {
+                    let zone = z.zone_name.as_deref().and_then(region::of_zone);
+                    evidence.add(v, Source::Zones, zone);
+                }
+                evidence.add(v, Source::Arns, region::of_arn(arn));
+            }
+        }
+        for (_, e) in endpoints.values() {
+            if let Some(v) = &e.vpc_id {
+                let r = e.service_name.as_deref().and_then(region::of_service);
+                evidence.add(v, Source::Arns, r);
+            }
+        }
+        for (_, p) in peerings.values() {
+            for info in [&p.requester_vpc_info, &p.accepter_vpc_info]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(v) = &info.vpc_id {
+                    let r = info.region.clone().filter(|r| region::is_region(r));
+                    evidence.add(v, Source::Arns, r);
+                }
+            }
+        }
+    }
+    let mut vpc_region: HashMap<String, String> = HashMap::new();
+    for id in vpcs.keys() {
+        match evidence.region(id) {
+            region::Found::Region(r, others) => {
+                for o in others {
+                    b.notes.push(format!(
+                        "vpc `{id}`: Region `{r}` taken from the strongest source, although {o}"
+                    ));
+                }
+                vpc_region.insert(id.clone(), r);
+            }
+            region::Found::Conflict(why) => b.inconsistent(
+                id,
+                Some(id),
+                format!("its Region is not clear: {why}; Region left unknown"),
+                ALL,
+            ),
+            region::Found::None => {}
+        }
+    }
+
     // ---- VPCs.
     let mut dns: HashMap<String, (Option<bool>, Option<bool>)> = HashMap::new();
     for (_, a) in &vpc_attributes {
@@ -560,6 +696,15 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 Some(c) => cidrs.push(sp(cidr(loc, "CidrBlock", c)?)),
                 None => return Err(loc.err("CidrBlock", "missing".into())),
             }
+        }
+        // The primary CIDR (`CidrBlock`) first, whatever the set's order.
+        if let Some(i) = v
+            .cidr_block
+            .as_deref()
+            .and_then(|p| cidrs.iter().position(|c| c.value == p.trim()))
+        {
+            let primary = cidrs.remove(i);
+            cidrs.insert(0, primary);
         }
         let mut ipv6 = Vec::new();
         for (k, a) in v.ipv6_cidr_block_association_set.iter().enumerate() {
@@ -597,7 +742,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         out.vpcs.push(sp(f::Vpc {
             name: sp(b.get(id).unwrap_or_else(|| id.clone())),
             aws_id: Some(id.clone()),
-            region: loc.region.clone(),
+            region: vpc_region.get(id).cloned(),
             account: v.owner_id.clone().or(loc.account.clone()).map(Scalar),
             cidrs,
             ipv6_cidrs: ipv6,
@@ -659,6 +804,9 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .as_ref()
             .map(|c| cidr(loc, "CidrBlock", c))
             .transpose()?;
+        if v4.is_none() && ipv6.is_none() {
+            return Err(loc.err("CidrBlock", "missing (and no IPv6 CIDR either)".into()));
+        }
         out.subnets.push(sp(f::Subnet {
             name: sp(b.get(id).unwrap_or_else(|| id.clone())),
             aws_id: Some(id.clone()),
@@ -696,7 +844,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                     return Err(loc.err(&format!("{field}.CidrBlock"), "missing".into()));
                 }
             };
-            let proto = protocol(e.protocol.as_deref().unwrap_or("-1"));
+            let proto = protocol(
+                loc,
+                &format!("{field}.Protocol"),
+                e.protocol.as_deref().unwrap_or("-1"),
+            )?;
             let ports = match (proto.as_str(), &e.port_range) {
                 (
                     "tcp" | "udp",
@@ -712,7 +864,18 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 (Some(x), true) => (x.kind.filter(|v| *v >= 0), x.code.filter(|v| *v >= 0)),
                 _ => (None, None),
             };
-            let action = e.rule_action.clone().unwrap_or_default().to_lowercase();
+            let action = match e.rule_action.as_deref().map(str::to_lowercase).as_deref() {
+                Some(a @ ("allow" | "deny")) => a.to_string(),
+                other => {
+                    return Err(loc.err(
+                        &format!("{field}.RuleAction"),
+                        format!(
+                            "expected `allow` or `deny`, found `{}`",
+                            other.unwrap_or("nothing")
+                        ),
+                    ));
+                }
+            };
             let rule = sp(f::NaclRule {
                 rule: sp(u32::try_from(n).unwrap_or(0)),
                 action: sp(action),
@@ -722,10 +885,28 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 icmp_code: ic.map(sp),
                 cidr: sp(c),
             });
-            if e.egress == Some(true) {
-                egress.push(rule);
+            let list = if e.egress == Some(true) {
+                &mut egress
             } else {
-                ingress.push(rule);
+                &mut ingress
+            };
+            // AWS numbers a direction's rules uniquely: the same record twice
+            // is one rule; two different rules with one number cannot be.
+            let key = |r: &Sp<f::NaclRule>| serde_json::to_string(&r.value).unwrap_or_default();
+            match list
+                .iter()
+                .find(|r: &&Sp<f::NaclRule>| r.value.rule.value == rule.value.rule.value)
+            {
+                Some(r) if key(r) == key(&rule) => {}
+                Some(_) => {
+                    return Err(loc.err(
+                        &format!("{field}.RuleNumber"),
+                        format!(
+                            "rule number `{n}` is used by two different rules of one direction"
+                        ),
+                    ));
+                }
+                None => list.push(rule),
             }
         }
         out.network_acls.push(sp(f::NetworkAcl {
@@ -823,6 +1004,41 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .and_then(|a| a.public_ip.as_ref())
             .map(|x| ip(loc, "NatGatewayAddresses.PublicIp", x))
             .transpose()?;
+        let vpc = subnets.get(&subnet).and_then(|(_, s)| s.vpc_id.clone());
+        let net = subnets
+            .get(&subnet)
+            .and_then(|(_, s)| s.cidr_block.as_deref())
+            .and_then(|c| c.trim().parse::<IpNet>().ok());
+        let private_ip = match (private_ip, net) {
+            (Some(a), Some(net)) if a.parse::<IpAddr>().is_ok_and(|x| !net.contains(&x)) => {
+                b.inconsistent(
+                    id,
+                    vpc.as_deref(),
+                    format!("private IP `{a}` is outside its subnet `{subnet}` (`{net}`); address left unknown"),
+                    ALL,
+                );
+                None
+            }
+            (a, _) => a,
+        };
+        let public_ip = public_ip.map(|p| {
+            let why = match p.parse::<IpAddr>() {
+                Ok(IpAddr::V4(a)) => crate::model::not_public_v4(a),
+                _ => Some("not an IPv4 address"),
+            };
+            match why {
+                Some(why) => {
+                    b.inconsistent(
+                        id,
+                        vpc.as_deref(),
+                        format!("public IP `{p}` is {why}; imported as an unknown public address (`auto`)"),
+                        ALL,
+                    );
+                    "auto".to_string()
+                }
+                None => p,
+            }
+        });
         out.nat_gateways.push(sp(f::NatGateway {
             name: sp(name),
             aws_id: Some(id.clone()),
@@ -952,7 +1168,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     }
 
     // ---- Network interfaces and instances.
-    let mut eips: HashMap<(String, String), (Option<String>, Option<String>)> = HashMap::new();
+    let mut eips: Eips = HashMap::new();
     for (_, a) in &addresses {
         if let (Some(e), Some(p)) = (&a.network_interface_id, &a.private_ip_address) {
             eips.insert(
@@ -966,6 +1182,113 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         .filter(|arn| b.names.contains_key(*arn))
         .map(|arn| (arn.clone(), arn.clone()))
         .collect();
+    // Subnet CIDRs and VPCs, for the address checks.
+    let subnet_nets: HashMap<String, (Option<IpNet>, Option<IpNet>)> = subnet_ids
+        .iter()
+        .filter_map(|id| {
+            let (_, s) = subnets.get(id)?;
+            let v4 = s.cidr_block.as_deref().and_then(|c| c.trim().parse().ok());
+            let v6 = s
+                .ipv6_cidr_block_association_set
+                .first()
+                .and_then(|a| a.ipv6_cidr_block.as_deref())
+                .and_then(|c| c.trim().parse().ok());
+            Some((id.clone(), (v4, v6)))
+        })
+        .collect();
+    let subnet_vpc_of =
+        |s: &str| -> Option<String> { subnets.get(s).and_then(|(_, x)| x.vpc_id.clone()) };
+    // Who holds each private address (per VPC) and each public address.
+    let mut dup_private: BTreeMap<(String, IpAddr), BTreeSet<String>> = BTreeMap::new();
+    let mut dup_public: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, (loc, e)) in &all_enis {
+        let Some(subnet) = e.subnet_id.as_ref().filter(|s| subnet_ids.contains(*s)) else {
+            continue;
+        };
+        let vpc = subnet_vpc_of(subnet).unwrap_or_default();
+        for (addr, public, _) in eni_ips(loc, id, e, &eips)? {
+            if let Ok(a) = addr.parse::<IpAddr>() {
+                dup_private
+                    .entry((vpc.clone(), a))
+                    .or_default()
+                    .insert(id.clone());
+            }
+            if let Some(p) = public.filter(|p| p != "auto") {
+                dup_public
+                    .entry(p)
+                    .or_default()
+                    .insert(format!("{id}/{addr}"));
+            }
+        }
+    }
+    // A NAT gateway whose own interface is imported holds its addresses
+    // through it; the others hold them directly.
+    for n in &out.nat_gateways {
+        let Some(nid) = n.aws_id.clone() else {
+            continue;
+        };
+        if nat_of_eni.values().any(|x| *x == nid) {
+            continue;
+        }
+        let vpc = nats
+            .get(&nid)
+            .and_then(|(_, x)| x.subnet_id.as_deref())
+            .and_then(subnet_vpc_of)
+            .unwrap_or_default();
+        if let Some(a) = n
+            .private_ip
+            .as_ref()
+            .and_then(|a| a.value.parse::<IpAddr>().ok())
+        {
+            dup_private.entry((vpc, a)).or_default().insert(nid.clone());
+        }
+        if let Some(p) = n.public_ip.as_ref().filter(|p| p.value != "auto") {
+            dup_public
+                .entry(p.value.clone())
+                .or_default()
+                .insert(nid.clone());
+        }
+    }
+    dup_private.retain(|_, h| h.len() > 1);
+    dup_public.retain(|_, h| h.len() > 1);
+    for n in &mut out.nat_gateways {
+        let Some(nid) = n.aws_id.clone() else {
+            continue;
+        };
+        let vpc = nats
+            .get(&nid)
+            .and_then(|(_, x)| x.subnet_id.as_deref())
+            .and_then(subnet_vpc_of);
+        if let Some(a) = n.private_ip.clone() {
+            let held = dup_private
+                .iter()
+                .find(|((_, x), h)| x.to_string() == a.value && h.contains(&nid));
+            if let Some((_, h)) = held {
+                b.inconsistent(
+                    &nid,
+                    vpc.as_deref(),
+                    format!(
+                        "private IP `{}` is also held by {}; address left unknown",
+                        a.value,
+                        holders_text(h, &nid)
+                    ),
+                    ALL,
+                );
+                n.value.private_ip = None;
+            }
+        }
+        if let Some(p) = n.public_ip.clone()
+            && let Some(h) = dup_public.get(&p.value).filter(|h| h.contains(&nid))
+        {
+            b.inconsistent(
+                &nid,
+                vpc.as_deref(),
+                format!("public IP `{}` is also mapped to {}; imported as an unknown public address (`auto`)", p.value, holders_text(h, &nid)),
+                ALL,
+            );
+            n.value.public_ip = Some(sp("auto".to_string()));
+        }
+    }
     let mut lb_has_eni: HashSet<String> = HashSet::new();
     let mut instance_has_eni: HashSet<String> = HashSet::new();
     let mut eni_out = Vec::new();
@@ -992,6 +1315,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             &b,
             desc,
             e,
+            nat_of_eni.get(id),
             &nats,
             &endpoints,
             &lb_by_suffix,
@@ -1008,6 +1332,20 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             }
             o => o,
         };
+        // Addresses AWS would never give: outside the subnet, or held twice
+        // in one VPC. The interface is left out, and the gap says why.
+        let vpc = subnet_vpc_of(subnet);
+        if let Some(why) =
+            eni_address_problem(loc, id, e, &eips, subnet, &subnet_nets, &dup_private)?
+        {
+            b.inconsistent(
+                id,
+                vpc.as_deref(),
+                format!("{why}; interface not imported"),
+                ALL,
+            );
+            continue;
+        }
         if let Some(gid) = &unknown_group {
             b.gap(format!("network interface `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL);
         }
@@ -1046,32 +1384,30 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             None if managed => None,
             None => Some(false),
         };
-        let mut ips: Vec<(usize, &aws::PrivateIp)> =
-            e.private_ip_addresses.iter().enumerate().collect();
-        ips.sort_by_key(|(k, p)| (p.primary != Some(true), *k));
         let mut private_ips = Vec::new();
-        for (k, p) in ips {
-            let Some(addr) = &p.private_ip_address else {
-                continue;
-            };
-            let field = format!("PrivateIpAddresses[{k}]");
-            let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
-            // The interface-level association is the primary IP's.
-            let is_primary =
-                p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
-            let assoc = p
-                .association
-                .as_ref()
-                .or_else(|| e.association.as_ref().filter(|_| is_primary));
-            let eip = eips.get(&(id.clone(), addr.clone()));
-            let public = assoc
-                .and_then(|a| a.public_ip.clone())
-                .or_else(|| eip.and_then(|x| x.1.clone()))
-                .map(|x| ip(loc, &format!("{field}.Association.PublicIp"), &x))
-                .transpose()?;
-            let alloc = assoc
-                .and_then(|a| a.allocation_id.clone())
-                .or_else(|| eip.and_then(|x| x.0.clone()));
+        for (addr, public, alloc) in eni_ips(loc, id, e, &eips)? {
+            let public = public.map(|p| {
+                let clash = dup_public.get(&p).filter(|h| h.len() > 1);
+                let why = match (p.parse::<std::net::Ipv4Addr>(), clash) {
+                    (Ok(a), _) if crate::model::not_public_v4(a).is_some() => {
+                        crate::model::not_public_v4(a).map(str::to_string)
+                    }
+                    (_, Some(h)) => Some(format!("also mapped to {}", holders_text(h, id))),
+                    _ => None,
+                };
+                match why {
+                    Some(why) => {
+                        b.inconsistent(
+                            id,
+                            vpc.as_deref(),
+                            format!("public IP `{p}` of private IP `{addr}` is {why}; imported as an unknown public address (`auto`)"),
+                            ALL,
+                        );
+                        "auto".to_string()
+                    }
+                    None => p,
+                }
+            });
             private_ips.push(sp(f::PrivateIp {
                 address: sp(addr),
                 eip_allocation: if public.is_some() { alloc } else { None },
@@ -1402,13 +1738,29 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                     continue;
                 }
             };
-            routes.push(sp(f::Route {
+            let route = sp(f::Route {
                 destination: destination.map(sp),
                 prefix_list: prefix_list.map(sp),
                 target: sp(target),
                 state: blackhole.then(|| sp("blackhole".to_string())),
                 origin: propagated.then(|| sp("propagated".to_string())),
-            }));
+            });
+            // One route per destination in AWS: the same record twice is one
+            // route; two different ones cannot be.
+            let same_dest = |r: &&Sp<f::Route>| {
+                r.value.destination.as_ref().map(|d| &d.value)
+                    == route.value.destination.as_ref().map(|d| &d.value)
+                    && r.value.prefix_list.as_ref().map(|d| &d.value)
+                        == route.value.prefix_list.as_ref().map(|d| &d.value)
+            };
+            let key = |r: &Sp<f::Route>| serde_json::to_string(&r.value).unwrap_or_default();
+            match routes.iter().find(same_dest) {
+                Some(r) if key(r) == key(&route) => {}
+                Some(_) => {
+                    return Err(loc.err(&field, format!("a second, different route to `{dtext}`")));
+                }
+                None => routes.push(route),
+            }
         }
         let edge = t
             .associations
@@ -1483,6 +1835,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         },
     )?;
 
+    sort_unordered(&mut out);
+
     out.gaps = b
         .gaps
         .into_iter()
@@ -1513,6 +1867,7 @@ fn classify(
     b: &B,
     desc: &str,
     e: &aws::NetworkInterface,
+    nat: Option<&String>,
     nats: &BTreeMap<String, (Loc, aws::NatGateway)>,
     endpoints: &BTreeMap<String, (Loc, aws::VpcEndpoint)>,
     lbs: &[(String, String)],
@@ -1537,8 +1892,7 @@ fn classify(
             })
         }
     };
-    if let Some(rest) = desc.strip_prefix("Interface for NAT Gateway ") {
-        let id = rest.trim();
+    if let Some(id) = nat {
         return match b.get(id).filter(|_| nats.contains_key(id)) {
             Some(n) => owned(f::EniOwner {
                 nat_gateway: Some(sp(n)),
@@ -1546,6 +1900,9 @@ fn classify(
             }),
             None => unjoinable(format!("nat gateway `{id}` is not in the snapshot")),
         };
+    }
+    if e.interface_type.as_deref() == Some("nat_gateway") {
+        return unjoinable("its nat gateway is not in the snapshot".into());
     }
     if let Some(rest) = desc.strip_prefix("VPC Endpoint Interface ") {
         let id = rest.trim();
@@ -1621,7 +1978,11 @@ fn sg_rules(
     let mut out = Vec::new();
     for (k, p) in perms.iter().enumerate() {
         let field = format!("{key}[{k}]");
-        let proto = protocol(p.ip_protocol.as_deref().unwrap_or("-1"));
+        let proto = protocol(
+            loc,
+            &format!("{field}.IpProtocol"),
+            p.ip_protocol.as_deref().unwrap_or("-1"),
+        )?;
         let (ports, it, ic) = match proto.as_str() {
             "tcp" | "udp" => match (p.from_port, p.to_port) {
                 (Some(a), Some(z)) if a >= 0 && z >= 0 => {
@@ -1692,4 +2053,239 @@ fn sg_rules(
         }
     }
     Ok(out)
+}
+
+/// The NAT gateway each interface belongs to, by every signal AWS gives
+/// (C-7.1): the gateway's own `NatGatewayAddresses[].NetworkInterfaceId`, the
+/// interface's description `Interface for NAT Gateway nat-…`, or its
+/// `InterfaceType` `nat_gateway`, `RequesterManaged` or `RequesterId` with
+/// the gateway's address in the gateway's subnet.
+fn nat_interfaces(
+    nats: &BTreeMap<String, (Loc, aws::NatGateway)>,
+    enis: &BTreeMap<String, (Loc, aws::NetworkInterface)>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (nid, (_, n)) in nats {
+        for a in &n.nat_gateway_addresses {
+            if let Some(e) = &a.network_interface_id {
+                out.entry(e.clone()).or_insert_with(|| nid.clone());
+            }
+        }
+    }
+    for (eid, (_, e)) in enis {
+        if out.contains_key(eid) {
+            continue;
+        }
+        let desc = e.description.as_deref().unwrap_or("").trim();
+        if let Some(rest) = desc.strip_prefix("Interface for NAT Gateway ") {
+            out.insert(eid.clone(), rest.trim().to_string());
+            continue;
+        }
+        // A managed interface (by type, flag or requester) that holds a
+        // NAT gateway's address in the gateway's subnet is the gateway's.
+        let managed = e.interface_type.as_deref() == Some("nat_gateway")
+            || e.requester_managed == Some(true)
+            || e.requester_id.is_some();
+        if managed {
+            let own = nats.iter().find(|(_, (_, n))| {
+                n.subnet_id.is_some()
+                    && n.subnet_id == e.subnet_id
+                    && n.nat_gateway_addresses
+                        .iter()
+                        .any(|a| a.private_ip.is_some() && a.private_ip == e.private_ip_address)
+            });
+            if let Some((nid, _)) = own {
+                out.insert(eid.clone(), nid.clone());
+            }
+        }
+    }
+    out
+}
+
+/// An interface's private IPv4 addresses as they are imported, primary
+/// first, then by address (so the API's order does not matter): each with
+/// its public IPv4 and Elastic IP allocation, when it has them.
+fn eni_ips(
+    loc: &Loc,
+    id: &str,
+    e: &aws::NetworkInterface,
+    eips: &Eips,
+) -> Result<Vec<EniIp>, ImportError> {
+    let mut out = Vec::new();
+    for (k, p) in e.private_ip_addresses.iter().enumerate() {
+        let Some(addr) = &p.private_ip_address else {
+            continue;
+        };
+        let field = format!("PrivateIpAddresses[{k}]");
+        let addr = ip(loc, &format!("{field}.PrivateIpAddress"), addr)?;
+        // The interface-level association is the primary IP's.
+        let is_primary =
+            p.primary == Some(true) || e.private_ip_address.as_deref() == Some(addr.as_str());
+        let assoc = p
+            .association
+            .as_ref()
+            .or_else(|| e.association.as_ref().filter(|_| is_primary));
+        let eip = eips.get(&(id.to_string(), addr.clone()));
+        let public = assoc
+            .and_then(|a| a.public_ip.clone())
+            .or_else(|| eip.and_then(|x| x.1.clone()))
+            .map(|x| ip(loc, &format!("{field}.Association.PublicIp"), &x))
+            .transpose()?;
+        let alloc = assoc
+            .and_then(|a| a.allocation_id.clone())
+            .or_else(|| eip.and_then(|x| x.0.clone()));
+        let order = (p.primary != Some(true), addr.parse::<IpAddr>().ok());
+        out.push((order, (addr, public, alloc)));
+    }
+    out.sort_by_key(|a| a.0);
+    out.dedup_by(|a, b| a.1.0 == b.1.0);
+    Ok(out.into_iter().map(|x| x.1).collect())
+}
+
+/// Why an interface's addresses cannot be as the snapshot says: an address
+/// or prefix outside its subnet, or a private address that another
+/// resource of the VPC holds too.
+fn eni_address_problem(
+    loc: &Loc,
+    id: &str,
+    e: &aws::NetworkInterface,
+    eips: &Eips,
+    subnet: &str,
+    nets: &HashMap<String, (Option<IpNet>, Option<IpNet>)>,
+    dup_private: &BTreeMap<(String, IpAddr), BTreeSet<String>>,
+) -> Result<Option<String>, ImportError> {
+    let (v4, v6) = nets.get(subnet).copied().unwrap_or_default();
+    let outside = |what: &str, x: &str, net: Option<IpNet>| -> Option<String> {
+        let net = net?;
+        let inside = match x.parse::<IpAddr>() {
+            Ok(a) => net.contains(&a),
+            Err(_) => x.parse::<IpNet>().is_ok_and(|n| net.contains(&n)),
+        };
+        (!inside).then(|| format!("{what} `{x}` is outside its subnet `{subnet}` (`{net}`)"))
+    };
+    for (addr, _, _) in eni_ips(loc, id, e, eips)? {
+        if let Some(why) = outside("private IP", &addr, v4) {
+            return Ok(Some(why));
+        }
+        if let Ok(a) = addr.parse::<IpAddr>()
+            && let Some((_, h)) = dup_private
+                .iter()
+                .find(|((_, x), h)| *x == a && h.contains(id))
+        {
+            return Ok(Some(format!(
+                "private IP `{addr}` is also held by {}",
+                holders_text(h, id)
+            )));
+        }
+    }
+    let v6s = e
+        .ipv6_addresses
+        .iter()
+        .filter_map(|a| a.ipv6_address.as_deref());
+    for a in v6s {
+        if let Some(why) = outside("IPv6 address", a.trim(), v6) {
+            return Ok(Some(why));
+        }
+    }
+    for p in e
+        .ipv4_prefixes
+        .iter()
+        .filter_map(|p| p.ipv4_prefix.as_deref())
+    {
+        if let Some(why) = outside("IPv4 prefix", p.trim(), v4) {
+            return Ok(Some(why));
+        }
+    }
+    for p in e
+        .ipv6_prefixes
+        .iter()
+        .filter_map(|p| p.ipv6_prefix.as_deref())
+    {
+        if let Some(why) = outside("IPv6 prefix", p.trim(), v6) {
+            return Ok(Some(why));
+        }
+    }
+    Ok(None)
+}
+
+/// The other holders of an address, for a gap's text.
+fn holders_text(holders: &BTreeSet<String>, me: &str) -> String {
+    holders
+        .iter()
+        .filter(|h| h.as_str() != me && !h.starts_with(&format!("{me}/")))
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Sort the lists whose order AWS does not define (an interface's security
+/// groups, a group's rules, a table's routes, …), so that the same account
+/// gives the same bytes whatever order the API returns things in. Lists
+/// whose order means something are left alone: DHCP name servers, an
+/// instance's interfaces (device order), a VPC's primary CIDR (first).
+fn sort_unordered(out: &mut f::TopologyFile) {
+    fn names(v: &mut Vec<Sp<String>>) {
+        v.sort_by(|a, b| a.value.cmp(&b.value));
+        v.dedup_by(|a, b| a.value == b.value);
+    }
+    fn by_json<T: serde::Serialize>(v: &mut [Sp<T>]) {
+        v.sort_by_cached_key(|x| serde_json::to_string(&x.value).unwrap_or_default());
+    }
+    for v in &mut out.vpcs {
+        // The first CIDR is the primary one; the others in address order.
+        if let Some((_, rest)) = v.value.cidrs.split_first_mut() {
+            rest.sort_by(|a, b| a.value.cmp(&b.value));
+        }
+        names(&mut v.value.ipv6_cidrs);
+    }
+    for g in &mut out.security_groups {
+        by_json(&mut g.value.ingress);
+        by_json(&mut g.value.egress);
+    }
+    for t in &mut out.route_tables {
+        by_json(&mut t.value.routes);
+        names(&mut t.value.edge_associations);
+        names(&mut t.value.propagating_gateways);
+    }
+    for e in &mut out.network_interfaces {
+        names(&mut e.value.security_groups);
+        names(&mut e.value.ipv6_addresses);
+        names(&mut e.value.ipv4_prefixes);
+        names(&mut e.value.ipv6_prefixes);
+    }
+    for l in &mut out.load_balancers {
+        names(&mut l.value.subnets);
+        names(&mut l.value.security_groups);
+    }
+    for e in &mut out.vpc_endpoints {
+        names(&mut e.value.route_tables);
+        names(&mut e.value.subnets);
+        names(&mut e.value.security_groups);
+    }
+    for p in &mut out.prefix_lists {
+        if let Some(es) = &mut p.value.entries {
+            names(es);
+        }
+    }
+    for t in &mut out.transit_gateways {
+        for a in &mut t.value.attachments {
+            names(&mut a.value.subnets);
+        }
+        for r in &mut t.value.route_tables {
+            names(&mut r.value.associations);
+            names(&mut r.value.propagations);
+            by_json(&mut r.value.routes);
+        }
+    }
+    for v in &mut out.vpn_connections {
+        names(&mut v.value.routes);
+    }
+    if let Some(dx) = &mut out.direct_connect {
+        for g in &mut dx.value.gateways {
+            for a in &mut g.value.associations {
+                names(&mut a.value.allowed_prefixes);
+            }
+            by_json(&mut g.value.associations);
+        }
+    }
 }

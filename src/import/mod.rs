@@ -58,6 +58,12 @@ pub enum ImportError {
     /// `import aws`: the account could not be read at all.
     #[error("{0}")]
     Live(String),
+    /// The data holds an inconsistency the importer does not check yet, so
+    /// the topology it built would not load: it is not written.
+    #[error(
+        "the topology imported from this data would not load, so none is written:\n{0}\n  = help: this is an importer bug; please report it with the snapshot (`--save-snapshot`)"
+    )]
+    Unloadable(String),
 }
 
 /// The top-level key of the file that records what a live import could
@@ -68,7 +74,18 @@ pub const GAPS_KEY: &str = "NetverifyImportGaps";
 /// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).
 pub fn import_snapshot(dir: &Path) -> Result<Imported, ImportError> {
     let raw = read::read_snapshot(dir)?;
-    build::build(raw)
+    loadable(build::build(raw)?)
+}
+
+/// The last guard of "import never writes a file its loader rejects": the
+/// importer turns the inconsistencies it knows into gaps; any other reason
+/// the loader has to reject the result is an error (exit 2), not a file.
+fn loadable(imported: Imported) -> Result<Imported, ImportError> {
+    let yaml = to_yaml(&imported.file);
+    match crate::model::load_str(&yaml, "imported.yaml") {
+        Ok(_) => Ok(imported),
+        Err(e) => Err(ImportError::Unloadable(e.render(Some(&yaml)))),
+    }
 }
 
 /// The topology as YAML. Deterministic: the same file gives the same bytes.

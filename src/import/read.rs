@@ -54,8 +54,9 @@ pub struct Raw {
     pub eigws: Items<aws::EgressOnlyInternetGateway>,
     pub nats: Items<aws::NatGateway>,
     pub endpoints: Items<aws::VpcEndpoint>,
+    /// Both shapes printed under `PrefixLists` (service lists with `Cidrs`,
+    /// managed lists without).
     pub prefix_lists: Items<aws::PrefixList>,
-    pub managed_prefix_lists: Items<aws::ManagedPrefixList>,
     /// `get-managed-prefix-list-entries` outputs, by prefix list id.
     pub prefix_list_entries: BTreeMap<String, Vec<String>>,
     pub peerings: Items<aws::PeeringConnection>,
@@ -81,6 +82,8 @@ pub struct Raw {
     pub dx_vifs: Items<aws::VirtualInterface>,
     pub dx_gateways: Items<aws::DxGateway>,
     pub dx_associations: Items<aws::DxGatewayAssociation>,
+    /// `describe-availability-zones`: zones and their Region, per folder.
+    pub zones: Items<aws::AvailabilityZone>,
     /// What a live import could not read (`NetverifyImportGaps`), with the
     /// checks each affects.
     pub import_gaps: Vec<(String, Vec<String>)>,
@@ -230,8 +233,12 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             "EgressOnlyInternetGateways" => raw.eigws.extend(items(base, key, v)?),
             "NatGateways" => raw.nats.extend(items(base, key, v)?),
             "VpcEndpoints" => raw.endpoints.extend(items(base, key, v)?),
-            "PrefixLists" => raw.prefix_lists.extend(items(base, key, v)?),
-            "ManagedPrefixLists" => raw.managed_prefix_lists.extend(items(base, key, v)?),
+            // `ManagedPrefixLists`: what earlier `--save-snapshot` runs wrote
+            // for `describe-managed-prefix-lists`; read for old snapshots.
+            "PrefixLists" | "ManagedPrefixLists" => {
+                raw.prefix_lists.extend(items(base, key, v)?);
+            }
+            "AvailabilityZones" => raw.zones.extend(items(base, key, v)?),
             "Entries" => {
                 let id = map.get("PrefixListId").and_then(Value::as_str).ok_or_else(|| {
                     base.err(

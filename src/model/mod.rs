@@ -23,3 +23,4 @@ pub use resolved::*;
 pub use schema::{json_schema, json_schema_text};
 pub use spanned::{Pos, Scalar, Sp};
 pub use validate::resolve;
+pub use values::not_public_v4;

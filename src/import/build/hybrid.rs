@@ -574,7 +574,9 @@ pub(in crate::import) fn build(
             },
             _ => None,
         };
-        if kind == "private" && dxgw.is_none() && vgw.is_none() {
+        if (kind == "private" && dxgw.is_none() && vgw.is_none())
+            || (kind == "transit" && dxgw.is_none())
+        {
             b.gap(
                 format!("virtual interface `{id}` names no gateway"),
                 TRANSIT,
@@ -882,13 +884,25 @@ pub(in crate::import) fn build(
                 tags: tags(&r.tags),
             }));
         }
-        let table_name = |b: &B, on: &Option<String>, id: &Option<String>| -> Option<String> {
+        // A default table must be one of this gateway's own tables.
+        let table_name = |b: &mut B, on: &Option<String>, id: &Option<String>| -> Option<String> {
             if enabled(on) != Some(true) {
                 return None;
             }
-            id.as_ref()
-                .filter(|i| rtbs.contains_key(*i))
-                .and_then(|i| b.get(i))
+            let id = id.as_ref()?;
+            let own = rtbs
+                .get(id)
+                .is_some_and(|(_, r)| r.transit_gateway_id.as_deref() == Some(tgw_id.as_str()));
+            if !own {
+                b.inconsistent(
+                    tgw_id,
+                    None,
+                    format!("its default route table `{id}` is not one of its route tables in the snapshot"),
+                    ROUTING,
+                );
+                return None;
+            }
+            b.get(id)
         };
         out.transit_gateways.push(sp(f::TransitGateway {
             name: sp(tgw.clone()),

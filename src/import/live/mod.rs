@@ -99,7 +99,7 @@ pub fn import_docs(docs: &[Doc]) -> Result<Imported, ImportError> {
         .map(|d| (PathBuf::from(&d.path), d.text()))
         .collect();
     let raw = super::read::read_documents(files)?;
-    super::build::build(raw)
+    super::loadable(super::build::build(raw)?)
 }
 
 fn check_save_dir(dir: &Path) -> Result<(), ImportError> {
@@ -768,7 +768,9 @@ fn region_tasks(c: &Ctx) -> Vec<Task> {
         paged!(c, ec2 "ec2", describe_nat_gateways, "NatGateways"),
         paged!(c, ec2 "ec2", describe_vpc_endpoints, "VpcEndpoints"),
         paged!(c, ec2 "ec2", describe_prefix_lists, "PrefixLists"),
-        paged!(c, ec2 "ec2", describe_managed_prefix_lists, "ManagedPrefixLists", ALL,
+        // The AWS CLI prints this call under `PrefixLists` too (records without
+        // `Cidrs`: the entries come from the per-list call below).
+        paged!(c, ec2 "ec2", describe_managed_prefix_lists, "PrefixLists", ALL,
         |c: &Ctx, items: &[ec2::ManagedPrefixList]| {
             items
                 .iter()

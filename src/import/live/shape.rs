@@ -214,6 +214,7 @@ shape! {
         "Ipv6CidrBlockAssociationSet": x.ipv6_cidr_block_association_set,
         "AvailabilityZone": x.availability_zone,
         "AvailabilityZoneId": x.availability_zone_id,
+        "SubnetArn": x.subnet_arn,
         "MapPublicIpOnLaunch": x.map_public_ip_on_launch,
         "DefaultForAz": x.default_for_az,
         "Tags": x.tags,
@@ -485,6 +486,7 @@ shape! {
         "OwnerId": x.owner_id,
         "MaxEntries": x.max_entries,
         "Version": x.version,
+        "PrefixListArn": x.prefix_list_arn,
         "Tags": x.tags,
     }
     ec2::PrefixListEntry => |x| { "Cidr": x.cidr, "Description": x.description }
