@@ -11,6 +11,9 @@
     reason = "a test fails by panicking"
 )]
 
+#[path = "common/field_data.rs"]
+mod field_data;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,26 +24,7 @@ use serde_json::Value;
 /// `None` with a notice when the corpus is absent. With
 /// `NETVERIFY_REQUIRE_FIELD_DATA=1` a missing corpus fails the test.
 fn field_snapshots() -> Option<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots/networks");
-    if !root.is_dir() {
-        assert!(
-            std::env::var("NETVERIFY_REQUIRE_FIELD_DATA").as_deref() != Ok("1"),
-            "NETVERIFY_REQUIRE_FIELD_DATA=1 but `{}` is missing",
-            root.display()
-        );
-        eprintln!(
-            "notice: field-data part of this test skipped: ../shared/aws-snapshots not found"
-        );
-        return None;
-    }
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no snapshots under {}", root.display());
-    Some(v)
+    field_data::networks()
 }
 
 /// A snapshot folder in a temporary directory: (path below `aws_configs`, JSON).

@@ -16,6 +16,9 @@
     reason = "a test fails by panicking"
 )]
 
+#[path = "common/field_data.rs"]
+mod field_data;
+
 use std::path::{Path, PathBuf};
 
 use netverify::import::{ImportError, import_snapshot, to_yaml};
@@ -26,25 +29,7 @@ use serde_json::Value;
 /// The shared field snapshots, or `None` with a notice when the corpus is
 /// absent (an error under `NETVERIFY_REQUIRE_FIELD_DATA=1`).
 fn field_snapshots() -> Option<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots/networks");
-    if !root.is_dir() {
-        assert!(
-            std::env::var("NETVERIFY_REQUIRE_FIELD_DATA").as_deref() != Ok("1"),
-            "NETVERIFY_REQUIRE_FIELD_DATA=1 but `{}` is missing",
-            root.display()
-        );
-        eprintln!(
-            "notice: import mutations run on tests/fixtures/import only: ../shared/aws-snapshots not found"
-        );
-        return None;
-    }
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    Some(v)
+    field_data::networks()
 }
 
 fn sources() -> Vec<PathBuf> {
