@@ -236,9 +236,14 @@ impl Resolved {
             },
             End::Endpoint(ep) => match self {
                 Resolved::Service { service, only, .. } => endpoint_of_service(*ep, service, only),
-                Resolved::Addresses { .. } => true,
+                // A gateway endpoint carries packets to its service's public
+                // addresses (C-13.1, won by longest prefix match, C-3.3): the
+                // destination set holds only the asked addresses, so a flow
+                // that ends there arrives at them. (The whole internet is
+                // not the service: its flows end there.)
+                Resolved::Addresses { .. } | Resolved::Internet { addrs: Some(_), .. } => true,
                 Resolved::Enis { .. }
-                | Resolved::Internet { .. }
+                | Resolved::Internet { addrs: None, .. }
                 | Resolved::OnPrem { .. }
                 | Resolved::Unmodelled { .. } => false,
             },

@@ -244,7 +244,7 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
             _ => end_label(topo, end),
         };
         out.push(PathView {
-            from: label.trim_matches('`').to_string(),
+            from: plain(&label),
             to,
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
@@ -253,6 +253,13 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
         });
     }
     (out, total.saturating_sub(limit))
+}
+
+/// An endpoint label as plain text, for a path's ends: without the
+/// backticks that quote names inside it (`` `10.0.0.5` (on-prem network
+/// `corp`) `` reads `10.0.0.5 (on-prem network corp)`).
+fn plain(label: &str) -> String {
+    label.replace('`', "")
 }
 
 fn gap_reasons(topo: &Topology) -> Vec<String> {
@@ -347,7 +354,7 @@ pub fn can(
             }
         }
         a.entries.push(ReachEntry {
-            endpoint: dst.label().trim_matches('`').to_string(),
+            endpoint: plain(dst.label()),
             kind: "reached".into(),
             aws_id: None,
             location: None,
@@ -815,8 +822,7 @@ fn name_auto_addresses(topo: &Topology, e: EniId, flows: &mut [crate::report::Fl
 /// An address of `s` that reads well: past the network address when the
 /// first range allows it.
 fn first_addr(s: &IntervalSet) -> Option<IpAddr> {
-    let &(a, b) = s.runs().first()?;
-    let v = if b > a && a % 256 == 0 { a + 7 } else { a };
+    let v = s.sample_addr()?;
     Some(decode(v, is_v4_code(v)))
 }
 
@@ -889,7 +895,7 @@ pub fn why_not(
                 let own = s.addrs.as_ref();
                 let v4 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v4())));
                 let v6 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v6())));
-                starts.push((Start::OnPrem(n), s.label, v4, v6));
+                starts.push((Start::OnPrem(n), plain(&s.label), v4, v6));
             }
             Err(why) => push_unique(&mut unknown, why),
         }
@@ -941,7 +947,7 @@ pub fn why_not(
         },
         Resolved::OnPrem { addrs, label, net } => goals.push((
             Goal::OnPrem(*net),
-            label.trim_matches('`').to_string(),
+            plain(label),
             first_addr(&addrs.intersect(&crate::hs::all_v4())),
             first_addr(&addrs.intersect(&crate::hs::all_v6())),
         )),
@@ -950,7 +956,7 @@ pub fn why_not(
                 first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
                 Goal::Addresses,
-                label.trim_matches('`').to_string(),
+                plain(label),
                 pick.filter(|a| a.is_ipv4()),
                 pick.filter(|a| a.is_ipv6()),
             ));
