@@ -1804,3 +1804,45 @@ fn bug_dx_tie_message_omits_local_preference_communities() {
         has(&why, c);
     }
 }
+
+/// An instance's Elastic IP names the instance (C-6.1), and the answer
+/// says so; from inside AWS the packet to it hairpins through the internet
+/// gateway, which is not analysed (C-6.7): never a plain no.
+#[test]
+fn bug_elastic_ip_destination_is_both_ends_on_the_internet() {
+    let (v, code) = answer(ENDPOINT_GW, "can internet reach 54.80.1.10 on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    has(
+        v["summary"].as_str().unwrap(),
+        "the public IPv4 of `front-host`",
+    );
+    assert_eq!(v["paths"][0]["to"], "front-eni", "{v}");
+    let (v, code) = answer(ENDPOINT_GW, "why not internet -> 54.80.1.10 on tcp/80");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(blockers(&v)[0].0, "hosts", "{v}");
+    let (v, _) = answer(ENDPOINT_GW, "can front-host reach 54.80.1.10 on tcp/22");
+    assert_eq!(v["answer"], "unknown", "{v}");
+    has(&v["unknown"].to_string(), "C-6.7");
+}
+
+/// `what` and `can` agree on what the internet is: an address of a
+/// declared on-prem network is not, even where public, so `what` does not
+/// list it under the internet when `can` says no to it.
+#[test]
+fn bug_what_lists_on_prem_addresses_as_internet() {
+    const F: &str = "tests/fixtures/query/on-prem-public.yaml";
+    let (v, code) = answer(F, "can web-1 reach 198.18.0.5 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let (v, _) = answer(F, "what can web-1 reach on tcp/443");
+    let inet = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "internet")
+        .unwrap_or_else(|| panic!("{v}"));
+    let peers = inet["flows"].to_string();
+    has(&peers, "0.0.0.0/0 except 198.18.0.0/24");
+    // The rest of the internet is still reached, as `can` says.
+    let (v, _) = answer(F, "can web-1 reach 198.19.0.5 on tcp/443");
+    assert_eq!(v["answer"], "yes", "{v}");
+}

@@ -611,6 +611,7 @@ pub fn who(
                 label: eni.meta.name.clone(),
                 enis: vec![e],
                 addrs: None,
+                public: false,
             });
         }
     }
@@ -721,6 +722,9 @@ pub fn what(
     let mut per_end: BTreeMap<String, (String, Option<String>, Option<String>, HeaderSet)> =
         BTreeMap::new();
     let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The internet is what is not on prem, as for `can` (an address of a
+    // declared on-prem network resolves to that network).
+    let on_prem = HeaderSet::universe().restrict(DST, &super::endpoint::on_prem_space(topo));
     for o in run(engine, &src, None, &set) {
         for u in o.unknown {
             unknown.entry(u).or_default().push(o.source.label.clone());
@@ -746,6 +750,12 @@ pub fn what(
                     });
                     e.3.append(part.swapped(SRC, DST));
                 }
+                if rest.is_empty() {
+                    continue;
+                }
+            }
+            if f.end == End::Internet && !on_prem.is_empty() {
+                rest = rest.subtract(&on_prem);
                 if rest.is_empty() {
                     continue;
                 }
