@@ -1846,3 +1846,22 @@ fn bug_what_lists_on_prem_addresses_as_internet() {
     let (v, _) = answer(F, "can web-1 reach 198.19.0.5 on tcp/443");
     assert_eq!(v["answer"], "yes", "{v}");
 }
+
+/// Only tcp, udp and icmp may be proven to cross an internet gateway
+/// (C-6.8): `can` is unknown for protocol 0 or GRE to the internet, and
+/// still yes for tcp.
+#[test]
+fn bug_can_says_yes_for_protocol_0_through_internet_gateway() {
+    for proto in ["0", "47", "50"] {
+        let (v, _) = answer(
+            ENDPOINT_GW,
+            &format!("can front-host reach internet on {proto}"),
+        );
+        assert_eq!(v["answer"], "unknown", "{proto}: {v}");
+        has(&v["unknown"].to_string(), "C-6.8");
+    }
+    let (v, code) = answer(ENDPOINT_GW, "can front-host reach internet on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    let (v, _) = answer(ENDPOINT_GW, "can front-host reach internet on icmp");
+    assert_eq!(v["answer"], "yes", "{v}");
+}

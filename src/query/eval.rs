@@ -299,7 +299,16 @@ pub fn can(
     // A yes must hold in the must-reach reading of C-5.6: a reference
     // matches only members' primary IPv4 addresses, the rest is unknown.
     if outcomes.iter().any(|o| !o.hits.is_empty()) {
-        let strict = engine.for_must_reach();
+        // Only tcp, udp and icmp may be proven to cross an internet
+        // gateway (C-6.8): the must-reach engine says so.
+        let igw = outcomes
+            .iter()
+            .any(|o| o.hits.iter().any(Engine::unprovable_at_igw));
+        let strict = if igw {
+            engine.must_reach_engine()
+        } else {
+            engine.for_must_reach()
+        };
         if !std::ptr::eq(strict, engine) {
             outcomes = run(strict, &src, Some(&dst), &set);
         }

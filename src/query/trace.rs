@@ -1067,11 +1067,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        let proto_ok = p.proto == TCP
-            || p.proto == UDP
-            || (p.proto == ICMP && p.src.is_ipv4())
-            || (p.proto == ICMPV6 && p.src.is_ipv6());
-        if !proto_ok {
+        if !crate::sim::tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
             self.block_at(
                 &nat.meta,
                 "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
