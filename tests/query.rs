@@ -261,19 +261,13 @@ fn what_can_reach_lists_every_destination() {
 
 #[test]
 fn path_shows_every_divergent_path() {
-    // Two load balancer nodes × two address families.
+    // Two load balancer nodes × two address families, each on to the two
+    // targets (C-14.3).
     let (v, code) = answer(REFERENCE, "path internet -> web-alb on tcp/80");
     assert_eq!(code, 0);
     let to = names(&v, "paths", "to");
-    assert_eq!(
-        to,
-        [
-            "web-alb-eni-a",
-            "web-alb-eni-a",
-            "web-alb-eni-b",
-            "web-alb-eni-b"
-        ]
-    );
+    assert_eq!(to.len(), 8, "{to:?}");
+    assert_eq!(to.iter().filter(|t| *t == "app-1-eni").count(), 4, "{to:?}");
     assert_hops_located(&v, REFERENCE);
     // Split by route: IPv4 through the NAT gateway, IPv6 through the egress-only gateway.
     let (v, _) = answer(REFERENCE, "path app-1 -> internet on tcp/443");
@@ -779,7 +773,8 @@ fn mermaid_and_dot_draw_blocked_paths() {
     assert!(out.contains("topologies/secure-three-tier.yaml:"), "{out}");
     let (out, _, _) = query(REFERENCE, "path internet -> web-alb on tcp/443 as dot", &[]);
     assert!(out.starts_with("digraph netverify {"));
-    assert_eq!(out.matches("subgraph cluster_").count(), 4);
+    // Two nodes × two families, each on to the two targets (C-14.3).
+    assert_eq!(out.matches("subgraph cluster_").count(), 8);
     assert!(out.contains("p1h0 -> p1h1;"));
     assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
 }
@@ -1864,4 +1859,50 @@ fn bug_can_says_yes_for_protocol_0_through_internet_gateway() {
     assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
     let (v, _) = answer(ENDPOINT_GW, "can front-host reach internet on icmp");
     assert_eq!(v["answer"], "yes", "{v}");
+}
+
+/// `path` through a load balancer goes on to its targets (C-14.3), and
+/// the hop that lets the packet into a network load balancer without
+/// security groups names its listener (C-14.3, C-14.4), not "no security
+/// group rule matches".
+#[test]
+fn bug_path_through_load_balancer_stops_at_it() {
+    const F: &str = "tests/fixtures/query/nlb-targets.yaml";
+    let (v, code) = answer(F, "path client -> jobs-nlb on tcp/80");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    assert_eq!(names(&v, "paths", "to"), ["worker-1-eni"], "{v}");
+    let rules = names(&v["paths"][0], "hops", "rule");
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.contains("no security group rule matches")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.starts_with("ingress:") && r.contains("listener TCP 80")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.contains("target `worker-1-eni` port 9000")),
+        "{rules:?}"
+    );
+    assert_eq!(
+        rules.last().unwrap(),
+        "delivered to 10.80.1.21",
+        "{rules:?}"
+    );
+    // The target that refuses the port is named.
+    has(
+        &v["notes"].to_string(),
+        "cannot deliver to target `worker-2-eni` port 9000",
+    );
+    // On the bundled reference: every path of the ALB ends at an app instance.
+    let (v, _) = answer(REFERENCE, "path internet -> web-alb on tcp/80");
+    for to in names(&v, "paths", "to") {
+        assert!(to == "app-1-eni" || to == "app-2-eni", "{v}");
+    }
 }

@@ -196,7 +196,14 @@ fn end_outcome(end: &End) -> &'static str {
 }
 
 /// One witness path per distinct route through the network.
-fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathView>, usize) {
+fn paths_of(
+    engine: &Engine<'_>,
+    outcomes: &[Outcome],
+    limit: usize,
+    through_lbs: bool,
+) -> (Vec<PathView>, usize, Vec<String>) {
+    let topo = engine.topo;
+    let mut notes = Vec::new();
     let mut groups: Vec<(String, &[Step], &End, HeaderSet, &Flow)> = Vec::new();
     for o in outcomes {
         for f in &o.hits {
@@ -217,14 +224,7 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
             End::Delivered(e) => Some(*e),
             _ => None,
         };
-        let hops = explain(topo, flow, &p)
-            .into_iter()
-            .map(|hop| PathHop {
-                hop,
-                status: HopStatus::Pass,
-                fix: None,
-            })
-            .collect();
+        let hops = path_hops(topo, flow, &p);
         let to = match end {
             End::OnPrem(via) => topo
                 .hybrid
@@ -243,16 +243,140 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
                 ),
             _ => end_label(topo, end),
         };
-        out.push(PathView {
+        let view = PathView {
             from: plain(&label),
             to,
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
             outcome: end_outcome(end).into(),
             carries: summarize_flows(topo, &set.coalesce()),
+        };
+        let legs = match (end, through_lbs) {
+            (End::Delivered(e), true) => lb_legs(engine, &view, *e, &p, &mut notes),
+            _ => Vec::new(),
+        };
+        if legs.is_empty() {
+            out.push(view);
+        } else {
+            out.extend(legs);
+        }
+    }
+    (out, total.saturating_sub(limit), notes)
+}
+
+/// The hops of a flow, each passing; a network load balancer without
+/// security groups names what lets the packet in (its listener).
+fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop> {
+    explain(topo, flow, p)
+        .into_iter()
+        .map(|mut hop| {
+            if hop.rule.ends_with(": no security group rule matches")
+                && let Some(crate::model::ResourceRef::Eni(e)) =
+                    topo.names.get(&hop.component).copied()
+                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop.rule.starts_with("ingress"))
+            {
+                hop.rule = pass;
+            }
+            PathHop {
+                hop,
+                status: HopStatus::Pass,
+                fix: None,
+            }
+        })
+        .collect()
+}
+
+/// A path that ends at load balancer node `node` goes on to the targets
+/// of the listener that accepts `p` (C-14.3): one path per target the node
+/// delivers to, continuing `front`; a note for each it cannot.
+fn lb_legs(
+    engine: &Engine<'_>,
+    front: &PathView,
+    node: EniId,
+    p: &crate::hs::Packet,
+    notes: &mut Vec<String>,
+) -> Vec<PathView> {
+    use crate::checks::public_exposure::{lb_leg_packets, lb_target};
+    let topo = engine.topo;
+    let EniOwner::LoadBalancer(lb) = topo.enis[node].owner else {
+        return Vec::new();
+    };
+    let l = &topo.load_balancers[lb];
+    let Some((listener, tg)) = l
+        .listeners
+        .iter()
+        .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto))
+        .and_then(|x| x.target_group.map(|tg| (x, tg)))
+    else {
+        return Vec::new();
+    };
+    let g = &topo.target_groups[tg];
+    let client = IntervalSet::point(crate::hs::encode(p.src));
+    let mut out = Vec::new();
+    for t in &g.targets {
+        let Some((addr, target)) = lb_target(engine, lb, t) else {
+            continue;
+        };
+        let set = lb_leg_packets(topo, (lb, tg), t, node, addr, &client);
+        let reach = engine.reach(Origin::Eni(node), &set);
+        let hit = reach.flows.iter().find(|f| match (&f.end, target) {
+            (End::Delivered(x), Some(want)) => *x == want,
+            (End::Delivered(_) | End::OnPrem(_), None) => true,
+            _ => false,
+        });
+        let name = target.map_or_else(|| addr.to_string(), |x| topo.enis[x].meta.name.clone());
+        let Some(f) = hit else {
+            notes.push(format!(
+                "`{}` cannot deliver to target `{name}` port {} of target group `{}` (security groups, NACLs or routes): `why not {} -> {addr} on {}/{}` shows why",
+                l.meta.name,
+                t.port,
+                g.meta.name,
+                topo.enis[node].meta.name,
+                crate::hs::proto_name(g.protocol.ip_protocols().first().copied().unwrap_or(crate::model::TCP)),
+                t.port
+            ));
+            continue;
+        };
+        let Some(q) = f.set.sample() else { continue };
+        let preserve = l.kind == crate::model::LbKind::Network && g.preserve_client_ip;
+        let mut hops = front.hops.clone();
+        hops.push(PathHop {
+            hop: crate::report::Hop {
+                component: l.meta.name.clone(),
+                aws_id: l.meta.aws_id.clone(),
+                rule: format!(
+                    "listener {} {} forwards to target group `{}`: target `{name}` port {}, {} (C-14.3{})",
+                    format!("{:?}", listener.protocol).to_uppercase(),
+                    listener.port,
+                    g.meta.name,
+                    t.port,
+                    if preserve {
+                        "with the client's source address preserved"
+                    } else {
+                        "as a new connection from the load balancer's own address"
+                    },
+                    if l.kind == crate::model::LbKind::Network {
+                        ", C-14.4"
+                    } else {
+                        ""
+                    }
+                ),
+                location: explain::pos_location(topo, t.pos),
+            },
+            status: HopStatus::Pass,
+            fix: None,
+        });
+        hops.extend(path_hops(topo, f, &q));
+        out.push(PathView {
+            from: front.from.clone(),
+            to: name,
+            packet: front.packet.clone(),
+            hops,
+            outcome: end_outcome(&f.end).into(),
+            carries: front.carries.clone(),
         });
     }
-    (out, total.saturating_sub(limit))
+    out
 }
 
 /// An endpoint label as plain text, for a path's ends: without the
@@ -323,7 +447,12 @@ pub fn can(
     let kind = if all_paths { "path" } else { "can" };
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let mut a = if any_hit {
-        let (paths, more) = paths_of(topo, &outcomes, if all_paths { MAX_PATHS } else { 1 });
+        let (paths, more, lb_notes) = paths_of(
+            engine,
+            &outcomes,
+            if all_paths { MAX_PATHS } else { 1 },
+            all_paths,
+        );
         let n_paths: usize = paths.len() + more;
         let mut a = Answer::new(
             query,
@@ -343,6 +472,7 @@ pub fn can(
             a.notes.push(note);
         }
         a.paths = paths;
+        a.notes.extend(lb_notes);
         if more > 0 && all_paths {
             a.notes.push(format!("{more} more paths are not shown"));
         } else if more > 0 {

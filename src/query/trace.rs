@@ -332,7 +332,9 @@ impl Tracer<'_> {
                 // Security groups without a deciding rule of their own (an
                 // NLB without groups) are located at the interface.
                 let mut hop = hop;
-                if hop.rule.contains("no security group rule matches") {
+                if let Some(pass) = lb_sg_pass(topo, e, p, ingress) {
+                    hop.rule = pass;
+                } else if hop.rule.contains("no security group rule matches") {
                     hop.rule = why;
                 }
                 self.t.pass(hop);
@@ -1228,6 +1230,45 @@ impl Tracer<'_> {
             );
         }
     }
+}
+
+/// What lets a packet into (`ingress`) or out of a network load balancer
+/// without security groups: nothing filters it (C-14.4), and inbound the
+/// listener for its protocol and port accepts it (C-14.3). `None` for
+/// other interfaces.
+pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -> Option<String> {
+    let eni = &topo.enis[e];
+    let EniOwner::LoadBalancer(lb) = eni.owner else {
+        return None;
+    };
+    let l = &topo.load_balancers[lb];
+    if !eni.security_groups.is_empty() || l.kind != crate::model::LbKind::Network {
+        return None;
+    }
+    if !ingress {
+        return Some(format!(
+            "egress: network load balancer `{}` has no security groups, so nothing filters what it forwards to its targets (C-14.4)",
+            l.meta.name
+        ));
+    }
+    let listener = l
+        .listeners
+        .iter()
+        .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto))
+        .map_or_else(
+            || "no listener accepts it".to_string(),
+            |x| {
+                format!(
+                    "listener {} {} accepts it",
+                    format!("{:?}", x.protocol).to_uppercase(),
+                    x.port
+                )
+            },
+        );
+    Some(format!(
+        "ingress: network load balancer `{}` has no security groups, so nothing filters client packets (C-14.4); {listener} (C-14.3)",
+        l.meta.name
+    ))
 }
 
 /// False for the interfaces of a NAT gateway, which has no security groups

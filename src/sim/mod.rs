@@ -394,7 +394,11 @@ impl<'a> Sim<'a> {
                 return;
             }
         }
-        if self.sg(eni, Dir::Ingress, p, tag.identity()) {
+        // A NAT gateway has no security groups (C-7.1): its owner rule
+        // decides.
+        if matches!(self.topo.enis[eni].owner, EniOwner::Nat(_))
+            || self.sg(eni, Dir::Ingress, p, tag.identity())
+        {
             self.owner_rule(eni, p);
         }
     }
