@@ -302,11 +302,8 @@ fn lb_legs(
         return Vec::new();
     };
     let l = &topo.load_balancers[lb];
-    let Some((listener, tg)) = l
-        .listeners
-        .iter()
-        .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto))
-        .and_then(|x| x.target_group.map(|tg| (x, tg)))
+    let Some((listener, tg)) =
+        crate::sim::listener_for(topo, lb, p).and_then(|x| x.target_group.map(|tg| (x, tg)))
     else {
         return Vec::new();
     };

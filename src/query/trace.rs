@@ -772,10 +772,7 @@ impl Tracer<'_> {
             }
             EniOwner::LoadBalancer(lb) => {
                 let l = &topo.load_balancers[*lb];
-                let hit = l
-                    .listeners
-                    .iter()
-                    .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto));
+                let hit = crate::sim::listener_for(topo, *lb, p);
                 match hit {
                     Some(x) => self.t.pass(Hop {
                         component: l.meta.name.clone(),
@@ -1251,20 +1248,16 @@ pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -
             l.meta.name
         ));
     }
-    let listener = l
-        .listeners
-        .iter()
-        .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto))
-        .map_or_else(
-            || "no listener accepts it".to_string(),
-            |x| {
-                format!(
-                    "listener {} {} accepts it",
-                    format!("{:?}", x.protocol).to_uppercase(),
-                    x.port
-                )
-            },
-        );
+    let listener = crate::sim::listener_for(topo, lb, p).map_or_else(
+        || "no listener accepts it".to_string(),
+        |x| {
+            format!(
+                "listener {} {} accepts it",
+                format!("{:?}", x.protocol).to_uppercase(),
+                x.port
+            )
+        },
+    );
     Some(format!(
         "ingress: network load balancer `{}` has no security groups, so nothing filters client packets (C-14.4); {listener} (C-14.3)",
         l.meta.name

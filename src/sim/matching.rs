@@ -18,6 +18,19 @@ pub fn tcp_udp_or_icmp(proto: u8, v4: bool) -> bool {
     proto == TCP || proto == UDP || proto == if v4 { ICMP } else { ICMPV6 }
 }
 
+/// The listener of load balancer `lb` that accepts `p`: its protocol and
+/// port (C-14.3). Load balancer nodes accept nothing else.
+pub fn listener_for<'t>(
+    topo: &'t Topology,
+    lb: usize,
+    p: &Packet,
+) -> Option<&'t crate::model::Listener> {
+    topo.load_balancers[lb]
+        .listeners
+        .iter()
+        .find(|l| l.port == p.dport && l.protocol.ip_protocols().contains(&p.proto))
+}
+
 /// " (line L:C)" for a known position, nothing for a derived one.
 pub(crate) fn at(pos: Pos) -> String {
     if pos.is_unknown() {

@@ -88,8 +88,8 @@ pub use hybrid::{
     vgw_pick,
 };
 pub use matching::{
-    Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
-    sg_check_as, tcp_udp_or_icmp,
+    Dir, NaclVerdict, SgVerdict, listener_for, nacl_check, nacl_first_match, proto_port_match,
+    sg_check, sg_check_as, tcp_udp_or_icmp,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -348,11 +348,8 @@ impl<'a> Sim<'a> {
                 ));
             }
             EniOwner::LoadBalancer(lb) => {
+                let listener = listener_for(self.topo, *lb, p);
                 let lb = &self.topo.load_balancers[*lb];
-                let listener = lb
-                    .listeners
-                    .iter()
-                    .find(|l| l.protocol.ip_protocols().contains(&p.proto) && l.port == p.dport);
                 match listener {
                     Some(l) => {
                         self.note(format!(
