@@ -204,6 +204,8 @@ fn paths_of(
 ) -> (Vec<PathView>, usize, Vec<String>) {
     let topo = engine.topo;
     let mut notes = Vec::new();
+    // Load balancer targets past the limit, counted, not traced.
+    let mut extra = 0;
     let mut groups: Vec<(String, &[Step], &End, HeaderSet, &Flow)> = Vec::new();
     for o in outcomes {
         for f in &o.hits {
@@ -251,17 +253,19 @@ fn paths_of(
             outcome: end_outcome(end).into(),
             carries: summarize_flows(topo, &set.coalesce()),
         };
-        let legs = match (end, through_lbs) {
-            (End::Delivered(e), true) => lb_legs(engine, &view, *e, &p, &mut notes),
-            _ => Vec::new(),
+        let room = limit.saturating_sub(out.len()).max(1);
+        let (legs, beyond) = match (end, through_lbs) {
+            (End::Delivered(e), true) => lb_legs(engine, &view, (*e, room), &p, &mut notes),
+            _ => (Vec::new(), 0),
         };
+        extra += beyond;
         if legs.is_empty() {
             out.push(view);
         } else {
             out.extend(legs);
         }
     }
-    (out, total.saturating_sub(limit), notes)
+    (out, total.saturating_sub(limit) + extra, notes)
 }
 
 /// The hops of a flow, each passing; a network load balancer without
@@ -288,29 +292,37 @@ fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop
 
 /// A path that ends at load balancer node `node` goes on to the targets
 /// of the listener that accepts `p` (C-14.3): one path per target the node
-/// delivers to, continuing `front`; a note for each it cannot.
+/// delivers to, continuing `front` (at most `room`; the targets past it
+/// are counted, not traced); a note for each it cannot deliver to.
 fn lb_legs(
     engine: &Engine<'_>,
     front: &PathView,
-    node: EniId,
+    (node, room): (EniId, usize),
     p: &crate::hs::Packet,
     notes: &mut Vec<String>,
-) -> Vec<PathView> {
+) -> (Vec<PathView>, usize) {
     use crate::checks::public_exposure::{lb_leg_packets, lb_target};
     let topo = engine.topo;
     let EniOwner::LoadBalancer(lb) = topo.enis[node].owner else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let l = &topo.load_balancers[lb];
     let Some((listener, tg)) =
         crate::sim::listener_for(topo, lb, p).and_then(|x| x.target_group.map(|tg| (x, tg)))
     else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let g = &topo.target_groups[tg];
     let client = IntervalSet::point(crate::hs::encode(p.src));
     let mut out = Vec::new();
-    for t in &g.targets {
+    if g.targets.len() > room {
+        notes.push(format!(
+            "`{}` forwards to {} targets; the paths to the first {room} are shown",
+            l.meta.name,
+            g.targets.len()
+        ));
+    }
+    for t in g.targets.iter().take(room) {
         let Some((addr, target)) = lb_target(engine, lb, t) else {
             continue;
         };
@@ -373,7 +385,7 @@ fn lb_legs(
             carries: front.carries.clone(),
         });
     }
-    out
+    (out, g.targets.len().saturating_sub(room))
 }
 
 /// An endpoint label as plain text, for a path's ends: without the
@@ -469,7 +481,11 @@ pub fn can(
             a.notes.push(note);
         }
         a.paths = paths;
-        a.notes.extend(lb_notes);
+        for n in lb_notes {
+            if !a.notes.contains(&n) {
+                a.notes.push(n);
+            }
+        }
         if more > 0 && all_paths {
             a.notes.push(format!("{more} more paths are not shown"));
         } else if more > 0 {
