@@ -261,19 +261,13 @@ fn what_can_reach_lists_every_destination() {
 
 #[test]
 fn path_shows_every_divergent_path() {
-    // Two load balancer nodes × two address families.
+    // Two load balancer nodes × two address families, each on to the two
+    // targets (C-14.3).
     let (v, code) = answer(REFERENCE, "path internet -> web-alb on tcp/80");
     assert_eq!(code, 0);
     let to = names(&v, "paths", "to");
-    assert_eq!(
-        to,
-        [
-            "web-alb-eni-a",
-            "web-alb-eni-a",
-            "web-alb-eni-b",
-            "web-alb-eni-b"
-        ]
-    );
+    assert_eq!(to.len(), 8, "{to:?}");
+    assert_eq!(to.iter().filter(|t| *t == "app-1-eni").count(), 4, "{to:?}");
     assert_hops_located(&v, REFERENCE);
     // Split by route: IPv4 through the NAT gateway, IPv6 through the egress-only gateway.
     let (v, _) = answer(REFERENCE, "path app-1 -> internet on tcp/443");
@@ -779,7 +773,8 @@ fn mermaid_and_dot_draw_blocked_paths() {
     assert!(out.contains("topologies/secure-three-tier.yaml:"), "{out}");
     let (out, _, _) = query(REFERENCE, "path internet -> web-alb on tcp/443 as dot", &[]);
     assert!(out.starts_with("digraph netverify {"));
-    assert_eq!(out.matches("subgraph cluster_").count(), 4);
+    // Two nodes × two families, each on to the two targets (C-14.3).
+    assert_eq!(out.matches("subgraph cluster_").count(), 8);
     assert!(out.contains("p1h0 -> p1h1;"));
     assert!(!out.contains("fillcolor"), "nothing is blocked: {out}");
 }
@@ -1340,7 +1335,10 @@ fn why_not_to_on_prem_through_a_vgw_without_a_route() {
     let comps: Vec<&str> = b.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(comps, ["vgw-shared", "lab", "dxgw-corp"], "{v}");
     // The VGW has learned no route for the lab (it advertises nothing).
-    assert_eq!(b[0].1, "vpn gateway vgw-shared has no route for 172.21.0.7");
+    assert_eq!(
+        b[0].1,
+        "vpn gateway vgw-shared has no route for 172.21.0.7: dropped (C-10.2)"
+    );
     assert!(
         b[0].2
             .contains("on prem must advertise a prefix covering 172.21.0.7")
@@ -1625,4 +1623,286 @@ fn c_5_6_reference_through_a_secondary_address_is_unknown_for_can() {
     assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v:#}");
     let why = v["unknown"].to_string();
     assert!(why.contains("C-5.6") && why.contains("`sg-app`"), "{why}");
+}
+
+// ---- Query correctness on real AWS data (issue 13, point 7) ----
+
+const ENDPOINT_GW: &str = "tests/fixtures/query/endpoint-gateway.yaml";
+
+/// An S3 address routed to a gateway endpoint is reached through it (C-13.1,
+/// C-3.3): `can` says yes, like `can … reach s3`, and `why not` does not call
+/// the endpoint route a blocker.
+#[test]
+fn bug_s3_address_via_gateway_endpoint_answered_no() {
+    let (v, code) = answer(ENDPOINT_GW, "can back-host reach 52.216.237.77 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    assert_eq!(v["paths"][0]["outcome"], "endpoint", "{v}");
+    assert!(
+        hop_components(&v).contains(&"s3-gateway".to_string()),
+        "{v}"
+    );
+    let (s3, _) = answer(ENDPOINT_GW, "can back-host reach s3 on tcp/443");
+    assert_eq!(s3["answer"], "yes", "{s3}");
+    // A packet the endpoint does not carry: the endpoint is the blocker,
+    // never its route, and the internet gateway is not suggested.
+    let (w, code) = answer(ENDPOINT_GW, "why not back-host -> 52.216.237.77 on udp/53");
+    assert_eq!((w["answer"].as_str(), code), (Some("no"), 1), "{w}");
+    let b = blockers(&w);
+    assert_eq!(b.len(), 1, "{w}");
+    assert_eq!(b[0].0, "s3-gateway", "{w}");
+    assert!(!w.to_string().contains("shop-igw"), "{w}");
+}
+
+/// A NAT gateway has no security groups (C-7.1): `why not` to it names
+/// only its refusal of unsolicited inbound traffic.
+#[test]
+fn bug_security_group_blocker_on_nat_gateway_interface() {
+    for q in [
+        "why not app-1 -> nat-a on tcp/443",
+        "why not internet -> nat-a on tcp/443",
+    ] {
+        let (v, code) = answer(REFERENCE, q);
+        assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{q}: {v}");
+        let b = blockers(&v);
+        assert_eq!(b.len(), 1, "{q}: {v}");
+        assert_eq!(b[0].0, "nat-a", "{q}: {v}");
+        assert!(b[0].1.contains("C-7.1"), "{q}: {v}");
+        assert!(!v.to_string().contains("security group"), "{q}: {v}");
+    }
+}
+
+const VPN_SMALL: &str = "tests/fixtures/query/vpn-small-networks.yaml";
+
+/// The address of a witness packet lies inside the set it stands for,
+/// however small: sources from a /30, /31 or /32 on-prem network (which a
+/// security group admits exactly) are admitted, and a blocked one names
+/// an address of the network.
+#[test]
+fn bug_witness_address_outside_small_network() {
+    for (net, inside) in [
+        (
+            "lab30",
+            &[
+                "192.168.50.0",
+                "192.168.50.1",
+                "192.168.50.2",
+                "192.168.50.3",
+            ][..],
+        ),
+        ("lab31", &["192.168.60.0", "192.168.60.1"][..]),
+        ("lab32", &["192.168.70.5"][..]),
+    ] {
+        let (v, code) = answer(VPN_SMALL, &format!("why not {net} -> app on tcp/22"));
+        assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{net}: {v}");
+        let (v, _) = answer(VPN_SMALL, &format!("why not {net} -> app on tcp/23"));
+        assert_eq!(v["answer"], "no", "{net}: {v}");
+        let src = v["paths"][0]["packet"]["src"].as_str().unwrap().to_string();
+        assert!(
+            inside
+                .iter()
+                .any(|a| src.starts_with(&format!("{a}:")) || src == *a),
+            "{net}: witness source {src} is outside the network: {v}"
+        );
+        let b = blockers(&v);
+        assert_eq!(b.len(), 1, "{net}: {v}");
+        assert_eq!(b[0].0, "app-sg", "{net}: {v}");
+    }
+    // The one helper, on every small prefix of both families.
+    for (cidr, want) in [
+        ("192.168.50.0/30", "192.168.50.0"),
+        ("192.168.60.0/31", "192.168.60.0"),
+        ("192.168.70.5/32", "192.168.70.5"),
+        ("10.0.0.0/24", "10.0.0.7"),
+        ("10.0.0.0/29", "10.0.0.7"),
+        ("2001:db8::/127", "2001:db8::"),
+        ("2001:db8::5/128", "2001:db8::5"),
+        ("2001:db8::/126", "2001:db8::"),
+        ("2001:db8::/64", "2001:db8::7"),
+    ] {
+        let n: ipnet::IpNet = cidr.parse().unwrap();
+        let set = netverify::hs::nets_set([n].iter());
+        let v = set.sample_addr().unwrap();
+        assert!(set.contains(v), "{cidr}");
+        assert_eq!(
+            netverify::hs::decode(v, netverify::hs::is_v4_code(v)).to_string(),
+            want,
+            "{cidr}"
+        );
+    }
+}
+
+/// A route that already points at the VPC's VPN gateway (which sends the
+/// packet on prem) is not told to go to "a … VPN gateway" (a VPC has one,
+/// C-10.1).
+#[test]
+fn bug_fix_text_suggests_the_vpn_gateway_the_route_already_uses() {
+    let (v, code) = answer(VPN_SMALL, "why not app -> depot-host on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let fixes = blocker_fixes(&v);
+    assert_eq!(fixes.len(), 1, "{v}");
+    assert_eq!(fixes[0].0, "apps-rt", "{v}");
+    assert!(!fixes[0].2.contains("VPN gateway"), "{v}");
+    has(&fixes[0].2, "a peering connection or a transit gateway");
+}
+
+/// A packet to an address the VGW has no route for is dropped at the VGW
+/// (C-10.2): the VGW is the blocker, not the route that sends it there,
+/// and no internet gateway is invented.
+#[test]
+fn bug_vgw_without_a_route_blames_route_table_and_igw() {
+    let (v, code) = answer(VPN_SMALL, "why not app -> 8.8.8.8 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let b = blocker_fixes(&v);
+    assert_eq!(b.len(), 1, "{v}");
+    assert_eq!(b[0].0, "branch-vgw", "{v}");
+    has(&b[0].1, "no route for 8.8.8.8");
+    has(&b[0].1, "C-10.2");
+    assert!(!hop_components(&v).iter().any(|c| c.contains("igw")), "{v}");
+}
+
+/// Labels of on-prem destinations carry no stray backtick into the path
+/// header or the reached entry.
+#[test]
+fn bug_stray_backtick_in_on_prem_path_header() {
+    for q in [
+        "can app reach 192.168.50.1 on tcp/22",
+        "why not lab31 -> app on tcp/23",
+        "path app -> 192.168.50.1 on tcp/22",
+    ] {
+        let (v, _) = answer(VPN_SMALL, q);
+        for p in v["paths"].as_array().unwrap() {
+            for end in ["from", "to"] {
+                assert!(!p[end].as_str().unwrap().contains('`'), "{q}: {p}");
+            }
+        }
+        for e in v["entries"].as_array().into_iter().flatten() {
+            assert!(!e["endpoint"].as_str().unwrap().contains('`'), "{q}: {e}");
+        }
+        let (text, _, _) = query(VPN_SMALL, q, &[]);
+        for l in text.lines().filter(|l| l.starts_with("path:")) {
+            assert!(!l.contains('`'), "{q}: {l}");
+        }
+    }
+}
+
+/// A tie between Direct Connect virtual interfaces at a VGW names what
+/// decides it first: the BGP local-preference communities (C-12.3).
+#[test]
+fn bug_dx_tie_message_omits_local_preference_communities() {
+    let (v, _) = answer(
+        "tests/fixtures/query/dx-tie.yaml",
+        "can plc-eni reach mill on tcp/22",
+    );
+    assert_eq!(v["answer"], "unknown", "{v}");
+    let why = v["unknown"].to_string();
+    for c in ["7224:7100", "7224:7200", "7224:7300", "C-12.3", "AS_PATH"] {
+        has(&why, c);
+    }
+}
+
+/// An instance's Elastic IP names the instance (C-6.1), and the answer
+/// says so; from inside AWS the packet to it hairpins through the internet
+/// gateway, which is not analysed (C-6.7): never a plain no.
+#[test]
+fn bug_elastic_ip_destination_is_both_ends_on_the_internet() {
+    let (v, code) = answer(ENDPOINT_GW, "can internet reach 54.80.1.10 on tcp/22");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    has(
+        v["summary"].as_str().unwrap(),
+        "the public IPv4 of `front-host`",
+    );
+    assert_eq!(v["paths"][0]["to"], "front-eni", "{v}");
+    let (v, code) = answer(ENDPOINT_GW, "why not internet -> 54.80.1.10 on tcp/80");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    assert_eq!(blockers(&v)[0].0, "hosts", "{v}");
+    let (v, _) = answer(ENDPOINT_GW, "can front-host reach 54.80.1.10 on tcp/22");
+    assert_eq!(v["answer"], "unknown", "{v}");
+    has(&v["unknown"].to_string(), "C-6.7");
+}
+
+/// `what` and `can` agree on what the internet is: an address of a
+/// declared on-prem network is not, even where public, so `what` does not
+/// list it under the internet when `can` says no to it.
+#[test]
+fn bug_what_lists_on_prem_addresses_as_internet() {
+    const F: &str = "tests/fixtures/query/on-prem-public.yaml";
+    let (v, code) = answer(F, "can web-1 reach 198.18.0.5 on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("no"), 1), "{v}");
+    let (v, _) = answer(F, "what can web-1 reach on tcp/443");
+    let inet = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "internet")
+        .unwrap_or_else(|| panic!("{v}"));
+    let peers = inet["flows"].to_string();
+    has(&peers, "0.0.0.0/0 except 198.18.0.0/24");
+    // The rest of the internet is still reached, as `can` says.
+    let (v, _) = answer(F, "can web-1 reach 198.19.0.5 on tcp/443");
+    assert_eq!(v["answer"], "yes", "{v}");
+}
+
+/// Only tcp, udp and icmp may be proven to cross an internet gateway
+/// (C-6.8): `can` is unknown for protocol 0 or GRE to the internet, and
+/// still yes for tcp.
+#[test]
+fn bug_can_says_yes_for_protocol_0_through_internet_gateway() {
+    for proto in ["0", "47", "50"] {
+        let (v, _) = answer(
+            ENDPOINT_GW,
+            &format!("can front-host reach internet on {proto}"),
+        );
+        assert_eq!(v["answer"], "unknown", "{proto}: {v}");
+        has(&v["unknown"].to_string(), "C-6.8");
+    }
+    let (v, code) = answer(ENDPOINT_GW, "can front-host reach internet on tcp/443");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    let (v, _) = answer(ENDPOINT_GW, "can front-host reach internet on icmp");
+    assert_eq!(v["answer"], "yes", "{v}");
+}
+
+/// `path` through a load balancer goes on to its targets (C-14.3), and
+/// the hop that lets the packet into a network load balancer without
+/// security groups names its listener (C-14.3, C-14.4), not "no security
+/// group rule matches".
+#[test]
+fn bug_path_through_load_balancer_stops_at_it() {
+    const F: &str = "tests/fixtures/query/nlb-targets.yaml";
+    let (v, code) = answer(F, "path client -> jobs-nlb on tcp/80");
+    assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    assert_eq!(names(&v, "paths", "to"), ["worker-1-eni"], "{v}");
+    let rules = names(&v["paths"][0], "hops", "rule");
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.contains("no security group rule matches")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.starts_with("ingress:") && r.contains("listener TCP 80")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.contains("target `worker-1-eni` port 9000")),
+        "{rules:?}"
+    );
+    assert_eq!(
+        rules.last().unwrap(),
+        "delivered to 10.80.1.21",
+        "{rules:?}"
+    );
+    // The target that refuses the port is named.
+    has(
+        &v["notes"].to_string(),
+        "cannot deliver to target `worker-2-eni` port 9000",
+    );
+    // On the bundled reference: every path of the ALB ends at an app instance.
+    let (v, _) = answer(REFERENCE, "path internet -> web-alb on tcp/80");
+    for to in names(&v, "paths", "to") {
+        assert!(to == "app-1-eni" || to == "app-2-eni", "{v}");
+    }
 }

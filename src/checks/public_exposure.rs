@@ -527,6 +527,65 @@ fn lb_infos(engine: &Engine<'_>, per_eni: &BTreeMap<EniId, Vec<&Flow>>) -> Vec<F
 /// tables (peering, transit gateway, VGW, C-14.3): where it leaves AWS
 /// towards on prem, the internet reaches on prem (trap 22), which is pushed
 /// to `beyond` as a violation; where the way is not modelled, as unknown.
+/// The target's address and its interface when the load balancer's VPC
+/// holds it; `None` for a target without an IPv4 address.
+pub fn lb_target(
+    engine: &Engine<'_>,
+    lb: usize,
+    t: &crate::model::Target,
+) -> Option<(IpAddr, Option<EniId>)> {
+    let topo = engine.topo;
+    match &t.target {
+        crate::model::TargetRef::Eni(x) => topo.enis[*x]
+            .private_ips
+            .first()
+            .map(|p| (IpAddr::V4(p.addr), Some(*x))),
+        crate::model::TargetRef::Ip(ip) => {
+            Some((*ip, engine.eni_owning(topo.load_balancers[lb].vpc, *ip)))
+        }
+    }
+}
+
+/// The packets load balancer node `node` sends to target `t` (at `addr`)
+/// of target group `tg`: from the node's own addresses (ALB, and NLB
+/// without client IP preservation) or from the `clients` (NLB with it),
+/// C-14.3, C-14.4.
+pub fn lb_leg_packets(
+    topo: &Topology,
+    (lb, tg): (usize, usize),
+    t: &crate::model::Target,
+    node: EniId,
+    addr: IpAddr,
+    clients: &IntervalSet,
+) -> HeaderSet {
+    let l = &topo.load_balancers[lb];
+    let g = &topo.target_groups[tg];
+    let preserve = l.kind == LbKind::Network && g.preserve_client_ip;
+    let src = if preserve {
+        clients.clone()
+    } else {
+        nets_set(
+            topo.enis[node]
+                .private_ips
+                .iter()
+                .map(|p| ipnet::IpNet::from(IpAddr::V4(p.addr)))
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+    };
+    let mut set = HeaderSet::empty();
+    for &p in g.protocol.ip_protocols() {
+        set = set.union(
+            &HeaderSet::universe()
+                .restrict(SRC, &src)
+                .restrict(DST, &IntervalSet::point(encode(addr)))
+                .restrict(PROTO, &IntervalSet::point(u128::from(p)))
+                .restrict(crate::hs::DPORT, &IntervalSet::point(u128::from(t.port))),
+        );
+    }
+    set
+}
+
 fn lb_leg(
     engine: &Engine<'_>,
     lb: usize,
@@ -537,20 +596,7 @@ fn lb_leg(
     let topo = engine.topo;
     let l = &topo.load_balancers[lb];
     let g = &topo.target_groups[tg];
-    let (addr, target_eni) = match &t.target {
-        crate::model::TargetRef::Eni(x) => (
-            topo.enis[*x]
-                .private_ips
-                .first()
-                .map(|p| IpAddr::V4(p.addr)),
-            Some(*x),
-        ),
-        crate::model::TargetRef::Ip(ip) => {
-            let owner = engine.eni_owning(l.vpc, *ip);
-            (Some(*ip), owner)
-        }
-    };
-    let Some(addr) = addr else {
+    let Some((addr, target_eni)) = lb_target(engine, lb, t) else {
         return (
             "a target without an IPv4 address".into(),
             "not checked".into(),
@@ -565,29 +611,9 @@ fn lb_leg(
         "forwards internet traffic from the load balancer's own addresses"
     };
     let mut legs: Vec<(EniId, crate::engine::Reach)> = Vec::new();
+    let clients = crate::engine::internet_source_set();
     for &node in &l.enis {
-        let src = if preserve {
-            crate::engine::internet_source_set()
-        } else {
-            nets_set(
-                topo.enis[node]
-                    .private_ips
-                    .iter()
-                    .map(|p| ipnet::IpNet::from(IpAddr::V4(p.addr)))
-                    .collect::<Vec<_>>()
-                    .iter(),
-            )
-        };
-        let mut set = HeaderSet::empty();
-        for &p in g.protocol.ip_protocols() {
-            set = set.union(
-                &HeaderSet::universe()
-                    .restrict(SRC, &src)
-                    .restrict(DST, &IntervalSet::point(encode(addr)))
-                    .restrict(PROTO, &IntervalSet::point(u128::from(p)))
-                    .restrict(crate::hs::DPORT, &IntervalSet::point(u128::from(t.port))),
-            );
-        }
+        let set = lb_leg_packets(topo, (lb, tg), t, node, addr, &clients);
         let reach = engine.reach(Origin::Eni(node), &set);
         if let Some(x) = target_eni
             && !reach.delivered_to(x).is_empty()

@@ -498,8 +498,15 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
                 },
             });
         } else {
+            // Between DX virtual interfaces, the BGP local-preference
+            // communities decide before AS_PATH and MED (C-12.3).
+            let communities = if first.rank == 0 {
+                "the BGP local-preference communities on prem tags its routes with (`7224:7100` low, `7224:7200` medium, the default, `7224:7300` high; C-12.3), then "
+            } else {
+                ""
+            };
             let why = format!(
-                "vpn gateway `{name}` learned `{}` over several connections at the same priority; the choice depends on AS_PATH and MED, which the topology does not give (C-10.3)",
+                "vpn gateway `{name}` learned `{}` over several connections at the same priority; the choice depends on {communities}AS_PATH and MED, which the topology does not give (C-10.3)",
                 first.net
             );
             out.push(VgwRegion {

@@ -365,6 +365,37 @@ fn internet_sources() -> IntervalSet {
     SET.clone()
 }
 
+/// A flow on `path` to `end` crosses an internet gateway with a definite
+/// end: in from the internet, or out to it (C-6.8).
+fn through_igw(path: &[Step], end: &End) -> bool {
+    !matches!(end, End::Unknown(_))
+        && path.iter().any(|s| match s {
+            Step::IgwIn { .. } => true,
+            Step::IgwOut { .. } => *end == End::Internet,
+            _ => false,
+        })
+}
+
+/// The packets of [`crate::sim::tcp_udp_or_icmp`], per family: what a NAT
+/// gateway passes (C-7.1) and what may be proven to cross an internet
+/// gateway (C-6.8). Compiled from the simulator's predicate.
+fn tcp_udp_or_icmp_set() -> &'static HeaderSet {
+    static SET: std::sync::LazyLock<HeaderSet> = std::sync::LazyLock::new(|| {
+        let protos = |v4: bool| {
+            IntervalSet::from_ranges(
+                (0..=255u8)
+                    .filter(|&p| crate::sim::tcp_udp_or_icmp(p, v4))
+                    .map(|p| (u128::from(p), u128::from(p)))
+                    .collect(),
+            )
+        };
+        HeaderSet::family(true)
+            .restrict(PROTO, &protos(true))
+            .union(&HeaderSet::family(false).restrict(PROTO, &protos(false)))
+    });
+    &SET
+}
+
 /// RFC 1918 and RFC 6598 destinations, which an IGW never sends out (C-6.3).
 fn non_internet_v4() -> IntervalSet {
     static SET: std::sync::LazyLock<IntervalSet> = std::sync::LazyLock::new(|| {
@@ -448,8 +479,25 @@ impl<'t> Engine<'t> {
         {
             return self;
         }
+        self.must_reach_engine()
+    }
+
+    /// The must-reach engine of this topology (this one, or its twin built
+    /// once and kept), whether or not the readings of C-5.6 differ: for a
+    /// yes that rests on [`Engine::unprovable_at_igw`] flows (C-6.8).
+    pub fn must_reach_engine(&self) -> &Engine<'t> {
+        if self.primary_only {
+            return self;
+        }
         self.twin
             .get_or_init(|| Box::new(Engine::must_reach(self.topo)))
+    }
+
+    /// True when part of flow `f` (of this engine's reach) is of a protocol
+    /// that crosses an internet gateway and may not be proven to (C-6.8):
+    /// the must-reach engine answers it as unknown.
+    pub fn unprovable_at_igw(f: &Flow) -> bool {
+        through_igw(&f.path, &f.end) && !f.set.subtract(tcp_udp_or_icmp_set()).is_empty()
     }
 
     fn build(topo: &'t Topology, primary_only: bool) -> Engine<'t> {
@@ -854,15 +902,37 @@ impl<'t> Engine<'t> {
             return;
         }
         if !f.set.is_empty() {
-            out.flows.push(Flow {
-                set: f.set,
-                end,
-                path: f.path,
-                rewrites: f.rw,
-            });
+            self.push(
+                Flow {
+                    set: f.set,
+                    end,
+                    path: f.path,
+                    rewrites: f.rw,
+                },
+                out,
+            );
         }
     }
 
+    /// Records a flow. Must-reach: only tcp, udp and icmp may be proven to
+    /// cross an internet gateway (C-6.8), in from the internet or out to
+    /// it; the rest of such a flow is unknown.
+    fn push(&self, f: Flow, out: &mut Reach) {
+        if self.primary_only && Self::unprovable_at_igw(&f) {
+            out.flows.push(Flow {
+                set: f.set.subtract(tcp_udp_or_icmp_set()),
+                end: End::Unknown(crate::sim::igw_protocol_unknown()),
+                path: f.path.clone(),
+                rewrites: f.rewrites.clone(),
+            });
+            let set = f.set.intersect(tcp_udp_or_icmp_set());
+            if !set.is_empty() {
+                out.flows.push(Flow { set, ..f });
+            }
+            return;
+        }
+        out.flows.push(f);
+    }
     fn bpa_blocks_ingress(&self, vpc: VpcId, subnet: Option<SubnetId>) -> bool {
         let b = &self.topo.bpa;
         if b.mode == BpaMode::Off {
@@ -1091,15 +1161,18 @@ impl<'t> Engine<'t> {
                         public: Some(pub_addr),
                     }];
                     full.extend(path.iter().cloned());
-                    out.flows.push(Flow {
-                        set,
-                        end: end.clone(),
-                        path: full,
-                        rewrites: Rewrites {
-                            dst: Some(encode(IpAddr::V4(p.addr))),
-                            ..t.rewrites.clone()
+                    self.push(
+                        Flow {
+                            set,
+                            end: end.clone(),
+                            path: full,
+                            rewrites: Rewrites {
+                                dst: Some(encode(IpAddr::V4(p.addr))),
+                                ..t.rewrites.clone()
+                            },
                         },
-                    });
+                        out,
+                    );
                 }
                 if !v6_dst.is_empty() {
                     let set = t.set.restrict(DST, &v6_dst);
@@ -1110,12 +1183,15 @@ impl<'t> Engine<'t> {
                             public: None,
                         }];
                         full.extend(path.iter().cloned());
-                        out.flows.push(Flow {
-                            set,
-                            end: end.clone(),
-                            path: full,
-                            rewrites: t.rewrites.clone(),
-                        });
+                        self.push(
+                            Flow {
+                                set,
+                                end: end.clone(),
+                                path: full,
+                                rewrites: t.rewrites.clone(),
+                            },
+                            out,
+                        );
                     }
                 }
             }
@@ -1603,16 +1679,7 @@ impl<'t> Engine<'t> {
                 .step(Step::NaclIn { subnet: n.subnet });
         }
         // TCP, UDP and ICMP only (C-7.1).
-        let ok = HeaderSet::family(true)
-            .restrict(
-                PROTO,
-                &IntervalSet::from_ranges(vec![(6, 6), (17, 17), (1, 1)]),
-            )
-            .union(&HeaderSet::family(false).restrict(
-                PROTO,
-                &IntervalSet::from_ranges(vec![(6, 6), (17, 17), (58, 58)]),
-            ));
-        f = f.with_set(f.filter(&ok));
+        f = f.with_set(f.filter(tcp_udp_or_icmp_set()));
         let Some(ip) = self.topo.enis[n.eni].private_ips.first().map(|p| p.addr) else {
             return;
         };

@@ -59,6 +59,18 @@ impl IntervalSet {
         self.runs.first().map(|r| r.0)
     }
 
+    /// The value a witness uses from this set: in the first run, past a
+    /// network address (`.0`, base + 7) when the run holds that value, else
+    /// the run's first value. Always a member of the set, however small the
+    /// run (a /30, /31, /32, /127 or /128).
+    pub fn sample_addr(&self) -> Option<u128> {
+        let &(a, b) = self.runs.first()?;
+        Some(match a.checked_add(7) {
+            Some(v) if a % 256 == 0 && v <= b => v,
+            _ => a,
+        })
+    }
+
     pub fn contains(&self, v: u128) -> bool {
         match self.runs.binary_search_by(|&(a, _)| a.cmp(&v)) {
             Ok(_) => true,

@@ -485,11 +485,7 @@ fn pick(s: &IntervalSet) -> u128 {
     if let Some(&p) = PREFERRED.iter().find(|&&p| s.contains(p)) {
         return p;
     }
-    match s.runs().first() {
-        Some(&(a, b)) if b > a && a % 256 == 0 => a + 7,
-        Some(&(a, _)) => a,
-        None => 0,
-    }
+    s.sample_addr().unwrap_or(0)
 }
 
 fn cube_sample(c: &Cube) -> Packet {

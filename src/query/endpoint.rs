@@ -31,6 +31,9 @@ pub enum Resolved {
         enis: Vec<EniId>,
         /// Source/destination addresses narrowed to these (an IP or CIDR).
         addrs: Option<IntervalSet>,
+        /// Named by a public IPv4 (an Elastic IP) mapped to them (C-6.1):
+        /// `addrs` holds it.
+        public: bool,
     },
     /// Outside AWS: every internet address, or the given ones.
     Internet {
@@ -89,14 +92,25 @@ impl Resolved {
             // An interface sends from its own addresses: a managed one
             // (source/destination check off) could send others, but those
             // are packets it forwards, not packets it originates.
-            Resolved::Enis { enis, addrs, .. } => enis
+            Resolved::Enis {
+                enis,
+                addrs,
+                public,
+                ..
+            } => enis
                 .iter()
                 .map(|&e| {
                     let own = nets_set(topo.enis[e].address_nets().iter());
+                    // Named by its public IPv4, it sends from its private
+                    // addresses, which the internet gateway translates (C-6.1).
+                    let narrowed = match addrs {
+                        Some(a) if !*public => a.intersect(&own),
+                        _ => own,
+                    };
                     Source {
                         label: topo.enis[e].meta.name.clone(),
                         origin: Ok(crate::engine::Origin::Eni(e)),
-                        addrs: Some(addrs.as_ref().map_or(own.clone(), |a| a.intersect(&own))),
+                        addrs: Some(narrowed),
                         eni: Some(e),
                     }
                 })
@@ -147,7 +161,12 @@ impl Resolved {
     pub fn dst_set(&self, engine: &Engine<'_>, from_internet: bool) -> Option<IntervalSet> {
         let topo = engine.topo;
         match self {
-            Resolved::Enis { enis, addrs, .. } => {
+            Resolved::Enis {
+                enis,
+                addrs,
+                public,
+                ..
+            } => {
                 let mut s = IntervalSet::empty();
                 for &e in enis {
                     if from_internet {
@@ -158,14 +177,26 @@ impl Resolved {
                     }
                 }
                 if let Some(a) = addrs
-                    && !from_internet
+                    && (*public || !from_internet)
                 {
-                    s = s.intersect(a);
+                    // From inside AWS a public IPv4 is not an address of
+                    // the interface: the packet leaves for the internet
+                    // (see `unattributable`).
+                    s = if *public && !from_internet {
+                        a.clone()
+                    } else {
+                        s.intersect(a)
+                    };
                 }
                 Some(s)
             }
-            // The internet is its public addresses (C-6.3).
-            Resolved::Internet { addrs, .. } => Some(addrs.clone().unwrap_or_else(internet_set)),
+            // The internet is its public addresses (C-6.3) that are not
+            // on prem.
+            Resolved::Internet { addrs, .. } => Some(
+                addrs
+                    .clone()
+                    .unwrap_or_else(|| internet_set().subtract(&on_prem_space(topo))),
+            ),
             Resolved::Addresses { addrs, .. } | Resolved::OnPrem { addrs, .. } => {
                 Some(addrs.clone())
             }
@@ -236,9 +267,14 @@ impl Resolved {
             },
             End::Endpoint(ep) => match self {
                 Resolved::Service { service, only, .. } => endpoint_of_service(*ep, service, only),
-                Resolved::Addresses { .. } => true,
+                // A gateway endpoint carries packets to its service's public
+                // addresses (C-13.1, won by longest prefix match, C-3.3): the
+                // destination set holds only the asked addresses, so a flow
+                // that ends there arrives at them. (The whole internet is
+                // not the service: its flows end there.)
+                Resolved::Addresses { .. } | Resolved::Internet { addrs: Some(_), .. } => true,
                 Resolved::Enis { .. }
-                | Resolved::Internet { .. }
+                | Resolved::Internet { addrs: None, .. }
                 | Resolved::OnPrem { .. }
                 | Resolved::Unmodelled { .. } => false,
             },
@@ -269,6 +305,13 @@ impl Resolved {
                 "the topology lists no prefix list for `{service}`, so traffic that leaves to the internet may or may not go to {service}"
             )),
             Resolved::Unmodelled { why, .. } => Some(why.clone()),
+            Resolved::Enis {
+                public: true,
+                label,
+                ..
+            } => Some(format!(
+                "from inside AWS, a packet to {label} leaves through an internet gateway and must come back in through it (NAT reflection, C-6.7), which is not analysed"
+            )),
             _ => None,
         }
     }
@@ -319,6 +362,12 @@ fn err_unknown(topo: &Topology, w: &Word) -> QueryError {
         None => "an endpoint is a name, an AWS id, an IP or CIDR, `internet`, `s3`, `dynamodb`, `ecr`, an on-prem network, or `tag:KEY=VALUE`".into(),
     };
     e.with_help(help)
+}
+
+/// Every address of the declared on-prem networks: not the internet, even
+/// where public (a query naming one resolves to the on-prem network).
+pub fn on_prem_space(topo: &Topology) -> IntervalSet {
+    nets_set(topo.hybrid.on_prem.iter().flat_map(|n| n.cidrs.iter()))
 }
 
 fn internet_set() -> IntervalSet {
@@ -415,6 +464,7 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
             label,
             enis,
             addrs: None,
+            public: false,
         });
     }
     match r {
@@ -486,6 +536,31 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
             label,
             enis: owners,
             addrs: Some(addrs),
+            public: false,
+        };
+    }
+    // A public IPv4 mapped to an interface (an Elastic IP) names it
+    // (C-6.1); the label says whose it is.
+    let public: Vec<EniId> = (0..topo.enis.len())
+        .filter(|&e| topo.enis[e].attached && public_addrs(topo, e).intersects(&addrs))
+        .collect();
+    if !public.is_empty() {
+        let mut whose: Vec<String> = public
+            .iter()
+            .map(|&e| {
+                let eni = &topo.enis[e];
+                let name = eni
+                    .instance
+                    .map_or(&eni.meta.name, |i| &topo.instances[i].meta.name);
+                format!("`{name}`")
+            })
+            .collect();
+        whose.dedup();
+        return Resolved::Enis {
+            label: format!("{label} (the public IPv4 of {})", whose.join(", ")),
+            enis: public,
+            addrs: Some(addrs),
+            public: true,
         };
     }
     for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
@@ -605,5 +680,6 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
         label: format!("`tag:{spec}`"),
         enis,
         addrs: None,
+        public: false,
     })
 }

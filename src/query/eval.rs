@@ -196,7 +196,16 @@ fn end_outcome(end: &End) -> &'static str {
 }
 
 /// One witness path per distinct route through the network.
-fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathView>, usize) {
+fn paths_of(
+    engine: &Engine<'_>,
+    outcomes: &[Outcome],
+    limit: usize,
+    through_lbs: bool,
+) -> (Vec<PathView>, usize, Vec<String>) {
+    let topo = engine.topo;
+    let mut notes = Vec::new();
+    // Load balancer targets past the limit, counted, not traced.
+    let mut extra = 0;
     let mut groups: Vec<(String, &[Step], &End, HeaderSet, &Flow)> = Vec::new();
     for o in outcomes {
         for f in &o.hits {
@@ -217,14 +226,7 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
             End::Delivered(e) => Some(*e),
             _ => None,
         };
-        let hops = explain(topo, flow, &p)
-            .into_iter()
-            .map(|hop| PathHop {
-                hop,
-                status: HopStatus::Pass,
-                fix: None,
-            })
-            .collect();
+        let hops = path_hops(topo, flow, &p);
         let to = match end {
             End::OnPrem(via) => topo
                 .hybrid
@@ -243,16 +245,154 @@ fn paths_of(topo: &Topology, outcomes: &[Outcome], limit: usize) -> (Vec<PathVie
                 ),
             _ => end_label(topo, end),
         };
-        out.push(PathView {
-            from: label.trim_matches('`').to_string(),
+        let view = PathView {
+            from: plain(&label),
             to,
             packet: Some(packet_view(topo, &p, dst_owner)),
             hops,
             outcome: end_outcome(end).into(),
             carries: summarize_flows(topo, &set.coalesce()),
+        };
+        let room = limit.saturating_sub(out.len()).max(1);
+        let (legs, beyond) = match (end, through_lbs) {
+            (End::Delivered(e), true) => lb_legs(engine, &view, (*e, room), &p, &mut notes),
+            _ => (Vec::new(), 0),
+        };
+        extra += beyond;
+        if legs.is_empty() {
+            out.push(view);
+        } else {
+            out.extend(legs);
+        }
+    }
+    (out, total.saturating_sub(limit) + extra, notes)
+}
+
+/// The hops of a flow, each passing; a network load balancer without
+/// security groups names what lets the packet in (its listener).
+fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop> {
+    explain(topo, flow, p)
+        .into_iter()
+        .map(|mut hop| {
+            if hop.rule.ends_with(": no security group rule matches")
+                && let Some(crate::model::ResourceRef::Eni(e)) =
+                    topo.names.get(&hop.component).copied()
+                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop.rule.starts_with("ingress"))
+            {
+                hop.rule = pass;
+            }
+            PathHop {
+                hop,
+                status: HopStatus::Pass,
+                fix: None,
+            }
+        })
+        .collect()
+}
+
+/// A path that ends at load balancer node `node` goes on to the targets
+/// of the listener that accepts `p` (C-14.3): one path per target the node
+/// delivers to, continuing `front` (at most `room`; the targets past it
+/// are counted, not traced); a note for each it cannot deliver to.
+fn lb_legs(
+    engine: &Engine<'_>,
+    front: &PathView,
+    (node, room): (EniId, usize),
+    p: &crate::hs::Packet,
+    notes: &mut Vec<String>,
+) -> (Vec<PathView>, usize) {
+    use crate::checks::public_exposure::{lb_leg_packets, lb_target};
+    let topo = engine.topo;
+    let EniOwner::LoadBalancer(lb) = topo.enis[node].owner else {
+        return (Vec::new(), 0);
+    };
+    let l = &topo.load_balancers[lb];
+    let Some((listener, tg)) =
+        crate::sim::listener_for(topo, lb, p).and_then(|x| x.target_group.map(|tg| (x, tg)))
+    else {
+        return (Vec::new(), 0);
+    };
+    let g = &topo.target_groups[tg];
+    let client = IntervalSet::point(crate::hs::encode(p.src));
+    let mut out = Vec::new();
+    if g.targets.len() > room {
+        notes.push(format!(
+            "`{}` forwards to {} targets; the paths to the first {room} are shown",
+            l.meta.name,
+            g.targets.len()
+        ));
+    }
+    for t in g.targets.iter().take(room) {
+        let Some((addr, target)) = lb_target(engine, lb, t) else {
+            continue;
+        };
+        let set = lb_leg_packets(topo, (lb, tg), t, node, addr, &client);
+        let reach = engine.reach(Origin::Eni(node), &set);
+        let hit = reach.flows.iter().find(|f| match (&f.end, target) {
+            (End::Delivered(x), Some(want)) => *x == want,
+            (End::Delivered(_) | End::OnPrem(_), None) => true,
+            _ => false,
+        });
+        let name = target.map_or_else(|| addr.to_string(), |x| topo.enis[x].meta.name.clone());
+        let Some(f) = hit else {
+            notes.push(format!(
+                "`{}` cannot deliver to target `{name}` port {} of target group `{}` (security groups, NACLs or routes): `why not {} -> {addr} on {}/{}` shows why",
+                l.meta.name,
+                t.port,
+                g.meta.name,
+                topo.enis[node].meta.name,
+                crate::hs::proto_name(g.protocol.ip_protocols().first().copied().unwrap_or(crate::model::TCP)),
+                t.port
+            ));
+            continue;
+        };
+        let Some(q) = f.set.sample() else { continue };
+        let preserve = l.kind == crate::model::LbKind::Network && g.preserve_client_ip;
+        let mut hops = front.hops.clone();
+        hops.push(PathHop {
+            hop: crate::report::Hop {
+                component: l.meta.name.clone(),
+                aws_id: l.meta.aws_id.clone(),
+                rule: format!(
+                    "listener {} {} forwards to target group `{}`: target `{name}` port {}, {} (C-14.3{})",
+                    format!("{:?}", listener.protocol).to_uppercase(),
+                    listener.port,
+                    g.meta.name,
+                    t.port,
+                    if preserve {
+                        "with the client's source address preserved"
+                    } else {
+                        "as a new connection from the load balancer's own address"
+                    },
+                    if l.kind == crate::model::LbKind::Network {
+                        ", C-14.4"
+                    } else {
+                        ""
+                    }
+                ),
+                location: explain::pos_location(topo, t.pos),
+            },
+            status: HopStatus::Pass,
+            fix: None,
+        });
+        hops.extend(path_hops(topo, f, &q));
+        out.push(PathView {
+            from: front.from.clone(),
+            to: name,
+            packet: front.packet.clone(),
+            hops,
+            outcome: end_outcome(&f.end).into(),
+            carries: front.carries.clone(),
         });
     }
-    (out, total.saturating_sub(limit))
+    (out, g.targets.len().saturating_sub(room))
+}
+
+/// An endpoint label as plain text, for a path's ends: without the
+/// backticks that quote names inside it (`` `10.0.0.5` (on-prem network
+/// `corp`) `` reads `10.0.0.5 (on-prem network corp)`).
+fn plain(label: &str) -> String {
+    label.replace('`', "")
 }
 
 fn gap_reasons(topo: &Topology) -> Vec<String> {
@@ -292,7 +432,16 @@ pub fn can(
     // A yes must hold in the must-reach reading of C-5.6: a reference
     // matches only members' primary IPv4 addresses, the rest is unknown.
     if outcomes.iter().any(|o| !o.hits.is_empty()) {
-        let strict = engine.for_must_reach();
+        // Only tcp, udp and icmp may be proven to cross an internet
+        // gateway (C-6.8): the must-reach engine says so.
+        let igw = outcomes
+            .iter()
+            .any(|o| o.hits.iter().any(Engine::unprovable_at_igw));
+        let strict = if igw {
+            engine.must_reach_engine()
+        } else {
+            engine.for_must_reach()
+        };
         if !std::ptr::eq(strict, engine) {
             outcomes = run(strict, &src, Some(&dst), &set);
         }
@@ -307,7 +456,12 @@ pub fn can(
     let kind = if all_paths { "path" } else { "can" };
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     let mut a = if any_hit {
-        let (paths, more) = paths_of(topo, &outcomes, if all_paths { MAX_PATHS } else { 1 });
+        let (paths, more, lb_notes) = paths_of(
+            engine,
+            &outcomes,
+            if all_paths { MAX_PATHS } else { 1 },
+            all_paths,
+        );
         let n_paths: usize = paths.len() + more;
         let mut a = Answer::new(
             query,
@@ -327,6 +481,11 @@ pub fn can(
             a.notes.push(note);
         }
         a.paths = paths;
+        for n in lb_notes {
+            if !a.notes.contains(&n) {
+                a.notes.push(n);
+            }
+        }
         if more > 0 && all_paths {
             a.notes.push(format!("{more} more paths are not shown"));
         } else if more > 0 {
@@ -347,7 +506,7 @@ pub fn can(
             }
         }
         a.entries.push(ReachEntry {
-            endpoint: dst.label().trim_matches('`').to_string(),
+            endpoint: plain(dst.label()),
             kind: "reached".into(),
             aws_id: None,
             location: None,
@@ -604,6 +763,7 @@ pub fn who(
                 label: eni.meta.name.clone(),
                 enis: vec![e],
                 addrs: None,
+                public: false,
             });
         }
     }
@@ -714,6 +874,9 @@ pub fn what(
     let mut per_end: BTreeMap<String, (String, Option<String>, Option<String>, HeaderSet)> =
         BTreeMap::new();
     let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The internet is what is not on prem, as for `can` (an address of a
+    // declared on-prem network resolves to that network).
+    let on_prem = HeaderSet::universe().restrict(DST, &super::endpoint::on_prem_space(topo));
     for o in run(engine, &src, None, &set) {
         for u in o.unknown {
             unknown.entry(u).or_default().push(o.source.label.clone());
@@ -739,6 +902,12 @@ pub fn what(
                     });
                     e.3.append(part.swapped(SRC, DST));
                 }
+                if rest.is_empty() {
+                    continue;
+                }
+            }
+            if f.end == End::Internet && !on_prem.is_empty() {
+                rest = rest.subtract(&on_prem);
                 if rest.is_empty() {
                     continue;
                 }
@@ -815,8 +984,7 @@ fn name_auto_addresses(topo: &Topology, e: EniId, flows: &mut [crate::report::Fl
 /// An address of `s` that reads well: past the network address when the
 /// first range allows it.
 fn first_addr(s: &IntervalSet) -> Option<IpAddr> {
-    let &(a, b) = s.runs().first()?;
-    let v = if b > a && a % 256 == 0 { a + 7 } else { a };
+    let v = s.sample_addr()?;
     Some(decode(v, is_v4_code(v)))
 }
 
@@ -889,7 +1057,7 @@ pub fn why_not(
                 let own = s.addrs.as_ref();
                 let v4 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v4())));
                 let v6 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v6())));
-                starts.push((Start::OnPrem(n), s.label, v4, v6));
+                starts.push((Start::OnPrem(n), plain(&s.label), v4, v6));
             }
             Err(why) => push_unique(&mut unknown, why),
         }
@@ -941,7 +1109,7 @@ pub fn why_not(
         },
         Resolved::OnPrem { addrs, label, net } => goals.push((
             Goal::OnPrem(*net),
-            label.trim_matches('`').to_string(),
+            plain(label),
             first_addr(&addrs.intersect(&crate::hs::all_v4())),
             first_addr(&addrs.intersect(&crate::hs::all_v6())),
         )),
@@ -950,7 +1118,7 @@ pub fn why_not(
                 first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
             goals.push((
                 Goal::Addresses,
-                label.trim_matches('`').to_string(),
+                plain(label),
                 pick.filter(|a| a.is_ipv4()),
                 pick.filter(|a| a.is_ipv6()),
             ));

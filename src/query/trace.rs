@@ -332,7 +332,9 @@ impl Tracer<'_> {
                 // Security groups without a deciding rule of their own (an
                 // NLB without groups) are located at the interface.
                 let mut hop = hop;
-                if hop.rule.contains("no security group rule matches") {
+                if let Some(pass) = lb_sg_pass(topo, e, p, ingress) {
+                    hop.rule = pass;
+                } else if hop.rule.contains("no security group rule matches") {
                     hop.rule = why;
                 }
                 self.t.pass(hop);
@@ -417,7 +419,7 @@ impl Tracer<'_> {
             );
         }
         self.tag = SgTag::Local(eni.vpc);
-        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.reply {
+        if has_security_groups(&eni.owner) && !self.reply {
             self.sg(e, Dir::Egress, &p);
         }
         self.forward(eni.subnet, eni.vpc, None, p, 0);
@@ -431,13 +433,16 @@ impl Tracer<'_> {
             Goal::Eni(_) | Goal::OnPrem(_) => self.hybrid_natural(vpc),
             Goal::Addresses => None,
             Goal::Internet | Goal::Service(_) => {
-                if let Goal::Service(s) = &self.goal
-                    && let Some(ep) = topo.endpoints.iter().position(|x| {
-                        x.vpc == vpc
-                            && x.kind == EndpointKind::Gateway
-                            && super::endpoint::service_of(&x.service) == *s
-                    })
-                {
+                if let Some(ep) = topo.endpoints.iter().position(|x| {
+                    x.vpc == vpc
+                        && x.kind == EndpointKind::Gateway
+                        && match &self.goal {
+                            Goal::Service(s) => super::endpoint::service_of(&x.service) == *s,
+                            // An internet address of the service: its
+                            // gateway endpoint carries it (C-13.1).
+                            _ => endpoint_carries(topo, x, p.dst),
+                        }
+                }) {
                     return Some(RouteTarget::GatewayEndpoint(ep));
                 }
                 if p.dst.is_ipv6()
@@ -452,15 +457,22 @@ impl Tracer<'_> {
     }
 
     /// True when `t` is a way towards the goal.
-    fn target_ok(&self, t: &RouteTarget, vpc: VpcId) -> bool {
+    fn target_ok(&self, t: &RouteTarget, vpc: VpcId, dst: IpAddr) -> bool {
         let topo = self.topo;
         if let RouteTarget::Unmodelled(o) = t {
             match topo.hybrid.of_other(*o) {
                 // A transit gateway decides for itself where the packet
                 // goes (another VPC, an egress VPC, on prem): follow it.
                 Some(HybridRef::Tgw(_)) => return true,
-                Some(HybridRef::Vgw(_)) => {
-                    return matches!(self.goal, Goal::OnPrem(_) | Goal::Addresses);
+                // A VGW forwards only to prefixes it knows and drops the
+                // rest (C-10.2): where it knows no route, the drop is the
+                // VGW's, so the packet is followed there.
+                Some(HybridRef::Vgw(g)) => {
+                    return matches!(self.goal, Goal::OnPrem(_) | Goal::Addresses)
+                        || matches!(
+                            crate::sim::vgw_pick(topo, g, dst),
+                            crate::sim::VgwPick::NoRoute(_)
+                        );
                 }
                 _ => {}
             }
@@ -477,6 +489,10 @@ impl Tracer<'_> {
             (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
                 true
             }
+            // The route lookup picked the endpoint's prefix list entry for
+            // this address (C-3.3): the endpoint carries it to the service
+            // (C-13.1).
+            (Goal::Internet, RouteTarget::GatewayEndpoint(_)) => true,
             (
                 Goal::Service(_),
                 RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
@@ -493,6 +509,49 @@ impl Tracer<'_> {
             ) => true,
             _ => false,
         }
+    }
+
+    /// What a route should point at when no target of the VPC leads to
+    /// the goal: never the kind of target the route already has (a VPC
+    /// has at most one VPN gateway, C-10.1).
+    fn no_natural_target(&self, vpc: VpcId, current: Option<&RouteTarget>) -> String {
+        let topo = self.topo;
+        if matches!(self.goal, Goal::Internet | Goal::Service(_)) {
+            return format!(
+                "an internet gateway attached to VPC `{}` (or a NAT gateway that uses one)",
+                topo.vpcs[vpc].meta.name
+            );
+        }
+        let kind = current.and_then(|t| match t {
+            RouteTarget::Peering(_) => Some(0),
+            RouteTarget::Unmodelled(o) => match topo.hybrid.of_other(*o) {
+                Some(HybridRef::Tgw(_)) => Some(1),
+                Some(HybridRef::Vgw(_)) => Some(2),
+                _ => None,
+            },
+            _ => None,
+        });
+        let mut kinds = vec![
+            if kind == Some(0) {
+                "another peering connection"
+            } else {
+                "a peering connection"
+            },
+            if kind == Some(1) {
+                "another transit gateway"
+            } else {
+                "a transit gateway"
+            },
+        ];
+        if kind != Some(2) {
+            kinds.push("a VPN gateway");
+        }
+        let list = match kinds.as_slice() {
+            [a, b] => format!("{a} or {b}"),
+            [a, b, c] => format!("{a}, {b} or {c}"),
+            _ => kinds.join(", "),
+        };
+        format!("{list} that reaches it")
     }
 
     fn target_label(&self, t: &RouteTarget) -> String {
@@ -554,12 +613,12 @@ impl Tracer<'_> {
             None => RouteChoice::NoRoute,
         };
         let table = &topo.route_tables[rt];
-        let suggest = |t: &Option<RouteTarget>| match t {
+        let suggest = |t: &Option<RouteTarget>, current: Option<&RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
-            None => "a peering connection, transit gateway or VPN gateway that reaches it".into(),
+            None => self.no_natural_target(vpc, current),
         };
         match lookup {
-            Lookup::Target(t, _) if self.target_ok(&t, vpc) => {
+            Lookup::Target(t, _) if self.target_ok(&t, vpc, dst) => {
                 self.t.pass(route_hop(topo, rt, &choice, false));
                 self.step(t, subnet, vpc, last_nat, p, depth);
             }
@@ -590,7 +649,7 @@ impl Tracer<'_> {
                 let fix = format!(
                     "the route sends it to `{}` instead: change it (or add a more specific route) to go to {}",
                     self.target_label(&t),
-                    suggest(&natural)
+                    suggest(&natural, Some(&t))
                 );
                 self.t.block(hop, fix);
                 if let Some(t) = natural {
@@ -603,7 +662,7 @@ impl Tracer<'_> {
                     hop,
                     format!(
                         "the route is a blackhole (its target is gone, C-3.9): point it at {} or delete it",
-                        suggest(&natural)
+                        suggest(&natural, None)
                     ),
                 );
                 if let Some(t) = natural {
@@ -622,7 +681,7 @@ impl Tracer<'_> {
                     hop,
                     format!(
                         "no route covers {dst}: add a route {dest} → {} to `{}`",
-                        suggest(&natural),
+                        suggest(&natural, None),
                         table.meta.name
                     ),
                 );
@@ -700,7 +759,9 @@ impl Tracer<'_> {
             self.delivered(d, p);
             return;
         }
-        self.sg(d, Dir::Ingress, p);
+        if has_security_groups(&eni.owner) {
+            self.sg(d, Dir::Ingress, p);
+        }
         match &eni.owner {
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
                 self.delivered(d, p);
@@ -711,10 +772,7 @@ impl Tracer<'_> {
             }
             EniOwner::LoadBalancer(lb) => {
                 let l = &topo.load_balancers[*lb];
-                let hit = l
-                    .listeners
-                    .iter()
-                    .find(|x| x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto));
+                let hit = crate::sim::listener_for(topo, *lb, p);
                 match hit {
                     Some(x) => self.t.pass(Hop {
                         component: l.meta.name.clone(),
@@ -1008,11 +1066,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        let proto_ok = p.proto == TCP
-            || p.proto == UDP
-            || (p.proto == ICMP && p.src.is_ipv4())
-            || (p.proto == ICMPV6 && p.src.is_ipv6());
-        if !proto_ok {
+        if !crate::sim::tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
             self.block_at(
                 &nat.meta,
                 "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
@@ -1173,6 +1227,58 @@ impl Tracer<'_> {
             );
         }
     }
+}
+
+/// What lets a packet into (`ingress`) or out of a network load balancer
+/// without security groups: nothing filters it (C-14.4), and inbound the
+/// listener for its protocol and port accepts it (C-14.3). `None` for
+/// other interfaces.
+pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -> Option<String> {
+    let eni = &topo.enis[e];
+    let EniOwner::LoadBalancer(lb) = eni.owner else {
+        return None;
+    };
+    let l = &topo.load_balancers[lb];
+    if !eni.security_groups.is_empty() || l.kind != crate::model::LbKind::Network {
+        return None;
+    }
+    if !ingress {
+        return Some(format!(
+            "egress: network load balancer `{}` has no security groups, so nothing filters what it forwards to its targets (C-14.4)",
+            l.meta.name
+        ));
+    }
+    let listener = crate::sim::listener_for(topo, lb, p).map_or_else(
+        || "no listener accepts it".to_string(),
+        |x| {
+            format!(
+                "listener {} {} accepts it",
+                format!("{:?}", x.protocol).to_uppercase(),
+                x.port
+            )
+        },
+    );
+    Some(format!(
+        "ingress: network load balancer `{}` has no security groups, so nothing filters client packets (C-14.4); {listener} (C-14.3)",
+        l.meta.name
+    ))
+}
+
+/// False for the interfaces of a NAT gateway, which has no security groups
+/// (C-7.1): no security group blocker can be named there.
+fn has_security_groups(owner: &EniOwner) -> bool {
+    !matches!(owner, EniOwner::Nat(_))
+}
+
+/// True when gateway endpoint `x` carries packets to `dst`: an entry of its
+/// service's prefix list (IPv4 or IPv6, C-13.1, C-13.5) holds it.
+fn endpoint_carries(topo: &Topology, x: &crate::model::Endpoint, dst: IpAddr) -> bool {
+    [x.prefix_list, x.ipv6_prefix_list]
+        .into_iter()
+        .flatten()
+        .filter_map(|pl| topo.prefix_lists[pl].entries.as_ref())
+        .flatten()
+        .any(|n| n.contains(&dst))
 }
 
 /// A concrete candidate packet: `proto` and `port` (or ICMP type) between two addresses.

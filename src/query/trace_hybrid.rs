@@ -792,14 +792,20 @@ impl Tracer<'_> {
                 self.exit(via, p);
             }
             VgwPick::NoRoute(why) => {
-                let hop = meta_hop(topo, &vgw.meta, why);
-                self.t.block(
-                    hop,
+                // It forwards only to prefixes it knows (C-10.2).
+                let hop = meta_hop(topo, &vgw.meta, format!("{why}: dropped (C-10.2)"));
+                let fix = if matches!(self.goal, Goal::Internet | Goal::Service(_)) {
+                    format!(
+                        "route {} to an internet gateway (or a NAT gateway) instead of `{}`",
+                        p.dst, vgw.meta.name
+                    )
+                } else {
                     format!(
                         "on prem must advertise a prefix covering {} over a VPN connection or virtual interface of `{}` (BGP), or give a static VPN a route to it",
                         p.dst, vgw.meta.name
-                    ),
-                );
+                    )
+                };
+                self.t.block(hop, fix);
                 let onward = match self.goal {
                     Goal::OnPrem(n) => sim::connections_of_vgw(topo, g)
                         .into_iter()

@@ -1153,6 +1153,7 @@ pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
         trace: Vec::new(),
         egress_by_remote_ref: false,
         primary_only: false,
+        igw_unprovable: false,
     }
     .tgw_decide(rt, d)
 }

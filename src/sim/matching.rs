@@ -5,9 +5,31 @@ use std::net::IpAddr;
 
 use crate::hs::Packet;
 use crate::model::{
-    EniId, EniOwner, LbKind, NaclId, NaclRule, PortMatch, Pos, Proto, SgId, SgPeer, SgRule, TCP,
-    Topology, UDP,
+    EniId, EniOwner, ICMP, ICMPV6, LbKind, NaclId, NaclRule, PortMatch, Pos, Proto, SgId, SgPeer,
+    SgRule, TCP, Topology, UDP,
 };
+
+/// TCP, UDP, or the ICMP of the packet's family (protocol 1 with IPv4, 58
+/// with IPv6): what a NAT gateway passes (C-7.1), and the only protocols
+/// that may be proven to cross an internet gateway (C-6.8, must-reach
+/// reading). The one statement of that set: the engine compiles it from
+/// here.
+pub fn tcp_udp_or_icmp(proto: u8, v4: bool) -> bool {
+    proto == TCP || proto == UDP || proto == if v4 { ICMP } else { ICMPV6 }
+}
+
+/// The listener of load balancer `lb` that accepts `p`: its protocol and
+/// port (C-14.3). Load balancer nodes accept nothing else.
+pub fn listener_for<'t>(
+    topo: &'t Topology,
+    lb: usize,
+    p: &Packet,
+) -> Option<&'t crate::model::Listener> {
+    topo.load_balancers[lb]
+        .listeners
+        .iter()
+        .find(|l| l.port == p.dport && l.protocol.ip_protocols().contains(&p.proto))
+}
 
 /// " (line L:C)" for a known position, nothing for a derived one.
 pub(crate) fn at(pos: Pos) -> String {

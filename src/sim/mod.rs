@@ -62,6 +62,11 @@
 //! 14. **ICMP fields of rules** are compared only for proto 1 with IPv4 and
 //!     proto 58 with IPv6; an `icmpv6` rule with a type matches an IPv4
 //!     packet of protocol 58 whatever its (zero) type/code fields.
+//! 15. **Protocols at an internet gateway** (C-6.8): in the exposure reading
+//!     every protocol crosses it. In the must-reach reading a packet of
+//!     another protocol than [`tcp_udp_or_icmp`] that leaves to the internet
+//!     through it, or that entered from the internet and meets a definite
+//!     fate, is `Unknown`.
 
 mod hybrid;
 mod matching;
@@ -74,7 +79,7 @@ use std::net::IpAddr;
 use crate::hs::Packet;
 use crate::model::{
     BpaExclusionMode, BpaMode, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId,
-    RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
+    RouteTarget, SgTag, SubnetId, TCP, Topology, VpcId, referenced_vpcs,
 };
 
 pub use hybrid::{
@@ -83,8 +88,8 @@ pub use hybrid::{
     vgw_pick,
 };
 pub use matching::{
-    Dir, NaclVerdict, SgVerdict, nacl_check, nacl_first_match, proto_port_match, sg_check,
-    sg_check_as,
+    Dir, NaclVerdict, SgVerdict, listener_for, nacl_check, nacl_first_match, proto_port_match,
+    sg_check, sg_check_as, tcp_udp_or_icmp,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -173,6 +178,7 @@ fn simulate_as(topo: &Topology, origin: Origin, packet: &Packet, primary_only: b
         trace: Vec::new(),
         egress_by_remote_ref: false,
         primary_only,
+        igw_unprovable: false,
     };
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
@@ -212,8 +218,12 @@ struct Sim<'a> {
     /// that references a group of another VPC: it passes only across a
     /// same-Region peering into that VPC (C-5.7, C-9.9 inbound only).
     egress_by_remote_ref: bool,
-    /// The must-reach reading of C-5.6.
+    /// The must-reach reading of C-5.6 (and of C-6.8).
     primary_only: bool,
+    /// Entered from the internet with a protocol that may not be proven
+    /// through an internet gateway (C-6.8): in the must-reach reading a
+    /// definite fate is unknown.
+    igw_unprovable: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -230,6 +240,10 @@ impl<'a> Sim<'a> {
                 "the egress rule that let it out references a security group of another VPC, which matches only across a same-Region peering (C-5.7, C-9.9)"
                     .into(),
             );
+            return;
+        }
+        if definite && self.primary_only && self.igw_unprovable {
+            self.unknown(igw_protocol_unknown());
             return;
         }
         self.note(format!("=> {fate}"));
@@ -334,11 +348,8 @@ impl<'a> Sim<'a> {
                 ));
             }
             EniOwner::LoadBalancer(lb) => {
+                let listener = listener_for(self.topo, *lb, p);
                 let lb = &self.topo.load_balancers[*lb];
-                let listener = lb
-                    .listeners
-                    .iter()
-                    .find(|l| l.protocol.ip_protocols().contains(&p.proto) && l.port == p.dport);
                 match listener {
                     Some(l) => {
                         self.note(format!(
@@ -380,7 +391,11 @@ impl<'a> Sim<'a> {
                 return;
             }
         }
-        if self.sg(eni, Dir::Ingress, p, tag.identity()) {
+        // A NAT gateway has no security groups (C-7.1): its owner rule
+        // decides.
+        if matches!(self.topo.enis[eni].owner, EniOwner::Nat(_))
+            || self.sg(eni, Dir::Ingress, p, tag.identity())
+        {
             self.owner_rule(eni, p);
         }
     }
@@ -489,6 +504,7 @@ impl<'a> Sim<'a> {
     /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
     fn igw_ingress(&mut self, g: IgwId, vpc: VpcId, p: Packet) {
         let topo = self.topo;
+        self.igw_unprovable = !tcp_udp_or_icmp(p.proto, p.src.is_ipv4());
         let igw = &topo.igws[g];
         let v = &topo.vpcs[vpc];
 
@@ -791,7 +807,11 @@ impl<'a> Sim<'a> {
         // are reached over Direct Connect (C-12.1).
         let vifs = topo.hybrid.public_vifs_to(p.dst);
         if vifs.is_empty() {
-            self.end(Fate::Internet);
+            if self.primary_only && !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
+                self.unknown(igw_protocol_unknown());
+            } else {
+                self.end(Fate::Internet);
+            }
         }
         for x in vifs {
             let via = crate::model::OnPremVia::Vif(x);
@@ -858,11 +878,7 @@ impl<'a> Sim<'a> {
             self.dropped(format!("NAT gateway {} is not available", nat.meta.name));
             return;
         }
-        let proto_ok = p.proto == TCP
-            || p.proto == UDP
-            || (p.proto == ICMP && p.src.is_ipv4())
-            || (p.proto == ICMPV6 && p.src.is_ipv6());
-        if !proto_ok {
+        if !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
             self.dropped(format!(
                 "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
                 nat.meta.name
@@ -933,6 +949,12 @@ impl<'a> Sim<'a> {
 }
 
 /// RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10) IPv4.
+/// Why a packet of another protocol than tcp, udp and icmp that crosses
+/// an internet gateway is not proven to get there (C-6.8).
+pub fn igw_protocol_unknown() -> String {
+    "AWS documents no protocol restriction at an internet gateway, but only tcp, udp and icmp may be proven to cross it (C-6.8)".into()
+}
+
 pub fn is_private_v4(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(v4) => {
