@@ -17,6 +17,8 @@
 //! sources and destinations.
 
 mod common;
+#[path = "common/field_data.rs"]
+mod field_data;
 
 use netverify::engine::Engine;
 use netverify::hs::Packet;
@@ -388,31 +390,6 @@ fn why_not_property_exercises_hybrid_paths() {
     );
 }
 
-/// The snapshot folders of the field corpus (`../shared/aws-snapshots`),
-/// or `None` (with a notice naming what did not run) when it is absent;
-/// with `NETVERIFY_REQUIRE_FIELD_DATA=1` its absence fails the test.
-fn field_snapshots(what: &str) -> Option<Vec<std::path::PathBuf>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots");
-    if !root.is_dir() {
-        assert!(
-            std::env::var("NETVERIFY_REQUIRE_FIELD_DATA").as_deref() != Ok("1"),
-            "{what}: ../shared/aws-snapshots not found, and NETVERIFY_REQUIRE_FIELD_DATA=1"
-        );
-        eprintln!("notice: {what} skipped: ../shared/aws-snapshots not found");
-        return None;
-    }
-    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("networks"))
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.is_dir());
-    v.sort();
-    assert!(
-        !v.is_empty(),
-        "{what}: no snapshots under ../shared/aws-snapshots/networks"
-    );
-    Some(v)
-}
-
 /// `why not` agrees with `can` and the simulator on every snapshot of the
 /// field corpus, imported as `netverify query DIR` does. The gaps an import
 /// records (missing captures) are set aside: they make answers `unknown`
@@ -421,7 +398,7 @@ fn field_snapshots(what: &str) -> Option<Vec<std::path::PathBuf>> {
 /// the on-prem networks, on a few ports.
 #[test]
 fn why_not_agrees_with_the_engine_on_field_snapshots() {
-    let Some(dirs) = field_snapshots("why not against the engine on the field snapshots") else {
+    let Some(dirs) = field_data::networks() else {
         return;
     };
     let mut decided = 0;
