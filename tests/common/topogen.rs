@@ -1067,6 +1067,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                     prefixes: vec![s("192.168.50.0/24")],
                 })],
                 prefer: Vec::new(),
+                ..Default::default()
             }));
         }
         if !h.vgw_vpn_static
@@ -1093,6 +1094,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 2 => vec![s("dx"), s("vpn")],
                 _ => Vec::new(),
             },
+            ..Default::default()
         }));
     }
 }

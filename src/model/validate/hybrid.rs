@@ -1347,6 +1347,7 @@ impl V<'_> {
                 advertises,
                 prefer,
                 prefer_pos: n.prefer.first().map_or(Pos::default(), |p| p.pos),
+                derived: n.derived == Some(true),
             });
         }
     }
