@@ -281,10 +281,12 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         }
     }
     if h.on_prem.is_empty() {
-        return finish(
-            findings,
-            "no on-prem networks, and no VPN or Direct Connect connection that an on-prem network could use unencrypted",
-        );
+        let summary = if h.vpns.is_empty() && h.vifs.is_empty() {
+            "no on-prem networks and no VPN or Direct Connect connections"
+        } else {
+            "no on-prem networks, and no VPN or Direct Connect connection that an on-prem network could use unencrypted"
+        };
+        return finish(findings, summary);
     }
 
     // A BGP connection whose learned routes are not stated may carry any
