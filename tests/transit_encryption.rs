@@ -955,3 +955,18 @@ fn sealed_capture_without_vpn_and_dx_files_has_no_hybrid_gap() {
     let t = load_str(&netverify::import::to_yaml(&i.file), "t.yaml").unwrap();
     assert_eq!(check(&t).verdict, Verdict::Proven);
 }
+
+#[test]
+fn error_derived_from_on_a_network_that_is_not_derived() {
+    let (yaml, _) = imported("hybrid-vpn-only");
+    let bad = yaml.replace("  derived: true\n", "");
+    assert_ne!(bad, yaml);
+    let Err(e) = load_str(&bad, "t.yaml") else {
+        panic!("accepted `derived_from` without `derived: true`")
+    };
+    let text = e.render(None);
+    assert!(
+        text.contains("lists `derived_from` but is not `derived: true`"),
+        "{text}"
+    );
+}
