@@ -970,3 +970,37 @@ fn error_derived_from_on_a_network_that_is_not_derived() {
         "{text}"
     );
 }
+
+#[test]
+fn transit_gateway_with_only_vpc_attachments_is_no_private_path() {
+    let Some(dir) = field_snapshots() else { return };
+    // Transit gateways whose only (live) attachments are VPCs; no Direct
+    // Connect files: nothing leads on prem, and no hybrid gap is recorded.
+    for name in [
+        "test-transit-gateway",
+        "test-transit-gateway-multi-table",
+        "test-transit-gateway-asymmetric-paths",
+    ] {
+        let i = netverify::import::import_snapshot(&dir.join(name)).unwrap();
+        assert!(
+            i.file
+                .gaps
+                .iter()
+                .all(|g| !g.what.value.contains("VirtualInterfaces")),
+            "{name}"
+        );
+        let t = load_str(&netverify::import::to_yaml(&i.file), name).unwrap();
+        let r = check(&t);
+        assert_eq!(r.verdict, Verdict::Proven, "{name}: {:#?}", r.findings);
+    }
+    // A transit gateway with a peering attachment may lead on prem through
+    // its peer: the gap stays, and names the VPCs.
+    let i = netverify::import::import_snapshot(&dir.join("test-transit-gateway-peering")).unwrap();
+    assert!(
+        i.file
+            .gaps
+            .iter()
+            .any(|g| g.what.value.contains("`VirtualInterfaces`")
+                && g.what.value.contains("have a private path towards on prem"))
+    );
+}

@@ -982,22 +982,54 @@ pub(in crate::import) fn build(
         ));
     }
     out.on_prem_networks.extend(derived.into_iter().map(sp));
-    private_paths(b, out, &h.scopes);
+    // Transit gateways that can lead on prem: a VPN, DX gateway or Connect
+    // attachment, or a peering to another transit gateway (C-9.1). Every
+    // attachment the capture lists counts, imported or not; where the
+    // capture lists transit gateways but not their attachments, all do.
+    let unlisted = h.scopes.values().any(|k| {
+        k.contains("TransitGateways")
+            && !k.contains("TransitGatewayAttachments")
+            && !k.contains("TransitGatewayVpcAttachments")
+    });
+    let onprem_tgws: BTreeSet<String> = h
+        .tgws
+        .keys()
+        .filter(|t| {
+            unlisted
+                || atts.iter().any(|((x, _), (_, a))| {
+                    x == *t
+                        && matches!(
+                            a.resource_type.as_deref(),
+                            Some("vpn" | "direct-connect-gateway" | "connect" | "peering") | None
+                        )
+                })
+        })
+        .filter_map(|t| b.get(t))
+        .collect();
+    private_paths(b, out, &onprem_tgws, &h.scopes);
     Ok(())
 }
 
 /// The VPCs of a capture that have a private path towards on prem: a VPN
-/// gateway attached, a transit gateway attachment, or a route to either.
-/// A DX gateway association or a VPN always goes through one of these
-/// (C-10.1, C-9.1, C-12.2). Keyed by the VPC's (account, Region).
-fn hybrid_vpcs(out: &f::TopologyFile) -> BTreeMap<(Option<String>, Option<String>), Vec<String>> {
+/// gateway attached, an attachment to a transit gateway that can lead on
+/// prem (`onprem_tgws`), or a route to either. A DX gateway association or
+/// a VPN always goes through one of these (C-10.1, C-9.1, C-12.2). Keyed by
+/// the VPC's (account, Region).
+fn hybrid_vpcs(
+    out: &f::TopologyFile,
+    onprem_tgws: &BTreeSet<String>,
+) -> BTreeMap<(Option<String>, Option<String>), Vec<String>> {
     let mut names: BTreeSet<&str> = BTreeSet::new();
     for g in &out.vpn_gateways {
         if let Some(v) = &g.vpc {
             names.insert(v.value.as_str());
         }
     }
-    for t in &out.transit_gateways {
+    for t in out
+        .transit_gateways
+        .iter()
+        .filter(|t| onprem_tgws.contains(&t.name.value))
+    {
         for a in &t.attachments {
             if let Some(v) = &a.vpc {
                 names.insert(v.value.as_str());
@@ -1008,7 +1040,7 @@ fn hybrid_vpcs(out: &f::TopologyFile) -> BTreeMap<(Option<String>, Option<String
         .vpn_gateways
         .iter()
         .map(|g| g.name.value.as_str())
-        .chain(out.transit_gateways.iter().map(|t| t.name.value.as_str()))
+        .chain(onprem_tgws.iter().map(String::as_str))
         .collect();
     for t in &out.route_tables {
         if t.routes
@@ -1043,9 +1075,10 @@ fn hybrid_vpcs(out: &f::TopologyFile) -> BTreeMap<(Option<String>, Option<String
 fn private_paths(
     b: &mut B,
     out: &f::TopologyFile,
+    onprem_tgws: &BTreeSet<String>,
     scopes: &BTreeMap<(Option<String>, Option<String>), BTreeSet<String>>,
 ) {
-    let hybrid = hybrid_vpcs(out);
+    let hybrid = hybrid_vpcs(out, onprem_tgws);
     let tgw_interfaces = out.network_interfaces.iter().any(|e| {
         e.owner.as_ref().is_some_and(|o| {
             o.transit_gateway.is_some() || o.service.as_deref() == Some("transit_gateway")
@@ -1093,16 +1126,19 @@ fn private_paths(
                 );
                 continue;
             }
-            (v, _) => v
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            ([one], _) => format!("vpc `{one}` has"),
+            (v, _) => format!(
+                "vpcs {} have",
+                v.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         if !has(&["VpnConnections"]) {
             b.gap(
                 format!(
-                    "snapshot has no vpn connections (`VpnConnections`){at}, and vpc {which} has a private path towards on prem"
+                    "snapshot has no vpn connections (`VpnConnections`){at}, and {which} a private path towards on prem"
                 ),
                 IPSEC,
             );
@@ -1110,7 +1146,7 @@ fn private_paths(
         if !has(&["VirtualInterfaces", "virtualInterfaces"]) {
             b.gap(
                 format!(
-                    "snapshot has no direct connect virtual interfaces (`VirtualInterfaces`){at}, and vpc {which} has a private path towards on prem"
+                    "snapshot has no direct connect virtual interfaces (`VirtualInterfaces`){at}, and {which} a private path towards on prem"
                 ),
                 TRANSIT,
             );
