@@ -21,6 +21,17 @@
 //!   VPC resources with public addresses reaching on-prem public prefixes,
 //!   cross Direct Connect in the clear unless it is MACsec-protected.
 //!
+//! Where no on-prem network names a connection, the loader derives the
+//! networks behind it from the prefixes AWS routes towards it (VPC routes
+//! to a VGW, transit gateway routes to a VPN or DX gateway attachment, VPN
+//! static routes; `derived: true`): traffic AWS sends there in the clear is
+//! `violated` whatever on prem does, and on prem → AWS is `violated` when
+//! every connection AWS advertises a destination over is clear, `unknown`
+//! (naming the `prefer` entry that would decide it) when an encrypted one
+//! competes. A clear connection that no network names and no route points
+//! at is `unknown`. A derived network does not make the internet on prem:
+//! what a table sends to an internet gateway is internet traffic.
+//!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
 //! whose routes are not stated may carry any prefix, so an unencrypted one

@@ -2,10 +2,12 @@
 //!
 //! Every reference the topology format needs is checked here: a record
 //! whose peer is not in the snapshot is left out and recorded as a gap, so
-//! the dependent verdicts are `unknown` rather than silently complete. What
-//! AWS APIs cannot show (the routes on-prem routers advertise, and how they
-//! prefer paths into AWS) is never invented: the topology gets no
-//! `on_prem_networks`, and a note says how to add them.
+//! the dependent verdicts are `unknown` rather than silently complete. The
+//! on-prem networks are derived from what AWS routes towards each VPN and
+//! DX connection (including the propagated transit gateway routes, which
+//! the format does not keep), marked `derived: true` with the routes they
+//! came from. What AWS APIs cannot show (how on-prem routers prefer paths
+//! into AWS) is never invented.
 
 use std::collections::{BTreeMap, BTreeSet};
 
