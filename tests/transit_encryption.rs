@@ -1004,3 +1004,18 @@ fn transit_gateway_with_only_vpc_attachments_is_no_private_path() {
                 && g.what.value.contains("have a private path towards on prem"))
     );
 }
+
+#[test]
+fn derived_network_name_never_collides_with_a_resource_name() {
+    let (yaml, _) = imported("hybrid-vpn-only");
+    let cut = yaml.find("on_prem_networks:").unwrap();
+    let end = yaml[cut + 1..]
+        .find("\ngaps:")
+        .map_or(yaml.len(), |e| cut + 1 + e + 1);
+    // A customer gateway already holds the name a derived network would take.
+    let bare = format!("{}{}", &yaml[..cut], &yaml[end..])
+        .replace("branch-router", "on-prem-via-branch-vpn");
+    let t = load_str(&bare, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
+    assert_eq!(t.hybrid.on_prem.len(), 1);
+    assert_eq!(t.hybrid.on_prem[0].meta.name, "on-prem-via-branch-vpn-2");
+}

@@ -726,11 +726,7 @@ pub fn derive_on_prem_networks(
         g.0.push(net);
         g.1.extend(from);
     }
-    let mut taken: BTreeSet<String> = file
-        .on_prem_networks
-        .iter()
-        .map(|n| n.name.value.clone())
-        .collect();
+    let mut taken = names_in(file);
     groups
         .into_iter()
         .map(|(via, (cidrs, from))| {
@@ -762,6 +758,50 @@ pub fn derive_on_prem_networks(
             }
         })
         .collect()
+}
+
+/// Every resource name of `file` (names are unique across the whole file).
+fn names_in(file: &super::format::TopologyFile) -> std::collections::BTreeSet<String> {
+    let f = file;
+    let mut out: Vec<&str> = Vec::new();
+    macro_rules! names {
+        ($($field:ident),*) => {
+            $(out.extend(f.$field.iter().map(|x| x.name.value.as_str()));)*
+        };
+    }
+    names!(
+        prefix_lists,
+        vpcs,
+        subnets,
+        route_tables,
+        network_acls,
+        security_groups,
+        instances,
+        network_interfaces,
+        internet_gateways,
+        egress_only_internet_gateways,
+        nat_gateways,
+        load_balancers,
+        target_groups,
+        vpc_endpoints,
+        peering_connections,
+        transit_gateways,
+        vpn_gateways,
+        customer_gateways,
+        vpn_connections,
+        on_prem_networks
+    );
+    for t in &f.transit_gateways {
+        out.extend(t.attachments.iter().map(|x| x.name.value.as_str()));
+        out.extend(t.route_tables.iter().map(|x| x.name.value.as_str()));
+    }
+    if let Some(d) = &f.direct_connect {
+        out.extend(d.connections.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.lags.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.virtual_interfaces.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.gateways.iter().map(|x| x.name.value.as_str()));
+    }
+    out.into_iter().map(str::to_string).collect()
 }
 
 /// `file` with the derived on-prem networks of its uncovered connections
