@@ -676,3 +676,36 @@ fn generator_exercises_sg_references_across_vpcs() {
         "identity kept {kept}, cleared {cleared}, egress reference not across peering {egress_only_peering}"
     );
 }
+
+/// The property above covers on-prem networks that the loader derives from
+/// the routes AWS points at its connections (no declared network covers
+/// them): for the engine and the simulator they are plain on-prem networks.
+#[test]
+fn generator_exercises_derived_on_prem_networks() {
+    let mut derived = 0;
+    let mut reached = 0;
+    for topo in generated(300) {
+        if !topo.hybrid.on_prem.iter().any(|n| n.derived) {
+            continue;
+        }
+        derived += 1;
+        let engine = Engine::new(&topo);
+        for e in 0..topo.enis.len() {
+            let r = engine.reach(Origin::Eni(e), &HeaderSet::universe());
+            if r.flows.iter().any(|f| match f.end {
+                End::OnPrem(v) => topo
+                    .hybrid
+                    .on_prem
+                    .iter()
+                    .any(|n| n.derived && n.via.contains(&v)),
+                _ => false,
+            }) {
+                reached += 1;
+            }
+        }
+    }
+    assert!(
+        derived >= 5 && reached >= 3,
+        "{derived} topologies with derived on-prem networks, {reached} interfaces reaching them"
+    );
+}

@@ -609,3 +609,83 @@ fn egress_reference_to_a_peer_group_counts_only_across_same_region_peering() {
     let inter_region = egress(fixture("fail-trap-25-inter-region-peering"));
     assert!(app_to_db(&load(&inter_region)).0.is_empty());
 }
+
+// ----- derived on-prem networks (issue 13) ----------------------------------
+
+/// The VPN-only snapshot fixture, imported, with its on-prem section cut
+/// (so that the loader derives it) and its branch range moved to `range`.
+fn vpn_only_without_on_prem(range: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/hybrid-vpn-only");
+    let i = netverify::import::import_snapshot(&dir).unwrap();
+    let yaml = netverify::import::to_yaml(&i.file);
+    let cut = yaml.find("on_prem_networks:").unwrap();
+    let end = yaml[cut + 1..]
+        .find("\ngaps:")
+        .map_or(yaml.len(), |e| cut + 1 + e + 1);
+    format!("{}{}", &yaml[..cut], &yaml[end..]).replace("10.60.0.0/16", range)
+}
+
+#[test]
+fn derived_networks_are_plain_on_prem_networks_for_engine_and_simulator() {
+    let bare = vpn_only_without_on_prem("10.60.0.0/16");
+    let derived = load_str(&bare, "derived.yaml").unwrap();
+    assert_eq!(derived.hybrid.on_prem.len(), 1);
+    assert!(derived.hybrid.on_prem[0].derived);
+    // The same network written by hand.
+    let declared = load_str(
+        &format!(
+            "{bare}on_prem_networks:\n- name: branch\n  cidrs:\n  - 10.60.0.0/16\n  via:\n  - branch-vpn\n"
+        ),
+        "declared.yaml",
+    )
+    .unwrap();
+    assert!(!declared.hybrid.on_prem[0].derived);
+    let app = |t: &Topology| {
+        t.enis
+            .iter()
+            .position(|e| e.meta.name == "eni-0a11c0ffee0000001")
+            .unwrap()
+    };
+    for dst in ["10.60.0.7", "10.60.255.1", "10.61.0.1", "8.8.8.8"] {
+        let p = tcp("10.20.1.10", dst, 443);
+        // `fate` asserts that the engine and the simulator agree.
+        let a = fate(&derived, Origin::Eni(app(&derived)), &p);
+        let b = fate(&declared, Origin::Eni(app(&declared)), &p);
+        assert_eq!(a, b, "{dst}");
+    }
+    assert_eq!(
+        fate(
+            &derived,
+            Origin::Eni(app(&derived)),
+            &tcp("10.20.1.10", "10.60.0.7", 443)
+        ),
+        BTreeSet::from([K::OnPrem("branch-vpn".into())])
+    );
+}
+
+#[test]
+fn bug_vpn_static_route_destination_follows_the_vpn() {
+    // A VPN static route to a range outside private space, no on-prem
+    // network declared: the destination was taken for an internet address
+    // and the answer was no, "route it to the internet gateway".
+    let yaml = vpn_only_without_on_prem("19.168.0.0/16");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("t.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = assert_cmd::Command::cargo_bin("netverify")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args([
+            "query",
+            file.to_str().unwrap(),
+            "can app-1 reach 19.168.4.4 on tcp/443",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("yes"), "{text}");
+    assert!(text.contains("on prem via branch-vpn"), "{text}");
+    assert!(!text.contains("internet gateway"), "{text}");
+}

@@ -900,13 +900,19 @@ fn hybrid_snapshot_maps_transit_gateways_vpn_and_direct_connect() {
     assert_eq!(names(&g.affects), ["transit-encryption", "on-prem-access"]);
     let g = gap("more routes than the snapshot holds");
     assert!(!names(&g.affects).contains(&"public-exposure".to_string()));
-    // On-prem routing is never invented.
-    assert!(f.on_prem_networks.is_empty());
+    // On-prem networks are only derived from AWS routes, and marked so;
+    // the on-prem routing preference is never invented.
+    assert!(!f.on_prem_networks.is_empty());
+    assert!(
+        f.on_prem_networks
+            .iter()
+            .all(|n| n.derived == Some(true) && !n.derived_from.is_empty() && n.prefer.is_empty())
+    );
     assert!(
         imported
             .notes
             .iter()
-            .any(|n| n.contains("on_prem_networks"))
+            .any(|n| n.contains("derived: true") && n.contains("prefer"))
     );
 
     // Endpoints: the dual-stack gateway endpoint gets the service's IPv6

@@ -21,6 +21,17 @@
 //!   VPC resources with public addresses reaching on-prem public prefixes,
 //!   cross Direct Connect in the clear unless it is MACsec-protected.
 //!
+//! Where no on-prem network names a connection, the loader derives the
+//! networks behind it from the prefixes AWS routes towards it (VPC routes
+//! to a VGW, transit gateway routes to a VPN or DX gateway attachment, VPN
+//! static routes; `derived: true`): traffic AWS sends there in the clear is
+//! `violated` whatever on prem does, and on prem → AWS is `violated` when
+//! every connection AWS advertises a destination over is clear, `unknown`
+//! (naming the `prefer` entry that would decide it) when an encrypted one
+//! competes. A clear connection that no network names and no route points
+//! at is `unknown`. A derived network does not make the internet on prem:
+//! what a table sends to an internet gateway is internet traffic.
+//!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
 //! whose routes are not stated may carry any prefix, so an unencrypted one
@@ -250,19 +261,43 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         location,
     };
     findings.extend(super::gap_findings(topo, ID));
-    let connections = !h.vpns.is_empty() || !h.vifs.is_empty();
-    if h.on_prem.is_empty() {
-        if connections {
+    // A connection that no on-prem network names, declared or derived
+    // (nothing AWS routes points at it): what on prem sends over it, from
+    // which addresses, is not known. Over IPsec or MACsec that cannot
+    // matter; in the clear it can.
+    let named: std::collections::BTreeSet<OnPremVia> = h
+        .on_prem
+        .iter()
+        .flat_map(|n| n.via.iter().copied())
+        .collect();
+    let vias = (0..h.vpns.len())
+        .map(OnPremVia::Vpn)
+        .chain((0..h.vifs.len()).map(OnPremVia::Vif));
+    for via in vias {
+        if named.contains(&via) || !crate::engine::hybrid::via_available(topo, via) {
+            continue;
+        }
+        if matches!(via, OnPremVia::Vif(x) if h.vifs[x].kind == VifKind::Public) {
+            continue;
+        }
+        if let Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) = crossing(topo, via) {
             findings.push(unknown(
-                "topology".into(),
-                "the topology has VPN connections or virtual interfaces but names no on-prem network behind them (`on_prem_networks`), so what crosses them cannot be checked".into(),
-                None,
+                h.via_meta(via).name.clone(),
+                format!(
+                    "no on-prem network is behind {} (`on_prem_networks` names none, and no AWS route points at it), which is not encrypted ({why}); what enters AWS over it cannot be checked. Declare the network behind it",
+                    h.via_label(via)
+                ),
+                loc(topo, h.via_meta(via).pos),
             ));
         }
-        return finish(
-            findings,
-            "no on-prem networks and no VPN or Direct Connect connections",
-        );
+    }
+    if h.on_prem.is_empty() {
+        let summary = if h.vpns.is_empty() && h.vifs.is_empty() {
+            "no on-prem networks and no VPN or Direct Connect connections"
+        } else {
+            "no on-prem networks, and no VPN or Direct Connect connection that an on-prem network could use unencrypted"
+        };
+        return finish(findings, summary);
     }
 
     // A BGP connection whose learned routes are not stated may carry any
@@ -288,6 +323,33 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     }
 
     let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
+    let addressed_space = nets_set(
+        h.on_prem
+            .iter()
+            .filter(|n| !n.derived)
+            .flat_map(|n| n.cidrs.iter()),
+    );
+    // Per network: the on-prem routers' choices into AWS (C-12.3), and where
+    // every connection AWS advertises a destination over is clear, so that
+    // their preference, stated or not, cannot change the verdict.
+    let choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>> = (0..h.on_prem.len())
+        .map(|n| crate::engine::hybrid::compile_onprem(topo, n))
+        .collect();
+    let forced: Vec<IntervalSet> = choices
+        .iter()
+        .map(|rs| {
+            let mut out = IntervalSet::empty();
+            for r in rs {
+                if r.vias
+                    .iter()
+                    .all(|v| matches!(crossing(topo, *v), Crossing::Clear(..)))
+                {
+                    out = out.union(&r.dst);
+                }
+            }
+            out
+        })
+        .collect();
     // (direction, interface, connection) → flows in the clear; unknowns by reason.
     // (direction, connection, decided, deciding steps) → flows in the clear,
     // with the interfaces they concern; unknowns by reason.
@@ -425,13 +487,19 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     (*via, true, enis)
                 }
                 (End::Delivered(e), Dir::FromOnPrem) => {
-                    let Some((via, decided)) = f.path.iter().find_map(|s| match s {
-                        Step::OnPremIn { via, decided, .. } => Some((*via, *decided)),
+                    let Some((n, via, decided)) = f.path.iter().find_map(|s| match s {
+                        Step::OnPremIn {
+                            network,
+                            via,
+                            decided,
+                        } => Some((*network, *via, *decided)),
                         _ => None,
                     }) else {
                         continue;
                     };
-                    (via, decided, vec![*e])
+                    // Only clear connections carry these destinations.
+                    let only_clear = f.set.project(DST).subtract(&forced[n]).is_empty();
+                    (via, decided || only_clear, vec![*e])
                 }
                 (End::Unknown(why), _) => {
                     let g = unknowns.entry(why.clone()).or_default();
@@ -441,10 +509,17 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     continue;
                 }
                 (End::Internet, Dir::ToOnPrem) => {
-                    // On-prem addresses reached through an internet gateway:
-                    // no IPsec, no MACsec.
+                    // Declared on-prem addresses reached through an internet
+                    // gateway: no IPsec, no MACsec. A derived network only
+                    // says where AWS routes a prefix towards a connection;
+                    // what another table sends to the internet is internet
+                    // traffic, which public-exposure covers.
+                    let set = f.set.restrict(DST, &addressed_space);
+                    if set.is_empty() {
+                        continue;
+                    }
                     let g = internet.entry(last_route(f)).or_default();
-                    g.set.append(f.set.clone());
+                    g.set.append(set);
                     g.flows.push(f);
                     continue;
                 }
@@ -535,8 +610,9 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             Dir::FromOnPrem => (
                 FindingKind::Unknown,
                 format!(
-                    "{head} may enter AWS unencrypted over {}: AWS advertises a route for it there, and the topology does not say which path the on-prem routers prefer (`prefer`); {route}; {why}",
-                    h.via_label(*via)
+                    "{head} may enter AWS unencrypted over {}: AWS advertises a route for it there, and the topology does not say which path the on-prem routers prefer (`prefer`); {}; {route}; {why}",
+                    h.via_label(*via),
+                    deciding_prefer(topo, flow, &choices, crate::hs::encode(p.dst), *via)
                 ),
             ),
         };
@@ -810,6 +886,39 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
             location: loc(topo, net.meta.pos),
             witness: Some(w),
         });
+    }
+}
+
+/// Which `prefer` entry would decide an on-prem → AWS flow that an
+/// encrypted connection and a clear one compete for (C-12.3).
+fn deciding_prefer(
+    topo: &Topology,
+    flow: &Flow,
+    choices: &[Vec<crate::engine::hybrid::OnPremRegion>],
+    dst: u128,
+    clear: OnPremVia,
+) -> String {
+    let h = &topo.hybrid;
+    let Some(n) = flow.path.iter().find_map(|s| match s {
+        Step::OnPremIn { network, .. } => Some(*network),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    let encrypted: Vec<String> = choices[n]
+        .iter()
+        .filter(|r| r.dst.contains(dst))
+        .flat_map(|r| r.vias.iter().copied())
+        .filter(|v| crossing(topo, *v) == Crossing::Encrypted)
+        .map(|v| h.via_meta(v).name.clone())
+        .collect();
+    let net = &h.on_prem[n].meta.name;
+    match encrypted.first() {
+        Some(first) => format!(
+            "`prefer: [{first}]` in on-prem network `{net}` would decide it inside encryption; `prefer: [{}]` would make it violated",
+            h.via_meta(clear).name
+        ),
+        None => format!("a `prefer` entry in on-prem network `{net}` would decide it"),
     }
 }
 

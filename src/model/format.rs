@@ -999,6 +999,13 @@ pub struct OnPremNetwork {
     /// `vpn`, or connection names. Omitted: unknown (any of them).
     #[serde(default)]
     pub prefer: Vec<Sp<String>>,
+    /// Written by the importer (or implied by the loader) from the routes
+    /// AWS points at the connections in `via`, not declared by a person.
+    #[serde(default)]
+    pub derived: Option<bool>,
+    /// For a derived network: the AWS routes it was derived from, as text.
+    #[serde(default)]
+    pub derived_from: Vec<Sp<String>>,
 }
 
 /// BGP routes an on-prem network advertises over one connection.

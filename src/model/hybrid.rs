@@ -467,4 +467,350 @@ pub struct OnPremNetwork {
     /// `None`: the on-prem routing preference is not stated.
     pub prefer: Option<Vec<Preference>>,
     pub prefer_pos: Pos,
+    /// Derived from the routes AWS points at its connections
+    /// ([`derive_on_prem_networks`]), not declared.
+    pub derived: bool,
+}
+
+// ----- on-prem networks derived from AWS routes -----------------------------
+
+/// A route AWS shows towards a connection that the topology format does not
+/// keep: a transit gateway route propagated from a VPN or DX gateway
+/// attachment (the format derives propagated routes, C-9.3). The importer
+/// passes them to [`derive_on_prem_networks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedTgwRoute {
+    pub prefix: String,
+    /// The transit gateway and the attachment, by name in the topology.
+    pub transit_gateway: String,
+    pub attachment: String,
+    /// The route in words, with AWS ids, for `derived_from`.
+    pub text: String,
+}
+
+/// The connections (VPN connections and virtual interfaces, by name) behind
+/// each gateway and attachment of a topology file.
+struct Connections<'a> {
+    file: &'a super::format::TopologyFile,
+    /// BGP connections: the ones that learn routes from on prem.
+    bgp: std::collections::BTreeSet<&'a str>,
+}
+
+impl<'a> Connections<'a> {
+    fn new(file: &'a super::format::TopologyFile) -> Self {
+        let mut bgp: std::collections::BTreeSet<&'a str> = file
+            .vpn_connections
+            .iter()
+            .filter(|v| v.static_routes_only != Some(true))
+            .map(|v| v.name.value.as_str())
+            .collect();
+        for x in Self::vifs(file) {
+            bgp.insert(x.name.value.as_str());
+        }
+        Connections { file, bgp }
+    }
+
+    fn vifs(
+        file: &'a super::format::TopologyFile,
+    ) -> impl Iterator<Item = &'a super::format::DxVirtualInterface> {
+        file.direct_connect
+            .iter()
+            .flat_map(|d| d.virtual_interfaces.iter().map(|v| &v.value))
+    }
+
+    /// C-10.3, C-12.2: a VGW sends to on prem over its VPN connections and
+    /// the private virtual interfaces on it or on a DX gateway associated
+    /// with it.
+    fn of_vgw(&self, vgw: &str) -> Vec<&'a str> {
+        let f = self.file;
+        let dxgws: Vec<&str> = f
+            .direct_connect
+            .iter()
+            .flat_map(|d| d.gateways.iter())
+            .filter(|g| {
+                g.associations
+                    .iter()
+                    .any(|a| a.vpn_gateway.as_ref().is_some_and(|v| v.value == vgw))
+            })
+            .map(|g| g.name.value.as_str())
+            .collect();
+        let mut out: Vec<&str> = f
+            .vpn_connections
+            .iter()
+            .filter(|v| v.gateway.value == vgw)
+            .map(|v| v.name.value.as_str())
+            .collect();
+        out.extend(
+            Self::vifs(f)
+                .filter(|x| x.kind.value == "private")
+                .filter(|x| {
+                    x.vpn_gateway.as_ref().is_some_and(|g| g.value == vgw)
+                        || x.direct_connect_gateway
+                            .as_ref()
+                            .is_some_and(|g| dxgws.contains(&g.value.as_str()))
+                })
+                .map(|x| x.name.value.as_str()),
+        );
+        out
+    }
+
+    /// C-9.3, C-12.2: a transit gateway attachment reaches on prem over its
+    /// VPN connection, or over the transit virtual interfaces of its DX
+    /// gateway. Other attachments reach no connection.
+    fn of_attachment(&self, tgw: &str, att: &str) -> Vec<&'a str> {
+        let f = self.file;
+        let Some(a) = f
+            .transit_gateways
+            .iter()
+            .filter(|t| t.name.value == tgw)
+            .flat_map(|t| t.attachments.iter())
+            .find(|a| a.name.value == att)
+        else {
+            return Vec::new();
+        };
+        match a.kind.value.as_str() {
+            "vpn" => a.vpn_connection.iter().map(|v| v.value.as_str()).collect(),
+            "direct-connect-gateway" => {
+                let Some(g) = &a.direct_connect_gateway else {
+                    return Vec::new();
+                };
+                Self::vifs(f)
+                    .filter(|x| x.kind.value == "transit")
+                    .filter(|x| {
+                        x.direct_connect_gateway
+                            .as_ref()
+                            .is_some_and(|d| d.value == g.value)
+                    })
+                    .map(|x| x.name.value.as_str())
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The on-prem networks that the routes AWS points at its VPN connections
+/// and virtual interfaces imply, for the connections that no on-prem
+/// network of `file` names in its `via` (a declared network wins where it
+/// covers; derived ones fill the rest).
+///
+/// A prefix AWS routes towards a connection is an on-prem destination
+/// behind it: a VPC route to a VGW (static or propagated, C-10.1), a transit
+/// gateway route to a VPN or DX gateway attachment (static, or propagated as
+/// `observed`, C-9.3), a static route of a VPN connection (C-11.2). A route
+/// to a VGW reaches every connection of that VGW, since which one carries a
+/// packet is the VGW's decision (C-10.3); the engine makes it. Prefixes with
+/// the same connections form one network. A propagated route is also what
+/// AWS learned over BGP: when only one BGP connection can have taught it, it
+/// becomes that connection's `advertises`; otherwise the advertisements stay
+/// unstated (any prefix, fail closed). DX gateway allowed prefixes name AWS
+/// addresses, not on-prem ones, and imply nothing here. Prefix-list routes
+/// are not followed.
+pub fn derive_on_prem_networks(
+    file: &super::format::TopologyFile,
+    observed: &[ObservedTgwRoute],
+) -> Vec<super::format::OnPremNetwork> {
+    use super::format as f;
+    use super::spanned::Sp;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let covered: BTreeSet<&str> = file
+        .on_prem_networks
+        .iter()
+        .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
+        .collect();
+    let conns = Connections::new(file);
+    let id_or_name = |id: &Option<String>, name: &str| id.clone().unwrap_or_else(|| name.into());
+    // prefix → (connections, routes it came from)
+    let mut found: BTreeMap<IpNet, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    // BGP connection → the prefixes AWS learned over it.
+    let mut learned: BTreeMap<String, BTreeSet<IpNet>> = BTreeMap::new();
+    let mut add = |prefix: &str, to: &[&str], text: String, propagated: bool| {
+        let Ok(net) = prefix.trim().parse::<IpNet>() else {
+            return;
+        };
+        let net = net.trunc();
+        if propagated {
+            let bgp: Vec<&str> = to
+                .iter()
+                .copied()
+                .filter(|c| conns.bgp.contains(c))
+                .collect();
+            if let [only] = bgp[..] {
+                learned.entry(only.to_string()).or_default().insert(net);
+            }
+        }
+        let open: Vec<&str> = to
+            .iter()
+            .copied()
+            .filter(|c| !covered.contains(c))
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        let e = found.entry(net).or_default();
+        e.0.extend(open.into_iter().map(str::to_string));
+        e.1.insert(text);
+    };
+    let vgws: BTreeMap<&str, &f::VpnGateway> = file
+        .vpn_gateways
+        .iter()
+        .map(|g| (g.name.value.as_str(), &g.value))
+        .collect();
+    for t in &file.route_tables {
+        for r in &t.routes {
+            let Some(d) = &r.destination else { continue };
+            let Some(g) = vgws.get(r.target.value.as_str()) else {
+                continue;
+            };
+            if r.state.as_ref().is_some_and(|s| s.value == "blackhole") {
+                continue;
+            }
+            let propagated = r.origin.as_ref().is_some_and(|o| o.value == "propagated");
+            let text = format!(
+                "route table `{}`: {} -> `{}`{}",
+                id_or_name(&t.aws_id, &t.name.value),
+                d.value,
+                id_or_name(&g.aws_id, &g.name.value),
+                if propagated { " (propagated)" } else { "" }
+            );
+            add(&d.value, &conns.of_vgw(&g.name.value), text, propagated);
+        }
+    }
+    for t in &file.transit_gateways {
+        for rt in &t.route_tables {
+            for r in &rt.routes {
+                let (Some(d), Some(a)) = (&r.destination, &r.attachment) else {
+                    continue;
+                };
+                let to = conns.of_attachment(&t.name.value, &a.value);
+                if to.is_empty() {
+                    continue;
+                }
+                let att_id = t
+                    .attachments
+                    .iter()
+                    .find(|x| x.name.value == a.value)
+                    .and_then(|x| x.aws_id.clone())
+                    .unwrap_or_else(|| a.value.clone());
+                let text = format!(
+                    "transit gateway route table `{}`: {} -> `{att_id}` (static)",
+                    id_or_name(&rt.aws_id, &rt.name.value),
+                    d.value
+                );
+                add(&d.value, &to, text, false);
+            }
+        }
+    }
+    for o in observed {
+        let to = conns.of_attachment(&o.transit_gateway, &o.attachment);
+        add(&o.prefix, &to, o.text.clone(), true);
+    }
+    for v in &file.vpn_connections {
+        if v.static_routes_only != Some(true) {
+            continue;
+        }
+        for r in &v.routes {
+            let text = format!(
+                "vpn connection `{}`: static route {}",
+                id_or_name(&v.aws_id, &v.name.value),
+                r.value
+            );
+            add(&r.value, &[v.name.value.as_str()], text, false);
+        }
+    }
+    // One network per set of connections.
+    let mut groups: BTreeMap<Vec<String>, (Vec<IpNet>, BTreeSet<String>)> = BTreeMap::new();
+    for (net, (to, from)) in found {
+        let g = groups.entry(to.into_iter().collect()).or_default();
+        g.0.push(net);
+        g.1.extend(from);
+    }
+    let mut taken = names_in(file);
+    groups
+        .into_iter()
+        .map(|(via, (cidrs, from))| {
+            let base = format!("on-prem-via-{}", via.join("+"));
+            let mut name = base.clone();
+            let mut k = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base}-{k}");
+                k += 1;
+            }
+            let advertises = via
+                .iter()
+                .filter_map(|v| {
+                    let p = learned.get(v.as_str())?;
+                    Some(Sp::new(f::OnPremAdvertisement {
+                        via: Sp::new(v.clone()),
+                        prefixes: p.iter().map(|n| Sp::new(n.to_string())).collect(),
+                    }))
+                })
+                .collect();
+            f::OnPremNetwork {
+                name: Sp::new(name),
+                cidrs: cidrs.iter().map(|n| Sp::new(n.to_string())).collect(),
+                via: via.iter().map(|v| Sp::new(v.clone())).collect(),
+                advertises,
+                prefer: Vec::new(),
+                derived: Some(true),
+                derived_from: from.into_iter().map(Sp::new).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Every resource name of `file` (names are unique across the whole file).
+fn names_in(file: &super::format::TopologyFile) -> std::collections::BTreeSet<String> {
+    let f = file;
+    let mut out: Vec<&str> = Vec::new();
+    macro_rules! names {
+        ($($field:ident),*) => {
+            $(out.extend(f.$field.iter().map(|x| x.name.value.as_str()));)*
+        };
+    }
+    names!(
+        prefix_lists,
+        vpcs,
+        subnets,
+        route_tables,
+        network_acls,
+        security_groups,
+        instances,
+        network_interfaces,
+        internet_gateways,
+        egress_only_internet_gateways,
+        nat_gateways,
+        load_balancers,
+        target_groups,
+        vpc_endpoints,
+        peering_connections,
+        transit_gateways,
+        vpn_gateways,
+        customer_gateways,
+        vpn_connections,
+        on_prem_networks
+    );
+    for t in &f.transit_gateways {
+        out.extend(t.attachments.iter().map(|x| x.name.value.as_str()));
+        out.extend(t.route_tables.iter().map(|x| x.name.value.as_str()));
+    }
+    if let Some(d) = &f.direct_connect {
+        out.extend(d.connections.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.lags.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.virtual_interfaces.iter().map(|x| x.name.value.as_str()));
+        out.extend(d.gateways.iter().map(|x| x.name.value.as_str()));
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+/// `file` with the derived on-prem networks of its uncovered connections
+/// added, as the loader reads it.
+pub fn with_derived_on_prem_networks(
+    mut file: super::format::TopologyFile,
+) -> super::format::TopologyFile {
+    let derived = derive_on_prem_networks(&file, &[]);
+    file.on_prem_networks
+        .extend(derived.into_iter().map(super::spanned::Sp::new));
+    file
 }

@@ -40,6 +40,9 @@ const MAX_SUGGESTIONS: usize = 200;
 /// used in diagnostics and stored in `Topology.file`. Values built in code
 /// have unknown positions (`0:0`).
 pub fn resolve(file: TopologyFile, name: &str) -> Result<Topology, LoadError> {
+    // Connections that no on-prem network names get the networks AWS's
+    // routes imply (declared ones win where they cover).
+    let file = super::hybrid::with_derived_on_prem_networks(file);
     let (mut topo, mut diags) = {
         let mut v = V::new(&file, name);
         v.run();

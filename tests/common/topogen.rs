@@ -215,6 +215,10 @@ pub struct HybridSeed {
     /// A branch office (192.168.50.0/24) behind a second BGP VPN on the
     /// VGW: VPN CloudHub between it and the data centre (C-10.6).
     pub branch: bool,
+    /// Leave the data centre undeclared: the loader derives the on-prem
+    /// networks from the routes AWS points at its connections. Set when
+    /// the first advertisement is unstated and no preference is given.
+    pub derived_onprem: bool,
 }
 
 /// References between the groups of the two VPCs, the Regions of the VPCs
@@ -290,6 +294,9 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                 prefer,
                 (dx_allows_vpc, refs, public_vif, branch),
             )| {
+                // Drawn from the other choices, so that the random stream
+                // (and every other case the generator covers) is unchanged.
+                let derived_onprem = adv.0 == 0 && prefer == 0;
                 HybridSeed {
                     peering,
                     tgw,
@@ -305,6 +312,7 @@ fn hybrid_seed() -> impl Strategy<Value = HybridSeed> {
                     refs,
                     public_vif,
                     branch,
+                    derived_onprem,
                 }
             },
         )
@@ -1067,6 +1075,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                     prefixes: vec![s("192.168.50.0/24")],
                 })],
                 prefer: Vec::new(),
+                ..Default::default()
             }));
         }
         if !h.vgw_vpn_static
@@ -1078,7 +1087,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
             }));
         }
     }
-    if !vias.is_empty() {
+    if !vias.is_empty() && !h.derived_onprem {
         f.on_prem_networks.push(sp(OnPremNetwork {
             name: s("dc"),
             cidrs: if h.public_vif && h.tgw.is_some() {
@@ -1093,6 +1102,7 @@ fn hybrid(f: &mut TopologyFile, seed: &TopoSeed, h: &HybridSeed) {
                 2 => vec![s("dx"), s("vpn")],
                 _ => Vec::new(),
             },
+            ..Default::default()
         }));
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Every reference the topology format needs is checked here: a record
 //! whose peer is not in the snapshot is left out and recorded as a gap, so
-//! the dependent verdicts are `unknown` rather than silently complete. What
-//! AWS APIs cannot show (the routes on-prem routers advertise, and how they
-//! prefer paths into AWS) is never invented: the topology gets no
-//! `on_prem_networks`, and a note says how to add them.
+//! the dependent verdicts are `unknown` rather than silently complete. The
+//! on-prem networks are derived from what AWS routes towards each VPN and
+//! DX connection (including the propagated transit gateway routes, which
+//! the format does not keep), marked `derived: true` with the routes they
+//! came from. What AWS APIs cannot show (how on-prem routers prefer paths
+//! into AWS) is never invented.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -676,6 +678,7 @@ pub(in crate::import) fn build(
         .filter_map(|p| Some((p.aws_id.clone()?, p.name.value.clone())))
         .collect();
 
+    let mut observed: Vec<crate::model::ObservedTgwRoute> = Vec::new();
     for (tgw_id, (loc, t)) in &h.tgws {
         let Some(tgw) = b.get(tgw_id) else { continue };
         let o = t.options.clone().unwrap_or_default();
@@ -823,8 +826,28 @@ pub(in crate::import) fn build(
             let mut routes = Vec::new();
             let mut seen: BTreeSet<String> = BTreeSet::new();
             for (at, x) in routes_of.get(rtb_id).into_iter().flatten() {
-                // Propagated routes are derived from `propagations` (C-9.3).
-                if x.kind.as_deref() == Some("propagated") || gone(&x.state) {
+                if gone(&x.state) {
+                    continue;
+                }
+                // Propagated routes are derived from `propagations` (C-9.3);
+                // those towards on prem also tell where on prem is.
+                if x.kind.as_deref() == Some("propagated") {
+                    let a = x
+                        .transit_gateway_attachments
+                        .first()
+                        .and_then(|a| a.transit_gateway_attachment_id.clone());
+                    if let (Some(c), Some(a)) = (&x.destination_cidr_block, a)
+                        && let Some(att) = att_name(b, &a)
+                    {
+                        observed.push(crate::model::ObservedTgwRoute {
+                            prefix: c.clone(),
+                            transit_gateway: tgw.clone(),
+                            attachment: att,
+                            text: format!(
+                                "transit gateway route table `{rtb_id}`: {c} -> `{a}` (propagated)"
+                            ),
+                        });
+                    }
                     continue;
                 }
                 let (dest, pl, key) = match (&x.destination_cidr_block, &x.prefix_list_id) {
@@ -940,12 +963,6 @@ pub(in crate::import) fn build(
     if any_dx {
         out.direct_connect = Some(sp(dx));
     }
-    let hybrid = !out.vpn_connections.is_empty() || any_dx;
-    if hybrid {
-        b.notes.push(
-            "the routes on-prem routers advertise, and how they prefer paths into AWS, are not visible in AWS APIs: add `on_prem_networks` (with `advertises` and `prefer`) to state them; until then any prefix may arrive over any connection".into(),
-        );
-    }
     for ((account, region), present) in &h.scopes {
         if !present.contains("Vpcs") {
             continue;
@@ -966,20 +983,189 @@ pub(in crate::import) fn build(
                 ROUTING,
             );
         }
+    }
+    // What AWS routes towards each connection is on prem behind it; the
+    // loader derives the same for any connection left uncovered.
+    let derived = crate::model::derive_on_prem_networks(out, &observed);
+    if derived.is_empty() && (!out.vpn_connections.is_empty() || any_dx) {
+        b.notes.push(
+            "AWS routes no prefix towards the VPN and Direct Connect connections, and the routes on-prem routers advertise are not visible in AWS APIs: add `on_prem_networks` (with `advertises` and `prefer`) to state them".into(),
+        );
+    } else if !derived.is_empty() {
+        b.notes.push(format!(
+            "{} on-prem network(s) derived from the routes AWS points at its VPN and Direct Connect connections (`derived: true`); how on-prem routers prefer paths into AWS is not visible in AWS APIs: state it with `prefer`",
+            derived.len()
+        ));
+    }
+    out.on_prem_networks.extend(derived.into_iter().map(sp));
+    // Transit gateways that can lead on prem: a VPN, DX gateway or Connect
+    // attachment, or a peering to another transit gateway (C-9.1). Every
+    // attachment the capture lists counts, imported or not; where the
+    // capture lists transit gateways but not their attachments, all do.
+    let unlisted = h.scopes.values().any(|k| {
+        k.contains("TransitGateways")
+            && !k.contains("TransitGatewayAttachments")
+            && !k.contains("TransitGatewayVpcAttachments")
+    });
+    let onprem_tgws: BTreeSet<String> = h
+        .tgws
+        .keys()
+        .filter(|t| {
+            unlisted
+                || atts.iter().any(|((x, _), (_, a))| {
+                    x == *t
+                        && matches!(
+                            a.resource_type.as_deref(),
+                            Some("vpn" | "direct-connect-gateway" | "connect" | "peering") | None
+                        )
+                })
+        })
+        .filter_map(|t| b.get(t))
+        .collect();
+    private_paths(b, out, &onprem_tgws, &h.scopes);
+    Ok(())
+}
+
+/// The VPCs of a capture that have a private path towards on prem: a VPN
+/// gateway attached, an attachment to a transit gateway that can lead on
+/// prem (`onprem_tgws`), or a route to either. A DX gateway association or
+/// a VPN always goes through one of these (C-10.1, C-9.1, C-12.2). Keyed by
+/// the VPC's (account, Region).
+fn hybrid_vpcs(
+    out: &f::TopologyFile,
+    onprem_tgws: &BTreeSet<String>,
+) -> BTreeMap<(Option<String>, Option<String>), Vec<String>> {
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for g in &out.vpn_gateways {
+        if let Some(v) = &g.vpc {
+            names.insert(v.value.as_str());
+        }
+    }
+    for t in out
+        .transit_gateways
+        .iter()
+        .filter(|t| onprem_tgws.contains(&t.name.value))
+    {
+        for a in &t.attachments {
+            if let Some(v) = &a.vpc {
+                names.insert(v.value.as_str());
+            }
+        }
+    }
+    let gateways: BTreeSet<&str> = out
+        .vpn_gateways
+        .iter()
+        .map(|g| g.name.value.as_str())
+        .chain(onprem_tgws.iter().map(String::as_str))
+        .collect();
+    for t in &out.route_tables {
+        if t.routes
+            .iter()
+            .any(|r| gateways.contains(r.target.value.as_str()))
+            || !t.propagating_gateways.is_empty()
+        {
+            names.insert(t.vpc.value.as_str());
+        }
+    }
+    let mut by_scope: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
+    for v in &out.vpcs {
+        if names.contains(v.name.value.as_str()) {
+            let account = v.account.as_ref().map(|a| a.0.clone());
+            by_scope
+                .entry((account, v.region.clone()))
+                .or_default()
+                .push(v.name.value.clone());
+        }
+    }
+    by_scope
+}
+
+/// Gaps for the hybrid outputs a capture lacks, only where they matter: a
+/// capture without VPN connections or virtual interfaces misses something
+/// only when some VPC of it has a private path towards on prem. A VPC with
+/// no VGW, no transit gateway attachment and no route to either has none:
+/// its other route targets (internet, NAT, peering, endpoints, interfaces)
+/// stay in AWS or go to the internet, and peering is not transitive (C-8.3).
+/// Whether a VGW or attachment exists is known only when the capture lists
+/// VPN gateways and (where there are transit gateways) their attachments.
+fn private_paths(
+    b: &mut B,
+    out: &f::TopologyFile,
+    onprem_tgws: &BTreeSet<String>,
+    scopes: &BTreeMap<(Option<String>, Option<String>), BTreeSet<String>>,
+) {
+    let hybrid = hybrid_vpcs(out, onprem_tgws);
+    let tgw_interfaces = out.network_interfaces.iter().any(|e| {
+        e.owner.as_ref().is_some_and(|o| {
+            o.transit_gateway.is_some() || o.service.as_deref() == Some("transit_gateway")
+        })
+    });
+    for ((account, region), present) in scopes {
+        if !present.contains("Vpcs") {
+            continue;
+        }
+        let at = scope_text(account, region);
+        let has = |k: &[&str]| k.iter().any(|k| present.contains(*k));
+        // A VPC's scope is its own account and Region, or the file's when
+        // the import left them out.
+        let vpcs: Vec<&String> = hybrid
+            .iter()
+            .filter(|((a, r), _)| {
+                (a.is_none() || account.is_none() || a == account)
+                    && (r.is_none() || region.is_none() || r == region)
+            })
+            .flat_map(|(_, v)| v.iter())
+            .collect();
+        let unseen = if !has(&["VpnGateways"]) {
+            Some("vpn gateways (`VpnGateways`)")
+        } else if !has(&[
+            "TransitGateways",
+            "TransitGatewayAttachments",
+            "TransitGatewayVpcAttachments",
+        ]) && (!has(&["NetworkInterfaces"]) || tgw_interfaces)
+        {
+            // A transit gateway VPC attachment puts an interface in each of
+            // its subnets (C-9.6): captured interfaces without one show that
+            // there is none.
+            Some("transit gateways (`TransitGateways`, `TransitGatewayAttachments`)")
+        } else {
+            None
+        };
+        let which = match (&vpcs[..], unseen) {
+            ([], None) => continue,
+            ([], Some(what)) => {
+                b.gap(
+                    format!(
+                        "snapshot has no {what}{at}: whether its vpcs have a private path to on prem is not known"
+                    ),
+                    IPSEC,
+                );
+                continue;
+            }
+            ([one], _) => format!("vpc `{one}` has"),
+            (v, _) => format!(
+                "vpcs {} have",
+                v.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         if !has(&["VpnConnections"]) {
             b.gap(
-                format!("snapshot has no vpn connections (`VpnConnections`){at}"),
+                format!(
+                    "snapshot has no vpn connections (`VpnConnections`){at}, and {which} a private path towards on prem"
+                ),
                 IPSEC,
             );
         }
         if !has(&["VirtualInterfaces", "virtualInterfaces"]) {
             b.gap(
                 format!(
-                    "snapshot has no direct connect virtual interfaces (`VirtualInterfaces`){at}"
+                    "snapshot has no direct connect virtual interfaces (`VirtualInterfaces`){at}, and {which} a private path towards on prem"
                 ),
                 TRANSIT,
             );
         }
     }
-    Ok(())
 }

@@ -1243,6 +1243,15 @@ impl V<'_> {
         let s = self.src;
         for n in &s.on_prem_networks {
             let ctx = format!("on-prem network `{}`", n.name.value);
+            if let Some(first) = n.derived_from.first()
+                && n.derived != Some(true)
+            {
+                self.err(
+                    first.pos,
+                    format!("{ctx} lists `derived_from` but is not `derived: true`"),
+                    Some("only a derived network records the routes it came from".into()),
+                );
+            }
             if n.cidrs.is_empty() {
                 self.err(n.name.pos, format!("{ctx} has no `cidrs`"), None);
             }
@@ -1347,6 +1356,7 @@ impl V<'_> {
                 advertises,
                 prefer,
                 prefer_pos: n.prefer.first().map_or(Pos::default(), |p| p.pos),
+                derived: n.derived == Some(true),
             });
         }
     }
