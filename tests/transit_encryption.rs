@@ -10,6 +10,9 @@
 //! an `# expect:` line, and each trap test also asserts the rule that
 //! decided (the route decision and the reason the crossing is clear).
 
+#[path = "common/field_data.rs"]
+mod field_data;
+
 use netverify::checks::{ipsec_strength, transit_encryption};
 use netverify::engine::Engine;
 use netverify::model::{Topology, load_file, load_str};
@@ -863,21 +866,9 @@ fn loader_derives_on_prem_networks_for_uncovered_connections() {
     assert_eq!(check(&t).verdict, Verdict::Violated);
 }
 
-/// `field_snapshots()`: the shared snapshot corpus, or `None` (with a
-/// notice) when it is absent; absent under
-/// `NETVERIFY_REQUIRE_FIELD_DATA=1` is a failure.
+/// The shared snapshot corpus's `networks/` folder (see `field_data`).
 fn field_snapshots() -> Option<std::path::PathBuf> {
-    let p =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/aws-snapshots/networks");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("NETVERIFY_REQUIRE_FIELD_DATA").as_deref() != Ok("1"),
-        "../shared/aws-snapshots not found and NETVERIFY_REQUIRE_FIELD_DATA=1"
-    );
-    eprintln!("notice: transit-encryption field tests skipped: ../shared/aws-snapshots not found");
-    None
+    Some(field_data::aws_snapshots()?.join("networks"))
 }
 
 #[test]
