@@ -11,21 +11,92 @@ use crate::engine::Engine;
 use crate::model::Topology;
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
-/// One `unknown` finding per gap of the topology that affects check `id`.
+/// Checks whose `proven` says that no packet gets somewhere: data assumed
+/// to allow everything (default NACLs) cannot make them wrong.
+const PROVEN_MEANS_BLOCKED: &[&str] = &["public-exposure", "transit-encryption"];
+
+/// One `unknown` finding per gap of the topology that can change check
+/// `id`'s verdict: it names the check and is of a kind the check depends on
+/// (see [`crate::model::Gap::concerns_check`]). Gaps whose data could only
+/// stop packets leave a "nothing gets through" proof standing; the
+/// violations that rely on them are made `unknown` by [`guarded`].
 pub fn gap_findings(topo: &Topology, id: &str) -> Vec<Finding> {
     topo.gaps_for(id)
+        .filter(|g| g.kind.may_widen() || !PROVEN_MEANS_BLOCKED.contains(&id))
         .map(|g| Finding {
             kind: FindingKind::Unknown,
             severity: Severity::Warning,
             resource: "topology".into(),
             aws_id: None,
-            message: format!("the topology records missing data: {}", g.what),
+            message: format!(
+                "the topology records missing data{}: {}",
+                g.scope_text(topo),
+                g.what
+            ),
             aws_ids: Vec::new(),
             flows: Vec::new(),
             witness: None,
             location: crate::engine::explain::pos_location(topo, g.pos),
         })
         .collect()
+}
+
+/// A check's result with every violation that may rely on missing data
+/// made `unknown`: a violation about a resource in the scope of a gap that
+/// concerns the check, of a kind that could stop the packets
+/// ([`crate::model::GapKind::may_narrow`]). A violation about no known resource counts as
+/// anywhere. The reason is added to the finding.
+pub fn without_relied_violations(topo: &Topology, mut r: CheckResult) -> CheckResult {
+    if topo.gaps.is_empty() {
+        return r;
+    }
+    let mut changed = false;
+    for f in &mut r.findings {
+        if f.kind != FindingKind::Violation {
+            continue;
+        }
+        let vpcs = topo.names.get(&f.resource).and_then(|&rr| topo.vpcs_of(rr));
+        let relied: Vec<&crate::model::Gap> = topo
+            .gaps_for(r.id)
+            .filter(|g| g.kind.may_narrow())
+            .filter(|g| g.scope.meets(vpcs.as_ref()))
+            .collect();
+        if relied.is_empty() {
+            continue;
+        }
+        let why: Vec<String> = relied
+            .iter()
+            .map(|g| format!("{}{}: {}", g.kind.data(), g.scope_text(topo), g.what))
+            .collect();
+        f.kind = FindingKind::Unknown;
+        f.severity = Severity::Warning;
+        f.message = format!(
+            "{} — unknown: this relies on data the topology does not contain: {}",
+            f.message,
+            why.join("; ")
+        );
+        changed = true;
+    }
+    if changed {
+        r.verdict = verdict_of(&r.findings);
+    }
+    r
+}
+
+/// The checks as written, in registry order, before
+/// [`without_relied_violations`].
+const RAW: [fn(&Engine<'_>) -> CheckResult; 5] = [
+    public_exposure::run,
+    private_service_access::run,
+    transit_encryption::run,
+    ipsec_strength::run,
+    on_prem_access::run,
+];
+
+/// Check `I` of [`RAW`], with the violations that rely on missing data made
+/// `unknown`.
+fn guarded<const I: usize>(engine: &Engine<'_>) -> CheckResult {
+    without_relied_violations(engine.topo, RAW[I](engine))
 }
 
 /// The verdict the findings make: any violation, else any unknown.
@@ -64,23 +135,23 @@ pub struct Check {
 pub const REGISTRY: &[Check] = &[
     Check {
         meta: public_exposure::META,
-        run: public_exposure::run,
+        run: guarded::<0>,
     },
     Check {
         meta: private_service_access::META,
-        run: private_service_access::run,
+        run: guarded::<1>,
     },
     Check {
         meta: transit_encryption::META,
-        run: transit_encryption::run,
+        run: guarded::<2>,
     },
     Check {
         meta: ipsec_strength::META,
-        run: ipsec_strength::run,
+        run: guarded::<3>,
     },
     Check {
         meta: on_prem_access::META,
-        run: on_prem_access::run,
+        run: guarded::<4>,
     },
 ];
 

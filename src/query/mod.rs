@@ -14,6 +14,7 @@
 pub mod answer;
 pub mod endpoint;
 pub mod eval;
+pub mod gaps;
 pub mod lang;
 pub mod repl;
 mod session;

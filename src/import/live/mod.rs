@@ -70,6 +70,9 @@ impl Doc {
 pub struct Gap {
     pub what: String,
     pub affects: Vec<String>,
+    /// The Region of the call.
+    pub region: String,
+    pub kind: crate::model::format::GapKind,
 }
 
 /// The top-level key of the file that records what a live import could
@@ -242,6 +245,8 @@ impl Ctx {
         out.gaps.push(Gap {
             what,
             affects: affects.iter().map(|s| s.to_string()).collect(),
+            region: region.to_string(),
+            kind: crate::model::format::GapKind::Other,
         });
         out
     }
@@ -712,7 +717,14 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     if !gaps.is_empty() {
         let list: Vec<Value> = gaps
             .iter()
-            .map(|g| json!({"What": g.what, "Affects": g.affects}))
+            .map(|g| {
+                json!({
+                    "What": g.what,
+                    "Affects": g.affects,
+                    "Region": g.region,
+                    "Kind": crate::model::gap_kind_name(g.kind),
+                })
+            })
             .collect();
         docs.push(Doc {
             path: GAPS_FILE.into(),
@@ -942,6 +954,8 @@ fn tgw_routes(c: Ctx, rt: String) -> Task {
                             c.region
                         ),
                         affects: Vec::new(),
+                        region: c.region.clone(),
+                        kind: crate::model::format::GapKind::TransitGateway,
                     });
                 }
                 out
