@@ -171,6 +171,10 @@ fn exposed_block(out: &mut Out, p: &Painter, r: &ExposedResource) {
         "{} ({what})",
         p.paint(Style::new().bold(), &clean(&r.resource))
     ));
+    if !r.interfaces.is_empty() {
+        let names: Vec<String> = r.interfaces.iter().map(|n| clean(n).into_owned()).collect();
+        out.line(format!("  interfaces: {}", names.join(", ")));
+    }
     for flow in &r.flows {
         out.line(format!("  {}", clean(&flow_text(flow))));
     }
