@@ -43,7 +43,7 @@ pub enum Severity {
 }
 
 /// What a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FindingKind {
     /// The property does not hold; there is a witness.

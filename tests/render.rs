@@ -639,6 +639,8 @@ struct JsonExposed {
     resource: String,
     kind: String,
     aws_id: Option<String>,
+    #[serde(default)]
+    interfaces: Vec<String>,
     flows: Vec<JsonFlow>,
     session: Option<bool>,
 }

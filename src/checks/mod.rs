@@ -94,9 +94,86 @@ const RAW: [fn(&Engine<'_>) -> CheckResult; 5] = [
 ];
 
 /// Check `I` of [`RAW`], with the violations that rely on missing data made
-/// `unknown`.
+/// `unknown`, and (for private-service-access) one finding per root cause.
 fn guarded<const I: usize>(engine: &Engine<'_>) -> CheckResult {
-    without_relied_violations(engine.topo, RAW[I](engine))
+    let mut r = without_relied_violations(engine.topo, RAW[I](engine));
+    if r.id == private_service_access::ID {
+        r.findings = by_cause(std::mem::take(&mut r.findings), "workloads");
+    }
+    r
+}
+
+/// At most this many resources are named in a finding that stands for many.
+const SAMPLE: usize = 3;
+
+/// `1810` as `1,810`.
+fn thousands(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One finding per root cause: findings of one kind whose messages are the
+/// same once the resource's own name is taken out are reported once, with
+/// the number of resources and a sample of them ("…: 1,810 workloads (e.g.
+/// `a`, `b`, `c`)"). The first keeps its witness and location; the AWS ids
+/// are merged.
+pub fn by_cause(findings: Vec<Finding>, noun: &str) -> Vec<Finding> {
+    let cause = |f: &Finding| -> String {
+        f.message
+            .replace(&format!("`{}`", f.resource), "these workloads")
+    };
+    // Groups in order of first appearance, found by their cause.
+    let mut groups: Vec<(String, Vec<Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<(String, FindingKind), usize> =
+        std::collections::HashMap::new();
+    for f in findings {
+        let c = cause(&f);
+        let i = *index.entry((c.clone(), f.kind)).or_insert_with(|| {
+            groups.push((c, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(f);
+    }
+    let mut out = Vec::new();
+    for (msg, mut g) in groups {
+        if g.len() == 1 {
+            out.extend(g);
+            continue;
+        }
+        let mut names: Vec<String> = g.iter().map(|f| f.resource.clone()).collect();
+        names.dedup();
+        let n = g.len();
+        let mut ids: Vec<String> = Vec::new();
+        for f in &g {
+            for i in f.aws_id.iter().chain(f.aws_ids.iter()) {
+                if ids.len() < 20 && !ids.contains(i) {
+                    ids.push(i.clone());
+                }
+            }
+        }
+        let sample: Vec<String> = names
+            .iter()
+            .take(SAMPLE)
+            .map(|x| format!("`{x}`"))
+            .collect();
+        let mut first = g.swap_remove(0);
+        first.message = format!(
+            "{msg}: {} {noun} (e.g. {}{})",
+            thousands(n),
+            sample.join(", "),
+            if names.len() > SAMPLE { ", …" } else { "" }
+        );
+        first.aws_ids = ids;
+        out.push(first);
+    }
+    out
 }
 
 /// The verdict the findings make: any violation, else any unknown.
@@ -163,4 +240,51 @@ pub fn find(id: &str) -> Option<&'static Check> {
 /// The ids of every check.
 pub fn ids() -> Vec<&'static str> {
     REGISTRY.iter().map(|c| c.meta.id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(resource: &str, message: &str) -> Finding {
+        Finding {
+            kind: FindingKind::Unknown,
+            severity: Severity::Warning,
+            resource: resource.into(),
+            aws_id: Some(format!("id-{resource}")),
+            message: message.into(),
+            aws_ids: Vec::new(),
+            flows: Vec::new(),
+            witness: None,
+            location: None,
+        }
+    }
+
+    #[test]
+    fn findings_that_share_a_cause_are_reported_once_with_a_count_and_a_sample() {
+        let s3 = "the addresses of S3 in `us-east-1` are not known";
+        let mut fs: Vec<Finding> = (0..1810).map(|i| finding(&format!("w{i}"), s3)).collect();
+        fs.push(finding("w0", "S3 is not private for `w0`"));
+        fs.push(finding("w1", "S3 is not private for `w1`"));
+        fs.push(finding("w2", "something else"));
+        let out = by_cause(fs, "workloads");
+        let msgs: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "the addresses of S3 in `us-east-1` are not known: 1,810 workloads (e.g. `w0`, `w1`, `w2`, …)",
+                "S3 is not private for these workloads: 2 workloads (e.g. `w0`, `w1`)",
+                "something else",
+            ]
+        );
+        assert_eq!(out[0].aws_ids.len(), 20, "the AWS ids are sampled");
+    }
+
+    #[test]
+    fn a_violation_and_an_unknown_with_one_message_are_not_merged() {
+        let mut v = finding("a", "m");
+        v.kind = FindingKind::Violation;
+        let out = by_cause(vec![v, finding("b", "m")], "workloads");
+        assert_eq!(out.len(), 2);
+    }
 }
