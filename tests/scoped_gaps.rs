@@ -233,3 +233,56 @@ fn imported_gaps_record_kind_and_scope() {
     let (_, err, code) = run(&["check", &out.to_string_lossy()]);
     assert_ne!(code, 2, "{err}");
 }
+
+/// The verdict of `check` on `file` plus a `gaps:` section.
+fn verdict_with(file: &str, gaps: &str, check: &str) -> (String, Value) {
+    let base = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(&path, format!("{base}\ngaps:\n{gaps}")).unwrap();
+    let (out, err, _) = run(&[
+        "check",
+        &path.to_string_lossy(),
+        "--check",
+        check,
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let c = v["checks"][0].clone();
+    (c["verdict"].as_str().unwrap_or_default().to_string(), c)
+}
+
+#[test]
+fn exposure_violation_over_assumed_default_nacls_is_unknown() {
+    let file = "topologies/fail-public-ip-on-app-instance.yaml";
+    let (v, c) = verdict_with(
+        file,
+        "  - what: snapshot has no network acls\n    kind: assumed-default-nacls\n    scope: { vpcs: [prod-vpc] }\n",
+        "public-exposure",
+    );
+    assert_eq!(v, "unknown", "{c}");
+    assert!(
+        c.to_string()
+            .contains("relies on data the topology does not contain"),
+        "{c}"
+    );
+    // A gap that names only another check leaves the violation standing.
+    let (v, c) = verdict_with(
+        file,
+        "  - what: route tables of prod-vpc\n    kind: routes\n    scope: { vpcs: [prod-vpc] }\n    affects: [transit-encryption]\n",
+        "public-exposure",
+    );
+    assert_eq!(v, "violated", "{c}");
+}
+
+#[test]
+fn assumed_default_nacls_leave_a_proven_exposure_proven() {
+    let (v, c) = verdict_with(
+        REFERENCE,
+        "  - what: snapshot has no network acls\n    kind: assumed-default-nacls\n",
+        "public-exposure",
+    );
+    assert_eq!(v, "proven", "{c}");
+}
