@@ -75,6 +75,35 @@ pub struct Gap {
     pub kind: crate::model::format::GapKind,
 }
 
+/// The kind of data a failed call (`ec2:DescribeNetworkAcls`) leaves
+/// missing; `other` when no narrower kind says it.
+fn kind_of_action(action: &str) -> crate::model::format::GapKind {
+    use crate::model::format::GapKind as K;
+    let a = action.to_ascii_lowercase();
+    let has = |w: &str| a.contains(w);
+    if has("networkacl") {
+        K::NetworkAcls
+    } else if has("securitygroup") {
+        K::SecurityGroups
+    } else if has("routetable") && !has("transitgateway") {
+        K::Routes
+    } else if has("peering") && !has("transitgateway") {
+        K::Peering
+    } else if has("transitgateway") {
+        K::TransitGateway
+    } else if a.starts_with("directconnect:") || has("vpn") || has("customergateway") {
+        K::VpnDirectConnect
+    } else if has("vpcendpoint") {
+        K::Endpoints
+    } else if a.starts_with("elasticloadbalancing:") {
+        K::LoadBalancers
+    } else if has("prefixlist") {
+        K::PrefixLists
+    } else {
+        K::Other
+    }
+}
+
 /// The top-level key of the file that records what a live import could
 /// not read, so that a replayed snapshot has the same gaps.
 pub const GAPS_KEY: &str = "NetverifyImportGaps";
@@ -246,7 +275,7 @@ impl Ctx {
             what,
             affects: affects.iter().map(|s| s.to_string()).collect(),
             region: region.to_string(),
-            kind: crate::model::format::GapKind::Other,
+            kind: kind_of_action(action),
         });
         out
     }
@@ -1032,4 +1061,39 @@ fn dx_associations(c: Ctx, gw: String) -> Task {
             Err(e) => c.failed(action, HYBRID, &e),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind_of_action;
+    use crate::model::format::GapKind;
+
+    #[test]
+    fn failed_calls_record_the_kind_of_data_they_leave_missing() {
+        for (action, kind) in [
+            ("ec2:DescribeNetworkAcls", GapKind::NetworkAcls),
+            ("ec2:DescribeSecurityGroups", GapKind::SecurityGroups),
+            ("ec2:DescribeRouteTables", GapKind::Routes),
+            (
+                "ec2:DescribeTransitGatewayRouteTables",
+                GapKind::TransitGateway,
+            ),
+            ("ec2:SearchTransitGatewayRoutes", GapKind::TransitGateway),
+            ("ec2:DescribeVpcPeeringConnections", GapKind::Peering),
+            ("ec2:DescribeVpnConnections", GapKind::VpnDirectConnect),
+            (
+                "directconnect:DescribeVirtualInterfaces",
+                GapKind::VpnDirectConnect,
+            ),
+            ("ec2:DescribeVpcEndpoints", GapKind::Endpoints),
+            (
+                "elasticloadbalancing:DescribeTargetHealth",
+                GapKind::LoadBalancers,
+            ),
+            ("ec2:DescribeManagedPrefixLists", GapKind::PrefixLists),
+            ("ec2:DescribeNetworkInterfaces", GapKind::Other),
+        ] {
+            assert_eq!(kind_of_action(action), kind, "{action}");
+        }
+    }
 }
