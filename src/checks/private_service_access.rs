@@ -2263,6 +2263,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         )
     };
     let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut closed_notes = 0usize;
     let mut analyse_req = |rep: EniId, req: &Req| -> Rc<Analysis> {
         match req {
             Req::Service(svc) => analyse(rep, svc),
@@ -2348,6 +2349,10 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 }
                 let mut dedup = BTreeSet::new();
                 ids.retain(|i| dedup.insert(i.clone()));
+                // Workload problems are notes only when `closed_kind` says so.
+                if p.kind == FindingKind::Info {
+                    closed_notes += 1;
+                }
                 findings.push(Finding {
                     kind: p.kind,
                     severity: match p.kind {
@@ -2436,10 +2441,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     };
     // Closed private paths of workloads not known to use the service are
     // notes: the proof is then of leak freedom only, and says so.
-    let notes = findings
-        .iter()
-        .filter(|f| f.kind == FindingKind::Info)
-        .count();
+    let notes = closed_notes;
     let summary = if verdict == Verdict::Proven && notes > 0 {
         format!(
             "{workloads} workload{} × {nservices} service{}: no service traffic leaves outside an endpoint; {notes} note{} on private paths that are closed for workloads not known to use the service",
