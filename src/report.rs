@@ -43,7 +43,7 @@ pub enum Severity {
 }
 
 /// What a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FindingKind {
     /// The property does not hold; there is a witness.
@@ -173,6 +173,10 @@ pub struct ExposedResource {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_id: Option<String>,
+    /// An instance's exposed network interfaces, by name (an instance is
+    /// reported once, not once more per interface).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<String>,
     pub flows: Vec<FlowSummary>,
     /// Whether a TCP session can complete (C-0.3 (b)), when known.
     #[serde(skip_serializing_if = "Option::is_none")]

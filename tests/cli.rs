@@ -627,25 +627,23 @@ fn text_report_of_a_failing_variant() {
 // ----- exposed ---------------------------------------------------------------
 
 #[test]
-fn exposed_text_lists_instance_interface_and_load_balancer() {
+fn exposed_text_lists_an_instance_once_with_its_interfaces() {
     let out = run(&["exposed", BASTION], 0);
     assert_eq!(out.stderr, "");
     insta::assert_snapshot!(out.stdout, @r#"
     bastion (instance, i-07be146a23e227025)
-      tcp/22 from 198.51.100.0/24
-
-    bastion-eni (network-interface, eni-0c5b2778490fbddb1)
+      interfaces: bastion-eni
       tcp/22 from 198.51.100.0/24 to 3.226.77.12
 
     web-alb (load-balancer, arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-alb/c09c239e1cca4393)
       tcp/80, tcp/443 from 0.0.0.0/0 and ::/0
 
-    3 resources are reachable from the internet
+    2 resources are reachable from the internet
     "#);
 }
 
 #[test]
-fn exposed_json_has_one_entry_per_interface_instance_and_load_balancer() {
+fn exposed_json_has_one_entry_per_instance_and_load_balancer() {
     let out = run(&["exposed", "--format", "json", FAIL_IPV6], 0);
     let v = json(&out.stdout);
     assert_eq!(v["version"], 1);
@@ -659,13 +657,12 @@ fn exposed_json_has_one_entry_per_interface_instance_and_load_balancer() {
         entries,
         [
             ("app-1", "instance"),
-            ("app-1-eni", "network-interface"),
             ("app-2", "instance"),
-            ("app-2-eni", "network-interface"),
             ("web-alb", "load-balancer"),
         ],
-        "load balancer nodes are reported once, as their load balancer"
+        "load balancer nodes are reported once, as their load balancer, and an instance once, with its interfaces"
     );
+    assert_eq!(exposed[0]["interfaces"], serde_json::json!(["app-1-eni"]));
     for e in exposed {
         assert!(str_at(e, "/aws_id").len() > 2, "{e:#}");
         let flows = array_at(e, "/flows");
@@ -677,7 +674,7 @@ fn exposed_json_has_one_entry_per_interface_instance_and_load_balancer() {
         }
     }
     // The app tier is reachable over IPv6 only, at its global address.
-    let app1 = &exposed[1];
+    let app1 = &exposed[0];
     assert_eq!(str_at(app1, "/flows/0/protocol"), "tcp");
     assert_eq!(app1["flows"][0]["ports"], serde_json::json!(["8080"]));
     assert_eq!(app1["flows"][0]["sources"], serde_json::json!(["::/0"]));
@@ -685,7 +682,7 @@ fn exposed_json_has_one_entry_per_interface_instance_and_load_balancer() {
         str_at(app1, "/flows/0/address"),
         "2600:1f18:4a2b:7d0a:6c3f:e812:77a9:1b04"
     );
-    let alb = &exposed[4];
+    let alb = &exposed[2];
     assert_eq!(alb["flows"][0]["ports"], serde_json::json!(["80", "443"]));
     assert_eq!(
         alb["flows"][0]["sources"],
@@ -698,16 +695,9 @@ fn exposed_json_of_the_bastion_keeps_aws_ids_and_addresses() {
     let out = run(&["exposed", "--format", "json", BASTION], 0);
     let v = json(&out.stdout);
     let exposed = array_at(&v, "/exposed");
-    let bastion_eni = exposed
-        .iter()
-        .find(|e| e["resource"] == "bastion-eni")
-        .expect("bastion-eni is exposed");
-    assert_eq!(bastion_eni["kind"], "network-interface");
-    assert_eq!(bastion_eni["aws_id"], "eni-0c5b2778490fbddb1");
-    assert_eq!(bastion_eni["flows"][0]["address"], "3.226.77.12");
-    assert_eq!(
-        bastion_eni["flows"][0]["sources"],
-        serde_json::json!(["198.51.100.0/24"])
+    assert!(
+        !exposed.iter().any(|e| e["resource"] == "bastion-eni"),
+        "the interface is listed under its instance"
     );
     let bastion = exposed
         .iter()
@@ -715,6 +705,12 @@ fn exposed_json_of_the_bastion_keeps_aws_ids_and_addresses() {
         .expect("the bastion instance is exposed");
     assert_eq!(bastion["kind"], "instance");
     assert_eq!(bastion["aws_id"], "i-07be146a23e227025");
+    assert_eq!(bastion["interfaces"], serde_json::json!(["bastion-eni"]));
+    assert_eq!(bastion["flows"][0]["address"], "3.226.77.12");
+    assert_eq!(
+        bastion["flows"][0]["sources"],
+        serde_json::json!(["198.51.100.0/24"])
+    );
 }
 
 #[test]

@@ -206,6 +206,7 @@ fn exposed_report() -> ExposedReport {
                 resource: "web-alb".to_owned(),
                 kind: "load-balancer".to_owned(),
                 aws_id: Some("app/web-alb/50dc6c495c0c9188".to_owned()),
+                interfaces: Vec::new(),
                 flows: vec![FlowSummary {
                     protocol: "tcp".to_owned(),
                     ports: strings(&["80", "443"]),
@@ -218,6 +219,7 @@ fn exposed_report() -> ExposedReport {
                 resource: "bastion".to_owned(),
                 kind: "instance".to_owned(),
                 aws_id: Some("i-0b45710n".to_owned()),
+                interfaces: vec!["bastion-eni".to_owned()],
                 flows: vec![FlowSummary {
                     protocol: "tcp".to_owned(),
                     ports: strings(&["22"]),
@@ -230,6 +232,7 @@ fn exposed_report() -> ExposedReport {
                 resource: "dns".to_owned(),
                 kind: "network-interface".to_owned(),
                 aws_id: None,
+                interfaces: Vec::new(),
                 flows: vec![FlowSummary {
                     protocol: "udp".to_owned(),
                     ports: strings(&["53", "1024-65535"]),
@@ -671,6 +674,8 @@ struct JsonExposed {
     resource: String,
     kind: String,
     aws_id: Option<String>,
+    #[serde(default)]
+    interfaces: Vec<String>,
     flows: Vec<JsonFlow>,
     session: Option<bool>,
 }

@@ -185,7 +185,7 @@ fn error_unknown_key_without_close_match_lists_keys() {
         &d,
         (4, 5),
         "unknown key `zzzzzzzz` in gap",
-        Some("expected one of `what` or `affects`"),
+        Some("expected one of `what`, `affects`, `kind` or `scope`"),
     );
 }
 

@@ -1195,7 +1195,7 @@ impl Ctx<'_, '_> {
             format!("tcp {} → {}:443 is blocked", p.src, p.dst)
         };
         Problem {
-            kind: FindingKind::Violation,
+            kind: closed_kind(topo, Some(e), topo.enis[e].vpc, &svc.name),
             resource: None,
             message: format!(
                 "`{}` cannot reach {} privately (the endpoint path is closed): {what} by `{}` {}; fix: {fix}",
@@ -1342,7 +1342,7 @@ impl Ctx<'_, '_> {
         let vres = (v.meta.name.clone(), v.meta.aws_id.clone());
         if eps.is_empty() {
             out.problems.push(Problem {
-                kind: FindingKind::Violation,
+                kind: closed_kind(topo, None, vpc, &svc.name),
                 resource: Some(vres),
                 message: format!(
                     "vpc `{}` has no interface endpoint for `{}`: `{}` resolves to public addresses, so the workloads' traffic to {} leaves through a NAT gateway or internet gateway, or fails{}; fix: create an interface endpoint for `{}` with private DNS in vpc `{}`",
@@ -1924,6 +1924,48 @@ const COMPUTE_SERVICES: &[&str] = &[
 ];
 
 /// A workload by default: an ordinary interface, or one of a compute service.
+/// Whether an interface belongs to a container or function service (ECS,
+/// Fargate, EKS, Lambda, Batch), which pull images from ECR.
+fn runs_containers(owner: &EniOwner) -> bool {
+    matches!(owner, EniOwner::Service(s) if ["lambda", "ecs", "fargate", "eks", "batch"]
+        .iter()
+        .any(|c| s.trim().eq_ignore_ascii_case(c)))
+}
+
+/// Whether workload `e` (`None`: some workload of the VPC) evidently uses
+/// service `name` (`s3`, `ecr.api`, …) of VPC `vpc`, where the policy does
+/// not say which workloads use what: the VPC has an endpoint for it (for
+/// ECR and the S3 its layers come from, any ECR endpoint), or the workload
+/// runs containers or functions.
+fn evidently_uses(topo: &Topology, e: Option<EniId>, vpc: VpcId, name: &str) -> bool {
+    let ecr = name.starts_with("ecr.") || name == "s3";
+    let endpoint = topo.endpoints.iter().any(|x| {
+        x.vpc == vpc
+            && x.service_parts()
+                .is_some_and(|(_, svc)| svc == name || (ecr && svc.starts_with("ecr.")))
+    });
+    let containers = match e {
+        Some(e) => runs_containers(&topo.enis[e].owner),
+        None => topo
+            .enis
+            .iter()
+            .any(|n| n.vpc == vpc && n.attached && runs_containers(&n.owner)),
+    };
+    endpoint || containers
+}
+
+/// The kind of a closed private path (the service cannot be reached
+/// privately, nothing leaks): a violation for workloads that the policy
+/// says use the service, or that evidently do; a note under the default
+/// policy otherwise (it assumes every workload uses S3, DynamoDB and ECR).
+fn closed_kind(topo: &Topology, e: Option<EniId>, vpc: VpcId, name: &str) -> FindingKind {
+    if topo.policy.service_access.uses.is_some() || evidently_uses(topo, e, vpc, name) {
+        FindingKind::Violation
+    } else {
+        FindingKind::Info
+    }
+}
+
 fn default_workload(owner: &EniOwner) -> bool {
     match owner {
         EniOwner::Workload => true,
@@ -2221,6 +2263,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         )
     };
     let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut closed_notes = 0usize;
     let mut analyse_req = |rep: EniId, req: &Req| -> Rc<Analysis> {
         match req {
             Req::Service(svc) => analyse(rep, svc),
@@ -2306,6 +2349,10 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 }
                 let mut dedup = BTreeSet::new();
                 ids.retain(|i| dedup.insert(i.clone()));
+                // Workload problems are notes only when `closed_kind` says so.
+                if p.kind == FindingKind::Info {
+                    closed_notes += 1;
+                }
                 findings.push(Finding {
                     kind: p.kind,
                     severity: match p.kind {
@@ -2391,6 +2438,19 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             if nservices == 1 { "" } else { "s" },
             if unknown == 1 { "" } else { "s" },
         ),
+    };
+    // Closed private paths of workloads not known to use the service are
+    // notes: the proof is then of leak freedom only, and says so.
+    let notes = closed_notes;
+    let summary = if verdict == Verdict::Proven && notes > 0 {
+        format!(
+            "{workloads} workload{} × {nservices} service{}: no service traffic leaves outside an endpoint; {notes} note{} on private paths that are closed for workloads not known to use the service",
+            if workloads == 1 { "" } else { "s" },
+            if nservices == 1 { "" } else { "s" },
+            if notes == 1 { "" } else { "s" },
+        )
+    } else {
+        summary
     };
     CheckResult {
         id: ID,

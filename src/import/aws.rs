@@ -925,4 +925,8 @@ pub struct VpnGateway {
 pub struct ImportGap {
     pub what: Option<String>,
     pub affects: Vec<String>,
+    /// The Region of the call that failed (absent: everywhere).
+    pub region: Option<String>,
+    /// The kind of data missing (absent: `other`).
+    pub kind: Option<crate::model::format::GapKind>,
 }

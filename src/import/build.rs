@@ -115,8 +115,37 @@ fn port_range(from: i64, to: i64) -> String {
 struct B {
     names: HashMap<String, String>,
     used: HashSet<String>,
-    gaps: BTreeMap<String, Vec<String>>,
+    gaps: BTreeMap<String, GapRecord>,
     notes: Vec<String>,
+}
+
+/// A gap as the importer records it: the checks, the kind of data, and
+/// where (`None`: everywhere).
+struct GapRecord {
+    affects: Vec<String>,
+    kind: f::GapKind,
+    scope: Option<f::GapScope>,
+}
+
+/// A gap scope of one VPC, by its AWS id (see [`B::vpc_scope`]).
+fn scope_vpcs(names: Vec<String>) -> Option<f::GapScope> {
+    (!names.is_empty()).then(|| f::GapScope {
+        vpcs: names.into_iter().map(sp).collect(),
+        ..f::GapScope::default()
+    })
+}
+
+/// A gap scope of an account and Region of the snapshot (`None`: neither
+/// is known, everywhere).
+fn scope_place(account: &Option<String>, region: &Option<String>) -> Option<f::GapScope> {
+    if account.is_none() && region.is_none() {
+        return None;
+    }
+    Some(f::GapScope {
+        accounts: account.iter().map(|a| sp(Scalar(a.clone()))).collect(),
+        regions: region.iter().map(|r| sp(r.clone())).collect(),
+        ..f::GapScope::default()
+    })
 }
 
 impl B {
@@ -144,9 +173,11 @@ impl B {
 
     /// A gap for inconsistent or dangling data about one resource: every
     /// gap the importer finds in the data itself goes through here, so that
-    /// its scope (the resource and its VPC) is set in one place. `what`
-    /// states the problem with the offending value; the text starts with
-    /// the resource's id.
+    /// its scope (the resource's VPC, by AWS id; everywhere when there is
+    /// none or it is not imported) is set in one place. The kind is `other`:
+    /// what the data would have said can both open and close paths there.
+    /// `what` states the problem with the offending value; the text starts
+    /// with the resource's id.
     pub(super) fn inconsistent(
         &mut self,
         resource: &str,
@@ -158,13 +189,39 @@ impl B {
             Some(v) if v != resource => format!(" (vpc `{v}`)"),
             _ => String::new(),
         };
-        self.gap(format!("`{resource}`{at}: {what}"), affects);
+        let scope = vpc.and_then(|v| self.vpc_scope([v]));
+        self.gap_in(
+            format!("`{resource}`{at}: {what}"),
+            affects,
+            f::GapKind::Other,
+            scope,
+        );
     }
 
-    fn gap(&mut self, what: String, affects: &[&str]) {
-        self.gaps
-            .entry(what)
-            .or_insert_with(|| affects.iter().map(|s| s.to_string()).collect());
+    /// Records a gap with the kind of data that is missing and where
+    /// (`None`: everywhere). The first record of a `what` wins.
+    fn gap_in(
+        &mut self,
+        what: String,
+        affects: &[&str],
+        kind: f::GapKind,
+        scope: Option<f::GapScope>,
+    ) {
+        self.gaps.entry(what).or_insert_with(|| GapRecord {
+            affects: affects.iter().map(|s| s.to_string()).collect(),
+            kind,
+            scope,
+        });
+    }
+
+    /// The scope of the VPCs with these AWS ids (`None`, everywhere, unless
+    /// every one is imported under a name).
+    fn vpc_scope<'s>(&self, ids: impl IntoIterator<Item = &'s str>) -> Option<f::GapScope> {
+        let mut names = Vec::new();
+        for id in ids {
+            names.push(self.get(id)?);
+        }
+        scope_vpcs(names)
     }
 }
 
@@ -232,8 +289,13 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     };
 
     // What a live import could not read.
-    for (what, affects) in import_gaps {
-        b.gaps.entry(what).or_insert(affects);
+    for g in import_gaps {
+        let scope = scope_place(&None, &g.region);
+        b.gaps.entry(g.what).or_insert(GapRecord {
+            affects: g.affects,
+            kind: g.kind.unwrap_or_default(),
+            scope,
+        });
     }
 
     let vpcs = by_id(vpcs, "VpcId", |v| v.vpc_id.clone())?;
@@ -424,17 +486,22 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .first()
             .and_then(|a| a.ipv6_cidr_block.clone());
         if vpc_known(&s.vpc_id) && !(inside(&s.cidr_block) && inside(&v6)) {
-            b.gap(
+            let scope = b.vpc_scope(s.vpc_id.as_deref());
+            b.gap_in(
                 format!("subnet `{id}`: its CIDR is outside its vpc's CIDRs; subnet not imported"),
                 ALL,
+                f::GapKind::Resources,
+                scope,
             );
         } else if vpc_known(&s.vpc_id) {
             b.name(id, name_tag(&s.tags));
             subnet_ids.insert(id.clone());
         } else {
-            b.gap(
+            b.gap_in(
                 format!("subnet `{id}`: its vpc is not in the snapshot"),
                 ALL,
+                f::GapKind::Resources,
+                None,
             );
         }
     }
@@ -475,21 +542,34 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         } else if subnet_ok {
             b.name(id, name_tag(&n.tags));
         } else {
-            b.gap(
+            b.gap_in(
                 format!("nat gateway `{id}`: its subnet is not in the snapshot"),
                 ALL,
+                f::GapKind::Resources,
+                None,
             );
         }
     }
+    // The VPCs of a load balancer's subnets.
+    let lb_vpcs = |lb: &aws::LoadBalancer| -> Vec<String> {
+        lb.availability_zones
+            .iter()
+            .filter_map(|z| subnets.get(z.subnet_id.as_deref()?))
+            .filter_map(|(_, s)| s.vpc_id.clone())
+            .collect()
+    };
     for (arn, (_, lb)) in &lbs {
         if lb.state.as_ref().and_then(|s| s.code.as_deref()) == Some("failed") {
             continue;
         }
         let kind = lb.kind.as_deref().unwrap_or("");
         if kind != "application" && kind != "network" {
-            b.gap(
+            let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
+            b.gap_in(
                 format!("load balancer `{arn}` of type `{kind}` is not modelled"),
                 ALL,
+                f::GapKind::Other,
+                scope,
             );
             continue;
         }
@@ -498,9 +578,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             .iter()
             .any(|z| z.subnet_id.as_ref().is_some_and(|s| subnet_ids.contains(s)))
         {
-            b.gap(
+            b.gap_in(
                 format!("load balancer `{arn}`: none of its subnets is in the snapshot"),
                 ALL,
+                f::GapKind::Resources,
+                None,
             );
             continue;
         }
@@ -530,9 +612,17 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         if vpc_known(&r) && vpc_known(&a) {
             b.name(id, name_tag(&p.tags));
         } else {
-            b.gap(
+            let known: Vec<&str> = [&r, &a]
+                .into_iter()
+                .filter(|v| vpc_known(v))
+                .filter_map(|v| v.as_deref())
+                .collect();
+            let scope = b.vpc_scope(known);
+            b.gap_in(
                 format!("peering connection `{id}`: a peer vpc is not in the snapshot"),
                 ALL,
+                f::GapKind::Peering,
+                scope,
             );
         }
     }
@@ -552,9 +642,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     for (id, (name, entries)) in &pls {
         let Some(n) = b.get(id) else { continue };
         if entries.is_none() {
-            b.gap(
+            b.gap_in(
                 format!("entries of prefix list `{id}` are not in the snapshot"),
                 ALL,
+                f::GapKind::PrefixLists,
+                None,
             );
         }
         let service = name
@@ -924,11 +1016,19 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     for (id, (loc, g)) in &sgs {
         let Some(name) = b.get(id) else { continue };
         let vpc = g.vpc_id.clone().unwrap_or_default();
-        let ingress = sg_rules(&mut b, loc, id, "IpPermissions", &g.ip_permissions)?;
+        let ingress = sg_rules(
+            &mut b,
+            loc,
+            id,
+            g.vpc_id.as_deref(),
+            "IpPermissions",
+            &g.ip_permissions,
+        )?;
         let egress = sg_rules(
             &mut b,
             loc,
             id,
+            g.vpc_id.as_deref(),
             "IpPermissionsEgress",
             &g.ip_permissions_egress,
         )?;
@@ -1065,12 +1165,15 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             Some("interface") => "interface",
             Some("gatewayloadbalancer" | "gateway-load-balancer") => "gateway-load-balancer",
             other => {
-                b.gap(
+                let scope = b.vpc_scope([vpc.as_str()]);
+                b.gap_in(
                     format!(
                         "vpc endpoint `{id}` of type `{}` is not modelled",
                         other.unwrap_or("")
                     ),
                     ALL,
+                    f::GapKind::Endpoints,
+                    scope,
                 );
                 continue;
             }
@@ -1081,7 +1184,10 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             if let Some(gid) = &g.group_id {
                 match b.get(gid) {
                     Some(n) => groups.push(sp(n)),
-                    None => b.gap(format!("vpc endpoint `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL),
+                    None => {
+                        let scope = b.vpc_scope([vpc.as_str()]);
+                        b.gap_in(format!("vpc endpoint `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL, f::GapKind::SecurityGroups, scope);
+                    }
                 }
             }
         }
@@ -1294,9 +1400,12 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     let mut eni_out = Vec::new();
     for (id, (loc, e)) in &all_enis {
         let Some(subnet) = e.subnet_id.as_ref().filter(|s| subnet_ids.contains(*s)) else {
-            b.gap(
+            let scope = b.vpc_scope(e.vpc_id.as_deref());
+            b.gap_in(
                 format!("network interface `{id}`: its subnet is not in the snapshot"),
                 ALL,
+                f::GapKind::Resources,
+                scope,
             );
             continue;
         };
@@ -1324,9 +1433,12 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         );
         let owner = match owner {
             Owner::Drop(why) => {
-                b.gap(
+                let scope = b.vpc_scope(e.vpc_id.as_deref());
+                b.gap_in(
                     format!("network interface `{id}` ({desc}) is not imported: {why}"),
                     ALL,
+                    f::GapKind::Resources,
+                    scope,
                 );
                 continue;
             }
@@ -1347,7 +1459,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             continue;
         }
         if let Some(gid) = &unknown_group {
-            b.gap(format!("network interface `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL);
+            let scope = b.vpc_scope(e.vpc_id.as_deref());
+            b.gap_in(format!("network interface `{id}` uses security group `{gid}`, which is not in the snapshot"), ALL, f::GapKind::SecurityGroups, scope);
         }
         let needs_groups = match &owner {
             Owner::Workload => true,
@@ -1356,7 +1469,8 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         };
         if needs_groups && groups.is_empty() {
             if unknown_group.is_some() || matches!(owner, Owner::Owned(_)) {
-                b.gap(format!("network interface `{id}` ({desc}) is not imported: none of its security groups is known"), ALL);
+                let scope = b.vpc_scope(e.vpc_id.as_deref());
+                b.gap_in(format!("network interface `{id}` ({desc}) is not imported: none of its security groups is known"), ALL, f::GapKind::Resources, scope);
                 continue;
             }
             return Err(loc.err(
@@ -1490,9 +1604,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
     out.network_interfaces = eni_out.into_iter().map(|x| x.3).collect();
     for (id, (_, i)) in &instances {
         if !instance_has_eni.contains(id) {
-            b.gap(
+            b.gap_in(
                 format!("instance `{id}` has no network interface in the snapshot"),
                 ALL,
+                f::GapKind::Resources,
+                None,
             );
             continue;
         }
@@ -1534,9 +1650,11 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                         port,
                     }));
                 } else {
-                    b.gap(
+                    b.gap_in(
                         format!("target `{tid}` of target group `{arn}` is not in the snapshot"),
                         ALL,
+                        f::GapKind::LoadBalancers,
+                        None,
                     );
                 }
             } else if tid.parse::<IpAddr>().is_ok() {
@@ -1612,7 +1730,10 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         for g in &lb.security_groups {
             match b.get(g) {
                 Some(n) => sgsn.push(sp(n)),
-                None => b.gap(format!("load balancer `{name}` uses security group `{g}`, which is not in the snapshot"), ALL),
+                None => {
+                    let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
+                    b.gap_in(format!("load balancer `{name}` uses security group `{g}`, which is not in the snapshot"), ALL, f::GapKind::SecurityGroups, scope);
+                }
             }
         }
         let mut subnets_n = Vec::new();
@@ -1620,12 +1741,17 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             if let Some(s) = &z.subnet_id {
                 match b.get(s).filter(|_| subnet_ids.contains(s)) {
                     Some(n) => subnets_n.push(sp(n)),
-                    None => b.gap(
-                        format!(
-                            "load balancer `{name}` uses subnet `{s}`, which is not in the snapshot"
-                        ),
-                        ALL,
-                    ),
+                    None => {
+                        let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
+                        b.gap_in(
+                            format!(
+                                "load balancer `{name}` uses subnet `{s}`, which is not in the snapshot"
+                            ),
+                            ALL,
+                            f::GapKind::LoadBalancers,
+                            scope,
+                        );
+                    }
                 }
             }
         }
@@ -1633,9 +1759,12 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         let scheme = match &lb.scheme {
             Some(s) => s.clone(),
             None => {
-                b.gap(
+                let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
+                b.gap_in(
                     format!("load balancer `{name}` has no `Scheme`; assumed internet-facing"),
                     ALL,
+                    f::GapKind::LoadBalancers,
+                    scope,
                 );
                 "internet-facing".into()
             }
@@ -1722,18 +1851,24 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 Some((_, Some(n))) => n,
                 _ if blackhole => "blackhole".to_string(),
                 Some((x, None)) => {
-                    b.gap(
+                    let scope = b.vpc_scope([vpc.as_str()]);
+                    b.gap_in(
                         format!("route table `{id}`: route to {dtext} via `{x}` dropped: target not in the snapshot"),
                         ALL,
+                        f::GapKind::Routes,
+                        scope,
                     );
                     continue;
                 }
                 None => {
-                    b.gap(
+                    let scope = b.vpc_scope([vpc.as_str()]);
+                    b.gap_in(
                         format!(
                             "route table `{id}`: route to {dtext} has no target the importer knows"
                         ),
                         ALL,
+                        f::GapKind::Routes,
+                        scope,
                     );
                     continue;
                 }
@@ -1796,19 +1931,36 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         let at = scope_text(account, region);
         let has = |k: &str| present.contains(k);
         if !has("NetworkInterfaces") && !has("Reservations") {
-            b.gap(
+            b.gap_in(
                 format!("snapshot has neither network interfaces nor instances{at}"),
                 ALL,
+                f::GapKind::Resources,
+                scope_place(account, region),
             );
         }
-        for (k, what) in [
-            ("Subnets", "subnets"),
-            ("RouteTables", "route tables"),
-            ("NetworkAcls", "network acls"),
-            ("SecurityGroups", "security groups"),
+        // Without `NetworkAcls`, every subnet gets AWS's default NACL, which
+        // allows everything (C-4.1): only paths through them rely on it.
+        for (k, what, kind) in [
+            ("Subnets", "subnets", f::GapKind::Resources),
+            ("RouteTables", "route tables", f::GapKind::Routes),
+            (
+                "NetworkAcls",
+                "network acls",
+                f::GapKind::AssumedDefaultNacls,
+            ),
+            (
+                "SecurityGroups",
+                "security groups",
+                f::GapKind::SecurityGroups,
+            ),
         ] {
             if !has(k) {
-                b.gap(format!("snapshot has no {what} (`{k}`){at}"), ALL);
+                b.gap_in(
+                    format!("snapshot has no {what} (`{k}`){at}"),
+                    ALL,
+                    kind,
+                    scope_place(account, region),
+                );
             }
         }
     }
@@ -1837,16 +1989,28 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
 
     sort_unordered(&mut out);
 
-    out.gaps = b
+    // A scope names only VPCs the file defines; otherwise everywhere.
+    let defined: HashSet<&str> = out
+        .vpcs
+        .iter()
+        .map(|v| v.value.name.value.as_str())
+        .collect();
+    let gaps: Vec<Sp<f::Gap>> = b
         .gaps
         .into_iter()
-        .map(|(what, affects)| {
+        .map(|(what, g)| {
+            let scope = g
+                .scope
+                .filter(|sc| sc.vpcs.iter().all(|v| defined.contains(v.value.as_str())));
             sp(f::Gap {
                 what: sp(what),
-                affects: affects.into_iter().map(sp).collect(),
+                affects: g.affects.into_iter().map(sp).collect(),
+                kind: (g.kind != f::GapKind::Other).then(|| sp(g.kind)),
+                scope: scope.map(sp),
             })
         })
         .collect();
+    out.gaps = gaps;
     Ok(Imported {
         file: out,
         skipped_keys: skipped,
@@ -1972,6 +2136,7 @@ fn sg_rules(
     b: &mut B,
     loc: &Loc,
     sg: &str,
+    vpc: Option<&str>,
     key: &str,
     perms: &[aws::IpPermission],
 ) -> Result<Vec<Sp<f::SgRule>>, ImportError> {
@@ -2045,10 +2210,15 @@ fn sg_rules(
                     x.description.clone_from(&r.description);
                     out.push(sp(x));
                 }
-                None => b.gap(
-                    format!("security group `{sg}` rule {field} references group `{id}`, which is not in the snapshot"),
-                    ALL,
-                ),
+                None => {
+                    let scope = b.vpc_scope(vpc);
+                    b.gap_in(
+                        format!("security group `{sg}` rule {field} references group `{id}`, which is not in the snapshot"),
+                        ALL,
+                        f::GapKind::SecurityGroups,
+                        scope,
+                    );
+                }
             }
         }
     }

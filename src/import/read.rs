@@ -86,7 +86,7 @@ pub struct Raw {
     pub zones: Items<aws::AvailabilityZone>,
     /// What a live import could not read (`NetverifyImportGaps`), with the
     /// checks each affects.
-    pub import_gaps: Vec<(String, Vec<String>)>,
+    pub import_gaps: Vec<ImportedGap>,
     /// Top-level keys present in at least one file.
     pub keys: BTreeMap<String, usize>,
     /// Top-level keys per (account, Region) folder.
@@ -357,7 +357,12 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                     let Some(what) = g.what else {
                         return Err(loc.err("What", "missing".into()));
                     };
-                    raw.import_gaps.push((what, g.affects));
+                    raw.import_gaps.push(ImportedGap {
+                        what,
+                        affects: g.affects,
+                        region: g.region,
+                        kind: g.kind,
+                    });
                 }
             }
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
@@ -444,4 +449,13 @@ fn items<T: DeserializeOwned>(base: &Loc, key: &str, v: &Value) -> Result<Items<
         out.push((loc, t));
     }
     Ok(out)
+}
+
+/// A gap that a live import recorded (`NetverifyImportGaps`).
+#[derive(Debug, Default)]
+pub struct ImportedGap {
+    pub what: String,
+    pub affects: Vec<String>,
+    pub region: Option<String>,
+    pub kind: Option<crate::model::format::GapKind>,
 }

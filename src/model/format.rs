@@ -1182,4 +1182,84 @@ pub struct Gap {
     /// The check ids whose verdicts depend on it; empty means every check.
     #[serde(default)]
     pub affects: Vec<Sp<String>>,
+    /// What kind of data is missing, which decides the answers that depend
+    /// on it. Omitted: `other` (every answer in the scope depends on it).
+    #[serde(default)]
+    pub kind: Option<Sp<GapKind>>,
+    /// Where the data is missing. Omitted: everywhere (every answer may
+    /// depend on it).
+    #[serde(default)]
+    pub scope: Option<Sp<GapScope>>,
+}
+
+/// The kind of data a gap says is missing. Each kind names the answers
+/// that can depend on it; README "Gaps" has the table.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapKind {
+    /// Network ACLs were not captured and the topology assumes AWS's default
+    /// NACL, which allows everything: only answers that a packet gets
+    /// through a subnet in scope depend on it.
+    AssumedDefaultNacls,
+    /// Network ACLs of the scope are not known.
+    NetworkAcls,
+    /// Security groups (or rules referencing them) of the scope are not known.
+    SecurityGroups,
+    /// Routes or route tables of the scope are not known.
+    Routes,
+    /// VPC peering connections of the scope are not known.
+    Peering,
+    /// Transit gateway attachments, route tables or routes are not known.
+    TransitGateway,
+    /// VPN or Direct Connect data is not known: only paths to or from on
+    /// prem (and the checks about them) depend on it.
+    VpnDirectConnect,
+    /// VPC endpoints (or their policies or groups) are not known: only paths
+    /// to AWS services and endpoints depend on it.
+    Endpoints,
+    /// Load balancer listeners or targets are not known.
+    LoadBalancers,
+    /// Entries of prefix lists are not known.
+    PrefixLists,
+    /// Resources (interfaces, instances, subnets) were left out.
+    Resources,
+    /// Anything else: every answer in the scope depends on it.
+    #[default]
+    Other,
+}
+
+/// Where a gap's data is missing: the union of the accounts, Regions, VPCs
+/// and resources listed. An empty scope is an error; an omitted one means
+/// everywhere.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GapScope {
+    /// AWS account ids: every VPC of the account (and every VPC whose
+    /// account is not known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<Sp<Scalar>>,
+    /// Regions: every VPC in the Region (and every VPC whose Region is not
+    /// known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<Sp<String>>,
+    /// VPCs, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<Sp<String>>,
+    /// Any resources, by name: the VPCs they are in (a resource outside any
+    /// VPC, such as a transit gateway, makes the scope everywhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<Sp<String>>,
 }

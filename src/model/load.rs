@@ -579,6 +579,7 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
     ("ServiceUse", "service use", Some("policy")),
     ("ServiceResource", "bucket or table", Some("policy")),
     ("Gap", "gap", Some("gaps")),
+    ("GapScope", "gap scope", Some("gaps")),
 ];
 
 fn label_of(name: &str) -> &'static str {

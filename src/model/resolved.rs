@@ -6,7 +6,7 @@
 //! have been filled in and marked as such. Each rule keeps the [`Pos`] it was
 //! written at, so findings can cite `file:line`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -719,12 +719,151 @@ impl Default for ServiceAccessPolicy {
     }
 }
 
+pub use super::format::GapKind;
+
+/// Data known to be missing: what, the checks and the part of the network
+/// it concerns, and what kind of data it is.
 #[derive(Debug, Clone)]
 pub struct Gap {
     pub what: String,
     /// Empty: every check.
     pub affects: Vec<String>,
+    pub kind: GapKind,
+    pub scope: GapScope,
     pub pos: Pos,
+}
+
+/// The part of the network a gap concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GapScope {
+    /// Everywhere: no scope was given, or the scope names something no set
+    /// of VPCs stands for (a transit gateway, a Region without captured
+    /// VPCs). Every answer may depend on it.
+    Everywhere,
+    /// These VPCs (never empty).
+    Vpcs(BTreeSet<VpcId>),
+}
+
+impl GapScope {
+    /// Whether the gap concerns VPC `v`.
+    pub fn contains(&self, v: VpcId) -> bool {
+        match self {
+            GapScope::Everywhere => true,
+            GapScope::Vpcs(s) => s.contains(&v),
+        }
+    }
+
+    /// Whether the gap concerns any of `vpcs` (`None`: every VPC).
+    pub fn meets(&self, vpcs: Option<&BTreeSet<VpcId>>) -> bool {
+        match (self, vpcs) {
+            (GapScope::Everywhere, _) | (_, None) => true,
+            (GapScope::Vpcs(s), Some(v)) => !s.is_disjoint(v),
+        }
+    }
+}
+
+impl GapKind {
+    /// Whether knowing the data could let through packets the topology
+    /// stops: then a `no` (or `proven` that nothing gets through) may be
+    /// wrong. Assumed default NACLs allow everything, so nothing real can
+    /// be more permissive.
+    pub fn may_widen(self) -> bool {
+        !matches!(self, GapKind::AssumedDefaultNacls)
+    }
+
+    /// Whether knowing the data could stop packets the topology lets
+    /// through: then a `yes` (a path, a violation) over it may be wrong.
+    /// Not so for data that only ever allows: security group rules allow
+    /// and never deny (C-5.1), a missing peering or resource carries no
+    /// packet (a route to it is dropped and recorded as kind `routes`), and
+    /// prefix lists with unknown entries already make the engine's answers
+    /// about them `unknown`.
+    pub fn may_narrow(self) -> bool {
+        !matches!(
+            self,
+            GapKind::SecurityGroups | GapKind::Peering | GapKind::PrefixLists | GapKind::Resources
+        )
+    }
+
+    /// The data, for messages ("relies on network ACLs that the topology
+    /// does not contain").
+    pub fn data(self) -> &'static str {
+        match self {
+            GapKind::AssumedDefaultNacls | GapKind::NetworkAcls => "network ACLs",
+            GapKind::SecurityGroups => "security groups",
+            GapKind::Routes => "routes",
+            GapKind::Peering => "peering connections",
+            GapKind::TransitGateway => "transit gateway data",
+            GapKind::VpnDirectConnect => "VPN or Direct Connect data",
+            GapKind::Endpoints => "VPC endpoints",
+            GapKind::LoadBalancers => "load balancer listeners or targets",
+            GapKind::PrefixLists => "prefix list entries",
+            GapKind::Resources => "resources",
+            GapKind::Other => "data",
+        }
+    }
+
+    /// Whether check `check`'s verdicts can depend on data of this kind.
+    /// VPN and Direct Connect data only matter to the checks about on
+    /// prem; load balancer listeners and targets not to service access;
+    /// endpoints not to internet exposure (an endpoint has no public
+    /// address; its security groups are kind `security-groups`).
+    pub fn concerns_check(self, check: &str) -> bool {
+        !matches!(
+            (self, check),
+            (
+                GapKind::VpnDirectConnect,
+                "public-exposure" | "private-service-access"
+            ) | (GapKind::LoadBalancers, "private-service-access")
+                | (GapKind::Endpoints, "public-exposure")
+        )
+    }
+}
+
+/// The stable text of a gap kind, as written in the file.
+pub fn gap_kind_name(k: GapKind) -> &'static str {
+    match k {
+        GapKind::AssumedDefaultNacls => "assumed-default-nacls",
+        GapKind::NetworkAcls => "network-acls",
+        GapKind::SecurityGroups => "security-groups",
+        GapKind::Routes => "routes",
+        GapKind::Peering => "peering",
+        GapKind::TransitGateway => "transit-gateway",
+        GapKind::VpnDirectConnect => "vpn-direct-connect",
+        GapKind::Endpoints => "endpoints",
+        GapKind::LoadBalancers => "load-balancers",
+        GapKind::PrefixLists => "prefix-lists",
+        GapKind::Resources => "resources",
+        GapKind::Other => "other",
+    }
+}
+
+impl Gap {
+    /// Whether the gap can change check `check`'s verdict: it names the
+    /// check (or every check) and is of a kind the check depends on.
+    pub fn concerns_check(&self, check: &str) -> bool {
+        (self.affects.is_empty() || self.affects.iter().any(|a| a == check))
+            && self.kind.concerns_check(check)
+    }
+
+    /// " (in VPC `a`, `b`)", or "" for a gap that concerns everything.
+    pub fn scope_text(&self, topo: &Topology) -> String {
+        match &self.scope {
+            GapScope::Everywhere => String::new(),
+            GapScope::Vpcs(v) => {
+                let names: Vec<String> = v
+                    .iter()
+                    .filter_map(|&i| topo.vpcs.get(i))
+                    .map(|x| format!("`{}`", x.meta.name))
+                    .collect();
+                format!(
+                    " (in VPC{} {})",
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", ")
+                )
+            }
+        }
+    }
 }
 
 impl Topology {
@@ -750,11 +889,114 @@ impl Topology {
         }
     }
 
-    /// Gaps that make the given check `unknown`.
+    /// Gaps that can change the given check's verdict (see
+    /// [`Gap::concerns_check`]).
     pub fn gaps_for<'a>(&'a self, check: &'a str) -> impl Iterator<Item = &'a Gap> + 'a {
-        self.gaps
-            .iter()
-            .filter(move |g| g.affects.is_empty() || g.affects.iter().any(|a| a == check))
+        self.gaps.iter().filter(move |g| g.concerns_check(check))
+    }
+
+    /// The VPCs a resource is in (`None`: a resource outside any VPC, or
+    /// one whose VPC the model does not record: it stands for everywhere).
+    pub fn vpcs_of(&self, r: ResourceRef) -> Option<BTreeSet<VpcId>> {
+        let one = |v: Option<VpcId>| v.map(|v| BTreeSet::from([v]));
+        match r {
+            ResourceRef::Vpc(i) => one(Some(i)),
+            ResourceRef::Subnet(i) => one(self.subnets.get(i).map(|x| x.vpc)),
+            ResourceRef::RouteTable(i) => one(self.route_tables.get(i).map(|x| x.vpc)),
+            ResourceRef::Nacl(i) => one(self.nacls.get(i).map(|x| x.vpc)),
+            ResourceRef::SecurityGroup(i) => one(self.security_groups.get(i).map(|x| x.vpc)),
+            ResourceRef::Eni(i) => one(self.enis.get(i).map(|x| x.vpc)),
+            ResourceRef::Igw(i) => one(self.igws.get(i).and_then(|x| x.vpc)),
+            ResourceRef::Eigw(i) => one(self.eigws.get(i).map(|x| x.vpc)),
+            ResourceRef::Nat(i) => one(self
+                .nats
+                .get(i)
+                .and_then(|x| self.subnets.get(x.subnet))
+                .map(|s| s.vpc)),
+            ResourceRef::LoadBalancer(i) => one(self.load_balancers.get(i).map(|x| x.vpc)),
+            ResourceRef::Endpoint(i) => one(self.endpoints.get(i).map(|x| x.vpc)),
+            ResourceRef::Peering(i) => self
+                .peerings
+                .get(i)
+                .map(|p| BTreeSet::from([p.requester, p.accepter])),
+            ResourceRef::Instance(i) => {
+                let v: BTreeSet<VpcId> = self
+                    .instances
+                    .get(i)?
+                    .enis
+                    .iter()
+                    .filter_map(|&e| self.enis.get(e).map(|x| x.vpc))
+                    .collect();
+                (!v.is_empty()).then_some(v)
+            }
+            ResourceRef::Other(i) => match self.hybrid.of_other(i)? {
+                super::hybrid::HybridRef::Vgw(g) => one(self.hybrid.vgws.get(g)?.vpc),
+                super::hybrid::HybridRef::TgwAttachment(a) => {
+                    match &self.hybrid.tgw_attachments.get(a)?.kind {
+                        super::hybrid::TgwAttachmentKind::Vpc { vpc, .. } => one(Some(*vpc)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            ResourceRef::PrefixList(_) | ResourceRef::TargetGroup(_) => None,
+        }
+    }
+
+    /// The VPCs that packets can pass between, joined into groups: peered
+    /// VPCs; VPCs attached to transit gateways (all of them, one group:
+    /// transit gateways peer); VPCs with a virtual private gateway or a
+    /// Direct Connect gateway association (on prem may carry packets from
+    /// one connection to another). A packet from a VPC only ever touches
+    /// VPCs of its group, and the internet. Returns the group of each VPC.
+    pub fn vpc_groups(&self) -> Vec<usize> {
+        let n = self.vpcs.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        let join = |p: &mut Vec<usize>, a: usize, b: usize| {
+            if a < n && b < n {
+                let (ra, rb) = (find(p, a), find(p, b));
+                p[ra] = rb;
+            }
+        };
+        for pr in &self.peerings {
+            join(&mut parent, pr.requester, pr.accepter);
+        }
+        let mut linked: Vec<VpcId> = Vec::new();
+        for a in &self.hybrid.tgw_attachments {
+            if let super::hybrid::TgwAttachmentKind::Vpc { vpc, .. } = a.kind {
+                linked.push(vpc);
+            }
+        }
+        for g in &self.hybrid.vgws {
+            if let Some(v) = g.vpc {
+                linked.push(v);
+            }
+        }
+        for w in linked.windows(2) {
+            join(&mut parent, w[0], w[1]);
+        }
+        (0..n).map(|v| find(&mut parent, v)).collect()
+    }
+
+    /// Every VPC in the groups (see [`Topology::vpc_groups`]) of `vpcs`.
+    pub fn vpcs_joined_to(&self, vpcs: &BTreeSet<VpcId>) -> BTreeSet<VpcId> {
+        let g = self.vpc_groups();
+        let wanted: BTreeSet<usize> = vpcs.iter().filter_map(|&v| g.get(v).copied()).collect();
+        (0..self.vpcs.len())
+            .filter(|&v| wanted.contains(&g[v]))
+            .collect()
+    }
+
+    /// The VPCs with an internet gateway: the internet joins them.
+    pub fn internet_vpcs(&self) -> BTreeSet<VpcId> {
+        self.igws.iter().filter_map(|g| g.vpc).collect()
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 use super::endpoint::{Resolved, Source, resolve};
+use super::gaps;
 use super::lang::{EndpointExpr, PortSpec, QueryError};
 use super::trace::{self, Goal, Start, Trace};
 use crate::checks::public_exposure::packet_view;
@@ -395,11 +396,92 @@ fn plain(label: &str) -> String {
     label.replace('`', "")
 }
 
-fn gap_reasons(topo: &Topology) -> Vec<String> {
-    topo.gaps
-        .iter()
-        .map(|g| format!("the topology records missing data: {}", g.what))
-        .collect()
+/// The ends of a query, for deciding which gaps a `no` may miss a path
+/// over (see [`gaps::could_widen`]).
+fn add_ends(topo: &Topology, r: &Resolved, as_dst: bool, e: &mut gaps::Ends) {
+    match r {
+        Resolved::Enis { enis, .. } => {
+            e.add_vpcs(enis.iter().filter_map(|&x| topo.enis.get(x).map(|n| n.vpc)));
+            if enis.iter().any(|&x| {
+                matches!(
+                    topo.enis.get(x).map(|n| &n.owner),
+                    Some(EniOwner::Endpoint(_))
+                )
+            }) {
+                e.service = true;
+            }
+        }
+        Resolved::Internet { .. } => {
+            // Packets to outside addresses may be routed on prem or to an
+            // AWS service instead.
+            if as_dst {
+                e.on_prem = true;
+                e.service = true;
+            }
+        }
+        Resolved::Service { .. } => e.service = true,
+        Resolved::OnPrem { .. } => e.on_prem = true,
+        Resolved::Addresses { addrs, .. } => {
+            // The VPCs whose ranges hold them; outside every VPC they may
+            // be on prem, on the internet or an AWS service.
+            for (v, vpc) in topo.vpcs.iter().enumerate() {
+                let nets: Vec<ipnet::IpNet> = vpc
+                    .cidrs
+                    .iter()
+                    .map(|c| ipnet::IpNet::V4(*c))
+                    .chain(vpc.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
+                    .collect();
+                if crate::hs::nets_set(nets.iter()).intersects(addrs) {
+                    e.add_vpcs([v]);
+                }
+            }
+            e.on_prem = true;
+            e.service = true;
+        }
+        Resolved::Unmodelled { .. } => {
+            e.anywhere();
+            e.on_prem = true;
+            e.service = true;
+        }
+    }
+}
+
+/// The gaps every hit of `outcomes` relies on, when no hit is free of
+/// them (then a `yes` is `unknown`); empty when some hit relies on none.
+fn relied_by_all<'t>(topo: &'t Topology, outcomes: &[Outcome]) -> Vec<&'t crate::model::Gap> {
+    let mut all: Vec<&crate::model::Gap> = Vec::new();
+    for o in outcomes {
+        let origin = o.source.origin.as_ref().ok().copied();
+        for f in &o.hits {
+            let r = gaps::relied_on(topo, origin, f);
+            if r.is_empty() {
+                return Vec::new();
+            }
+            for g in r {
+                if !all.iter().any(|x| std::ptr::eq(*x, g)) {
+                    all.push(g);
+                }
+            }
+        }
+    }
+    all
+}
+
+/// The gaps any hit of `outcomes` relies on (a list that shows it may be
+/// wrong).
+fn relied_by_any<'t>(topo: &'t Topology, outcomes: &[Outcome]) -> Vec<&'t crate::model::Gap> {
+    let mut all: Vec<&crate::model::Gap> = Vec::new();
+    for o in outcomes {
+        let origin = o.source.origin.as_ref().ok().copied();
+        for f in &o.hits {
+            for g in gaps::relied_on(topo, origin, f) {
+                if !all.iter().any(|x| std::ptr::eq(*x, g)) {
+                    all.push(g);
+                }
+            }
+        }
+    }
+    all
 }
 
 fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), QueryError> {
@@ -455,7 +537,42 @@ pub fn can(
     let any_hit = outcomes.iter().any(|o| !o.hits.is_empty());
     let kind = if all_paths { "path" } else { "can" };
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
-    let mut a = if any_hit {
+    // A yes needs one path that relies on no missing data.
+    let relied = if any_hit {
+        relied_by_all(topo, &outcomes)
+    } else {
+        Vec::new()
+    };
+    let widen = if any_hit || !unknown.is_empty() {
+        Vec::new()
+    } else {
+        let mut ends = gaps::ends();
+        add_ends(topo, &src, false, &mut ends);
+        add_ends(topo, &dst, true, &mut ends);
+        gaps::could_widen(topo, &ends)
+    };
+    let mut a = if !relied.is_empty() {
+        unknown = relied
+            .iter()
+            .map(|g| gaps::relied_reason(topo, g))
+            .collect();
+        let (paths, _, _) = paths_of(
+            engine,
+            &outcomes,
+            if all_paths { MAX_PATHS } else { 1 },
+            all_paths,
+        );
+        let mut a = Answer::new(
+            query,
+            kind,
+            Reply::Unknown,
+            format!(
+                "unknown: {what} — a path is found, but it relies on data the topology does not contain"
+            ),
+        );
+        a.paths = paths;
+        a
+    } else if any_hit {
         let (paths, more, lb_notes) = paths_of(
             engine,
             &outcomes,
@@ -522,8 +639,8 @@ pub fn can(
                 "unknown: {what} — no packet is known to get there, but part of the way is not modelled"
             ),
         )
-    } else if !topo.gaps.is_empty() {
-        unknown = gap_reasons(topo);
+    } else if !widen.is_empty() {
+        unknown = widen.iter().map(|g| gaps::widen_reason(topo, g)).collect();
         Answer::new(
             query,
             kind,
@@ -774,11 +891,10 @@ pub fn who(
             net: i,
         });
     }
+    let mut gap_lines: Vec<String> = Vec::new();
     for c in &candidates {
         for o in run(engine, c, Some(&dst), &set) {
-            for u in o.unknown {
-                unknown.entry(u).or_default().push(o.source.label.clone());
-            }
+            note_unknown(topo, &o, &mut unknown, &mut gap_lines);
             if o.hits.is_empty() {
                 continue;
             }
@@ -813,20 +929,47 @@ pub fn who(
         _ => format!("{n} sources"),
     };
     let summary = format!("{head} can reach {}{}", dst.label(), ports_label(ports));
-    Ok(listing(topo, query, "who", summary, entries, unknown))
+    // Any source may send: the internet and on prem included.
+    let mut ends = gaps::ends();
+    add_ends(topo, &dst, true, &mut ends);
+    ends.internet = true;
+    ends.on_prem = true;
+    for g in gaps::could_widen(topo, &ends) {
+        push_unique(&mut gap_lines, gaps::widen_reason(topo, g));
+    }
+    Ok(listing(query, "who", summary, entries, unknown, gap_lines))
+}
+
+/// Records, for a list, why one source's part of it is unknown: its flows of
+/// unknown fate, and the gaps its hits rely on.
+fn note_unknown(
+    topo: &Topology,
+    o: &Outcome,
+    unknown: &mut BTreeMap<String, Vec<String>>,
+    gap_lines: &mut Vec<String>,
+) {
+    for u in &o.unknown {
+        unknown
+            .entry(u.clone())
+            .or_default()
+            .push(o.source.label.clone());
+    }
+    for g in relied_by_any(topo, std::slice::from_ref(o)) {
+        push_unique(gap_lines, gaps::relied_reason(topo, g));
+    }
 }
 
 /// The answer of `who` and `what`: `unknown` when the list may be
 /// incomplete (with the reasons), else yes or no.
 fn listing(
-    topo: &Topology,
     query: &str,
     kind: &'static str,
     summary: String,
     entries: Vec<ReachEntry>,
     unknown: BTreeMap<String, Vec<String>>,
+    gap_lines: Vec<String>,
 ) -> Answer {
-    let incomplete = !unknown.is_empty() || !topo.gaps.is_empty();
+    let incomplete = !unknown.is_empty() || !gap_lines.is_empty();
     let reply = if incomplete {
         Reply::Unknown
     } else if entries.is_empty() {
@@ -843,7 +986,7 @@ fn listing(
     a.entries = entries;
     a.unknown = unknown_lines(unknown);
     if a.unknown.is_empty() {
-        a.unknown = gap_reasons(topo);
+        a.unknown = gap_lines;
     }
     a
 }
@@ -877,9 +1020,15 @@ pub fn what(
     // The internet is what is not on prem, as for `can` (an address of a
     // declared on-prem network resolves to that network).
     let on_prem = HeaderSet::universe().restrict(DST, &super::endpoint::on_prem_space(topo));
+    let mut gap_lines: Vec<String> = Vec::new();
+    let mut ends = gaps::ends();
+    add_ends(topo, &src, false, &mut ends);
+    ends.on_prem = true;
+    ends.service = true;
     for o in run(engine, &src, None, &set) {
-        for u in o.unknown {
-            unknown.entry(u).or_default().push(o.source.label.clone());
+        note_unknown(topo, &o, &mut unknown, &mut gap_lines);
+        if o.hits.iter().any(|f| f.end == End::Internet) {
+            ends.internet = true;
         }
         for f in &o.hits {
             // Out to on prem: to the on-prem networks behind the
@@ -960,7 +1109,10 @@ pub fn what(
         _ => format!("{n} destinations"),
     };
     let summary = format!("{} can reach {head}{}", src.label(), ports_label(ports));
-    Ok(listing(topo, query, "what", summary, entries, unknown))
+    for g in gaps::could_widen(topo, &ends) {
+        push_unique(&mut gap_lines, gaps::widen_reason(topo, g));
+    }
+    Ok(listing(query, "what", summary, entries, unknown, gap_lines))
 }
 
 /// Stand-ins for auto-assigned public IPv4 addresses, shown by name.

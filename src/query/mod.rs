@@ -14,6 +14,7 @@
 pub mod answer;
 pub mod endpoint;
 pub mod eval;
+pub mod gaps;
 pub mod lang;
 pub mod repl;
 mod session;
@@ -53,7 +54,10 @@ pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
         unknown.push(format!("the topology records missing data: {}", g.what));
     }
     let mut lbs: BTreeMap<usize, HeaderSet> = BTreeMap::new();
-    let mut instances: BTreeMap<usize, HeaderSet> = BTreeMap::new();
+    // An instance is reported once, with its interfaces and what each
+    // receives (at its own addresses).
+    let mut instances: BTreeMap<usize, (Vec<String>, Vec<crate::report::FlowSummary>)> =
+        BTreeMap::new();
     let mut exposed = Vec::new();
     for (&e, set) in &per_eni {
         let eni = &topo.enis[e];
@@ -62,30 +66,34 @@ pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
             *s = s.union(set);
             continue;
         }
-        if let Some(i) = eni.instance {
-            let s = instances.entry(i).or_default();
-            *s = s.union(set);
-        }
         let mut flows = summarize_flows(topo, set);
         let addrs = crate::engine::explain::destination_addresses(topo, e, set);
         for f in &mut flows {
             f.address = Some(addrs.join(", "));
         }
+        if let Some(i) = eni.instance {
+            let x = instances.entry(i).or_default();
+            x.0.push(eni.meta.name.clone());
+            x.1.extend(flows);
+            continue;
+        }
         exposed.push(ExposedResource {
             resource: eni.meta.name.clone(),
             kind: "network-interface".into(),
             aws_id: eni.meta.aws_id.clone(),
+            interfaces: Vec::new(),
             flows,
             session: None,
         });
     }
-    for (i, set) in instances {
+    for (i, (interfaces, flows)) in instances {
         let inst = &topo.instances[i];
         exposed.push(ExposedResource {
             resource: inst.meta.name.clone(),
             kind: "instance".into(),
             aws_id: inst.meta.aws_id.clone(),
-            flows: summarize_flows(topo, &set),
+            interfaces,
+            flows,
             session: None,
         });
     }
@@ -95,6 +103,7 @@ pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
             resource: l.meta.name.clone(),
             kind: "load-balancer".into(),
             aws_id: l.meta.aws_id.clone(),
+            interfaces: Vec::new(),
             flows: summarize_flows(topo, &set),
             session: None,
         });

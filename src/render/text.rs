@@ -172,6 +172,14 @@ fn exposed_block(out: &mut Out, p: &Painter, r: &ExposedResource) {
         "{} ({what})",
         p.paint(Style::new().bold(), &terminal(&r.resource))
     ));
+    if !r.interfaces.is_empty() {
+        let names: Vec<String> = r
+            .interfaces
+            .iter()
+            .map(|n| terminal(n).into_owned())
+            .collect();
+        out.line(format!("  interfaces: {}", names.join(", ")));
+    }
     for flow in &r.flows {
         out.line(format!("  {}", terminal(&flow_text(flow))));
     }

@@ -242,18 +242,22 @@ pub(in crate::import) fn build(
             (_, Some(t)) if tgw_name(b, t).is_some() => tgw_name(b, t),
             (g, t) => {
                 let which = g.as_ref().or(t.as_ref()).cloned().unwrap_or_default();
-                b.gap(
+                b.gap_in(
                     format!("vpn connection `{id}`: its gateway `{which}` is not in the snapshot"),
                     IPSEC,
+                    f::GapKind::VpnDirectConnect,
+                    None,
                 );
                 continue;
             }
         };
         let Some(gateway) = gateway else { continue };
         let Some(cgw_id) = v.customer_gateway_id.clone() else {
-            b.gap(
+            b.gap_in(
                 format!("vpn connection `{id}` names no customer gateway"),
                 IPSEC,
+                f::GapKind::VpnDirectConnect,
+                None,
             );
             continue;
         };
@@ -305,10 +309,8 @@ pub(in crate::import) fn build(
         let transport = match &opts.transport_transit_gateway_attachment_id {
             Some(a) if att_of(b, &transport_tgw, a).is_some() => att_of(b, &transport_tgw, a),
             Some(a) => {
-                b.gap(
-                    format!("vpn connection `{id}` runs over attachment `{a}`, which is not in the snapshot"),
-                    IPSEC,
-                );
+                b.gap_in(
+                    format!("vpn connection `{id}` runs over attachment `{a}`, which is not in the snapshot"), IPSEC, f::GapKind::VpnDirectConnect, None);
                 continue;
             }
             None => None,
@@ -317,9 +319,11 @@ pub(in crate::import) fn build(
             .as_ref()
             .is_none_or(|o| o.tunnel_options.is_empty())
         {
-            b.gap(
+            b.gap_in(
                 format!("tunnel options of vpn connection `{id}` are not in the snapshot"),
                 IPSEC,
+                f::GapKind::VpnDirectConnect,
+                None,
             );
         }
         let tunnels = opts
@@ -421,19 +425,15 @@ pub(in crate::import) fn build(
                 ..Default::default()
             }),
             other => {
-                b.gap(
-                    format!("direct connect gateway `{g}`: association with `{gw}` of type `{other}` is not imported"),
-                    TRANSIT,
-                );
+                b.gap_in(
+                    format!("direct connect gateway `{g}`: association with `{gw}` of type `{other}` is not imported"), TRANSIT, f::GapKind::VpnDirectConnect, None);
                 continue;
             }
         };
         match assoc {
             Some(x) => dx_assoc.entry(g).or_default().push(sp(x)),
-            None => b.gap(
-                format!("direct connect gateway `{g}` is associated with `{gw}`, which is not in the snapshot"),
-                TRANSIT,
-            ),
+            None => b.gap_in(
+                format!("direct connect gateway `{g}` is associated with `{gw}`, which is not in the snapshot"), TRANSIT, f::GapKind::VpnDirectConnect, None),
         }
     }
     let has_dx_assoc_output = h.scopes.values().any(|k| {
@@ -444,9 +444,11 @@ pub(in crate::import) fn build(
     for (id, (_, g)) in &dxgws {
         let Some(name) = b.get(id) else { continue };
         if !has_dx_assoc_output {
-            b.gap(
+            b.gap_in(
                 format!("associations of direct connect gateway `{id}` are not in the snapshot"),
                 TRANSIT,
+                f::GapKind::VpnDirectConnect,
+                None,
             );
         }
         dx.gateways.push(sp(f::DxGateway {
@@ -525,9 +527,11 @@ pub(in crate::import) fn build(
         let Some(name) = b.get(id) else { continue };
         let kind = v.virtual_interface_type.clone().unwrap_or_default();
         if !matches!(kind.as_str(), "private" | "transit" | "public") {
-            b.gap(
+            b.gap_in(
                 format!("virtual interface `{id}` has unknown type `{kind}`"),
                 TRANSIT,
+                f::GapKind::VpnDirectConnect,
+                None,
             );
             continue;
         }
@@ -537,10 +541,8 @@ pub(in crate::import) fn build(
         // The physical connection decides encryption (C-12.6): one the
         // snapshot lacks is added by id, and the check cannot prove anything.
         if !conns.contains_key(&conn) && !lags.contains_key(&conn) {
-            b.gap(
-                format!("direct connect connection `{conn}` of virtual interface `{id}` is not in the snapshot: its encryption is unknown"),
-                TRANSIT,
-            );
+            b.gap_in(
+                format!("direct connect connection `{conn}` of virtual interface `{id}` is not in the snapshot: its encryption is unknown"), TRANSIT, f::GapKind::VpnDirectConnect, None);
             if b.get(&conn).is_none() {
                 b.name(&conn, None);
                 dx.connections.push(sp(f::DxConnection {
@@ -554,10 +556,8 @@ pub(in crate::import) fn build(
             Some(g) if !g.is_empty() => match b.get(g).filter(|_| dxgws.contains_key(g)) {
                 Some(n) => Some(n),
                 None => {
-                    b.gap(
-                        format!("virtual interface `{id}` attaches to direct connect gateway `{g}`, which is not in the snapshot"),
-                        TRANSIT,
-                    );
+                    b.gap_in(
+                        format!("virtual interface `{id}` attaches to direct connect gateway `{g}`, which is not in the snapshot"), TRANSIT, f::GapKind::VpnDirectConnect, None);
                     continue;
                 }
             },
@@ -567,10 +567,8 @@ pub(in crate::import) fn build(
             Some(g) if !g.is_empty() && kind == "private" && dxgw.is_none() => match vgw_of(b, g) {
                 Some(n) => Some(n),
                 None => {
-                    b.gap(
-                            format!("virtual interface `{id}` attaches to vpn gateway `{g}`, which is not in the snapshot"),
-                            TRANSIT,
-                        );
+                    b.gap_in(
+                            format!("virtual interface `{id}` attaches to vpn gateway `{g}`, which is not in the snapshot"), TRANSIT, f::GapKind::VpnDirectConnect, None);
                     continue;
                 }
             },
@@ -579,9 +577,11 @@ pub(in crate::import) fn build(
         if (kind == "private" && dxgw.is_none() && vgw.is_none())
             || (kind == "transit" && dxgw.is_none())
         {
-            b.gap(
+            b.gap_in(
                 format!("virtual interface `{id}` names no gateway"),
                 TRANSIT,
+                f::GapKind::VpnDirectConnect,
+                None,
             );
             continue;
         }
@@ -656,11 +656,13 @@ pub(in crate::import) fn build(
         };
         routes_known.insert(id.clone());
         if r.additional_routes_available == Some(true) {
-            b.gap(
+            b.gap_in(
                 format!(
                     "transit gateway route table `{id}` has more routes than the snapshot holds"
                 ),
                 ROUTING,
+                f::GapKind::TransitGateway,
+                None,
             );
         }
         for (i, x) in r.routes.iter().enumerate() {
@@ -699,9 +701,11 @@ pub(in crate::import) fn build(
                 ..Default::default()
             };
             let missing = |b: &mut B, what: &str| {
-                b.gap(
+                b.gap_in(
                     format!("transit gateway attachment `{att_id}`: {what} is not in the snapshot"),
                     ROUTING,
+                    f::GapKind::TransitGateway,
+                    None,
                 );
             };
             match kind.as_str() {
@@ -771,10 +775,8 @@ pub(in crate::import) fn build(
                 }
                 "connect" => {}
                 other => {
-                    b.gap(
-                        format!("transit gateway attachment `{att_id}` of type `{other}` is not modelled"),
-                        ROUTING,
-                    );
+                    b.gap_in(
+                        format!("transit gateway attachment `{att_id}` of type `{other}` is not modelled"), ROUTING, f::GapKind::TransitGateway, None);
                     continue;
                 }
             }
@@ -799,10 +801,8 @@ pub(in crate::import) fn build(
                 .map(sp)
                 .collect();
             if !props_known.contains(rtb_id) {
-                b.gap(
-                    format!("propagations of transit gateway route table `{rtb_id}` are not in the snapshot"),
-                    ROUTING,
-                );
+                b.gap_in(
+                    format!("propagations of transit gateway route table `{rtb_id}` are not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
             }
             let peering: BTreeSet<&String> = atts
                 .iter()
@@ -818,10 +818,8 @@ pub(in crate::import) fn build(
                 .map(sp)
                 .collect();
             if !routes_known.contains(rtb_id) {
-                b.gap(
-                    format!("static routes of transit gateway route table `{rtb_id}` are not in the snapshot"),
-                    ROUTING,
-                );
+                b.gap_in(
+                    format!("static routes of transit gateway route table `{rtb_id}` are not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
             }
             let mut routes = Vec::new();
             let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -854,10 +852,8 @@ pub(in crate::import) fn build(
                     (_, Some(p)) => match pl_names.get(p) {
                         Some(n) => (None, Some(n.clone()), p.clone()),
                         None => {
-                            b.gap(
-                                format!("transit gateway route table `{rtb_id}` routes prefix list `{p}`, which is not in the snapshot"),
-                                ROUTING,
-                            );
+                            b.gap_in(
+                                format!("transit gateway route table `{rtb_id}` routes prefix list `{p}`, which is not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
                             continue;
                         }
                     },
@@ -883,10 +879,8 @@ pub(in crate::import) fn build(
                     match a.as_deref().and_then(|a| att_name(b, a)) {
                         Some(n) => Some(n),
                         None => {
-                            b.gap(
-                                format!("transit gateway route table `{rtb_id}`: a route's attachment `{}` is not in the snapshot", a.unwrap_or_default()),
-                                ROUTING,
-                            );
+                            b.gap_in(
+                                format!("transit gateway route table `{rtb_id}`: a route's attachment `{}` is not in the snapshot", a.unwrap_or_default()), ROUTING, f::GapKind::TransitGateway, None);
                             continue;
                         }
                     }
@@ -972,15 +966,19 @@ pub(in crate::import) fn build(
         if has(&["TransitGateways"])
             && !has(&["TransitGatewayAttachments", "TransitGatewayVpcAttachments"])
         {
-            b.gap(
+            b.gap_in(
                 format!("snapshot has no transit gateway attachments{at}"),
                 ROUTING,
+                f::GapKind::TransitGateway,
+                super::scope_place(account, region),
             );
         }
         if has(&["TransitGateways"]) && !has(&["TransitGatewayRouteTables"]) {
-            b.gap(
+            b.gap_in(
                 format!("snapshot has no transit gateway route tables{at}"),
                 ROUTING,
+                f::GapKind::TransitGateway,
+                super::scope_place(account, region),
             );
         }
     }
@@ -1134,11 +1132,13 @@ fn private_paths(
         let which = match (&vpcs[..], unseen) {
             ([], None) => continue,
             ([], Some(what)) => {
-                b.gap(
+                b.gap_in(
                     format!(
                         "snapshot has no {what}{at}: whether its vpcs have a private path to on prem is not known"
                     ),
                     IPSEC,
+                    f::GapKind::VpnDirectConnect,
+                    super::scope_place(account, region),
                 );
                 continue;
             }
@@ -1152,19 +1152,23 @@ fn private_paths(
             ),
         };
         if !has(&["VpnConnections"]) {
-            b.gap(
+            b.gap_in(
                 format!(
                     "snapshot has no vpn connections (`VpnConnections`){at}, and {which} a private path towards on prem"
                 ),
                 IPSEC,
+                f::GapKind::VpnDirectConnect,
+                super::scope_place(account, region),
             );
         }
         if !has(&["VirtualInterfaces", "virtualInterfaces"]) {
-            b.gap(
+            b.gap_in(
                 format!(
                     "snapshot has no direct connect virtual interfaces (`VirtualInterfaces`){at}, and {which} a private path towards on prem"
                 ),
                 TRANSIT,
+                f::GapKind::VpnDirectConnect,
+                super::scope_place(account, region),
             );
         }
     }

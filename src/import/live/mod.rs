@@ -70,6 +70,38 @@ impl Doc {
 pub struct Gap {
     pub what: String,
     pub affects: Vec<String>,
+    /// The Region of the call.
+    pub region: String,
+    pub kind: crate::model::format::GapKind,
+}
+
+/// The kind of data a failed call (`ec2:DescribeNetworkAcls`) leaves
+/// missing; `other` when no narrower kind says it.
+fn kind_of_action(action: &str) -> crate::model::format::GapKind {
+    use crate::model::format::GapKind as K;
+    let a = action.to_ascii_lowercase();
+    let has = |w: &str| a.contains(w);
+    if has("networkacl") {
+        K::NetworkAcls
+    } else if has("securitygroup") {
+        K::SecurityGroups
+    } else if has("routetable") && !has("transitgateway") {
+        K::Routes
+    } else if has("peering") && !has("transitgateway") {
+        K::Peering
+    } else if has("transitgateway") {
+        K::TransitGateway
+    } else if a.starts_with("directconnect:") || has("vpn") || has("customergateway") {
+        K::VpnDirectConnect
+    } else if has("vpcendpoint") {
+        K::Endpoints
+    } else if a.starts_with("elasticloadbalancing:") {
+        K::LoadBalancers
+    } else if has("prefixlist") {
+        K::PrefixLists
+    } else {
+        K::Other
+    }
 }
 
 const GAPS_FILE: &str = "netverify-import-gaps.json";
@@ -239,6 +271,8 @@ impl Ctx {
         out.gaps.push(Gap {
             what,
             affects: affects.iter().map(|s| s.to_string()).collect(),
+            region: region.to_string(),
+            kind: kind_of_action(action),
         });
         out
     }
@@ -709,7 +743,14 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     if !gaps.is_empty() {
         let list: Vec<Value> = gaps
             .iter()
-            .map(|g| json!({"What": g.what, "Affects": g.affects}))
+            .map(|g| {
+                json!({
+                    "What": g.what,
+                    "Affects": g.affects,
+                    "Region": g.region,
+                    "Kind": crate::model::gap_kind_name(g.kind),
+                })
+            })
             .collect();
         docs.push(Doc {
             path: GAPS_FILE.into(),
@@ -941,6 +982,8 @@ fn tgw_routes(c: Ctx, rt: String) -> Task {
                             c.region
                         ),
                         affects: Vec::new(),
+                        region: c.region.clone(),
+                        kind: crate::model::format::GapKind::TransitGateway,
                     });
                 }
                 out
@@ -1017,4 +1060,39 @@ fn dx_associations(c: Ctx, gw: String) -> Task {
             Err(e) => c.failed(action, HYBRID, &e),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind_of_action;
+    use crate::model::format::GapKind;
+
+    #[test]
+    fn failed_calls_record_the_kind_of_data_they_leave_missing() {
+        for (action, kind) in [
+            ("ec2:DescribeNetworkAcls", GapKind::NetworkAcls),
+            ("ec2:DescribeSecurityGroups", GapKind::SecurityGroups),
+            ("ec2:DescribeRouteTables", GapKind::Routes),
+            (
+                "ec2:DescribeTransitGatewayRouteTables",
+                GapKind::TransitGateway,
+            ),
+            ("ec2:SearchTransitGatewayRoutes", GapKind::TransitGateway),
+            ("ec2:DescribeVpcPeeringConnections", GapKind::Peering),
+            ("ec2:DescribeVpnConnections", GapKind::VpnDirectConnect),
+            (
+                "directconnect:DescribeVirtualInterfaces",
+                GapKind::VpnDirectConnect,
+            ),
+            ("ec2:DescribeVpcEndpoints", GapKind::Endpoints),
+            (
+                "elasticloadbalancing:DescribeTargetHealth",
+                GapKind::LoadBalancers,
+            ),
+            ("ec2:DescribeManagedPrefixLists", GapKind::PrefixLists),
+            ("ec2:DescribeNetworkInterfaces", GapKind::Other),
+        ] {
+            assert_eq!(kind_of_action(action), kind, "{action}");
+        }
+    }
 }
