@@ -773,7 +773,7 @@ pub fn derive_on_prem_networks(
 }
 
 /// `net` without the addresses of `holes`, as the fewest prefixes.
-fn prefix_minus(net: IpNet, holes: &[IpNet]) -> Vec<IpNet> {
+pub(crate) fn prefix_minus(net: IpNet, holes: &[IpNet]) -> Vec<IpNet> {
     let overlaps = |h: &IpNet| h.contains(&net) || net.contains(h);
     if !holes.iter().any(overlaps) {
         return vec![net];

@@ -1349,6 +1349,29 @@ impl V<'_> {
                 }
                 Some(out)
             };
+            let derived = n.derived == Some(true);
+            // A derived network is what AWS routes towards its connections,
+            // and the local route wins for a VPC's own CIDRs (C-3.7): none
+            // of them is on prem, even in a file derived before that rule.
+            let cidrs = if derived {
+                let own: Vec<IpNet> = self
+                    .t
+                    .vpcs
+                    .iter()
+                    .flat_map(|v| {
+                        v.cidrs
+                            .iter()
+                            .map(|c| IpNet::V4(*c))
+                            .chain(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)))
+                    })
+                    .collect();
+                cidrs
+                    .into_iter()
+                    .flat_map(|c| super::super::hybrid::prefix_minus(c, &own))
+                    .collect()
+            } else {
+                cidrs
+            };
             self.t.hybrid.on_prem.push(h::OnPremNetwork {
                 meta: meta(&n.name, &None),
                 cidrs,
@@ -1356,7 +1379,7 @@ impl V<'_> {
                 advertises,
                 prefer,
                 prefer_pos: n.prefer.first().map_or(Pos::default(), |p| p.pos),
-                derived: n.derived == Some(true),
+                derived,
             });
         }
     }
