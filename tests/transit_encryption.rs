@@ -1102,3 +1102,58 @@ fn bug_written_derived_network_covering_the_vpc_hid_on_prem_access() {
     let r = on_prem_access::run(&Engine::new(&t));
     assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
 }
+
+/// A propagated VPC route `10.50.0.0/16` to a VGW with a static VPN that
+/// has that route and a private VIF: AWS propagates the VPN's static route
+/// too (C-10.1), so the route is not proof that DX BGP learned it. Taking
+/// it for a DX advertisement made the check violated; unattributed, the
+/// advertisements stay unstated (fail closed: unknown).
+#[test]
+fn bug_static_vpn_route_was_taken_for_a_dx_bgp_route() {
+    let text = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    propagating_gateways: [vgw-app]
+    routes:
+      - { destination: 10.50.0.0/16, target: vgw-app, origin: propagated }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress: []
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw-app, vpc: app }
+customer_gateways:
+  - { name: cgw-dc1, ip_address: 198.51.100.10, bgp_asn: 65010 }
+vpn_connections:
+  - { name: vpn-dc1, customer_gateway: cgw-dc1, gateway: vgw-app, static_routes_only: true, routes: [10.50.0.0/16] }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw-app }
+"#;
+    let t = match load_str(text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived);
+    assert!(
+        n.advertises.iter().all(Option::is_none),
+        "{:?}",
+        n.advertises
+    );
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+}

@@ -620,6 +620,18 @@ pub fn derive_on_prem_networks(
         .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
         .collect();
     let conns = Connections::new(file);
+    // (static VPN connection, one of its routes)
+    let static_routes: BTreeSet<(&str, IpNet)> = file
+        .vpn_connections
+        .iter()
+        .filter(|v| v.static_routes_only == Some(true))
+        .flat_map(|v| {
+            v.routes.iter().filter_map(|r| {
+                let n = r.value.trim().parse::<IpNet>().ok()?;
+                Some((v.name.value.as_str(), n.trunc()))
+            })
+        })
+        .collect();
     // C-3.7: inside a VPC the local route wins for the VPC's own CIDRs, so
     // a route towards a connection covering them sends none of them on
     // prem: every VPC CIDR of the file is AWS's, never on prem's.
@@ -641,12 +653,17 @@ pub fn derive_on_prem_networks(
         };
         let net = net.trunc();
         if propagated {
-            let bgp: Vec<&str> = to
+            // Who can have taught it: a BGP connection, or a static VPN
+            // connection with this prefix among its routes, which AWS
+            // propagates too (C-10.1, C-11.2).
+            let taught: Vec<&str> = to
                 .iter()
                 .copied()
-                .filter(|c| conns.bgp.contains(c))
+                .filter(|c| conns.bgp.contains(c) || static_routes.contains(&(*c, net)))
                 .collect();
-            if let [only] = bgp[..] {
+            if let [only] = taught[..]
+                && conns.bgp.contains(only)
+            {
                 learned.entry(only.to_string()).or_default().insert(net);
             }
         }
