@@ -1927,3 +1927,19 @@ fn bug_derived_default_route_erased_the_internet() {
         "{v}"
     );
 }
+
+/// C-6.8 holds at an egress-only internet gateway too (C-6.9 says nothing
+/// more, so it fails closed the same way): GRE out through one was `yes`.
+#[test]
+fn bug_can_says_yes_for_gre_through_egress_only_internet_gateway() {
+    const F: &str = "tests/fixtures/query/eigw-protocols.yaml";
+    for proto in ["0", "47", "50"] {
+        let (v, code) = answer(F, &format!("can e1 reach internet on {proto}"));
+        assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v}");
+        assert!(v["unknown"].to_string().contains("C-6.8"), "{v}");
+    }
+    for proto in ["tcp/443", "udp/53"] {
+        let (v, code) = answer(F, &format!("can e1 reach internet on {proto}"));
+        assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    }
+}
