@@ -699,13 +699,19 @@ fn bug_dx_gateway_with_no_vif_in_the_snapshot_dropped_its_paths() {
             r#"{"virtualInterfaces": []}"#,
         )],
     );
-    let (imported, _) = import_loads(dir.path());
-    let g = gaps(&imported);
-    assert!(
-        g.iter()
-            .any(|x| x.contains("direct connect gateway") && x.contains("virtual interfaces")),
-        "{g:#?}"
-    );
+    let (imported, yaml) = import_loads(dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("t.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let (_, report) = check_json(&path);
+    for id in ["transit-encryption", "on-prem-access"] {
+        let c = check_of(&report, id);
+        assert_eq!(c["verdict"], "unknown", "{c}");
+        assert!(
+            c.to_string().contains("none of its virtual interfaces"),
+            "{c}"
+        );
+    }
     assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
 }
 

@@ -1157,3 +1157,69 @@ direct_connect:
     let r = check(&t);
     assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
 }
+
+/// A DX gateway associated with the VGW and no virtual interface in the
+/// topology (owned by another account): its paths on prem are not known,
+/// so neither hybrid check may be proven (C-12.2).
+#[test]
+fn bug_dx_gateway_without_a_vif_dropped_its_paths() {
+    let text = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    propagating_gateways: [vgw-app]
+    routes:
+      - { destination: 10.50.0.0/16, target: vgw-app, origin: propagated }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress:
+      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw-app, vpc: app }
+customer_gateways:
+  - { name: cgw-dc1, ip_address: 198.51.100.10, bgp_asn: 65010 }
+vpn_connections:
+  - name: vpn-dc1
+    customer_gateway: cgw-dc1
+    gateway: vgw-app
+    tunnels:
+      - &strong
+        ike_versions: [ikev2]
+        phase1_encryption: [AES256-GCM-16]
+        phase2_encryption: [AES256-GCM-16]
+        phase1_integrity: [SHA2-384]
+        phase2_integrity: [SHA2-384]
+        phase1_dh_groups: [20]
+        phase2_dh_groups: [20]
+      - *strong
+direct_connect:
+  gateways:
+    - name: dxgw-1
+      associations:
+        - { vpn_gateway: vgw-app, allowed_prefixes: [10.0.0.0/16] }
+"#;
+    let t = match load_str(text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["`dxgw-1`", "none of its virtual interfaces"],
+    );
+    let a = netverify::checks::on_prem_access::run(&Engine::new(&t));
+    assert_eq!(a.verdict, Verdict::Unknown, "{:#?}", a.findings);
+}

@@ -993,33 +993,6 @@ pub(in crate::import) fn build(
         || !dx.lags.is_empty()
         || !dx.virtual_interfaces.is_empty()
         || !dx.gateways.is_empty();
-    // A DX gateway in use with no virtual interface in the snapshot (one
-    // owned by another account, or `VirtualInterfaces` not captured): its
-    // paths on prem are not known, not absent (C-12.2).
-    for g in &dx.gateways {
-        let gw = g.name.value.as_str();
-        let attached = out.transit_gateways.iter().any(|t| {
-            t.attachments.iter().any(|a| {
-                a.direct_connect_gateway
-                    .as_ref()
-                    .is_some_and(|d| d.value == gw)
-            })
-        });
-        let has_vif = dx.virtual_interfaces.iter().any(|x| {
-            x.direct_connect_gateway
-                .as_ref()
-                .is_some_and(|d| d.value == gw)
-        });
-        if (attached || !g.associations.is_empty()) && !has_vif {
-            b.gap(
-                format!(
-                    "direct connect gateway `{}` is associated with a gateway, but none of its virtual interfaces is in the snapshot (owned by another account?)",
-                    g.aws_id.as_deref().unwrap_or(gw)
-                ),
-                TRANSIT,
-            );
-        }
-    }
     if any_dx {
         out.direct_connect = Some(sp(dx));
     }
