@@ -284,6 +284,12 @@ impl Resolved {
             End::OnPrem(via) => match self {
                 Resolved::OnPrem { net, .. } => topo.hybrid.on_prem[*net].via.contains(via),
                 Resolved::Addresses { .. } => true,
+                // Internet addresses that AWS routes towards the connection
+                // (a derived network behind it holds them, see
+                // `on_prem_space`) go on prem from there.
+                Resolved::Internet { addrs: Some(a), .. } => topo.hybrid.on_prem.iter().any(|n| {
+                    n.derived && n.via.contains(via) && a.intersects(&nets_set(n.cidrs.iter()))
+                }),
                 Resolved::Enis { .. }
                 | Resolved::Internet { .. }
                 | Resolved::Service { .. }
