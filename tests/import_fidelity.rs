@@ -616,3 +616,125 @@ fn imported_yaml_ends_with_a_newline() {
         assert_eq!(out.stdout.last(), Some(&b'\n'));
     }
 }
+
+// ---- Hybrid data the snapshot does not hold (reviewer's B3-B5): each is a
+// gap, never a silently dropped path. Variants of the hybrid-tgw-dx-wins
+// fixture, with files left out or replaced.
+
+const TGW_DX: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/snapshots/hybrid-tgw-dx-wins/aws_configs/eu-west-1"
+);
+
+/// The hybrid-tgw-dx-wins snapshot without `drop` and with `replace`.
+fn tgw_dx_variant(drop: &[&str], replace: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs").join("eu-west-1");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(TGW_DX).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if drop.contains(&name.as_str()) {
+            continue;
+        }
+        std::fs::copy(&p, to.join(&name)).unwrap();
+    }
+    for (name, body) in replace {
+        std::fs::write(to.join(name), body).unwrap();
+    }
+    tmp
+}
+
+/// The imported topology's verdict for `check` (imported YAML, written).
+fn imported_verdict(imported: &netverify::import::Imported, check: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(&path, to_yaml(&imported.file)).unwrap();
+    let (_, report) = check_json(&path);
+    check_of(&report, check)["verdict"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn bug_propagated_tgw_route_to_an_unseen_attachment_was_dropped_silently() {
+    // Only the VPC attachments are listed: the VPN and DX gateway
+    // attachments the propagated routes point at are not in the snapshot.
+    let dir = tgw_dx_variant(
+        &[
+            "TransitGatewayAttachments.json",
+            "VpnConnections.json",
+            "DirectConnectVirtualInterfaces.json",
+        ],
+        &[],
+    );
+    let (imported, _) = import_loads(dir.path());
+    let g = gaps(&imported);
+    assert!(
+        g.iter()
+            .any(|x| x.contains("a propagated route's attachment")
+                && x.contains("tgw-attach-0a11c0ffee0000002")),
+        "{g:#?}"
+    );
+    assert!(
+        !imported
+            .notes
+            .iter()
+            .any(|n| n.contains("AWS routes no prefix towards")),
+        "{:#?}",
+        imported.notes
+    );
+    assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
+}
+
+#[test]
+fn bug_dx_gateway_with_no_vif_in_the_snapshot_dropped_its_paths() {
+    // The transit VIF belongs to another account: the DX gateway is
+    // attached to the transit gateway, but no VIF of it is listed.
+    let dir = tgw_dx_variant(
+        &[],
+        &[(
+            "DirectConnectVirtualInterfaces.json",
+            r#"{"virtualInterfaces": []}"#,
+        )],
+    );
+    let (imported, yaml) = import_loads(dir.path());
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("t.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let (_, report) = check_json(&path);
+    for id in ["transit-encryption", "on-prem-access"] {
+        let c = check_of(&report, id);
+        assert_eq!(c["verdict"], "unknown", "{c}");
+        assert!(
+            c.to_string().contains("none of its virtual interfaces"),
+            "{c}"
+        );
+    }
+    assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
+}
+
+#[test]
+fn bug_association_with_an_unseen_tgw_route_table_was_dropped_silently() {
+    // A transit gateway shared from another account: its attachments are
+    // visible, its route tables are not.
+    let dir = tgw_dx_variant(
+        &[
+            "TransitGatewayRoutes.json",
+            "TransitGatewayPropagations.json",
+        ],
+        &[(
+            "TransitGatewayRouteTables.json",
+            r#"{"TransitGatewayRouteTables": []}"#,
+        )],
+    );
+    let (imported, _) = import_loads(dir.path());
+    let g = gaps(&imported);
+    assert!(
+        g.iter().any(|x| x.contains("tgw-attach-0a11c0ffee0000001")
+            && x.contains("route table `tgw-rtb-0a11c0ffee0000001`, which is not in the snapshot")),
+        "{g:#?}"
+    );
+    assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
+}

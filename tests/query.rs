@@ -1906,3 +1906,40 @@ fn bug_path_through_load_balancer_stops_at_it() {
         assert!(to == "app-1-eni" || to == "app-2-eni", "{v}");
     }
 }
+
+/// A derived on-prem network of `0.0.0.0/0` (a private subnet's default
+/// route to a VGW) is what AWS routes towards the VPN, not addresses on
+/// prem owns: the internet stays the internet for `can` and `what` (one
+/// rule with transit-encryption, `on_prem_space`).
+#[test]
+fn bug_derived_default_route_erased_the_internet() {
+    let file = "tests/fixtures/query/derived-default-route.yaml";
+    for q in [
+        "can web-eni reach internet on tcp/443",
+        "can 8.8.8.8 reach web-eni on tcp/22",
+    ] {
+        let (v, code) = answer(file, q);
+        assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{q}: {v}");
+    }
+    let (v, _) = answer(file, "what can web-eni reach on tcp/443");
+    assert!(
+        names(&v, "entries", "endpoint").contains(&"internet".to_string()),
+        "{v}"
+    );
+}
+
+/// C-6.8 holds at an egress-only internet gateway too (C-6.9 says nothing
+/// more, so it fails closed the same way): GRE out through one was `yes`.
+#[test]
+fn bug_can_says_yes_for_gre_through_egress_only_internet_gateway() {
+    const F: &str = "tests/fixtures/query/eigw-protocols.yaml";
+    for proto in ["0", "47", "50"] {
+        let (v, code) = answer(F, &format!("can e1 reach internet on {proto}"));
+        assert_eq!((v["answer"].as_str(), code), (Some("unknown"), 3), "{v}");
+        assert!(v["unknown"].to_string().contains("C-6.8"), "{v}");
+    }
+    for proto in ["tcp/443", "udp/53"] {
+        let (v, code) = answer(F, &format!("can e1 reach internet on {proto}"));
+        assert_eq!((v["answer"].as_str(), code), (Some("yes"), 0), "{v}");
+    }
+}

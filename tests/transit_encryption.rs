@@ -1010,3 +1010,216 @@ fn derived_network_name_never_collides_with_a_resource_name() {
     assert_eq!(t.hybrid.on_prem.len(), 1);
     assert_eq!(t.hybrid.on_prem[0].meta.name, "on-prem-via-branch-vpn-2");
 }
+
+/// A VGW route `10.0.0.0/8` in a VPC of `10.100.0.0/16` (with DX in the
+/// clear): the derived on-prem network must not hold the VPC's own CIDR
+/// (C-3.7, the local route wins), or every packet from on prem to the VPC
+/// "stays on premises" and the on prem → AWS direction is silently proven.
+const DERIVED_COVERS_VPC: &str = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.100.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.100.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    routes:
+      - { destination: 10.0.0.0/8, target: vgw-app }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress:
+      - { protocol: tcp, ports: 22, cidr: 10.0.0.0/8 }
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.100.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw-app, vpc: app }
+customer_gateways:
+  - { name: cgw-dc1, ip_address: 198.51.100.10, bgp_asn: 65010 }
+vpn_connections:
+  - name: vpn-dc1
+    customer_gateway: cgw-dc1
+    gateway: vgw-app
+    static_routes_only: true
+    routes: [10.0.0.0/8]
+    tunnels:
+      - &strong
+        ike_versions: [ikev2]
+        phase1_encryption: [AES256-GCM-16]
+        phase2_encryption: [AES256-GCM-16]
+        phase1_integrity: [SHA2-384]
+        phase2_integrity: [SHA2-384]
+        phase1_dh_groups: [20]
+        phase2_dh_groups: [20]
+      - *strong
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw-app }
+"#;
+
+#[test]
+fn bug_derived_on_prem_network_covering_the_vpc_silenced_on_prem_to_aws() {
+    let t = match load_str(DERIVED_COVERS_VPC, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived);
+    let vpc: ipnet::IpNet = "10.100.0.0/16".parse().unwrap();
+    assert!(
+        !n.cidrs.iter().any(|c| c.contains(&vpc) || vpc.contains(c)),
+        "{:?}",
+        n.cidrs
+    );
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["→ 10.100.10.5", "may enter AWS unencrypted", "vif-private"],
+    );
+}
+
+/// The same, with the network already written into the file as derived
+/// (an older import): the loader takes the VPC's CIDR out of it too, so
+/// on-prem-access sees the SSH the policy does not allow.
+#[test]
+fn bug_written_derived_network_covering_the_vpc_hid_on_prem_access() {
+    use netverify::checks::on_prem_access;
+    let text = format!(
+        "{DERIVED_COVERS_VPC}on_prem_networks:\n  - name: dc1\n    derived: true\n    cidrs: [10.0.0.0/8]\n    via: [vif-private, vpn-dc1]\npolicy:\n  on_prem_access:\n    - network: dc1\n      allow:\n        - {{ resource: app-1-eni, ports: [tcp/443] }}\n"
+    );
+    let t = match load_str(&text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let r = on_prem_access::run(&Engine::new(&t));
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+}
+
+/// A propagated VPC route `10.50.0.0/16` to a VGW with a static VPN that
+/// has that route and a private VIF: AWS propagates the VPN's static route
+/// too (C-10.1), so the route is not proof that DX BGP learned it. Taking
+/// it for a DX advertisement made the check violated; unattributed, the
+/// advertisements stay unstated (fail closed: unknown).
+#[test]
+fn bug_static_vpn_route_was_taken_for_a_dx_bgp_route() {
+    let text = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    propagating_gateways: [vgw-app]
+    routes:
+      - { destination: 10.50.0.0/16, target: vgw-app, origin: propagated }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress: []
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw-app, vpc: app }
+customer_gateways:
+  - { name: cgw-dc1, ip_address: 198.51.100.10, bgp_asn: 65010 }
+vpn_connections:
+  - { name: vpn-dc1, customer_gateway: cgw-dc1, gateway: vgw-app, static_routes_only: true, routes: [10.50.0.0/16] }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw-app }
+"#;
+    let t = match load_str(text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived);
+    assert!(
+        n.advertises.iter().all(Option::is_none),
+        "{:?}",
+        n.advertises
+    );
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+}
+
+/// A DX gateway associated with the VGW and no virtual interface in the
+/// topology (owned by another account): its paths on prem are not known,
+/// so neither hybrid check may be proven (C-12.2).
+#[test]
+fn bug_dx_gateway_without_a_vif_dropped_its_paths() {
+    let text = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    propagating_gateways: [vgw-app]
+    routes:
+      - { destination: 10.50.0.0/16, target: vgw-app, origin: propagated }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress:
+      - { protocol: tcp, ports: 443, cidr: 10.50.0.0/16 }
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw-app, vpc: app }
+customer_gateways:
+  - { name: cgw-dc1, ip_address: 198.51.100.10, bgp_asn: 65010 }
+vpn_connections:
+  - name: vpn-dc1
+    customer_gateway: cgw-dc1
+    gateway: vgw-app
+    tunnels:
+      - &strong
+        ike_versions: [ikev2]
+        phase1_encryption: [AES256-GCM-16]
+        phase2_encryption: [AES256-GCM-16]
+        phase1_integrity: [SHA2-384]
+        phase2_integrity: [SHA2-384]
+        phase1_dh_groups: [20]
+        phase2_dh_groups: [20]
+      - *strong
+direct_connect:
+  gateways:
+    - name: dxgw-1
+      associations:
+        - { vpn_gateway: vgw-app, allowed_prefixes: [10.0.0.0/16] }
+"#;
+    let t = match load_str(text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    };
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &["`dxgw-1`", "none of its virtual interfaces"],
+    );
+    let a = netverify::checks::on_prem_access::run(&Engine::new(&t));
+    assert_eq!(a.verdict, Verdict::Unknown, "{:#?}", a.findings);
+}

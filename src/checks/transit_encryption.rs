@@ -323,12 +323,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     }
 
     let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
-    let addressed_space = nets_set(
-        h.on_prem
-            .iter()
-            .filter(|n| !n.derived)
-            .flat_map(|n| n.cidrs.iter()),
-    );
+    let addressed_space = crate::query::endpoint::on_prem_space(topo);
     // Per network: the on-prem routers' choices into AWS (C-12.3), and where
     // every connection AWS advertises a destination over is clear, so that
     // their preference, stated or not, cannot change the verdict.

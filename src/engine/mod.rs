@@ -366,12 +366,13 @@ fn internet_sources() -> IntervalSet {
 }
 
 /// A flow on `path` to `end` crosses an internet gateway with a definite
-/// end: in from the internet, or out to it (C-6.8).
+/// end: in from the internet, or out to it through an internet gateway or
+/// an egress-only one (C-6.8, C-6.9).
 fn through_igw(path: &[Step], end: &End) -> bool {
     !matches!(end, End::Unknown(_))
         && path.iter().any(|s| match s {
             Step::IgwIn { .. } => true,
-            Step::IgwOut { .. } => *end == End::Internet,
+            Step::IgwOut { .. } | Step::EigwOut { .. } => *end == End::Internet,
             _ => false,
         })
 }

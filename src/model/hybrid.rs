@@ -620,6 +620,28 @@ pub fn derive_on_prem_networks(
         .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
         .collect();
     let conns = Connections::new(file);
+    // (static VPN connection, one of its routes)
+    let static_routes: BTreeSet<(&str, IpNet)> = file
+        .vpn_connections
+        .iter()
+        .filter(|v| v.static_routes_only == Some(true))
+        .flat_map(|v| {
+            v.routes.iter().filter_map(|r| {
+                let n = r.value.trim().parse::<IpNet>().ok()?;
+                Some((v.name.value.as_str(), n.trunc()))
+            })
+        })
+        .collect();
+    // C-3.7: inside a VPC the local route wins for the VPC's own CIDRs, so
+    // a route towards a connection covering them sends none of them on
+    // prem: every VPC CIDR of the file is AWS's, never on prem's.
+    let aws_own: Vec<IpNet> = file
+        .vpcs
+        .iter()
+        .flat_map(|v| v.cidrs.iter().chain(v.ipv6_cidrs.iter()))
+        .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
+        .map(|n| n.trunc())
+        .collect();
     let id_or_name = |id: &Option<String>, name: &str| id.clone().unwrap_or_else(|| name.into());
     // prefix → (connections, routes it came from)
     let mut found: BTreeMap<IpNet, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
@@ -631,12 +653,17 @@ pub fn derive_on_prem_networks(
         };
         let net = net.trunc();
         if propagated {
-            let bgp: Vec<&str> = to
+            // Who can have taught it: a BGP connection, or a static VPN
+            // connection with this prefix among its routes, which AWS
+            // propagates too (C-10.1, C-11.2).
+            let taught: Vec<&str> = to
                 .iter()
                 .copied()
-                .filter(|c| conns.bgp.contains(c))
+                .filter(|c| conns.bgp.contains(c) || static_routes.contains(&(*c, net)))
                 .collect();
-            if let [only] = bgp[..] {
+            if let [only] = taught[..]
+                && conns.bgp.contains(only)
+            {
                 learned.entry(only.to_string()).or_default().insert(net);
             }
         }
@@ -648,9 +675,11 @@ pub fn derive_on_prem_networks(
         if open.is_empty() {
             return;
         }
-        let e = found.entry(net).or_default();
-        e.0.extend(open.into_iter().map(str::to_string));
-        e.1.insert(text);
+        for piece in prefix_minus(net, &aws_own) {
+            let e = found.entry(piece).or_default();
+            e.0.extend(open.iter().map(|c| c.to_string()));
+            e.1.insert(text.clone());
+        }
     };
     let vgws: BTreeMap<&str, &f::VpnGateway> = file
         .vpn_gateways
@@ -758,6 +787,22 @@ pub fn derive_on_prem_networks(
             }
         })
         .collect()
+}
+
+/// `net` without the addresses of `holes`, as the fewest prefixes.
+pub(crate) fn prefix_minus(net: IpNet, holes: &[IpNet]) -> Vec<IpNet> {
+    let overlaps = |h: &IpNet| h.contains(&net) || net.contains(h);
+    if !holes.iter().any(overlaps) {
+        return vec![net];
+    }
+    if holes.iter().any(|h| h.contains(&net)) {
+        return Vec::new();
+    }
+    // A hole lies strictly inside `net`, so `net` has two halves.
+    let Ok(halves) = net.subnets(net.prefix_len() + 1) else {
+        return Vec::new();
+    };
+    halves.flat_map(|h| prefix_minus(h, holes)).collect()
 }
 
 /// Every resource name of `file` (names are unique across the whole file).

@@ -284,6 +284,12 @@ impl Resolved {
             End::OnPrem(via) => match self {
                 Resolved::OnPrem { net, .. } => topo.hybrid.on_prem[*net].via.contains(via),
                 Resolved::Addresses { .. } => true,
+                // Internet addresses that AWS routes towards the connection
+                // (a derived network behind it holds them, see
+                // `on_prem_space`) go on prem from there.
+                Resolved::Internet { addrs: Some(a), .. } => topo.hybrid.on_prem.iter().any(|n| {
+                    n.derived && n.via.contains(via) && a.intersects(&nets_set(n.cidrs.iter()))
+                }),
                 Resolved::Enis { .. }
                 | Resolved::Internet { .. }
                 | Resolved::Service { .. }
@@ -365,9 +371,18 @@ fn err_unknown(topo: &Topology, w: &Word) -> QueryError {
 }
 
 /// Every address of the declared on-prem networks: not the internet, even
-/// where public (a query naming one resolves to the on-prem network).
+/// where public (a query naming one resolves to the on-prem network). A
+/// derived network's CIDRs are what AWS routes towards a connection (often
+/// `0.0.0.0/0`), not addresses on prem owns, so they take nothing from the
+/// internet. The one rule for queries and `transit-encryption`.
 pub fn on_prem_space(topo: &Topology) -> IntervalSet {
-    nets_set(topo.hybrid.on_prem.iter().flat_map(|n| n.cidrs.iter()))
+    nets_set(
+        topo.hybrid
+            .on_prem
+            .iter()
+            .filter(|n| !n.derived)
+            .flat_map(|n| n.cidrs.iter()),
+    )
 }
 
 fn internet_set() -> IntervalSet {
@@ -563,7 +578,13 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
             public: true,
         };
     }
+    let inet = internet_set();
     for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+        // Internet addresses name a derived network never (see
+        // `on_prem_space`).
+        if n.derived && addrs.intersects(&inet.subtract(&on_prem_space(topo))) {
+            continue;
+        }
         if addrs.is_subset(&nets_set(n.cidrs.iter())) {
             return Resolved::OnPrem {
                 label: format!("{label} (on-prem network `{}`)", n.meta.name),
@@ -572,7 +593,6 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
             };
         }
     }
-    let inet = internet_set();
     let in_vpc = topo.vpcs.iter().any(|v| {
         let nets: Vec<IpNet> = v
             .cidrs

@@ -807,11 +807,7 @@ impl<'a> Sim<'a> {
         // are reached over Direct Connect (C-12.1).
         let vifs = topo.hybrid.public_vifs_to(p.dst);
         if vifs.is_empty() {
-            if self.primary_only && !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
-                self.unknown(igw_protocol_unknown());
-            } else {
-                self.end(Fate::Internet);
-            }
+            self.out_to_internet(&p);
         }
         for x in vifs {
             let via = crate::model::OnPremVia::Vif(x);
@@ -848,7 +844,19 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("egress-only internet gateway {}", eigw.meta.name));
-        self.end(Fate::Internet);
+        self.out_to_internet(&p);
+    }
+
+    /// Out to the internet through an internet gateway or an egress-only
+    /// one: in the must-reach reading only tcp, udp and icmp get there
+    /// provably (C-6.8; C-6.9 says no more for the egress-only gateway, so
+    /// it fails closed the same way).
+    fn out_to_internet(&mut self, p: &Packet) {
+        if self.primary_only && !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
+            self.unknown(igw_protocol_unknown());
+        } else {
+            self.end(Fate::Internet);
+        }
     }
 
     fn via_nat(&mut self, at: At, n: NatId, p: Packet) {

@@ -633,6 +633,27 @@ pub(in crate::import) fn build(
             assocs.insert((rtb.clone(), a.clone()));
         }
     }
+    // An association with a route table the snapshot does not hold (a
+    // transit gateway shared from another account shows its attachments,
+    // not its tables): where that attachment's packets go is not known, and
+    // the unseen tables may lead on prem.
+    let mut unseen_tables: BTreeSet<String> = BTreeSet::new();
+    for (rtb, att) in &assocs {
+        if rtbs.contains_key(rtb) {
+            continue;
+        }
+        let tgw = atts
+            .iter()
+            .find(|((_, id), _)| id == att)
+            .map(|((t, _), _)| t.clone());
+        if let Some(t) = tgw {
+            unseen_tables.insert(t);
+        }
+        b.gap(
+            format!("transit gateway attachment `{att}` is associated with route table `{rtb}`, which is not in the snapshot (a transit gateway shared from another account?)"),
+            ROUTING,
+        );
+    }
     let mut props: BTreeMap<String, BTreeSet<String>> = BTreeMap::new(); // rtb → attachments
     let mut props_known: BTreeSet<String> = BTreeSet::new();
     for (_, p) in &h.propagations {
@@ -681,6 +702,8 @@ pub(in crate::import) fn build(
         .collect();
 
     let mut observed: Vec<crate::model::ObservedTgwRoute> = Vec::new();
+    // A propagated route towards an attachment the snapshot lacks.
+    let mut hidden_routes = false;
     for (tgw_id, (loc, t)) in &h.tgws {
         let Some(tgw) = b.get(tgw_id) else { continue };
         let o = t.options.clone().unwrap_or_default();
@@ -834,17 +857,27 @@ pub(in crate::import) fn build(
                         .transit_gateway_attachments
                         .first()
                         .and_then(|a| a.transit_gateway_attachment_id.clone());
-                    if let (Some(c), Some(a)) = (&x.destination_cidr_block, a)
-                        && let Some(att) = att_name(b, &a)
-                    {
-                        observed.push(crate::model::ObservedTgwRoute {
-                            prefix: c.clone(),
-                            transit_gateway: tgw.clone(),
-                            attachment: att,
-                            text: format!(
-                                "transit gateway route table `{rtb_id}`: {c} -> `{a}` (propagated)"
-                            ),
-                        });
+                    if let (Some(c), Some(a)) = (&x.destination_cidr_block, a) {
+                        match att_name(b, &a) {
+                            Some(att) => observed.push(crate::model::ObservedTgwRoute {
+                                prefix: c.clone(),
+                                transit_gateway: tgw.clone(),
+                                attachment: att,
+                                text: format!(
+                                    "transit gateway route table `{rtb_id}`: {c} -> `{a}` (propagated)"
+                                ),
+                            }),
+                            // As for a static route: a propagated route
+                            // towards an attachment the snapshot lacks may
+                            // lead on prem.
+                            None => {
+                                hidden_routes = true;
+                                b.gap(
+                                format!("transit gateway route table `{rtb_id}`: a propagated route's attachment `{a}` is not in the snapshot"),
+                                ROUTING,
+                            );
+                            }
+                        }
                     }
                     continue;
                 }
@@ -985,7 +1018,7 @@ pub(in crate::import) fn build(
     // What AWS routes towards each connection is on prem behind it; the
     // loader derives the same for any connection left uncovered.
     let derived = crate::model::derive_on_prem_networks(out, &observed);
-    if derived.is_empty() && (!out.vpn_connections.is_empty() || any_dx) {
+    if derived.is_empty() && !hidden_routes && (!out.vpn_connections.is_empty() || any_dx) {
         b.notes.push(
             "AWS routes no prefix towards the VPN and Direct Connect connections, and the routes on-prem routers advertise are not visible in AWS APIs: add `on_prem_networks` (with `advertises` and `prefer`) to state them".into(),
         );
@@ -1000,16 +1033,18 @@ pub(in crate::import) fn build(
     // attachment, or a peering to another transit gateway (C-9.1). Every
     // attachment the capture lists counts, imported or not; where the
     // capture lists transit gateways but not their attachments, all do.
-    let unlisted = h.scopes.values().any(|k| {
-        k.contains("TransitGateways")
-            && !k.contains("TransitGatewayAttachments")
-            && !k.contains("TransitGatewayVpcAttachments")
-    });
+    // `TransitGatewayVpcAttachments` lists VPC attachments only, never the
+    // VPN and DX gateway ones.
+    let unlisted = h
+        .scopes
+        .values()
+        .any(|k| k.contains("TransitGateways") && !k.contains("TransitGatewayAttachments"));
     let onprem_tgws: BTreeSet<String> = h
         .tgws
         .keys()
         .filter(|t| {
             unlisted
+                || unseen_tables.contains(*t)
                 || atts.iter().any(|((x, _), (_, a))| {
                     x == *t
                         && matches!(

@@ -95,6 +95,7 @@ impl V<'_> {
         self.direct_connect();
         self.vpns();
         self.tgw_attachments();
+        self.dx_gateways_without_vifs();
         self.tgw_route_tables();
         self.tgw_defaults();
         self.on_prem();
@@ -1239,6 +1240,32 @@ impl V<'_> {
 
     // ----- on-prem networks -------------------------------------------------
 
+    /// A DX gateway associated with a gateway or attached to a transit
+    /// gateway, with none of its virtual interfaces in the topology (one
+    /// owned by another account, or left out): its paths on prem are not
+    /// known, not absent (C-12.2), so the hybrid checks are unknown.
+    fn dx_gateways_without_vifs(&mut self) {
+        let h = &self.t.hybrid;
+        let mut found = Vec::new();
+        for (gi, g) in h.dx_gateways.iter().enumerate() {
+            let attached = h
+                .tgw_attachments
+                .iter()
+                .any(|a| matches!(a.kind, TgwAttachmentKind::DxGateway(x) if x == gi));
+            if g.vifs.is_empty() && (attached || !g.associations.is_empty()) {
+                found.push(super::super::resolved::Gap {
+                    what: format!(
+                        "direct connect gateway `{}` is in use, but none of its virtual interfaces is in the topology (owned by another account?): where it reaches on prem is not known",
+                        g.meta.aws_id.as_deref().unwrap_or(&g.meta.name)
+                    ),
+                    affects: vec!["transit-encryption".into(), "on-prem-access".into()],
+                    pos: g.meta.pos,
+                });
+            }
+        }
+        self.t.gaps.extend(found);
+    }
+
     fn on_prem(&mut self) {
         let s = self.src;
         for n in &s.on_prem_networks {
@@ -1349,6 +1376,29 @@ impl V<'_> {
                 }
                 Some(out)
             };
+            let derived = n.derived == Some(true);
+            // A derived network is what AWS routes towards its connections,
+            // and the local route wins for a VPC's own CIDRs (C-3.7): none
+            // of them is on prem, even in a file derived before that rule.
+            let cidrs = if derived {
+                let own: Vec<IpNet> = self
+                    .t
+                    .vpcs
+                    .iter()
+                    .flat_map(|v| {
+                        v.cidrs
+                            .iter()
+                            .map(|c| IpNet::V4(*c))
+                            .chain(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)))
+                    })
+                    .collect();
+                cidrs
+                    .into_iter()
+                    .flat_map(|c| super::super::hybrid::prefix_minus(c, &own))
+                    .collect()
+            } else {
+                cidrs
+            };
             self.t.hybrid.on_prem.push(h::OnPremNetwork {
                 meta: meta(&n.name, &None),
                 cidrs,
@@ -1356,7 +1406,7 @@ impl V<'_> {
                 advertises,
                 prefer,
                 prefer_pos: n.prefer.first().map_or(Pos::default(), |p| p.pos),
-                derived: n.derived == Some(true),
+                derived,
             });
         }
     }
