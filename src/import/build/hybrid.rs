@@ -649,9 +649,11 @@ pub(in crate::import) fn build(
         if let Some(t) = tgw {
             unseen_tables.insert(t);
         }
-        b.gap(
+        b.gap_in(
             format!("transit gateway attachment `{att}` is associated with route table `{rtb}`, which is not in the snapshot (a transit gateway shared from another account?)"),
             ROUTING,
+            f::GapKind::TransitGateway,
+            None,
         );
     }
     let mut props: BTreeMap<String, BTreeSet<String>> = BTreeMap::new(); // rtb → attachments
@@ -872,9 +874,11 @@ pub(in crate::import) fn build(
                             // lead on prem.
                             None => {
                                 hidden_routes = true;
-                                b.gap(
+                                b.gap_in(
                                 format!("transit gateway route table `{rtb_id}`: a propagated route's attachment `{a}` is not in the snapshot"),
                                 ROUTING,
+                                f::GapKind::TransitGateway,
+                                None,
                             );
                             }
                         }

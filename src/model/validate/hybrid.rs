@@ -1259,6 +1259,8 @@ impl V<'_> {
                         g.meta.aws_id.as_deref().unwrap_or(&g.meta.name)
                     ),
                     affects: vec!["transit-encryption".into(), "on-prem-access".into()],
+                    kind: super::super::resolved::GapKind::VpnDirectConnect,
+                    scope: super::super::resolved::GapScope::Everywhere,
                     pos: g.meta.pos,
                 });
             }
