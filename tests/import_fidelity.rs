@@ -738,3 +738,36 @@ fn bug_association_with_an_unseen_tgw_route_table_was_dropped_silently() {
     );
     assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
 }
+
+/// Found by the import mutation property test: an application load
+/// balancer whose security groups are all missing from the snapshot was
+/// imported without any, which the loader rejects (an ALB always has one).
+/// It is now left out with a gap over its VPC, the import loads, and
+/// public-exposure cannot be proven.
+#[test]
+fn bug_alb_whose_security_groups_are_all_missing_made_an_unloadable_import() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/load-balancer/aws_configs");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let lbs = to.join("LoadBalancers.json");
+    let text = std::fs::read_to_string(&lbs).unwrap();
+    assert!(text.contains("\"sg-alb\""), "the fixture changed");
+    std::fs::write(&lbs, text.replace("\"sg-alb\"", "\"sg-not-captured\"")).unwrap();
+
+    let (imported, _) = import_loads(tmp.path());
+    assert!(imported.file.load_balancers.is_empty());
+    assert!(
+        gaps(&imported)
+            .iter()
+            .any(|g| g.contains("none of its security groups is in the snapshot")),
+        "{:?}",
+        gaps(&imported)
+    );
+    assert_ne!(imported_verdict(&imported, "public-exposure"), "proven");
+}

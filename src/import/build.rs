@@ -586,6 +586,21 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
             );
             continue;
         }
+        // An application load balancer always has a security group: with
+        // none of them imported it cannot be modelled (what it admits is not
+        // known), so it is left out, with a gap over its VPCs.
+        if kind == "application" && !lb.security_groups.iter().any(|g| b.names.contains_key(g)) {
+            let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
+            b.gap_in(
+                format!(
+                    "application load balancer `{arn}`: none of its security groups is in the snapshot; not imported"
+                ),
+                ALL,
+                f::GapKind::Other,
+                scope,
+            );
+            continue;
+        }
         b.name(arn, lb.load_balancer_name.as_deref());
     }
     for (arn, (_, tg)) in &target_groups {
