@@ -771,3 +771,37 @@ fn bug_alb_whose_security_groups_are_all_missing_made_an_unloadable_import() {
     );
     assert_ne!(imported_verdict(&imported, "public-exposure"), "proven");
 }
+
+/// Found by the import mutation property test: when a DX gateway's
+/// association with the transit gateway is not in the snapshot, its
+/// transit gateway attachment is left out, but a private IP VPN running
+/// over that attachment still named it, and the import would not load.
+/// Now the VPN (and its own attachment) is left out with a gap.
+#[test]
+fn bug_vpn_over_a_left_out_dx_attachment_made_an_unloadable_import() {
+    let from =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/hybrid/aws_configs");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let assoc = to.join("DirectConnectGatewayAssociations.json");
+    let text = std::fs::read_to_string(&assoc).unwrap();
+    assert!(text.contains("\"dxgw-1\""), "the fixture changed");
+    std::fs::write(&assoc, text.replace("\"dxgw-1\"", "\"dxgw-not-captured\"")).unwrap();
+
+    let (imported, _) = import_loads(tmp.path());
+    assert!(
+        gaps(&imported).iter().any(|g| g.contains(
+            "which is not imported; the vpn connection and its own attachment are left out"
+        )),
+        "{:?}",
+        gaps(&imported)
+    );
+    assert_ne!(imported_verdict(&imported, "transit-encryption"), "proven");
+}

@@ -706,6 +706,8 @@ pub(in crate::import) fn build(
     let mut observed: Vec<crate::model::ObservedTgwRoute> = Vec::new();
     // A propagated route towards an attachment the snapshot lacks.
     let mut hidden_routes = false;
+    // The names of every attachment written out, for the VPNs over them.
+    let mut written_attachments: BTreeSet<String> = BTreeSet::new();
     for (tgw_id, (loc, t)) in &h.tgws {
         let Some(tgw) = b.get(tgw_id) else { continue };
         let o = t.options.clone().unwrap_or_default();
@@ -806,6 +808,7 @@ pub(in crate::import) fn build(
                 }
             }
             kept.insert(att_id.clone());
+            written_attachments.insert(x.name.value.clone());
             attachments.push(sp(x));
         }
         let mut route_tables = Vec::new();
@@ -986,6 +989,62 @@ pub(in crate::import) fn build(
 
     // ---- Output, and what the snapshot cannot show.
     out.customer_gateways = cgw_out.into_values().map(sp).collect();
+    // A VPN over Direct Connect whose transport attachment was left out
+    // (its DX gateway's association is not in the snapshot, say) cannot be
+    // placed: it is left out too, with its own transit gateway attachment
+    // and what refers to that, and a gap over every check that transit
+    // gateway routing or the VPN can change.
+    let mut removed_vpns: BTreeSet<String> = BTreeSet::new();
+    vpn_out.retain(|id, v| {
+        let Some(t) = &v.transport_attachment else {
+            return true;
+        };
+        if written_attachments.contains(&t.value) {
+            return true;
+        }
+        b.gap_in(
+            format!(
+                "vpn connection `{id}` runs over attachment `{}`, which is not imported; the vpn connection and its own attachment are left out",
+                t.value
+            ),
+            &["private-service-access", "transit-encryption", "ipsec-strength", "on-prem-access"],
+            f::GapKind::TransitGateway,
+            None,
+        );
+        removed_vpns.insert(v.name.value.clone());
+        false
+    });
+    if !removed_vpns.is_empty() {
+        let mut removed_atts: BTreeSet<String> = BTreeSet::new();
+        for t in &mut out.transit_gateways {
+            t.value.attachments.retain(|a| {
+                let gone = a
+                    .value
+                    .vpn_connection
+                    .as_ref()
+                    .is_some_and(|v| removed_vpns.contains(&v.value));
+                if gone {
+                    removed_atts.insert(a.value.name.value.clone());
+                }
+                !gone
+            });
+            for r in &mut t.value.route_tables {
+                r.value
+                    .associations
+                    .retain(|a| !removed_atts.contains(&a.value));
+                r.value
+                    .propagations
+                    .retain(|a| !removed_atts.contains(&a.value));
+                r.value.routes.retain(|x| {
+                    !x.value
+                        .attachment
+                        .as_ref()
+                        .is_some_and(|a| removed_atts.contains(&a.value))
+                });
+            }
+        }
+        observed.retain(|o| !removed_atts.contains(&o.attachment));
+    }
     out.vpn_connections = vpn_out.into_values().map(sp).collect();
     let any_dx = !dx.connections.is_empty()
         || !dx.lags.is_empty()
