@@ -805,3 +805,34 @@ fn bug_vpn_over_a_left_out_dx_attachment_made_an_unloadable_import() {
     );
     assert_ne!(imported_verdict(&imported, "transit-encryption"), "proven");
 }
+
+/// Found by the import mutation property test: a load balancer `Scheme`
+/// that AWS never returns was copied into the topology, which the loader
+/// then rejected. It is now an import error naming the file and JSON path.
+#[test]
+fn bug_unknown_load_balancer_scheme_made_an_unloadable_import() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/load-balancer/aws_configs");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let lbs = to.join("LoadBalancers.json");
+    let text = std::fs::read_to_string(&lbs).unwrap();
+    assert!(text.contains("\"internet-facing\""), "the fixture changed");
+    std::fs::write(
+        &lbs,
+        text.replace("\"internet-facing\"", "\"internet-0dangling\""),
+    )
+    .unwrap();
+    let Err(e) = import_snapshot(tmp.path()) else {
+        panic!("expected an import error")
+    };
+    let text = e.to_string();
+    assert!(text.contains("LoadBalancers.json"), "{text}");
+    assert!(text.contains("Scheme"), "{text}");
+    assert!(text.contains("`internet-0dangling`"), "{text}");
+}

@@ -1737,7 +1737,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
                 target_group: tg.and_then(|t| b.get(&t)).map(sp),
             }));
     }
-    for (arn, (_, lb)) in &lbs {
+    for (arn, (loc, lb)) in &lbs {
         let Some(name) = b.get(arn) else { continue };
         let mut ls = lb_listeners.remove(arn).unwrap_or_default();
         ls.sort_by_key(|l| (l.port.value, l.protocol.value.clone()));
@@ -1772,7 +1772,13 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         }
         // Without a scheme, assume the wider exposure and say so.
         let scheme = match &lb.scheme {
-            Some(s) => s.clone(),
+            Some(s) if s == "internet-facing" || s == "internal" => s.clone(),
+            Some(s) => {
+                return Err(loc.err(
+                    "Scheme",
+                    format!("unknown scheme `{s}` (AWS uses `internet-facing` or `internal`)"),
+                ));
+            }
             None => {
                 let scope = b.vpc_scope(lb_vpcs(lb).iter().map(String::as_str));
                 b.gap_in(
