@@ -739,6 +739,22 @@ fn bug_association_with_an_unseen_tgw_route_table_was_dropped_silently() {
     assert_eq!(imported_verdict(&imported, "transit-encryption"), "unknown");
 }
 
+/// A copy of the project's fixture snapshot folder `rel` (its files, no
+/// subfolders) in a temporary directory, under `aws_configs/`.
+fn fixture_copy(rel: &str) -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    tmp
+}
+
 /// Found by the import mutation property test: an application load
 /// balancer whose security groups are all missing from the snapshot was
 /// imported without any, which the loader rejects (an ALB always has one).
@@ -746,15 +762,8 @@ fn bug_association_with_an_unseen_tgw_route_table_was_dropped_silently() {
 /// public-exposure cannot be proven.
 #[test]
 fn bug_alb_whose_security_groups_are_all_missing_made_an_unloadable_import() {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/snapshots/load-balancer/aws_configs");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = fixture_copy("tests/fixtures/snapshots/load-balancer/aws_configs");
     let to = tmp.path().join("aws_configs");
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
     let lbs = to.join("LoadBalancers.json");
     let text = std::fs::read_to_string(&lbs).unwrap();
     assert!(text.contains("\"sg-alb\""), "the fixture changed");
@@ -779,17 +788,8 @@ fn bug_alb_whose_security_groups_are_all_missing_made_an_unloadable_import() {
 /// Now the VPN (and its own attachment) is left out with a gap.
 #[test]
 fn bug_vpn_over_a_left_out_dx_attachment_made_an_unloadable_import() {
-    let from =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/hybrid/aws_configs");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = fixture_copy("tests/fixtures/import/hybrid/aws_configs");
     let to = tmp.path().join("aws_configs");
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
     let assoc = to.join("DirectConnectGatewayAssociations.json");
     let text = std::fs::read_to_string(&assoc).unwrap();
     assert!(text.contains("\"dxgw-1\""), "the fixture changed");
@@ -811,15 +811,8 @@ fn bug_vpn_over_a_left_out_dx_attachment_made_an_unloadable_import() {
 /// then rejected. It is now an import error naming the file and JSON path.
 #[test]
 fn bug_unknown_load_balancer_scheme_made_an_unloadable_import() {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/snapshots/load-balancer/aws_configs");
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = fixture_copy("tests/fixtures/snapshots/load-balancer/aws_configs");
     let to = tmp.path().join("aws_configs");
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
     let lbs = to.join("LoadBalancers.json");
     let text = std::fs::read_to_string(&lbs).unwrap();
     assert!(text.contains("\"internet-facing\""), "the fixture changed");
