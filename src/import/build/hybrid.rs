@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::super::ImportError;
 use super::super::aws::{self, name_tag};
 use super::super::read::{Items, Loc};
-use super::{B, by_id, cidr, scope_text, sp, tags};
+use super::{B, Recs, by_id, cidr, scope_text, sp, tags};
 use crate::model::format as f;
 use crate::model::{Scalar, Sp};
 
@@ -79,12 +79,162 @@ fn num32(v: &Option<aws::Num>) -> Option<u32> {
 
 /// Adds transit gateways, VPN connections, customer gateways and Direct
 /// Connect resources to `out`. VPCs, subnets and VPN gateways must already
+
+/// The hybrid records by id (deleted ones left out), and the names of what
+/// the file already holds, which references are checked against.
+struct Records {
+    /// Attachments by (transit gateway, attachment id): both ends of a TGW
+    /// peering list the same attachment id, each under its own gateway.
+    atts: BTreeMap<(String, String), (Loc, aws::TgwAttachment)>,
+    vpc_atts: Recs<aws::TgwVpcAttachment>,
+    rtbs: Recs<aws::TgwRouteTable>,
+    vpns: Recs<aws::VpnConnection>,
+    cgws: Recs<aws::CustomerGateway>,
+    lags: Recs<aws::DxLag>,
+    conns: Recs<aws::DxConnection>,
+    vifs: Recs<aws::VirtualInterface>,
+    dxgws: Recs<aws::DxGateway>,
+    vpc_names: BTreeSet<String>,
+    subnet_names: BTreeSet<String>,
+    vgw_names: BTreeSet<String>,
+    /// The transit gateways' ids.
+    tgw_ids: BTreeSet<String>,
+}
+
+impl Records {
+    fn vpc_of(&self, b: &B, id: &str) -> Option<String> {
+        b.get(id).filter(|n| self.vpc_names.contains(n))
+    }
+
+    fn subnet_of(&self, b: &B, id: &str) -> Option<String> {
+        b.get(id).filter(|n| self.subnet_names.contains(n))
+    }
+
+    fn vgw_of(&self, b: &B, id: &str) -> Option<String> {
+        b.get(id).filter(|n| self.vgw_names.contains(n))
+    }
+
+    fn tgw_name(&self, b: &B, id: &str) -> Option<String> {
+        self.tgw_ids.contains(id).then(|| b.get(id)).flatten()
+    }
+
+    /// The name of attachment `id` of transit gateway `tgw`.
+    fn att_of(&self, b: &B, tgw: &str, id: &str) -> Option<String> {
+        b.get(&format!("{id}@{tgw}")).or_else(|| {
+            self.atts
+                .contains_key(&(tgw.to_string(), id.to_string()))
+                .then(|| b.get(id))
+                .flatten()
+        })
+    }
+}
+
+/// Everything a step reads and writes: the names, gaps and notes, the file
+/// being built, the records, and what earlier steps built.
+struct Hx<'o> {
+    b: &'o mut B,
+    out: &'o mut f::TopologyFile,
+    /// The records not yet indexed into [`Records`].
+    h: HybridRaw,
+    r: Records,
+    cgw_out: BTreeMap<String, f::CustomerGateway>,
+    vpn_out: BTreeMap<String, f::VpnConnection>,
+    dx: f::DirectConnect,
+    /// Propagated transit gateway routes towards on-prem attachments.
+    observed: Vec<crate::model::ObservedTgwRoute>,
+    /// A propagated route towards an attachment the snapshot lacks.
+    hidden_routes: bool,
+    /// The names of every attachment written out, for the VPNs over them.
+    written_attachments: BTreeSet<String>,
+    /// Transit gateways with a route table the snapshot does not hold.
+    unseen_tables: BTreeSet<String>,
+}
+
+/// Transit gateway associations, propagations and routes, by route table.
+struct TgwIndex {
+    /// (route table, attachment id) pairs: the association is per route
+    /// table, whose transit gateway scopes the attachment id.
+    assocs: BTreeSet<(String, String)>,
+    /// Route table → attachments propagating to it.
+    props: BTreeMap<String, BTreeSet<String>>,
+    props_known: BTreeSet<String>,
+    routes_of: BTreeMap<String, Vec<(Loc, aws::TgwRoute)>>,
+    routes_known: BTreeSet<String>,
+    pl_names: BTreeMap<String, String>,
+}
+
+/// Adds transit gateways, VPN connections, customer gateways and Direct
+/// Connect resources to `out`. VPCs, subnets and VPN gateways must already
 /// be in `out` (their names are looked up there).
 pub(in crate::import) fn build(
     b: &mut B,
     out: &mut f::TopologyFile,
-    h: HybridRaw,
+    mut h: HybridRaw,
 ) -> Result<(), ImportError> {
+    let r = records(out, &mut h)?;
+    name(b, &r);
+    let mut x = Hx {
+        b,
+        out,
+        h,
+        r,
+        cgw_out: BTreeMap::new(),
+        vpn_out: BTreeMap::new(),
+        dx: f::DirectConnect::default(),
+        observed: Vec::new(),
+        hidden_routes: false,
+        written_attachments: BTreeSet::new(),
+        unseen_tables: BTreeSet::new(),
+    };
+    customer_gateways(&mut x);
+    vpn_connections(&mut x)?;
+    dx_gateways(&mut x)?;
+    lags_and_connections(&mut x);
+    virtual_interfaces(&mut x)?;
+    let ix = tgw_index(&mut x)?;
+    transit_gateways(&mut x, &ix)?;
+    output(&mut x);
+    derive(&mut x);
+    let Hx {
+        b,
+        out,
+        h,
+        r,
+        unseen_tables,
+        ..
+    } = x;
+    // Transit gateways that can lead on prem: a VPN, DX gateway or Connect
+    // attachment, or a peering to another transit gateway (C-9.1). Every
+    // attachment the capture lists counts, imported or not; where the
+    // capture lists transit gateways but not their attachments, all do.
+    // `TransitGatewayVpcAttachments` lists VPC attachments only, never the
+    // VPN and DX gateway ones.
+    let unlisted = h
+        .scopes
+        .values()
+        .any(|k| k.contains("TransitGateways") && !k.contains("TransitGatewayAttachments"));
+    let onprem_tgws: BTreeSet<String> = h
+        .tgws
+        .keys()
+        .filter(|t| {
+            unlisted
+                || unseen_tables.contains(*t)
+                || r.atts.iter().any(|((x, _), (_, a))| {
+                    x == *t
+                        && matches!(
+                            a.resource_type.as_deref(),
+                            Some("vpn" | "direct-connect-gateway" | "connect" | "peering") | None
+                        )
+                })
+        })
+        .filter_map(|t| b.get(t))
+        .collect();
+    private_paths(b, out, &onprem_tgws, &h.scopes);
+    Ok(())
+}
+
+/// The records by id; deleted ones are left out.
+fn records(out: &f::TopologyFile, h: &mut HybridRaw) -> Result<Records, ImportError> {
     let vpc_names: BTreeSet<String> = out.vpcs.iter().map(|v| v.name.value.clone()).collect();
     let subnet_names: BTreeSet<String> = out.subnets.iter().map(|s| s.name.value.clone()).collect();
     let vgw_names: BTreeSet<String> = out
@@ -92,15 +242,11 @@ pub(in crate::import) fn build(
         .iter()
         .map(|g| g.name.value.clone())
         .collect();
-    let vpc_of = |b: &B, id: &str| b.get(id).filter(|n| vpc_names.contains(n));
-    let subnet_of = |b: &B, id: &str| b.get(id).filter(|n| subnet_names.contains(n));
-    let vgw_of = |b: &B, id: &str| b.get(id).filter(|n| vgw_names.contains(n));
-
     // ---- Records by id; deleted ones are left out.
     // Attachments by (transit gateway, attachment id): both ends of a TGW
     // peering list the same attachment id, each under its own gateway.
     let mut atts: BTreeMap<(String, String), (Loc, aws::TgwAttachment)> = BTreeMap::new();
-    for (loc, a) in h.attachments {
+    for (loc, a) in std::mem::take(&mut h.attachments) {
         let (Some(t), Some(id)) = (
             a.transit_gateway_id.clone(),
             a.transit_gateway_attachment_id.clone(),
@@ -111,9 +257,11 @@ pub(in crate::import) fn build(
             atts.entry((t, id)).or_insert((loc, a));
         }
     }
-    let vpc_atts = by_id(h.vpc_attachments, "TransitGatewayAttachmentId", |a| {
-        a.transit_gateway_attachment_id.clone()
-    })?;
+    let vpc_atts = by_id(
+        std::mem::take(&mut h.vpc_attachments),
+        "TransitGatewayAttachmentId",
+        |a| a.transit_gateway_attachment_id.clone(),
+    )?;
     // A VPC attachment described only by describe-transit-gateway-vpc-attachments.
     for (id, (loc, v)) in &vpc_atts {
         let key = (v.transit_gateway_id.clone().unwrap_or_default(), id.clone());
@@ -135,17 +283,23 @@ pub(in crate::import) fn build(
             );
         }
     }
-    let rtbs = by_id(h.route_tables, "TransitGatewayRouteTableId", |r| {
-        r.transit_gateway_route_table_id.clone()
+    let rtbs = by_id(
+        std::mem::take(&mut h.route_tables),
+        "TransitGatewayRouteTableId",
+        |r| r.transit_gateway_route_table_id.clone(),
+    )?;
+    let mut vpns = by_id(std::mem::take(&mut h.vpns), "VpnConnectionId", |v| {
+        v.vpn_connection_id.clone()
     })?;
-    let mut vpns = by_id(h.vpns, "VpnConnectionId", |v| v.vpn_connection_id.clone())?;
     vpns.retain(|_, (_, v)| !gone(&v.state));
-    let cgws = by_id(h.cgws, "CustomerGatewayId", |c| {
+    let cgws = by_id(std::mem::take(&mut h.cgws), "CustomerGatewayId", |c| {
         c.customer_gateway_id.clone()
     })?;
-    let mut lags = by_id(h.lags, "LagId", |l| l.lag_id.clone())?;
+    let mut lags = by_id(std::mem::take(&mut h.lags), "LagId", |l| l.lag_id.clone())?;
     lags.retain(|_, (_, l)| !gone(&l.lag_state));
-    let mut conns = by_id(h.connections, "ConnectionId", |c| c.connection_id.clone())?;
+    let mut conns = by_id(std::mem::take(&mut h.connections), "ConnectionId", |c| {
+        c.connection_id.clone()
+    })?;
     // LAG members may be described only inside describe-lags.
     for (lag_id, (loc, l)) in &lags {
         for (i, c) in l.connections.iter().enumerate() {
@@ -157,18 +311,38 @@ pub(in crate::import) fn build(
         }
     }
     conns.retain(|_, (_, c)| !gone(&c.connection_state));
-    let mut vifs = by_id(h.vifs, "VirtualInterfaceId", |v| {
+    let mut vifs = by_id(std::mem::take(&mut h.vifs), "VirtualInterfaceId", |v| {
         v.virtual_interface_id.clone()
     })?;
     vifs.retain(|_, (_, v)| !gone(&v.virtual_interface_state));
-    let mut dxgws = by_id(h.dx_gateways, "DirectConnectGatewayId", |g| {
-        g.direct_connect_gateway_id.clone()
-    })?;
+    let mut dxgws = by_id(
+        std::mem::take(&mut h.dx_gateways),
+        "DirectConnectGatewayId",
+        |g| g.direct_connect_gateway_id.clone(),
+    )?;
     dxgws.retain(|_, (_, g)| !gone(&g.direct_connect_gateway_state));
 
-    // ---- Names (after every other resource's, so theirs never change).
+    Ok(Records {
+        atts,
+        vpc_atts,
+        rtbs,
+        vpns,
+        cgws,
+        lags,
+        conns,
+        vifs,
+        dxgws,
+        vpc_names,
+        subnet_names,
+        vgw_names,
+        tgw_ids: h.tgws.keys().cloned().collect(),
+    })
+}
+
+/// Names (after every other resource's, so theirs never change).
+fn name(b: &mut B, r: &Records) {
     let mut named: BTreeSet<&String> = BTreeSet::new();
-    for ((tgw, id), (_, a)) in &atts {
+    for ((tgw, id), (_, a)) in &r.atts {
         // The second end of a TGW peering gets its own name.
         let key = if named.insert(id) {
             id.clone()
@@ -177,38 +351,40 @@ pub(in crate::import) fn build(
         };
         b.name(&key, Some(name_tag(&a.tags).unwrap_or(id)));
     }
-    for (id, (_, r)) in &rtbs {
+    for (id, (_, r)) in &r.rtbs {
         b.name(id, name_tag(&r.tags));
     }
-    for (id, (_, c)) in &cgws {
+    for (id, (_, c)) in &r.cgws {
         b.name(id, name_tag(&c.tags));
     }
-    for (id, (_, v)) in &vpns {
+    for (id, (_, v)) in &r.vpns {
         b.name(id, name_tag(&v.tags));
     }
-    for (id, (_, l)) in &lags {
+    for (id, (_, l)) in &r.lags {
         b.name(id, name_tag(&l.tags).or(l.lag_name.as_deref()));
     }
-    for (id, (_, c)) in &conns {
+    for (id, (_, c)) in &r.conns {
         b.name(id, name_tag(&c.tags).or(c.connection_name.as_deref()));
     }
-    for (id, (_, v)) in &vifs {
+    for (id, (_, v)) in &r.vifs {
         b.name(
             id,
             name_tag(&v.tags).or(v.virtual_interface_name.as_deref()),
         );
     }
-    for (id, (_, g)) in &dxgws {
+    for (id, (_, g)) in &r.dxgws {
         b.name(
             id,
             name_tag(&g.tags).or(g.direct_connect_gateway_name.as_deref()),
         );
     }
+}
 
-    // ---- Customer gateways; one that a VPN names but the snapshot lacks is
-    // added with its id only (its address is not needed by any check).
-    let mut cgw_out: BTreeMap<String, f::CustomerGateway> = BTreeMap::new();
-    for (id, (_, c)) in &cgws {
+/// Customer gateways; one that a VPN names but the snapshot lacks is
+/// added with its id only (its address is not needed by any check).
+fn customer_gateways(x: &mut Hx) {
+    let Hx { b, r, cgw_out, .. } = x;
+    for (id, (_, c)) in &r.cgws {
         if gone(&c.state) {
             continue;
         }
@@ -223,167 +399,193 @@ pub(in crate::import) fn build(
             },
         );
     }
+}
 
-    // ---- VPN connections.
-    let tgw_name = |b: &B, id: &str| h.tgws.contains_key(id).then(|| b.get(id)).flatten();
-    // The name of attachment `id` of transit gateway `tgw`.
-    let att_of = |b: &B, tgw: &str, id: &str| -> Option<String> {
-        b.get(&format!("{id}@{tgw}")).or_else(|| {
-            atts.contains_key(&(tgw.to_string(), id.to_string()))
-                .then(|| b.get(id))
-                .flatten()
-        })
+fn vpn_connections(x: &mut Hx) -> Result<(), ImportError> {
+    let Hx {
+        b,
+        r,
+        cgw_out,
+        vpn_out,
+        ..
+    } = x;
+    for (id, (_, v)) in &r.vpns {
+        if let Some(c) = vpn_connection(b, r, cgw_out, id, v)? {
+            vpn_out.insert(id.clone(), c);
+        }
+    }
+    Ok(())
+}
+
+/// One VPN connection, or `None` when it is left out (with a gap).
+fn vpn_connection(
+    b: &mut B,
+    r: &Records,
+    cgw_out: &mut BTreeMap<String, f::CustomerGateway>,
+    id: &String,
+    v: &aws::VpnConnection,
+) -> Result<Option<f::VpnConnection>, ImportError> {
+    let vpns = &r.vpns;
+    let Some(name) = b.get(id) else {
+        return Ok(None);
     };
-    let mut vpn_out: BTreeMap<String, f::VpnConnection> = BTreeMap::new();
-    for (id, (_, v)) in &vpns {
-        let Some(name) = b.get(id) else { continue };
-        let gateway = match (&v.vpn_gateway_id, &v.transit_gateway_id) {
-            (Some(g), _) if vgw_of(b, g).is_some() => vgw_of(b, g),
-            (_, Some(t)) if tgw_name(b, t).is_some() => tgw_name(b, t),
-            (g, t) => {
-                let which = g.as_ref().or(t.as_ref()).cloned().unwrap_or_default();
-                b.gap_in(
-                    format!("vpn connection `{id}`: its gateway `{which}` is not in the snapshot"),
-                    IPSEC,
-                    f::GapKind::VpnDirectConnect,
-                    None,
-                );
-                continue;
-            }
-        };
-        let Some(gateway) = gateway else { continue };
-        let Some(cgw_id) = v.customer_gateway_id.clone() else {
+    let gateway = match (&v.vpn_gateway_id, &v.transit_gateway_id) {
+        (Some(g), _) if r.vgw_of(b, g).is_some() => r.vgw_of(b, g),
+        (_, Some(t)) if r.tgw_name(b, t).is_some() => r.tgw_name(b, t),
+        (g, t) => {
+            let which = g.as_ref().or(t.as_ref()).cloned().unwrap_or_default();
             b.gap_in(
-                format!("vpn connection `{id}` names no customer gateway"),
+                format!("vpn connection `{id}`: its gateway `{which}` is not in the snapshot"),
                 IPSEC,
                 f::GapKind::VpnDirectConnect,
                 None,
             );
-            continue;
-        };
-        if !cgw_out.contains_key(&cgw_id) {
-            b.name(&cgw_id, None);
-            b.notes.push(format!(
-                "customer gateway `{cgw_id}` of vpn connection `{id}` is not in the snapshot; added with its id only"
-            ));
-            cgw_out.insert(
-                cgw_id.clone(),
-                f::CustomerGateway {
-                    name: sp(b.get(&cgw_id).unwrap_or_else(|| cgw_id.clone())),
-                    aws_id: Some(cgw_id.clone()),
-                    ..Default::default()
-                },
-            );
+            return Ok(None);
         }
-        let cgw_name = cgw_out
-            .get(&cgw_id)
-            .map(|c| c.name.value.clone())
-            .unwrap_or_else(|| cgw_id.clone());
-        let opts = v.options.clone().unwrap_or_default();
-        let static_only = opts.static_routes_only.unwrap_or(false);
-        let mut routes = Vec::new();
-        if static_only {
-            for (i, r) in v.routes.iter().enumerate() {
-                if gone(&r.state) {
-                    continue;
-                }
-                if let Some(c) = &r.destination_cidr_block {
-                    let loc = &vpns[id].0;
-                    routes.push(sp(cidr(
-                        loc,
-                        &format!("Routes[{i}].DestinationCidrBlock"),
-                        c,
-                    )?));
-                }
-            }
-        }
-        let outside = opts.outside_ip_address_type.as_deref().map(|t| {
-            match t {
-                "PrivateIpv4" => "private-ipv4",
-                "Ipv6" => "ipv6",
-                _ => "public-ipv4",
-            }
-            .to_string()
-        });
-        let transport_tgw = v.transit_gateway_id.clone().unwrap_or_default();
-        let transport = match &opts.transport_transit_gateway_attachment_id {
-            Some(a) if att_of(b, &transport_tgw, a).is_some() => att_of(b, &transport_tgw, a),
-            Some(a) => {
-                b.gap_in(
-                    format!("vpn connection `{id}` runs over attachment `{a}`, which is not in the snapshot"), IPSEC, f::GapKind::VpnDirectConnect, None);
-                continue;
-            }
-            None => None,
-        };
-        if v.options
-            .as_ref()
-            .is_none_or(|o| o.tunnel_options.is_empty())
-        {
-            b.gap_in(
-                format!("tunnel options of vpn connection `{id}` are not in the snapshot"),
-                IPSEC,
-                f::GapKind::VpnDirectConnect,
-                None,
-            );
-        }
-        let tunnels = opts
-            .tunnel_options
-            .iter()
-            .take(2)
-            .map(|t| {
-                let telemetry = v
-                    .vgw_telemetry
-                    .iter()
-                    .find(|x| {
-                        x.outside_ip_address.is_some()
-                            && x.outside_ip_address == t.outside_ip_address
-                    })
-                    .map(|x| {
-                        sp(f::TunnelTelemetry {
-                            status: x.status.clone().map(sp),
-                            status_message: x.status_message.clone(),
-                            accepted_route_count: num32(&x.accepted_route_count),
-                            last_status_change: x.last_status_change.clone(),
-                        })
-                    });
-                sp(f::VpnTunnel {
-                    outside_ip_address: t.outside_ip_address.clone().map(sp),
-                    inside_cidr: t.tunnel_inside_cidr.clone().map(sp),
-                    ike_versions: values(&t.ike_versions),
-                    phase1_encryption: values(&t.phase1_encryption_algorithms),
-                    phase2_encryption: values(&t.phase2_encryption_algorithms),
-                    phase1_integrity: values(&t.phase1_integrity_algorithms),
-                    phase2_integrity: values(&t.phase2_integrity_algorithms),
-                    phase1_dh_groups: numbers(&t.phase1_dh_group_numbers),
-                    phase2_dh_groups: numbers(&t.phase2_dh_group_numbers),
-                    phase1_lifetime_seconds: num32(&t.phase1_lifetime_seconds).map(sp),
-                    phase2_lifetime_seconds: num32(&t.phase2_lifetime_seconds).map(sp),
-                    telemetry,
-                })
-            })
-            .collect();
-        vpn_out.insert(
-            id.clone(),
-            f::VpnConnection {
-                name: sp(name),
-                aws_id: Some(id.clone()),
-                customer_gateway: sp(cgw_name),
-                gateway: sp(gateway),
-                state: v.state.clone().filter(|s| s != "available").map(sp),
-                static_routes_only: Some(static_only),
-                routes,
-                outside_ip_address_type: outside.map(sp),
-                transport_attachment: transport.map(sp),
-                local_ipv4_network_cidr: opts.local_ipv4_network_cidr.clone().map(sp),
-                remote_ipv4_network_cidr: opts.remote_ipv4_network_cidr.clone().map(sp),
-                enable_acceleration: opts.enable_acceleration,
-                tunnels,
-                tags: tags(&v.tags),
+    };
+    let Some(gateway) = gateway else {
+        return Ok(None);
+    };
+    let Some(cgw_id) = v.customer_gateway_id.clone() else {
+        b.gap_in(
+            format!("vpn connection `{id}` names no customer gateway"),
+            IPSEC,
+            f::GapKind::VpnDirectConnect,
+            None,
+        );
+        return Ok(None);
+    };
+    if !cgw_out.contains_key(&cgw_id) {
+        b.name(&cgw_id, None);
+        b.notes.push(format!(
+            "customer gateway `{cgw_id}` of vpn connection `{id}` is not in the snapshot; added with its id only"
+        ));
+        cgw_out.insert(
+            cgw_id.clone(),
+            f::CustomerGateway {
+                name: sp(b.get(&cgw_id).unwrap_or_else(|| cgw_id.clone())),
+                aws_id: Some(cgw_id.clone()),
+                ..Default::default()
             },
         );
     }
+    let cgw_name = cgw_out
+        .get(&cgw_id)
+        .map(|c| c.name.value.clone())
+        .unwrap_or_else(|| cgw_id.clone());
+    let opts = v.options.clone().unwrap_or_default();
+    let static_only = opts.static_routes_only.unwrap_or(false);
+    let mut routes = Vec::new();
+    if static_only {
+        for (i, r) in v.routes.iter().enumerate() {
+            if gone(&r.state) {
+                continue;
+            }
+            if let Some(c) = &r.destination_cidr_block {
+                let loc = &vpns[id].0;
+                routes.push(sp(cidr(
+                    loc,
+                    &format!("Routes[{i}].DestinationCidrBlock"),
+                    c,
+                )?));
+            }
+        }
+    }
+    let outside = opts.outside_ip_address_type.as_deref().map(|t| {
+        match t {
+            "PrivateIpv4" => "private-ipv4",
+            "Ipv6" => "ipv6",
+            _ => "public-ipv4",
+        }
+        .to_string()
+    });
+    let transport_tgw = v.transit_gateway_id.clone().unwrap_or_default();
+    let transport = match &opts.transport_transit_gateway_attachment_id {
+        Some(a) if r.att_of(b, &transport_tgw, a).is_some() => r.att_of(b, &transport_tgw, a),
+        Some(a) => {
+            b.gap_in(
+                format!(
+                    "vpn connection `{id}` runs over attachment `{a}`, which is not in the snapshot"
+                ),
+                IPSEC,
+                f::GapKind::VpnDirectConnect,
+                None,
+            );
+            return Ok(None);
+        }
+        None => None,
+    };
+    if v.options
+        .as_ref()
+        .is_none_or(|o| o.tunnel_options.is_empty())
+    {
+        b.gap_in(
+            format!("tunnel options of vpn connection `{id}` are not in the snapshot"),
+            IPSEC,
+            f::GapKind::VpnDirectConnect,
+            None,
+        );
+    }
+    let tunnels = tunnels(v, &opts);
+    Ok(Some(f::VpnConnection {
+        name: sp(name),
+        aws_id: Some(id.clone()),
+        customer_gateway: sp(cgw_name),
+        gateway: sp(gateway),
+        state: v.state.clone().filter(|s| s != "available").map(sp),
+        static_routes_only: Some(static_only),
+        routes,
+        outside_ip_address_type: outside.map(sp),
+        transport_attachment: transport.map(sp),
+        local_ipv4_network_cidr: opts.local_ipv4_network_cidr.clone().map(sp),
+        remote_ipv4_network_cidr: opts.remote_ipv4_network_cidr.clone().map(sp),
+        enable_acceleration: opts.enable_acceleration,
+        tunnels,
+        tags: tags(&v.tags),
+    }))
+}
 
-    // ---- Direct Connect gateways and their associations.
+/// A VPN connection's tunnels (AWS has two), with their telemetry.
+fn tunnels(v: &aws::VpnConnection, opts: &aws::VpnOptions) -> Vec<Sp<f::VpnTunnel>> {
+    opts.tunnel_options
+        .iter()
+        .take(2)
+        .map(|t| {
+            let telemetry = v
+                .vgw_telemetry
+                .iter()
+                .find(|x| {
+                    x.outside_ip_address.is_some() && x.outside_ip_address == t.outside_ip_address
+                })
+                .map(|x| {
+                    sp(f::TunnelTelemetry {
+                        status: x.status.clone().map(sp),
+                        status_message: x.status_message.clone(),
+                        accepted_route_count: num32(&x.accepted_route_count),
+                        last_status_change: x.last_status_change.clone(),
+                    })
+                });
+            sp(f::VpnTunnel {
+                outside_ip_address: t.outside_ip_address.clone().map(sp),
+                inside_cidr: t.tunnel_inside_cidr.clone().map(sp),
+                ike_versions: values(&t.ike_versions),
+                phase1_encryption: values(&t.phase1_encryption_algorithms),
+                phase2_encryption: values(&t.phase2_encryption_algorithms),
+                phase1_integrity: values(&t.phase1_integrity_algorithms),
+                phase2_integrity: values(&t.phase2_integrity_algorithms),
+                phase1_dh_groups: numbers(&t.phase1_dh_group_numbers),
+                phase2_dh_groups: numbers(&t.phase2_dh_group_numbers),
+                phase1_lifetime_seconds: num32(&t.phase1_lifetime_seconds).map(sp),
+                phase2_lifetime_seconds: num32(&t.phase2_lifetime_seconds).map(sp),
+                telemetry,
+            })
+        })
+        .collect()
+}
+
+/// Direct Connect gateways and their associations.
+fn dx_gateways(x: &mut Hx) -> Result<(), ImportError> {
+    let Hx { b, h, r, dx, .. } = x;
     let mut dx_assoc: BTreeMap<String, Vec<Sp<f::DxGatewayAssociation>>> = BTreeMap::new();
     for (loc, a) in &h.dx_associations {
         if gone(&a.association_state) {
@@ -414,12 +616,12 @@ pub(in crate::import) fn build(
             }
         }
         let assoc = match kind.as_str() {
-            "transitGateway" => tgw_name(b, &gw).map(|n| f::DxGatewayAssociation {
+            "transitGateway" => r.tgw_name(b, &gw).map(|n| f::DxGatewayAssociation {
                 transit_gateway: Some(sp(n)),
                 allowed_prefixes: allowed,
                 ..Default::default()
             }),
-            "virtualPrivateGateway" => vgw_of(b, &gw).map(|n| f::DxGatewayAssociation {
+            "virtualPrivateGateway" => r.vgw_of(b, &gw).map(|n| f::DxGatewayAssociation {
                 vpn_gateway: Some(sp(n)),
                 allowed_prefixes: allowed,
                 ..Default::default()
@@ -440,8 +642,7 @@ pub(in crate::import) fn build(
         k.contains("DirectConnectGatewayAssociations")
             || k.contains("directConnectGatewayAssociations")
     });
-    let mut dx = f::DirectConnect::default();
-    for (id, (_, g)) in &dxgws {
+    for (id, (_, g)) in &r.dxgws {
         let Some(name) = b.get(id) else { continue };
         if !has_dx_assoc_output {
             b.gap_in(
@@ -458,39 +659,47 @@ pub(in crate::import) fn build(
             associations: dx_assoc.remove(id).unwrap_or_default(),
         }));
     }
-    let dxgw_tgws = |g: &f::DxGateway| -> Vec<String> {
-        g.associations
-            .iter()
-            .filter_map(|a| a.transit_gateway.as_ref().map(|t| t.value.clone()))
-            .collect()
-    };
+    Ok(())
+}
 
-    // ---- LAGs and connections.
-    let keys = |k: &[aws::MacSecKey]| -> Vec<Sp<f::MacsecKey>> {
-        k.iter()
-            .map(|x| {
-                sp(f::MacsecKey {
-                    state: sp(x.state.clone().unwrap_or_else(|| "disassociated".into())),
-                    ckn: x.ckn.clone(),
-                    secret_arn: x.secret_arn.clone(),
-                })
+/// The transit gateways a DX gateway is associated with.
+fn dxgw_tgws(g: &f::DxGateway) -> Vec<String> {
+    g.associations
+        .iter()
+        .filter_map(|a| a.transit_gateway.as_ref().map(|t| t.value.clone()))
+        .collect()
+}
+
+/// A LAG's or connection's MACsec keys.
+fn macsec_keys(k: &[aws::MacSecKey]) -> Vec<Sp<f::MacsecKey>> {
+    k.iter()
+        .map(|x| {
+            sp(f::MacsecKey {
+                state: sp(x.state.clone().unwrap_or_else(|| "disassociated".into())),
+                ckn: x.ckn.clone(),
+                secret_arn: x.secret_arn.clone(),
             })
-            .collect()
-    };
-    for (id, (_, l)) in &lags {
+        })
+        .collect()
+}
+
+/// LAGs and connections.
+fn lags_and_connections(x: &mut Hx) {
+    let Hx { b, r, dx, .. } = x;
+    for (id, (_, l)) in &r.lags {
         let Some(name) = b.get(id) else { continue };
         dx.lags.push(sp(f::DxLag {
             name: sp(name),
             aws_id: Some(id.clone()),
             macsec_capable: l.macsec_capable,
             encryption_mode: l.encryption_mode.clone().map(sp),
-            macsec_keys: keys(&l.mac_sec_keys),
+            macsec_keys: macsec_keys(&l.mac_sec_keys),
             tags: tags(&l.tags),
         }));
     }
-    for (id, (_, c)) in &conns {
+    for (id, (_, c)) in &r.conns {
         let Some(name) = b.get(id) else { continue };
-        let lag = c.lag_id.as_ref().filter(|l| lags.contains_key(*l));
+        let lag = c.lag_id.as_ref().filter(|l| r.lags.contains_key(*l));
         dx.connections.push(sp(f::DxConnection {
             name: sp(name),
             aws_id: Some(id.clone()),
@@ -514,16 +723,18 @@ pub(in crate::import) fn build(
             macsec_keys: if lag.is_some() {
                 Vec::new()
             } else {
-                keys(&c.mac_sec_keys)
+                macsec_keys(&c.mac_sec_keys)
             },
             port_encryption_status: c.port_encryption_status.clone(),
             partner_segment_encrypted: None,
             tags: tags(&c.tags),
         }));
     }
+}
 
-    // ---- Virtual interfaces.
-    for (id, (loc, v)) in &vifs {
+fn virtual_interfaces(x: &mut Hx) -> Result<(), ImportError> {
+    let Hx { b, r, dx, .. } = x;
+    for (id, (loc, v)) in &r.vifs {
         let Some(name) = b.get(id) else { continue };
         let kind = v.virtual_interface_type.clone().unwrap_or_default();
         if !matches!(kind.as_str(), "private" | "transit" | "public") {
@@ -540,7 +751,7 @@ pub(in crate::import) fn build(
         };
         // The physical connection decides encryption (C-12.6): one the
         // snapshot lacks is added by id, and the check cannot prove anything.
-        if !conns.contains_key(&conn) && !lags.contains_key(&conn) {
+        if !r.conns.contains_key(&conn) && !r.lags.contains_key(&conn) {
             b.gap_in(
                 format!("direct connect connection `{conn}` of virtual interface `{id}` is not in the snapshot: its encryption is unknown"), TRANSIT, f::GapKind::VpnDirectConnect, None);
             if b.get(&conn).is_none() {
@@ -553,7 +764,7 @@ pub(in crate::import) fn build(
             }
         }
         let dxgw = match &v.direct_connect_gateway_id {
-            Some(g) if !g.is_empty() => match b.get(g).filter(|_| dxgws.contains_key(g)) {
+            Some(g) if !g.is_empty() => match b.get(g).filter(|_| r.dxgws.contains_key(g)) {
                 Some(n) => Some(n),
                 None => {
                     b.gap_in(
@@ -564,7 +775,8 @@ pub(in crate::import) fn build(
             _ => None,
         };
         let vgw = match &v.virtual_gateway_id {
-            Some(g) if !g.is_empty() && kind == "private" && dxgw.is_none() => match vgw_of(b, g) {
+            Some(g) if !g.is_empty() && kind == "private" && dxgw.is_none() => match r.vgw_of(b, g)
+            {
                 Some(n) => Some(n),
                 None => {
                     b.gap_in(
@@ -610,12 +822,22 @@ pub(in crate::import) fn build(
             tags: tags(&v.tags),
         }));
     }
+    Ok(())
+}
 
-    // ---- Transit gateways: attachments, route tables.
-    // (route table, attachment id) pairs: the association is per route table,
-    // whose transit gateway scopes the attachment id.
+/// Transit gateway associations, propagations and routes by route table;
+/// gaps for tables the snapshot does not hold.
+fn tgw_index(x: &mut Hx) -> Result<TgwIndex, ImportError> {
+    let Hx {
+        b,
+        out,
+        h,
+        r,
+        unseen_tables,
+        ..
+    } = x;
     let mut assocs: BTreeSet<(String, String)> = BTreeSet::new();
-    for ((_, id), (_, a)) in &atts {
+    for ((_, id), (_, a)) in &r.atts {
         if let Some(x) = &a.association
             && matches!(
                 x.state.as_deref(),
@@ -637,12 +859,12 @@ pub(in crate::import) fn build(
     // transit gateway shared from another account shows its attachments,
     // not its tables): where that attachment's packets go is not known, and
     // the unseen tables may lead on prem.
-    let mut unseen_tables: BTreeSet<String> = BTreeSet::new();
     for (rtb, att) in &assocs {
-        if rtbs.contains_key(rtb) {
+        if r.rtbs.contains_key(rtb) {
             continue;
         }
-        let tgw = atts
+        let tgw = r
+            .atts
             .iter()
             .find(|((_, id), _)| id == att)
             .map(|((t, _), _)| t.clone());
@@ -703,251 +925,53 @@ pub(in crate::import) fn build(
         .filter_map(|p| Some((p.aws_id.clone()?, p.name.value.clone())))
         .collect();
 
-    let mut observed: Vec<crate::model::ObservedTgwRoute> = Vec::new();
-    // A propagated route towards an attachment the snapshot lacks.
-    let mut hidden_routes = false;
-    // The names of every attachment written out, for the VPNs over them.
-    let mut written_attachments: BTreeSet<String> = BTreeSet::new();
+    Ok(TgwIndex {
+        assocs,
+        props,
+        props_known,
+        routes_of,
+        routes_known,
+        pl_names,
+    })
+}
+
+/// Transit gateways: attachments, route tables.
+fn transit_gateways(x: &mut Hx, ix: &TgwIndex) -> Result<(), ImportError> {
+    let Hx {
+        b,
+        out,
+        h,
+        r,
+        vpn_out,
+        dx,
+        observed,
+        hidden_routes,
+        written_attachments,
+        ..
+    } = x;
     for (tgw_id, (loc, t)) in &h.tgws {
         let Some(tgw) = b.get(tgw_id) else { continue };
         let o = t.options.clone().unwrap_or_default();
-        let mut attachments = Vec::new();
-        let mut kept: BTreeSet<String> = BTreeSet::new();
-        for ((_, att_id), (_, a)) in atts.iter().filter(|((t, _), _)| t == tgw_id) {
-            let Some(name) = att_of(b, tgw_id, att_id) else {
-                continue;
-            };
-            let kind = a.resource_type.clone().unwrap_or_default();
-            let res = a.resource_id.clone().unwrap_or_default();
-            let mut x = f::TgwAttachment {
-                name: sp(name),
-                aws_id: Some(att_id.clone()),
-                kind: sp(kind.clone()),
-                state: a.state.clone().filter(|s| s != "available").map(sp),
-                tags: tags(&a.tags),
-                ..Default::default()
-            };
-            let missing = |b: &mut B, what: &str| {
-                b.gap_in(
-                    format!("transit gateway attachment `{att_id}`: {what} is not in the snapshot"),
-                    ROUTING,
-                    f::GapKind::TransitGateway,
-                    None,
-                );
-            };
-            match kind.as_str() {
-                "vpc" => {
-                    let Some(vpc) = vpc_of(b, &res) else {
-                        missing(b, &format!("vpc `{res}`"));
-                        continue;
-                    };
-                    let Some((_, details)) = vpc_atts.get(att_id) else {
-                        missing(b, "its subnets (describe-transit-gateway-vpc-attachments)");
-                        continue;
-                    };
-                    let mut subnets = Vec::new();
-                    for s in &details.subnet_ids {
-                        match subnet_of(b, s) {
-                            Some(n) => subnets.push(sp(n)),
-                            None => missing(b, &format!("subnet `{s}`")),
-                        }
-                    }
-                    if subnets.is_empty() {
-                        continue;
-                    }
-                    let opts = details.options.clone().unwrap_or_default();
-                    x.vpc = Some(sp(vpc));
-                    x.subnets = subnets;
-                    x.appliance_mode = enabled(&opts.appliance_mode_support);
-                    x.security_group_referencing =
-                        enabled(&opts.security_group_referencing_support);
-                    x.ipv6_support = enabled(&opts.ipv6_support);
-                }
-                "vpn" => {
-                    let Some(v) = vpn_out.get(&res) else {
-                        missing(b, &format!("vpn connection `{res}`"));
-                        continue;
-                    };
-                    if v.gateway.value != tgw {
-                        missing(
-                            b,
-                            &format!("vpn connection `{res}` on this transit gateway"),
-                        );
-                        continue;
-                    }
-                    x.vpn_connection = Some(sp(v.name.value.clone()));
-                }
-                "direct-connect-gateway" => {
-                    let g = dx
-                        .gateways
-                        .iter()
-                        .find(|g| g.aws_id.as_deref() == Some(res.as_str()));
-                    let Some(g) = g.filter(|g| dxgw_tgws(g).contains(&tgw)) else {
-                        missing(
-                            b,
-                            &format!(
-                                "the association of direct connect gateway `{res}` with this transit gateway"
-                            ),
-                        );
-                        continue;
-                    };
-                    x.direct_connect_gateway = Some(sp(g.name.value.clone()));
-                }
-                "peering" => {
-                    let Some(peer) = tgw_name(b, &res) else {
-                        missing(b, &format!("peer transit gateway `{res}`"));
-                        continue;
-                    };
-                    x.peer_transit_gateway = Some(sp(peer));
-                }
-                "connect" => {}
-                other => {
-                    b.gap_in(
-                        format!("transit gateway attachment `{att_id}` of type `{other}` is not modelled"), ROUTING, f::GapKind::TransitGateway, None);
-                    continue;
-                }
-            }
-            kept.insert(att_id.clone());
-            written_attachments.insert(x.name.value.clone());
-            attachments.push(sp(x));
-        }
-        let mut route_tables = Vec::new();
-        for (rtb_id, (_, r)) in rtbs
-            .iter()
-            .filter(|(_, (_, r))| r.transit_gateway_id.as_deref() == Some(tgw_id))
-        {
-            if gone(&r.state) {
-                continue;
-            }
-            let Some(name) = b.get(rtb_id) else { continue };
-            let att_name =
-                |b: &B, a: &str| kept.contains(a).then(|| att_of(b, tgw_id, a)).flatten();
-            let associations = assocs
-                .iter()
-                .filter(|(t, _)| t == rtb_id)
-                .filter_map(|(_, a)| att_name(b, a))
-                .map(sp)
-                .collect();
-            if !props_known.contains(rtb_id) {
-                b.gap_in(
-                    format!("propagations of transit gateway route table `{rtb_id}` are not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
-            }
-            let peering: BTreeSet<&String> = atts
-                .iter()
-                .filter(|(_, (_, a))| a.resource_type.as_deref() == Some("peering"))
-                .map(|((_, id), _)| id)
-                .collect();
-            let propagations = props
-                .get(rtb_id)
-                .into_iter()
-                .flatten()
-                .filter(|a| !peering.contains(a))
-                .filter_map(|a| att_name(b, a))
-                .map(sp)
-                .collect();
-            if !routes_known.contains(rtb_id) {
-                b.gap_in(
-                    format!("static routes of transit gateway route table `{rtb_id}` are not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
-            }
-            let mut routes = Vec::new();
-            let mut seen: BTreeSet<String> = BTreeSet::new();
-            for (at, x) in routes_of.get(rtb_id).into_iter().flatten() {
-                if gone(&x.state) {
-                    continue;
-                }
-                // Propagated routes are derived from `propagations` (C-9.3);
-                // those towards on prem also tell where on prem is.
-                if x.kind.as_deref() == Some("propagated") {
-                    let a = x
-                        .transit_gateway_attachments
-                        .first()
-                        .and_then(|a| a.transit_gateway_attachment_id.clone());
-                    if let (Some(c), Some(a)) = (&x.destination_cidr_block, a) {
-                        match att_name(b, &a) {
-                            Some(att) => observed.push(crate::model::ObservedTgwRoute {
-                                prefix: c.clone(),
-                                transit_gateway: tgw.clone(),
-                                attachment: att,
-                                text: format!(
-                                    "transit gateway route table `{rtb_id}`: {c} -> `{a}` (propagated)"
-                                ),
-                            }),
-                            // As for a static route: a propagated route
-                            // towards an attachment the snapshot lacks may
-                            // lead on prem.
-                            None => {
-                                hidden_routes = true;
-                                b.gap_in(
-                                format!("transit gateway route table `{rtb_id}`: a propagated route's attachment `{a}` is not in the snapshot"),
-                                ROUTING,
-                                f::GapKind::TransitGateway,
-                                None,
-                            );
-                            }
-                        }
-                    }
-                    continue;
-                }
-                let (dest, pl, key) = match (&x.destination_cidr_block, &x.prefix_list_id) {
-                    (_, Some(p)) => match pl_names.get(p) {
-                        Some(n) => (None, Some(n.clone()), p.clone()),
-                        None => {
-                            b.gap_in(
-                                format!("transit gateway route table `{rtb_id}` routes prefix list `{p}`, which is not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
-                            continue;
-                        }
-                    },
-                    (Some(c), None) => {
-                        let c = cidr(at, "DestinationCidrBlock", c)?;
-                        (Some(c.clone()), None, c)
-                    }
-                    (None, None) => {
-                        return Err(at.err("DestinationCidrBlock", "missing destination".into()));
-                    }
-                };
-                if !seen.insert(key) {
-                    continue;
-                }
-                let blackhole = x.state.as_deref() == Some("blackhole");
-                let attachment = if blackhole {
-                    None
-                } else {
-                    let a = x
-                        .transit_gateway_attachments
-                        .first()
-                        .and_then(|a| a.transit_gateway_attachment_id.clone());
-                    match a.as_deref().and_then(|a| att_name(b, a)) {
-                        Some(n) => Some(n),
-                        None => {
-                            b.gap_in(
-                                format!("transit gateway route table `{rtb_id}`: a route's attachment `{}` is not in the snapshot", a.unwrap_or_default()), ROUTING, f::GapKind::TransitGateway, None);
-                            continue;
-                        }
-                    }
-                };
-                routes.push(sp(f::TgwRoute {
-                    destination: dest.map(sp),
-                    prefix_list: pl.map(sp),
-                    attachment: attachment.map(sp),
-                    blackhole: blackhole.then(|| sp(true)),
-                }));
-            }
-            route_tables.push(sp(f::TgwRouteTable {
-                name: sp(name),
-                aws_id: Some(rtb_id.clone()),
-                associations,
-                propagations,
-                routes,
-                tags: tags(&r.tags),
-            }));
-        }
+        let (attachments, kept) =
+            tgw_attachments(b, r, vpn_out, dx, written_attachments, tgw_id, tgw.clone());
+        let route_tables = tgw_route_tables(
+            b,
+            r,
+            ix,
+            observed,
+            hidden_routes,
+            tgw_id,
+            tgw.clone(),
+            &kept,
+        )?;
         // A default table must be one of this gateway's own tables.
         let table_name = |b: &mut B, on: &Option<String>, id: &Option<String>| -> Option<String> {
             if enabled(on) != Some(true) {
                 return None;
             }
             let id = id.as_ref()?;
-            let own = rtbs
+            let own = r
+                .rtbs
                 .get(id)
                 .is_some_and(|(_, r)| r.transit_gateway_id.as_deref() == Some(tgw_id.as_str()));
             if !own {
@@ -986,9 +1010,298 @@ pub(in crate::import) fn build(
             tags: tags(&t.tags),
         }));
     }
+    Ok(())
+}
 
-    // ---- Output, and what the snapshot cannot show.
-    out.customer_gateways = cgw_out.into_values().map(sp).collect();
+/// The attachments of one transit gateway, and the ids of those kept.
+#[allow(clippy::too_many_arguments)]
+fn tgw_attachments(
+    b: &mut B,
+    r: &Records,
+    vpn_out: &BTreeMap<String, f::VpnConnection>,
+    dx: &f::DirectConnect,
+    written_attachments: &mut BTreeSet<String>,
+    tgw_id: &String,
+    tgw: String,
+) -> (Vec<Sp<f::TgwAttachment>>, BTreeSet<String>) {
+    let mut attachments = Vec::new();
+    let mut kept: BTreeSet<String> = BTreeSet::new();
+    for ((_, att_id), (_, a)) in r.atts.iter().filter(|((t, _), _)| t == tgw_id) {
+        let Some(name) = r.att_of(b, tgw_id, att_id) else {
+            continue;
+        };
+        let kind = a.resource_type.clone().unwrap_or_default();
+        let res = a.resource_id.clone().unwrap_or_default();
+        let mut x = f::TgwAttachment {
+            name: sp(name),
+            aws_id: Some(att_id.clone()),
+            kind: sp(kind.clone()),
+            state: a.state.clone().filter(|s| s != "available").map(sp),
+            tags: tags(&a.tags),
+            ..Default::default()
+        };
+        let missing = |b: &mut B, what: &str| {
+            b.gap_in(
+                format!("transit gateway attachment `{att_id}`: {what} is not in the snapshot"),
+                ROUTING,
+                f::GapKind::TransitGateway,
+                None,
+            );
+        };
+        match kind.as_str() {
+            "vpc" => {
+                let Some(vpc) = r.vpc_of(b, &res) else {
+                    missing(b, &format!("vpc `{res}`"));
+                    continue;
+                };
+                let Some((_, details)) = r.vpc_atts.get(att_id) else {
+                    missing(b, "its subnets (describe-transit-gateway-vpc-attachments)");
+                    continue;
+                };
+                let mut subnets = Vec::new();
+                for s in &details.subnet_ids {
+                    match r.subnet_of(b, s) {
+                        Some(n) => subnets.push(sp(n)),
+                        None => missing(b, &format!("subnet `{s}`")),
+                    }
+                }
+                if subnets.is_empty() {
+                    continue;
+                }
+                let opts = details.options.clone().unwrap_or_default();
+                x.vpc = Some(sp(vpc));
+                x.subnets = subnets;
+                x.appliance_mode = enabled(&opts.appliance_mode_support);
+                x.security_group_referencing = enabled(&opts.security_group_referencing_support);
+                x.ipv6_support = enabled(&opts.ipv6_support);
+            }
+            "vpn" => {
+                let Some(v) = vpn_out.get(&res) else {
+                    missing(b, &format!("vpn connection `{res}`"));
+                    continue;
+                };
+                if v.gateway.value != tgw {
+                    missing(
+                        b,
+                        &format!("vpn connection `{res}` on this transit gateway"),
+                    );
+                    continue;
+                }
+                x.vpn_connection = Some(sp(v.name.value.clone()));
+            }
+            "direct-connect-gateway" => {
+                let g = dx
+                    .gateways
+                    .iter()
+                    .find(|g| g.aws_id.as_deref() == Some(res.as_str()));
+                let Some(g) = g.filter(|g| dxgw_tgws(g).contains(&tgw)) else {
+                    missing(
+                        b,
+                        &format!(
+                            "the association of direct connect gateway `{res}` with this transit gateway"
+                        ),
+                    );
+                    continue;
+                };
+                x.direct_connect_gateway = Some(sp(g.name.value.clone()));
+            }
+            "peering" => {
+                let Some(peer) = r.tgw_name(b, &res) else {
+                    missing(b, &format!("peer transit gateway `{res}`"));
+                    continue;
+                };
+                x.peer_transit_gateway = Some(sp(peer));
+            }
+            "connect" => {}
+            other => {
+                b.gap_in(
+                    format!(
+                        "transit gateway attachment `{att_id}` of type `{other}` is not modelled"
+                    ),
+                    ROUTING,
+                    f::GapKind::TransitGateway,
+                    None,
+                );
+                continue;
+            }
+        }
+        kept.insert(att_id.clone());
+        written_attachments.insert(x.name.value.clone());
+        attachments.push(sp(x));
+    }
+    (attachments, kept)
+}
+
+/// The route tables of one transit gateway; the propagated routes towards
+/// on prem are `observed`.
+#[allow(clippy::too_many_arguments)]
+fn tgw_route_tables(
+    b: &mut B,
+    rec: &Records,
+    ix: &TgwIndex,
+    observed: &mut Vec<crate::model::ObservedTgwRoute>,
+    hidden_routes: &mut bool,
+    tgw_id: &String,
+    tgw: String,
+    kept: &BTreeSet<String>,
+) -> Result<Vec<Sp<f::TgwRouteTable>>, ImportError> {
+    let mut route_tables = Vec::new();
+    for (rtb_id, (_, r)) in rec
+        .rtbs
+        .iter()
+        .filter(|(_, (_, r))| r.transit_gateway_id.as_deref() == Some(tgw_id))
+    {
+        if gone(&r.state) {
+            continue;
+        }
+        let Some(name) = b.get(rtb_id) else { continue };
+        let att_name =
+            |b: &B, a: &str| kept.contains(a).then(|| rec.att_of(b, tgw_id, a)).flatten();
+        let associations = ix
+            .assocs
+            .iter()
+            .filter(|(t, _)| t == rtb_id)
+            .filter_map(|(_, a)| att_name(b, a))
+            .map(sp)
+            .collect();
+        if !ix.props_known.contains(rtb_id) {
+            b.gap_in(
+                format!(
+                    "propagations of transit gateway route table `{rtb_id}` are not in the snapshot"
+                ),
+                ROUTING,
+                f::GapKind::TransitGateway,
+                None,
+            );
+        }
+        let peering: BTreeSet<&String> = rec
+            .atts
+            .iter()
+            .filter(|(_, (_, a))| a.resource_type.as_deref() == Some("peering"))
+            .map(|((_, id), _)| id)
+            .collect();
+        let propagations = ix
+            .props
+            .get(rtb_id)
+            .into_iter()
+            .flatten()
+            .filter(|a| !peering.contains(a))
+            .filter_map(|a| att_name(b, a))
+            .map(sp)
+            .collect();
+        if !ix.routes_known.contains(rtb_id) {
+            b.gap_in(
+                format!("static routes of transit gateway route table `{rtb_id}` are not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
+        }
+        let mut routes = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for (at, x) in ix.routes_of.get(rtb_id).into_iter().flatten() {
+            if gone(&x.state) {
+                continue;
+            }
+            // Propagated routes are derived from `propagations` (C-9.3);
+            // those towards on prem also tell where on prem is.
+            if x.kind.as_deref() == Some("propagated") {
+                let a = x
+                    .transit_gateway_attachments
+                    .first()
+                    .and_then(|a| a.transit_gateway_attachment_id.clone());
+                if let (Some(c), Some(a)) = (&x.destination_cidr_block, a) {
+                    match att_name(b, &a) {
+                        Some(att) => observed.push(crate::model::ObservedTgwRoute {
+                            prefix: c.clone(),
+                            transit_gateway: tgw.clone(),
+                            attachment: att,
+                            text: format!(
+                                "transit gateway route table `{rtb_id}`: {c} -> `{a}` (propagated)"
+                            ),
+                        }),
+                        // As for a static route: a propagated route
+                        // towards an attachment the snapshot lacks may
+                        // lead on prem.
+                        None => {
+                            *hidden_routes = true;
+                            b.gap_in(
+                            format!("transit gateway route table `{rtb_id}`: a propagated route's attachment `{a}` is not in the snapshot"),
+                            ROUTING,
+                            f::GapKind::TransitGateway,
+                            None,
+                        );
+                        }
+                    }
+                }
+                continue;
+            }
+            let (dest, pl, key) = match (&x.destination_cidr_block, &x.prefix_list_id) {
+                (_, Some(p)) => match ix.pl_names.get(p) {
+                    Some(n) => (None, Some(n.clone()), p.clone()),
+                    None => {
+                        b.gap_in(
+                            format!("transit gateway route table `{rtb_id}` routes prefix list `{p}`, which is not in the snapshot"), ROUTING, f::GapKind::TransitGateway, None);
+                        continue;
+                    }
+                },
+                (Some(c), None) => {
+                    let c = cidr(at, "DestinationCidrBlock", c)?;
+                    (Some(c.clone()), None, c)
+                }
+                (None, None) => {
+                    return Err(at.err("DestinationCidrBlock", "missing destination".into()));
+                }
+            };
+            if !seen.insert(key) {
+                continue;
+            }
+            let blackhole = x.state.as_deref() == Some("blackhole");
+            let attachment = if blackhole {
+                None
+            } else {
+                let a = x
+                    .transit_gateway_attachments
+                    .first()
+                    .and_then(|a| a.transit_gateway_attachment_id.clone());
+                match a.as_deref().and_then(|a| att_name(b, a)) {
+                    Some(n) => Some(n),
+                    None => {
+                        b.gap_in(
+                            format!("transit gateway route table `{rtb_id}`: a route's attachment `{}` is not in the snapshot", a.unwrap_or_default()), ROUTING, f::GapKind::TransitGateway, None);
+                        continue;
+                    }
+                }
+            };
+            routes.push(sp(f::TgwRoute {
+                destination: dest.map(sp),
+                prefix_list: pl.map(sp),
+                attachment: attachment.map(sp),
+                blackhole: blackhole.then(|| sp(true)),
+            }));
+        }
+        route_tables.push(sp(f::TgwRouteTable {
+            name: sp(name),
+            aws_id: Some(rtb_id.clone()),
+            associations,
+            propagations,
+            routes,
+            tags: tags(&r.tags),
+        }));
+    }
+    Ok(route_tables)
+}
+
+/// Output, and what the snapshot cannot show.
+fn output(x: &mut Hx) {
+    let Hx {
+        b,
+        out,
+        h,
+        cgw_out,
+        vpn_out,
+        dx,
+        observed,
+        written_attachments,
+        ..
+    } = x;
+    out.customer_gateways = std::mem::take(cgw_out).into_values().map(sp).collect();
     // A VPN over Direct Connect whose transport attachment was left out
     // (its DX gateway's association is not in the snapshot, say) cannot be
     // placed: it is left out too, with its own transit gateway attachment
@@ -1045,13 +1358,13 @@ pub(in crate::import) fn build(
         }
         observed.retain(|o| !removed_atts.contains(&o.attachment));
     }
-    out.vpn_connections = vpn_out.into_values().map(sp).collect();
+    out.vpn_connections = std::mem::take(vpn_out).into_values().map(sp).collect();
     let any_dx = !dx.connections.is_empty()
         || !dx.lags.is_empty()
         || !dx.virtual_interfaces.is_empty()
         || !dx.gateways.is_empty();
     if any_dx {
-        out.direct_connect = Some(sp(dx));
+        out.direct_connect = Some(sp(std::mem::take(dx)));
     }
     for ((account, region), present) in &h.scopes {
         if !present.contains("Vpcs") {
@@ -1078,10 +1391,22 @@ pub(in crate::import) fn build(
             );
         }
     }
+}
+
+/// What AWS routes towards each connection is on prem behind it.
+fn derive(x: &mut Hx) {
+    let Hx {
+        b,
+        out,
+        observed,
+        hidden_routes,
+        ..
+    } = x;
+    let any_dx = out.direct_connect.is_some();
     // What AWS routes towards each connection is on prem behind it; the
     // loader derives the same for any connection left uncovered.
     let derived = crate::model::derive_on_prem_networks(out, &observed);
-    if derived.is_empty() && !hidden_routes && (!out.vpn_connections.is_empty() || any_dx) {
+    if derived.is_empty() && !*hidden_routes && (!out.vpn_connections.is_empty() || any_dx) {
         b.notes.push(
             "AWS routes no prefix towards the VPN and Direct Connect connections, and the routes on-prem routers advertise are not visible in AWS APIs: add `on_prem_networks` (with `advertises` and `prefer`) to state them".into(),
         );
@@ -1092,34 +1417,6 @@ pub(in crate::import) fn build(
         ));
     }
     out.on_prem_networks.extend(derived.into_iter().map(sp));
-    // Transit gateways that can lead on prem: a VPN, DX gateway or Connect
-    // attachment, or a peering to another transit gateway (C-9.1). Every
-    // attachment the capture lists counts, imported or not; where the
-    // capture lists transit gateways but not their attachments, all do.
-    // `TransitGatewayVpcAttachments` lists VPC attachments only, never the
-    // VPN and DX gateway ones.
-    let unlisted = h
-        .scopes
-        .values()
-        .any(|k| k.contains("TransitGateways") && !k.contains("TransitGatewayAttachments"));
-    let onprem_tgws: BTreeSet<String> = h
-        .tgws
-        .keys()
-        .filter(|t| {
-            unlisted
-                || unseen_tables.contains(*t)
-                || atts.iter().any(|((x, _), (_, a))| {
-                    x == *t
-                        && matches!(
-                            a.resource_type.as_deref(),
-                            Some("vpn" | "direct-connect-gateway" | "connect" | "peering") | None
-                        )
-                })
-        })
-        .filter_map(|t| b.get(t))
-        .collect();
-    private_paths(b, out, &onprem_tgws, &h.scopes);
-    Ok(())
 }
 
 /// The VPCs of a capture that have a private path towards on prem: a VPN
