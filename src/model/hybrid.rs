@@ -805,48 +805,13 @@ pub(crate) fn prefix_minus(net: IpNet, holes: &[IpNet]) -> Vec<IpNet> {
     halves.flat_map(|h| prefix_minus(h, holes)).collect()
 }
 
-/// Every resource name of `file` (names are unique across the whole file).
+/// Every resource name of `file` (names are unique across the whole file),
+/// from the validator's one table of the file's named resources.
 fn names_in(file: &super::format::TopologyFile) -> std::collections::BTreeSet<String> {
-    let f = file;
-    let mut out: Vec<&str> = Vec::new();
-    macro_rules! names {
-        ($($field:ident),*) => {
-            $(out.extend(f.$field.iter().map(|x| x.name.value.as_str()));)*
-        };
-    }
-    names!(
-        prefix_lists,
-        vpcs,
-        subnets,
-        route_tables,
-        network_acls,
-        security_groups,
-        instances,
-        network_interfaces,
-        internet_gateways,
-        egress_only_internet_gateways,
-        nat_gateways,
-        load_balancers,
-        target_groups,
-        vpc_endpoints,
-        peering_connections,
-        transit_gateways,
-        vpn_gateways,
-        customer_gateways,
-        vpn_connections,
-        on_prem_networks
-    );
-    for t in &f.transit_gateways {
-        out.extend(t.attachments.iter().map(|x| x.name.value.as_str()));
-        out.extend(t.route_tables.iter().map(|x| x.name.value.as_str()));
-    }
-    if let Some(d) = &f.direct_connect {
-        out.extend(d.connections.iter().map(|x| x.name.value.as_str()));
-        out.extend(d.lags.iter().map(|x| x.name.value.as_str()));
-        out.extend(d.virtual_interfaces.iter().map(|x| x.name.value.as_str()));
-        out.extend(d.gateways.iter().map(|x| x.name.value.as_str()));
-    }
-    out.into_iter().map(str::to_string).collect()
+    super::validate::all_names(file)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// `file` with the derived on-prem networks of its uncovered connections
