@@ -300,18 +300,9 @@ fn interface(
         return Ok(None);
     };
     let desc = e.description.as_deref().unwrap_or("").trim();
-    let mut groups = Vec::new();
-    let mut unknown_group = None;
-    for g in &e.groups {
-        if let Some(gid) = &g.group_id {
-            match b.get(gid) {
-                Some(n) => groups.push(sp(n)),
-                None => unknown_group = Some(gid.clone()),
-            }
-        }
-    }
+    let (groups, unknown_group) = groups(b, e);
     let owner = classify(
-        &b,
+        b,
         desc,
         e,
         raw.nat_of_eni.get(id),
@@ -400,24 +391,7 @@ fn interface(
         None => Some(false),
     };
     let private_ips = private_ips(b, held, loc, id, e, vpc.as_deref())?;
-    let mut ipv6 = Vec::new();
-    for (k, a) in e.ipv6_addresses.iter().enumerate() {
-        if let Some(x) = &a.ipv6_address {
-            ipv6.push(sp(ip(loc, &format!("Ipv6Addresses[{k}].Ipv6Address"), x)?));
-        }
-    }
-    let mut v4p = Vec::new();
-    for (k, a) in e.ipv4_prefixes.iter().enumerate() {
-        if let Some(x) = &a.ipv4_prefix {
-            v4p.push(sp(cidr(loc, &format!("Ipv4Prefixes[{k}].Ipv4Prefix"), x)?));
-        }
-    }
-    let mut v6p = Vec::new();
-    for (k, a) in e.ipv6_prefixes.iter().enumerate() {
-        if let Some(x) = &a.ipv6_prefix {
-            v6p.push(sp(cidr(loc, &format!("Ipv6Prefixes[{k}].Ipv6Prefix"), x)?));
-        }
-    }
+    let (ipv6, v4p, v6p) = prefixes(loc, e)?;
     if let Some(i) = e.attachment.as_ref().and_then(|a| a.instance_id.as_ref())
         && instance.is_some()
     {
@@ -452,6 +426,48 @@ fn interface(
             tags: tags(&e.tag_set),
         }),
     )))
+}
+
+/// An interface's security groups that are imported, and the last one
+/// that is not.
+fn groups(b: &B, e: &aws::NetworkInterface) -> (Vec<Sp<String>>, Option<String>) {
+    let mut groups = Vec::new();
+    let mut unknown_group = None;
+    for g in &e.groups {
+        if let Some(gid) = &g.group_id {
+            match b.get(gid) {
+                Some(n) => groups.push(sp(n)),
+                None => unknown_group = Some(gid.clone()),
+            }
+        }
+    }
+    (groups, unknown_group)
+}
+
+/// An interface's IPv6 addresses, IPv4 prefixes and IPv6 prefixes.
+type Prefixes = (Vec<Sp<String>>, Vec<Sp<String>>, Vec<Sp<String>>);
+
+/// An interface's IPv6 addresses and its delegated IPv4 and IPv6 prefixes.
+fn prefixes(loc: &Loc, e: &aws::NetworkInterface) -> Result<Prefixes, ImportError> {
+    let mut ipv6 = Vec::new();
+    for (k, a) in e.ipv6_addresses.iter().enumerate() {
+        if let Some(x) = &a.ipv6_address {
+            ipv6.push(sp(ip(loc, &format!("Ipv6Addresses[{k}].Ipv6Address"), x)?));
+        }
+    }
+    let mut v4p = Vec::new();
+    for (k, a) in e.ipv4_prefixes.iter().enumerate() {
+        if let Some(x) = &a.ipv4_prefix {
+            v4p.push(sp(cidr(loc, &format!("Ipv4Prefixes[{k}].Ipv4Prefix"), x)?));
+        }
+    }
+    let mut v6p = Vec::new();
+    for (k, a) in e.ipv6_prefixes.iter().enumerate() {
+        if let Some(x) = &a.ipv6_prefix {
+            v6p.push(sp(cidr(loc, &format!("Ipv6Prefixes[{k}].Ipv6Prefix"), x)?));
+        }
+    }
+    Ok((ipv6, v4p, v6p))
 }
 
 /// An imported interface: its instance, device index and id, for the order.

@@ -214,56 +214,7 @@ impl V<'_> {
                     &ctx,
                 );
                 let available = self.flag_state(&a.state, AVAILABLE, "attachment state", &ctx);
-                // Fields that belong to another type are mistakes, not ignored.
-                let fields: [(&str, bool, bool); 8] = [
-                    ("vpc", a.vpc.is_some(), matches!(kind, Some(AttKind::Vpc))),
-                    (
-                        "subnets",
-                        !a.subnets.is_empty(),
-                        matches!(kind, Some(AttKind::Vpc)),
-                    ),
-                    (
-                        "appliance_mode",
-                        a.appliance_mode.is_some(),
-                        matches!(kind, Some(AttKind::Vpc)),
-                    ),
-                    (
-                        "security_group_referencing",
-                        a.security_group_referencing.is_some(),
-                        matches!(kind, Some(AttKind::Vpc)),
-                    ),
-                    (
-                        "ipv6_support",
-                        a.ipv6_support.is_some(),
-                        matches!(kind, Some(AttKind::Vpc)),
-                    ),
-                    (
-                        "vpn_connection",
-                        a.vpn_connection.is_some(),
-                        matches!(kind, Some(AttKind::Vpn)),
-                    ),
-                    (
-                        "direct_connect_gateway",
-                        a.direct_connect_gateway.is_some(),
-                        matches!(kind, Some(AttKind::Dxgw)),
-                    ),
-                    (
-                        "peer_transit_gateway",
-                        a.peer_transit_gateway.is_some(),
-                        matches!(kind, Some(AttKind::Peering)),
-                    ),
-                ];
-                if kind.is_some() {
-                    for (field, set, allowed) in fields {
-                        if set && !allowed {
-                            self.err(
-                                a.kind.pos,
-                                format!("{ctx} of type `{}` sets `{field}`, which is only for another attachment type", a.kind.value.trim()),
-                                None,
-                            );
-                        }
-                    }
-                }
+                self.attachment_fields(a, kind, &ctx);
                 let resolved = match kind {
                     None => None,
                     Some(AttKind::Vpc) => self.vpc_attachment(a, &ctx, tgw_sgr),
@@ -336,7 +287,66 @@ impl V<'_> {
                 });
             }
         }
-        // A private IP VPN runs over its TGW's DX gateway attachment (C-11.4).
+        self.vpn_transports();
+    }
+
+    /// Fields that belong to another attachment type are mistakes, not
+    /// ignored.
+    fn attachment_fields(&mut self, a: &f::TgwAttachment, kind: Option<AttKind>, ctx: &str) {
+        let fields: [(&str, bool, bool); 8] = [
+            ("vpc", a.vpc.is_some(), matches!(kind, Some(AttKind::Vpc))),
+            (
+                "subnets",
+                !a.subnets.is_empty(),
+                matches!(kind, Some(AttKind::Vpc)),
+            ),
+            (
+                "appliance_mode",
+                a.appliance_mode.is_some(),
+                matches!(kind, Some(AttKind::Vpc)),
+            ),
+            (
+                "security_group_referencing",
+                a.security_group_referencing.is_some(),
+                matches!(kind, Some(AttKind::Vpc)),
+            ),
+            (
+                "ipv6_support",
+                a.ipv6_support.is_some(),
+                matches!(kind, Some(AttKind::Vpc)),
+            ),
+            (
+                "vpn_connection",
+                a.vpn_connection.is_some(),
+                matches!(kind, Some(AttKind::Vpn)),
+            ),
+            (
+                "direct_connect_gateway",
+                a.direct_connect_gateway.is_some(),
+                matches!(kind, Some(AttKind::Dxgw)),
+            ),
+            (
+                "peer_transit_gateway",
+                a.peer_transit_gateway.is_some(),
+                matches!(kind, Some(AttKind::Peering)),
+            ),
+        ];
+        if kind.is_some() {
+            for (field, set, allowed) in fields {
+                if set && !allowed {
+                    self.err(
+                        a.kind.pos,
+                        format!("{ctx} of type `{}` sets `{field}`, which is only for another attachment type", a.kind.value.trim()),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A private IP VPN runs over its TGW's DX gateway attachment (C-11.4).
+    fn vpn_transports(&mut self) {
+        let s = self.src;
         for (vi, v) in s.vpn_connections.iter().enumerate() {
             let ctx = format!("vpn connection `{}`", v.name.value);
             let Some(t) = &v.transport_attachment else {
@@ -946,6 +956,14 @@ impl V<'_> {
         let Some(dx) = &self.src.direct_connect else {
             return;
         };
+        self.dx_lags(dx);
+        self.dx_connections(dx);
+        self.dx_gateways(dx);
+        self.dx_vifs(dx);
+    }
+
+    /// Direct Connect LAGs.
+    fn dx_lags(&mut self, dx: &f::DirectConnect) {
         for l in &dx.lags {
             let ctx = format!("direct connect lag `{}`", l.name.value);
             let mode = self.encryption_mode(&l.encryption_mode, &ctx);
@@ -958,6 +976,10 @@ impl V<'_> {
                 members: Vec::new(),
             });
         }
+    }
+
+    /// Direct Connect connections, with the encryption mode and keys of their LAG (C-12.5).
+    fn dx_connections(&mut self, dx: &f::DirectConnect) {
         for (ci, c) in dx.connections.iter().enumerate() {
             let ctx = format!("direct connect connection `{}`", c.name.value);
             let hosted = match &c.kind {
@@ -1022,6 +1044,10 @@ impl V<'_> {
                 partner_segment_encrypted: c.partner_segment_encrypted.unwrap_or(false),
             });
         }
+    }
+
+    /// Direct Connect gateways and their associations (C-12.2).
+    fn dx_gateways(&mut self, dx: &f::DirectConnect) {
         for g in &dx.gateways {
             let ctx = format!("direct connect gateway `{}`", g.name.value);
             let mut associations = Vec::new();
@@ -1070,6 +1096,10 @@ impl V<'_> {
                 vifs: Vec::new(),
             });
         }
+    }
+
+    /// Virtual interfaces, and the gateways they attach to (C-12.1, C-12.2).
+    fn dx_vifs(&mut self, dx: &f::DirectConnect) {
         for (vi, x) in dx.virtual_interfaces.iter().enumerate() {
             let ctx = format!("virtual interface `{}`", x.name.value);
             let kind = self.choice(
