@@ -1132,6 +1132,9 @@ fn tgw_attachments(
     (attachments, kept)
 }
 
+// About 150 lines: the propagated-route block (which feeds the on-prem
+// derivation) is kept as it was in the former single function, so that
+// edits to the derivation made beside this split still apply to it.
 /// The route tables of one transit gateway; the propagated routes towards
 /// on prem are `observed`.
 #[allow(clippy::too_many_arguments)]

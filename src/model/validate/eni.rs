@@ -34,39 +34,7 @@ impl V<'_> {
                 Some(o) => self.eni_owner(o, &ctx, i),
                 None => EniOwner::Workload,
             };
-            let mut private_ips = Vec::with_capacity(e.private_ips.len());
-            for p in &e.private_ips {
-                let Ok(addr) = values::ipv4(&p.address.value, &ctx)
-                    .map_err(|x| self.problem(p.address.pos, x))
-                else {
-                    continue;
-                };
-                if subnet != BAD {
-                    match scidr {
-                        None => self.err(
-                            p.address.pos,
-                            format!("{ctx} has private IP `{addr}`, but subnet `{sname}` has no IPv4 CIDR"),
-                            None,
-                        ),
-                        Some(c) if !c.contains(&addr) => self.err(
-                            p.address.pos,
-                            format!("private IP `{addr}` of {ctx} is outside subnet `{sname}` (`{c}`)"),
-                            None,
-                        ),
-                        Some(_) => {}
-                    }
-                }
-                self.use_address(vpc, IpAddr::V4(addr), &ctx, p.address.pos);
-                let public = self.public_ip(p, &ctx);
-                if let (Some(PublicIp::Known { addr: a, .. }), Some(at)) = (public, &p.public_ip) {
-                    self.public_used.push((a, ctx.clone(), at.pos));
-                }
-                private_ips.push(r::PrivateIp {
-                    addr,
-                    public,
-                    pos: p.pos,
-                });
-            }
+            let private_ips = self.eni_private_ips(e, &ctx, subnet, vpc, scidr);
             let mut ipv6_addresses = Vec::with_capacity(e.ipv6_addresses.len());
             for a in &e.ipv6_addresses {
                 let Ok(addr) = values::ipv6(&a.value, &ctx).map_err(|x| self.problem(a.pos, x))
@@ -166,6 +134,56 @@ impl V<'_> {
                 derived: false,
             });
         }
+    }
+
+    /// An interface's private IPv4 addresses, each inside its subnet and
+    /// used once in its VPC.
+    fn eni_private_ips(
+        &mut self,
+        e: &f::NetworkInterface,
+        ctx: &str,
+        subnet: r::SubnetId,
+        vpc: r::VpcId,
+        scidr: Option<Ipv4Net>,
+    ) -> Vec<r::PrivateIp> {
+        let sname = e.subnet.value.as_str();
+        let ctx = ctx.to_string();
+        let mut private_ips = Vec::with_capacity(e.private_ips.len());
+        for p in &e.private_ips {
+            let Ok(addr) =
+                values::ipv4(&p.address.value, &ctx).map_err(|x| self.problem(p.address.pos, x))
+            else {
+                continue;
+            };
+            if subnet != BAD {
+                match scidr {
+                    None => self.err(
+                        p.address.pos,
+                        format!(
+                            "{ctx} has private IP `{addr}`, but subnet `{sname}` has no IPv4 CIDR"
+                        ),
+                        None,
+                    ),
+                    Some(c) if !c.contains(&addr) => self.err(
+                        p.address.pos,
+                        format!("private IP `{addr}` of {ctx} is outside subnet `{sname}` (`{c}`)"),
+                        None,
+                    ),
+                    Some(_) => {}
+                }
+            }
+            self.use_address(vpc, IpAddr::V4(addr), &ctx, p.address.pos);
+            let public = self.public_ip(p, &ctx);
+            if let (Some(PublicIp::Known { addr: a, .. }), Some(at)) = (public, &p.public_ip) {
+                self.public_used.push((a, ctx.clone(), at.pos));
+            }
+            private_ips.push(r::PrivateIp {
+                addr,
+                public,
+                pos: p.pos,
+            });
+        }
+        private_ips
     }
 
     /// Report `what` (an IPv6 address or prefix) outside the subnet's IPv6 CIDR.
@@ -291,8 +309,6 @@ impl V<'_> {
             }
         }
     }
-
-    // ----- NAT gateways and load balancers ------------------------------
 
     /// A public IPv4 maps to one private address (C-2.2): report each later
     /// mapping of an address, in file order, at the address.

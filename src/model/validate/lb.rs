@@ -479,8 +479,6 @@ impl V<'_> {
         }
         first
     }
-
-    // ----- routes and edge associations --------------------------------
 }
 
 pub(super) const LB_PROTOCOLS: &[(&str, LbProtocol)] = &[

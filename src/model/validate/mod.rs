@@ -463,8 +463,6 @@ impl<'a> V<'a> {
             .find(|n| !taken(n))
             .unwrap_or(base)
     }
-
-    // ----- version and names -------------------------------------------
 }
 
 #[cfg(test)]

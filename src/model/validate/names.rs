@@ -84,17 +84,8 @@ impl<'a> V<'a> {
                 Kind::TargetGroup => ResourceRef::TargetGroup(e.idx),
                 Kind::Endpoint => ResourceRef::Endpoint(e.idx),
                 Kind::Peering => ResourceRef::Peering(e.idx),
-                Kind::Tgw
-                | Kind::TgwAttachment
-                | Kind::TgwRouteTable
-                | Kind::Vgw
-                | Kind::Cgw
-                | Kind::Vpn
-                | Kind::DxConnection
-                | Kind::DxLag
-                | Kind::Vif
-                | Kind::DxGateway
-                | Kind::OnPrem => ResourceRef::Other(e.idx),
+                // The kinds that are not [`Kind::is_modelled`].
+                _ => ResourceRef::Other(e.idx),
             };
             map.insert((*name).to_owned(), r);
         }
@@ -103,8 +94,6 @@ impl<'a> V<'a> {
         }
         self.t.names = map;
     }
-
-    // ----- prefix lists, VPCs, subnets ---------------------------------
 }
 
 impl Kind {

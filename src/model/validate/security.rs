@@ -261,8 +261,6 @@ impl V<'_> {
         out
     }
 
-    // ----- gateways, peerings, endpoints -------------------------------
-
     /// Security groups by name, each in `vpc`.
     pub(super) fn sg_list(&mut self, sgs: &[Sp<String>], ctx: &str, vpc: r::VpcId) -> Vec<r::SgId> {
         let mut out = Vec::with_capacity(sgs.len());
@@ -299,8 +297,6 @@ impl V<'_> {
             ),
         }
     }
-
-    // ----- instances and interfaces ------------------------------------
 }
 
 /// An allow-all NACL rule of AWS's default NACL (C-4.1).

@@ -258,8 +258,6 @@ impl V<'_> {
         }
     }
 
-    // ----- route tables (skeleton), NACLs, associations ----------------
-
     pub(super) fn gateways(&mut self) {
         for (i, g) in self.src.internet_gateways.iter().enumerate() {
             let ctx = format!("internet gateway `{}`", g.name.value);
