@@ -77,9 +77,6 @@ fn num32(v: &Option<aws::Num>) -> Option<u32> {
     v.as_ref().and_then(|n| u32::try_from(n.0).ok())
 }
 
-/// Adds transit gateways, VPN connections, customer gateways and Direct
-/// Connect resources to `out`. VPCs, subnets and VPN gateways must already
-
 /// The hybrid records by id (deleted ones left out), and the names of what
 /// the file already holds, which references are checked against.
 struct Records {
@@ -1144,7 +1141,7 @@ fn tgw_route_tables(
     ix: &TgwIndex,
     observed: &mut Vec<crate::model::ObservedTgwRoute>,
     hidden_routes: &mut bool,
-    tgw_id: &String,
+    tgw_id: &str,
     tgw: String,
     kept: &BTreeSet<String>,
 ) -> Result<Vec<Sp<f::TgwRouteTable>>, ImportError> {
@@ -1408,7 +1405,7 @@ fn derive(x: &mut Hx) {
     let any_dx = out.direct_connect.is_some();
     // What AWS routes towards each connection is on prem behind it; the
     // loader derives the same for any connection left uncovered.
-    let derived = crate::model::derive_on_prem_networks(out, &observed);
+    let derived = crate::model::derive_on_prem_networks(out, observed);
     if derived.is_empty() && !*hidden_routes && (!out.vpn_connections.is_empty() || any_dx) {
         b.notes.push(
             "AWS routes no prefix towards the VPN and Direct Connect connections, and the routes on-prem routers advertise are not visible in AWS APIs: add `on_prem_networks` (with `advertises` and `prefer`) to state them".into(),

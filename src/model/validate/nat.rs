@@ -121,7 +121,6 @@ impl V<'_> {
         clippy::too_many_arguments,
         reason = "one call site; the values are computed there"
     )]
-
     pub(super) fn derive_nat_eni(
         &mut self,
         nat: r::NatId,
