@@ -187,6 +187,9 @@ pub fn read_documents(docs: Vec<(PathBuf, String)>) -> Result<Raw, ImportError> 
 }
 
 /// Parse one file's text and add its records to `raw`.
+// About 180 lines: one match arm per top-level key of a describe-* output,
+// the one table of what the snapshot reader understands; most arms are one
+// line, and split up the table would be in several places.
 pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         // The position is in the error's own fields; drop it from the text.
