@@ -17,5 +17,6 @@ pub mod import;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod repl;
 pub mod report;
 pub mod sim;

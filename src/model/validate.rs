@@ -53,8 +53,29 @@ pub fn resolve(file: TopologyFile, name: &str) -> Result<Topology, LoadError> {
         return Err(LoadError::Invalid(diags));
     }
     topo.file = name.to_owned();
-    topo.source = file;
+    topo.tags = tags_of(&file, &topo.names);
     Ok(topo)
+}
+
+/// The tags of the resources `tag:` selectors pick, by resource.
+fn tags_of(
+    file: &TopologyFile,
+    names: &HashMap<String, ResourceRef>,
+) -> HashMap<ResourceRef, f::Tags> {
+    let tagged = file
+        .vpcs
+        .iter()
+        .map(|x| (&x.name, &x.tags))
+        .chain(file.subnets.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.security_groups.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.instances.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.network_interfaces.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.load_balancers.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.nat_gateways.iter().map(|x| (&x.name, &x.tags)));
+    tagged
+        .filter(|(_, t)| !t.is_empty())
+        .filter_map(|(n, t)| Some((*names.get(&n.value)?, t.clone())))
+        .collect()
 }
 
 /// The kinds of named resources.
@@ -670,6 +691,7 @@ impl<'a> V<'a> {
                 meta: meta(&pl.name, &pl.aws_id),
                 entries,
                 service: pl.service.clone(),
+                family: pl.family,
             });
             self.pl_family.push(family);
         }
@@ -2970,6 +2992,7 @@ impl<'a> V<'a> {
             },
             entries: None,
             service: Some(service),
+            family: None,
         });
         self.pl_family.push(None);
         if let Some(e) = self.t.endpoints.get_mut(ep) {

@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 use super::endpoint::{Resolved, Source, resolve};
 use super::gaps;
 use super::lang::{EndpointExpr, PortSpec, QueryError};
 use super::trace::{self, Goal, Start, Trace};
-use crate::checks::public_exposure::packet_view;
+use crate::engine::exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
 use crate::model::{EniId, EniOwner, PortMatch, Proto, Topology};
+use crate::report::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 
 /// At most this many distinct paths are drawn; the rest are counted.
 const MAX_PATHS: usize = 16;
@@ -302,7 +302,7 @@ fn lb_legs(
     p: &crate::hs::Packet,
     notes: &mut Vec<String>,
 ) -> (Vec<PathView>, usize) {
-    use crate::checks::public_exposure::{lb_leg_packets, lb_target};
+    use crate::engine::exposure::{lb_leg_packets, lb_target};
     let topo = engine.topo;
     let EniOwner::LoadBalancer(lb) = topo.enis[node].owner else {
         return (Vec::new(), 0);
@@ -765,7 +765,7 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
     }
     let origin = o.source.origin.as_ref().ok()?;
     if let (Origin::Internet, End::Delivered(d)) = (origin, &f.end) {
-        return crate::checks::public_exposure::session_note(engine, *d, f, &p);
+        return crate::engine::exposure::session_note(engine, *d, f, &p);
     }
     let start = match origin {
         Origin::Eni(s) => Start::Eni(*s),
@@ -1019,7 +1019,7 @@ pub fn what(
     let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // The internet is what is not on prem, as for `can` (an address of a
     // declared on-prem network resolves to that network).
-    let on_prem = HeaderSet::universe().restrict(DST, &super::endpoint::on_prem_space(topo));
+    let on_prem = HeaderSet::universe().restrict(DST, &crate::engine::on_prem_space(topo));
     let mut gap_lines: Vec<String> = Vec::new();
     let mut ends = gaps::ends();
     add_ends(topo, &src, false, &mut ends);

@@ -1,13 +1,13 @@
 //! Running one line of the query language: parse, evaluate, render.
 //! Shared by `netverify query` and the REPL.
 
-use super::answer::{Answer, Reply};
-use super::endpoint::{self, lookup_resource};
-use super::eval;
-use super::lang::{self, Query, QueryError, QueryFormat, Word};
 use crate::engine::Engine;
 use crate::model::{ResourceRef, Topology};
+use crate::query::endpoint::{self, lookup_resource};
+use crate::query::eval;
+use crate::query::lang::{self, Query, QueryError, QueryFormat, Word};
 use crate::render::{self, TextOptions};
+use crate::report::answer::{Answer, Reply};
 use crate::report::{Report, Verdict};
 
 /// What the session needs to answer queries.
@@ -126,7 +126,7 @@ fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, QueryError> {
         Query::Who { dst, ports } => eval::who(engine, text, dst, ports)?,
         Query::What { src, ports } => eval::what(engine, text, src, ports)?,
         Query::Exposed => {
-            let rep = super::exposed(engine);
+            let rep = crate::query::exposed(engine);
             let status = Status::Verdict(if rep.unknown.is_empty() {
                 Verdict::Proven
             } else {
@@ -265,13 +265,9 @@ fn show(
     query: &str,
 ) -> Result<Answer, QueryError> {
     let name = w.text.strip_prefix("name:").unwrap_or(&w.text);
-    let on_prem = topo
-        .source
-        .on_prem_networks
-        .iter()
-        .find(|n| n.name.value == name);
+    let on_prem = topo.hybrid.on_prem.iter().find(|n| n.meta.name == name);
     let (title, pos, derived) = match (lookup_resource(topo, name), on_prem) {
-        (_, Some(n)) => (format!("on-prem network `{name}`"), n.name.pos, false),
+        (_, Some(n)) => (format!("on-prem network `{name}`"), n.meta.pos, false),
         (Some(r), None) => {
             let m = topo.meta(r);
             let derived = match r {
