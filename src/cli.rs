@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::checks;
 use crate::engine::Engine;
-use crate::escape::{terminal, terminal_block};
+use crate::escape::terminal;
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -187,7 +187,7 @@ fn load_parts(path: &PathBuf, want_text: bool) -> Result<(Topology, Option<Strin
     // A snapshot directory is imported in memory.
     if path.is_dir() {
         let imported = crate::import::import_snapshot(path).map_err(|e| {
-            err(&format!("error: {}\n", import_error_text(&e)));
+            err(&e.render());
             Exit::Error
         })?;
         let text = want_text.then(|| crate::import::to_yaml(&imported.file));
@@ -265,15 +265,6 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// An import error for stderr, escaped: on one line, except for the
-/// `= help:` lines that a live-import error carries.
-fn import_error_text(e: &crate::import::ImportError) -> String {
-    match e {
-        crate::import::ImportError::Live(_) => terminal_block(&e.to_string()),
-        _ => terminal(&e.to_string()).into_owned(),
-    }
 }
 
 /// Writes an imported topology (to `output` or stdout) and its notes.
@@ -380,7 +371,7 @@ fn import_aws(cmd: ImportCommand) -> Exit {
     let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            err(&format!("error: {}\n", import_error_text(&e)));
+            err(&e.render());
             return Exit::Error;
         }
     };
@@ -540,7 +531,7 @@ pub fn run(cli: Cli) -> Exit {
             match crate::import::import_snapshot(&dir) {
                 Ok(i) => write_import(&i, output.as_ref()),
                 Err(e) => {
-                    err(&format!("error: {}\n", import_error_text(&e)));
+                    err(&e.render());
                     Exit::Error
                 }
             }

@@ -20,19 +20,20 @@ use std::path::{Path, PathBuf};
 fn layers() -> BTreeMap<&'static str, u8> {
     BTreeMap::from([
         ("escape", 0),
-        ("model", 1),
-        ("hs", 2),
+        ("diag", 1),
+        ("model", 2),
+        ("hs", 3),
         // Answers and findings: plain data at the bottom of everything that
         // produces or shows them.
-        ("report", 3),
-        ("import", 4),
-        ("engine", 4),
-        ("sim", 4),
-        ("checks", 5),
-        ("query", 5),
-        ("render", 6),
-        ("repl", 7),
-        ("cli", 8),
+        ("report", 4),
+        ("import", 5),
+        ("engine", 5),
+        ("sim", 5),
+        ("checks", 6),
+        ("query", 6),
+        ("render", 7),
+        ("repl", 8),
+        ("cli", 9),
     ])
 }
 

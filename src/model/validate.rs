@@ -300,7 +300,7 @@ impl<'a> V<'a> {
 
     fn err(&mut self, pos: Pos, message: String, help: Option<String>) {
         self.diags
-            .push(Diagnostic::new(self.file, pos, message).with_help(help));
+            .push(Diagnostic::new(self.file, pos, message).with_help_opt(help));
     }
 
     fn problem(&mut self, pos: Pos, p: Problem) {

@@ -13,7 +13,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::lang::{QueryError, Word};
+use super::lang::Word;
+use crate::diag::Diagnostic;
 use crate::engine::{End, Engine, Flow};
 use crate::hs::{IntervalSet, all_v6, encode, nets_set};
 use crate::model::{EniId, EniOwner, ResourceRef, Topology};
@@ -356,9 +357,9 @@ pub fn known_names(topo: &Topology) -> Vec<String> {
     v
 }
 
-fn err_unknown(topo: &Topology, w: &Word) -> QueryError {
+fn err_unknown(topo: &Topology, w: &Word) -> Diagnostic {
     let names = known_names(topo);
-    let e = QueryError::new(
+    let e = Diagnostic::in_input(
         format!("unknown endpoint `{}`", w.text),
         w.span,
         "not a resource, address or keyword",
@@ -424,7 +425,7 @@ pub fn lookup_resource(topo: &Topology, text: &str) -> Option<ResourceRef> {
 }
 
 /// Resolves an endpoint word against the topology.
-pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
+pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, Diagnostic> {
     let text = w.text.trim();
     let lower = text.to_lowercase();
     if !w.quoted {
@@ -486,7 +487,7 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
                 kind_name(r)
             ),
         }),
-        _ => Err(QueryError::new(
+        _ => Err(Diagnostic::in_input(
             format!("`{name}` is {}, not an endpoint", kind_name(r)),
             w.span,
             "not an endpoint",
@@ -595,7 +596,7 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
     Resolved::Addresses { label, addrs }
 }
 
-fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryError> {
+fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, Diagnostic> {
     let (key, value) = match spec.split_once('=') {
         Some((k, v)) => (k, Some(v)),
         None => (spec, None),
@@ -632,7 +633,7 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
         }
         keys.sort_unstable();
         keys.dedup();
-        let e = QueryError::new(
+        let e = Diagnostic::in_input(
             format!("no interface carries tag `{spec}`"),
             w.span,
             "matches nothing",

@@ -5,8 +5,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::endpoint::{Resolved, Source, resolve};
 use super::gaps;
-use super::lang::{EndpointExpr, PortSpec, QueryError};
+use super::lang::{EndpointExpr, PortSpec};
 use super::trace::{self, Goal, Start, Trace};
+use crate::diag::Diagnostic;
 use crate::engine::exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
@@ -484,9 +485,9 @@ fn relied_by_any<'t>(topo: &'t Topology, outcomes: &[Outcome]) -> Vec<&'t crate:
     all
 }
 
-fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), QueryError> {
+fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), Diagnostic> {
     if matches!(src, Resolved::Internet { .. }) && matches!(dst, Resolved::Internet { .. }) {
-        return Err(QueryError::new(
+        return Err(Diagnostic::in_input(
             "both ends are on the internet",
             e.word.span,
             "also outside AWS",
@@ -504,7 +505,7 @@ pub fn can(
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
     all_paths: bool,
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let src = resolve(topo, &src_e.word)?;
     let dst = resolve(topo, &dst_e.word)?;
@@ -854,7 +855,7 @@ pub fn who(
     query: &str,
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let dst = resolve(topo, &dst_e.word)?;
     let set = port_set(ports);
@@ -1010,7 +1011,7 @@ pub fn what(
     query: &str,
     src_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let src = resolve(topo, &src_e.word)?;
     let set = port_set(ports);
@@ -1169,7 +1170,7 @@ pub fn why_not(
     src_e: &EndpointExpr,
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let reach = can(engine, query, src_e, dst_e, ports, false)?;
     if reach.answer == Reply::Yes {
