@@ -170,7 +170,7 @@ fn run_check(bin: &Path, file: &Path) -> Result<Run> {
 fn query_latency(file: &Path) -> Result<Latency> {
     use netverify::engine::Engine;
     use netverify::query::lang::QueryFormat;
-    use netverify::query::{Action, Context, run_line};
+    use netverify::repl::{Action, Context, run_line};
     let topo = netverify::model::load_file(file).map_err(|e| anyhow::anyhow!(e.render(None)))?;
     // As `netverify repl` loads it: both readings of C-5.6 built up front.
     let engine = Engine::for_session(&topo);

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::checks;
 use crate::engine::Engine;
-use crate::escape::{terminal, terminal_block};
+use crate::escape::terminal;
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -177,23 +177,38 @@ fn err(text: &str) {
 }
 
 fn load(path: &PathBuf) -> Result<Topology, Exit> {
+    load_parts(path, false).map(|(topo, _)| topo)
+}
+
+/// Load a topology file or snapshot directory; with `want_text`, also the
+/// text `show` prints definitions from: the file, or for a snapshot
+/// directory the topology YAML generated from it.
+fn load_parts(path: &PathBuf, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
     // A snapshot directory is imported in memory.
     if path.is_dir() {
         let imported = crate::import::import_snapshot(path).map_err(|e| {
-            err(&format!("error: {}\n", import_error_text(&e)));
+            err(&e.render());
             Exit::Error
         })?;
+        let text = want_text.then(|| crate::import::to_yaml(&imported.file));
         let name = path.display().to_string();
-        return model::resolve(imported.file, &name).map_err(|e| {
+        let topo = model::resolve(imported.file, &name).map_err(|e| {
             err(&e.render(None));
             Exit::Error
-        });
+        })?;
+        return Ok((topo, text));
     }
-    model::load_file(path).map_err(|e| {
+    let topo = model::load_file(path).map_err(|e| {
         let source = std::fs::read_to_string(path).ok();
         err(&e.render(source.as_deref()));
         Exit::Error
-    })
+    })?;
+    let text = if want_text {
+        std::fs::read_to_string(path).ok()
+    } else {
+        None
+    };
+    Ok((topo, text))
 }
 
 fn text_options() -> TextOptions {
@@ -250,15 +265,6 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// An import error for stderr, escaped: on one line, except for the
-/// `= help:` lines that a live-import error carries.
-fn import_error_text(e: &crate::import::ImportError) -> String {
-    match e {
-        crate::import::ImportError::Live(_) => terminal_block(&e.to_string()),
-        _ => terminal(&e.to_string()).into_owned(),
-    }
 }
 
 /// Writes an imported topology (to `output` or stdout) and its notes.
@@ -323,9 +329,9 @@ pub fn main() -> Exit {
 
 /// The exit code of a one-shot query: yes 0, no 1, unknown 3; `check` and
 /// `exposed` as the commands.
-fn query_exit(status: crate::query::Status) -> Exit {
-    use crate::query::Status;
-    use crate::query::answer::Reply;
+fn query_exit(status: crate::repl::Status) -> Exit {
+    use crate::repl::Status;
+    use crate::report::answer::Reply;
     match status {
         Status::Reply(Reply::Yes | Reply::Info) => Exit::Proven,
         Status::Reply(Reply::No) => Exit::Violated,
@@ -334,16 +340,8 @@ fn query_exit(status: crate::query::Status) -> Exit {
     }
 }
 
-fn load_with_text(path: &PathBuf) -> Option<crate::query::repl::Loaded> {
-    let topo = load(path).ok()?;
-    // `show` prints definitions from the file, or, for a snapshot
-    // directory, from the topology YAML generated from it.
-    let text = if path.is_dir() {
-        Some(crate::import::to_yaml(&topo.source))
-    } else {
-        std::fs::read_to_string(path).ok()
-    };
-    Some((topo, text))
+fn load_with_text(path: &PathBuf) -> Option<crate::repl::Loaded> {
+    load_parts(path, true).ok()
 }
 
 /// `import aws`: read a live account through the AWS SDK.
@@ -373,7 +371,7 @@ fn import_aws(cmd: ImportCommand) -> Exit {
     let imported = match crate::import::live::import_aws(&opts, save_snapshot.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            err(&format!("error: {}\n", import_error_text(&e)));
+            err(&e.render());
             return Exit::Error;
         }
     };
@@ -406,7 +404,7 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Repl { topology } => {
             let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-            if crate::query::repl::run(&|| load_with_text(&topology), terminal, text_options()) {
+            if crate::repl::run(&|| load_with_text(&topology), terminal, text_options()) {
                 Exit::Proven
             } else {
                 Exit::Error
@@ -421,28 +419,28 @@ pub fn run(cli: Cli) -> Exit {
                 return Exit::Error;
             };
             let engine = Engine::new(&topo);
-            let ctx = crate::query::Context {
+            let ctx = crate::repl::Context {
                 engine: &engine,
                 source: text.as_deref(),
                 opts: text_options(),
                 format,
             };
-            match crate::query::run_line(&ctx, &query) {
-                crate::query::Action::Output { text, status } => {
+            match crate::repl::run_line(&ctx, &query) {
+                crate::repl::Action::Output { text, status } => {
                     out(&text);
                     query_exit(status)
                 }
-                crate::query::Action::Error(e) => {
+                crate::repl::Action::Error(e) => {
                     err(&e);
                     Exit::Error
                 }
-                crate::query::Action::Nothing => {
+                crate::repl::Action::Nothing => {
                     err(
                         "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
                     );
                     Exit::Error
                 }
-                crate::query::Action::Reload | crate::query::Action::Quit => Exit::Proven,
+                crate::repl::Action::Reload | crate::repl::Action::Quit => Exit::Proven,
             }
         }
         Command::Validate { topology } => match load(&topology) {
@@ -533,7 +531,7 @@ pub fn run(cli: Cli) -> Exit {
             match crate::import::import_snapshot(&dir) {
                 Ok(i) => write_import(&i, output.as_ref()),
                 Err(e) => {
-                    err(&format!("error: {}\n", import_error_text(&e)));
+                    err(&e.render());
                     Exit::Error
                 }
             }

@@ -10,6 +10,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod diag;
 pub mod engine;
 pub mod escape;
 pub mod hs;
@@ -17,5 +18,6 @@ pub mod import;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod repl;
 pub mod report;
 pub mod sim;

@@ -391,7 +391,11 @@ fn import_error_escapes_a_hostile_file_name_on_one_line() {
         err.contains("Vpcs\\x1b[2J\\nverdict: proven\\u{202e}.json"),
         "{err}"
     );
-    assert_eq!(err.lines().count(), 1, "a name cannot forge a line: {err}");
+    // The message and its location: a name cannot forge a line.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "a name cannot forge a line: {err}");
+    assert!(lines[0].starts_with("error: malformed json"), "{err}");
+    assert!(lines[1].starts_with(" --> "), "{err}");
 }
 
 #[test]

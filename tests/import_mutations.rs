@@ -252,7 +252,7 @@ fn run_case(
             let _ = netverify::checks::ipsec_strength::run(&engine);
             let _ = netverify::checks::on_prem_access::run(&engine);
         }
-        Err(e @ ImportError::Unloadable(_)) => {
+        Err(e @ ImportError::Unloadable { .. }) => {
             return Err(TestCaseError::fail(format!(
                 "{what}: the importer built a topology it cannot load: {e}"
             )));

@@ -116,7 +116,7 @@ fn check_threads(seed: &common::topogen::TopoSeed) -> Result<(), TestCaseError> 
             "{:?}",
             engine.reach(Origin::Internet, &HeaderSet::universe()).flows
         );
-        let ctx = netverify::query::Context {
+        let ctx = netverify::repl::Context {
             engine: &engine,
             source: None,
             opts: netverify::render::TextOptions::default(),
@@ -128,7 +128,7 @@ fn check_threads(seed: &common::topogen::TopoSeed) -> Result<(), TestCaseError> 
             .map(|e| {
                 format!(
                     "{:?}",
-                    netverify::query::run_line(&ctx, &format!("what can {} reach", e.meta.name))
+                    netverify::repl::run_line(&ctx, &format!("what can {} reach", e.meta.name))
                 )
             })
             .collect();

@@ -24,11 +24,14 @@ fn same(text: &str, name: &str) {
     assert!(a == b, "parallel parse of {name} differs from serial parse");
 }
 
-/// Debug text with the name index sorted (a HashMap prints in random order).
+/// Debug text with the name and tag indexes sorted (a HashMap prints in
+/// random order).
 fn debug(mut t: netverify::model::Topology) -> String {
     let mut names: Vec<_> = std::mem::take(&mut t.names).into_iter().collect();
     names.sort();
-    format!("{t:?}{names:?}")
+    let mut tags: Vec<_> = std::mem::take(&mut t.tags).into_iter().collect();
+    tags.sort();
+    format!("{t:?}{names:?}{tags:?}")
 }
 
 #[test]

@@ -18,8 +18,8 @@ use serde_json::Value;
 
 use netverify::engine::Engine;
 use netverify::query::lang::QueryFormat;
-use netverify::query::{Action, Context, Status, run_line};
 use netverify::render::TextOptions;
+use netverify::repl::{Action, Context, Status, run_line};
 
 const REFERENCE: &str = "topologies/secure-three-tier.yaml";
 const NACL_DENY: &str = "topologies/pass-nacl-blocks-open-sg.yaml";
@@ -482,7 +482,7 @@ fn why_not_agrees_with_the_engine_on_every_topology() {
         }
     }
     assert!(checked > 1000, "{checked}");
-    let _ = Status::Reply(netverify::query::answer::Reply::Yes);
+    let _ = Status::Reply(netverify::report::answer::Reply::Yes);
 }
 
 #[test]
@@ -1133,7 +1133,7 @@ fn listings_and_paths_name_on_prem_networks_and_peered_vpcs() {
 /// family) and to queries (any Region, both families).
 #[test]
 fn service_ranges_serve_the_check_and_queries() {
-    use netverify::checks::private_service_access::service_ranges;
+    use netverify::engine::service_ranges;
     let topo = netverify::model::load_file(std::path::Path::new(HYBRID)).unwrap();
     let want = netverify::hs::nets_set(
         ["52.216.0.0/15", "3.5.0.0/19"]

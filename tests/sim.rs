@@ -294,6 +294,7 @@ impl B {
             meta: meta(name),
             entries: entries.map(|es| es.iter().map(|s| net(s)).collect()),
             service: None,
+            family: None,
         });
         id
     }

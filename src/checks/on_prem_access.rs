@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use super::CheckMeta;
-use super::public_exposure::witness;
+use crate::engine::exposure::witness;
 use crate::engine::{End, Engine, Flow, Origin, summarize_flows};
 use crate::hs::HeaderSet;
 use crate::model::{EniOwner, ResourceRef};

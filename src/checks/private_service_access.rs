@@ -47,10 +47,9 @@ use super::CheckMeta;
 use crate::engine::explain::{filter_hop, pos_location, target_name};
 use petgraph::visit::EdgeRef;
 
-use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies};
+use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies, service_ranges};
 use crate::hs::{
     Cube, DPORT, DST, HeaderSet, IntervalSet, PROTO, Packet, SPORT, SRC, all_v4, all_v6, encode,
-    nets_set,
 };
 use crate::model::{
     EndpointId, EndpointKind, EniId, EniOwner, PrefixListId, RouteDest, RouteTarget, ServiceKind,
@@ -252,67 +251,6 @@ fn private_dns_off(topo: &Topology, ep: EndpointId) -> Option<String> {
 
 fn same_service(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
-}
-
-/// The addresses of an AWS service from its AWS-managed prefix lists (the
-/// lists marked with the service and those of its gateway endpoints), for
-/// every service name `is_service` accepts, of one family (`Some(v4)`) or
-/// of both (`None`); and the lists it consulted. The set is `None` when no
-/// such list is in the topology, or one of them has unknown entries.
-///
-/// The check matches one Region's service (`com.amazonaws.<region>.s3`);
-/// queries match a service in any Region (`s3`).
-pub fn service_ranges(
-    topo: &Topology,
-    is_service: impl Fn(&str) -> bool,
-    v4: Option<bool>,
-) -> (Option<IntervalSet>, Vec<PrefixListId>) {
-    let mut ids: Vec<PrefixListId> = topo
-        .prefix_lists
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.service.as_deref().is_some_and(&is_service))
-        .map(|(i, _)| i)
-        .collect();
-    for e in &topo.endpoints {
-        if e.kind == EndpointKind::Gateway && is_service(&e.service) {
-            ids.extend(e.prefix_list);
-            ids.extend(e.ipv6_prefix_list);
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let family = v4.map(|v4| {
-        if v4 {
-            crate::model::format::AddressFamily::Ipv4
-        } else {
-            crate::model::format::AddressFamily::Ipv6
-        }
-    });
-    let mut known: Vec<IpNet> = Vec::new();
-    let mut any_unknown = false;
-    let mut lists = Vec::new();
-    for &id in &ids {
-        let fam = topo.prefix_list_family(id);
-        if let (Some(f), Some(want)) = (fam, family)
-            && f != want
-        {
-            continue;
-        }
-        lists.push(id);
-        match &topo.prefix_lists[id].entries {
-            Some(es) => known.extend(
-                es.iter()
-                    .filter(|n| v4.is_none_or(|v4| matches!(n, IpNet::V4(_)) == v4)),
-            ),
-            None => any_unknown = true,
-        }
-    }
-    if any_unknown || lists.is_empty() {
-        (None, lists)
-    } else {
-        (Some(nets_set(known.iter())), lists)
-    }
 }
 
 struct Ctx<'e, 't> {
@@ -1991,18 +1929,6 @@ fn uses(topo: &Topology) -> BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String
             }
         }
         Some(list) => {
-            let eni_tags: HashMap<&str, &crate::model::format::Tags> = topo
-                .source
-                .network_interfaces
-                .iter()
-                .map(|n| (n.name.value.as_str(), &n.tags))
-                .collect();
-            let inst_tags: HashMap<&str, &crate::model::format::Tags> = topo
-                .source
-                .instances
-                .iter()
-                .map(|n| (n.name.value.as_str(), &n.tags))
-                .collect();
             for u in list {
                 for (e, eni) in topo.enis.iter().enumerate() {
                     if !eni.attached {
@@ -2017,10 +1943,10 @@ fn uses(topo: &Topology) -> BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String
                         continue;
                     }
                     if !u.tags.is_empty() {
-                        let own = eni_tags.get(eni.meta.name.as_str());
+                        let own = topo.tags.get(&crate::model::ResourceRef::Eni(e));
                         let inst = eni
                             .instance
-                            .and_then(|i| inst_tags.get(topo.instances[i].meta.name.as_str()));
+                            .and_then(|i| topo.tags.get(&crate::model::ResourceRef::Instance(i)));
                         let ok = u.tags.iter().all(|(k, v)| {
                             own.and_then(|t| t.get(k)) == Some(v)
                                 || inst.and_then(|t| t.get(k)) == Some(v)

@@ -64,7 +64,7 @@
 use std::collections::BTreeMap;
 
 use super::CheckMeta;
-use super::public_exposure::witness;
+use crate::engine::exposure::witness;
 use crate::engine::hybrid::{Learned, learned};
 use rayon::prelude::*;
 
@@ -323,7 +323,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     }
 
     let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
-    let addressed_space = crate::query::endpoint::on_prem_space(topo);
+    let addressed_space = crate::engine::on_prem_space(topo);
     // Per network: the on-prem routers' choices into AWS (C-12.3), and where
     // every connection AWS advertises a destination over is clear, so that
     // their preference, stated or not, cannot change the verdict.

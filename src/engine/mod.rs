@@ -9,10 +9,12 @@
 //! internet packets reach db-1?").
 
 pub mod explain;
+pub mod exposure;
 mod filters;
 pub mod graph;
 pub mod hybrid;
 mod service;
+pub use service::service_ranges;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -423,6 +425,21 @@ pub fn non_internet_space() -> IntervalSet {
 /// Every internet source address: IPv4 outside RFC 1918/6598, global IPv6.
 pub fn internet_source_set() -> IntervalSet {
     internet_sources()
+}
+
+/// Every address of the declared on-prem networks: not the internet, even
+/// where public (a query naming one resolves to the on-prem network). A
+/// derived network's CIDRs are what AWS routes towards a connection (often
+/// `0.0.0.0/0`), not addresses on prem owns, so they take nothing from the
+/// internet. The one rule for queries and `transit-encryption`.
+pub fn on_prem_space(topo: &Topology) -> IntervalSet {
+    nets_set(
+        topo.hybrid
+            .on_prem
+            .iter()
+            .filter(|n| !n.derived)
+            .flat_map(|n| n.cidrs.iter()),
+    )
 }
 
 impl<'t> Engine<'t> {

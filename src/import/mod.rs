@@ -18,6 +18,8 @@ mod read;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::diag::{Diagnostic, Pos};
+use crate::model::LoadError;
 use crate::model::format::TopologyFile;
 
 /// The result of an import.
@@ -56,14 +58,82 @@ pub enum ImportError {
     #[error("cannot write `{path}`: {message}")]
     Write { path: String, message: String },
     /// `import aws`: the account could not be read at all.
-    #[error("{0}")]
-    Live(String),
+    #[error("{message}")]
+    Live {
+        message: String,
+        /// What to do about it.
+        help: Option<String>,
+    },
     /// The data holds an inconsistency the importer does not check yet, so
-    /// the topology it built would not load: it is not written.
-    #[error(
-        "the topology imported from this data would not load, so none is written:\n{0}\n  = help: this is an importer bug; please report it with the snapshot (`--save-snapshot`)"
-    )]
-    Unloadable(String),
+    /// the topology it built would not load: it is not written. The load
+    /// errors point into the YAML it would have written.
+    #[error("the topology imported from this data would not load, so none is written:\n{errors}")]
+    Unloadable {
+        errors: Box<LoadError>,
+        yaml: String,
+    },
+}
+
+impl ImportError {
+    /// A live-import error without a help line.
+    pub fn live(message: impl Into<String>) -> ImportError {
+        ImportError::Live {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// A live-import error with what to do about it.
+    pub fn live_help(message: impl Into<String>, help: impl Into<String>) -> ImportError {
+        ImportError::Live {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+
+    /// The error as one diagnostic (for [`ImportError::Unloadable`], the
+    /// heading; [`ImportError::render`] adds the load errors under it).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let at = |file: &str, message: String| Diagnostic::new(file, Pos::default(), message);
+        let nowhere = |message: String| Diagnostic::new("", Pos::default(), message);
+        match self {
+            ImportError::NotADirectory(_) | ImportError::NoFiles(_) => nowhere(self.to_string()),
+            ImportError::Io { path, message } => at(path, format!("cannot read: {message}")),
+            ImportError::Json {
+                file,
+                line,
+                column,
+                message,
+            } => Diagnostic::new(
+                file,
+                Pos {
+                    line: u32::try_from(*line).unwrap_or(u32::MAX),
+                    column: u32::try_from(*column).unwrap_or(u32::MAX),
+                },
+                format!("malformed json: {message}"),
+            ),
+            ImportError::Invalid { file, path, msg } => at(file, format!("{path}: {msg}")),
+            ImportError::Write { .. } => nowhere(self.to_string()),
+            ImportError::Live { message, help } => {
+                nowhere(message.clone()).with_help_opt(help.clone())
+            }
+            ImportError::Unloadable { .. } => nowhere(
+                "the topology imported from this data would not load, so none is written".into(),
+            )
+            .with_help(
+                "this is an importer bug; please report it with the snapshot (`--save-snapshot`)",
+            ),
+        }
+    }
+
+    /// The error for the terminal, escaped, by the one diagnostic renderer.
+    pub fn render(&self) -> String {
+        let mut out = self.diagnostic().render(None);
+        if let ImportError::Unloadable { errors, yaml } = self {
+            out.push_str(&errors.render(Some(yaml)));
+        }
+        out
+    }
 }
 
 /// The top-level key of the file that records what a live import could
@@ -84,7 +154,10 @@ fn loadable(imported: Imported) -> Result<Imported, ImportError> {
     let yaml = to_yaml(&imported.file);
     match crate::model::load_str(&yaml, "imported.yaml") {
         Ok(_) => Ok(imported),
-        Err(e) => Err(ImportError::Unloadable(e.render(Some(&yaml)))),
+        Err(errors) => Err(ImportError::Unloadable {
+            errors: Box::new(errors),
+            yaml,
+        }),
     }
 }
 

@@ -70,16 +70,16 @@ pub fn parse_serial(text: &str, file: &str) -> Result<TopologyFile, LoadError> {
         return Err(too_large(file));
     }
     serde_saphyr::from_str_with_options::<TopologyFile>(text, options())
-        .map_err(|e| LoadError::Parse(parse_diagnostic(&e, text, file)))
+        .map_err(|e| LoadError::Parse(Box::new(parse_diagnostic(&e, text, file))))
 }
 
 fn read_text(path: &Path, shown: &str) -> Result<String, LoadError> {
     let io_err = |source: io::Error| LoadError::Io {
-        diagnostic: Diagnostic::new(
+        diagnostic: Box::new(Diagnostic::new(
             shown,
             Pos::default(),
             format!("cannot read `{shown}`: {}", io_reason(&source)),
-        ),
+        )),
         source,
     };
     let file = File::open(path).map_err(io_err)?;
@@ -107,7 +107,11 @@ fn read_text(path: &Path, shown: &str) -> Result<String, LoadError> {
             line: to_u32(line),
             column: to_u32(column),
         };
-        LoadError::Parse(Diagnostic::new(shown, pos, "the file is not valid UTF-8"))
+        LoadError::Parse(Box::new(Diagnostic::new(
+            shown,
+            pos,
+            "the file is not valid UTF-8",
+        )))
     })
 }
 
@@ -121,14 +125,14 @@ fn io_reason(e: &io::Error) -> String {
 }
 
 fn too_large(file: &str) -> LoadError {
-    LoadError::TooLarge(Diagnostic::new(
+    LoadError::TooLarge(Box::new(Diagnostic::new(
         file,
         Pos::default(),
         format!(
             "`{file}` is larger than {} MiB",
             MAX_INPUT_BYTES / (1024 * 1024)
         ),
-    ))
+    )))
 }
 
 fn options() -> Options {
@@ -184,7 +188,7 @@ fn parse_diagnostic(err: &YamlError, text: &str, file: &str) -> Diagnostic {
         help = Some(h.trim_end_matches(')').to_string());
         message = m.to_string();
     }
-    Diagnostic::new(file, pos, message).with_help(help)
+    Diagnostic::new(file, pos, message).with_help_opt(help)
 }
 
 fn to_u32(n: impl TryInto<u32>) -> u32 {

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::format::{AddressFamily, TopologyFile};
+use super::format::{AddressFamily, Tags};
 use super::spanned::Pos;
 
 /// The check ids a topology may name, in `gaps[].affects`: every check in
@@ -116,8 +116,10 @@ pub struct Topology {
     pub bpa: BlockPublicAccess,
     pub policy: Policy,
     pub gaps: Vec<Gap>,
-    /// The parsed file, kept for `show` and for re-rendering.
-    pub source: TopologyFile,
+    /// The tags of the resources a `tag:` selector can pick: VPCs, subnets,
+    /// security groups, instances, interfaces, load balancers and NAT
+    /// gateways. Resources without tags have no entry.
+    pub tags: HashMap<ResourceRef, Tags>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -126,6 +128,8 @@ pub struct PrefixList {
     /// `None`: the entries are not known (fail closed on anything that needs them).
     pub entries: Option<Vec<IpNet>>,
     pub service: Option<String>,
+    /// The address family the file declares (`None` when it does not).
+    pub family: Option<AddressFamily>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1005,7 +1009,7 @@ impl Topology {
     /// of its entries; `None` when neither says (C-1.2: a list only matches
     /// packets of its own family, even when its entries are unknown).
     pub fn prefix_list_family(&self, id: PrefixListId) -> Option<AddressFamily> {
-        let declared = self.source.prefix_lists.get(id).and_then(|p| p.family);
+        let declared = self.prefix_lists.get(id).and_then(|p| p.family);
         declared.or_else(|| {
             let first = self.prefix_lists.get(id)?.entries.as_ref()?.first()?;
             Some(match first {

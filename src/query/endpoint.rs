@@ -13,7 +13,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::lang::{QueryError, Word};
+use super::lang::Word;
+use crate::diag::Diagnostic;
 use crate::engine::{End, Engine, Flow};
 use crate::hs::{IntervalSet, all_v6, encode, nets_set};
 use crate::model::{EniId, EniOwner, ResourceRef, Topology};
@@ -192,11 +193,11 @@ impl Resolved {
             }
             // The internet is its public addresses (C-6.3) that are not
             // on prem.
-            Resolved::Internet { addrs, .. } => Some(
-                addrs
-                    .clone()
-                    .unwrap_or_else(|| internet_set().subtract(&on_prem_space(topo))),
-            ),
+            Resolved::Internet { addrs, .. } => {
+                Some(addrs.clone().unwrap_or_else(|| {
+                    internet_set().subtract(&crate::engine::on_prem_space(topo))
+                }))
+            }
             Resolved::Addresses { addrs, .. } | Resolved::OnPrem { addrs, .. } => {
                 Some(addrs.clone())
             }
@@ -356,9 +357,9 @@ pub fn known_names(topo: &Topology) -> Vec<String> {
     v
 }
 
-fn err_unknown(topo: &Topology, w: &Word) -> QueryError {
+fn err_unknown(topo: &Topology, w: &Word) -> Diagnostic {
     let names = known_names(topo);
-    let e = QueryError::new(
+    let e = Diagnostic::in_input(
         format!("unknown endpoint `{}`", w.text),
         w.span,
         "not a resource, address or keyword",
@@ -368,21 +369,6 @@ fn err_unknown(topo: &Topology, w: &Word) -> QueryError {
         None => "an endpoint is a name, an AWS id, an IP or CIDR, `internet`, `s3`, `dynamodb`, `ecr`, an on-prem network, or `tag:KEY=VALUE`".into(),
     };
     e.with_help(help)
-}
-
-/// Every address of the declared on-prem networks: not the internet, even
-/// where public (a query naming one resolves to the on-prem network). A
-/// derived network's CIDRs are what AWS routes towards a connection (often
-/// `0.0.0.0/0`), not addresses on prem owns, so they take nothing from the
-/// internet. The one rule for queries and `transit-encryption`.
-pub fn on_prem_space(topo: &Topology) -> IntervalSet {
-    nets_set(
-        topo.hybrid
-            .on_prem
-            .iter()
-            .filter(|n| !n.derived)
-            .flat_map(|n| n.cidrs.iter()),
-    )
 }
 
 fn internet_set() -> IntervalSet {
@@ -439,7 +425,7 @@ pub fn lookup_resource(topo: &Topology, text: &str) -> Option<ResourceRef> {
 }
 
 /// Resolves an endpoint word against the topology.
-pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
+pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, Diagnostic> {
     let text = w.text.trim();
     let lower = text.to_lowercase();
     if !w.quoted {
@@ -501,7 +487,7 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
                 kind_name(r)
             ),
         }),
-        _ => Err(QueryError::new(
+        _ => Err(Diagnostic::in_input(
             format!("`{name}` is {}, not an endpoint", kind_name(r)),
             w.span,
             "not an endpoint",
@@ -520,8 +506,7 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, QueryError> {
 fn service(topo: &Topology, svc: &str, only: Option<Vec<usize>>, label: String) -> Resolved {
     // The service's addresses, in any Region: the entries of its prefix
     // lists (the check's function, which also serves one Region).
-    let (addrs, _) =
-        crate::checks::private_service_access::service_ranges(topo, |s| service_of(s) == svc, None);
+    let (addrs, _) = crate::engine::service_ranges(topo, |s| service_of(s) == svc, None);
     Resolved::Service {
         label,
         service: svc.to_string(),
@@ -582,7 +567,7 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
     for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
         // Internet addresses name a derived network never (see
         // `on_prem_space`).
-        if n.derived && addrs.intersects(&inet.subtract(&on_prem_space(topo))) {
+        if n.derived && addrs.intersects(&inet.subtract(&crate::engine::on_prem_space(topo))) {
             continue;
         }
         if addrs.is_subset(&nets_set(n.cidrs.iter())) {
@@ -611,7 +596,7 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
     Resolved::Addresses { label, addrs }
 }
 
-fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryError> {
+fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, Diagnostic> {
     let (key, value) = match spec.split_once('=') {
         Some((k, v)) => (k, Some(v)),
         None => (spec, None),
@@ -620,41 +605,12 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
         tags.get(key)
             .is_some_and(|v| value.is_none_or(|want| want == v))
     };
-    let s = &topo.source;
-    let mut refs: Vec<ResourceRef> = Vec::new();
-    let mut push = |name: &str| {
-        if let Some(r) = topo.names.get(name) {
-            refs.push(*r);
-        }
-    };
-    s.vpcs
+    let refs: Vec<ResourceRef> = topo
+        .tags
         .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.subnets
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.security_groups
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.instances
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.network_interfaces
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.load_balancers
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
-    s.nat_gateways
-        .iter()
-        .filter(|x| hit(&x.tags))
-        .for_each(|x| push(&x.name.value));
+        .filter(|(_, t)| hit(t))
+        .map(|(r, _)| *r)
+        .collect();
     let mut enis: Vec<EniId> = refs
         .iter()
         .filter_map(|&r| enis_of(topo, r))
@@ -664,19 +620,20 @@ fn resolve_tag(topo: &Topology, w: &Word, spec: &str) -> Result<Resolved, QueryE
     enis.dedup();
     if enis.is_empty() {
         let mut keys: Vec<&str> = Vec::new();
-        for t in s
-            .vpcs
-            .iter()
-            .map(|x| &x.tags)
-            .chain(s.subnets.iter().map(|x| &x.tags))
-            .chain(s.instances.iter().map(|x| &x.tags))
-            .chain(s.network_interfaces.iter().map(|x| &x.tags))
-        {
-            keys.extend(t.keys().map(String::as_str));
+        for (r, t) in &topo.tags {
+            if matches!(
+                r,
+                ResourceRef::Vpc(_)
+                    | ResourceRef::Subnet(_)
+                    | ResourceRef::Instance(_)
+                    | ResourceRef::Eni(_)
+            ) {
+                keys.extend(t.keys().map(String::as_str));
+            }
         }
         keys.sort_unstable();
         keys.dedup();
-        let e = QueryError::new(
+        let e = Diagnostic::in_input(
             format!("no interface carries tag `{spec}`"),
             w.span,
             "matches nothing",

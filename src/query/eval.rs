@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 use super::endpoint::{Resolved, Source, resolve};
 use super::gaps;
-use super::lang::{EndpointExpr, PortSpec, QueryError};
+use super::lang::{EndpointExpr, PortSpec};
 use super::trace::{self, Goal, Start, Trace};
-use crate::checks::public_exposure::packet_view;
+use crate::diag::Diagnostic;
+use crate::engine::exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
 use crate::model::{EniId, EniOwner, PortMatch, Proto, Topology};
+use crate::report::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
 
 /// At most this many distinct paths are drawn; the rest are counted.
 const MAX_PATHS: usize = 16;
@@ -302,7 +303,7 @@ fn lb_legs(
     p: &crate::hs::Packet,
     notes: &mut Vec<String>,
 ) -> (Vec<PathView>, usize) {
-    use crate::checks::public_exposure::{lb_leg_packets, lb_target};
+    use crate::engine::exposure::{lb_leg_packets, lb_target};
     let topo = engine.topo;
     let EniOwner::LoadBalancer(lb) = topo.enis[node].owner else {
         return (Vec::new(), 0);
@@ -484,9 +485,9 @@ fn relied_by_any<'t>(topo: &'t Topology, outcomes: &[Outcome]) -> Vec<&'t crate:
     all
 }
 
-fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), QueryError> {
+fn both_internet(src: &Resolved, dst: &Resolved, e: &EndpointExpr) -> Result<(), Diagnostic> {
     if matches!(src, Resolved::Internet { .. }) && matches!(dst, Resolved::Internet { .. }) {
-        return Err(QueryError::new(
+        return Err(Diagnostic::in_input(
             "both ends are on the internet",
             e.word.span,
             "also outside AWS",
@@ -504,7 +505,7 @@ pub fn can(
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
     all_paths: bool,
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let src = resolve(topo, &src_e.word)?;
     let dst = resolve(topo, &dst_e.word)?;
@@ -765,7 +766,7 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
     }
     let origin = o.source.origin.as_ref().ok()?;
     if let (Origin::Internet, End::Delivered(d)) = (origin, &f.end) {
-        return crate::checks::public_exposure::session_note(engine, *d, f, &p);
+        return crate::engine::exposure::session_note(engine, *d, f, &p);
     }
     let start = match origin {
         Origin::Eni(s) => Start::Eni(*s),
@@ -854,7 +855,7 @@ pub fn who(
     query: &str,
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let dst = resolve(topo, &dst_e.word)?;
     let set = port_set(ports);
@@ -1010,7 +1011,7 @@ pub fn what(
     query: &str,
     src_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let src = resolve(topo, &src_e.word)?;
     let set = port_set(ports);
@@ -1019,7 +1020,7 @@ pub fn what(
     let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // The internet is what is not on prem, as for `can` (an address of a
     // declared on-prem network resolves to that network).
-    let on_prem = HeaderSet::universe().restrict(DST, &super::endpoint::on_prem_space(topo));
+    let on_prem = HeaderSet::universe().restrict(DST, &crate::engine::on_prem_space(topo));
     let mut gap_lines: Vec<String> = Vec::new();
     let mut ends = gaps::ends();
     add_ends(topo, &src, false, &mut ends);
@@ -1169,7 +1170,7 @@ pub fn why_not(
     src_e: &EndpointExpr,
     dst_e: &EndpointExpr,
     ports: &[PortSpec],
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let topo = engine.topo;
     let reach = can(engine, query, src_e, dst_e, ports, false)?;
     if reach.answer == Reply::Yes {

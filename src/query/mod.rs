@@ -8,24 +8,18 @@
 //! - [`eval`]: `can`, `who`, `what`, `path`, `why not` on the engine;
 //! - [`trace`]: the blocked-path tracer behind `why not` (its hybrid
 //!   steps in `trace_hybrid`);
-//! - [`answer`]: the answers, as plain data for the renderers;
-//! - [`repl`]: the interactive loop.
 
-pub mod answer;
 pub mod endpoint;
 pub mod eval;
 pub mod gaps;
 pub mod lang;
-pub mod repl;
-mod session;
 pub mod trace;
 mod trace_hybrid;
 
-pub use session::{Action, Context, Status, run_line};
-
 use std::collections::BTreeMap;
 
-use crate::engine::{End, Engine, Origin, summarize_flows};
+use crate::engine::exposure::Exposure;
+use crate::engine::{Engine, summarize_flows};
 use crate::hs::HeaderSet;
 use crate::model::EniOwner;
 use crate::report::{ExposedReport, ExposedResource};
@@ -33,23 +27,19 @@ use crate::report::{ExposedReport, ExposedResource};
 /// Every resource some internet packet can be delivered to (C-0.3 (a)).
 pub fn exposed(engine: &Engine<'_>) -> ExposedReport {
     let topo = engine.topo;
-    let reach = engine.reach(Origin::Internet, &HeaderSet::universe());
+    let exposure = Exposure::of(engine);
     let mut per_eni: BTreeMap<usize, HeaderSet> = BTreeMap::new();
-    let mut unknown: Vec<String> = Vec::new();
-    for f in &reach.flows {
-        match &f.end {
-            End::Delivered(e) => {
-                let s = per_eni.entry(*e).or_default();
-                *s = s.union(&f.set);
-            }
-            End::Unknown(why) => {
-                if !unknown.contains(why) {
-                    unknown.push(why.clone());
-                }
-            }
-            End::Internet | End::Endpoint(_) | End::OnPrem(_) => {}
+    for (e, flows) in exposure.delivered() {
+        let s = per_eni.entry(e).or_default();
+        for f in flows {
+            *s = s.union(&f.set);
         }
     }
+    let mut unknown: Vec<String> = exposure
+        .undecided()
+        .into_keys()
+        .map(str::to_owned)
+        .collect();
     for g in topo.gaps_for("public-exposure") {
         unknown.push(format!("the topology records missing data: {}", g.what));
     }

@@ -22,7 +22,6 @@
 
 use std::net::IpAddr;
 
-use super::answer::{Blocker, HopStatus, PathHop};
 use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
@@ -31,6 +30,7 @@ use crate::model::{
     PortMatch, Proto, RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
+use crate::report::answer::{Blocker, HopStatus, PathHop};
 use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check_as};
 
 /// Where the candidate packet should end.

@@ -10,8 +10,8 @@ use anstyle::{AnsiColor, Style};
 use super::TextOptions;
 use super::text::{flow_head, hop_text, location_text, name_with_id, packet_text};
 use crate::escape::{terminal, terminal_block};
-use crate::query::answer::{Answer, HopStatus, PathView, Reply};
 use crate::report::FlowSummary;
+use crate::report::answer::{Answer, HopStatus, PathView, Reply};
 
 fn paint(opts: &TextOptions, style: Style, text: &str) -> String {
     if opts.color && !text.trim().is_empty() {

@@ -3,7 +3,7 @@
 //! with their fix, unknown hops yellow.
 
 use crate::escape::dot_label;
-use crate::query::answer::{Answer, HopStatus};
+use crate::report::answer::{Answer, HopStatus};
 
 /// The graph of every path of `a`.
 pub fn render(a: &Answer) -> String {

@@ -4,7 +4,7 @@
 //! hops in yellow.
 
 use crate::escape::mermaid_label;
-use crate::query::answer::{Answer, HopStatus};
+use crate::report::answer::{Answer, HopStatus};
 
 /// The flowchart of every path of `a`.
 pub fn render(a: &Answer) -> String {

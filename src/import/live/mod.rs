@@ -138,10 +138,13 @@ fn check_save_dir(dir: &Path) -> Result<(), ImportError> {
     let configs = dir.join("aws_configs");
     let non_empty = std::fs::read_dir(&configs).is_ok_and(|mut d| d.next().is_some());
     if non_empty {
-        return Err(ImportError::Live(format!(
-            "`{}` is not empty: a snapshot must not mix old and new files\n  = help: pass an empty or new directory to `--save-snapshot`",
-            configs.display()
-        )));
+        return Err(ImportError::live_help(
+            format!(
+                "`{}` is not empty: a snapshot must not mix old and new files",
+                configs.display()
+            ),
+            "pass an empty or new directory to `--save-snapshot`",
+        ));
     }
     Ok(())
 }
@@ -171,7 +174,7 @@ pub fn fetch(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| ImportError::Live(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| ImportError::live(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(fetch_async(opts))
 }
 
@@ -620,15 +623,17 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     }
     // Resolve the credentials once, up front: without them nothing works.
     let Some(creds) = base.credentials_provider() else {
-        return Err(ImportError::Live("no AWS credentials provider".into()));
+        return Err(ImportError::live("no AWS credentials provider"));
     };
     if let Err(e) = creds.provide_credentials().await {
         let mut msg = format!("cannot get AWS credentials: {}", chain(&e));
         if opts.role_arn.is_some() {
-            msg.push_str("\n  = note: with `--role-arn`, this includes the `sts:AssumeRole` call");
+            msg.push_str(" (with `--role-arn`, this includes the `sts:AssumeRole` call)");
         }
-        msg.push_str("\n  = help: set `AWS_PROFILE` or pass `--profile`, run `aws sso login`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`");
-        return Err(ImportError::Live(msg));
+        return Err(ImportError::live_help(
+            msg,
+            "set `AWS_PROFILE` or pass `--profile`, run `aws sso login`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`",
+        ));
     }
 
     let mut regions = opts.regions.clone();
@@ -652,9 +657,10 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
                     Some(c) => format!("`{c}`: {}", first_line(e.message().unwrap_or(""))),
                     None => chain(&e),
                 };
-                return Err(ImportError::Live(format!(
-                    "cannot list the Regions (`ec2:DescribeRegions` in {home}): {what}\n  = help: name the Regions with `--region`"
-                )));
+                return Err(ImportError::live_help(
+                    format!("cannot list the Regions (`ec2:DescribeRegions` in {home}): {what}"),
+                    "name the Regions with `--region`",
+                ));
             }
         }
     }
@@ -662,8 +668,9 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         match base.region() {
             Some(r) => regions.push(r.to_string()),
             None => {
-                return Err(ImportError::Live(
-                    "no Region to read\n  = help: pass `--region R` (repeatable) or `--all-regions`, or set `AWS_REGION`".into(),
+                return Err(ImportError::live_help(
+                    "no Region to read",
+                    "pass `--region R` (repeatable) or `--all-regions`, or set `AWS_REGION`",
                 ));
             }
         }
@@ -713,11 +720,11 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         let out = match joined {
             Ok(o) => o,
             Err(e) => {
-                return Err(ImportError::Live(format!("an import task failed: {e}")));
+                return Err(ImportError::live(format!("an import task failed: {e}")));
             }
         };
         if let Some(f) = out.fatal {
-            return Err(ImportError::Live(f));
+            return Err(ImportError::live(f));
         }
         any_ok |= out.ok;
         bar.inc_length(out.children.len() as u64);
@@ -734,7 +741,7 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         let first = gaps
             .first()
             .map_or(String::new(), |g| format!(": {}", g.what));
-        return Err(ImportError::Live(format!(
+        return Err(ImportError::live(format!(
             "no AWS call succeeded, nothing was read{first}"
         )));
     }

@@ -224,6 +224,7 @@ impl V<'_> {
             },
             entries: None,
             service: Some(service),
+            family: None,
         });
         self.pl_family.push(None);
         if let Some(e) = self.t.endpoints.get_mut(ep) {

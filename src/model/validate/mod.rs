@@ -65,8 +65,29 @@ pub fn resolve(file: TopologyFile, name: &str) -> Result<Topology, LoadError> {
         return Err(LoadError::Invalid(diags));
     }
     topo.file = name.to_owned();
-    topo.source = file;
+    topo.tags = tags_of(&file, &topo.names);
     Ok(topo)
+}
+
+/// The tags of the resources `tag:` selectors pick, by resource.
+fn tags_of(
+    file: &TopologyFile,
+    names: &HashMap<String, ResourceRef>,
+) -> HashMap<ResourceRef, f::Tags> {
+    let tagged = file
+        .vpcs
+        .iter()
+        .map(|x| (&x.name, &x.tags))
+        .chain(file.subnets.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.security_groups.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.instances.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.network_interfaces.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.load_balancers.iter().map(|x| (&x.name, &x.tags)))
+        .chain(file.nat_gateways.iter().map(|x| (&x.name, &x.tags)));
+    tagged
+        .filter(|(_, t)| !t.is_empty())
+        .filter_map(|(n, t)| Some((*names.get(&n.value)?, t.clone())))
+        .collect()
 }
 
 /// The kinds of named resources.
@@ -291,7 +312,7 @@ impl<'a> V<'a> {
 
     fn err(&mut self, pos: Pos, message: String, help: Option<String>) {
         self.diags
-            .push(Diagnostic::new(self.file, pos, message).with_help(help));
+            .push(Diagnostic::new(self.file, pos, message).with_help_opt(help));
     }
 
     fn problem(&mut self, pos: Pos, p: Problem) {

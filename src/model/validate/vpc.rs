@@ -48,6 +48,7 @@ impl V<'_> {
                 meta: meta(&pl.name, &pl.aws_id),
                 entries,
                 service: pl.service.clone(),
+                family: pl.family,
             });
             self.pl_family.push(family);
         }

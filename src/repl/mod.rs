@@ -7,6 +7,13 @@
 //! input it reads plain lines and echoes each after the prompt, so a
 //! scripted session reads as a transcript. A bad query prints its error and
 //! the loop goes on; `reload` re-reads the topology and keeps the session.
+//!
+//! [`session`] runs one line (parse, evaluate, render); `netverify query`
+//! shares it. This is a front end, like `cli`: it sits above the renderers.
+
+mod session;
+
+pub use session::{Action, Context, Status, run_line};
 
 use std::borrow::Cow;
 use std::io::{BufRead, Write};
@@ -21,11 +28,10 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context as RlContext, Editor};
 
-use super::endpoint::known_names;
-use super::lang::{COMMANDS, KEYWORDS, QueryFormat};
-use super::session::{Action, Context, run_line};
 use crate::engine::Engine;
 use crate::model::Topology;
+use crate::query::endpoint::known_names;
+use crate::query::lang::{COMMANDS, KEYWORDS, QueryFormat};
 use crate::render::TextOptions;
 
 /// The prompt.

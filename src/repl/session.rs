@@ -1,13 +1,14 @@
 //! Running one line of the query language: parse, evaluate, render.
 //! Shared by `netverify query` and the REPL.
 
-use super::answer::{Answer, Reply};
-use super::endpoint::{self, lookup_resource};
-use super::eval;
-use super::lang::{self, Query, QueryError, QueryFormat, Word};
+use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::model::{ResourceRef, Topology};
+use crate::query::endpoint::{self, lookup_resource};
+use crate::query::eval;
+use crate::query::lang::{self, Query, QueryFormat, Word};
 use crate::render::{self, TextOptions};
+use crate::report::answer::{Answer, Reply};
 use crate::report::{Report, Verdict};
 
 /// What the session needs to answer queries.
@@ -97,18 +98,18 @@ pub fn run_line(ctx: &Context<'_, '_>, line: &str) -> Action {
     }
     match run(ctx, text) {
         Ok(a) => a,
-        Err(e) => Action::Error(e.render(text)),
+        Err(e) => Action::Error(e.render(Some(text))),
     }
 }
 
-fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, QueryError> {
+fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, Diagnostic> {
     let parsed = lang::parse(text)?;
     let format = parsed.format.unwrap_or(ctx.format);
     let draws = matches!(parsed.query, Query::Path { .. } | Query::WhyNot { .. });
     if matches!(format, QueryFormat::Mermaid | QueryFormat::Dot) && !draws {
         let words = lang::tokenize(text)?;
         let span = words.last().map(|w| w.span).unwrap_or_default();
-        return Err(QueryError::new(
+        return Err(Diagnostic::in_input(
             format!(
                 "`{}` draws paths: only `path` and `why not` have pictures",
                 format.name()
@@ -126,7 +127,7 @@ fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, QueryError> {
         Query::Who { dst, ports } => eval::who(engine, text, dst, ports)?,
         Query::What { src, ports } => eval::what(engine, text, src, ports)?,
         Query::Exposed => {
-            let rep = super::exposed(engine);
+            let rep = crate::query::exposed(engine);
             let status = Status::Verdict(if rep.unknown.is_empty() {
                 Verdict::Proven
             } else {
@@ -161,15 +162,18 @@ fn check(
     ctx: &Context<'_, '_>,
     id: Option<&Word>,
     format: QueryFormat,
-) -> Result<Action, QueryError> {
+) -> Result<Action, Diagnostic> {
     let selected: Vec<&crate::checks::Check> = match id {
         None => crate::checks::REGISTRY.iter().collect(),
         Some(w) => match crate::checks::find(&w.text) {
             Some(c) => vec![c],
             None => {
                 let ids = crate::checks::ids();
-                let e =
-                    QueryError::new(format!("unknown check `{}`", w.text), w.span, "not a check");
+                let e = Diagnostic::in_input(
+                    format!("unknown check `{}`", w.text),
+                    w.span,
+                    "not a check",
+                );
                 return Err(match crate::model::suggest(&w.text, ids.iter().copied()) {
                     Some(s) => e.with_help(format!("did you mean `{s}`?")),
                     None => e.with_help(format!(
@@ -263,15 +267,11 @@ fn show(
     source: Option<&str>,
     w: &Word,
     query: &str,
-) -> Result<Answer, QueryError> {
+) -> Result<Answer, Diagnostic> {
     let name = w.text.strip_prefix("name:").unwrap_or(&w.text);
-    let on_prem = topo
-        .source
-        .on_prem_networks
-        .iter()
-        .find(|n| n.name.value == name);
+    let on_prem = topo.hybrid.on_prem.iter().find(|n| n.meta.name == name);
     let (title, pos, derived) = match (lookup_resource(topo, name), on_prem) {
-        (_, Some(n)) => (format!("on-prem network `{name}`"), n.name.pos, false),
+        (_, Some(n)) => (format!("on-prem network `{name}`"), n.meta.pos, false),
         (Some(r), None) => {
             let m = topo.meta(r);
             let derived = match r {
@@ -289,7 +289,7 @@ fn show(
         }
         (None, None) => {
             let names = endpoint::known_names(topo);
-            let e = QueryError::new(
+            let e = Diagnostic::in_input(
                 format!("unknown resource `{name}`"),
                 w.span,
                 "not a resource in this topology",

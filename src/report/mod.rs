@@ -1,6 +1,8 @@
 //! Findings and check results: plain data that renderers turn into text,
 //! JSON or SARIF. Nothing here knows about AWS or about output formats.
 
+pub mod answer;
+
 use serde::Serialize;
 
 /// The outcome of a check, or of a whole run.
