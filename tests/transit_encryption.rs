@@ -1593,3 +1593,70 @@ fn prefix_list_route_with_unknown_entries_is_unknown_naming_the_list() {
         ],
     );
 }
+
+/// The DX-clear capture with its VGW route given as a customer-managed
+/// prefix list (`DestinationPrefixListId`), described under `PrefixLists`
+/// with its `get-managed-prefix-list-entries` beside it: the import
+/// derives the network from the entries, and the verdict is the same as
+/// with the CIDR route. Without the entries file: unknown, naming the list.
+#[test]
+fn prefix_list_route_in_a_snapshot_derives_from_its_entries() {
+    let src = std::path::Path::new(SNAPSHOTS).join("hybrid-dx-clear/aws_configs/eu-west-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("aws_configs/eu-west-1");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    let rt = dst.join("RouteTables.json");
+    let text = std::fs::read_to_string(&rt).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let routes = v["RouteTables"][0]["Routes"].as_array_mut().unwrap();
+    let r = routes
+        .iter_mut()
+        .find(|r| r["DestinationCidrBlock"] == "10.60.0.0/16")
+        .expect("the fixture changed");
+    let o = r.as_object_mut().unwrap();
+    o.remove("DestinationCidrBlock");
+    o.insert("DestinationPrefixListId".into(), "pl-0dc".into());
+    std::fs::write(&rt, v.to_string()).unwrap();
+    std::fs::write(
+        dst.join("ManagedPrefixLists.json"),
+        r#"{"PrefixLists": [{"PrefixListId": "pl-0dc", "PrefixListName": "dc", "AddressFamily": "IPv4", "State": "create-complete", "MaxEntries": 5, "Version": 1, "OwnerId": "111122223333", "Tags": []}]}"#,
+    )
+    .unwrap();
+    let entries = dst.join("PrefixListEntries.json");
+    std::fs::write(
+        &entries,
+        r#"{"PrefixListId": "pl-0dc", "Entries": [{"Cidr": "10.60.0.0/16"}]}"#,
+    )
+    .unwrap();
+    let i = netverify::import::import_snapshot(tmp.path()).unwrap();
+    let yaml = netverify::import::to_yaml(&i.file);
+    assert!(
+        yaml.contains("10.60.0.0/16 (prefix list `pl-0dc`) ->"),
+        "{yaml}"
+    );
+    let t = load_str(&yaml, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &["leaves AWS unencrypted over virtual interface `dc-private-vif`"],
+    );
+    std::fs::remove_file(&entries).unwrap();
+    let i = netverify::import::import_snapshot(tmp.path()).unwrap();
+    let t = load_str(&netverify::import::to_yaml(&i.file), "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "routes prefix list `pl-0dc` towards vpn gateway",
+            "get-managed-prefix-list-entries",
+        ],
+    );
+}

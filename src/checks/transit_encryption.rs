@@ -30,7 +30,14 @@
 //! (naming the `prefer` entry that would decide it) when an encrypted one
 //! competes. A clear connection that no network names and no route points
 //! at is `unknown`. A derived network does not make the internet on prem:
-//! what a table sends to an internet gateway is internet traffic.
+//! what a table sends to an internet gateway is internet traffic. A
+//! declared network covers only its own CIDRs: the other prefixes AWS
+//! routes towards its connections are derived too. A derived network's
+//! prefixes may be several sites, so its traffic to its own prefixes that
+//! AWS could carry between two of its connections over a clear leg is
+//! `unknown` (whether on prem sends it through AWS is not known). A route
+//! through a prefix list whose entries are not known, towards a clear
+//! connection, is `unknown`, naming the list.
 //!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
