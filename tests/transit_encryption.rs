@@ -1660,3 +1660,27 @@ fn prefix_list_route_in_a_snapshot_derives_from_its_entries() {
         ],
     );
 }
+
+/// Pins the other side of the partial-declaration fix: when declared
+/// networks cover every prefix AWS routes towards their connections (here
+/// `dc1` over the VIF, and `branch`'s 172.20.0.0/16 routed to the same
+/// VGW), nothing is derived, even for a prefix another declaration holds.
+#[test]
+fn declarations_that_cover_every_routed_prefix_derive_nothing() {
+    let text = PARTIAL_DECLARATION
+        .replace(
+            "direct_connect:",
+            "customer_gateways:\n  - { name: cgw-b, ip_address: 198.51.100.9, bgp_asn: 65009 }\nvpn_connections:\n  - { name: vpn-b, customer_gateway: cgw-b, gateway: vif-only-vgw }\ndirect_connect:",
+        )
+        .replace(
+            "on_prem_networks:\n",
+            "on_prem_networks:\n  - name: branch\n    cidrs: [172.20.0.0/16]\n    via: [vpn-b]\n    advertises:\n      - { via: vpn-b, prefixes: [172.20.0.0/16] }\n",
+        );
+    let t = load(&text);
+    assert!(
+        t.hybrid.on_prem.iter().all(|n| !n.derived),
+        "{:?}",
+        t.hybrid.on_prem
+    );
+    assert_eq!(t.hybrid.on_prem.len(), 2);
+}

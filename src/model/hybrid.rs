@@ -606,10 +606,10 @@ impl<'a> Connections<'a> {
 
 /// The on-prem networks that the routes AWS points at its VPN connections
 /// and virtual interfaces imply, for what no on-prem network of `file`
-/// covers: a declared network wins for its own CIDRs over the connections
-/// it names; the other prefixes AWS routes towards those connections, and
-/// every prefix towards the connections no declared network names, are
-/// derived.
+/// covers: over the connections declared networks name, the declared
+/// prefixes win (traffic to them is checked whichever connection AWS
+/// picks), and the other prefixes AWS routes there are derived; towards the
+/// connections no declared network names, every prefix is derived.
 ///
 /// A prefix AWS routes towards a connection is an on-prem destination
 /// behind it: a VPC route to a VGW (static or propagated, C-10.1), a transit
@@ -631,24 +631,22 @@ pub fn derive_on_prem_networks(
     use super::spanned::Sp;
     use std::collections::{BTreeMap, BTreeSet};
 
-    // Connection → the prefixes the declared networks that name it hold.
-    // A declared network wins for those; what else AWS routes towards the
-    // connection is derived, or it would go unchecked.
-    let mut covered: BTreeMap<&str, Vec<IpNet>> = BTreeMap::new();
-    for n in &file.on_prem_networks {
-        let cidrs: Vec<IpNet> = n
-            .cidrs
-            .iter()
-            .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
-            .map(|c| c.trunc())
-            .collect();
-        for v in &n.via {
-            covered
-                .entry(v.value.as_str())
-                .or_default()
-                .extend(cidrs.iter().copied());
-        }
-    }
+    // The connections declared networks name, and every declared prefix.
+    // Over a named connection the declarations win for their prefixes
+    // (traffic to them is checked whichever connection AWS picks); what
+    // else AWS routes towards it is derived, or it would go unchecked.
+    let covered: BTreeSet<&str> = file
+        .on_prem_networks
+        .iter()
+        .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
+        .collect();
+    let declared: Vec<IpNet> = file
+        .on_prem_networks
+        .iter()
+        .flat_map(|n| n.cidrs.iter())
+        .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
+        .map(|c| c.trunc())
+        .collect();
     let conns = Connections::new(file);
     // (static VPN connection, one of its routes)
     let static_routes: BTreeSet<(&str, IpNet)> = file
@@ -699,7 +697,9 @@ pub fn derive_on_prem_networks(
         }
         for c in to {
             let mut holes = aws_own.clone();
-            holes.extend(covered.get(c).into_iter().flatten().copied());
+            if covered.contains(c) {
+                holes.extend(declared.iter().copied());
+            }
             for piece in prefix_minus(net, &holes) {
                 let e = found.entry(piece).or_default();
                 e.0.insert(c.to_string());
@@ -820,9 +820,7 @@ pub fn derive_on_prem_networks(
                     let none = BTreeSet::new();
                     let p = match learned.get(v.as_str()) {
                         Some(p) => p,
-                        None if covered.contains_key(v.as_str())
-                            && conns.bgp.contains(v.as_str()) =>
-                        {
+                        None if covered.contains(v.as_str()) && conns.bgp.contains(v.as_str()) => {
                             &none
                         }
                         None => return None,
