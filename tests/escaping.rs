@@ -405,3 +405,35 @@ fn unknown_check_id_is_escaped() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown check `x\\u{202e}\\x1b[2J`"), "{err}");
 }
+
+/// A quoted YAML value with a backslash and a quote in a parse error: it
+/// was shown as YAML source (`"x\\y\"z"`) and then escaped again by the
+/// terminal policy, so each backslash showed four times and the quotes did
+/// not pair. It is now shown as its value, escaped once by `escape`
+/// (a backslash as `\\`, C-like and unambiguous).
+#[test]
+fn bug_parse_error_showed_a_quoted_value_escaped_twice() {
+    let cases = [
+        (
+            "version: 1\nvpcs:\n  - name: a\n    cidrs: \"x\\\\y\\\"z\"\n",
+            r#"expected a list, found `x\\y"z`"#,
+        ),
+        (
+            "version: 1\nvpcs:\n  - name: a\n    cidrs: [10.0.0.0/16]\n    dns_support: \"ye\\\\s\\\"q\"\n",
+            r#"invalid value `ye\\s"q`: expected `true` or `false`"#,
+        ),
+        (
+            "version: 1\nvpcs:\n  - name: a\n    cidrs: [10.0.0.0/16]\n    dns_support: 'it''s\\'\n",
+            r#"invalid value `it's\\`: expected `true` or `false`"#,
+        ),
+    ];
+    for (text, want) in cases {
+        let Err(e) = netverify::model::load_str(text, "t.yaml") else {
+            panic!("accepted {text}");
+        };
+        let shown = e.to_string();
+        assert!(shown.contains(want), "{shown}\nwant: {want}");
+        let rendered = e.render(Some(text));
+        assert!(rendered.contains(want), "{rendered}");
+    }
+}

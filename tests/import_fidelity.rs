@@ -829,3 +829,52 @@ fn bug_unknown_load_balancer_scheme_made_an_unloadable_import() {
     assert!(text.contains("Scheme"), "{text}");
     assert!(text.contains("`internet-0dangling`"), "{text}");
 }
+
+/// The snapshot folder says `eu-west-1`; every Availability Zone says
+/// `us-east-1`. The folder wins as before, but the service addresses the
+/// check would use are `eu-west-1`'s, which may not be the VPC's: a gap
+/// scoped to the VPC makes private-service-access unknown there. It was
+/// only a note, and the check decided on the folder's Region.
+#[test]
+fn bug_region_conflict_between_folder_and_zones_was_only_a_note() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/public-private/aws_configs/us-east-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs/eu-west-1");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let i = netverify::import::import_snapshot(tmp.path()).unwrap();
+    let gap = i
+        .file
+        .gaps
+        .iter()
+        .find(|g| {
+            g.what
+                .value
+                .contains("Region `eu-west-1` taken from the strongest source")
+        })
+        .unwrap_or_else(|| panic!("no Region gap: {:#?}", i.file.gaps));
+    assert!(gap.what.value.contains("`us-east-1`"), "{}", gap.what.value);
+    let affects: Vec<&str> = gap.affects.iter().map(|a| a.value.as_str()).collect();
+    assert_eq!(affects, vec!["private-service-access"]);
+    let t = netverify::model::load_str(&netverify::import::to_yaml(&i.file), "t.yaml").unwrap();
+    assert_eq!(t.vpcs[0].region.as_deref(), Some("eu-west-1"));
+    let r = netverify::checks::private_service_access::run(&netverify::engine::Engine::new(&t));
+    assert_eq!(
+        r.verdict,
+        netverify::report::Verdict::Unknown,
+        "{:#?}",
+        r.findings
+    );
+    // Where the sources agree, no such gap.
+    let i = netverify::import::import_snapshot(&from.join("../..")).unwrap();
+    assert!(
+        i.file
+            .gaps
+            .iter()
+            .all(|g| !g.what.value.contains("strongest source"))
+    );
+}

@@ -839,8 +839,10 @@ fn declared_on_prem_network_wins_where_it_covers() {
     let end = rest[1..]
         .find("\ngaps:")
         .map_or(yaml.len(), |e| cut + 1 + e + 1);
+    // The declaration covers what AWS routes towards the VPN (10.60.0.0/16
+    // and more): it alone stands for it.
     let declared = format!(
-        "{}on_prem_networks:\n- name: branch\n  cidrs:\n  - 10.61.0.0/16\n  via:\n  - branch-vpn\n{}",
+        "{}on_prem_networks:\n- name: branch\n  cidrs:\n  - 10.60.0.0/15\n  via:\n  - branch-vpn\n{}",
         &yaml[..cut],
         &yaml[end..]
     );
@@ -848,6 +850,19 @@ fn declared_on_prem_network_wins_where_it_covers() {
     assert_eq!(t.hybrid.on_prem.len(), 1);
     assert!(!t.hybrid.on_prem[0].derived);
     assert_eq!(t.hybrid.on_prem[0].meta.name, "branch");
+    // A declaration that misses 10.60.0.0/16 still wins for its own CIDR;
+    // the prefix it misses is derived (see
+    // `bug_partial_declaration_left_the_other_prefixes_of_its_connection_unchecked`).
+    let partial = declared.replace("10.60.0.0/15", "10.61.0.0/16");
+    let t = load_str(&partial, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
+    assert_eq!(t.hybrid.on_prem.len(), 2);
+    assert_eq!(t.hybrid.on_prem[0].meta.name, "branch");
+    assert!(!t.hybrid.on_prem[0].derived);
+    assert!(t.hybrid.on_prem[1].derived);
+    assert_eq!(
+        t.hybrid.on_prem[1].cidrs,
+        vec!["10.60.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+    );
 }
 
 #[test]
@@ -1222,4 +1237,450 @@ direct_connect:
     );
     let a = netverify::checks::on_prem_access::run(&Engine::new(&t));
     assert_eq!(a.verdict, Verdict::Unknown, "{:#?}", a.findings);
+}
+
+// ----- derived networks: own prefixes, partial declarations, same-prefix routes
+
+/// A VGW with a static VPN to a branch (192.168.50.0/24) and a clear
+/// private VIF whose BGP taught 10.50.0.0/16; the only interface sends and
+/// admits nothing. Both prefixes are routed to the VGW, so one derived
+/// network holds both, over both connections: they may be two sites, which
+/// the VGW carries between (CloudHub, C-10.6), out over the clear VIF.
+const DERIVED_TWO_SITES: &str = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    routes:
+      - { destination: 10.50.0.0/16, target: vgw, origin: propagated }
+      - { destination: 192.168.50.0/24, target: vgw, origin: propagated }
+security_groups:
+  - { name: sg-app, vpc: app, ingress: [], egress: [] }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw, vpc: app }
+customer_gateways:
+  - { name: cgw-branch, ip_address: 198.51.100.20, bgp_asn: 65020 }
+vpn_connections:
+  - { name: vpn-branch, customer_gateway: cgw-branch, gateway: vgw, static_routes_only: true, routes: [192.168.50.0/24] }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw }
+"#;
+
+fn load(text: &str) -> Topology {
+    match load_str(text, "t.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.render(None)),
+    }
+}
+
+#[test]
+fn bug_derived_network_own_prefixes_were_kept_on_prem_hiding_cloudhub() {
+    use netverify::engine::Origin;
+    use netverify::hs::Packet;
+    use netverify::model::OnPremVia;
+    let t = load(DERIVED_TWO_SITES);
+    assert_eq!(t.hybrid.on_prem.len(), 1);
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived && n.via.len() == 2 && n.cidrs.len() == 2, "{n:?}");
+    // Branch → data centre: into the VGW over the VPN, out over DX (the
+    // VGW's choice: DX BGP learned 10.50.0.0/16), in engine and simulator.
+    let vif = t
+        .hybrid
+        .vifs
+        .iter()
+        .position(|v| v.meta.name == "vif-private")
+        .unwrap();
+    let p = Packet::tcp(
+        "192.168.50.7".parse().unwrap(),
+        "10.50.1.1".parse().unwrap(),
+        40000,
+        22,
+    );
+    assert_leaves_over(&t, Origin::OnPrem(0), &p, OnPremVia::Vif(vif));
+    // Whether the branch sends it to AWS is not known (both prefixes may
+    // be one site): unknown, never proven.
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "stays inside derived on-prem network `on-prem-via-vif-private+vpn-branch`",
+            "leave AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+}
+
+/// Pins the declared reading: the same two prefixes declared as one
+/// network are one site, and traffic between them stays on premises.
+#[test]
+fn declared_network_own_prefixes_stay_on_prem() {
+    use netverify::engine::{End, Origin};
+    use netverify::hs::{HeaderSet, Packet};
+    use netverify::sim::{self, Fate};
+    let text = format!(
+        "{DERIVED_TWO_SITES}on_prem_networks:\n  - name: sites\n    cidrs: [192.168.50.0/24, 10.50.0.0/16]\n    via: [vpn-branch, vif-private]\n    advertises:\n      - {{ via: vif-private, prefixes: [10.50.0.0/16] }}\n"
+    );
+    let t = load(&text);
+    assert_eq!(t.hybrid.on_prem.len(), 1);
+    assert!(!t.hybrid.on_prem[0].derived);
+    let p = Packet::tcp(
+        "192.168.50.7".parse().unwrap(),
+        "10.50.1.1".parse().unwrap(),
+        40000,
+        22,
+    );
+    let out = sim::simulate(&t, Origin::OnPrem(0), &p);
+    assert!(
+        out.fates.iter().all(|f| !matches!(f, Fate::OnPrem { .. })),
+        "{:?}",
+        out.trace
+    );
+    let reach = Engine::new(&t).reach(Origin::OnPrem(0), &HeaderSet::universe());
+    assert!(
+        !reach
+            .flows
+            .iter()
+            .any(|f| f.set.contains(&p) && matches!(f.end, End::OnPrem(_)))
+    );
+    assert_eq!(check(&t).verdict, Verdict::Proven);
+}
+
+/// A VGW route for 10.50.0.0/16 and one for 172.20.0.0/16, a BGP VPN and a
+/// clear private VIF; a declared network names the VIF for 10.50.0.0/16
+/// only. 172.20.0.0/16 is routed towards the VIF as well; the interface
+/// sends to it over DX in the clear.
+const PARTIAL_DECLARATION: &str = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    routes:
+      - { destination: 10.50.0.0/16, target: vif-only-vgw }
+      - { destination: 172.20.0.0/16, target: vif-only-vgw }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress: []
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vif-only-vgw, vpc: app }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: must_encrypt, macsec_capable: true, macsec_keys: [{ state: associated }] }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vif-only-vgw }
+on_prem_networks:
+  - name: dc1
+    cidrs: [10.50.0.0/16]
+    via: [vif-private]
+    advertises:
+      - { via: vif-private, prefixes: [10.50.0.0/16, 172.20.0.0/16] }
+"#;
+
+#[test]
+fn bug_partial_declaration_left_the_other_prefixes_of_its_connection_unchecked() {
+    // MACsec: encrypted, proven; the same with no_encrypt must not be
+    // proven for 172.20.0.0/16 either.
+    let t = load(PARTIAL_DECLARATION);
+    let derived: Vec<_> = t.hybrid.on_prem.iter().filter(|n| n.derived).collect();
+    assert_eq!(derived.len(), 1, "{:?}", t.hybrid.on_prem);
+    assert_eq!(
+        derived[0].cidrs,
+        vec!["172.20.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+    );
+    assert_eq!(check(&t).verdict, Verdict::Proven);
+    let clear = PARTIAL_DECLARATION.replace(
+        "encryption_mode: must_encrypt, macsec_capable: true, macsec_keys: [{ state: associated }]",
+        "encryption_mode: no_encrypt",
+    );
+    // Only the declared prefix's traffic left: 172.20.0.0/16 is the case.
+    let clear = clear.replace(
+        "      - { destination: 10.50.0.0/16, target: vif-only-vgw }\n",
+        "",
+    );
+    let t = load(&clear);
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "→ 172.20.",
+            "leaves AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+}
+
+/// C-3.x: a static route and a propagated route for the same prefix; the
+/// static one wins. The static route points at a peering (not on prem):
+/// the hidden propagated route to the VGW still says where AWS would send
+/// the prefix, the derivation keeps it, and the verdict follows the static
+/// route (nothing leaves over the clear VIF).
+const SAME_PREFIX: &str = r#"
+version: 1
+region: us-east-1
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+  - { name: other, cidrs: [10.9.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    routes:
+      - { destination: 10.50.0.0/16, target: pcx, origin: static }
+      - { destination: 10.50.0.0/16, target: vgw, origin: propagated }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress: []
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+peering_connections:
+  - { name: pcx, requester_vpc: app, accepter_vpc: other }
+vpn_gateways:
+  - { name: vgw, vpc: app }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw }
+"#;
+
+#[test]
+fn same_prefix_static_route_hides_the_propagated_one_but_not_its_connection() {
+    let t = load(SAME_PREFIX);
+    assert_eq!(t.hybrid.on_prem.len(), 1);
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived);
+    assert_eq!(
+        n.cidrs,
+        vec!["10.50.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+    );
+    // The propagated route taught the VIF 10.50.0.0/16 (its only BGP
+    // connection): stated, so not unknown for unstated routes.
+    assert_eq!(
+        n.advertises,
+        vec![Some(vec!["10.50.0.0/16".parse().unwrap()])]
+    );
+    let r = check(&t);
+    // AWS → 10.50.x goes to the peering (static wins): nothing leaves over
+    // DX. On prem → the VPC enters over the clear VIF (AWS advertises the
+    // VPC there, and it is the only connection): violated, decided.
+    assert!(
+        !messages(&r, FindingKind::Violation)
+            .iter()
+            .any(|m| m.contains("leaves AWS unencrypted")),
+        "{:#?}",
+        r.findings
+    );
+    // Swapped: the static route to the VGW, the propagated one to nothing
+    // else; the clear VIF carries the interface's packets.
+    let swapped = SAME_PREFIX.replace(
+        "      - { destination: 10.50.0.0/16, target: pcx, origin: static }\n",
+        "",
+    );
+    let r = check(&load(&swapped));
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "→ 10.50.",
+            "leaves AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+}
+
+/// A VPC route to a VGW through a customer-managed prefix list (C-3.3),
+/// with a clear private VIF on the VGW.
+const PREFIX_LIST_ROUTE: &str = r#"
+version: 1
+region: us-east-1
+prefix_lists:
+  - { name: pl-dc, aws_id: pl-0dc0ffee, entries: [172.20.0.0/16] }
+vpcs:
+  - { name: app, cidrs: [10.0.0.0/16] }
+subnets:
+  - { name: app-a, vpc: app, availability_zone: us-east-1a, cidr: 10.0.10.0/24, route_table: rtb-app }
+route_tables:
+  - name: rtb-app
+    vpc: app
+    routes:
+      - { prefix_list: pl-dc, target: vgw }
+security_groups:
+  - name: sg-app
+    vpc: app
+    ingress: []
+    egress:
+      - { protocol: all, cidr: 0.0.0.0/0 }
+network_interfaces:
+  - { name: app-1-eni, subnet: app-a, private_ips: [{ address: 10.0.10.5 }], security_groups: [sg-app] }
+vpn_gateways:
+  - { name: vgw, vpc: app }
+direct_connect:
+  connections:
+    - { name: dxcon-1, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt }
+  virtual_interfaces:
+    - { name: vif-private, type: private, connection: dxcon-1, vpn_gateway: vgw }
+"#;
+
+#[test]
+fn bug_prefix_list_route_to_a_vgw_derived_nothing() {
+    let t = load(PREFIX_LIST_ROUTE);
+    assert_eq!(t.hybrid.on_prem.len(), 1, "{:?}", t.hybrid.on_prem);
+    let n = &t.hybrid.on_prem[0];
+    assert!(n.derived);
+    assert_eq!(
+        n.cidrs,
+        vec!["172.20.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+    );
+    let r = check(&t);
+    // On prem → AWS: only the clear VIF carries 172.20.0.0/16's packets
+    // (before, no network was derived, and nothing was checked).
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &[
+            "172.20.",
+            "enters AWS unencrypted over virtual interface `vif-private`",
+        ],
+    );
+    // The import writes where it came from.
+    let file = netverify::model::parse_str(PREFIX_LIST_ROUTE, "t.yaml").unwrap();
+    let derived = netverify::model::derive_on_prem_networks(&file, &[]);
+    assert_eq!(
+        derived[0].derived_from[0].value,
+        "route table `rtb-app`: 172.20.0.0/16 (prefix list `pl-0dc0ffee`) -> `vgw`"
+    );
+}
+
+#[test]
+fn prefix_list_route_with_unknown_entries_is_unknown_naming_the_list() {
+    let text = PREFIX_LIST_ROUTE.replace(", entries: [172.20.0.0/16]", "");
+    let t = load(&text);
+    assert!(t.hybrid.on_prem.is_empty());
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "route table `rtb-app` routes prefix list `pl-0dc0ffee` towards vpn gateway `vgw`",
+            "get-managed-prefix-list-entries",
+            "virtual interface `vif-private`",
+        ],
+    );
+}
+
+/// The DX-clear capture with its VGW route given as a customer-managed
+/// prefix list (`DestinationPrefixListId`), described under `PrefixLists`
+/// with its `get-managed-prefix-list-entries` beside it: the import
+/// derives the network from the entries, and the verdict is the same as
+/// with the CIDR route. Without the entries file: unknown, naming the list.
+#[test]
+fn prefix_list_route_in_a_snapshot_derives_from_its_entries() {
+    let src = std::path::Path::new(SNAPSHOTS).join("hybrid-dx-clear/aws_configs/eu-west-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("aws_configs/eu-west-1");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    let rt = dst.join("RouteTables.json");
+    let text = std::fs::read_to_string(&rt).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let routes = v["RouteTables"][0]["Routes"].as_array_mut().unwrap();
+    let r = routes
+        .iter_mut()
+        .find(|r| r["DestinationCidrBlock"] == "10.60.0.0/16")
+        .expect("the fixture changed");
+    let o = r.as_object_mut().unwrap();
+    o.remove("DestinationCidrBlock");
+    o.insert("DestinationPrefixListId".into(), "pl-0dc".into());
+    std::fs::write(&rt, v.to_string()).unwrap();
+    std::fs::write(
+        dst.join("ManagedPrefixLists.json"),
+        r#"{"PrefixLists": [{"PrefixListId": "pl-0dc", "PrefixListName": "dc", "AddressFamily": "IPv4", "State": "create-complete", "MaxEntries": 5, "Version": 1, "OwnerId": "111122223333", "Tags": []}]}"#,
+    )
+    .unwrap();
+    let entries = dst.join("PrefixListEntries.json");
+    std::fs::write(
+        &entries,
+        r#"{"PrefixListId": "pl-0dc", "Entries": [{"Cidr": "10.60.0.0/16"}]}"#,
+    )
+    .unwrap();
+    let i = netverify::import::import_snapshot(tmp.path()).unwrap();
+    let yaml = netverify::import::to_yaml(&i.file);
+    assert!(
+        yaml.contains("10.60.0.0/16 (prefix list `pl-0dc`) ->"),
+        "{yaml}"
+    );
+    let t = load_str(&yaml, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Violated, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Violation,
+        &["leaves AWS unencrypted over virtual interface `dc-private-vif`"],
+    );
+    std::fs::remove_file(&entries).unwrap();
+    let i = netverify::import::import_snapshot(tmp.path()).unwrap();
+    let t = load_str(&netverify::import::to_yaml(&i.file), "t.yaml").unwrap();
+    let r = check(&t);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_one_containing(
+        &r,
+        FindingKind::Unknown,
+        &[
+            "routes prefix list `pl-0dc` towards vpn gateway",
+            "get-managed-prefix-list-entries",
+        ],
+    );
+}
+
+/// Pins the other side of the partial-declaration fix: when declared
+/// networks cover every prefix AWS routes towards their connections (here
+/// `dc1` over the VIF, and `branch`'s 172.20.0.0/16 routed to the same
+/// VGW), nothing is derived, even for a prefix another declaration holds.
+#[test]
+fn declarations_that_cover_every_routed_prefix_derive_nothing() {
+    let text = PARTIAL_DECLARATION
+        .replace(
+            "direct_connect:",
+            "customer_gateways:\n  - { name: cgw-b, ip_address: 198.51.100.9, bgp_asn: 65009 }\nvpn_connections:\n  - { name: vpn-b, customer_gateway: cgw-b, gateway: vif-only-vgw }\ndirect_connect:",
+        )
+        .replace(
+            "on_prem_networks:\n",
+            "on_prem_networks:\n  - name: branch\n    cidrs: [172.20.0.0/16]\n    via: [vpn-b]\n    advertises:\n      - { via: vpn-b, prefixes: [172.20.0.0/16] }\n",
+        );
+    let t = load(&text);
+    assert!(
+        t.hybrid.on_prem.iter().all(|n| !n.derived),
+        "{:?}",
+        t.hybrid.on_prem
+    );
+    assert_eq!(t.hybrid.on_prem.len(), 2);
 }

@@ -30,7 +30,14 @@
 //! (naming the `prefer` entry that would decide it) when an encrypted one
 //! competes. A clear connection that no network names and no route points
 //! at is `unknown`. A derived network does not make the internet on prem:
-//! what a table sends to an internet gateway is internet traffic.
+//! what a table sends to an internet gateway is internet traffic. A
+//! declared network covers only its own CIDRs: the other prefixes AWS
+//! routes towards its connections are derived too. A derived network's
+//! prefixes may be several sites, so its traffic to its own prefixes that
+//! AWS could carry between two of its connections over a clear leg is
+//! `unknown` (whether on prem sends it through AWS is not known). A route
+//! through a prefix list whose entries are not known, towards a clear
+//! connection, is `unknown`, naming the list.
 //!
 //! Assumptions, reported with the verdict: BGP routes learned from on premises
 //! are exactly the `advertises` of the on-prem networks; a BGP connection
@@ -291,6 +298,11 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             ));
         }
     }
+    findings.extend(
+        unknown_prefix_list_routes(topo)
+            .into_iter()
+            .map(|(resource, message, pos)| unknown(resource, message, loc(topo, pos))),
+    );
     if h.on_prem.is_empty() {
         let summary = if h.vpns.is_empty() && h.vifs.is_empty() {
             "no on-prem networks and no VPN or Direct Connect connections"
@@ -686,6 +698,80 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     )
 }
 
+/// Routes towards a connection through a prefix list whose entries the
+/// topology does not have (no `get-managed-prefix-list-entries` in the
+/// capture): the on-prem prefixes AWS routes there, which would be derived
+/// from them, are not known. Over clear connections only: what AWS sends
+/// into IPsec or MACsec is encrypted whatever it is.
+fn unknown_prefix_list_routes(topo: &Topology) -> Vec<(String, String, Pos)> {
+    use crate::model::{HybridRef, RouteDest, RouteTarget, TgwAttachmentKind, TgwRouteTarget};
+    let h = &topo.hybrid;
+    let clear = |vias: &[OnPremVia]| {
+        vias.iter()
+            .find(|&&v| crossing(topo, v) != Crossing::Encrypted)
+            .map(|&v| h.via_label(v))
+    };
+    let unknown_list = |d: &RouteDest| match d {
+        RouteDest::PrefixList(p) if topo.prefix_lists[*p].entries.is_none() => {
+            let m = &topo.prefix_lists[*p].meta;
+            Some(m.aws_id.clone().unwrap_or_else(|| m.name.clone()))
+        }
+        _ => None,
+    };
+    let text = |table: &str, pl: &str, to: &str, via: &str| {
+        format!(
+            "{table} routes prefix list `{pl}` towards {to}, and the list's entries are not in the topology (capture `get-managed-prefix-list-entries` for it): which on-prem prefixes AWS sends over {via}, which is not encrypted, is not known"
+        )
+    };
+    let mut out = Vec::new();
+    for t in &topo.route_tables {
+        for r in &t.routes {
+            let (Some(pl), &RouteTarget::Unmodelled(o)) = (unknown_list(&r.dest), &r.target) else {
+                continue;
+            };
+            let Some(HybridRef::Vgw(g)) = h.of_other(o) else {
+                continue;
+            };
+            if r.blackhole {
+                continue;
+            }
+            let vias = crate::engine::hybrid::vgw_connections(topo, g);
+            if let Some(via) = clear(&vias) {
+                let to = format!("vpn gateway `{}`", h.vgws[g].meta.name);
+                let table = format!("route table `{}`", t.meta.name);
+                out.push((t.meta.name.clone(), text(&table, &pl, &to, &via), r.pos));
+            }
+        }
+    }
+    for rt in &h.tgw_route_tables {
+        for r in &rt.routes {
+            let (Some(pl), TgwRouteTarget::Attachment(a)) = (unknown_list(&r.dest), r.target)
+            else {
+                continue;
+            };
+            let vias: Vec<OnPremVia> = match h.tgw_attachments[a].kind {
+                TgwAttachmentKind::Vpn(v) => vec![OnPremVia::Vpn(v)],
+                TgwAttachmentKind::DxGateway(d) => h.dx_gateways[d]
+                    .vifs
+                    .iter()
+                    .filter(|&&x| h.vifs[x].kind == VifKind::Transit)
+                    .map(|&x| OnPremVia::Vif(x))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(via) = clear(&vias) {
+                let to = format!(
+                    "transit gateway attachment `{}`",
+                    h.tgw_attachments[a].meta.name
+                );
+                let table = format!("transit gateway route table `{}`", rt.meta.name);
+                out.push((rt.meta.name.clone(), text(&table, &pl, &to, &via), r.pos));
+            }
+        }
+    }
+    out
+}
+
 /// T-21: a public VIF reaches the EIPs of VPC resources through the internet
 /// gateway, unencrypted unless its connection is MACsec-protected (C-12.1).
 fn public_vifs(engine: &Engine<'_>, findings: &mut Vec<Finding>) {
@@ -800,6 +886,16 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
         })
         .collect();
     for (n, reach) in &reaches {
+        let net = &h.on_prem[*n];
+        // A derived network's own prefixes (`stays_on_prem`): the source
+        // and the destination may be one site, which never sends the
+        // packet to AWS, or two sites behind different connections, which
+        // AWS carries between: not known, so a clear leg is `unknown`.
+        let own = if net.derived {
+            nets_set(net.cidrs.iter())
+        } else {
+            IntervalSet::empty()
+        };
         for f in &reach.flows {
             let End::OnPrem(exit) = f.end else { continue };
             let Some((entry, decided)) = f.path.iter().find_map(|s| match s {
@@ -808,6 +904,38 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
             }) else {
                 continue;
             };
+            let inside = f.set.restrict(DST, &own);
+            if !inside.is_empty() {
+                let clear = [(entry, "enter"), (exit, "leave")]
+                    .into_iter()
+                    .find_map(|(v, how)| match crossing(topo, v) {
+                        Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) => {
+                            Some((v, how, why))
+                        }
+                        Crossing::Encrypted => None,
+                    });
+                if let Some((v, how, why)) = clear {
+                    let text = format!(
+                        "stays inside derived on-prem network `{}`, whose prefixes are only what AWS routes towards its connections: whether on prem sends it through AWS between two of its sites is not known; if it does, it may {how} AWS unencrypted over {}: {why}. Declare the on-prem networks behind these connections",
+                        net.meta.name,
+                        h.via_label(v)
+                    );
+                    let g = &mut groups
+                        .entry((entry, exit, false, text))
+                        .or_insert_with(|| (*n, Group::default()))
+                        .1;
+                    g.set.append(inside.clone());
+                    g.flows.push(f);
+                }
+            }
+            let set = if inside.is_empty() {
+                f.set.clone()
+            } else {
+                f.set.subtract(&inside)
+            };
+            if set.is_empty() {
+                continue;
+            }
             let verdict = match (crossing(topo, entry), crossing(topo, exit)) {
                 (_, Crossing::Clear(why, ..)) => (
                     FindingKind::Violation,
@@ -837,7 +965,7 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
                 .entry((entry, exit, verdict.0 == FindingKind::Violation, verdict.1))
                 .or_insert_with(|| (*n, Group::default()))
                 .1;
-            g.set.append(f.set.clone());
+            g.set.append(set);
             g.flows.push(f);
         }
     }
@@ -872,10 +1000,17 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
             },
             resource: net.meta.name.clone(),
             aws_id: None,
-            message: format!(
-                "{} → {}: on-prem network `{}` reaches another on-prem network{through}, and the packet {text}",
-                p.src, p.dst, net.meta.name
-            ),
+            message: if text.starts_with("stays inside") {
+                format!(
+                    "{} → {}: on-prem network `{}` may send it into AWS{through}; the packet {text}",
+                    p.src, p.dst, net.meta.name
+                )
+            } else {
+                format!(
+                    "{} → {}: on-prem network `{}` reaches another on-prem network{through}, and the packet {text}",
+                    p.src, p.dst, net.meta.name
+                )
+            },
             aws_ids: ids(&w),
             flows: crate::engine::summarize_flows(topo, &g.set),
             location: loc(topo, net.meta.pos),

@@ -1275,7 +1275,8 @@ impl Engine<'_> {
         let net = &h.on_prem[n];
         let own = nets_set(net.cidrs.iter());
         let f = f.with_set(f.restrict(SRC, &own));
-        let f = f.with_set(f.restrict(DST, &everything().subtract(&own)));
+        let local = nets_set(net.stays_on_prem().iter());
+        let f = f.with_set(f.restrict(DST, &everything().subtract(&local)));
         if f.set.is_empty() {
             return;
         }

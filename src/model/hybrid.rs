@@ -472,6 +472,21 @@ pub struct OnPremNetwork {
     pub derived: bool,
 }
 
+impl OnPremNetwork {
+    /// The prefixes that traffic from this network to them stays on
+    /// premises, never entering AWS: a declared network's CIDRs (the user
+    /// states it is one network). A derived network's prefixes are only
+    /// what AWS routes towards its connections; they may be several sites,
+    /// which AWS can carry traffic between (CloudHub, C-10.6; a transit
+    /// gateway, C-9.3), so none of them is known to stay on premises: its
+    /// traffic to them follows what AWS advertises, like traffic to any
+    /// other on-prem network. The one rule for the engine, the simulator
+    /// and the why-not tracer.
+    pub fn stays_on_prem(&self) -> &[IpNet] {
+        if self.derived { &[] } else { &self.cidrs }
+    }
+}
+
 // ----- on-prem networks derived from AWS routes -----------------------------
 
 /// A route AWS shows towards a connection that the topology format does not
@@ -590,9 +605,11 @@ impl<'a> Connections<'a> {
 }
 
 /// The on-prem networks that the routes AWS points at its VPN connections
-/// and virtual interfaces imply, for the connections that no on-prem
-/// network of `file` names in its `via` (a declared network wins where it
-/// covers; derived ones fill the rest).
+/// and virtual interfaces imply, for what no on-prem network of `file`
+/// covers: over the connections declared networks name, the declared
+/// prefixes win (traffic to them is checked whichever connection AWS
+/// picks), and the other prefixes AWS routes there are derived; towards the
+/// connections no declared network names, every prefix is derived.
 ///
 /// A prefix AWS routes towards a connection is an on-prem destination
 /// behind it: a VPC route to a VGW (static or propagated, C-10.1), a transit
@@ -604,8 +621,8 @@ impl<'a> Connections<'a> {
 /// AWS learned over BGP: when only one BGP connection can have taught it, it
 /// becomes that connection's `advertises`; otherwise the advertisements stay
 /// unstated (any prefix, fail closed). DX gateway allowed prefixes name AWS
-/// addresses, not on-prem ones, and imply nothing here. Prefix-list routes
-/// are not followed.
+/// addresses, not on-prem ones, and imply nothing here. A prefix-list route
+/// stands for its entries when the file has them.
 pub fn derive_on_prem_networks(
     file: &super::format::TopologyFile,
     observed: &[ObservedTgwRoute],
@@ -614,10 +631,21 @@ pub fn derive_on_prem_networks(
     use super::spanned::Sp;
     use std::collections::{BTreeMap, BTreeSet};
 
+    // The connections declared networks name, and every declared prefix.
+    // Over a named connection the declarations win for their prefixes
+    // (traffic to them is checked whichever connection AWS picks); what
+    // else AWS routes towards it is derived, or it would go unchecked.
     let covered: BTreeSet<&str> = file
         .on_prem_networks
         .iter()
         .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
+        .collect();
+    let declared: Vec<IpNet> = file
+        .on_prem_networks
+        .iter()
+        .flat_map(|n| n.cidrs.iter())
+        .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
+        .map(|c| c.trunc())
         .collect();
     let conns = Connections::new(file);
     // (static VPN connection, one of its routes)
@@ -667,18 +695,16 @@ pub fn derive_on_prem_networks(
                 learned.entry(only.to_string()).or_default().insert(net);
             }
         }
-        let open: Vec<&str> = to
-            .iter()
-            .copied()
-            .filter(|c| !covered.contains(c))
-            .collect();
-        if open.is_empty() {
-            return;
-        }
-        for piece in prefix_minus(net, &aws_own) {
-            let e = found.entry(piece).or_default();
-            e.0.extend(open.iter().map(|c| c.to_string()));
-            e.1.insert(text.clone());
+        for c in to {
+            let mut holes = aws_own.clone();
+            if covered.contains(c) {
+                holes.extend(declared.iter().copied());
+            }
+            for piece in prefix_minus(net, &holes) {
+                let e = found.entry(piece).or_default();
+                e.0.insert(c.to_string());
+                e.1.insert(text.clone());
+            }
         }
     };
     let vgws: BTreeMap<&str, &f::VpnGateway> = file
@@ -686,9 +712,26 @@ pub fn derive_on_prem_networks(
         .iter()
         .map(|g| (g.name.value.as_str(), &g.value))
         .collect();
+    // A route's destinations: its CIDR, or the entries of its prefix list
+    // (C-3.3); a list whose entries are not known gives none (the check
+    // names the route, see `transit_encryption`).
+    let dests = |d: &Option<Sp<String>>, pl: &Option<Sp<String>>| -> Vec<(String, String)> {
+        if let Some(d) = d {
+            return vec![(d.value.clone(), d.value.clone())];
+        }
+        let Some(pl) = pl else { return Vec::new() };
+        let Some(l) = file.prefix_lists.iter().find(|l| l.name.value == pl.value) else {
+            return Vec::new();
+        };
+        let id = id_or_name(&l.aws_id, &l.name.value);
+        l.entries
+            .iter()
+            .flatten()
+            .map(|e| (e.value.clone(), format!("{} (prefix list `{id}`)", e.value)))
+            .collect()
+    };
     for t in &file.route_tables {
         for r in &t.routes {
-            let Some(d) = &r.destination else { continue };
             let Some(g) = vgws.get(r.target.value.as_str()) else {
                 continue;
             };
@@ -696,20 +739,21 @@ pub fn derive_on_prem_networks(
                 continue;
             }
             let propagated = r.origin.as_ref().is_some_and(|o| o.value == "propagated");
-            let text = format!(
-                "route table `{}`: {} -> `{}`{}",
-                id_or_name(&t.aws_id, &t.name.value),
-                d.value,
-                id_or_name(&g.aws_id, &g.name.value),
-                if propagated { " (propagated)" } else { "" }
-            );
-            add(&d.value, &conns.of_vgw(&g.name.value), text, propagated);
+            for (d, label) in dests(&r.destination, &r.prefix_list) {
+                let text = format!(
+                    "route table `{}`: {label} -> `{}`{}",
+                    id_or_name(&t.aws_id, &t.name.value),
+                    id_or_name(&g.aws_id, &g.name.value),
+                    if propagated { " (propagated)" } else { "" }
+                );
+                add(&d, &conns.of_vgw(&g.name.value), text, propagated);
+            }
         }
     }
     for t in &file.transit_gateways {
         for rt in &t.route_tables {
             for r in &rt.routes {
-                let (Some(d), Some(a)) = (&r.destination, &r.attachment) else {
+                let Some(a) = &r.attachment else {
                     continue;
                 };
                 let to = conns.of_attachment(&t.name.value, &a.value);
@@ -722,12 +766,13 @@ pub fn derive_on_prem_networks(
                     .find(|x| x.name.value == a.value)
                     .and_then(|x| x.aws_id.clone())
                     .unwrap_or_else(|| a.value.clone());
-                let text = format!(
-                    "transit gateway route table `{}`: {} -> `{att_id}` (static)",
-                    id_or_name(&rt.aws_id, &rt.name.value),
-                    d.value
-                );
-                add(&d.value, &to, text, false);
+                for (d, label) in dests(&r.destination, &r.prefix_list) {
+                    let text = format!(
+                        "transit gateway route table `{}`: {label} -> `{att_id}` (static)",
+                        id_or_name(&rt.aws_id, &rt.name.value),
+                    );
+                    add(&d, &to, text, false);
+                }
             }
         }
     }
@@ -769,7 +814,17 @@ pub fn derive_on_prem_networks(
             let advertises = via
                 .iter()
                 .filter_map(|v| {
-                    let p = learned.get(v.as_str())?;
+                    // Over a connection a declared network names, what the
+                    // declaration states stays the whole statement: this
+                    // network adds only what AWS shows it learned there.
+                    let none = BTreeSet::new();
+                    let p = match learned.get(v.as_str()) {
+                        Some(p) => p,
+                        None if covered.contains(v.as_str()) && conns.bgp.contains(v.as_str()) => {
+                            &none
+                        }
+                        None => return None,
+                    };
                     Some(Sp::new(f::OnPremAdvertisement {
                         via: Sp::new(v.clone()),
                         prefixes: p.iter().map(|n| Sp::new(n.to_string())).collect(),

@@ -382,6 +382,13 @@ fn found(text: &str, pos: Pos, span: Option<(usize, usize)>) -> String {
             line.chars().skip(start).take(len).collect()
         }
     };
+    // A quoted scalar is shown as its value, not as YAML source: its own
+    // escapes (`\\`, `\"`, `''`) decoded, so that the one escaping policy
+    // (`crate::escape::terminal`, when the message is shown) is the only one.
+    let raw = match raw.trim_start().chars().next() {
+        Some('"' | '\'') => serde_saphyr::from_str::<String>(raw.trim()).unwrap_or(raw),
+        _ => raw,
+    };
     let t = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     match t.chars().next() {
         None => "nothing".into(),

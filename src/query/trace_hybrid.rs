@@ -915,7 +915,7 @@ impl Tracer<'_> {
                 "send from an address of the network",
             );
         }
-        if net.cidrs.iter().any(|c| c.contains(&p.dst)) {
+        if net.stays_on_prem().iter().any(|c| c.contains(&p.dst)) {
             self.block_at(
                 &net.meta,
                 format!(

@@ -881,7 +881,7 @@ impl Sim<'_> {
             ));
             return;
         }
-        if net.cidrs.iter().any(|c| c.contains(&p.dst)) {
+        if net.stays_on_prem().iter().any(|c| c.contains(&p.dst)) {
             self.dropped(format!("{} stays on premises", p.dst));
             return;
         }

@@ -173,10 +173,20 @@ pub(super) fn regions(cx: &mut Ctx) {
     for id in raw.vpcs.keys() {
         match evidence.region(id) {
             region::Found::Region(r, others) => {
-                for o in others {
-                    b.notes.push(format!(
-                        "vpc `{id}`: Region `{r}` taken from the strongest source, although {o}"
-                    ));
+                // The Region is kept (the strongest source names it), but
+                // the data disagrees: the AWS service addresses of `r` may
+                // not be the VPC's, so what depends on them is unknown.
+                if !others.is_empty() {
+                    let scope = b.vpc_scope([id.as_str()]);
+                    b.gap_in(
+                        format!(
+                            "vpc `{id}`: Region `{r}` taken from the strongest source, although {}; the service addresses of `{r}` may not be the VPC's",
+                            others.join("; ")
+                        ),
+                        &["private-service-access"],
+                        f::GapKind::Endpoints,
+                        scope,
+                    );
                 }
                 ids.vpc_region.insert(id.clone(), r);
             }
