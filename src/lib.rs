@@ -10,6 +10,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod hs;

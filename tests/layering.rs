@@ -30,9 +30,11 @@ fn layers() -> BTreeMap<&'static str, u8> {
         ("sim", 4),
         ("checks", 5),
         ("query", 5),
-        ("render", 6),
-        ("repl", 7),
-        ("cli", 8),
+        // Differential reachability: above the checks and queries it runs.
+        ("diff", 6),
+        ("render", 7),
+        ("repl", 8),
+        ("cli", 9),
     ])
 }
 
