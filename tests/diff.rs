@@ -481,3 +481,77 @@ proptest! {
         diff_agrees_with_simulator(&a, &b, &picks)?;
     }
 }
+
+// ---- field data: edits of a snapshot copy, never of the corpus ----
+
+#[path = "common/field_data.rs"]
+mod field_data;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+fn load_snapshot(dir: &std::path::Path) -> Topology {
+    let imported = netverify::import::import_snapshot(dir).unwrap();
+    model::resolve(imported.file, &dir.display().to_string())
+        .unwrap_or_else(|e| panic!("{}", e.render(None)))
+}
+
+/// RDP (tcp/3389) opened from anywhere on every security group of a field
+/// snapshot (a copy in a temporary directory; its groups already admit
+/// SSH): whatever opens is tcp/3389, something does, nothing closes, and
+/// the same snapshot against itself is no change.
+#[test]
+fn field_snapshot_rdp_opened_on_its_security_groups() {
+    let Some(net) = field_data::network("test-public-subnet") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let head_dir = tmp.path().join("head");
+    copy_dir(&net, &head_dir);
+    let sgs = head_dir.join("aws_configs").join("SecurityGroups.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sgs).unwrap()).unwrap();
+    let groups = v["SecurityGroups"].as_array_mut().expect("SecurityGroups");
+    assert!(!groups.is_empty(), "the snapshot has security groups");
+    for g in groups {
+        g["IpPermissions"]
+            .as_array_mut()
+            .expect("IpPermissions")
+            .push(serde_json::json!({
+                "IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
+                "PrefixListIds": [], "UserIdGroupPairs": []
+            }));
+    }
+    std::fs::write(&sgs, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let base = load_snapshot(&net);
+    let head = load_snapshot(&head_dir);
+    let same = diff::diff(&Engine::new(&base), &Engine::new(&base));
+    assert!(same.opened.is_empty() && same.closed.is_empty());
+    let r = diff::diff(&Engine::new(&base), &Engine::new(&head));
+    assert!(r.closed.is_empty(), "{:#?}", lines(&r.closed));
+    assert!(
+        !r.opened.is_empty(),
+        "opening RDP everywhere opens something"
+    );
+    for c in &r.opened {
+        for f in &c.flows {
+            assert_eq!(
+                (f.protocol.as_str(), f.ports.as_slice()),
+                ("tcp", &["3389".to_string()][..]),
+                "{c:#?}"
+            );
+        }
+    }
+    assert_witnesses(&r);
+}
