@@ -555,3 +555,56 @@ fn field_snapshot_rdp_opened_on_its_security_groups() {
     }
     assert_witnesses(&r);
 }
+
+// ---- the command line ----
+
+fn cli(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("netverify"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn diff_exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let head_text = fixture("fail-nacl-allow-before-deny.yaml");
+    let base_text = edit(
+        &head_text,
+        "      - { protocol: tcp, ports: 22, cidr: 0.0.0.0/0, description: vendor support }\n",
+        "",
+    );
+    let base = dir.path().join("base.yaml");
+    let head = dir.path().join("head.yaml");
+    std::fs::write(&base, base_text).unwrap();
+    std::fs::write(&head, head_text).unwrap();
+    let (b, h) = (base.to_str().unwrap(), head.to_str().unwrap());
+    // A check got worse: 1 whatever `--fail-on` says.
+    assert_eq!(cli(&["diff", b, h]).0, 1);
+    // The reverse only closes: 0 by default, 1 with `--fail-on any`.
+    let (code, text) = cli(&["diff", h, b]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("closed: internet → app-1"), "{text}");
+    assert_eq!(cli(&["diff", h, b, "--fail-on", "opened"]).0, 0);
+    assert_eq!(cli(&["diff", h, b, "--fail-on", "any"]).0, 1);
+    assert_eq!(cli(&["diff", b, b]).0, 0);
+    // Input errors.
+    assert_eq!(cli(&["diff", b, "no-such-file.yaml"]).0, 2);
+    // A side with missing data (a gap) is unknown: 3 unless something fails.
+    let gap =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/unknown-import-gap.yaml");
+    let g = gap.to_str().unwrap();
+    assert_eq!(cli(&["diff", g, g]).0, 3);
+    let (code, json) = cli(&["diff", h, b, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["opened"].as_array().unwrap().len(), 0);
+    assert_eq!(v["closed"].as_array().unwrap().len(), 1);
+    assert_eq!(v["closed"][0]["source"]["kind"], "internet");
+    assert_eq!(v["closed"][0]["destination"]["name"], "app-1");
+}
