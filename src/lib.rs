@@ -11,6 +11,7 @@
 pub mod checks;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod hs;

@@ -14,6 +14,8 @@
 //! result sets and by the simulator. Any disagreement is a bug in one of them.
 
 mod common;
+#[path = "common/packets.rs"]
+mod packets;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -74,82 +76,6 @@ fn sim_kinds_as(
     (kinds, out.trace)
 }
 
-/// Candidate addresses: internet sources, every interface address, every
-/// public mapping, and some addresses nobody owns.
-fn addresses(topo: &Topology) -> Vec<IpAddr> {
-    let mut v: Vec<IpAddr> = [
-        "203.0.113.9",
-        "198.51.100.3",
-        "8.8.8.8",
-        "10.0.9.9",
-        "2001:db8::1",
-        "2a00::5",
-        "2600:1f00:0:7::1",
-        "172.16.0.1",
-        "10.50.3.3",
-        "10.50.200.1",
-        "192.168.50.5",
-        "10.1.0.10",
-        // Service addresses: inside and outside the S3 prefix list's entries.
-        "52.216.0.7",
-        "52.217.3.3",
-        "3.5.0.9",
-        "52.1.1.1",
-        "2600:1fa0::5",
-    ]
-    .iter()
-    .filter_map(|s| s.parse().ok())
-    .collect();
-    for (e, eni) in topo.enis.iter().enumerate() {
-        for (k, p) in eni.private_ips.iter().enumerate() {
-            v.push(IpAddr::V4(p.addr));
-            if let Some(pb) = p.public {
-                v.push(IpAddr::V4(pb.addr(e, k)));
-            }
-        }
-        v.extend(eni.ipv6_addresses.iter().map(|a| IpAddr::V6(*a)));
-    }
-    v
-}
-
-fn packets(topo: &Topology, picks: &[(usize, usize, usize, usize, usize)]) -> Vec<Packet> {
-    let addrs = addresses(topo);
-    // tcp, udp, both ICMPs, and protocols an internet gateway carries
-    // without a documented rule (C-6.8): GRE, ESP and 0.
-    let protos = [6u8, 17, 1, 58, 47, 50, 0];
-    let ports = [22u16, 80, 443, 8080, 500, 40000];
-    let mut out = Vec::new();
-    for &(a, b, pr, dp, sp) in picks {
-        let src = addrs[a % addrs.len()];
-        // Pick a destination of the same family.
-        let same: Vec<IpAddr> = addrs
-            .iter()
-            .copied()
-            .filter(|x| x.is_ipv4() == src.is_ipv4())
-            .collect();
-        let dst = same[b % same.len()];
-        let proto = protos[pr % protos.len()];
-        let mut p = Packet {
-            src,
-            dst,
-            proto,
-            sport: 0,
-            dport: 0,
-            icmp_type: 0,
-            icmp_code: 0,
-        };
-        if p.has_ports() {
-            p.sport = ports[sp % ports.len()];
-            p.dport = ports[dp % ports.len()];
-        } else if p.is_icmp() {
-            p.icmp_type = [0u8, 3, 8, 128][dp % 4];
-            p.icmp_code = (sp % 2) as u8;
-        }
-        out.push(p);
-    }
-    out
-}
-
 fn check_agreement(
     seed: &common::topogen::TopoSeed,
     picks: &[(usize, usize, usize, usize, usize)],
@@ -164,7 +90,7 @@ fn check_agreement(
     let mut origins = vec![Origin::Internet];
     origins.extend((0..topo.enis.len()).map(Origin::Eni));
     origins.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
-    let pkts = packets(&topo, picks);
+    let pkts = packets::packets(&topo, picks);
     // Grouped propagation (used by transit-encryption) is exact: for an
     // interface `e` and the first interface `rep` with its subnet, groups,
     // owner and check, propagating `e`'s own packets from `rep` gives what
@@ -284,7 +210,7 @@ fn check_service_paths_counted(
     }
     let engine = Engine::new(&topo);
     let result = netverify::checks::private_service_access::run(&engine);
-    let pkts = packets(&topo, picks);
+    let pkts = packets::packets(&topo, picks);
     for (e, eni) in topo.enis.iter().enumerate() {
         if eni.owner != model::EniOwner::Workload || !eni.attached {
             continue;
@@ -545,7 +471,7 @@ fn generator_exercises_both_readings_of_references() {
         if !Engine::references_are_ambiguous(&topo) {
             continue;
         }
-        let addrs = addresses(&topo);
+        let addrs = packets::addresses(&topo);
         for (e, eni) in topo.enis.iter().enumerate() {
             for a in eni.address_nets().iter().skip(1) {
                 for d in addrs.iter().filter(|d| d.is_ipv4() == a.addr().is_ipv4()) {
@@ -577,7 +503,7 @@ fn generator_exercises_protocols_at_internet_gateways() {
     for topo in generated(200) {
         let strict = Engine::must_reach(&topo);
         let loose = Engine::new(&topo);
-        let addrs = addresses(&topo);
+        let addrs = packets::addresses(&topo);
         let mut origins = vec![Origin::Internet];
         origins.extend((0..topo.enis.len()).map(Origin::Eni));
         for origin in origins {

@@ -31,9 +31,11 @@ fn layers() -> BTreeMap<&'static str, u8> {
         ("sim", 5),
         ("checks", 6),
         ("query", 6),
-        ("render", 7),
-        ("repl", 8),
-        ("cli", 9),
+        // Differential reachability: above the checks and queries it runs.
+        ("diff", 7),
+        ("render", 8),
+        ("repl", 9),
+        ("cli", 10),
     ])
 }
 

@@ -7,6 +7,7 @@
 //! the same bytes.
 
 pub mod answer;
+pub mod diff;
 pub mod dot;
 pub mod json;
 pub mod mermaid;

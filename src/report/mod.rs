@@ -2,6 +2,7 @@
 //! JSON or SARIF. Nothing here knows about AWS or about output formats.
 
 pub mod answer;
+pub mod diff;
 
 use serde::Serialize;
 

@@ -1,0 +1,709 @@
+//! Differential reachability (`netverify diff BASE HEAD`): what a change
+//! opens and closes, as complete header sets per pair of endpoints, and how
+//! the checks' verdicts move.
+//!
+//! Each side's engine propagates the whole header space from every origin
+//! (the internet, every on-prem network, every network interface). The
+//! delivered sets are grouped per (source, destination) endpoint, matched
+//! across the sides by kind and name (or AWS id when the names differ), and
+//! subtracted: header sets are sets of packet headers, independent of the
+//! topology, so the two sides' sets compare directly.
+//!
+//! Fail closed: packets whose fate a side cannot decide, and missing data
+//! a changed path relies on or that could add paths, are reported as
+//! `unknown`, never left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::checks::REGISTRY;
+use crate::engine::exposure::packet_view;
+use crate::engine::{End, Engine, Flow, Origin, explain, summarize_flows};
+use std::net::IpAddr;
+
+use crate::hs::{DST, HeaderSet, IntervalSet, Packet, SRC, decode, encode};
+use crate::model::{EniId, EniOwner, OnPremVia, PublicIp, Topology, auto_public_ip};
+use crate::query::gaps::{could_widen, ends, relied_on, relied_reason, widen_reason};
+use crate::report::diff::{
+    CheckDelta, DiffEndpoint, DiffFinding, DiffReport, FlowChange, UnknownChange,
+};
+use crate::report::{FindingKind, Witness};
+
+/// An endpoint's identity across the sides: its kind and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+impl Key {
+    fn new(kind: &'static str, name: &str) -> Key {
+        Key {
+            kind,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// The endpoint a network interface stands for, with its AWS id: an
+/// instance's interfaces are the instance (as in `exposed`).
+pub fn eni_key(topo: &Topology, e: EniId) -> (Key, Option<String>) {
+    let eni = &topo.enis[e];
+    let (kind, meta) = match &eni.owner {
+        EniOwner::Workload => match eni.instance {
+            Some(i) => ("instance", &topo.instances[i].meta),
+            None => ("network-interface", &eni.meta),
+        },
+        EniOwner::Nat(n) => ("nat-gateway", &topo.nats[*n].meta),
+        EniOwner::LoadBalancer(lb) => ("load-balancer", &topo.load_balancers[*lb].meta),
+        EniOwner::Endpoint(ep) => ("interface-endpoint", &topo.endpoints[*ep].meta),
+        EniOwner::TransitGateway => ("transit-gateway-attachment", &eni.meta),
+        EniOwner::Service(_) => ("service", &eni.meta),
+    };
+    (Key::new(kind, &meta.name), meta.aws_id.clone())
+}
+
+/// The endpoint packets from `origin` come from.
+pub fn source_key(topo: &Topology, origin: Origin) -> (Key, Option<String>) {
+    match origin {
+        Origin::Internet => (Key::new("internet", ""), None),
+        Origin::OnPrem(n) => {
+            let m = &topo.hybrid.on_prem[n].meta;
+            (Key::new("on-prem", &m.name), m.aws_id.clone())
+        }
+        Origin::Eni(e) => eni_key(topo, e),
+    }
+}
+
+fn via_meta(topo: &Topology, via: OnPremVia) -> &crate::model::Meta {
+    match via {
+        OnPremVia::Vpn(v) => &topo.hybrid.vpns[v].meta,
+        OnPremVia::Vif(v) => &topo.hybrid.vifs[v].meta,
+    }
+}
+
+/// The endpoint a flow ending at `end` reaches; `None` when the end is
+/// unknown.
+pub fn end_key(topo: &Topology, end: &End) -> Option<(Key, Option<String>)> {
+    match end {
+        End::Delivered(e) => Some(eni_key(topo, *e)),
+        End::Internet => Some((Key::new("internet", ""), None)),
+        End::Endpoint(i) => {
+            let m = &topo.endpoints[*i].meta;
+            Some((Key::new("gateway-endpoint", &m.name), m.aws_id.clone()))
+        }
+        End::OnPrem(via) => {
+            let m = via_meta(topo, *via);
+            Some((Key::new("on-prem-connection", &m.name), m.aws_id.clone()))
+        }
+        End::Unknown(_) => None,
+    }
+}
+
+/// Every origin of a topology: the internet, each on-prem network, each
+/// network interface except those of NAT gateways and transit gateway
+/// attachments, which only forward what others send (their packets are
+/// in the flows of the senders).
+pub fn origins(topo: &Topology) -> Vec<Origin> {
+    let mut v = vec![Origin::Internet];
+    v.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
+    v.extend(
+        (0..topo.enis.len())
+            .filter(|&e| {
+                !matches!(
+                    topo.enis[e].owner,
+                    EniOwner::Nat(_) | EniOwner::TransitGateway
+                )
+            })
+            .map(Origin::Eni),
+    );
+    v
+}
+
+/// What an origin sends: an interface its own addresses (what it sends as
+/// itself; what it forwards for others is in their flows), the internet
+/// and on-prem networks every header (the engine keeps what they can send).
+pub fn origin_set(engine: &Engine<'_>, origin: Origin) -> HeaderSet {
+    match origin {
+        Origin::Eni(e) => HeaderSet::universe().restrict(SRC, engine.eni_addrs(e)),
+        Origin::Internet | Origin::OnPrem(_) => HeaderSet::universe(),
+    }
+}
+
+/// The stand-in addresses of auto-assigned public IPv4s depend on the
+/// interface's position in its file (see [`auto_public_ip`]): HEAD's are
+/// mapped to BASE's for the interface of the same name (or AWS id), and
+/// those of new interfaces to stand-ins no BASE interface uses, so that the
+/// two sides' sets compare.
+#[derive(Debug, Clone, Default)]
+pub struct StandIns {
+    /// (HEAD address, BASE address), encoded.
+    map: Vec<(u128, u128)>,
+}
+
+impl StandIns {
+    fn of(base: &Topology, head: &Topology) -> StandIns {
+        let mut map = Vec::new();
+        for (e, eni) in head.enis.iter().enumerate() {
+            let b = base.enis.iter().position(|x| {
+                x.meta.name == eni.meta.name
+                    || (x.meta.aws_id.is_some() && x.meta.aws_id == eni.meta.aws_id)
+            });
+            for (k, ip) in eni.private_ips.iter().enumerate() {
+                if !matches!(ip.public, Some(PublicIp::Auto)) {
+                    continue;
+                }
+                let to = match b {
+                    Some(b) => auto_public_ip(b, k),
+                    None => auto_public_ip(base.enis.len() + e, k),
+                };
+                map.push((
+                    encode(IpAddr::V4(auto_public_ip(e, k))),
+                    encode(IpAddr::V4(to)),
+                ));
+            }
+        }
+        // Complete the mapping to a permutation of the stand-ins: an
+        // address that only BASE uses goes to one that only HEAD used, so
+        // that no packet is lost or doubled.
+        let from: BTreeSet<u128> = map.iter().map(|p| p.0).collect();
+        let to: BTreeSet<u128> = map.iter().map(|p| p.1).collect();
+        let back: Vec<(u128, u128)> = to
+            .difference(&from)
+            .copied()
+            .zip(from.difference(&to).copied())
+            .collect();
+        map.extend(back);
+        map.retain(|(h, b)| h != b);
+        StandIns { map }
+    }
+
+    fn apply(&self, set: &HeaderSet, inverse: bool) -> HeaderSet {
+        if self.map.is_empty() {
+            return set.clone();
+        }
+        // Only destinations: the stand-ins are where packets go; as
+        // sources they are internet addresses, the same on both sides.
+        let dim = DST;
+        let froms = IntervalSet::from_ranges(
+            self.map
+                .iter()
+                .map(|&(h, b)| if inverse { (b, b) } else { (h, h) })
+                .collect(),
+        );
+        let mut out = set.subtract(&HeaderSet::universe().restrict(dim, &froms));
+        for &(h, b) in &self.map {
+            let (from, to) = if inverse { (b, h) } else { (h, b) };
+            let part = set.restrict(dim, &IntervalSet::point(from));
+            if !part.is_empty() {
+                out.append(part.set_dim(dim, &IntervalSet::point(to)));
+            }
+        }
+        out
+    }
+
+    /// A HEAD packet in BASE's coordinates.
+    pub fn packet_to_base(&self, p: &Packet) -> Packet {
+        self.packet(p, false)
+    }
+
+    /// A packet in BASE's coordinates in HEAD's.
+    pub fn packet_to_head(&self, p: &Packet) -> Packet {
+        self.packet(p, true)
+    }
+
+    fn packet(&self, p: &Packet, inverse: bool) -> Packet {
+        let map = |a: IpAddr| {
+            let v = encode(a);
+            let hit = self
+                .map
+                .iter()
+                .map(|&(h, b)| if inverse { (b, h) } else { (h, b) })
+                .find(|&(from, _)| from == v);
+            match hit {
+                Some((_, to)) => decode(to, a.is_ipv4()),
+                None => a,
+            }
+        };
+        Packet {
+            dst: map(p.dst),
+            ..*p
+        }
+    }
+
+    /// A HEAD set in BASE's coordinates.
+    pub fn to_base(&self, set: &HeaderSet) -> HeaderSet {
+        self.apply(set, false)
+    }
+
+    /// A set in BASE's coordinates back in HEAD's.
+    pub fn to_head(&self, set: &HeaderSet) -> HeaderSet {
+        self.apply(set, true)
+    }
+}
+
+/// One side's reach, grouped by endpoints.
+pub struct SideReach<'t> {
+    pub topo: &'t Topology,
+    /// Per (source, destination): the flows, with the origin that sent them.
+    pub pairs: BTreeMap<(Key, Key), Vec<(Origin, Flow)>>,
+    /// Per source: the flows whose end the engine could not decide.
+    pub unknown: BTreeMap<Key, Vec<(Origin, Flow)>>,
+    /// Every endpoint of the side, with its AWS id.
+    pub ids: BTreeMap<Key, Option<String>>,
+}
+
+impl SideReach<'_> {
+    /// The packets the side delivers from `src` to `dst`.
+    pub fn set(&self, pair: &(Key, Key)) -> HeaderSet {
+        let mut s = HeaderSet::empty();
+        if let Some(fs) = self.pairs.get(pair) {
+            for (_, f) in fs {
+                s.append(f.set.clone());
+            }
+        }
+        s.into_coalesced()
+    }
+
+    fn rename(&mut self, from: &Key, to: &Key) {
+        let moved: Vec<(Key, Key)> = self
+            .pairs
+            .keys()
+            .filter(|(s, d)| s == from || d == from)
+            .cloned()
+            .collect();
+        for k in moved {
+            if let Some(v) = self.pairs.remove(&k) {
+                let swap = |x: Key| if &x == from { to.clone() } else { x };
+                self.pairs
+                    .entry((swap(k.0), swap(k.1)))
+                    .or_default()
+                    .extend(v);
+            }
+        }
+        if let Some(v) = self.unknown.remove(from) {
+            self.unknown.entry(to.clone()).or_default().extend(v);
+        }
+        if let Some(id) = self.ids.remove(from) {
+            self.ids.insert(to.clone(), id);
+        }
+    }
+}
+
+/// Propagates the whole header space from every origin of `engine`'s
+/// topology and groups the flows by endpoints.
+pub fn side_reach<'t>(engine: &Engine<'t>) -> SideReach<'t> {
+    let topo = engine.topo;
+    let all = origins(topo);
+    let reaches: Vec<_> = all
+        .par_iter()
+        .map(|&o| (o, engine.reach(o, &origin_set(engine, o))))
+        .collect();
+    let mut side = SideReach {
+        topo,
+        pairs: BTreeMap::new(),
+        unknown: BTreeMap::new(),
+        ids: BTreeMap::new(),
+    };
+    for &o in &all {
+        let (k, id) = source_key(topo, o);
+        side.ids.insert(k, id);
+    }
+    for (o, r) in reaches {
+        let (src, _) = source_key(topo, o);
+        for f in r.flows {
+            match end_key(topo, &f.end) {
+                Some((dst, id)) => {
+                    side.ids.entry(dst.clone()).or_insert(id);
+                    side.pairs
+                        .entry((src.clone(), dst))
+                        .or_default()
+                        .push((o, f));
+                }
+                None => side.unknown.entry(src.clone()).or_default().push((o, f)),
+            }
+        }
+    }
+    side
+}
+
+/// Renames HEAD's endpoints that BASE knows under another name with the
+/// same kind and AWS id, so that a renamed resource is not a new one.
+fn match_ids(base: &SideReach<'_>, head: &mut SideReach<'_>) -> BTreeMap<Key, Key> {
+    let mut by_id: BTreeMap<(&'static str, &str), &Key> = BTreeMap::new();
+    for (k, id) in &base.ids {
+        if let Some(id) = id.as_deref().filter(|i| !i.is_empty())
+            && !head.ids.contains_key(k)
+        {
+            by_id.insert((k.kind, id), k);
+        }
+    }
+    let renames: Vec<(Key, Key)> = head
+        .ids
+        .iter()
+        .filter(|(k, _)| !base.ids.contains_key(*k))
+        .filter_map(|(k, id)| {
+            let id = id.as_deref()?;
+            by_id.get(&(k.kind, id)).map(|b| (k.clone(), (*b).clone()))
+        })
+        .collect();
+    for (from, to) in &renames {
+        head.rename(from, to);
+    }
+    renames.into_iter().collect()
+}
+
+/// The change between two endpoints, as header sets.
+#[derive(Debug, Clone)]
+pub struct PairDelta {
+    pub source: Key,
+    pub destination: Key,
+    /// Delivered on HEAD, not on BASE.
+    pub opened: HeaderSet,
+    /// Delivered on BASE, not on HEAD.
+    pub closed: HeaderSet,
+}
+
+/// Both sides' reach and the pairs whose delivered sets differ.
+pub struct Delta<'b, 'h> {
+    pub base: SideReach<'b>,
+    pub head: SideReach<'h>,
+    pub pairs: Vec<PairDelta>,
+    /// HEAD's endpoints that the diff knows by their BASE key (same kind
+    /// and AWS id, another name).
+    pub renames: BTreeMap<Key, Key>,
+    /// HEAD's stand-in addresses in BASE's coordinates.
+    pub stand_ins: StandIns,
+}
+
+/// The exact per-pair difference between two engines' reach.
+pub fn delta<'b, 'h>(base: &Engine<'b>, head: &Engine<'h>) -> Delta<'b, 'h> {
+    let b = side_reach(base);
+    let mut h = side_reach(head);
+    let renames = match_ids(&b, &mut h);
+    let stand_ins = StandIns::of(base.topo, head.topo);
+    let keys: BTreeSet<&(Key, Key)> = b.pairs.keys().chain(h.pairs.keys()).collect();
+    let pairs = keys
+        .into_iter()
+        .filter_map(|k| {
+            let sb = b.set(k);
+            let sh = stand_ins.to_base(&h.set(k));
+            let opened = sh.subtract(&sb).into_coalesced();
+            let closed = sb.subtract(&sh).into_coalesced();
+            (!opened.is_empty() || !closed.is_empty()).then(|| PairDelta {
+                source: k.0.clone(),
+                destination: k.1.clone(),
+                opened,
+                closed,
+            })
+        })
+        .collect();
+    Delta {
+        base: b,
+        head: h,
+        pairs,
+        renames,
+        stand_ins,
+    }
+}
+
+/// The flows of `side` between the pair that carry some of `set`.
+fn carriers<'a>(
+    side: &'a SideReach<'_>,
+    pair: &(Key, Key),
+    set: &HeaderSet,
+) -> Vec<&'a (Origin, Flow)> {
+    side.pairs
+        .get(pair)
+        .map(|fs| {
+            fs.iter()
+                .filter(|(_, f)| !f.set.intersect(set).is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn endpoint(side: &SideReach<'_>, key: &Key, enis: &[String]) -> DiffEndpoint {
+    DiffEndpoint {
+        kind: key.kind.to_owned(),
+        name: (key.kind != "internet").then(|| key.name.clone()),
+        aws_id: side.ids.get(key).cloned().flatten(),
+        interfaces: if key.kind == "instance" {
+            enis.to_vec()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn witness(topo: &Topology, flows: &[&(Origin, Flow)], set: &HeaderSet) -> Option<Witness> {
+    let p = set.sample()?;
+    let (_, f) = flows.iter().find(|(_, f)| f.set.contains(&p))?;
+    let owner = match f.end {
+        End::Delivered(e) => Some(e),
+        _ => None,
+    };
+    Some(Witness {
+        packet: packet_view(topo, &p, owner),
+        path: explain(topo, f, &p),
+    })
+}
+
+/// The VPCs, and whether the internet, on prem or a service, are at the
+/// ends of a pair in `topo` (for the gaps that could widen it).
+fn pair_ends(topo: &Topology, pair: &(Key, Key)) -> crate::query::gaps::Ends {
+    let mut e = ends();
+    for k in [&pair.0, &pair.1] {
+        match k.kind {
+            "internet" => e.internet = true,
+            "on-prem" | "on-prem-connection" => e.on_prem = true,
+            "gateway-endpoint" | "interface-endpoint" | "service" => e.service = true,
+            _ => {}
+        }
+        let vpcs: Vec<_> = (0..topo.enis.len())
+            .filter(|&x| &eni_key(topo, x).0 == k)
+            .map(|x| topo.enis[x].vpc)
+            .collect();
+        e.add_vpcs(vpcs);
+    }
+    e
+}
+
+/// The summary of `set` (as `who`/`what` print it), one group per set of
+/// destination addresses: an interface's public addresses by name, other
+/// destinations as CIDRs.
+fn summary_by_destination(
+    topo: &Topology,
+    set: &HeaderSet,
+    dst_enis: &BTreeSet<EniId>,
+) -> Vec<crate::report::FlowSummary> {
+    let mut groups: Vec<(IntervalSet, HeaderSet)> = Vec::new();
+    for c in set.cubes() {
+        match groups.iter_mut().find(|(d, _)| *d == c.dims[DST]) {
+            Some((_, g)) => g.add_cube(c.clone()),
+            None => groups.push((c.dims[DST].clone(), HeaderSet::from_cube(c.clone()))),
+        }
+    }
+    let mut out = Vec::new();
+    for (dst, g) in groups {
+        let g = g.into_coalesced();
+        let mut address: Vec<String> = Vec::new();
+        if dst_enis.is_empty() {
+            address = crate::engine::explain::cidr_texts(topo, &dst);
+        } else {
+            for &e in dst_enis {
+                address.extend(crate::engine::explain::destination_addresses(topo, e, &g));
+            }
+        }
+        for mut f in summarize_flows(topo, &g) {
+            f.address = (!address.is_empty()).then(|| address.join(", "));
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// One reported change: `set` gets through on `through` and not on `other`.
+fn change(
+    through: &SideReach<'_>,
+    other: &SideReach<'_>,
+    pair: &(Key, Key),
+    set: &HeaderSet,
+) -> FlowChange {
+    let topo = through.topo;
+    let flows = carriers(through, pair, set);
+    let mut src_enis = BTreeSet::new();
+    let mut dst_enis = BTreeSet::new();
+    let mut dst_owners = BTreeSet::new();
+    let mut unknown = BTreeSet::new();
+    for (o, f) in &flows {
+        if let Origin::Eni(e) = o {
+            src_enis.insert(topo.enis[*e].meta.name.clone());
+        }
+        if let End::Delivered(e) = f.end {
+            dst_enis.insert(topo.enis[e].meta.name.clone());
+            dst_owners.insert(e);
+        }
+        for g in relied_on(topo, Some(*o), f) {
+            unknown.insert(relied_reason(topo, g));
+        }
+    }
+    for g in could_widen(other.topo, &pair_ends(other.topo, pair)) {
+        unknown.insert(widen_reason(other.topo, g));
+    }
+    let summary = summary_by_destination(topo, set, &dst_owners);
+    let src: Vec<String> = src_enis.into_iter().collect();
+    let dst: Vec<String> = dst_enis.into_iter().collect();
+    FlowChange {
+        source: endpoint(through, &pair.0, &src),
+        destination: endpoint(through, &pair.1, &dst),
+        flows: summary,
+        witness: witness(topo, &flows, set),
+        unknown: unknown.into_iter().collect(),
+    }
+}
+
+fn undecided(side: &SideReach<'_>, name: &'static str, out: &mut Vec<UnknownChange>) {
+    for (src, flows) in &side.unknown {
+        let mut by_reason: BTreeMap<&str, HeaderSet> = BTreeMap::new();
+        for (_, f) in flows {
+            if let End::Unknown(why) = &f.end {
+                by_reason
+                    .entry(why.as_str())
+                    .or_default()
+                    .append(f.set.clone());
+            }
+        }
+        for (why, set) in by_reason {
+            out.push(UnknownChange {
+                side: name,
+                source: Some(endpoint(side, src, &[])),
+                reason: why.to_owned(),
+                flows: summarize_flows(side.topo, &set.into_coalesced()),
+            });
+        }
+    }
+}
+
+/// The missing data of a side that any of its paths relies on, or that
+/// could add paths anywhere: a pair that looks unchanged may have changed.
+fn gap_unknowns(side: &SideReach<'_>, name: &'static str, out: &mut Vec<UnknownChange>) {
+    let topo = side.topo;
+    let mut reasons = BTreeSet::new();
+    for fs in side.pairs.values() {
+        for (o, f) in fs {
+            for g in relied_on(topo, Some(*o), f) {
+                reasons.insert(relied_reason(topo, g));
+            }
+        }
+    }
+    let mut anywhere = ends();
+    anywhere.anywhere();
+    anywhere.internet = true;
+    anywhere.on_prem = true;
+    anywhere.service = true;
+    for g in could_widen(topo, &anywhere) {
+        reasons.insert(widen_reason(topo, g));
+    }
+    out.extend(reasons.into_iter().map(|reason| UnknownChange {
+        side: name,
+        source: None,
+        reason,
+        flows: Vec::new(),
+    }));
+}
+
+fn findings_of(c: &crate::report::CheckResult) -> Vec<DiffFinding> {
+    c.findings
+        .iter()
+        .filter(|f| f.kind != FindingKind::Info)
+        .map(|f| DiffFinding {
+            kind: match f.kind {
+                FindingKind::Violation => "violation",
+                FindingKind::Unknown => "unknown",
+                FindingKind::Info => "info",
+            }
+            .to_owned(),
+            resource: f.resource.clone(),
+            aws_id: f.aws_id.clone(),
+            message: f.message.clone(),
+        })
+        .collect()
+}
+
+/// Every check on both sides; findings match by check, resource and
+/// message (and kind).
+pub fn check_deltas(base: &Engine<'_>, head: &Engine<'_>) -> Vec<CheckDelta> {
+    REGISTRY
+        .iter()
+        .map(|c| {
+            let b = (c.run)(base);
+            let h = (c.run)(head);
+            let fb = findings_of(&b);
+            let fh = findings_of(&h);
+            CheckDelta {
+                id: c.meta.id,
+                before: b.verdict,
+                after: h.verdict,
+                new_findings: fh.iter().filter(|f| !fb.contains(f)).cloned().collect(),
+                resolved_findings: fb.iter().filter(|f| !fh.contains(f)).cloned().collect(),
+            }
+        })
+        .collect()
+}
+
+/// The whole diff of two topologies.
+pub fn diff(base: &Engine<'_>, head: &Engine<'_>) -> DiffReport {
+    let d = delta(base, head);
+    let mut opened = Vec::new();
+    let mut closed = Vec::new();
+    for p in &d.pairs {
+        let pair = (p.source.clone(), p.destination.clone());
+        if !p.opened.is_empty() {
+            let set = d.stand_ins.to_head(&p.opened);
+            opened.push(change(&d.head, &d.base, &pair, &set));
+        }
+        if !p.closed.is_empty() {
+            closed.push(change(&d.base, &d.head, &pair, &p.closed));
+        }
+    }
+    let mut unknown = Vec::new();
+    undecided(&d.base, "base", &mut unknown);
+    undecided(&d.head, "head", &mut unknown);
+    gap_unknowns(&d.base, "base", &mut unknown);
+    gap_unknowns(&d.head, "head", &mut unknown);
+    DiffReport {
+        version: 1,
+        base: base.topo.file.clone(),
+        head: head.topo.file.clone(),
+        opened,
+        closed,
+        unknown,
+        checks: check_deltas(base, head),
+    }
+}
+
+/// What `--fail-on` makes exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    /// A check got worse (a new violation, or a worse verdict).
+    #[default]
+    Violations,
+    /// Anything opened, or a check got worse.
+    Opened,
+    /// Any change at all: opened, closed, or a check's verdict or findings.
+    Any,
+}
+
+/// How a diff ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing that `--fail-on` names happened, and the answer is exact.
+    Clean,
+    /// Something `--fail-on` names happened.
+    Fail,
+    /// Nothing failed, but part of the answer depends on something unknown.
+    Unknown,
+}
+
+/// The outcome of `report` under `fail_on`.
+pub fn outcome(report: &DiffReport, fail_on: FailOn) -> Outcome {
+    let worse = report.checks.iter().any(CheckDelta::worse);
+    let fail = match fail_on {
+        FailOn::Violations => worse,
+        FailOn::Opened => worse || !report.opened.is_empty(),
+        FailOn::Any => {
+            !report.opened.is_empty()
+                || !report.closed.is_empty()
+                || report.checks.iter().any(CheckDelta::changed)
+        }
+    };
+    if fail {
+        Outcome::Fail
+    } else if report.has_unknown() {
+        Outcome::Unknown
+    } else {
+        Outcome::Clean
+    }
+}
