@@ -30,6 +30,25 @@ pub enum Exit {
 impl Exit {
     /// Every exit code, in numeric order.
     pub const ALL: [Exit; 4] = [Exit::Proven, Exit::Violated, Exit::Error, Exit::Unknown];
+
+    /// What the code means, as `--help` and the README's table say it.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Exit::Proven => "proven",
+            Exit::Violated => "violated",
+            Exit::Error => "usage or input error",
+            Exit::Unknown => "unknown: could not prove or refute",
+        }
+    }
+}
+
+/// The exit codes, for the end of `--help`.
+fn exit_codes_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for code in Exit::ALL {
+        s.push_str(&format!("  {}  {}\n", code as u8, code.meaning()));
+    }
+    s
 }
 
 impl Termination for Exit {
@@ -52,7 +71,8 @@ impl From<Verdict> for Exit {
 #[command(
     name = "netverify",
     version,
-    about = "Proves how traffic can move through an AWS network"
+    about = "Proves how traffic can move through an AWS network",
+    after_help = exit_codes_help()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -159,27 +179,6 @@ pub enum ImportCommand {
 /// Width of the check descriptions in `check --help`.
 const HELP_WIDTH: usize = 80;
 
-/// `text` as lines of at most `width` columns (a longer word stays whole),
-/// each starting with `indent`.
-fn wrap(text: &str, indent: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && indent.len() + line.len() + 1 + word.chars().count() > width {
-            out.push_str(&format!("{indent}{line}\n"));
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push_str(&format!("{indent}{line}\n"));
-    }
-    out
-}
-
 /// The list of checks under `check -h`; under `check --help`, also what
 /// each proves, how to fix a finding and what it assumes. Both come from the checks' metadata.
 fn checks_help(long: bool) -> String {
@@ -193,16 +192,20 @@ fn checks_help(long: bool) -> String {
         let m = id.meta();
         s.push_str(&format!(
             "  {id}\n{}",
-            wrap(m.summary, "      ", HELP_WIDTH)
+            checks::meta::wrap(m.summary, "      ", HELP_WIDTH)
         ));
-        s.push_str(&wrap(
+        s.push_str(&checks::meta::wrap(
             &format!("Proves: {}", m.proves),
             "      ",
             HELP_WIDTH,
         ));
-        s.push_str(&wrap(&format!("Fix: {}", m.fix), "      ", HELP_WIDTH));
+        s.push_str(&checks::meta::wrap(
+            &format!("Fix: {}", m.fix),
+            "      ",
+            HELP_WIDTH,
+        ));
         if !m.assumptions.trim().is_empty() {
-            s.push_str(&wrap(
+            s.push_str(&checks::meta::wrap(
                 &format!("Assumes: {}", m.assumptions),
                 "      ",
                 HELP_WIDTH,
@@ -210,13 +213,7 @@ fn checks_help(long: bool) -> String {
         }
         s.push('\n');
     }
-    s.push_str(&format!(
-        "Exit codes: {} proven, {} violated, {} usage or input error, {} unknown.",
-        Exit::Proven as u8,
-        Exit::Violated as u8,
-        Exit::Error as u8,
-        Exit::Unknown as u8
-    ));
+    s.push_str(&exit_codes_help());
     s
 }
 

@@ -282,6 +282,19 @@ fn readme_documents_every_subcommand_flag_and_format() {
 }
 
 #[test]
+fn help_ends_with_the_exit_codes() {
+    let (code, top, _) = netverify(&["--help"]);
+    assert_eq!(code, Some(0));
+    let (_, check, _) = netverify(&["check", "--help"]);
+    for help in [&top, &check] {
+        for code in Exit::ALL {
+            let line = format!("  {}  {}\n", code as u8, code.meaning());
+            assert!(help.contains(&line), "no `{line}` in:\n{help}");
+        }
+    }
+}
+
+#[test]
 fn readme_documents_every_exit_code() {
     let text = readme();
     let table = &text[text.find("### Exit codes").expect("an exit code section")..];

@@ -108,6 +108,40 @@ pub struct CheckMeta {
     pub rules: &'static str,
 }
 
+/// The width of the README's check reference and `netverify checks ID`.
+const MARKDOWN_WIDTH: usize = 76;
+
+/// `text` (one paragraph) as lines of at most `width` columns (a longer
+/// word stays whole), each starting with `indent`.
+pub fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let used = indent.chars().count() + line.chars().count();
+        if !line.is_empty() && used + 1 + word.chars().count() > width {
+            out.push_str(&format!("{indent}{line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("{indent}{line}\n"));
+    }
+    out
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A Markdown field without its surrounding blank lines.
 fn field(s: &str) -> &str {
     s.trim_matches('\n')
@@ -147,26 +181,38 @@ impl CheckMeta {
     }
 
     /// The check's section of the README (and of `netverify checks ID`).
+    /// The one-paragraph fields are wrapped; `details` and `assumptions`
+    /// are kept as written.
     pub fn markdown(&self) -> String {
-        let mut out = format!(
-            "### {}\n\n*{}.*\n\n**What it proves.** {}\n\n**Why it matters.** {}\n",
-            self.id,
-            self.summary,
-            field(self.proves),
-            field(self.why)
-        );
-        for (title, text) in [
-            ("", self.details),
-            ("**Assumptions.** ", self.assumptions),
+        let para = |label: &str, text: &str| wrap(&format!("{label}{text}"), "", MARKDOWN_WIDTH);
+        let mut out = format!("### {}\n\n", self.id);
+        out.push_str(&para("", &format!("*{}.*", capitalized(self.summary))));
+        for (label, text) in [
+            ("**What it proves.** ", self.proves),
+            ("**Why it matters.** ", self.why),
+        ] {
+            out.push('\n');
+            out.push_str(&para(label, text));
+        }
+        if !field(self.details).is_empty() {
+            out.push_str(&format!("\n{}\n", field(self.details)));
+        }
+        if !field(self.assumptions).is_empty() {
+            out.push_str(&format!("\n**Assumptions.** {}\n", field(self.assumptions)));
+        }
+        for (label, text) in [
             ("**Example that fails.** ", self.example),
             ("**Findings.** ", self.findings),
             ("**How to fix.** ", self.fix),
-            ("**AWS rules used:** ", self.rules),
         ] {
-            if !field(text).is_empty() {
-                out.push_str(&format!("\n{title}{}\n", field(text)));
-            }
+            out.push('\n');
+            out.push_str(&para(label, text));
         }
+        out.push('\n');
+        out.push_str(&para(
+            "**AWS rules used:** ",
+            &format!("{}.", one_line(self.rules)),
+        ));
         out
     }
 }
@@ -229,6 +275,13 @@ mod tests {
                 !m.summary.contains('\n') && !m.summary.ends_with('.'),
                 "{id}: the summary is one line without a final period"
             );
+            // These are wrapped as one paragraph: a blank line would be lost.
+            for text in [m.proves, m.why, m.example, m.findings, m.fix, m.rules] {
+                assert!(
+                    !field(text).contains("\n\n"),
+                    "{id}: `{text}` is one paragraph"
+                );
+            }
         }
     }
 
