@@ -94,7 +94,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Run only this check (repeatable). Default: every check.
+        /// Run only this check (repeatable; the ids are listed below). Default:
+        /// every check.
         #[arg(long = "check", value_name = "ID")]
         checks: Vec<String>,
         /// Print the time each phase took to stderr.
@@ -180,8 +181,10 @@ pub enum ImportCommand {
 const HELP_WIDTH: usize = 80;
 
 /// The list of checks under `check -h`; under `check --help`, also what
-/// each proves, how to fix a finding and what it assumes. Both come from the checks' metadata.
+/// each proves, how to fix a finding and what it assumes. Both come from
+/// the checks' metadata.
 fn checks_help(long: bool) -> String {
+    const INDENT: &str = "      ";
     let mut s =
         String::from("Checks (`--check ID`; `netverify checks ID` describes one in full):\n");
     if !long {
@@ -190,26 +193,17 @@ fn checks_help(long: bool) -> String {
     }
     for id in CheckId::ALL {
         let m = id.meta();
-        s.push_str(&format!(
-            "  {id}\n{}",
-            checks::meta::wrap(m.summary, "      ", HELP_WIDTH)
-        ));
-        s.push_str(&checks::meta::wrap(
-            &format!("Proves: {}", m.proves),
-            "      ",
-            HELP_WIDTH,
-        ));
-        s.push_str(&checks::meta::wrap(
-            &format!("Fix: {}", m.fix),
-            "      ",
-            HELP_WIDTH,
-        ));
-        if !m.assumptions.trim().is_empty() {
-            s.push_str(&checks::meta::wrap(
-                &format!("Assumes: {}", m.assumptions),
-                "      ",
-                HELP_WIDTH,
-            ));
+        s.push_str(&format!("  {id}\n"));
+        for (label, text) in [
+            ("", m.summary),
+            ("Proves: ", m.proves),
+            ("Fix: ", m.fix),
+            ("Assumes: ", m.assumptions),
+        ] {
+            if !text.trim().is_empty() {
+                let text = format!("{label}{text}");
+                s.push_str(&checks::meta::wrap(&text, INDENT, HELP_WIDTH));
+            }
         }
         s.push('\n');
     }
