@@ -1,13 +1,13 @@
 //! The command line: parses arguments, calls the library, picks a renderer.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Termination};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::checks;
+use crate::checks::{self, CheckId, CheckMeta};
 use crate::engine::Engine;
 use crate::escape::terminal;
 use crate::model::{self, Topology};
@@ -25,6 +25,30 @@ pub enum Exit {
     Error = 2,
     /// Some check could not be proven or refuted.
     Unknown = 3,
+}
+
+impl Exit {
+    /// Every exit code, in numeric order.
+    pub const ALL: [Exit; 4] = [Exit::Proven, Exit::Violated, Exit::Error, Exit::Unknown];
+
+    /// What the code means, as `--help` and the README's table say it.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Exit::Proven => "proven",
+            Exit::Violated => "violated",
+            Exit::Error => "usage or input error",
+            Exit::Unknown => "unknown: could not prove or refute",
+        }
+    }
+}
+
+/// The exit codes, for the end of `--help`.
+fn exit_codes_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for code in Exit::ALL {
+        s.push_str(&format!("  {}  {}\n", code as u8, code.meaning()));
+    }
+    s
 }
 
 impl Termination for Exit {
@@ -47,7 +71,8 @@ impl From<Verdict> for Exit {
 #[command(
     name = "netverify",
     version,
-    about = "Proves how traffic can move through an AWS network"
+    about = "Proves how traffic can move through an AWS network",
+    after_help = exit_codes_help()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -62,18 +87,26 @@ pub enum Command {
         topology: PathBuf,
     },
     /// Run the checks and report proven / violated / unknown.
+    #[command(after_help = checks_help(false), after_long_help = checks_help(true))]
     Check {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Run only this check (repeatable). Default: every check.
+        /// Run only this check (repeatable; the ids are listed below). Default:
+        /// every check.
         #[arg(long = "check", value_name = "ID")]
         checks: Vec<String>,
         /// Print the time each phase took to stderr.
         #[arg(long)]
         timings: bool,
+    },
+    /// List the checks, or describe one: what it proves, its assumptions, how to fix a finding.
+    Checks {
+        /// The check to describe in full. Default: list every check.
+        #[arg(value_name = "ID")]
+        id: Option<String>,
     },
     /// Turn AWS data into topology YAML.
     #[command(subcommand)]
@@ -159,6 +192,40 @@ pub enum ImportCommand {
     },
 }
 
+/// Width of the check descriptions in `check --help`.
+const HELP_WIDTH: usize = 80;
+
+/// The list of checks under `check -h`; under `check --help`, also what
+/// each proves, how to fix a finding and what it assumes. Both come from
+/// the checks' metadata.
+fn checks_help(long: bool) -> String {
+    const INDENT: &str = "      ";
+    let mut s =
+        String::from("Checks (`--check ID`; `netverify checks ID` describes one in full):\n");
+    if !long {
+        s.push_str(&checks::meta::list("  "));
+        return s;
+    }
+    for id in CheckId::ALL {
+        let m = id.meta();
+        s.push_str(&format!("  {id}\n"));
+        for (label, text) in [
+            ("", m.summary),
+            ("Proves: ", m.proves),
+            ("Fix: ", m.fix),
+            ("Assumes: ", m.assumptions),
+        ] {
+            if !text.trim().is_empty() {
+                let text = format!("{label}{text}");
+                s.push_str(&checks::meta::wrap(&text, INDENT, HELP_WIDTH));
+            }
+        }
+        s.push('\n');
+    }
+    s.push_str(&exit_codes_help());
+    s
+}
+
 /// Output formats for listings (no SARIF: they are not findings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
@@ -191,14 +258,14 @@ fn err(text: &str) {
     let _ = e.write_all(text.as_bytes());
 }
 
-fn load(path: &PathBuf) -> Result<Topology, Exit> {
+fn load(path: &Path) -> Result<Topology, Exit> {
     load_parts(path, false).map(|(topo, _)| topo)
 }
 
 /// Load a topology file or snapshot directory; with `want_text`, also the
 /// text `show` prints definitions from: the file, or for a snapshot
 /// directory the topology YAML generated from it.
-fn load_parts(path: &PathBuf, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
+fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
     // A snapshot directory is imported in memory.
     if path.is_dir() {
         let imported = crate::import::import_snapshot(path).map_err(|e| {
@@ -355,7 +422,7 @@ fn query_exit(status: crate::repl::Status) -> Exit {
     }
 }
 
-fn load_with_text(path: &PathBuf) -> Option<crate::repl::Loaded> {
+fn load_with_text(path: &Path) -> Option<crate::repl::Loaded> {
     load_parts(path, true).ok()
 }
 
@@ -417,8 +484,8 @@ fn import_aws(_cmd: ImportCommand) -> Exit {
 
 /// `netverify diff BASE HEAD`.
 fn diff(
-    base: &PathBuf,
-    head: &PathBuf,
+    base: &Path,
+    head: &Path,
     format: render::diff::DiffFormat,
     fail_on: crate::diff::FailOn,
 ) -> Exit {
@@ -443,6 +510,7 @@ fn diff(
     }
 }
 
+/// Runs one parsed command line: one function per subcommand.
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Diff {
@@ -451,158 +519,220 @@ pub fn run(cli: Cli) -> Exit {
             format,
             fail_on,
         } => diff(&base, &head, format, fail_on),
-        Command::Repl { topology } => {
-            let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-            if crate::repl::run(&|| load_with_text(&topology), terminal, text_options()) {
-                Exit::Proven
-            } else {
-                Exit::Error
-            }
+        Command::Validate { topology } => validate(&topology),
+        Command::Check {
+            topology,
+            format,
+            checks,
+            timings,
+        } => check(&topology, format, &checks, timings),
+        Command::Checks { id } => describe_checks(id.as_deref()),
+        Command::Import(ImportCommand::Snapshot { dir, output }) => {
+            import_snapshot(&dir, output.as_ref())
         }
+        Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
+        Command::Exposed { topology, format } => exposed(&topology, format),
+        Command::Repl { topology } => repl(&topology),
         Command::Query {
             topology,
             query,
             format,
-        } => {
-            let Some((topo, text)) = load_with_text(&topology) else {
-                return Exit::Error;
-            };
-            let engine = Engine::new(&topo);
-            let ctx = crate::repl::Context {
-                engine: &engine,
-                source: text.as_deref(),
-                opts: text_options(),
-                format,
-            };
-            match crate::repl::run_line(&ctx, &query) {
-                crate::repl::Action::Output { text, status } => {
-                    out(&text);
-                    query_exit(status)
-                }
-                crate::repl::Action::Error(e) => {
-                    err(&e);
-                    Exit::Error
-                }
-                crate::repl::Action::Nothing => {
-                    err(
-                        "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
-                    );
-                    Exit::Error
-                }
-                crate::repl::Action::Reload | crate::repl::Action::Quit => Exit::Proven,
-            }
-        }
-        Command::Validate { topology } => match load(&topology) {
-            Ok(t) => {
-                out(&format!(
-                    "{}: valid ({}, {}, {})\n",
-                    terminal(&topology.display().to_string()),
-                    count(t.vpcs.len(), "VPC", "VPCs"),
-                    count(t.subnets.len(), "subnet", "subnets"),
-                    count(t.enis.len(), "network interface", "network interfaces")
-                ));
-                Exit::Proven
-            }
-            Err(code) => code,
-        },
-        Command::Check {
-            topology,
-            format,
-            checks: ids,
-            timings,
-        } => {
-            let mut selected = Vec::new();
-            for id in &ids {
-                match checks::find(id) {
-                    Some(c)
-                        if selected
-                            .iter()
-                            .any(|s: &&checks::Check| s.meta.id == c.meta.id) => {}
-                    Some(c) => selected.push(c),
-                    None => {
-                        let known = checks::ids();
-                        let mut msg = format!("error: unknown check `{}`\n", terminal(id));
-                        if let Some(s) = crate::model::suggest(id, known.iter().copied()) {
-                            msg.push_str(&format!("  = help: did you mean `{s}`?\n"));
-                        }
-                        msg.push_str(&format!(
-                            "  = note: the checks are {}\n",
-                            known
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                        err(&msg);
-                        return Exit::Error;
-                    }
-                }
-            }
-            if selected.is_empty() {
-                selected = checks::REGISTRY.iter().collect();
-            }
-            let mut t = Timings::new(timings);
-            let topo = match load(&topology) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            t.phase("parse and validate");
-            let engine = Engine::new(&topo);
-            t.phase("model build (graph, filters)");
-            let mut results = Vec::new();
-            for c in selected {
-                results.push((c.run)(&engine));
-                t.phase(&format!("check {}", c.meta.id));
-            }
-            let report = Report::new(topo.file.clone(), results);
-            let text = if format == Format::Sarif {
-                let docs: Vec<render::sarif::RuleDoc<'_>> = checks::REGISTRY
-                    .iter()
-                    .map(|c| render::sarif::RuleDoc {
-                        id: c.meta.id,
-                        short_description: c.meta.description,
-                        full_description: c.meta.full_description,
-                        help_markdown: c.meta.help_markdown,
-                    })
-                    .collect();
-                render::sarif::render_report_with_docs(&report, &docs)
-            } else {
-                render::render_report(&report, format, &text_options())
-            };
-            t.phase("render");
-            t.total();
-            if !out(&text) {
-                return Exit::from(report.verdict);
-            }
-            Exit::from(report.verdict)
-        }
-        Command::Import(ImportCommand::Snapshot { dir, output }) => {
-            match crate::import::import_snapshot(&dir) {
-                Ok(i) => write_import(&i, output.as_ref()),
-                Err(e) => {
-                    err(&e.render());
-                    Exit::Error
-                }
-            }
-        }
-        Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
-        Command::Exposed { topology, format } => {
-            let topo = match load(&topology) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            let engine = Engine::new(&topo);
-            let rep = crate::query::exposed(&engine);
-            out(&render::render_exposed(
-                &rep,
-                format.into(),
-                &text_options(),
+        } => one_query(&topology, &query, format),
+    }
+}
+
+/// `validate`: load the topology and say how big it is.
+fn validate(topology: &Path) -> Exit {
+    match load(topology) {
+        Ok(t) => {
+            out(&format!(
+                "{}: valid ({}, {}, {})\n",
+                terminal(&topology.display().to_string()),
+                count(t.vpcs.len(), "VPC", "VPCs"),
+                count(t.subnets.len(), "subnet", "subnets"),
+                count(t.enis.len(), "network interface", "network interfaces")
             ));
-            if rep.unknown.is_empty() {
-                Exit::Proven
-            } else {
-                Exit::Unknown
-            }
+            Exit::Proven
         }
+        Err(code) => code,
+    }
+}
+
+/// The error for a check id that is not one, with the closest id and the
+/// list of ids.
+fn unknown_check(id: &str) -> Exit {
+    let known = checks::ids();
+    let mut msg = format!("error: unknown check `{}`\n", terminal(id));
+    if let Some(s) = crate::model::suggest(id, known.iter().copied()) {
+        msg.push_str(&format!("  = help: did you mean `{s}`?\n"));
+    }
+    msg.push_str(&format!(
+        "  = note: the checks are {}\n",
+        known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    err(&msg);
+    Exit::Error
+}
+
+/// The checks `--check` names, once each in the order given; every check
+/// when it names none.
+fn select_checks(ids: &[String]) -> Result<Vec<&'static checks::Check>, Exit> {
+    let mut selected: Vec<&'static checks::Check> = Vec::new();
+    for id in ids {
+        let Some(c) = checks::find(id) else {
+            return Err(unknown_check(id));
+        };
+        if !selected.iter().any(|s| s.meta.id == c.meta.id) {
+            selected.push(c);
+        }
+    }
+    if selected.is_empty() {
+        selected = checks::REGISTRY.iter().collect();
+    }
+    Ok(selected)
+}
+
+/// A check report in `format`; SARIF describes each rule from the checks'
+/// metadata.
+fn render_checks(report: &Report, format: Format) -> String {
+    if format != Format::Sarif {
+        return render::render_report(report, format, &text_options());
+    }
+    let texts: Vec<(&CheckMeta, String, String)> = checks::REGISTRY
+        .iter()
+        .map(|c| (&c.meta, c.meta.full_description(), c.meta.help_markdown()))
+        .collect();
+    let docs: Vec<render::sarif::RuleDoc<'_>> = texts
+        .iter()
+        .map(|(meta, full, help)| render::sarif::RuleDoc {
+            id: meta.id,
+            short_description: meta.summary,
+            full_description: full,
+            help_markdown: help,
+        })
+        .collect();
+    render::sarif::render_report_with_docs(report, &docs)
+}
+
+/// `check`: run the selected checks and report their verdicts.
+fn check(topology: &Path, format: Format, ids: &[String], timings: bool) -> Exit {
+    let selected = match select_checks(ids) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut t = Timings::new(timings);
+    let topo = match load(topology) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    t.phase("parse and validate");
+    let engine = Engine::new(&topo);
+    t.phase("model build (graph, filters)");
+    let mut results = Vec::new();
+    for c in selected {
+        results.push((c.run)(&engine));
+        t.phase(&format!("check {}", c.meta.id));
+    }
+    let report = Report::new(topo.file.clone(), results);
+    let text = render_checks(&report, format);
+    t.phase("render");
+    t.total();
+    // A closed stdout still exits with the verdict.
+    out(&text);
+    Exit::from(report.verdict)
+}
+
+/// `checks [ID]`: list the checks, or describe one in full.
+fn describe_checks(id: Option<&str>) -> Exit {
+    let Some(id) = id else {
+        out(&format!(
+            "{}\n`netverify checks ID` describes one check in full.\n",
+            checks::meta::list("")
+        ));
+        return Exit::Proven;
+    };
+    match CheckId::parse(id) {
+        Some(c) => {
+            out(&c.meta().markdown());
+            Exit::Proven
+        }
+        None => unknown_check(id),
+    }
+}
+
+/// `import snapshot`: turn a describe-* snapshot into topology YAML.
+fn import_snapshot(dir: &Path, output: Option<&PathBuf>) -> Exit {
+    match crate::import::import_snapshot(dir) {
+        Ok(i) => write_import(&i, output),
+        Err(e) => {
+            err(&e.render());
+            Exit::Error
+        }
+    }
+}
+
+/// `exposed`: list what the internet reaches; unknown when the list may
+/// be incomplete.
+fn exposed(topology: &Path, format: ListFormat) -> Exit {
+    let topo = match load(topology) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let engine = Engine::new(&topo);
+    let rep = crate::query::exposed(&engine);
+    out(&render::render_exposed(
+        &rep,
+        format.into(),
+        &text_options(),
+    ));
+    if rep.unknown.is_empty() {
+        Exit::Proven
+    } else {
+        Exit::Unknown
+    }
+}
+
+/// `repl`: answer queries until the input ends.
+fn repl(topology: &Path) -> Exit {
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if crate::repl::run(&|| load_with_text(topology), terminal, text_options()) {
+        Exit::Proven
+    } else {
+        Exit::Error
+    }
+}
+
+/// `query`: answer one query; the exit code is its answer.
+fn one_query(topology: &Path, query: &str, format: crate::query::lang::QueryFormat) -> Exit {
+    let Some((topo, text)) = load_with_text(topology) else {
+        return Exit::Error;
+    };
+    let engine = Engine::new(&topo);
+    let ctx = crate::repl::Context {
+        engine: &engine,
+        source: text.as_deref(),
+        opts: text_options(),
+        format,
+    };
+    match crate::repl::run_line(&ctx, query) {
+        crate::repl::Action::Output { text, status } => {
+            out(&text);
+            query_exit(status)
+        }
+        crate::repl::Action::Error(e) => {
+            err(&e);
+            Exit::Error
+        }
+        crate::repl::Action::Nothing => {
+            err(
+                "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
+            );
+            Exit::Error
+        }
+        crate::repl::Action::Reload | crate::repl::Action::Quit => Exit::Proven,
     }
 }

@@ -1,39 +1,48 @@
 //! `ipsec-strength`: VPN tunnels permit only strong IPsec suites.
 //!
-//! # What it proves
-//! No tunnel of any Site-to-Site VPN connection permits IKEv1, SHA-1
-//! integrity, or Diffie-Hellman groups below 14, in phase 1 or phase 2. A
-//! tunnel option left empty (or a tunnel not listed) permits every value AWS
-//! allows, weak ones included (C-11.3), and is reported as such.
-//!
-//! # Why it matters
-//! `transit-encryption` proves that traffic is inside IPsec; this check says
-//! how good that IPsec is. AWS defaults still permit IKEv1, SHA-1 and DH
-//! group 2 for compatibility.
-//!
-//! # Example that fails
-//! A VPN connection whose tunnels list no `ike_versions`: both IKEv1 and
-//! IKEv2 are permitted, so a customer gateway can negotiate IKEv1.
-//!
-//! # How to fix
-//! Set every tunnel's `ike_versions: [ikev2]`, integrity to SHA2 algorithms,
-//! and DH groups 14 or above (for example 20), in both phases.
-//!
-//! # AWS rules used
-//! C-11.3.
+//! What it proves, its assumptions and how to fix a finding are in
+//! [`META`], the one place they are written (the README, `--help`, SARIF
+//! and `netverify checks` are rendered from it).
 
-use super::CheckMeta;
+use super::{CheckId, CheckMeta};
 use crate::model::{Pos, Topology, Tunnel};
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
-pub const ID: &str = "ipsec-strength";
+pub const ID: &str = CheckId::IpsecStrength.as_str();
 
 pub const META: CheckMeta = CheckMeta {
+    check: CheckId::IpsecStrength,
     id: ID,
-    description: "VPN tunnels permit no IKEv1, SHA-1 or Diffie-Hellman group below 14",
-    docs_anchor: "ipsec-strength",
-    full_description: "No tunnel of any Site-to-Site VPN connection permits IKEv1, SHA-1 integrity or Diffie-Hellman groups below 14 in phase 1 or 2. An empty tunnel option permits every value AWS allows, weak ones included. Findings are warnings.",
-    help_markdown: "A finding names the VPN connection, the tunnel and the weak values it permits, and whether they come from options left at their defaults.\n\n**How to fix:** set `ike_versions: [ikev2]`, SHA2 integrity algorithms and DH groups 14 or above (for example 20) in both phases of every tunnel.",
+    summary: "VPN tunnels permit no IKEv1, SHA-1 or Diffie-Hellman group below 14",
+    proves: r#"
+No tunnel of any Site-to-Site VPN connection permits IKEv1, SHA-1
+integrity, or Diffie-Hellman groups below 14, in phase 1 or phase 2. A
+tunnel option left empty, or a tunnel not listed, permits every value AWS
+allows, weak ones included (C-11.3), and is reported as such.
+"#,
+    why: r#"
+`transit-encryption` proves that traffic is inside IPsec; this check says
+how good that IPsec is. AWS defaults still permit IKEv1, SHA-1 and DH
+group 2 for compatibility.
+"#,
+    details: r#"
+Findings are warnings (`warning[ipsec-strength]`); the check's verdict is
+`violated` while any remain.
+"#,
+    assumptions: "",
+    example: r#"
+A VPN connection whose tunnels list no `ike_versions`: both IKEv1 and
+IKEv2 are permitted, so a customer gateway can negotiate IKEv1.
+"#,
+    findings: r#"
+A finding names the VPN connection, the tunnel and the weak values it
+permits, and whether they come from options left at their defaults.
+"#,
+    fix: r#"
+Set every tunnel's `ike_versions: [ikev2]`, SHA2 integrity algorithms and
+DH groups 14 or above (for example 20), in both phases.
+"#,
+    rules: "C-11.3",
 };
 
 /// The weak values a tunnel permits, as phrases.

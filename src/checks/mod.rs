@@ -1,11 +1,15 @@
 //! Checks: each one proves (or refutes) one property over the engine's
-//! results. One check is one file; the registry below fixes their order.
+//! results. One check is one file, with its documentation in its `META`
+//! ([`meta`]); the registry below fixes their order.
 
 pub mod ipsec_strength;
+pub mod meta;
 pub mod on_prem_access;
 pub mod private_service_access;
 pub mod public_exposure;
 pub mod transit_encryption;
+
+pub use meta::{CheckId, CheckMeta};
 
 use crate::engine::Engine;
 use crate::model::Topology;
@@ -13,7 +17,10 @@ use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
 /// Checks whose `proven` says that no packet gets somewhere: data assumed
 /// to allow everything (default NACLs) cannot make them wrong.
-const PROVEN_MEANS_BLOCKED: &[&str] = &["public-exposure", "transit-encryption"];
+const PROVEN_MEANS_BLOCKED: &[&str] = &[
+    CheckId::PublicExposure.as_str(),
+    CheckId::TransitEncryption.as_str(),
+];
 
 /// One `unknown` finding per gap of the topology that can change check
 /// `id`'s verdict: it names the check and is of a kind the check depends on
@@ -185,21 +192,6 @@ pub fn verdict_of(findings: &[Finding]) -> Verdict {
             FindingKind::Info => Verdict::Proven,
         })
     })
-}
-
-/// A check's identity and documentation.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckMeta {
-    /// Stable kebab-case id, used on the command line and in outputs.
-    pub id: &'static str,
-    /// One line for help texts and SARIF `shortDescription`.
-    pub description: &'static str,
-    /// The README anchor of the check's documentation.
-    pub docs_anchor: &'static str,
-    /// What it proves and why it matters (SARIF `fullDescription`).
-    pub full_description: &'static str,
-    /// How to read a finding and how to fix it, in Markdown (SARIF `help`).
-    pub help_markdown: &'static str,
 }
 
 /// A registered check.

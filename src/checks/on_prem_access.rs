@@ -1,48 +1,68 @@
 //! `on-prem-access`: each on-prem network reaches only what the policy allows.
 //!
-//! # What it proves
-//! For every on-prem network listed in `policy.on_prem_access`, every packet
-//! from it that can be delivered to a VPC network interface (over any of its
-//! VPN connections or virtual interfaces, along any path the on-prem routers
-//! may take) is allowed by one of its `allow` entries: the interface, its
-//! instance or its load balancer, on the listed ports. A network that the
-//! policy does not list is not constrained.
-//!
-//! # Why it matters
-//! "On prem may reach the app on 443 only" is a common rule, and a transit
-//! gateway route, a propagated VPC CIDR or a wide security group quietly
-//! opens more.
-//!
-//! # Example that fails
-//! The policy allows `dc1-k8s` to reach `app-1` on `tcp/443`; the database's
-//! security group also admits `10.50.0.0/16`, and the TGW propagates the
-//! database VPC: the database is reachable from on prem.
-//!
-//! # How to fix
-//! Narrow the security group or NACL rule named in the witness, remove the
-//! route or propagation, or add the access to the policy.
-//!
-//! # AWS rules used
-//! C-3.3–C-3.7, C-4.1–C-4.7, C-5.1–C-5.6, C-9.2–C-9.6, C-10.4, C-10.5,
-//! C-12.2, C-12.3.
+//! What it proves, its assumptions and how to fix a finding are in
+//! [`META`], the one place they are written (the README, `--help`, SARIF
+//! and `netverify checks` are rendered from it).
 
 use std::collections::BTreeMap;
 
-use super::CheckMeta;
+use super::{CheckId, CheckMeta};
 use crate::engine::exposure::witness;
 use crate::engine::{End, Engine, Flow, Origin, summarize_flows};
 use crate::hs::HeaderSet;
 use crate::model::{EniOwner, ResourceRef};
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
-pub const ID: &str = "on-prem-access";
+pub const ID: &str = CheckId::OnPremAccess.as_str();
 
 pub const META: CheckMeta = CheckMeta {
+    check: CheckId::OnPremAccess,
     id: ID,
-    description: "each on-prem network listed in the policy reaches only the VPC resources and ports it allows",
-    docs_anchor: "on-prem-access",
-    full_description: "For every on-prem network in policy.on_prem_access, every packet from it that can be delivered to a VPC network interface, along any path the on-prem routers may take, is allowed by one of the network's allow entries (an interface, instance or load balancer, on the listed ports).",
-    help_markdown: "A finding names the interface reached beyond the policy, the protocols and ports, and a witness packet with its path from the on-prem network.\n\n**How to fix:** narrow the rule named in the witness, remove the route or propagation, or add the access to `policy.on_prem_access`.",
+    summary: "each on-prem network listed in the policy reaches only the VPC resources and ports it allows",
+    proves: r#"
+For every on-prem network listed in `policy.on_prem_access`, every packet
+from it that can be delivered to a VPC network interface (over any of its
+VPN connections or virtual interfaces, along any path the on-prem routers
+may take) is allowed by one of its `allow` entries: the interface, its
+instance or its load balancer, on the listed ports.
+"#,
+    why: r#"
+"On prem may reach the app on 443 only" is a common rule, and a transit
+gateway route, a propagated VPC CIDR or a wide security group quietly
+opens more.
+"#,
+    details: r#"
+The policy states the rule per network:
+
+```yaml
+policy:
+  on_prem_access:
+    - network: dc1-k8s
+      allow:
+        - { resource: app-1, ports: [tcp/443] }
+```
+
+Networks the policy does not list are not constrained. Paths the engine
+cannot follow make the verdict `unknown`.
+"#,
+    assumptions: "",
+    example: r#"
+The policy allows `dc1-k8s` to reach `app-1` on `tcp/443`; the database's
+security group also admits `10.50.0.0/16`, and the TGW propagates the
+database VPC: the database is reachable from on prem.
+"#,
+    findings: r#"
+A finding names the interface reached beyond the policy, the protocols and
+ports, and a witness packet with its path from the on-prem network.
+"#,
+    fix: r#"
+Narrow the security group or NACL rule named in the witness, remove the
+route or propagation, or add the access to `policy.on_prem_access`.
+"#,
+    rules: r#"
+C-3.3–C-3.7, C-4.1–C-4.7, C-5.1–C-5.6, C-9.2–C-9.6, C-10.4, C-10.5,
+C-12.2, C-12.3
+"#,
 };
 
 pub fn run(engine: &Engine<'_>) -> CheckResult {

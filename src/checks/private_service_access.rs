@@ -1,40 +1,8 @@
 //! `private-service-access`: S3, DynamoDB and ECR traffic stays on VPC endpoints.
 //!
-//! # What it proves
-//! For every workload interface and every service it uses (by default: every
-//! ordinary interface, and S3, DynamoDB and ECR in its VPC's Region), every
-//! packet the workload can send to that service's addresses leaves the VPC
-//! only through a VPC endpoint of that service. The service's addresses are
-//! its AWS-managed prefix lists (gateway services) and whatever its name
-//! resolves to inside the VPC: the endpoint's interfaces when private DNS is
-//! in effect, the public ranges otherwise (C-15.5). ECR needs the ecr.api and
-//! ecr.dkr endpoints with private DNS, and a private S3 path for the image
-//! layers (C-13.10). The private path must also be open: a workload whose
-//! packets to the endpoint are blocked (security groups, NACLs in both
-//! directions, routes) is reported, naming the rule. Bucket and table
-//! policies recorded in the policy section are checked for a TLS-only deny,
-//! a restriction to the VPC endpoint, and `aws:SourceIp` conditions that
-//! break endpoint access (C-13.12, trap 37).
-//!
-//! # Why it matters
-//! An endpoint that exists but is not associated with the workload's route
-//! table, a more specific route to a NAT gateway, or private DNS that does
-//! not apply sends data to S3 through the internet, where it is billed as
-//! NAT traffic and escapes endpoint and bucket policies.
-//!
-//! # Example that fails
-//! The S3 gateway endpoint is associated with `rtb-app-a` only; subnet
-//! `app-b` uses `rtb-app-b`, whose `0.0.0.0/0 → nat-b` carries S3 traffic
-//! out through the NAT gateway (trap 7).
-//!
-//! # How to fix
-//! Associate the gateway endpoint with the route table named in the finding,
-//! remove the more specific route, turn on private DNS (and the VPC's DNS
-//! hostnames), open the endpoint's security group on tcp/443, or add the
-//! missing statements to the bucket policy.
-//!
-//! # AWS rules used
-//! C-3.3–C-3.6, C-4.2–C-4.6, C-5.1, C-7.8, C-8.3, C-13.1–C-13.13, C-15.1–C-15.5.
+//! What it proves, its assumptions and how to fix a finding are in
+//! [`META`], the one place they are written (the README, `--help`, SARIF
+//! and `netverify checks` are rendered from it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -43,7 +11,7 @@ use std::rc::Rc;
 use ipnet::IpNet;
 use serde_json::Value;
 
-use super::CheckMeta;
+use super::{CheckId, CheckMeta};
 use crate::engine::explain::{filter_hop, pos_location, target_name};
 use petgraph::visit::EdgeRef;
 
@@ -59,14 +27,131 @@ use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
 };
 
-pub const ID: &str = "private-service-access";
+pub const ID: &str = CheckId::PrivateServiceAccess.as_str();
 
 pub const META: CheckMeta = CheckMeta {
+    check: CheckId::PrivateServiceAccess,
     id: ID,
-    description: "S3, DynamoDB and ECR traffic of every workload leaves the VPC only through VPC endpoints of that service",
-    docs_anchor: "private-service-access",
-    full_description: "For every workload interface and every service it uses, every packet the workload can send to the service's addresses (its AWS-managed prefix lists, and whatever the service name resolves to inside the VPC) leaves the VPC only through a VPC endpoint of that service, never through a NAT gateway, internet gateway, egress-only gateway, transit gateway, peering connection or appliance; and the private path is open. ECR also needs private DNS for ecr.dkr and a private S3 path for image layers.",
-    help_markdown: "A finding names the workload, the service, the subnet and route table responsible, and, for a leak, a witness packet with its hop-by-hop path.\n\n**How to fix:** associate the gateway endpoint with the route table named in the finding (`associate vpce-… with rtb-…`), remove a route that is more specific than the service's prefix-list entries, enable private DNS on the interface endpoint and `enableDnsHostnames` on the VPC, open the endpoint's security group and the NACLs on tcp/443 and the replies, or add a TLS-only deny and an `aws:SourceVpce` restriction to the bucket policy.",
+    summary: "S3, DynamoDB and ECR traffic of every workload leaves the VPC only through VPC endpoints of that service",
+    proves: r#"
+For every workload interface and every AWS service it uses, every packet
+the workload can send to that service's addresses leaves the VPC only
+through a VPC endpoint of that service: never through a NAT gateway (even
+one whose subnet then uses the endpoint, C-7.8), an internet gateway, an
+egress-only gateway, a transit gateway, a peering connection, a VPN gateway
+or an appliance. And the private path is open: the workload can actually
+reach the endpoint.
+"#,
+    why: r#"
+An endpoint that exists but is not associated with the workload's route
+table, a more specific route to a NAT gateway, or private DNS that does not
+apply sends data to S3 through the internet, where it is billed as NAT
+traffic and escapes endpoint and bucket policies.
+"#,
+    details: r#"
+For example:
+
+```
+private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB via gateway endpoints, ECR via interface endpoints
+```
+
+- **Which workloads and services.** By default every ordinary interface,
+  and every interface of a service that runs customer code (`owner:
+  {service: lambda}`, and likewise `ecs`, `fargate`, `eks`, `batch`,
+  `codebuild`, `sagemaker`, `glue`, `emr`, `apprunner`), uses S3, DynamoDB
+  and ECR in its VPC's Region; NAT gateway, load balancer, endpoint, transit
+  gateway and managed data service (e.g. `rds`) interfaces do not.
+  `policy.private_service_access.uses` says otherwise, per interface or
+  instance, subnet or tag, and can name buckets and tables in other
+  Regions (see [the format](docs/TOPOLOGY-FORMAT.md#policy)).
+- **A service's addresses** are its AWS-managed prefix lists (IPv4, and
+  IPv6 for dual-stack workloads), used exactly as the topology lists them,
+  and whatever the service name resolves to inside the VPC: the interface
+  endpoint's interfaces when private DNS is in effect (the endpoint's
+  `private_dns`, not inbound-only, and the VPC's DNS support and DNS
+  hostnames on, C-13.8, C-13.9), the public ranges otherwise (C-15.5).
+- **Routing** is longest-prefix match with the AWS tie-breaks (C-3.3,
+  C-3.4, C-13.3): a route more specific than a prefix-list entry takes that
+  slice (trap 8); only subnets whose table is associated with a gateway
+  endpoint use it (C-13.1, trap 7); an IPv4-only gateway endpoint does not
+  carry IPv6 (C-13.5); endpoints serve their own Region only (C-13.2, trap
+  10); a peer cannot use this VPC's gateway endpoint (C-8.3, C-13.4).
+- **ECR** needs the ecr.api and ecr.dkr interface endpoints with private DNS
+  in effect (trap 11), and S3 private for the image layers (trap 12); when
+  the S3 endpoint has a policy, it must allow `s3:GetObject` on the layer
+  bucket (C-13.10).
+- **The private path must be open** (must-reach): tcp/443 from the
+  workload's primary address to every service address (every prefix-list
+  entry, or every endpoint interface), from every client port
+  (`client_ports`, default 32768–65535, the Linux and Windows ranges,
+  C-4.6), through the workload's egress security groups, the NACLs both
+  ways (C-4.3) and the endpoint's security groups (C-13.7). A closed path
+  is a violation naming the blocking rule, not a pass, for workloads that
+  `uses` says use the service, or that evidently do: the VPC has an
+  endpoint for it (for ECR and the S3 its layers come from, any ECR
+  endpoint), or the workload is a container or function interface
+  (`lambda`, `ecs`, `fargate`, `eks`, `batch`). Under the default policy
+  (which assumes every workload uses S3, DynamoDB and ECR) it is a `note`
+  elsewhere, and so is a VPC without ECR interface endpoints where nothing
+  evidently pulls images. Leak freedom (no service traffic leaves outside an
+  endpoint) stays a violation for every workload.
+- **Bucket and table policies** recorded under
+  `policy.private_service_access` must deny requests without TLS
+  (`aws:SecureTransport`), deny requests that do not come through the
+  endpoint (`aws:SourceVpce` or `aws:SourceVpc`), and must not use
+  `aws:SourceIp` in a way that denies every request through an endpoint
+  (C-13.12, trap 37). A policy restriction proves that *successful*
+  requests used the endpoint; the routing proof is what shows that packets
+  cannot leave another way (C-13.13). Both are reported.
+- Interfaces that behave alike (same subnet, same addressing, the same
+  security group rules towards the service) are evaluated once.
+
+**Fails closed** (`unknown`) when the answer depends on something not in the
+topology: custom DHCP DNS servers (trap 13), `enableDnsSupport` off, a
+service prefix list without entries (never guessed), ambiguous route
+priority (C-3.6, and a less specific CIDR route overlapping a prefix-list
+entry, C-3.5), security group rules with unknown prefix lists, an endpoint
+whose interfaces are not declared, a VPC without a Region, and `gaps` that
+affect this check (see [Gaps](#gaps-what-missing-data-affects)).
+
+**Not modelled yet**: Route 53 Resolver rules and endpoints, cross-Region
+and cross-VPC interface endpoints (PrivateLink over peering or a transit
+gateway), IAM evaluation beyond the statements above, endpoint policies
+other than ECR's layer bucket.
+"#,
+    assumptions: r#"
+Hosts resolve names through the VPC's DHCP-provided DNS and no Route 53
+Resolver rule overrides AWS service names (`hosts_use_vpc_dns: false`
+makes every answer that depends on DNS `unknown`, C-15.3); for the
+open-path part, the workloads talk to the services over tcp/443 (the leak
+part covers every protocol and port).
+"#,
+    example: r#"
+The S3 gateway endpoint is associated with `rtb-app-a` only; subnet
+`app-b` uses `rtb-app-b`, whose `0.0.0.0/0 → nat-b` carries S3 traffic out
+through the NAT gateway (trap 7).
+"#,
+    findings: r#"
+A finding names the workload, the service, the subnet and route table
+responsible, the AWS ids, and, for a leak, a witness packet with its
+hop-by-hop path (each hop with its `file:line`). Findings that share a
+cause are reported once, with the number of workloads and a sample:
+``the addresses of S3 in `us-east-1` are not known: the topology has no
+prefix list for `com.amazonaws.us-east-1.s3` with entries …: 1,810
+workloads (e.g. `a`, `b`, `c`, …)``.
+"#,
+    fix: r#"
+Associate the gateway endpoint with the route table named in the finding
+(`associate vpce-… with rtb-…`), remove a route that is more specific than
+the service's prefix-list entries, enable private DNS on the interface
+endpoint and `enableDnsHostnames` on the VPC, open the endpoint's security
+group and the NACLs on tcp/443 and the replies, or add a TLS-only deny and
+an `aws:SourceVpce` restriction to the bucket policy.
+"#,
+    rules: r#"
+C-3.3–C-3.6, C-4.2–C-4.6, C-5.1, C-7.8, C-8.3, C-13.1–C-13.13,
+C-15.1–C-15.5; traps 7, 8, 10–13, 37
+"#,
 };
 
 /// The S3 bucket that holds ECR image layers (C-13.10).

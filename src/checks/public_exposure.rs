@@ -1,53 +1,102 @@
 //! `public-exposure`: only the load balancers are reachable from the internet.
 //!
-//! # What it proves
-//! Every network interface that some internet packet (any IPv4 source outside
-//! RFC 1918 and RFC 6598, any global IPv6 source) can be *delivered* to belongs
-//! to an internet-facing load balancer, and receives only packets on that
-//! load balancer's listener ports, unless the topology's
-//! `policy.public_exposure` allows more (or forbids a load balancer).
-//! Delivery is what counts (C-0.3 (a)): a broken return path does not make an
-//! interface safe. Whether TCP sessions can complete (C-0.3 (b)) is reported
-//! as extra information. An internet-facing load balancer whose IP target
-//! lies on prem (reached from its node subnets over a transit gateway, a
-//! VGW or Direct Connect) is a violation too: the internet reaches on prem
-//! (trap 22, C-14.3).
-//!
-//! # Why it matters
-//! One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
-//! enough to put a database or an SSH daemon on the internet.
-//!
-//! # Example that fails
-//! An app instance with `public_ip: 54.1.2.3` whose security group allows
-//! `tcp 22 from 0.0.0.0/0`: the IGW translates to its private address and
-//! delivers, whatever the subnet's route table says (C-6.4).
-//!
-//! # How to fix
-//! Remove the public address (or the IPv6 route to the IGW), narrow the
-//! security group or NACL rule named in the witness, or record the exposure
-//! as intended in `policy.public_exposure.allow`.
-//!
-//! # AWS rules used
-//! C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6, C-6.1–C-6.4,
-//! C-6.9, C-6.10, C-7.1, C-14.1, C-14.3, C-14.4; trap 22.
+//! What it proves, its assumptions and how to fix a finding are in
+//! [`META`], the one place they are written (the README, `--help`, SARIF
+//! and `netverify checks` are rendered from it).
 
 use std::collections::BTreeMap;
 
-use super::CheckMeta;
+use super::{CheckId, CheckMeta};
 use crate::engine::exposure::{Exposure, lb_leg_packets, lb_target, session_note, witness};
 use crate::engine::{End, Engine, Flow, Origin, summarize_flows};
 use crate::hs::{HeaderSet, SRC, nets_set};
 use crate::model::{EniId, EniOwner, LbKind, ResourceRef, Topology};
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict, Witness};
 
-pub const ID: &str = "public-exposure";
+pub const ID: &str = CheckId::PublicExposure.as_str();
 
 pub const META: CheckMeta = CheckMeta {
+    check: CheckId::PublicExposure,
     id: ID,
-    description: "only internet-facing load balancers are reachable from the internet, and only on their listener ports",
-    docs_anchor: "public-exposure",
-    full_description: "Every network interface that some internet packet (any IPv4 source outside RFC 1918 and RFC 6598, any global IPv6 source) can be delivered to belongs to an internet-facing load balancer allowed by the policy, and receives only packets on that load balancer's listener ports. Delivery is what counts: a broken return path does not make an interface safe.",
-    help_markdown: "A finding names the exposed resource, the exact protocols, ports and internet sources that reach it, and a witness packet with its hop-by-hop path; each hop names the rule that admitted the packet.\n\n**How to fix:** remove the public IPv4 address (or the IPv6 address), narrow the security group or NACL rule named in the witness, or record the exposure as intended in `policy.public_exposure.allow`.",
+    summary: "only internet-facing load balancers are reachable from the internet, and only on their listener ports",
+    proves: r#"
+Every network interface that some internet packet (any IPv4 source outside
+RFC 1918 and RFC 6598, any global IPv6 source) can be delivered to belongs
+to an internet-facing load balancer, and receives only packets on that load
+balancer's listener ports, unless the topology's `policy.public_exposure`
+allows more (or forbids a load balancer). Delivery is what counts (C-0.3
+(a)): a broken return path does not make an interface safe.
+"#,
+    why: r#"
+One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
+enough to put a database or an SSH daemon on the internet.
+"#,
+    details: r#"
+- Exposure means delivery: an instance with a public IP in a subnet whose
+  default route goes to a NAT gateway is still exposed: the internet
+  gateway translates and delivers inbound packets without consulting the
+  subnet's route table (C-6.4). Whether a TCP session can also complete
+  (C-0.3 (b)) is reported in the finding as extra information.
+- Load balancer nodes accept only their listener protocol and port, whatever
+  their security group allows (C-14.3).
+- What each exposed load balancer forwards to, and whether the load balancer →
+  target leg is open (security groups, NACLs, target ports, client IP
+  preservation), is reported as information (`note`).
+
+**Fails closed** (`unknown`) when a packet from the internet could take a
+path the engine cannot follow: an internet gateway edge route table that
+redirects inbound traffic to an appliance or a Gateway Load Balancer endpoint
+(C-3.11), a security group rule whose prefix list has unknown entries, an
+allowed-public appliance with source/destination check off (what it forwards
+is not in the topology, C-2.5), delivery to a transit gateway attachment
+interface, and any `gaps` recorded in the file. Inbound delivery never
+consults the destination subnet's route table (C-6.4), so routes to transit
+gateways, VPN gateways or peering connections in subnet tables do not affect
+this verdict; they matter for the session note and for the other checks.
+
+**Modelled paths beyond a VPC** (`docs/FORWARDING-MODEL.md`): VPC peering,
+transit gateways (route tables, propagation, AZ rules, appliance mode,
+peering), VPN gateways (including VPN CloudHub between their connections),
+Site-to-Site VPN and Direct Connect to on-prem networks (private, transit
+and public virtual interfaces), and packets from on-prem networks.
+Internet-facing load balancers with IP targets outside their VPC are
+followed through the node subnets' routes: a target on prem (reached from
+the node subnets over a transit gateway, a VGW or Direct Connect) is a
+violation (the internet reaches on prem, trap 22, C-14.3). What is not
+followed (Connect attachments, IPv6 over VPN, on-prem sources sending to
+AWS public space other than EIPs, routes learned on premises that the
+topology does not state) is `unknown`. See *Hybrid connectivity* below for
+security group references across VPCs.
+
+**Not modelled yet** (later issues): Gateway Load Balancers and Network
+Firewall, Classic Load Balancers.
+"#,
+    assumptions: r#"
+No Global Accelerator, CloudFront VPC origin, API Gateway VPC link or
+PrivateLink service exposes an internal resource (C-14.2): a snapshot
+cannot show them. Record such paths as `gaps` if they exist, and the
+verdict becomes `unknown`.
+"#,
+    example: r#"
+An app instance with `public_ip: 54.1.2.3` whose security group allows
+`tcp 22 from 0.0.0.0/0`: the IGW translates to its private address and
+delivers, whatever the subnet's route table says (C-6.4).
+"#,
+    findings: r#"
+A finding names the exposed resource, the exact protocols, ports and
+internet sources that reach it, and a witness packet with its hop-by-hop
+path; each hop names the rule that admitted the packet, with its
+`file:line`.
+"#,
+    fix: r#"
+Remove the public IPv4 address (or the IPv6 address, or the IPv6 route to
+the IGW), narrow the security group or NACL rule named in the witness, or
+record the exposure as intended in `policy.public_exposure.allow`.
+"#,
+    rules: r#"
+C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6,
+C-6.1–C-6.4, C-6.9, C-6.10, C-7.1, C-14.1–C-14.4; trap 22
+"#,
 };
 
 /// Who an exposed interface is reported as: its load balancer, or itself.

@@ -1,76 +1,13 @@
 //! `transit-encryption`: traffic between on-prem networks and VPC resources
 //! is always encrypted outside AWS.
 //!
-//! # What it proves
-//! Every packet that can be delivered between any on-prem network (the
-//! topology's `on_prem_networks`) and any VPC network interface, in **both**
-//! directions, crosses the segment outside AWS either inside an IPsec tunnel
-//! (a Site-to-Site VPN, over the internet or as a private IP VPN over Direct
-//! Connect) or over Direct Connect connections that are *all* MACsec
-//! `must_encrypt` with an associated key (C-12.6).
-//!
-//! - AWS → on prem follows the AWS route priority: subnet route tables, then
-//!   the transit gateway (C-9.4) or VGW (C-10.3) decision.
-//! - On prem → AWS depends on what AWS advertises over each connection and on
-//!   the on-prem routers' choice, which AWS does not show: the verdict is
-//!   `violated` when the topology's `prefer` makes them choose an unencrypted
-//!   connection, and `unknown` when it says nothing and one is possible.
-//! - On prem → on prem through a VGW (VPN CloudHub, C-10.6): each leg is
-//!   encrypted only if it is a VPN; a clear leg out of AWS is `violated`.
-//! - Public virtual interfaces (C-12.1): on-prem sources reaching EIPs, and
-//!   VPC resources with public addresses reaching on-prem public prefixes,
-//!   cross Direct Connect in the clear unless it is MACsec-protected.
-//!
-//! Where no on-prem network names a connection, the loader derives the
-//! networks behind it from the prefixes AWS routes towards it (VPC routes
-//! to a VGW, transit gateway routes to a VPN or DX gateway attachment, VPN
-//! static routes; `derived: true`): traffic AWS sends there in the clear is
-//! `violated` whatever on prem does, and on prem → AWS is `violated` when
-//! every connection AWS advertises a destination over is clear, `unknown`
-//! (naming the `prefer` entry that would decide it) when an encrypted one
-//! competes. A clear connection that no network names and no route points
-//! at is `unknown`. A derived network does not make the internet on prem:
-//! what a table sends to an internet gateway is internet traffic. A
-//! declared network covers only its own CIDRs: the other prefixes AWS
-//! routes towards its connections are derived too. A derived network's
-//! prefixes may be several sites, so its traffic to its own prefixes that
-//! AWS could carry between two of its connections over a clear leg is
-//! `unknown` (whether on prem sends it through AWS is not known). A route
-//! through a prefix list whose entries are not known, towards a clear
-//! connection, is `unknown`, naming the list.
-//!
-//! Assumptions, reported with the verdict: BGP routes learned from on premises
-//! are exactly the `advertises` of the on-prem networks; a BGP connection
-//! whose routes are not stated may carry any prefix, so an unencrypted one
-//! makes the verdict `unknown`. AWS's statement that traffic between the DX
-//! location and the Region is encrypted at the physical layer is trusted
-//! (C-12.7). Tunnel telemetry is never consulted (C-11.6).
-//!
-//! # Why it matters
-//! DX is not encrypted by default (C-12.4), and route priority silently moves
-//! traffic off the VPN: a DX gateway route beats a VPN route at a TGW, DX BGP
-//! beats VPN at a VGW, and a more specific prefix wins over both.
-//!
-//! # Example that fails
-//! An app subnet routes `10.50.0.0/16` to a TGW whose table has that prefix
-//! propagated both from a BGP VPN and from a DX gateway over a `no_encrypt`
-//! connection: the DX gateway route wins (C-9.4), so the app's packets to
-//! on prem leave AWS in the clear.
-//!
-//! # How to fix
-//! Stop propagating the DX gateway attachment into the table the VPCs use (or
-//! carry only IPsec over DX, as a private IP VPN), add a static TGW route to
-//! the VPN attachment, or enable MACsec `must_encrypt` with an associated key
-//! on every DX connection (dedicated, MACsec-capable). State the on-prem
-//! routing preference with `prefer: [vpn, dx]`.
-//!
-//! # AWS rules used
-//! C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-10.6, C-11.1,
-//! C-11.4, C-11.6, C-12.1–C-12.7.
+//! What it proves, its assumptions and how to fix a finding are in
+//! [`META`], the one place they are written (the README, `--help`, SARIF
+//! and `netverify checks` are rendered from it).
 
 use std::collections::BTreeMap;
 
-use super::CheckMeta;
+use super::{CheckId, CheckMeta};
 use crate::engine::exposure::witness;
 use crate::engine::hybrid::{Learned, learned};
 use rayon::prelude::*;
@@ -80,14 +17,200 @@ use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
-pub const ID: &str = "transit-encryption";
+pub const ID: &str = CheckId::TransitEncryption.as_str();
 
 pub const META: CheckMeta = CheckMeta {
+    check: CheckId::TransitEncryption,
     id: ID,
-    description: "traffic between on-prem networks and VPCs is always inside IPsec or MACsec outside AWS",
-    docs_anchor: "transit-encryption",
-    full_description: "Every packet that can be delivered between an on-prem network and a VPC network interface, in both directions, crosses the segment outside AWS inside an IPsec tunnel or over Direct Connect connections that are all MACsec must_encrypt with an associated key. AWS to on prem follows the AWS route priority; on prem to AWS depends on what AWS advertises and on the stated on-prem routing preference.",
-    help_markdown: "A finding names the unencrypted path: a witness packet, the route decision that chose the connection (for example a DX gateway route beating a VPN route at a transit gateway, C-9.4), and why the connection is not encrypted (for example `encryptionMode no_encrypt`).\n\n**How to fix:** keep DX gateway routes out of the tables that route to on prem (carry only IPsec over DX, as a private IP VPN), add a static route to the VPN, or enable MACsec `must_encrypt` with an associated key on every DX connection. State how on-prem routers choose paths into AWS with `on_prem_networks[].prefer`, and what they advertise with `advertises`.",
+    summary: "traffic between on-prem networks and VPCs is always inside IPsec or MACsec outside AWS",
+    proves: r#"
+Every packet that can be delivered between an on-prem network
+(`on_prem_networks`) and a VPC network interface, in both directions,
+crosses the segment outside AWS either inside an IPsec tunnel (Site-to-Site
+VPN over the internet, or a private IP VPN over Direct Connect) or over
+Direct Connect connections that are all MACsec `must_encrypt` with a key in
+state `associated` (C-12.6). A hosted connection is `unknown` unless you
+assert `partner_segment_encrypted` (C-12.7); `should_encrypt` fails open
+and counts as clear (C-12.5).
+"#,
+    why: r#"
+DX is not encrypted by default (C-12.4), and route priority silently moves
+traffic off the VPN: a DX gateway route beats a VPN route at a TGW, DX BGP
+beats VPN at a VGW, and a more specific prefix wins over both.
+"#,
+    details: r#"
+- **AWS → on prem** follows the AWS route priority: the subnet route table
+  (a `local` route beats any propagated on-prem route, C-3.7), then the
+  transit gateway (longest prefix, then static > prefix list > VPC > DX
+  gateway > VPN over DX > VPN, C-9.4) or the VGW (DX BGP > VPN static > VPN
+  BGP, C-10.3). A tie AWS does not order is `unknown`.
+- **On prem → AWS** depends on what AWS advertises over each connection (DX
+  gateway `allowed_prefixes`, the VPC CIDRs over VGW connections, the
+  transit gateway table over a BGP VPN) and on how the on-prem routers
+  choose, which no AWS API shows. If an unencrypted connection advertises a
+  route for a VPC resource, the result is `violated` when the topology says
+  the on-prem routers prefer it, or when every connection that advertises
+  the destination is unencrypted (no preference could change it), and
+  `unknown` when an encrypted connection competes with it and the topology
+  says nothing; that finding names the `prefer` entry that would decide it.
+- A witness names the deciding route decision and why the crossing is in the
+  clear, e.g.
+
+  ```
+  error[transit-encryption]: 10.0.10.5 → 10.50.0.7 leaves AWS unencrypted over virtual interface `vif-transit`:
+    rtb-app: route 10.50.0.0/16 → tgw-core; tgw-rtb-main: 10.50.0.0/16 propagated from att-dxgw (DX gateway)
+    beats `att-vpn` (VPN) (C-9.4 …); `dxcon-1` encryptionMode `no_encrypt` (C-12.4, C-12.6)
+  ```
+
+**On-prem networks derived from AWS routes.** Where no on-prem network
+names a VPN connection or virtual interface, the loader derives the networks
+behind it from what AWS routes towards it: VPC routes to a VGW (static and
+propagated; a VGW route reaches every connection of that VGW, and the VGW
+chooses, C-10.3), transit gateway routes to a VPN or DX gateway attachment
+(static, and the propagated ones a snapshot shows, C-9.3), and a static
+VPN's routes. Prefixes with the same connections form one network, named
+`on-prem-via-<connections>` and marked `derived: true`. The VPCs' own CIDRs
+(every VPC of the file) are never part of a derived network: the local
+route wins for them (C-3.7), so a route `10.0.0.0/8 → vgw` in a VPC of
+`10.100.0.0/16` derives `10.0.0.0/8` less `10.100.0.0/16`; the loader also
+takes them out of a derived network already written in the file. A derived
+network's CIDRs are what AWS routes towards a connection, not addresses on
+prem owns, so they never take addresses away from the internet in queries
+(`can`, `what`, an address naming an endpoint) or in transit-encryption;
+only a declared network's public addresses do. A propagated route
+that only one BGP connection can have taught becomes that connection's
+`advertises`; a static VPN on the same gateway with that prefix among its
+`routes` could have taught it too (AWS propagates static routes), and then
+the advertisements stay unstated (fail closed). DX
+gateway allowed prefixes name AWS addresses, so they derive nothing. A
+prefix-list route stands for the list's entries when the file has them
+(`get-managed-prefix-list-entries` in a snapshot); without them,
+transit-encryption is `unknown` for a route towards a clear connection,
+naming the list. `import snapshot` and `import aws`
+write the derived networks, with `derived_from` listing the routes (with
+AWS ids), for a reviewer to refine. **Declared networks win for their
+CIDRs**: over the connections they name, the prefixes AWS routes there that
+no declaration covers are still derived (else they would go unchecked).
+Traffic AWS sends to a derived prefix in the clear is
+`violated` whatever on prem does. A derived network's prefixes may be
+several sites (behind different connections of one VGW or transit
+gateway), so its traffic to its own prefixes does not "stay on premises"
+as a declared network's does: where AWS could carry it between two of
+its connections (CloudHub, C-10.6) over a clear one, transit-encryption is
+`unknown` (declare the networks to decide it). Derived networks only say where AWS routes
+towards a connection: a public subnet's traffic to the same addresses
+through an internet gateway is internet traffic (public-exposure covers it),
+not an on-prem crossing. A clear connection that no network names and no
+route points at is `unknown` (what enters over it cannot be checked).
+
+**Hybrid data the snapshot cannot show is a gap.** A propagated transit
+gateway route towards an attachment the snapshot does not hold, an
+attachment associated with a transit gateway route table the snapshot does
+not hold (a transit gateway shared from another account), and a capture
+that lists only `TransitGatewayVpcAttachments` (which never shows VPN or
+DX gateway attachments) are gaps, so transit-encryption and on-prem-access
+are `unknown`, never proven on what is missing. A DX gateway associated
+with a gateway or attached to a transit gateway with none of its virtual
+interfaces in the topology (one owned by another account) is a gap the
+loader adds, for written and imported files alike.
+
+**No private path, no hybrid gap.** A VPC with no VGW, no transit gateway
+attachment and no route to either has no private path to on prem: its other
+route targets stay in AWS or reach the internet, and peering is not
+transitive (C-8.3). A transit gateway whose captured attachments (deleted
+ones aside) include no VPN, DX gateway, Connect or peering attachment leads
+nowhere off AWS either, so VPCs attached only to such gateways count as
+having no private path. A DX gateway association or a VPN always goes through a
+VGW or a transit gateway. When the capture shows that for every VPC, the
+encryption checks need no VPN or Direct Connect files. Shown means: the
+snapshot lists `VpnGateways`, and either lists transit gateways
+(`TransitGateways` or their attachments) or lists network interfaces with
+none of a transit gateway attachment (C-9.6). A capture without
+`VpnGateways` leaves open a VGW with no route (on prem could still send
+into the VPC over it), so it records a gap saying so. A Cloud WAN
+attachment is seen only through a route to its core network (such a route
+is recorded as a gap); one that no route uses is assumed absent.
+
+**Stating the on-prem routing preference.** List it in the on-prem network:
+
+```yaml
+on_prem_networks:
+  - name: dc1-k8s
+    cidrs: [10.50.0.0/16]
+    via: [vpn-dc1, vif-transit]            # every path between it and AWS
+    advertises:                            # BGP routes it advertises to AWS
+      - { via: vpn-dc1, prefixes: [10.50.0.0/16] }
+      - { via: vif-transit, prefixes: [172.16.0.0/30] }
+    prefer: [vpn, dx]                      # after longest prefix: VPN first
+```
+
+`prefer` is an ordered list of `vpn`, `dx` or connection names from `via`:
+the on-prem routers take the longest prefix AWS advertises, then the first
+entry that matches. Fixtures: `tests/fixtures/transit-encryption/`
+(`pass-hybrid-reference.yaml` is the reference: on-prem Kubernetes over an
+IPsec VPN via a transit gateway, with a DX backup that carries only IPsec).
+
+**On prem ↔ on prem through AWS (VPN CloudHub, C-10.6).** A VGW forwards
+between its VPN connections and the private virtual interfaces attached to
+it directly, and re-advertises to each the routes it learned over the
+others (a DX gateway does not route between its associations, C-12.2). The
+check follows every on-prem network's packets to the other on-prem
+networks: each leg is encrypted only if it is a VPN (or MACsec DX). A clear
+leg out of AWS is `violated` (AWS chooses it); a clear leg in is `violated`
+when `prefer` chooses it and `unknown` otherwise. Only *stated* routes of
+the other connections are re-advertised; a connection whose routes are
+unstated is already reported above.
+
+**Public virtual interfaces (C-12.1, trap 21).** Both directions are
+followed. On prem → AWS: the sources a public VIF advertises reach the EIPs
+of VPC resources through the internet gateway. AWS → on prem: a VPC
+resource with a public IPv4 (its own, or a NAT gateway's) that sends to a
+prefix on prem advertises over a public VIF leaves AWS over Direct Connect,
+not the internet (engine and simulator end such packets at the VIF), in the
+clear unless the connection is MACsec-protected; other on-prem public
+addresses are reached over the internet, also in the clear. A VPN whose
+tunnels ride the public VIF is a VPN path and counts as encrypted.
+"#,
+    assumptions: r#"
+BGP routes that AWS learns from on prem are not in any AWS API, so the
+topology states them per connection in `on_prem_networks[].advertises`.
+Where it does not, the engine lets any prefix that no known route covers
+arrive over that connection, and the check reports `unknown` whenever such
+an unstated connection is not encrypted (a more specific route learned over
+it could win). Static VPNs take their `routes`. Public virtual interfaces:
+see *Public virtual interfaces* above (trap 21). Replies count too: security groups are stateful
+(C-5.3), so an interface that admits anything from on prem is checked for
+every packet it could send back, whatever its egress rules, and on prem's
+replies to an interface that may send to it are checked whatever its
+ingress rules (ports are not narrowed: fail closed). Tunnel status is never
+consulted: every configured path counts (C-11.6). AWS's statement that the
+DX location → Region segment is encrypted at the physical layer is trusted
+(C-12.7).
+"#,
+    example: r#"
+An app subnet routes `10.50.0.0/16` to a TGW whose table has that prefix
+propagated both from a BGP VPN and from a DX gateway over a `no_encrypt`
+connection: the DX gateway route wins (C-9.4), so the app's packets to on
+prem leave AWS in the clear.
+"#,
+    findings: r#"
+A finding names the unencrypted path: a witness packet, the route decision
+that chose the connection (for example a DX gateway route beating a VPN
+route at a transit gateway, C-9.4), and why the connection is not
+encrypted (for example `encryptionMode no_encrypt`).
+"#,
+    fix: r#"
+Stop propagating the DX gateway attachment into the table the VPCs use (or
+carry only IPsec over DX, as a private IP VPN), add a static TGW route to
+the VPN attachment, or enable MACsec `must_encrypt` with an associated key
+on every DX connection (dedicated, MACsec-capable). State how the on-prem
+routers choose paths into AWS with `on_prem_networks[].prefer` (e.g.
+`prefer: [vpn, dx]`), and what they advertise with `advertises`.
+"#,
+    rules: r#"
+C-3.3, C-3.4, C-3.7, C-8.3, C-9.2–C-9.6, C-10.1–C-10.4, C-10.6, C-11.1,
+C-11.4, C-11.6, C-12.1–C-12.7; traps 21, 22
+"#,
 };
 
 /// Whether crossing the boundary over a connection is encrypted.
