@@ -350,9 +350,9 @@ impl Sim<'_> {
         ));
         let tag = at.tag.after_peering(topo, x);
         let pending = self.egress_by_remote_ref;
-        if pending && matches!(at.tag, SgTag::Local(_)) {
+        if pending.is_some() && matches!(at.tag, SgTag::Local(_)) {
             match tag {
-                SgTag::Peered(_) => self.egress_by_remote_ref = false,
+                SgTag::Peered(_) => self.egress_by_remote_ref = None,
                 SgTag::PeeredUnknownRegion(_) => {
                     self.unknown(format!(
                         "the egress rule that let it out references a security group across peering {}, whose Regions are not known (C-5.7, C-8.4)",
@@ -1147,15 +1147,7 @@ pub fn transit_vif_tgws(topo: &Topology, dx: usize, d: IpAddr) -> Vec<TgwId> {
 
 /// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
 pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
-    Sim {
-        topo,
-        fates: Vec::new(),
-        trace: Vec::new(),
-        egress_by_remote_ref: false,
-        primary_only: false,
-        igw_unprovable: false,
-    }
-    .tgw_decide(rt, d)
+    Sim::new(topo, false, super::Recorder::FirstDrop).tgw_decide(rt, d)
 }
 
 /// The subnets through which a packet that entered a transit gateway in
