@@ -4,7 +4,14 @@
 //! `docs/FORWARDING-MODEL.md` that decides one concrete packet at a time. It
 //! is the oracle that property tests compare the symbolic engine against, so
 //! it favours plain loops over the topology and a readable trace over speed.
-//! It shares no code with `crate::engine`.
+//! It uses no code of `crate::engine`; the other way round, the one-packet
+//! rule predicates live here (`matching`: NACL, security group and block
+//! public access; `route` and `hybrid`: route, TGW and VGW choice), and
+//! the engine's explainer and its few per-rule helpers call them.
+//!
+//! The walk takes a [`Recorder`]: [`Recorder::FirstDrop`] for the oracle
+//! ([`simulate`], [`simulate_must_reach`]), [`Recorder::EveryBlocker`] for
+//! reports that list every blocker ([`simulate_blockers`]).
 //!
 //! # Choices where the forwarding model is silent or ambiguous
 //!
@@ -84,8 +91,8 @@ use crate::model::{
 
 pub use hybrid::{
     MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
-    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
-    vgw_pick,
+    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, tgw_propagated,
+    transit_vif_tgws, vgw_pick,
 };
 pub use matching::{
     Dir, NaclVerdict, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
