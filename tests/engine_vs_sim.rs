@@ -335,6 +335,148 @@ fn service_path_property_is_not_vacuous() {
     assert!(proven >= 3, "only {proven} proven topologies");
 }
 
+/// The engine's compiled filters against the one statement of the rule
+/// predicates (`sim::nacl_check`, `sim::sg_check`): for every subnet's
+/// NACL and every interface's security groups, both directions, a packet
+/// is in the compiled allowed set exactly when the predicate allows it,
+/// and in the compiled unknown set exactly when the predicate is unknown.
+/// Returns how many (filter, packet) pairs were compared, and how many
+/// were allowed.
+fn check_compiled_filters(
+    topo: &Topology,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<(usize, usize), TestCaseError> {
+    let engine = Engine::new(topo);
+    let packets = packets::packets(topo, picks);
+    let (mut compared, mut allowed) = (0, 0);
+    for ingress in [false, true] {
+        let dir = if ingress {
+            sim::Dir::Ingress
+        } else {
+            sim::Dir::Egress
+        };
+        for (s, subnet) in topo.subnets.iter().enumerate() {
+            let set = engine.nacl_allows(s, ingress);
+            for p in &packets {
+                let v = sim::nacl_check(topo, subnet.nacl, dir, p);
+                prop_assert_eq!(
+                    set.contains(p),
+                    v.allow,
+                    "NACL of subnet {} {:?} {}: {}",
+                    subnet.meta.name,
+                    dir,
+                    p,
+                    v.why
+                );
+                compared += 1;
+                allowed += usize::from(v.allow);
+            }
+        }
+        for (e, eni) in topo.enis.iter().enumerate() {
+            let f = engine.sg_allows(e, ingress);
+            for p in &packets {
+                let v = sim::sg_check(topo, e, dir, p);
+                let engine_says = if f.allowed.contains(p) {
+                    "allow"
+                } else if f.unknown.contains(p) {
+                    "unknown"
+                } else {
+                    "deny"
+                };
+                let sim_says = match &v {
+                    sim::SgVerdict::Allow(_) => "allow",
+                    sim::SgVerdict::Unknown(_) => "unknown",
+                    sim::SgVerdict::Deny(_) => "deny",
+                };
+                prop_assert_eq!(
+                    engine_says,
+                    sim_says,
+                    "security groups of {} {:?} {}: {:?}",
+                    eni.meta.name,
+                    dir,
+                    p,
+                    v
+                );
+                compared += 1;
+                allowed += usize::from(sim_says == "allow");
+            }
+        }
+    }
+    Ok((compared, allowed))
+}
+
+/// The oracle (`Recorder::FirstDrop`) and the blocker walk
+/// (`Recorder::EveryBlocker`) are one walk: where the oracle meets no
+/// blocker the two end alike, and where it does, the walk's first blocker
+/// is the oracle's. Returns how many packets had blockers.
+fn check_recorders(
+    topo: &Topology,
+    picks: &[(usize, usize, usize, usize, usize)],
+) -> Result<usize, TestCaseError> {
+    let mut origins = vec![sim::Origin::Internet];
+    origins.extend((0..topo.enis.len()).map(sim::Origin::Eni));
+    origins.extend((0..topo.hybrid.on_prem.len()).map(sim::Origin::OnPrem));
+    let mut blocked = 0;
+    for p in packets::packets(topo, picks) {
+        for &origin in &origins {
+            let oracle = sim::simulate(topo, origin, &p);
+            let walk = sim::simulate_blockers(topo, origin, &p);
+            match oracle.blockers.first() {
+                None => {
+                    prop_assert!(walk.blockers.is_empty(), "{:?} {}", origin, p);
+                    prop_assert_eq!(&walk.fates, &oracle.fates, "{:?} {}", origin, p);
+                }
+                Some(first) => {
+                    blocked += 1;
+                    prop_assert!(
+                        oracle
+                            .fates
+                            .iter()
+                            .any(|f| matches!(f, Fate::Dropped { .. })),
+                        "{:?} {}: a blocker without a drop",
+                        origin,
+                        p
+                    );
+                    prop_assert_eq!(walk.blockers.first(), Some(first), "{:?} {}", origin, p);
+                }
+            }
+        }
+    }
+    Ok(blocked)
+}
+
+/// The recorder property sees blocked packets.
+#[test]
+fn recorders_property_is_not_vacuous() {
+    let picks: Vec<(usize, usize, usize, usize, usize)> = (0..20)
+        .map(|i| (i * 7, i * 13 + 1, i, i * 3, i * 5))
+        .collect();
+    let blocked: usize = generated(40)
+        .iter()
+        .map(|t| check_recorders(t, &picks).unwrap())
+        .sum();
+    assert!(blocked >= 500, "only {blocked} blocked packets");
+}
+
+/// The filter property compares many pairs and sees both answers.
+#[test]
+fn compiled_filters_property_is_not_vacuous() {
+    let picks: Vec<(usize, usize, usize, usize, usize)> = (0..40)
+        .map(|i| (i * 7, i * 13 + 1, i, i * 3, i * 5))
+        .collect();
+    let (mut compared, mut allowed) = (0, 0);
+    for topo in generated(60) {
+        let (c, a) = check_compiled_filters(&topo, &picks).unwrap();
+        compared += c;
+        allowed += a;
+    }
+    assert!(compared >= 10_000, "only {compared} pairs compared");
+    assert!(
+        allowed >= compared / 20 && allowed < compared,
+        "{allowed} of {compared} allowed"
+    );
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -351,6 +493,26 @@ proptest! {
         picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
     ) {
         check_agreement(&seed, &picks)?;
+    }
+
+    #[test]
+    fn compiled_filters_agree_with_rule_predicates(
+        seed in common::topogen::topo_seed(),
+        picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 40),
+    ) {
+        if let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") {
+            check_compiled_filters(&topo, &picks)?;
+        }
+    }
+
+    #[test]
+    fn blocker_walk_agrees_with_the_oracle(
+        seed in common::topogen::topo_seed(),
+        picks in prop::collection::vec((0..64usize, 0..64usize, 0..5usize, 0..6usize, 0..6usize), 20),
+    ) {
+        if let Ok(topo) = model::resolve(common::topogen::build(&seed), "gen.yaml") {
+            check_recorders(&topo, &picks)?;
+        }
     }
 
     #[test]

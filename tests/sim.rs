@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use netverify::hs::Packet;
 use netverify::model::*;
-use netverify::sim::{Fate, Lookup, Origin, simulate};
+use netverify::sim::{Blocked, Dir, Fate, Lookup, Origin, simulate, simulate_blockers};
 
 // ---- a small builder for resolved topologies -------------------------------
 
@@ -1709,4 +1709,91 @@ network_interfaces:
         )]);
         assert!(matches!(resolve(&t, 0, ECR), Resolution::Unknown(_)));
     }
+}
+
+// ---- the walker's recorders ---------------------------------------------------
+
+/// With `Recorder::EveryBlocker` the walk records every component that
+/// drops the packet and carries on as if it were fixed: a packet from the
+/// internet stopped by BPA, by the NACL and by the security group is
+/// recorded three times, in path order, and is delivered once they are
+/// fixed; the oracle (`simulate`) still stops at the first, with the same
+/// reason as before.
+#[test]
+fn every_blocker_recorder_carries_on_past_bpa_nacl_and_sg() {
+    let mut p = public_vpc();
+    let deny_all = p.b.nacl(p.vpc, "deny-all", Vec::new(), Vec::new());
+    p.b.t.subnets[p.subnet].nacl = deny_all;
+    let e =
+        p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
+    let mut t = p.b.t;
+    t.bpa.mode = BpaMode::BlockIngress;
+    let inbound = tcp_pkt(ATTACKER, "54.1.1.1", 443);
+
+    let oracle = simulate(&t, Origin::Internet, &inbound);
+    assert_dropped_because(&oracle.fates, "block public access");
+    assert_eq!(oracle.blockers.len(), 1, "{:?}", oracle.blockers);
+
+    let walk = simulate_blockers(&t, Origin::Internet, &inbound);
+    let at: Vec<Blocked> = walk.blockers.iter().map(|b| b.at.clone()).collect();
+    assert_eq!(
+        at,
+        vec![
+            Blocked::Bpa {
+                vpc: p.vpc,
+                subnet: None,
+                dir: Dir::Ingress
+            },
+            Blocked::Nacl {
+                subnet: p.subnet,
+                dir: Dir::Ingress
+            },
+            Blocked::Sg {
+                eni: e,
+                dir: Dir::Ingress
+            },
+        ]
+    );
+    // The first blocker is the oracle's drop.
+    assert_eq!(walk.blockers[0], oracle.blockers[0]);
+    assert_delivered(&walk.fates, e);
+}
+
+/// A drop that leaves no way on (a blackhole route) ends the branch in
+/// both recorders, recorded as a blocker at the winning route; the
+/// security group that denies egress before it is recorded first.
+#[test]
+fn every_blocker_recorder_stops_at_a_blackhole_route() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let subnet = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Blackhole);
+    let sg = b.sg(vpc, "none");
+    b.t.security_groups[sg].egress.clear();
+    let e = b.eni(subnet, "e", &[("10.0.0.10", None)], &[sg]);
+    let t = b.t;
+    let out = tcp_pkt("10.0.0.10", "8.8.8.8", 443);
+
+    let walk = simulate_blockers(&t, Origin::Eni(e), &out);
+    assert_dropped_because(&walk.fates, "blackhole");
+    let at: Vec<&Blocked> = walk.blockers.iter().map(|b| &b.at).collect();
+    assert!(
+        matches!(
+            at.as_slice(),
+            [
+                Blocked::Sg {
+                    dir: Dir::Egress,
+                    ..
+                },
+                Blocked::Route {
+                    blackhole: Some(_),
+                    ..
+                }
+            ]
+        ),
+        "{at:?}"
+    );
+    let oracle = simulate(&t, Origin::Eni(e), &out);
+    assert_eq!(oracle.blockers, walk.blockers[..1].to_vec());
 }

@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::{CheckId, CheckMeta};
-use crate::engine::explain::{filter_hop, pos_location, target_name};
+use crate::engine::explain::{filter_hop, nacl_hop, pos_location, sg_hop, target_name};
 use petgraph::visit::EdgeRef;
 
 use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies, service_ranges};
@@ -26,6 +26,7 @@ use crate::model::{
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
 };
+use crate::sim::{Blocked, Dir, Winner};
 
 pub const ID: &str = CheckId::PrivateServiceAccess.as_str();
 
@@ -984,7 +985,7 @@ impl Ctx<'_, '_> {
         }
         let dropped = probe.subtract(&ok).subtract(&elsewhere);
         if let Some(p) = dropped.sample() {
-            let (hop, fix) = self.forward_blocker(e, &p);
+            let (hop, fix) = self.first_blocker(e, &p);
             out.problems
                 .push(self.closed_hop(e, svc, &p, hop, fix, false));
             return;
@@ -1051,133 +1052,117 @@ impl Ctx<'_, '_> {
     }
 
     /// The first component that drops `p` on the way from `e` to the
-    /// endpoint, as a hop naming the rule, and a fix.
-    fn forward_blocker(&self, e: EniId, p: &Packet) -> (Hop, String) {
+    /// endpoint, as the simulator's walk records it, as a hop naming the
+    /// rule, and a fix.
+    fn first_blocker(&self, e: EniId, p: &Packet) -> (Hop, String) {
         let topo = self.topo;
         let eni = &topo.enis[e];
-        let sg = self.engine.sg_allows(e, false);
-        if !sg.allowed.contains(p) {
-            let hop = filter_hop(topo, &Step::SgOut { eni: e }, p)
-                .unwrap_or_else(|| hop_at(topo, &eni.meta, "egress: no rule matches"));
-            return (
-                hop,
+        let walk = crate::sim::simulate_blockers(topo, crate::model::Origin::Eni(e), p);
+        let nacl_name = |s: SubnetId| &topo.nacls[topo.subnets[s].nacl].meta.name;
+        match walk.blockers.first().map(|b| &b.at) {
+            Some(&Blocked::Sg {
+                eni: x,
+                dir: Dir::Egress,
+            }) => (
+                sg_hop(topo, x, false, p),
                 format!(
                     "allow tcp 443 to {} in an egress rule of a security group of `{}`",
-                    p.dst, eni.meta.name
+                    p.dst, topo.enis[x].meta.name
                 ),
-            );
-        }
-        let Some(t) = topo.subnets[eni.subnet].route_table else {
-            return (
+            ),
+            Some(&Blocked::Sg {
+                eni: x,
+                dir: Dir::Ingress,
+            }) => {
+                let hop = sg_hop(topo, x, true, p);
+                let ep_sgs: Vec<String> = topo.enis[x]
+                    .security_groups
+                    .iter()
+                    .map(|&g| format!("`{}`", topo.security_groups[g].meta.name))
+                    .collect();
+                (
+                    Hop {
+                        rule: format!(
+                            "{} (security groups {} of endpoint interface `{}`)",
+                            hop.rule,
+                            ep_sgs.join(", "),
+                            topo.enis[x].meta.name
+                        ),
+                        ..hop
+                    },
+                    format!(
+                        "allow tcp 443 from `{}` (or its security group) in the endpoint's security group{}",
+                        eni.meta.name,
+                        ep_sgs.first().map(|s| format!(" {s}")).unwrap_or_default()
+                    ),
+                )
+            }
+            Some(&Blocked::Nacl {
+                subnet,
+                dir: Dir::Egress,
+            }) => (
+                nacl_hop(topo, subnet, false, p),
+                format!(
+                    "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
+                    p.dst,
+                    nacl_name(subnet)
+                ),
+            ),
+            Some(&Blocked::Nacl {
+                subnet,
+                dir: Dir::Ingress,
+            }) => (
+                nacl_hop(topo, subnet, true, p),
+                format!(
+                    "allow tcp 443 from {} in the inbound rules of network ACL `{}`",
+                    p.src,
+                    nacl_name(subnet)
+                ),
+            ),
+            Some(Blocked::NoRouteTable { subnet }) => (
                 hop_at(
                     topo,
-                    &topo.subnets[eni.subnet].meta,
+                    &topo.subnets[*subnet].meta,
                     "the subnet has no route table",
                 ),
                 "associate a route table".into(),
-            );
-        };
-        let table = &topo.route_tables[t];
-        match self.engine.route_for(t, encode(p.dst)) {
-            Some((Node::Endpoint(_), _))
-                if !self.engine.nacl_allows(eni.subnet, false).contains(p) =>
-            {
-                return (
-                    filter_hop(topo, &Step::NaclOut { subnet: eni.subnet }, p)
-                        .unwrap_or_else(|| hop_at(topo, &table.meta, "outbound NACL")),
-                    format!(
-                        "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
-                        p.dst, topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
-                    ),
-                );
+            ),
+            Some(Blocked::Route {
+                table,
+                blackhole: Some(Winner::Route { index, .. }),
+            }) => {
+                let t = &topo.route_tables[*table];
+                (
+                    Hop {
+                        component: t.meta.name.clone(),
+                        aws_id: t.meta.aws_id.clone(),
+                        rule: format!("blackhole route for {} (C-3.9)", p.dst),
+                        location: pos_location(topo, t.routes[*index].pos),
+                    },
+                    format!("remove the blackhole route in `{}`", t.meta.name),
+                )
             }
-            Some((Node::VpcLocal(v), _)) => {
-                if let Some(x) = self.engine.eni_owning(v, p.dst) {
-                    let to = topo.enis[x].subnet;
-                    if to != eni.subnet {
-                        if !self.engine.nacl_allows(eni.subnet, false).contains(p) {
-                            return (
-                                filter_hop(topo, &Step::NaclOut { subnet: eni.subnet }, p)
-                                    .unwrap_or_else(|| hop_at(topo, &table.meta, "outbound NACL")),
-                                format!(
-                                    "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
-                                    p.dst, topo.nacls[topo.subnets[eni.subnet].nacl].meta.name
-                                ),
-                            );
-                        }
-                        if !self.engine.nacl_allows(to, true).contains(p) {
-                            return (
-                                filter_hop(topo, &Step::NaclIn { subnet: to }, p)
-                                    .unwrap_or_else(|| hop_at(topo, &table.meta, "inbound NACL")),
-                                format!(
-                                    "allow tcp 443 from {} in the inbound rules of network ACL `{}`",
-                                    p.src, topo.nacls[topo.subnets[to].nacl].meta.name
-                                ),
-                            );
-                        }
-                    }
-                    let sg = self.engine.sg_allows(x, true);
-                    if !sg.allowed.contains(p) {
-                        let hop = filter_hop(topo, &Step::SgIn { eni: x }, p)
-                            .unwrap_or_else(|| hop_at(topo, &topo.enis[x].meta, "ingress"));
-                        let ep_sgs: Vec<String> = topo.enis[x]
-                            .security_groups
-                            .iter()
-                            .map(|&g| format!("`{}`", topo.security_groups[g].meta.name))
-                            .collect();
-                        return (
-                            Hop {
-                                rule: format!(
-                                    "{} (security groups {} of endpoint interface `{}`)",
-                                    hop.rule,
-                                    ep_sgs.join(", "),
-                                    topo.enis[x].meta.name
-                                ),
-                                ..hop
-                            },
-                            format!(
-                                "allow tcp 443 from `{}` (or its security group) in the endpoint's security group{}",
-                                eni.meta.name,
-                                ep_sgs.first().map(|s| format!(" {s}")).unwrap_or_default()
-                            ),
-                        );
-                    }
-                }
-            }
-            Some((Node::Drop, choice)) => {
-                let rule = match choice {
-                    RouteChoice::Route { index, .. } => {
-                        let r = &table.routes[index];
-                        return (
-                            Hop {
-                                component: table.meta.name.clone(),
-                                aws_id: table.meta.aws_id.clone(),
-                                rule: format!("blackhole route for {} (C-3.9)", p.dst),
-                                location: pos_location(topo, r.pos),
-                            },
-                            format!("remove the blackhole route in `{}`", table.meta.name),
-                        );
-                    }
-                    _ => format!("no route matches {}", p.dst),
-                };
-                return (
-                    hop_at(topo, &table.meta, &rule),
+            Some(Blocked::Route { table, .. }) => {
+                let t = &topo.route_tables[*table];
+                (
+                    hop_at(topo, &t.meta, &format!("no route matches {}", p.dst)),
                     format!(
                         "route the service's addresses to its endpoint in `{}`",
-                        table.meta.name
+                        t.meta.name
                     ),
-                );
+                )
             }
-            _ => {}
+            Some(Blocked::Bpa { .. }) | None => {
+                let subnet = &topo.subnets[eni.subnet];
+                let meta = subnet
+                    .route_table
+                    .map_or(&subnet.meta, |t| &topo.route_tables[t].meta);
+                (
+                    hop_at(topo, meta, &format!("the packet to {} is dropped", p.dst)),
+                    "open the path to the endpoint".into(),
+                )
+            }
         }
-        (
-            hop_at(
-                topo,
-                &table.meta,
-                &format!("the packet to {} is dropped", p.dst),
-            ),
-            "open the path to the endpoint".into(),
-        )
     }
 
     fn closed(

@@ -8,10 +8,11 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::{Flow, RouteChoice, Step};
 use crate::hs::{DPORT, HeaderSet, IntervalSet, PROTO, Packet, SRC, decode, proto_name};
 use crate::model::{
-    ICMP, ICMPV6, NaclRule, PortMatch, Pos, Proto, RouteDest, RouteTarget, SgPeer, TCP, Topology,
-    UDP, is_auto_public_ip,
+    ICMP, ICMPV6, PortMatch, Pos, Proto, RouteDest, RouteTarget, SgPeer, TCP, Topology, UDP,
+    is_auto_public_ip,
 };
 use crate::report::{FlowSummary, Hop, Location};
+use crate::sim::{Dir, nacl_first_match, sg_deciding_rule};
 
 fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
     if pos.is_unknown() {
@@ -22,25 +23,6 @@ fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
             line: pos.line,
             column: pos.column,
         })
-    }
-}
-
-fn port_matches(proto: Proto, port: &PortMatch, p: &Packet) -> bool {
-    match proto {
-        Proto::All => true,
-        Proto::Num(n) => {
-            if n != p.proto {
-                return false;
-            }
-            if p.has_ports() {
-                (port.ports.0..=port.ports.1).contains(&p.dport)
-            } else if p.is_icmp() {
-                port.icmp_type.is_none_or(|t| t == p.icmp_type)
-                    && port.icmp_code.is_none_or(|c| c == p.icmp_code)
-            } else {
-                true
-            }
-        }
     }
 }
 
@@ -71,11 +53,7 @@ pub fn describe_match(proto: Proto, port: &PortMatch) -> String {
 pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
     let s = &topo.subnets[subnet];
     let n = &topo.nacls[s.nacl];
-    let rules: &[NaclRule] = if ingress { &n.ingress } else { &n.egress };
-    let addr = if ingress { p.src } else { p.dst };
-    let rule = rules
-        .iter()
-        .find(|r| r.cidr.contains(&addr) && port_matches(r.proto, &r.port, p));
+    let rule = nacl_first_match(topo, s.nacl, Dir::of(ingress), p);
     let dir = if ingress { "inbound" } else { "outbound" };
     let (text, location) = match rule {
         Some(r) => (
@@ -109,63 +87,28 @@ pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Ho
 
 pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     let e = &topo.enis[eni];
-    let addr = if ingress { p.src } else { p.dst };
-    // References to groups of other VPCs match only when the packet kept
-    // its identity (C-5.7): name a rule that matches whatever the path
-    // first, and such a reference only when nothing else matches.
-    let remote = |r: &crate::model::SgRule| matches!(r.peer, SgPeer::SecurityGroup(s) if topo.security_groups[s].vpc != e.vpc);
-    for pass_remote in [false, true] {
-        for &sg in &e.security_groups {
-            let g = &topo.security_groups[sg];
-            for r in if ingress { &g.ingress } else { &g.egress } {
-                if !port_matches(r.proto, &r.port, p) || remote(r) != pass_remote {
-                    continue;
-                }
-                let (hit, peer) = match &r.peer {
-                    SgPeer::Cidr(n) => (n.contains(&addr), n.to_string()),
-                    SgPeer::PrefixList(pl) => {
-                        let l = &topo.prefix_lists[*pl];
-                        (
-                            l.entries
-                                .as_ref()
-                                .is_none_or(|es| es.iter().any(|n| n.contains(&addr))),
-                            format!("prefix list {}", l.meta.name),
-                        )
-                    }
-                    SgPeer::SecurityGroup(s) => {
-                        // Members live in the group's VPC, which may be a peer
-                        // of this one (C-5.7): the path decided that the
-                        // identity survived.
-                        let w = topo.security_groups[*s].vpc;
-                        let member = topo.enis.iter().any(|o| {
-                            o.attached
-                                && o.vpc == w
-                                && o.security_groups.contains(s)
-                                && o.address_nets().iter().any(|n| n.contains(&addr))
-                        });
-                        (
-                            member,
-                            format!("members of {}", topo.security_groups[*s].meta.name),
-                        )
-                    }
-                };
-                if hit {
-                    return Hop {
-                        component: g.meta.name.clone(),
-                        aws_id: g.meta.aws_id.clone(),
-                        rule: format!(
-                            "{}: allow {} {} {} (on {})",
-                            if ingress { "ingress" } else { "egress" },
-                            describe_match(r.proto, &r.port),
-                            if ingress { "from" } else { "to" },
-                            peer,
-                            e.meta.name
-                        ),
-                        location: loc(topo, r.pos),
-                    };
-                }
+    if let Some((sg, r)) = sg_deciding_rule(topo, eni, Dir::of(ingress), p) {
+        let g = &topo.security_groups[sg];
+        let peer = match &r.peer {
+            SgPeer::Cidr(n) => n.to_string(),
+            SgPeer::PrefixList(pl) => format!("prefix list {}", topo.prefix_lists[*pl].meta.name),
+            SgPeer::SecurityGroup(s) => {
+                format!("members of {}", topo.security_groups[*s].meta.name)
             }
-        }
+        };
+        return Hop {
+            component: g.meta.name.clone(),
+            aws_id: g.meta.aws_id.clone(),
+            rule: format!(
+                "{}: allow {} {} {} (on {})",
+                if ingress { "ingress" } else { "egress" },
+                describe_match(r.proto, &r.port),
+                if ingress { "from" } else { "to" },
+                peer,
+                e.meta.name
+            ),
+            location: loc(topo, r.pos),
+        };
     }
     Hop {
         component: e.meta.name.clone(),

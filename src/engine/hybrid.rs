@@ -11,13 +11,14 @@ use ipnet::IpNet;
 use super::{End, Engine, Frag, Reach, Step};
 use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
-    DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, OutsideIp, PeeringId,
-    Preference, RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
-    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, Preference,
+    RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
+    TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
-/// At most this many transit gateway route lookups per packet (loops).
-const MAX_TGW_HOPS: usize = 8;
+// At most this many transit gateway route lookups per packet (loops), as
+// in the simulator.
+use crate::sim::MAX_TGW_HOPS;
 
 /// Routes learned from on premises over one BGP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,35 +32,9 @@ pub enum Learned {
 /// `advertises` of every on-prem network that lists it (C-12.2, C-11.2).
 /// A static VPN learns nothing over BGP: its routes are its `routes`.
 pub fn learned(topo: &Topology, via: OnPremVia) -> Learned {
-    if let OnPremVia::Vpn(v) = via
-        && topo.hybrid.vpns[v].static_routes_only
-    {
-        return Learned::Stated(
-            topo.hybrid.vpns[v]
-                .static_routes
-                .iter()
-                .map(|r| r.0)
-                .collect(),
-        );
-    }
-    let mut out = Vec::new();
-    let mut listed = false;
-    for n in &topo.hybrid.on_prem {
-        for (k, v) in n.via.iter().enumerate() {
-            if *v != via {
-                continue;
-            }
-            listed = true;
-            match &n.advertises[k] {
-                Some(p) => out.extend(p.iter().copied()),
-                None => return Learned::Unstated,
-            }
-        }
-    }
-    if listed {
-        Learned::Stated(out)
-    } else {
-        Learned::Unstated
+    match crate::sim::learned_routes(topo, via) {
+        Some(nets) => Learned::Stated(nets),
+        None => Learned::Unstated,
     }
 }
 
@@ -174,14 +149,6 @@ pub struct Region<T, C> {
 pub type TgwHop = Hop<Vec<TgwAttachmentId>>;
 pub type TgwRegion = Region<Vec<TgwAttachmentId>, TgwChoice>;
 
-/// The rank of a VPN attachment's propagated routes (C-9.4).
-fn vpn_rank(topo: &Topology, v: usize) -> u8 {
-    match topo.hybrid.vpns[v].outside_ip {
-        OutsideIp::PrivateIpv4 { .. } => 5,
-        _ => 6,
-    }
-}
-
 /// The C-9.4 class of a TGW candidate's rank, for messages.
 pub fn tgw_rank_name(rank: u8) -> &'static str {
     match rank {
@@ -243,62 +210,13 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
     }
     let mut unstated: Vec<String> = Vec::new();
     for &(a, _) in &table.propagations {
-        let att = &h.tgw_attachments[a];
-        if !att.available {
-            continue;
-        }
-        let push = |cands: &mut Vec<Cand<K>>, nets: Vec<IpNet>, rank: u8| {
-            cands.extend(nets.into_iter().map(|net| Cand {
-                net,
-                rank,
-                key: K::Prop(a),
-            }));
-        };
-        match &att.kind {
-            TgwAttachmentKind::Vpc {
-                vpc, ipv6_support, ..
-            } => {
-                let v = &topo.vpcs[*vpc];
-                let mut nets: Vec<IpNet> = v.cidrs.iter().map(|c| IpNet::V4(*c)).collect();
-                if *ipv6_support {
-                    nets.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
-                }
-                push(&mut cands, nets, 2);
-            }
-            TgwAttachmentKind::Vpn(v) => {
-                if !h.vpns[*v].available {
-                    continue;
-                }
-                let rank = if h.vpns[*v].static_routes_only {
-                    0
-                } else {
-                    vpn_rank(topo, *v)
-                };
-                match learned(topo, OnPremVia::Vpn(*v)) {
-                    Learned::Stated(n) => push(&mut cands, n, rank),
-                    Learned::Unstated => {
-                        unstated.push(format!("vpn connection `{}`", h.vpns[*v].meta.name))
-                    }
-                }
-            }
-            TgwAttachmentKind::DxGateway(d) => {
-                for &vif in &h.dx_gateways[*d].vifs {
-                    if h.vifs[vif].kind != VifKind::Transit || !h.vifs[vif].available {
-                        continue;
-                    }
-                    match learned(topo, OnPremVia::Vif(vif)) {
-                        Learned::Stated(n) => push(&mut cands, n, 3),
-                        Learned::Unstated => {
-                            unstated.push(format!("virtual interface `{}`", h.vifs[vif].meta.name))
-                        }
-                    }
-                }
-            }
-            TgwAttachmentKind::Connect => {
-                unstated.push(format!("connect attachment `{}`", att.meta.name));
-            }
-            TgwAttachmentKind::Peering(_) => {}
-        }
+        let (routes, open) = crate::sim::tgw_propagated(topo, a);
+        cands.extend(routes.into_iter().map(|(net, rank)| Cand {
+            net,
+            rank,
+            key: K::Prop(a),
+        }));
+        unstated.extend(open);
     }
     let tgw = &h.tgws[table.tgw];
     let all = cands.clone();

@@ -32,8 +32,8 @@ use crate::hs::{
     nets_set,
 };
 use crate::model::{
-    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId,
-    OnPremVia, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
+    EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremVia, SgTag, SubnetId,
+    TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 pub use filters::SgFilter;
 use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
@@ -951,32 +951,14 @@ impl<'t> Engine<'t> {
         }
         out.flows.push(f);
     }
+    /// BPA against internet ingress (C-6.10), as the simulator states it.
     fn bpa_blocks_ingress(&self, vpc: VpcId, subnet: Option<SubnetId>) -> bool {
-        let b = &self.topo.bpa;
-        if b.mode == BpaMode::Off {
-            return false;
-        }
-        let excluded = b
-            .vpc_exclusions
-            .iter()
-            .any(|&(v, m)| v == vpc && m == BpaExclusionMode::AllowBidirectional)
-            || subnet.is_some_and(|s| {
-                b.subnet_exclusions
-                    .iter()
-                    .any(|&(x, m)| x == s && m == BpaExclusionMode::AllowBidirectional)
-            });
-        !excluded
+        crate::sim::bpa_blocks_ingress(self.topo, vpc, subnet)
     }
 
+    /// BPA against internet egress (C-6.10), as the simulator states it.
     fn bpa_blocks_egress(&self, vpc: VpcId, subnet: SubnetId, via_nat_or_eigw: bool) -> bool {
-        let b = &self.topo.bpa;
-        let excluded = b.vpc_exclusions.iter().any(|&(v, _)| v == vpc)
-            || b.subnet_exclusions.iter().any(|&(s, _)| s == subnet);
-        match b.mode {
-            BpaMode::Off => false,
-            BpaMode::BlockBidirectional => !excluded,
-            BpaMode::BlockIngress => !excluded && !via_nat_or_eigw,
-        }
+        crate::sim::bpa_blocks_igw_egress(self.topo, vpc, subnet, via_nat_or_eigw)
     }
 
     fn propagate_internet(&self, set: &HeaderSet, out: &mut Reach) {
@@ -1003,14 +985,7 @@ impl<'t> Engine<'t> {
         {
             let Some(v) = igw.vpc else { return };
             // BPA: a blocked VPC admits nothing unless some subnet is excluded (C-6.10).
-            if self.bpa_blocks_ingress(v, None)
-                && !self
-                    .topo
-                    .subnets
-                    .iter()
-                    .enumerate()
-                    .any(|(s, sub)| sub.vpc == v && !self.bpa_blocks_ingress(v, Some(s)))
-            {
+            if crate::sim::bpa_blocks_vpc_ingress(self.topo, v) {
                 return;
             }
             let vpc = &self.topo.vpcs[v];

@@ -26,8 +26,8 @@ use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
 use crate::model::{
-    BpaExclusionMode, BpaMode, EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId,
-    PortMatch, Proto, RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
+    EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId, PortMatch, Proto,
+    RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
@@ -880,16 +880,6 @@ impl Tracer<'_> {
         }
     }
 
-    fn bpa_excluded(&self, vpc: VpcId, subnet: SubnetId, modes: &[BpaExclusionMode]) -> bool {
-        let b = &self.topo.bpa;
-        b.vpc_exclusions
-            .iter()
-            .any(|(v, m)| *v == vpc && modes.contains(m))
-            || b.subnet_exclusions
-                .iter()
-                .any(|(s, m)| *s == subnet && modes.contains(m))
-    }
-
     fn igw_out(
         &mut self,
         g: usize,
@@ -961,17 +951,7 @@ impl Tracer<'_> {
                 }
             }
         }
-        let b = &topo.bpa;
-        let any = [
-            BpaExclusionMode::AllowBidirectional,
-            BpaExclusionMode::AllowEgress,
-        ];
-        let blocked = match b.mode {
-            BpaMode::Off => false,
-            BpaMode::BlockBidirectional => !self.bpa_excluded(vpc, subnet, &any),
-            BpaMode::BlockIngress => last_nat.is_none() && !self.bpa_excluded(vpc, subnet, &any),
-        };
-        if blocked {
+        if crate::sim::bpa_blocks_igw_egress(topo, vpc, subnet, last_nat.is_some()) {
             let hop = self.bpa_hop(vpc, "internet egress");
             self.t.block(
                 hop,
@@ -1018,11 +998,7 @@ impl Tracer<'_> {
         }
         self.nacl(subnet, Dir::Egress, &p);
         // block-bidirectional blocks egress-only traffic too (C-6.10).
-        let any = [
-            BpaExclusionMode::AllowBidirectional,
-            BpaExclusionMode::AllowEgress,
-        ];
-        if topo.bpa.mode == BpaMode::BlockBidirectional && !self.bpa_excluded(vpc, subnet, &any) {
+        if crate::sim::bpa_blocks_igw_egress(topo, vpc, subnet, true) {
             let hop = self.bpa_hop(vpc, "egress-only internet gateway traffic");
             self.t.block(
                 hop,
@@ -1211,12 +1187,7 @@ impl Tracer<'_> {
     /// VPC block public access against internet ingress to `subnet` (C-6.10).
     fn bpa_ingress(&mut self, vpc: VpcId, subnet: SubnetId) {
         let topo = self.topo;
-        let ingress_blocked =
-            matches!(
-                topo.bpa.mode,
-                BpaMode::BlockBidirectional | BpaMode::BlockIngress
-            ) && !self.bpa_excluded(vpc, subnet, &[BpaExclusionMode::AllowBidirectional]);
-        if ingress_blocked {
+        if crate::sim::bpa_blocks_ingress(topo, vpc, Some(subnet)) {
             let hop = self.bpa_hop(vpc, "internet ingress");
             self.t.block(
                 hop,

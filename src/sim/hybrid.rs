@@ -18,6 +18,71 @@ use crate::model::{
 /// At most this many transit gateway route lookups per packet.
 pub const MAX_TGW_HOPS: usize = 8;
 
+/// What transit gateway attachment `a` propagates into a TGW route table
+/// (C-9.4): each prefix with its rank (a static VPN 0, a VPC 2, a DX
+/// gateway's transit virtual interfaces 3, a VPN over a private IP 5,
+/// another VPN 6), and the connections whose learned routes the topology
+/// does not state, named (they may hold any prefix). Nothing from an
+/// attachment or connection that is not available, nor from a peering.
+pub fn tgw_propagated(topo: &Topology, a: TgwAttachmentId) -> (Vec<(IpNet, u8)>, Vec<String>) {
+    let h = &topo.hybrid;
+    let att = &h.tgw_attachments[a];
+    let mut routes: Vec<(IpNet, u8)> = Vec::new();
+    let mut unstated: Vec<String> = Vec::new();
+    if !att.available {
+        return (routes, unstated);
+    }
+    let mut add = |via: OnPremVia, rank: u8, label: String| match learned_routes(topo, via) {
+        Some(nets) => routes.extend(nets.into_iter().map(|n| (n, rank))),
+        None => unstated.push(label),
+    };
+    match &att.kind {
+        TgwAttachmentKind::Vpc {
+            vpc, ipv6_support, ..
+        } => {
+            let v = &topo.vpcs[*vpc];
+            routes.extend(v.cidrs.iter().map(|c| (IpNet::V4(*c), 2)));
+            if *ipv6_support {
+                routes.extend(v.ipv6_cidrs.iter().map(|c| (IpNet::V6(*c), 2)));
+            }
+        }
+        TgwAttachmentKind::Vpn(v) => {
+            let vpn = &h.vpns[*v];
+            if vpn.available {
+                let rank = if vpn.static_routes_only {
+                    0
+                } else if matches!(vpn.outside_ip, OutsideIp::PrivateIpv4 { .. }) {
+                    5
+                } else {
+                    6
+                };
+                add(
+                    OnPremVia::Vpn(*v),
+                    rank,
+                    format!("vpn connection `{}`", vpn.meta.name),
+                );
+            }
+        }
+        TgwAttachmentKind::DxGateway(dx) => {
+            for &vif in &h.dx_gateways[*dx].vifs {
+                let x = &h.vifs[vif];
+                if x.kind == VifKind::Transit && x.available {
+                    add(
+                        OnPremVia::Vif(vif),
+                        3,
+                        format!("virtual interface `{}`", x.meta.name),
+                    );
+                }
+            }
+        }
+        TgwAttachmentKind::Connect => {
+            unstated.push(format!("connect attachment `{}`", att.meta.name));
+        }
+        TgwAttachmentKind::Peering(_) => {}
+    }
+    (routes, unstated)
+}
+
 /// BGP routes learned from on prem over one connection; `None` when the
 /// topology leaves them open.
 pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
@@ -350,9 +415,9 @@ impl Sim<'_> {
         ));
         let tag = at.tag.after_peering(topo, x);
         let pending = self.egress_by_remote_ref;
-        if pending && matches!(at.tag, SgTag::Local(_)) {
+        if pending.is_some() && matches!(at.tag, SgTag::Local(_)) {
             match tag {
-                SgTag::Peered(_) => self.egress_by_remote_ref = false,
+                SgTag::Peered(_) => self.egress_by_remote_ref = None,
                 SgTag::PeeredUnknownRegion(_) => {
                     self.unknown(format!(
                         "the egress rule that let it out references a security group across peering {}, whose Regions are not known (C-5.7, C-8.4)",
@@ -500,60 +565,13 @@ impl Sim<'_> {
         }
         let mut open = false;
         for (a, _) in &t.propagations {
-            let att = &h.tgw_attachments[*a];
-            if !att.available {
-                continue;
-            }
+            let (routes, unstated) = tgw_propagated(topo, *a);
+            open |= !unstated.is_empty();
             let target = TgwRouteTarget::Attachment(*a);
-            let add = |nets: Vec<IpNet>, rank: u8, cands: &mut Vec<_>| {
-                for n in nets {
-                    if n.contains(&d) {
-                        cands.push((n, rank, target, false));
-                    }
+            for (n, rank) in routes {
+                if n.contains(&d) {
+                    cands.push((n, rank, target, false));
                 }
-            };
-            match &att.kind {
-                TgwAttachmentKind::Vpc {
-                    vpc, ipv6_support, ..
-                } => {
-                    let v = &topo.vpcs[*vpc];
-                    let mut nets: Vec<IpNet> = v.cidrs.iter().map(|c| IpNet::V4(*c)).collect();
-                    if *ipv6_support {
-                        nets.extend(v.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
-                    }
-                    add(nets, 2, &mut cands);
-                }
-                TgwAttachmentKind::Vpn(v) => {
-                    let vpn = &h.vpns[*v];
-                    if !vpn.available {
-                        continue;
-                    }
-                    let rank = if vpn.static_routes_only {
-                        0
-                    } else if matches!(vpn.outside_ip, OutsideIp::PrivateIpv4 { .. }) {
-                        5
-                    } else {
-                        6
-                    };
-                    match learned_routes(topo, OnPremVia::Vpn(*v)) {
-                        Some(n) => add(n, rank, &mut cands),
-                        None => open = true,
-                    }
-                }
-                TgwAttachmentKind::DxGateway(dx) => {
-                    for &vif in &h.dx_gateways[*dx].vifs {
-                        let x = &h.vifs[vif];
-                        if x.kind != VifKind::Transit || !x.available {
-                            continue;
-                        }
-                        match learned_routes(topo, OnPremVia::Vif(vif)) {
-                            Some(n) => add(n, 3, &mut cands),
-                            None => open = true,
-                        }
-                    }
-                }
-                TgwAttachmentKind::Connect => open = true,
-                TgwAttachmentKind::Peering(_) => {}
             }
         }
         let Some(len) = cands.iter().map(|c| c.0.prefix_len()).max() else {
@@ -1147,15 +1165,7 @@ pub fn transit_vif_tgws(topo: &Topology, dx: usize, d: IpAddr) -> Vec<TgwId> {
 
 /// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
 pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
-    Sim {
-        topo,
-        fates: Vec::new(),
-        trace: Vec::new(),
-        egress_by_remote_ref: false,
-        primary_only: false,
-        igw_unprovable: false,
-    }
-    .tgw_decide(rt, d)
+    Sim::new(topo, false, super::Recorder::FirstDrop).tgw_decide(rt, d)
 }
 
 /// The subnets through which a packet that entered a transit gateway in

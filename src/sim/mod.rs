@@ -4,7 +4,14 @@
 //! `docs/FORWARDING-MODEL.md` that decides one concrete packet at a time. It
 //! is the oracle that property tests compare the symbolic engine against, so
 //! it favours plain loops over the topology and a readable trace over speed.
-//! It shares no code with `crate::engine`.
+//! It uses no code of `crate::engine`; the other way round, the one-packet
+//! rule predicates live here (`matching`: NACL, security group and block
+//! public access; `route` and `hybrid`: route, TGW and VGW choice), and
+//! the engine's explainer and its few per-rule helpers call them.
+//!
+//! The walk takes a [`Recorder`]: [`Recorder::FirstDrop`] for the oracle
+//! ([`simulate`], [`simulate_must_reach`]), [`Recorder::EveryBlocker`] for
+//! reports that list every blocker ([`simulate_blockers`]).
 //!
 //! # Choices where the forwarding model is silent or ambiguous
 //!
@@ -78,18 +85,19 @@ use std::net::IpAddr;
 
 use crate::hs::Packet;
 use crate::model::{
-    BpaExclusionMode, BpaMode, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId,
-    RouteTarget, SgTag, SubnetId, TCP, Topology, VpcId, referenced_vpcs,
+    EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId, RouteTarget, SgTag, SubnetId, TCP,
+    Topology, VpcId, referenced_vpcs,
 };
 
 pub use hybrid::{
     MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
-    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
-    vgw_pick,
+    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, tgw_propagated,
+    transit_vif_tgws, vgw_pick,
 };
 pub use matching::{
-    Dir, NaclVerdict, SgVerdict, listener_for, nacl_check, nacl_first_match, proto_port_match,
-    sg_check, sg_check_as, tcp_udp_or_icmp,
+    Dir, NaclVerdict, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
+    listener_for, nacl_check, nacl_first_match, proto_port_match, sg_check, sg_check_as,
+    sg_deciding_rule, tcp_udp_or_icmp,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -151,10 +159,60 @@ impl fmt::Display for Fate {
 /// The result of simulating one packet.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// One fate per distinct outcome (usually exactly one).
+    /// One fate per distinct outcome (usually exactly one). With
+    /// [`Recorder::EveryBlocker`], where the packet ends once every
+    /// blocker is fixed.
     pub fates: Vec<Fate>,
     /// Human-readable steps, in order.
     pub trace: Vec<String>,
+    /// The components that dropped the packet, in the order the walk met
+    /// them. With [`Recorder::FirstDrop`] at most one per branch.
+    pub blockers: Vec<Blocker>,
+}
+
+/// What the walk does at a component that drops the packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorder {
+    /// The oracle: the branch ends there, dropped.
+    FirstDrop,
+    /// Record the blocker and carry on as if it were fixed, where the walk
+    /// can (a filter: NACL, security groups, block public access). A drop
+    /// that leaves no way on (no route, a blackhole) still ends the branch,
+    /// recorded as a blocker.
+    EveryBlocker,
+}
+
+/// The component that dropped a packet, for reports that name the rule and
+/// suggest a fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// The NACL of `subnet` in direction `dir` (its deciding rule is
+    /// [`nacl_first_match`]; none is the implicit deny).
+    Nacl { subnet: SubnetId, dir: Dir },
+    /// The security groups of `eni` in direction `dir`: no rule allows.
+    Sg { eni: EniId, dir: Dir },
+    /// Subnet `subnet` has no route table.
+    NoRouteTable { subnet: SubnetId },
+    /// The lookup in `table`: a blackhole route won (`Some`), or no route
+    /// covers the destination (`None`).
+    Route {
+        table: crate::model::RouteTableId,
+        blackhole: Option<Winner>,
+    },
+    /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
+    /// decided per subnet; `dir` is internet ingress or egress.
+    Bpa {
+        vpc: VpcId,
+        subnet: Option<SubnetId>,
+        dir: Dir,
+    },
+}
+
+/// One recorded blocker: where, and the simulator's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub at: Blocked,
+    pub reason: String,
 }
 
 /// Decides what happens to `packet` sent from `origin` in `topo`, in the
@@ -171,15 +229,27 @@ pub fn simulate_must_reach(topo: &Topology, origin: Origin, packet: &Packet) -> 
     simulate_as(topo, origin, packet, true)
 }
 
+/// [`simulate`] with [`Recorder::EveryBlocker`]: every component that
+/// drops the packet on its way is recorded in [`Outcome::blockers`], and
+/// the walk carries on past filters as if they let it through. The fates
+/// are where the packet ends once those are fixed.
+pub fn simulate_blockers(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
+    walk(topo, origin, packet, false, Recorder::EveryBlocker)
+}
+
 fn simulate_as(topo: &Topology, origin: Origin, packet: &Packet, primary_only: bool) -> Outcome {
-    let mut sim = Sim {
-        topo,
-        fates: Vec::new(),
-        trace: Vec::new(),
-        egress_by_remote_ref: false,
-        primary_only,
-        igw_unprovable: false,
-    };
+    walk(topo, origin, packet, primary_only, Recorder::FirstDrop)
+}
+
+/// The one per-packet walk.
+fn walk(
+    topo: &Topology,
+    origin: Origin,
+    packet: &Packet,
+    primary_only: bool,
+    recorder: Recorder,
+) -> Outcome {
+    let mut sim = Sim::new(topo, primary_only, recorder);
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
         sim.dropped("source and destination are of different address families".into());
@@ -217,17 +287,33 @@ struct Sim<'a> {
     /// The sender's egress rules let the packet out only through a rule
     /// that references a group of another VPC: it passes only across a
     /// same-Region peering into that VPC (C-5.7, C-9.9 inbound only).
-    egress_by_remote_ref: bool,
+    /// The sender.
+    egress_by_remote_ref: Option<EniId>,
     /// The must-reach reading of C-5.6 (and of C-6.8).
     primary_only: bool,
     /// Entered from the internet with a protocol that may not be proven
     /// through an internet gateway (C-6.8): in the must-reach reading a
     /// definite fate is unknown.
     igw_unprovable: bool,
+    recorder: Recorder,
+    blockers: Vec<Blocker>,
 }
 
 impl<'a> Sim<'a> {
     // ---- bookkeeping -------------------------------------------------------
+
+    fn new(topo: &'a Topology, primary_only: bool, recorder: Recorder) -> Self {
+        Sim {
+            topo,
+            fates: Vec::new(),
+            trace: Vec::new(),
+            egress_by_remote_ref: None,
+            primary_only,
+            igw_unprovable: false,
+            recorder,
+            blockers: Vec::new(),
+        }
+    }
 
     fn note(&mut self, s: String) {
         self.trace.push(s);
@@ -235,11 +321,17 @@ impl<'a> Sim<'a> {
 
     fn end(&mut self, fate: Fate) {
         let definite = !matches!(fate, Fate::Dropped { .. } | Fate::Unknown { .. });
-        if definite && self.egress_by_remote_ref {
-            self.dropped(
+        if definite
+            && let Some(e) = self.egress_by_remote_ref
+            && !self.blocked(
+                Blocked::Sg {
+                    eni: e,
+                    dir: Dir::Egress,
+                },
                 "the egress rule that let it out references a security group of another VPC, which matches only across a same-Region peering (C-5.7, C-9.9)"
                     .into(),
-            );
+            )
+        {
             return;
         }
         if definite && self.primary_only && self.igw_unprovable {
@@ -256,6 +348,37 @@ impl<'a> Sim<'a> {
 
     fn unknown(&mut self, reason: String) {
         self.end(Fate::Unknown { reason });
+    }
+
+    /// Records that `at` drops the packet. With [`Recorder::FirstDrop`]
+    /// the branch ends dropped and this is false; with
+    /// [`Recorder::EveryBlocker`] the walk carries on as if `at` let the
+    /// packet through, and this is true.
+    fn blocked(&mut self, at: Blocked, reason: String) -> bool {
+        self.blockers.push(Blocker {
+            at,
+            reason: reason.clone(),
+        });
+        match self.recorder {
+            Recorder::FirstDrop => {
+                self.dropped(reason);
+                false
+            }
+            Recorder::EveryBlocker => {
+                self.note(format!("blocked: {reason}; carrying on as if fixed"));
+                true
+            }
+        }
+    }
+
+    /// Records that `at` drops the packet, with no way on: the branch ends
+    /// whatever the recorder.
+    fn blocked_end(&mut self, at: Blocked, reason: String) {
+        self.blockers.push(Blocker {
+            at,
+            reason: reason.clone(),
+        });
+        self.dropped(reason);
     }
 
     /// Deduplicates the fates: exact duplicates are removed, and every
@@ -279,6 +402,7 @@ impl<'a> Sim<'a> {
         Outcome {
             fates,
             trace: self.trace,
+            blockers: self.blockers,
         }
     }
 
@@ -300,10 +424,9 @@ impl<'a> Sim<'a> {
         let why = format!("subnet {}: {}", self.subnet_name(subnet), v.why);
         if v.allow {
             self.note(why);
-        } else {
-            self.dropped(why);
+            return true;
         }
-        v.allow
+        self.blocked(Blocked::Nacl { subnet, dir }, why)
     }
 
     /// Applies the security groups of `eni` in direction `dir`; false when
@@ -314,10 +437,7 @@ impl<'a> Sim<'a> {
                 self.note(why);
                 true
             }
-            SgVerdict::Deny(why) => {
-                self.dropped(why);
-                false
-            }
+            SgVerdict::Deny(why) => self.blocked(Blocked::Sg { eni, dir }, why),
             SgVerdict::Unknown(why) => {
                 self.unknown(why);
                 false
@@ -400,47 +520,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    // ---- BPA (C-6.10) -----------------------------------------------------
-
-    fn bpa_vpc_excluded(&self, vpc: VpcId, modes: &[BpaExclusionMode]) -> bool {
-        self.topo
-            .bpa
-            .vpc_exclusions
-            .iter()
-            .any(|(v, m)| *v == vpc && modes.contains(m))
-    }
-
-    fn bpa_subnet_excluded(&self, subnet: SubnetId, modes: &[BpaExclusionMode]) -> bool {
-        self.topo
-            .bpa
-            .subnet_exclusions
-            .iter()
-            .any(|(s, m)| *s == subnet && modes.contains(m))
-    }
-
-    /// True when BPA blocks internet ingress at VPC level for `vpc`.
-    fn bpa_blocks_ingress_vpc(&self, vpc: VpcId) -> bool {
-        let blocking = matches!(
-            self.topo.bpa.mode,
-            BpaMode::BlockBidirectional | BpaMode::BlockIngress
-        );
-        blocking && !self.bpa_vpc_excluded(vpc, &[BpaExclusionMode::AllowBidirectional])
-    }
-
-    /// True when BPA blocks egress through an IGW from `subnet` of `vpc`.
-    fn bpa_blocks_igw_egress(&self, vpc: VpcId, subnet: SubnetId, via_nat: bool) -> bool {
-        let any = [
-            BpaExclusionMode::AllowBidirectional,
-            BpaExclusionMode::AllowEgress,
-        ];
-        let excluded = self.bpa_vpc_excluded(vpc, &any) || self.bpa_subnet_excluded(subnet, &any);
-        match self.topo.bpa.mode {
-            BpaMode::Off => false,
-            BpaMode::BlockBidirectional => !excluded,
-            BpaMode::BlockIngress => !via_nat && !excluded,
-        }
-    }
-
     // ---- internet origin (C-6) --------------------------------------------
 
     fn start_internet(&mut self, p: Packet) {
@@ -508,22 +587,29 @@ impl<'a> Sim<'a> {
         let igw = &topo.igws[g];
         let v = &topo.vpcs[vpc];
 
-        let bpa_blocked = self.bpa_blocks_ingress_vpc(vpc);
+        let bpa_blocked = bpa_blocks_ingress(topo, vpc, None);
+        // Blocked for the whole VPC: recorded once, not again per subnet.
+        let whole_vpc = bpa_blocked && bpa_blocks_vpc_ingress(topo, vpc);
         if bpa_blocked {
-            let any_subnet_excluded = topo.bpa.subnet_exclusions.iter().any(|(s, m)| {
-                *m == BpaExclusionMode::AllowBidirectional && topo.subnets[*s].vpc == vpc
-            });
-            if !any_subnet_excluded {
-                self.dropped(format!(
+            if whole_vpc {
+                let why = format!(
                     "VPC block public access blocks internet ingress to VPC {} (C-6.10)",
                     v.meta.name
+                );
+                let at = Blocked::Bpa {
+                    vpc,
+                    subnet: None,
+                    dir: Dir::Ingress,
+                };
+                if !self.blocked(at, why) {
+                    return;
+                }
+            } else {
+                self.note(format!(
+                    "VPC block public access blocks VPC {} except excluded subnets",
+                    v.meta.name
                 ));
-                return;
             }
-            self.note(format!(
-                "VPC block public access blocks VPC {} except excluded subnets",
-                v.meta.name
-            ));
         }
 
         let spoofed = match p.src {
@@ -572,14 +658,19 @@ impl<'a> Sim<'a> {
         }
         for eni in owners {
             let subnet = topo.enis[eni].subnet;
-            if bpa_blocked
-                && !self.bpa_subnet_excluded(subnet, &[BpaExclusionMode::AllowBidirectional])
-            {
-                self.dropped(format!(
+            if bpa_blocked && !whole_vpc && bpa_blocks_ingress(topo, vpc, Some(subnet)) {
+                let why = format!(
                     "VPC block public access blocks internet ingress to subnet {} (C-6.10)",
                     self.subnet_name(subnet)
-                ));
-                continue;
+                );
+                let at = Blocked::Bpa {
+                    vpc,
+                    subnet: Some(subnet),
+                    dir: Dir::Ingress,
+                };
+                if !self.blocked(at, why) {
+                    continue;
+                }
             }
             if self.nacl(subnet, Dir::Ingress, &p) {
                 // From the internet: no identity (C-5.6).
@@ -646,12 +737,17 @@ impl<'a> Sim<'a> {
                             "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
                             topo.vpcs[w].meta.name
                         ));
-                        self.egress_by_remote_ref = true;
+                        self.egress_by_remote_ref = Some(e);
                         return true;
                     }
                 }
-                self.dropped(why);
-                false
+                self.blocked(
+                    Blocked::Sg {
+                        eni: e,
+                        dir: Dir::Egress,
+                    },
+                    why,
+                )
             }
         }
     }
@@ -660,29 +756,41 @@ impl<'a> Sim<'a> {
     fn forward(&mut self, at: At, p: Packet) {
         let topo = self.topo;
         let Some(rt) = topo.subnets[at.subnet].route_table else {
-            self.dropped(format!(
-                "subnet {} has no route table",
-                self.subnet_name(at.subnet)
-            ));
+            self.blocked_end(
+                Blocked::NoRouteTable { subnet: at.subnet },
+                format!("subnet {} has no route table", self.subnet_name(at.subnet)),
+            );
             return;
         };
-        let target = match lookup(topo, rt, p.dst) {
-            Lookup::Target(t, what) => {
+        let target = match lookup_route(topo, rt, p.dst) {
+            (Lookup::Target(t, what), _) => {
                 self.note(what);
                 t
             }
-            Lookup::Blackhole(what) => {
-                self.dropped(format!("{what}: blackhole (C-3.9)"));
+            (Lookup::Blackhole(what), winner) => {
+                self.blocked_end(
+                    Blocked::Route {
+                        table: rt,
+                        blackhole: winner,
+                    },
+                    format!("{what}: blackhole (C-3.9)"),
+                );
                 return;
             }
-            Lookup::NoRoute => {
-                self.dropped(format!(
-                    "route table {} has no route for {}",
-                    topo.route_tables[rt].meta.name, p.dst
-                ));
+            (Lookup::NoRoute, _) => {
+                self.blocked_end(
+                    Blocked::Route {
+                        table: rt,
+                        blackhole: None,
+                    },
+                    format!(
+                        "route table {} has no route for {}",
+                        topo.route_tables[rt].meta.name, p.dst
+                    ),
+                );
                 return;
             }
-            Lookup::Unknown(why) => {
+            (Lookup::Unknown(why), _) => {
                 self.unknown(why);
                 return;
             }
@@ -795,11 +903,19 @@ impl<'a> Sim<'a> {
                 return;
             }
         }
-        if self.bpa_blocks_igw_egress(at.vpc, at.subnet, at.last_nat.is_some()) {
-            self.dropped(format!(
-                "VPC block public access blocks egress through {} (C-6.10)",
-                igw.meta.name
-            ));
+        if bpa_blocks_igw_egress(self.topo, at.vpc, at.subnet, at.last_nat.is_some())
+            && !self.blocked(
+                Blocked::Bpa {
+                    vpc: at.vpc,
+                    subnet: Some(at.subnet),
+                    dir: Dir::Egress,
+                },
+                format!(
+                    "VPC block public access blocks egress through {} (C-6.10)",
+                    igw.meta.name
+                ),
+            )
+        {
             return;
         }
         self.note(format!("internet gateway {}", igw.meta.name));
@@ -837,10 +953,16 @@ impl<'a> Sim<'a> {
         }
         // block-bidirectional blocks egress-only IGW traffic too; block-ingress
         // allows it (C-6.10). Either exclusion mode lifts the block.
-        if self.bpa_blocks_igw_egress(at.vpc, at.subnet, true) {
-            self.dropped(
+        if bpa_blocks_igw_egress(self.topo, at.vpc, at.subnet, true)
+            && !self.blocked(
+                Blocked::Bpa {
+                    vpc: at.vpc,
+                    subnet: Some(at.subnet),
+                    dir: Dir::Egress,
+                },
                 "VPC block public access blocks egress-only IGW traffic (C-6.10)".to_string(),
-            );
+            )
+        {
             return;
         }
         self.note(format!("egress-only internet gateway {}", eigw.meta.name));
