@@ -114,6 +114,15 @@ pub enum ImportCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Read a Terraform plan (`terraform show -json plan.out > plan.json`):
+    /// the network as it will be after apply.
+    Terraform {
+        /// The plan JSON file.
+        plan: PathBuf,
+        /// Write the topology here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Read a live account through the AWS SDK (read-only describe calls).
     Aws {
         /// Use this named profile from the shared AWS config files.
@@ -188,6 +197,9 @@ fn load(path: &PathBuf) -> Result<Topology, Exit> {
             err(&e.render(None));
             Exit::Error
         });
+    }
+    if let Some(r) = load_plan(path) {
+        return r;
     }
     model::load_file(path).map_err(|e| {
         let source = std::fs::read_to_string(path).ok();
@@ -338,12 +350,48 @@ fn load_with_text(path: &PathBuf) -> Option<crate::query::repl::Loaded> {
     let topo = load(path).ok()?;
     // `show` prints definitions from the file, or, for a snapshot
     // directory, from the topology YAML generated from it.
-    let text = if path.is_dir() {
+    let text = if path.is_dir() || crate::import::terraform::is_plan_file(path) {
         Some(crate::import::to_yaml(&topo.source))
     } else {
         std::fs::read_to_string(path).ok()
     };
     Some((topo, text))
+}
+
+/// A Terraform plan JSON file (recognised by its content), imported in
+/// memory; `None` when `path` is not one.
+fn load_plan(path: &std::path::Path) -> Option<Result<Topology, Exit>> {
+    if !crate::import::terraform::is_plan_file(path) {
+        return None;
+    }
+    let imported = match crate::import::terraform::import_plan(path) {
+        Ok(i) => i,
+        Err(e) => {
+            err(&format!("error: {}\n", terminal_block(&e.to_string())));
+            return Some(Err(Exit::Error));
+        }
+    };
+    let mut notes = String::new();
+    for n in &imported.notes {
+        notes.push_str(&format!("note: {}\n", terminal(n)));
+    }
+    err(&notes);
+    let name = path.display().to_string();
+    Some(model::resolve(imported.file, &name).map_err(|e| {
+        err(&e.render(None));
+        Exit::Error
+    }))
+}
+
+/// `import terraform`: a plan JSON file → topology YAML.
+fn import_terraform(plan: &std::path::Path, output: Option<&PathBuf>) -> Exit {
+    match crate::import::terraform::import_plan(plan) {
+        Ok(i) => write_import(&i, output),
+        Err(e) => {
+            err(&format!("error: {}\n", terminal_block(&e.to_string())));
+            Exit::Error
+        }
+    }
 }
 
 /// `import aws`: read a live account through the AWS SDK.
@@ -539,6 +587,9 @@ pub fn run(cli: Cli) -> Exit {
             }
         }
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
+        Command::Import(ImportCommand::Terraform { plan, output }) => {
+            import_terraform(&plan, output.as_ref())
+        }
         Command::Exposed { topology, format } => {
             let topo = match load(&topology) {
                 Ok(t) => t,
