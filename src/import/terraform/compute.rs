@@ -873,21 +873,28 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
     }
 }
 
-/// Resource types (by prefix) that carry network interfaces or routes and
+/// Resource types (a name, or a prefix when it ends with `_`) that carry network interfaces or routes and
 /// are not read from plans yet: each one in a plan is a gap, so no verdict
 /// passes over what it may open.
-const NETWORKED: [&str; 34] = [
+const NETWORKED: [&str; 41] = [
+    "aws_vpn_gateway_route_propagation",
+    "aws_vpc_dhcp_options",
     "aws_elb",
     "aws_lb_",
     "aws_alb_",
     "aws_vpc_endpoint",
+    "aws_vpc_endpoint_",
     "aws_vpc_peering_connection",
+    "aws_vpc_peering_connection_",
+    "aws_ec2_transit_gateway_",
     "aws_ec2_transit_gateway",
     "aws_vpn_connection",
+    "aws_vpn_connection_route",
     "aws_dx_",
     "aws_autoscaling_group",
     "aws_ec2_fleet",
-    "aws_spot_",
+    "aws_spot_instance_request",
+    "aws_spot_fleet_request",
     "aws_db_instance",
     "aws_rds_cluster_instance",
     "aws_docdb_cluster_instance",
@@ -920,7 +927,14 @@ pub(super) fn unread_networked(cx: &mut Ctx) {
             continue;
         }
         let r = cx.res(i);
-        if NETWORKED.iter().any(|p| r.kind.starts_with(p)) {
+        let hit = NETWORKED.iter().any(|p| {
+            if p.ends_with('_') {
+                r.kind.starts_with(p)
+            } else {
+                r.kind == *p
+            }
+        });
+        if hit {
             cx.gap(
                 format!(
                     "the plan has `{}`, a `{}`: it carries network interfaces or routes, and netverify does not read it from plans yet",

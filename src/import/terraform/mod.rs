@@ -245,6 +245,38 @@ impl<'p> Ctx<'p> {
         self.resolve(&self.refs.target(r, &[P::K(attr)]), kinds)
     }
 
+    /// The targets of a list of ids at `attr` of resource `i`; none when
+    /// the configuration does not set it and the plan leaves it to apply
+    /// (an optional attribute the provider computes: other resources, such
+    /// as associations, then decide it).
+    pub fn configured_targets(&self, i: usize, attr: &str) -> Vec<Target> {
+        let r = self.res(i);
+        if matches!(r.get(&[P::K(attr)]), Val::Unknown)
+            && self.refs.configured(r, attr) == Some(false)
+        {
+            return Vec::new();
+        }
+        self.refs.targets(r, &[P::K(attr)])
+    }
+
+    /// Leave out a container (a VPC, subnet or security group) whose own
+    /// container is not in the plan, with a note. No gap is needed: every
+    /// mapped resource that refers to it gets one when the reference fails.
+    pub fn left_out(&mut self, i: usize, attr: &str, why: &str) {
+        let r = self.res(i);
+        let why = if matches!(r.get(&[P::K(attr)]), Val::Null | Val::Unknown)
+            && self.refs.configured(r, attr) == Some(false)
+        {
+            "it is not set, so AWS places it in the default VPC, which is not in this plan"
+        } else {
+            why
+        };
+        self.notes.push(format!(
+            "`{}` is left out: `{attr}`: {why}",
+            r.address
+        ));
+    }
+
     /// Record a gap.
     pub fn gap(&mut self, what: String, kind: GapKind, scope: Scope) {
         let scope = match scope {

@@ -184,7 +184,7 @@ pub(super) fn network_acls(cx: &mut Ctx) {
             }
         }
         inline.insert(name.clone(), has_inline);
-        for t in cx.refs.targets(cx.res(i), &[P::K("subnet_ids")]) {
+        for t in cx.configured_targets(i, "subnet_ids") {
             set_subnet_nacl(cx, i, &t, &name);
         }
         let r = cx.res(i);

@@ -315,6 +315,11 @@ impl<'p> Refs<'p> {
                 }
             }
         }
+        if found.is_empty() && ambiguous_index {
+            return Err(
+                "it is chosen by `count`/`each` values (`each.value`, `count.index`), which netverify does not evaluate yet".to_owned(),
+            );
+        }
         if ambiguous_index && found.len() > 1 {
             return Err(format!(
                 "it is chosen by `count.index` or `each.key` among {} instances, which netverify does not evaluate yet",
@@ -334,8 +339,25 @@ impl<'p> Refs<'p> {
         self.resolve_refs(&r.module, &refs, 0)
     }
 
+    /// Whether `path` is a top-level attribute that the configuration
+    /// leaves unset while the plan leaves it to apply: an optional
+    /// attribute the provider computes, which refers to nothing the plan
+    /// makes (the callers that give such a value a meaning, e.g. the
+    /// default VPC or default group, test for it themselves).
+    fn computed_unset(&self, r: &Res, path: &[P]) -> bool {
+        match path {
+            [P::K(attr)] => {
+                matches!(r.get(path), Val::Unknown) && self.configured(r, attr) == Some(false)
+            }
+            _ => false,
+        }
+    }
+
     /// What the id at `path` of `r` points to.
     pub fn target(&self, r: &Res, path: &[P]) -> Target {
+        if self.computed_unset(r, path) {
+            return Target::Absent;
+        }
         match r.get(path) {
             Val::Null => Target::Absent,
             Val::Sensitive => Target::Unknown("it is marked sensitive".to_owned()),
@@ -359,6 +381,9 @@ impl<'p> Refs<'p> {
     /// What a list (or set) of ids at `path` points to, element by element:
     /// an unknown list is followed through the configuration as a whole.
     pub fn targets(&self, r: &Res, path: &[P]) -> Vec<Target> {
+        if self.computed_unset(r, path) {
+            return Vec::new();
+        }
         match r.get(path) {
             Val::Null => Vec::new(),
             Val::Sensitive => vec![Target::Unknown("it is marked sensitive".to_owned())],

@@ -245,7 +245,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             ),
         }
         let mut propagating = Vec::new();
-        for t in cx.refs.targets(cx.res(i), &[P::K("propagating_vgws")]) {
+        for t in cx.configured_targets(i, "propagating_vgws") {
             match cx.resolve(&t, &["aws_vpn_gateway"]) {
                 Ok((_, g)) => propagating.push(Sp::new(g)),
                 Err(why) => cx.attr_gap(

@@ -246,13 +246,7 @@ pub(super) fn security_groups(cx: &mut Ctx) {
         let vpc = match cx.link(i, "vpc_id", &["aws_vpc"]) {
             Ok((_, v)) => v,
             Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "vpc_id",
-                    &format!("{why}; the security group is left out"),
-                    GapKind::SecurityGroups,
-                    Scope::Everywhere,
-                );
+                cx.left_out(i, "vpc_id", &why);
                 continue;
             }
         };
@@ -313,6 +307,14 @@ pub(super) fn security_groups(cx: &mut Ctx) {
         for i in cx.of(&[kind]) {
             let sg = match cx.link(i, "security_group_id", &SG_KINDS) {
                 Ok((_, g)) => g,
+                // A rule of a group that is itself left out (in a VPC not
+                // in the plan): whatever carries that group has a gap.
+                Err(why)
+                    if matches!(cx.refs.target(cx.res(i), &[P::K("security_group_id")]), Target::To(g) if SG_KINDS.contains(&cx.res(g).kind.as_str())) =>
+                {
+                    cx.left_out(i, "security_group_id", &why);
+                    continue;
+                }
                 Err(why) => {
                     cx.attr_gap(
                         i,

@@ -243,13 +243,7 @@ pub(super) fn subnets(cx: &mut Ctx) {
         let vpc = match cx.link(i, "vpc_id", &["aws_vpc"]) {
             Ok((_, v)) => v,
             Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "vpc_id",
-                    &format!("{why}; the subnet is left out"),
-                    GapKind::Resources,
-                    Scope::Everywhere,
-                );
+                cx.left_out(i, "vpc_id", &why);
                 continue;
             }
         };
