@@ -37,9 +37,16 @@ use refs::{Refs, Target};
 
 pub use plan::looks_like_plan;
 
-/// Whether the file at `path` is a plan JSON document (by content).
+/// Whether the file at `path` is a Terraform plan (by content): a plan
+/// JSON document, or a binary plan file, which is read only to say how to
+/// make the JSON.
 pub fn is_plan_file(path: &Path) -> bool {
-    path.is_file() && std::fs::read(path).is_ok_and(|b| looks_like_plan(&b))
+    path.is_file() && std::fs::read(path).is_ok_and(|b| looks_like_plan(&b) || is_binary_plan(&b))
+}
+
+/// A binary plan (`terraform plan -out plan.out`): a zip holding `tfplan`.
+fn is_binary_plan(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") && bytes.windows(6).any(|w| w == b"tfplan")
 }
 
 /// Import the plan JSON at `path`.
@@ -54,6 +61,15 @@ pub fn import_plan(path: &Path) -> Result<Imported, ImportError> {
 
 /// Import a plan JSON document read from `file`.
 pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
+    if is_binary_plan(bytes) {
+        return Err(ImportError::Invalid {
+            file: file.to_owned(),
+            path: "$".to_owned(),
+            msg: format!(
+                "this is a binary Terraform plan, not its JSON\n  = help: run `terraform show -json {file} > plan.json` and give netverify `plan.json`"
+            ),
+        });
+    }
     let plan = plan::parse(bytes, file)?;
     crate::import::loadable(build(&plan))
 }
@@ -271,10 +287,8 @@ impl<'p> Ctx<'p> {
         } else {
             why
         };
-        self.notes.push(format!(
-            "`{}` is left out: `{attr}`: {why}",
-            r.address
-        ));
+        self.notes
+            .push(format!("`{}` is left out: `{attr}`: {why}", r.address));
     }
 
     /// Record a gap.

@@ -309,8 +309,7 @@ pub(super) fn security_groups(cx: &mut Ctx) {
                 Ok((_, g)) => g,
                 // A rule of a group that is itself left out (in a VPC not
                 // in the plan): whatever carries that group has a gap.
-                Err(why)
-                    if matches!(cx.refs.target(cx.res(i), &[P::K("security_group_id")]), Target::To(g) if SG_KINDS.contains(&cx.res(g).kind.as_str())) =>
+                Err(why) if matches!(cx.refs.target(cx.res(i), &[P::K("security_group_id")]), Target::To(g) if SG_KINDS.contains(&cx.res(g).kind.as_str())) =>
                 {
                     cx.left_out(i, "security_group_id", &why);
                     continue;
