@@ -747,3 +747,75 @@ fn binary_plan_file_is_an_input_error_saying_what_to_run() {
     assert!(err.contains("binary Terraform plan"), "{err}");
     assert!(err.contains("help: run `terraform show -json"), "{err}");
 }
+
+/// A new `aws_network_acl` without rules denies everything; with rules,
+/// they decide (stateless: replies need the egress rule).
+#[test]
+fn new_network_acl_without_rules_denies_everything() {
+    let mut plan = base();
+    add(
+        &mut plan,
+        created(
+            "aws_network_acl.public",
+            "aws_network_acl",
+            json!({}),
+            json!({"id": true, "vpc_id": true, "subnet_ids": true, "ingress": true, "egress": true}),
+        ),
+        config(
+            "aws_network_acl.public",
+            "aws_network_acl",
+            json!({"vpc_id": refs("aws_vpc.main"), "subnet_ids": {"references": ["aws_subnet.public.id", "aws_subnet.public"]}}),
+        ),
+    );
+    let w = write(&plan);
+    let (code, out, err) = check(&w);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (name, egress, n, ports) in [
+        ("in", false, 100, (22, 22)),
+        ("out", true, 100, (1024, 65535)),
+    ] {
+        add(
+            &mut plan,
+            created(
+                &format!("aws_network_acl_rule.{name}"),
+                "aws_network_acl_rule",
+                json!({"rule_number": n, "egress": egress, "protocol": "tcp", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": ports.0, "to_port": ports.1}),
+                json!({"id": true, "network_acl_id": true}),
+            ),
+            config(
+                &format!("aws_network_acl_rule.{name}"),
+                "aws_network_acl_rule",
+                json!({"network_acl_id": refs("aws_network_acl.public")}),
+            ),
+        );
+    }
+    let w = write(&plan);
+    let (code, out, err) = check(&w);
+    assert_eq!(code, 1, "{out}\n{err}");
+}
+
+/// `aws_default_network_acl` replaces the default NACL's rules: with none
+/// given, the subnets that use it get nothing in.
+#[test]
+fn default_network_acl_replaces_the_default_rules() {
+    let mut plan = base();
+    add(
+        &mut plan,
+        created(
+            "aws_default_network_acl.default",
+            "aws_default_network_acl",
+            json!({}),
+            json!({"id": true, "vpc_id": true, "default_network_acl_id": true, "subnet_ids": true, "ingress": true, "egress": true}),
+        ),
+        config(
+            "aws_default_network_acl.default",
+            "aws_default_network_acl",
+            json!({"default_network_acl_id": {"references": ["aws_vpc.main.default_network_acl_id", "aws_vpc.main"]}}),
+        ),
+    );
+    let w = write(&plan);
+    let (code, out, err) = check(&w);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (_, yaml, _) = import(&w);
+    assert!(yaml.contains("default: true"), "{yaml}");
+}
