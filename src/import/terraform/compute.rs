@@ -138,16 +138,17 @@ pub(super) fn instances(cx: &mut Ctx) {
         cx.primary_eni.insert(name.clone(), eni.clone());
         let sgs = groups(cx, i, "vpc_security_group_ids", &vpc, &eni);
         let r = cx.res(i);
-        if let Field::Set(named) = texts(r, &[P::K("security_groups")]) {
-            if !named.is_empty() && cx.refs.configured(r, "security_groups") == Some(true) {
-                cx.attr_gap(
-                    i,
-                    "security_groups",
-                    "security groups by name (EC2-Classic or the default VPC) are not read",
-                    GapKind::SecurityGroups,
-                    Scope::Resources(vec![eni.clone()]),
-                );
-            }
+        if let Field::Set(named) = texts(r, &[P::K("security_groups")])
+            && !named.is_empty()
+            && cx.refs.configured(r, "security_groups") == Some(true)
+        {
+            cx.attr_gap(
+                i,
+                "security_groups",
+                "security groups by name (EC2-Classic or the default VPC) are not read",
+                GapKind::SecurityGroups,
+                Scope::Resources(vec![eni.clone()]),
+            );
         }
         // The public IPv4 address.
         let public = match text(r, &[P::K("public_ip")]) {

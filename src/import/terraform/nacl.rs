@@ -232,20 +232,19 @@ pub(super) fn network_acls(cx: &mut Ctx) {
                 continue;
             }
         };
-        if let Some(rule) = read_rule(cx, i, &[], &nacl) {
-            if let Some(n) = cx
+        if let Some(rule) = read_rule(cx, i, &[], &nacl)
+            && let Some(n) = cx
                 .file
                 .network_acls
                 .iter_mut()
                 .find(|x| x.name.value == nacl)
-            {
-                let list = if egress {
-                    &mut n.value.egress
-                } else {
-                    &mut n.value.ingress
-                };
-                list.push(Sp::new(rule));
-            }
+        {
+            let list = if egress {
+                &mut n.value.egress
+            } else {
+                &mut n.value.ingress
+            };
+            list.push(Sp::new(rule));
         }
     }
     for (nacl, rules) in &standalone {

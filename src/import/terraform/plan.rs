@@ -214,10 +214,10 @@ fn redact_in(v: &mut Value, marks: &mut Value) {
             for (i, child) in a.iter_mut().enumerate() {
                 let mut sub = marks.get(i).cloned().unwrap_or(Value::Null);
                 redact_in(child, &mut sub);
-                if let (Value::Array(ma), false) = (&mut *marks, sub.is_null()) {
-                    if let Some(slot) = ma.get_mut(i) {
-                        *slot = sub;
-                    }
+                if let (Value::Array(ma), false) = (&mut *marks, sub.is_null())
+                    && let Some(slot) = ma.get_mut(i)
+                {
+                    *slot = sub;
                 }
             }
         }

@@ -288,15 +288,14 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             .entry(table.clone())
             .or_default()
             .push(cx.res(i).address.clone());
-        if let Some(rt) = read_route(cx, i, &[], &table) {
-            if let Some(t) = cx
+        if let Some(rt) = read_route(cx, i, &[], &table)
+            && let Some(t) = cx
                 .file
                 .route_tables
                 .iter_mut()
                 .find(|t| t.name.value == table)
-            {
-                t.value.routes.push(Sp::new(rt));
-            }
+        {
+            t.value.routes.push(Sp::new(rt));
         }
     }
     for (table, routes) in &standalone {

@@ -176,9 +176,8 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
             format!("the rule names the prefix list `{pl}`, whose entries the plan does not hold"),
         ));
     }
-    let targets = if style.single {
-        vec![cx.refs.target(r, &at(style.groups))]
-    } else if style.groups == "source_security_group_id" {
+    // Inline blocks hold a list of groups; rule resources one group.
+    let targets = if style.single || style.groups == "source_security_group_id" {
         vec![cx.refs.target(r, &at(style.groups))]
     } else {
         cx.refs.targets(r, &at(style.groups))
