@@ -819,3 +819,123 @@ fn default_network_acl_replaces_the_default_rules() {
     let (_, yaml, _) = import(&w);
     assert!(yaml.contains("default: true"), "{yaml}");
 }
+
+/// `aws_default_route_table` is the VPC's main table: a subnet without an
+/// association uses it, with exactly its routes.
+#[test]
+fn default_route_table_is_the_main_table() {
+    let mut plan = base();
+    let all = plan["resource_changes"].as_array_mut().unwrap();
+    all.retain(|r| {
+        r["address"] != "aws_route_table_association.public" && r["address"] != "aws_route.default"
+    });
+    let w = write(&plan);
+    let (_, out, _) = check(&w);
+    // Inbound is delivered without the table (C-6.4); replies need a route.
+    assert!(
+        out.contains("replies are dropped on the return path"),
+        "{out}"
+    );
+    add(
+        &mut plan,
+        created(
+            "aws_default_route_table.main",
+            "aws_default_route_table",
+            json!({"route": [{"cidr_block": "0.0.0.0/0", "ipv6_cidr_block": "", "nat_gateway_id": ""}]}),
+            json!({"id": true, "vpc_id": true, "default_route_table_id": true, "route": [{"gateway_id": true}]}),
+        ),
+        config(
+            "aws_default_route_table.main",
+            "aws_default_route_table",
+            json!({
+                "default_route_table_id": {"references": ["aws_vpc.main.default_route_table_id", "aws_vpc.main"]},
+                "route": [{"cidr_block": {"constant_value": "0.0.0.0/0"}, "gateway_id": refs("aws_internet_gateway.gw")}]
+            }),
+        ),
+    );
+    let w = write(&plan);
+    let (code, out, err) = check(&w);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("TCP sessions can complete"), "{out}");
+    let (_, yaml, _) = import(&w);
+    assert!(yaml.contains("main: true"), "{yaml}");
+}
+
+/// An internet-facing ALB with a listener forwarding to a target group
+/// whose target is the instance: the ALB is exposed on its listener port.
+#[test]
+fn load_balancer_listener_and_target_group_are_read() {
+    let mut plan = base();
+    let sg = rc(&mut plan, "aws_security_group.web");
+    sg["change"]["after"]["ingress"][0]["from_port"] = json!(80);
+    sg["change"]["after"]["ingress"][0]["to_port"] = json!(80);
+    let resources = [
+        (
+            created(
+                "aws_lb.web",
+                "aws_lb",
+                json!({"internal": false, "load_balancer_type": "application"}),
+                json!({"id": true, "arn": true, "subnets": true, "security_groups": true}),
+            ),
+            config(
+                "aws_lb.web",
+                "aws_lb",
+                json!({"subnets": {"references": ["aws_subnet.public.id", "aws_subnet.public"]}, "security_groups": {"references": ["aws_security_group.web.id", "aws_security_group.web"]}}),
+            ),
+        ),
+        (
+            created(
+                "aws_lb_target_group.web",
+                "aws_lb_target_group",
+                json!({"port": 8080, "protocol": "HTTP", "target_type": "instance"}),
+                json!({"id": true, "arn": true, "vpc_id": true}),
+            ),
+            config(
+                "aws_lb_target_group.web",
+                "aws_lb_target_group",
+                json!({"vpc_id": refs("aws_vpc.main")}),
+            ),
+        ),
+        (
+            created(
+                "aws_lb_listener.http",
+                "aws_lb_listener",
+                json!({"port": 80, "protocol": "HTTP", "default_action": [{"type": "forward"}]}),
+                json!({"id": true, "arn": true, "load_balancer_arn": true, "default_action": [{"target_group_arn": true}]}),
+            ),
+            config(
+                "aws_lb_listener.http",
+                "aws_lb_listener",
+                json!({"load_balancer_arn": {"references": ["aws_lb.web.arn", "aws_lb.web"]}, "default_action": [{"target_group_arn": {"references": ["aws_lb_target_group.web.arn", "aws_lb_target_group.web"]}}]}),
+            ),
+        ),
+        (
+            created(
+                "aws_lb_target_group_attachment.web",
+                "aws_lb_target_group_attachment",
+                json!({"port": 8080}),
+                json!({"id": true, "target_group_arn": true, "target_id": true}),
+            ),
+            config(
+                "aws_lb_target_group_attachment.web",
+                "aws_lb_target_group_attachment",
+                json!({"target_group_arn": {"references": ["aws_lb_target_group.web.arn", "aws_lb_target_group.web"]}, "target_id": refs("aws_instance.web")}),
+            ),
+        ),
+    ];
+    for (c, k) in resources {
+        add(&mut plan, c, k);
+    }
+    let w = write(&plan);
+    let (code, yaml, err) = import(&w);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        yaml.contains("target_group: aws_lb_target_group.web"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("instance: aws_instance.web"), "{yaml}");
+    assert!(!yaml.contains("gaps:"), "{yaml}");
+    let (code, out, err) = run(&["exposed", w.p()]);
+    assert!([0, 1].contains(&code), "{out}\n{err}");
+    assert!(out.contains("aws_lb.web"), "{out}");
+}
