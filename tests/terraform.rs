@@ -939,3 +939,63 @@ fn load_balancer_listener_and_target_group_are_read() {
     assert!([0, 1].contains(&code), "{out}\n{err}");
     assert!(out.contains("aws_lb.web"), "{out}");
 }
+
+/// An instance's private IP known only after apply gets a stand-in; when a
+/// rule tells addresses of its subnet apart, the stand-in could decide a
+/// verdict, so it is a gap on the interface.
+#[test]
+fn stand_in_private_address_is_a_gap_when_a_rule_splits_the_subnet() {
+    let w = write(&base());
+    let (_, yaml, _) = import(&w);
+    assert!(yaml.contains("address: \"10.0.1.4\""), "{yaml}");
+    assert!(!yaml.contains("gaps:"), "{yaml}");
+    let mut plan = base();
+    let sg = rc(&mut plan, "aws_security_group.web");
+    sg["change"]["after"]["ingress"][0]["cidr_blocks"] = json!(["0.0.0.0/0", "10.0.1.16/28"]);
+    let w = write(&plan);
+    let (_, yaml, _) = import(&w);
+    assert!(
+        yaml.contains("`aws_instance.web.private_ip` is known only after apply: netverify uses the stand-in address 10.0.1.4"),
+        "{yaml}"
+    );
+}
+
+/// `aws_eip_association` maps the Elastic IP to the instance's interface.
+#[test]
+fn elastic_ip_association_gives_a_public_address() {
+    let mut plan = base();
+    rc(&mut plan, "aws_subnet.public")["change"]["after"]["map_public_ip_on_launch"] = json!(false);
+    let w = write(&plan);
+    assert_eq!(check(&w).0, 0);
+    add(
+        &mut plan,
+        created(
+            "aws_eip.web",
+            "aws_eip",
+            json!({"domain": "vpc"}),
+            json!({"id": true, "public_ip": true, "instance": true, "allocation_id": true}),
+        ),
+        config(
+            "aws_eip.web",
+            "aws_eip",
+            json!({"domain": {"constant_value": "vpc"}}),
+        ),
+    );
+    add(
+        &mut plan,
+        created(
+            "aws_eip_association.web",
+            "aws_eip_association",
+            json!({}),
+            json!({"id": true, "allocation_id": true, "instance_id": true}),
+        ),
+        config(
+            "aws_eip_association.web",
+            "aws_eip_association",
+            json!({"allocation_id": {"references": ["aws_eip.web.allocation_id", "aws_eip.web"]}, "instance_id": refs("aws_instance.web")}),
+        ),
+    );
+    let w = write(&plan);
+    let (code, out, err) = check(&w);
+    assert_eq!(code, 1, "{out}\n{err}");
+}
