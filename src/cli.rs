@@ -162,6 +162,15 @@ pub enum ImportCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Read a Terraform plan (`terraform show -json plan.out > plan.json`):
+    /// the network as it will be after apply.
+    Terraform {
+        /// The plan JSON file.
+        plan: PathBuf,
+        /// Write the topology here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Read a live account through the AWS SDK (read-only describe calls).
     Aws {
         /// Use this named profile from the shared AWS config files.
@@ -279,6 +288,9 @@ fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>)
             Exit::Error
         })?;
         return Ok((topo, text));
+    }
+    if crate::import::terraform::is_plan_file(path) {
+        return load_plan(path, want_text);
     }
     let topo = model::load_file(path).map_err(|e| {
         let source = std::fs::read_to_string(path).ok();
@@ -426,6 +438,38 @@ fn load_with_text(path: &Path) -> Option<crate::repl::Loaded> {
     load_parts(path, true).ok()
 }
 
+/// A Terraform plan JSON file (recognised by its content), imported in
+/// memory; `None` when `path` is not one.
+fn load_plan(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
+    let imported = crate::import::terraform::import_plan(path).map_err(|e| {
+        err(&e.render());
+        Exit::Error
+    })?;
+    let mut notes = String::new();
+    for n in &imported.notes {
+        notes.push_str(&format!("note: {}\n", terminal(n)));
+    }
+    err(&notes);
+    let text = want_text.then(|| crate::import::to_yaml(&imported.file));
+    let name = path.display().to_string();
+    let topo = model::resolve(imported.file, &name).map_err(|e| {
+        err(&e.render(None));
+        Exit::Error
+    })?;
+    Ok((topo, text))
+}
+
+/// `import terraform`: a plan JSON file → topology YAML.
+fn import_terraform(plan: &std::path::Path, output: Option<&PathBuf>) -> Exit {
+    match crate::import::terraform::import_plan(plan) {
+        Ok(i) => write_import(&i, output),
+        Err(e) => {
+            err(&e.render());
+            Exit::Error
+        }
+    }
+}
+
 /// `import aws`: read a live account through the AWS SDK.
 #[cfg(feature = "live")]
 fn import_aws(cmd: ImportCommand) -> Exit {
@@ -489,10 +533,9 @@ fn diff(
     format: render::diff::DiffFormat,
     fail_on: crate::diff::FailOn,
 ) -> Exit {
-    // Each side goes through the one loader (YAML or snapshot directory).
-    // A Terraform plan plugs in here: once the plan importer exists, a
-    // `.json` plan side is imported (and a single plan gives both sides,
-    // `prior_state` and the planned state) before the engines are built.
+    // Each side goes through the one loader (YAML, snapshot directory or
+    // Terraform plan). A single plan giving both sides (`prior_state` and
+    // the planned state) is not built yet.
     let b = match load(base) {
         Ok(t) => t,
         Err(code) => return code,
@@ -529,6 +572,9 @@ pub fn run(cli: Cli) -> Exit {
         Command::Checks { id } => describe_checks(id.as_deref()),
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
             import_snapshot(&dir, output.as_ref())
+        }
+        Command::Import(ImportCommand::Terraform { plan, output }) => {
+            import_terraform(&plan, output.as_ref())
         }
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
         Command::Exposed { topology, format } => exposed(&topology, format),

@@ -14,6 +14,7 @@ mod build;
 #[cfg(feature = "live")]
 pub mod live;
 mod read;
+pub mod terraform;
 
 use std::collections::BTreeMap;
 use std::path::Path;
