@@ -1,10 +1,21 @@
 //! netverify: proves how traffic can move through an AWS network.
 //!
-//! Data flows one way: inputs → [`model`] → [`engine`] (over the [`hs`]
-//! header-space algebra) → [`checks`] → [`render`]. The [`sim`] module is a
-//! separate, deliberately simple per-packet simulator used as the oracle in
-//! property tests. [`escape`] is a leaf every output uses: the one policy for
-//! text that comes from a topology, an AWS account or a user.
+//! Data flows one way, and `tests/layering.rs` keeps it so (a module uses
+//! only the layers below it):
+//!
+//! 1. [`escape`] (the one policy for text from files, accounts and users)
+//!    and [`diag`] (the one diagnostic type and renderer);
+//! 2. [`model`]: the topology format, loading, validation, the resolved
+//!    model; [`hs`]: the header-space algebra; [`report`]: verdicts,
+//!    findings and answers as plain data;
+//! 3. [`rules`]: the rules one packet meets, stated once;
+//! 4. [`import`] (snapshots, live accounts, Terraform plans → the topology
+//!    format), [`engine`] (exact reachability over all headers) and
+//!    [`sim`] (one packet at a time: the oracle of the property tests, and
+//!    the walk that records blockers);
+//! 5. [`checks`] and [`query`]; then [`diff`], which compares two networks;
+//! 6. [`render`] (text, JSON, SARIF, Markdown, Mermaid, DOT); then the
+//!    front ends, [`repl`] and [`cli`].
 
 #![forbid(unsafe_code)]
 
@@ -21,4 +32,5 @@ pub mod query;
 pub mod render;
 pub mod repl;
 pub mod report;
+pub mod rules;
 pub mod sim;

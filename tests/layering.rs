@@ -26,16 +26,19 @@ fn layers() -> BTreeMap<&'static str, u8> {
         // Answers and findings: plain data at the bottom of everything that
         // produces or shows them.
         ("report", 4),
-        ("import", 5),
-        ("engine", 5),
-        ("sim", 5),
-        ("checks", 6),
-        ("query", 6),
+        // The rules one packet meets, stated once for the engine and the
+        // simulator.
+        ("rules", 5),
+        ("import", 6),
+        ("engine", 6),
+        ("sim", 6),
+        ("checks", 7),
+        ("query", 7),
         // Differential reachability: above the checks and queries it runs.
-        ("diff", 7),
-        ("render", 8),
-        ("repl", 9),
-        ("cli", 10),
+        ("diff", 8),
+        ("render", 9),
+        ("repl", 10),
+        ("cli", 11),
     ])
 }
 

@@ -12,7 +12,7 @@ use crate::model::{
     is_auto_public_ip,
 };
 use crate::report::{FlowSummary, Hop, Location};
-use crate::sim::{Dir, nacl_first_match, sg_deciding_rule};
+use crate::rules::{Dir, nacl_first_match, sg_deciding_rule};
 
 fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
     if pos.is_unknown() {

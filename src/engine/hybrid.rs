@@ -18,7 +18,7 @@ use crate::model::{
 
 // At most this many transit gateway route lookups per packet (loops), as
 // in the simulator.
-use crate::sim::MAX_TGW_HOPS;
+use crate::rules::MAX_TGW_HOPS;
 
 /// Routes learned from on premises over one BGP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub enum Learned {
 /// `advertises` of every on-prem network that lists it (C-12.2, C-11.2).
 /// A static VPN learns nothing over BGP: its routes are its `routes`.
 pub fn learned(topo: &Topology, via: OnPremVia) -> Learned {
-    match crate::sim::learned_routes(topo, via) {
+    match crate::rules::learned_routes(topo, via) {
         Some(nets) => Learned::Stated(nets),
         None => Learned::Unstated,
     }
@@ -210,7 +210,7 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
     }
     let mut unstated: Vec<String> = Vec::new();
     for &(a, _) in &table.propagations {
-        let (routes, open) = crate::sim::tgw_propagated(topo, a);
+        let (routes, open) = crate::rules::tgw_propagated(topo, a);
         cands.extend(routes.into_iter().map(|(net, rank)| Cand {
             net,
             rank,

@@ -379,7 +379,7 @@ fn through_igw(path: &[Step], end: &End) -> bool {
         })
 }
 
-/// The packets of [`crate::sim::tcp_udp_or_icmp`], per family: what a NAT
+/// The packets of [`crate::rules::tcp_udp_or_icmp`], per family: what a NAT
 /// gateway passes (C-7.1) and what may be proven to cross an internet
 /// gateway (C-6.8). Compiled from the simulator's predicate.
 fn tcp_udp_or_icmp_set() -> &'static HeaderSet {
@@ -387,7 +387,7 @@ fn tcp_udp_or_icmp_set() -> &'static HeaderSet {
         let protos = |v4: bool| {
             IntervalSet::from_ranges(
                 (0..=255u8)
-                    .filter(|&p| crate::sim::tcp_udp_or_icmp(p, v4))
+                    .filter(|&p| crate::rules::tcp_udp_or_icmp(p, v4))
                     .map(|p| (u128::from(p), u128::from(p)))
                     .collect(),
             )
@@ -939,7 +939,7 @@ impl<'t> Engine<'t> {
         if self.primary_only && Self::unprovable_at_igw(&f) {
             out.flows.push(Flow {
                 set: f.set.subtract(tcp_udp_or_icmp_set()),
-                end: End::Unknown(crate::sim::igw_protocol_unknown()),
+                end: End::Unknown(crate::rules::igw_protocol_unknown()),
                 path: f.path.clone(),
                 rewrites: f.rewrites.clone(),
             });
@@ -953,12 +953,12 @@ impl<'t> Engine<'t> {
     }
     /// BPA against internet ingress (C-6.10), as the simulator states it.
     fn bpa_blocks_ingress(&self, vpc: VpcId, subnet: Option<SubnetId>) -> bool {
-        crate::sim::bpa_blocks_ingress(self.topo, vpc, subnet)
+        crate::rules::bpa_blocks_ingress(self.topo, vpc, subnet)
     }
 
     /// BPA against internet egress (C-6.10), as the simulator states it.
     fn bpa_blocks_egress(&self, vpc: VpcId, subnet: SubnetId, via_nat_or_eigw: bool) -> bool {
-        crate::sim::bpa_blocks_igw_egress(self.topo, vpc, subnet, via_nat_or_eigw)
+        crate::rules::bpa_blocks_igw_egress(self.topo, vpc, subnet, via_nat_or_eigw)
     }
 
     fn propagate_internet(&self, set: &HeaderSet, out: &mut Reach) {
@@ -985,7 +985,7 @@ impl<'t> Engine<'t> {
         {
             let Some(v) = igw.vpc else { return };
             // BPA: a blocked VPC admits nothing unless some subnet is excluded (C-6.10).
-            if crate::sim::bpa_blocks_vpc_ingress(self.topo, v) {
+            if crate::rules::bpa_blocks_vpc_ingress(self.topo, v) {
                 return;
             }
             let vpc = &self.topo.vpcs[v];

@@ -1,7 +1,8 @@
 //! Per-packet forwarding through VPC peering, transit gateways, VGWs, VPN
 //! and Direct Connect, and the on-prem origin (`docs/FORWARDING-MODEL.md`,
 //! "Hybrid connectivity"). Written as plain scans over the topology for one
-//! destination; it shares no code with `crate::engine::hybrid`.
+//! destination. The rules both it and `crate::engine::hybrid` apply (what
+//! an attachment propagates, what a connection learned) are in `crate::rules`.
 
 use std::net::IpAddr;
 
@@ -10,100 +11,11 @@ use ipnet::IpNet;
 use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, OutsideIp, PeeringId,
-    Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
+    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
-
-/// At most this many transit gateway route lookups per packet.
-pub const MAX_TGW_HOPS: usize = 8;
-
-/// What transit gateway attachment `a` propagates into a TGW route table
-/// (C-9.4): each prefix with its rank (a static VPN 0, a VPC 2, a DX
-/// gateway's transit virtual interfaces 3, a VPN over a private IP 5,
-/// another VPN 6), and the connections whose learned routes the topology
-/// does not state, named (they may hold any prefix). Nothing from an
-/// attachment or connection that is not available, nor from a peering.
-pub fn tgw_propagated(topo: &Topology, a: TgwAttachmentId) -> (Vec<(IpNet, u8)>, Vec<String>) {
-    let h = &topo.hybrid;
-    let att = &h.tgw_attachments[a];
-    let mut routes: Vec<(IpNet, u8)> = Vec::new();
-    let mut unstated: Vec<String> = Vec::new();
-    if !att.available {
-        return (routes, unstated);
-    }
-    let mut add = |via: OnPremVia, rank: u8, label: String| match learned_routes(topo, via) {
-        Some(nets) => routes.extend(nets.into_iter().map(|n| (n, rank))),
-        None => unstated.push(label),
-    };
-    match &att.kind {
-        TgwAttachmentKind::Vpc {
-            vpc, ipv6_support, ..
-        } => {
-            let v = &topo.vpcs[*vpc];
-            routes.extend(v.cidrs.iter().map(|c| (IpNet::V4(*c), 2)));
-            if *ipv6_support {
-                routes.extend(v.ipv6_cidrs.iter().map(|c| (IpNet::V6(*c), 2)));
-            }
-        }
-        TgwAttachmentKind::Vpn(v) => {
-            let vpn = &h.vpns[*v];
-            if vpn.available {
-                let rank = if vpn.static_routes_only {
-                    0
-                } else if matches!(vpn.outside_ip, OutsideIp::PrivateIpv4 { .. }) {
-                    5
-                } else {
-                    6
-                };
-                add(
-                    OnPremVia::Vpn(*v),
-                    rank,
-                    format!("vpn connection `{}`", vpn.meta.name),
-                );
-            }
-        }
-        TgwAttachmentKind::DxGateway(dx) => {
-            for &vif in &h.dx_gateways[*dx].vifs {
-                let x = &h.vifs[vif];
-                if x.kind == VifKind::Transit && x.available {
-                    add(
-                        OnPremVia::Vif(vif),
-                        3,
-                        format!("virtual interface `{}`", x.meta.name),
-                    );
-                }
-            }
-        }
-        TgwAttachmentKind::Connect => {
-            unstated.push(format!("connect attachment `{}`", att.meta.name));
-        }
-        TgwAttachmentKind::Peering(_) => {}
-    }
-    (routes, unstated)
-}
-
-/// BGP routes learned from on prem over one connection; `None` when the
-/// topology leaves them open.
-pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
-    if let OnPremVia::Vpn(v) = via {
-        let vpn = &topo.hybrid.vpns[v];
-        if vpn.static_routes_only {
-            return Some(vpn.static_routes.iter().map(|(n, _)| *n).collect());
-        }
-    }
-    let mut any_listing = false;
-    let mut nets = Vec::new();
-    for net in &topo.hybrid.on_prem {
-        for k in 0..net.via.len() {
-            if net.via[k] == via {
-                any_listing = true;
-                nets.extend(net.advertises[k].clone()?);
-            }
-        }
-    }
-    any_listing.then_some(nets)
-}
+use crate::rules::{MAX_TGW_HOPS, learned_routes, tgw_propagated};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {

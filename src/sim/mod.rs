@@ -76,7 +76,6 @@
 //!     fate, is `Unknown`.
 
 mod hybrid;
-mod matching;
 mod route;
 pub mod service;
 
@@ -89,15 +88,15 @@ use crate::model::{
     Topology, VpcId, referenced_vpcs,
 };
 
-pub use hybrid::{
-    MAX_TGW_HOPS, TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc,
-    interface_v4, learned_routes, onprem_pick, tgw_decision, tgw_exit_subnets, tgw_propagated,
-    transit_vif_tgws, vgw_pick,
-};
-pub use matching::{
+pub use crate::rules::{
     Dir, NaclVerdict, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
     listener_for, nacl_check, nacl_first_match, proto_port_match, sg_check, sg_check_as,
     sg_deciding_rule, tcp_udp_or_icmp,
+};
+pub use crate::rules::{MAX_TGW_HOPS, igw_protocol_unknown, learned_routes, tgw_propagated};
+pub use hybrid::{
+    TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
+    onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -477,7 +476,7 @@ impl<'a> Sim<'a> {
                             lb.meta.name,
                             l.protocol,
                             l.port,
-                            matching::at(l.pos)
+                            crate::rules::at(l.pos)
                         ));
                         self.end(Fate::Delivered { eni });
                     }
@@ -1079,12 +1078,6 @@ impl<'a> Sim<'a> {
 }
 
 /// RFC 1918 (10/8, 172.16/12, 192.168/16) and RFC 6598 (100.64/10) IPv4.
-/// Why a packet of another protocol than tcp, udp and icmp that crosses
-/// an internet gateway is not proven to get there (C-6.8).
-pub fn igw_protocol_unknown() -> String {
-    "AWS documents no protocol restriction at an internet gateway, but only tcp, udp and icmp may be proven to cross it (C-6.8)".into()
-}
-
 pub fn is_private_v4(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(v4) => {

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::matching::at;
 use crate::model::{RouteDest, RouteTableId, RouteTarget, Topology};
+use crate::rules::at;
 
 /// The kind of a candidate route, in tie-break order: at equal prefix length
 /// a lower kind wins (static CIDR > local > prefix list > propagated, C-3.4).

@@ -1,5 +1,6 @@
-//! Filter matching for one concrete packet: NACLs (first match) and security
-//! groups (union of allow rules). Written as plain loops over the rules.
+//! Filter matching for one concrete packet: NACLs (first match), security
+//! groups (union of allow rules), block public access, and the protocols a
+//! gateway passes. Written as plain loops over the rules.
 
 use std::net::IpAddr;
 
@@ -8,6 +9,12 @@ use crate::model::{
     BpaExclusionMode, BpaMode, EniId, EniOwner, ICMP, ICMPV6, LbKind, NaclId, NaclRule, PortMatch,
     Pos, Proto, SgId, SgPeer, SgRule, SubnetId, TCP, Topology, UDP, VpcId,
 };
+
+/// Why a packet of another protocol than tcp, udp and icmp that crosses
+/// an internet gateway is not proven to get there (C-6.8).
+pub fn igw_protocol_unknown() -> String {
+    "AWS documents no protocol restriction at an internet gateway, but only tcp, udp and icmp may be proven to cross it (C-6.8)".into()
+}
 
 /// TCP, UDP, or the ICMP of the packet's family (protocol 1 with IPv4, 58
 /// with IPv6): what a NAT gateway passes (C-7.1), and the only protocols
