@@ -275,22 +275,13 @@ fn load(path: &Path) -> Result<Topology, Exit> {
 /// text `show` prints definitions from: the file, or for a snapshot
 /// directory the topology YAML generated from it.
 fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
-    // A snapshot directory is imported in memory.
+    // A snapshot directory or a Terraform plan is imported in memory.
     if path.is_dir() {
-        let imported = crate::import::import_snapshot(path).map_err(|e| {
-            err(&e.render());
-            Exit::Error
-        })?;
-        let text = want_text.then(|| crate::import::to_yaml(&imported.file));
-        let name = path.display().to_string();
-        let topo = model::resolve(imported.file, &name).map_err(|e| {
-            err(&e.render(None));
-            Exit::Error
-        })?;
-        return Ok((topo, text));
+        return load_imported(path, crate::import::import_snapshot(path), want_text, false);
     }
     if crate::import::terraform::is_plan_file(path) {
-        return load_plan(path, want_text);
+        let imported = crate::import::terraform::import_plan(path);
+        return load_imported(path, imported, want_text, true);
     }
     let topo = model::load_file(path).map_err(|e| {
         let source = std::fs::read_to_string(path).ok();
@@ -438,18 +429,27 @@ fn load_with_text(path: &Path) -> Option<crate::repl::Loaded> {
     load_parts(path, true).ok()
 }
 
-/// A Terraform plan JSON file (recognised by its content), imported in
-/// memory; `None` when `path` is not one.
-fn load_plan(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
-    let imported = crate::import::terraform::import_plan(path).map_err(|e| {
+/// A topology imported in memory (from a snapshot directory or a
+/// Terraform plan), loaded; with `want_text`, also the topology YAML
+/// `show` prints definitions from; with `notes`, the import's notes on
+/// stderr.
+fn load_imported(
+    path: &Path,
+    imported: Result<crate::import::Imported, crate::import::ImportError>,
+    want_text: bool,
+    notes: bool,
+) -> Result<(Topology, Option<String>), Exit> {
+    let imported = imported.map_err(|e| {
         err(&e.render());
         Exit::Error
     })?;
-    let mut notes = String::new();
-    for n in &imported.notes {
-        notes.push_str(&format!("note: {}\n", terminal(n)));
+    if notes {
+        let mut text = String::new();
+        for n in &imported.notes {
+            text.push_str(&format!("note: {}\n", terminal(n)));
+        }
+        err(&text);
     }
-    err(&notes);
     let text = want_text.then(|| crate::import::to_yaml(&imported.file));
     let name = path.display().to_string();
     let topo = model::resolve(imported.file, &name).map_err(|e| {
