@@ -1012,10 +1012,9 @@ fn local_beats_more_specific_propagated_route() {
     let mut p = public_vpc();
     let vgw = p.b.other("vgw");
     let main = p.b.main_rt(p.vpc);
-    let r = p.b.route(main, "10.0.0.0/24", RouteTarget::Unmodelled(vgw));
+    let r = p.b.route(main, "10.0.0.0/24", RouteTarget::Other(vgw));
     p.b.t.route_tables[main].routes[r].propagated = true;
-    let r =
-        p.b.route(main, "192.168.0.0/16", RouteTarget::Unmodelled(vgw));
+    let r = p.b.route(main, "192.168.0.0/16", RouteTarget::Other(vgw));
     p.b.t.route_tables[main].routes[r].propagated = true;
     let a = p.b.eni(p.subnet, "a", &[("10.0.0.10", None)], &[p.web]);
     let c = p.b.eni(p.subnet, "c", &[("10.0.0.11", None)], &[p.web]);
@@ -1201,7 +1200,7 @@ fn unknown_prefix_list_route_makes_lookup_unknown() {
     let pl = p.b.prefix_list("corp", None);
     let main = p.b.main_rt(p.vpc);
     let x = p.b.other("tgw");
-    p.b.push_route(main, RouteDest::PrefixList(pl), RouteTarget::Unmodelled(x));
+    p.b.push_route(main, RouteDest::PrefixList(pl), RouteTarget::Other(x));
     let e =
         p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);
     let t = p.b.t;
@@ -1223,7 +1222,7 @@ fn overlapping_prefix_lists_with_different_targets_are_unknown() {
     let c = p.b.prefix_list("c", Some(&["198.51.100.0/24"]));
     let main = p.b.main_rt(p.vpc);
     let x = p.b.other("tgw");
-    p.b.push_route(main, RouteDest::PrefixList(a), RouteTarget::Unmodelled(x));
+    p.b.push_route(main, RouteDest::PrefixList(a), RouteTarget::Other(x));
     p.b.push_route(main, RouteDest::PrefixList(c), RouteTarget::Igw(p.igw));
     let e =
         p.b.eni(p.subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[p.web]);

@@ -849,7 +849,7 @@ fn unknown_prefix_list_routes(topo: &Topology) -> Vec<(String, String, Pos)> {
     let mut out = Vec::new();
     for t in &topo.route_tables {
         for r in &t.routes {
-            let (Some(pl), &RouteTarget::Unmodelled(o)) = (unknown_list(&r.dest), &r.target) else {
+            let (Some(pl), &RouteTarget::Other(o)) = (unknown_list(&r.dest), &r.target) else {
                 continue;
             };
             let Some(HybridRef::Vgw(g)) = h.of_other(o) else {

@@ -170,7 +170,7 @@ pub fn target_name(topo: &Topology, t: &RouteTarget) -> String {
         RouteTarget::Peering(i) => topo.peerings[*i].meta.name.clone(),
         RouteTarget::GatewayEndpoint(i) => topo.endpoints[*i].meta.name.clone(),
         RouteTarget::Eni(i) => topo.enis[*i].meta.name.clone(),
-        RouteTarget::Unmodelled(i) => topo.others[*i].name.clone(),
+        RouteTarget::Other(i) => topo.others[*i].name.clone(),
     }
 }
 

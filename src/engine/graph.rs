@@ -175,7 +175,7 @@ fn target_node(topo: &Topology, target: &RouteTarget, vpc: VpcId) -> Node {
         RouteTarget::GatewayEndpoint(i) => Node::Endpoint(*i),
         RouteTarget::Eni(e) => Node::Eni(*e),
         RouteTarget::Peering(p) => Node::Peering(*p),
-        RouteTarget::Unmodelled(o) => match topo.hybrid.of_other(*o) {
+        RouteTarget::Other(o) => match topo.hybrid.of_other(*o) {
             Some(HybridRef::Tgw(t)) => Node::Tgw(t),
             Some(HybridRef::Vgw(g)) => Node::Vgw(g),
             _ => Node::Opaque,

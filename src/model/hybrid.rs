@@ -81,7 +81,7 @@ impl Hybrid {
     }
 
     /// The hybrid resource an `others` entry (e.g. a route's
-    /// `RouteTarget::Unmodelled`) stands for.
+    /// `RouteTarget::Other`) stands for.
     pub fn of_other(&self, other: usize) -> Option<HybridRef> {
         self.other_kind.get(other).copied().flatten()
     }

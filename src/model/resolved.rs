@@ -214,9 +214,11 @@ pub enum RouteTarget {
     GatewayEndpoint(EndpointId),
     /// An interface or instance (resolved to the instance's primary interface).
     Eni(EniId),
-    /// A target in a section the engine does not model yet (transit gateway,
-    /// virtual private gateway, GWLB endpoint, …): index into `others`.
-    Unmodelled(usize),
+    /// A target named in `others` (index): a transit gateway or a virtual
+    /// private gateway, which `hybrid` models (`Hybrid::of_other` says
+    /// which), or a gateway load balancer endpoint, which is not modelled
+    /// (what is routed to it is `unknown`).
+    Other(usize),
 }
 
 #[derive(Debug, Clone)]

@@ -459,7 +459,7 @@ impl Tracer<'_> {
     /// True when `t` is a way towards the goal.
     fn target_ok(&self, t: &RouteTarget, vpc: VpcId, dst: IpAddr) -> bool {
         let topo = self.topo;
-        if let RouteTarget::Unmodelled(o) = t {
+        if let RouteTarget::Other(o) = t {
             match topo.hybrid.of_other(*o) {
                 // A transit gateway decides for itself where the packet
                 // goes (another VPC, an egress VPC, on prem): follow it.
@@ -524,7 +524,7 @@ impl Tracer<'_> {
         }
         let kind = current.and_then(|t| match t {
             RouteTarget::Peering(_) => Some(0),
-            RouteTarget::Unmodelled(o) => match topo.hybrid.of_other(*o) {
+            RouteTarget::Other(o) => match topo.hybrid.of_other(*o) {
                 Some(HybridRef::Tgw(_)) => Some(1),
                 Some(HybridRef::Vgw(_)) => Some(2),
                 _ => None,
@@ -634,8 +634,8 @@ impl Tracer<'_> {
             }
             Lookup::Target(t, _) => {
                 let hop = route_hop(topo, rt, &choice, false);
-                let hybrid = matches!(t, RouteTarget::Unmodelled(o) if matches!(topo.hybrid.of_other(o), Some(HybridRef::Tgw(_) | HybridRef::Vgw(_))));
-                let opaque = (matches!(t, RouteTarget::Unmodelled(_)) && !hybrid)
+                let hybrid = matches!(t, RouteTarget::Other(o) if matches!(topo.hybrid.of_other(o), Some(HybridRef::Tgw(_) | HybridRef::Vgw(_))));
+                let opaque = (matches!(t, RouteTarget::Other(_)) && !hybrid)
                     || matches!(t, RouteTarget::Eni(x) if !topo.enis[x].source_dest_check);
                 if opaque {
                     let why = format!(
@@ -724,7 +724,7 @@ impl Tracer<'_> {
             RouteTarget::Nat(n) => self.nat(n, subnet, p, depth),
             RouteTarget::GatewayEndpoint(ep) => self.gateway_endpoint(ep, subnet, p),
             RouteTarget::Peering(x) => self.peering(x, subnet, vpc, p),
-            RouteTarget::Unmodelled(o) => match self.topo.hybrid.of_other(o) {
+            RouteTarget::Other(o) => match self.topo.hybrid.of_other(o) {
                 Some(HybridRef::Tgw(t)) => self.tgw_from_vpc(t, subnet, vpc, last_nat, p, depth),
                 Some(HybridRef::Vgw(g)) => self.vgw_out(g, subnet, vpc, p),
                 _ => {}

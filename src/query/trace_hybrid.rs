@@ -82,7 +82,7 @@ impl Tracer<'_> {
                             && self.vpc_attachment(t, to).is_some()
                     })
                     .and_then(|t| self.other_of(HybridRef::Tgw(t)))
-                    .map(RouteTarget::Unmodelled)
+                    .map(RouteTarget::Other)
             }
             Goal::OnPrem(n) => {
                 let net = &h.on_prem[n];
@@ -94,7 +94,7 @@ impl Tracer<'_> {
                             .any(|v| net.via.contains(v))
                     });
                 if let Some(o) = vgw.and_then(|g| self.other_of(HybridRef::Vgw(g))) {
-                    return Some(RouteTarget::Unmodelled(o));
+                    return Some(RouteTarget::Other(o));
                 }
                 (0..h.tgws.len())
                     .find(|&t| {
@@ -105,7 +105,7 @@ impl Tracer<'_> {
                                 .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
                     })
                     .and_then(|t| self.other_of(HybridRef::Tgw(t)))
-                    .map(RouteTarget::Unmodelled)
+                    .map(RouteTarget::Other)
             }
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
         }

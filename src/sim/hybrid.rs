@@ -119,7 +119,7 @@ pub fn propagated(topo: &Topology, rt: usize, d: IpAddr) -> (Vec<(IpNet, RouteTa
             out.extend(
                 cands
                     .into_iter()
-                    .map(|(n, _, _)| (n, RouteTarget::Unmodelled(o))),
+                    .map(|(n, _, _)| (n, RouteTarget::Other(o))),
             );
         }
     }

@@ -812,7 +812,7 @@ impl<'a> Sim<'a> {
                 }
             }
             RouteTarget::Peering(x) => self.via_peering(at, x, p),
-            RouteTarget::Unmodelled(x) => match topo.hybrid.of_other(x) {
+            RouteTarget::Other(x) => match topo.hybrid.of_other(x) {
                 Some(crate::model::HybridRef::Tgw(t)) => self.via_tgw(at, t, p),
                 Some(crate::model::HybridRef::Vgw(g)) => self.via_vgw(at, g, p),
                 _ => self.unknown(format!(

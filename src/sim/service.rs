@@ -141,7 +141,7 @@ pub fn service_fate(topo: &Topology, eni: EniId, service: &str, p: &Packet) -> S
                     match &first_target {
                         Some(RouteTarget::Nat(_)) => ServiceFate::Leak("NAT gateway".into()),
                         Some(RouteTarget::Peering(_)) => ServiceFate::Leak("peering".into()),
-                        Some(RouteTarget::Unmodelled(_)) => {
+                        Some(RouteTarget::Other(_)) => {
                             ServiceFate::Leak("a gateway that is not modelled".into())
                         }
                         Some(RouteTarget::Eni(_)) => ServiceFate::Leak("appliance".into()),

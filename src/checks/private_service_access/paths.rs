@@ -110,7 +110,7 @@ impl Ctx<'_, '_> {
                         RouteTarget::Eni(e) => {
                             Some(format!("appliance `{}`", topo.enis[*e].meta.name))
                         }
-                        RouteTarget::Unmodelled(o) => Some(format!("`{}`", topo.others[*o].name)),
+                        RouteTarget::Other(o) => Some(format!("`{}`", topo.others[*o].name)),
                         _ => None,
                     };
                     if let Some(w) = what {

@@ -442,9 +442,9 @@ impl V<'_> {
                         ));
                         RouteTarget::Blackhole
                     }
-                    Some(EndpointKind::GatewayLoadBalancer) => RouteTarget::Unmodelled(
-                        self.gwlbe_other.get(&e.idx).copied().unwrap_or(BAD),
-                    ),
+                    Some(EndpointKind::GatewayLoadBalancer) => {
+                        RouteTarget::Other(self.gwlbe_other.get(&e.idx).copied().unwrap_or(BAD))
+                    }
                     _ => RouteTarget::GatewayEndpoint(e.idx),
                 }
             }
@@ -460,10 +460,10 @@ impl V<'_> {
                 problem = elsewhere(self, evpc, "instance").map(|m| (m, None));
                 RouteTarget::Eni(eni)
             }
-            Kind::Tgw => RouteTarget::Unmodelled(e.idx),
+            Kind::Tgw => RouteTarget::Other(e.idx),
             Kind::Vgw => {
                 self.vgw_in_vpc(e.idx, t, ctx, vpc);
-                RouteTarget::Unmodelled(e.idx)
+                RouteTarget::Other(e.idx)
             }
             other => {
                 let help = self.suggest(name, ROUTE_TARGETS, &["local", "blackhole"]);
