@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use crate::checks::{self, CheckId, CheckMeta};
+use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::escape::terminal;
 use crate::model::{self, Topology};
@@ -358,11 +359,9 @@ fn write_import(imported: &crate::import::Imported, output: Option<&PathBuf>) ->
     match output {
         Some(p) => {
             if let Err(e) = std::fs::write(p, &yaml) {
-                err(&format!(
-                    "error: cannot write `{}`: {}\n",
-                    terminal(&p.display().to_string()),
-                    terminal(&e.to_string())
-                ));
+                err(
+                    &Diagnostic::plain(format!("cannot write `{}`: {e}", p.display())).render(None),
+                );
                 return Exit::Error;
             }
         }
@@ -502,15 +501,15 @@ fn import_aws(cmd: ImportCommand) -> Exit {
         }
     };
     if strict && !imported.file.gaps.is_empty() {
-        let mut msg = format!(
-            "error: `--strict`: the import is incomplete ({}); no topology written\n",
+        let mut d = Diagnostic::plain(format!(
+            "`--strict`: the import is incomplete ({}); no topology written",
             count(imported.file.gaps.len(), "gap", "gaps")
-        );
+        ))
+        .with_help("grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)");
         for g in &imported.file.gaps {
-            msg.push_str(&format!("  = gap: {}\n", terminal(&g.what.value)));
+            d = d.with_note(format!("gap: {}", g.what.value));
         }
-        msg.push_str("  = help: grant the missing IAM actions, or drop `--strict` to record the gaps in the topology (dependent checks then say `unknown`)\n");
-        err(&msg);
+        err(&d.render(None));
         return Exit::Error;
     }
     write_import(&imported, output.as_ref())
@@ -520,9 +519,11 @@ fn import_aws(cmd: ImportCommand) -> Exit {
 /// in this binary, so say so and how to get it.
 #[cfg(not(feature = "live"))]
 fn import_aws(_cmd: ImportCommand) -> Exit {
-    err(
-        "error: this netverify was built without live import (`import aws` needs the cargo feature `live`)\n  = help: install the default build (`cargo install --path .` or `cargo build --release`, without `--no-default-features`), or save the account with `aws ec2 describe-*` and use `netverify import snapshot DIR`\n",
-    );
+    err(&Diagnostic::plain(
+        "this netverify was built without live import (`import aws` needs the cargo feature `live`)",
+    )
+    .with_help("install the default build (`cargo install --path .` or `cargo build --release`, without `--no-default-features`), or save the account with `aws ec2 describe-*` and use `netverify import snapshot DIR`")
+    .render(None));
     Exit::Error
 }
 
@@ -608,19 +609,20 @@ fn validate(topology: &Path) -> Exit {
 /// list of ids.
 fn unknown_check(id: &str) -> Exit {
     let known = checks::ids();
-    let mut msg = format!("error: unknown check `{}`\n", terminal(id));
-    if let Some(s) = crate::model::suggest(id, known.iter().copied()) {
-        msg.push_str(&format!("  = help: did you mean `{s}`?\n"));
-    }
-    msg.push_str(&format!(
-        "  = note: the checks are {}\n",
-        known
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    err(&msg);
+    let d = Diagnostic::plain(format!("unknown check `{id}`"))
+        .with_help_opt(
+            crate::model::suggest(id, known.iter().copied())
+                .map(|s| format!("did you mean `{s}`?")),
+        )
+        .with_note(format!(
+            "the checks are {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    err(&d.render(None));
     Exit::Error
 }
 
@@ -774,9 +776,9 @@ fn one_query(topology: &Path, query: &str, format: crate::query::lang::QueryForm
             Exit::Error
         }
         crate::repl::Action::Nothing => {
-            err(
-                "error: empty query\n  = help: e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`\n",
-            );
+            err(&Diagnostic::plain("empty query")
+                .with_help("e.g. `netverify query FILE 'can internet reach web-alb on tcp/443'`")
+                .render(None));
             Exit::Error
         }
         crate::repl::Action::Reload | crate::repl::Action::Quit => Exit::Proven,

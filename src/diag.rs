@@ -62,12 +62,21 @@ pub struct Diagnostic {
     pub line: u32,
     /// 1-based column (in characters); `0` when the position is not known.
     pub column: u32,
-    /// In a one-line input: the bytes the caret marks.
-    pub span: Option<Span>,
-    /// A short label after the caret.
-    pub label: Option<Box<str>>,
+    /// In a one-line input: what the caret marks, and its label.
+    pub input: Option<Box<Mark>>,
     /// A hint, e.g. ``did you mean `igw-main`?``.
     pub help: Option<String>,
+    /// Facts that explain the error, each on a `= note:` line after the
+    /// help, e.g. the valid values.
+    pub notes: Vec<String>,
+}
+
+/// Where a diagnostic points in a one-line input, and the label after the
+/// caret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub span: Span,
+    pub label: String,
 }
 
 /// The widest line of a file shown in a snippet, in characters.
@@ -81,9 +90,9 @@ impl Diagnostic {
             file: file.to_owned(),
             line: pos.line,
             column: pos.column,
-            span: None,
-            label: None,
+            input: None,
             help: None,
+            notes: Vec::new(),
         }
     }
 
@@ -91,16 +100,19 @@ impl Diagnostic {
     pub fn in_input(
         message: impl Into<String>,
         span: Span,
-        label: impl Into<Box<str>>,
+        label: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
             message: message.into(),
             file: String::new(),
             line: 1,
             column: 0,
-            span: Some(span),
-            label: Some(label.into()),
+            input: Some(Box::new(Mark {
+                span,
+                label: label.into(),
+            })),
             help: None,
+            notes: Vec::new(),
         }
     }
 
@@ -139,7 +151,8 @@ impl Diagnostic {
     /// position is not known.
     pub fn render(&self, source: Option<&str>) -> String {
         // (shown line, caret column, caret length), hazards escaped.
-        let shown = match (self.span, source) {
+        let span = self.input.as_ref().map(|m| m.span);
+        let shown = match (span, source) {
             (Some(span), Some(input)) => {
                 let col = input
                     .get(..span.start.min(input.len()))
@@ -159,23 +172,23 @@ impl Diagnostic {
             }),
             _ => None,
         };
-        let width = if shown.is_some() || self.span.is_some() {
+        let width = if shown.is_some() || span.is_some() {
             self.line.to_string().len()
         } else {
             1
         };
         let pad = " ".repeat(width);
         let mut out = format!("error: {}\n", terminal(&self.message));
-        if self.span.is_none() && !self.file.is_empty() {
+        if span.is_none() && !self.file.is_empty() {
             out.push_str(&format!("{pad}--> {}\n", self.location()));
         }
         if let Some((text, start, len)) = shown {
             out.push_str(&format!("{pad} |\n"));
             out.push_str(&format!("{} | {text}\n", self.line));
             let label = self
-                .label
-                .as_deref()
-                .map(|l| format!(" {}", terminal(l)))
+                .input
+                .as_ref()
+                .map(|m| format!(" {}", terminal(&m.label)))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "{pad} | {}{}{label}\n",
@@ -186,7 +199,22 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             out.push_str(&format!("{pad} = help: {}\n", terminal(help)));
         }
+        for note in &self.notes {
+            out.push_str(&format!("{pad} = note: {}\n", terminal(note)));
+        }
         out
+    }
+
+    /// The same diagnostic with a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// A diagnostic about no place in particular: the message says what it
+    /// is about (a command-line value, an output file).
+    pub fn plain(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new("", Pos::default(), message)
     }
 }
 
@@ -194,7 +222,7 @@ impl fmt::Display for Diagnostic {
     /// One line: `file:line:column: message (help: …)`, or for an input
     /// `message (at column N)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(span) = self.span {
+        if let Some(span) = self.input.as_ref().map(|m| m.span) {
             return write!(
                 f,
                 "{} (at column {})",

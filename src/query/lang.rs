@@ -611,13 +611,13 @@ mod tests {
     #[test]
     fn errors_have_positions_and_suggestions() {
         let e = parse("cna a reach b").unwrap_err();
-        assert_eq!(e.span, Some(Span { start: 0, end: 3 }));
+        assert_eq!(e.input.map(|m| m.span), Some(Span { start: 0, end: 3 }));
         assert_eq!(
             e.help.as_deref(),
             Some("did you mean `can`? (`help` lists the query forms)")
         );
         let e = parse("can a rech b").unwrap_err();
-        assert_eq!(e.span.map(|s| s.start), Some(6));
+        assert_eq!(e.input.map(|m| m.span.start), Some(6));
         assert!(e.help.unwrap().contains("`reach`"));
         let e = parse("can a reach b on tpc/22").unwrap_err();
         assert!(e.help.unwrap().contains("`tcp`"));
