@@ -261,6 +261,33 @@ impl<'p> Ctx<'p> {
         self.resolve(&self.refs.target(r, &[P::K(attr)]), kinds)
     }
 
+    /// The container (security group, route table, NACL) that standalone
+    /// rule resource `i` names at `attr`, recorded in `standalone` with the
+    /// rule's address; `None`, with a gap of `kind` saying the `what` is left
+    /// out, when it names none in the plan.
+    pub fn standalone_parent(
+        &mut self,
+        i: usize,
+        (attr, kinds, what): (&str, &[&str], &str),
+        kind: GapKind,
+        standalone: &mut BTreeMap<String, Vec<String>>,
+    ) -> Option<String> {
+        match self.link(i, attr, kinds) {
+            Ok((_, parent)) => {
+                standalone
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(self.res(i).address.clone());
+                Some(parent)
+            }
+            Err(why) => {
+                let why = format!("{why}; the {what} is left out");
+                self.attr_gap(i, attr, &why, kind, Scope::Everywhere);
+                None
+            }
+        }
+    }
+
     /// The targets of a list of ids at `attr` of resource `i`; none when
     /// the configuration does not set it and the plan leaves it to apply
     /// (an optional attribute the provider computes: other resources, such

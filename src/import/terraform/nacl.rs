@@ -201,23 +201,14 @@ pub(super) fn network_acls(cx: &mut Ctx) {
     }
     let mut standalone: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in cx.of(&["aws_network_acl_rule"]) {
-        let nacl = match cx.link(i, "network_acl_id", &NACL_KINDS) {
-            Ok((_, n)) => n,
-            Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "network_acl_id",
-                    &format!("{why}; the rule is left out"),
-                    GapKind::NetworkAcls,
-                    Scope::Everywhere,
-                );
-                continue;
-            }
+        let Some(nacl) = cx.standalone_parent(
+            i,
+            ("network_acl_id", &NACL_KINDS, "rule"),
+            GapKind::NetworkAcls,
+            &mut standalone,
+        ) else {
+            continue;
         };
-        standalone
-            .entry(nacl.clone())
-            .or_default()
-            .push(cx.res(i).address.clone());
         let egress = match flag(cx.res(i), &[P::K("egress")]) {
             Field::Set(b) => b,
             Field::Unset => false,

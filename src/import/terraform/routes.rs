@@ -271,23 +271,14 @@ pub(super) fn route_tables(cx: &mut Ctx) {
     }
     let mut standalone: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in cx.of(&["aws_route"]) {
-        let table = match cx.link(i, "route_table_id", &TABLE_KINDS) {
-            Ok((_, t)) => t,
-            Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "route_table_id",
-                    &format!("{why}; the route is left out"),
-                    GapKind::Routes,
-                    Scope::Everywhere,
-                );
-                continue;
-            }
+        let Some(table) = cx.standalone_parent(
+            i,
+            ("route_table_id", &TABLE_KINDS, "route"),
+            GapKind::Routes,
+            &mut standalone,
+        ) else {
+            continue;
         };
-        standalone
-            .entry(table.clone())
-            .or_default()
-            .push(cx.res(i).address.clone());
         if let Some(rt) = read_route(cx, i, &[], &table)
             && let Some(t) = cx
                 .file
