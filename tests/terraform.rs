@@ -999,3 +999,18 @@ fn elastic_ip_association_gives_a_public_address() {
     let (code, out, err) = check(&w);
     assert_eq!(code, 1, "{out}\n{err}");
 }
+
+/// A plan whose values the topology format rejects (a CIDR AWS would never
+/// accept) is an input error that names the plan, not an "importer bug …
+/// `--save-snapshot`" message meant for snapshots.
+#[test]
+fn bug_unloadable_plan_was_reported_as_a_snapshot_importer_bug() {
+    let mut plan = base();
+    rc(&mut plan, "aws_vpc.main")["change"]["after"]["cidr_block"] = json!("10.0.0.0/33");
+    let w = write(&plan);
+    let (code, _, err) = import(&w);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would not load"), "{err}");
+    assert!(!err.contains("--save-snapshot"), "{err}");
+    assert!(err.contains("the plan"), "{err}");
+}

@@ -72,7 +72,17 @@ pub enum ImportError {
     Unloadable {
         errors: Box<LoadError>,
         yaml: String,
+        from: Source,
     },
+}
+
+/// Where an import read its data from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// describe-* outputs: a snapshot directory or a live account.
+    Aws,
+    /// A Terraform plan (`terraform show -json`).
+    TerraformPlan,
 }
 
 impl ImportError {
@@ -118,19 +128,24 @@ impl ImportError {
             ImportError::Live { message, help } => {
                 nowhere(message.clone()).with_help_opt(help.clone())
             }
-            ImportError::Unloadable { .. } => nowhere(
+            ImportError::Unloadable { from, .. } => nowhere(
                 "the topology imported from this data would not load, so none is written".into(),
             )
-            .with_help(
-                "this is an importer bug; please report it with the snapshot (`--save-snapshot`)",
-            ),
+            .with_help(match from {
+                Source::Aws => {
+                    "this is an importer bug; please report it with the snapshot (`--save-snapshot`)"
+                }
+                Source::TerraformPlan => {
+                    "the plan holds a value the topology rejects (below): fix it in the Terraform configuration; if AWS accepts the value, this is an importer bug, please report it with the plan"
+                }
+            }),
         }
     }
 
     /// The error for the terminal, escaped, by the one diagnostic renderer.
     pub fn render(&self) -> String {
         let mut out = self.diagnostic().render(None);
-        if let ImportError::Unloadable { errors, yaml } = self {
+        if let ImportError::Unloadable { errors, yaml, .. } = self {
             out.push_str(&errors.render(Some(yaml)));
         }
         out
@@ -145,19 +160,20 @@ pub const GAPS_KEY: &str = "NetverifyImportGaps";
 /// Import the snapshot in `dir` (the snapshot folder, or its `aws_configs`).
 pub fn import_snapshot(dir: &Path) -> Result<Imported, ImportError> {
     let raw = read::read_snapshot(dir)?;
-    loadable(build::build(raw)?)
+    loadable(build::build(raw)?, Source::Aws)
 }
 
 /// The last guard of "import never writes a file its loader rejects": the
 /// importer turns the inconsistencies it knows into gaps; any other reason
 /// the loader has to reject the result is an error (exit 2), not a file.
-fn loadable(imported: Imported) -> Result<Imported, ImportError> {
+fn loadable(imported: Imported, from: Source) -> Result<Imported, ImportError> {
     let yaml = to_yaml(&imported.file);
     match crate::model::load_str(&yaml, "imported.yaml") {
         Ok(_) => Ok(imported),
         Err(errors) => Err(ImportError::Unloadable {
             errors: Box::new(errors),
             yaml,
+            from,
         }),
     }
 }

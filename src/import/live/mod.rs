@@ -131,7 +131,7 @@ pub fn import_docs(docs: &[Doc]) -> Result<Imported, ImportError> {
         .map(|d| (PathBuf::from(&d.path), d.text()))
         .collect();
     let raw = super::read::read_documents(files)?;
-    super::loadable(super::build::build(raw)?)
+    super::loadable(super::build::build(raw)?, super::Source::Aws)
 }
 
 fn check_save_dir(dir: &Path) -> Result<(), ImportError> {

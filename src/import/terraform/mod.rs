@@ -71,7 +71,7 @@ pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportErr
         });
     }
     let plan = plan::parse(bytes, file)?;
-    crate::import::loadable(build(&plan))
+    crate::import::loadable(build(&plan), crate::import::Source::TerraformPlan)
 }
 
 /// Where a gap applies.
