@@ -642,6 +642,12 @@ fn malformed_plan_names_line_and_column() {
     let (code, _, err) = import(&w);
     assert_eq!(code, 2);
     assert!(err.contains("plan.json:3:"), "{err}");
+    // `check` recognises it as a plan by its keys, so the plan reader, not
+    // the topology loader, reports it.
+    let (code, _, err) = check(&w);
+    assert_eq!(code, 2);
+    assert!(err.contains("malformed json"), "{err}");
+    assert!(err.contains("plan.json:3:"), "{err}");
 }
 
 /// Values marked sensitive, and VPN pre-shared keys whether marked or not,

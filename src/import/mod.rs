@@ -55,6 +55,8 @@ pub enum ImportError {
         file: String,
         path: String,
         msg: String,
+        /// What to do about it.
+        help: Option<String>,
     },
     #[error("cannot write `{path}`: {message}")]
     Write { path: String, message: String },
@@ -123,7 +125,12 @@ impl ImportError {
                 },
                 format!("malformed json: {message}"),
             ),
-            ImportError::Invalid { file, path, msg } => at(file, format!("{path}: {msg}")),
+            ImportError::Invalid {
+                file,
+                path,
+                msg,
+                help,
+            } => at(file, format!("{path}: {msg}")).with_help_opt(help.clone()),
             ImportError::Write { .. } => nowhere(self.to_string()),
             ImportError::Live { message, help } => {
                 nowhere(message.clone()).with_help_opt(help.clone())

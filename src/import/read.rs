@@ -31,6 +31,7 @@ impl Loc {
             file: self.file.clone(),
             path,
             msg,
+            help: None,
         }
     }
 }
@@ -431,6 +432,7 @@ fn one<T: DeserializeOwned>(base: &Loc, path: &str, v: &Value) -> Result<T, Impo
             file: base.file.clone(),
             path: full,
             msg: e.into_inner().to_string(),
+            help: None,
         }
     })
 }
@@ -441,6 +443,7 @@ fn items<T: DeserializeOwned>(base: &Loc, key: &str, v: &Value) -> Result<Items<
             file: base.file.clone(),
             path: key.into(),
             msg: "expected a list".into(),
+            help: None,
         });
     };
     let mut out = Vec::with_capacity(list.len());

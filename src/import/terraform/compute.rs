@@ -289,18 +289,12 @@ pub(super) fn interfaces(cx: &mut Ctx) {
         }
     }
     for i in cx.of(&["aws_network_interface"]) {
-        let subnet = match cx.link(i, "subnet_id", &["aws_subnet"]) {
-            Ok((_, s)) => s,
-            Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "subnet_id",
-                    &format!("{why}; the interface is left out"),
-                    GapKind::Resources,
-                    Scope::Everywhere,
-                );
-                continue;
-            }
+        let Some(subnet) = cx.link_or_leave_out(
+            i,
+            ("subnet_id", &["aws_subnet"], "interface"),
+            GapKind::Resources,
+        ) else {
+            continue;
         };
         let vpc = cx.vpc_of.get(&subnet).cloned().unwrap_or_default();
         let name = cx.emit(i, Some(&vpc));
@@ -797,18 +791,12 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
         }));
     }
     for i in cx.of(&["aws_lb_listener", "aws_alb_listener"]) {
-        let lb = match cx.link(i, "load_balancer_arn", &["aws_lb", "aws_alb"]) {
-            Ok((_, l)) => l,
-            Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "load_balancer_arn",
-                    &format!("{why}; the listener is left out"),
-                    GapKind::LoadBalancers,
-                    Scope::Everywhere,
-                );
-                continue;
-            }
+        let Some(lb) = cx.link_or_leave_out(
+            i,
+            ("load_balancer_arn", &["aws_lb", "aws_alb"], "listener"),
+            GapKind::LoadBalancers,
+        ) else {
+            continue;
         };
         let r = cx.res(i);
         let lb_kind = cx

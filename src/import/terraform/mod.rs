@@ -65,9 +65,10 @@ pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportErr
         return Err(ImportError::Invalid {
             file: file.to_owned(),
             path: "$".to_owned(),
-            msg: format!(
-                "this is a binary Terraform plan, not its JSON\n  = help: run `terraform show -json {file} > plan.json` and give netverify `plan.json`"
-            ),
+            msg: "this is a binary Terraform plan, not its JSON".to_owned(),
+            help: Some(format!(
+                "run `terraform show -json {file} > plan.json` and give netverify `plan.json`"
+            )),
         });
     }
     let plan = plan::parse(bytes, file)?;
@@ -261,31 +262,41 @@ impl<'p> Ctx<'p> {
         self.resolve(&self.refs.target(r, &[P::K(attr)]), kinds)
     }
 
-    /// The container (security group, route table, NACL) that standalone
-    /// rule resource `i` names at `attr`, recorded in `standalone` with the
-    /// rule's address; `None`, with a gap of `kind` saying the `what` is left
-    /// out, when it names none in the plan.
-    pub fn standalone_parent(
+    /// The mapped resource that resource `i` names at `attr` ([`Ctx::link`]);
+    /// `None`, with a gap of `kind` saying the `what` is left out, when it
+    /// names none in the plan.
+    pub fn link_or_leave_out(
         &mut self,
         i: usize,
         (attr, kinds, what): (&str, &[&str], &str),
         kind: GapKind,
-        standalone: &mut BTreeMap<String, Vec<String>>,
     ) -> Option<String> {
         match self.link(i, attr, kinds) {
-            Ok((_, parent)) => {
-                standalone
-                    .entry(parent.clone())
-                    .or_default()
-                    .push(self.res(i).address.clone());
-                Some(parent)
-            }
+            Ok((_, to)) => Some(to),
             Err(why) => {
                 let why = format!("{why}; the {what} is left out");
                 self.attr_gap(i, attr, &why, kind, Scope::Everywhere);
                 None
             }
         }
+    }
+
+    /// The container (route table, NACL) that standalone rule resource `i`
+    /// names at `attr`, recorded in `standalone` with the rule's address
+    /// (see [`Ctx::link_or_leave_out`]).
+    pub fn standalone_parent(
+        &mut self,
+        i: usize,
+        link: (&str, &[&str], &str),
+        kind: GapKind,
+        standalone: &mut BTreeMap<String, Vec<String>>,
+    ) -> Option<String> {
+        let parent = self.link_or_leave_out(i, link, kind)?;
+        standalone
+            .entry(parent.clone())
+            .or_default()
+            .push(self.res(i).address.clone());
+        Some(parent)
     }
 
     /// The targets of a list of ids at `attr` of resource `i`; none when

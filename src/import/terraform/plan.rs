@@ -114,34 +114,24 @@ pub(super) struct Plan {
     pub data_sources: usize,
 }
 
-/// Whether `text` is a `terraform show -json` document: a JSON object with
-/// `format_version` and at least one of the keys only a plan has.
+/// Whether `bytes` are a `terraform show -json` document: text that opens a
+/// JSON object and names `format_version` and at least one of the keys only
+/// a plan has. The keys are looked for, not parsed: the plan reader parses
+/// the document once, and a malformed plan is then reported as a malformed
+/// plan (at its line and column), not as a malformed topology.
 pub fn looks_like_plan(bytes: &[u8]) -> bool {
     let Ok(text) = decode(bytes) else {
         return false;
     };
-    let head = text.trim_start();
-    if !head.starts_with('{') {
-        return false;
-    }
-    // Cheap test before parsing: both keys appear in the text.
-    if !text.contains("\"format_version\"")
-        || ![
+    text.trim_start().starts_with('{')
+        && text.contains("\"format_version\"")
+        && [
             "\"planned_values\"",
             "\"resource_changes\"",
             "\"terraform_version\"",
         ]
         .iter()
         .any(|k| text.contains(k))
-    {
-        return false;
-    }
-    serde_json::from_str::<Value>(&text).is_ok_and(|v| {
-        v.get("format_version").is_some()
-            && (v.get("planned_values").is_some()
-                || v.get("resource_changes").is_some()
-                || v.get("terraform_version").is_some())
-    })
 }
 
 /// The text of the file: UTF-8 (with or without a BOM) or UTF-16 with a BOM
@@ -230,6 +220,17 @@ fn invalid(file: &str, path: &str, msg: String) -> ImportError {
         file: file.to_owned(),
         path: path.to_owned(),
         msg,
+        help: None,
+    }
+}
+
+/// [`invalid`], with what to do about it.
+fn invalid_help(file: &str, path: &str, msg: String, help: &str) -> ImportError {
+    ImportError::Invalid {
+        file: file.to_owned(),
+        path: path.to_owned(),
+        msg,
+        help: Some(help.to_owned()),
     }
 }
 
@@ -267,13 +268,14 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
         // it was declared stable as 1.0.
         Some(Value::String(v)) if matches!(v.split('.').next(), Some("0" | "1")) => {}
         Some(v @ Value::String(_)) => {
-            return Err(invalid(
+            return Err(invalid_help(
                 file,
                 "format_version",
                 format!(
-                    "unsupported plan format version {}: netverify reads formats 0.x and 1.x\n  = help: make the plan with a Terraform or OpenTofu release that writes format 1.x",
+                    "unsupported plan format version {}: netverify reads formats 0.x and 1.x",
                     shown(v)
                 ),
+                "make the plan with a Terraform or OpenTofu release that writes format 1.x",
             ));
         }
         Some(v) => {
@@ -287,10 +289,11 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
             ));
         }
         None => {
-            return Err(invalid(
+            return Err(invalid_help(
                 file,
                 "format_version",
-                "missing: this is not `terraform show -json` output\n  = help: run `terraform show -json plan.out > plan.json`".to_owned(),
+                "missing: this is not `terraform show -json` output".to_owned(),
+                "run `terraform show -json plan.out > plan.json`",
             ));
         }
     }
@@ -347,12 +350,11 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
         };
         for a in &actions {
             if !["create", "update", "no-op", "delete", "read", "forget"].contains(a) {
-                return Err(invalid(
+                return Err(invalid_help(
                     file,
                     &path("change.actions"),
-                    format!(
-                        "unknown action `{a}`\n  = help: the actions of format 1.x are `create`, `update`, `no-op`, `delete`, `read` and `forget`"
-                    ),
+                    format!("unknown action `{a}`"),
+                    "the actions of format 1.x are `create`, `update`, `no-op`, `delete`, `read` and `forget`",
                 ));
             }
         }

@@ -32,6 +32,19 @@ pub(super) struct Refs<'p> {
     by_id: HashMap<&'p str, usize>,
 }
 
+/// The `references` of one configuration expression, as written.
+fn expression_refs(e: &Value) -> Vec<String> {
+    e.get("references")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `module.a[0].module.b["x"]` → `["a", "b"]`.
 fn module_names(addr: &str) -> Vec<String> {
     split_address(addr)
@@ -186,9 +199,7 @@ impl<'p> Refs<'p> {
         let exprs: Vec<&Value> = set_fields.unwrap_or_else(|| vec![cur]);
         let mut out = Vec::new();
         for e in exprs {
-            if let Some(rs) = e.get("references").and_then(Value::as_array) {
-                out.extend(rs.iter().filter_map(Value::as_str).map(str::to_owned));
-            }
+            out.extend(expression_refs(e));
         }
         Ok(out)
     }
@@ -238,14 +249,7 @@ impl<'p> Refs<'p> {
                                 .get("expressions")?
                                 .get(strip_index(var))
                         })
-                        .and_then(|e| e.get("references"))
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
+                        .map(expression_refs)
                         .unwrap_or_default();
                     if refs.is_empty() {
                         return Err(format!(
@@ -268,16 +272,9 @@ impl<'p> Refs<'p> {
                         .and_then(|c| {
                             c.get("outputs")?
                                 .get(strip_index(output))?
-                                .get("expression")?
-                                .get("references")
+                                .get("expression")
                         })
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
+                        .map(expression_refs)
                         .unwrap_or_default();
                     if refs.is_empty() {
                         return Err(format!(

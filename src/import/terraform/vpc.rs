@@ -312,18 +312,12 @@ pub(super) fn subnets(cx: &mut Ctx) {
 pub(super) fn nat_gateways(cx: &mut Ctx) {
     for i in cx.of(&["aws_nat_gateway"]) {
         let r = cx.res(i);
-        let subnet = match cx.link(i, "subnet_id", &["aws_subnet"]) {
-            Ok((_, s)) => s,
-            Err(why) => {
-                cx.attr_gap(
-                    i,
-                    "subnet_id",
-                    &format!("{why}; the NAT gateway is left out"),
-                    GapKind::Routes,
-                    Scope::Everywhere,
-                );
-                continue;
-            }
+        let Some(subnet) = cx.link_or_leave_out(
+            i,
+            ("subnet_id", &["aws_subnet"], "NAT gateway"),
+            GapKind::Routes,
+        ) else {
+            continue;
         };
         let vpc = cx.vpc_of.get(&subnet).cloned();
         let private = text(r, &[P::K("connectivity_type")]) == Field::Set("private".to_owned());
