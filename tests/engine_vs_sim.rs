@@ -336,7 +336,7 @@ fn service_path_property_is_not_vacuous() {
 }
 
 /// The engine's compiled filters against the one statement of the rule
-/// predicates (`sim::nacl_check`, `sim::sg_check`): for every subnet's
+/// predicates (`rules::nacl_check`, `rules::sg_check`): for every subnet's
 /// NACL and every interface's security groups, both directions, a packet
 /// is in the compiled allowed set exactly when the predicate allows it,
 /// and in the compiled unknown set exactly when the predicate is unknown.
@@ -351,14 +351,14 @@ fn check_compiled_filters(
     let (mut compared, mut allowed) = (0, 0);
     for ingress in [false, true] {
         let dir = if ingress {
-            sim::Dir::Ingress
+            netverify::rules::Dir::Ingress
         } else {
-            sim::Dir::Egress
+            netverify::rules::Dir::Egress
         };
         for (s, subnet) in topo.subnets.iter().enumerate() {
             let set = engine.nacl_allows(s, ingress);
             for p in &packets {
-                let v = sim::nacl_check(topo, subnet.nacl, dir, p);
+                let v = netverify::rules::nacl_check(topo, subnet.nacl, dir, p);
                 prop_assert_eq!(
                     set.contains(p),
                     v.allow,
@@ -375,7 +375,7 @@ fn check_compiled_filters(
         for (e, eni) in topo.enis.iter().enumerate() {
             let f = engine.sg_allows(e, ingress);
             for p in &packets {
-                let v = sim::sg_check(topo, e, dir, p);
+                let v = netverify::rules::sg_check(topo, e, dir, p);
                 let engine_says = if f.allowed.contains(p) {
                     "allow"
                 } else if f.unknown.contains(p) {
@@ -384,9 +384,9 @@ fn check_compiled_filters(
                     "deny"
                 };
                 let sim_says = match &v {
-                    sim::SgVerdict::Allow(_) => "allow",
-                    sim::SgVerdict::Unknown(_) => "unknown",
-                    sim::SgVerdict::Deny(_) => "deny",
+                    netverify::rules::SgVerdict::Allow(_) => "allow",
+                    netverify::rules::SgVerdict::Unknown(_) => "unknown",
+                    netverify::rules::SgVerdict::Deny(_) => "deny",
                 };
                 prop_assert_eq!(
                     engine_says,
@@ -722,7 +722,7 @@ fn generator_exercises_protocols_at_internet_gateways() {
 /// would admit but whose identity did not survive the path.
 #[test]
 fn generator_exercises_sg_references_across_vpcs() {
-    use netverify::sim::{Dir, SgVerdict, sg_check_as};
+    use netverify::rules::{Dir, SgVerdict, sg_check_as};
     let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
     for topo in generated(600) {
         let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {

@@ -12,7 +12,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use netverify::hs::Packet;
 use netverify::model::*;
-use netverify::sim::{Blocked, Dir, Fate, Lookup, Origin, simulate, simulate_blockers};
+use netverify::rules::Dir;
+use netverify::sim::{Blocked, Fate, Lookup, Origin, simulate, simulate_blockers};
 
 // ---- a small builder for resolved topologies -------------------------------
 

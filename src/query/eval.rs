@@ -310,7 +310,7 @@ fn lb_legs(
     };
     let l = &topo.load_balancers[lb];
     let Some((listener, tg)) =
-        crate::sim::listener_for(topo, lb, p).and_then(|x| x.target_group.map(|tg| (x, tg)))
+        crate::rules::listener_for(topo, lb, p).and_then(|x| x.target_group.map(|tg| (x, tg)))
     else {
         return (Vec::new(), 0);
     };

@@ -7,7 +7,7 @@
 //! the packet through. One answer then lists every fix at once.
 //!
 //! Every decision comes from the reference simulator's functions
-//! ([`crate::sim::nacl_check`], [`crate::sim::sg_check`],
+//! ([`crate::rules::nacl_check`], [`crate::rules::sg_check`],
 //! [`crate::sim::lookup_route`]) so the AWS semantics stay single-sourced;
 //! the hop texts come from the engine's explainer. Peering, transit
 //! gateways, VGWs, VPN and Direct Connect, and packets from on prem, are
@@ -31,7 +31,8 @@ use crate::model::{
 };
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
-use crate::sim::{Dir, Lookup, SgVerdict, Winner, lookup_route, nacl_check, sg_check_as};
+use crate::rules::{Dir, SgVerdict, nacl_check, sg_check_as};
+use crate::sim::{Lookup, Winner, lookup_route};
 
 /// Where the candidate packet should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +141,7 @@ pub(super) struct Tracer<'t> {
     /// through (C-5.3); NACLs and routes decide again (C-0.2).
     pub(super) reply: bool,
     /// Transit gateway route lookups so far (at most
-    /// [`crate::sim::MAX_TGW_HOPS`]).
+    /// [`crate::rules::MAX_TGW_HOPS`]).
     pub(super) tgw_hops: usize,
     /// Alternatives traced so far by [`Tracer::best_of`], over the whole
     /// trace: past [`MAX_BRANCHES`] only the first of each fork is traced,
@@ -270,7 +271,7 @@ impl Tracer<'_> {
             host(peer)
         );
         let n = &topo.nacls[acl];
-        let rule = crate::sim::nacl_first_match(topo, acl, dir, p);
+        let rule = crate::rules::nacl_first_match(topo, acl, dir, p);
         let fix = match rule {
             Some(r) => format!(
                 "rule {} denies it: add an {} allow rule for {what} numbered below {} to `{}`, or narrow rule {}",
@@ -772,7 +773,7 @@ impl Tracer<'_> {
             }
             EniOwner::LoadBalancer(lb) => {
                 let l = &topo.load_balancers[*lb];
-                let hit = crate::sim::listener_for(topo, *lb, p);
+                let hit = crate::rules::listener_for(topo, *lb, p);
                 match hit {
                     Some(x) => self.t.pass(Hop {
                         component: l.meta.name.clone(),
@@ -951,7 +952,7 @@ impl Tracer<'_> {
                 }
             }
         }
-        if crate::sim::bpa_blocks_igw_egress(topo, vpc, subnet, last_nat.is_some()) {
+        if crate::rules::bpa_blocks_igw_egress(topo, vpc, subnet, last_nat.is_some()) {
             let hop = self.bpa_hop(vpc, "internet egress");
             self.t.block(
                 hop,
@@ -998,7 +999,7 @@ impl Tracer<'_> {
         }
         self.nacl(subnet, Dir::Egress, &p);
         // block-bidirectional blocks egress-only traffic too (C-6.10).
-        if crate::sim::bpa_blocks_igw_egress(topo, vpc, subnet, true) {
+        if crate::rules::bpa_blocks_igw_egress(topo, vpc, subnet, true) {
             let hop = self.bpa_hop(vpc, "egress-only internet gateway traffic");
             self.t.block(
                 hop,
@@ -1042,7 +1043,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        if !crate::sim::tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
+        if !crate::rules::tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
             self.block_at(
                 &nat.meta,
                 "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
@@ -1187,7 +1188,7 @@ impl Tracer<'_> {
     /// VPC block public access against internet ingress to `subnet` (C-6.10).
     fn bpa_ingress(&mut self, vpc: VpcId, subnet: SubnetId) {
         let topo = self.topo;
-        if crate::sim::bpa_blocks_ingress(topo, vpc, Some(subnet)) {
+        if crate::rules::bpa_blocks_ingress(topo, vpc, Some(subnet)) {
             let hop = self.bpa_hop(vpc, "internet ingress");
             self.t.block(
                 hop,
@@ -1219,7 +1220,7 @@ pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -
             l.meta.name
         ));
     }
-    let listener = crate::sim::listener_for(topo, lb, p).map_or_else(
+    let listener = crate::rules::listener_for(topo, lb, p).map_or_else(
         || "no listener accepts it".to_string(),
         |x| {
             format!(

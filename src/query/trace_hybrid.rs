@@ -22,7 +22,8 @@ use crate::model::{
     TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
-use crate::sim::{self, Dir, Lookup, TgwWin, VgwPick};
+use crate::rules::Dir;
+use crate::sim::{self, Lookup, TgwWin, VgwPick};
 
 impl Tracer<'_> {
     /// A passing hop at a resource, located at its definition.
@@ -456,7 +457,7 @@ impl Tracer<'_> {
         let topo = self.topo;
         let h = &topo.hybrid;
         let table = &h.tgw_route_tables[rt];
-        if self.tgw_hops >= sim::MAX_TGW_HOPS {
+        if self.tgw_hops >= crate::rules::MAX_TGW_HOPS {
             self.block_at(
                 &table.meta,
                 "routing loop through transit gateways",
@@ -597,12 +598,15 @@ impl Tracer<'_> {
                     .iter()
                     .copied()
                     .filter(|&x| h.vifs[x].kind == VifKind::Transit)
-                    .filter(
-                        |&x| match (prefix, sim::learned_routes(topo, OnPremVia::Vif(x))) {
+                    .filter(|&x| {
+                        match (
+                            prefix,
+                            crate::rules::learned_routes(topo, OnPremVia::Vif(x)),
+                        ) {
                             (Some(pf), Some(nets)) => nets.contains(&pf),
                             _ => true,
-                        },
-                    )
+                        }
+                    })
                     .map(OnPremVia::Vif)
                     .collect();
                 if vifs.is_empty() {

@@ -8,14 +8,14 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{At, Dir, Fate, Lookup, Sim, is_private_v4, lookup};
+use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
     DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
     RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
-use crate::rules::{MAX_TGW_HOPS, learned_routes, tgw_propagated};
+use crate::rules::{Dir, MAX_TGW_HOPS, learned_routes, tgw_propagated};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {

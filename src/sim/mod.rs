@@ -88,12 +88,10 @@ use crate::model::{
     Topology, VpcId, referenced_vpcs,
 };
 
-pub use crate::rules::{
-    Dir, NaclVerdict, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
-    listener_for, nacl_check, nacl_first_match, proto_port_match, sg_check, sg_check_as,
-    sg_deciding_rule, tcp_udp_or_icmp,
+use crate::rules::{
+    Dir, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
+    igw_protocol_unknown, listener_for, nacl_check, sg_check_as, tcp_udp_or_icmp,
 };
-pub use crate::rules::{MAX_TGW_HOPS, igw_protocol_unknown, learned_routes, tgw_propagated};
 pub use hybrid::{
     TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
     onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,

@@ -29,7 +29,8 @@ use crate::model::{
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
 };
-use crate::sim::{Blocked, Dir, Winner};
+use crate::rules::Dir;
+use crate::sim::{Blocked, Winner};
 use policy::resource_findings;
 
 pub const ID: &str = CheckId::PrivateServiceAccess.as_str();
