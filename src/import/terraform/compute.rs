@@ -30,7 +30,13 @@ const SG_KINDS: [&str; 2] = ["aws_security_group", "aws_default_security_group"]
 
 /// The security groups at `attr` of resource `i` (in `vpc`), for
 /// interface `owner`: the VPC's default group when none are configured.
-fn groups(cx: &mut Ctx, i: usize, attr: &str, vpc: &str, owner: &str) -> Vec<Sp<String>> {
+pub(super) fn groups(
+    cx: &mut Ctx,
+    i: usize,
+    attr: &str,
+    vpc: &str,
+    owner: &str,
+) -> Vec<Sp<String>> {
     let r = cx.res(i);
     if cx.refs.configured(r, attr) == Some(false) || matches!(r.get(&[P::K(attr)]), Val::Null) {
         return vec![Sp::new(default_group(cx, vpc))];
@@ -63,6 +69,32 @@ fn groups(cx: &mut Ctx, i: usize, attr: &str, vpc: &str, owner: &str) -> Vec<Sp<
 fn private_ip(r: &super::Res, attr: &str) -> Option<String> {
     match text(r, &[P::K(attr)]) {
         Field::Set(a) => Some(a),
+        _ => None,
+    }
+}
+
+/// Whether an instance `name` launched into `subnet` without its own
+/// choice gets a public IPv4 address: the subnet's
+/// `map_public_ip_on_launch` (a gap on interface `eni` when unknown,
+/// assuming it does).
+pub(super) fn subnet_public_ip(
+    cx: &mut Ctx,
+    subnet: &str,
+    name: &str,
+    eni: &str,
+) -> Option<String> {
+    match cx.subnet_public_ip.get(subnet).cloned() {
+        Some((_, Field::Set(true))) => Some("auto".to_owned()),
+        Some((s, Field::Unknown)) => {
+            cx.attr_gap(
+                s,
+                "map_public_ip_on_launch",
+                &format!("whether `{name}` gets a public IPv4 address; netverify assumes it does"),
+                GapKind::Other,
+                Scope::Resources(vec![eni.to_owned()]),
+            );
+            Some("auto".to_owned())
+        }
         _ => None,
     }
 }
@@ -169,20 +201,7 @@ pub(super) fn instances(cx: &mut Ctx) {
                         );
                         Some("auto".to_owned())
                     } else {
-                        match cx.subnet_public_ip.get(&subnet).cloned() {
-                            Some((_, Field::Set(true))) => Some("auto".to_owned()),
-                            Some((s, Field::Unknown)) => {
-                                cx.attr_gap(
-                                    s,
-                                    "map_public_ip_on_launch",
-                                    &format!("whether `{name}` gets a public IPv4 address; netverify assumes it does"),
-                                    GapKind::Other,
-                                    Scope::Resources(vec![eni.clone()]),
-                                );
-                                Some("auto".to_owned())
-                            }
-                            _ => None,
-                        }
+                        subnet_public_ip(cx, &subnet, &name, &eni)
                     }
                 }
             },

@@ -13,15 +13,23 @@
 //!
 //! One file per resource family does the mapping: [`vpc`] (VPCs, subnets,
 //! gateways), [`routes`], [`sg`], [`nacl`], [`compute`] (instances,
-//! interfaces, Elastic IPs, load balancers, endpoints).
+//! interfaces, Elastic IPs, load balancers), [`endpoints`] (VPC endpoints,
+//! prefix lists), [`peering`], [`tgw`], [`vpn`], [`dx`] and [`asg`]
+//! (Auto Scaling groups as templates).
 
+mod asg;
 mod compute;
+mod dx;
+mod endpoints;
 mod nacl;
+mod peering;
 mod plan;
 mod refs;
 mod routes;
 mod sg;
+mod tgw;
 mod vpc;
+mod vpn;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -417,17 +425,28 @@ fn build(plan: &Plan) -> Imported {
     }
     // Dependencies first: what a resource refers to is mapped before it.
     vpc::vpcs(&mut cx);
+    endpoints::prefix_lists(&mut cx);
     vpc::gateways(&mut cx);
     vpc::subnets(&mut cx);
     vpc::nat_gateways(&mut cx);
     sg::security_groups(&mut cx);
     compute::instances(&mut cx);
     compute::interfaces(&mut cx);
+    endpoints::endpoints(&mut cx);
+    asg::autoscaling_groups(&mut cx);
     compute::stand_in_addresses(&mut cx);
     compute::elastic_ips(&mut cx);
+    peering::peerings(&mut cx);
+    tgw::transit_gateways(&mut cx);
+    vpn::vpn_connections(&mut cx);
+    dx::direct_connect(&mut cx);
+    tgw::route_tables(&mut cx);
     routes::route_tables(&mut cx);
+    endpoints::route_table_links(&mut cx);
+    vpn::route_propagations(&mut cx);
     nacl::network_acls(&mut cx);
     compute::load_balancers(&mut cx);
+    asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
 

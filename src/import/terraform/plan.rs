@@ -161,9 +161,15 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
 }
 
 /// Attribute names whose values are secrets whether or not the plan marks
-/// them: VPN tunnel pre-shared keys, Direct Connect BGP auth keys.
+/// them: VPN tunnel pre-shared keys and the customer gateway configuration
+/// (which holds them), Direct Connect BGP auth keys, MACsec CAK and CKN.
 fn secret_key(k: &str) -> bool {
-    k.contains("preshared_key") || k == "bgp_auth_key" || k.ends_with("_auth_key")
+    k.contains("preshared_key")
+        || k == "bgp_auth_key"
+        || k.ends_with("_auth_key")
+        || k == "customer_gateway_configuration"
+        || k == "cak"
+        || k == "ckn"
 }
 
 /// Replace every value marked in `marks` (and every secret-named key) with
