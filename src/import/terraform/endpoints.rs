@@ -30,7 +30,7 @@ use crate::model::spanned::Sp;
 
 use super::plan::P;
 use super::sg::default_group;
-use super::{Ctx, Field, Scope, Target, Val, aws_id, flag, len, text};
+use super::{Ctx, Field, Scope, Target, aws_id, flag, len, text};
 
 const SG_KINDS: [&str; 2] = ["aws_security_group", "aws_default_security_group"];
 const TABLE_KINDS: [&str; 2] = ["aws_route_table", "aws_default_route_table"];
@@ -256,11 +256,9 @@ pub(super) fn endpoints(cx: &mut Ctx) {
         let name = cx.emit(i, Some(&vpc));
         let subnets = linked_list(cx, i, "subnet_ids", &["aws_subnet"], &name);
         let mut groups = linked_list(cx, i, "security_group_ids", &SG_KINDS, &name);
-        let r = cx.res(i);
-        // Interface endpoints without groups get the VPC's default group.
-        let sg_configured = cx.refs.configured(r, "security_group_ids") == Some(true)
-            || matches!(r.get(&[P::K("security_group_ids")]), Val::Known(Value::Array(a)) if !a.is_empty());
-        if kind == "interface" && !sg_configured && groups.is_empty() {
+        // Interface endpoints without groups get the VPC's default group
+        // (an empty list included: AWS then assigns the default one).
+        if kind == "interface" && groups.is_empty() {
             groups.push(default_group(cx, &vpc));
         }
         let r = cx.res(i);

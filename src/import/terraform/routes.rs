@@ -23,12 +23,15 @@ const TABLE_KINDS: [&str; 2] = ["aws_route_table", "aws_default_route_table"];
 
 /// Route target attributes, and the resource types netverify maps them to.
 const TARGETS: [(&str, &[&str]); 11] = [
+    // The provider (and EC2's CreateRoute) accept a NAT gateway's id in
+    // `gateway_id` too: the route then targets the NAT gateway.
     (
         "gateway_id",
         &[
             "aws_internet_gateway",
             "aws_vpn_gateway",
             "aws_vpc_endpoint",
+            "aws_nat_gateway",
         ],
     ),
     ("nat_gateway_id", &["aws_nat_gateway"]),
