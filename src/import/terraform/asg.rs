@@ -184,10 +184,11 @@ pub(super) fn autoscaling_groups(cx: &mut Ctx) {
         }
         if subnets.is_empty() && cx.refs.configured(cx.res(i), "vpc_zone_identifier") != Some(true)
         {
-            cx.attr_gap(
-                i,
-                "vpc_zone_identifier",
-                "it is not set, so the group launches into the default VPC, which is not in this plan; its instances are left out",
+            cx.gap(
+                format!(
+                    "`{}.vpc_zone_identifier` is not set, so the group launches into the default VPC, which is not in this plan; its instances are left out",
+                    cx.res(i).address
+                ),
                 GapKind::Resources,
                 Scope::Everywhere,
             );
