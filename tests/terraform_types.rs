@@ -1227,3 +1227,38 @@ fn oracle_transit_gateway_asymmetric_plan_gives_the_snapshot_verdicts() {
         ],
     );
 }
+
+/// An `aws_instance` launched from a launch template takes the template's
+/// groups (it was given the VPC's default group, hiding the template's
+/// open port) and its public-address choice.
+#[test]
+fn bug_instance_from_launch_template_got_the_default_group() {
+    let mut p = asg_plan("");
+    p.changes.pop();
+    p.config.pop();
+    p.known(
+        "aws_instance.web",
+        json!({"id": "i-1", "subnet_id": "subnet-p", "private_ip": "10.0.1.10",
+               "launch_template": [{"id": "lt-1", "name": "web", "version": "$Latest"}]}),
+    );
+    let (code, out, err) = nv(&["check", p.write().p(), "--check", "public-exposure"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("aws_instance.web:eni") && out.contains("tcp/22"),
+        "{out}"
+    );
+    // A template outside the plan: a gap naming the attribute.
+    let mut p = asg_plan("");
+    p.changes.pop();
+    p.config.pop();
+    p.changes.pop();
+    p.config.pop();
+    p.known(
+        "aws_instance.web",
+        json!({"id": "i-1", "subnet_id": "subnet-p", "private_ip": "10.0.1.10",
+               "launch_template": [{"id": "lt-elsewhere"}]}),
+    );
+    let (code, out, err) = nv(&["check", p.write().p(), "--check", "public-exposure"]);
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(out.contains("aws_instance.web.launch_template"), "{out}");
+}

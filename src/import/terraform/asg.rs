@@ -76,9 +76,36 @@ fn template_of(cx: &Ctx, i: usize) -> Result<usize, String> {
     Err(why)
 }
 
+/// The launch template an `aws_instance` is launched from, if any; one
+/// that is not in the plan is a gap on the instance's interface `eni`
+/// (its groups and public address are then not known).
+pub(super) fn instance_template(cx: &mut Ctx, i: usize, eni: &str) -> Option<usize> {
+    if cx.refs.configured(cx.res(i), "launch_template") != Some(true)
+        && !matches!(
+            cx.res(i).get(&[P::K("launch_template"), P::I(0)]),
+            Val::Known(_)
+        )
+    {
+        return None;
+    }
+    match template_of(cx, i) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            cx.attr_gap(
+                i,
+                "launch_template",
+                &format!("{why}; the groups and public address it gives `{eni}` are not known"),
+                GapKind::SecurityGroups,
+                Scope::Resources(vec![eni.to_owned()]),
+            );
+            None
+        }
+    }
+}
+
 /// The template's security groups for an instance of group `asg` in
 /// `vpc`, named `eni`.
-fn template_groups(cx: &mut Ctx, t: usize, vpc: &str, eni: &str) -> Vec<Sp<String>> {
+pub(super) fn template_groups(cx: &mut Ctx, t: usize, vpc: &str, eni: &str) -> Vec<Sp<String>> {
     let r = cx.res(t);
     if r.kind == "aws_launch_configuration" {
         return groups(cx, t, "security_groups", vpc, eni);
@@ -110,7 +137,7 @@ fn template_groups(cx: &mut Ctx, t: usize, vpc: &str, eni: &str) -> Vec<Sp<Strin
 
 /// The template's own public-address choice: `Some(true/false)`, or
 /// `None` when it leaves it to the subnet. Unknown: a gap, taken as yes.
-fn template_public(cx: &mut Ctx, t: usize, eni: &str) -> Option<bool> {
+pub(super) fn template_public(cx: &mut Ctx, t: usize, eni: &str) -> Option<bool> {
     let r = cx.res(t);
     let path: &[P] = if r.kind == "aws_launch_configuration" {
         &[P::K("associate_public_ip_address")]

@@ -168,7 +168,15 @@ pub(super) fn instances(cx: &mut Ctx) {
         let eni = format!("{name}:eni");
         cx.vpc_of.insert(eni.clone(), vpc.clone());
         cx.primary_eni.insert(name.clone(), eni.clone());
-        let sgs = groups(cx, i, "vpc_security_group_ids", &vpc, &eni);
+        // An instance launched from a launch template takes the
+        // template's groups and public-address choice where it sets none.
+        let template = super::asg::instance_template(cx, i, &eni);
+        let sgs = match template {
+            Some(t) if cx.refs.configured(cx.res(i), "vpc_security_group_ids") != Some(true) => {
+                super::asg::template_groups(cx, t, &vpc, &eni)
+            }
+            _ => groups(cx, i, "vpc_security_group_ids", &vpc, &eni),
+        };
         let r = cx.res(i);
         if let Field::Set(named) = texts(r, &[P::K("security_groups")])
             && !named.is_empty()
@@ -201,7 +209,11 @@ pub(super) fn instances(cx: &mut Ctx) {
                         );
                         Some("auto".to_owned())
                     } else {
-                        subnet_public_ip(cx, &subnet, &name, &eni)
+                        match template.and_then(|t| super::asg::template_public(cx, t, &eni)) {
+                            Some(true) => Some("auto".to_owned()),
+                            Some(false) => None,
+                            None => subnet_public_ip(cx, &subnet, &name, &eni),
+                        }
                     }
                 }
             },
