@@ -1262,3 +1262,62 @@ fn bug_instance_from_launch_template_got_the_default_group() {
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(out.contains("aws_instance.web.launch_template"), "{out}");
 }
+
+/// `--base` with a snapshot directory: a plan that adds a group open on
+/// tcp/8080 and an instance with a public address in the snapshot's public
+/// subnet (by their real ids) is exposed on tcp/8080, next to the
+/// snapshot's own jump host; without a public address it is not.
+#[test]
+fn base_snapshot_directory_takes_the_plan_over_it() {
+    let Some(dir) = field_data::aws_snapshots() else {
+        return;
+    };
+    let snap = dir.join("networks/test-nat-gateway");
+    let plan = |public: bool| {
+        let subnet = "subnet-0428892a357fa1f94";
+        let mut p = Plan::default();
+        p.create(
+            "aws_security_group.app",
+            json!({"vpc_id": "vpc-0008a7b45e3ddf1dd", "ingress": [{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false}], "egress": []}),
+            json!({"id": true}),
+            json!({"vpc_id": {"constant_value": "vpc-0008a7b45e3ddf1dd"}}),
+        )
+        .create(
+            "aws_instance.app",
+            json!({"subnet_id": subnet, "associate_public_ip_address": public}),
+            json!({"id": true, "private_ip": true, "public_ip": true, "vpc_security_group_ids": true}),
+            json!({"subnet_id": {"constant_value": subnet}, "vpc_security_group_ids": refs("aws_security_group.app")}),
+        );
+        p.write()
+    };
+    let w = plan(true);
+    let (code, out, err) = nv(&[
+        "exposed",
+        w.p(),
+        "--base",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!([0, 3].contains(&code), "{out}\n{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let shown: Vec<&str> = v["exposed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"].as_str().unwrap())
+        .collect();
+    assert!(shown.contains(&"aws_instance.app"), "{out}");
+    assert!(shown.contains(&"jump-host"), "{out}");
+    assert!(out.contains("\"8080\""), "{out}");
+    let w = plan(false);
+    let (_, out, err) = nv(&[
+        "exposed",
+        w.p(),
+        "--base",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(!out.contains("aws_instance.app"), "{out}\n{err}");
+}
