@@ -1321,3 +1321,19 @@ fn base_snapshot_directory_takes_the_plan_over_it() {
     ]);
     assert!(!out.contains("aws_instance.app"), "{out}\n{err}");
 }
+
+/// A peering the plan keeps whose `accept_status` is known and not
+/// `active` (here `failed`) carries nothing, whatever its `auto_accept`.
+#[test]
+fn bug_known_peering_status_was_overridden_by_auto_accept() {
+    let mut p = two_vpcs();
+    peered(&mut p);
+    let pcx = p
+        .changes
+        .iter_mut()
+        .find(|c| c["address"] == "aws_vpc_peering_connection.ab")
+        .unwrap();
+    pcx["change"]["after"]["accept_status"] = json!("failed");
+    let (code, out, err) = query(&p.write(), B_TO_A);
+    assert_eq!(code, 1, "{out}\n{err}");
+}

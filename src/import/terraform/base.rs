@@ -112,8 +112,7 @@ fn entries(file: &TopologyFile) -> Vec<Entry> {
     out
 }
 
-/// Take the resources named in `gone` out of `file` (top-level collections
-/// only: nested ones are kept with their parent).
+/// Take the resources named in `gone` out of `file`.
 fn remove(file: &mut TopologyFile, gone: &HashSet<String>) {
     macro_rules! drop_named {
         ($field:ident, $kind:expr) => {
@@ -121,6 +120,21 @@ fn remove(file: &mut TopologyFile, gone: &HashSet<String>) {
         };
     }
     collections!(drop_named);
+    for t in &mut file.transit_gateways {
+        t.value
+            .attachments
+            .retain(|x| !gone.contains(&x.name.value));
+        t.value
+            .route_tables
+            .retain(|x| !gone.contains(&x.name.value));
+    }
+    if let Some(dx) = &mut file.direct_connect {
+        dx.value
+            .connections
+            .retain(|x| !gone.contains(&x.name.value));
+        dx.value.lags.retain(|x| !gone.contains(&x.name.value));
+        dx.value.gateways.retain(|x| !gone.contains(&x.name.value));
+    }
 }
 
 /// The plan types of the resources a base holds (see [`entries`]).

@@ -507,20 +507,26 @@ pub(super) fn stand_in_gaps(cx: &mut Ctx) {
             b.prefix_len() > net.prefix_len() && (net.contains(b) || b.contains(&net))
         });
         if let Some((what, b)) = splitter {
-            let attr = if cx.res(i).kind == "aws_network_interface" {
-                "private_ips"
-            } else {
-                "private_ip"
-            };
-            cx.attr_gap(
-                i,
-                attr,
-                &format!(
-                    "netverify uses the stand-in address {addr} for `{eni}`, and {what} (`{b}`) tells addresses of subnet `{subnet}` apart"
-                ),
-                GapKind::Other,
-                Scope::Resources(vec![eni]),
+            let why = format!(
+                "netverify uses the stand-in address {addr} for `{eni}`, and {what} (`{b}`) tells addresses of subnet `{subnet}` apart"
             );
+            let attr = match cx.res(i).kind.as_str() {
+                "aws_network_interface" => Some("private_ips"),
+                "aws_instance" => Some("private_ip"),
+                // Endpoint and Auto Scaling interfaces: AWS picks the
+                // address, no attribute of the plan sets it.
+                _ => None,
+            };
+            match attr {
+                Some(attr) => {
+                    cx.attr_gap(i, attr, &why, GapKind::Other, Scope::Resources(vec![eni]));
+                }
+                None => cx.gap(
+                    format!("the address of `{eni}` is chosen by AWS at apply: {why}"),
+                    GapKind::Other,
+                    Scope::Resources(vec![eni]),
+                ),
+            }
         }
     }
 }

@@ -64,21 +64,17 @@ pub(super) fn peerings(cx: &mut Ctx) {
         };
         let name = cx.emit(i, Some(&requester));
         let r = cx.res(i);
-        // A status the plan already knows (an unchanged, active peering).
-        let known_active = matches!(
-            super::text(r, &[P::K("accept_status")]),
-            Field::Set(s) if s == "active"
-        );
-        let accepted = if known_active {
-            Some(true)
-        } else {
-            auto_accept(cx, i, &name)
-        };
-        let status = match accepted {
-            Some(true) => None,
-            Some(false) => Some(Sp::new("pending-acceptance".to_owned())),
-            // Unknown: the gap decides; taken as active so no path is hidden.
-            None => None,
+        // A status the plan already knows (an unchanged peering) is the
+        // status; otherwise `auto_accept` decides it.
+        let status = match super::text(r, &[P::K("accept_status")]) {
+            Field::Set(s) if s == "active" => None,
+            Field::Set(s) => Some(Sp::new(s)),
+            _ => match auto_accept(cx, i, &name) {
+                Some(false) => Some(Sp::new("pending-acceptance".to_owned())),
+                // Accepted; or unknown: the gap decides, and the peering is
+                // taken as active so no path is hidden.
+                Some(true) | None => None,
+            },
         };
         cx.file.peering_connections.push(Sp::new(PeeringConnection {
             name: Sp::new(name),
