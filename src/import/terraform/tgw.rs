@@ -368,10 +368,10 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             t.route_tables.push(Sp::new(table));
         }
     }
-    let table_of = |cx: &mut Ctx, i: usize| {
+    let table_of = |cx: &mut Ctx, i: usize, what: &str| {
         cx.link_or_leave_out(
             i,
-            ("transit_gateway_route_table_id", &TABLES, "route"),
+            ("transit_gateway_route_table_id", &TABLES, what),
             GapKind::TransitGateway,
         )
     };
@@ -383,7 +383,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
         ),
     ] {
         for i in cx.of(&[kind]) {
-            let Some(table) = table_of(cx, i) else {
+            let Some(table) = table_of(cx, i, "route") else {
                 continue;
             };
             let scope = Scope::Resources(vec![table.clone()]);
@@ -458,7 +458,8 @@ pub(super) fn route_tables(cx: &mut Ctx) {
         ("aws_ec2_transit_gateway_route_table_propagation", false),
     ] {
         for i in cx.of(&[kind]) {
-            let Some(table) = table_of(cx, i) else {
+            let what = if assoc { "association" } else { "propagation" };
+            let Some(table) = table_of(cx, i, what) else {
                 continue;
             };
             let t = cx
