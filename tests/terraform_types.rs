@@ -1337,3 +1337,67 @@ fn bug_known_peering_status_was_overridden_by_auto_accept() {
     let (code, out, err) = query(&p.write(), B_TO_A);
     assert_eq!(code, 1, "{out}\n{err}");
 }
+
+/// test-vpc-endpoint-interface: an interface endpoint in the private subnet
+/// with the VPC's one group. Its interface (a stand-in address in the
+/// plan, AWS's choice in the snapshot) answers as in the snapshot: the
+/// public instance reaches it on tcp/443, not on tcp/8443, and the
+/// internet does not reach it.
+#[test]
+fn oracle_vpc_endpoint_interface_plan_gives_the_snapshot_verdicts() {
+    let eni = "aws_vpc_endpoint.testing_endpoint:eni:aws_subnet.testing_private_subnet";
+    let snap_eni = "eni-0084b734451ba23ca";
+    let q = |from: &str, to: &str, port: &str| format!("can {from} reach {to} on tcp/{port}");
+    let plan_src = "aws_instance.instance_public[0]";
+    let queries: Vec<(String, String)> = vec![
+        (q("public-web01", snap_eni, "443"), q(plan_src, eni, "443")),
+        (q("internet", snap_eni, "443"), q("internet", eni, "443")),
+        (
+            q("public-web01", snap_eni, "8443"),
+            q(plan_src, eni, "8443"),
+        ),
+    ];
+    let queries: Vec<(&str, &str)> = queries
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    oracle_with_queries(
+        "test-vpc-endpoint-interface",
+        &[("aws_instance.instance_public[0]", "public-web01")],
+        &[("private-service-access", "violated", "unknown")],
+        &queries,
+    );
+}
+
+/// Every plan of the field corpus still gives a verdict (exit 0, 1 or 3)
+/// with the new types read, laid over an empty base as well as alone.
+#[test]
+fn field_plans_give_a_verdict_over_an_empty_base() {
+    let Some(dir) = field_data::terraform_plans() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base.yaml");
+    std::fs::write(&base, "version: 1\n").unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let plan = e.unwrap().path().join("plan.json");
+        if !plan.is_file() {
+            continue;
+        }
+        n += 1;
+        let p = plan.to_str().unwrap();
+        for args in [
+            vec!["check", p],
+            vec!["check", p, "--base", base.to_str().unwrap()],
+        ] {
+            let (code, out, err) = nv(&args);
+            assert!(
+                [0, 1, 3].contains(&code),
+                "{args:?}: exit {code}\n{out}\n{err}"
+            );
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+        }
+    }
+    assert!(n >= 20, "only {n} plans under `{}`", dir.display());
+}
