@@ -323,13 +323,46 @@ pub(super) fn endpoints(cx: &mut Ctx) {
     interfaces(cx);
 }
 
-/// The endpoint that association `i` names, or `None` with a gap.
-fn endpoint_of(cx: &mut Ctx, i: usize, kind: GapKind) -> Option<String> {
-    cx.link_or_leave_out(
+/// The endpoint that association `i` names and what it links to it (at
+/// `attr`, of `kinds`), recorded in `seen`; `None`, with a gap of `kind`,
+/// when either is not in the plan.
+fn association(
+    cx: &mut Ctx,
+    i: usize,
+    (attr, kinds): (&str, &[&str]),
+    kind: GapKind,
+    seen: &mut BTreeMap<String, Vec<String>>,
+) -> Option<(String, String)> {
+    let ep = cx.link_or_leave_out(
         i,
         ("vpc_endpoint_id", &["aws_vpc_endpoint"], "association"),
         kind,
-    )
+    )?;
+    let to = cx.link_or_leave_out(i, (attr, kinds, "association"), kind)?;
+    seen.entry(ep.clone())
+        .or_default()
+        .push(cx.res(i).address.clone());
+    Some((ep, to))
+}
+
+/// Add `to` to the list `list` of endpoint `ep`, once.
+fn add_link(
+    cx: &mut Ctx,
+    ep: &str,
+    to: String,
+    list: impl Fn(&mut VpcEndpoint) -> &mut Vec<Sp<String>>,
+) {
+    if let Some(e) = cx
+        .file
+        .vpc_endpoints
+        .iter_mut()
+        .find(|e| e.name.value == ep)
+    {
+        let l = list(&mut e.value);
+        if !l.iter().any(|x| x.value == to) {
+            l.push(Sp::new(to));
+        }
+    }
 }
 
 /// A gap when an endpoint's `attr` is configured and association
@@ -361,45 +394,28 @@ fn overwrite_gap(cx: &mut Ctx, attr: &str, assocs: &BTreeMap<String, Vec<String>
 fn associations(cx: &mut Ctx) {
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in cx.of(&["aws_vpc_endpoint_subnet_association"]) {
-        let Some(ep) = endpoint_of(cx, i, GapKind::Endpoints) else {
-            continue;
-        };
-        let Some(subnet) = cx.link_or_leave_out(
+        if let Some((ep, subnet)) = association(
+            cx,
             i,
-            ("subnet_id", &["aws_subnet"], "association"),
+            ("subnet_id", &["aws_subnet"]),
             GapKind::Endpoints,
-        ) else {
-            continue;
-        };
-        seen.entry(ep.clone())
-            .or_default()
-            .push(cx.res(i).address.clone());
-        if let Some(e) = cx
-            .file
-            .vpc_endpoints
-            .iter_mut()
-            .find(|e| e.name.value == ep)
-            && !e.subnets.iter().any(|s| s.value == subnet)
-        {
-            e.value.subnets.push(Sp::new(subnet));
+            &mut seen,
+        ) {
+            add_link(cx, &ep, subnet, |e| &mut e.subnets);
         }
     }
     overwrite_gap(cx, "subnet_ids", &seen);
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in cx.of(&["aws_vpc_endpoint_security_group_association"]) {
-        let Some(ep) = endpoint_of(cx, i, GapKind::SecurityGroups) else {
-            continue;
-        };
-        let Some(sg) = cx.link_or_leave_out(
+        let Some((ep, sg)) = association(
+            cx,
             i,
-            ("security_group_id", &SG_KINDS, "association"),
+            ("security_group_id", &SG_KINDS),
             GapKind::SecurityGroups,
+            &mut seen,
         ) else {
             continue;
         };
-        seen.entry(ep.clone())
-            .or_default()
-            .push(cx.res(i).address.clone());
         let replace = match flag(cx.res(i), &[P::K("replace_default_association")]) {
             Field::Set(b) => b,
             Field::Unset => false,
@@ -500,27 +516,14 @@ pub(super) fn route_table_links(cx: &mut Ctx) {
     }
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in cx.of(&["aws_vpc_endpoint_route_table_association"]) {
-        let Some(ep) = endpoint_of(cx, i, GapKind::Routes) else {
-            continue;
-        };
-        let Some(table) = cx.link_or_leave_out(
+        if let Some((ep, table)) = association(
+            cx,
             i,
-            ("route_table_id", &TABLE_KINDS, "association"),
+            ("route_table_id", &TABLE_KINDS),
             GapKind::Routes,
-        ) else {
-            continue;
-        };
-        seen.entry(ep.clone())
-            .or_default()
-            .push(cx.res(i).address.clone());
-        if let Some(e) = cx
-            .file
-            .vpc_endpoints
-            .iter_mut()
-            .find(|e| e.name.value == ep)
-            && !e.route_tables.iter().any(|t| t.value == table)
-        {
-            e.value.route_tables.push(Sp::new(table));
+            &mut seen,
+        ) {
+            add_link(cx, &ep, table, |e| &mut e.route_tables);
         }
     }
     overwrite_gap(cx, "route_table_ids", &seen);

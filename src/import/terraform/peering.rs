@@ -28,6 +28,20 @@ fn dns(cx: &Ctx, i: usize, side: &str) -> Option<bool> {
     }
 }
 
+/// Apply the DNS options of resource `i` to peering `pcx`; the peering.
+fn options<'a>(cx: &'a mut Ctx, i: usize, pcx: &str) -> Option<&'a mut PeeringConnection> {
+    let (req, acc) = (dns(cx, i, "requester"), dns(cx, i, "accepter"));
+    let p = &mut cx
+        .file
+        .peering_connections
+        .iter_mut()
+        .find(|p| p.name.value == pcx)?
+        .value;
+    p.requester_allows_remote_dns_resolution = req.or(p.requester_allows_remote_dns_resolution);
+    p.accepter_allows_remote_dns_resolution = acc.or(p.accepter_allows_remote_dns_resolution);
+    Some(p)
+}
+
 /// Whether resource `i` accepts the peering: `Some(true)`, `Some(false)`,
 /// or `None` (a gap was recorded) when unknown.
 fn auto_accept(cx: &mut Ctx, i: usize, peering: &str) -> Option<bool> {
@@ -95,21 +109,10 @@ pub(super) fn peerings(cx: &mut Ctx) {
             continue;
         };
         let accepted = auto_accept(cx, i, &pcx);
-        let (req, acc) = (dns(cx, i, "requester"), dns(cx, i, "accepter"));
-        if let Some(p) = cx
-            .file
-            .peering_connections
-            .iter_mut()
-            .find(|p| p.name.value == pcx)
+        if let Some(p) = options(cx, i, &pcx)
+            && accepted != Some(false)
         {
-            match accepted {
-                Some(true) | None => p.value.status = None,
-                Some(false) => {}
-            }
-            p.value.requester_allows_remote_dns_resolution =
-                req.or(p.requester_allows_remote_dns_resolution);
-            p.value.accepter_allows_remote_dns_resolution =
-                acc.or(p.accepter_allows_remote_dns_resolution);
+            p.status = None;
         }
     }
     for i in cx.of(&["aws_vpc_peering_connection_options"]) {
@@ -120,17 +123,6 @@ pub(super) fn peerings(cx: &mut Ctx) {
         ) else {
             continue;
         };
-        let (req, acc) = (dns(cx, i, "requester"), dns(cx, i, "accepter"));
-        if let Some(p) = cx
-            .file
-            .peering_connections
-            .iter_mut()
-            .find(|p| p.name.value == pcx)
-        {
-            p.value.requester_allows_remote_dns_resolution =
-                req.or(p.requester_allows_remote_dns_resolution);
-            p.value.accepter_allows_remote_dns_resolution =
-                acc.or(p.accepter_allows_remote_dns_resolution);
-        }
+        options(cx, i, &pcx);
     }
 }
