@@ -1401,3 +1401,60 @@ fn field_plans_give_a_verdict_over_an_empty_base() {
     }
     assert!(n >= 20, "only {n} plans under `{}`", dir.display());
 }
+
+/// Two transit gateways peered (`_peering_attachment` and its
+/// `_accepter`), each VPC on its own gateway, with static routes over the
+/// peering in both gateways' default tables: b reaches a. Without the
+/// accepter, the peer's end is missing and the answer is no.
+#[test]
+fn transit_gateway_peering_attachment_and_accepter_carry_traffic() {
+    let build = |accepter: bool| {
+        let mut p = two_vpcs();
+        for (t, x) in [("t1", "a"), ("t2", "b")] {
+            p.known(
+                &format!("aws_ec2_transit_gateway.{t}"),
+                json!({"id": format!("tgw-{t}"), "default_route_table_association": "enable", "default_route_table_propagation": "enable", "association_default_route_table_id": format!("tgw-rtb-{t}")}),
+            )
+            .known(
+                &format!("aws_ec2_transit_gateway_vpc_attachment.{x}"),
+                json!({"id": format!("tgw-attach-{x}"), "transit_gateway_id": format!("tgw-{t}"), "vpc_id": format!("vpc-{x}"), "subnet_ids": [format!("subnet-{x}")]}),
+            );
+            let other = if x == "a" {
+                "10.1.0.0/16"
+            } else {
+                "10.0.0.0/16"
+            };
+            route(&mut p, x, other, "transit_gateway_id", &format!("tgw-{t}"));
+        }
+        p.known(
+            "aws_ec2_transit_gateway_peering_attachment.p",
+            json!({"id": "tgw-attach-peer", "transit_gateway_id": "tgw-t2", "peer_transit_gateway_id": "tgw-t1"}),
+        );
+        if accepter {
+            // Both ends have the attachment's id.
+            p.known(
+                "aws_ec2_transit_gateway_peering_attachment_accepter.p",
+                json!({"id": "tgw-attach-peer", "transit_gateway_attachment_id": "tgw-attach-peer"}),
+            );
+        }
+        // Static routes over the peering in each default table, named by
+        // the default table's id and through the gateway.
+        p.known(
+            "aws_ec2_transit_gateway_route.t1",
+            json!({"id": "r1", "transit_gateway_route_table_id": "tgw-rtb-t1", "destination_cidr_block": "10.1.0.0/16", "transit_gateway_attachment_id": "tgw-attach-peer"}),
+        )
+        .create(
+            "aws_ec2_transit_gateway_route.t2",
+            json!({"destination_cidr_block": "10.0.0.0/16", "transit_gateway_attachment_id": "tgw-attach-peer"}),
+            json!({"id": true, "transit_gateway_route_table_id": true}),
+            json!({"transit_gateway_route_table_id": {"references": ["aws_ec2_transit_gateway.t2.association_default_route_table_id", "aws_ec2_transit_gateway.t2"]}}),
+        );
+        p
+    };
+    let (code, out, err) = query(&build(true).write(), B_TO_A);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // Without the accepter the peering is pending and the route on the
+    // accepter's gateway names no attachment there: unknown, never yes.
+    let (code, out, err) = query(&build(false).write(), B_TO_A);
+    assert_eq!(code, 3, "{out}\n{err}");
+}

@@ -9,6 +9,10 @@
 //!   and every attachment whose `transit_gateway_default_route_table_association`
 //!   (`_propagation`) is not `false` is associated with (propagates to) it.
 //!   VPN and Direct Connect gateway attachments always follow the defaults;
+//! - a transit gateway peering attachment is associated with the default
+//!   table too (it propagates nothing); without an
+//!   `aws_ec2_transit_gateway_peering_attachment_accepter` in the plan it
+//!   stays pending acceptance and carries nothing;
 //! - an attachment has one association: an explicit
 //!   `aws_ec2_transit_gateway_route_table_association` of an attachment
 //!   that the default already associates fails at apply unless
@@ -220,17 +224,31 @@ pub(super) fn transit_gateways(cx: &mut Ctx) {
             continue;
         };
         let name = cx.emit(i, None);
+        // A peering is always accepted on the peer's side (there is no
+        // auto-accept): without an accepter in the plan it stays pending.
+        let accepted = cx.plan.resources.iter().any(|a| {
+            a.kind == "aws_ec2_transit_gateway_peering_attachment_accepter"
+                && cx.refs.target(a, &[P::K("transit_gateway_attachment_id")]) == Target::To(i)
+        });
+        if !accepted {
+            cx.notes.push(format!(
+                "`{}` has no `aws_ec2_transit_gateway_peering_attachment_accepter` in the plan: it stays pending acceptance and carries nothing",
+                cx.res(i).address
+            ));
+        }
         let r = cx.res(i);
-        // Peering attachments are never associated or propagated by default.
+        // A peering attachment follows the default association (never
+        // propagation: it propagates nothing, C-9.3).
         let att = TgwAttachment {
             name: Sp::new(name),
             aws_id: aws_id(r),
             kind: Sp::new("peering".to_owned()),
+            state: (!accepted).then(|| Sp::new("pendingAcceptance".to_owned())),
             peer_transit_gateway: Some(Sp::new(peer)),
             tags: tags(r),
             ..TgwAttachment::default()
         };
-        attach(cx, &tgw, att, false, false);
+        attach(cx, &tgw, att, true, false);
     }
     for i in cx.of(&["aws_ec2_transit_gateway_peering_attachment_accepter"]) {
         // The accepter's end: the peer gateway's attachment back.
@@ -266,7 +284,7 @@ pub(super) fn transit_gateways(cx: &mut Ctx) {
             tags: tags(r),
             ..TgwAttachment::default()
         };
-        attach(cx, &accepter, att, false, false);
+        attach(cx, &accepter, att, true, false);
     }
 }
 
@@ -289,8 +307,10 @@ fn default_flag(cx: &mut Ctx, i: usize, attr: &str, name: &str) -> bool {
     }
 }
 
-/// The attachment name that `t` points to.
-fn attachment(cx: &Ctx, t: &Target) -> Result<String, String> {
+/// The attachment name that `t` points to, as seen from transit gateway
+/// `tgw` when given: a peering's requester attachment id names, on the
+/// peer gateway, the accepter's end.
+fn attachment(cx: &Ctx, t: &Target, tgw: Option<&str>) -> Result<String, String> {
     let t = match t {
         // An attachment id the plan knows only on the VPN connection or
         // DX gateway association that made it.
@@ -317,6 +337,23 @@ fn attachment(cx: &Ctx, t: &Target) -> Result<String, String> {
         .transit_gateways
         .iter()
         .any(|g| g.attachments.iter().any(|a| a.name.value == name));
+    let on = |n: &str| tgw.is_none_or(|g| tgw_of_attachment(cx, n).as_deref() == Some(g));
+    if exists && !on(&name) {
+        let accepter = cx.plan.resources.iter().enumerate().find_map(|(j, r)| {
+            (r.kind == "aws_ec2_transit_gateway_peering_attachment_accepter"
+                && cx.refs.target(r, &[P::K("transit_gateway_attachment_id")]) == Target::To(i))
+            .then(|| cx.name(j))
+            .flatten()
+            .filter(|n| on(n))
+        });
+        if let Some(a) = accepter {
+            return Ok(a.to_owned());
+        }
+        return Err(format!(
+            "it names `{name}`, an attachment of another transit gateway than `{}` (a peering's end on this gateway needs its accepter)",
+            tgw.unwrap_or_default()
+        ));
+    }
     if exists {
         Ok(name)
     } else {
@@ -333,6 +370,56 @@ fn tgw_of_attachment(cx: &Ctx, att: &str) -> Option<String> {
         .transit_gateways
         .iter()
         .find(|g| g.attachments.iter().any(|a| a.name.value == att))
+        .map(|g| g.name.value.clone())
+}
+
+/// The route table that resource `i` names at
+/// `transit_gateway_route_table_id`: a table of the plan, or a transit
+/// gateway's default one (named through the gateway's
+/// `association_default_route_table_id` or `propagation_default_route_table_id`).
+fn table(cx: &Ctx, i: usize) -> Result<String, String> {
+    let t = cx
+        .refs
+        .target(cx.res(i), &[P::K("transit_gateway_route_table_id")]);
+    let t = match t {
+        Target::External(id) => cx
+            .plan
+            .resources
+            .iter()
+            .position(|r| {
+                r.kind == TGW[0]
+                    && [
+                        "association_default_route_table_id",
+                        "propagation_default_route_table_id",
+                    ]
+                    .iter()
+                    .any(|k| matches!(r.get(&[P::K(k)]), Val::Known(Value::String(s)) if *s == id))
+            })
+            .map_or(Target::External(id), Target::To),
+        t => t,
+    };
+    match t {
+        Target::To(g) if cx.res(g).kind == TGW[0] => {
+            let (_, name) = cx.resolve(&t, &TGW)?;
+            let default = default_table(&name);
+            if table_tgw(cx, &default).is_some() {
+                Ok(default)
+            } else {
+                Err(format!(
+                    "it names the default route table of `{name}`, which has none (`default_route_table_association` and `_propagation` are `disable`)"
+                ))
+            }
+        }
+        t => cx.resolve(&t, &TABLES).map(|(_, n)| n),
+    }
+}
+
+/// The transit gateway that holds route table `table`.
+fn table_tgw(cx: &Ctx, table: &str) -> Option<String> {
+    cx.file
+        .transit_gateways
+        .iter()
+        .find(|g| g.route_tables.iter().any(|t| t.name.value == table))
         .map(|g| g.name.value.clone())
 }
 
@@ -368,12 +455,18 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             t.route_tables.push(Sp::new(table));
         }
     }
-    let table_of = |cx: &mut Ctx, i: usize, what: &str| {
-        cx.link_or_leave_out(
-            i,
-            ("transit_gateway_route_table_id", &TABLES, what),
-            GapKind::TransitGateway,
-        )
+    let table_of = |cx: &mut Ctx, i: usize, what: &str| match table(cx, i) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            cx.attr_gap(
+                i,
+                "transit_gateway_route_table_id",
+                &format!("{why}; the {what} is left out"),
+                GapKind::TransitGateway,
+                Scope::Everywhere,
+            );
+            None
+        }
     };
     for (kind, dest_attr) in [
         ("aws_ec2_transit_gateway_route", "destination_cidr_block"),
@@ -433,7 +526,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
                     let t = cx
                         .refs
                         .target(cx.res(i), &[P::K("transit_gateway_attachment_id")]);
-                    match attachment(cx, &t) {
+                    match attachment(cx, &t, table_tgw(cx, &table).as_deref()) {
                         Ok(a) => route.attachment = Some(Sp::new(a)),
                         Err(why) => {
                             cx.attr_gap(
@@ -465,7 +558,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             let t = cx
                 .refs
                 .target(cx.res(i), &[P::K("transit_gateway_attachment_id")]);
-            let att = match attachment(cx, &t) {
+            let att = match attachment(cx, &t, table_tgw(cx, &table).as_deref()) {
                 Ok(a) => a,
                 Err(why) => {
                     cx.attr_gap(
