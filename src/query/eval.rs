@@ -272,6 +272,16 @@ fn paths_of(
 
 /// The hops of a flow, each passing; a network load balancer without
 /// security groups names what lets the packet in (its listener).
+/// The direction of a security group hop, from its rule text (`ingress: …`
+/// or `egress: …`).
+fn hop_direction(rule: &str) -> crate::model::Direction {
+    if rule.starts_with("ingress") {
+        crate::model::Direction::Ingress
+    } else {
+        crate::model::Direction::Egress
+    }
+}
+
 fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop> {
     explain(topo, flow, p)
         .into_iter()
@@ -279,7 +289,7 @@ fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop
             if hop.rule.ends_with(": no security group rule matches")
                 && let Some(crate::model::ResourceRef::Eni(e)) =
                     topo.names.get(&hop.component).copied()
-                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop.rule.starts_with("ingress"))
+                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop_direction(&hop.rule))
             {
                 hop.rule = pass;
             }

@@ -10,12 +10,13 @@ use ipnet::IpNet;
 
 use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
+use crate::model::Direction;
 use crate::model::{
     DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
     RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
-use crate::rules::{Dir, MAX_TGW_HOPS, learned_routes, tgw_propagated};
+use crate::rules::{MAX_TGW_HOPS, learned_routes, tgw_propagated};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {
@@ -311,7 +312,7 @@ impl Sim<'_> {
             self.dropped(format!("peering {} is not active (C-8.1)", pcx.meta.name));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if !in_vpc(topo, at.vpc, p.src) || !in_vpc(topo, peer, p.dst) {
@@ -356,7 +357,7 @@ impl Sim<'_> {
         }
         for eni in owners {
             let s = self.topo.enis[eni].subnet;
-            if self.nacl(s, Dir::Ingress, &p) {
+            if self.nacl(s, Direction::Ingress, &p) {
                 self.admit(eni, &p, tag);
             }
         }
@@ -421,7 +422,8 @@ impl Sim<'_> {
                 }
             }
         };
-        if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(entry, Dir::Ingress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) || !self.nacl(entry, Direction::Ingress, &p)
+        {
             return;
         }
         self.note(format!(
@@ -703,7 +705,7 @@ impl Sim<'_> {
             ));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if !interface_v4(topo, at.vpc, p.src) {
