@@ -867,7 +867,7 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
                         format!(
                             "{prefix} propagated from {} ({}){won} (C-9.4: longest prefix, then static > prefix list > VPC > DX gateway > VPN over DX > VPN)",
                             h.tgw_attachments[*attachment].meta.name,
-                            super::hybrid::tgw_rank_name(*rank)
+                            rank.name()
                         ),
                         pos,
                     )
@@ -899,7 +899,7 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
                     format!(
                         "{prefix} over {} ({}){won} (C-10.3: longest prefix, then DX BGP > VPN static > VPN BGP)",
                         h.via_label(*via),
-                        super::hybrid::vgw_rank_name(*rank)
+                        rank.name()
                     )
                 }
                 VgwChoice::NoRoute => "no route matches".into(),
