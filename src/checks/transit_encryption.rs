@@ -15,7 +15,8 @@ use rayon::prelude::*;
 use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{
-    Direction, DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind,
+    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology,
+    VifKind,
 };
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
@@ -232,7 +233,7 @@ pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
         OnPremVia::Vif(x) => x,
     };
     let vif = &h.vifs[x];
-    let members: Vec<usize> = match vif.carrier {
+    let members: Vec<DxConnectionId> = match vif.carrier {
         DxCarrier::Connection(c) => vec![c],
         DxCarrier::Lag(l) => h.dx_lags[l].members.clone(),
     };

@@ -13,7 +13,7 @@ use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, Preference,
     RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
+    TgwRouteTarget, TiVec, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
 // At most this many transit gateway route lookups per packet (loops), as
@@ -672,7 +672,7 @@ pub fn compile_onprem(topo: &Topology, n: OnPremId) -> Vec<OnPremRegion> {
 /// Compiled hybrid decisions of one topology.
 #[derive(Debug, Clone, Default)]
 pub struct HybridTables {
-    pub tgw: Vec<Vec<TgwRegion>>,
+    pub tgw: TiVec<TgwRouteTableId, Vec<TgwRegion>>,
     pub vgw: Vec<Vec<VgwRegion>>,
     pub onprem: Vec<Vec<OnPremRegion>>,
     /// Available public virtual interfaces and the customer prefixes AWS
@@ -691,7 +691,9 @@ impl HybridTables {
             .filter(|(_, s)| !s.is_empty())
             .collect();
         HybridTables {
-            tgw: (0..h.tgw_route_tables.len())
+            tgw: h
+                .tgw_route_tables
+                .keys()
                 .map(|t| compile_tgw_table(topo, t))
                 .collect(),
             vgw: (0..h.vgws.len()).map(|g| compile_vgw(topo, g)).collect(),

@@ -33,7 +33,7 @@ use crate::hs::{
 };
 use crate::model::{
     Direction, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremVia, SgTag,
-    SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
+    SubnetId, TCP, TgwRouteTableId, Topology, UDP, VpcId, referenced_vpcs,
 };
 pub use filters::SgFilter;
 use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
@@ -100,7 +100,7 @@ pub enum Step {
     },
     /// A transit gateway route table decision.
     TgwRoute {
-        table: usize,
+        table: TgwRouteTableId,
         choice: hybrid::TgwChoice,
     },
     /// Left a transit gateway into a VPC through the attachment interface in `subnet`.
