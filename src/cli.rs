@@ -11,6 +11,7 @@ use crate::checks::{self, CheckId, CheckMeta};
 use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::escape::terminal;
+use crate::model::format::TopologyFile;
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -139,10 +140,14 @@ pub enum Command {
     /// reachable packets differ between BASE and HEAD, and the checks'
     /// verdicts before and after.
     Diff {
-        /// The topology before the change: a YAML file or a snapshot directory.
+        /// The topology before the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON. A plan alone (no HEAD) is
+        /// compared with itself: its `prior_state` is BASE, its planned
+        /// values HEAD.
         base: PathBuf,
-        /// The topology after the change: a YAML file or a snapshot directory.
-        head: PathBuf,
+        /// The topology after the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON.
+        head: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: render::diff::DiffFormat,
@@ -527,25 +532,92 @@ fn import_aws(_cmd: ImportCommand) -> Exit {
     Exit::Error
 }
 
-/// `netverify diff BASE HEAD`.
+/// One side of a diff: the topology file (for attribution) and its model.
+fn load_side(path: &Path) -> Result<(TopologyFile, Topology), Exit> {
+    let name = path.display().to_string();
+    let file = if path.is_dir() {
+        imported_file(crate::import::import_snapshot(path))?
+    } else if crate::import::terraform::is_plan_file(path) {
+        imported_file(crate::import::terraform::import_plan(path))?
+    } else {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            // The loader says why the file cannot be read.
+            return load(path).and(Err(Exit::Error));
+        };
+        model::parse_str(&text, &name).map_err(|e| {
+            err(&e.render(Some(&text)));
+            Exit::Error
+        })?
+    };
+    resolve_side(file, &name)
+}
+
+fn imported_file(
+    imported: Result<crate::import::Imported, crate::import::ImportError>,
+) -> Result<TopologyFile, Exit> {
+    imported.map(|i| i.file).map_err(|e| {
+        err(&e.render());
+        Exit::Error
+    })
+}
+
+fn resolve_side(file: TopologyFile, name: &str) -> Result<(TopologyFile, Topology), Exit> {
+    let topo = model::resolve(file.clone(), name).map_err(|e| {
+        err(&e.render(None));
+        Exit::Error
+    })?;
+    Ok((file, topo))
+}
+
+/// Both sides of `netverify diff plan.json`: the plan's `prior_state` and
+/// its planned values.
+fn load_plan_sides(
+    path: &Path,
+) -> Result<((TopologyFile, Topology), (TopologyFile, Topology)), Exit> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(&crate::import::ImportError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        }
+        .render());
+        Exit::Error
+    })?;
+    let head = imported_file(crate::import::terraform::import_plan_bytes(&bytes, &name))?;
+    let base = imported_file(crate::import::terraform::import_prior_bytes(&bytes, &name))?;
+    Ok((
+        resolve_side(base, &format!("{name} (prior_state)"))?,
+        resolve_side(head, &name)?,
+    ))
+}
+
+/// `netverify diff BASE HEAD`, or `netverify diff PLAN`.
 fn diff(
     base: &Path,
-    head: &Path,
+    head: Option<&Path>,
     format: render::diff::DiffFormat,
     fail_on: crate::diff::FailOn,
 ) -> Exit {
     // Each side goes through the one loader (YAML, snapshot directory or
-    // Terraform plan). A single plan giving both sides (`prior_state` and
-    // the planned state) is not built yet.
-    let b = match load(base) {
-        Ok(t) => t,
+    // Terraform plan); a plan alone gives both sides.
+    let sides = match head {
+        Some(head) => load_side(base).and_then(|b| Ok((b, load_side(head)?))),
+        None if crate::import::terraform::is_plan_file(base) => load_plan_sides(base),
+        None => {
+            err(&Diagnostic::plain(format!(
+                "`{}` is not a Terraform plan, so `diff` needs a second topology",
+                terminal(&base.display().to_string())
+            ))
+            .with_help("write `netverify diff BASE HEAD`, or give one `terraform show -json` plan, whose `prior_state` is compared with its planned values")
+            .render(None));
+            return Exit::Error;
+        }
+    };
+    let ((bf, b), (hf, h)) = match sides {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    let h = match load(head) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let report = crate::diff::diff(&Engine::new(&b), &Engine::new(&h));
+    let report = crate::diff::diff_with(&Engine::new(&b), &Engine::new(&h), Some((&bf, &hf)));
     out(&render::diff::render(&report, format));
     match crate::diff::outcome(&report, fail_on) {
         crate::diff::Outcome::Clean => Exit::Proven,
@@ -562,7 +634,7 @@ pub fn run(cli: Cli) -> Exit {
             head,
             format,
             fail_on,
-        } => diff(&base, &head, format, fail_on),
+        } => diff(&base, head.as_deref(), format, fail_on),
         Command::Validate { topology } => validate(&topology),
         Command::Check {
             topology,

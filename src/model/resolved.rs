@@ -638,6 +638,22 @@ pub struct Policy {
     /// `policy.on_prem_access`.
     pub on_prem_access: Vec<OnPremAccess>,
     pub service_access: ServiceAccessPolicy,
+    /// `policy.expect`: flows that must get through.
+    pub expect: Vec<Expect>,
+}
+
+/// One expected flow (`policy.expect`), parsed by the query language;
+/// its endpoints are names resolved against a topology when it is used
+/// (so that the other side of a `diff` can resolve them too).
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// As written, e.g. `internet -> web-alb on tcp/443`.
+    pub text: String,
+    pub src: crate::query::lang::Word,
+    pub dst: crate::query::lang::Word,
+    /// Empty: every packet.
+    pub ports: Vec<crate::query::lang::PortSpec>,
+    pub pos: Pos,
 }
 
 /// What one on-prem network may reach (`policy.on_prem_access`).

@@ -18,6 +18,7 @@
 mod compute;
 mod nacl;
 mod plan;
+mod prior;
 mod refs;
 mod routes;
 mod sg;
@@ -36,6 +37,7 @@ use plan::{P, Plan, Res, Val};
 use refs::{Refs, Target};
 
 pub use plan::looks_like_plan;
+pub use prior::import_prior_bytes;
 
 /// Whether the file at `path` is a Terraform plan (by content): a plan
 /// JSON document, or a binary plan file, which is read only to say how to
