@@ -294,12 +294,24 @@ fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>)
         err(&e.render(source.as_deref()));
         Exit::Error
     })?;
+    expect_errors(&topo, || std::fs::read_to_string(path).ok())?;
     let text = if want_text {
         std::fs::read_to_string(path).ok()
     } else {
         None
     };
     Ok((topo, text))
+}
+
+/// The errors of the policy's expected flows, which the query language
+/// parses above the model's loader: reported like the loader's, exit 2.
+fn expect_errors(topo: &Topology, source: impl FnOnce() -> Option<String>) -> Result<(), Exit> {
+    let errors = checks::expected_flows::errors(topo);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    err(&model::LoadError::Invalid(errors).render(source().as_deref()));
+    Err(Exit::Error)
 }
 
 fn text_options() -> TextOptions {
@@ -544,12 +556,15 @@ fn load_side(path: &Path) -> Result<(TopologyFile, Topology), Exit> {
             // The loader says why the file cannot be read.
             return load(path).and(Err(Exit::Error));
         };
-        model::parse_str(&text, &name).map_err(|e| {
+        let file = model::parse_str(&text, &name).map_err(|e| {
             err(&e.render(Some(&text)));
             Exit::Error
-        })?
+        })?;
+        let side = resolve_side(file, &name, Some(&text))?;
+        expect_errors(&side.1, || Some(text))?;
+        return Ok(side);
     };
-    resolve_side(file, &name)
+    resolve_side(file, &name, None)
 }
 
 fn imported_file(
@@ -561,9 +576,13 @@ fn imported_file(
     })
 }
 
-fn resolve_side(file: TopologyFile, name: &str) -> Result<(TopologyFile, Topology), Exit> {
+fn resolve_side(
+    file: TopologyFile,
+    name: &str,
+    source: Option<&str>,
+) -> Result<(TopologyFile, Topology), Exit> {
     let topo = model::resolve(file.clone(), name).map_err(|e| {
-        err(&e.render(None));
+        err(&e.render(source));
         Exit::Error
     })?;
     Ok((file, topo))
@@ -586,8 +605,8 @@ fn load_plan_sides(
     let head = imported_file(crate::import::terraform::import_plan_bytes(&bytes, &name))?;
     let base = imported_file(crate::import::terraform::import_prior_bytes(&bytes, &name))?;
     Ok((
-        resolve_side(base, &format!("{name} (prior_state)"))?,
-        resolve_side(head, &name)?,
+        resolve_side(base, &format!("{name} (prior_state)"), None)?,
+        resolve_side(head, &name, None)?,
     ))
 }
 

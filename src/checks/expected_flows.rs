@@ -6,9 +6,10 @@
 //! and `netverify checks` are rendered from it).
 
 use super::{CheckId, CheckMeta};
+use crate::diag::Diagnostic;
 use crate::engine::Engine;
-use crate::model::Topology;
-use crate::query::lang::EndpointExpr;
+use crate::model::{EXPECT_FORM, Expect, Pos, Topology};
+use crate::query::lang::{EndpointExpr, PortSpec, Query, Word};
 use crate::report::answer::Reply;
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
@@ -51,35 +52,106 @@ why it does not get through (`no`) or why that is not known.
 Ask `netverify query TOPO "why not SOURCE -> DESTINATION on PORTS"` for the
 blockers, and open the path; or correct the expectation.
 "#,
-    rules: "",
+    rules: r#"
+C-3.3–C-3.7, C-4.1–C-4.7, C-5.1–C-5.6, C-6.1, C-6.3, C-6.8 (those of the
+`can` query that decides each expectation)
+"#,
 };
+
+/// An expected flow, parsed by the query language (`can` without `can`).
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// As written.
+    pub text: String,
+    pub src: Word,
+    pub dst: Word,
+    /// Empty: every packet.
+    pub ports: Vec<PortSpec>,
+    pub pos: Pos,
+}
+
+/// Parses `e` and resolves its endpoints against `topo`, as a query does:
+/// an error names the policy's line, with the query language's help (a
+/// did-you-mean for an unknown name).
+pub fn parse(topo: &Topology, e: &Expect) -> Result<Parsed, Diagnostic> {
+    let text = e.text.as_str();
+    let at = |message: String, help: Option<String>| {
+        Diagnostic::new(&topo.file, e.pos, message).with_help_opt(help)
+    };
+    let parsed = crate::query::lang::parse(&format!("can {text}")).map_err(|d| {
+        at(
+            format!(
+                "invalid expected flow `{text}` in the policy: {}",
+                d.message
+            ),
+            d.help.or_else(|| Some(EXPECT_FORM.to_owned())),
+        )
+    })?;
+    if parsed.format.is_some() {
+        return Err(at(
+            format!("the expected flow `{text}` in the policy names an output format"),
+            Some("drop the trailing `as FORMAT`".to_owned()),
+        ));
+    }
+    let Query::Can { src, dst, ports } = parsed.query else {
+        return Err(at(
+            format!("invalid expected flow `{text}` in the policy"),
+            Some(EXPECT_FORM.to_owned()),
+        ));
+    };
+    for w in [&src.word, &dst.word] {
+        crate::query::endpoint::resolve(topo, w).map_err(|d| {
+            at(
+                format!("{} in the policy's expected flow `{text}`", d.message),
+                d.help,
+            )
+        })?;
+    }
+    Ok(Parsed {
+        text: text.to_owned(),
+        src: src.word,
+        dst: dst.word,
+        ports,
+        pos: e.pos,
+    })
+}
+
+/// The errors of `topo`'s expected flows (the front ends reject a
+/// topology that has any, like any other validation error).
+pub fn errors(topo: &Topology) -> Vec<Diagnostic> {
+    topo.policy
+        .expect
+        .iter()
+        .filter_map(|e| parse(topo, e).err())
+        .collect()
+}
 
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo: &Topology = engine.topo;
     let mut findings = Vec::new();
     for e in &topo.policy.expect {
-        let query = format!("can {}", e.text);
-        let src = EndpointExpr {
-            word: e.src.clone(),
-        };
-        let dst = EndpointExpr {
-            word: e.dst.clone(),
-        };
-        let (kind, why) = match crate::query::eval::can(engine, &query, &src, &dst, &e.ports, false)
-        {
-            Ok(a) => match a.answer {
-                Reply::Yes => continue,
-                Reply::No => (FindingKind::Violation, a.summary),
-                Reply::Unknown | Reply::Info => {
-                    let reasons = if a.unknown.is_empty() {
-                        a.summary
-                    } else {
-                        a.unknown.join("; ")
-                    };
-                    (FindingKind::Unknown, reasons)
-                }
-            },
+        let (kind, why) = match parse(topo, e) {
             Err(d) => (FindingKind::Unknown, d.message),
+            Ok(p) => {
+                let query = format!("can {}", p.text);
+                let src = EndpointExpr { word: p.src };
+                let dst = EndpointExpr { word: p.dst };
+                match crate::query::eval::can(engine, &query, &src, &dst, &p.ports, false) {
+                    Ok(a) => match a.answer {
+                        Reply::Yes => continue,
+                        Reply::No => (FindingKind::Violation, a.summary),
+                        Reply::Unknown | Reply::Info => {
+                            let reasons = if a.unknown.is_empty() {
+                                a.summary
+                            } else {
+                                a.unknown.join("; ")
+                            };
+                            (FindingKind::Unknown, reasons)
+                        }
+                    },
+                    Err(d) => (FindingKind::Unknown, d.message),
+                }
+            }
         };
         let message = match kind {
             FindingKind::Violation => {

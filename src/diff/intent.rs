@@ -10,17 +10,18 @@
 //! names too. Flows between resources inside AWS are constrained by no
 //! policy: `--fail-on opened` fails on them.
 
+use crate::checks::expected_flows::{self, Parsed};
 use crate::checks::{on_prem_access, public_exposure};
 use crate::engine::{Engine, Flow, Origin};
 use crate::hs::{DST, HeaderSet, SRC};
-use crate::model::{Expect, Topology};
+use crate::model::Topology;
 use crate::query::endpoint::resolve;
 use crate::query::eval::port_set;
 
 /// The packets of flow `f` from `origin` that expectation `e` names, when
 /// its endpoints resolve in `engine`'s topology to that origin and the
 /// flow's end (empty otherwise).
-fn covered(engine: &Engine<'_>, e: &Expect, origin: Origin, f: &Flow) -> HeaderSet {
+fn covered(engine: &Engine<'_>, e: &Parsed, origin: Origin, f: &Flow) -> HeaderSet {
     let topo = engine.topo;
     let (Ok(src), Ok(dst)) = (resolve(topo, &e.src), resolve(topo, &e.dst)) else {
         return HeaderSet::empty();
@@ -46,7 +47,7 @@ fn covered(engine: &Engine<'_>, e: &Expect, origin: Origin, f: &Flow) -> HeaderS
 }
 
 /// What `expects` allow of flow `f`.
-fn expected(engine: &Engine<'_>, expects: &[Expect], origin: Origin, f: &Flow) -> HeaderSet {
+fn expected(engine: &Engine<'_>, expects: &[Parsed], origin: Origin, f: &Flow) -> HeaderSet {
     let mut out = HeaderSet::empty();
     for e in expects {
         out = out.union(&covered(engine, e, origin, f));
@@ -56,7 +57,12 @@ fn expected(engine: &Engine<'_>, expects: &[Expect], origin: Origin, f: &Flow) -
 
 /// What HEAD's policies allow of flow `f`, or `None` when no policy
 /// constrains it.
-fn allowed(engine: &Engine<'_>, origin: Origin, f: &Flow) -> Option<(HeaderSet, &'static str)> {
+fn allowed(
+    engine: &Engine<'_>,
+    expects: &[Parsed],
+    origin: Origin,
+    f: &Flow,
+) -> Option<(HeaderSet, &'static str)> {
     let topo: &Topology = engine.topo;
     let crate::engine::End::Delivered(e) = f.end else {
         return None;
@@ -75,16 +81,14 @@ fn allowed(engine: &Engine<'_>, origin: Origin, f: &Flow) -> Option<(HeaderSet, 
         }
         Origin::Eni(_) => return None,
     };
-    Some((
-        set.union(&expected(engine, &topo.policy.expect, origin, f)),
-        what,
-    ))
+    Some((set.union(&expected(engine, expects, origin, f)), what))
 }
 
 /// Why the opened packets `set` (in HEAD's coordinates), carried by
 /// `flows` of HEAD, violate HEAD's policy, if they do.
 pub fn opened_violation(
     head: &Engine<'_>,
+    expects: &[Parsed],
     flows: &[&(Origin, Flow)],
     set: &HeaderSet,
 ) -> Option<String> {
@@ -93,7 +97,7 @@ pub fn opened_violation(
         if part.is_empty() {
             continue;
         }
-        let Some((ok, what)) = allowed(head, *o, f) else {
+        let Some((ok, what)) = allowed(head, expects, *o, f) else {
             continue;
         };
         if !part.subtract(&ok).is_empty() {
@@ -109,7 +113,7 @@ pub fn opened_violation(
 /// `expects` (HEAD's), if they do: the first expectation they cover.
 pub fn closed_violation(
     base: &Engine<'_>,
-    expects: &[Expect],
+    expects: &[Parsed],
     head: &Topology,
     flows: &[&(Origin, Flow)],
     set: &HeaderSet,
@@ -126,4 +130,14 @@ pub fn closed_violation(
         }
     }
     None
+}
+
+/// The expected flows of `topo` that parse (the front ends reject the
+/// others before a diff runs).
+pub fn expects(topo: &Topology) -> Vec<Parsed> {
+    topo.policy
+        .expect
+        .iter()
+        .filter_map(|e| expected_flows::parse(topo, e).ok())
+        .collect()
 }

@@ -669,6 +669,7 @@ pub fn diff_with(
         }
         _ => Vec::new(),
     };
+    let expects = intent::expects(head.topo);
     let mut opened = Vec::new();
     let mut closed = Vec::new();
     for (i, p) in d.pairs.iter().enumerate() {
@@ -676,7 +677,8 @@ pub fn diff_with(
         if !p.opened.is_empty() {
             let set = d.stand_ins.to_head(&p.opened);
             let mut c = change(&d.head, &d.base, &pair, &set);
-            c.violation = intent::opened_violation(head, &carriers(&d.head, &pair, &set), &set);
+            c.violation =
+                intent::opened_violation(head, &expects, &carriers(&d.head, &pair, &set), &set);
             c.causes = causes.get(i).map(|x| x.0.clone()).unwrap_or_default();
             opened.push(c);
         }
@@ -684,7 +686,7 @@ pub fn diff_with(
             let mut c = change(&d.base, &d.head, &pair, &p.closed);
             c.violation = intent::closed_violation(
                 base,
-                &head.topo.policy.expect,
+                &expects,
                 head.topo,
                 &carriers(&d.base, &pair, &p.closed),
                 &p.closed,

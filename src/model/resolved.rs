@@ -642,17 +642,17 @@ pub struct Policy {
     pub expect: Vec<Expect>,
 }
 
-/// One expected flow (`policy.expect`), parsed by the query language;
-/// its endpoints are names resolved against a topology when it is used
-/// (so that the other side of a `diff` can resolve them too).
+/// How an expected flow is written (the help of its errors).
+pub const EXPECT_FORM: &str =
+    "write `SOURCE -> DESTINATION [on PORTS]`, e.g. `internet -> web-alb on tcp/443`";
+
+/// One expected flow (`policy.expect`) as written. The query language
+/// parses it and resolves its endpoints (`checks::expected_flows`), above
+/// the model: the loader keeps the text and where it is.
 #[derive(Debug, Clone)]
 pub struct Expect {
-    /// As written, e.g. `internet -> web-alb on tcp/443`.
+    /// As written, trimmed, e.g. `internet -> web-alb on tcp/443`.
     pub text: String,
-    pub src: crate::query::lang::Word,
-    pub dst: crate::query::lang::Word,
-    /// Empty: every packet.
-    pub ports: Vec<crate::query::lang::PortSpec>,
     pub pos: Pos,
 }
 

@@ -305,7 +305,6 @@ impl<'a> V<'a> {
         self.bpa();
         self.policy();
         self.names_map();
-        self.expect_policy();
         self.gaps();
     }
 
