@@ -64,6 +64,13 @@ enum Edit {
         field: String,
         elem: usize,
     },
+    ReplaceElem {
+        section: String,
+        index: usize,
+        field: String,
+        elem: usize,
+        value: Value,
+    },
     AddElem {
         section: String,
         index: usize,
@@ -117,6 +124,22 @@ fn is_empty(v: &Value) -> bool {
         Value::Object(m) => m.is_empty(),
         _ => false,
     }
+}
+
+/// The elements of `head` that `base` does not have (their indexes in
+/// `head`), and those of `base` that `head` does not have, as multisets.
+fn unmatched<'a>(base: &'a [Value], head: &[Value]) -> (Vec<usize>, Vec<&'a Value>) {
+    let mut left: Vec<&Value> = base.iter().collect();
+    let mut added = Vec::new();
+    for (k, e) in head.iter().enumerate() {
+        match left.iter().position(|x| *x == e) {
+            Some(j) => {
+                left.remove(j);
+            }
+            None => added.push(k),
+        }
+    }
+    (added, left)
 }
 
 fn name_of(item: &Value) -> String {
@@ -296,15 +319,36 @@ pub fn candidates(
                     (Some(ba), Some(ha))
                         if bf.is_some_and(Value::is_array) || hf.is_some_and(Value::is_array) =>
                     {
-                        let mut unmatched = ba.clone();
-                        for (k, e) in ha.iter().enumerate() {
-                            if let Some(j) = unmatched.iter().position(|x| x == e) {
-                                unmatched.remove(j);
-                                continue;
-                            }
+                        let (added, removed) = unmatched(&ba, &ha);
+                        let n = added.len().min(removed.len());
+                        // An element edited in place (a rule's port changed)
+                        // is one change: reverting only its removal or only
+                        // its addition would rarely load (two routes to one
+                        // destination).
+                        for (&k, old) in added.iter().zip(&removed).take(n) {
                             out.push(Candidate {
                                 cause: cause(
-                                    format!("{} added: {}", element_of(f), compact(e)),
+                                    format!(
+                                        "{} changed: {} → {}",
+                                        element_of(f),
+                                        compact(old),
+                                        compact(&ha[k])
+                                    ),
+                                    position(head, key, i, Some((f, k))),
+                                ),
+                                edit: Edit::ReplaceElem {
+                                    section: key.clone(),
+                                    index: i,
+                                    field: f.clone(),
+                                    elem: k,
+                                    value: (*old).clone(),
+                                },
+                            });
+                        }
+                        for &k in &added[n..] {
+                            out.push(Candidate {
+                                cause: cause(
+                                    format!("{} added: {}", element_of(f), compact(&ha[k])),
                                     position(head, key, i, Some((f, k))),
                                 ),
                                 edit: Edit::RemoveElem {
@@ -315,12 +359,7 @@ pub fn candidates(
                                 },
                             });
                         }
-                        let mut extra = ha.clone();
-                        for e in &ba {
-                            if let Some(j) = extra.iter().position(|x| x == e) {
-                                extra.remove(j);
-                                continue;
-                            }
+                        for e in &removed[n..] {
                             out.push(Candidate {
                                 cause: cause(
                                     format!("{} removed: {}", element_of(f), compact(e)),
@@ -330,7 +369,7 @@ pub fn candidates(
                                     section: key.clone(),
                                     index: i,
                                     field: f.clone(),
-                                    value: e.clone(),
+                                    value: (*e).clone(),
                                 },
                             });
                         }
@@ -436,6 +475,21 @@ fn reverted(head: &Map<String, Value>, edit: &Edit) -> Map<String, Value> {
                 && *elem < a.len()
             {
                 a.remove(*elem);
+            }
+        }
+        Edit::ReplaceElem {
+            section,
+            index,
+            field,
+            elem,
+            value,
+        } => {
+            if let Some(slot) = item_mut(&mut h, section, *index)
+                .and_then(|o| o.get_mut(field))
+                .and_then(Value::as_array_mut)
+                .and_then(|a| a.get_mut(*elem))
+            {
+                *slot = value.clone();
             }
         }
         Edit::AddElem {
