@@ -545,7 +545,10 @@ fn import_aws(_cmd: ImportCommand) -> Exit {
 }
 
 /// One side of a diff: the topology file (for attribution) and its model.
-fn load_side(path: &Path) -> Result<(TopologyFile, Topology), Exit> {
+type Side = (TopologyFile, Topology);
+
+/// One side of a diff, loaded from `path`.
+fn load_side(path: &Path) -> Result<Side, Exit> {
     let name = path.display().to_string();
     let file = if path.is_dir() {
         imported_file(crate::import::import_snapshot(path))?
@@ -576,11 +579,7 @@ fn imported_file(
     })
 }
 
-fn resolve_side(
-    file: TopologyFile,
-    name: &str,
-    source: Option<&str>,
-) -> Result<(TopologyFile, Topology), Exit> {
+fn resolve_side(file: TopologyFile, name: &str, source: Option<&str>) -> Result<Side, Exit> {
     let topo = model::resolve(file.clone(), name).map_err(|e| {
         err(&e.render(source));
         Exit::Error
@@ -590,9 +589,7 @@ fn resolve_side(
 
 /// Both sides of `netverify diff plan.json`: the plan's `prior_state` and
 /// its planned values.
-fn load_plan_sides(
-    path: &Path,
-) -> Result<((TopologyFile, Topology), (TopologyFile, Topology)), Exit> {
+fn load_plan_sides(path: &Path) -> Result<(Side, Side), Exit> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         err(&crate::import::ImportError::Io {

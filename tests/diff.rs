@@ -71,12 +71,6 @@ fn cause_lines(r: &DiffReport) -> Vec<String> {
     out
 }
 
-/// The 1-based line of `needle` (which must occur once) in `text`.
-fn line_of(text: &str, needle: &str) -> usize {
-    assert_eq!(text.matches(needle).count(), 1, "`{needle}` occurs once");
-    text[..text.find(needle).unwrap()].lines().count() + 1
-}
-
 fn end_text(e: &netverify::report::diff::DiffEndpoint) -> String {
     match &e.name {
         Some(n) => format!("{}:{n}", e.kind),
