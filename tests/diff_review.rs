@@ -364,3 +364,33 @@ fn a_plan_without_prior_state_starts_from_an_empty_network() {
         }
     }
 }
+
+/// The README's sample pull-request comment is what netverify prints for
+/// SSH opened on app-1 (`NETVERIFY_BLESS=1` rewrites it).
+#[test]
+fn readme_sample_pr_comment_is_what_netverify_prints() {
+    let head = fixture("fail-nacl-allow-before-deny.yaml");
+    let base = edit(
+        &head,
+        "      - { protocol: tcp, ports: 22, cidr: 0.0.0.0/0, description: vendor support }\n",
+        "",
+    );
+    let md = render(&run(&base, &head), DiffFormat::Markdown);
+    assert!(!md.contains("````"), "the sample's fence stays closed");
+    let (begin, end) = ("<!-- BEGIN diff sample -->", "<!-- END diff sample -->");
+    let block = format!("{begin}\n````markdown\n{md}````\n{end}");
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let a = readme.find(begin).expect("the README has the sample's markers");
+    let b = readme.find(end).expect("the README has the sample's markers") + end.len();
+    if std::env::var_os("NETVERIFY_BLESS").is_some_and(|v| v == "1") {
+        let new = format!("{}{block}{}", &readme[..a], &readme[b..]);
+        std::fs::write(&path, new).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[a..b],
+        block,
+        "the README's sample comment is out of date: rerun with NETVERIFY_BLESS=1"
+    );
+}
