@@ -381,8 +381,13 @@ fn readme_sample_pr_comment_is_what_netverify_prints() {
     let block = format!("{begin}\n````markdown\n{md}````\n{end}");
     let path = root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let a = readme.find(begin).expect("the README has the sample's markers");
-    let b = readme.find(end).expect("the README has the sample's markers") + end.len();
+    let a = readme
+        .find(begin)
+        .expect("the README has the sample's markers");
+    let b = readme
+        .find(end)
+        .expect("the README has the sample's markers")
+        + end.len();
     if std::env::var_os("NETVERIFY_BLESS").is_some_and(|v| v == "1") {
         let new = format!("{}{block}{}", &readme[..a], &readme[b..]);
         std::fs::write(&path, new).unwrap();
