@@ -399,3 +399,44 @@ fn readme_sample_pr_comment_is_what_netverify_prints() {
         "the README's sample comment is out of date: rerun with NETVERIFY_BLESS=1"
     );
 }
+
+/// A security group named to break out of the Mermaid block (a quote, a
+/// bracket, a fence, HTML, a newline) stays inside its node's label.
+#[test]
+fn mermaid_paths_escape_hostile_names() {
+    let hostile = "app\"]\n```\n<img src=x>`x`#35;";
+    let quoted = serde_json::to_string(hostile).unwrap();
+    let head = fixture("fail-nacl-allow-before-deny.yaml")
+        .replace("name: app-sg\n", &format!("name: {quoted}\n"))
+        .replace("[app-sg]", &format!("[{quoted}]"))
+        .replace(
+            "security_group: app-sg",
+            &format!("security_group: {quoted}"),
+        );
+    let base = edit(
+        &head,
+        "      - { protocol: tcp, ports: 22, cidr: 0.0.0.0/0, description: vendor support }\n",
+        "",
+    );
+    let md = render(&run(&base, &head), DiffFormat::Markdown);
+    let block = md
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```\n").next())
+        .expect("a Mermaid block");
+    for line in block.lines().skip(1) {
+        let node = line.trim_start();
+        if node.contains("-->") {
+            continue;
+        }
+        let label = node
+            .split_once("[\"")
+            .and_then(|(_, rest)| rest.strip_suffix("\"]"))
+            .unwrap_or_else(|| panic!("a node line: {line}"));
+        for bad in ['"', '<', '>', '`', '[', ']', '\n'] {
+            assert!(!label.contains(bad), "{bad:?} in {label}");
+        }
+    }
+    assert!(block.contains("app#quot;#93;"), "{block}");
+    assert!(!md.contains("<img"), "{md}");
+}
