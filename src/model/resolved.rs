@@ -24,6 +24,7 @@ pub const CHECK_IDS: &[&str] = &[
     "transit-encryption",
     "ipsec-strength",
     "on-prem-access",
+    "expected-flows",
 ];
 
 pub type PrefixListId = usize;
