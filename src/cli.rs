@@ -11,6 +11,7 @@ use crate::checks::{self, CheckId, CheckMeta};
 use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::escape::terminal;
+use crate::model::format::TopologyFile;
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -159,10 +160,14 @@ pub enum Command {
     /// reachable packets differ between BASE and HEAD, and the checks'
     /// verdicts before and after.
     Diff {
-        /// The topology before the change: a YAML file or a snapshot directory.
+        /// The topology before the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON. A plan alone (no HEAD) is
+        /// compared with itself: its `prior_state` is BASE, its planned
+        /// values HEAD.
         base: PathBuf,
-        /// The topology after the change: a YAML file or a snapshot directory.
-        head: PathBuf,
+        /// The topology after the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON.
+        head: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: render::diff::DiffFormat,
@@ -366,12 +371,24 @@ fn load_parts(
         err(&e.render(source.as_deref()));
         Exit::Error
     })?;
+    expect_errors(&topo, || std::fs::read_to_string(path).ok())?;
     let text = if want_text {
         std::fs::read_to_string(path).ok()
     } else {
         None
     };
     Ok((topo, text))
+}
+
+/// The errors of the policy's expected flows, which the query language
+/// parses above the model's loader: reported like the loader's, exit 2.
+fn expect_errors(topo: &Topology, source: impl FnOnce() -> Option<String>) -> Result<(), Exit> {
+    let errors = checks::expected_flows::errors(topo);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    err(&model::LoadError::Invalid(errors).render(source().as_deref()));
+    Err(Exit::Error)
 }
 
 fn text_options() -> TextOptions {
@@ -609,25 +626,96 @@ fn import_aws(_cmd: ImportCommand) -> Exit {
     Exit::Error
 }
 
-/// `netverify diff BASE HEAD`.
+/// One side of a diff: the topology file (for attribution) and its model.
+type Side = (TopologyFile, Topology);
+
+/// One side of a diff, loaded from `path`.
+fn load_side(path: &Path) -> Result<Side, Exit> {
+    let name = path.display().to_string();
+    let file = if path.is_dir() {
+        imported_file(crate::import::import_snapshot(path))?
+    } else if crate::import::terraform::is_plan_file(path) {
+        imported_file(crate::import::terraform::import_plan(path))?
+    } else {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            // The loader says why the file cannot be read.
+            return load(path, None).and(Err(Exit::Error));
+        };
+        let file = model::parse_str(&text, &name).map_err(|e| {
+            err(&e.render(Some(&text)));
+            Exit::Error
+        })?;
+        let side = resolve_side(file, &name, Some(&text))?;
+        expect_errors(&side.1, || Some(text))?;
+        return Ok(side);
+    };
+    resolve_side(file, &name, None)
+}
+
+fn imported_file(
+    imported: Result<crate::import::Imported, crate::import::ImportError>,
+) -> Result<TopologyFile, Exit> {
+    imported.map(|i| i.file).map_err(|e| {
+        err(&e.render());
+        Exit::Error
+    })
+}
+
+fn resolve_side(file: TopologyFile, name: &str, source: Option<&str>) -> Result<Side, Exit> {
+    let topo = model::resolve(file.clone(), name).map_err(|e| {
+        err(&e.render(source));
+        Exit::Error
+    })?;
+    Ok((file, topo))
+}
+
+/// Both sides of `netverify diff plan.json`: the plan's `prior_state` and
+/// its planned values.
+fn load_plan_sides(path: &Path) -> Result<(Side, Side), Exit> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(&crate::import::ImportError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        }
+        .render());
+        Exit::Error
+    })?;
+    let head = imported_file(crate::import::terraform::import_plan_bytes(&bytes, &name))?;
+    let base = imported_file(crate::import::terraform::import_prior_bytes(&bytes, &name))?;
+    Ok((
+        resolve_side(base, &format!("{name} (prior_state)"), None)?,
+        resolve_side(head, &name, None)?,
+    ))
+}
+
+/// `netverify diff BASE HEAD`, or `netverify diff PLAN`.
 fn diff(
     base: &Path,
-    head: &Path,
+    head: Option<&Path>,
     format: render::diff::DiffFormat,
     fail_on: crate::diff::FailOn,
 ) -> Exit {
     // Each side goes through the one loader (YAML, snapshot directory or
-    // Terraform plan). A single plan giving both sides (`prior_state` and
-    // the planned state) is not built yet.
-    let b = match load(base, None) {
-        Ok(t) => t,
+    // Terraform plan); a plan alone gives both sides.
+    let sides = match head {
+        Some(head) => load_side(base).and_then(|b| Ok((b, load_side(head)?))),
+        None if crate::import::terraform::is_plan_file(base) => load_plan_sides(base),
+        None => {
+            err(&Diagnostic::plain(format!(
+                "`{}` is not a Terraform plan, so `diff` needs a second topology",
+                terminal(&base.display().to_string())
+            ))
+            .with_help("write `netverify diff BASE HEAD`, or give one `terraform show -json` plan, whose `prior_state` is compared with its planned values")
+            .render(None));
+            return Exit::Error;
+        }
+    };
+    let ((bf, b), (hf, h)) = match sides {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    let h = match load(head, None) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let report = crate::diff::diff(&Engine::new(&b), &Engine::new(&h));
+    let report = crate::diff::diff_with(&Engine::new(&b), &Engine::new(&h), Some((&bf, &hf)));
     out(&render::diff::render(&report, format));
     match crate::diff::outcome(&report, fail_on) {
         crate::diff::Outcome::Clean => Exit::Proven,
@@ -644,7 +732,7 @@ pub fn run(cli: Cli) -> Exit {
             head,
             format,
             fail_on,
-        } => diff(&base, &head, format, fail_on),
+        } => diff(&base, head.as_deref(), format, fail_on),
         Command::Validate { topology } => validate(&topology),
         Command::Check {
             topology,

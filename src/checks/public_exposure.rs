@@ -113,7 +113,7 @@ fn owner_resource(topo: &Topology, e: EniId) -> (String, Option<String>) {
 
 /// The internet packets the policy allows to reach interface `e`, in the
 /// coordinates the attacker sends them (destination left free).
-fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
+pub fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
     let topo = engine.topo;
     let eni = &topo.enis[e];
     let lb = match eni.owner {

@@ -1051,6 +1051,12 @@ pub struct Policy {
     pub on_prem_access: Vec<Sp<OnPremAccessPolicy>>,
     #[serde(default)]
     pub private_service_access: Option<Sp<PrivateServiceAccessPolicy>>,
+    /// Flows that must get through (the `expected-flows` check; `diff`
+    /// reports a closed flow one of them covers as a violation). Each is a
+    /// query's `can` without the `can`: `SOURCE -> DESTINATION [on PORTS]`,
+    /// e.g. `internet -> web-alb on tcp/443`.
+    #[serde(default)]
+    pub expect: Vec<Sp<String>>,
 }
 
 /// What one on-prem network may reach: nothing beyond `allow`.

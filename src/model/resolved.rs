@@ -24,6 +24,7 @@ pub const CHECK_IDS: &[&str] = &[
     "transit-encryption",
     "ipsec-strength",
     "on-prem-access",
+    "expected-flows",
 ];
 
 pub type PrefixListId = usize;
@@ -689,6 +690,22 @@ pub struct Policy {
     /// `policy.on_prem_access`.
     pub on_prem_access: Vec<OnPremAccess>,
     pub service_access: ServiceAccessPolicy,
+    /// `policy.expect`: flows that must get through.
+    pub expect: Vec<Expect>,
+}
+
+/// How an expected flow is written (the help of its errors).
+pub const EXPECT_FORM: &str =
+    "write `SOURCE -> DESTINATION [on PORTS]`, e.g. `internet -> web-alb on tcp/443`";
+
+/// One expected flow (`policy.expect`) as written. The query language
+/// parses it and resolves its endpoints (`checks::expected_flows`), above
+/// the model: the loader keeps the text and where it is.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// As written, trimmed, e.g. `internet -> web-alb on tcp/443`.
+    pub text: String,
+    pub pos: Pos,
 }
 
 /// What one on-prem network may reach (`policy.on_prem_access`).

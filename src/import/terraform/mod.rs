@@ -25,6 +25,7 @@ mod endpoints;
 mod nacl;
 mod peering;
 mod plan;
+mod prior;
 mod refs;
 mod routes;
 mod sg;
@@ -46,6 +47,7 @@ use refs::{Refs, Target};
 
 pub use base::Base;
 pub use plan::looks_like_plan;
+pub use prior::import_prior_bytes;
 
 /// Whether the file at `path` is a Terraform plan (by content): a plan
 /// JSON document, or a binary plan file, which is read only to say how to
