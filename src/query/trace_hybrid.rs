@@ -13,7 +13,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::trace::{Goal, Tracer, host};
+use super::hops::host;
+use super::trace::{Goal, Tracer};
 use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::{
@@ -198,12 +199,7 @@ impl Tracer<'_> {
     /// (a peering, a VGW): the owner's NACL ingress and security groups.
     fn arrive_from_outside(&mut self, vpc: VpcId, p: Packet) {
         let topo = self.topo;
-        let owners: Vec<usize> = (0..topo.enis.len())
-            .filter(|&i| {
-                let e = &topo.enis[i];
-                e.attached && e.vpc == vpc && e.address_nets().iter().any(|n| n.contains(&p.dst))
-            })
-            .collect();
+        let owners = crate::rules::owners(topo, vpc, p.dst);
         let to = match self.goal {
             Goal::Eni(d) if owners.contains(&d) => Some(d),
             Goal::Addresses => owners.first().copied(),
@@ -593,20 +589,8 @@ impl Tracer<'_> {
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
-                let vifs: Vec<OnPremVia> = h.dx_gateways[*dx]
-                    .vifs
-                    .iter()
-                    .copied()
-                    .filter(|&x| h.vifs[x].kind == VifKind::Transit)
-                    .filter(|&x| {
-                        match (
-                            prefix,
-                            crate::rules::learned_routes(topo, OnPremVia::Vif(x)),
-                        ) {
-                            (Some(pf), Some(nets)) => nets.contains(&pf),
-                            _ => true,
-                        }
-                    })
+                let vifs: Vec<OnPremVia> = crate::rules::transit_vifs_carrying(topo, *dx, prefix)
+                    .into_iter()
                     .map(OnPremVia::Vif)
                     .collect();
                 if vifs.is_empty() {
@@ -625,11 +609,7 @@ impl Tracer<'_> {
                 self.best_of(vifs, |tr, via| tr.exit(via, p));
             }
             TgwAttachmentKind::Peering(t2) => {
-                let back = h
-                    .tgw_attachments
-                    .iter()
-                    .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
-                let Some(b) = back else {
+                let Some(b) = crate::rules::tgw_peering_back(topo, a) else {
                     let hop = meta_hop(topo, &att.meta, "transit gateway peering".into());
                     self.t.unknown(
                         hop,
@@ -704,9 +684,7 @@ impl Tracer<'_> {
                 );
                 return;
             }
-            if !vpn.remote_ipv4_network_cidr.contains(&p.dst)
-                || !vpn.local_ipv4_network_cidr.contains(&p.src)
-            {
+            if !crate::rules::vpn_selectors_cover(vpn, &p) {
                 self.block_at(
                     &vpn.meta,
                     format!(

@@ -15,7 +15,10 @@ use crate::model::{
     RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
-use crate::rules::{Dir, MAX_TGW_HOPS, learned_routes, tgw_propagated};
+use crate::rules::{
+    Dir, MAX_TGW_HOPS, learned_routes, tgw_peering_back, tgw_propagated, transit_vifs_carrying,
+    vpn_selectors_cover,
+};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {
@@ -346,7 +349,7 @@ impl Sim<'_> {
 
     /// Local delivery of a packet arriving from outside any subnet (C-3.12).
     fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
-        let owners = self.owners(vpc, p.dst);
+        let owners = crate::rules::owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
                 "no attached interface in VPC {} owns {}",
@@ -607,30 +610,16 @@ impl Sim<'_> {
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
-                let mut any = false;
-                for &vif in &h.dx_gateways[*dx].vifs {
-                    if h.vifs[vif].kind != VifKind::Transit {
-                        continue;
-                    }
-                    let ok = match (prefix, learned_routes(topo, OnPremVia::Vif(vif))) {
-                        (Some(pf), Some(nets)) => nets.contains(&pf),
-                        _ => true,
-                    };
-                    if ok {
-                        any = true;
-                        self.exit(OnPremVia::Vif(vif), p);
-                    }
-                }
-                if !any {
+                let vifs = transit_vifs_carrying(topo, *dx, prefix);
+                if vifs.is_empty() {
                     self.dropped("no transit virtual interface carries it".into());
+                }
+                for vif in vifs {
+                    self.exit(OnPremVia::Vif(vif), p);
                 }
             }
             TgwAttachmentKind::Peering(t2) => {
-                let back = h
-                    .tgw_attachments
-                    .iter()
-                    .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
-                let Some(b) = back else {
+                let Some(b) = tgw_peering_back(topo, a) else {
                     self.unknown(format!(
                         "transit gateway {} has no peering attachment back",
                         h.tgws[*t2].meta.name
@@ -677,9 +666,7 @@ impl Sim<'_> {
                 ));
                 return;
             }
-            if !vpn.remote_ipv4_network_cidr.contains(&p.dst)
-                || !vpn.local_ipv4_network_cidr.contains(&p.src)
-            {
+            if !vpn_selectors_cover(vpn, &p) {
                 self.dropped(format!(
                     "outside the traffic selectors of {} (C-11.2)",
                     vpn.meta.name
