@@ -18,9 +18,9 @@ use super::trace::{Goal, Tracer};
 use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::{
-    DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
-    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest, RouteTarget, SgTag,
+    SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget, VgwId,
+    VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::rules::Dir;
@@ -40,13 +40,6 @@ impl Tracer<'_> {
             .other_kind
             .iter()
             .position(|k| *k == Some(r))
-    }
-
-    /// The VPC attachment of transit gateway `t` for `vpc`.
-    fn vpc_attachment(&self, t: TgwId, vpc: VpcId) -> Option<TgwAttachmentId> {
-        self.topo.hybrid.tgw_attachments.iter().position(|a| {
-            a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
-        })
     }
 
     /// True when attachment `a` leads out to on-prem network `n`.
@@ -80,8 +73,8 @@ impl Tracer<'_> {
                 }
                 (0..h.tgws.len())
                     .find(|&t| {
-                        self.vpc_attachment(t, vpc).is_some()
-                            && self.vpc_attachment(t, to).is_some()
+                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
+                            && crate::rules::tgw_vpc_attachment(self.topo, t, to).is_some()
                     })
                     .and_then(|t| self.other_of(HybridRef::Tgw(t)))
                     .map(RouteTarget::Other)
@@ -100,7 +93,7 @@ impl Tracer<'_> {
                 }
                 (0..h.tgws.len())
                     .find(|&t| {
-                        self.vpc_attachment(t, vpc).is_some()
+                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
                             && h.tgw_attachments
                                 .iter()
                                 .enumerate()
@@ -243,7 +236,7 @@ impl Tracer<'_> {
         let topo = self.topo;
         let h = &topo.hybrid;
         let tgw = &h.tgws[t];
-        let Some(ai) = self.vpc_attachment(t, vpc) else {
+        let Some(ai) = crate::rules::tgw_vpc_attachment(self.topo, t, vpc) else {
             let hop = meta_hop(topo, &tgw.meta, "no attachment for this VPC".into());
             self.t.unknown(
                 hop,
@@ -268,28 +261,16 @@ impl Tracer<'_> {
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
             return;
         };
-        let entry = if subnets.contains(&subnet) {
-            subnet
-        } else {
-            let az = topo.subnets[subnet].availability_zone.clone();
-            let unstated = az.is_none()
-                || subnets
-                    .iter()
-                    .any(|s| topo.subnets[*s].availability_zone.is_none());
-            if unstated {
+        let entry = match crate::rules::tgw_entry_subnet(topo, subnets, subnet) {
+            crate::rules::TgwEntry::Subnet(s) => s,
+            crate::rules::TgwEntry::ZoneUnstated => {
                 let hop = meta_hop(topo, &a.meta, "availability zone not stated".into());
                 self.t
                     .unknown(hop, "availability zone not stated (C-9.6)".into());
                 return;
             }
-            match subnets
-                .iter()
-                .find(|s| topo.subnets[**s].availability_zone == az)
-            {
-                Some(s) => *s,
-                None => {
-                    let zone = az.unwrap_or_default();
-                    self.block_at(
+            crate::rules::TgwEntry::NoSubnetInZone(zone) => {
+                self.block_at(
                         &a.meta,
                         format!(
                             "no subnet of the attachment is in availability zone {zone}, where the sender's subnet `{}` is: traffic from that zone cannot enter the transit gateway (C-9.6b)",
@@ -300,10 +281,9 @@ impl Tracer<'_> {
                             a.meta.name
                         ),
                     );
-                    match subnets.first() {
-                        Some(s) => *s,
-                        None => return,
-                    }
+                match subnets.first() {
+                    Some(s) => *s,
+                    None => return,
                 }
             }
         };
@@ -362,10 +342,10 @@ impl Tracer<'_> {
         match self.goal {
             Goal::Eni(d) => {
                 let vpc = self.topo.enis[d].vpc;
-                self.vpc_attachment(t, vpc).or_else(|| {
+                crate::rules::tgw_vpc_attachment(self.topo, t, vpc).or_else(|| {
                     (0..h.tgw_attachments.len()).find(|&a| {
                         h.tgw_attachments[a].tgw == t
-                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if self.vpc_attachment(t2, vpc).is_some())
+                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if crate::rules::tgw_vpc_attachment(self.topo, t2, vpc).is_some())
                     })
                 })
             }
@@ -836,13 +816,7 @@ impl Tracer<'_> {
                 "address an interface of the VPC: a VPN gateway forwards nothing beyond the VPC",
             );
         }
-        let edge = topo.route_tables.iter().position(|t| {
-            t.edge_associations.iter().any(|e| match e {
-                GatewayRef::Vgw(o) => topo.hybrid.of_other(*o) == Some(HybridRef::Vgw(g)),
-                GatewayRef::Igw(_) => false,
-            })
-        });
-        if let Some(rt) = edge {
+        if let Some(rt) = crate::rules::vgw_edge_table(topo, g) {
             let table = &topo.route_tables[rt];
             match sim::lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => {

@@ -11,4 +11,7 @@ mod hybrid;
 
 pub use filters::*;
 pub use gateways::*;
-pub use hybrid::{MAX_TGW_HOPS, learned_routes, tgw_propagated};
+pub use hybrid::{
+    MAX_TGW_HOPS, TgwEntry, learned_routes, tgw_entry_subnet, tgw_propagated, tgw_vpc_attachment,
+    vgw_edge_table,
+};

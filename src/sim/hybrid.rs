@@ -16,8 +16,8 @@ use crate::model::{
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::rules::{
-    Dir, MAX_TGW_HOPS, learned_routes, tgw_peering_back, tgw_propagated, transit_vifs_carrying,
-    vpn_selectors_cover,
+    Dir, MAX_TGW_HOPS, TgwEntry, learned_routes, tgw_entry_subnet, tgw_peering_back,
+    tgw_propagated, tgw_vpc_attachment, transit_vifs_carrying, vgw_edge_table, vpn_selectors_cover,
 };
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
@@ -370,17 +370,7 @@ impl Sim<'_> {
     pub(super) fn via_tgw(&mut self, at: At, t: TgwId, p: Packet) {
         let topo = self.topo;
         let h = &topo.hybrid;
-        let mut attachment = None;
-        for (i, a) in h.tgw_attachments.iter().enumerate() {
-            if a.tgw == t
-                && let TgwAttachmentKind::Vpc { vpc, .. } = a.kind
-                && vpc == at.vpc
-            {
-                attachment = Some(i);
-                break;
-            }
-        }
-        let Some(ai) = attachment else {
+        let Some(ai) = tgw_vpc_attachment(topo, t, at.vpc) else {
             self.unknown(format!(
                 "VPC {} has no attachment to transit gateway {}",
                 topo.vpcs[at.vpc].meta.name, h.tgws[t].meta.name
@@ -398,30 +388,18 @@ impl Sim<'_> {
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
             return;
         };
-        let entry: SubnetId = if subnets.contains(&at.subnet) {
-            at.subnet
-        } else {
-            let az = topo.subnets[at.subnet].availability_zone.clone();
-            if az.is_none()
-                || subnets
-                    .iter()
-                    .any(|s| topo.subnets[*s].availability_zone.is_none())
-            {
+        let entry = match tgw_entry_subnet(topo, subnets, at.subnet) {
+            TgwEntry::Subnet(s) => s,
+            TgwEntry::ZoneUnstated => {
                 self.unknown("availability zone not stated (C-9.6)".into());
                 return;
             }
-            match subnets
-                .iter()
-                .find(|s| topo.subnets[**s].availability_zone == az)
-            {
-                Some(s) => *s,
-                None => {
-                    self.dropped(format!(
-                        "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
-                        a.meta.name
-                    ));
-                    return;
-                }
+            TgwEntry::NoSubnetInZone(_) => {
+                self.dropped(format!(
+                    "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
+                    a.meta.name
+                ));
+                return;
             }
         };
         if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(entry, Dir::Ingress, &p) {
@@ -750,15 +728,7 @@ impl Sim<'_> {
             ));
             return;
         }
-        let edge = topo.route_tables.iter().position(|t| {
-            t.edge_associations.iter().any(|e| match e {
-                crate::model::GatewayRef::Vgw(o) => {
-                    topo.hybrid.other_kind.get(*o).copied().flatten() == Some(HybridRef::Vgw(g))
-                }
-                crate::model::GatewayRef::Igw(_) => false,
-            })
-        });
-        if let Some(rt) = edge {
+        if let Some(rt) = vgw_edge_table(topo, g) {
             match lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => self.note(what),
                 Lookup::Unknown(why) => {
