@@ -988,22 +988,7 @@ impl Tracer<'_> {
                             );
                             return;
                         }
-                        let mut vgws: Vec<VgwId> = vif.vgw.into_iter().collect();
-                        let mut refused: Vec<(usize, VgwId)> = Vec::new();
-                        if let Some(dx) = vif.dx_gateway {
-                            for a in &h.dx_gateways[dx].associations {
-                                if let DxAssociationTarget::Vgw(g) = a.target {
-                                    if sim::association_cidrs(topo, g, &a.allowed_prefixes)
-                                        .iter()
-                                        .any(|c| c.contains(&p.dst))
-                                    {
-                                        vgws.push(g);
-                                    } else {
-                                        refused.push((dx, g));
-                                    }
-                                }
-                            }
-                        }
+                        let (vgws, refused) = sim::private_vif_vgws(topo, x, p.dst);
                         if vgws.is_empty() {
                             self.refused_private(via, p, &refused);
                             let onward: Vec<VgwId> = refused
@@ -1052,10 +1037,7 @@ impl Tracer<'_> {
                             tgws.dedup();
                         }
                         self.best_of(tgws, |tr, t| {
-                            let att = h.tgw_attachments.iter().position(|x| {
-                                x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
-                            });
-                            match att {
+                            match crate::rules::tgw_dx_attachment(topo, t, dx) {
                                 Some(a) => tr.enter_tgw(a, p),
                                 None => {
                                     let hop = meta_hop(

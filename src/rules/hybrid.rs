@@ -8,8 +8,8 @@
 use ipnet::IpNet;
 
 use crate::model::{
-    GatewayRef, HybridRef, OnPremVia, OutsideIp, RouteTableId, SubnetId, TgwAttachmentId,
-    TgwAttachmentKind, TgwId, Topology, VgwId, VifKind, VpcId,
+    DxGatewayId, GatewayRef, HybridRef, OnPremVia, OutsideIp, RouteTableId, SubnetId,
+    TgwAttachmentId, TgwAttachmentKind, TgwId, Topology, VgwId, VifKind, VpcId,
 };
 
 /// At most this many transit gateway route lookups per packet.
@@ -107,6 +107,14 @@ pub fn tgw_vpc_attachment(topo: &Topology, t: TgwId, vpc: VpcId) -> Option<TgwAt
     topo.hybrid.tgw_attachments.iter().position(|a| {
         a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
     })
+}
+
+/// The attachment of transit gateway `t` for DX gateway `dx`, if any.
+pub fn tgw_dx_attachment(topo: &Topology, t: TgwId, dx: DxGatewayId) -> Option<TgwAttachmentId> {
+    topo.hybrid
+        .tgw_attachments
+        .iter()
+        .position(|x| x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx))
 }
 
 /// Where a packet from `from` enters a transit gateway through a VPC

@@ -11,13 +11,14 @@ use ipnet::IpNet;
 use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
-    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
-    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId,
+    Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::rules::{
-    Dir, MAX_TGW_HOPS, TgwEntry, learned_routes, tgw_entry_subnet, tgw_peering_back,
-    tgw_propagated, tgw_vpc_attachment, transit_vifs_carrying, vgw_edge_table, vpn_selectors_cover,
+    Dir, MAX_TGW_HOPS, TgwEntry, learned_routes, tgw_dx_attachment, tgw_entry_subnet,
+    tgw_peering_back, tgw_propagated, tgw_vpc_attachment, transit_vifs_carrying, vgw_edge_table,
+    vpn_selectors_cover,
 };
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
@@ -217,6 +218,37 @@ fn relayed(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
         }
     }
     out
+}
+
+/// The VPN gateways a packet to `dst` from on prem over private virtual
+/// interface `x` goes to: the VGW the interface is attached to, and each
+/// VGW associated with its DX gateway whose allowed prefixes advertise a
+/// VPC CIDR holding `dst` (C-12.2); then the DX gateway and VGW of each
+/// association that does not.
+pub fn private_vif_vgws(
+    topo: &Topology,
+    x: VifId,
+    dst: IpAddr,
+) -> (Vec<VgwId>, Vec<(DxGatewayId, VgwId)>) {
+    let h = &topo.hybrid;
+    let vif = &h.vifs[x];
+    let mut taken: Vec<VgwId> = vif.vgw.into_iter().collect();
+    let mut refused = Vec::new();
+    if let Some(dx) = vif.dx_gateway {
+        for a in &h.dx_gateways[dx].associations {
+            if let DxAssociationTarget::Vgw(g) = a.target {
+                if association_cidrs(topo, g, &a.allowed_prefixes)
+                    .iter()
+                    .any(|c| c.contains(&dst))
+                {
+                    taken.push(g);
+                } else {
+                    refused.push((dx, g));
+                }
+            }
+        }
+    }
+    (taken, refused)
 }
 
 /// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
@@ -838,25 +870,12 @@ impl Sim<'_> {
                             self.dropped("a VGW carries no IPv6 (C-10.2)".into());
                             return;
                         }
-                        let mut any = false;
-                        if let Some(g) = vif.vgw {
-                            any = true;
-                            self.vgw_in(g, p);
-                        }
-                        if let Some(dx) = vif.dx_gateway {
-                            for a in &h.dx_gateways[dx].associations {
-                                if let DxAssociationTarget::Vgw(g) = a.target
-                                    && association_cidrs(topo, g, &a.allowed_prefixes)
-                                        .iter()
-                                        .any(|c| c.contains(&p.dst))
-                                {
-                                    any = true;
-                                    self.vgw_in(g, p);
-                                }
-                            }
-                        }
-                        if !any {
+                        let (vgws, _) = private_vif_vgws(topo, x, p.dst);
+                        if vgws.is_empty() {
                             self.dropped("no VGW behind the virtual interface takes it".into());
+                        }
+                        for g in vgws {
+                            self.vgw_in(g, p);
                         }
                     }
                     VifKind::Transit => {
@@ -870,10 +889,7 @@ impl Sim<'_> {
                             return;
                         }
                         for t in tgws {
-                            let att = h.tgw_attachments.iter().position(|x| {
-                                x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
-                            });
-                            match att {
+                            match tgw_dx_attachment(topo, t, dx) {
                                 Some(a) => self.enter_tgw(a, p),
                                 None => self.unknown(format!(
                                     "transit gateway {} has no attachment for the DX gateway",
