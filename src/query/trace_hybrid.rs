@@ -33,15 +33,6 @@ impl Tracer<'_> {
         self.t.pass(hop);
     }
 
-    /// The `others` index (route target) of a hybrid resource.
-    fn other_of(&self, r: HybridRef) -> Option<usize> {
-        self.topo
-            .hybrid
-            .other_kind
-            .iter()
-            .position(|k| *k == Some(r))
-    }
-
     /// True when attachment `a` leads out to on-prem network `n`.
     fn leads_to_onprem(&self, a: TgwAttachmentId, n: OnPremId) -> bool {
         let h = &self.topo.hybrid;
@@ -76,7 +67,7 @@ impl Tracer<'_> {
                         crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
                             && crate::rules::tgw_vpc_attachment(self.topo, t, to).is_some()
                     })
-                    .and_then(|t| self.other_of(HybridRef::Tgw(t)))
+                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
                     .map(RouteTarget::Other)
             }
             Goal::OnPrem(n) => {
@@ -88,7 +79,7 @@ impl Tracer<'_> {
                             .iter()
                             .any(|v| net.via.contains(v))
                     });
-                if let Some(o) = vgw.and_then(|g| self.other_of(HybridRef::Vgw(g))) {
+                if let Some(o) = vgw.and_then(|g| sim::other_of(self.topo, HybridRef::Vgw(g))) {
                     return Some(RouteTarget::Other(o));
                 }
                 (0..h.tgws.len())
@@ -99,7 +90,7 @@ impl Tracer<'_> {
                                 .enumerate()
                                 .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
                     })
-                    .and_then(|t| self.other_of(HybridRef::Tgw(t)))
+                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
                     .map(RouteTarget::Other)
             }
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,

@@ -102,12 +102,9 @@ fn vgw_cands(topo: &Topology, g: VgwId, d: Option<IpAddr>) -> (Vec<VgwCand>, boo
     (cands, unstated)
 }
 
-/// The `others` index of VGW `g` (its route target).
-fn vgw_other(topo: &Topology, g: VgwId) -> Option<usize> {
-    topo.hybrid
-        .other_kind
-        .iter()
-        .position(|k| *k == Some(HybridRef::Vgw(g)))
+/// The `others` index (route target) of a hybrid resource.
+pub fn other_of(topo: &Topology, r: HybridRef) -> Option<usize> {
+    topo.hybrid.other_kind.iter().position(|k| *k == Some(r))
 }
 
 /// Routes propagated into subnet table `rt` from its VGWs that cover `d`
@@ -119,7 +116,7 @@ pub fn propagated(topo: &Topology, rt: usize, d: IpAddr) -> (Vec<(IpNet, RouteTa
     for &g in &topo.route_tables[rt].propagating_vgws {
         let (cands, unstated) = vgw_cands(topo, g, Some(d));
         open |= unstated;
-        if let Some(o) = vgw_other(topo, g) {
+        if let Some(o) = other_of(topo, HybridRef::Vgw(g)) {
             out.extend(
                 cands
                     .into_iter()

@@ -95,7 +95,8 @@ use crate::rules::{
 };
 pub use hybrid::{
     TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
-    onprem_pick, private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
+    onprem_pick, other_of, private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
+    vgw_pick,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
