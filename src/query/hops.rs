@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use crate::hs::{Packet, proto_name};
-use crate::model::{EniId, EniOwner, Topology};
+use crate::model::{Direction, EniId, EniOwner, Topology};
 
 /// `tcp 5432`, `udp 53`, `icmp type 8 code 0`, `protocol 50`.
 pub fn packet_ports(p: &Packet) -> String {
@@ -31,11 +31,11 @@ pub fn host(a: IpAddr) -> String {
     }
 }
 
-/// What lets a packet into (`ingress`) or out of a network load balancer
+/// What lets a packet into (ingress) or out of a network load balancer
 /// without security groups: nothing filters it (C-14.4), and inbound the
 /// listener for its protocol and port accepts it (C-14.3). `None` for
 /// other interfaces.
-pub fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -> Option<String> {
+pub fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, dir: Direction) -> Option<String> {
     let eni = &topo.enis[e];
     let EniOwner::LoadBalancer(lb) = eni.owner else {
         return None;
@@ -44,7 +44,7 @@ pub fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -> Optio
     if !eni.security_groups.is_empty() || l.kind != crate::model::LbKind::Network {
         return None;
     }
-    if !ingress {
+    if dir == Direction::Egress {
         return Some(format!(
             "egress: network load balancer `{}` has no security groups, so nothing filters what it forwards to its targets (C-14.4)",
             l.meta.name

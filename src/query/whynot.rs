@@ -17,7 +17,7 @@ use crate::engine::exposure::packet_view;
 use crate::engine::{Engine, Origin};
 use crate::hs::{IntervalSet, Packet, decode, is_v4_code};
 use crate::model::{EniId, EniOwner, OnPremId, PortMatch, Proto, TCP, Topology, UDP};
-use crate::report::answer::{Answer, Blocker, PathView, Reply};
+use crate::report::answer::{Answer, AnswerKind, Blocker, PathView, Reply};
 
 /// Where the candidate packet should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub fn why_not(
     let reach = can(engine, query, src_e, dst_e, ports, false)?;
     if reach.answer == Reply::Yes {
         let mut a = reach;
-        a.kind = "why-not";
+        a.kind = AnswerKind::WhyNot;
         a.summary = format!("{} — nothing blocks it", a.summary);
         return Ok(a);
     }
@@ -331,7 +331,7 @@ fn no_candidate(
     }
     let mut a = Answer::new(
         query,
-        "why-not",
+        AnswerKind::WhyNot,
         Reply::Unknown,
         format!("unknown: {what} — no candidate path can be traced"),
     );
@@ -430,7 +430,7 @@ fn answer(
     if reply == Reply::Unknown && unknown.is_empty() {
         unknown.push("the engine and the why-not tracer disagree about this packet".into());
     }
-    let mut a = Answer::new(query, "why-not", reply, summary);
+    let mut a = Answer::new(query, AnswerKind::WhyNot, reply, summary);
     a.paths.push(PathView {
         from,
         to,
