@@ -246,6 +246,7 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
         direct_connect,
         on_prem_networks,
         block_public_access,
+        s3,
         policy,
         gaps,
     } = other;
@@ -264,6 +265,7 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
     one(&mut into.account, account)?;
     one(&mut into.direct_connect, direct_connect)?;
     one(&mut into.block_public_access, block_public_access)?;
+    one(&mut into.s3, s3)?;
     one(&mut into.policy, policy)?;
     into.prefix_lists.extend(prefix_lists);
     into.vpcs.extend(vpcs);

@@ -20,6 +20,7 @@ use ipnet::IpNet;
 
 use super::pattern::Pattern;
 use super::{Found, Policy, Request, Space, Want};
+pub use crate::model::PublicAccessBlock;
 
 /// Whether an action acts on the bucket or on its objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,27 +90,6 @@ pub fn narrow(n: &IpNet) -> bool {
     }
 }
 
-/// The four Block Public Access settings; the effective ones are those of
-/// the bucket and of its account together (either one on turns it on).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PublicAccessBlock {
-    pub block_public_acls: bool,
-    pub ignore_public_acls: bool,
-    pub block_public_policy: bool,
-    pub restrict_public_buckets: bool,
-}
-
-impl PublicAccessBlock {
-    pub fn union(self, o: PublicAccessBlock) -> PublicAccessBlock {
-        PublicAccessBlock {
-            block_public_acls: self.block_public_acls || o.block_public_acls,
-            ignore_public_acls: self.ignore_public_acls || o.ignore_public_acls,
-            block_public_policy: self.block_public_policy || o.block_public_policy,
-            restrict_public_buckets: self.restrict_public_buckets || o.restrict_public_buckets,
-        }
-    }
-}
-
 /// What a bucket policy makes public.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyExposure {
@@ -161,35 +141,6 @@ pub fn policy_exposure(
     }
 }
 
-/// Who an ACL grant is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Grantee {
-    /// `http://acs.amazonaws.com/groups/global/AllUsers`.
-    AllUsers,
-    /// `http://acs.amazonaws.com/groups/global/AuthenticatedUsers`: any
-    /// AWS account.
-    AuthenticatedUsers,
-    /// The log delivery group, a canonical user or an e-mail address.
-    Other(String),
-}
-
-impl Grantee {
-    /// From a group URI, canonical id or e-mail address.
-    pub fn parse(s: &str) -> Grantee {
-        if s.ends_with("/groups/global/AllUsers") {
-            Grantee::AllUsers
-        } else if s.ends_with("/groups/global/AuthenticatedUsers") {
-            Grantee::AuthenticatedUsers
-        } else {
-            Grantee::Other(s.to_string())
-        }
-    }
-
-    pub fn is_public(&self) -> bool {
-        matches!(self, Grantee::AllUsers | Grantee::AuthenticatedUsers)
-    }
-}
-
 /// Whether a public ACL grant takes effect: ACLs are enabled (object
 /// ownership is not `BucketOwnerEnforced`) and `IgnorePublicAcls` is off.
 pub fn acls_in_force(acls_disabled: bool, bpa: PublicAccessBlock) -> bool {
@@ -208,14 +159,5 @@ mod tests {
         assert!(narrow(&"203.0.113.0/24".parse().unwrap()));
         assert!(!narrow(&"2001:db8::/16".parse().unwrap()));
         assert!(narrow(&"2001:db8::/32".parse().unwrap()));
-    }
-
-    #[test]
-    fn grantee_groups() {
-        assert!(Grantee::parse("http://acs.amazonaws.com/groups/global/AllUsers").is_public());
-        assert!(
-            Grantee::parse("http://acs.amazonaws.com/groups/global/AuthenticatedUsers").is_public()
-        );
-        assert!(!Grantee::parse("http://acs.amazonaws.com/groups/s3/LogDelivery").is_public());
     }
 }
