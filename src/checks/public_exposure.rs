@@ -4,6 +4,8 @@
 //! [`META`], the one place they are written (the README, `--help`, SARIF
 //! and `netverify checks` are rendered from it).
 
+mod buckets;
+
 use std::collections::BTreeMap;
 
 use super::{CheckId, CheckMeta};
@@ -216,7 +218,14 @@ fn flows_text(s: &[crate::report::FlowSummary]) -> String {
 /// the interfaces, the packets, and the flows that carry them.
 type Violation<'a> = (Option<String>, Vec<EniId>, HeaderSet, Vec<&'a Flow>);
 
+/// The check: the network's exposure, then the buckets' (`buckets.rs`).
 pub fn run(engine: &Engine<'_>) -> CheckResult {
+    let mut r = run_network(engine);
+    buckets::add(engine.topo, &mut r);
+    r
+}
+
+fn run_network(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let exposure = Exposure::of(engine);

@@ -375,18 +375,21 @@ impl Policy {
         if space.source_ip_absent && !space.public {
             out.push(None);
         }
-        // A readable address first when the space allows one.
-        for nice in ["203.0.113.7", "2001:db8::7"] {
-            if let Ok(a) = nice.parse::<IpAddr>() {
-                let v = crate::hs::encode(a);
-                if allowed.contains(v) {
-                    cuts.insert(v);
-                }
-            }
-        }
-        for c in cuts {
-            if allowed.contains(c) {
-                out.push(Some(decode(c, is_v4_code(c))));
+        // One address inside each interval between two cuts: its middle,
+        // which reads better than its first address (`0.0.0.0`).
+        let cuts: Vec<u128> = cuts.into_iter().collect();
+        for (i, &lo) in cuts.iter().enumerate() {
+            let hi = cuts.get(i + 1).map_or(u128::MAX, |n| n - 1);
+            let mid = lo + (hi - lo) / 2;
+            let nice = ["203.0.113.7", "2001:db8::7"]
+                .iter()
+                .filter_map(|t| t.parse::<IpAddr>().ok())
+                .map(crate::hs::encode);
+            let pick = nice
+                .chain([mid, lo])
+                .find(|a| allowed.contains(*a) && (lo..=hi).contains(a));
+            if let Some(a) = pick {
+                out.push(Some(decode(a, is_v4_code(a))));
             }
         }
         if nets.is_empty() {
