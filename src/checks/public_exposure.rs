@@ -28,6 +28,10 @@ to an internet-facing load balancer, and receives only packets on that load
 balancer's listener ports, unless the topology's `policy.public_exposure`
 allows more (or forbids a load balancer). Delivery is what counts (C-0.3
 (a)): a broken return path does not make an interface safe.
+
+And no S3 bucket of the topology's `s3` section can be read or written by
+anyone, unless `policy.public_exposure` allows that bucket (see "What
+public means for a bucket" below).
 "#,
     why: r#"
 One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
@@ -74,7 +78,10 @@ security group references across VPCs.
 Firewall, Classic Load Balancers.
 "#,
     assumptions: r#"
-No Global Accelerator, CloudFront VPC origin, API Gateway VPC link or
+For buckets: the owner account's IAM policies grant nothing to principals
+outside the account (they cannot), and what S3 calls public is what
+netverify calls public, with netverify's bound on broad `aws:SourceIp`
+ranges (IPv4 shorter than `/8`, IPv6 shorter than `/32`). No Global Accelerator, CloudFront VPC origin, API Gateway VPC link or
 PrivateLink service exposes an internal resource (C-14.2): a snapshot
 cannot show them. Record such paths as `gaps` if they exist, and the
 verdict becomes `unknown`.
