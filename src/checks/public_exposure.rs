@@ -27,9 +27,7 @@ RFC 1918 and RFC 6598, any global IPv6 source) can be delivered to belongs
 to an internet-facing load balancer, and receives only packets on that load
 balancer's listener ports, unless the topology's `policy.public_exposure`
 allows more (or forbids a load balancer). Delivery is what counts (C-0.3
-(a)): a broken return path does not make an interface safe.
-
-And no S3 bucket of the topology's `s3` section can be read or written by
+(a)): a broken return path does not make an interface safe. And no S3 bucket of the topology's `s3` section can be read or written by
 anyone, unless `policy.public_exposure` allows that bucket (see "What
 public means for a bucket" below).
 "#,

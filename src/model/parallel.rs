@@ -64,7 +64,11 @@ fn sections(text: &str) -> Option<Vec<Section<'_>>> {
             // Column 0: a new section `key:` with nothing after the colon
             // (or a comment), or a one-line scalar section like `version: 1`.
             let (key, rest) = body.split_once(':')?;
-            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
                 return None;
             }
             let rest = rest.trim();
