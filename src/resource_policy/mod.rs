@@ -276,14 +276,11 @@ impl Truth {
 impl Condition {
     /// Whether the condition holds for `r`.
     pub fn holds(&self, r: &Request) -> bool {
-        let present: Option<bool> = match &self.test {
-            Test::Null(_) => None,
-            _ => Some(self.value_of(r).is_some()),
-        };
+        let present = r.string(self.key).is_some();
         if let Test::Null(want_absent) = self.test {
-            return (r.string(self.key).is_none()) == want_absent;
+            return present != want_absent;
         }
-        if present == Some(false) {
+        if !present {
             // A key not in the request: `…IfExists` and `ForAllValues:`
             // hold, negated operators hold, the rest do not (C-19.2).
             return self.if_exists
