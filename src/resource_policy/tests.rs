@@ -390,7 +390,7 @@ mod brute {
     const ACTIONS: [&str; 3] = ["s3:*", "s3:Get*", "s3:PutObject"];
     const RESOURCES: [&str; 3] = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/x"];
     const VPCES: [&str; 2] = ["vpce-1", "vpce-*"];
-    const NETS: [&str; 3] = ["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24"];
+    const NETS: [&str; 4] = ["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "0.0.0.0/1"];
 
     fn principal() -> impl Strategy<Value = Value> {
         prop_oneof![
@@ -579,6 +579,92 @@ mod brute {
                     Found::No => prop_assert!(!brute, "search found none, brute force did ({:?})", want),
                     Found::Unknown(why) => prop_assert!(false, "unknown: {:?}", why),
                 }
+            }
+        }
+    }
+
+    /// S3's "public", written out over the small space independently of
+    /// the search: the principal is anonymous or not one the policy names
+    /// by a fixed value, `aws:SourceVpce` is absent or not a fixed value of
+    /// the policy, and the address is outside every narrow range named.
+    fn public_in_universe(p: &Policy, r: &Request) -> bool {
+        let mut fixed_arns: Vec<String> = Vec::new();
+        let mut fixed_accounts: Vec<String> = Vec::new();
+        let mut fixed_vpces: Vec<String> = Vec::new();
+        let mut narrow: Vec<IpNet> = Vec::new();
+        for st in &p.statements {
+            if let Principals::Only(es) | Principals::AllBut(es) = &st.principals {
+                for e in es {
+                    match e {
+                        PrincipalEntry::Arn(a) => fixed_arns.push(a.clone()),
+                        PrincipalEntry::Account(a) => fixed_accounts.push(a.clone()),
+                        _ => {}
+                    }
+                }
+            }
+            for c in &st.conditions {
+                let literal = |v: &String| match c.family {
+                    Family::String { wild, .. } => !wild || !(v.contains('*') || v.contains('?')),
+                    _ => !(v.contains('*') || v.contains('?')),
+                };
+                match c.key {
+                    Key::SourceVpce => {
+                        fixed_vpces.extend(c.values.iter().filter(|v| literal(v)).cloned())
+                    }
+                    Key::PrincipalAccount => {
+                        fixed_accounts.extend(c.values.iter().filter(|v| literal(v)).cloned())
+                    }
+                    Key::PrincipalArn => {
+                        fixed_arns.extend(c.values.iter().filter(|v| literal(v)).cloned())
+                    }
+                    Key::SourceIp => narrow.extend(
+                        c.values
+                            .iter()
+                            .map(|v| v.parse::<IpNet>().unwrap())
+                            .filter(s3::narrow),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        let principal_ok = match &r.principal {
+            Principal::Anonymous => true,
+            Principal::Aws(a) => {
+                !fixed_arns.contains(a)
+                    && !fixed_accounts
+                        .iter()
+                        .any(|x| r.principal.account() == Some(x.as_str()))
+            }
+            _ => false,
+        };
+        principal_ok
+            && r.source_vpce
+                .as_ref()
+                .is_none_or(|v| !fixed_vpces.contains(v))
+            && r.source_ip
+                .is_some_and(|ip| !narrow.iter().any(|n| n.contains(&ip)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn public_search_agrees_with_brute_force(stmts in proptest::collection::vec(statement(), 1..4)) {
+            let p = pol(json!({"Statement": stmts}));
+            let brute = universe()
+                .iter()
+                .any(|r| public_in_universe(&p, r) && matches!(p.evaluate(r), Decision::Allowed(_)));
+            let mut space = space();
+            space.public = true;
+            space.services = false;
+            space.source_ip_absent = false;
+            match p.search(&space, Want::Allowed) {
+                Found::Yes(r, d) => {
+                    prop_assert_eq!(p.evaluate(&r), d.clone());
+                    prop_assert!(public_in_universe(&p, &r), "witness {} is not public", r);
+                    prop_assert!(brute, "search found {} but brute force found none", r);
+                }
+                Found::No => prop_assert!(!brute, "search found none, brute force did"),
+                Found::Unknown(why) => prop_assert!(false, "unknown: {:?}", why),
             }
         }
     }
