@@ -29,6 +29,9 @@ fn layers() -> BTreeMap<&'static str, u8> {
         // The rules one packet meets, stated once for the engine and the
         // simulator.
         ("rules", 5),
+        // Resource policies (bucket, table, endpoint), evaluated exactly
+        // over the request space: beside the packet rules.
+        ("resource_policy", 5),
         ("import", 6),
         ("engine", 6),
         ("sim", 6),

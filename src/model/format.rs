@@ -81,6 +81,9 @@ pub struct TopologyFile {
     /// VPC Block Public Access settings (C-6.10).
     #[serde(default)]
     pub block_public_access: Option<Sp<BlockPublicAccess>>,
+    /// S3 buckets and account-level S3 settings.
+    #[serde(default)]
+    pub s3: Option<Sp<super::s3::S3Section>>,
     /// What the checks must prove, beyond the defaults.
     #[serde(default)]
     pub policy: Option<Sp<Policy>>,

@@ -146,6 +146,8 @@ pub struct Topology {
     /// Every name in the file.
     pub names: HashMap<String, ResourceRef>,
     pub bpa: BlockPublicAccess,
+    /// S3 buckets (the `s3` section).
+    pub buckets: Vec<super::s3::S3Bucket>,
     pub policy: Policy,
     pub gaps: Vec<Gap>,
     /// The tags of the resources a `tag:` selector can pick: VPCs, subnets,
@@ -687,6 +689,9 @@ pub struct ExposureAllow {
 pub struct Policy {
     pub exposure_allow: Vec<ExposureAllow>,
     pub exposure_forbid: Vec<(LbId, Pos)>,
+    /// Buckets (index into `Topology::buckets`) `policy.public_exposure`
+    /// allows to be public, with where.
+    pub exposure_allow_buckets: Vec<(usize, Pos)>,
     /// `policy.on_prem_access`.
     pub on_prem_access: Vec<OnPremAccess>,
     pub service_access: ServiceAccessPolicy,

@@ -147,6 +147,16 @@ impl V<'_> {
         };
         let ctx = "the public_exposure policy";
         for a in &pe.allow {
+            if !self.names.contains_key(a.resource.value.as_str())
+                && let Some(b) = self
+                    .t
+                    .buckets
+                    .iter()
+                    .position(|b| b.meta.name == a.resource.value)
+            {
+                self.t.policy.exposure_allow_buckets.push((b, a.pos));
+                continue;
+            }
             let res = self.lookup(
                 &a.resource,
                 &[Kind::Eni, Kind::Instance, Kind::LoadBalancer],
