@@ -78,6 +78,19 @@ impl From<Verdict> for Exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The `.tf` sources of a Terraform plan given as input: the root
+    /// module's directory, or the binary plan (`plan.out`). Default: the
+    /// plan's directory when it holds `.tf` files, else `plan.out` beside
+    /// the plan. Findings then point at `.tf` lines.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub tf_dir: Option<PathBuf>,
+}
+
+/// `--tf-dir`, for every input that is a Terraform plan (set once per run).
+static TF_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+fn tf_dir() -> Option<PathBuf> {
+    TF_DIR.lock().ok().and_then(|d| d.clone())
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,7 +294,7 @@ fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>)
         return load_imported(path, crate::import::import_snapshot(path), want_text, false);
     }
     if crate::import::terraform::is_plan_file(path) {
-        let imported = crate::import::terraform::import_plan(path);
+        let imported = crate::import::terraform::import_plan_with(path, tf_dir().as_deref());
         return load_imported(path, imported, want_text, true);
     }
     let topo = model::load_file(path).map_err(|e| {
@@ -460,7 +473,7 @@ fn load_imported(
 
 /// `import terraform`: a plan JSON file → topology YAML.
 fn import_terraform(plan: &std::path::Path, output: Option<&PathBuf>) -> Exit {
-    match crate::import::terraform::import_plan(plan) {
+    match crate::import::terraform::import_plan_with(plan, tf_dir().as_deref()) {
         Ok(i) => write_import(&i, output),
         Err(e) => {
             err(&e.render());
@@ -556,6 +569,9 @@ fn diff(
 
 /// Runs one parsed command line: one function per subcommand.
 pub fn run(cli: Cli) -> Exit {
+    if let Ok(mut d) = TF_DIR.lock() {
+        d.clone_from(&cli.tf_dir);
+    }
     match cli.command {
         Command::Diff {
             base,

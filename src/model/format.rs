@@ -88,6 +88,10 @@ pub struct TopologyFile {
     /// Each gap makes the verdicts of the checks it names `unknown`.
     #[serde(default)]
     pub gaps: Vec<Sp<Gap>>,
+    /// Places in other sources (`.tf` files) that positions name
+    /// ([`crate::diag::Pos::site`]); set by importers, never written.
+    #[serde(skip)]
+    pub sites: Vec<crate::diag::Site>,
 }
 
 /// Tags are free-form key/value pairs.

@@ -248,6 +248,7 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
         block_public_access,
         policy,
         gaps,
+        sites: _,
     } = other;
     fn one<T>(into: &mut Option<T>, v: Option<T>) -> Option<()> {
         match (into.is_some(), v) {

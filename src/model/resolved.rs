@@ -91,6 +91,9 @@ pub enum ResourceRef {
 pub struct Topology {
     /// The file it was read from, as given on the command line.
     pub file: String,
+    /// Places in other sources that positions name (`Pos::site`): the
+    /// `.tf` lines of a Terraform plan's resources.
+    pub sites: Vec<crate::diag::Site>,
     pub prefix_lists: Vec<PrefixList>,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,

@@ -16,11 +16,14 @@
 //! interfaces, Elastic IPs, load balancers, endpoints).
 
 mod compute;
+mod locate;
 mod nacl;
 mod plan;
 mod refs;
+mod region;
 mod routes;
 mod sg;
+mod tf_sources;
 mod vpc;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -28,6 +31,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::diag::Pos;
 use crate::import::{ImportError, Imported};
 use crate::model::format::{Gap, GapKind, GapScope, Tags, TopologyFile};
 use crate::model::spanned::Sp;
@@ -49,18 +53,42 @@ fn is_binary_plan(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && bytes.windows(6).any(|w| w == b"tfplan")
 }
 
-/// Import the plan JSON at `path`.
+/// Import the plan JSON at `path`, with its `.tf` sources found as
+/// [`tf_sources`] says (beside the plan).
 pub fn import_plan(path: &Path) -> Result<Imported, ImportError> {
+    import_plan_with(path, None)
+}
+
+/// Import the plan JSON at `path`, reading the `.tf` sources from `tf_dir`
+/// (a directory or a binary plan) when given, else from beside the plan.
+pub fn import_plan_with(path: &Path, tf_dir: Option<&Path>) -> Result<Imported, ImportError> {
     let file = path.display().to_string();
+    if let Some(d) = tf_dir
+        && !d.exists()
+    {
+        return Err(ImportError::Io {
+            path: d.display().to_string(),
+            message: "no such file or directory (given with `--tf-dir`)".to_owned(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
         path: file.clone(),
         message: e.to_string(),
     })?;
-    import_plan_bytes(&bytes, &file)
+    let sources = tf_sources::find(path, tf_dir);
+    import_with_sources(&bytes, &file, sources.as_ref())
 }
 
-/// Import a plan JSON document read from `file`.
+/// Import a plan JSON document read from `file`, without `.tf` sources.
 pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
+    import_with_sources(bytes, file, None)
+}
+
+fn import_with_sources(
+    bytes: &[u8],
+    file: &str,
+    sources: Option<&tf_sources::Sources>,
+) -> Result<Imported, ImportError> {
     if is_binary_plan(bytes) {
         return Err(ImportError::Invalid {
             file: file.to_owned(),
@@ -72,7 +100,7 @@ pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportErr
         });
     }
     let plan = plan::parse(bytes, file)?;
-    crate::import::loadable(build(&plan), crate::import::Source::TerraformPlan)
+    crate::import::loadable(build(&plan, sources), crate::import::Source::TerraformPlan)
 }
 
 /// Where a gap applies.
@@ -168,6 +196,8 @@ fn aws_id(r: &Res) -> Option<String> {
 /// The import under construction.
 struct Ctx<'p> {
     pub plan: &'p Plan,
+    /// The `.tf` sources, when found: where each record is written.
+    pub sources: Option<&'p tf_sources::Sources>,
     pub refs: Refs<'p>,
     pub file: TopologyFile,
     pub notes: Vec<String>,
@@ -219,6 +249,17 @@ impl<'p> Ctx<'p> {
             self.vpc_of.insert(name.clone(), v.to_owned());
         }
         name
+    }
+
+    /// Where the value at `path` of resource `i` is written in the `.tf`
+    /// sources (the attribute, else the block that holds it); unknown
+    /// without sources.
+    pub fn pos(&mut self, i: usize, path: &[P]) -> Pos {
+        let Some(site) = self.sources.and_then(|s| s.site(self.res(i), path)) else {
+            return Pos::default();
+        };
+        self.file.sites.push(site);
+        Pos::site(u32::try_from(self.file.sites.len()).unwrap_or(0))
     }
 
     pub fn name(&self, i: usize) -> Option<&str> {
@@ -376,10 +417,11 @@ impl<'p> Ctx<'p> {
 }
 
 /// Build the topology from a read plan.
-fn build(plan: &Plan) -> Imported {
+fn build(plan: &Plan, sources: Option<&tf_sources::Sources>) -> Imported {
     let mut cx = Ctx {
         plan,
-        refs: Refs::new(plan),
+        sources: sources.filter(|s| !s.is_empty()),
+        refs: Refs::new(plan, sources),
         file: TopologyFile {
             version: Sp::new(1),
             ..TopologyFile::default()
@@ -430,6 +472,8 @@ fn build(plan: &Plan) -> Imported {
     compute::load_balancers(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
+    locate::records(&mut cx);
+    region::derive(&mut cx);
 
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for (i, r) in plan.resources.iter().enumerate() {
@@ -454,6 +498,7 @@ fn build(plan: &Plan) -> Imported {
             plan.removed
         ));
     }
+    locate::note_sources(&mut cx, sources);
     Imported {
         file: cx.file,
         skipped_keys: skipped,
