@@ -322,12 +322,12 @@ impl<'p> Refs<'p> {
         }
         if found.is_empty() && ambiguous_index {
             return Err(
-                "it is chosen by `count`/`each` values (`each.value`, `count.index`), which netverify does not evaluate yet".to_owned(),
+                "it is chosen by `count`/`each` values (`each.value`, `count.index`), which only the `.tf` sources decide (give them with `--tf-dir`)".to_owned(),
             );
         }
         if ambiguous_index && found.len() > 1 {
             return Err(format!(
-                "it is chosen by `count.index` or `each.key` among {} instances, which netverify does not evaluate yet",
+                "it is chosen by `count.index` or `each.key` among {} instances, which only the `.tf` sources decide (give them with `--tf-dir`)",
                 found.len()
             ));
         }
@@ -341,9 +341,11 @@ impl<'p> Refs<'p> {
         if refs.is_empty() {
             return Err("the configuration gives no reference for it".to_owned());
         }
+        // Decided per instance (`count.index`, `each.key`) or by a literal
+        // index (`x[0]`, whose references also name every instance `x`).
         let by_instance = refs
             .iter()
-            .any(|rf| rf.starts_with("count.") || rf.starts_with("each."));
+            .any(|rf| rf.starts_with("count.") || rf.starts_with("each.") || rf.contains('['));
         if by_instance
             && let Some(decided) = self
                 .sources

@@ -52,7 +52,7 @@ fn from_providers(plan: &Plan) -> Option<BTreeSet<String>> {
 
 /// `us-east-1a` → `us-east-1` (standard zone names only; Local and
 /// Wavelength Zones are not read).
-fn zone_region(az: &str) -> Option<String> {
+pub(super) fn zone_region(az: &str) -> Option<String> {
     let (region, zone) = az.split_at(az.len().checked_sub(1)?);
     let ok_zone = zone.chars().all(|c| c.is_ascii_lowercase());
     let parts: Vec<&str> = region.split('-').collect();

@@ -484,13 +484,15 @@ impl Sources {
     ) -> Option<Result<Vec<String>, String>> {
         let (block, expr) = self.expression(r, path)?;
         let ctx = self.context(r, block, variables);
-        let mut out = Vec::new();
-        let mut err = None;
-        collect_indexed(expr, &ctx, &mut out, &mut err);
-        match err {
+        let mut c = Collected::default();
+        collect_indexed(expr, &ctx, &mut c);
+        match c.err {
+            // A resource named without an index (`x[*].id`, `x`) may mean
+            // every instance: the sources do not decide it.
+            _ if c.unindexed => None,
             Some(e) => Some(Err(e)),
-            None if out.is_empty() => None,
-            None => Some(Ok(out)),
+            None if c.refs.is_empty() => None,
+            None => Some(Ok(c.refs)),
         }
     }
 
@@ -647,15 +649,23 @@ const NOT_RESOURCES: [&str; 9] = [
     "self",
 ];
 
+/// What [`collect_indexed`] found.
+#[derive(Default)]
+struct Collected {
+    /// `kind.name[key]`, or `kind.name%[n]` for `element(…, n)`.
+    refs: Vec<String>,
+    /// An index that is not known before apply.
+    err: Option<String>,
+    /// A resource named without an index.
+    unindexed: bool,
+}
+
 /// Collect `kind.name[index]` for each traversal of a resource with an
 /// index expression (evaluated in `ctx`), and for `element(kind.name.*.x,
-/// index)`.
-fn collect_indexed(
-    e: &Expression,
-    ctx: &hcl::eval::Context,
-    out: &mut Vec<String>,
-    err: &mut Option<String>,
-) {
+/// index)`; any other mention of a resource is marked unindexed.
+fn collect_indexed(e: &Expression, ctx: &hcl::eval::Context, c: &mut Collected) {
+    let out = &mut c.refs;
+    let err = &mut c.err;
     let key = |ix: &Expression, err: &mut Option<String>| -> Option<String> {
         match literal(ix, ctx) {
             Some(Value::Number(n)) => Some(format!("[{n}]")),
@@ -671,12 +681,23 @@ fn collect_indexed(
     };
     match e {
         Expression::Traversal(t) => {
-            if let Expression::Variable(root) = &t.expr
+            // A splat nests traversals: take the innermost root and every
+            // operator in order.
+            let mut ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+            let mut inner = &t.expr;
+            while let Expression::Traversal(i) = inner {
+                let mut v: Vec<&TraversalOperator> =
+                    i.operators.iter().map(|o| o.value()).collect();
+                v.extend(ops);
+                ops = v;
+                inner = &i.expr;
+            }
+            if let Expression::Variable(root) = inner
                 && !NOT_RESOURCES.contains(&root.as_str())
-                && let (Some(op1), Some(op2)) = (t.operators.first(), t.operators.get(1))
-                && let TraversalOperator::GetAttr(name) = op1.value()
+                && let (Some(op1), Some(op2)) = (ops.first().copied(), ops.get(1).copied())
+                && let TraversalOperator::GetAttr(name) = op1
             {
-                match op2.value() {
+                match op2 {
                     TraversalOperator::Index(ix) => {
                         if let Some(k) = key(ix, err) {
                             out.push(format!("{}.{}{k}", root.as_str(), name.as_str()));
@@ -690,8 +711,12 @@ fn collect_indexed(
                             n.value()
                         ));
                     }
-                    _ => {}
+                    _ => c.unindexed = true,
                 }
+            } else if let Expression::Variable(root) = inner
+                && !NOT_RESOURCES.contains(&root.as_str())
+            {
+                c.unindexed = true;
             }
         }
         Expression::FuncCall(f) if f.name.name.as_str() == "element" => {
@@ -707,14 +732,189 @@ fn collect_indexed(
                 // `element` wraps around: the caller reduces the index
                 // modulo the number of instances (marked with `%`).
                 out.push(format!("{}.{}%{k}", root.as_str(), name.as_str()));
+            } else {
+                c.unindexed = true;
             }
         }
         Expression::Array(a) => {
             for x in a.iter() {
-                collect_indexed(x, ctx, out, err);
+                collect_indexed(x, ctx, c);
             }
         }
-        Expression::Parenthesis(p) => collect_indexed(p.inner(), ctx, out, err),
-        _ => {}
+        Expression::Parenthesis(p) => collect_indexed(p.inner(), ctx, c),
+        Expression::String(_)
+        | Expression::Number(_)
+        | Expression::Bool(_)
+        | Expression::Null(_) => {}
+        // Anything else that names a resource is not decided here.
+        other => {
+            let text = other.to_string();
+            if text.contains('.') {
+                c.unindexed = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::import::terraform::plan::{Plan, parse};
+    use crate::import::terraform::refs::{Refs, Target};
+
+    const LINES: &str = "tests/fixtures/terraform/lines";
+
+    fn plan() -> Plan {
+        let file = format!("{LINES}/plan.json");
+        parse(&std::fs::read(&file).unwrap(), &file).unwrap()
+    }
+
+    fn res<'p>(plan: &'p Plan, address: &str) -> &'p Res {
+        plan.resources
+            .iter()
+            .find(|r| r.address == address)
+            .unwrap_or_else(|| panic!("no `{address}` in the plan"))
+    }
+
+    fn at(site: &Site) -> String {
+        format!("{}:{} {}", site.file, site.line, site.text)
+    }
+
+    /// The sources of a plan whose directory has no `.tf` files come from
+    /// the binary plan beside it; paths are relative to its directory.
+    #[test]
+    fn sources_of_a_binary_plan_beside_the_json_give_lines_two_modules_deep() {
+        let s = find(Path::new(&format!("{LINES}/plan.json")), None).unwrap();
+        assert_eq!(s.from, format!("{LINES}/plan.out"));
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        let plan = plan();
+        let deep = res(&plan, "module.outer.module.inner.terraform_data.deep");
+        let site = s.site(deep, &[P::K("input")]).unwrap();
+        assert_eq!(
+            at(&site),
+            format!("{LINES}/modules/outer/inner/main.tf:6 input = {{")
+        );
+        let calls: Vec<String> = site.calls.iter().map(at).collect();
+        assert_eq!(
+            calls,
+            [
+                format!("{LINES}/main.tf:40 module \"outer\" {{"),
+                format!("{LINES}/modules/outer/main.tf:5 module \"inner\" {{"),
+            ]
+        );
+    }
+
+    /// `--tf-dir DIR`: the root module's directory; module directories
+    /// come from local `source` paths.
+    #[test]
+    fn sources_of_a_directory_follow_local_module_sources() {
+        let dir = format!("{LINES}/src");
+        let s = find(Path::new("elsewhere/plan.json"), Some(Path::new(&dir))).unwrap();
+        let plan = plan();
+        let deep = res(&plan, "module.outer.module.inner.terraform_data.deep");
+        let site = s.site(deep, &[P::K("input")]).unwrap();
+        assert_eq!(
+            at(&site),
+            format!("{dir}/modules/outer/inner/main.tf:6 input = {{")
+        );
+        assert_eq!(site.calls.len(), 2);
+        // An attribute the block does not write: the block's line.
+        let sub = res(&plan, "terraform_data.subnet[1]");
+        let site = s.site(sub, &[P::K("triggers_replace")]).unwrap();
+        assert_eq!(
+            at(&site),
+            format!("{dir}/main.tf:15 resource \"terraform_data\" \"subnet\" {{")
+        );
+        assert!(site.calls.is_empty());
+    }
+
+    fn target(plan: &Plan, s: Option<&Sources>, address: &str) -> Target {
+        let refs = Refs::new(plan, s);
+        refs.target(res(plan, address), &[P::K("input")])
+    }
+
+    fn to(plan: &Plan, address: &str) -> Target {
+        Target::To(
+            plan.resources
+                .iter()
+                .position(|r| r.address == address)
+                .unwrap(),
+        )
+    }
+
+    /// `count.index`, `each.key` and `element(…, count.index)` pick one
+    /// instance when the `.tf` expression is evaluated for this instance.
+    #[test]
+    fn count_and_each_references_are_decided_by_the_tf_expression() {
+        let plan = plan();
+        let s = find(Path::new(&format!("{LINES}/plan.json")), None).unwrap();
+        let s = Some(&s);
+        assert_eq!(
+            target(&plan, s, "terraform_data.assoc[1]"),
+            to(&plan, "terraform_data.subnet[1]")
+        );
+        assert_eq!(
+            target(&plan, s, "terraform_data.assoc[0]"),
+            to(&plan, "terraform_data.subnet[0]")
+        );
+        assert_eq!(
+            target(&plan, s, "terraform_data.pick[\"y\"]"),
+            to(&plan, "terraform_data.named[\"y\"]")
+        );
+        // element() wraps around: index 2 of 2 instances is the first.
+        assert_eq!(
+            target(&plan, s, "terraform_data.wrap[2]"),
+            to(&plan, "terraform_data.subnet[0]")
+        );
+    }
+
+    /// Without the sources the same references stay unknown, and say how
+    /// to decide them.
+    #[test]
+    fn count_references_without_sources_stay_unknown_and_name_tf_dir() {
+        let plan = plan();
+        match target(&plan, None, "terraform_data.assoc[1]") {
+            Target::Unknown(why) => assert!(why.contains("--tf-dir"), "{why}"),
+            t => panic!("expected unknown, got {t:?}"),
+        }
+    }
+
+    /// An index that stays unknown is an error naming it, never a guess.
+    #[test]
+    fn an_index_unknown_before_apply_is_not_guessed() {
+        let e: Expression = "aws_subnet.private[var.pick].id".parse().unwrap();
+        let mut c = Collected::default();
+        collect_indexed(&e, &hcl::eval::Context::new(), &mut c);
+        assert!(c.refs.is_empty());
+        assert_eq!(
+            c.err.as_deref(),
+            Some("its index `var.pick` is not known before apply")
+        );
+        let e: Expression = "aws_subnet.private[*].id".parse().unwrap();
+        let mut c = Collected::default();
+        collect_indexed(&e, &hcl::eval::Context::new(), &mut c);
+        assert!(c.unindexed);
+    }
+
+    #[test]
+    fn paths_are_cleaned_lexically() {
+        assert_eq!(clean("a/./b/../c"), "a/c");
+        assert_eq!(clean("./main.tf"), "main.tf");
+        assert_eq!(clean("../x/y"), "../x/y");
+        assert_eq!(join_shown("", "main.tf"), "main.tf");
+    }
+
+    #[test]
+    fn zone_names_give_their_region() {
+        use crate::import::terraform::region::zone_region;
+        assert_eq!(zone_region("us-east-1a").as_deref(), Some("us-east-1"));
+        assert_eq!(
+            zone_region("us-gov-west-1b").as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(zone_region("us-west-2-lax-1a"), None);
+        assert_eq!(zone_region("x"), None);
     }
 }
