@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::plan::{P, Plan, Res, Val};
-use super::tf_sources::Sources;
+use super::tf_sources::{Decided, Sources};
 
 /// Where an attribute points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +264,8 @@ impl<'p> Refs<'p> {
                             "it depends on `{rf}`, which module `{call}` is given as a value the plan does not resolve"
                         ));
                     }
+                    let refs =
+                        self.decided_or(&up, Decided::CallArg(&call, strip_index(var)), refs);
                     found.extend(self.resolve_refs(&up, &refs, depth + 1)?);
                 }
                 "module" => {
@@ -289,6 +291,7 @@ impl<'p> Refs<'p> {
                             "it depends on `{rf}`, an output the plan does not resolve"
                         ));
                     }
+                    let refs = self.decided_or(&child, Decided::Output(strip_index(output)), refs);
                     found.extend(self.resolve_refs(&child, &refs, depth + 1)?);
                 }
                 _ => {
@@ -332,6 +335,18 @@ impl<'p> Refs<'p> {
             ));
         }
         Ok(found)
+    }
+
+    /// The references of an output or module argument as the `.tf`
+    /// sources decide them (one instance by a literal index), else the
+    /// plan's `refs`.
+    fn decided_or(&self, module: &str, what: Decided<'_>, refs: Vec<String>) -> Vec<String> {
+        if !refs.iter().any(|r| r.contains('[')) {
+            return refs;
+        }
+        self.sources
+            .and_then(|s| s.decided(&module_names(module).join("."), what))
+            .unwrap_or(refs)
     }
 
     /// Every resource an unknown attribute (a single id or a list of ids)

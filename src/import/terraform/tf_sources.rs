@@ -388,6 +388,15 @@ fn same(plan: &Value, src: &Value) -> bool {
     }
 }
 
+/// An expression of a module that [`Sources::decided`] reads.
+#[derive(Clone, Copy)]
+pub(super) enum Decided<'a> {
+    /// `output "name" { value = … }`.
+    Output(&'a str),
+    /// `module "call" { arg = … }`.
+    CallArg(&'a str, &'a str),
+}
+
 /// A place in a block: the block, the nested block, or the attribute.
 enum Found<'a> {
     Block(&'a Block),
@@ -494,6 +503,36 @@ impl Sources {
             None if c.refs.is_empty() => None,
             None => Some(Ok(c.refs)),
         }
+    }
+
+    /// The resource references of an output (`output "name"`) or a module
+    /// call's argument (`module "call" { name = … }`) of module `key`, when
+    /// each names one instance by a literal index (`x[1].id`): the plan's
+    /// references also name every instance (`x`), the sources say which.
+    /// `None` when the sources do not decide it.
+    pub fn decided(&self, key: &str, what: Decided<'_>) -> Option<Vec<String>> {
+        let m = self.module(key)?;
+        let expr = m.files.iter().find_map(|f| match what {
+            Decided::Output(name) => f
+                .body
+                .get_blocks("output")
+                .find(|b| b.labels.first().is_some_and(|l| l.as_str() == name))
+                .and_then(|b| b.body.get_attribute("value"))
+                .map(|a| &a.value),
+            Decided::CallArg(call, arg) => f
+                .body
+                .get_blocks("module")
+                .find(|b| b.labels.first().is_some_and(|l| l.as_str() == call))
+                .and_then(|b| b.body.get_attribute(arg))
+                .map(|a| &a.value),
+        })?;
+        let mut c = Collected::default();
+        collect_indexed(expr, &hcl::eval::Context::new(), &mut c);
+        (!c.unindexed
+            && c.err.is_none()
+            && !c.refs.is_empty()
+            && c.refs.iter().all(|r| !r.contains('%')))
+        .then_some(c.refs)
     }
 
     /// The evaluation context of an instance of `r`: `count.index`,
