@@ -701,7 +701,12 @@ fn check(topology: &Path, format: Format, ids: &[String], timings: bool) -> Exit
         results.push((c.run)(&engine));
         t.phase(&format!("check {}", c.meta.id));
     }
-    let report = Report::new(topo.file.clone(), results);
+    let report = Report::new(
+        topo.findings_file
+            .clone()
+            .unwrap_or_else(|| topo.file.clone()),
+        results,
+    );
     let text = render_checks(&report, format);
     t.phase("render");
     t.total();

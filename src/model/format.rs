@@ -92,6 +92,11 @@ pub struct TopologyFile {
     /// ([`crate::diag::Pos::site`]); set by importers, never written.
     #[serde(skip)]
     pub sites: Vec<crate::diag::Site>,
+    /// The file that findings without a place of their own point at, when
+    /// it is not this one (a plan's root module `.tf` file); set by
+    /// importers, never written.
+    #[serde(skip)]
+    pub findings_file: Option<String>,
 }
 
 /// Tags are free-form key/value pairs.

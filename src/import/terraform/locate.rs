@@ -155,6 +155,7 @@ pub(super) fn note_sources(cx: &mut Ctx, sources: Option<&Sources>) {
                 "read the `.tf` sources in `{}`: findings point at their lines",
                 s.from
             ));
+            cx.file.findings_file = s.root_file();
         }
         Some(s) => cx.notes.push(format!(
             "no `.tf` sources in `{}`: findings name resources by their address",

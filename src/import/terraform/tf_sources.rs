@@ -408,6 +408,17 @@ impl Sources {
         self.modules.get(key)
     }
 
+    /// The root module's first `.tf` file (`main.tf` when there is one):
+    /// where findings without a place of their own point.
+    pub fn root_file(&self) -> Option<String> {
+        let m = self.module("")?;
+        m.files
+            .iter()
+            .find(|f| f.shown.ends_with("main.tf"))
+            .or(m.files.first())
+            .map(|f| f.shown.clone())
+    }
+
     /// Whether any source was read.
     pub fn is_empty(&self) -> bool {
         self.modules.values().all(|m| m.files.is_empty())
@@ -458,14 +469,25 @@ impl Sources {
     /// is written (the attribute then comes from a default). `None` when
     /// the resource's block is not in the sources.
     pub fn site(&self, r: &Res, path: &[P]) -> Option<Site> {
-        let (file, block) = self.block(r)?;
+        let key = module_key(&r.module);
+        let Some((file, block)) = self.block(r) else {
+            // A module whose files are not on disk (a registry or git
+            // source without `terraform init`): the call that makes it.
+            if self.module(&key).is_some() {
+                return None;
+            }
+            let mut calls = self.calls(&key);
+            let mut last = calls.pop()?;
+            last.calls = calls;
+            return Some(last);
+        };
         let found = walk(block, r, path);
         let span = match found {
             Found::Block(b) => b.span(),
             Found::Attr(a) => a.span(),
         }?;
         let mut site = file.site(&span);
-        site.calls = self.calls(&module_key(&r.module));
+        site.calls = self.calls(&key);
         Some(site)
     }
 
