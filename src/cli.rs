@@ -78,15 +78,20 @@ impl From<Verdict> for Exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// The `.tf` sources of a Terraform plan given as input: the root
-    /// module's directory, or the binary plan (`plan.out`). Default: the
-    /// plan's directory when it holds `.tf` files, else `plan.out` beside
-    /// the plan. Findings then point at `.tf` lines.
-    #[arg(long, global = true, value_name = "PATH")]
+}
+
+/// `--tf-dir`: where a Terraform plan's `.tf` sources are.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TfSources {
+    /// For a Terraform plan: its `.tf` sources, the root module's
+    /// directory or the binary plan (`plan.out`). Default: the plan's
+    /// directory when it holds `.tf` files, else `plan.out` beside the
+    /// plan. Findings then point at `.tf` lines.
+    #[arg(long, value_name = "PATH")]
     pub tf_dir: Option<PathBuf>,
 }
 
-/// `--tf-dir`, for every input that is a Terraform plan (set once per run).
+/// `--tf-dir` of the subcommand being run, for the Terraform plan it reads.
 static TF_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
 
 fn tf_dir() -> Option<PathBuf> {
@@ -99,12 +104,16 @@ pub enum Command {
     Validate {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
     },
     /// Run the checks and report proven / violated / unknown.
     #[command(after_help = checks_help(false), after_long_help = checks_help(true))]
     Check {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -129,6 +138,8 @@ pub enum Command {
     Exposed {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
@@ -137,11 +148,15 @@ pub enum Command {
     Repl {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
     },
     /// Answer one query, e.g. `can internet reach db-1 on tcp/5432`.
     Query {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// The query (quote it).
         query: String,
         /// Output format (`mermaid` and `dot` draw `path` and `why not`).
@@ -181,6 +196,8 @@ pub enum ImportCommand {
     Terraform {
         /// The plan JSON file.
         plan: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Write the topology here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -569,8 +586,17 @@ fn diff(
 
 /// Runs one parsed command line: one function per subcommand.
 pub fn run(cli: Cli) -> Exit {
+    let tf = match &cli.command {
+        Command::Validate { tf, .. }
+        | Command::Check { tf, .. }
+        | Command::Exposed { tf, .. }
+        | Command::Repl { tf, .. }
+        | Command::Query { tf, .. }
+        | Command::Import(ImportCommand::Terraform { tf, .. }) => tf.tf_dir.clone(),
+        _ => None,
+    };
     if let Ok(mut d) = TF_DIR.lock() {
-        d.clone_from(&cli.tf_dir);
+        *d = tf;
     }
     match cli.command {
         Command::Diff {
@@ -579,27 +605,31 @@ pub fn run(cli: Cli) -> Exit {
             format,
             fail_on,
         } => diff(&base, &head, format, fail_on),
-        Command::Validate { topology } => validate(&topology),
+        Command::Validate { topology, .. } => validate(&topology),
         Command::Check {
             topology,
             format,
             checks,
             timings,
+            ..
         } => check(&topology, format, &checks, timings),
         Command::Checks { id } => describe_checks(id.as_deref()),
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
             import_snapshot(&dir, output.as_ref())
         }
-        Command::Import(ImportCommand::Terraform { plan, output }) => {
+        Command::Import(ImportCommand::Terraform { plan, output, .. }) => {
             import_terraform(&plan, output.as_ref())
         }
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
-        Command::Exposed { topology, format } => exposed(&topology, format),
-        Command::Repl { topology } => repl(&topology),
+        Command::Exposed {
+            topology, format, ..
+        } => exposed(&topology, format),
+        Command::Repl { topology, .. } => repl(&topology),
         Command::Query {
             topology,
             query,
             format,
+            ..
         } => one_query(&topology, &query, format),
     }
 }
