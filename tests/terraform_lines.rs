@@ -122,6 +122,8 @@ fn json_locations_name_tf_lines_and_the_module_calls() {
         hops,
         [
             format!("{WEB}/modules/net/main.tf:5 resource \"aws_internet_gateway\" \"gw\" {{"),
+            // Rule 100 is the second `ingress` block of the .tf.
+            format!("{WEB}/modules/net/main.tf:44 cidr_block = \"0.0.0.0/0\""),
             format!("{WEB}/modules/web/sg/main.tf:22 cidr_blocks = [\"0.0.0.0/0\"]"),
             format!("{WEB}/modules/web/main.tf:19 associate_public_ip_address = true"),
         ]
