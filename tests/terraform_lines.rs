@@ -476,3 +476,76 @@ fn field_tfc_alb_listeners_findings_are_on_main_tf() {
     }
     assert!(n > 0, "{report}");
 }
+
+/// A plan JSON (a changed copy of a fixture) in a directory of its own.
+fn write_plan(plan: &Value) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, serde_json::to_string(plan).unwrap()).unwrap();
+    (dir, path)
+}
+
+fn fixture_json(rel: &str) -> Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Two AWS provider configurations in two Regions: the Region of the
+/// network is not decided, and stays unknown.
+#[test]
+fn providers_in_two_regions_leave_the_region_unknown() {
+    let mut plan = fixture_json(&format!("{WEB}/plan.json"));
+    plan["configuration"]["provider_config"]["aws.east"] = serde_json::json!({
+        "name": "aws", "alias": "east",
+        "expressions": {"region": {"constant_value": "us-east-1"}}
+    });
+    let (_dir, path) = write_plan(&plan);
+    let (_, out, err) = run(&["check", path.to_str().unwrap(), "--tf-dir", WEB]);
+    assert!(
+        err.contains("note: the plan names several Regions (`eu-west-1`, `us-east-1`): the Region of each VPC is left unknown"),
+        "{err}"
+    );
+    assert!(
+        out.contains("the Region of vpc `module.net.aws_vpc.main` is not known (set `region`)"),
+        "{out}"
+    );
+}
+
+/// A provider whose Region the plan does not record (set by the
+/// environment) leaves the availability zones to say it.
+#[test]
+fn region_comes_from_availability_zones_when_the_provider_does_not_say() {
+    let mut plan = fixture_json("tests/fixtures/terraform/aws/public-instance.json");
+    let subnet = plan["resource_changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["address"] == "aws_subnet.public")
+        .unwrap();
+    subnet["change"]["after"]["availability_zone"] = "us-east-2b".into();
+    subnet["change"]["after_unknown"]["availability_zone"] = false.into();
+    let (_dir, path) = write_plan(&plan);
+    let (_, out, err) = run(&["check", path.to_str().unwrap()]);
+    assert!(
+        err.contains(
+            "note: the Region is `us-east-2`, from the plan's availability zones and ARNs"
+        ),
+        "{err}"
+    );
+    assert!(!out.contains("is not known (set `region`)"), "{out}");
+}
+
+/// A root variable declared `sensitive` is never read, so it cannot name
+/// the Region (nor reach an output through it).
+#[test]
+fn a_sensitive_variable_does_not_give_the_region() {
+    let mut plan = fixture_json(&format!("{WEB}/plan.json"));
+    plan["configuration"]["root_module"]["variables"]["region"]["sensitive"] = true.into();
+    let (_dir, path) = write_plan(&plan);
+    let (_, out, err) = run(&["check", path.to_str().unwrap(), "--tf-dir", WEB]);
+    assert!(!err.contains("eu-west-1"), "{err}");
+    assert!(
+        out.contains("the Region of vpc `module.net.aws_vpc.main` is not known (set `region`)"),
+        "{out}"
+    );
+}
