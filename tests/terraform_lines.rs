@@ -16,29 +16,16 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 #[path = "common/field_data.rs"]
 mod field_data;
+#[path = "common/run.rs"]
+mod run;
+use run::run;
 
 const WEB: &str = "tests/fixtures/terraform/aws/web-modules";
-
-/// Run netverify in the crate's directory (so paths are shown relative to
-/// it): (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netverify"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn json_of(args: &[&str]) -> Value {
     let (code, out, err) = run(args);
@@ -547,5 +534,28 @@ fn a_sensitive_variable_does_not_give_the_region() {
     assert!(
         out.contains("the Region of vpc `module.net.aws_vpc.main` is not known (set `region`)"),
         "{out}"
+    );
+}
+
+/// The text and SARIF renderings of a `.tf`-located finding, as snapshots.
+#[test]
+fn snapshot_text_and_sarif_of_a_tf_located_exposure() {
+    let plan = format!("{WEB}/plan.json");
+    let (code, text, _) = run(&["check", &plan, "--check", "public-exposure"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("tf_lines_text", text);
+    let (code, sarif, _) = run(&[
+        "check",
+        &plan,
+        "--check",
+        "public-exposure",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    insta::assert_snapshot!(
+        "tf_lines_sarif_result",
+        serde_json::to_string_pretty(&v["runs"][0]["results"][0]).unwrap()
     );
 }
