@@ -349,14 +349,12 @@ fn check_compiled_filters(
     let engine = Engine::new(topo);
     let packets = packets::packets(topo, picks);
     let (mut compared, mut allowed) = (0, 0);
-    for ingress in [false, true] {
-        let dir = if ingress {
-            netverify::rules::Dir::Ingress
-        } else {
-            netverify::rules::Dir::Egress
-        };
+    for dir in [
+        netverify::model::Direction::Egress,
+        netverify::model::Direction::Ingress,
+    ] {
         for (s, subnet) in topo.subnets.iter().enumerate() {
-            let set = engine.nacl_allows(s, ingress);
+            let set = engine.nacl_allows(s, dir);
             for p in &packets {
                 let v = netverify::rules::nacl_check(topo, subnet.nacl, dir, p);
                 prop_assert_eq!(
@@ -373,7 +371,7 @@ fn check_compiled_filters(
             }
         }
         for (e, eni) in topo.enis.iter().enumerate() {
-            let f = engine.sg_allows(e, ingress);
+            let f = engine.sg_allows(e, dir);
             for p in &packets {
                 let v = netverify::rules::sg_check(topo, e, dir, p);
                 let engine_says = if f.allowed.contains(p) {
@@ -722,7 +720,8 @@ fn generator_exercises_protocols_at_internet_gateways() {
 /// would admit but whose identity did not survive the path.
 #[test]
 fn generator_exercises_sg_references_across_vpcs() {
-    use netverify::rules::{Dir, SgVerdict, sg_check_as};
+    use netverify::model::Direction;
+    use netverify::rules::{SgVerdict, sg_check_as};
     let (mut kept, mut cleared, mut egress_only_peering) = (0, 0, 0);
     for topo in generated(600) {
         let Some(src) = topo.enis.iter().position(|e| e.meta.name == "vpc2-eni") else {
@@ -737,10 +736,17 @@ fn generator_exercises_sg_references_across_vpcs() {
             let out = sim::simulate(&topo, Origin::Eni(src), &p);
             let delivered = out.fates.contains(&Fate::Delivered { eni: d });
             let by_ref = matches!(
-                sg_check_as(&topo, d, Dir::Ingress, &p, None, false),
+                sg_check_as(&topo, d, Direction::Ingress, &p, None, false),
                 SgVerdict::Deny(_)
             ) && matches!(
-                sg_check_as(&topo, d, Dir::Ingress, &p, Some(topo.enis[src].vpc), false),
+                sg_check_as(
+                    &topo,
+                    d,
+                    Direction::Ingress,
+                    &p,
+                    Some(topo.enis[src].vpc),
+                    false
+                ),
                 SgVerdict::Allow(_)
             );
             let arrived = out.trace.iter().any(|t| t.starts_with("reaches interface"));

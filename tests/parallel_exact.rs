@@ -21,7 +21,7 @@ mod common;
 
 use netverify::engine::{Engine, Origin};
 use netverify::hs::{DST, HeaderSet, IntervalSet, PROTO, SRC};
-use netverify::model::{self, Topology};
+use netverify::model::{self, Direction, Topology};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 
@@ -31,8 +31,11 @@ fn topology(seed: &common::topogen::TopoSeed) -> Option<Topology> {
 
 /// A set of packets from `lo..=hi` (source addresses, in one family's
 /// encoding) with one protocol, or every protocol.
-fn probe(lo: u128, hi: u128, proto: Option<u8>, on_src: bool) -> HeaderSet {
-    let dim = if on_src { SRC } else { DST };
+fn probe(lo: u128, hi: u128, proto: Option<u8>, dir: Direction) -> HeaderSet {
+    let dim = match dir {
+        Direction::Ingress => SRC,
+        Direction::Egress => DST,
+    };
     let s = HeaderSet::universe().restrict(dim, &IntervalSet::range(lo.min(hi), lo.max(hi)));
     match proto {
         Some(p) => s.restrict(PROTO, &IntervalSet::point(u128::from(p))),
@@ -66,24 +69,23 @@ fn check_admits(
     };
     let engine = Engine::new(&topo);
     for (lo, hi) in ranges(&topo, &engine, slice) {
-        for ingress in [true, false] {
+        for dir in Direction::BOTH {
             // Inbound rules match sources, outbound rules destinations.
-            let set = probe(lo, hi, proto, ingress);
+            let set = probe(lo, hi, proto, dir);
             for e in 0..topo.enis.len() {
-                let compiled = if ingress {
-                    engine.sg_ingress_admits(e)
-                } else {
-                    engine.sg_egress_admits(e)
+                let compiled = match dir {
+                    Direction::Ingress => engine.sg_ingress_admits(e),
+                    Direction::Egress => engine.sg_egress_admits(e),
                 };
                 let want = !compiled.intersect(&set).is_empty();
-                let got = engine.sg_admits_any(e, ingress, &set);
+                let got = engine.sg_admits_any(e, dir, &set);
                 prop_assert_eq!(
                     got,
                     want,
-                    "interface `{}` ({}), ingress {}, {:?}",
+                    "interface `{}` ({}), {:?}, {:?}",
                     topo.enis[e].meta.name,
                     e,
-                    ingress,
+                    dir,
                     set
                 );
             }
@@ -199,7 +201,7 @@ fn admits_property_sees_both_answers() {
             let space = netverify::hs::nets_set(n.cidrs.iter());
             let set = HeaderSet::universe().restrict(SRC, &space);
             for e in 0..topo.enis.len() {
-                if engine.sg_admits_any(e, true, &set) {
+                if engine.sg_admits_any(e, Direction::Ingress, &set) {
                     yes += 1;
                 } else {
                     no += 1;

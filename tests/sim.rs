@@ -11,8 +11,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use netverify::hs::Packet;
+use netverify::model::Direction;
 use netverify::model::*;
-use netverify::rules::Dir;
 use netverify::sim::{Blocked, Fate, Lookup, Origin, simulate, simulate_blockers};
 
 // ---- a small builder for resolved topologies -------------------------------
@@ -1742,15 +1742,15 @@ fn every_blocker_recorder_carries_on_past_bpa_nacl_and_sg() {
             Blocked::Bpa {
                 vpc: p.vpc,
                 subnet: None,
-                dir: Dir::Ingress
+                dir: Direction::Ingress
             },
             Blocked::Nacl {
                 subnet: p.subnet,
-                dir: Dir::Ingress
+                dir: Direction::Ingress
             },
             Blocked::Sg {
                 eni: e,
-                dir: Dir::Ingress
+                dir: Direction::Ingress
             },
         ]
     );
@@ -1783,7 +1783,7 @@ fn every_blocker_recorder_stops_at_a_blackhole_route() {
             at.as_slice(),
             [
                 Blocked::Sg {
-                    dir: Dir::Egress,
+                    dir: Direction::Egress,
                     ..
                 },
                 Blocked::Route {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use netverify::model::{
     self, BpaExclusionMode, BpaMode, Diagnostic, EndpointKind, EniOwner, GatewayRef, LbKind,
     LbProtocol, LoadError, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget, SgPeer,
-    TargetRef, Topology, format, load_file, load_str,
+    TargetRef, TgwRouteTableId, Topology, format, load_file, load_str,
 };
 
 // ----- helpers -------------------------------------------------------------
@@ -2252,16 +2252,19 @@ fn hybrid_sections_are_referenceable() {
         [
             Some(H::Tgw(0)),
             Some(H::TgwAttachment(0)),
-            Some(H::TgwRouteTable(0)),
+            Some(H::TgwRouteTable(0.into())),
             Some(H::Vgw(0)),
-            Some(H::Cgw(0)),
+            Some(H::Cgw(0.into())),
             Some(H::Vpn(0)),
-            Some(H::DxConnection(0)),
+            Some(H::DxConnection(0.into())),
             Some(H::Vif(0)),
             Some(H::OnPrem(0)),
         ]
     );
-    assert_eq!(t.hybrid.tgw_attachments[0].route_table, Some(0));
+    assert_eq!(
+        t.hybrid.tgw_attachments[0].route_table,
+        Some(TgwRouteTableId::from(0))
+    );
     assert_eq!(t.hybrid.vgws[0].vpns, [0]);
     assert_eq!(t.hybrid.vgws[0].vifs, [0]);
     assert_eq!(t.enis[0].owner, EniOwner::TransitGateway);
@@ -2874,8 +2877,16 @@ fn hybrid_reference_resolves() {
     ));
     assert_eq!(h.tgw_attachments[1].kind, TgwAttachmentKind::Vpn(0));
     assert_eq!(h.tgw_attachments[3].kind, TgwAttachmentKind::DxGateway(0));
-    assert_eq!(h.tgw_attachments[3].route_table, Some(1));
-    assert_eq!(h.tgw_route_tables[0].propagations.len(), 3);
+    assert_eq!(
+        h.tgw_attachments[3].route_table,
+        Some(TgwRouteTableId::from(1))
+    );
+    assert_eq!(
+        h.tgw_route_tables[TgwRouteTableId::from(0)]
+            .propagations
+            .len(),
+        3
+    );
     assert_eq!(h.vpns[0].gateway, VpnGatewayRef::Tgw(0));
     assert_eq!(h.vpns[0].tgw_attachment, Some(1));
     assert_eq!(
@@ -3078,17 +3089,18 @@ fn error_dx_macsec_mode_needs_capable_port() {
 
 #[test]
 fn dx_lag_mode_and_keys_apply_to_members() {
-    use netverify::model::{EncryptionMode, MacsecKeyState};
+    use netverify::model::{DxConnectionId, DxLagId, EncryptionMode, MacsecKeyState};
     let t = load(&with(
         "direct_connect:\n  lags:\n    - { name: lag, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{ state: associated }] }\n  connections:\n    - { name: m1, lag: lag, macsec_capable: true }\n    - { name: m2, lag: lag }\n",
     ));
+    let (m1, m2) = (DxConnectionId::from(0), DxConnectionId::from(1));
     let c = &t.hybrid.dx_connections;
-    assert_eq!(c[0].encryption_mode, EncryptionMode::MustEncrypt);
-    assert_eq!(c[1].encryption_mode, EncryptionMode::MustEncrypt);
-    assert_eq!(c[0].macsec_keys, [MacsecKeyState::Associated]);
+    assert_eq!(c[m1].encryption_mode, EncryptionMode::MustEncrypt);
+    assert_eq!(c[m2].encryption_mode, EncryptionMode::MustEncrypt);
+    assert_eq!(c[m1].macsec_keys, [MacsecKeyState::Associated]);
     // The member's own capability is kept: m2 is not MACsec-capable (C-12.6).
-    assert!(!c[1].macsec_capable);
-    assert_eq!(t.hybrid.dx_lags[0].members, [0, 1]);
+    assert!(!c[m2].macsec_capable);
+    assert_eq!(t.hybrid.dx_lags[DxLagId::from(0)].members, [m1, m2]);
 }
 
 #[test]

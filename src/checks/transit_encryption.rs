@@ -14,7 +14,10 @@ use rayon::prelude::*;
 
 use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
-use crate::model::{DxCarrier, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology, VifKind};
+use crate::model::{
+    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology,
+    VifKind,
+};
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
 pub const ID: &str = CheckId::TransitEncryption.as_str();
@@ -230,7 +233,7 @@ pub fn crossing(topo: &Topology, via: OnPremVia) -> Crossing {
         OnPremVia::Vif(x) => x,
     };
     let vif = &h.vifs[x];
-    let members: Vec<usize> = match vif.carrier {
+    let members: Vec<DxConnectionId> = match vif.carrier {
         DxCarrier::Connection(c) => vec![c],
         DxCarrier::Lag(l) => h.dx_lags[l].members.clone(),
     };
@@ -538,7 +541,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             // Whether a member's security groups admit anything from on prem.
             let answers = members
                 .iter()
-                .any(|&e| engine.sg_admits_any(e, true, &onprem_src));
+                .any(|&e| engine.sg_admits_any(e, Direction::Ingress, &onprem_src));
             let own = IntervalSet::from_ranges(runs);
             let set = HeaderSet::universe()
                 .restrict(DST, &onprem_space)
@@ -588,7 +591,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         // Runs collected first: a union per interface would be quadratic.
         let mut runs: Vec<(u128, u128)> = Vec::new();
         for members in groups.values() {
-            if engine.sg_admits_any(members[0], false, &to_them) {
+            if engine.sg_admits_any(members[0], Direction::Egress, &to_them) {
                 for &e in members {
                     runs.extend_from_slice(engine.eni_addrs(e).runs());
                 }

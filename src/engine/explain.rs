@@ -8,11 +8,11 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use super::{Flow, RouteChoice, Step};
 use crate::hs::{DPORT, HeaderSet, IntervalSet, PROTO, Packet, SRC, decode, proto_name};
 use crate::model::{
-    ICMP, ICMPV6, PortMatch, Pos, Proto, RouteDest, RouteTarget, SgPeer, TCP, Topology, UDP,
-    is_auto_public_ip,
+    Direction, ICMP, ICMPV6, PortMatch, Pos, Proto, RouteDest, RouteTarget, SgPeer, TCP, Topology,
+    UDP, is_auto_public_ip,
 };
 use crate::report::{FlowSummary, Hop, Location};
-use crate::rules::{Dir, nacl_first_match, sg_deciding_rule};
+use crate::rules::{nacl_first_match, sg_deciding_rule};
 
 fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
     if pos.site > 0 {
@@ -67,19 +67,22 @@ pub fn describe_match(proto: Proto, port: &PortMatch) -> String {
     }
 }
 
-pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn nacl_hop(topo: &Topology, subnet: usize, dir: Direction, p: &Packet) -> Hop {
     let s = &topo.subnets[subnet];
     let n = &topo.nacls[s.nacl];
-    let rule = nacl_first_match(topo, s.nacl, Dir::of(ingress), p);
-    let dir = if ingress { "inbound" } else { "outbound" };
+    let rule = nacl_first_match(topo, s.nacl, dir, p);
+    let bound = match dir {
+        Direction::Ingress => "inbound",
+        Direction::Egress => "outbound",
+    };
     let (text, location) = match rule {
         Some(r) => (
             format!(
-                "{dir} rule {}: {} {} {} {}{}",
+                "{bound} rule {}: {} {} {} {}{}",
                 r.number,
                 if r.allow { "allow" } else { "deny" },
                 describe_match(r.proto, &r.port),
-                if ingress { "from" } else { "to" },
+                dir.preposition(),
                 r.cidr,
                 if n.synthesized {
                     " (AWS default NACL)"
@@ -90,7 +93,7 @@ pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Ho
             loc(topo, r.pos),
         ),
         None => (
-            format!("{dir}: no rule matches (implicit deny)"),
+            format!("{bound}: no rule matches (implicit deny)"),
             loc(topo, n.meta.pos),
         ),
     };
@@ -102,9 +105,9 @@ pub fn nacl_hop(topo: &Topology, subnet: usize, ingress: bool, p: &Packet) -> Ho
     }
 }
 
-pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
+pub fn sg_hop(topo: &Topology, eni: usize, dir: Direction, p: &Packet) -> Hop {
     let e = &topo.enis[eni];
-    if let Some((sg, r)) = sg_deciding_rule(topo, eni, Dir::of(ingress), p) {
+    if let Some((sg, r)) = sg_deciding_rule(topo, eni, dir, p) {
         let g = &topo.security_groups[sg];
         let peer = match &r.peer {
             SgPeer::Cidr(n) => n.to_string(),
@@ -118,9 +121,9 @@ pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
             aws_id: g.meta.aws_id.clone(),
             rule: format!(
                 "{}: allow {} {} {} (on {})",
-                if ingress { "ingress" } else { "egress" },
+                dir.name(),
                 describe_match(r.proto, &r.port),
-                if ingress { "from" } else { "to" },
+                dir.preposition(),
                 peer,
                 e.meta.name
             ),
@@ -130,10 +133,7 @@ pub fn sg_hop(topo: &Topology, eni: usize, ingress: bool, p: &Packet) -> Hop {
     Hop {
         component: e.meta.name.clone(),
         aws_id: e.meta.aws_id.clone(),
-        rule: format!(
-            "{}: no security group rule matches",
-            if ingress { "ingress" } else { "egress" }
-        ),
+        rule: format!("{}: no security group rule matches", dir.name()),
         location: loc(topo, e.meta.pos),
     }
 }
@@ -217,10 +217,10 @@ pub fn meta_hop(topo: &Topology, meta: &crate::model::Meta, rule: String) -> Hop
 /// Other steps give `None`.
 pub fn filter_hop(topo: &Topology, step: &Step, p: &Packet) -> Option<Hop> {
     Some(match step {
-        Step::NaclOut { subnet } => nacl_hop(topo, *subnet, false, p),
-        Step::NaclIn { subnet } => nacl_hop(topo, *subnet, true, p),
-        Step::SgOut { eni } => sg_hop(topo, *eni, false, p),
-        Step::SgIn { eni } => sg_hop(topo, *eni, true, p),
+        Step::NaclOut { subnet } => nacl_hop(topo, *subnet, Direction::Egress, p),
+        Step::NaclIn { subnet } => nacl_hop(topo, *subnet, Direction::Ingress, p),
+        Step::SgOut { eni } => sg_hop(topo, *eni, Direction::Egress, p),
+        Step::SgIn { eni } => sg_hop(topo, *eni, Direction::Ingress, p),
         _ => return None,
     })
 }
@@ -270,10 +270,10 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
                     "outbound IPv6 to the internet (egress-only)".into(),
                 ));
             }
-            Step::NaclOut { subnet } => hops.push(nacl_hop(topo, *subnet, false, &p)),
-            Step::NaclIn { subnet } => hops.push(nacl_hop(topo, *subnet, true, &p)),
-            Step::SgOut { eni } => hops.push(sg_hop(topo, *eni, false, &p)),
-            Step::SgIn { eni } => hops.push(sg_hop(topo, *eni, true, &p)),
+            Step::NaclOut { subnet } => hops.push(nacl_hop(topo, *subnet, Direction::Egress, &p)),
+            Step::NaclIn { subnet } => hops.push(nacl_hop(topo, *subnet, Direction::Ingress, &p)),
+            Step::SgOut { eni } => hops.push(sg_hop(topo, *eni, Direction::Egress, &p)),
+            Step::SgIn { eni } => hops.push(sg_hop(topo, *eni, Direction::Ingress, &p)),
             Step::Route { table, choice } => hops.push(route_hop(topo, *table, choice, false)),
             Step::EdgeRoute { table, choice } => hops.push(route_hop(topo, *table, choice, true)),
             Step::Nat { nat } => {
@@ -884,7 +884,7 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
                         format!(
                             "{prefix} propagated from {} ({}){won} (C-9.4: longest prefix, then static > prefix list > VPC > DX gateway > VPN over DX > VPN)",
                             h.tgw_attachments[*attachment].meta.name,
-                            super::hybrid::tgw_rank_name(*rank)
+                            rank.name()
                         ),
                         pos,
                     )
@@ -916,7 +916,7 @@ pub fn hybrid_hop(topo: &Topology, s: &Step) -> Hop {
                     format!(
                         "{prefix} over {} ({}){won} (C-10.3: longest prefix, then DX BGP > VPN static > VPN BGP)",
                         h.via_label(*via),
-                        super::hybrid::vgw_rank_name(*rank)
+                        rank.name()
                     )
                 }
                 VgwChoice::NoRoute => "no route matches".into(),

@@ -1,23 +1,18 @@
 //! Compiled filters: NACL directions and SG sets as exact header sets.
 
 use crate::hs::{HeaderSet, IntervalSet, net_set, nets_set};
-use crate::model::{NaclId, SgId, SgPeer, Topology, VpcId};
+use crate::model::{Direction, NaclId, PortMatch, Proto, SgId, SgPeer, Topology, VpcId};
 
 /// NACL first-match evaluation compiled into the set it allows (C-4.2):
 /// every rule claims what earlier rules left, and the implicit final deny
 /// drops the rest.
-pub fn nacl_allowed(topo: &Topology, nacl: NaclId, ingress: bool) -> HeaderSet {
-    let n = &topo.nacls[nacl];
-    let rules = if ingress { &n.ingress } else { &n.egress };
+pub fn nacl_allowed(topo: &Topology, nacl: NaclId, dir: Direction) -> HeaderSet {
+    let rules = topo.nacls[nacl].rules(dir);
     let mut rest = HeaderSet::universe();
     let mut allowed = HeaderSet::empty();
     for r in rules {
         let peer = net_set(&r.cidr);
-        let cube = if ingress {
-            HeaderSet::rule(r.proto, &r.port, Some(&peer), None)
-        } else {
-            HeaderSet::rule(r.proto, &r.port, None, Some(&peer))
-        };
+        let cube = peer_rule(r.proto, &r.port, dir, &peer);
         if r.allow {
             // `rest` excludes every earlier rule, so this part is disjoint
             // from what is already allowed.
@@ -81,13 +76,13 @@ pub fn sg_filter_one(
     topo: &Topology,
     members: &(Vec<IntervalSet>, Vec<IntervalSet>),
     sg: SgId,
-    ingress: bool,
+    dir: Direction,
     identity: Option<VpcId>,
 ) -> SgFilter {
     let mut allowed = HeaderSet::empty();
     let mut unknown = HeaderSet::empty();
     let g = &topo.security_groups[sg];
-    for r in if ingress { &g.ingress } else { &g.egress } {
+    for r in g.rules(dir) {
         let peer = match &r.peer {
             SgPeer::Cidr(n) => Some(net_set(n)),
             SgPeer::PrefixList(pl) => topo.prefix_lists[*pl]
@@ -101,23 +96,14 @@ pub fn sg_filter_one(
                 // Ambiguous members (must-reach reading, C-5.6): unknown.
                 let d = &members.1[*s];
                 if !d.is_empty() {
-                    unknown.append(if ingress {
-                        HeaderSet::rule(r.proto, &r.port, Some(d), None)
-                    } else {
-                        HeaderSet::rule(r.proto, &r.port, None, Some(d))
-                    });
+                    unknown.append(peer_rule(r.proto, &r.port, dir, d));
                 }
                 Some(members.0[*s].clone())
             }
         };
         match peer {
             Some(p) => {
-                let c = if ingress {
-                    HeaderSet::rule(r.proto, &r.port, Some(&p), None)
-                } else {
-                    HeaderSet::rule(r.proto, &r.port, None, Some(&p))
-                };
-                allowed.append(c);
+                allowed.append(peer_rule(r.proto, &r.port, dir, &p));
             }
             None => unknown.append(HeaderSet::rule(r.proto, &r.port, None, None)),
         }
@@ -153,10 +139,19 @@ pub fn sg_union(parts: &[&SgFilter]) -> SgFilter {
 
 /// True when a rule of group `g` in one direction references a group of
 /// VPC `w` (C-5.6).
-pub fn references_in(topo: &Topology, g: SgId, ingress: bool, w: VpcId) -> bool {
-    let sg = &topo.security_groups[g];
-    let rules = if ingress { &sg.ingress } else { &sg.egress };
-    rules
+pub fn references_in(topo: &Topology, g: SgId, dir: Direction, w: VpcId) -> bool {
+    topo.security_groups[g]
+        .rules(dir)
         .iter()
         .any(|r| matches!(r.peer, SgPeer::SecurityGroup(x) if topo.security_groups[x].vpc == w))
+}
+
+/// The packets a filter rule of protocol `proto` and ports `port` matches
+/// when crossed in direction `dir` with peer addresses `peer`: the peer is
+/// the source on ingress, the destination on egress.
+fn peer_rule(proto: Proto, port: &PortMatch, dir: Direction, peer: &IntervalSet) -> HeaderSet {
+    match dir {
+        Direction::Ingress => HeaderSet::rule(proto, port, Some(peer), None),
+        Direction::Egress => HeaderSet::rule(proto, port, None, Some(peer)),
+    }
 }

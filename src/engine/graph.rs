@@ -140,17 +140,9 @@ impl ForwardingGraph {
     }
 }
 
-/// Priority at equal prefix length (C-3.4): higher wins.
-fn class_rank(c: Class) -> u8 {
-    match c {
-        Class::Static => 3,
-        Class::Local => 2,
-        Class::PrefixList => 1,
-        Class::Propagated => 0,
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A route's class, in the order of priority at equal prefix length
+/// (C-3.4): the lesser wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Class {
     Static,
     Local,
@@ -286,7 +278,7 @@ pub fn compile_table(topo: &Topology, t: RouteTableId) -> Vec<(Node, RouteEdge)>
         b.net
             .prefix_len()
             .cmp(&a.net.prefix_len())
-            .then(class_rank(b.class).cmp(&class_rank(a.class)))
+            .then(a.class.cmp(&b.class))
             // Equal prefixes of one class must be adjacent to form one group
             // (two prefix lists with the same entry, C-3.6).
             .then(a.net.cmp(&b.net))

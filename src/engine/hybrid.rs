@@ -13,12 +13,12 @@ use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, Preference,
     RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
+    TgwRouteTarget, TiVec, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
 // At most this many transit gateway route lookups per packet (loops), as
 // in the simulator.
-use crate::rules::MAX_TGW_HOPS;
+use crate::rules::{MAX_TGW_HOPS, TgwRouteRank, VgwRouteRank};
 
 /// Routes learned from on premises over one BGP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,21 +62,22 @@ pub fn vgw_connections(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
     out
 }
 
-/// A route candidate: a prefix, a rank (lower wins at equal length) and a key.
+/// A route candidate: a prefix, a rank (the lesser wins at equal length)
+/// and a key.
 #[derive(Debug, Clone)]
-struct Cand<K> {
+struct Cand<K, R> {
     net: IpNet,
-    rank: u8,
+    rank: R,
     key: K,
 }
 
 /// Disjoint destination regions, each with the candidates that win it.
-type Regions<K> = Vec<(IntervalSet, Vec<Cand<K>>)>;
+type Regions<K, R> = Vec<(IntervalSet, Vec<Cand<K, R>>)>;
 
 /// Longest prefix, then lowest rank: for each disjoint region of the
 /// destination space, the candidates that win it (one prefix, one rank);
 /// and the union of the regions.
-fn lpm<K: Clone>(mut cands: Vec<Cand<K>>) -> (Regions<K>, IntervalSet) {
+fn lpm<K: Clone, R: Ord + Clone>(mut cands: Vec<Cand<K, R>>) -> (Regions<K, R>, IntervalSet) {
     cands.sort_by(|a, b| {
         b.net
             .prefix_len()
@@ -120,7 +121,7 @@ pub enum TgwChoice {
     Propagated {
         attachment: TgwAttachmentId,
         prefix: IpNet,
-        rank: u8,
+        rank: TgwRouteRank,
         beats: Vec<String>,
     },
     NoRoute,
@@ -149,29 +150,6 @@ pub struct Region<T, C> {
 pub type TgwHop = Hop<Vec<TgwAttachmentId>>;
 pub type TgwRegion = Region<Vec<TgwAttachmentId>, TgwChoice>;
 
-/// The C-9.4 class of a TGW candidate's rank, for messages.
-pub fn tgw_rank_name(rank: u8) -> &'static str {
-    match rank {
-        0 => "static",
-        1 => "prefix list",
-        2 => "VPC",
-        3 => "DX gateway",
-        4 => "Connect",
-        5 => "VPN over private DX",
-        6 => "VPN",
-        _ => "propagated",
-    }
-}
-
-/// The C-10.3 class of a VGW candidate's rank, for messages.
-pub fn vgw_rank_name(rank: u8) -> &'static str {
-    match rank {
-        0 => "DX BGP",
-        1 => "VPN static",
-        _ => "VPN BGP",
-    }
-}
-
 /// What a transit gateway route table decides, region by region (C-9.3–C-9.5).
 pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion> {
     let h = &topo.hybrid;
@@ -181,18 +159,18 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
         Static(usize, Option<IpNet>),
         Prop(TgwAttachmentId),
     }
-    let mut cands: Vec<Cand<K>> = Vec::new();
+    let mut cands: Vec<Cand<K, TgwRouteRank>> = Vec::new();
     for (i, r) in table.routes.iter().enumerate() {
         match &r.dest {
             RouteDest::Cidr(n) => cands.push(Cand {
                 net: *n,
-                rank: 0,
+                rank: TgwRouteRank::Static,
                 key: K::Static(i, None),
             }),
             RouteDest::PrefixList(pl) => match &topo.prefix_lists[*pl].entries {
                 Some(es) => cands.extend(es.iter().map(|e| Cand {
                     net: *e,
-                    rank: 1,
+                    rank: TgwRouteRank::PrefixList,
                     key: K::Static(i, Some(*e)),
                 })),
                 None => {
@@ -238,11 +216,7 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
             .iter()
             .filter(|c| c.net == first.net && c.rank > first.rank)
             .map(|c| match c.key {
-                K::Prop(a) => format!(
-                    "`{}` ({})",
-                    h.tgw_attachments[a].meta.name,
-                    tgw_rank_name(c.rank)
-                ),
+                K::Prop(a) => format!("`{}` ({})", h.tgw_attachments[a].meta.name, c.rank.name()),
                 K::Static(..) => "a static route".to_string(),
             })
             .collect();
@@ -280,7 +254,7 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
             }
             atts.sort_unstable();
             atts.dedup();
-            if all_vpn_prop && first.rank >= 5 && tgw.vpn_ecmp {
+            if all_vpn_prop && first.rank >= TgwRouteRank::VpnOverPrivateDx && tgw.vpn_ecmp {
                 let choice = prop_choice(atts[0]);
                 (TgwHop::To(atts), choice)
             } else {
@@ -333,8 +307,7 @@ pub enum VgwChoice {
     Learned {
         via: OnPremVia,
         prefix: IpNet,
-        /// 0: DX BGP, 1: VPN static, 2: VPN BGP.
-        rank: u8,
+        rank: VgwRouteRank,
         /// Connections with the same prefix that lost on priority.
         beats: Vec<String>,
     },
@@ -348,7 +321,10 @@ pub type VgwRegion = Region<OnPremVia, VgwChoice>;
 
 /// The prefixes a VGW knows (C-10.2), with their rank and connection, and
 /// the connections whose routes are unstated.
-pub fn vgw_candidates(topo: &Topology, g: VgwId) -> (Vec<(IpNet, u8, OnPremVia)>, Vec<String>) {
+pub fn vgw_candidates(
+    topo: &Topology,
+    g: VgwId,
+) -> (Vec<(IpNet, VgwRouteRank, OnPremVia)>, Vec<String>) {
     let h = &topo.hybrid;
     let mut cands = Vec::new();
     let mut unstated = Vec::new();
@@ -356,12 +332,10 @@ pub fn vgw_candidates(topo: &Topology, g: VgwId) -> (Vec<(IpNet, u8, OnPremVia)>
         if !via_available(topo, via) {
             continue;
         }
-        let (rank, name) = match via {
-            OnPremVia::Vif(v) => (0, format!("virtual interface `{}`", h.vifs[v].meta.name)),
-            OnPremVia::Vpn(v) if h.vpns[v].static_routes_only => {
-                (1, format!("vpn connection `{}`", h.vpns[v].meta.name))
-            }
-            OnPremVia::Vpn(v) => (2, format!("vpn connection `{}`", h.vpns[v].meta.name)),
+        let rank = VgwRouteRank::of(topo, via);
+        let name = match via {
+            OnPremVia::Vif(v) => format!("virtual interface `{}`", h.vifs[v].meta.name),
+            OnPremVia::Vpn(v) => format!("vpn connection `{}`", h.vpns[v].meta.name),
         };
         match learned(topo, via) {
             Learned::Stated(nets) => {
@@ -382,7 +356,7 @@ pub fn vgw_candidates(topo: &Topology, g: VgwId) -> (Vec<(IpNet, u8, OnPremVia)>
 pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
     let (cands, unstated) = vgw_candidates(topo, g);
     let name = &topo.hybrid.vgws[g].meta.name;
-    let cands: Vec<Cand<OnPremVia>> = cands
+    let cands: Vec<Cand<OnPremVia, VgwRouteRank>> = cands
         .into_iter()
         .map(|(net, rank, key)| Cand { net, rank, key })
         .collect();
@@ -405,20 +379,14 @@ pub fn compile_vgw(topo: &Topology, g: VgwId) -> Vec<VgwRegion> {
                     beats: all
                         .iter()
                         .filter(|c| c.net == first.net && c.rank > first.rank)
-                        .map(|c| {
-                            format!(
-                                "{} ({})",
-                                topo.hybrid.via_label(c.key),
-                                vgw_rank_name(c.rank)
-                            )
-                        })
+                        .map(|c| format!("{} ({})", topo.hybrid.via_label(c.key), c.rank.name()))
                         .collect(),
                 },
             });
         } else {
             // Between DX virtual interfaces, the BGP local-preference
             // communities decide before AS_PATH and MED (C-12.3).
-            let communities = if first.rank == 0 {
+            let communities = if first.rank == VgwRouteRank::DxBgp {
                 "the BGP local-preference communities on prem tags its routes with (`7224:7100` low, `7224:7200` medium, the default, `7224:7300` high; C-12.3), then "
             } else {
                 ""
@@ -633,13 +601,14 @@ fn prefer_matches(p: &Preference, via: OnPremVia) -> bool {
 /// The on-prem routers' choice, region by region (C-12.3).
 pub fn compile_onprem(topo: &Topology, n: OnPremId) -> Vec<OnPremRegion> {
     let net = &topo.hybrid.on_prem[n];
-    let mut cands: Vec<Cand<OnPremVia>> = Vec::new();
+    // On prem, every connection's routes rank alike (C-12.3).
+    let mut cands: Vec<Cand<OnPremVia, ()>> = Vec::new();
     let mut any: Vec<OnPremVia> = Vec::new();
     for &via in &net.via {
         match advertised(topo, via) {
             Advertised::Prefixes(p) => cands.extend(p.into_iter().map(|net| Cand {
                 net,
-                rank: 0,
+                rank: (),
                 key: via,
             })),
             Advertised::Any => any.push(via),
@@ -703,7 +672,7 @@ pub fn compile_onprem(topo: &Topology, n: OnPremId) -> Vec<OnPremRegion> {
 /// Compiled hybrid decisions of one topology.
 #[derive(Debug, Clone, Default)]
 pub struct HybridTables {
-    pub tgw: Vec<Vec<TgwRegion>>,
+    pub tgw: TiVec<TgwRouteTableId, Vec<TgwRegion>>,
     pub vgw: Vec<Vec<VgwRegion>>,
     pub onprem: Vec<Vec<OnPremRegion>>,
     /// Available public virtual interfaces and the customer prefixes AWS
@@ -722,7 +691,9 @@ impl HybridTables {
             .filter(|(_, s)| !s.is_empty())
             .collect();
         HybridTables {
-            tgw: (0..h.tgw_route_tables.len())
+            tgw: h
+                .tgw_route_tables
+                .keys()
                 .map(|t| compile_tgw_table(topo, t))
                 .collect(),
             vgw: (0..h.vgws.len()).map(|g| compile_vgw(topo, g)).collect(),
@@ -1291,7 +1262,7 @@ impl Engine<'_> {
                         let Some(d) = vif.dx_gateway else {
                             return;
                         };
-                        let cands: Vec<Cand<TgwId>> = h.dx_gateways[d]
+                        let cands: Vec<Cand<TgwId, ()>> = h.dx_gateways[d]
                             .associations
                             .iter()
                             .filter_map(|a| match a.target {
@@ -1301,7 +1272,7 @@ impl Engine<'_> {
                             .flat_map(|(t, nets)| {
                                 nets.iter().map(move |n| Cand {
                                     net: *n,
-                                    rank: 0,
+                                    rank: (),
                                     key: t,
                                 })
                             })

@@ -32,8 +32,8 @@ use crate::hs::{
     nets_set,
 };
 use crate::model::{
-    EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremVia, SgTag, SubnetId,
-    TCP, Topology, UDP, VpcId, referenced_vpcs,
+    Direction, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremVia, SgTag,
+    SubnetId, TCP, TgwRouteTableId, Topology, UDP, VpcId, referenced_vpcs,
 };
 pub use filters::SgFilter;
 use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
@@ -100,7 +100,7 @@ pub enum Step {
     },
     /// A transit gateway route table decision.
     TgwRoute {
-        table: usize,
+        table: TgwRouteTableId,
         choice: hybrid::TgwChoice,
     },
     /// Left a transit gateway into a VPC through the attachment interface in `subnet`.
@@ -338,10 +338,10 @@ pub struct Engine<'t> {
     /// Per security group, compiled on first use.
     sg_in: Vec<OnceLock<SgFilter>>,
     sg_out: Vec<OnceLock<SgFilter>>,
-    /// Per interface, [egress, ingress]: its groups' filter for packets
+    /// Per interface, [dir, egress] (indexed by `Direction`): its groups' filter for packets
     /// from its own VPC (the common case), so a lookup needs no lock.
     eni_sg: Vec<[OnceLock<Arc<SgFilter>>; 2]>,
-    /// Per security group, [egress, ingress]: whether a rule references a
+    /// Per security group, [dir, egress] (indexed by `Direction`): whether a rule references a
     /// group of its own VPC (what its cached filter assumes, C-5.8).
     refs_own: Vec<[bool; 2]>,
     /// Transit gateway tables, VGWs and on-prem routing, compiled.
@@ -350,10 +350,10 @@ pub struct Engine<'t> {
 
 const MAX_NAT_HOPS: usize = 8;
 
-/// A set of security groups, a direction (true: ingress) and the security
+/// A set of security groups, a direction (true: dir) and the security
 /// group identity of the packet (C-5.8), normalised to `None` when the
 /// rules reference no group of that VPC.
-type SgSetKey = (Vec<usize>, bool, Option<VpcId>);
+type SgSetKey = (Vec<usize>, Direction, Option<VpcId>);
 
 /// IPv4 outside RFC 1918 and RFC 6598, and global IPv6 (2000::/3).
 fn internet_sources() -> IntervalSet {
@@ -521,10 +521,10 @@ impl<'t> Engine<'t> {
     fn build(topo: &'t Topology, primary_only: bool) -> Engine<'t> {
         let graph = ForwardingGraph::build(topo);
         let nacl_in = (0..topo.nacls.len())
-            .map(|n| nacl_allowed(topo, n, true))
+            .map(|n| nacl_allowed(topo, n, Direction::Ingress))
             .collect();
         let nacl_out = (0..topo.nacls.len())
-            .map(|n| nacl_allowed(topo, n, false))
+            .map(|n| nacl_allowed(topo, n, Direction::Egress))
             .collect();
         let eni_addrs: Vec<IntervalSet> = topo
             .enis
@@ -579,10 +579,7 @@ impl<'t> Engine<'t> {
             refs_own: (0..topo.security_groups.len())
                 .map(|g| {
                     let own = topo.security_groups[g].vpc;
-                    [
-                        references_in(topo, g, false, own),
-                        references_in(topo, g, true, own),
-                    ]
+                    Direction::BOTH.map(|dir| references_in(topo, g, dir, own))
                 })
                 .collect(),
             hybrid: hybrid::HybridTables::build(topo),
@@ -591,9 +588,9 @@ impl<'t> Engine<'t> {
 
     /// What a set of security groups allows for packets that carry the
     /// identity of the groups' own VPC (sent from inside it).
-    fn sg(&self, sgs: &[usize], ingress: bool) -> Arc<SgFilter> {
+    fn sg(&self, sgs: &[usize], dir: Direction) -> Arc<SgFilter> {
         let own = sgs.first().map(|&g| self.topo.security_groups[g].vpc);
-        self.sg_as(sgs, ingress, own)
+        self.sg_as(sgs, dir, own)
     }
 
     /// Group `g`'s cached filter in one direction, when it is the one that
@@ -601,40 +598,42 @@ impl<'t> Engine<'t> {
     /// reading of the group's own VPC, or of no VPC when the group
     /// references none of its own VPC's groups; it applies when a reference
     /// rule counts for `identity` exactly when it counts for that reading.
-    fn group_cell(&self, g: usize, ingress: bool, identity: Option<VpcId>) -> Option<&SgFilter> {
+    fn group_cell(&self, g: usize, dir: Direction, identity: Option<VpcId>) -> Option<&SgFilter> {
         let topo = self.topo;
         let own = topo.security_groups[g].vpc;
-        let natural = self.refs_own[g][usize::from(ingress)].then_some(own);
+        let natural = self.refs_own[g][dir as usize].then_some(own);
         let effective = match identity {
             Some(w) if w == own => natural,
-            Some(w) => Some(w).filter(|&w| references_in(topo, g, ingress, w)),
+            Some(w) => Some(w).filter(|&w| references_in(topo, g, dir, w)),
             None => None,
         };
         if effective != natural {
             return None;
         }
-        let cells = if ingress { &self.sg_in } else { &self.sg_out };
-        Some(cells[g].get_or_init(|| sg_filter_one(topo, &self.members, g, ingress, natural)))
+        let cells = match dir {
+            Direction::Ingress => &self.sg_in,
+            Direction::Egress => &self.sg_out,
+        };
+        Some(cells[g].get_or_init(|| sg_filter_one(topo, &self.members, g, dir, natural)))
     }
 
     /// What a set of security groups allows for packets that carry the
     /// security group identity of `identity`'s interfaces (C-5.6–C-5.8).
-    fn sg_as(&self, sgs: &[usize], ingress: bool, identity: Option<VpcId>) -> Arc<SgFilter> {
+    fn sg_as(&self, sgs: &[usize], dir: Direction, identity: Option<VpcId>) -> Arc<SgFilter> {
         let topo = self.topo;
-        let identity =
-            identity.filter(|&w| sgs.iter().any(|&g| references_in(topo, g, ingress, w)));
-        let key = (sgs.to_vec(), ingress, identity);
+        let identity = identity.filter(|&w| sgs.iter().any(|&g| references_in(topo, g, dir, w)));
+        let key = (sgs.to_vec(), dir, identity);
         if let Some(f) = self.sg_cache_map().get(&key) {
             return Arc::clone(f);
         }
         let mut owned: Vec<SgFilter> = Vec::new();
         let mut cached: Vec<&SgFilter> = Vec::new();
         for &g in sgs {
-            match self.group_cell(g, ingress, identity) {
+            match self.group_cell(g, dir, identity) {
                 Some(f) => cached.push(f),
                 None => {
-                    let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
-                    owned.push(sg_filter_one(topo, &self.members, g, ingress, effective));
+                    let effective = identity.filter(|&w| references_in(topo, g, dir, w));
+                    owned.push(sg_filter_one(topo, &self.members, g, dir, effective));
                 }
             }
         }
@@ -659,13 +658,13 @@ impl<'t> Engine<'t> {
     /// The security group filter of an interface for packets sent from its
     /// own VPC. A Network Load Balancer without security groups filters
     /// nothing (C-14.4).
-    fn sg_for(&self, e: EniId, ingress: bool) -> Arc<SgFilter> {
-        self.sg_for_as(e, ingress, Some(self.topo.enis[e].vpc))
+    fn sg_for(&self, e: EniId, dir: Direction) -> Arc<SgFilter> {
+        self.sg_for_as(e, dir, Some(self.topo.enis[e].vpc))
     }
 
     /// [`Engine::sg_for`] for packets that carry the security group identity
     /// of `identity`'s interfaces (C-5.8).
-    fn sg_for_as(&self, e: EniId, ingress: bool, identity: Option<VpcId>) -> Arc<SgFilter> {
+    fn sg_for_as(&self, e: EniId, dir: Direction, identity: Option<VpcId>) -> Arc<SgFilter> {
         let eni = &self.topo.enis[e];
         if eni.security_groups.is_empty()
             && let EniOwner::LoadBalancer(lb) = eni.owner
@@ -687,11 +686,11 @@ impl<'t> Engine<'t> {
         if identity == Some(eni.vpc)
             && let Some(cell) = self.eni_sg.get(e)
         {
-            let f = cell[usize::from(ingress)]
-                .get_or_init(|| self.sg_as(&eni.security_groups, ingress, identity));
+            let f =
+                cell[dir as usize].get_or_init(|| self.sg_as(&eni.security_groups, dir, identity));
             return Arc::clone(f);
         }
-        self.sg_as(&eni.security_groups, ingress, identity)
+        self.sg_as(&eni.security_groups, dir, identity)
     }
 
     /// The compiled filter of each of interface `e`'s groups, when each is
@@ -703,7 +702,7 @@ impl<'t> Engine<'t> {
     fn sg_groups(
         &self,
         e: EniId,
-        ingress: bool,
+        dir: Direction,
         identity: Option<VpcId>,
     ) -> Option<SmallVec<[&SgFilter; 4]>> {
         let topo = self.topo;
@@ -713,7 +712,7 @@ impl<'t> Engine<'t> {
         }
         let mut out = SmallVec::new();
         for &g in &eni.security_groups {
-            let f = self.group_cell(g, ingress, identity)?;
+            let f = self.group_cell(g, dir, identity)?;
             if !f.unknown.is_empty() {
                 return None;
             }
@@ -842,7 +841,7 @@ impl<'t> Engine<'t> {
     /// What interface `e`'s security groups may admit inbound (C-5.1): the
     /// packets they allow, and those that depend on unknown prefix lists.
     pub fn sg_ingress_admits(&self, e: EniId) -> HeaderSet {
-        let f = self.sg_for(e, true);
+        let f = self.sg_for(e, Direction::Ingress);
         f.allowed.union(&f.unknown)
     }
 
@@ -852,7 +851,7 @@ impl<'t> Engine<'t> {
         if matches!(self.topo.enis[e].owner, EniOwner::Nat(_)) {
             return HeaderSet::universe(); // no security groups (C-7.1)
         }
-        let f = self.sg_for(e, false);
+        let f = self.sg_for(e, Direction::Egress);
         f.allowed.union(&f.unknown)
     }
 
@@ -862,13 +861,15 @@ impl<'t> Engine<'t> {
     /// or [`Engine::sg_egress_admits`] with `set`, but decided group by
     /// group (a set of groups allows the union of what each allows, C-5.1),
     /// so the union of a new combination of groups is never compiled.
-    pub fn sg_admits_any(&self, e: EniId, ingress: bool, set: &HeaderSet) -> bool {
+    pub fn sg_admits_any(&self, e: EniId, dir: Direction, set: &HeaderSet) -> bool {
         let eni = &self.topo.enis[e];
         let no_groups_filter_nothing = eni.security_groups.is_empty()
             && (matches!(eni.owner, EniOwner::Endpoint(_))
                 || matches!(eni.owner, EniOwner::LoadBalancer(lb)
                     if self.topo.load_balancers[lb].kind == LbKind::Network));
-        if (!ingress && matches!(eni.owner, EniOwner::Nat(_))) || no_groups_filter_nothing {
+        if (dir == Direction::Egress && matches!(eni.owner, EniOwner::Nat(_)))
+            || no_groups_filter_nothing
+        {
             // No groups apply (C-7.1, C-14.4), or the VPC's unnamed default
             // group does (C-13.7, unknown): anything may pass.
             return !set.is_empty();
@@ -882,11 +883,11 @@ impl<'t> Engine<'t> {
         let identity = Some(eni.vpc);
         eni.security_groups
             .iter()
-            .any(|&g| match self.group_cell(g, ingress, identity) {
+            .any(|&g| match self.group_cell(g, dir, identity) {
                 Some(f) => meets(f),
                 None => {
-                    let effective = identity.filter(|&w| references_in(topo, g, ingress, w));
-                    meets(&sg_filter_one(topo, &self.members, g, ingress, effective))
+                    let effective = identity.filter(|&w| references_in(topo, g, dir, w));
+                    meets(&sg_filter_one(topo, &self.members, g, dir, effective))
                 }
             })
     }
@@ -1359,7 +1360,7 @@ impl<'t> Engine<'t> {
             }
             return;
         }
-        let sg = self.sg_for_as(first, true, f.tag.identity());
+        let sg = self.sg_for_as(first, Direction::Ingress, f.tag.identity());
         let unknown = f.with_set(f.filter(&sg.unknown));
         let allowed = f.with_set(f.filter(&sg.allowed));
         let reason = (!unknown.set.is_empty())
@@ -1387,7 +1388,7 @@ impl<'t> Engine<'t> {
         }
         let eni = &self.topo.enis[e];
         if f.tag.doubtful().is_none()
-            && let Some(groups) = self.sg_groups(e, true, f.tag.identity())
+            && let Some(groups) = self.sg_groups(e, Direction::Ingress, f.tag.identity())
         {
             let mut allowed = HeaderSet::empty();
             for g in groups {
@@ -1398,11 +1399,11 @@ impl<'t> Engine<'t> {
             }
             return;
         }
-        let sg = self.sg_for_as(e, true, f.tag.identity());
+        let sg = self.sg_for_as(e, Direction::Ingress, f.tag.identity());
         if let Some(v) = f.tag.doubtful() {
             // Across a peering whose Regions are not known, references to
             // the sender's groups may or may not match (C-5.7, C-8.4).
-            let maybe = self.sg_for_as(e, true, Some(v));
+            let maybe = self.sg_for_as(e, Direction::Ingress, Some(v));
             let doubt = maybe.allowed.subtract(&sg.allowed).subtract(&sg.unknown);
             let d = f.with_set(f.filter(&doubt)).step(Step::SgIn { eni: e });
             self.emit(
@@ -1482,7 +1483,7 @@ impl<'t> Engine<'t> {
         let managed = matches!(eni.owner, EniOwner::Nat(_));
         let mut remote: Vec<Frag> = Vec::new();
         if !managed && !reply {
-            let sg = self.sg_for(e, false);
+            let sg = self.sg_for(e, Direction::Egress);
             let unknown = f
                 .with_set(f.filter(&sg.unknown))
                 .step(Step::SgOut { eni: e });
@@ -1495,8 +1496,8 @@ impl<'t> Engine<'t> {
             // they let out goes on, marked, and counts only across a
             // same-Region peering into that VPC.
             let mut claimed = sg.allowed.union(&sg.unknown);
-            for w in referenced_vpcs(self.topo, &eni.security_groups, false) {
-                let other = self.sg_for_as(e, false, Some(w));
+            for w in referenced_vpcs(self.topo, &eni.security_groups, Direction::Egress) {
+                let other = self.sg_for_as(e, Direction::Egress, Some(w));
                 let only = other.allowed.subtract(&claimed);
                 if only.is_empty() {
                     continue;

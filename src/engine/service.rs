@@ -14,29 +14,30 @@ use super::{Engine, SgFilter};
 use ipnet::IpNet;
 
 use crate::hs::{HeaderSet, IntervalSet, nets_set};
-use crate::model::{EndpointKind, EniId, PrefixListId, RouteTableId, SubnetId, Topology};
+use crate::model::{
+    Direction, EndpointKind, EniId, PrefixListId, RouteTableId, SubnetId, Topology,
+};
 
 impl Engine<'_> {
     /// What the NACL of `subnet` allows, inbound (matching the source) or
     /// outbound (matching the destination), as an exact set (C-4.2).
-    pub fn nacl_allows(&self, subnet: SubnetId, ingress: bool) -> &HeaderSet {
+    pub fn nacl_allows(&self, subnet: SubnetId, dir: Direction) -> &HeaderSet {
         let n = self.topo.subnets[subnet].nacl;
-        if ingress {
-            &self.nacl_in[n]
-        } else {
-            &self.nacl_out[n]
+        match dir {
+            Direction::Ingress => &self.nacl_in[n],
+            Direction::Egress => &self.nacl_out[n],
         }
     }
 
     /// What the security groups of interface `eni` allow in one direction,
     /// and what depends on unknown prefix-list entries (C-5.1, C-13.7).
-    pub fn sg_allows(&self, eni: EniId, ingress: bool) -> Arc<SgFilter> {
-        self.sg_for(eni, ingress)
+    pub fn sg_allows(&self, eni: EniId, dir: Direction) -> Arc<SgFilter> {
+        self.sg_for(eni, dir)
     }
 
     /// What a set of security groups allows in one direction (C-5.1).
-    pub fn sg_set_allows(&self, sgs: &[usize], ingress: bool) -> Arc<SgFilter> {
-        self.sg(sgs, ingress)
+    pub fn sg_set_allows(&self, sgs: &[usize], dir: Direction) -> Arc<SgFilter> {
+        self.sg(sgs, dir)
     }
 
     /// The node route table `table` sends destination `dst` (an encoded

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::model::{ICMP, ICMPV6, TCP, UDP};
+use crate::model::{Direction, ICMP, ICMPV6, TCP, UDP};
 
 /// A concrete packet header. `src` and `dst` are of the same family.
 /// Ports are meaningful only for tcp/udp, `icmp_type`/`icmp_code` only for
@@ -20,6 +20,16 @@ pub struct Packet {
 }
 
 impl Packet {
+    /// The address a filter rule's CIDR or peer is compared with when the
+    /// packet crosses the filter `dir`: the source on ingress, the
+    /// destination on egress.
+    pub fn peer_addr(&self, dir: Direction) -> IpAddr {
+        match dir {
+            Direction::Ingress => self.src,
+            Direction::Egress => self.dst,
+        }
+    }
+
     pub fn has_ports(&self) -> bool {
         self.proto == TCP || self.proto == UDP
     }

@@ -12,17 +12,14 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::ids::{CgwId, DxConnectionId, DxLagId, TgwRouteTableId, TiVec};
 use super::resolved::{Meta, PrefixListId, RouteDest, SubnetId, VpcId};
 use super::spanned::Pos;
 
 pub type TgwId = usize;
 pub type TgwAttachmentId = usize;
-pub type TgwRouteTableId = usize;
 pub type VgwId = usize;
-pub type CgwId = usize;
 pub type VpnId = usize;
-pub type DxConnectionId = usize;
-pub type DxLagId = usize;
 pub type VifId = usize;
 pub type DxGatewayId = usize;
 pub type OnPremId = usize;
@@ -50,12 +47,12 @@ pub struct Hybrid {
     /// Attachments of every transit gateway, in file order.
     pub tgw_attachments: Vec<TgwAttachment>,
     /// Route tables of every transit gateway, in file order.
-    pub tgw_route_tables: Vec<TgwRouteTable>,
+    pub tgw_route_tables: TiVec<TgwRouteTableId, TgwRouteTable>,
     pub vgws: Vec<Vgw>,
-    pub cgws: Vec<Cgw>,
+    pub cgws: TiVec<CgwId, Cgw>,
     pub vpns: Vec<VpnConnection>,
-    pub dx_connections: Vec<DxConnection>,
-    pub dx_lags: Vec<DxLag>,
+    pub dx_connections: TiVec<DxConnectionId, DxConnection>,
+    pub dx_lags: TiVec<DxLagId, DxLag>,
     pub vifs: Vec<Vif>,
     pub dx_gateways: Vec<DxGateway>,
     pub on_prem: Vec<OnPremNetwork>,

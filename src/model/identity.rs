@@ -10,7 +10,7 @@
 //! clears it. The engine and the simulator both use these transitions, so
 //! they agree by construction on *when* identity survives.
 
-use super::{PeeringId, SubnetId, TgwAttachmentId, TgwAttachmentKind, Topology, VpcId};
+use super::{Direction, PeeringId, SubnetId, TgwAttachmentId, TgwAttachmentKind, Topology, VpcId};
 
 /// Whose security group identity a packet carries (C-5.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -120,12 +120,11 @@ fn unsupported_az(topo: &Topology, s: SubnetId) -> bool {
 
 /// The VPCs (other than the group's own) whose groups the rules of `sgs`
 /// reference in one direction, sorted.
-pub fn referenced_vpcs(topo: &Topology, sgs: &[usize], ingress: bool) -> Vec<VpcId> {
+pub fn referenced_vpcs(topo: &Topology, sgs: &[usize], dir: Direction) -> Vec<VpcId> {
     let mut out: Vec<VpcId> = Vec::new();
     for &g in sgs {
         let sg = &topo.security_groups[g];
-        let rules = if ingress { &sg.ingress } else { &sg.egress };
-        for r in rules {
+        for r in sg.rules(dir) {
             if let super::SgPeer::SecurityGroup(x) = r.peer {
                 let w = topo.security_groups[x].vpc;
                 if w != sg.vpc && !out.contains(&w) {

@@ -42,6 +42,37 @@ pub type TargetGroupId = usize;
 pub type EndpointId = usize;
 pub type PeeringId = usize;
 
+/// Which way a filter (NACL, security group) is crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// Into the subnet / interface: rules match the packet's source.
+    Ingress,
+    /// Out of the subnet / interface: rules match the packet's destination.
+    Egress,
+}
+
+impl Direction {
+    /// Both directions, ingress first.
+    pub const BOTH: [Direction; 2] = [Direction::Ingress, Direction::Egress];
+
+    /// `ingress` or `egress`, as the topology format spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+
+    /// How a rule names its peer: `from` a source on ingress, `to` a
+    /// destination on egress.
+    pub fn preposition(self) -> &'static str {
+        match self {
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
+        }
+    }
+}
+
 /// Where packets come from, for the engine and the simulator alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
@@ -281,6 +312,16 @@ pub struct Nacl {
     pub egress: Vec<NaclRule>,
 }
 
+impl Nacl {
+    /// The rules crossed in direction `dir`.
+    pub fn rules(&self, dir: Direction) -> &[NaclRule] {
+        match dir {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NaclRule {
     pub number: u32,
@@ -297,6 +338,16 @@ pub struct SecurityGroup {
     pub vpc: VpcId,
     pub ingress: Vec<SgRule>,
     pub egress: Vec<SgRule>,
+}
+
+impl SecurityGroup {
+    /// The rules applied in direction `dir`.
+    pub fn rules(&self, dir: Direction) -> &[SgRule] {
+        match dir {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

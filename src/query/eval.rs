@@ -12,7 +12,7 @@ use crate::engine::exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, decode, is_v4_code};
 use crate::model::{EniId, EniOwner, PortMatch, Proto, Topology};
-use crate::report::answer::{Answer, HopStatus, PathHop, PathView, ReachEntry, Reply};
+use crate::report::answer::{Answer, AnswerKind, HopStatus, PathHop, PathView, ReachEntry, Reply};
 
 /// At most this many distinct paths are drawn; the rest are counted.
 const MAX_PATHS: usize = 16;
@@ -272,6 +272,16 @@ fn paths_of(
 
 /// The hops of a flow, each passing; a network load balancer without
 /// security groups names what lets the packet in (its listener).
+/// The direction of a security group hop, from its rule text (`ingress: …`
+/// or `egress: …`).
+fn hop_direction(rule: &str) -> crate::model::Direction {
+    if rule.starts_with("ingress") {
+        crate::model::Direction::Ingress
+    } else {
+        crate::model::Direction::Egress
+    }
+}
+
 fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop> {
     explain(topo, flow, p)
         .into_iter()
@@ -279,7 +289,7 @@ fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop
             if hop.rule.ends_with(": no security group rule matches")
                 && let Some(crate::model::ResourceRef::Eni(e)) =
                     topo.names.get(&hop.component).copied()
-                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop.rule.starts_with("ingress"))
+                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop_direction(&hop.rule))
             {
                 hop.rule = pass;
             }
@@ -536,7 +546,11 @@ pub fn can(
         }
     }
     let any_hit = outcomes.iter().any(|o| !o.hits.is_empty());
-    let kind = if all_paths { "path" } else { "can" };
+    let kind = if all_paths {
+        AnswerKind::Path
+    } else {
+        AnswerKind::Can
+    };
     let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
     // A yes needs one path that relies on no missing data.
     let relied = if any_hit {
@@ -938,7 +952,14 @@ pub fn who(
     for g in gaps::could_widen(topo, &ends) {
         push_unique(&mut gap_lines, gaps::widen_reason(topo, g));
     }
-    Ok(listing(query, "who", summary, entries, unknown, gap_lines))
+    Ok(listing(
+        query,
+        AnswerKind::Who,
+        summary,
+        entries,
+        unknown,
+        gap_lines,
+    ))
 }
 
 /// Records, for a list, why one source's part of it is unknown: its flows of
@@ -964,7 +985,7 @@ fn note_unknown(
 /// incomplete (with the reasons), else yes or no.
 fn listing(
     query: &str,
-    kind: &'static str,
+    kind: AnswerKind,
     summary: String,
     entries: Vec<ReachEntry>,
     unknown: BTreeMap<String, Vec<String>>,
@@ -1113,7 +1134,14 @@ pub fn what(
     for g in gaps::could_widen(topo, &ends) {
         push_unique(&mut gap_lines, gaps::widen_reason(topo, g));
     }
-    Ok(listing(query, "what", summary, entries, unknown, gap_lines))
+    Ok(listing(
+        query,
+        AnswerKind::What,
+        summary,
+        entries,
+        unknown,
+        gap_lines,
+    ))
 }
 
 /// Stand-ins for auto-assigned public IPv4 addresses, shown by name.
@@ -1175,7 +1203,7 @@ pub fn why_not(
     let reach = can(engine, query, src_e, dst_e, ports, false)?;
     if reach.answer == Reply::Yes {
         let mut a = reach;
-        a.kind = "why-not";
+        a.kind = AnswerKind::WhyNot;
         a.summary = format!("{} — nothing blocks it", a.summary);
         return Ok(a);
     }
@@ -1353,7 +1381,7 @@ pub fn why_not(
         }
         let mut a = Answer::new(
             query,
-            "why-not",
+            AnswerKind::WhyNot,
             Reply::Unknown,
             format!("unknown: {what} — no candidate path can be traced"),
         );
@@ -1426,7 +1454,7 @@ pub fn why_not(
     if reply == Reply::Unknown && unknown.is_empty() {
         unknown.push("the engine and the why-not tracer disagree about this packet".into());
     }
-    let mut a = Answer::new(query, "why-not", reply, summary);
+    let mut a = Answer::new(query, AnswerKind::WhyNot, reply, summary);
     a.paths.push(PathView {
         from,
         to,

@@ -25,13 +25,14 @@ use std::net::IpAddr;
 use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::{Packet, proto_name};
+use crate::model::Direction;
 use crate::model::{
     EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId, PortMatch, Proto,
     RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
-use crate::rules::{Dir, SgVerdict, nacl_check, sg_check_as};
+use crate::rules::{SgVerdict, nacl_check, sg_check_as};
 use crate::sim::{Lookup, Winner, lookup_route};
 
 /// Where the candidate packet should end.
@@ -253,12 +254,12 @@ impl Tracer<'_> {
         range.map_or_else(|| host(dst), |n| n.to_string())
     }
 
-    pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) {
+    pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Direction, p: &Packet) {
         let topo = self.topo;
         let acl = topo.subnets[subnet].nacl;
         let v = nacl_check(topo, acl, dir, p);
-        let ingress = dir == Dir::Ingress;
-        let hop = nacl_hop(topo, subnet, ingress, p);
+        let ingress = dir == Direction::Ingress;
+        let hop = nacl_hop(topo, subnet, dir, p);
         if v.allow {
             self.t.pass(hop);
             return;
@@ -290,10 +291,10 @@ impl Tracer<'_> {
         self.t.block(hop, fix);
     }
 
-    fn sg(&mut self, e: EniId, dir: Dir, p: &Packet) {
+    fn sg(&mut self, e: EniId, dir: Direction, p: &Packet) {
         let topo = self.topo;
-        let ingress = dir == Dir::Ingress;
-        let hop = sg_hop(topo, e, ingress, p);
+        let ingress = dir == Direction::Ingress;
+        let hop = sg_hop(topo, e, dir, p);
         let identity = if ingress {
             // Across a peering whose Regions are not known, references to
             // the sender's groups may or may not match (C-5.7).
@@ -317,7 +318,7 @@ impl Tracer<'_> {
         if !ingress && matches!(verdict, SgVerdict::Deny(_)) {
             // A reference to a group of another VPC lets it out, to be
             // checked where it goes (C-5.7).
-            for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
+            for w in referenced_vpcs(topo, &topo.enis[e].security_groups, Direction::Egress) {
                 if let SgVerdict::Allow(how) = sg_check_as(topo, e, dir, p, Some(w), false) {
                     verdict = SgVerdict::Allow(format!(
                         "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
@@ -333,7 +334,7 @@ impl Tracer<'_> {
                 // Security groups without a deciding rule of their own (an
                 // NLB without groups) are located at the interface.
                 let mut hop = hop;
-                if let Some(pass) = lb_sg_pass(topo, e, p, ingress) {
+                if let Some(pass) = lb_sg_pass(topo, e, p, dir) {
                     hop.rule = pass;
                 } else if hop.rule.contains("no security group rule matches") {
                     hop.rule = why;
@@ -421,7 +422,7 @@ impl Tracer<'_> {
         }
         self.tag = SgTag::Local(eni.vpc);
         if has_security_groups(&eni.owner) && !self.reply {
-            self.sg(e, Dir::Egress, &p);
+            self.sg(e, Direction::Egress, &p);
         }
         self.forward(eni.subnet, eni.vpc, None, p, 0);
     }
@@ -739,8 +740,8 @@ impl Tracer<'_> {
         let to = topo.enis[d].subnet;
         let _ = vpc;
         if to != from {
-            self.nacl(from, Dir::Egress, &p);
-            self.nacl(to, Dir::Ingress, &p);
+            self.nacl(from, Direction::Egress, &p);
+            self.nacl(to, Direction::Ingress, &p);
         }
         self.admit(d, &p);
     }
@@ -761,7 +762,7 @@ impl Tracer<'_> {
             return;
         }
         if has_security_groups(&eni.owner) {
-            self.sg(d, Dir::Ingress, p);
+            self.sg(d, Direction::Ingress, p);
         }
         match &eni.owner {
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
@@ -891,7 +892,7 @@ impl Tracer<'_> {
     ) {
         let topo = self.topo;
         let igw = &topo.igws[g];
-        self.nacl(subnet, Dir::Egress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
         if igw.vpc != Some(vpc) {
             self.block_at(
                 &igw.meta,
@@ -997,7 +998,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        self.nacl(subnet, Dir::Egress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
         // block-bidirectional blocks egress-only traffic too (C-6.10).
         if crate::rules::bpa_blocks_igw_egress(topo, vpc, subnet, true) {
             let hop = self.bpa_hop(vpc, "egress-only internet gateway traffic");
@@ -1030,8 +1031,8 @@ impl Tracer<'_> {
         let nat = &topo.nats[n];
         let nat_eni = &topo.enis[nat.eni];
         if nat_eni.subnet != subnet {
-            self.nacl(subnet, Dir::Egress, &p);
-            self.nacl(nat_eni.subnet, Dir::Ingress, &p);
+            self.nacl(subnet, Direction::Egress, &p);
+            self.nacl(nat_eni.subnet, Direction::Ingress, &p);
         }
         if !nat.available {
             self.block_at(
@@ -1081,7 +1082,7 @@ impl Tracer<'_> {
     fn gateway_endpoint(&mut self, ep: usize, subnet: SubnetId, p: Packet) {
         let topo = self.topo;
         let e = &topo.endpoints[ep];
-        self.nacl(subnet, Dir::Egress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
         let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
             || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
         if p.proto != TCP && !echo {
@@ -1181,7 +1182,7 @@ impl Tracer<'_> {
         if v.igw.is_none() {
             self.bpa_ingress(vpc, eni.subnet);
         }
-        self.nacl(eni.subnet, Dir::Ingress, &p);
+        self.nacl(eni.subnet, Direction::Ingress, &p);
         self.admit(d, &p);
     }
 
@@ -1201,11 +1202,11 @@ impl Tracer<'_> {
     }
 }
 
-/// What lets a packet into (`ingress`) or out of a network load balancer
+/// What lets a packet into (ingress) or out of a network load balancer
 /// without security groups: nothing filters it (C-14.4), and inbound the
 /// listener for its protocol and port accepts it (C-14.3). `None` for
 /// other interfaces.
-pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -> Option<String> {
+pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, dir: Direction) -> Option<String> {
     let eni = &topo.enis[e];
     let EniOwner::LoadBalancer(lb) = eni.owner else {
         return None;
@@ -1214,7 +1215,7 @@ pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, ingress: bool) -
     if !eni.security_groups.is_empty() || l.kind != crate::model::LbKind::Network {
         return None;
     }
-    if !ingress {
+    if dir == Direction::Egress {
         return Some(format!(
             "egress: network load balancer `{}` has no security groups, so nothing filters what it forwards to its targets (C-14.4)",
             l.meta.name

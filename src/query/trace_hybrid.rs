@@ -16,13 +16,13 @@ use ipnet::IpNet;
 use super::trace::{Goal, Tracer, host};
 use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
+use crate::model::Direction;
 use crate::model::{
     DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
     RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
     TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
-use crate::rules::Dir;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
 
 impl Tracer<'_> {
@@ -141,7 +141,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        self.nacl(subnet, Dir::Egress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
         if !sim::in_vpc(topo, vpc, p.src) {
             self.block_at(
                 &pcx.meta,
@@ -211,7 +211,7 @@ impl Tracer<'_> {
         };
         match to {
             Some(d) => {
-                self.nacl(topo.enis[d].subnet, Dir::Ingress, &p);
+                self.nacl(topo.enis[d].subnet, Direction::Ingress, &p);
                 self.admit(d, &p);
             }
             None => {
@@ -311,8 +311,8 @@ impl Tracer<'_> {
                 }
             }
         };
-        self.nacl(subnet, Dir::Egress, &p);
-        self.nacl(entry, Dir::Ingress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
+        self.nacl(entry, Direction::Ingress, &p);
         self.pass_at(
             &a.meta,
             format!(
@@ -764,7 +764,7 @@ impl Tracer<'_> {
                 ),
             );
         }
-        self.nacl(subnet, Dir::Egress, &p);
+        self.nacl(subnet, Direction::Egress, &p);
         if !sim::interface_v4(topo, vpc, p.src) {
             self.block_at(
                 &vgw.meta,

@@ -11,7 +11,7 @@ use super::TextOptions;
 use super::text::{flow_head, hop_text, location_text, name_with_id, packet_text};
 use crate::escape::{terminal, terminal_block};
 use crate::report::FlowSummary;
-use crate::report::answer::{Answer, HopStatus, PathView, Reply};
+use crate::report::answer::{Answer, AnswerKind, HopStatus, PathView, Reply};
 
 fn paint(opts: &TextOptions, style: Style, text: &str) -> String {
     if opts.color && !text.trim().is_empty() {
@@ -127,8 +127,12 @@ pub fn render(a: &Answer, opts: &TextOptions) -> String {
     };
     out.push_str(&head);
     out.push('\n');
-    let peers = if a.kind == "what" { "to" } else { "from" };
-    if matches!(a.kind, "who" | "what") {
+    let peers = if a.kind == AnswerKind::What {
+        "to"
+    } else {
+        "from"
+    };
+    if matches!(a.kind, AnswerKind::Who | AnswerKind::What) {
         for e in &a.entries {
             let mut title = name_with_id(&e.endpoint, e.aws_id.as_deref());
             if let Some(l) = &e.location {

@@ -8,7 +8,7 @@ use crate::query::endpoint::{self, lookup_resource};
 use crate::query::eval;
 use crate::query::lang::{self, Query, QueryFormat, Word};
 use crate::render::{self, TextOptions};
-use crate::report::answer::{Answer, Reply};
+use crate::report::answer::{Answer, AnswerKind, Reply};
 use crate::report::{Report, Verdict};
 
 /// What the session needs to answer queries.
@@ -145,7 +145,7 @@ fn run(ctx: &Context<'_, '_>, text: &str) -> Result<Action, Diagnostic> {
         Query::Check(id) => return check(ctx, id.as_ref(), format),
         Query::Show(w) => show(engine.topo, ctx.source, w, text)?,
         Query::Help(_) => {
-            let mut a = Answer::new(text, "help", Reply::Info, "help".into());
+            let mut a = Answer::new(text, AnswerKind::Help, Reply::Info, "help".into());
             a.text = Some(HELP.to_string());
             a
         }
@@ -347,7 +347,7 @@ fn show(
             topo.file
         )),
     }
-    let mut a = Answer::new(query, "show", Reply::Info, title);
+    let mut a = Answer::new(query, AnswerKind::Show, Reply::Info, title);
     a.text = Some(text);
     Ok(a)
 }

@@ -99,14 +99,33 @@ pub struct Blocker {
     pub location: Option<crate::report::Location>,
 }
 
+/// What kind of query an answer answers; serialised as the query word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerKind {
+    /// `can A reach B`.
+    Can,
+    /// `path A -> B`: every distinct path.
+    Path,
+    /// `who can reach B`.
+    Who,
+    /// `what can A reach`.
+    What,
+    /// `why not A -> B`.
+    WhyNot,
+    /// `show RESOURCE`.
+    Show,
+    /// `help`.
+    Help,
+}
+
 /// The answer to one query.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub version: u32,
     /// The query as typed.
     pub query: String,
-    /// `can`, `who`, `what`, `path`, `why-not`, `show`, `help`, …
-    pub kind: &'static str,
+    pub kind: AnswerKind,
     pub answer: Reply,
     /// One sentence.
     pub summary: String,
@@ -127,7 +146,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub fn new(query: &str, kind: &'static str, answer: Reply, summary: String) -> Answer {
+    pub fn new(query: &str, kind: AnswerKind, answer: Reply, summary: String) -> Answer {
         Answer {
             version: 1,
             query: query.to_string(),

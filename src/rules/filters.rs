@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use crate::hs::Packet;
 use crate::model::{
-    BpaExclusionMode, BpaMode, EniId, EniOwner, ICMP, ICMPV6, LbKind, NaclId, NaclRule, PortMatch,
-    Pos, Proto, SgId, SgPeer, SgRule, SubnetId, TCP, Topology, UDP, VpcId,
+    BpaExclusionMode, BpaMode, Direction, EniId, EniOwner, ICMP, ICMPV6, LbKind, NaclId, NaclRule,
+    PortMatch, Pos, Proto, SgId, SgPeer, SgRule, SubnetId, TCP, Topology, UDP, VpcId,
 };
 
 /// Why a packet of another protocol than tcp, udp and icmp that crosses
@@ -47,37 +47,6 @@ pub(crate) fn at(pos: Pos) -> String {
     }
 }
 
-/// Which way a filter is crossed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dir {
-    /// Into the subnet / interface: rules match the packet's source.
-    Ingress,
-    /// Out of the subnet / interface: rules match the packet's destination.
-    Egress,
-}
-
-impl Dir {
-    /// The address a rule's CIDR or peer is compared with.
-    pub fn peer_addr(self, p: &Packet) -> IpAddr {
-        match self {
-            Dir::Ingress => p.src,
-            Dir::Egress => p.dst,
-        }
-    }
-
-    /// `Ingress` when `ingress`, else `Egress`.
-    pub fn of(ingress: bool) -> Dir {
-        if ingress { Dir::Ingress } else { Dir::Egress }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Dir::Ingress => "ingress",
-            Dir::Egress => "egress",
-        }
-    }
-}
-
 /// Protocol and port/ICMP matching shared by NACL and SG rules (C-1.4, C-1.5).
 ///
 /// - protocol `all` matches every packet;
@@ -113,7 +82,7 @@ pub struct NaclVerdict {
 }
 
 /// First matching rule in rule-number order; implicit final deny (C-4.2).
-pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Dir, p: &Packet) -> NaclVerdict {
+pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Direction, p: &Packet) -> NaclVerdict {
     let acl = &topo.nacls[nacl];
     if let Some(r) = nacl_first_match(topo, nacl, dir, p) {
         let action = if r.allow { "allows" } else { "denies" };
@@ -144,19 +113,19 @@ pub fn nacl_check(topo: &Topology, nacl: NaclId, dir: Dir, p: &Packet) -> NaclVe
 pub fn nacl_first_match<'t>(
     topo: &'t Topology,
     nacl: NaclId,
-    dir: Dir,
+    dir: Direction,
     p: &Packet,
 ) -> Option<&'t NaclRule> {
     let acl = &topo.nacls[nacl];
     let rules: &[NaclRule] = match dir {
-        Dir::Ingress => &acl.ingress,
-        Dir::Egress => &acl.egress,
+        Direction::Ingress => &acl.ingress,
+        Direction::Egress => &acl.egress,
     };
     // The loader sorts by rule number; sort a copy of the order anyway so the
     // oracle does not depend on that.
     let mut order: Vec<&NaclRule> = rules.iter().collect();
     order.sort_by_key(|r| r.number);
-    let addr = dir.peer_addr(p);
+    let addr = p.peer_addr(dir);
     order
         .into_iter()
         .find(|r| r.cidr.contains(&addr) && proto_port_match(r.proto, &r.port, p))
@@ -232,11 +201,11 @@ fn peer_match(
 }
 
 /// The rules of security group `g` in direction `dir`.
-fn sg_rules(topo: &Topology, g: SgId, dir: Dir) -> &[SgRule] {
+fn sg_rules(topo: &Topology, g: SgId, dir: Direction) -> &[SgRule] {
     let sg = &topo.security_groups[g];
     match dir {
-        Dir::Ingress => &sg.ingress,
-        Dir::Egress => &sg.egress,
+        Direction::Ingress => &sg.ingress,
+        Direction::Egress => &sg.egress,
     }
 }
 
@@ -250,11 +219,11 @@ fn sg_rules(topo: &Topology, g: SgId, dir: Dir) -> &[SgRule] {
 pub fn sg_deciding_rule<'t>(
     topo: &'t Topology,
     eni: EniId,
-    dir: Dir,
+    dir: Direction,
     p: &Packet,
 ) -> Option<(SgId, &'t SgRule)> {
     let e = &topo.enis[eni];
-    let addr = dir.peer_addr(p);
+    let addr = p.peer_addr(dir);
     let remote = |r: &SgRule| matches!(r.peer, SgPeer::SecurityGroup(s) if topo.security_groups[s].vpc != e.vpc);
     for pass_remote in [false, true] {
         for &g in &e.security_groups {
@@ -283,7 +252,7 @@ pub fn sg_deciding_rule<'t>(
 /// A rule allows when protocol/port and peer match. If no rule allows and some
 /// rule matches on protocol/port but its peer is a prefix list with unknown
 /// entries, the verdict is unknown; otherwise deny.
-pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict {
+pub fn sg_check(topo: &Topology, eni: EniId, dir: Direction, p: &Packet) -> SgVerdict {
     sg_check_as(topo, eni, dir, p, Some(topo.enis[eni].vpc), false)
 }
 
@@ -296,7 +265,7 @@ pub fn sg_check(topo: &Topology, eni: EniId, dir: Dir, p: &Packet) -> SgVerdict 
 pub fn sg_check_as(
     topo: &Topology,
     eni: EniId,
-    dir: Dir,
+    dir: Direction,
     p: &Packet,
     identity: Option<usize>,
     primary_only: bool,
@@ -316,7 +285,7 @@ pub fn sg_check_as(
             "interface endpoint without security groups uses the VPC default group (C-13.7)".into(),
         );
     }
-    let addr = dir.peer_addr(p);
+    let addr = p.peer_addr(dir);
     let mut unknown: Option<String> = None;
     for &g in &iface.security_groups {
         let sg = &topo.security_groups[g];

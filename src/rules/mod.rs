@@ -8,4 +8,4 @@ mod filters;
 mod hybrid;
 
 pub use filters::*;
-pub use hybrid::{MAX_TGW_HOPS, learned_routes, tgw_propagated};
+pub use hybrid::{MAX_TGW_HOPS, TgwRouteRank, VgwRouteRank, learned_routes, tgw_propagated};

@@ -10,12 +10,13 @@ use ipnet::IpNet;
 
 use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
+use crate::model::Direction;
 use crate::model::{
     DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
     RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
-use crate::rules::{Dir, MAX_TGW_HOPS, learned_routes, tgw_propagated};
+use crate::rules::{MAX_TGW_HOPS, TgwRouteRank, VgwRouteRank, learned_routes, tgw_propagated};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {
@@ -69,7 +70,7 @@ pub fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
 }
 
 /// One VGW candidate for a destination: (prefix, rank, connection).
-type VgwCand = (IpNet, u8, OnPremVia);
+type VgwCand = (IpNet, VgwRouteRank, OnPremVia);
 
 /// The VGW's candidates covering `d` and whether some connection is unstated.
 fn vgw_cands(topo: &Topology, g: VgwId, d: Option<IpAddr>) -> (Vec<VgwCand>, bool) {
@@ -79,11 +80,7 @@ fn vgw_cands(topo: &Topology, g: VgwId, d: Option<IpAddr>) -> (Vec<VgwCand>, boo
         if !available(topo, via) {
             continue;
         }
-        let rank = match via {
-            OnPremVia::Vif(_) => 0,
-            OnPremVia::Vpn(v) if topo.hybrid.vpns[v].static_routes_only => 1,
-            OnPremVia::Vpn(_) => 2,
-        };
+        let rank = VgwRouteRank::of(topo, via);
         match learned_routes(topo, via) {
             None => unstated = true,
             Some(nets) => {
@@ -311,7 +308,7 @@ impl Sim<'_> {
             self.dropped(format!("peering {} is not active (C-8.1)", pcx.meta.name));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if !in_vpc(topo, at.vpc, p.src) || !in_vpc(topo, peer, p.dst) {
@@ -356,7 +353,7 @@ impl Sim<'_> {
         }
         for eni in owners {
             let s = self.topo.enis[eni].subnet;
-            if self.nacl(s, Dir::Ingress, &p) {
+            if self.nacl(s, Direction::Ingress, &p) {
                 self.admit(eni, &p, tag);
             }
         }
@@ -421,7 +418,8 @@ impl Sim<'_> {
                 }
             }
         };
-        if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(entry, Dir::Ingress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) || !self.nacl(entry, Direction::Ingress, &p)
+        {
             return;
         }
         self.note(format!(
@@ -450,12 +448,12 @@ impl Sim<'_> {
         let h = &topo.hybrid;
         let t = &h.tgw_route_tables[rt];
         // (prefix, rank, effective target, static?)
-        let mut cands: Vec<(IpNet, u8, TgwRouteTarget, bool)> = Vec::new();
+        let mut cands: Vec<(IpNet, TgwRouteRank, TgwRouteTarget, bool)> = Vec::new();
         for r in &t.routes {
             match &r.dest {
                 RouteDest::Cidr(n) => {
                     if n.contains(&d) {
-                        cands.push((*n, 0, r.target, true));
+                        cands.push((*n, TgwRouteRank::Static, r.target, true));
                     }
                 }
                 RouteDest::PrefixList(pl) => match &topo.prefix_lists[*pl].entries {
@@ -468,7 +466,7 @@ impl Sim<'_> {
                     Some(es) => {
                         for n in es {
                             if n.contains(&d) {
-                                cands.push((*n, 1, r.target, true));
+                                cands.push((*n, TgwRouteRank::PrefixList, r.target, true));
                             }
                         }
                     }
@@ -500,8 +498,8 @@ impl Sim<'_> {
             };
         };
         cands.retain(|c| c.0.prefix_len() == len);
-        let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
-        cands.retain(|c| c.1 == rank);
+        let rank = cands.iter().map(|c| c.1).min();
+        cands.retain(|c| Some(c.1) == rank);
         let first = cands[0];
         let same = cands.iter().all(|c| c.2 == first.2);
         if same {
@@ -537,7 +535,7 @@ impl Sim<'_> {
                 _ => all_vpn_prop = false,
             }
         }
-        if all_vpn_prop && rank >= 5 && h.tgws[t.tgw].vpn_ecmp {
+        if all_vpn_prop && first.1 >= TgwRouteRank::VpnOverPrivateDx && h.tgws[t.tgw].vpn_ecmp {
             atts.sort_unstable();
             return TgwWin::To(atts, Some(first.0));
         }
@@ -703,7 +701,7 @@ impl Sim<'_> {
             ));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if !interface_v4(topo, at.vpc, p.src) {
@@ -982,8 +980,8 @@ pub fn vgw_pick(topo: &Topology, g: VgwId, d: IpAddr) -> VgwPick {
         };
     };
     cands.retain(|c| c.0.prefix_len() == len);
-    let rank = cands.iter().map(|c| c.1).min().unwrap_or(0);
-    cands.retain(|c| c.1 == rank);
+    let rank = cands.iter().map(|c| c.1).min();
+    cands.retain(|c| Some(c.1) == rank);
     let Some(&(prefix, _, via)) = cands.first() else {
         return VgwPick::NoRoute(format!("vpn gateway {name} has no route for {d}"));
     };

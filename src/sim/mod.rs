@@ -84,12 +84,12 @@ use std::net::IpAddr;
 
 use crate::hs::Packet;
 use crate::model::{
-    EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId, RouteTarget, SgTag, SubnetId, TCP,
-    Topology, VpcId, referenced_vpcs,
+    Direction, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId, RouteTarget, SgTag,
+    SubnetId, TCP, Topology, VpcId, referenced_vpcs,
 };
 
 use crate::rules::{
-    Dir, SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
+    SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
     igw_protocol_unknown, listener_for, nacl_check, sg_check_as, tcp_udp_or_icmp,
 };
 pub use hybrid::{
@@ -185,9 +185,9 @@ pub enum Recorder {
 pub enum Blocked {
     /// The NACL of `subnet` in direction `dir` (its deciding rule is
     /// [`nacl_first_match`]; none is the implicit deny).
-    Nacl { subnet: SubnetId, dir: Dir },
+    Nacl { subnet: SubnetId, dir: Direction },
     /// The security groups of `eni` in direction `dir`: no rule allows.
-    Sg { eni: EniId, dir: Dir },
+    Sg { eni: EniId, dir: Direction },
     /// Subnet `subnet` has no route table.
     NoRouteTable { subnet: SubnetId },
     /// The lookup in `table`: a blackhole route won (`Some`), or no route
@@ -201,7 +201,7 @@ pub enum Blocked {
     Bpa {
         vpc: VpcId,
         subnet: Option<SubnetId>,
-        dir: Dir,
+        dir: Direction,
     },
 }
 
@@ -323,7 +323,7 @@ impl<'a> Sim<'a> {
             && !self.blocked(
                 Blocked::Sg {
                     eni: e,
-                    dir: Dir::Egress,
+                    dir: Direction::Egress,
                 },
                 "the egress rule that let it out references a security group of another VPC, which matches only across a same-Region peering (C-5.7, C-9.9)"
                     .into(),
@@ -415,7 +415,7 @@ impl<'a> Sim<'a> {
 
     /// Applies the NACL of `subnet` in direction `dir`; false when it denies
     /// (and the drop has been recorded).
-    fn nacl(&mut self, subnet: SubnetId, dir: Dir, p: &Packet) -> bool {
+    fn nacl(&mut self, subnet: SubnetId, dir: Direction, p: &Packet) -> bool {
         let acl = self.topo.subnets[subnet].nacl;
         let v = nacl_check(self.topo, acl, dir, p);
         let why = format!("subnet {}: {}", self.subnet_name(subnet), v.why);
@@ -428,7 +428,7 @@ impl<'a> Sim<'a> {
 
     /// Applies the security groups of `eni` in direction `dir`; false when
     /// they deny or are unknown (and the fate has been recorded).
-    fn sg(&mut self, eni: EniId, dir: Dir, p: &Packet, identity: Option<VpcId>) -> bool {
+    fn sg(&mut self, eni: EniId, dir: Direction, p: &Packet, identity: Option<VpcId>) -> bool {
         match sg_check_as(self.topo, eni, dir, p, identity, self.primary_only) {
             SgVerdict::Allow(why) => {
                 self.note(why);
@@ -497,11 +497,21 @@ impl<'a> Sim<'a> {
         if let Some(v) = tag.doubtful() {
             // Peering across Regions that are not known: references to the
             // sender's groups may or may not match (C-5.7).
-            if let SgVerdict::Deny(_) =
-                sg_check_as(self.topo, eni, Dir::Ingress, p, None, self.primary_only)
-                && let SgVerdict::Allow(why) =
-                    sg_check_as(self.topo, eni, Dir::Ingress, p, Some(v), self.primary_only)
-            {
+            if let SgVerdict::Deny(_) = sg_check_as(
+                self.topo,
+                eni,
+                Direction::Ingress,
+                p,
+                None,
+                self.primary_only,
+            ) && let SgVerdict::Allow(why) = sg_check_as(
+                self.topo,
+                eni,
+                Direction::Ingress,
+                p,
+                Some(v),
+                self.primary_only,
+            ) {
                 self.unknown(format!(
                     "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
                 ));
@@ -511,7 +521,7 @@ impl<'a> Sim<'a> {
         // A NAT gateway has no security groups (C-7.1): its owner rule
         // decides.
         if matches!(self.topo.enis[eni].owner, EniOwner::Nat(_))
-            || self.sg(eni, Dir::Ingress, p, tag.identity())
+            || self.sg(eni, Direction::Ingress, p, tag.identity())
         {
             self.owner_rule(eni, p);
         }
@@ -596,7 +606,7 @@ impl<'a> Sim<'a> {
                 let at = Blocked::Bpa {
                     vpc,
                     subnet: None,
-                    dir: Dir::Ingress,
+                    dir: Direction::Ingress,
                 };
                 if !self.blocked(at, why) {
                     return;
@@ -663,13 +673,13 @@ impl<'a> Sim<'a> {
                 let at = Blocked::Bpa {
                     vpc,
                     subnet: Some(subnet),
-                    dir: Dir::Ingress,
+                    dir: Direction::Ingress,
                 };
                 if !self.blocked(at, why) {
                     continue;
                 }
             }
-            if self.nacl(subnet, Dir::Ingress, &p) {
+            if self.nacl(subnet, Direction::Ingress, &p) {
                 // From the internet: no identity (C-5.6).
                 self.admit(eni, &p, SgTag::Cleared);
             }
@@ -716,7 +726,7 @@ impl<'a> Sim<'a> {
     fn egress(&mut self, e: EniId, p: &Packet) -> bool {
         let topo = self.topo;
         let own = topo.enis[e].vpc;
-        match sg_check_as(topo, e, Dir::Egress, p, Some(own), self.primary_only) {
+        match sg_check_as(topo, e, Direction::Egress, p, Some(own), self.primary_only) {
             SgVerdict::Allow(why) => {
                 self.note(why);
                 true
@@ -726,9 +736,9 @@ impl<'a> Sim<'a> {
                 false
             }
             SgVerdict::Deny(why) => {
-                for w in referenced_vpcs(topo, &topo.enis[e].security_groups, false) {
+                for w in referenced_vpcs(topo, &topo.enis[e].security_groups, Direction::Egress) {
                     if let SgVerdict::Allow(how) =
-                        sg_check_as(topo, e, Dir::Egress, p, Some(w), self.primary_only)
+                        sg_check_as(topo, e, Direction::Egress, p, Some(w), self.primary_only)
                     {
                         self.note(format!(
                             "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
@@ -741,7 +751,7 @@ impl<'a> Sim<'a> {
                 self.blocked(
                     Blocked::Sg {
                         eni: e,
-                        dir: Dir::Egress,
+                        dir: Direction::Egress,
                     },
                     why,
                 )
@@ -834,7 +844,9 @@ impl<'a> Sim<'a> {
         for eni in owners {
             let to = self.topo.enis[eni].subnet;
             if to != at.subnet {
-                if !self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(to, Dir::Ingress, &p) {
+                if !self.nacl(at.subnet, Direction::Egress, &p)
+                    || !self.nacl(to, Direction::Ingress, &p)
+                {
                     continue;
                 }
             } else {
@@ -857,7 +869,7 @@ impl<'a> Sim<'a> {
             ));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if let Some(n) = at.last_nat
@@ -905,7 +917,7 @@ impl<'a> Sim<'a> {
                 Blocked::Bpa {
                     vpc: at.vpc,
                     subnet: Some(at.subnet),
-                    dir: Dir::Egress,
+                    dir: Direction::Egress,
                 },
                 format!(
                     "VPC block public access blocks egress through {} (C-6.10)",
@@ -938,7 +950,7 @@ impl<'a> Sim<'a> {
             ));
             return;
         }
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         if p.dst.is_ipv4() {
@@ -955,7 +967,7 @@ impl<'a> Sim<'a> {
                 Blocked::Bpa {
                     vpc: at.vpc,
                     subnet: Some(at.subnet),
-                    dir: Dir::Egress,
+                    dir: Direction::Egress,
                 },
                 "VPC block public access blocks egress-only IGW traffic (C-6.10)".to_string(),
             )
@@ -997,7 +1009,8 @@ impl<'a> Sim<'a> {
         let nat_eni = &topo.enis[nat.eni];
         let nat_subnet = nat_eni.subnet;
         if nat_subnet != at.subnet
-            && (!self.nacl(at.subnet, Dir::Egress, &p) || !self.nacl(nat_subnet, Dir::Ingress, &p))
+            && (!self.nacl(at.subnet, Direction::Egress, &p)
+                || !self.nacl(nat_subnet, Direction::Ingress, &p))
         {
             return;
         }
@@ -1046,7 +1059,7 @@ impl<'a> Sim<'a> {
     }
 
     fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
-        if !self.nacl(at.subnet, Dir::Egress, &p) {
+        if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
         let v = &self.topo.vpcs[at.vpc];

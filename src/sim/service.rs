@@ -104,7 +104,7 @@ pub fn service_fate(topo: &Topology, eni: EniId, service: &str, p: &Packet) -> S
     // A security group decision that is unknown comes before any route.
     let sg_unknown = !matches!(iface.owner, EniOwner::Nat(_))
         && matches!(
-            crate::rules::sg_check(topo, eni, crate::rules::Dir::Egress, p),
+            crate::rules::sg_check(topo, eni, crate::model::Direction::Egress, p),
             super::SgVerdict::Unknown(_)
         );
     let mut result: Option<ServiceFate> = None;

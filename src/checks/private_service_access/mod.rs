@@ -22,6 +22,7 @@ use crate::engine::{End, Engine, Flow, Node, Origin, RouteChoice, Step, replies,
 use crate::hs::{
     Cube, DPORT, DST, HeaderSet, IntervalSet, PROTO, Packet, SPORT, SRC, all_v4, all_v6, encode,
 };
+use crate::model::Direction;
 use crate::model::{
     EndpointId, EndpointKind, EniId, EniOwner, PrefixListId, RouteDest, RouteTarget, ServiceKind,
     SubnetId, TCP, Topology, VpcId,
@@ -29,7 +30,6 @@ use crate::model::{
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, Location, PacketView, Severity, Verdict, Witness,
 };
-use crate::rules::Dir;
 use crate::sim::{Blocked, Winner};
 use policy::resource_findings;
 
@@ -714,7 +714,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                             .iter()
                             .map(|&g| {
                                 *egress_cache.entry((g, vpc, gsvc)).or_insert_with(|| {
-                                    let f = engine.sg_set_allows(&[g], false);
+                                    let f = engine.sg_set_allows(&[g], Direction::Egress);
                                     let only = |h: &HeaderSet| {
                                         h.restrict(DST, addrs).coalesce().cubes().to_vec()
                                     };
@@ -747,13 +747,13 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                         });
                         let nsig = *nacl_sigs.entry((sn.nacl, gsvc)).or_insert_with(|| {
                             let out = engine
-                                .nacl_allows(key.subnet, false)
+                                .nacl_allows(key.subnet, Direction::Egress)
                                 .restrict(DST, addrs)
                                 .coalesce()
                                 .cubes()
                                 .to_vec();
                             let inn = engine
-                                .nacl_allows(key.subnet, true)
+                                .nacl_allows(key.subnet, Direction::Ingress)
                                 .restrict(SRC, addrs)
                                 .coalesce()
                                 .cubes()

@@ -596,23 +596,25 @@ impl Ctx<'_, '_> {
         // are stateful and admit them (C-5.3).
         for f in ok_flows {
             let reply = replies(&crate::engine::current_set(f));
-            let (checks, from_eni): (Vec<(SubnetId, bool)>, Option<EniId>) = match f.end {
+            let (checks, from_eni): (Vec<(SubnetId, Direction)>, Option<EniId>) = match f.end {
                 End::Delivered(x) if topo.enis[x].subnet != eni.subnet => (
-                    vec![(topo.enis[x].subnet, false), (eni.subnet, true)],
+                    vec![
+                        (topo.enis[x].subnet, Direction::Egress),
+                        (eni.subnet, Direction::Ingress),
+                    ],
                     Some(x),
                 ),
                 End::Delivered(x) => (Vec::new(), Some(x)),
-                _ => (vec![(eni.subnet, true)], None),
+                _ => (vec![(eni.subnet, Direction::Ingress)], None),
             };
             let mut rest = reply;
-            for (subnet, ingress) in checks {
-                let pass = rest.intersect(self.engine.nacl_allows(subnet, ingress));
+            for (subnet, dir) in checks {
+                let pass = rest.intersect(self.engine.nacl_allows(subnet, dir));
                 let blocked = rest.subtract(&pass);
                 if let Some(q) = blocked.sample() {
-                    let step = if ingress {
-                        Step::NaclIn { subnet }
-                    } else {
-                        Step::NaclOut { subnet }
+                    let step = match dir {
+                        Direction::Ingress => Step::NaclIn { subnet },
+                        Direction::Egress => Step::NaclOut { subnet },
                     };
                     let hop = filter_hop(topo, &step, &q);
                     let fix = format!(
@@ -664,9 +666,9 @@ impl Ctx<'_, '_> {
         match walk.blockers.first().map(|b| &b.at) {
             Some(&Blocked::Sg {
                 eni: x,
-                dir: Dir::Egress,
+                dir: Direction::Egress,
             }) => (
-                sg_hop(topo, x, false, p),
+                sg_hop(topo, x, Direction::Egress, p),
                 format!(
                     "allow tcp 443 to {} in an egress rule of a security group of `{}`",
                     p.dst, topo.enis[x].meta.name
@@ -674,9 +676,9 @@ impl Ctx<'_, '_> {
             ),
             Some(&Blocked::Sg {
                 eni: x,
-                dir: Dir::Ingress,
+                dir: Direction::Ingress,
             }) => {
-                let hop = sg_hop(topo, x, true, p);
+                let hop = sg_hop(topo, x, Direction::Ingress, p);
                 let ep_sgs: Vec<String> = topo.enis[x]
                     .security_groups
                     .iter()
@@ -701,9 +703,9 @@ impl Ctx<'_, '_> {
             }
             Some(&Blocked::Nacl {
                 subnet,
-                dir: Dir::Egress,
+                dir: Direction::Egress,
             }) => (
-                nacl_hop(topo, subnet, false, p),
+                nacl_hop(topo, subnet, Direction::Egress, p),
                 format!(
                     "allow tcp 443 to {} in the outbound rules of network ACL `{}`",
                     p.dst,
@@ -712,9 +714,9 @@ impl Ctx<'_, '_> {
             ),
             Some(&Blocked::Nacl {
                 subnet,
-                dir: Dir::Ingress,
+                dir: Direction::Ingress,
             }) => (
-                nacl_hop(topo, subnet, true, p),
+                nacl_hop(topo, subnet, Direction::Ingress, p),
                 format!(
                     "allow tcp 443 from {} in the inbound rules of network ACL `{}`",
                     p.src,

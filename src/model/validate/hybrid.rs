@@ -11,6 +11,7 @@ use super::super::hybrid::{
     MacsecKeyState, OnPremVia, OutsideIp, Preference, TgwAttachmentKind, TgwRouteTarget, VifKind,
     VpnGatewayRef,
 };
+use super::super::ids::{DxConnectionId, DxLagId, TgwRouteTableId};
 use super::super::spanned::{Pos, Sp};
 use super::{BAD, Kind, V, at_line, meta};
 
@@ -111,12 +112,12 @@ impl V<'_> {
             .map(|&(k, i)| match k {
                 Kind::Tgw => Some(HybridRef::Tgw(i)),
                 Kind::TgwAttachment => Some(HybridRef::TgwAttachment(i)),
-                Kind::TgwRouteTable => Some(HybridRef::TgwRouteTable(i)),
+                Kind::TgwRouteTable => Some(HybridRef::TgwRouteTable(i.into())),
                 Kind::Vgw => Some(HybridRef::Vgw(i)),
-                Kind::Cgw => Some(HybridRef::Cgw(i)),
+                Kind::Cgw => Some(HybridRef::Cgw(i.into())),
                 Kind::Vpn => Some(HybridRef::Vpn(i)),
-                Kind::DxConnection => Some(HybridRef::DxConnection(i)),
-                Kind::DxLag => Some(HybridRef::DxLag(i)),
+                Kind::DxConnection => Some(HybridRef::DxConnection(i.into())),
+                Kind::DxLag => Some(HybridRef::DxLag(i.into())),
                 Kind::Vif => Some(HybridRef::Vif(i)),
                 Kind::DxGateway => Some(HybridRef::DxGateway(i)),
                 Kind::OnPrem => Some(HybridRef::OnPrem(i)),

@@ -117,7 +117,13 @@ impl V<'_> {
                 // C-12.5: a LAG's mode applies to all its members.
                 if let (Some(m), Some(at)) = (own, &c.encryption_mode)
                     && lg.encryption_mode.is_some()
-                    && Some(m) != self.t.hybrid.dx_lags.get(li).map(|x| x.encryption_mode)
+                    && Some(m)
+                        != self
+                            .t
+                            .hybrid
+                            .dx_lags
+                            .get(DxLagId::from(li))
+                            .map(|x| x.encryption_mode)
                 {
                     self.err(at.pos, format!("{ctx} sets encryption mode `{}`, but its lag `{}` sets another", m.as_str(), lg.name.value), Some("a lag's encryption mode applies to all its members; set it on the lag only".into()));
                 }
@@ -126,7 +132,7 @@ impl V<'_> {
                         .t
                         .hybrid
                         .dx_lags
-                        .get(li)
+                        .get(DxLagId::from(li))
                         .map_or(mode, |x| x.encryption_mode);
                     mode_pos = lg.encryption_mode.as_ref().map_or(mode_pos, |m| m.pos);
                 }
@@ -135,8 +141,8 @@ impl V<'_> {
                     &format!("direct connect lag `{}`", lg.name.value),
                 );
                 keys.extend(lag_keys);
-                if let Some(x) = self.t.hybrid.dx_lags.get_mut(li) {
-                    x.members.push(ci);
+                if let Some(x) = self.t.hybrid.dx_lags.get_mut(DxLagId::from(li)) {
+                    x.members.push(DxConnectionId::from(ci));
                 }
             }
             let port = c
@@ -146,7 +152,7 @@ impl V<'_> {
             self.t.hybrid.dx_connections.push(h::DxConnection {
                 meta: meta(&c.name, &c.aws_id),
                 hosted,
-                lag: lag.filter(|&l| l != BAD),
+                lag: lag.filter(|&l| l != BAD).map(DxLagId::from),
                 macsec_capable: capable,
                 encryption_mode: mode,
                 encryption_mode_pos: mode_pos,
@@ -229,9 +235,9 @@ impl V<'_> {
                 "direct connect connection or lag",
                 &ctx,
             ) {
-                Some((Kind::DxLag, l)) => DxCarrier::Lag(l),
-                Some((_, c)) => DxCarrier::Connection(c),
-                None => DxCarrier::Connection(BAD),
+                Some((Kind::DxLag, l)) => DxCarrier::Lag(l.into()),
+                Some((_, c)) => DxCarrier::Connection(c.into()),
+                None => DxCarrier::Connection(BAD.into()),
             };
             let available = self.flag_state(&x.state, VIF_STATES, "virtual interface state", &ctx);
             let dxgw = x

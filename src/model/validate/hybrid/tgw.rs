@@ -14,7 +14,9 @@ impl V<'_> {
                 .map(|r| r.value.clone())
                 .or_else(|| s.region.as_ref().map(|r| r.value.clone()));
             let attachments: Vec<usize> = (att..att + tg.attachments.len()).collect();
-            let route_tables: Vec<usize> = (rtb..rtb + tg.route_tables.len()).collect();
+            let route_tables: Vec<TgwRouteTableId> = (rtb..rtb + tg.route_tables.len())
+                .map(TgwRouteTableId::from)
+                .collect();
             att += tg.attachments.len();
             rtb += tg.route_tables.len();
             self.t.hybrid.tgws.push(h::Tgw {
@@ -40,9 +42,9 @@ impl V<'_> {
         let s = self.src;
         for (ti, tg) in s.transit_gateways.iter().enumerate() {
             let ctx = format!("transit gateway `{}`", tg.name.value);
-            let pick = |v: &mut Self, r: &Option<Sp<String>>| -> Option<usize> {
+            let pick = |v: &mut Self, r: &Option<Sp<String>>| -> Option<TgwRouteTableId> {
                 let r = r.as_ref()?;
-                let id = v.hyb1(r, Kind::TgwRouteTable, &ctx);
+                let id = TgwRouteTableId::from(v.hyb1(r, Kind::TgwRouteTable, &ctx));
                 let owner = v.t.hybrid.tgw_route_tables.get(id).map(|t| t.tgw)?;
                 if owner != ti {
                     let other =
@@ -456,7 +458,7 @@ impl V<'_> {
                     });
                 }
                 for &a in &associations {
-                    let idx = self.t.hybrid.tgw_route_tables.len();
+                    let idx = self.t.hybrid.tgw_route_tables.next_key();
                     if let Some(x) = self.t.hybrid.tgw_attachments.get_mut(a) {
                         x.route_table = Some(idx);
                     }

@@ -174,7 +174,7 @@ impl V<'_> {
             }
             self.t.hybrid.vpns.push(h::VpnConnection {
                 meta: meta(&v.name, &v.aws_id),
-                customer_gateway: cgw,
+                customer_gateway: cgw.into(),
                 gateway,
                 tgw_attachment: None,
                 available,
