@@ -124,6 +124,11 @@ pub enum Command {
         /// Print the time each phase took to stderr.
         #[arg(long)]
         timings: bool,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// List the checks, or describe one: what it proves, its assumptions, how to fix a finding.
     Checks {
@@ -143,6 +148,11 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Ask reachability questions interactively (`help` lists the queries).
     Repl {
@@ -150,6 +160,11 @@ pub enum Command {
         topology: PathBuf,
         #[command(flatten)]
         tf: TfSources,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Answer one query, e.g. `can internet reach db-1 on tcp/5432`.
     Query {
@@ -162,6 +177,11 @@ pub enum Command {
         /// Output format (`mermaid` and `dot` draw `path` and `why not`).
         #[arg(long, value_enum, default_value = "text")]
         format: crate::query::lang::QueryFormat,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// What a change opens and closes: every pair of endpoints whose
     /// reachable packets differ between BASE and HEAD, and the checks'
@@ -201,6 +221,11 @@ pub enum ImportCommand {
         /// Write the topology here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Read a live account through the AWS SDK (read-only describe calls).
     Aws {
@@ -298,20 +323,73 @@ fn err(text: &str) {
     let _ = e.write_all(text.as_bytes());
 }
 
-fn load(path: &Path) -> Result<Topology, Exit> {
-    load_parts(path, false).map(|(topo, _)| topo)
+fn load(path: &Path, base: Option<&Path>) -> Result<Topology, Exit> {
+    load_parts(path, false, base).map(|(topo, _)| topo)
+}
+
+/// The base a plan is laid over (`--base`): a snapshot directory
+/// (imported) or a topology YAML file (checked by the loader first).
+fn read_base(base: &Path) -> Result<crate::import::terraform::Base, Exit> {
+    let shown = base.display().to_string();
+    let file = if base.is_dir() {
+        crate::import::import_snapshot(base)
+            .map_err(|e| {
+                err(&e.render());
+                Exit::Error
+            })?
+            .file
+    } else {
+        let text = std::fs::read_to_string(base).map_err(|e| {
+            err(&Diagnostic::plain(format!("cannot read the base `{shown}`: {e}")).render(None));
+            Exit::Error
+        })?;
+        if let Err(e) = model::load_str(&text, &shown) {
+            err(&e.render(Some(&text)));
+            return Err(Exit::Error);
+        }
+        model::parse_str(&text, &shown).map_err(|e| {
+            err(&e.render(Some(&text)));
+            Exit::Error
+        })?
+    };
+    Ok(crate::import::terraform::Base { file, shown })
+}
+
+/// `--base` given with something other than a Terraform plan.
+fn base_not_for(path: &Path) -> Exit {
+    err(&Diagnostic::plain(format!(
+        "`--base` lays a Terraform plan over what exists, and `{}` is not a plan",
+        path.display()
+    ))
+    .with_help("give `--base` with a plan JSON (`terraform show -json plan.out > plan.json`), or leave it out")
+    .render(None));
+    Exit::Error
 }
 
 /// Load a topology file or snapshot directory; with `want_text`, also the
 /// text `show` prints definitions from: the file, or for a snapshot
 /// directory the topology YAML generated from it.
-fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
+fn load_parts(
+    path: &Path,
+    want_text: bool,
+    base: Option<&Path>,
+) -> Result<(Topology, Option<String>), Exit> {
+    let plan = crate::import::terraform::is_plan_file(path);
+    if let Some(b) = base {
+        if !plan {
+            return Err(base_not_for(path));
+        }
+        let b = read_base(b)?;
+        let imported =
+            crate::import::terraform::import_plan_with(path, Some(&b), tf_dir().as_deref());
+        return load_imported(path, imported, want_text, true);
+    }
     // A snapshot directory or a Terraform plan is imported in memory.
     if path.is_dir() {
         return load_imported(path, crate::import::import_snapshot(path), want_text, false);
     }
-    if crate::import::terraform::is_plan_file(path) {
-        let imported = crate::import::terraform::import_plan_with(path, tf_dir().as_deref());
+    if plan {
+        let imported = crate::import::terraform::import_plan_with(path, None, tf_dir().as_deref());
         return load_imported(path, imported, want_text, true);
     }
     let topo = model::load_file(path).map_err(|e| {
@@ -454,8 +532,8 @@ fn query_exit(status: crate::repl::Status) -> Exit {
     }
 }
 
-fn load_with_text(path: &Path) -> Option<crate::repl::Loaded> {
-    load_parts(path, true).ok()
+fn load_with_text(path: &Path, base: Option<&Path>) -> Option<crate::repl::Loaded> {
+    load_parts(path, true, base).ok()
 }
 
 /// A topology imported in memory (from a snapshot directory or a
@@ -488,9 +566,14 @@ fn load_imported(
     Ok((topo, text))
 }
 
-/// `import terraform`: a plan JSON file → topology YAML.
-fn import_terraform(plan: &std::path::Path, output: Option<&PathBuf>) -> Exit {
-    match crate::import::terraform::import_plan_with(plan, tf_dir().as_deref()) {
+/// `import terraform`: a plan JSON file → topology YAML, laid over
+/// `base` when given.
+fn import_terraform(plan: &Path, output: Option<&PathBuf>, base: Option<&Path>) -> Exit {
+    let base = match base.map(read_base).transpose() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    match crate::import::terraform::import_plan_with(plan, base.as_ref(), tf_dir().as_deref()) {
         Ok(i) => write_import(&i, output),
         Err(e) => {
             err(&e.render());
@@ -567,11 +650,11 @@ fn diff(
     // Each side goes through the one loader (YAML, snapshot directory or
     // Terraform plan). A single plan giving both sides (`prior_state` and
     // the planned state) is not built yet.
-    let b = match load(base) {
+    let b = match load(base, None) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let h = match load(head) {
+    let h = match load(head, None) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -611,32 +694,37 @@ pub fn run(cli: Cli) -> Exit {
             format,
             checks,
             timings,
+            base,
             ..
-        } => check(&topology, format, &checks, timings),
+        } => check(&topology, format, &checks, timings, base.as_deref()),
         Command::Checks { id } => describe_checks(id.as_deref()),
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
             import_snapshot(&dir, output.as_ref())
         }
-        Command::Import(ImportCommand::Terraform { plan, output, .. }) => {
-            import_terraform(&plan, output.as_ref())
-        }
+        Command::Import(ImportCommand::Terraform {
+            plan, output, base, ..
+        }) => import_terraform(&plan, output.as_ref(), base.as_deref()),
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
         Command::Exposed {
-            topology, format, ..
-        } => exposed(&topology, format),
-        Command::Repl { topology, .. } => repl(&topology),
+            topology,
+            format,
+            base,
+            ..
+        } => exposed(&topology, format, base.as_deref()),
+        Command::Repl { topology, base, .. } => repl(&topology, base.as_deref()),
         Command::Query {
             topology,
             query,
             format,
+            base,
             ..
-        } => one_query(&topology, &query, format),
+        } => one_query(&topology, &query, format, base.as_deref()),
     }
 }
 
 /// `validate`: load the topology and say how big it is.
 fn validate(topology: &Path) -> Exit {
-    match load(topology) {
+    match load(topology, None) {
         Ok(t) => {
             out(&format!(
                 "{}: valid ({}, {}, {})\n",
@@ -713,13 +801,19 @@ fn render_checks(report: &Report, format: Format) -> String {
 }
 
 /// `check`: run the selected checks and report their verdicts.
-fn check(topology: &Path, format: Format, ids: &[String], timings: bool) -> Exit {
+fn check(
+    topology: &Path,
+    format: Format,
+    ids: &[String],
+    timings: bool,
+    base: Option<&Path>,
+) -> Exit {
     let selected = match select_checks(ids) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let mut t = Timings::new(timings);
-    let topo = match load(topology) {
+    let topo = match load(topology, base) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -776,8 +870,8 @@ fn import_snapshot(dir: &Path, output: Option<&PathBuf>) -> Exit {
 
 /// `exposed`: list what the internet reaches; unknown when the list may
 /// be incomplete.
-fn exposed(topology: &Path, format: ListFormat) -> Exit {
-    let topo = match load(topology) {
+fn exposed(topology: &Path, format: ListFormat, base: Option<&Path>) -> Exit {
+    let topo = match load(topology, base) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -796,9 +890,9 @@ fn exposed(topology: &Path, format: ListFormat) -> Exit {
 }
 
 /// `repl`: answer queries until the input ends.
-fn repl(topology: &Path) -> Exit {
+fn repl(topology: &Path, base: Option<&Path>) -> Exit {
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if crate::repl::run(&|| load_with_text(topology), terminal, text_options()) {
+    if crate::repl::run(&|| load_with_text(topology, base), terminal, text_options()) {
         Exit::Proven
     } else {
         Exit::Error
@@ -806,8 +900,13 @@ fn repl(topology: &Path) -> Exit {
 }
 
 /// `query`: answer one query; the exit code is its answer.
-fn one_query(topology: &Path, query: &str, format: crate::query::lang::QueryFormat) -> Exit {
-    let Some((topo, text)) = load_with_text(topology) else {
+fn one_query(
+    topology: &Path,
+    query: &str,
+    format: crate::query::lang::QueryFormat,
+    base: Option<&Path>,
+) -> Exit {
+    let Some((topo, text)) = load_with_text(topology, base) else {
         return Exit::Error;
     };
     let engine = Engine::new(&topo);

@@ -13,18 +13,27 @@
 //!
 //! One file per resource family does the mapping: [`vpc`] (VPCs, subnets,
 //! gateways), [`routes`], [`sg`], [`nacl`], [`compute`] (instances,
-//! interfaces, Elastic IPs, load balancers, endpoints).
+//! interfaces, Elastic IPs, load balancers), [`endpoints`] (VPC endpoints,
+//! prefix lists), [`peering`], [`tgw`], [`vpn`], [`dx`] and [`asg`]
+//! (Auto Scaling groups as templates).
 
+mod asg;
+mod base;
 mod compute;
+mod dx;
+mod endpoints;
 mod locate;
 mod nacl;
+mod peering;
 mod plan;
 mod refs;
 mod region;
 mod routes;
 mod sg;
 mod tf_sources;
+mod tgw;
 mod vpc;
+mod vpn;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -39,6 +48,7 @@ use crate::model::spanned::Sp;
 use plan::{P, Plan, Res, Val};
 use refs::{Refs, Target};
 
+pub use base::Base;
 pub use plan::looks_like_plan;
 
 /// Whether the file at `path` is a Terraform plan (by content): a plan
@@ -56,12 +66,22 @@ fn is_binary_plan(bytes: &[u8]) -> bool {
 /// Import the plan JSON at `path`, with its `.tf` sources found as
 /// [`tf_sources`] says (beside the plan).
 pub fn import_plan(path: &Path) -> Result<Imported, ImportError> {
-    import_plan_with(path, None)
+    import_plan_with(path, None, None)
 }
 
-/// Import the plan JSON at `path`, reading the `.tf` sources from `tf_dir`
-/// (a directory or a binary plan) when given, else from beside the plan.
-pub fn import_plan_with(path: &Path, tf_dir: Option<&Path>) -> Result<Imported, ImportError> {
+/// Import the plan JSON at `path`, laid over `base` when given (`--base`).
+pub fn import_plan_over(path: &Path, base: Option<&Base>) -> Result<Imported, ImportError> {
+    import_plan_with(path, base, None)
+}
+
+/// Import the plan JSON at `path`, laid over `base` when given, reading
+/// the `.tf` sources from `tf_dir` (a directory or a binary plan) when
+/// given, else from beside the plan.
+pub fn import_plan_with(
+    path: &Path,
+    base: Option<&Base>,
+    tf_dir: Option<&Path>,
+) -> Result<Imported, ImportError> {
     let file = path.display().to_string();
     if let Some(d) = tf_dir
         && !d.exists()
@@ -76,17 +96,19 @@ pub fn import_plan_with(path: &Path, tf_dir: Option<&Path>) -> Result<Imported, 
         message: e.to_string(),
     })?;
     let sources = tf_sources::find(path, tf_dir);
-    import_with_sources(&bytes, &file, sources.as_ref())
+    import_plan_bytes_over(&bytes, &file, base, sources.as_ref())
 }
 
 /// Import a plan JSON document read from `file`, without `.tf` sources.
 pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
-    import_with_sources(bytes, file, None)
+    import_plan_bytes_over(bytes, file, None, None)
 }
 
-fn import_with_sources(
+/// Import a plan JSON document read from `file`, laid over `base`.
+fn import_plan_bytes_over(
     bytes: &[u8],
     file: &str,
+    base: Option<&Base>,
     sources: Option<&tf_sources::Sources>,
 ) -> Result<Imported, ImportError> {
     if is_binary_plan(bytes) {
@@ -99,8 +121,16 @@ fn import_with_sources(
             )),
         });
     }
-    let plan = plan::parse(bytes, file)?;
-    crate::import::loadable(build(&plan, sources), crate::import::Source::TerraformPlan)
+    let mut plan = plan::parse(bytes, file)?;
+    let mut laid = base.map(|b| base::lay(&plan, b)).transpose()?;
+    let real = plan.resources.len();
+    if let Some(l) = &mut laid {
+        plan.resources.append(&mut l.outside);
+    }
+    crate::import::loadable(
+        build(&plan, real, laid, sources),
+        crate::import::Source::TerraformPlan,
+    )
 }
 
 /// Where a gap applies.
@@ -220,6 +250,11 @@ struct Ctx<'p> {
     pub stand_ins: Vec<(usize, String, String, Option<String>)>,
     /// Stand-in addresses given: (resource, interface, subnet, address).
     pub stand_ins_done: Vec<(usize, String, String, std::net::Ipv4Addr)>,
+    /// The plan's own resources are `0..real`; the rest stand for
+    /// resources of the base (`--base`), which are never mapped.
+    real: usize,
+    /// Plan resources that replace a base resource, and take its name.
+    adopt: HashMap<usize, String>,
 }
 
 impl<'p> Ctx<'p> {
@@ -234,7 +269,7 @@ impl<'p> Ctx<'p> {
             .resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| kinds.contains(&r.kind.as_str()))
+            .filter(|(i, r)| *i < self.real && kinds.contains(&r.kind.as_str()))
             .map(|(i, _)| i)
             .collect();
         self.read.extend(v.iter().copied());
@@ -243,7 +278,10 @@ impl<'p> Ctx<'p> {
 
     /// Record that resource `i` is in the topology, under its address.
     pub fn emit(&mut self, i: usize, vpc: Option<&str>) -> String {
-        let name = self.res(i).address.clone();
+        let name = match self.adopt.get(&i) {
+            Some(n) => n.clone(),
+            None => self.res(i).address.clone(),
+        };
         self.names.insert(i, name.clone());
         if let Some(v) = vpc {
             self.vpc_of.insert(name.clone(), v.to_owned());
@@ -416,8 +454,14 @@ impl<'p> Ctx<'p> {
     }
 }
 
-/// Build the topology from a read plan.
-fn build(plan: &Plan, sources: Option<&tf_sources::Sources>) -> Imported {
+/// Build the topology from a read plan (whose resources from `real` on
+/// stand for the base's, when it is laid over one).
+fn build(
+    plan: &Plan,
+    real: usize,
+    laid: Option<base::Laid>,
+    sources: Option<&tf_sources::Sources>,
+) -> Imported {
     let mut cx = Ctx {
         plan,
         sources: sources.filter(|s| !s.is_empty()),
@@ -436,7 +480,13 @@ fn build(plan: &Plan, sources: Option<&tf_sources::Sources>) -> Imported {
         primary_eni: HashMap::new(),
         stand_ins: Vec::new(),
         stand_ins_done: Vec::new(),
+        real,
+        adopt: HashMap::new(),
     };
+    let over_base = laid.is_some();
+    if let Some(l) = laid {
+        base::start(&mut cx, l);
+    }
     if plan.errored {
         cx.gap(
             format!(
@@ -459,17 +509,28 @@ fn build(plan: &Plan, sources: Option<&tf_sources::Sources>) -> Imported {
     }
     // Dependencies first: what a resource refers to is mapped before it.
     vpc::vpcs(&mut cx);
+    endpoints::prefix_lists(&mut cx);
     vpc::gateways(&mut cx);
     vpc::subnets(&mut cx);
     vpc::nat_gateways(&mut cx);
     sg::security_groups(&mut cx);
     compute::instances(&mut cx);
     compute::interfaces(&mut cx);
+    endpoints::endpoints(&mut cx);
+    asg::autoscaling_groups(&mut cx);
     compute::stand_in_addresses(&mut cx);
     compute::elastic_ips(&mut cx);
+    peering::peerings(&mut cx);
+    tgw::transit_gateways(&mut cx);
+    vpn::vpn_connections(&mut cx);
+    dx::direct_connect(&mut cx);
+    tgw::route_tables(&mut cx);
     routes::route_tables(&mut cx);
+    endpoints::route_table_links(&mut cx);
+    vpn::route_propagations(&mut cx);
     nacl::network_acls(&mut cx);
     compute::load_balancers(&mut cx);
+    asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
     locate::records(&mut cx);
@@ -481,11 +542,14 @@ fn build(plan: &Plan, sources: Option<&tf_sources::Sources>) -> Imported {
             *skipped.entry(r.kind.clone()).or_default() += 1;
         }
     }
-    cx.notes.push(format!(
-        "read a plan of {} resources after apply ({} mapped); a plan alone is taken as the whole network",
-        plan.resources.len(),
-        cx.names.len()
-    ));
+    let mapped = cx.names.keys().filter(|i| **i < real).count();
+    cx.notes.push(if over_base {
+        format!("read a plan of {real} resources after apply ({mapped} mapped)")
+    } else {
+        format!(
+            "read a plan of {real} resources after apply ({mapped} mapped); a plan alone is taken as the whole network"
+        )
+    });
     if plan.data_sources > 0 {
         cx.notes.push(format!(
             "{} data sources are not read (what they return is known only at apply)",
