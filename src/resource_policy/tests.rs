@@ -509,8 +509,11 @@ mod brute {
             ("s3:PutObject", "arn:aws:s3:::b/x"),
             ("s3:PutObject", "arn:aws:s3:::b/y"),
         ];
-        let ips: [Option<&str>; 6] = [
+        // One address in each region the generator's NETS tell apart:
+        // 10.1/16, 10/8 outside it, 0/1 outside 10/8, 192.0.2/24, none.
+        let ips: [Option<&str>; 7] = [
             None,
+            Some("1.2.3.4"),
             Some("10.1.2.3"),
             Some("10.2.3.4"),
             Some("192.0.2.5"),
