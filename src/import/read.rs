@@ -188,7 +188,7 @@ pub fn read_documents(docs: Vec<(PathBuf, String)>) -> Result<Raw, ImportError> 
 }
 
 /// Parse one file's text and add its records to `raw`.
-// About 110 lines: one match arm per top-level key of a describe-* output,
+// About 100 lines: one match arm per top-level key of a describe-* output,
 // the one table of what the snapshot reader understands; the arms that do
 // more than collect items are named functions below.
 pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportError> {
