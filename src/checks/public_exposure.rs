@@ -235,12 +235,42 @@ fn run_network(engine: &Engine<'_>) -> CheckResult {
     let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let exposure = Exposure::of(engine);
     let per_eni = exposure.delivered();
-    let unknown_by_reason = exposure.undecided();
+    let sorted = compare_with_policy(engine, &per_eni);
+    findings.extend(sorted.forwarders);
+    for (name, v) in &sorted.violations {
+        findings.push(violation(engine, name, v));
+    }
+    for (why, flows) in &exposure.undecided() {
+        findings.push(undecided(topo, why, flows));
+    }
+    findings.extend(lb_infos(engine, &per_eni));
+    finish(topo, findings, &sorted.exposed_ok, &sorted.violations)
+}
 
-    // Violations, grouped by reported resource (an LB aggregates its nodes).
-    let mut exposed_ok: BTreeMap<String, HeaderSet> = BTreeMap::new();
-    let mut violations: BTreeMap<String, Violation<'_>> = BTreeMap::new();
-    for (&e, flows) in &per_eni {
+/// What the internet reaches, compared with the exposure policy.
+struct Compared<'a> {
+    /// What the policy allows and is reached, per reported resource.
+    exposed_ok: BTreeMap<String, HeaderSet>,
+    /// What is reached beyond the policy, per reported resource (a load
+    /// balancer aggregates its nodes).
+    violations: BTreeMap<String, Violation<'a>>,
+    /// Allowed workloads whose source/destination check is off.
+    forwarders: Vec<Finding>,
+}
+
+/// Splits what reaches each interface into what the policy allows and what
+/// it does not, grouped by reported resource.
+fn compare_with_policy<'a>(
+    engine: &Engine<'_>,
+    per_eni: &BTreeMap<EniId, Vec<&'a Flow>>,
+) -> Compared<'a> {
+    let topo = engine.topo;
+    let mut out = Compared {
+        exposed_ok: BTreeMap::new(),
+        violations: BTreeMap::new(),
+        forwarders: Vec::new(),
+    };
+    for (&e, flows) in per_eni {
         let mut delivered = HeaderSet::empty();
         for f in flows {
             delivered = delivered.union(&f.set);
@@ -250,11 +280,11 @@ fn run_network(engine: &Engine<'_>) -> CheckResult {
         let good = delivered.intersect(&allowed);
         let (name, aws) = owner_resource(topo, e);
         if !good.is_empty() {
-            let entry = exposed_ok.entry(name.clone()).or_default();
+            let entry = out.exposed_ok.entry(name.clone()).or_default();
             *entry = entry.union(&good);
             let eni = &topo.enis[e];
             if !eni.source_dest_check && eni.owner == EniOwner::Workload {
-                findings.push(Finding {
+                out.forwarders.push(Finding {
                     kind: FindingKind::Unknown,
                     severity: Severity::Warning,
                     resource: eni.meta.name.clone(),
@@ -271,7 +301,8 @@ fn run_network(engine: &Engine<'_>) -> CheckResult {
             }
         }
         if !bad.is_empty() {
-            let entry = violations
+            let entry = out
+                .violations
                 .entry(name)
                 .or_insert_with(|| (aws, Vec::new(), HeaderSet::empty(), Vec::new()));
             entry.1.push(e);
@@ -279,92 +310,104 @@ fn run_network(engine: &Engine<'_>) -> CheckResult {
             entry.3.extend(flows.iter().copied());
         }
     }
+    out
+}
 
-    for (name, (aws, enis, bad, flows)) in &violations {
-        let first = enis.first().copied();
-        let w = witness(topo, flows, bad, first);
-        let mut message = {
-            let what = match first.map(|e| &topo.enis[e].owner) {
-                Some(EniOwner::LoadBalancer(lb)) => {
-                    let l = &topo.load_balancers[*lb];
-                    let kind = if l.kind == LbKind::Application {
-                        "application"
-                    } else {
-                        "network"
-                    };
-                    format!("{kind} load balancer `{name}`")
-                }
-                _ => match first.and_then(|e| topo.enis[e].instance) {
-                    Some(i) => format!(
-                        "network interface `{name}` of instance `{}`",
-                        topo.instances[i].meta.name
-                    ),
-                    None => format!("network interface `{name}`"),
-                },
+/// The finding for a resource reached beyond the policy: a witness, the
+/// flows and the exposed addresses.
+fn violation(engine: &Engine<'_>, name: &str, v: &Violation<'_>) -> Finding {
+    let topo = engine.topo;
+    let (aws, enis, bad, flows) = v;
+    let first = enis.first().copied();
+    let w = witness(topo, flows, bad, first);
+    let what = match first.map(|e| &topo.enis[e].owner) {
+        Some(EniOwner::LoadBalancer(lb)) => {
+            let l = &topo.load_balancers[*lb];
+            let kind = if l.kind == LbKind::Application {
+                "application"
+            } else {
+                "network"
             };
-            format!(
-                "{what} is reachable from the internet beyond what the policy allows: {}",
-                flows_text(&summarize_flows(topo, bad))
-            )
-        };
-        if let (Some((_, p, i)), Some(e)) = (&w, first)
-            && let Some(note) = session_note(engine, e, flows[*i], p)
-        {
-            message.push_str("; ");
-            message.push_str(&note);
+            format!("{kind} load balancer `{name}`")
         }
-        let witness = w.map(|(w, _, _)| w);
-        let mut ids = aws_ids(topo, first, witness.as_ref());
-        for &e in enis.iter().skip(1) {
-            ids.extend(topo.enis[e].meta.aws_id.clone());
-        }
-        let mut summaries = summarize_flows(topo, bad);
-        let addrs = exposed_addresses(topo, enis, bad);
-        for s in &mut summaries {
-            s.address = addrs.clone();
-        }
-        findings.push(Finding {
-            kind: FindingKind::Violation,
-            severity: Severity::Error,
-            resource: name.clone(),
-            aws_id: aws.clone(),
-            message,
-            aws_ids: ids,
-            flows: summaries,
-            location: witness.as_ref().and_then(primary_location),
-            witness,
-        });
+        _ => match first.and_then(|e| topo.enis[e].instance) {
+            Some(i) => format!(
+                "network interface `{name}` of instance `{}`",
+                topo.instances[i].meta.name
+            ),
+            None => format!("network interface `{name}`"),
+        },
+    };
+    let mut message = format!(
+        "{what} is reachable from the internet beyond what the policy allows: {}",
+        flows_text(&summarize_flows(topo, bad))
+    );
+    if let (Some((_, p, i)), Some(e)) = (&w, first)
+        && let Some(note) = session_note(engine, e, flows[*i], p)
+    {
+        message.push_str("; ");
+        message.push_str(&note);
     }
+    let witness = w.map(|(w, _, _)| w);
+    let mut ids = aws_ids(topo, first, witness.as_ref());
+    for &e in enis.iter().skip(1) {
+        ids.extend(topo.enis[e].meta.aws_id.clone());
+    }
+    let mut summaries = summarize_flows(topo, bad);
+    let addrs = exposed_addresses(topo, enis, bad);
+    for s in &mut summaries {
+        s.address = addrs.clone();
+    }
+    Finding {
+        kind: FindingKind::Violation,
+        severity: Severity::Error,
+        resource: name.to_string(),
+        aws_id: aws.clone(),
+        message,
+        aws_ids: ids,
+        flows: summaries,
+        location: witness.as_ref().and_then(primary_location),
+        witness,
+    }
+}
 
-    for (why, flows) in &unknown_by_reason {
-        let mut all = HeaderSet::empty();
-        for f in flows {
-            all = all.union(&f.set);
-        }
-        let w = witness(topo, flows, &all, None).map(|(w, _, _)| w);
-        let resource = w
+/// The finding for internet packets whose fate cannot be decided, for one
+/// reason.
+fn undecided(topo: &Topology, why: &str, flows: &[&Flow]) -> Finding {
+    let mut all = HeaderSet::empty();
+    for f in flows {
+        all = all.union(&f.set);
+    }
+    let w = witness(topo, flows, &all, None).map(|(w, _, _)| w);
+    let resource = w
+        .as_ref()
+        .and_then(|w| w.path.last().map(|h| h.component.clone()))
+        .unwrap_or_else(|| "topology".into());
+    Finding {
+        kind: FindingKind::Unknown,
+        severity: Severity::Warning,
+        resource,
+        aws_id: w
             .as_ref()
-            .and_then(|w| w.path.last().map(|h| h.component.clone()))
-            .unwrap_or_else(|| "topology".into());
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource,
-            aws_id: w
-                .as_ref()
-                .and_then(|w| w.path.last().and_then(|h| h.aws_id.clone())),
-            message: format!("cannot decide where some internet packets go: {why}"),
-            aws_ids: aws_ids(topo, None, w.as_ref()),
-            flows: summarize_flows(topo, &all),
-            location: w
-                .as_ref()
-                .and_then(|w| w.path.iter().rev().find_map(|h| h.location.clone())),
-            witness: w,
-        });
+            .and_then(|w| w.path.last().and_then(|h| h.aws_id.clone())),
+        message: format!("cannot decide where some internet packets go: {why}"),
+        aws_ids: aws_ids(topo, None, w.as_ref()),
+        flows: summarize_flows(topo, &all),
+        location: w
+            .as_ref()
+            .and_then(|w| w.path.iter().rev().find_map(|h| h.location.clone())),
+        witness: w,
     }
+}
 
-    findings.extend(lb_infos(engine, &per_eni));
-
+/// The verdict and its summary: what is reachable as the policy allows, or
+/// which resources are reachable beyond it.
+fn finish(
+    topo: &Topology,
+    findings: Vec<Finding>,
+    exposed_ok: &BTreeMap<String, HeaderSet>,
+    violations: &BTreeMap<String, Violation<'_>>,
+) -> CheckResult {
     let violated = findings.iter().any(|f| f.kind == FindingKind::Violation);
     let unknown = findings.iter().any(|f| f.kind == FindingKind::Unknown);
     let verdict = if violated {

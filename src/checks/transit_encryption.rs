@@ -380,9 +380,42 @@ enum Dir {
 
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
+    let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
+    findings.extend(unnamed_connections(topo));
+    findings.extend(
+        unknown_prefix_list_routes(topo)
+            .into_iter()
+            .map(|(resource, message, pos)| unknown(resource, message, loc(topo, pos))),
+    );
     let h = &topo.hybrid;
-    let mut findings: Vec<Finding> = Vec::new();
-    let unknown = |resource: String, message: String, location: Option<Location>| Finding {
+    if h.on_prem.is_empty() {
+        let summary = if h.vpns.is_empty() && h.vifs.is_empty() {
+            "no on-prem networks and no VPN or Direct Connect connections"
+        } else {
+            "no on-prem networks, and no VPN or Direct Connect connection that an on-prem network could use unencrypted"
+        };
+        return finish(findings, summary);
+    }
+    findings.extend(unstated_advertisements(topo));
+    let onprem = OnPrem::of(topo);
+    let senders = sender_groups(topo);
+    let mut reaches = reach_to_onprem(engine, &senders, &onprem);
+    reaches.extend(reach_from_onprem(engine, &senders));
+    let sorted = sort_flows(engine, &reaches, &onprem);
+    report_clear(engine, &sorted.clear, &onprem.choices, &mut findings);
+    report_internet(engine, &sorted.internet, &mut findings);
+    report_undecided(topo, &sorted.unknowns, &mut findings);
+    public_vifs(engine, &mut findings);
+    cloudhub(engine, &onprem.space, &mut findings);
+    finish(
+        findings,
+        "every path between on prem and the VPCs is inside IPsec or MACsec",
+    )
+}
+
+/// An `unknown` warning finding with no flows and no witness.
+fn unknown(resource: String, message: String, location: Option<Location>) -> Finding {
+    Finding {
         kind: FindingKind::Unknown,
         severity: Severity::Warning,
         resource,
@@ -392,12 +425,14 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         flows: Vec::new(),
         witness: None,
         location,
-    };
-    findings.extend(super::gap_findings(topo, ID));
-    // A connection that no on-prem network names, declared or derived
-    // (nothing AWS routes points at it): what on prem sends over it, from
-    // which addresses, is not known. Over IPsec or MACsec that cannot
-    // matter; in the clear it can.
+    }
+}
+
+/// Private connections that no on-prem network names, declared or derived
+/// (nothing AWS routes points at them), and that are not encrypted: what on
+/// prem sends over them, from which addresses, is not known.
+fn unnamed_connections(topo: &Topology) -> Vec<Finding> {
+    let h = &topo.hybrid;
     let named: std::collections::BTreeSet<OnPremVia> = h
         .on_prem
         .iter()
@@ -406,6 +441,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     let vias = (0..h.vpns.len())
         .map(OnPremVia::Vpn)
         .chain((0..h.vifs.len()).map(OnPremVia::Vif));
+    let mut out = Vec::new();
     for via in vias {
         if named.contains(&via) || !crate::engine::hybrid::via_available(topo, via) {
             continue;
@@ -414,7 +450,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             continue;
         }
         if let Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) = crossing(topo, via) {
-            findings.push(unknown(
+            out.push(unknown(
                 h.via_meta(via).name.clone(),
                 format!(
                     "no on-prem network is behind {} (`on_prem_networks` names none, and no AWS route points at it), which is not encrypted ({why}); what enters AWS over it cannot be checked. Declare the network behind it",
@@ -424,22 +460,15 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             ));
         }
     }
-    findings.extend(
-        unknown_prefix_list_routes(topo)
-            .into_iter()
-            .map(|(resource, message, pos)| unknown(resource, message, loc(topo, pos))),
-    );
-    if h.on_prem.is_empty() {
-        let summary = if h.vpns.is_empty() && h.vifs.is_empty() {
-            "no on-prem networks and no VPN or Direct Connect connections"
-        } else {
-            "no on-prem networks, and no VPN or Direct Connect connection that an on-prem network could use unencrypted"
-        };
-        return finish(findings, summary);
-    }
+    out
+}
 
-    // A BGP connection whose learned routes are not stated may carry any
-    // prefix, including one more specific than every stated route.
+/// Private BGP connections that are not encrypted and whose learned routes
+/// are not stated: they may carry any prefix, including one more specific
+/// than every stated route.
+fn unstated_advertisements(topo: &Topology) -> Vec<Finding> {
+    let h = &topo.hybrid;
+    let mut out = Vec::new();
     for n in &h.on_prem {
         for (k, &via) in n.via.iter().enumerate() {
             let public = matches!(via, OnPremVia::Vif(x) if h.vifs[x].kind == VifKind::Public);
@@ -447,7 +476,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 continue;
             }
             if let Crossing::Clear(why, ..) | Crossing::Unknown(why, ..) = crossing(topo, via) {
-                findings.push(unknown(
+                out.push(unknown(
                     h.via_meta(via).name.clone(),
                     format!(
                         "on-prem network `{}` does not state the routes it advertises over {}, which is not encrypted ({why}); a more specific route learned over it could carry traffic in the clear. State them in `advertises`",
@@ -459,42 +488,64 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             }
         }
     }
+    out
+}
 
-    let onprem_space = nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter()));
-    let addressed_space = crate::engine::on_prem_space(topo);
-    // Per network: the on-prem routers' choices into AWS (C-12.3), and where
-    // every connection AWS advertises a destination over is clear, so that
-    // their preference, stated or not, cannot change the verdict.
-    let choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>> = (0..h.on_prem.len())
-        .map(|n| crate::engine::hybrid::compile_onprem(topo, n))
-        .collect();
-    let forced: Vec<IntervalSet> = choices
-        .iter()
-        .map(|rs| {
-            let mut out = IntervalSet::empty();
-            for r in rs {
-                if r.vias
-                    .iter()
-                    .all(|v| matches!(crossing(topo, *v), Crossing::Clear(..)))
-                {
-                    out = out.union(&r.dst);
+/// The on-prem side of the check: its addresses and its routers' choices.
+struct OnPrem {
+    /// Every on-prem network's CIDRs, declared or derived.
+    space: IntervalSet,
+    /// The addresses on prem owns (declared networks only).
+    addressed: IntervalSet,
+    /// Per network: the on-prem routers' choices into AWS (C-12.3).
+    choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>>,
+    /// Per network: the destinations every connection AWS advertises them
+    /// over is clear for, so that no preference, stated or not, can change
+    /// the verdict.
+    forced: Vec<IntervalSet>,
+}
+
+impl OnPrem {
+    fn of(topo: &Topology) -> Self {
+        let h = &topo.hybrid;
+        let choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>> = (0..h.on_prem.len())
+            .map(|n| crate::engine::hybrid::compile_onprem(topo, n))
+            .collect();
+        let forced = choices
+            .iter()
+            .map(|rs| {
+                let mut out = IntervalSet::empty();
+                for r in rs {
+                    if r.vias
+                        .iter()
+                        .all(|v| matches!(crossing(topo, *v), Crossing::Clear(..)))
+                    {
+                        out = out.union(&r.dst);
+                    }
                 }
-            }
-            out
-        })
-        .collect();
-    // (direction, interface, connection) → flows in the clear; unknowns by reason.
-    // (direction, connection, decided, deciding steps) → flows in the clear,
-    // with the interfaces they concern; unknowns by reason.
-    let mut clear: BTreeMap<(Dir, OnPremVia, bool, String), Group<'_>> = BTreeMap::new();
-    let mut unknowns: BTreeMap<String, Group<'_>> = BTreeMap::new();
-    let mut internet: BTreeMap<String, Group<'_>> = BTreeMap::new();
-    // Interfaces that share subnet, security groups, owner and source/dest
-    // check are propagated together, each from its own addresses only: the
-    // traffic of a VPC resource (C-2.4), exact per member.
-    // The groups' egress is the union of their egress rules (C-5.1), so
-    // interfaces whose groups have the same egress rules send alike.
-    let mut groups: BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>> = BTreeMap::new();
+                out
+            })
+            .collect();
+        OnPrem {
+            space: nets_set(h.on_prem.iter().flat_map(|n| n.cidrs.iter())),
+            addressed: crate::engine::on_prem_space(topo),
+            choices,
+            forced,
+        }
+    }
+}
+
+/// Interfaces that send alike, as groups propagated together, in a fixed
+/// order.
+type SenderGroups = BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>>;
+
+/// Groups the attached interfaces that share subnet, egress rules, owner and
+/// source/dest check: each group is propagated together, each member from its
+/// own addresses only, which is exact per member (C-2.4). The groups' egress
+/// is the union of their egress rules (C-5.1), so interfaces whose groups
+/// have the same egress rules send alike.
+fn sender_groups(topo: &Topology) -> SenderGroups {
+    let mut groups = SenderGroups::new();
     let mut egress_of: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
     for (e, eni) in topo.enis.iter().enumerate() {
         if !eni.attached {
@@ -527,11 +578,19 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         );
         groups.entry(key).or_default().push(e);
     }
-    let onprem_src = HeaderSet::universe().restrict(SRC, &onprem_space);
-    // Each group is propagated on its own: the groups are spread over the
-    // cores, and the results kept in the groups' order.
-    let group_list: Vec<&Vec<usize>> = groups.values().collect();
-    let to_onprem: Vec<Reach> = group_list
+    groups
+}
+
+/// What one propagation reached: its direction, the sending interfaces
+/// (none from on prem) and the flows.
+type Reached = (Dir, Vec<usize>, Reach);
+
+/// Follows every sender group's packets to on prem. The groups are spread
+/// over the cores, and the results kept in the groups' order.
+fn reach_to_onprem(engine: &Engine<'_>, senders: &SenderGroups, onprem: &OnPrem) -> Vec<Reached> {
+    let onprem_src = HeaderSet::universe().restrict(SRC, &onprem.space);
+    let group_list: Vec<&Vec<usize>> = senders.values().collect();
+    let reaches: Vec<Reach> = group_list
         .par_iter()
         .map(|members| {
             let mut runs: Vec<(u128, u128)> = Vec::new();
@@ -544,7 +603,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 .any(|&e| engine.sg_admits_any(e, Direction::Ingress, &onprem_src));
             let own = IntervalSet::from_ranges(runs);
             let set = HeaderSet::universe()
-                .restrict(DST, &onprem_space)
+                .restrict(DST, &onprem.space)
                 .restrict(SRC, &own);
             // Replies to sessions on prem may open leave whatever the egress
             // rules say (C-5.3) and follow the AWS routes back (C-0.2). When a
@@ -558,11 +617,19 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             }
         })
         .collect();
-    let mut reaches: Vec<(Dir, Vec<usize>, Reach)> = group_list
+    group_list
         .iter()
-        .zip(to_onprem)
+        .zip(reaches)
         .map(|(members, reach)| (Dir::ToOnPrem, (*members).clone(), reach))
-        .collect();
+        .collect()
+}
+
+/// Follows every on-prem network's packets into AWS, and its replies to the
+/// interfaces that may send to it, over the connections that are not IPsec.
+fn reach_from_onprem(engine: &Engine<'_>, senders: &SenderGroups) -> Vec<Reached> {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    let mut out = Vec::new();
     for (n, net) in h.on_prem.iter().enumerate() {
         let mut set = HeaderSet::universe();
         let public = net
@@ -571,13 +638,13 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             .any(|v| matches!(v, OnPremVia::Vif(x) if h.vifs[*x].kind == VifKind::Public));
         if public {
             // Public destinations are reached through the internet gateway:
-            // analysed below (C-12.1, T-21).
+            // analysed in `public_vifs` (C-12.1, T-21).
             set = set.restrict(DST, &crate::engine::non_internet_space());
         }
         // Packets that enter over IPsec are encrypted whatever happens to
         // them inside AWS: only the other connections need following.
         let keep = |via: OnPremVia| crossing(topo, via) != Crossing::Encrypted;
-        reaches.push((
+        out.push((
             Dir::FromOnPrem,
             Vec::new(),
             engine.reach_onprem_over(n, &set, &keep),
@@ -590,7 +657,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         let to_them = HeaderSet::universe().restrict(DST, &theirs);
         // Runs collected first: a union per interface would be quadratic.
         let mut runs: Vec<(u128, u128)> = Vec::new();
-        for members in groups.values() {
+        for members in senders.values() {
             if engine.sg_admits_any(members[0], Direction::Egress, &to_them) {
                 for &e in members {
                     runs.extend_from_slice(engine.eni_addrs(e).runs());
@@ -600,14 +667,46 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         let senders = IntervalSet::from_ranges(runs);
         let replies = set.restrict(DST, &senders);
         if !replies.is_empty() {
-            reaches.push((
+            out.push((
                 Dir::FromOnPrem,
                 Vec::new(),
                 engine.reach_onprem_replies_over(n, &replies, &keep),
             ));
         }
     }
-    for (dir, members, reach) in &reaches {
+    out
+}
+
+/// A clear crossing's grouping key: direction, connection, whether AWS or
+/// a stated preference decided it, and the deciding route steps.
+type ClearKey = (Dir, OnPremVia, bool, String);
+
+/// The flows of every reach, grouped by what will be reported about them.
+#[derive(Default)]
+struct Sorted<'a> {
+    /// Flows that cross in the clear.
+    clear: BTreeMap<ClearKey, Group<'a>>,
+    /// Flows whose crossing cannot be decided, by reason.
+    unknowns: BTreeMap<String, Group<'a>>,
+    /// Flows to declared on-prem addresses through an internet gateway, by
+    /// the subnet route that sent them there.
+    internet: BTreeMap<String, Group<'a>>,
+}
+
+impl<'a> Group<'a> {
+    /// Adds a flow with the part of its set concerned. `append`, not
+    /// `union`: thousands of flows would make unions quadratic.
+    fn add(&mut self, f: &'a Flow, set: HeaderSet) {
+        self.set.append(set);
+        self.flows.push(f);
+    }
+}
+
+/// Decides each flow's crossing and sorts it into its group.
+fn sort_flows<'a>(engine: &Engine<'_>, reaches: &'a [Reached], onprem: &OnPrem) -> Sorted<'a> {
+    let topo = engine.topo;
+    let mut out = Sorted::default();
+    for (dir, members, reach) in reaches {
         for f in &reach.flows {
             let (via, decided, enis): (OnPremVia, bool, Vec<usize>) = match (&f.end, dir) {
                 (End::OnPrem(via), Dir::ToOnPrem) => {
@@ -631,14 +730,14 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                         continue;
                     };
                     // Only clear connections carry these destinations.
-                    let only_clear = f.set.project(DST).subtract(&forced[n]).is_empty();
+                    let only_clear = f.set.project(DST).subtract(&onprem.forced[n]).is_empty();
                     (via, decided || only_clear, vec![*e])
                 }
                 (End::Unknown(why), _) => {
-                    let g = unknowns.entry(why.clone()).or_default();
-                    // `append`, not `union`: thousands of flows would make unions quadratic.
-                    g.set.append(f.set.clone());
-                    g.flows.push(f);
+                    out.unknowns
+                        .entry(why.clone())
+                        .or_default()
+                        .add(f, f.set.clone());
                     continue;
                 }
                 (End::Internet, Dir::ToOnPrem) => {
@@ -647,13 +746,11 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                     // says where AWS routes a prefix towards a connection;
                     // what another table sends to the internet is internet
                     // traffic, which public-exposure covers.
-                    let set = f.set.restrict(DST, &addressed_space);
+                    let set = f.set.restrict(DST, &onprem.addressed);
                     if set.is_empty() {
                         continue;
                     }
-                    let g = internet.entry(last_route(f)).or_default();
-                    g.set.append(set);
-                    g.flows.push(f);
+                    out.internet.entry(last_route(f)).or_default().add(f, set);
                     continue;
                 }
                 _ => continue,
@@ -662,22 +759,30 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 Crossing::Encrypted => {}
                 Crossing::Clear(..) => {
                     let key = (*dir, via, decided, deciding_key(f));
-                    let g = clear.entry(key).or_default();
-                    // `append`, not `union`: thousands of flows would make unions quadratic.
-                    g.set.append(f.set.clone());
-                    g.flows.push(f);
+                    let g = out.clear.entry(key).or_default();
+                    g.add(f, f.set.clone());
                     g.enis.extend(enis);
                 }
                 Crossing::Unknown(why, ..) => {
-                    let g = unknowns.entry(why).or_default();
-                    // `append`, not `union`: thousands of flows would make unions quadratic.
-                    g.set.append(f.set.clone());
-                    g.flows.push(f);
+                    out.unknowns.entry(why).or_default().add(f, f.set.clone());
                 }
             }
         }
     }
-    for ((dir, via, decided, _), g) in &clear {
+    out
+}
+
+/// Reports each group of clear crossings: a witness, the route decisions
+/// that chose the connection and why it is clear.
+fn report_clear(
+    engine: &Engine<'_>,
+    clear: &BTreeMap<ClearKey, Group<'_>>,
+    choices: &[Vec<crate::engine::hybrid::OnPremRegion>],
+    findings: &mut Vec<Finding>,
+) {
+    let topo = engine.topo;
+    let h = &topo.hybrid;
+    for ((dir, via, decided, _), g) in clear {
         let Some((mut w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
             continue;
         };
@@ -745,7 +850,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 format!(
                     "{head} may enter AWS unencrypted over {}: AWS advertises a route for it there, and the topology does not say which path the on-prem routers prefer (`prefer`); {}; {route}; {why}",
                     h.via_label(*via),
-                    deciding_prefer(topo, flow, &choices, crate::hs::encode(p.dst), *via)
+                    deciding_prefer(topo, flow, choices, crate::hs::encode(p.dst), *via)
                 ),
             ),
         };
@@ -765,6 +870,16 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             location: loc(topo, pos),
         });
     }
+}
+
+/// Reports each group of packets to declared on-prem addresses that leave
+/// through an internet gateway.
+fn report_internet(
+    engine: &Engine<'_>,
+    internet: &BTreeMap<String, Group<'_>>,
+    findings: &mut Vec<Finding>,
+) {
+    let topo = engine.topo;
     for g in internet.values() {
         let Some((w, p, i)) = witness(topo, &g.flows, &g.set, None) else {
             continue;
@@ -800,7 +915,15 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             witness: Some(w),
         });
     }
-    for (why, g) in &unknowns {
+}
+
+/// Reports each reason a crossing's encryption could not be decided.
+fn report_undecided(
+    topo: &Topology,
+    unknowns: &BTreeMap<String, Group<'_>>,
+    findings: &mut Vec<Finding>,
+) {
+    for (why, g) in unknowns {
         let w = witness(topo, &g.flows, &g.set, None).map(|x| x.0);
         findings.push(Finding {
             kind: FindingKind::Unknown,
@@ -816,12 +939,6 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
             location: None,
         });
     }
-    public_vifs(engine, &mut findings);
-    cloudhub(engine, &onprem_space, &mut findings);
-    finish(
-        findings,
-        "every path between on prem and the VPCs is inside IPsec or MACsec",
-    )
 }
 
 /// Routes towards a connection through a prefix list whose entries the

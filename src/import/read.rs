@@ -188,26 +188,11 @@ pub fn read_documents(docs: Vec<(PathBuf, String)>) -> Result<Raw, ImportError> 
 }
 
 /// Parse one file's text and add its records to `raw`.
-// About 180 lines: one match arm per top-level key of a describe-* output,
-// the one table of what the snapshot reader understands; most arms are one
-// line, and split up the table would be in several places.
+// About 100 lines: one match arm per top-level key of a describe-* output,
+// the one table of what the snapshot reader understands; the arms that do
+// more than collect items are named functions below.
 pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        // The position is in the error's own fields; drop it from the text.
-        let mut message = e.to_string();
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
-        ImportError::Json {
-            file: base.file.clone(),
-            line: e.line(),
-            column: e.column(),
-            message,
-        }
-    })?;
-    let Value::Object(map) = value else {
-        return Err(base.err("", "expected a json object at the top level".into()));
-    };
+    let map = parse_object(base, text)?;
     // describe-vpc-attribute: `VpcId` plus one attribute.
     if map.contains_key("VpcId")
         && (map.contains_key("EnableDnsSupport") || map.contains_key("EnableDnsHostnames"))
@@ -223,6 +208,12 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
     scope.extend(map.keys().cloned());
     for (key, v) in &map {
         *raw.keys.entry(key.clone()).or_default() += 1;
+        let part = Part {
+            base,
+            map: &map,
+            key,
+            value: v,
+        };
         match key.as_str() {
             "Vpcs" => raw.vpcs.extend(items(base, key, v)?),
             "DhcpOptions" => raw.dhcp.extend(items(base, key, v)?),
@@ -243,58 +234,17 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                 raw.prefix_lists.extend(items(base, key, v)?);
             }
             "AvailabilityZones" => raw.zones.extend(items(base, key, v)?),
-            "Entries" => {
-                let id = map.get("PrefixListId").and_then(Value::as_str).ok_or_else(|| {
-                    base.err(
-                        "",
-                        "`Entries` without `PrefixListId`: cannot tell which prefix list they belong to".into(),
-                    )
-                })?;
-                let entries: Items<aws::PrefixListEntry> = items(base, key, v)?;
-                let list = raw.prefix_list_entries.entry(id.to_string()).or_default();
-                for (loc, e) in entries {
-                    if let Some(c) = e.cidr {
-                        list.push(c);
-                    } else {
-                        return Err(loc.err("Cidr", "missing".into()));
-                    }
-                }
-            }
+            "Entries" => prefix_list_entries(raw, &part)?,
             "PrefixListId" | "TargetGroupArn" | "TransitGatewayRouteTableId" if map.len() > 1 => {}
             // Paging marker of `search-transit-gateway-routes`.
             "AdditionalRoutesAvailable" | "NextToken" | "nextToken" => {}
             "VpcPeeringConnections" => raw.peerings.extend(items(base, key, v)?),
             "LoadBalancers" => raw.lbs.extend(items(base, key, v)?),
-            "LoadBalancerListeners" => {
-                let groups: Items<aws::LbListeners> = items(base, key, v)?;
-                for (loc, g) in groups {
-                    for (j, mut l) in g.listeners.into_iter().enumerate() {
-                        if l.load_balancer_arn.is_none() {
-                            l.load_balancer_arn.clone_from(&g.load_balancer_arn);
-                        }
-                        let mut at = loc.clone();
-                        at.path = format!("{}.Listeners[{j}]", loc.path);
-                        raw.listeners.push((at, l));
-                    }
-                }
-            }
+            "LoadBalancerListeners" => lb_listeners(raw, &part)?,
             "Listeners" => raw.listeners.extend(items(base, key, v)?),
             "TargetGroups" => raw.target_groups.extend(items(base, key, v)?),
             "LoadBalancerTargetHealth" => raw.target_health.extend(items(base, key, v)?),
-            "TargetHealthDescriptions" => {
-                let descs = items(base, key, v)?.into_iter().map(|(_, d)| d).collect();
-                let arn = map
-                    .get("TargetGroupArn")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                raw.target_health.push((
-                    base.clone(),
-                    aws::TargetHealth {
-                        target_group_arn: arn,
-                        target_health_descriptions: descs,
-                    },
-                ));
-            }
+            "TargetHealthDescriptions" => target_health(raw, &part)?,
             "TransitGateways" => raw.tgws.extend(items(base, key, v)?),
             "TransitGatewayAttachments" => raw.tgw_attachments.extend(items(base, key, v)?),
             "TransitGatewayVpcAttachments" => {
@@ -304,32 +254,9 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             "TransitGatewayStaticRoutes" | "TransitGatewayRoutes" => {
                 raw.tgw_routes.extend(items(base, key, v)?);
             }
-            "Routes" => {
-                let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
-                let routes = items(base, key, v)?.into_iter().map(|(_, r)| r).collect();
-                raw.tgw_routes.push((
-                    base.clone(),
-                    aws::TgwRoutes {
-                        transit_gateway_route_table_id: Some(rtb),
-                        routes,
-                        additional_routes_available: map
-                            .get("AdditionalRoutesAvailable")
-                            .and_then(Value::as_bool),
-                    },
-                ));
-            }
+            "Routes" => tgw_routes(raw, &part)?,
             "TransitGatewayPropagations" => raw.tgw_propagations.extend(items(base, key, v)?),
-            "TransitGatewayRouteTablePropagations" => {
-                let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
-                let links = items(base, key, v)?.into_iter().map(|(_, r)| r).collect();
-                raw.tgw_propagations.push((
-                    base.clone(),
-                    aws::TgwPropagations {
-                        transit_gateway_route_table_id: Some(rtb),
-                        transit_gateway_route_table_propagations: links,
-                    },
-                ));
-            }
+            "TransitGatewayRouteTablePropagations" => tgw_propagations(raw, &part)?,
             "Associations" => {
                 let rtb = context(base, &map, "TransitGatewayRouteTableId", key)?;
                 let links: Items<aws::TgwRtbLink> = items(base, key, v)?;
@@ -355,22 +282,158 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                 raw.dx_associations
                     .extend(items(base, key, &pascal_keys(v))?);
             }
-            super::GAPS_KEY => {
-                let gaps: Items<aws::ImportGap> = items(base, key, v)?;
-                for (loc, g) in gaps {
-                    let Some(what) = g.what else {
-                        return Err(loc.err("What", "missing".into()));
-                    };
-                    raw.import_gaps.push(ImportedGap {
-                        what,
-                        affects: g.affects,
-                        region: g.region,
-                        kind: g.kind,
-                    });
-                }
-            }
+            super::GAPS_KEY => import_gaps(raw, &part)?,
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
+    }
+    Ok(())
+}
+
+/// A file's text as a JSON object; a syntax error names the file, line and
+/// column.
+fn parse_object(base: &Loc, text: &str) -> Result<serde_json::Map<String, Value>, ImportError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        // The position is in the error's own fields; drop it from the text.
+        let mut message = e.to_string();
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        ImportError::Json {
+            file: base.file.clone(),
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })?;
+    let Value::Object(map) = value else {
+        return Err(base.err("", "expected a json object at the top level".into()));
+    };
+    Ok(map)
+}
+
+/// One top-level key of a file: where it is, its siblings, and its value.
+struct Part<'a> {
+    base: &'a Loc,
+    map: &'a serde_json::Map<String, Value>,
+    key: &'a str,
+    value: &'a Value,
+}
+
+/// `get-managed-prefix-list-entries`: `Entries` beside their `PrefixListId`.
+fn prefix_list_entries(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let id = p
+        .map
+        .get("PrefixListId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            p.base.err(
+                "",
+                "`Entries` without `PrefixListId`: cannot tell which prefix list they belong to"
+                    .into(),
+            )
+        })?;
+    let entries: Items<aws::PrefixListEntry> = items(p.base, p.key, p.value)?;
+    let list = raw.prefix_list_entries.entry(id.to_string()).or_default();
+    for (loc, e) in entries {
+        if let Some(c) = e.cidr {
+            list.push(c);
+        } else {
+            return Err(loc.err("Cidr", "missing".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Listeners grouped by load balancer: each listener takes its group's
+/// load balancer when it names none.
+fn lb_listeners(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let groups: Items<aws::LbListeners> = items(p.base, p.key, p.value)?;
+    for (loc, g) in groups {
+        for (j, mut l) in g.listeners.into_iter().enumerate() {
+            if l.load_balancer_arn.is_none() {
+                l.load_balancer_arn.clone_from(&g.load_balancer_arn);
+            }
+            let mut at = loc.clone();
+            at.path = format!("{}.Listeners[{j}]", loc.path);
+            raw.listeners.push((at, l));
+        }
+    }
+    Ok(())
+}
+
+/// `describe-target-health`: the descriptions beside their `TargetGroupArn`.
+fn target_health(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let descs = items(p.base, p.key, p.value)?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    let arn = p
+        .map
+        .get("TargetGroupArn")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    raw.target_health.push((
+        p.base.clone(),
+        aws::TargetHealth {
+            target_group_arn: arn,
+            target_health_descriptions: descs,
+        },
+    ));
+    Ok(())
+}
+
+/// `search-transit-gateway-routes`: `Routes` beside their route table id.
+fn tgw_routes(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let rtb = context(p.base, p.map, "TransitGatewayRouteTableId", p.key)?;
+    let routes = items(p.base, p.key, p.value)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    raw.tgw_routes.push((
+        p.base.clone(),
+        aws::TgwRoutes {
+            transit_gateway_route_table_id: Some(rtb),
+            routes,
+            additional_routes_available: p
+                .map
+                .get("AdditionalRoutesAvailable")
+                .and_then(Value::as_bool),
+        },
+    ));
+    Ok(())
+}
+
+/// `get-transit-gateway-route-table-propagations`: the propagations beside
+/// their route table id.
+fn tgw_propagations(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let rtb = context(p.base, p.map, "TransitGatewayRouteTableId", p.key)?;
+    let links = items(p.base, p.key, p.value)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    raw.tgw_propagations.push((
+        p.base.clone(),
+        aws::TgwPropagations {
+            transit_gateway_route_table_id: Some(rtb),
+            transit_gateway_route_table_propagations: links,
+        },
+    ));
+    Ok(())
+}
+
+/// The gaps an import recorded; each must say what is missing.
+fn import_gaps(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let gaps: Items<aws::ImportGap> = items(p.base, p.key, p.value)?;
+    for (loc, g) in gaps {
+        let Some(what) = g.what else {
+            return Err(loc.err("What", "missing".into()));
+        };
+        raw.import_gaps.push(ImportedGap {
+            what,
+            affects: g.affects,
+            region: g.region,
+            kind: g.kind,
+        });
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! targets and messages keep working as before); [`Hybrid::other_kind`]
 //! says which hybrid resource each of those entries is.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -624,55 +625,92 @@ pub fn derive_on_prem_networks(
     file: &super::format::TopologyFile,
     observed: &[ObservedTgwRoute],
 ) -> Vec<super::format::OnPremNetwork> {
-    use super::format as f;
-    use super::spanned::Sp;
-    use std::collections::{BTreeMap, BTreeSet};
+    let mut d = Derivation::new(file);
+    d.vpc_routes_to_vgws();
+    d.tgw_static_routes();
+    for o in observed {
+        let to = d.conns.of_attachment(&o.transit_gateway, &o.attachment);
+        d.add(&o.prefix, &to, o.text.clone(), true);
+    }
+    d.static_vpn_routes();
+    d.into_networks()
+}
 
-    // The connections declared networks name, and every declared prefix.
-    // Over a named connection the declarations win for their prefixes
-    // (traffic to them is checked whichever connection AWS picks); what
-    // else AWS routes towards it is derived, or it would go unchecked.
-    let covered: BTreeSet<&str> = file
-        .on_prem_networks
-        .iter()
-        .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
-        .collect();
-    let declared: Vec<IpNet> = file
-        .on_prem_networks
-        .iter()
-        .flat_map(|n| n.cidrs.iter())
-        .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
-        .map(|c| c.trunc())
-        .collect();
-    let conns = Connections::new(file);
-    // (static VPN connection, one of its routes)
-    let static_routes: BTreeSet<(&str, IpNet)> = file
-        .vpn_connections
-        .iter()
-        .filter(|v| v.static_routes_only == Some(true))
-        .flat_map(|v| {
-            v.routes.iter().filter_map(|r| {
-                let n = r.value.trim().parse::<IpNet>().ok()?;
-                Some((v.name.value.as_str(), n.trunc()))
+/// What `derive_on_prem_networks` knows of a file, and what it has found.
+struct Derivation<'a> {
+    file: &'a super::format::TopologyFile,
+    conns: Connections<'a>,
+    /// The connections declared networks name. Over a named connection the
+    /// declarations win for their prefixes (traffic to them is checked
+    /// whichever connection AWS picks); what else AWS routes towards it is
+    /// derived, or it would go unchecked.
+    covered: BTreeSet<&'a str>,
+    /// Every declared prefix.
+    declared: Vec<IpNet>,
+    /// (static VPN connection, one of its routes).
+    static_routes: BTreeSet<(&'a str, IpNet)>,
+    /// Every VPC CIDR of the file. C-3.7: inside a VPC the local route wins
+    /// for the VPC's own CIDRs, so a route towards a connection covering
+    /// them sends none of them on prem.
+    aws_own: Vec<IpNet>,
+    /// Prefix → (connections, routes it came from).
+    found: BTreeMap<IpNet, (BTreeSet<String>, BTreeSet<String>)>,
+    /// BGP connection → the prefixes AWS learned over it.
+    learned: BTreeMap<String, BTreeSet<IpNet>>,
+}
+
+/// A resource's AWS id, else its name (for `derived_from`).
+fn id_or_name(id: &Option<String>, name: &str) -> String {
+    id.clone().unwrap_or_else(|| name.into())
+}
+
+impl<'a> Derivation<'a> {
+    fn new(file: &'a super::format::TopologyFile) -> Self {
+        let covered = file
+            .on_prem_networks
+            .iter()
+            .flat_map(|n| n.via.iter().map(|v| v.value.as_str()))
+            .collect();
+        let declared = file
+            .on_prem_networks
+            .iter()
+            .flat_map(|n| n.cidrs.iter())
+            .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
+            .map(|c| c.trunc())
+            .collect();
+        let static_routes = file
+            .vpn_connections
+            .iter()
+            .filter(|v| v.static_routes_only == Some(true))
+            .flat_map(|v| {
+                v.routes.iter().filter_map(|r| {
+                    let n = r.value.trim().parse::<IpNet>().ok()?;
+                    Some((v.name.value.as_str(), n.trunc()))
+                })
             })
-        })
-        .collect();
-    // C-3.7: inside a VPC the local route wins for the VPC's own CIDRs, so
-    // a route towards a connection covering them sends none of them on
-    // prem: every VPC CIDR of the file is AWS's, never on prem's.
-    let aws_own: Vec<IpNet> = file
-        .vpcs
-        .iter()
-        .flat_map(|v| v.cidrs.iter().chain(v.ipv6_cidrs.iter()))
-        .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
-        .map(|n| n.trunc())
-        .collect();
-    let id_or_name = |id: &Option<String>, name: &str| id.clone().unwrap_or_else(|| name.into());
-    // prefix → (connections, routes it came from)
-    let mut found: BTreeMap<IpNet, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
-    // BGP connection → the prefixes AWS learned over it.
-    let mut learned: BTreeMap<String, BTreeSet<IpNet>> = BTreeMap::new();
-    let mut add = |prefix: &str, to: &[&str], text: String, propagated: bool| {
+            .collect();
+        let aws_own = file
+            .vpcs
+            .iter()
+            .flat_map(|v| v.cidrs.iter().chain(v.ipv6_cidrs.iter()))
+            .filter_map(|c| c.value.trim().parse::<IpNet>().ok())
+            .map(|n| n.trunc())
+            .collect();
+        Derivation {
+            file,
+            conns: Connections::new(file),
+            covered,
+            declared,
+            static_routes,
+            aws_own,
+            found: BTreeMap::new(),
+            learned: BTreeMap::new(),
+        }
+    }
+
+    /// Records that AWS routes `prefix` towards the connections `to`, as
+    /// the route `text` says; a propagated route is also what AWS learned.
+    fn add(&mut self, prefix: &str, to: &[&str], text: String, propagated: bool) {
         let Ok(net) = prefix.trim().parse::<IpNet>() else {
             return;
         };
@@ -684,40 +722,48 @@ pub fn derive_on_prem_networks(
             let taught: Vec<&str> = to
                 .iter()
                 .copied()
-                .filter(|c| conns.bgp.contains(c) || static_routes.contains(&(*c, net)))
+                .filter(|c| self.conns.bgp.contains(c) || self.static_routes.contains(&(*c, net)))
                 .collect();
             if let [only] = taught[..]
-                && conns.bgp.contains(only)
+                && self.conns.bgp.contains(only)
             {
-                learned.entry(only.to_string()).or_default().insert(net);
+                self.learned
+                    .entry(only.to_string())
+                    .or_default()
+                    .insert(net);
             }
         }
         for c in to {
-            let mut holes = aws_own.clone();
-            if covered.contains(c) {
-                holes.extend(declared.iter().copied());
+            let mut holes = self.aws_own.clone();
+            if self.covered.contains(c) {
+                holes.extend(self.declared.iter().copied());
             }
             for piece in prefix_minus(net, &holes) {
-                let e = found.entry(piece).or_default();
+                let e = self.found.entry(piece).or_default();
                 e.0.insert(c.to_string());
                 e.1.insert(text.clone());
             }
         }
-    };
-    let vgws: BTreeMap<&str, &f::VpnGateway> = file
-        .vpn_gateways
-        .iter()
-        .map(|g| (g.name.value.as_str(), &g.value))
-        .collect();
-    // A route's destinations: its CIDR, or the entries of its prefix list
-    // (C-3.3); a list whose entries are not known gives none (the check
-    // names the route, see `transit_encryption`).
-    let dests = |d: &Option<Sp<String>>, pl: &Option<Sp<String>>| -> Vec<(String, String)> {
+    }
+
+    /// A route's destinations with their labels: its CIDR, or the entries
+    /// of its prefix list (C-3.3); a list whose entries are not known gives
+    /// none (the check names the route, see `transit_encryption`).
+    fn dests(
+        &self,
+        d: &Option<super::spanned::Sp<String>>,
+        pl: &Option<super::spanned::Sp<String>>,
+    ) -> Vec<(String, String)> {
         if let Some(d) = d {
             return vec![(d.value.clone(), d.value.clone())];
         }
         let Some(pl) = pl else { return Vec::new() };
-        let Some(l) = file.prefix_lists.iter().find(|l| l.name.value == pl.value) else {
+        let Some(l) = self
+            .file
+            .prefix_lists
+            .iter()
+            .find(|l| l.name.value == pl.value)
+        else {
             return Vec::new();
         };
         let id = id_or_name(&l.aws_id, &l.name.value);
@@ -726,119 +772,146 @@ pub fn derive_on_prem_networks(
             .flatten()
             .map(|e| (e.value.clone(), format!("{} (prefix list `{id}`)", e.value)))
             .collect()
-    };
-    for t in &file.route_tables {
-        for r in &t.routes {
-            let Some(g) = vgws.get(r.target.value.as_str()) else {
-                continue;
-            };
-            if r.state.as_ref().is_some_and(|s| s.value == "blackhole") {
-                continue;
-            }
-            let propagated = r.origin.as_ref().is_some_and(|o| o.value == "propagated");
-            for (d, label) in dests(&r.destination, &r.prefix_list) {
-                let text = format!(
-                    "route table `{}`: {label} -> `{}`{}",
-                    id_or_name(&t.aws_id, &t.name.value),
-                    id_or_name(&g.aws_id, &g.name.value),
-                    if propagated { " (propagated)" } else { "" }
-                );
-                add(&d, &conns.of_vgw(&g.name.value), text, propagated);
-            }
-        }
     }
-    for t in &file.transit_gateways {
-        for rt in &t.route_tables {
-            for r in &rt.routes {
-                let Some(a) = &r.attachment else {
+
+    /// VPC routes to a VGW, static or propagated (C-10.1): they reach every
+    /// connection of that VGW, which chooses (C-10.3).
+    fn vpc_routes_to_vgws(&mut self) {
+        let file = self.file;
+        let vgws: BTreeMap<&str, &super::format::VpnGateway> = file
+            .vpn_gateways
+            .iter()
+            .map(|g| (g.name.value.as_str(), &g.value))
+            .collect();
+        for t in &file.route_tables {
+            for r in &t.routes {
+                let Some(g) = vgws.get(r.target.value.as_str()) else {
                     continue;
                 };
-                let to = conns.of_attachment(&t.name.value, &a.value);
-                if to.is_empty() {
+                if r.state.as_ref().is_some_and(|s| s.value == "blackhole") {
                     continue;
                 }
-                let att_id = t
-                    .attachments
-                    .iter()
-                    .find(|x| x.name.value == a.value)
-                    .and_then(|x| x.aws_id.clone())
-                    .unwrap_or_else(|| a.value.clone());
-                for (d, label) in dests(&r.destination, &r.prefix_list) {
+                let propagated = r.origin.as_ref().is_some_and(|o| o.value == "propagated");
+                let to = self.conns.of_vgw(&g.name.value);
+                for (d, label) in self.dests(&r.destination, &r.prefix_list) {
                     let text = format!(
-                        "transit gateway route table `{}`: {label} -> `{att_id}` (static)",
-                        id_or_name(&rt.aws_id, &rt.name.value),
+                        "route table `{}`: {label} -> `{}`{}",
+                        id_or_name(&t.aws_id, &t.name.value),
+                        id_or_name(&g.aws_id, &g.name.value),
+                        if propagated { " (propagated)" } else { "" }
                     );
-                    add(&d, &to, text, false);
+                    self.add(&d, &to, text, propagated);
                 }
             }
         }
     }
-    for o in observed {
-        let to = conns.of_attachment(&o.transit_gateway, &o.attachment);
-        add(&o.prefix, &to, o.text.clone(), true);
-    }
-    for v in &file.vpn_connections {
-        if v.static_routes_only != Some(true) {
-            continue;
-        }
-        for r in &v.routes {
-            let text = format!(
-                "vpn connection `{}`: static route {}",
-                id_or_name(&v.aws_id, &v.name.value),
-                r.value
-            );
-            add(&r.value, &[v.name.value.as_str()], text, false);
-        }
-    }
-    // One network per set of connections.
-    let mut groups: BTreeMap<Vec<String>, (Vec<IpNet>, BTreeSet<String>)> = BTreeMap::new();
-    for (net, (to, from)) in found {
-        let g = groups.entry(to.into_iter().collect()).or_default();
-        g.0.push(net);
-        g.1.extend(from);
-    }
-    let mut taken = names_in(file);
-    groups
-        .into_iter()
-        .map(|(via, (cidrs, from))| {
-            let base = format!("on-prem-via-{}", via.join("+"));
-            let mut name = base.clone();
-            let mut k = 2;
-            while !taken.insert(name.clone()) {
-                name = format!("{base}-{k}");
-                k += 1;
-            }
-            let advertises = via
-                .iter()
-                .filter_map(|v| {
-                    // Over a connection a declared network names, what the
-                    // declaration states stays the whole statement: this
-                    // network adds only what AWS shows it learned there.
-                    let none = BTreeSet::new();
-                    let p = match learned.get(v.as_str()) {
-                        Some(p) => p,
-                        None if covered.contains(v.as_str()) && conns.bgp.contains(v.as_str()) => {
-                            &none
-                        }
-                        None => return None,
+
+    /// Static transit gateway routes to a VPN or DX gateway attachment
+    /// (C-9.3).
+    fn tgw_static_routes(&mut self) {
+        let file = self.file;
+        for t in &file.transit_gateways {
+            for rt in &t.route_tables {
+                for r in &rt.routes {
+                    let Some(a) = &r.attachment else {
+                        continue;
                     };
-                    Some(Sp::new(f::OnPremAdvertisement {
-                        via: Sp::new(v.clone()),
-                        prefixes: p.iter().map(|n| Sp::new(n.to_string())).collect(),
-                    }))
-                })
-                .collect();
-            f::OnPremNetwork {
-                name: Sp::new(name),
-                cidrs: cidrs.iter().map(|n| Sp::new(n.to_string())).collect(),
-                via: via.iter().map(|v| Sp::new(v.clone())).collect(),
-                advertises,
-                prefer: Vec::new(),
-                derived: Some(true),
-                derived_from: from.into_iter().map(Sp::new).collect(),
+                    let to = self.conns.of_attachment(&t.name.value, &a.value);
+                    if to.is_empty() {
+                        continue;
+                    }
+                    let att_id = t
+                        .attachments
+                        .iter()
+                        .find(|x| x.name.value == a.value)
+                        .and_then(|x| x.aws_id.clone())
+                        .unwrap_or_else(|| a.value.clone());
+                    for (d, label) in self.dests(&r.destination, &r.prefix_list) {
+                        let text = format!(
+                            "transit gateway route table `{}`: {label} -> `{att_id}` (static)",
+                            id_or_name(&rt.aws_id, &rt.name.value),
+                        );
+                        self.add(&d, &to, text, false);
+                    }
+                }
             }
-        })
-        .collect()
+        }
+    }
+
+    /// The static routes of static VPN connections (C-11.2).
+    fn static_vpn_routes(&mut self) {
+        let file = self.file;
+        for v in &file.vpn_connections {
+            if v.static_routes_only != Some(true) {
+                continue;
+            }
+            for r in &v.routes {
+                let text = format!(
+                    "vpn connection `{}`: static route {}",
+                    id_or_name(&v.aws_id, &v.name.value),
+                    r.value
+                );
+                self.add(&r.value, &[v.name.value.as_str()], text, false);
+            }
+        }
+    }
+
+    /// One network per set of connections, named after them.
+    fn into_networks(self) -> Vec<super::format::OnPremNetwork> {
+        use super::format as f;
+        use super::spanned::Sp;
+        let mut groups: BTreeMap<Vec<String>, (Vec<IpNet>, BTreeSet<String>)> = BTreeMap::new();
+        for (net, (to, from)) in self.found {
+            let g = groups.entry(to.into_iter().collect()).or_default();
+            g.0.push(net);
+            g.1.extend(from);
+        }
+        let mut taken = names_in(self.file);
+        let (learned, covered, conns) = (&self.learned, &self.covered, &self.conns);
+        groups
+            .into_iter()
+            .map(|(via, (cidrs, from))| {
+                let base = format!("on-prem-via-{}", via.join("+"));
+                let mut name = base.clone();
+                let mut k = 2;
+                while !taken.insert(name.clone()) {
+                    name = format!("{base}-{k}");
+                    k += 1;
+                }
+                let advertises = via
+                    .iter()
+                    .filter_map(|v| {
+                        // Over a connection a declared network names, what the
+                        // declaration states stays the whole statement: this
+                        // network adds only what AWS shows it learned there.
+                        let none = BTreeSet::new();
+                        let p = match learned.get(v.as_str()) {
+                            Some(p) => p,
+                            None if covered.contains(v.as_str())
+                                && conns.bgp.contains(v.as_str()) =>
+                            {
+                                &none
+                            }
+                            None => return None,
+                        };
+                        Some(Sp::new(f::OnPremAdvertisement {
+                            via: Sp::new(v.clone()),
+                            prefixes: p.iter().map(|n| Sp::new(n.to_string())).collect(),
+                        }))
+                    })
+                    .collect();
+                f::OnPremNetwork {
+                    name: Sp::new(name),
+                    cidrs: cidrs.iter().map(|n| Sp::new(n.to_string())).collect(),
+                    via: via.iter().map(|v| Sp::new(v.clone())).collect(),
+                    advertises,
+                    prefer: Vec::new(),
+                    derived: Some(true),
+                    derived_from: from.into_iter().map(Sp::new).collect(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// `net` without the addresses of `holes`, as the fewest prefixes.

@@ -615,207 +615,285 @@ fn kind_label(k: &ServiceKind) -> String {
     }
 }
 
+/// The services each workload interface uses, with their Regions.
+type Uses = BTreeMap<EniId, BTreeSet<(ServiceKind, Option<String>)>>;
+
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let ctx = Ctx::new(engine);
     let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let used = uses(topo);
-    // Workload groups: one analysis per (group, requirement). Interfaces
-    // that behave alike for a requirement share a group (`GroupKey`).
-    // Requirements and services are interned, so the loop over interfaces
-    // hashes only integers.
-    let mut req_list: Vec<Req> = Vec::new();
-    let mut req_ids: HashMap<Req, usize> = HashMap::new();
-    let mut gw_list: Vec<Svc> = Vec::new();
-    // Per service set: for each kind, its requirements (id, gateway service id).
-    type Plan = Vec<(ServiceKind, Vec<(usize, Option<usize>)>)>;
+    let mut groups = group_workloads(&ctx, &used);
+    findings.extend(groups.no_region.iter().map(|&e| no_region(topo, e)));
+    let closed_notes = report_groups(&ctx, &used, &mut groups, &mut findings);
+    let pol = &topo.policy.service_access;
+    for b in &pol.buckets {
+        findings.extend(resource_findings(topo, b, "bucket"));
+    }
+    for t in &pol.tables {
+        findings.extend(resource_findings(topo, t, "table"));
+    }
+    summarise(findings, used.len(), &groups.kinds, closed_notes)
+}
+
+/// Per service set: for each kind, its requirements (requirement id,
+/// gateway service id).
+type Plan = Vec<(ServiceKind, Vec<(usize, Option<usize>)>)>;
+
+/// Requirements and gateway services, interned so that the loop over
+/// interfaces hashes only integers.
+#[derive(Default)]
+struct Interned {
+    reqs: Vec<Req>,
+    req_ids: HashMap<Req, usize>,
+    gateways: Vec<Svc>,
+}
+
+impl Interned {
+    /// The requirements of a set of services; a service with no Region has
+    /// none.
+    fn plan(&mut self, services: &BTreeSet<(ServiceKind, Option<String>)>) -> Plan {
+        let mut plan: Plan = Vec::new();
+        for (kind, region) in services {
+            let Some(region) = region else {
+                plan.push((kind.clone(), Vec::new()));
+                continue;
+            };
+            let mut rs = Vec::new();
+            for r in reqs(kind, region) {
+                let gw = match &r {
+                    Req::Service(svc) if svc.gateway_capable() => Some(svc.clone()),
+                    Req::EcrLayers(region) => Some(Svc {
+                        name: "s3".into(),
+                        region: region.clone(),
+                    }),
+                    Req::Service(_) => None,
+                };
+                let gw = gw.map(|g| match self.gateways.iter().position(|x| *x == g) {
+                    Some(i) => i,
+                    None => {
+                        self.gateways.push(g);
+                        self.gateways.len() - 1
+                    }
+                });
+                let n = self.reqs.len();
+                let id = *self.req_ids.entry(r.clone()).or_insert(n);
+                if id == n {
+                    self.reqs.push(r);
+                }
+                rs.push((id, gw));
+            }
+            plan.push((kind.clone(), rs));
+        }
+        plan
+    }
+}
+
+/// The workload groups: one analysis per (group, requirement).
+#[derive(Default)]
+struct Groups {
+    interned: Interned,
+    /// (group, requirement) → its interfaces, each with its fine key id.
+    members: BTreeMap<(usize, usize), Vec<(EniId, usize)>>,
+    /// Per group, the interface analysed for it.
+    reps: Vec<EniId>,
+    /// The service kinds that need each (group, requirement).
+    req_kinds: BTreeMap<(usize, usize), Vec<ServiceKind>>,
+    /// Every service kind used, with how its private path goes.
+    kinds: BTreeMap<ServiceKind, BTreeSet<&'static str>>,
+    /// Interfaces whose VPC has no Region.
+    no_region: BTreeSet<EniId>,
+}
+
+/// What the security groups, route tables and NACLs decide for a gateway
+/// service's addresses, interned per (resource, VPC, service).
+#[derive(Default)]
+struct Signatures {
+    addrs: HashMap<(VpcId, usize), Option<IntervalSet>>,
+    route_sigs: HashMap<(usize, usize), usize>,
+    route_ids: HashMap<RouteSig, usize>,
+    nacl_sigs: HashMap<(usize, usize), usize>,
+    nacl_ids: HashMap<(Vec<Cube>, Vec<Cube>), usize>,
+    egress: HashMap<(usize, VpcId, usize), usize>,
+    egress_ids: HashMap<(Vec<Cube>, Vec<Cube>), usize>,
+    egress_sets: HashMap<Vec<usize>, usize>,
+}
+
+impl Signatures {
+    /// For a gateway service reached by routing alone, turns `key` into the
+    /// coarse key (signatures instead of security groups and subnet) and
+    /// returns the fine key (which names the route table and NACL); `None`
+    /// when the service's addresses are not known in the VPC.
+    fn gateway_keys(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        key: &mut GroupKey,
+        vpc: VpcId,
+        gateway: (usize, &Svc),
+        special: &BTreeSet<SubnetId>,
+    ) -> Option<GroupKey> {
+        let (engine, topo) = (ctx.engine, ctx.topo);
+        let (gsvc, svc) = gateway;
+        let addrs = self
+            .addrs
+            .entry((vpc, gsvc))
+            .or_insert_with(|| ctx.gateway_reach_addrs(vpc, svc))
+            .as_ref()?;
+        // What a set of groups allows is the union of what each allows
+        // (C-5.1), so the set of per-group answers decides it.
+        let mut ids: Vec<usize> = key
+            .sgs
+            .iter()
+            .map(|&g| {
+                *self.egress.entry((g, vpc, gsvc)).or_insert_with(|| {
+                    let f = engine.sg_set_allows(&[g], Direction::Egress);
+                    let only = |h: &HeaderSet| h.restrict(DST, addrs).coalesce().cubes().to_vec();
+                    let k = (only(&f.allowed), only(&f.unknown));
+                    let n = self.egress_ids.len();
+                    *self.egress_ids.entry(k).or_insert(n)
+                })
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let n = self.egress_sets.len();
+        let eg = *self.egress_sets.entry(ids).or_insert(n);
+        let sn = &topo.subnets[key.subnet];
+        let mut fine = key.clone();
+        fine.egress = Some((eg, sn.route_table, sn.nacl));
+        fine.sgs = Vec::new();
+        // Coarse: what the route table and the NACL decide for the
+        // service's addresses, not which ones they are. A coarse group with
+        // a problem is split by the fine key, so findings name the right
+        // table.
+        let rsig = sn.route_table.map(|t| {
+            *self.route_sigs.entry((t, gsvc)).or_insert_with(|| {
+                let sig = ctx.route_signature(t, addrs);
+                let n = self.route_ids.len();
+                *self.route_ids.entry(sig).or_insert(n)
+            })
+        });
+        let nsig = *self.nacl_sigs.entry((sn.nacl, gsvc)).or_insert_with(|| {
+            let out = engine
+                .nacl_allows(key.subnet, Direction::Egress)
+                .restrict(DST, addrs)
+                .coalesce()
+                .cubes()
+                .to_vec();
+            let inn = engine
+                .nacl_allows(key.subnet, Direction::Ingress)
+                .restrict(SRC, addrs)
+                .coalesce()
+                .cubes()
+                .to_vec();
+            let n = self.nacl_ids.len();
+            *self.nacl_ids.entry((out, inn)).or_insert(n)
+        });
+        key.egress = Some((eg, rsig, nsig));
+        key.sgs = Vec::new();
+        if !special.contains(&key.subnet) {
+            key.subnet = usize::MAX;
+        }
+        Some(fine)
+    }
+}
+
+/// Groups the workload interfaces: interfaces that behave alike for a
+/// requirement share a group (`GroupKey`).
+fn group_workloads(ctx: &Ctx<'_, '_>, used: &Uses) -> Groups {
+    let topo = ctx.topo;
+    let mut out = Groups::default();
     let mut plans: HashMap<&BTreeSet<(ServiceKind, Option<String>)>, Rc<Plan>> = HashMap::new();
-    let mut groups: BTreeMap<(usize, usize), Vec<(EniId, usize)>> = BTreeMap::new();
     let mut fine_ids: HashMap<GroupKey, usize> = HashMap::new();
-    type Cubes = Vec<Cube>;
-    let mut route_sigs: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut route_ids: HashMap<RouteSig, usize> = HashMap::new();
-    let mut nacl_sigs: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut nacl_ids: HashMap<(Cubes, Cubes), usize> = HashMap::new();
     let mut group_ids: HashMap<(GroupKey, usize), usize> = HashMap::new();
-    let mut reps: Vec<EniId> = Vec::new();
-    let mut no_region: BTreeSet<EniId> = BTreeSet::new();
-    let mut kinds: BTreeMap<ServiceKind, BTreeSet<&'static str>> = BTreeMap::new();
-    let mut req_kinds: BTreeMap<(usize, usize), Vec<ServiceKind>> = BTreeMap::new();
-    let mut addrs_cache: HashMap<(VpcId, usize), Option<IntervalSet>> = HashMap::new();
-    type EgressKey = (Vec<Cube>, Vec<Cube>);
-    let mut egress_cache: HashMap<(usize, VpcId, usize), usize> = HashMap::new();
-    let mut egress_ids: HashMap<EgressKey, usize> = HashMap::new();
-    let mut egress_sets: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut sigs = Signatures::default();
+    // Subnets that matter in themselves: a NAT gateway lives there, or block
+    // public access excludes them.
     let special: BTreeSet<SubnetId> = topo
         .nats
         .iter()
         .map(|n| topo.enis[n.eni].subnet)
         .chain(topo.bpa.subnet_exclusions.iter().map(|(s, _)| *s))
         .collect();
-    for (&e, services) in &used {
-        let plan = Rc::clone(plans.entry(services).or_insert_with(|| {
-            let mut plan: Plan = Vec::new();
-            for (kind, region) in services {
-                let Some(region) = region else {
-                    plan.push((kind.clone(), Vec::new()));
-                    continue;
-                };
-                let mut rs = Vec::new();
-                for r in reqs(kind, region) {
-                    let gw = match &r {
-                        Req::Service(svc) if svc.gateway_capable() => Some(svc.clone()),
-                        Req::EcrLayers(region) => Some(Svc {
-                            name: "s3".into(),
-                            region: region.clone(),
-                        }),
-                        Req::Service(_) => None,
-                    };
-                    let gw = gw.map(|g| match gw_list.iter().position(|x| *x == g) {
-                        Some(i) => i,
-                        None => {
-                            gw_list.push(g);
-                            gw_list.len() - 1
-                        }
-                    });
-                    let n = req_list.len();
-                    let id = *req_ids.entry(r.clone()).or_insert(n);
-                    if id == n {
-                        req_list.push(r);
-                    }
-                    rs.push((id, gw));
-                }
-                plan.push((kind.clone(), rs));
-            }
-            Rc::new(plan)
-        }));
+    for (&e, services) in used {
+        let plan = Rc::clone(
+            plans
+                .entry(services)
+                .or_insert_with(|| Rc::new(out.interned.plan(services))),
+        );
         let base = group_key(topo, e);
         let vpc = topo.enis[e].vpc;
         for (kind, rs) in plan.iter() {
-            if !kinds.contains_key(kind) {
-                kinds.insert(kind.clone(), BTreeSet::new());
+            if !out.kinds.contains_key(kind) {
+                out.kinds.insert(kind.clone(), BTreeSet::new());
             }
             if rs.is_empty() {
-                no_region.insert(e);
+                out.no_region.insert(e);
             }
             for &(r, gw) in rs {
                 let mut key = base.clone();
-                let mut fine = None;
-                if let Some(gsvc) = gw {
-                    let addrs = addrs_cache
-                        .entry((vpc, gsvc))
-                        .or_insert_with(|| ctx.gateway_reach_addrs(vpc, &gw_list[gsvc]));
-                    if let Some(addrs) = addrs {
-                        // What a set of groups allows is the union of what
-                        // each allows (C-5.1), so the set of per-group
-                        // answers decides it.
-                        let mut ids: Vec<usize> = key
-                            .sgs
-                            .iter()
-                            .map(|&g| {
-                                *egress_cache.entry((g, vpc, gsvc)).or_insert_with(|| {
-                                    let f = engine.sg_set_allows(&[g], Direction::Egress);
-                                    let only = |h: &HeaderSet| {
-                                        h.restrict(DST, addrs).coalesce().cubes().to_vec()
-                                    };
-                                    let k = (only(&f.allowed), only(&f.unknown));
-                                    let n = egress_ids.len();
-                                    *egress_ids.entry(k).or_insert(n)
-                                })
-                            })
-                            .collect();
-                        ids.sort_unstable();
-                        ids.dedup();
-                        let n = egress_sets.len();
-                        let eg = *egress_sets.entry(ids).or_insert(n);
-                        let sn = &topo.subnets[key.subnet];
-                        let mut fine_key = key.clone();
-                        fine_key.egress = Some((eg, sn.route_table, sn.nacl));
-                        fine_key.sgs = Vec::new();
-                        fine = Some(fine_key);
-                        // Coarse: what the route table and the NACL decide
-                        // for the service's addresses, not which ones they
-                        // are. A coarse group with a problem is split by
-                        // the fine key below, so findings name the right
-                        // table.
-                        let rsig = sn.route_table.map(|t| {
-                            *route_sigs.entry((t, gsvc)).or_insert_with(|| {
-                                let sig = ctx.route_signature(t, addrs);
-                                let n = route_ids.len();
-                                *route_ids.entry(sig).or_insert(n)
-                            })
-                        });
-                        let nsig = *nacl_sigs.entry((sn.nacl, gsvc)).or_insert_with(|| {
-                            let out = engine
-                                .nacl_allows(key.subnet, Direction::Egress)
-                                .restrict(DST, addrs)
-                                .coalesce()
-                                .cubes()
-                                .to_vec();
-                            let inn = engine
-                                .nacl_allows(key.subnet, Direction::Ingress)
-                                .restrict(SRC, addrs)
-                                .coalesce()
-                                .cubes()
-                                .to_vec();
-                            let n = nacl_ids.len();
-                            *nacl_ids.entry((out, inn)).or_insert(n)
-                        });
-                        key.egress = Some((eg, rsig, nsig));
-                        key.sgs = Vec::new();
-                        if !special.contains(&key.subnet) {
-                            key.subnet = usize::MAX;
-                        }
-                    }
-                }
+                let fine = gw.and_then(|g| {
+                    sigs.gateway_keys(ctx, &mut key, vpc, (g, &out.interned.gateways[g]), &special)
+                });
                 let fine = fine.unwrap_or_else(|| key.clone());
                 let gid = *group_ids.entry((key, r)).or_insert_with(|| {
-                    reps.push(e);
-                    reps.len() - 1
+                    out.reps.push(e);
+                    out.reps.len() - 1
                 });
-                let v = req_kinds.entry((gid, r)).or_default();
+                let v = out.req_kinds.entry((gid, r)).or_default();
                 if !v.contains(kind) {
                     v.push(kind.clone());
                 }
                 let n = fine_ids.len();
                 let fid = *fine_ids.entry(fine).or_insert(n);
-                groups.entry((gid, r)).or_default().push((e, fid));
+                out.members.entry((gid, r)).or_default().push((e, fid));
             }
         }
     }
-    for &e in &no_region {
-        let v = &topo.vpcs[topo.enis[e].vpc];
-        findings.push(Finding {
-            kind: FindingKind::Unknown,
-            severity: Severity::Warning,
-            resource: topo.enis[e].meta.name.clone(),
-            aws_id: topo.enis[e].meta.aws_id.clone(),
-            message: format!(
-                "the Region of vpc `{}` is not known (set `region`), so the services' endpoints and prefix lists of `{}` cannot be matched",
-                v.meta.name,
-                topo.enis[e].meta.name
-            ),
-            aws_ids: Vec::new(),
-            flows: Vec::new(),
-            witness: None,
-            location: pos_location(topo, v.meta.pos),
-        });
+    out
+}
+
+/// An interface whose VPC has no Region: its services cannot be matched.
+fn no_region(topo: &Topology, e: EniId) -> Finding {
+    let v = &topo.vpcs[topo.enis[e].vpc];
+    Finding {
+        kind: FindingKind::Unknown,
+        severity: Severity::Warning,
+        resource: topo.enis[e].meta.name.clone(),
+        aws_id: topo.enis[e].meta.aws_id.clone(),
+        message: format!(
+            "the Region of vpc `{}` is not known (set `region`), so the services' endpoints and prefix lists of `{}` cannot be matched",
+            v.meta.name, topo.enis[e].meta.name
+        ),
+        aws_ids: Vec::new(),
+        flows: Vec::new(),
+        witness: None,
+        location: pos_location(topo, v.meta.pos),
     }
-    let mut cache: HashMap<(EniId, Svc), Rc<Analysis>> = HashMap::new();
-    let mut analyse = |rep: EniId, svc: &Svc| -> Rc<Analysis> {
+}
+
+/// The analyses of (interface, service), each run once.
+struct Analyses<'c, 'e, 't> {
+    ctx: &'c Ctx<'e, 't>,
+    used: &'c Uses,
+    cache: HashMap<(EniId, Svc), Rc<Analysis>>,
+}
+
+impl Analyses<'_, '_, '_> {
+    fn service(&mut self, rep: EniId, svc: &Svc) -> Rc<Analysis> {
+        let ctx = self.ctx;
         Rc::clone(
-            cache
+            self.cache
                 .entry((rep, svc.clone()))
                 .or_insert_with(|| Rc::new(ctx.analyse(rep, svc))),
         )
-    };
-    let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut closed_notes = 0usize;
-    let mut analyse_req = |rep: EniId, req: &Req| -> Rc<Analysis> {
+    }
+
+    fn req(&mut self, rep: EniId, req: &Req) -> Rc<Analysis> {
         match req {
-            Req::Service(svc) => analyse(rep, svc),
+            Req::Service(svc) => self.service(rep, svc),
             Req::EcrLayers(region) => {
-                let s3 = analyse(
+                let s3 = self.service(
                     rep,
                     &Svc {
                         name: "s3".into(),
@@ -824,23 +902,43 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
                 );
                 // The workload's own S3 findings say why, when it uses S3
                 // in that Region too.
+                let topo = self.ctx.topo;
                 let vpc_region = topo.vpcs[topo.enis[rep].vpc].region.as_deref();
-                let s3_reported = used.get(&rep).is_some_and(|set| {
+                let s3_reported = self.used.get(&rep).is_some_and(|set| {
                     set.iter().any(|(k, r)| {
                         *k == ServiceKind::S3
                             && r.as_deref().or(vpc_region) == Some(region.as_str())
                     })
                 });
-                Rc::new(ctx.ecr_layers(rep, &s3, region, s3_reported))
+                Rc::new(self.ctx.ecr_layers(rep, &s3, region, s3_reported))
             }
         }
+    }
+}
+
+/// Analyses each group for each requirement, records how the private paths
+/// go, and reports the problems of the groups that have any, split by the
+/// fine key. Returns how many notes were closed private paths.
+fn report_groups(
+    ctx: &Ctx<'_, '_>,
+    used: &Uses,
+    groups: &mut Groups,
+    findings: &mut Vec<Finding>,
+) -> usize {
+    let topo = ctx.topo;
+    let mut analyses = Analyses {
+        ctx,
+        used,
+        cache: HashMap::new(),
     };
-    for (&(gid, r), members) in &groups {
-        let req = &req_list[r];
-        let rep = reps[gid];
-        let coarse = analyse_req(rep, req);
-        for k in req_kinds.get(&(gid, r)).into_iter().flatten() {
-            let entry = kinds.entry(k.clone()).or_default();
+    let mut seen_msgs: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut closed_notes = 0usize;
+    for (&(gid, r), members) in &groups.members {
+        let req = &groups.interned.reqs[r];
+        let rep = groups.reps[gid];
+        let coarse = analyses.req(rep, req);
+        for k in groups.req_kinds.get(&(gid, r)).into_iter().flatten() {
+            let entry = groups.kinds.entry(k.clone()).or_default();
             if matches!(req, Req::Service(_)) {
                 entry.extend(coarse.via.iter().copied());
             }
@@ -856,76 +954,92 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         }
         for enis in parts.values() {
             let rep = enis[0];
-            let analysis = analyse_req(rep, req);
+            let analysis = analyses.req(rep, req);
             for p in &analysis.problems {
-                let (resource, aws_id) = p.resource.clone().unwrap_or_else(|| {
-                    (
-                        topo.enis[rep].meta.name.clone(),
-                        topo.enis[rep].meta.aws_id.clone(),
-                    )
-                });
-                let mut message = p.message.clone();
-                if p.resource.is_none() && enis.len() > 1 {
-                    let others: Vec<String> = enis
-                        .iter()
-                        .filter(|&&x| x != rep)
-                        .take(5)
-                        .map(|&x| format!("`{}`", topo.enis[x].meta.name))
-                        .collect();
-                    message.push_str(&format!(
-                    " (the same holds for {} other interface{} with the same route table, network ACL and security group rules for this service: {}{})",
-                    enis.len() - 1,
-                    if enis.len() == 2 { "" } else { "s" },
-                    others.join(", "),
-                    if enis.len() > 6 { ", …" } else { "" }
-                ));
-                }
-                // Findings about a VPC or endpoint (DNS, missing endpoints) are
-                // the same for every workload: report each once.
-                if p.resource.is_some() && !seen_msgs.insert((resource.clone(), p.message.clone()))
-                {
+                let Some(f) = problem_finding(topo, p, enis, &mut seen_msgs) else {
                     continue;
-                }
-                let mut ids = p.aws_ids.clone();
-                if p.resource.is_none() {
-                    ids.extend(
-                        enis.iter()
-                            .take(20)
-                            .filter_map(|&x| topo.enis[x].meta.aws_id.clone()),
-                    );
-                }
-                let mut dedup = BTreeSet::new();
-                ids.retain(|i| dedup.insert(i.clone()));
+                };
                 // Workload problems are notes only when `closed_kind` says so.
                 if p.kind == FindingKind::Info {
                     closed_notes += 1;
                 }
-                findings.push(Finding {
-                    kind: p.kind,
-                    severity: match p.kind {
-                        FindingKind::Violation => Severity::Error,
-                        FindingKind::Unknown => Severity::Warning,
-                        FindingKind::Info => Severity::Note,
-                    },
-                    resource,
-                    aws_id,
-                    message,
-                    aws_ids: ids,
-                    flows: Vec::new(),
-                    witness: p.witness.clone(),
-                    location: p.location.clone(),
-                });
+                findings.push(f);
             }
         }
     }
-    let pol = &topo.policy.service_access;
-    for b in &pol.buckets {
-        findings.extend(resource_findings(topo, b, "bucket"));
-    }
-    for t in &pol.tables {
-        findings.extend(resource_findings(topo, t, "table"));
-    }
+    closed_notes
+}
 
+/// The finding for one problem of a part of a group (`enis`, the first
+/// analysed); `None` for a problem about a VPC or endpoint (DNS, missing
+/// endpoints) already reported: those are the same for every workload.
+fn problem_finding(
+    topo: &Topology,
+    p: &Problem,
+    enis: &[EniId],
+    seen_msgs: &mut BTreeSet<(String, String)>,
+) -> Option<Finding> {
+    let rep = enis[0];
+    let (resource, aws_id) = p.resource.clone().unwrap_or_else(|| {
+        (
+            topo.enis[rep].meta.name.clone(),
+            topo.enis[rep].meta.aws_id.clone(),
+        )
+    });
+    let mut message = p.message.clone();
+    if p.resource.is_none() && enis.len() > 1 {
+        let others: Vec<String> = enis
+            .iter()
+            .filter(|&&x| x != rep)
+            .take(5)
+            .map(|&x| format!("`{}`", topo.enis[x].meta.name))
+            .collect();
+        message.push_str(&format!(
+            " (the same holds for {} other interface{} with the same route table, network ACL and security group rules for this service: {}{})",
+            enis.len() - 1,
+            if enis.len() == 2 { "" } else { "s" },
+            others.join(", "),
+            if enis.len() > 6 { ", …" } else { "" }
+        ));
+    }
+    if p.resource.is_some() && !seen_msgs.insert((resource.clone(), p.message.clone())) {
+        return None;
+    }
+    let mut ids = p.aws_ids.clone();
+    if p.resource.is_none() {
+        ids.extend(
+            enis.iter()
+                .take(20)
+                .filter_map(|&x| topo.enis[x].meta.aws_id.clone()),
+        );
+    }
+    let mut dedup = BTreeSet::new();
+    ids.retain(|i| dedup.insert(i.clone()));
+    Some(Finding {
+        kind: p.kind,
+        severity: match p.kind {
+            FindingKind::Violation => Severity::Error,
+            FindingKind::Unknown => Severity::Warning,
+            FindingKind::Info => Severity::Note,
+        },
+        resource,
+        aws_id,
+        message,
+        aws_ids: ids,
+        flows: Vec::new(),
+        witness: p.witness.clone(),
+        location: p.location.clone(),
+    })
+}
+
+/// The verdict and its summary: workloads × services, how the private
+/// paths go when proven, and the notes on closed private paths.
+fn summarise(
+    findings: Vec<Finding>,
+    workloads: usize,
+    kinds: &BTreeMap<ServiceKind, BTreeSet<&'static str>>,
+    closed_notes: usize,
+) -> CheckResult {
     let violated = findings
         .iter()
         .filter(|f| f.kind == FindingKind::Violation)
@@ -941,7 +1055,6 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     } else {
         Verdict::Proven
     };
-    let workloads = used.len();
     let nservices = kinds.len();
     let summary = match verdict {
         Verdict::Proven if workloads == 0 => {
@@ -950,7 +1063,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         Verdict::Proven => {
             // "S3 and DynamoDB via gateway endpoints, ECR via interface endpoints".
             let mut by_via: Vec<(String, Vec<String>)> = Vec::new();
-            for (k, via) in &kinds {
+            for (k, via) in kinds {
                 let v = match (via.contains("gateway"), via.contains("interface")) {
                     (true, true) => "gateway and interface endpoints",
                     (true, false) => "gateway endpoints",

@@ -169,17 +169,34 @@ impl Ctx<'_, '_> {
         p: &Packet,
         via: &str,
     ) -> (String, String) {
-        let topo = self.topo;
-        let vpc = topo.enis[e].vpc;
-        let vpc_region = topo.vpcs[vpc].region.clone().unwrap_or_default();
         let Some(t) = self.first_table(flow) else {
             return (
                 String::new(),
                 "route the service's addresses to a VPC endpoint".into(),
             );
         };
+        let leak = self.leak_site(e, svc, flow, t);
+        if via.starts_with("peering connection") {
+            return self.across_peering(&leak);
+        }
+        if let Some(r) = self.other_region(&leak) {
+            return r;
+        }
+        if let Some(r) = self.more_specific_route(&leak, p) {
+            return r;
+        }
+        if let Some(r) = self.ipv4_only_endpoint(&leak, p) {
+            return r;
+        }
+        self.no_endpoint_route(&leak, p)
+    }
+
+    /// Where a leak left the VPC: the first route table and what it has of
+    /// the service's gateway endpoints.
+    fn leak_site<'s>(&self, e: EniId, svc: &'s Svc, flow: &Flow, t: usize) -> LeakSite<'s> {
+        let topo = self.topo;
+        let vpc = topo.enis[e].vpc;
         let table = &topo.route_tables[t];
-        let tname = self.name_id(&table.meta.name, &table.meta.aws_id);
         let gws: Vec<EndpointId> = self
             .eps_of(vpc)
             .filter(|(_, x)| {
@@ -203,74 +220,116 @@ impl Ctx<'_, '_> {
             Step::Route { table: tt, choice } if *tt == t => Some(choice.clone()),
             _ => None,
         });
-        if via.starts_with("peering connection") {
-            return (
-                format!(
-                    "a peered VPC's gateway endpoint cannot be used across a peering connection (C-8.3, C-13.4), so this traffic has no private path; subnet `{}` uses route table {tname}",
-                    topo.subnets[topo.enis[e].subnet].meta.name
-                ),
-                format!(
-                    "create a gateway endpoint for `{}` in vpc `{}` and associate it with {tname}",
-                    svc.full(),
-                    topo.vpcs[vpc].meta.name
-                ),
-            );
+        LeakSite {
+            e,
+            svc,
+            vpc,
+            table: t,
+            tname: self.name_id(&table.meta.name, &table.meta.aws_id),
+            gws,
+            associated,
+            choice,
         }
-        if svc.region != vpc_region && svc.gateway_capable() {
-            return (
-                format!(
-                    "gateway endpoints carry traffic to their own Region only, and {} is in `{}` while vpc `{}` is in `{vpc_region}` (C-13.2)",
-                    svc.label(),
-                    svc.region,
-                    topo.vpcs[vpc].meta.name
-                ),
-                format!(
-                    "reach {} in `{}` through a VPC endpoint in that Region (over peering or a transit gateway to an interface endpoint), or keep the data in `{vpc_region}`",
-                    svc.label(),
-                    svc.region
-                ),
-            );
+    }
+
+    /// C-8.3, C-13.4: a peered VPC's gateway endpoint is not usable.
+    fn across_peering(&self, l: &LeakSite<'_>) -> (String, String) {
+        let topo = self.topo;
+        let tname = &l.tname;
+        (
+            format!(
+                "a peered VPC's gateway endpoint cannot be used across a peering connection (C-8.3, C-13.4), so this traffic has no private path; subnet `{}` uses route table {tname}",
+                topo.subnets[topo.enis[l.e].subnet].meta.name
+            ),
+            format!(
+                "create a gateway endpoint for `{}` in vpc `{}` and associate it with {tname}",
+                l.svc.full(),
+                topo.vpcs[l.vpc].meta.name
+            ),
+        )
+    }
+
+    /// C-13.2: gateway endpoints carry traffic to their own Region only.
+    fn other_region(&self, l: &LeakSite<'_>) -> Option<(String, String)> {
+        let topo = self.topo;
+        let svc = l.svc;
+        let vpc_region = topo.vpcs[l.vpc].region.clone().unwrap_or_default();
+        if svc.region == vpc_region || !svc.gateway_capable() {
+            return None;
         }
-        if let Some(RouteChoice::Route { index, .. }) = &choice {
-            let r = &table.routes[*index];
-            if let RouteDest::Cidr(net) = r.dest
-                && !associated.is_empty()
-                && net.prefix_len() > 0
-            {
-                let dst = p.dst;
-                let entry = self.entry_covering(svc, dst);
-                return (
-                    format!(
-                        "route `{net} → {}` in {tname} is more specific than (or equal to) the endpoint's prefix-list entry{}, and wins (C-3.5, C-13.3, trap 8)",
-                        target_name(topo, &r.target),
-                        entry.map(|n| format!(" `{n}`")).unwrap_or_default()
-                    ),
-                    format!(
-                        "remove or narrow the route `{net} → {}` in {tname}",
-                        target_name(topo, &r.target)
-                    ),
-                );
-            }
+        Some((
+            format!(
+                "gateway endpoints carry traffic to their own Region only, and {} is in `{}` while vpc `{}` is in `{vpc_region}` (C-13.2)",
+                svc.label(),
+                svc.region,
+                topo.vpcs[l.vpc].meta.name
+            ),
+            format!(
+                "reach {} in `{}` through a VPC endpoint in that Region (over peering or a transit gateway to an interface endpoint), or keep the data in `{vpc_region}`",
+                svc.label(),
+                svc.region
+            ),
+        ))
+    }
+
+    /// C-3.5, C-13.3, trap 8: a CIDR route at least as specific as the
+    /// endpoint's prefix-list entry wins over it.
+    fn more_specific_route(&self, l: &LeakSite<'_>, p: &Packet) -> Option<(String, String)> {
+        let topo = self.topo;
+        let Some(RouteChoice::Route { index, .. }) = &l.choice else {
+            return None;
+        };
+        let r = &topo.route_tables[l.table].routes[*index];
+        let RouteDest::Cidr(net) = r.dest else {
+            return None;
+        };
+        if l.associated.is_empty() || net.prefix_len() == 0 {
+            return None;
         }
-        let v6 = p.dst.is_ipv6();
-        if let Some(&g) = associated.first() {
-            let ep = &topo.endpoints[g];
-            if v6 && !ep.ip_address_type.v6() {
-                return (
-                    format!(
-                        "gateway endpoint {} is IPv4-only (`ip_address_type: ipv4`), so IPv6 packets to {} do not use it (C-13.5)",
-                        self.name_id(&ep.meta.name, &ep.meta.aws_id),
-                        svc.label()
-                    ),
-                    format!(
-                        "set `ip_address_type: dualstack` on {} with the service's IPv6 prefix list",
-                        self.name_id(&ep.meta.name, &ep.meta.aws_id)
-                    ),
-                );
-            }
+        let tname = &l.tname;
+        let entry = self.entry_covering(l.svc, p.dst);
+        Some((
+            format!(
+                "route `{net} → {}` in {tname} is more specific than (or equal to) the endpoint's prefix-list entry{}, and wins (C-3.5, C-13.3, trap 8)",
+                target_name(topo, &r.target),
+                entry.map(|n| format!(" `{n}`")).unwrap_or_default()
+            ),
+            format!(
+                "remove or narrow the route `{net} → {}` in {tname}",
+                target_name(topo, &r.target)
+            ),
+        ))
+    }
+
+    /// C-13.5: an IPv4-only gateway endpoint does not carry IPv6 packets.
+    fn ipv4_only_endpoint(&self, l: &LeakSite<'_>, p: &Packet) -> Option<(String, String)> {
+        let &g = l.associated.first()?;
+        let ep = &self.topo.endpoints[g];
+        if !p.dst.is_ipv6() || ep.ip_address_type.v6() {
+            return None;
         }
+        Some((
+            format!(
+                "gateway endpoint {} is IPv4-only (`ip_address_type: ipv4`), so IPv6 packets to {} do not use it (C-13.5)",
+                self.name_id(&ep.meta.name, &ep.meta.aws_id),
+                l.svc.label()
+            ),
+            format!(
+                "set `ip_address_type: dualstack` on {} with the service's IPv6 prefix list",
+                self.name_id(&ep.meta.name, &ep.meta.aws_id)
+            ),
+        ))
+    }
+
+    /// C-13.1: the route table has no route to a gateway endpoint for the
+    /// service, or the VPC has none.
+    fn no_endpoint_route(&self, l: &LeakSite<'_>, p: &Packet) -> (String, String) {
+        let topo = self.topo;
+        let svc = l.svc;
+        let table = &topo.route_tables[l.table];
+        let tname = &l.tname;
         let pl_name = {
-            let (_, lists) = self.ranges(svc, !v6);
+            let (_, lists) = self.ranges(svc, !p.dst.is_ipv6());
             lists
                 .first()
                 .map(|&l| {
@@ -279,8 +338,8 @@ impl Ctx<'_, '_> {
                 })
                 .unwrap_or_else(|| format!("the prefix list of {}", svc.full()))
         };
-        match gws.first() {
-            Some(&g) if associated.is_empty() => {
+        match l.gws.first() {
+            Some(&g) if l.associated.is_empty() => {
                 let ep = &topo.endpoints[g];
                 let id = ep
                     .meta
@@ -307,13 +366,13 @@ impl Ctx<'_, '_> {
             None if svc.gateway_capable() => (
                 format!(
                     "vpc `{}` has no gateway endpoint for `{}`, and {tname} has no route for `{pl_name}`",
-                    topo.vpcs[vpc].meta.name,
+                    topo.vpcs[l.vpc].meta.name,
                     svc.full()
                 ),
                 format!(
                     "create a gateway endpoint for `{}` in vpc `{}` and associate it with {tname}",
                     svc.full(),
-                    topo.vpcs[vpc].meta.name
+                    topo.vpcs[l.vpc].meta.name
                 ),
             ),
             None => (
@@ -1232,4 +1291,20 @@ impl Ctx<'_, '_> {
         }
         a
     }
+}
+
+/// Where a leak of one interface's service traffic left the VPC.
+struct LeakSite<'s> {
+    e: EniId,
+    svc: &'s Svc,
+    vpc: VpcId,
+    /// The first route table on the path, and its name for messages.
+    table: usize,
+    tname: String,
+    /// The VPC's gateway endpoints for the service, and those associated
+    /// with the table.
+    gws: Vec<EndpointId>,
+    associated: Vec<EndpointId>,
+    /// How the table chose, if it did.
+    choice: Option<RouteChoice>,
 }

@@ -572,6 +572,19 @@ fn no_children<T>(_: &Ctx, _: &[T]) -> Vec<Task> {
 }
 
 async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
+    let base = sdk_config(opts).await?;
+    check_credentials(opts, &base).await?;
+    let regions = regions_to_read(opts, &base).await?;
+    let (mut docs, gaps) = run_tasks(initial_tasks(&base, &regions), opts.progress).await?;
+    docs.extend(gaps_doc(gaps));
+    // The order the snapshot reader walks the files in.
+    docs.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
+    Ok(docs)
+}
+
+/// The SDK configuration: HTTPS client, retries and timeouts, the profile,
+/// endpoint and Region asked for, and the role to assume.
+async fn sdk_config(opts: &Options) -> Result<aws_config::SdkConfig, ImportError> {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -621,7 +634,14 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
             ))
             .build();
     }
-    // Resolve the credentials once, up front: without them nothing works.
+    Ok(base)
+}
+
+/// Resolves the credentials once, up front: without them nothing works.
+async fn check_credentials(
+    opts: &Options,
+    base: &aws_config::SdkConfig,
+) -> Result<(), ImportError> {
     let Some(creds) = base.credentials_provider() else {
         return Err(ImportError::live("no AWS credentials provider"));
     };
@@ -635,13 +655,21 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
             "set `AWS_PROFILE` or pass `--profile`, run `aws sso login`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`",
         ));
     }
+    Ok(())
+}
 
+/// The Regions to read, sorted: those asked for, every enabled one with
+/// `--all-regions` (`DescribeRegions`), else the configured one.
+async fn regions_to_read(
+    opts: &Options,
+    base: &aws_config::SdkConfig,
+) -> Result<Vec<String>, ImportError> {
     let mut regions = opts.regions.clone();
     if opts.all_regions {
         let home = base
             .region()
             .map_or_else(|| "us-east-1".to_string(), |r| r.to_string());
-        let conf = aws_sdk_ec2::config::Builder::from(&base)
+        let conf = aws_sdk_ec2::config::Builder::from(base)
             .region(aws_sdk_ec2::config::Region::new(home.clone()))
             .build();
         let ec2 = aws_sdk_ec2::Client::from_conf(conf);
@@ -677,7 +705,12 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
     }
     regions.sort();
     regions.dedup();
+    Ok(regions)
+}
 
+/// The calls of every Region that need no other call's result, sharing one
+/// limit on concurrent calls; the global Direct Connect gateways once.
+fn initial_tasks(base: &aws_config::SdkConfig, regions: &[String]) -> Vec<Task> {
     let limit = Arc::new(Semaphore::new(16));
     let mut initial: Vec<Task> = Vec::new();
     for (i, region) in regions.iter().enumerate() {
@@ -685,17 +718,17 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
         let c = Ctx {
             region: region.clone(),
             ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&base)
+                aws_sdk_ec2::config::Builder::from(base)
                     .region(r.clone())
                     .build(),
             ),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
-                aws_sdk_elasticloadbalancingv2::config::Builder::from(&base)
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(base)
                     .region(r.clone())
                     .build(),
             ),
             dx: aws_sdk_directconnect::Client::from_conf(
-                aws_sdk_directconnect::config::Builder::from(&base)
+                aws_sdk_directconnect::config::Builder::from(base)
                     .region(r)
                     .build(),
             ),
@@ -707,8 +740,17 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
             initial.push(dx_gateways(c.clone()));
         }
     }
+    initial
+}
 
-    let bar = progress_bar(opts.progress, initial.len());
+/// Runs the tasks and the calls they lead to, with a progress bar; returns
+/// the documents read and the gaps. An error when a task fails fatally or
+/// no call succeeded.
+async fn run_tasks(
+    initial: Vec<Task>,
+    progress: bool,
+) -> Result<(Vec<Doc>, Vec<Gap>), ImportError> {
+    let bar = progress_bar(progress, initial.len());
     let mut set = JoinSet::new();
     for t in initial {
         set.spawn(t);
@@ -745,28 +787,31 @@ async fn fetch_async(opts: &Options) -> Result<Vec<Doc>, ImportError> {
             "no AWS call succeeded, nothing was read{first}"
         )));
     }
+    Ok((docs, gaps))
+}
+
+/// The gaps file: each gap once, by what is missing; `None` without gaps.
+fn gaps_doc(mut gaps: Vec<Gap>) -> Option<Doc> {
     gaps.sort_by(|a, b| a.what.cmp(&b.what));
     gaps.dedup_by(|a, b| a.what == b.what);
-    if !gaps.is_empty() {
-        let list: Vec<Value> = gaps
-            .iter()
-            .map(|g| {
-                json!({
-                    "What": g.what,
-                    "Affects": g.affects,
-                    "Region": g.region,
-                    "Kind": crate::model::gap_kind_name(g.kind),
-                })
-            })
-            .collect();
-        docs.push(Doc {
-            path: GAPS_FILE.into(),
-            value: obj([(GAPS_KEY, Some(Value::Array(list)))]),
-        });
+    if gaps.is_empty() {
+        return None;
     }
-    // The order the snapshot reader walks the files in.
-    docs.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
-    Ok(docs)
+    let list: Vec<Value> = gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "What": g.what,
+                "Affects": g.affects,
+                "Region": g.region,
+                "Kind": crate::model::gap_kind_name(g.kind),
+            })
+        })
+        .collect();
+    Some(Doc {
+        path: GAPS_FILE.into(),
+        value: obj([(GAPS_KEY, Some(Value::Array(list)))]),
+    })
 }
 
 fn progress_bar(on: bool, len: usize) -> indicatif::ProgressBar {
