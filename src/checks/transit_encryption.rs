@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{
-    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology,
-    VifKind,
+    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremId, OnPremVia, Pos,
+    TiSlice, TiVec, Topology, VifKind,
 };
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
@@ -403,9 +403,11 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         .iter()
         .flat_map(|n| n.via.iter().copied())
         .collect();
-    let vias = (0..h.vpns.len())
+    let vias = h
+        .vpns
+        .keys()
         .map(OnPremVia::Vpn)
-        .chain((0..h.vifs.len()).map(OnPremVia::Vif));
+        .chain(h.vifs.keys().map(OnPremVia::Vif));
     for via in vias {
         if named.contains(&via) || !crate::engine::hybrid::via_available(topo, via) {
             continue;
@@ -465,10 +467,12 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
     // Per network: the on-prem routers' choices into AWS (C-12.3), and where
     // every connection AWS advertises a destination over is clear, so that
     // their preference, stated or not, cannot change the verdict.
-    let choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>> = (0..h.on_prem.len())
+    let choices: TiVec<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>> = h
+        .on_prem
+        .keys()
         .map(|n| crate::engine::hybrid::compile_onprem(topo, n))
         .collect();
-    let forced: Vec<IntervalSet> = choices
+    let forced: TiVec<OnPremId, IntervalSet> = choices
         .iter()
         .map(|rs| {
             let mut out = IntervalSet::empty();
@@ -563,7 +567,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         .zip(to_onprem)
         .map(|(members, reach)| (Dir::ToOnPrem, (*members).clone(), reach))
         .collect();
-    for (n, net) in h.on_prem.iter().enumerate() {
+    for (n, net) in h.on_prem.iter_enumerated() {
         let mut set = HeaderSet::universe();
         let public = net
             .via
@@ -1004,8 +1008,10 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
     let h = &topo.hybrid;
     // (entry, exit, violation?, what happens) → the packets of one finding.
     type Key = (OnPremVia, OnPremVia, bool, String);
-    let mut groups: BTreeMap<Key, (usize, Group<'_>)> = BTreeMap::new();
-    let reaches: Vec<(usize, crate::engine::Reach)> = (0..h.on_prem.len())
+    let mut groups: BTreeMap<Key, (OnPremId, Group<'_>)> = BTreeMap::new();
+    let reaches: Vec<(OnPremId, crate::engine::Reach)> = h
+        .on_prem
+        .keys()
         .map(|n| {
             let set = HeaderSet::universe().restrict(DST, onprem_space);
             (n, engine.reach_onprem_over(n, &set, &|_| true))
@@ -1150,7 +1156,7 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
 fn deciding_prefer(
     topo: &Topology,
     flow: &Flow,
-    choices: &[Vec<crate::engine::hybrid::OnPremRegion>],
+    choices: &TiSlice<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>>,
     dst: u128,
     clear: OnPremVia,
 ) -> String {

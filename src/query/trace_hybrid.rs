@@ -18,9 +18,9 @@ use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
-    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId,
+    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    TgwRouteTableId, TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
@@ -43,7 +43,7 @@ impl Tracer<'_> {
 
     /// The VPC attachment of transit gateway `t` for `vpc`.
     fn vpc_attachment(&self, t: TgwId, vpc: VpcId) -> Option<TgwAttachmentId> {
-        self.topo.hybrid.tgw_attachments.iter().position(|a| {
+        self.topo.hybrid.tgw_attachments.position(|a| {
             a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
         })
     }
@@ -77,7 +77,8 @@ impl Tracer<'_> {
                 if let Some(x) = pcx {
                     return Some(RouteTarget::Peering(x));
                 }
-                (0..h.tgws.len())
+                h.tgws
+                    .keys()
                     .find(|&t| {
                         self.vpc_attachment(t, vpc).is_some()
                             && self.vpc_attachment(t, to).is_some()
@@ -87,7 +88,9 @@ impl Tracer<'_> {
             }
             Goal::OnPrem(n) => {
                 let net = &h.on_prem[n];
-                let vgw = (0..h.vgws.len())
+                let vgw = h
+                    .vgws
+                    .keys()
                     .filter(|&g| h.vgws[g].vpc == Some(vpc))
                     .find(|&g| {
                         sim::connections_of_vgw(topo, g)
@@ -97,12 +100,12 @@ impl Tracer<'_> {
                 if let Some(o) = vgw.and_then(|g| self.other_of(HybridRef::Vgw(g))) {
                     return Some(RouteTarget::Other(o));
                 }
-                (0..h.tgws.len())
+                h.tgws
+                    .keys()
                     .find(|&t| {
                         self.vpc_attachment(t, vpc).is_some()
                             && h.tgw_attachments
-                                .iter()
-                                .enumerate()
+                                .iter_enumerated()
                                 .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
                     })
                     .and_then(|t| self.other_of(HybridRef::Tgw(t)))
@@ -367,13 +370,15 @@ impl Tracer<'_> {
             Goal::Eni(d) => {
                 let vpc = self.topo.enis[d].vpc;
                 self.vpc_attachment(t, vpc).or_else(|| {
-                    (0..h.tgw_attachments.len()).find(|&a| {
+                    h.tgw_attachments.keys().find(|&a| {
                         h.tgw_attachments[a].tgw == t
                             && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if self.vpc_attachment(t2, vpc).is_some())
                     })
                 })
             }
-            Goal::OnPrem(n) => (0..h.tgw_attachments.len())
+            Goal::OnPrem(n) => h
+                .tgw_attachments
+                .keys()
                 .find(|&a| h.tgw_attachments[a].tgw == t && self.leads_to_onprem(a, n)),
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
         }
@@ -627,7 +632,6 @@ impl Tracer<'_> {
             TgwAttachmentKind::Peering(t2) => {
                 let back = h
                     .tgw_attachments
-                    .iter()
                     .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
                 let Some(b) = back else {
                     let hop = meta_hop(topo, &att.meta, "transit gateway peering".into());
@@ -1037,7 +1041,7 @@ impl Tracer<'_> {
                             return;
                         }
                         let mut vgws: Vec<VgwId> = vif.vgw.into_iter().collect();
-                        let mut refused: Vec<(usize, VgwId)> = Vec::new();
+                        let mut refused: Vec<(DxGatewayId, VgwId)> = Vec::new();
                         if let Some(dx) = vif.dx_gateway {
                             for a in &h.dx_gateways[dx].associations {
                                 if let DxAssociationTarget::Vgw(g) = a.target {
@@ -1100,7 +1104,7 @@ impl Tracer<'_> {
                             tgws.dedup();
                         }
                         self.best_of(tgws, |tr, t| {
-                            let att = h.tgw_attachments.iter().position(|x| {
+                            let att = h.tgw_attachments.position(|x| {
                                 x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
                             });
                             match att {
@@ -1129,7 +1133,7 @@ impl Tracer<'_> {
 
     /// The blocker of a private virtual interface whose DX gateway lets no
     /// associated VGW take the packet.
-    fn refused_private(&mut self, via: OnPremVia, p: Packet, refused: &[(usize, VgwId)]) {
+    fn refused_private(&mut self, via: OnPremVia, p: Packet, refused: &[(DxGatewayId, VgwId)]) {
         let topo = self.topo;
         let h = &topo.hybrid;
         match refused.first() {

@@ -12,8 +12,8 @@ use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId, Preference,
-    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
+    DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId,
+    Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
     TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::rules::{MAX_TGW_HOPS, TgwRouteRank, VgwRouteRank, learned_routes, tgw_propagated};
@@ -46,12 +46,12 @@ pub fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
 pub fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
     let h = &topo.hybrid;
     let mut out = Vec::new();
-    for (i, v) in h.vpns.iter().enumerate() {
+    for (i, v) in h.vpns.iter_enumerated() {
         if v.gateway == VpnGatewayRef::Vgw(g) {
             out.push(OnPremVia::Vpn(i));
         }
     }
-    for (i, vif) in h.vifs.iter().enumerate() {
+    for (i, vif) in h.vifs.iter_enumerated() {
         if vif.kind != VifKind::Private {
             continue;
         }
@@ -365,7 +365,7 @@ impl Sim<'_> {
         let topo = self.topo;
         let h = &topo.hybrid;
         let mut attachment = None;
-        for (i, a) in h.tgw_attachments.iter().enumerate() {
+        for (i, a) in h.tgw_attachments.iter_enumerated() {
             if a.tgw == t
                 && let TgwAttachmentKind::Vpc { vpc, .. } = a.kind
                 && vpc == at.vpc
@@ -626,7 +626,6 @@ impl Sim<'_> {
             TgwAttachmentKind::Peering(t2) => {
                 let back = h
                     .tgw_attachments
-                    .iter()
                     .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
                 let Some(b) = back else {
                     self.unknown(format!(
@@ -798,7 +797,7 @@ impl Sim<'_> {
     pub(super) fn start_onprem(&mut self, n: OnPremId, p: Packet) {
         let topo = self.topo;
         let Some(net) = topo.hybrid.on_prem.get(n) else {
-            self.dropped(format!("no on-prem network #{n}"));
+            self.dropped(format!("no on-prem network #{n:?}"));
             return;
         };
         self.note(format!("origin: on-prem network {}", net.meta.name));
@@ -911,7 +910,7 @@ impl Sim<'_> {
                             return;
                         }
                         for t in tgws {
-                            let att = h.tgw_attachments.iter().position(|x| {
+                            let att = h.tgw_attachments.position(|x| {
                                 x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
                             });
                             match att {
@@ -1051,7 +1050,7 @@ pub fn onprem_pick(
 
 /// The transit gateways a transit VIF's DX gateway `dx` sends `d` to: the
 /// associations whose allowed prefixes cover `d` most specifically (C-12.2).
-pub fn transit_vif_tgws(topo: &Topology, dx: usize, d: IpAddr) -> Vec<TgwId> {
+pub fn transit_vif_tgws(topo: &Topology, dx: DxGatewayId, d: IpAddr) -> Vec<TgwId> {
     let mut best: Option<u8> = None;
     let mut hits: Vec<(TgwId, u8)> = Vec::new();
     for a in &topo.hybrid.dx_gateways[dx].associations {
