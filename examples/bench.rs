@@ -160,6 +160,46 @@ fn run_check(bin: &Path, file: &Path) -> Result<Run> {
     })
 }
 
+/// HEAD for the diff measurement: `base` with SSH opened from anywhere on
+/// its first security group (one changed rule, as in a pull request).
+fn diff_head(base: &Path, head: &Path) -> Result<()> {
+    use netverify::model::{Scalar, Sp, format::SgRule};
+    let text = std::fs::read_to_string(base)?;
+    let mut file = netverify::model::parse_str(&text, &base.display().to_string())
+        .map_err(|e| anyhow::anyhow!(e.render(Some(&text))))?;
+    let Some(sg) = file.security_groups.first_mut() else {
+        bail!("the generated topology has no security group");
+    };
+    sg.value.ingress.push(Sp::new(SgRule {
+        protocol: Sp::new(Scalar("tcp".into())),
+        ports: Some(Sp::new(Scalar("22".into()))),
+        cidr: Some(Sp::new("0.0.0.0/0".into())),
+        description: Some("bench: ssh opened".into()),
+        ..SgRule::default()
+    }));
+    std::fs::write(head, netverify::import::to_yaml(&file))?;
+    Ok(())
+}
+
+/// Wall time (s) of `netverify diff BASE HEAD --format json`.
+fn run_diff(bin: &Path, base: &Path, head: &Path) -> Result<f64> {
+    let start = Instant::now();
+    let out = Command::new(bin)
+        .arg("diff")
+        .arg(base)
+        .arg(head)
+        .args(["--format", "json"])
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !matches!(out.status.code(), Some(0..=1) | Some(3)) {
+        bail!("diff failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let _: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("diff output is not JSON")?;
+    Ok(wall)
+}
+
 /// REPL query latency on a topology loaded in this process, through the
 /// real query path (parse, resolve, evaluate, render as text), exactly as
 /// `netverify repl` answers a line. For 25 workload interfaces spread over
@@ -266,9 +306,9 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&args.dir)?;
     let mut failed = false;
     println!(
-        "| size | validate (s) | parse+validate (ms) | model build (ms) | checks (ms) | check wall (s) | peak RSS (MiB) | REPL can/why not/path median / max (ms) | REPL what-can-reach median / max (ms) | REPL who-can-reach (ms) | planted found |"
+        "| size | validate (s) | parse+validate (ms) | model build (ms) | checks (ms) | check wall (s) | peak RSS (MiB) | REPL can/why not/path median / max (ms) | REPL what-can-reach median / max (ms) | REPL who-can-reach (ms) | diff wall (s) | planted found |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for &size in &args.sizes {
         let file = args.dir.join(format!("{}-{}.yaml", size.name(), args.seed));
@@ -329,8 +369,19 @@ fn main() -> Result<()> {
             point_max: most(|l| l.point_max),
             who_ms: median(lat.iter().map(|l| l.who_ms).collect()),
         };
+        // A diff of two versions (one rule apart) costs at most twice one
+        // check (issue 16, "Speed").
+        let head = args
+            .dir
+            .join(format!("{}-{}-head.yaml", size.name(), args.seed));
+        diff_head(&file, &head)?;
+        let mut diffs = Vec::new();
+        for _ in 0..args.runs {
+            diffs.push(run_diff(&args.netverify, &file, &head)?);
+        }
+        let diff_wall = median(diffs);
         println!(
-            "| {} | {:.3} | {:.0} | {:.0} | {:.0} | {:.3} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {} ({} of {}) |",
+            "| {} | {:.3} | {:.0} | {:.0} | {:.0} | {:.3} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0} | {:.3} | {} ({} of {}) |",
             size.name(),
             median(validate),
             parse,
@@ -343,6 +394,7 @@ fn main() -> Result<()> {
             q.full_median,
             q.full_max,
             q.who_ms,
+            diff_wall,
             if exact { "exactly" } else { "WRONG" },
             runs[0].violated.intersection(&expected).count(),
             expected.len()
@@ -361,6 +413,13 @@ fn main() -> Result<()> {
                 "{}: check took {wall:.3} s, budget {} s",
                 size.name(),
                 b.check_s
+            ));
+        }
+        if diff_wall > 2.0 * wall {
+            failed = true;
+            notes.push(format!(
+                "{}: diff took {diff_wall:.3} s, more than twice one check ({wall:.3} s)",
+                size.name()
             ));
         }
         if q.point_max > b.query_ms {

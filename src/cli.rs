@@ -11,6 +11,7 @@ use crate::checks::{self, CheckId, CheckMeta};
 use crate::diag::Diagnostic;
 use crate::engine::Engine;
 use crate::escape::terminal;
+use crate::model::format::TopologyFile;
 use crate::model::{self, Topology};
 use crate::render::{self, Format, TextOptions};
 use crate::report::{Report, Verdict};
@@ -102,6 +103,11 @@ pub enum Command {
         /// Print the time each phase took to stderr.
         #[arg(long)]
         timings: bool,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// List the checks, or describe one: what it proves, its assumptions, how to fix a finding.
     Checks {
@@ -119,11 +125,21 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Ask reachability questions interactively (`help` lists the queries).
     Repl {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Answer one query, e.g. `can internet reach db-1 on tcp/5432`.
     Query {
@@ -134,15 +150,24 @@ pub enum Command {
         /// Output format (`mermaid` and `dot` draw `path` and `why not`).
         #[arg(long, value_enum, default_value = "text")]
         format: crate::query::lang::QueryFormat,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// What a change opens and closes: every pair of endpoints whose
     /// reachable packets differ between BASE and HEAD, and the checks'
     /// verdicts before and after.
     Diff {
-        /// The topology before the change: a YAML file or a snapshot directory.
+        /// The topology before the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON. A plan alone (no HEAD) is
+        /// compared with itself: its `prior_state` is BASE, its planned
+        /// values HEAD.
         base: PathBuf,
-        /// The topology after the change: a YAML file or a snapshot directory.
-        head: PathBuf,
+        /// The topology after the change: a YAML file, a snapshot
+        /// directory or a Terraform plan JSON.
+        head: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: render::diff::DiffFormat,
@@ -171,6 +196,11 @@ pub enum ImportCommand {
         /// Write the topology here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Lay a Terraform plan over what already exists: a snapshot
+        /// directory or a topology YAML file. Ids the plan does not hold are
+        /// looked up there.
+        #[arg(long, value_name = "SNAPSHOT_DIR|TOPOLOGY")]
+        base: Option<PathBuf>,
     },
     /// Read a live account through the AWS SDK (read-only describe calls).
     Aws {
@@ -268,19 +298,71 @@ fn err(text: &str) {
     let _ = e.write_all(text.as_bytes());
 }
 
-fn load(path: &Path) -> Result<Topology, Exit> {
-    load_parts(path, false).map(|(topo, _)| topo)
+fn load(path: &Path, base: Option<&Path>) -> Result<Topology, Exit> {
+    load_parts(path, false, base).map(|(topo, _)| topo)
+}
+
+/// The base a plan is laid over (`--base`): a snapshot directory
+/// (imported) or a topology YAML file (checked by the loader first).
+fn read_base(base: &Path) -> Result<crate::import::terraform::Base, Exit> {
+    let shown = base.display().to_string();
+    let file = if base.is_dir() {
+        crate::import::import_snapshot(base)
+            .map_err(|e| {
+                err(&e.render());
+                Exit::Error
+            })?
+            .file
+    } else {
+        let text = std::fs::read_to_string(base).map_err(|e| {
+            err(&Diagnostic::plain(format!("cannot read the base `{shown}`: {e}")).render(None));
+            Exit::Error
+        })?;
+        if let Err(e) = model::load_str(&text, &shown) {
+            err(&e.render(Some(&text)));
+            return Err(Exit::Error);
+        }
+        model::parse_str(&text, &shown).map_err(|e| {
+            err(&e.render(Some(&text)));
+            Exit::Error
+        })?
+    };
+    Ok(crate::import::terraform::Base { file, shown })
+}
+
+/// `--base` given with something other than a Terraform plan.
+fn base_not_for(path: &Path) -> Exit {
+    err(&Diagnostic::plain(format!(
+        "`--base` lays a Terraform plan over what exists, and `{}` is not a plan",
+        path.display()
+    ))
+    .with_help("give `--base` with a plan JSON (`terraform show -json plan.out > plan.json`), or leave it out")
+    .render(None));
+    Exit::Error
 }
 
 /// Load a topology file or snapshot directory; with `want_text`, also the
 /// text `show` prints definitions from: the file, or for a snapshot
 /// directory the topology YAML generated from it.
-fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>), Exit> {
+fn load_parts(
+    path: &Path,
+    want_text: bool,
+    base: Option<&Path>,
+) -> Result<(Topology, Option<String>), Exit> {
+    let plan = crate::import::terraform::is_plan_file(path);
+    if let Some(b) = base {
+        if !plan {
+            return Err(base_not_for(path));
+        }
+        let b = read_base(b)?;
+        let imported = crate::import::terraform::import_plan_over(path, Some(&b));
+        return load_imported(path, imported, want_text, true);
+    }
     // A snapshot directory or a Terraform plan is imported in memory.
     if path.is_dir() {
         return load_imported(path, crate::import::import_snapshot(path), want_text, false);
     }
-    if crate::import::terraform::is_plan_file(path) {
+    if plan {
         let imported = crate::import::terraform::import_plan(path);
         return load_imported(path, imported, want_text, true);
     }
@@ -289,12 +371,24 @@ fn load_parts(path: &Path, want_text: bool) -> Result<(Topology, Option<String>)
         err(&e.render(source.as_deref()));
         Exit::Error
     })?;
+    expect_errors(&topo, || std::fs::read_to_string(path).ok())?;
     let text = if want_text {
         std::fs::read_to_string(path).ok()
     } else {
         None
     };
     Ok((topo, text))
+}
+
+/// The errors of the policy's expected flows, which the query language
+/// parses above the model's loader: reported like the loader's, exit 2.
+fn expect_errors(topo: &Topology, source: impl FnOnce() -> Option<String>) -> Result<(), Exit> {
+    let errors = checks::expected_flows::errors(topo);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    err(&model::LoadError::Invalid(errors).render(source().as_deref()));
+    Err(Exit::Error)
 }
 
 fn text_options() -> TextOptions {
@@ -424,8 +518,8 @@ fn query_exit(status: crate::repl::Status) -> Exit {
     }
 }
 
-fn load_with_text(path: &Path) -> Option<crate::repl::Loaded> {
-    load_parts(path, true).ok()
+fn load_with_text(path: &Path, base: Option<&Path>) -> Option<crate::repl::Loaded> {
+    load_parts(path, true, base).ok()
 }
 
 /// A topology imported in memory (from a snapshot directory or a
@@ -458,9 +552,14 @@ fn load_imported(
     Ok((topo, text))
 }
 
-/// `import terraform`: a plan JSON file → topology YAML.
-fn import_terraform(plan: &std::path::Path, output: Option<&PathBuf>) -> Exit {
-    match crate::import::terraform::import_plan(plan) {
+/// `import terraform`: a plan JSON file → topology YAML, laid over
+/// `base` when given.
+fn import_terraform(plan: &Path, output: Option<&PathBuf>, base: Option<&Path>) -> Exit {
+    let base = match base.map(read_base).transpose() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    match crate::import::terraform::import_plan_over(plan, base.as_ref()) {
         Ok(i) => write_import(&i, output),
         Err(e) => {
             err(&e.render());
@@ -527,25 +626,96 @@ fn import_aws(_cmd: ImportCommand) -> Exit {
     Exit::Error
 }
 
-/// `netverify diff BASE HEAD`.
+/// One side of a diff: the topology file (for attribution) and its model.
+type Side = (TopologyFile, Topology);
+
+/// One side of a diff, loaded from `path`.
+fn load_side(path: &Path) -> Result<Side, Exit> {
+    let name = path.display().to_string();
+    let file = if path.is_dir() {
+        imported_file(crate::import::import_snapshot(path))?
+    } else if crate::import::terraform::is_plan_file(path) {
+        imported_file(crate::import::terraform::import_plan(path))?
+    } else {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            // The loader says why the file cannot be read.
+            return load(path, None).and(Err(Exit::Error));
+        };
+        let file = model::parse_str(&text, &name).map_err(|e| {
+            err(&e.render(Some(&text)));
+            Exit::Error
+        })?;
+        let side = resolve_side(file, &name, Some(&text))?;
+        expect_errors(&side.1, || Some(text))?;
+        return Ok(side);
+    };
+    resolve_side(file, &name, None)
+}
+
+fn imported_file(
+    imported: Result<crate::import::Imported, crate::import::ImportError>,
+) -> Result<TopologyFile, Exit> {
+    imported.map(|i| i.file).map_err(|e| {
+        err(&e.render());
+        Exit::Error
+    })
+}
+
+fn resolve_side(file: TopologyFile, name: &str, source: Option<&str>) -> Result<Side, Exit> {
+    let topo = model::resolve(file.clone(), name).map_err(|e| {
+        err(&e.render(source));
+        Exit::Error
+    })?;
+    Ok((file, topo))
+}
+
+/// Both sides of `netverify diff plan.json`: the plan's `prior_state` and
+/// its planned values.
+fn load_plan_sides(path: &Path) -> Result<(Side, Side), Exit> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(&crate::import::ImportError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        }
+        .render());
+        Exit::Error
+    })?;
+    let head = imported_file(crate::import::terraform::import_plan_bytes(&bytes, &name))?;
+    let base = imported_file(crate::import::terraform::import_prior_bytes(&bytes, &name))?;
+    Ok((
+        resolve_side(base, &format!("{name} (prior_state)"), None)?,
+        resolve_side(head, &name, None)?,
+    ))
+}
+
+/// `netverify diff BASE HEAD`, or `netverify diff PLAN`.
 fn diff(
     base: &Path,
-    head: &Path,
+    head: Option<&Path>,
     format: render::diff::DiffFormat,
     fail_on: crate::diff::FailOn,
 ) -> Exit {
     // Each side goes through the one loader (YAML, snapshot directory or
-    // Terraform plan). A single plan giving both sides (`prior_state` and
-    // the planned state) is not built yet.
-    let b = match load(base) {
-        Ok(t) => t,
+    // Terraform plan); a plan alone gives both sides.
+    let sides = match head {
+        Some(head) => load_side(base).and_then(|b| Ok((b, load_side(head)?))),
+        None if crate::import::terraform::is_plan_file(base) => load_plan_sides(base),
+        None => {
+            err(&Diagnostic::plain(format!(
+                "`{}` is not a Terraform plan, so `diff` needs a second topology",
+                terminal(&base.display().to_string())
+            ))
+            .with_help("write `netverify diff BASE HEAD`, or give one `terraform show -json` plan, whose `prior_state` is compared with its planned values")
+            .render(None));
+            return Exit::Error;
+        }
+    };
+    let ((bf, b), (hf, h)) = match sides {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    let h = match load(head) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let report = crate::diff::diff(&Engine::new(&b), &Engine::new(&h));
+    let report = crate::diff::diff_with(&Engine::new(&b), &Engine::new(&h), Some((&bf, &hf)));
     out(&render::diff::render(&report, format));
     match crate::diff::outcome(&report, fail_on) {
         crate::diff::Outcome::Clean => Exit::Proven,
@@ -562,35 +732,41 @@ pub fn run(cli: Cli) -> Exit {
             head,
             format,
             fail_on,
-        } => diff(&base, &head, format, fail_on),
+        } => diff(&base, head.as_deref(), format, fail_on),
         Command::Validate { topology } => validate(&topology),
         Command::Check {
             topology,
             format,
             checks,
             timings,
-        } => check(&topology, format, &checks, timings),
+            base,
+        } => check(&topology, format, &checks, timings, base.as_deref()),
         Command::Checks { id } => describe_checks(id.as_deref()),
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
             import_snapshot(&dir, output.as_ref())
         }
-        Command::Import(ImportCommand::Terraform { plan, output }) => {
-            import_terraform(&plan, output.as_ref())
+        Command::Import(ImportCommand::Terraform { plan, output, base }) => {
+            import_terraform(&plan, output.as_ref(), base.as_deref())
         }
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
-        Command::Exposed { topology, format } => exposed(&topology, format),
-        Command::Repl { topology } => repl(&topology),
+        Command::Exposed {
+            topology,
+            format,
+            base,
+        } => exposed(&topology, format, base.as_deref()),
+        Command::Repl { topology, base } => repl(&topology, base.as_deref()),
         Command::Query {
             topology,
             query,
             format,
-        } => one_query(&topology, &query, format),
+            base,
+        } => one_query(&topology, &query, format, base.as_deref()),
     }
 }
 
 /// `validate`: load the topology and say how big it is.
 fn validate(topology: &Path) -> Exit {
-    match load(topology) {
+    match load(topology, None) {
         Ok(t) => {
             out(&format!(
                 "{}: valid ({}, {}, {})\n",
@@ -667,13 +843,19 @@ fn render_checks(report: &Report, format: Format) -> String {
 }
 
 /// `check`: run the selected checks and report their verdicts.
-fn check(topology: &Path, format: Format, ids: &[String], timings: bool) -> Exit {
+fn check(
+    topology: &Path,
+    format: Format,
+    ids: &[String],
+    timings: bool,
+    base: Option<&Path>,
+) -> Exit {
     let selected = match select_checks(ids) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let mut t = Timings::new(timings);
-    let topo = match load(topology) {
+    let topo = match load(topology, base) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -725,8 +907,8 @@ fn import_snapshot(dir: &Path, output: Option<&PathBuf>) -> Exit {
 
 /// `exposed`: list what the internet reaches; unknown when the list may
 /// be incomplete.
-fn exposed(topology: &Path, format: ListFormat) -> Exit {
-    let topo = match load(topology) {
+fn exposed(topology: &Path, format: ListFormat, base: Option<&Path>) -> Exit {
+    let topo = match load(topology, base) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -745,9 +927,9 @@ fn exposed(topology: &Path, format: ListFormat) -> Exit {
 }
 
 /// `repl`: answer queries until the input ends.
-fn repl(topology: &Path) -> Exit {
+fn repl(topology: &Path, base: Option<&Path>) -> Exit {
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if crate::repl::run(&|| load_with_text(topology), terminal, text_options()) {
+    if crate::repl::run(&|| load_with_text(topology, base), terminal, text_options()) {
         Exit::Proven
     } else {
         Exit::Error
@@ -755,8 +937,13 @@ fn repl(topology: &Path) -> Exit {
 }
 
 /// `query`: answer one query; the exit code is its answer.
-fn one_query(topology: &Path, query: &str, format: crate::query::lang::QueryFormat) -> Exit {
-    let Some((topo, text)) = load_with_text(topology) else {
+fn one_query(
+    topology: &Path,
+    query: &str,
+    format: crate::query::lang::QueryFormat,
+    base: Option<&Path>,
+) -> Exit {
+    let Some((topo, text)) = load_with_text(topology, base) else {
         return Exit::Error;
     };
     let engine = Engine::new(&topo);

@@ -8,7 +8,9 @@
 //! 2. [`model`]: the topology format, loading, validation, the resolved
 //!    model; [`hs`]: the header-space algebra; [`report`]: verdicts,
 //!    findings and answers as plain data;
-//! 3. [`rules`]: the rules one packet meets, stated once;
+//! 3. [`rules`]: the rules one packet meets, stated once; beside it,
+//!    [`resource_policy`]: the exact evaluator of resource policies (S3,
+//!    DynamoDB, VPC endpoints) and S3's meaning of "public";
 //! 4. [`import`] (snapshots, live accounts, Terraform plans → the topology
 //!    format), [`engine`] (exact reachability over all headers) and
 //!    [`sim`] (one packet at a time: the oracle of the property tests, and
@@ -32,5 +34,6 @@ pub mod query;
 pub mod render;
 pub mod repl;
 pub mod report;
+pub mod resource_policy;
 pub mod rules;
 pub mod sim;

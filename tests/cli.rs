@@ -217,7 +217,7 @@ fn check_exits_1_on_a_violated_topology() {
     );
     assert!(
         out.stdout
-            .ends_with("verdict: violated (1 violated, 0 unknown, 4 proven)\n")
+            .ends_with("verdict: violated (1 violated, 0 unknown, 5 proven)\n")
     );
     assert_eq!(out.stderr, "");
 }
@@ -280,7 +280,7 @@ fn check_exits_2_on_an_unknown_check_id_and_suggests_the_closest() {
     insta::assert_snapshot!(out.stderr, @r#"
     error: unknown check `publc-exposure`
       = help: did you mean `public-exposure`?
-      = note: the checks are `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength`, `on-prem-access`
+      = note: the checks are `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength`, `on-prem-access`, `expected-flows`
     "#);
 }
 
@@ -583,7 +583,9 @@ fn text_report_of_the_reference_topology() {
 
     on-prem-access: proven — no on_prem_access policy
 
-    verdict: proven (0 violated, 0 unknown, 5 proven)
+    expected-flows: proven — no expected flows in the policy
+
+    verdict: proven (0 violated, 0 unknown, 6 proven)
     "#);
 }
 
@@ -620,7 +622,9 @@ fn text_report_of_a_failing_variant() {
 
     on-prem-access: proven — no on_prem_access policy
 
-    verdict: violated (1 violated, 0 unknown, 4 proven)
+    expected-flows: proven — no expected flows in the policy
+
+    verdict: violated (1 violated, 0 unknown, 5 proven)
     "#);
 }
 
@@ -888,7 +892,8 @@ fn check_runs_private_service_access_by_default_and_alone() {
             "private-service-access",
             "transit-encryption",
             "ipsec-strength",
-            "on-prem-access"
+            "on-prem-access",
+            "expected-flows"
         ]
     );
     assert_eq!(str_at(&v, "/checks/0/verdict"), "proven");

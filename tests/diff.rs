@@ -37,10 +37,38 @@ fn load(text: &str, name: &str) -> Topology {
     model::load_str(text, name).unwrap_or_else(|e| panic!("{}", e.render(Some(text))))
 }
 
+/// The diff of two topology texts, with attribution (the CLI's way).
 fn run(base: &str, head: &str) -> DiffReport {
+    let bf = model::parse_str(base, "base.yaml").unwrap();
+    let hf = model::parse_str(head, "head.yaml").unwrap();
     let b = load(base, "base.yaml");
     let h = load(head, "head.yaml");
-    diff::diff(&Engine::new(&b), &Engine::new(&h))
+    diff::diff_with(&Engine::new(&b), &Engine::new(&h), Some((&bf, &hf)))
+}
+
+/// One line per cause of each change: `opened|closed SRC -> DST: KIND
+/// RESOURCE: CHANGE @LINE`.
+fn cause_lines(r: &DiffReport) -> Vec<String> {
+    let mut out = Vec::new();
+    for (label, changes) in [("opened", &r.opened), ("closed", &r.closed)] {
+        for c in changes {
+            for k in &c.causes {
+                out.push(format!(
+                    "{label} {} -> {}: {} {}: {} @{}",
+                    end_text(&c.source),
+                    end_text(&c.destination),
+                    k.kind,
+                    k.resource,
+                    k.change,
+                    k.location
+                        .as_ref()
+                        .map(|l| format!("{}:{}", l.file, l.line))
+                        .unwrap_or_else(|| "-".into())
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn end_text(e: &netverify::report::diff::DiffEndpoint) -> String {
@@ -129,6 +157,13 @@ fn opening_tcp_22_to_the_internet_on_one_instance() {
         &[],
         &["public-exposure: proven -> violated (+1 -0)"],
     );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "opened internet -> instance:app-1: security-group app-sg: ingress rule added: {cidr: 0.0.0.0/0, description: vendor support, ports: 22, protocol: tcp} @head.yaml:282",
+        ]
+    );
     assert_eq!(diff::outcome(&r, FailOn::Violations), Outcome::Fail);
 }
 
@@ -150,6 +185,13 @@ fn sending_the_default_route_to_the_igw_instead_of_the_nat() {
             "instance:app-1 -> internet: tcp/80, tcp/443 from 10.0.10.21/32 to 0.0.0.0/7, 2.0.0.0/8, 3.0.0.0/14, 3.4.0.0/16, 3.5.32.0/19, 3.5.64.0/18, 3.5.128.0/17, 3.6.0.0/15, … (143 more)",
         ],
         &[],
+    );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "closed instance:app-1 -> internet: route-table app-rt-a: route changed: {destination: 0.0.0.0/0, target: nat-a} → {destination: 0.0.0.0/0, target: prod-igw} @head.yaml:158",
+        ]
     );
     // Only a closed flow: no check got worse, nothing opened.
     assert_eq!(diff::outcome(&r, FailOn::Violations), Outcome::Clean);
@@ -174,6 +216,13 @@ fn removing_a_nacl_deny() {
         ],
         &[],
         &["public-exposure: proven -> violated (+1 -0)"],
+    );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "opened internet -> instance:app-1: network-acl app-nacl: ingress rule removed: {action: deny, cidr: 0.0.0.0/0, ports: 22, protocol: tcp, rule: 200} @head.yaml:204",
+        ]
     );
 }
 
@@ -200,6 +249,14 @@ fn dropping_an_s3_endpoint_route_table_association() {
         ],
         &["private-service-access: proven -> violated (+3 -0)"],
     );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "opened instance:app-1 -> internet: vpc-endpoint s3-gateway: `route_tables` entry removed: app-rt-a @head.yaml:486",
+            "closed instance:app-1 -> gateway-endpoint:s3-gateway: vpc-endpoint s3-gateway: `route_tables` entry removed: app-rt-a @head.yaml:486",
+        ]
+    );
 }
 
 #[test]
@@ -220,6 +277,13 @@ fn adding_a_peering_route() {
         &["network-interface:analytics-1-eni -> load-balancer:web-alb: tcp/443 from 10.1.0.25/32"],
         &[],
         &[],
+    );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "opened network-interface:analytics-1-eni -> load-balancer:web-alb: route-table analytics-rt: route added: {destination: 10.0.0.0/16, target: pcx-analytics} @head.yaml:139",
+        ]
     );
 }
 
@@ -266,6 +330,17 @@ fn adding_a_new_public_instance() {
             "public-exposure: proven -> violated (+1 -0)",
             "private-service-access: proven -> violated (+5 -0)",
         ],
+    );
+    // Attribution: the changed rule or resource of HEAD, at its line.
+    assert_eq!(
+        cause_lines(&r),
+        [
+            "opened instance:app-1 -> instance:web-3: network-interface web-3-eni: added @head.yaml:321",
+            "opened instance:app-2 -> instance:web-3: network-interface web-3-eni: added @head.yaml:321",
+            "opened instance:web-3 -> instance:app-1: network-interface web-3-eni: added @head.yaml:321",
+            "opened instance:web-3 -> instance:app-2: network-interface web-3-eni: added @head.yaml:321",
+            "opened internet -> instance:web-3: network-interface web-3-eni: added @head.yaml:321",
+        ]
     );
 }
 

@@ -29,16 +29,21 @@ fn layers() -> BTreeMap<&'static str, u8> {
         // The rules one packet meets, stated once for the engine and the
         // simulator.
         ("rules", 5),
+        // Resource policies (bucket, table, endpoint), evaluated exactly
+        // over the request space: beside the packet rules.
+        ("resource_policy", 5),
         ("import", 6),
         ("engine", 6),
         ("sim", 6),
-        ("checks", 7),
         ("query", 7),
+        // Checks sit above queries: `expected-flows` answers with the
+        // query language's `can` (one evaluator).
+        ("checks", 8),
         // Differential reachability: above the checks and queries it runs.
-        ("diff", 8),
-        ("render", 9),
-        ("repl", 10),
-        ("cli", 11),
+        ("diff", 9),
+        ("render", 10),
+        ("repl", 11),
+        ("cli", 12),
     ])
 }
 

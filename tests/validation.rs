@@ -2344,7 +2344,8 @@ fn check_ids_start_with_the_implemented_check() {
             "private-service-access",
             "transit-encryption",
             "ipsec-strength",
-            "on-prem-access"
+            "on-prem-access",
+            "expected-flows"
         ]
     );
 }
@@ -2373,7 +2374,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
         "vpn]",
         "gap `tunnels unreadable` affects unknown check `vpn`",
         Some(
-            "expected `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength` or `on-prem-access`",
+            "expected `public-exposure`, `private-service-access`, `transit-encryption`, `ipsec-strength`, `on-prem-access` or `expected-flows`",
         ),
     );
 }
@@ -2381,7 +2382,7 @@ fn error_gap_affects_unknown_check_lists_ids() {
 #[test]
 fn gap_affects_every_known_check_id() {
     let yaml = with(
-        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength, on-prem-access]\n",
+        "gaps:\n  - what: x\n    affects: [public-exposure, private-service-access, transit-encryption, ipsec-strength, on-prem-access, expected-flows]\n",
     );
     let t = load(&yaml);
     assert_eq!(t.gaps[0].affects, model::CHECK_IDS);

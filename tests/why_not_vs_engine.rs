@@ -9,7 +9,10 @@
 //! tracer (built on the simulator's decisions) finds at least one blocker
 //! exactly when the engine says that no packet gets there, and none when
 //! it says yes, and every `no` comes with blockers on a path that the
-//! simulator really does not deliver. The generator (shared with
+//! simulator really does not deliver. Where the simulator's every-blocker
+//! walk (`sim::simulate_blockers`) takes the traced packet to the
+//! destination along one path, `why not` names exactly the filters (NACLs,
+//! security groups, block public access) that walk records. The generator (shared with
 //! `tests/engine_vs_sim.rs`) covers NACL order, SG unions and references,
 //! LPM and blackholes, main-table fallback, public and IPv6 addresses, NAT,
 //! load balancer listeners and BPA, and the hybrid paths: VPC peering,
@@ -134,6 +137,107 @@ struct Seen {
     first_blocker_checked: usize,
     /// Hybrid blockers by kind (their rule, up to the first address or name).
     kinds: std::collections::BTreeMap<String, usize>,
+    /// `no` answers whose filter blockers were compared with those the
+    /// simulator's every-blocker walk records on the same packet.
+    every_blocker_checked: usize,
+    /// `no` answers towards a load balancer node, and of those the ones
+    /// compared with the every-blocker walk.
+    lb_no: usize,
+    lb_walked: usize,
+}
+
+/// True when `end` is a load balancer node.
+fn to_lb(topo: &model::Topology, end: &str) -> bool {
+    let name = end.trim_matches('"');
+    topo.enis
+        .iter()
+        .any(|e| e.meta.name == name && matches!(e.owner, model::EniOwner::LoadBalancer(_)))
+}
+
+/// The component a `why not` blocker names for a filter the simulator's
+/// every-blocker walk records: the NACL, the interface's first security
+/// group (the interface itself when it has none), block public access.
+fn blocker_component(topo: &model::Topology, at: &sim::Blocked) -> Option<String> {
+    match at {
+        sim::Blocked::Nacl { subnet, .. } => {
+            Some(topo.nacls[topo.subnets[*subnet].nacl].meta.name.clone())
+        }
+        sim::Blocked::Sg { eni, .. } => {
+            let e = &topo.enis[*eni];
+            Some(e.security_groups.first().map_or_else(
+                || e.meta.name.clone(),
+                |&g| topo.security_groups[g].meta.name.clone(),
+            ))
+        }
+        sim::Blocked::Bpa { .. } => Some("block-public-access".into()),
+        sim::Blocked::NoRouteTable { .. } | sim::Blocked::Route { .. } => None,
+    }
+}
+
+/// Where the simulator's every-blocker walk ([`sim::simulate_blockers`])
+/// takes the traced packet to the destination along one path, `why not`
+/// names every filter that walk records (NACLs, security groups, block
+/// public access), and each blocker of `why not` at such a filter is one
+/// the walk records too.
+fn every_blocker_agrees(
+    topo: &model::Topology,
+    (a, b): (&str, &str),
+    p: &Packet,
+    v: &Value,
+    text: &str,
+    seen: &mut Seen,
+) -> Result<(), TestCaseError> {
+    let origin = origin_of(topo, a).unwrap();
+    let walk = sim::simulate_blockers(topo, origin, p);
+    // One branch only: where the walk forks (ECMP, several attachment
+    // subnets) `why not` keeps the branch with the fewest blockers.
+    let ends = walk.trace.iter().filter(|l| l.starts_with("=> ")).count();
+    if ends != 1 || !arrives(topo, b, &walk.fates) {
+        return Ok(());
+    }
+    let theirs: std::collections::BTreeSet<String> = walk
+        .blockers
+        .iter()
+        .filter_map(|x| blocker_component(topo, &x.at))
+        .collect();
+    let filters: std::collections::BTreeSet<String> = topo
+        .nacls
+        .iter()
+        .map(|n| n.meta.name.clone())
+        .chain(topo.security_groups.iter().map(|g| g.meta.name.clone()))
+        .chain(
+            topo.enis
+                .iter()
+                .filter(|e| e.security_groups.is_empty())
+                .map(|e| e.meta.name.clone()),
+        )
+        .chain(std::iter::once("block-public-access".to_string()))
+        .collect();
+    let ours: std::collections::BTreeSet<String> = v["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|bl| {
+            !bl["rule"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("return path: ")
+        })
+        .filter_map(|bl| bl["component"].as_str().map(str::to_string))
+        .filter(|c| filters.contains(c))
+        .collect();
+    prop_assert_eq!(
+        &ours,
+        &theirs,
+        "why not {} -> {}: the filter blockers differ from the simulator's every-blocker walk of {}: {}\n{}",
+        a,
+        b,
+        p,
+        text,
+        walk.trace.join("\n")
+    );
+    seen.every_blocker_checked += 1;
+    Ok(())
 }
 
 /// The names of the topology's resources, and the AWS rules (`C-6.10`),
@@ -338,6 +442,12 @@ fn check_topology(
                             );
                             seen.first_blocker_checked += 1;
                         }
+                        let walked = seen.every_blocker_checked;
+                        every_blocker_agrees(topo, (a, b), &p, &v, &text, &mut seen)?;
+                        if to_lb(topo, b) {
+                            seen.lb_no += 1;
+                            seen.lb_walked += seen.every_blocker_checked - walked;
+                        }
                         if hybrid {
                             seen.hybrid_no += 1;
                             seen.hybrid_multi += usize::from(blockers >= 2);
@@ -371,6 +481,9 @@ fn why_not_property_exercises_hybrid_paths() {
         total.hybrid_yes += seen.hybrid_yes;
         total.hybrid_blockers += seen.hybrid_blockers;
         total.first_blocker_checked += seen.first_blocker_checked;
+        total.every_blocker_checked += seen.every_blocker_checked;
+        total.lb_no += seen.lb_no;
+        total.lb_walked += seen.lb_walked;
         for (k, n) in seen.kinds {
             *total.kinds.entry(k).or_default() += n;
         }
@@ -382,6 +495,11 @@ fn why_not_property_exercises_hybrid_paths() {
             && total.hybrid_yes >= 5
             && total.hybrid_blockers >= 10
             && total.first_blocker_checked >= 100
+            // The filter blockers were compared with the simulator's
+            // every-blocker walk, towards load balancer nodes too.
+            && total.every_blocker_checked >= 500
+            && total.lb_no >= 10
+            && total.lb_walked >= 5
             // Peering not active, TGW blackhole and no route, the AZ rule,
             // nothing advertised to on prem, ...
             && total.kinds.len() >= 5,
@@ -420,7 +538,7 @@ fn why_not_agrees_with_the_engine_on_own_snapshot_fixtures() {
         dirs.len(),
         root.display()
     );
-    let (mut decided, mut hybrid) = (0, 0);
+    let (mut decided, mut hybrid, mut walked) = (0, 0, 0);
     for dir in &dirs {
         let topo = imported_topology(dir);
         let seen = check_topology(
@@ -431,12 +549,19 @@ fn why_not_agrees_with_the_engine_on_own_snapshot_fixtures() {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         decided += seen.first_blocker_checked;
         hybrid += seen.hybrid_no + seen.hybrid_yes;
+        walked += seen.every_blocker_checked;
     }
     // Not vacuous: blocked answers were compared with the simulator's
     // drop, and hybrid paths (the fixtures' VPN, DX and TGW) were asked.
-    eprintln!("{decided} blocked answers compared, {hybrid} hybrid answers");
+    eprintln!(
+        "{decided} blocked answers compared, {hybrid} hybrid answers, {walked} compared with the every-blocker walk"
+    );
     assert!(decided >= 200, "only {decided} blocked answers checked");
     assert!(hybrid >= 50, "only {hybrid} hybrid answers");
+    assert!(
+        walked >= 40,
+        "only {walked} answers compared with the every-blocker walk"
+    );
 }
 
 /// `why not` agrees with `can` and the simulator on every snapshot of the

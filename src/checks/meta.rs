@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use super::{REGISTRY, transit_encryption};
+use super::{REGISTRY, expected_flows, transit_encryption};
 use super::{ipsec_strength, on_prem_access, private_service_access, public_exposure};
 
 /// A check, by its stable id.
@@ -21,17 +21,19 @@ pub enum CheckId {
     TransitEncryption,
     IpsecStrength,
     OnPremAccess,
+    ExpectedFlows,
 }
 
 impl CheckId {
     /// Every check, in the order they run and are reported (the order of
     /// [`REGISTRY`]).
-    pub const ALL: [CheckId; 5] = [
+    pub const ALL: [CheckId; 6] = [
         CheckId::PublicExposure,
         CheckId::PrivateServiceAccess,
         CheckId::TransitEncryption,
         CheckId::IpsecStrength,
         CheckId::OnPremAccess,
+        CheckId::ExpectedFlows,
     ];
 
     /// The kebab-case id used on the command line, in every output and as
@@ -43,6 +45,7 @@ impl CheckId {
             CheckId::TransitEncryption => "transit-encryption",
             CheckId::IpsecStrength => "ipsec-strength",
             CheckId::OnPremAccess => "on-prem-access",
+            CheckId::ExpectedFlows => "expected-flows",
         }
     }
 
@@ -59,6 +62,7 @@ impl CheckId {
             CheckId::TransitEncryption => &transit_encryption::META,
             CheckId::IpsecStrength => &ipsec_strength::META,
             CheckId::OnPremAccess => &on_prem_access::META,
+            CheckId::ExpectedFlows => &expected_flows::META,
         }
     }
 

@@ -2,6 +2,7 @@
 //! results. One check is one file, with its documentation in its `META`
 //! ([`meta`]); the registry below fixes their order.
 
+pub mod expected_flows;
 pub mod ipsec_strength;
 pub mod meta;
 pub mod on_prem_access;
@@ -92,12 +93,13 @@ pub fn without_relied_violations(topo: &Topology, mut r: CheckResult) -> CheckRe
 
 /// The checks as written, in registry order, before
 /// [`without_relied_violations`].
-const RAW: [fn(&Engine<'_>) -> CheckResult; 5] = [
+const RAW: [fn(&Engine<'_>) -> CheckResult; 6] = [
     public_exposure::run,
     private_service_access::run,
     transit_encryption::run,
     ipsec_strength::run,
     on_prem_access::run,
+    expected_flows::run,
 ];
 
 /// Check `I` of [`RAW`], with the violations that rely on missing data made
@@ -221,6 +223,10 @@ pub const REGISTRY: &[Check] = &[
     Check {
         meta: on_prem_access::META,
         run: guarded::<4>,
+    },
+    Check {
+        meta: expected_flows::META,
+        run: guarded::<5>,
     },
 ];
 

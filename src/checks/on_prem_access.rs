@@ -10,7 +10,7 @@ use super::{CheckId, CheckMeta};
 use crate::engine::exposure::witness;
 use crate::engine::{End, Engine, Flow, Origin, summarize_flows};
 use crate::hs::HeaderSet;
-use crate::model::{EniOwner, ResourceRef};
+use crate::model::{EniId, EniOwner, OnPremAccess, ResourceRef, Topology};
 use crate::report::{CheckResult, Finding, FindingKind, Severity, Verdict};
 
 pub const ID: &str = CheckId::OnPremAccess.as_str();
@@ -65,6 +65,31 @@ C-12.2, C-12.3
 "#,
 };
 
+/// The packets `access` allows its network to send to interface `e`.
+pub fn allowed_set(topo: &Topology, access: &OnPremAccess, e: EniId) -> HeaderSet {
+    let eni = &topo.enis[e];
+    let mut allowed = HeaderSet::empty();
+    for (r, ports, _) in &access.allow {
+        let applies = match *r {
+            ResourceRef::Eni(x) => x == e,
+            ResourceRef::Instance(i) => eni.instance == Some(i),
+            ResourceRef::LoadBalancer(l) => eni.owner == EniOwner::LoadBalancer(l),
+            _ => false,
+        };
+        if !applies {
+            continue;
+        }
+        if ports.is_empty() {
+            allowed = HeaderSet::universe();
+        }
+        for p in ports {
+            let c = HeaderSet::rule(p.proto, &p.port, None, None);
+            allowed = allowed.union(&HeaderSet::universe().intersect(&c));
+        }
+    }
+    allowed
+}
+
 pub fn run(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let mut findings = Vec::new();
@@ -83,25 +108,7 @@ pub fn run(engine: &Engine<'_>) -> CheckResult {
         }
         for (e, flows) in &per_eni {
             let eni = &topo.enis[*e];
-            let mut allowed = HeaderSet::empty();
-            for (r, ports, _) in &access.allow {
-                let applies = match *r {
-                    ResourceRef::Eni(x) => x == *e,
-                    ResourceRef::Instance(i) => eni.instance == Some(i),
-                    ResourceRef::LoadBalancer(l) => eni.owner == EniOwner::LoadBalancer(l),
-                    _ => false,
-                };
-                if !applies {
-                    continue;
-                }
-                if ports.is_empty() {
-                    allowed = HeaderSet::universe();
-                }
-                for p in ports {
-                    let c = HeaderSet::rule(p.proto, &p.port, None, None);
-                    allowed = allowed.union(&HeaderSet::universe().intersect(&c));
-                }
-            }
+            let allowed = allowed_set(topo, access, *e);
             let mut delivered = HeaderSet::empty();
             for f in flows {
                 delivered = delivered.union(&f.set);

@@ -4,6 +4,8 @@
 //! [`META`], the one place they are written (the README, `--help`, SARIF
 //! and `netverify checks` are rendered from it).
 
+mod buckets;
+
 use std::collections::BTreeMap;
 
 use super::{CheckId, CheckMeta};
@@ -25,7 +27,9 @@ RFC 1918 and RFC 6598, any global IPv6 source) can be delivered to belongs
 to an internet-facing load balancer, and receives only packets on that load
 balancer's listener ports, unless the topology's `policy.public_exposure`
 allows more (or forbids a load balancer). Delivery is what counts (C-0.3
-(a)): a broken return path does not make an interface safe.
+(a)): a broken return path does not make an interface safe. And no S3 bucket of the topology's `s3` section can be read or written by
+anyone, unless `policy.public_exposure` allows that bucket (see "What
+public means for a bucket" below).
 "#,
     why: r#"
 One forgotten public IP, an IPv6 `::/0` rule or a permissive NACL order is
@@ -72,7 +76,10 @@ security group references across VPCs.
 Firewall, Classic Load Balancers.
 "#,
     assumptions: r#"
-No Global Accelerator, CloudFront VPC origin, API Gateway VPC link or
+For buckets: the owner account's IAM policies grant nothing to principals
+outside the account (they cannot), and what S3 calls public is what
+netverify calls public, with netverify's bound on broad `aws:SourceIp`
+ranges (IPv4 shorter than `/8`, IPv6 shorter than `/32`). No Global Accelerator, CloudFront VPC origin, API Gateway VPC link or
 PrivateLink service exposes an internal resource (C-14.2): a snapshot
 cannot show them. Record such paths as `gaps` if they exist, and the
 verdict becomes `unknown`.
@@ -113,7 +120,7 @@ fn owner_resource(topo: &Topology, e: EniId) -> (String, Option<String>) {
 
 /// The internet packets the policy allows to reach interface `e`, in the
 /// coordinates the attacker sends them (destination left free).
-fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
+pub fn allowed_set(engine: &Engine<'_>, e: EniId) -> HeaderSet {
     let topo = engine.topo;
     let eni = &topo.enis[e];
     let lb = match eni.owner {
@@ -216,7 +223,14 @@ fn flows_text(s: &[crate::report::FlowSummary]) -> String {
 /// the interfaces, the packets, and the flows that carry them.
 type Violation<'a> = (Option<String>, Vec<EniId>, HeaderSet, Vec<&'a Flow>);
 
+/// The check: the network's exposure, then the buckets' (`buckets.rs`).
 pub fn run(engine: &Engine<'_>) -> CheckResult {
+    let mut r = run_network(engine);
+    buckets::add(engine.topo, &mut r);
+    r
+}
+
+fn run_network(engine: &Engine<'_>) -> CheckResult {
     let topo = engine.topo;
     let mut findings: Vec<Finding> = super::gap_findings(topo, ID);
     let exposure = Exposure::of(engine);

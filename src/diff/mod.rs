@@ -13,6 +13,9 @@
 //! a changed path relies on or that could add paths, are reported as
 //! `unknown`, never left out.
 
+pub mod cause;
+pub mod intent;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -23,10 +26,11 @@ use crate::engine::{End, Engine, Flow, Origin, explain, summarize_flows};
 use std::net::IpAddr;
 
 use crate::hs::{DST, HeaderSet, IntervalSet, Packet, SRC, decode, encode};
+use crate::model::format::TopologyFile;
 use crate::model::{EniId, EniOwner, OnPremVia, PublicIp, Topology, auto_public_ip};
 use crate::query::gaps::{could_widen, ends, relied_on, relied_reason, widen_reason};
 use crate::report::diff::{
-    CheckDelta, DiffEndpoint, DiffFinding, DiffReport, FlowChange, UnknownChange,
+    Cause, CheckDelta, DiffEndpoint, DiffFinding, DiffReport, FlowChange, UnknownChange,
 };
 use crate::report::{FindingKind, Witness};
 
@@ -541,6 +545,8 @@ fn change(
         flows: summary,
         witness: witness(topo, &flows, set),
         unknown: unknown.into_iter().collect(),
+        causes: Vec::new(),
+        violation: None,
     }
 }
 
@@ -633,21 +639,72 @@ pub fn check_deltas(base: &Engine<'_>, head: &Engine<'_>) -> Vec<CheckDelta> {
         .collect()
 }
 
-/// The whole diff of two topologies.
+/// The whole diff of two topologies, without attribution.
 pub fn diff(base: &Engine<'_>, head: &Engine<'_>) -> DiffReport {
+    diff_with(base, head, None)
+}
+
+/// The whole diff of two topologies; given the two sides' topology files
+/// (`(base, head)`), each change also gets its causes ([`cause`]).
+pub fn diff_with(
+    base: &Engine<'_>,
+    head: &Engine<'_>,
+    files: Option<(&TopologyFile, &TopologyFile)>,
+) -> DiffReport {
     let d = delta(base, head);
+    let mut notes = Vec::new();
+    let causes = match files {
+        Some((bf, hf)) if !d.pairs.is_empty() => {
+            let cands = cause::candidates(bf, hf, head.topo);
+            if cands.len() > cause::MAX_CANDIDATES {
+                notes.push(format!(
+                    "attribution skipped: {} changed resources and rules (at most {} are reverted one by one)",
+                    cands.len(),
+                    cause::MAX_CANDIDATES
+                ));
+                Vec::new()
+            } else {
+                cause::attribute(&d.base, hf, &cands, &d.pairs)
+            }
+        }
+        _ => Vec::new(),
+    };
+    let expects = intent::expects(head.topo);
     let mut opened = Vec::new();
     let mut closed = Vec::new();
-    for p in &d.pairs {
+    for (i, p) in d.pairs.iter().enumerate() {
         let pair = (p.source.clone(), p.destination.clone());
         if !p.opened.is_empty() {
             let set = d.stand_ins.to_head(&p.opened);
-            opened.push(change(&d.head, &d.base, &pair, &set));
+            let mut c = change(&d.head, &d.base, &pair, &set);
+            c.violation =
+                intent::opened_violation(head, &expects, &carriers(&d.head, &pair, &set), &set);
+            c.causes = causes.get(i).map(|x| x.0.clone()).unwrap_or_default();
+            opened.push(c);
         }
         if !p.closed.is_empty() {
-            closed.push(change(&d.base, &d.head, &pair, &p.closed));
+            let mut c = change(&d.base, &d.head, &pair, &p.closed);
+            c.violation = intent::closed_violation(
+                base,
+                &expects,
+                head.topo,
+                &carriers(&d.base, &pair, &p.closed),
+                &p.closed,
+            );
+            c.causes = causes.get(i).map(|x| x.1.clone()).unwrap_or_default();
+            closed.push(c);
         }
     }
+    // Grouped by cause: changes with the same causes are adjacent, ordered
+    // by their causes, then by endpoints (a stable sort).
+    let by_cause = |a: &FlowChange, b: &FlowChange| {
+        a.causes
+            .iter()
+            .map(Cause::key)
+            .cmp(b.causes.iter().map(Cause::key))
+    };
+    opened.sort_by(by_cause);
+    closed.sort_by(by_cause);
     let mut unknown = Vec::new();
     undecided(&d.base, "base", &mut unknown);
     undecided(&d.head, "head", &mut unknown);
@@ -661,6 +718,7 @@ pub fn diff(base: &Engine<'_>, head: &Engine<'_>) -> DiffReport {
         closed,
         unknown,
         checks: check_deltas(base, head),
+        notes,
     }
 }
 
@@ -689,12 +747,13 @@ pub enum Outcome {
 
 /// The outcome of `report` under `fail_on`.
 pub fn outcome(report: &DiffReport, fail_on: FailOn) -> Outcome {
-    let worse = report.checks.iter().any(CheckDelta::worse);
+    let violates = report.violates();
     let fail = match fail_on {
-        FailOn::Violations => worse,
-        FailOn::Opened => worse || !report.opened.is_empty(),
+        FailOn::Violations => violates,
+        FailOn::Opened => violates || !report.opened.is_empty(),
         FailOn::Any => {
-            !report.opened.is_empty()
+            violates
+                || !report.opened.is_empty()
                 || !report.closed.is_empty()
                 || report.checks.iter().any(CheckDelta::changed)
         }

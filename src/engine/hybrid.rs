@@ -11,9 +11,9 @@ use ipnet::IpNet;
 use super::{End, Engine, Frag, Reach, Step};
 use crate::hs::{DST, IntervalSet, SRC, all_v4, all_v6, net_set, nets_set};
 use crate::model::{
-    DxAssociationTarget, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId, Preference,
-    RouteDest, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, TiVec, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, OnPremId, OnPremVia, PeeringId, Preference, RouteDest, SgTag, SubnetId,
+    TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget, TiVec, Topology,
+    VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
 
 // At most this many transit gateway route lookups per packet (loops), as
@@ -708,16 +708,6 @@ impl HybridTables {
     }
 }
 
-/// The edge route table of a VGW (C-3.11), if any.
-pub fn vgw_edge_table(topo: &Topology, g: VgwId) -> Option<usize> {
-    topo.route_tables.iter().position(|t| {
-        t.edge_associations.iter().any(|e| match e {
-            GatewayRef::Vgw(o) => topo.hybrid.of_other(*o) == Some(HybridRef::Vgw(g)),
-            GatewayRef::Igw(_) => false,
-        })
-    })
-}
-
 /// The CIDRs of a VPC, both families.
 pub(super) fn vpc_cidrs(topo: &Topology, v: VpcId) -> IntervalSet {
     let vpc = &topo.vpcs[v];
@@ -1076,7 +1066,7 @@ impl Engine<'_> {
             return;
         }
         let f = f.step(Step::VgwIn { vgw: g });
-        if let Some(t) = vgw_edge_table(self.topo, g) {
+        if let Some(t) = crate::rules::vgw_edge_table(self.topo, g) {
             for (node, piece, choice) in self.by_route(t, &f, true) {
                 match node {
                     super::Node::VpcLocal(v) if v == vpc => {

@@ -81,6 +81,9 @@ pub struct TopologyFile {
     /// VPC Block Public Access settings (C-6.10).
     #[serde(default)]
     pub block_public_access: Option<Sp<BlockPublicAccess>>,
+    /// S3 buckets and account-level S3 settings.
+    #[serde(default)]
+    pub s3: Option<Sp<super::s3::S3Section>>,
     /// What the checks must prove, beyond the defaults.
     #[serde(default)]
     pub policy: Option<Sp<Policy>>,
@@ -1051,6 +1054,12 @@ pub struct Policy {
     pub on_prem_access: Vec<Sp<OnPremAccessPolicy>>,
     #[serde(default)]
     pub private_service_access: Option<Sp<PrivateServiceAccessPolicy>>,
+    /// Flows that must get through (the `expected-flows` check; `diff`
+    /// reports a closed flow one of them covers as a violation). Each is a
+    /// query's `can` without the `can`: `SOURCE -> DESTINATION [on PORTS]`,
+    /// e.g. `internet -> web-alb on tcp/443`.
+    #[serde(default)]
+    pub expect: Vec<Sp<String>>,
 }
 
 /// What one on-prem network may reach: nothing beyond `allow`.

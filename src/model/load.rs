@@ -589,6 +589,17 @@ const LABELS: &[(&str, &str, Option<&str>)] = &[
     ),
     ("ServiceUse", "service use", Some("policy")),
     ("ServiceResource", "bucket or table", Some("policy")),
+    ("S3Section", "s3", Some("s3")),
+    ("S3Account", "s3 account", Some("s3")),
+    (
+        "PublicAccessBlockConfig",
+        "s3 public access block",
+        Some("s3"),
+    ),
+    ("Bucket", "bucket", Some("s3")),
+    ("AclGrant", "acl grant", Some("s3")),
+    ("AccessPoint", "access point", Some("s3")),
+    ("Website", "website configuration", Some("s3")),
     ("Gap", "gap", Some("gaps")),
     ("GapScope", "gap scope", Some("gaps")),
 ];

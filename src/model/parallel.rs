@@ -64,7 +64,11 @@ fn sections(text: &str) -> Option<Vec<Section<'_>>> {
             // Column 0: a new section `key:` with nothing after the colon
             // (or a comment), or a one-line scalar section like `version: 1`.
             let (key, rest) = body.split_once(':')?;
-            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
                 return None;
             }
             let rest = rest.trim();
@@ -246,6 +250,7 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
         direct_connect,
         on_prem_networks,
         block_public_access,
+        s3,
         policy,
         gaps,
     } = other;
@@ -264,6 +269,7 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
     one(&mut into.account, account)?;
     one(&mut into.direct_connect, direct_connect)?;
     one(&mut into.block_public_access, block_public_access)?;
+    one(&mut into.s3, s3)?;
     one(&mut into.policy, policy)?;
     into.prefix_lists.extend(prefix_lists);
     into.vpcs.extend(vpcs);

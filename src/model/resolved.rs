@@ -25,6 +25,7 @@ pub const CHECK_IDS: &[&str] = &[
     "transit-encryption",
     "ipsec-strength",
     "on-prem-access",
+    "expected-flows",
 ];
 
 pub type PrefixListId = usize;
@@ -146,6 +147,8 @@ pub struct Topology {
     /// Every name in the file.
     pub names: HashMap<String, ResourceRef>,
     pub bpa: BlockPublicAccess,
+    /// S3 buckets (the `s3` section).
+    pub buckets: Vec<super::s3::S3Bucket>,
     pub policy: Policy,
     pub gaps: Vec<Gap>,
     /// The tags of the resources a `tag:` selector can pick: VPCs, subnets,
@@ -687,9 +690,28 @@ pub struct ExposureAllow {
 pub struct Policy {
     pub exposure_allow: Vec<ExposureAllow>,
     pub exposure_forbid: Vec<(LbId, Pos)>,
+    /// Buckets (index into `Topology::buckets`) `policy.public_exposure`
+    /// allows to be public, with where.
+    pub exposure_allow_buckets: Vec<(usize, Pos)>,
     /// `policy.on_prem_access`.
     pub on_prem_access: Vec<OnPremAccess>,
     pub service_access: ServiceAccessPolicy,
+    /// `policy.expect`: flows that must get through.
+    pub expect: Vec<Expect>,
+}
+
+/// How an expected flow is written (the help of its errors).
+pub const EXPECT_FORM: &str =
+    "write `SOURCE -> DESTINATION [on PORTS]`, e.g. `internet -> web-alb on tcp/443`";
+
+/// One expected flow (`policy.expect`) as written. The query language
+/// parses it and resolves its endpoints (`checks::expected_flows`), above
+/// the model: the loader keeps the text and where it is.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// As written, trimmed, e.g. `internet -> web-alb on tcp/443`.
+    pub text: String,
+    pub pos: Pos,
 }
 
 /// What one on-prem network may reach (`policy.on_prem_access`).

@@ -1,12 +1,13 @@
 //! Evaluating parsed queries on the engine.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::endpoint::{Resolved, Source, resolve};
 use super::gaps;
 use super::lang::{EndpointExpr, PortSpec};
 use super::trace::{self, Goal, Start, Trace};
+pub use super::whynot::why_not;
 use crate::diag::Diagnostic;
 use crate::engine::exposure::packet_view;
 use crate::engine::{End, Engine, Flow, Origin, Step, explain, summarize_flows};
@@ -17,7 +18,7 @@ use crate::report::answer::{Answer, AnswerKind, HopStatus, PathHop, PathView, Re
 /// At most this many distinct paths are drawn; the rest are counted.
 const MAX_PATHS: usize = 16;
 /// At most this many source × destination pairs are traced for `why not`.
-const MAX_CANDIDATES: usize = 64;
+pub(super) const MAX_CANDIDATES: usize = 64;
 
 /// The packets a list of port specs names (every packet when empty).
 pub fn port_set(ports: &[PortSpec]) -> HeaderSet {
@@ -102,7 +103,7 @@ struct Outcome {
     unknown: Vec<String>,
 }
 
-fn push_unique(v: &mut Vec<String>, s: String) {
+pub(super) fn push_unique(v: &mut Vec<String>, s: String) {
     if !v.contains(&s) {
         v.push(s);
     }
@@ -289,7 +290,7 @@ fn path_hops(topo: &Topology, flow: &Flow, p: &crate::hs::Packet) -> Vec<PathHop
             if hop.rule.ends_with(": no security group rule matches")
                 && let Some(crate::model::ResourceRef::Eni(e)) =
                     topo.names.get(&hop.component).copied()
-                && let Some(pass) = trace::lb_sg_pass(topo, e, p, hop_direction(&hop.rule))
+                && let Some(pass) = super::hops::lb_sg_pass(topo, e, p, hop_direction(&hop.rule))
             {
                 hop.rule = pass;
             }
@@ -403,7 +404,7 @@ fn lb_legs(
 /// An endpoint label as plain text, for a path's ends: without the
 /// backticks that quote names inside it (`` `10.0.0.5` (on-prem network
 /// `corp`) `` reads `10.0.0.5 (on-prem network corp)`).
-fn plain(label: &str) -> String {
+pub(super) fn plain(label: &str) -> String {
     label.replace('`', "")
 }
 
@@ -825,7 +826,12 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
 /// the goal to the start (C-0.2, C-5.3): between interfaces and on-prem
 /// networks. `None` where no reply can be traced (the internet, services,
 /// packets without ports).
-fn reply_trace(topo: &Topology, start: Start, goal: &Goal, p: crate::hs::Packet) -> Option<Trace> {
+pub(super) fn reply_trace(
+    topo: &Topology,
+    start: Start,
+    goal: &Goal,
+    p: crate::hs::Packet,
+) -> Option<Trace> {
     if !p.has_ports() {
         return None;
     }
@@ -1159,337 +1165,4 @@ fn name_auto_addresses(topo: &Topology, e: EniId, flows: &mut [crate::report::Fl
             }
         }
     }
-}
-
-/// An address of `s` that reads well: past the network address when the
-/// first range allows it.
-fn first_addr(s: &IntervalSet) -> Option<IpAddr> {
-    let v = s.sample_addr()?;
-    Some(decode(v, is_v4_code(v)))
-}
-
-fn v4_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
-    topo.enis[e].private_ips.first().map(|p| IpAddr::V4(p.addr))
-}
-
-fn v6_of(topo: &Topology, e: EniId) -> Option<IpAddr> {
-    topo.enis[e].ipv6_addresses.first().map(|a| IpAddr::V6(*a))
-}
-
-/// The address an internet packet aims at for interface `d`.
-fn public_dst(topo: &Topology, d: EniId, v4: bool) -> Option<IpAddr> {
-    if !v4 {
-        return v6_of(topo, d);
-    }
-    let eni = &topo.enis[d];
-    eni.private_ips
-        .iter()
-        .enumerate()
-        .find_map(|(k, p)| p.public.map(|pb| IpAddr::V4(pb.addr(d, k))))
-        .or_else(|| v4_of(topo, d))
-}
-
-/// `why not SRC -> DST`: the most nearly complete candidate path and every
-/// component that blocks it.
-pub fn why_not(
-    engine: &Engine<'_>,
-    query: &str,
-    src_e: &EndpointExpr,
-    dst_e: &EndpointExpr,
-    ports: &[PortSpec],
-) -> Result<Answer, Diagnostic> {
-    let topo = engine.topo;
-    let reach = can(engine, query, src_e, dst_e, ports, false)?;
-    if reach.answer == Reply::Yes {
-        let mut a = reach;
-        a.kind = AnswerKind::WhyNot;
-        a.summary = format!("{} — nothing blocks it", a.summary);
-        return Ok(a);
-    }
-    let src = resolve(topo, &src_e.word)?;
-    let dst = resolve(topo, &dst_e.word)?;
-    let mut unknown = reach.unknown.clone();
-    // Candidate starts (with their addresses) and goals.
-    let mut starts: Vec<(Start, String, Option<IpAddr>, Option<IpAddr>)> = Vec::new();
-    for s in src.sources(topo) {
-        match s.origin {
-            Ok(Origin::Eni(e)) => {
-                let pick = s.addrs.as_ref().and_then(first_addr);
-                let v4 = pick.filter(|a| a.is_ipv4()).or_else(|| v4_of(topo, e));
-                let v6 = pick.filter(|a| a.is_ipv6()).or_else(|| v6_of(topo, e));
-                starts.push((Start::Eni(e), s.label, v4, v6));
-            }
-            Ok(Origin::Internet) => {
-                let pick = s.addrs.as_ref().and_then(first_addr);
-                let v4 = match pick {
-                    Some(a) if a.is_ipv6() => None,
-                    Some(a) => Some(a),
-                    None => Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7))),
-                };
-                let v6 = match pick {
-                    Some(a) if a.is_ipv4() => None,
-                    Some(a) => Some(a),
-                    None => Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7))),
-                };
-                starts.push((Start::Internet, "internet".into(), v4, v6));
-            }
-            Ok(Origin::OnPrem(n)) => {
-                let own = s.addrs.as_ref();
-                let v4 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v4())));
-                let v6 = own.and_then(|a| first_addr(&a.intersect(&crate::hs::all_v6())));
-                starts.push((Start::OnPrem(n), plain(&s.label), v4, v6));
-            }
-            Err(why) => push_unique(&mut unknown, why),
-        }
-    }
-    // (goal, label, v4 dst, v6 dst)
-    let mut goals: Vec<(Goal, String, Option<IpAddr>, Option<IpAddr>)> = Vec::new();
-    match &dst {
-        Resolved::Enis { enis, addrs, .. } => {
-            for &d in enis {
-                let pick = addrs.as_ref().and_then(first_addr);
-                goals.push((
-                    Goal::Eni(d),
-                    topo.enis[d].meta.name.clone(),
-                    pick.filter(|a| a.is_ipv4()).or_else(|| v4_of(topo, d)),
-                    pick.filter(|a| a.is_ipv6()).or_else(|| v6_of(topo, d)),
-                ));
-            }
-        }
-        Resolved::Internet { addrs, .. } => {
-            let pick = addrs.as_ref().and_then(first_addr);
-            goals.push((
-                Goal::Internet,
-                "internet".into(),
-                match pick {
-                    Some(a) if a.is_ipv6() => None,
-                    Some(a) => Some(a),
-                    None => Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7))),
-                },
-                match pick {
-                    Some(a) if a.is_ipv4() => None,
-                    Some(a) => Some(a),
-                    None => Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 8))),
-                },
-            ));
-        }
-        Resolved::Service { service, addrs, .. } => match addrs.as_ref().and_then(first_addr) {
-            Some(a) => goals.push((
-                Goal::Service(service.clone()),
-                service.clone(),
-                a.is_ipv4().then_some(a),
-                a.is_ipv6().then_some(a),
-            )),
-            None => push_unique(
-                &mut unknown,
-                format!(
-                    "the topology lists no addresses (prefix list) for `{service}`, so no candidate packet can be built"
-                ),
-            ),
-        },
-        Resolved::OnPrem { addrs, label, net } => goals.push((
-            Goal::OnPrem(*net),
-            plain(label),
-            first_addr(&addrs.intersect(&crate::hs::all_v4())),
-            first_addr(&addrs.intersect(&crate::hs::all_v6())),
-        )),
-        Resolved::Addresses { addrs, label } => {
-            let pick =
-                first_addr(&addrs.intersect(&crate::hs::all_v4())).or_else(|| first_addr(addrs));
-            goals.push((
-                Goal::Addresses,
-                plain(label),
-                pick.filter(|a| a.is_ipv4()),
-                pick.filter(|a| a.is_ipv6()),
-            ));
-        }
-        other => {
-            if let Some(why) = other.unattributable() {
-                push_unique(&mut unknown, why);
-            }
-        }
-    }
-    let mut best: Option<(Trace, String, String, crate::hs::Packet, Option<EniId>)> = None;
-    let mut tried = 0;
-    'outer: for (start, slabel, s4, s6) in &starts {
-        for (goal, glabel, d4, d6) in &goals {
-            if let (Start::Eni(a), Goal::Eni(b)) = (start, goal)
-                && a == b
-            {
-                continue;
-            }
-            if *start == Start::Internet && !matches!(goal, Goal::Eni(_)) {
-                continue;
-            }
-            if matches!(start, Start::OnPrem(_)) && !matches!(goal, Goal::Eni(_) | Goal::Addresses)
-            {
-                continue;
-            }
-            let (proto, port) = match ports.first() {
-                Some(PortSpec::Ports { proto, from, .. }) => (*proto, *from),
-                Some(PortSpec::Icmp { proto, .. }) => (*proto, 0),
-                Some(PortSpec::Proto(n)) => (*n, 0),
-                Some(PortSpec::All) | None => trace::default_port(topo, goal),
-            };
-            let icmp = match ports.first() {
-                Some(PortSpec::Icmp {
-                    icmp_type, code, ..
-                }) => (icmp_type.unwrap_or(8), code.unwrap_or(0)),
-                _ => (8, 0),
-            };
-            for v4 in [true, false] {
-                let (s, d) = if v4 { (s4, d4) } else { (s6, d6) };
-                let d = match (start, goal) {
-                    (Start::Internet, Goal::Eni(x)) => public_dst(topo, *x, v4),
-                    _ => *d,
-                };
-                let (Some(s), Some(d)) = (*s, d) else {
-                    continue;
-                };
-                // The protocol as asked: `icmp` over IPv6 is protocol 1
-                // without ICMP fields, which the asked set holds too.
-                let p = trace::candidate(s, d, proto, port, icmp);
-                let t = trace::trace(topo, *start, goal.clone(), p);
-                let dst_owner = match goal {
-                    Goal::Eni(x) => Some(*x),
-                    _ => None,
-                };
-                if best.as_ref().is_none_or(|b| t.cost() < b.0.cost()) {
-                    best = Some((t, slabel.clone(), glabel.clone(), p, dst_owner));
-                }
-                tried += 1;
-                if tried >= MAX_CANDIDATES {
-                    break 'outer;
-                }
-            }
-        }
-    }
-    let what = format!("{} → {}{}", src.label(), dst.label(), ports_label(ports));
-    let Some((t, from, to, p, dst_owner)) = best else {
-        let outside =
-            |r: &Resolved| matches!(r, Resolved::Internet { .. } | Resolved::OnPrem { .. });
-        if outside(&src) && outside(&dst) {
-            push_unique(
-                &mut unknown,
-                format!(
-                    "{} and {} are both outside AWS: a path between them that does not enter the topology is not modelled, and `why not` traces packets through the topology only",
-                    src.label(),
-                    dst.label()
-                ),
-            );
-        }
-        let mut a = Answer::new(
-            query,
-            AnswerKind::WhyNot,
-            Reply::Unknown,
-            format!("unknown: {what} — no candidate path can be traced"),
-        );
-        a.unknown = unknown;
-        return Ok(a);
-    };
-    // Past the blockers the reply must get back too: its blockers are
-    // listed as well, so that one answer fixes the whole session. (Not
-    // after a NAT gateway, whose translation the reply would undo.)
-    let natted = t
-        .hops
-        .iter()
-        .any(|h| topo.nats.iter().any(|n| n.meta.name == h.hop.component));
-    let mut back = Vec::new();
-    let start = starts
-        .iter()
-        .find(|x| x.1 == from)
-        .map(|x| x.0)
-        .unwrap_or(Start::Internet);
-    let goal = goals.iter().find(|g| g.1 == to).map(|g| g.0.clone());
-    if t.complete
-        && !t.blockers.is_empty()
-        && !natted
-        && let Some(goal) = goal
-        && let Some(r) = reply_trace(topo, start, &goal, p)
-        && r.unknown.is_empty()
-    {
-        // A component already listed (a peering not active) is fixed once.
-        back = r
-            .blockers
-            .into_iter()
-            .filter(|b| {
-                !t.blockers
-                    .iter()
-                    .any(|f| f.component == b.component && f.rule == b.rule)
-            })
-            .collect();
-    }
-    let n = t.blockers.len() + back.len();
-    // The engine's answer stands: a proven `no` stays `no` even when the
-    // traced path, past its blockers, enters something not modelled (then
-    // fixing the blockers may not be enough, which a note says). A `no`
-    // without any blocker means the tracer and the engine disagree: unknown.
-    let mut beyond = Vec::new();
-    let reply = match reach.answer {
-        Reply::No if n > 0 && unknown.is_empty() => {
-            beyond = t.unknown.clone();
-            Reply::No
-        }
-        _ => {
-            for u in &t.unknown {
-                push_unique(&mut unknown, u.clone());
-            }
-            Reply::Unknown
-        }
-    };
-    let s_ = if n == 1 { "" } else { "s" };
-    let summary = match (reply, reach.answer) {
-        (Reply::No, _) => format!(
-            "no: {what} — {n} component{s_} block{} the most nearly complete path",
-            if n == 1 { "s" } else { "" }
-        ),
-        (_, Reply::No) if unknown.is_empty() => format!(
-            "unknown: {what} — the engine finds no path, yet the traced packet meets no blocker: the engine and the tracer disagree (please report this)"
-        ),
-        _ => format!(
-            "unknown: {what} — part of the way is not modelled; {n} blocker{s_} found on the most nearly complete path"
-        ),
-    };
-    if reply == Reply::Unknown && unknown.is_empty() {
-        unknown.push("the engine and the why-not tracer disagree about this packet".into());
-    }
-    let mut a = Answer::new(query, AnswerKind::WhyNot, reply, summary);
-    a.paths.push(PathView {
-        from,
-        to,
-        packet: Some(packet_view(topo, &p, dst_owner)),
-        hops: t.hops.clone(),
-        outcome: if !t.unknown.is_empty() {
-            "unknown".into()
-        } else if t.blockers.is_empty() {
-            "delivered".into()
-        } else {
-            "blocked".into()
-        },
-        carries: Vec::new(),
-    });
-    a.blockers = t.blockers;
-    if !back.is_empty() {
-        a.notes.push(format!(
-            "the replies would be dropped too: {} blocker{} on the return path, listed last",
-            back.len(),
-            if back.len() == 1 { "" } else { "s" }
-        ));
-    }
-    for mut b in back {
-        b.rule = format!("return path: {}", b.rule);
-        a.blockers.push(b);
-    }
-    a.unknown = unknown;
-    for u in beyond {
-        a.notes.push(format!(
-            "past the blockers the path is not modelled, so fixing them may not be enough: {u}"
-        ));
-    }
-    if tried > 1 {
-        a.notes.push(format!(
-            "{tried} candidate packets traced; this one meets the fewest blockers"
-        ));
-    }
-    Ok(a)
 }

@@ -6,15 +6,19 @@
 //! - [`endpoint`]: what an endpoint word names, mapped to engine origins and
 //!   destination sets (the one place new origins plug in);
 //! - [`eval`]: `can`, `who`, `what`, `path`, `why not` on the engine;
+//! - [`whynot`]: `why not`: the candidate packets and the answer;
 //! - [`trace`]: the blocked-path tracer behind `why not` (its hybrid
 //!   steps in `trace_hybrid`);
+//! - [`hops`]: texts of answer hops that are not forwarding decisions;
 
 pub mod endpoint;
 pub mod eval;
 pub mod gaps;
+pub mod hops;
 pub mod lang;
 pub mod trace;
 mod trace_hybrid;
+pub mod whynot;
 
 use std::collections::BTreeMap;
 

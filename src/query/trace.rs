@@ -22,42 +22,20 @@
 
 use std::net::IpAddr;
 
+use super::hops::{host, lb_sg_pass, packet_ports};
+pub use super::whynot::{Goal, Start};
 use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
-use crate::hs::{Packet, proto_name};
+use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    EndpointKind, EniId, EniOwner, HybridRef, ICMP, ICMPV6, OnPremId, PortMatch, Proto,
-    RouteTarget, SgTag, SubnetId, TCP, Topology, UDP, VpcId, referenced_vpcs,
+    EndpointKind, EniId, EniOwner, HybridRef, RouteTarget, SgTag, SubnetId, Topology, VpcId,
+    referenced_vpcs,
 };
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
 use crate::rules::{SgVerdict, nacl_check, sg_check_as};
 use crate::sim::{Lookup, Winner, lookup_route};
-
-/// Where the candidate packet should end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Goal {
-    /// Delivery to this interface.
-    Eni(EniId),
-    /// Out to the internet.
-    Internet,
-    /// A service: a gateway endpoint of it, or its public addresses.
-    Service(String),
-    /// Addresses that no interface owns (other networks): wherever the
-    /// route table sends them.
-    Addresses,
-    /// Out to this on-prem network, over one of its connections.
-    OnPrem(OnPremId),
-}
-
-/// Where the packet starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    Eni(EniId),
-    Internet,
-    OnPrem(OnPremId),
-}
 
 /// The traced path of one packet.
 #[derive(Debug, Clone, Default)]
@@ -109,29 +87,6 @@ impl Trace {
             status: HopStatus::Unknown,
             fix: None,
         });
-    }
-}
-
-/// `tcp 5432`, `udp 53`, `icmp type 8 code 0`, `protocol 50`.
-pub(super) fn packet_ports(p: &Packet) -> String {
-    if p.has_ports() {
-        format!("{} {}", proto_name(p.proto), p.dport)
-    } else if p.is_icmp() {
-        format!(
-            "{} type {} code {}",
-            proto_name(p.proto),
-            p.icmp_type,
-            p.icmp_code
-        )
-    } else {
-        format!("protocol {}", p.proto)
-    }
-}
-
-pub(super) fn host(a: IpAddr) -> String {
-    match a {
-        IpAddr::V4(_) => format!("{a}/32"),
-        IpAddr::V6(_) => format!("{a}/128"),
     }
 }
 
@@ -914,14 +869,7 @@ impl Tracer<'_> {
         }
         match p.src {
             IpAddr::V4(s) => {
-                let mapped = topo.enis.iter().any(|e| {
-                    e.attached
-                        && e.vpc == vpc
-                        && e.private_ips
-                            .iter()
-                            .any(|pip| pip.addr == s && pip.public.is_some())
-                });
-                if !mapped {
+                if !crate::rules::igw_translates_source(topo, vpc, s) {
                     let owner = topo
                         .enis
                         .iter()
@@ -1083,9 +1031,7 @@ impl Tracer<'_> {
         let topo = self.topo;
         let e = &topo.endpoints[ep];
         self.nacl(subnet, Direction::Egress, &p);
-        let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
-            || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
-        if p.proto != TCP && !echo {
+        if !crate::rules::gateway_endpoint_carries(&p) {
             self.block_at(
                 &e.meta,
                 "a gateway endpoint carries tcp and ICMP echo only (C-13.4)",
@@ -1202,41 +1148,6 @@ impl Tracer<'_> {
     }
 }
 
-/// What lets a packet into (ingress) or out of a network load balancer
-/// without security groups: nothing filters it (C-14.4), and inbound the
-/// listener for its protocol and port accepts it (C-14.3). `None` for
-/// other interfaces.
-pub(super) fn lb_sg_pass(topo: &Topology, e: EniId, p: &Packet, dir: Direction) -> Option<String> {
-    let eni = &topo.enis[e];
-    let EniOwner::LoadBalancer(lb) = eni.owner else {
-        return None;
-    };
-    let l = &topo.load_balancers[lb];
-    if !eni.security_groups.is_empty() || l.kind != crate::model::LbKind::Network {
-        return None;
-    }
-    if dir == Direction::Egress {
-        return Some(format!(
-            "egress: network load balancer `{}` has no security groups, so nothing filters what it forwards to its targets (C-14.4)",
-            l.meta.name
-        ));
-    }
-    let listener = crate::rules::listener_for(topo, lb, p).map_or_else(
-        || "no listener accepts it".to_string(),
-        |x| {
-            format!(
-                "listener {} {} accepts it",
-                format!("{:?}", x.protocol).to_uppercase(),
-                x.port
-            )
-        },
-    );
-    Some(format!(
-        "ingress: network load balancer `{}` has no security groups, so nothing filters client packets (C-14.4); {listener} (C-14.3)",
-        l.meta.name
-    ))
-}
-
 /// False for the interfaces of a NAT gateway, which has no security groups
 /// (C-7.1): no security group blocker can be named there.
 fn has_security_groups(owner: &EniOwner) -> bool {
@@ -1252,51 +1163,4 @@ fn endpoint_carries(topo: &Topology, x: &crate::model::Endpoint, dst: IpAddr) ->
         .filter_map(|pl| topo.prefix_lists[pl].entries.as_ref())
         .flatten()
         .any(|n| n.contains(&dst))
-}
-
-/// A concrete candidate packet: `proto` and `port` (or ICMP type) between two addresses.
-pub fn candidate(src: IpAddr, dst: IpAddr, proto: u8, port: u16, icmp: (u8, u8)) -> Packet {
-    let mut p = Packet {
-        src,
-        dst,
-        proto,
-        sport: 0,
-        dport: 0,
-        icmp_type: 0,
-        icmp_code: 0,
-    };
-    if p.has_ports() {
-        p.sport = 40000;
-        p.dport = port;
-    } else if p.is_icmp() {
-        p.icmp_type = icmp.0;
-        p.icmp_code = icmp.1;
-    }
-    p
-}
-
-/// The protocol and port to try when the query names none: a load
-/// balancer's first listener, else the first port the destination's
-/// security groups open, else tcp/443.
-pub fn default_port(topo: &Topology, goal: &Goal) -> (u8, u16) {
-    if let Goal::Eni(d) = goal {
-        let eni = &topo.enis[*d];
-        if let EniOwner::LoadBalancer(lb) = eni.owner
-            && let Some(l) = topo.load_balancers[lb].listeners.first()
-            && let Some(&proto) = l.protocol.ip_protocols().first()
-        {
-            return (proto, l.port);
-        }
-        for &g in &eni.security_groups {
-            for r in &topo.security_groups[g].ingress {
-                if let Proto::Num(n) = r.proto
-                    && (n == TCP || n == UDP)
-                    && r.port != PortMatch::ALL
-                {
-                    return (n, r.port.ports.0);
-                }
-            }
-        }
-    }
-    (TCP, 443)
 }

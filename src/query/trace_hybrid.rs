@@ -13,14 +13,15 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::trace::{Goal, Tracer, host};
+use super::hops::host;
+use super::trace::{Goal, Tracer};
 use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, DxGatewayId, GatewayRef, HybridRef, OnPremId, OnPremVia, PeeringId,
-    RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
-    TgwRouteTableId, TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
+    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
+    TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
@@ -30,22 +31,6 @@ impl Tracer<'_> {
     fn pass_at(&mut self, meta: &crate::model::Meta, rule: impl Into<String>) {
         let hop = meta_hop(self.topo, meta, rule.into());
         self.t.pass(hop);
-    }
-
-    /// The `others` index (route target) of a hybrid resource.
-    fn other_of(&self, r: HybridRef) -> Option<usize> {
-        self.topo
-            .hybrid
-            .other_kind
-            .iter()
-            .position(|k| *k == Some(r))
-    }
-
-    /// The VPC attachment of transit gateway `t` for `vpc`.
-    fn vpc_attachment(&self, t: TgwId, vpc: VpcId) -> Option<TgwAttachmentId> {
-        self.topo.hybrid.tgw_attachments.position(|a| {
-            a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
-        })
     }
 
     /// True when attachment `a` leads out to on-prem network `n`.
@@ -80,10 +65,10 @@ impl Tracer<'_> {
                 h.tgws
                     .keys()
                     .find(|&t| {
-                        self.vpc_attachment(t, vpc).is_some()
-                            && self.vpc_attachment(t, to).is_some()
+                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
+                            && crate::rules::tgw_vpc_attachment(self.topo, t, to).is_some()
                     })
-                    .and_then(|t| self.other_of(HybridRef::Tgw(t)))
+                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
                     .map(RouteTarget::Other)
             }
             Goal::OnPrem(n) => {
@@ -97,18 +82,18 @@ impl Tracer<'_> {
                             .iter()
                             .any(|v| net.via.contains(v))
                     });
-                if let Some(o) = vgw.and_then(|g| self.other_of(HybridRef::Vgw(g))) {
+                if let Some(o) = vgw.and_then(|g| sim::other_of(self.topo, HybridRef::Vgw(g))) {
                     return Some(RouteTarget::Other(o));
                 }
                 h.tgws
                     .keys()
                     .find(|&t| {
-                        self.vpc_attachment(t, vpc).is_some()
+                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
                             && h.tgw_attachments
                                 .iter_enumerated()
                                 .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
                     })
-                    .and_then(|t| self.other_of(HybridRef::Tgw(t)))
+                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
                     .map(RouteTarget::Other)
             }
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
@@ -201,12 +186,7 @@ impl Tracer<'_> {
     /// (a peering, a VGW): the owner's NACL ingress and security groups.
     fn arrive_from_outside(&mut self, vpc: VpcId, p: Packet) {
         let topo = self.topo;
-        let owners: Vec<usize> = (0..topo.enis.len())
-            .filter(|&i| {
-                let e = &topo.enis[i];
-                e.attached && e.vpc == vpc && e.address_nets().iter().any(|n| n.contains(&p.dst))
-            })
-            .collect();
+        let owners = crate::rules::owners(topo, vpc, p.dst);
         let to = match self.goal {
             Goal::Eni(d) if owners.contains(&d) => Some(d),
             Goal::Addresses => owners.first().copied(),
@@ -250,7 +230,7 @@ impl Tracer<'_> {
         let topo = self.topo;
         let h = &topo.hybrid;
         let tgw = &h.tgws[t];
-        let Some(ai) = self.vpc_attachment(t, vpc) else {
+        let Some(ai) = crate::rules::tgw_vpc_attachment(self.topo, t, vpc) else {
             let hop = meta_hop(topo, &tgw.meta, "no attachment for this VPC".into());
             self.t.unknown(
                 hop,
@@ -275,28 +255,16 @@ impl Tracer<'_> {
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
             return;
         };
-        let entry = if subnets.contains(&subnet) {
-            subnet
-        } else {
-            let az = topo.subnets[subnet].availability_zone.clone();
-            let unstated = az.is_none()
-                || subnets
-                    .iter()
-                    .any(|s| topo.subnets[*s].availability_zone.is_none());
-            if unstated {
+        let entry = match crate::rules::tgw_entry_subnet(topo, subnets, subnet) {
+            crate::rules::TgwEntry::Subnet(s) => s,
+            crate::rules::TgwEntry::ZoneUnstated => {
                 let hop = meta_hop(topo, &a.meta, "availability zone not stated".into());
                 self.t
                     .unknown(hop, "availability zone not stated (C-9.6)".into());
                 return;
             }
-            match subnets
-                .iter()
-                .find(|s| topo.subnets[**s].availability_zone == az)
-            {
-                Some(s) => *s,
-                None => {
-                    let zone = az.unwrap_or_default();
-                    self.block_at(
+            crate::rules::TgwEntry::NoSubnetInZone(zone) => {
+                self.block_at(
                         &a.meta,
                         format!(
                             "no subnet of the attachment is in availability zone {zone}, where the sender's subnet `{}` is: traffic from that zone cannot enter the transit gateway (C-9.6b)",
@@ -307,10 +275,9 @@ impl Tracer<'_> {
                             a.meta.name
                         ),
                     );
-                    match subnets.first() {
-                        Some(s) => *s,
-                        None => return,
-                    }
+                match subnets.first() {
+                    Some(s) => *s,
+                    None => return,
                 }
             }
         };
@@ -369,10 +336,10 @@ impl Tracer<'_> {
         match self.goal {
             Goal::Eni(d) => {
                 let vpc = self.topo.enis[d].vpc;
-                self.vpc_attachment(t, vpc).or_else(|| {
+                crate::rules::tgw_vpc_attachment(self.topo, t, vpc).or_else(|| {
                     h.tgw_attachments.keys().find(|&a| {
                         h.tgw_attachments[a].tgw == t
-                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if self.vpc_attachment(t2, vpc).is_some())
+                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if crate::rules::tgw_vpc_attachment(self.topo, t2, vpc).is_some())
                     })
                 })
             }
@@ -598,20 +565,8 @@ impl Tracer<'_> {
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
-                let vifs: Vec<OnPremVia> = h.dx_gateways[*dx]
-                    .vifs
-                    .iter()
-                    .copied()
-                    .filter(|&x| h.vifs[x].kind == VifKind::Transit)
-                    .filter(|&x| {
-                        match (
-                            prefix,
-                            crate::rules::learned_routes(topo, OnPremVia::Vif(x)),
-                        ) {
-                            (Some(pf), Some(nets)) => nets.contains(&pf),
-                            _ => true,
-                        }
-                    })
+                let vifs: Vec<OnPremVia> = crate::rules::transit_vifs_carrying(topo, *dx, prefix)
+                    .into_iter()
                     .map(OnPremVia::Vif)
                     .collect();
                 if vifs.is_empty() {
@@ -630,10 +585,7 @@ impl Tracer<'_> {
                 self.best_of(vifs, |tr, via| tr.exit(via, p));
             }
             TgwAttachmentKind::Peering(t2) => {
-                let back = h
-                    .tgw_attachments
-                    .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
-                let Some(b) = back else {
+                let Some(b) = crate::rules::tgw_peering_back(topo, a) else {
                     let hop = meta_hop(topo, &att.meta, "transit gateway peering".into());
                     self.t.unknown(
                         hop,
@@ -708,9 +660,7 @@ impl Tracer<'_> {
                 );
                 return;
             }
-            if !vpn.remote_ipv4_network_cidr.contains(&p.dst)
-                || !vpn.local_ipv4_network_cidr.contains(&p.src)
-            {
+            if !crate::rules::vpn_selectors_cover(vpn, &p) {
                 self.block_at(
                     &vpn.meta,
                     format!(
@@ -862,13 +812,7 @@ impl Tracer<'_> {
                 "address an interface of the VPC: a VPN gateway forwards nothing beyond the VPC",
             );
         }
-        let edge = topo.route_tables.iter().position(|t| {
-            t.edge_associations.iter().any(|e| match e {
-                GatewayRef::Vgw(o) => topo.hybrid.of_other(*o) == Some(HybridRef::Vgw(g)),
-                GatewayRef::Igw(_) => false,
-            })
-        });
-        if let Some(rt) = edge {
+        if let Some(rt) = crate::rules::vgw_edge_table(topo, g) {
             let table = &topo.route_tables[rt];
             match sim::lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => {
@@ -1040,22 +984,7 @@ impl Tracer<'_> {
                             );
                             return;
                         }
-                        let mut vgws: Vec<VgwId> = vif.vgw.into_iter().collect();
-                        let mut refused: Vec<(DxGatewayId, VgwId)> = Vec::new();
-                        if let Some(dx) = vif.dx_gateway {
-                            for a in &h.dx_gateways[dx].associations {
-                                if let DxAssociationTarget::Vgw(g) = a.target {
-                                    if sim::association_cidrs(topo, g, &a.allowed_prefixes)
-                                        .iter()
-                                        .any(|c| c.contains(&p.dst))
-                                    {
-                                        vgws.push(g);
-                                    } else {
-                                        refused.push((dx, g));
-                                    }
-                                }
-                            }
-                        }
+                        let (vgws, refused) = sim::private_vif_vgws(topo, x, p.dst);
                         if vgws.is_empty() {
                             self.refused_private(via, p, &refused);
                             let onward: Vec<VgwId> = refused
@@ -1104,10 +1033,7 @@ impl Tracer<'_> {
                             tgws.dedup();
                         }
                         self.best_of(tgws, |tr, t| {
-                            let att = h.tgw_attachments.position(|x| {
-                                x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
-                            });
-                            match att {
+                            match crate::rules::tgw_dx_attachment(topo, t, dx) {
                                 Some(a) => tr.enter_tgw(a, p),
                                 None => {
                                     let hop = meta_hop(

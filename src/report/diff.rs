@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{FlowSummary, Verdict, Witness};
+use super::{FlowSummary, Location, Verdict, Witness};
 
 /// One end of a changed flow: the internet, an on-prem network or the
 /// connection packets leave AWS over, or a resource.
@@ -40,6 +40,33 @@ pub struct FlowChange {
     /// paths rely on); empty when it is exact.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,
+    /// The changed resources and rules of HEAD this change depends on:
+    /// reverting any one of them alone takes some of its packets back to
+    /// BASE. Empty when attribution did not run or found none.
+    pub causes: Vec<Cause>,
+    /// Why this change violates the policy: an opened flow no policy
+    /// allows, or a closed flow the policy expects. Absent when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation: Option<String>,
+}
+
+/// A changed resource or rule of HEAD that a change depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// The resource's kind, from its section: `security-group`,
+    /// `route-table`, `subnet`, … (`setting` for a top-level setting).
+    pub kind: String,
+    /// The resource's name (for a setting, its key).
+    pub resource: String,
+    /// What changed: `added`, `removed`, `ingress rule added: {…}`,
+    /// `route removed: {…}`, ``changed `route_table` ``.
+    pub change: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_id: Option<String>,
+    /// Where the resource or rule is in HEAD (absent for what HEAD
+    /// removed, or when HEAD's input has no positions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// Packets from one source whose fate the engine could not decide on one
@@ -103,9 +130,29 @@ pub struct DiffReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<UnknownChange>,
     pub checks: Vec<CheckDelta>,
+    /// What the diff did not do, e.g. attribution skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Cause {
+    /// What orders and groups changes by cause: kind, resource, change.
+    pub fn key(&self) -> (&str, &str, &str) {
+        (&self.kind, &self.resource, &self.change)
+    }
 }
 
 impl DiffReport {
+    /// Whether some change violates the policy, or a check got worse.
+    pub fn violates(&self) -> bool {
+        self.checks.iter().any(CheckDelta::worse)
+            || self
+                .opened
+                .iter()
+                .chain(&self.closed)
+                .any(|c| c.violation.is_some())
+    }
+
     /// Whether any part of the answer is unknown.
     pub fn has_unknown(&self) -> bool {
         !self.unknown.is_empty()

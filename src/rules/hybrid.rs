@@ -1,11 +1,16 @@
 //! The transit gateway and BGP facts one packet's route choice depends on
 //! (C-9.4, C-10.x): what an attachment propagates into a route table, and
-//! what a connection has learned from on prem. The engine compiles route
-//! tables from them and the simulator looks them up per packet.
+//! what a connection has learned from on prem, where a packet enters a
+//! transit gateway, and a VPN gateway's edge route table. The engine
+//! compiles route tables from them and the simulator looks them up per
+//! packet.
 
 use ipnet::IpNet;
 
-use crate::model::{OnPremVia, OutsideIp, TgwAttachmentId, TgwAttachmentKind, Topology, VifKind};
+use crate::model::{
+    DxGatewayId, GatewayRef, HybridRef, OnPremVia, OutsideIp, RouteTableId, SubnetId,
+    TgwAttachmentId, TgwAttachmentKind, TgwId, Topology, VgwId, VifKind, VpcId,
+};
 
 /// At most this many transit gateway route lookups per packet.
 pub const MAX_TGW_HOPS: usize = 8;
@@ -170,4 +175,65 @@ pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
         }
     }
     any_listing.then_some(nets)
+}
+
+/// The VPC attachment of transit gateway `t` for `vpc`, if any.
+pub fn tgw_vpc_attachment(topo: &Topology, t: TgwId, vpc: VpcId) -> Option<TgwAttachmentId> {
+    topo.hybrid.tgw_attachments.position(|a| {
+        a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
+    })
+}
+
+/// The attachment of transit gateway `t` for DX gateway `dx`, if any.
+pub fn tgw_dx_attachment(topo: &Topology, t: TgwId, dx: DxGatewayId) -> Option<TgwAttachmentId> {
+    topo.hybrid
+        .tgw_attachments
+        .position(|x| x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx))
+}
+
+/// Where a packet from `from` enters a transit gateway through a VPC
+/// attachment with `subnets` (C-9.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TgwEntry {
+    /// Through the attachment interface in this subnet: the sender's own
+    /// subnet when it is one of them, else the one in its availability zone.
+    Subnet(SubnetId),
+    /// The sender's availability zone, or one of the attachment subnets',
+    /// is not stated.
+    ZoneUnstated,
+    /// No attachment subnet is in the sender's availability zone (`zone`):
+    /// the packet cannot enter (C-9.6b).
+    NoSubnetInZone(String),
+}
+
+/// [`TgwEntry`] for a packet from subnet `from`.
+pub fn tgw_entry_subnet(topo: &Topology, subnets: &[SubnetId], from: SubnetId) -> TgwEntry {
+    if subnets.contains(&from) {
+        return TgwEntry::Subnet(from);
+    }
+    let az = topo.subnets[from].availability_zone.clone();
+    let unstated = az.is_none()
+        || subnets
+            .iter()
+            .any(|s| topo.subnets[*s].availability_zone.is_none());
+    if unstated {
+        return TgwEntry::ZoneUnstated;
+    }
+    match subnets
+        .iter()
+        .find(|s| topo.subnets[**s].availability_zone == az)
+    {
+        Some(s) => TgwEntry::Subnet(*s),
+        None => TgwEntry::NoSubnetInZone(az.unwrap_or_default()),
+    }
+}
+
+/// The edge route table associated with VPN gateway `g` (C-3.11), if any.
+pub fn vgw_edge_table(topo: &Topology, g: VgwId) -> Option<RouteTableId> {
+    topo.route_tables.iter().position(|t| {
+        t.edge_associations.iter().any(|e| match e {
+            GatewayRef::Vgw(o) => topo.hybrid.of_other(*o) == Some(HybridRef::Vgw(g)),
+            GatewayRef::Igw(_) => false,
+        })
+    })
 }

@@ -14,9 +14,13 @@ use crate::model::Direction;
 use crate::model::{
     DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremNetwork, OnPremVia, PeeringId,
     Preference, RouteDest, RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId,
-    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifKind, VpcId, VpnGatewayRef,
+    TgwRouteTableId, TgwRouteTarget, Topology, VgwId, VifId, VifKind, VpcId, VpnGatewayRef,
 };
-use crate::rules::{MAX_TGW_HOPS, TgwRouteRank, VgwRouteRank, learned_routes, tgw_propagated};
+use crate::rules::{
+    MAX_TGW_HOPS, TgwEntry, TgwRouteRank, VgwRouteRank, learned_routes, tgw_dx_attachment,
+    tgw_entry_subnet, tgw_peering_back, tgw_propagated, tgw_vpc_attachment, transit_vifs_carrying,
+    vgw_edge_table, vpn_selectors_cover,
+};
 
 pub fn available(topo: &Topology, via: OnPremVia) -> bool {
     match via {
@@ -95,12 +99,9 @@ fn vgw_cands(topo: &Topology, g: VgwId, d: Option<IpAddr>) -> (Vec<VgwCand>, boo
     (cands, unstated)
 }
 
-/// The `others` index of VGW `g` (its route target).
-fn vgw_other(topo: &Topology, g: VgwId) -> Option<usize> {
-    topo.hybrid
-        .other_kind
-        .iter()
-        .position(|k| *k == Some(HybridRef::Vgw(g)))
+/// The `others` index (route target) of a hybrid resource.
+pub fn other_of(topo: &Topology, r: HybridRef) -> Option<usize> {
+    topo.hybrid.other_kind.iter().position(|k| *k == Some(r))
 }
 
 /// Routes propagated into subnet table `rt` from its VGWs that cover `d`
@@ -112,7 +113,7 @@ pub fn propagated(topo: &Topology, rt: usize, d: IpAddr) -> (Vec<(IpNet, RouteTa
     for &g in &topo.route_tables[rt].propagating_vgws {
         let (cands, unstated) = vgw_cands(topo, g, Some(d));
         open |= unstated;
-        if let Some(o) = vgw_other(topo, g) {
+        if let Some(o) = other_of(topo, HybridRef::Vgw(g)) {
             out.extend(
                 cands
                     .into_iter()
@@ -211,6 +212,37 @@ fn relayed(topo: &Topology, g: VgwId, via: OnPremVia) -> Vec<IpNet> {
         }
     }
     out
+}
+
+/// The VPN gateways a packet to `dst` from on prem over private virtual
+/// interface `x` goes to: the VGW the interface is attached to, and each
+/// VGW associated with its DX gateway whose allowed prefixes advertise a
+/// VPC CIDR holding `dst` (C-12.2); then the DX gateway and VGW of each
+/// association that does not.
+pub fn private_vif_vgws(
+    topo: &Topology,
+    x: VifId,
+    dst: IpAddr,
+) -> (Vec<VgwId>, Vec<(DxGatewayId, VgwId)>) {
+    let h = &topo.hybrid;
+    let vif = &h.vifs[x];
+    let mut taken: Vec<VgwId> = vif.vgw.into_iter().collect();
+    let mut refused = Vec::new();
+    if let Some(dx) = vif.dx_gateway {
+        for a in &h.dx_gateways[dx].associations {
+            if let DxAssociationTarget::Vgw(g) = a.target {
+                if association_cidrs(topo, g, &a.allowed_prefixes)
+                    .iter()
+                    .any(|c| c.contains(&dst))
+                {
+                    taken.push(g);
+                } else {
+                    refused.push((dx, g));
+                }
+            }
+        }
+    }
+    (taken, refused)
 }
 
 /// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
@@ -343,7 +375,7 @@ impl Sim<'_> {
 
     /// Local delivery of a packet arriving from outside any subnet (C-3.12).
     fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
-        let owners = self.owners(vpc, p.dst);
+        let owners = crate::rules::owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
                 "no attached interface in VPC {} owns {}",
@@ -364,17 +396,7 @@ impl Sim<'_> {
     pub(super) fn via_tgw(&mut self, at: At, t: TgwId, p: Packet) {
         let topo = self.topo;
         let h = &topo.hybrid;
-        let mut attachment = None;
-        for (i, a) in h.tgw_attachments.iter_enumerated() {
-            if a.tgw == t
-                && let TgwAttachmentKind::Vpc { vpc, .. } = a.kind
-                && vpc == at.vpc
-            {
-                attachment = Some(i);
-                break;
-            }
-        }
-        let Some(ai) = attachment else {
+        let Some(ai) = tgw_vpc_attachment(topo, t, at.vpc) else {
             self.unknown(format!(
                 "VPC {} has no attachment to transit gateway {}",
                 topo.vpcs[at.vpc].meta.name, h.tgws[t].meta.name
@@ -392,30 +414,18 @@ impl Sim<'_> {
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
             return;
         };
-        let entry: SubnetId = if subnets.contains(&at.subnet) {
-            at.subnet
-        } else {
-            let az = topo.subnets[at.subnet].availability_zone.clone();
-            if az.is_none()
-                || subnets
-                    .iter()
-                    .any(|s| topo.subnets[*s].availability_zone.is_none())
-            {
+        let entry = match tgw_entry_subnet(topo, subnets, at.subnet) {
+            TgwEntry::Subnet(s) => s,
+            TgwEntry::ZoneUnstated => {
                 self.unknown("availability zone not stated (C-9.6)".into());
                 return;
             }
-            match subnets
-                .iter()
-                .find(|s| topo.subnets[**s].availability_zone == az)
-            {
-                Some(s) => *s,
-                None => {
-                    self.dropped(format!(
-                        "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
-                        a.meta.name
-                    ));
-                    return;
-                }
+            TgwEntry::NoSubnetInZone(_) => {
+                self.dropped(format!(
+                    "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
+                    a.meta.name
+                ));
+                return;
             }
         };
         if !self.nacl(at.subnet, Direction::Egress, &p) || !self.nacl(entry, Direction::Ingress, &p)
@@ -605,29 +615,16 @@ impl Sim<'_> {
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
-                let mut any = false;
-                for &vif in &h.dx_gateways[*dx].vifs {
-                    if h.vifs[vif].kind != VifKind::Transit {
-                        continue;
-                    }
-                    let ok = match (prefix, learned_routes(topo, OnPremVia::Vif(vif))) {
-                        (Some(pf), Some(nets)) => nets.contains(&pf),
-                        _ => true,
-                    };
-                    if ok {
-                        any = true;
-                        self.exit(OnPremVia::Vif(vif), p);
-                    }
-                }
-                if !any {
+                let vifs = transit_vifs_carrying(topo, *dx, prefix);
+                if vifs.is_empty() {
                     self.dropped("no transit virtual interface carries it".into());
+                }
+                for vif in vifs {
+                    self.exit(OnPremVia::Vif(vif), p);
                 }
             }
             TgwAttachmentKind::Peering(t2) => {
-                let back = h
-                    .tgw_attachments
-                    .position(|x| x.tgw == *t2 && x.kind == TgwAttachmentKind::Peering(att.tgw));
-                let Some(b) = back else {
+                let Some(b) = tgw_peering_back(topo, a) else {
                     self.unknown(format!(
                         "transit gateway {} has no peering attachment back",
                         h.tgws[*t2].meta.name
@@ -674,9 +671,7 @@ impl Sim<'_> {
                 ));
                 return;
             }
-            if !vpn.remote_ipv4_network_cidr.contains(&p.dst)
-                || !vpn.local_ipv4_network_cidr.contains(&p.src)
-            {
+            if !vpn_selectors_cover(vpn, &p) {
                 self.dropped(format!(
                     "outside the traffic selectors of {} (C-11.2)",
                     vpn.meta.name
@@ -760,15 +755,7 @@ impl Sim<'_> {
             ));
             return;
         }
-        let edge = topo.route_tables.iter().position(|t| {
-            t.edge_associations.iter().any(|e| match e {
-                crate::model::GatewayRef::Vgw(o) => {
-                    topo.hybrid.other_kind.get(*o).copied().flatten() == Some(HybridRef::Vgw(g))
-                }
-                crate::model::GatewayRef::Igw(_) => false,
-            })
-        });
-        if let Some(rt) = edge {
+        if let Some(rt) = vgw_edge_table(topo, g) {
             match lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => self.note(what),
                 Lookup::Unknown(why) => {
@@ -878,25 +865,12 @@ impl Sim<'_> {
                             self.dropped("a VGW carries no IPv6 (C-10.2)".into());
                             return;
                         }
-                        let mut any = false;
-                        if let Some(g) = vif.vgw {
-                            any = true;
-                            self.vgw_in(g, p);
-                        }
-                        if let Some(dx) = vif.dx_gateway {
-                            for a in &h.dx_gateways[dx].associations {
-                                if let DxAssociationTarget::Vgw(g) = a.target
-                                    && association_cidrs(topo, g, &a.allowed_prefixes)
-                                        .iter()
-                                        .any(|c| c.contains(&p.dst))
-                                {
-                                    any = true;
-                                    self.vgw_in(g, p);
-                                }
-                            }
-                        }
-                        if !any {
+                        let (vgws, _) = private_vif_vgws(topo, x, p.dst);
+                        if vgws.is_empty() {
                             self.dropped("no VGW behind the virtual interface takes it".into());
+                        }
+                        for g in vgws {
+                            self.vgw_in(g, p);
                         }
                     }
                     VifKind::Transit => {
@@ -910,10 +884,7 @@ impl Sim<'_> {
                             return;
                         }
                         for t in tgws {
-                            let att = h.tgw_attachments.position(|x| {
-                                x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx)
-                            });
-                            match att {
+                            match tgw_dx_attachment(topo, t, dx) {
                                 Some(a) => self.enter_tgw(a, p),
                                 None => self.unknown(format!(
                                     "transit gateway {} has no attachment for the DX gateway",

@@ -84,17 +84,19 @@ use std::net::IpAddr;
 
 use crate::hs::Packet;
 use crate::model::{
-    Direction, EndpointId, EniId, EniOwner, ICMP, ICMPV6, IgwId, NatId, RouteTarget, SgTag,
-    SubnetId, TCP, Topology, VpcId, referenced_vpcs,
+    Direction, EndpointId, EniId, EniOwner, IgwId, NatId, RouteTarget, SgTag, SubnetId, Topology,
+    VpcId, referenced_vpcs,
 };
 
 use crate::rules::{
     SgVerdict, bpa_blocks_igw_egress, bpa_blocks_ingress, bpa_blocks_vpc_ingress,
-    igw_protocol_unknown, listener_for, nacl_check, sg_check_as, tcp_udp_or_icmp,
+    gateway_endpoint_carries, igw_protocol_unknown, igw_translates_source, listener_for,
+    nacl_check, owners, sg_check_as, tcp_udp_or_icmp,
 };
 pub use hybrid::{
     TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
-    onprem_pick, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
+    onprem_pick, other_of, private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
+    vgw_pick,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -442,16 +444,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Attached interfaces in `vpc` that own `addr` (C-2.1).
-    fn owners(&self, vpc: VpcId, addr: IpAddr) -> Vec<EniId> {
-        (0..self.topo.enis.len())
-            .filter(|&i| {
-                let e = &self.topo.enis[i];
-                e.attached && e.vpc == vpc && e.address_nets().iter().any(|n| n.contains(&addr))
-            })
-            .collect()
-    }
-
     /// The owner rule at delivery.
     fn owner_rule(&mut self, eni: EniId, p: &Packet) {
         let name = self.eni_name(eni);
@@ -655,7 +647,7 @@ impl<'a> Sim<'a> {
             }
         }
 
-        let owners = self.owners(vpc, p.dst);
+        let owners = owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
                 "no attached interface in VPC {} owns {}",
@@ -833,7 +825,7 @@ impl<'a> Sim<'a> {
 
     /// Target `local`: delivery to the interface in the VPC owning `dst`.
     fn deliver_local(&mut self, at: At, p: Packet) {
-        let owners = self.owners(at.vpc, p.dst);
+        let owners = owners(self.topo, at.vpc, p.dst);
         if owners.is_empty() {
             self.dropped(format!(
                 "no attached interface in VPC {} owns {}",
@@ -883,14 +875,7 @@ impl<'a> Sim<'a> {
         }
         match (p.src, p.dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
-                let mapped = topo.enis.iter().any(|e| {
-                    e.attached
-                        && e.vpc == at.vpc
-                        && e.private_ips
-                            .iter()
-                            .any(|pip| pip.addr == s && pip.public.is_some())
-                });
-                if !mapped {
+                if !igw_translates_source(topo, at.vpc, s) {
                     self.dropped(format!(
                         "{s} has no public IPv4 mapping on an attached interface (C-6.1)"
                     ));
@@ -1074,10 +1059,8 @@ impl<'a> Sim<'a> {
             ));
             return;
         }
-        let echo = (p.proto == ICMP && p.src.is_ipv4() && p.icmp_type == 8)
-            || (p.proto == ICMPV6 && p.src.is_ipv6() && p.icmp_type == 128);
         let name = &self.topo.endpoints[ep].meta.name;
-        if p.proto != TCP && !echo {
+        if !gateway_endpoint_carries(&p) {
             self.dropped(format!(
                 "gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"
             ));

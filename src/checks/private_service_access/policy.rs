@@ -1,8 +1,11 @@
-//! Resource policies of buckets and tables, evaluated with IAM semantics
-//! kept to what the network promise needs (C-13.11–C-13.13, trap 37): does
-//! a policy allow an action on a resource, and what a policy leaves open.
+//! Resource policies of buckets and tables, and the S3 endpoint policy's
+//! grant of the ECR layer bucket (C-13.10–C-13.13, trap 37), asked of the
+//! one resource-policy evaluator (`crate::resource_policy`).
 
 use super::*;
+use crate::resource_policy::pattern::Pattern;
+use crate::resource_policy::s3::{READ_ACTIONS, WRITE_ACTIONS, targets};
+use crate::resource_policy::{Effect, Found, Key, Policy, Request, Space, Want};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Tri {
@@ -11,112 +14,57 @@ pub(super) enum Tri {
     Unknown,
 }
 
-pub(super) fn statements(doc: &Value) -> Vec<&Value> {
-    match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(s @ Value::Object(_)) => vec![s],
-        _ => Vec::new(),
-    }
-}
-
-pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        Some(Value::Bool(b)) => vec![b.to_string()],
-        _ => Vec::new(),
-    }
-}
-
-/// IAM wildcard match: `*` any run, `?` one character, case-insensitive.
-pub(super) fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-pub(super) fn effect(s: &Value) -> Option<bool> {
-    match s.get("Effect").and_then(Value::as_str) {
-        Some(e) if e.eq_ignore_ascii_case("allow") => Some(true),
-        Some(e) if e.eq_ignore_ascii_case("deny") => Some(false),
-        _ => None,
-    }
-}
-
-pub(super) fn matches_field(s: &Value, key: &str, not_key: &str, value: &str) -> bool {
-    if let Some(v) = s.get(key) {
-        return strings(Some(v)).iter().any(|p| glob(p, value));
-    }
-    if let Some(v) = s.get(not_key) {
-        return !strings(Some(v)).iter().any(|p| glob(p, value));
-    }
-    false
-}
-
-/// Whether a policy allows `action` on `resource` for every request
-/// (IAM: an explicit deny wins; conditions make the answer unknown).
+/// Whether an endpoint policy allows `action` on `resource` for every
+/// request (`Yes`), for none (`No`), or for some only or depending on what
+/// the evaluator does not support (`Unknown`).
 pub(super) fn policy_allows(doc: &Value, action: &str, resource: &str) -> Tri {
-    let (mut allow, mut allow_if, mut deny_if) = (false, false, false);
-    for s in statements(doc) {
-        if !matches_field(s, "Action", "NotAction", action)
-            || !matches_field(s, "Resource", "NotResource", resource)
-        {
-            continue;
-        }
-        let conditional = s.get("Condition").is_some();
-        match (effect(s), conditional) {
-            (Some(false), false) => return Tri::No,
-            (Some(false), true) => deny_if = true,
-            (Some(true), false) => allow = true,
-            (Some(true), true) => allow_if = true,
-            (None, _) => {}
-        }
-    }
-    if allow && !deny_if {
-        Tri::Yes
-    } else if allow || allow_if {
-        Tri::Unknown
-    } else {
-        Tri::No
+    let p = Policy::parse_endpoint(doc);
+    let space = Space::anyone(vec![(action.to_string(), Pattern::literal(resource))]);
+    match p.search(&space, Want::NotAllowed) {
+        Found::No => Tri::Yes,
+        _ => match p.search(&space, Want::Allowed) {
+            Found::No => Tri::No,
+            _ => Tri::Unknown,
+        },
     }
 }
 
-/// `(operator, key, values)` of every condition of a statement.
-pub(super) fn conditions(s: &Value) -> Vec<(String, String, Vec<String>)> {
-    let mut out = Vec::new();
-    if let Some(Value::Object(ops)) = s.get("Condition") {
-        for (op, body) in ops {
-            if let Value::Object(keys) = body {
-                for (k, v) in keys {
-                    out.push((op.clone(), k.to_ascii_lowercase(), strings(Some(v))));
-                }
-            }
-        }
+/// The requests a bucket or table policy governs: every read and write
+/// action on the bucket and its objects, or every DynamoDB action on the
+/// table.
+fn space_of(r: &crate::model::ServiceResource, what: &str) -> Space {
+    if what == "bucket" {
+        let name = r
+            .meta
+            .aws_id
+            .as_deref()
+            .and_then(|a| a.strip_prefix("arn:aws:s3:::"))
+            .unwrap_or(&r.meta.name)
+            .to_string();
+        let actions: Vec<_> = READ_ACTIONS.iter().chain(WRITE_ACTIONS).copied().collect();
+        Space::anyone(targets(&name, &actions))
+    } else {
+        let arn = match &r.meta.aws_id {
+            Some(a) if a.starts_with("arn:") => Pattern::literal(a),
+            _ => Pattern::new(
+                &format!("arn:aws:dynamodb:*:*:table/{}", r.meta.name),
+                true,
+                false,
+                true,
+            ),
+        };
+        Space::anyone(
+            [
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+            ]
+            .iter()
+            .map(|a| (a.to_string(), arn.clone()))
+            .collect(),
+        )
     }
-    out
 }
 
 /// Findings about one bucket or table policy (C-13.11–C-13.13, trap 37).
@@ -152,84 +100,114 @@ pub(super) fn resource_findings(
         ));
         return out;
     };
-    let mut tls_deny = false;
-    let mut restricted: Vec<String> = Vec::new();
-    for s in statements(doc) {
-        let deny = effect(s) == Some(false);
-        for (op, key, values) in conditions(s) {
-            let opl = op.to_ascii_lowercase();
-            if deny
-                && opl.starts_with("bool")
-                && key == "aws:securetransport"
-                && values.iter().any(|v| v.eq_ignore_ascii_case("false"))
-            {
-                tls_deny = true;
-            }
-            if deny
-                && (opl.starts_with("stringnot") || opl.starts_with("arnnot"))
-                && (key == "aws:sourcevpce" || key == "aws:sourcevpc")
-            {
-                restricted.extend(values.iter().cloned());
-            }
-            if key == "aws:sourceip" && opl.contains("ipaddress") {
-                let not = opl.starts_with("not");
-                if (deny && not) || (!deny && !not) {
-                    out.push(finding(
-                        FindingKind::Violation,
-                        format!(
-                            "the policy of {what} `{}` has `{} {op} aws:SourceIp`: requests through a VPC endpoint carry no public source IP, so this statement {} every request that comes through the endpoint (C-13.12, trap 37); fix: use `aws:VpcSourceIp` or `aws:SourceVpce` instead",
-                            r.meta.name,
-                            if deny { "Deny" } else { "Allow" },
-                            if deny { "denies" } else { "never allows" }
-                        ),
-                    ));
-                }
+    // Records under `policy.private_service_access` were written without
+    // `Principal` before it was required: such a statement applies to
+    // every principal, as in an endpoint policy.
+    let policy = Policy::parse_endpoint(doc);
+    let space = space_of(r, what);
+    let unknown = |why: Vec<String>, question: &str| {
+        finding(
+            FindingKind::Unknown,
+            format!(
+                "whether the policy of {what} `{}` {question} is unknown: {}",
+                r.meta.name,
+                why.join("; ")
+            ),
+        )
+    };
+
+    // Trap 37: a request through an endpoint carries no public source
+    // address, so a condition on `aws:SourceIp` decides it as absent.
+    let through_endpoint = Request::new(crate::resource_policy::Principal::Anonymous, "", "");
+    for s in &policy.statements {
+        for c in s.conditions.iter().filter(|c| c.key == Key::SourceIp) {
+            let holds = c.holds(&through_endpoint);
+            let deny = s.effect == Effect::Deny;
+            if deny == holds {
+                out.push(finding(
+                    FindingKind::Violation,
+                    format!(
+                        "the policy of {what} `{}` has `{} {} aws:SourceIp`: requests through a VPC endpoint carry no public source IP, so this statement {} every request that comes through the endpoint (C-13.12, trap 37); fix: use `aws:VpcSourceIp` or `aws:SourceVpce` instead",
+                        r.meta.name,
+                        if deny { "Deny" } else { "Allow" },
+                        c.operator,
+                        if deny { "denies" } else { "never allows" }
+                    ),
+                ));
             }
         }
     }
-    if !tls_deny {
-        out.push(finding(
+
+    let mut plain = space.clone();
+    plain.secure_transport = Some(false);
+    match policy.search(&plain, Want::NotDenied) {
+        Found::No => {}
+        Found::Yes(..) => out.push(finding(
             FindingKind::Violation,
             format!(
                 "{what} `{}` does not deny requests without TLS: its policy has no `Deny` with `\"Bool\": {{\"aws:SecureTransport\": \"false\"}}` (C-13.12); fix: add that statement",
                 r.meta.name
             ),
-        ));
+        )),
+        Found::Unknown(why) => out.push(unknown(why, "denies every request without TLS")),
     }
-    if restricted.is_empty() {
-        out.push(finding(
+
+    let mut outside = space;
+    outside.pinned = vec![(Key::SourceVpce, None), (Key::SourceVpc, None)];
+    let restricted: Vec<String> = policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Deny)
+        .flat_map(|s| &s.conditions)
+        .filter(|c| matches!(c.key, Key::SourceVpce | Key::SourceVpc))
+        .flat_map(|c| c.values.iter().cloned())
+        .collect();
+    match policy.search(&outside, Want::NotDenied) {
+        Found::Yes(..) => out.push(finding(
             FindingKind::Violation,
             format!(
                 "{what} `{}` is not restricted to the VPC endpoint: its policy has no `Deny` unless `aws:SourceVpce` (or `aws:SourceVpc`) matches, so requests from anywhere else succeed (C-13.13); fix: add `Deny` with `\"StringNotEquals\": {{\"aws:SourceVpce\": \"vpce-…\"}}`",
                 r.meta.name
             ),
-        ));
-    } else {
-        let known: Vec<&String> = restricted
-            .iter()
-            .filter(|v| {
-                topo.endpoints
-                    .iter()
-                    .any(|e| e.meta.aws_id.as_deref() == Some(v.as_str()) || e.meta.name == **v)
-                    || topo
-                        .vpcs
+        )),
+        Found::Unknown(why) => out.push(unknown(
+            why,
+            "denies every request that does not come through a VPC endpoint",
+        )),
+        Found::No => {
+            let known: Vec<&String> = restricted
+                .iter()
+                .filter(|v| {
+                    topo.endpoints
                         .iter()
-                        .any(|x| x.meta.aws_id.as_deref() == Some(v.as_str()) || x.meta.name == **v)
-            })
-            .collect();
-        out.push(finding(
-            FindingKind::Info,
-            format!(
-                "{what} `{}` denies requests that do not come through {}: successful requests used the endpoint (a policy proof, C-13.13); that packets cannot leave another way is what the routing proof of this check shows{}",
-                r.meta.name,
-                restricted.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
-                if known.is_empty() {
-                    "; none of these is an endpoint or VPC of this topology"
-                } else {
-                    ""
-                }
-            ),
-        ));
+                        .any(|e| e.meta.aws_id.as_deref() == Some(v.as_str()) || e.meta.name == **v)
+                        || topo.vpcs.iter().any(|x| {
+                            x.meta.aws_id.as_deref() == Some(v.as_str()) || x.meta.name == **v
+                        })
+                })
+                .collect();
+            out.push(finding(
+                FindingKind::Info,
+                format!(
+                    "{what} `{}` denies requests that do not come through {}: successful requests used the endpoint (a policy proof, C-13.13); that packets cannot leave another way is what the routing proof of this check shows{}",
+                    r.meta.name,
+                    if restricted.is_empty() {
+                        "a VPC endpoint".to_string()
+                    } else {
+                        restricted
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                    if known.is_empty() {
+                        "; none of these is an endpoint or VPC of this topology"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
     }
     out
 }
@@ -239,23 +217,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn glob_matches_like_iam() {
-        assert!(glob("s3:*", "s3:GetObject"));
-        assert!(glob("s3:Get*", "S3:GETOBJECT"));
-        assert!(glob(
-            "arn:aws:s3:::prod-*-starport-layer-bucket/*",
-            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"
-        ));
-        assert!(!glob("s3:Put*", "s3:GetObject"));
-        assert!(glob("*", ""));
-        assert!(!glob("a?c", "ac"));
-    }
-
-    #[test]
     fn policy_allow_and_deny() {
         let doc: Value = serde_json::json!({"Statement": [
-            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secret/*"}
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secret/*"}
         ]});
         assert_eq!(
             policy_allows(&doc, "s3:GetObject", "arn:aws:s3:::x/y"),
@@ -273,6 +238,12 @@ mod tests {
                 "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer"
             ),
             Tri::No
+        );
+        let some: Value = serde_json::json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}}});
+        assert_eq!(
+            policy_allows(&some, "s3:GetObject", "arn:aws:s3:::b/k"),
+            Tri::Unknown
         );
     }
 }

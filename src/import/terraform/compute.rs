@@ -30,7 +30,13 @@ const SG_KINDS: [&str; 2] = ["aws_security_group", "aws_default_security_group"]
 
 /// The security groups at `attr` of resource `i` (in `vpc`), for
 /// interface `owner`: the VPC's default group when none are configured.
-fn groups(cx: &mut Ctx, i: usize, attr: &str, vpc: &str, owner: &str) -> Vec<Sp<String>> {
+pub(super) fn groups(
+    cx: &mut Ctx,
+    i: usize,
+    attr: &str,
+    vpc: &str,
+    owner: &str,
+) -> Vec<Sp<String>> {
     let r = cx.res(i);
     if cx.refs.configured(r, attr) == Some(false) || matches!(r.get(&[P::K(attr)]), Val::Null) {
         return vec![Sp::new(default_group(cx, vpc))];
@@ -63,6 +69,32 @@ fn groups(cx: &mut Ctx, i: usize, attr: &str, vpc: &str, owner: &str) -> Vec<Sp<
 fn private_ip(r: &super::Res, attr: &str) -> Option<String> {
     match text(r, &[P::K(attr)]) {
         Field::Set(a) => Some(a),
+        _ => None,
+    }
+}
+
+/// Whether an instance `name` launched into `subnet` without its own
+/// choice gets a public IPv4 address: the subnet's
+/// `map_public_ip_on_launch` (a gap on interface `eni` when unknown,
+/// assuming it does).
+pub(super) fn subnet_public_ip(
+    cx: &mut Ctx,
+    subnet: &str,
+    name: &str,
+    eni: &str,
+) -> Option<String> {
+    match cx.subnet_public_ip.get(subnet).cloned() {
+        Some((_, Field::Set(true))) => Some("auto".to_owned()),
+        Some((s, Field::Unknown)) => {
+            cx.attr_gap(
+                s,
+                "map_public_ip_on_launch",
+                &format!("whether `{name}` gets a public IPv4 address; netverify assumes it does"),
+                GapKind::Other,
+                Scope::Resources(vec![eni.to_owned()]),
+            );
+            Some("auto".to_owned())
+        }
         _ => None,
     }
 }
@@ -136,7 +168,15 @@ pub(super) fn instances(cx: &mut Ctx) {
         let eni = format!("{name}:eni");
         cx.vpc_of.insert(eni.clone(), vpc.clone());
         cx.primary_eni.insert(name.clone(), eni.clone());
-        let sgs = groups(cx, i, "vpc_security_group_ids", &vpc, &eni);
+        // An instance launched from a launch template takes the
+        // template's groups and public-address choice where it sets none.
+        let template = super::asg::instance_template(cx, i, &eni);
+        let sgs = match template {
+            Some(t) if cx.refs.configured(cx.res(i), "vpc_security_group_ids") != Some(true) => {
+                super::asg::template_groups(cx, t, &vpc, &eni)
+            }
+            _ => groups(cx, i, "vpc_security_group_ids", &vpc, &eni),
+        };
         let r = cx.res(i);
         if let Field::Set(named) = texts(r, &[P::K("security_groups")])
             && !named.is_empty()
@@ -169,19 +209,10 @@ pub(super) fn instances(cx: &mut Ctx) {
                         );
                         Some("auto".to_owned())
                     } else {
-                        match cx.subnet_public_ip.get(&subnet).cloned() {
-                            Some((_, Field::Set(true))) => Some("auto".to_owned()),
-                            Some((s, Field::Unknown)) => {
-                                cx.attr_gap(
-                                    s,
-                                    "map_public_ip_on_launch",
-                                    &format!("whether `{name}` gets a public IPv4 address; netverify assumes it does"),
-                                    GapKind::Other,
-                                    Scope::Resources(vec![eni.clone()]),
-                                );
-                                Some("auto".to_owned())
-                            }
-                            _ => None,
+                        match template.and_then(|t| super::asg::template_public(cx, t, &eni)) {
+                            Some(true) => Some("auto".to_owned()),
+                            Some(false) => None,
+                            None => subnet_public_ip(cx, &subnet, &name, &eni),
                         }
                     }
                 }
@@ -476,20 +507,26 @@ pub(super) fn stand_in_gaps(cx: &mut Ctx) {
             b.prefix_len() > net.prefix_len() && (net.contains(b) || b.contains(&net))
         });
         if let Some((what, b)) = splitter {
-            let attr = if cx.res(i).kind == "aws_network_interface" {
-                "private_ips"
-            } else {
-                "private_ip"
-            };
-            cx.attr_gap(
-                i,
-                attr,
-                &format!(
-                    "netverify uses the stand-in address {addr} for `{eni}`, and {what} (`{b}`) tells addresses of subnet `{subnet}` apart"
-                ),
-                GapKind::Other,
-                Scope::Resources(vec![eni]),
+            let why = format!(
+                "netverify uses the stand-in address {addr} for `{eni}`, and {what} (`{b}`) tells addresses of subnet `{subnet}` apart"
             );
+            let attr = match cx.res(i).kind.as_str() {
+                "aws_network_interface" => Some("private_ips"),
+                "aws_instance" => Some("private_ip"),
+                // Endpoint and Auto Scaling interfaces: AWS picks the
+                // address, no attribute of the plan sets it.
+                _ => None,
+            };
+            match attr {
+                Some(attr) => {
+                    cx.attr_gap(i, attr, &why, GapKind::Other, Scope::Resources(vec![eni]));
+                }
+                None => cx.gap(
+                    format!("the address of `{eni}` is chosen by AWS at apply: {why}"),
+                    GapKind::Other,
+                    Scope::Resources(vec![eni]),
+                ),
+            }
         }
     }
 }

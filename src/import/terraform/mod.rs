@@ -13,15 +13,25 @@
 //!
 //! One file per resource family does the mapping: [`vpc`] (VPCs, subnets,
 //! gateways), [`routes`], [`sg`], [`nacl`], [`compute`] (instances,
-//! interfaces, Elastic IPs, load balancers, endpoints).
+//! interfaces, Elastic IPs, load balancers), [`endpoints`] (VPC endpoints,
+//! prefix lists), [`peering`], [`tgw`], [`vpn`], [`dx`] and [`asg`]
+//! (Auto Scaling groups as templates).
 
+mod asg;
+mod base;
 mod compute;
+mod dx;
+mod endpoints;
 mod nacl;
+mod peering;
 mod plan;
+mod prior;
 mod refs;
 mod routes;
 mod sg;
+mod tgw;
 mod vpc;
+mod vpn;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -35,7 +45,9 @@ use crate::model::spanned::Sp;
 use plan::{P, Plan, Res, Val};
 use refs::{Refs, Target};
 
+pub use base::Base;
 pub use plan::looks_like_plan;
+pub use prior::import_prior_bytes;
 
 /// Whether the file at `path` is a Terraform plan (by content): a plan
 /// JSON document, or a binary plan file, which is read only to say how to
@@ -51,16 +63,30 @@ fn is_binary_plan(bytes: &[u8]) -> bool {
 
 /// Import the plan JSON at `path`.
 pub fn import_plan(path: &Path) -> Result<Imported, ImportError> {
+    import_plan_over(path, None)
+}
+
+/// Import the plan JSON at `path`, laid over `base` when given (`--base`).
+pub fn import_plan_over(path: &Path, base: Option<&Base>) -> Result<Imported, ImportError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
         path: file.clone(),
         message: e.to_string(),
     })?;
-    import_plan_bytes(&bytes, &file)
+    import_plan_bytes_over(&bytes, &file, base)
 }
 
 /// Import a plan JSON document read from `file`.
 pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
+    import_plan_bytes_over(bytes, file, None)
+}
+
+/// Import a plan JSON document read from `file`, laid over `base`.
+fn import_plan_bytes_over(
+    bytes: &[u8],
+    file: &str,
+    base: Option<&Base>,
+) -> Result<Imported, ImportError> {
     if is_binary_plan(bytes) {
         return Err(ImportError::Invalid {
             file: file.to_owned(),
@@ -71,8 +97,16 @@ pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportErr
             )),
         });
     }
-    let plan = plan::parse(bytes, file)?;
-    crate::import::loadable(build(&plan), crate::import::Source::TerraformPlan)
+    let mut plan = plan::parse(bytes, file)?;
+    let mut laid = base.map(|b| base::lay(&plan, b)).transpose()?;
+    let real = plan.resources.len();
+    if let Some(l) = &mut laid {
+        plan.resources.append(&mut l.outside);
+    }
+    crate::import::loadable(
+        build(&plan, real, laid),
+        crate::import::Source::TerraformPlan,
+    )
 }
 
 /// Where a gap applies.
@@ -190,6 +224,11 @@ struct Ctx<'p> {
     pub stand_ins: Vec<(usize, String, String, Option<String>)>,
     /// Stand-in addresses given: (resource, interface, subnet, address).
     pub stand_ins_done: Vec<(usize, String, String, std::net::Ipv4Addr)>,
+    /// The plan's own resources are `0..real`; the rest stand for
+    /// resources of the base (`--base`), which are never mapped.
+    real: usize,
+    /// Plan resources that replace a base resource, and take its name.
+    adopt: HashMap<usize, String>,
 }
 
 impl<'p> Ctx<'p> {
@@ -204,7 +243,7 @@ impl<'p> Ctx<'p> {
             .resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| kinds.contains(&r.kind.as_str()))
+            .filter(|(i, r)| *i < self.real && kinds.contains(&r.kind.as_str()))
             .map(|(i, _)| i)
             .collect();
         self.read.extend(v.iter().copied());
@@ -213,7 +252,10 @@ impl<'p> Ctx<'p> {
 
     /// Record that resource `i` is in the topology, under its address.
     pub fn emit(&mut self, i: usize, vpc: Option<&str>) -> String {
-        let name = self.res(i).address.clone();
+        let name = match self.adopt.get(&i) {
+            Some(n) => n.clone(),
+            None => self.res(i).address.clone(),
+        };
         self.names.insert(i, name.clone());
         if let Some(v) = vpc {
             self.vpc_of.insert(name.clone(), v.to_owned());
@@ -375,8 +417,9 @@ impl<'p> Ctx<'p> {
     }
 }
 
-/// Build the topology from a read plan.
-fn build(plan: &Plan) -> Imported {
+/// Build the topology from a read plan (whose resources from `real` on
+/// stand for the base's, when it is laid over one).
+fn build(plan: &Plan, real: usize, laid: Option<base::Laid>) -> Imported {
     let mut cx = Ctx {
         plan,
         refs: Refs::new(plan),
@@ -394,7 +437,13 @@ fn build(plan: &Plan) -> Imported {
         primary_eni: HashMap::new(),
         stand_ins: Vec::new(),
         stand_ins_done: Vec::new(),
+        real,
+        adopt: HashMap::new(),
     };
+    let over_base = laid.is_some();
+    if let Some(l) = laid {
+        base::start(&mut cx, l);
+    }
     if plan.errored {
         cx.gap(
             format!(
@@ -417,17 +466,28 @@ fn build(plan: &Plan) -> Imported {
     }
     // Dependencies first: what a resource refers to is mapped before it.
     vpc::vpcs(&mut cx);
+    endpoints::prefix_lists(&mut cx);
     vpc::gateways(&mut cx);
     vpc::subnets(&mut cx);
     vpc::nat_gateways(&mut cx);
     sg::security_groups(&mut cx);
     compute::instances(&mut cx);
     compute::interfaces(&mut cx);
+    endpoints::endpoints(&mut cx);
+    asg::autoscaling_groups(&mut cx);
     compute::stand_in_addresses(&mut cx);
     compute::elastic_ips(&mut cx);
+    peering::peerings(&mut cx);
+    tgw::transit_gateways(&mut cx);
+    vpn::vpn_connections(&mut cx);
+    dx::direct_connect(&mut cx);
+    tgw::route_tables(&mut cx);
     routes::route_tables(&mut cx);
+    endpoints::route_table_links(&mut cx);
+    vpn::route_propagations(&mut cx);
     nacl::network_acls(&mut cx);
     compute::load_balancers(&mut cx);
+    asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
 
@@ -437,11 +497,14 @@ fn build(plan: &Plan) -> Imported {
             *skipped.entry(r.kind.clone()).or_default() += 1;
         }
     }
-    cx.notes.push(format!(
-        "read a plan of {} resources after apply ({} mapped); a plan alone is taken as the whole network",
-        plan.resources.len(),
-        cx.names.len()
-    ));
+    let mapped = cx.names.keys().filter(|i| **i < real).count();
+    cx.notes.push(if over_base {
+        format!("read a plan of {real} resources after apply ({mapped} mapped)")
+    } else {
+        format!(
+            "read a plan of {real} resources after apply ({mapped} mapped); a plan alone is taken as the whole network"
+        )
+    });
     if plan.data_sources > 0 {
         cx.notes.push(format!(
             "{} data sources are not read (what they return is known only at apply)",

@@ -47,6 +47,21 @@ pub(super) enum Val<'a> {
 }
 
 impl Res {
+    /// A resource outside the plan that the plan may name by `id` (one of
+    /// `--base`): of type `kind`, named `name` in the topology. It has no
+    /// configuration name, so no reference of the configuration matches it.
+    pub fn outside(name: &str, kind: &str, id: &str) -> Res {
+        Res {
+            address: name.to_owned(),
+            module: String::new(),
+            kind: kind.to_owned(),
+            name: String::new(),
+            after: serde_json::json!({ "id": id }),
+            unknown: Value::Null,
+            sensitive: Value::Null,
+        }
+    }
+
     /// The planned value at `path`.
     pub fn get(&self, path: &[P]) -> Val<'_> {
         if marked(&self.sensitive, path) {
@@ -112,6 +127,9 @@ pub(super) struct Plan {
     pub removed: usize,
     /// Data sources read, which are not resources of the network.
     pub data_sources: usize,
+    /// The resources the plan deletes (not forgets) whose id `before`
+    /// knows: (address, id), for `--base`.
+    pub deleted: Vec<(String, String)>,
 }
 
 /// Whether `bytes` are a `terraform show -json` document: text that opens a
@@ -161,9 +179,15 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
 }
 
 /// Attribute names whose values are secrets whether or not the plan marks
-/// them: VPN tunnel pre-shared keys, Direct Connect BGP auth keys.
+/// them: VPN tunnel pre-shared keys and the customer gateway configuration
+/// (which holds them), Direct Connect BGP auth keys, MACsec CAK and CKN.
 fn secret_key(k: &str) -> bool {
-    k.contains("preshared_key") || k == "bgp_auth_key" || k.ends_with("_auth_key")
+    k.contains("preshared_key")
+        || k == "bgp_auth_key"
+        || k.ends_with("_auth_key")
+        || k == "customer_gateway_configuration"
+        || k == "cak"
+        || k == "ckn"
 }
 
 /// Replace every value marked in `marks` (and every secret-named key) with
@@ -312,6 +336,7 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
     };
     let mut resources = Vec::new();
     let mut removed = 0;
+    let mut deleted = Vec::new();
     let mut data_sources = 0;
     for (i, rc) in changes.iter().enumerate() {
         let path = |k: &str| format!("resource_changes[{i}].{k}");
@@ -367,6 +392,11 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
             .any(|a| matches!(*a, "create" | "update" | "no-op"));
         if !exists {
             removed += 1;
+            if actions.contains(&"delete")
+                && let Some(Value::String(id)) = change.get("before").and_then(|b| b.get("id"))
+            {
+                deleted.push((address, id.clone()));
+            }
             continue;
         }
         let mut after = change.get("after").cloned().unwrap_or(Value::Null);
@@ -403,5 +433,6 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
         incomplete,
         removed,
         data_sources,
+        deleted,
     })
 }

@@ -23,12 +23,15 @@ const TABLE_KINDS: [&str; 2] = ["aws_route_table", "aws_default_route_table"];
 
 /// Route target attributes, and the resource types netverify maps them to.
 const TARGETS: [(&str, &[&str]); 11] = [
+    // The provider (and EC2's CreateRoute) accept a NAT gateway's id in
+    // `gateway_id` too: the route then targets the NAT gateway.
     (
         "gateway_id",
         &[
             "aws_internet_gateway",
             "aws_vpn_gateway",
             "aws_vpc_endpoint",
+            "aws_nat_gateway",
         ],
     ),
     ("nat_gateway_id", &["aws_nat_gateway"]),
@@ -39,8 +42,8 @@ const TARGETS: [(&str, &[&str]); 11] = [
     ("network_interface_id", &["aws_network_interface"]),
     ("instance_id", &["aws_instance"]),
     ("vpc_endpoint_id", &["aws_vpc_endpoint"]),
-    ("vpc_peering_connection_id", &[]),
-    ("transit_gateway_id", &[]),
+    ("vpc_peering_connection_id", &["aws_vpc_peering_connection"]),
+    ("transit_gateway_id", &["aws_ec2_transit_gateway"]),
     ("local_gateway_id", &[]),
     ("carrier_gateway_id", &[]),
     ("core_network_arn", &[]),
@@ -118,18 +121,24 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
             }
         }
     }
+    let mut prefix_list = None;
     if destination.is_none() {
-        if let Field::Set(pl) = text(r, &at(fields[2])) {
-            cx.gap(
-                format!(
-                    "{}: the route's destination is the prefix list `{pl}`, whose entries the plan does not hold",
-                    what(fields[2])
-                ),
-                GapKind::Routes,
-                scope,
-            );
-            return None;
+        let pl_path = at(fields[2]);
+        if !matches!(r.get(&pl_path), Val::Null) {
+            match super::endpoints::prefix_list_at(cx, i, &pl_path) {
+                Ok(pl) => prefix_list = Some(Sp::new(pl)),
+                Err(why) => {
+                    cx.gap(
+                        format!("{}: {why}; the route is left out", what(fields[2])),
+                        GapKind::Routes,
+                        scope,
+                    );
+                    return None;
+                }
+            }
         }
+    }
+    if destination.is_none() && prefix_list.is_none() {
         cx.gap(
             format!("{}: the route's destination is not known", what(fields[0])),
             GapKind::Routes,
@@ -146,6 +155,7 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
         if attr == "gateway_id" && t == Target::External("local".to_owned()) {
             return Some(Route {
                 destination: destination.map(Sp::new),
+                prefix_list,
                 target: Sp::new("local".to_owned()),
                 ..Route::default()
             });
@@ -161,6 +171,7 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
         return match res {
             Ok((_, name)) => Some(Route {
                 destination: destination.map(Sp::new),
+                prefix_list,
                 target: Sp::new(name),
                 ..Route::default()
             }),
@@ -173,7 +184,9 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
                 cx.gap(
                     format!(
                         "{head}: {why}; the route to `{}` is left out",
-                        destination.unwrap_or_default()
+                        destination
+                            .or_else(|| prefix_list.map(|p| p.value))
+                            .unwrap_or_default()
                     ),
                     GapKind::Routes,
                     scope,

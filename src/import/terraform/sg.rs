@@ -170,11 +170,22 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
             ..SgRule::default()
         });
     }
-    for pl in list(style.prefix_lists, &mut gaps) {
-        gaps.push((
-            shown(style.prefix_lists),
-            format!("the rule names the prefix list `{pl}`, whose entries the plan does not hold"),
-        ));
+    let lists = if style.single {
+        vec![cx.refs.target(r, &at(style.prefix_lists))]
+    } else {
+        cx.refs.targets(r, &at(style.prefix_lists))
+    };
+    for t in lists {
+        if t == Target::Absent {
+            continue;
+        }
+        match super::endpoints::prefix_list(cx, &t) {
+            Ok(pl) => peers.push(SgRule {
+                prefix_list: Some(Sp::new(pl)),
+                ..SgRule::default()
+            }),
+            Err(why) => gaps.push((shown(style.prefix_lists), why)),
+        }
     }
     // Inline blocks hold a list of groups; rule resources one group.
     let targets = if style.single || style.groups == "source_security_group_id" {

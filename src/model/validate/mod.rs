@@ -37,6 +37,7 @@ mod names;
 mod nat;
 mod policy;
 mod routing;
+mod s3;
 mod security;
 mod vpc;
 
@@ -303,6 +304,7 @@ impl<'a> V<'a> {
         self.gateway_endpoint_routes();
         self.hybrid();
         self.bpa();
+        self.s3();
         self.policy();
         self.names_map();
         self.gaps();

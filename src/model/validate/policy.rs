@@ -136,6 +136,7 @@ impl V<'_> {
 
     pub(super) fn policy(&mut self) {
         self.service_access_policy();
+        self.expect_policy();
         let Some(pe) = self
             .src
             .policy
@@ -146,6 +147,16 @@ impl V<'_> {
         };
         let ctx = "the public_exposure policy";
         for a in &pe.allow {
+            if !self.names.contains_key(a.resource.value.as_str())
+                && let Some(b) = self
+                    .t
+                    .buckets
+                    .iter()
+                    .position(|b| b.meta.name == a.resource.value)
+            {
+                self.t.policy.exposure_allow_buckets.push((b, a.pos));
+                continue;
+            }
             let res = self.lookup(
                 &a.resource,
                 &[Kind::Eni, Kind::Instance, Kind::LoadBalancer],
@@ -219,4 +230,29 @@ pub(super) fn parse_service(text: &str) -> Result<r::ServiceRef, String> {
         _ => r::ServiceKind::Interface(short),
     };
     Ok(r::ServiceRef { kind, region })
+}
+
+impl V<'_> {
+    /// `policy.expect`: kept as written (the query language, above the
+    /// model, parses each entry: `checks::expected_flows`).
+    fn expect_policy(&mut self) {
+        let Some(policy) = self.src.policy.as_ref() else {
+            return;
+        };
+        for e in &policy.expect {
+            let text = e.value.trim();
+            if text.is_empty() {
+                self.err(
+                    e.pos,
+                    "empty expected flow in the policy".to_owned(),
+                    Some(r::EXPECT_FORM.to_owned()),
+                );
+                continue;
+            }
+            self.t.policy.expect.push(r::Expect {
+                text: text.to_owned(),
+                pos: e.pos,
+            });
+        }
+    }
 }
