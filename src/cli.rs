@@ -81,18 +81,40 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--tf-dir`: where a Terraform plan's `.tf` sources are.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TfSources {
+    /// For a Terraform plan: its `.tf` sources, the root module's
+    /// directory or the binary plan (`plan.out`). Default: the plan's
+    /// directory when it holds `.tf` files, else `plan.out` beside the
+    /// plan. Findings then point at `.tf` lines.
+    #[arg(long, value_name = "PATH")]
+    pub tf_dir: Option<PathBuf>,
+}
+
+/// `--tf-dir` of the subcommand being run, for the Terraform plan it reads.
+static TF_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+fn tf_dir() -> Option<PathBuf> {
+    TF_DIR.lock().ok().and_then(|d| d.clone())
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and validate a topology file, and nothing else.
     Validate {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
     },
     /// Run the checks and report proven / violated / unknown.
     #[command(after_help = checks_help(false), after_long_help = checks_help(true))]
     Check {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -122,6 +144,8 @@ pub enum Command {
     Exposed {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
@@ -135,6 +159,8 @@ pub enum Command {
     Repl {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Lay a Terraform plan over what already exists: a snapshot
         /// directory or a topology YAML file. Ids the plan does not hold are
         /// looked up there.
@@ -145,6 +171,8 @@ pub enum Command {
     Query {
         /// The topology YAML file, or a snapshot directory (imported in memory).
         topology: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// The query (quote it).
         query: String,
         /// Output format (`mermaid` and `dot` draw `path` and `why not`).
@@ -193,6 +221,8 @@ pub enum ImportCommand {
     Terraform {
         /// The plan JSON file.
         plan: PathBuf,
+        #[command(flatten)]
+        tf: TfSources,
         /// Write the topology here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -355,7 +385,8 @@ fn load_parts(
             return Err(base_not_for(path));
         }
         let b = read_base(b)?;
-        let imported = crate::import::terraform::import_plan_over(path, Some(&b));
+        let imported =
+            crate::import::terraform::import_plan_with(path, Some(&b), tf_dir().as_deref());
         return load_imported(path, imported, want_text, true);
     }
     // A snapshot directory or a Terraform plan is imported in memory.
@@ -363,7 +394,7 @@ fn load_parts(
         return load_imported(path, crate::import::import_snapshot(path), want_text, false);
     }
     if plan {
-        let imported = crate::import::terraform::import_plan(path);
+        let imported = crate::import::terraform::import_plan_with(path, None, tf_dir().as_deref());
         return load_imported(path, imported, want_text, true);
     }
     let topo = model::load_file(path).map_err(|e| {
@@ -559,7 +590,7 @@ fn import_terraform(plan: &Path, output: Option<&PathBuf>, base: Option<&Path>) 
         Ok(b) => b,
         Err(code) => return code,
     };
-    match crate::import::terraform::import_plan_over(plan, base.as_ref()) {
+    match crate::import::terraform::import_plan_with(plan, base.as_ref(), tf_dir().as_deref()) {
         Ok(i) => write_import(&i, output),
         Err(e) => {
             err(&e.render());
@@ -726,6 +757,18 @@ fn diff(
 
 /// Runs one parsed command line: one function per subcommand.
 pub fn run(cli: Cli) -> Exit {
+    let tf = match &cli.command {
+        Command::Validate { tf, .. }
+        | Command::Check { tf, .. }
+        | Command::Exposed { tf, .. }
+        | Command::Repl { tf, .. }
+        | Command::Query { tf, .. }
+        | Command::Import(ImportCommand::Terraform { tf, .. }) => tf.tf_dir.clone(),
+        _ => None,
+    };
+    if let Ok(mut d) = TF_DIR.lock() {
+        *d = tf;
+    }
     match cli.command {
         Command::Diff {
             base,
@@ -733,33 +776,36 @@ pub fn run(cli: Cli) -> Exit {
             format,
             fail_on,
         } => diff(&base, head.as_deref(), format, fail_on),
-        Command::Validate { topology } => validate(&topology),
+        Command::Validate { topology, .. } => validate(&topology),
         Command::Check {
             topology,
             format,
             checks,
             timings,
             base,
+            ..
         } => check(&topology, format, &checks, timings, base.as_deref()),
         Command::Checks { id } => describe_checks(id.as_deref()),
         Command::Import(ImportCommand::Snapshot { dir, output }) => {
             import_snapshot(&dir, output.as_ref())
         }
-        Command::Import(ImportCommand::Terraform { plan, output, base }) => {
-            import_terraform(&plan, output.as_ref(), base.as_deref())
-        }
+        Command::Import(ImportCommand::Terraform {
+            plan, output, base, ..
+        }) => import_terraform(&plan, output.as_ref(), base.as_deref()),
         Command::Import(cmd @ ImportCommand::Aws { .. }) => import_aws(cmd),
         Command::Exposed {
             topology,
             format,
             base,
+            ..
         } => exposed(&topology, format, base.as_deref()),
-        Command::Repl { topology, base } => repl(&topology, base.as_deref()),
+        Command::Repl { topology, base, .. } => repl(&topology, base.as_deref()),
         Command::Query {
             topology,
             query,
             format,
             base,
+            ..
         } => one_query(&topology, &query, format, base.as_deref()),
     }
 }
@@ -867,7 +913,12 @@ fn check(
         results.push((c.run)(&engine));
         t.phase(&format!("check {}", c.meta.id));
     }
-    let report = Report::new(topo.file.clone(), results);
+    let report = Report::new(
+        topo.findings_file
+            .clone()
+            .unwrap_or_else(|| topo.file.clone()),
+        results,
+    );
     let text = render_checks(&report, format);
     t.phase("render");
     t.total();

@@ -24,10 +24,17 @@ use serde::Serialize;
 use crate::escape::{snippet, terminal};
 
 /// A 1-based line and column in a text file (`0:0` when not known).
+///
+/// A record imported from another kind of source (a Terraform plan with
+/// its `.tf` files) has no place in a topology file; its position is then
+/// `0:0` with `site` naming its place in that source: `Topology::sites`
+/// (1-based; `0` is none).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Pos {
     pub line: u32,
     pub column: u32,
+    #[serde(skip)]
+    pub site: u32,
 }
 
 impl Pos {
@@ -35,6 +42,39 @@ impl Pos {
     pub fn is_unknown(self) -> bool {
         self.line == 0
     }
+
+    /// A place in a topology file.
+    pub fn at(line: u32, column: u32) -> Pos {
+        Pos {
+            line,
+            column,
+            site: 0,
+        }
+    }
+
+    /// The place numbered `site` (1-based) in `Topology::sites`.
+    pub fn site(site: u32) -> Pos {
+        Pos {
+            line: 0,
+            column: 0,
+            site,
+        }
+    }
+}
+
+/// A place in a source other than the topology file: a line of a `.tf`
+/// file, with the text written there and, for a resource inside a module,
+/// the module calls that lead to it (outermost first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The first line of what is written there, e.g.
+    /// `cidr_blocks = ["0.0.0.0/0"]`.
+    pub text: String,
+    /// The `module "x" {` lines that lead to it, outermost first.
+    pub calls: Vec<Site>,
 }
 
 impl fmt::Display for Pos {
@@ -130,10 +170,7 @@ impl Diagnostic {
 
     /// Where it points in its file.
     pub fn pos(&self) -> Pos {
-        Pos {
-            line: self.line,
-            column: self.column,
-        }
+        Pos::at(self.line, self.column)
     }
 
     /// `file:line:column`, or just the file when the position is unknown.
@@ -341,15 +378,8 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let src = "a: 1\nroutes:\n  - target: igw-mian # typo\n";
-        let d = Diagnostic::new(
-            "web.yaml",
-            Pos {
-                line: 3,
-                column: 13,
-            },
-            "unknown target `igw-mian`",
-        )
-        .with_help("did you mean `igw-main`?");
+        let d = Diagnostic::new("web.yaml", Pos::at(3, 13), "unknown target `igw-mian`")
+            .with_help("did you mean `igw-main`?");
         assert_eq!(
             d.render(Some(src)),
             "error: unknown target `igw-mian`\n --> web.yaml:3:13\n  |\n3 |   - target: igw-mian # typo\n  |             ^^^^^^^^\n  = help: did you mean `igw-main`?\n"
@@ -407,10 +437,7 @@ mod tests {
         let src = "a: 1\n  - target: \"igw\u{202e}\u{1b}[2J\" # x\n";
         let d = Diagnostic::new(
             "web\u{202e}.yaml",
-            Pos {
-                line: 2,
-                column: 13,
-            },
+            Pos::at(2, 13),
             "unknown target `igw\u{202e}\u{1b}[2J`",
         );
         let out = d.render(Some(src));
@@ -427,11 +454,7 @@ mod tests {
     #[test]
     fn a_secret_in_the_snippet_is_redacted() {
         let src = "vpn:\n  pre_shared_key: hunter2\n";
-        let d = Diagnostic::new(
-            "t.yaml",
-            Pos { line: 2, column: 3 },
-            "unknown key `pre_shared_key`",
-        );
+        let d = Diagnostic::new("t.yaml", Pos::at(2, 3), "unknown key `pre_shared_key`");
         let out = d.render(Some(src));
         assert!(!out.contains("hunter2"), "{out}");
     }

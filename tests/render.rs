@@ -22,6 +22,7 @@ fn loc(line: u32, column: u32) -> Option<Location> {
         file: FILE.to_owned(),
         line,
         column,
+        ..Location::default()
     })
 }
 
@@ -956,6 +957,7 @@ fn sarif_paths_become_uris() {
             file: file.to_owned(),
             line: 3,
             column: 1,
+            ..Location::default()
         });
         let v = sarif_value(&report);
         let a = results(&v)[0]["locations"][0]["physicalLocation"]["artifactLocation"].clone();

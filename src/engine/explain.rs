@@ -15,6 +15,10 @@ use crate::report::{FlowSummary, Hop, Location};
 use crate::rules::{nacl_first_match, sg_deciding_rule};
 
 fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
+    if pos.site > 0 {
+        let site = topo.sites.get(pos.site as usize - 1)?;
+        return Some(site_location(site));
+    }
     if pos.is_unknown() {
         None
     } else {
@@ -22,7 +26,20 @@ fn loc(topo: &Topology, pos: Pos) -> Option<Location> {
             file: topo.file.clone(),
             line: pos.line,
             column: pos.column,
+            ..Location::default()
         })
+    }
+}
+
+/// A place in another source (a `.tf` line), with the module calls that
+/// lead to it.
+fn site_location(site: &crate::diag::Site) -> Location {
+    Location {
+        file: site.file.clone(),
+        line: site.line,
+        column: site.column,
+        text: Some(site.text.clone()),
+        module_calls: site.calls.iter().map(site_location).collect(),
     }
 }
 

@@ -119,10 +119,7 @@ impl ImportError {
                 message,
             } => Diagnostic::new(
                 file,
-                Pos {
-                    line: u32::try_from(*line).unwrap_or(u32::MAX),
-                    column: u32::try_from(*column).unwrap_or(u32::MAX),
-                },
+                Pos::at(u32::try_from(*line).unwrap_or(u32::MAX), u32::try_from(*column).unwrap_or(u32::MAX)),
                 format!("malformed json: {message}"),
             ),
             ImportError::Invalid {

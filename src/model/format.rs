@@ -91,6 +91,15 @@ pub struct TopologyFile {
     /// Each gap makes the verdicts of the checks it names `unknown`.
     #[serde(default)]
     pub gaps: Vec<Sp<Gap>>,
+    /// Places in other sources (`.tf` files) that positions name
+    /// ([`crate::diag::Pos::site`]); set by importers, never written.
+    #[serde(skip)]
+    pub sites: Vec<crate::diag::Site>,
+    /// The file that findings without a place of their own point at, when
+    /// it is not this one (a plan's root module `.tf` file); set by
+    /// importers, never written.
+    #[serde(skip)]
+    pub findings_file: Option<String>,
 }
 
 /// Tags are free-form key/value pairs.

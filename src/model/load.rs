@@ -103,10 +103,7 @@ fn read_text(path: &Path, shown: &str) -> Result<String, LoadError> {
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
-        let pos = Pos {
-            line: to_u32(line),
-            column: to_u32(column),
-        };
+        let pos = Pos::at(to_u32(line), to_u32(column));
         LoadError::Parse(Box::new(Diagnostic::new(
             shown,
             pos,
@@ -167,10 +164,7 @@ fn parse_diagnostic(err: &YamlError, text: &str, file: &str) -> Diagnostic {
     let pos = err
         .location()
         .or_else(|| inner.location())
-        .map(|l| Pos {
-            line: to_u32(l.line()),
-            column: to_u32(l.column()),
-        })
+        .map(|l| Pos::at(to_u32(l.line()), to_u32(l.column())))
         .unwrap_or_default();
     let span = err.location().or_else(|| inner.location()).and_then(|l| {
         let span = l.span();
@@ -656,9 +650,9 @@ mod tests {
     #[test]
     fn found_takes_the_token() {
         let text = "a: 1\nb: hello # c\n";
-        assert_eq!(found(text, Pos { line: 2, column: 4 }, None), "`hello`");
-        assert_eq!(found(text, Pos { line: 9, column: 4 }, None), "nothing");
-        assert_eq!(found(text, Pos { line: 1, column: 1 }, Some((0, 1))), "`a`");
-        assert_eq!(found("x: [1]", Pos { line: 1, column: 4 }, None), "a list");
+        assert_eq!(found(text, Pos::at(2, 4), None), "`hello`");
+        assert_eq!(found(text, Pos::at(9, 4), None), "nothing");
+        assert_eq!(found(text, Pos::at(1, 1), Some((0, 1))), "`a`");
+        assert_eq!(found("x: [1]", Pos::at(1, 4), None), "a list");
     }
 }

@@ -253,6 +253,8 @@ fn merge(into: &mut TopologyFile, other: TopologyFile) -> Option<()> {
         s3,
         policy,
         gaps,
+        sites: _,
+        findings_file: _,
     } = other;
     fn one<T>(into: &mut Option<T>, v: Option<T>) -> Option<()> {
         match (into.is_some(), v) {

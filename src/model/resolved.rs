@@ -124,6 +124,12 @@ pub enum ResourceRef {
 pub struct Topology {
     /// The file it was read from, as given on the command line.
     pub file: String,
+    /// Places in other sources that positions name (`Pos::site`): the
+    /// `.tf` lines of a Terraform plan's resources.
+    pub sites: Vec<crate::diag::Site>,
+    /// The file that findings without a place of their own point at, when
+    /// it is not `file` (a Terraform plan's root module `.tf` file).
+    pub findings_file: Option<String>,
     pub prefix_lists: Vec<PrefixList>,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,

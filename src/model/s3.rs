@@ -293,10 +293,10 @@ fn text_pos(pos: Pos, text: &str, line: usize) -> Pos {
     if !text.contains('\n') || pos.is_unknown() {
         return pos;
     }
-    Pos {
-        line: pos.line + u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX),
-        column: 1,
-    }
+    Pos::at(
+        pos.line + u32::try_from(line.saturating_sub(1)).unwrap_or(u32::MAX),
+        1,
+    )
 }
 
 /// Where each statement of the JSON text is written.
@@ -445,10 +445,7 @@ mod tests {
     #[test]
     fn statement_lines_of_json_text() {
         let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Sid\": \"a\"},\n    {\"Sid\": \"b\",\n     \"Condition\": {\"X\": {\"k\": [\"{\"]}}}\n  ]\n}";
-        let base = Pos {
-            line: 10,
-            column: 5,
-        };
+        let base = Pos::at(10, 5);
         let lines: Vec<u32> = statement_lines(text, base).iter().map(|p| p.line).collect();
         // The block scalar's position is its first line of text.
         assert_eq!(lines, vec![13, 14]);

@@ -62,10 +62,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
         Ok(Sp {
-            pos: Pos {
-                line: s.referenced.line() as u32,
-                column: s.referenced.column() as u32,
-            },
+            pos: Pos::at(s.referenced.line() as u32, s.referenced.column() as u32),
             value: s.value,
         })
     }

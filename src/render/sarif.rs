@@ -169,16 +169,35 @@ fn result<'a>(
             region: Region {
                 start_line: 1,
                 start_column: 1,
+                snippet: None,
             },
         }),
         None => None,
     };
     let locations = primary
         .map(|p| SarifLocation {
+            id: None,
             physical_location: Some(p),
             message: None,
         })
         .into_iter()
+        .collect();
+    // A `.tf` line inside a module: the module calls that lead to it.
+    let related_locations = f
+        .location
+        .iter()
+        .flat_map(|l| &l.module_calls)
+        .enumerate()
+        .map(|(n, call)| SarifLocation {
+            id: Some(n + 1),
+            physical_location: Some(physical(call)),
+            message: Some(Message {
+                text: format!(
+                    "module call {}",
+                    terminal(call.text.as_deref().unwrap_or_default())
+                ),
+            }),
+        })
         .collect();
 
     let code_flows = match &f.witness {
@@ -202,6 +221,7 @@ fn result<'a>(
         level,
         message: Message { text },
         locations,
+        related_locations,
         partial_fingerprints,
         code_flows,
         properties: ResultProperties {
@@ -216,6 +236,7 @@ fn result<'a>(
 fn thread_flow_location(hop: &Hop) -> ThreadFlowLocation<'_> {
     ThreadFlowLocation {
         location: SarifLocation {
+            id: None,
             physical_location: hop.location.as_ref().map(physical),
             message: Some(Message {
                 text: format!("{} — {}", terminal(&hop.component), terminal(&hop.rule)),
@@ -253,6 +274,7 @@ fn physical(loc: &Location) -> PhysicalLocation {
         region: Region {
             start_line: loc.line.max(1),
             start_column: loc.column.max(1),
+            snippet: loc.text.as_ref().map(|t| Message { text: t.clone() }),
         },
     }
 }
@@ -427,6 +449,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     code_flows: Vec<CodeFlow<'a>>,
@@ -448,6 +472,8 @@ struct ResultProperties<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     physical_location: Option<PhysicalLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -474,6 +500,9 @@ struct ArtifactLocation {
 struct Region {
     start_line: u32,
     start_column: u32,
+    /// What is written there (`.tf` sources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Message>,
 }
 
 #[derive(Serialize)]

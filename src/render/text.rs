@@ -118,6 +118,13 @@ fn finding_block(out: &mut Out, p: &Painter, check_id: &str, f: &Finding) {
             p.paint(gutter, "-->"),
             terminal(&location_text(loc))
         ));
+        for call in &loc.module_calls {
+            out.line(format!(
+                "  {} {}",
+                p.paint(gutter, "via"),
+                terminal(&location_text(call))
+            ));
+        }
     }
     let label = |text: &str| p.paint(gutter, &format!("{text:<LABEL_WIDTH$}"));
     out.line(format!(
@@ -190,9 +197,13 @@ fn exposed_block(out: &mut Out, p: &Painter, r: &ExposedResource) {
     }
 }
 
-/// `file:line:column`.
+/// `file:line:column`; for a `.tf` line, `file:line` and what is written
+/// there (`modules/web/sg.tf:41 cidr_blocks = ["0.0.0.0/0"]`).
 pub fn location_text(loc: &Location) -> String {
-    format!("{}:{}:{}", loc.file, loc.line, loc.column)
+    match &loc.text {
+        Some(text) => format!("{}:{} {text}", loc.file, loc.line),
+        None => format!("{}:{}:{}", loc.file, loc.line, loc.column),
+    }
 }
 
 /// `name (aws-id)`, or just `name`.

@@ -57,12 +57,20 @@ pub enum FindingKind {
     Info,
 }
 
-/// A place in a topology file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A place in a topology file, or in a `.tf` file of a Terraform plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub file: String,
     pub line: u32,
     pub column: u32,
+    /// What is written there (`.tf` sources): the first line of the
+    /// attribute or block, e.g. `cidr_blocks = ["0.0.0.0/0"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// For a resource inside a Terraform module: the `module "x" {` calls
+    /// that lead to it, outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub module_calls: Vec<Location>,
 }
 
 /// A concrete packet, as the attacker (or the source) sends it.

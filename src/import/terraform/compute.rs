@@ -884,6 +884,7 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
                 }
             }
         }
+        let port_pos = cx.pos(i, &[P::K("port")]);
         if let Some(l) = cx
             .file
             .load_balancers
@@ -892,7 +893,7 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
         {
             l.value.listeners.push(Sp::new(Listener {
                 protocol: Sp::new(protocol),
-                port: Sp::new(u32::try_from(port).unwrap_or(0)),
+                port: Sp::at(u32::try_from(port).unwrap_or(0), port_pos),
                 target_group: tg,
             }));
         }

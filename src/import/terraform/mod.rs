@@ -22,13 +22,16 @@ mod base;
 mod compute;
 mod dx;
 mod endpoints;
+mod locate;
 mod nacl;
 mod peering;
 mod plan;
 mod prior;
 mod refs;
+mod region;
 mod routes;
 mod sg;
+mod tf_sources;
 mod tgw;
 mod vpc;
 mod vpn;
@@ -38,6 +41,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::diag::Pos;
 use crate::import::{ImportError, Imported};
 use crate::model::format::{Gap, GapKind, GapScope, Tags, TopologyFile};
 use crate::model::spanned::Sp;
@@ -61,24 +65,45 @@ fn is_binary_plan(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && bytes.windows(6).any(|w| w == b"tfplan")
 }
 
-/// Import the plan JSON at `path`.
+/// Import the plan JSON at `path`, with its `.tf` sources found as
+/// [`tf_sources`] says (beside the plan).
 pub fn import_plan(path: &Path) -> Result<Imported, ImportError> {
-    import_plan_over(path, None)
+    import_plan_with(path, None, None)
 }
 
 /// Import the plan JSON at `path`, laid over `base` when given (`--base`).
 pub fn import_plan_over(path: &Path, base: Option<&Base>) -> Result<Imported, ImportError> {
+    import_plan_with(path, base, None)
+}
+
+/// Import the plan JSON at `path`, laid over `base` when given, reading
+/// the `.tf` sources from `tf_dir` (a directory or a binary plan) when
+/// given, else from beside the plan.
+pub fn import_plan_with(
+    path: &Path,
+    base: Option<&Base>,
+    tf_dir: Option<&Path>,
+) -> Result<Imported, ImportError> {
     let file = path.display().to_string();
+    if let Some(d) = tf_dir
+        && !d.exists()
+    {
+        return Err(ImportError::Io {
+            path: d.display().to_string(),
+            message: "no such file or directory (given with `--tf-dir`)".to_owned(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
         path: file.clone(),
         message: e.to_string(),
     })?;
-    import_plan_bytes_over(&bytes, &file, base)
+    let sources = tf_sources::find(path, tf_dir);
+    import_plan_bytes_over(&bytes, &file, base, sources.as_ref())
 }
 
-/// Import a plan JSON document read from `file`.
+/// Import a plan JSON document read from `file`, without `.tf` sources.
 pub fn import_plan_bytes(bytes: &[u8], file: &str) -> Result<Imported, ImportError> {
-    import_plan_bytes_over(bytes, file, None)
+    import_plan_bytes_over(bytes, file, None, None)
 }
 
 /// Import a plan JSON document read from `file`, laid over `base`.
@@ -86,6 +111,7 @@ fn import_plan_bytes_over(
     bytes: &[u8],
     file: &str,
     base: Option<&Base>,
+    sources: Option<&tf_sources::Sources>,
 ) -> Result<Imported, ImportError> {
     if is_binary_plan(bytes) {
         return Err(ImportError::Invalid {
@@ -104,7 +130,7 @@ fn import_plan_bytes_over(
         plan.resources.append(&mut l.outside);
     }
     crate::import::loadable(
-        build(&plan, real, laid),
+        build(&plan, real, laid, sources),
         crate::import::Source::TerraformPlan,
     )
 }
@@ -202,6 +228,8 @@ fn aws_id(r: &Res) -> Option<String> {
 /// The import under construction.
 struct Ctx<'p> {
     pub plan: &'p Plan,
+    /// The `.tf` sources, when found: where each record is written.
+    pub sources: Option<&'p tf_sources::Sources>,
     pub refs: Refs<'p>,
     pub file: TopologyFile,
     pub notes: Vec<String>,
@@ -261,6 +289,17 @@ impl<'p> Ctx<'p> {
             self.vpc_of.insert(name.clone(), v.to_owned());
         }
         name
+    }
+
+    /// Where the value at `path` of resource `i` is written in the `.tf`
+    /// sources (the attribute, else the block that holds it); unknown
+    /// without sources.
+    pub fn pos(&mut self, i: usize, path: &[P]) -> Pos {
+        let Some(site) = self.sources.and_then(|s| s.site(self.res(i), path)) else {
+            return Pos::default();
+        };
+        self.file.sites.push(site);
+        Pos::site(u32::try_from(self.file.sites.len()).unwrap_or(0))
     }
 
     pub fn name(&self, i: usize) -> Option<&str> {
@@ -419,10 +458,16 @@ impl<'p> Ctx<'p> {
 
 /// Build the topology from a read plan (whose resources from `real` on
 /// stand for the base's, when it is laid over one).
-fn build(plan: &Plan, real: usize, laid: Option<base::Laid>) -> Imported {
+fn build(
+    plan: &Plan,
+    real: usize,
+    laid: Option<base::Laid>,
+    sources: Option<&tf_sources::Sources>,
+) -> Imported {
     let mut cx = Ctx {
         plan,
-        refs: Refs::new(plan),
+        sources: sources.filter(|s| !s.is_empty()),
+        refs: Refs::new(plan, sources),
         file: TopologyFile {
             version: Sp::new(1),
             ..TopologyFile::default()
@@ -490,6 +535,8 @@ fn build(plan: &Plan, real: usize, laid: Option<base::Laid>) -> Imported {
     asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
+    locate::records(&mut cx);
+    region::derive(&mut cx);
 
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for (i, r) in plan.resources.iter().enumerate() {
@@ -517,6 +564,7 @@ fn build(plan: &Plan, real: usize, laid: Option<base::Laid>) -> Imported {
             plan.removed
         ));
     }
+    locate::note_sources(&mut cx, sources);
     Imported {
         file: cx.file,
         skipped_keys: skipped,

@@ -20,7 +20,7 @@ use super::{Ctx, Field, Scope, Target, aws_id, flag, int, tags, text};
 const NACL_KINDS: [&str; 2] = ["aws_network_acl", "aws_default_network_acl"];
 
 /// One rule: an inline block at `base`, or an `aws_network_acl_rule`.
-fn read_rule(cx: &mut Ctx, i: usize, base: &[P], nacl: &str) -> Option<NaclRule> {
+fn read_rule(cx: &mut Ctx, i: usize, base: &[P], nacl: &str) -> Option<Sp<NaclRule>> {
     let r = cx.res(i);
     let at = |k: &'static str| {
         let mut p = base.to_vec();
@@ -101,15 +101,25 @@ fn read_rule(cx: &mut Ctx, i: usize, base: &[P], nacl: &str) -> Option<NaclRule>
     } else {
         protocol_ports(&protocol, from, to)
     };
-    Some(NaclRule {
-        rule: Sp::new(u32::try_from(rule).unwrap_or(0)),
-        action: Sp::new(act.to_ascii_lowercase()),
-        protocol: Sp::new(protocol),
-        ports: ports.map(Sp::new),
-        icmp_type: ty.map(Sp::new),
-        icmp_code: code.map(Sp::new),
-        cidr: Sp::new(cidr),
-    })
+    // Placed at the rule's CIDR: what the rule admits.
+    let cidr_attr = if text(r, &at("cidr_block")) == Field::Set(cidr.clone()) {
+        "cidr_block"
+    } else {
+        "ipv6_cidr_block"
+    };
+    let pos = cx.pos(i, &at(cidr_attr));
+    Some(Sp::at(
+        NaclRule {
+            rule: Sp::new(u32::try_from(rule).unwrap_or(0)),
+            action: Sp::new(act.to_ascii_lowercase()),
+            protocol: Sp::new(protocol),
+            ports: ports.map(Sp::new),
+            icmp_type: ty.map(Sp::new),
+            icmp_code: code.map(Sp::new),
+            cidr: Sp::new(cidr),
+        },
+        pos,
+    ))
 }
 
 fn set_subnet_nacl(cx: &mut Ctx, i: usize, t: &Target, nacl: &str) {
@@ -168,7 +178,7 @@ pub(super) fn network_acls(cx: &mut Ctx) {
                 Field::Set(n) => {
                     for k in 0..n {
                         if let Some(rule) = read_rule(cx, i, &[P::K(dir), P::I(k)], &name) {
-                            dirs[d].push(Sp::new(rule));
+                            dirs[d].push(rule);
                         }
                     }
                 }
@@ -235,7 +245,7 @@ pub(super) fn network_acls(cx: &mut Ctx) {
             } else {
                 &mut n.value.ingress
             };
-            list.push(Sp::new(rule));
+            list.push(rule);
         }
     }
     for (nacl, rules) in &standalone {

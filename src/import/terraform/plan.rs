@@ -119,6 +119,10 @@ pub(super) struct Plan {
     pub resources: Vec<Res>,
     /// `configuration.root_module` (or `null`).
     pub root_module: Value,
+    /// `configuration.provider_config` (or `null`).
+    pub provider_config: Value,
+    /// `variables`: the root module's input values (or `null`).
+    pub variables: Value,
     /// `errored: true`: the plan failed, so it is not the network after apply.
     pub errored: bool,
     /// `complete: false`: some changes were deferred to a later plan.
@@ -425,10 +429,29 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
         .and_then(|c| c.get("root_module"))
         .cloned()
         .unwrap_or(Value::Null);
+    let provider_config = top
+        .get("configuration")
+        .and_then(|c| c.get("provider_config"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    // A variable declared `sensitive` is never read (its value could
+    // otherwise reach an output through an evaluated index or a Region).
+    let mut variables = top.get("variables").cloned().unwrap_or(Value::Null);
+    if let Value::Object(vars) = &mut variables {
+        vars.retain(|k, _| {
+            root_module
+                .get("variables")
+                .and_then(|v| v.get(k))
+                .and_then(|v| v.get("sensitive"))
+                != Some(&Value::Bool(true))
+        });
+    }
     Ok(Plan {
         file: file.to_owned(),
         resources,
         root_module,
+        provider_config,
+        variables,
         errored,
         incomplete,
         removed,

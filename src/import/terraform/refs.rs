@@ -2,16 +2,19 @@
 //! plan; an unknown one is followed through the plan's `configuration`
 //! (each expression's `references`), across module inputs and outputs.
 //!
-//! Not evaluated yet: `count.index` and `each.key` (so a reference to a
-//! resource with several instances stays ambiguous), locals and data
-//! sources (the plan does not record their expressions). Each of those
-//! leaves the value unknown, with the reason.
+//! A reference that `count.index` or `each.key` makes ambiguous (several
+//! instances) is decided by evaluating the `.tf` expression for this
+//! instance, when the sources are there ([`super::tf_sources`]). Not
+//! evaluated: locals and data sources in the plan's configuration (the
+//! plan does not record their expressions), and an index that stays
+//! unknown. Each of those leaves the value unknown, with the reason.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
 use super::plan::{P, Plan, Res, Val};
+use super::tf_sources::{Decided, Sources};
 
 /// Where an attribute points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,7 @@ pub(super) enum Target {
 pub(super) struct Refs<'p> {
     plan: &'p Plan,
     by_id: HashMap<&'p str, usize>,
+    sources: Option<&'p Sources>,
 }
 
 /// The `references` of one configuration expression, as written.
@@ -46,7 +50,7 @@ fn expression_refs(e: &Value) -> Vec<String> {
 }
 
 /// `module.a[0].module.b["x"]` → `["a", "b"]`.
-fn module_names(addr: &str) -> Vec<String> {
+pub(super) fn module_names(addr: &str) -> Vec<String> {
     split_address(addr)
         .chunks(2)
         .filter_map(|c| match c {
@@ -108,7 +112,7 @@ fn parent(module: &str) -> Option<(String, String)> {
 }
 
 impl<'p> Refs<'p> {
-    pub fn new(plan: &'p Plan) -> Refs<'p> {
+    pub fn new(plan: &'p Plan, sources: Option<&'p Sources>) -> Refs<'p> {
         let mut by_id = HashMap::new();
         for (i, r) in plan.resources.iter().enumerate() {
             for key in ["id", "arn"] {
@@ -117,7 +121,11 @@ impl<'p> Refs<'p> {
                 }
             }
         }
-        Refs { plan, by_id }
+        Refs {
+            plan,
+            by_id,
+            sources,
+        }
     }
 
     /// The resource whose known `id` (or ARN) is `id`.
@@ -256,6 +264,8 @@ impl<'p> Refs<'p> {
                             "it depends on `{rf}`, which module `{call}` is given as a value the plan does not resolve"
                         ));
                     }
+                    let refs =
+                        self.decided_or(&up, Decided::CallArg(&call, strip_index(var)), refs);
                     found.extend(self.resolve_refs(&up, &refs, depth + 1)?);
                 }
                 "module" => {
@@ -281,6 +291,7 @@ impl<'p> Refs<'p> {
                             "it depends on `{rf}`, an output the plan does not resolve"
                         ));
                     }
+                    let refs = self.decided_or(&child, Decided::Output(strip_index(output)), refs);
                     found.extend(self.resolve_refs(&child, &refs, depth + 1)?);
                 }
                 _ => {
@@ -314,16 +325,28 @@ impl<'p> Refs<'p> {
         }
         if found.is_empty() && ambiguous_index {
             return Err(
-                "it is chosen by `count`/`each` values (`each.value`, `count.index`), which netverify does not evaluate yet".to_owned(),
+                "it is chosen by `count`/`each` values (`each.value`, `count.index`), which only the `.tf` sources decide (give them with `--tf-dir`)".to_owned(),
             );
         }
         if ambiguous_index && found.len() > 1 {
             return Err(format!(
-                "it is chosen by `count.index` or `each.key` among {} instances, which netverify does not evaluate yet",
+                "it is chosen by `count.index` or `each.key` among {} instances, which only the `.tf` sources decide (give them with `--tf-dir`)",
                 found.len()
             ));
         }
         Ok(found)
+    }
+
+    /// The references of an output or module argument as the `.tf`
+    /// sources decide them (one instance by a literal index), else the
+    /// plan's `refs`.
+    fn decided_or(&self, module: &str, what: Decided<'_>, refs: Vec<String>) -> Vec<String> {
+        if !refs.iter().any(|r| r.contains('[')) {
+            return refs;
+        }
+        self.sources
+            .and_then(|s| s.decided(&module_names(module).join("."), what))
+            .unwrap_or(refs)
     }
 
     /// Every resource an unknown attribute (a single id or a list of ids)
@@ -333,7 +356,54 @@ impl<'p> Refs<'p> {
         if refs.is_empty() {
             return Err("the configuration gives no reference for it".to_owned());
         }
+        // Decided per instance (`count.index`, `each.key`) or by a literal
+        // index (`x[0]`, whose references also name every instance `x`).
+        let by_instance = refs
+            .iter()
+            .any(|rf| rf.starts_with("count.") || rf.starts_with("each.") || rf.contains('['));
+        if by_instance
+            && let Some(decided) = self
+                .sources
+                .and_then(|s| s.instance_refs(r, path, &self.plan.variables))
+        {
+            return self.for_instance(r, decided?);
+        }
         self.resolve_refs(&r.module, &refs, 0)
+    }
+
+    /// The resources that the `.tf` expression names for this instance:
+    /// `kind.name[key]`, or `kind.name%[n]` for `element(kind.name.*.x, n)`
+    /// (the `n % count`-th instance).
+    fn for_instance(&self, r: &Res, decided: Vec<String>) -> Result<BTreeSet<usize>, String> {
+        let mut found = BTreeSet::new();
+        for d in decided {
+            match d.split_once('%') {
+                None => found.extend(self.resolve_refs(&r.module, &[d], 0)?),
+                Some((base, ix)) => {
+                    let n: usize = ix
+                        .trim_matches(['[', ']'])
+                        .parse()
+                        .map_err(|_| format!("`element` is given the index `{ix}`"))?;
+                    let mut all: Vec<(usize, usize)> = self
+                        .resolve_refs(&r.module, &[base.to_owned()], 0)?
+                        .into_iter()
+                        .filter_map(|i| {
+                            let a = &self.plan.resources[i].address;
+                            let k = a.rsplit_once('[')?.1.trim_end_matches(']').parse().ok()?;
+                            Some((k, i))
+                        })
+                        .collect();
+                    all.sort_unstable();
+                    if all.is_empty() {
+                        return Err(format!("`{base}` has no counted instances in this plan"));
+                    }
+                    if let Some((_, i)) = all.get(n % all.len()) {
+                        found.insert(*i);
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Whether `path` is a top-level attribute that the configuration

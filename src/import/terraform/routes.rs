@@ -74,7 +74,7 @@ pub(super) fn default_owner(cx: &Ctx, i: usize, via: &str, attr: &str) -> Result
 }
 
 /// One route (an inline block at `base`, or an `aws_route` at the top).
-fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> {
+fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Sp<Route>> {
     let r = cx.res(i);
     let at = |k: &'static str| {
         let mut p = base.to_vec();
@@ -153,12 +153,16 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
             continue;
         }
         if attr == "gateway_id" && t == Target::External("local".to_owned()) {
-            return Some(Route {
-                destination: destination.map(Sp::new),
-                prefix_list,
-                target: Sp::new("local".to_owned()),
-                ..Route::default()
-            });
+            let pos = cx.pos(i, &path);
+            return Some(Sp::at(
+                Route {
+                    destination: destination.map(Sp::new),
+                    prefix_list,
+                    target: Sp::new("local".to_owned()),
+                    ..Route::default()
+                },
+                pos,
+            ));
         }
         let unknown = matches!(r.get(&path), Val::Unknown);
         let res = if kinds.is_empty() {
@@ -169,12 +173,19 @@ fn read_route(cx: &mut Ctx, i: usize, base: &[P], table: &str) -> Option<Route> 
             cx.resolve(&t, kinds)
         };
         return match res {
-            Ok((_, name)) => Some(Route {
-                destination: destination.map(Sp::new),
-                prefix_list,
-                target: Sp::new(name),
-                ..Route::default()
-            }),
+            // Placed at the route's target: where it sends the packet.
+            Ok((_, name)) => {
+                let pos = cx.pos(i, &path);
+                Some(Sp::at(
+                    Route {
+                        destination: destination.map(Sp::new),
+                        prefix_list,
+                        target: Sp::new(name),
+                        ..Route::default()
+                    },
+                    pos,
+                ))
+            }
             Err(why) => {
                 let head = if unknown {
                     format!("{} is known only after apply", what(attr))
@@ -243,7 +254,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
             Field::Set(n) => {
                 for k in 0..n {
                     if let Some(rt) = read_route(cx, i, &[P::K("route"), P::I(k)], &name) {
-                        routes.push(Sp::new(rt));
+                        routes.push(rt);
                     }
                 }
             }
@@ -299,7 +310,7 @@ pub(super) fn route_tables(cx: &mut Ctx) {
                 .iter_mut()
                 .find(|t| t.name.value == table)
         {
-            t.value.routes.push(Sp::new(rt));
+            t.value.routes.push(rt);
         }
     }
     for (table, routes) in &standalone {

@@ -97,8 +97,9 @@ const VPC_RULE: Style = Style {
 };
 
 /// The rules of one rule block (or rule resource) at `base` of resource
-/// `i`, in group `own`. What cannot be read is a gap on the group.
-fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> Vec<SgRule> {
+/// `i`, in group `own`, each placed at the `.tf` attribute that names its
+/// peer. What cannot be read is a gap on the group.
+fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> Vec<Sp<SgRule>> {
     let r = cx.res(i);
     let at = |k: &'static str| {
         let mut p = base.to_vec();
@@ -141,7 +142,7 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
         Field::Set(d) => Some(d),
         _ => None,
     };
-    let mut peers: Vec<SgRule> = Vec::new();
+    let mut peers: Vec<Sp<SgRule>> = Vec::new();
     let list = |k: &'static str, gaps: &mut Vec<(String, String)>| -> Vec<String> {
         let f = if style.single {
             match text(r, &at(k)) {
@@ -161,14 +162,21 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
             }
         }
     };
-    for c in list(style.cidrs4, &mut gaps)
-        .into_iter()
-        .chain(list(style.cidrs6, &mut gaps))
-    {
-        peers.push(SgRule {
-            cidr: Some(Sp::new(c)),
-            ..SgRule::default()
-        });
+    for k in [style.cidrs4, style.cidrs6] {
+        let cidrs = list(k, &mut gaps);
+        if cidrs.is_empty() {
+            continue;
+        }
+        let pos = cx.pos(i, &at(k));
+        for c in cidrs {
+            peers.push(Sp::at(
+                SgRule {
+                    cidr: Some(Sp::new(c)),
+                    ..SgRule::default()
+                },
+                pos,
+            ));
+        }
     }
     let lists = if style.single {
         vec![cx.refs.target(r, &at(style.prefix_lists))]
@@ -180,10 +188,16 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
             continue;
         }
         match super::endpoints::prefix_list(cx, &t) {
-            Ok(pl) => peers.push(SgRule {
-                prefix_list: Some(Sp::new(pl)),
-                ..SgRule::default()
-            }),
+            Ok(pl) => {
+                let pos = cx.pos(i, &at(style.prefix_lists));
+                peers.push(Sp::at(
+                    SgRule {
+                        prefix_list: Some(Sp::new(pl)),
+                        ..SgRule::default()
+                    },
+                    pos,
+                ));
+            }
             Err(why) => gaps.push((shown(style.prefix_lists), why)),
         }
     }
@@ -198,18 +212,28 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
             continue;
         }
         match cx.resolve(&t, &SG_KINDS) {
-            Ok((_, g)) => peers.push(SgRule {
-                security_group: Some(Sp::new(g)),
-                ..SgRule::default()
-            }),
+            Ok((_, g)) => {
+                let pos = cx.pos(i, &at(style.groups));
+                peers.push(Sp::at(
+                    SgRule {
+                        security_group: Some(Sp::new(g)),
+                        ..SgRule::default()
+                    },
+                    pos,
+                ));
+            }
             Err(why) => gaps.push((shown(style.groups), why)),
         }
     }
     if super::flag(r, &at("self")) == Field::Set(true) {
-        peers.push(SgRule {
-            security_group: Some(Sp::new(own.to_owned())),
-            ..SgRule::default()
-        });
+        let pos = cx.pos(i, &at("self"));
+        peers.push(Sp::at(
+            SgRule {
+                security_group: Some(Sp::new(own.to_owned())),
+                ..SgRule::default()
+            },
+            pos,
+        ));
     }
     for (attr, why) in gaps {
         let addr = &cx.res(i).address;
@@ -228,7 +252,7 @@ fn read_rules(cx: &mut Ctx, i: usize, base: &[P], own: &str, style: &Style) -> V
         return Vec::new();
     }
     let (protocol, ports, icmp_type, icmp_code) = protocol_ports(&protocol, from, to);
-    for p in &mut peers {
+    for p in peers.iter_mut().map(|p| &mut p.value) {
         p.protocol = Sp::new(protocol.clone());
         p.ports = ports.clone().map(Sp::new);
         p.icmp_type = icmp_type.map(Sp::new);
@@ -277,9 +301,7 @@ pub(super) fn security_groups(cx: &mut Ctx) {
             match super::len(r, &[P::K(dir)]) {
                 Field::Set(n) => {
                     for k in 0..n {
-                        for rule in read_rules(cx, i, &[P::K(dir), P::I(k)], &name, &INLINE) {
-                            dirs[d].push(Sp::new(rule));
-                        }
+                        dirs[d].extend(read_rules(cx, i, &[P::K(dir), P::I(k)], &name, &INLINE));
                     }
                 }
                 Field::Unset => {}
@@ -368,7 +390,7 @@ pub(super) fn security_groups(cx: &mut Ctx) {
                 } else {
                     &mut g.value.ingress
                 };
-                list.extend(rules.into_iter().map(Sp::new));
+                list.extend(rules);
             }
         }
     }

@@ -67,6 +67,8 @@ pub fn resolve(file: TopologyFile, name: &str) -> Result<Topology, LoadError> {
     }
     topo.file = name.to_owned();
     topo.tags = tags_of(&file, &topo.names);
+    topo.sites.clone_from(&file.sites);
+    topo.findings_file.clone_from(&file.findings_file);
     Ok(topo)
 }
 
