@@ -89,7 +89,7 @@ fn check_agreement(
     let engine = Engine::new(&topo);
     let mut origins = vec![Origin::Internet];
     origins.extend((0..topo.enis.len()).map(Origin::Eni));
-    origins.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
+    origins.extend(topo.hybrid.on_prem.keys().map(Origin::OnPrem));
     let pkts = packets::packets(&topo, picks);
     // Grouped propagation (used by transit-encryption) is exact: for an
     // interface `e` and the first interface `rep` with its subnet, groups,
@@ -413,7 +413,7 @@ fn check_recorders(
 ) -> Result<usize, TestCaseError> {
     let mut origins = vec![sim::Origin::Internet];
     origins.extend((0..topo.enis.len()).map(sim::Origin::Eni));
-    origins.extend((0..topo.hybrid.on_prem.len()).map(sim::Origin::OnPrem));
+    origins.extend(topo.hybrid.on_prem.keys().map(sim::Origin::OnPrem));
     let mut blocked = 0;
     for p in packets::packets(topo, picks) {
         for &origin in &origins {
@@ -600,7 +600,7 @@ fn generator_exercises_hybrid_paths() {
                 tgw_vpc += 1;
             }
         }
-        for n in 0..topo.hybrid.on_prem.len() {
+        for n in topo.hybrid.on_prem.keys() {
             let r = engine.reach(Origin::OnPrem(n), &HeaderSet::universe());
             if r.flows.iter().any(|f| matches!(f.end, End::Delivered(_))) {
                 from_onprem += 1;
@@ -813,7 +813,7 @@ fn generator_exercises_derived_on_prem_networks() {
 fn generator_exercises_derived_networks_sending_to_their_own_prefixes() {
     let mut crossing = 0;
     for topo in generated(300) {
-        for (n, net) in topo.hybrid.on_prem.iter().enumerate() {
+        for (n, net) in topo.hybrid.on_prem.iter_enumerated() {
             if !net.derived {
                 continue;
             }

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use netverify::engine::{End, Engine, Origin};
 use netverify::hs::{HeaderSet, Packet};
-use netverify::model::{OnPremVia, Topology, load_str};
+use netverify::model::{OnPremId, OnPremVia, Topology, VpnId, load_str};
 use netverify::sim::{self, Fate};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -250,12 +250,23 @@ fn trap_29_tgw_to_instance_in_the_attachment_subnet_skips_the_nacl() {
     // TGW → instance in the same subnet is not NACL-checked (C-4.7).
     let t = load(&tgw_vpc(""));
     assert_eq!(
-        fate(&t, Origin::OnPrem(0), &tcp("10.50.3.3", "10.0.0.10", 443)),
+        fate(
+            &t,
+            Origin::OnPrem(0.into()),
+            &tcp("10.50.3.3", "10.0.0.10", 443)
+        ),
         set(&[K::Delivered("tgw-a-1".into())])
     );
     // To another subnet, the TGW subnet's outbound rules apply: denied.
     // Instance → TGW in the same subnet is checked outbound: denied too.
-    assert!(fate(&t, Origin::OnPrem(0), &tcp("10.50.3.3", "10.0.1.10", 443)).is_empty());
+    assert!(
+        fate(
+            &t,
+            Origin::OnPrem(0.into()),
+            &tcp("10.50.3.3", "10.0.1.10", 443)
+        )
+        .is_empty()
+    );
     let me = eni(&t, "tgw-a-1");
     assert!(fate(&t, Origin::Eni(me), &tcp("10.0.0.10", "10.50.3.3", 443)).is_empty());
 }
@@ -350,17 +361,17 @@ fn trap_35_ipv6_on_prem_prefixes_over_a_vgw_vpn_are_not_carried() {
     let p = tcp("2600:1f00:0:1::10", "fd00:50::1", 443);
     assert!(fate(&t, Origin::Eni(a), &p).is_empty());
     let back = tcp("fd00:50::1", "2600:1f00:0:1::10", 443);
-    assert!(fate(&t, Origin::OnPrem(0), &back).is_empty());
+    assert!(fate(&t, Origin::OnPrem(0.into()), &back).is_empty());
 }
 
 #[test]
 fn on_prem_reaches_the_vpc_over_the_preferred_connection() {
     let t = load(&vgw_vpc("10.50.0.0/16"));
     let engine = Engine::new(&t);
-    let reach = engine.reach(Origin::OnPrem(0), &HeaderSet::universe());
+    let reach = engine.reach(Origin::OnPrem(0.into()), &HeaderSet::universe());
     let p = tcp("10.50.3.3", "10.0.1.10", 443);
     assert_eq!(
-        fate(&t, Origin::OnPrem(0), &p),
+        fate(&t, Origin::OnPrem(0.into()), &p),
         set(&[K::Delivered("app-1".into())])
     );
     // The flow records how it crossed the boundary, and that the stated
@@ -369,10 +380,10 @@ fn on_prem_reaches_the_vpc_over_the_preferred_connection() {
     assert!(f.path.iter().any(|s| matches!(
         s,
         netverify::engine::Step::OnPremIn {
-            via: OnPremVia::Vpn(0),
+            via: OnPremVia::Vpn(v),
             decided: true,
             ..
-        }
+        } if *v == VpnId::from(0)
     )));
 }
 
@@ -631,7 +642,7 @@ fn derived_networks_are_plain_on_prem_networks_for_engine_and_simulator() {
     let bare = vpn_only_without_on_prem("10.60.0.0/16");
     let derived = load_str(&bare, "derived.yaml").unwrap();
     assert_eq!(derived.hybrid.on_prem.len(), 1);
-    assert!(derived.hybrid.on_prem[0].derived);
+    assert!(derived.hybrid.on_prem[OnPremId::from(0)].derived);
     // The same network written by hand.
     let declared = load_str(
         &format!(
@@ -640,7 +651,7 @@ fn derived_networks_are_plain_on_prem_networks_for_engine_and_simulator() {
         "declared.yaml",
     )
     .unwrap();
-    assert!(!declared.hybrid.on_prem[0].derived);
+    assert!(!declared.hybrid.on_prem[OnPremId::from(0)].derived);
     let app = |t: &Topology| {
         t.enis
             .iter()

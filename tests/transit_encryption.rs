@@ -15,7 +15,7 @@ mod field_data;
 
 use netverify::checks::{ipsec_strength, transit_encryption};
 use netverify::engine::Engine;
-use netverify::model::{Topology, load_file, load_str};
+use netverify::model::{OnPremId, Topology, load_file, load_str};
 use netverify::report::{CheckResult, FindingKind, Verdict};
 
 const DIR: &str = concat!(
@@ -569,7 +569,6 @@ fn trap_21_aws_to_on_prem_public_prefixes_leaves_over_the_public_vif_in_the_clea
     let vif = t
         .hybrid
         .vifs
-        .iter()
         .position(|v| v.meta.name == "vif-public")
         .unwrap();
     let p = Packet::tcp(
@@ -671,13 +670,11 @@ fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
     let branch = t
         .hybrid
         .on_prem
-        .iter()
         .position(|n| n.meta.name == "branch")
         .unwrap();
     let vif = t
         .hybrid
         .vifs
-        .iter()
         .position(|v| v.meta.name == "vif-private")
         .unwrap();
     let p = Packet::tcp(
@@ -712,12 +709,7 @@ fn vpn_cloudhub_legs_are_encrypted_only_where_they_are_vpns() {
         r.findings
     );
     // And the branch does reach the data centre (over the other VPN).
-    let dc_vpn = t
-        .hybrid
-        .vpns
-        .iter()
-        .position(|v| v.meta.name == "vpn-dc")
-        .unwrap();
+    let dc_vpn = t.hybrid.vpns.position(|v| v.meta.name == "vpn-dc").unwrap();
     let out = sim::simulate(&t, Origin::OnPrem(branch), &p);
     assert_eq!(
         out.fates,
@@ -848,19 +840,19 @@ fn declared_on_prem_network_wins_where_it_covers() {
     );
     let t = load_str(&declared, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    assert!(!t.hybrid.on_prem[0].derived);
-    assert_eq!(t.hybrid.on_prem[0].meta.name, "branch");
+    assert!(!t.hybrid.on_prem[OnPremId::from(0)].derived);
+    assert_eq!(t.hybrid.on_prem[OnPremId::from(0)].meta.name, "branch");
     // A declaration that misses 10.60.0.0/16 still wins for its own CIDR;
     // the prefix it misses is derived (see
     // `bug_partial_declaration_left_the_other_prefixes_of_its_connection_unchecked`).
     let partial = declared.replace("10.60.0.0/15", "10.61.0.0/16");
     let t = load_str(&partial, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
     assert_eq!(t.hybrid.on_prem.len(), 2);
-    assert_eq!(t.hybrid.on_prem[0].meta.name, "branch");
-    assert!(!t.hybrid.on_prem[0].derived);
-    assert!(t.hybrid.on_prem[1].derived);
+    assert_eq!(t.hybrid.on_prem[OnPremId::from(0)].meta.name, "branch");
+    assert!(!t.hybrid.on_prem[OnPremId::from(0)].derived);
+    assert!(t.hybrid.on_prem[OnPremId::from(1)].derived);
     assert_eq!(
-        t.hybrid.on_prem[1].cidrs,
+        t.hybrid.on_prem[OnPremId::from(1)].cidrs,
         vec!["10.60.0.0/16".parse::<ipnet::IpNet>().unwrap()]
     );
 }
@@ -877,7 +869,7 @@ fn loader_derives_on_prem_networks_for_uncovered_connections() {
     assert!(!bare.contains("on_prem_networks"));
     let t = load_str(&bare, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    assert!(t.hybrid.on_prem[0].derived);
+    assert!(t.hybrid.on_prem[OnPremId::from(0)].derived);
     assert_eq!(check(&t).verdict, Verdict::Violated);
 }
 
@@ -1023,7 +1015,10 @@ fn derived_network_name_never_collides_with_a_resource_name() {
         .replace("branch-router", "on-prem-via-branch-vpn");
     let t = load_str(&bare, "t.yaml").unwrap_or_else(|e| panic!("{}", e.render(None)));
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    assert_eq!(t.hybrid.on_prem[0].meta.name, "on-prem-via-branch-vpn-2");
+    assert_eq!(
+        t.hybrid.on_prem[OnPremId::from(0)].meta.name,
+        "on-prem-via-branch-vpn-2"
+    );
 }
 
 /// A VGW route `10.0.0.0/8` in a VPC of `10.100.0.0/16` (with DX in the
@@ -1084,7 +1079,7 @@ fn bug_derived_on_prem_network_covering_the_vpc_silenced_on_prem_to_aws() {
         Ok(t) => t,
         Err(e) => panic!("{}", e.render(None)),
     };
-    let n = &t.hybrid.on_prem[0];
+    let n = &t.hybrid.on_prem[OnPremId::from(0)];
     assert!(n.derived);
     let vpc: ipnet::IpNet = "10.100.0.0/16".parse().unwrap();
     assert!(
@@ -1162,7 +1157,7 @@ direct_connect:
         Ok(t) => t,
         Err(e) => panic!("{}", e.render(None)),
     };
-    let n = &t.hybrid.on_prem[0];
+    let n = &t.hybrid.on_prem[OnPremId::from(0)];
     assert!(n.derived);
     assert!(
         n.advertises.iter().all(Option::is_none),
@@ -1290,14 +1285,13 @@ fn bug_derived_network_own_prefixes_were_kept_on_prem_hiding_cloudhub() {
     use netverify::model::OnPremVia;
     let t = load(DERIVED_TWO_SITES);
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    let n = &t.hybrid.on_prem[0];
+    let n = &t.hybrid.on_prem[OnPremId::from(0)];
     assert!(n.derived && n.via.len() == 2 && n.cidrs.len() == 2, "{n:?}");
     // Branch → data centre: into the VGW over the VPN, out over DX (the
     // VGW's choice: DX BGP learned 10.50.0.0/16), in engine and simulator.
     let vif = t
         .hybrid
         .vifs
-        .iter()
         .position(|v| v.meta.name == "vif-private")
         .unwrap();
     let p = Packet::tcp(
@@ -1306,7 +1300,7 @@ fn bug_derived_network_own_prefixes_were_kept_on_prem_hiding_cloudhub() {
         40000,
         22,
     );
-    assert_leaves_over(&t, Origin::OnPrem(0), &p, OnPremVia::Vif(vif));
+    assert_leaves_over(&t, Origin::OnPrem(0.into()), &p, OnPremVia::Vif(vif));
     // Whether the branch sends it to AWS is not known (both prefixes may
     // be one site): unknown, never proven.
     let r = check(&t);
@@ -1333,20 +1327,20 @@ fn declared_network_own_prefixes_stay_on_prem() {
     );
     let t = load(&text);
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    assert!(!t.hybrid.on_prem[0].derived);
+    assert!(!t.hybrid.on_prem[OnPremId::from(0)].derived);
     let p = Packet::tcp(
         "192.168.50.7".parse().unwrap(),
         "10.50.1.1".parse().unwrap(),
         40000,
         22,
     );
-    let out = sim::simulate(&t, Origin::OnPrem(0), &p);
+    let out = sim::simulate(&t, Origin::OnPrem(0.into()), &p);
     assert!(
         out.fates.iter().all(|f| !matches!(f, Fate::OnPrem { .. })),
         "{:?}",
         out.trace
     );
-    let reach = Engine::new(&t).reach(Origin::OnPrem(0), &HeaderSet::universe());
+    let reach = Engine::new(&t).reach(Origin::OnPrem(0.into()), &HeaderSet::universe());
     assert!(
         !reach
             .flows
@@ -1472,7 +1466,7 @@ direct_connect:
 fn same_prefix_static_route_hides_the_propagated_one_but_not_its_connection() {
     let t = load(SAME_PREFIX);
     assert_eq!(t.hybrid.on_prem.len(), 1);
-    let n = &t.hybrid.on_prem[0];
+    let n = &t.hybrid.on_prem[OnPremId::from(0)];
     assert!(n.derived);
     assert_eq!(
         n.cidrs,
@@ -1549,7 +1543,7 @@ direct_connect:
 fn bug_prefix_list_route_to_a_vgw_derived_nothing() {
     let t = load(PREFIX_LIST_ROUTE);
     assert_eq!(t.hybrid.on_prem.len(), 1, "{:?}", t.hybrid.on_prem);
-    let n = &t.hybrid.on_prem[0];
+    let n = &t.hybrid.on_prem[OnPremId::from(0)];
     assert!(n.derived);
     assert_eq!(
         n.cidrs,

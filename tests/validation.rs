@@ -11,9 +11,10 @@
 use std::time::{Duration, Instant};
 
 use netverify::model::{
-    self, BpaExclusionMode, BpaMode, Diagnostic, EndpointKind, EniOwner, GatewayRef, LbKind,
-    LbProtocol, LoadError, PortMatch, Proto, PublicIp, ResourceRef, RouteDest, RouteTarget, SgPeer,
-    TargetRef, TgwRouteTableId, Topology, format, load_file, load_str,
+    self, BpaExclusionMode, BpaMode, Diagnostic, DxGatewayId, EndpointKind, EniOwner, GatewayRef,
+    LbKind, LbProtocol, LoadError, OnPremId, PortMatch, Proto, PublicIp, ResourceRef, RouteDest,
+    RouteTarget, SgPeer, TargetRef, TgwAttachmentId, TgwId, TgwRouteTableId, Topology, VgwId,
+    VifId, VpnId, format, load_file, load_str,
 };
 
 // ----- helpers -------------------------------------------------------------
@@ -2250,23 +2251,23 @@ fn hybrid_sections_are_referenceable() {
     assert_eq!(
         t.hybrid.other_kind,
         [
-            Some(H::Tgw(0)),
-            Some(H::TgwAttachment(0)),
+            Some(H::Tgw(0.into())),
+            Some(H::TgwAttachment(0.into())),
             Some(H::TgwRouteTable(0.into())),
-            Some(H::Vgw(0)),
+            Some(H::Vgw(0.into())),
             Some(H::Cgw(0.into())),
-            Some(H::Vpn(0)),
+            Some(H::Vpn(0.into())),
             Some(H::DxConnection(0.into())),
-            Some(H::Vif(0)),
-            Some(H::OnPrem(0)),
+            Some(H::Vif(0.into())),
+            Some(H::OnPrem(0.into())),
         ]
     );
     assert_eq!(
-        t.hybrid.tgw_attachments[0].route_table,
+        t.hybrid.tgw_attachments[TgwAttachmentId::from(0)].route_table,
         Some(TgwRouteTableId::from(0))
     );
-    assert_eq!(t.hybrid.vgws[0].vpns, [0]);
-    assert_eq!(t.hybrid.vgws[0].vifs, [0]);
+    assert_eq!(t.hybrid.vgws[VgwId::from(0)].vpns, [VpnId::from(0)]);
+    assert_eq!(t.hybrid.vgws[VgwId::from(0)].vifs, [VifId::from(0)]);
     assert_eq!(t.enis[0].owner, EniOwner::TransitGateway);
     assert!(!t.enis[0].source_dest_check);
 }
@@ -2870,16 +2871,25 @@ fn hybrid_reference_resolves() {
     let t = load(HYBRID_REF);
     let h = &t.hybrid;
     assert_eq!(h.tgws.len(), 1);
-    assert_eq!(h.tgws[0].attachments, [0, 1, 2, 3]);
-    assert_eq!(h.tgws[0].region.as_deref(), Some("us-east-1"));
+    assert_eq!(
+        h.tgws[TgwId::from(0)].attachments,
+        [0, 1, 2, 3].map(TgwAttachmentId::from)
+    );
+    assert_eq!(h.tgws[TgwId::from(0)].region.as_deref(), Some("us-east-1"));
     assert!(matches!(
-        h.tgw_attachments[0].kind,
+        h.tgw_attachments[TgwAttachmentId::from(0)].kind,
         TgwAttachmentKind::Vpc { ref subnets, appliance_mode: false, .. } if subnets.len() == 1
     ));
-    assert_eq!(h.tgw_attachments[1].kind, TgwAttachmentKind::Vpn(0));
-    assert_eq!(h.tgw_attachments[3].kind, TgwAttachmentKind::DxGateway(0));
     assert_eq!(
-        h.tgw_attachments[3].route_table,
+        h.tgw_attachments[TgwAttachmentId::from(1)].kind,
+        TgwAttachmentKind::Vpn(VpnId::from(0))
+    );
+    assert_eq!(
+        h.tgw_attachments[TgwAttachmentId::from(3)].kind,
+        TgwAttachmentKind::DxGateway(DxGatewayId::from(0))
+    );
+    assert_eq!(
+        h.tgw_attachments[TgwAttachmentId::from(3)].route_table,
         Some(TgwRouteTableId::from(1))
     );
     assert_eq!(
@@ -2888,28 +2898,44 @@ fn hybrid_reference_resolves() {
             .len(),
         3
     );
-    assert_eq!(h.vpns[0].gateway, VpnGatewayRef::Tgw(0));
-    assert_eq!(h.vpns[0].tgw_attachment, Some(1));
     assert_eq!(
-        h.vpns[1].outside_ip,
-        OutsideIp::PrivateIpv4 { transport: 3 }
-    );
-    assert_eq!(h.vpns[0].tunnels.len(), 2);
-    assert!(!h.vpns[0].tunnels[0].permits_ikev1());
-    assert!(h.vpns[0].tunnels[0].weak_dh_groups(1).is_empty());
-    assert_eq!(
-        h.on_prem[0].via,
-        [OnPremVia::Vpn(0), OnPremVia::Vpn(1), OnPremVia::Vif(0)]
+        h.vpns[VpnId::from(0)].gateway,
+        VpnGatewayRef::Tgw(TgwId::from(0))
     );
     assert_eq!(
-        h.on_prem[0].prefer,
+        h.vpns[VpnId::from(0)].tgw_attachment,
+        Some(TgwAttachmentId::from(1))
+    );
+    assert_eq!(
+        h.vpns[VpnId::from(1)].outside_ip,
+        OutsideIp::PrivateIpv4 {
+            transport: TgwAttachmentId::from(3)
+        }
+    );
+    assert_eq!(h.vpns[VpnId::from(0)].tunnels.len(), 2);
+    assert!(!h.vpns[VpnId::from(0)].tunnels[0].permits_ikev1());
+    assert!(
+        h.vpns[VpnId::from(0)].tunnels[0]
+            .weak_dh_groups(1)
+            .is_empty()
+    );
+    assert_eq!(
+        h.on_prem[OnPremId::from(0)].via,
+        [
+            OnPremVia::Vpn(0.into()),
+            OnPremVia::Vpn(1.into()),
+            OnPremVia::Vif(0.into())
+        ]
+    );
+    assert_eq!(
+        h.on_prem[OnPremId::from(0)].prefer,
         Some(vec![Preference::Vpn, Preference::Dx])
     );
     assert_eq!(
-        h.dx_gateways[0].associations[0].allowed_prefixes[0].to_string(),
+        h.dx_gateways[DxGatewayId::from(0)].associations[0].allowed_prefixes[0].to_string(),
         "192.168.100.0/24"
     );
-    assert_eq!(h.dx_gateways[0].vifs, [0]);
+    assert_eq!(h.dx_gateways[DxGatewayId::from(0)].vifs, [VifId::from(0)]);
 }
 
 #[test]
@@ -2917,7 +2943,7 @@ fn vpn_defaults_permit_weak_suites() {
     let t = load(&with(
         "customer_gateways:\n  - { name: cgw }\nvpn_gateways:\n  - { name: vgw, vpc: vpc-main }\nvpn_connections:\n  - { name: vpn, customer_gateway: cgw, gateway: vgw }\n",
     ));
-    let v = &t.hybrid.vpns[0];
+    let v = &t.hybrid.vpns[VpnId::from(0)];
     assert_eq!(v.tunnels.len(), 2);
     assert!(!v.tunnels[0].declared);
     // C-11.3: an empty list permits every AWS default, including weak ones.
@@ -3211,7 +3237,7 @@ fn route_table_propagating_vgws_are_resolved() {
         .iter()
         .find(|r| r.meta.name == "rtb")
         .unwrap();
-    assert_eq!(rt.propagating_vgws, [0]);
+    assert_eq!(rt.propagating_vgws, [netverify::model::VgwId::from(0)]);
 }
 
 // ----- private_service_access policy and endpoint fields --------------------

@@ -52,7 +52,6 @@ fn origin_of(topo: &model::Topology, end: &str) -> Option<sim::Origin> {
     }
     topo.hybrid
         .on_prem
-        .iter()
         .position(|n| n.meta.name == name)
         .map(sim::Origin::OnPrem)
 }

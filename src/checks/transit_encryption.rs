@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{
-    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremVia, Pos, Topology,
-    VifKind,
+    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremId, OnPremVia, Pos,
+    TiSlice, TiVec, Topology, VifKind,
 };
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
@@ -438,9 +438,11 @@ fn unnamed_connections(topo: &Topology) -> Vec<Finding> {
         .iter()
         .flat_map(|n| n.via.iter().copied())
         .collect();
-    let vias = (0..h.vpns.len())
+    let vias = h
+        .vpns
+        .keys()
         .map(OnPremVia::Vpn)
-        .chain((0..h.vifs.len()).map(OnPremVia::Vif));
+        .chain(h.vifs.keys().map(OnPremVia::Vif));
     let mut out = Vec::new();
     for via in vias {
         if named.contains(&via) || !crate::engine::hybrid::via_available(topo, via) {
@@ -498,17 +500,19 @@ struct OnPrem {
     /// The addresses on prem owns (declared networks only).
     addressed: IntervalSet,
     /// Per network: the on-prem routers' choices into AWS (C-12.3).
-    choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>>,
+    choices: TiVec<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>>,
     /// Per network: the destinations every connection AWS advertises them
     /// over is clear for, so that no preference, stated or not, can change
     /// the verdict.
-    forced: Vec<IntervalSet>,
+    forced: TiVec<OnPremId, IntervalSet>,
 }
 
 impl OnPrem {
     fn of(topo: &Topology) -> Self {
         let h = &topo.hybrid;
-        let choices: Vec<Vec<crate::engine::hybrid::OnPremRegion>> = (0..h.on_prem.len())
+        let choices: TiVec<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>> = h
+            .on_prem
+            .keys()
             .map(|n| crate::engine::hybrid::compile_onprem(topo, n))
             .collect();
         let forced = choices
@@ -630,7 +634,7 @@ fn reach_from_onprem(engine: &Engine<'_>, senders: &SenderGroups) -> Vec<Reached
     let topo = engine.topo;
     let h = &topo.hybrid;
     let mut out = Vec::new();
-    for (n, net) in h.on_prem.iter().enumerate() {
+    for (n, net) in h.on_prem.iter_enumerated() {
         let mut set = HeaderSet::universe();
         let public = net
             .via
@@ -777,7 +781,7 @@ fn sort_flows<'a>(engine: &Engine<'_>, reaches: &'a [Reached], onprem: &OnPrem) 
 fn report_clear(
     engine: &Engine<'_>,
     clear: &BTreeMap<ClearKey, Group<'_>>,
-    choices: &[Vec<crate::engine::hybrid::OnPremRegion>],
+    choices: &TiSlice<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>>,
     findings: &mut Vec<Finding>,
 ) {
     let topo = engine.topo;
@@ -1121,8 +1125,10 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
     let h = &topo.hybrid;
     // (entry, exit, violation?, what happens) → the packets of one finding.
     type Key = (OnPremVia, OnPremVia, bool, String);
-    let mut groups: BTreeMap<Key, (usize, Group<'_>)> = BTreeMap::new();
-    let reaches: Vec<(usize, crate::engine::Reach)> = (0..h.on_prem.len())
+    let mut groups: BTreeMap<Key, (OnPremId, Group<'_>)> = BTreeMap::new();
+    let reaches: Vec<(OnPremId, crate::engine::Reach)> = h
+        .on_prem
+        .keys()
         .map(|n| {
             let set = HeaderSet::universe().restrict(DST, onprem_space);
             (n, engine.reach_onprem_over(n, &set, &|_| true))
@@ -1267,7 +1273,7 @@ fn cloudhub(engine: &Engine<'_>, onprem_space: &IntervalSet, findings: &mut Vec<
 fn deciding_prefer(
     topo: &Topology,
     flow: &Flow,
-    choices: &[Vec<crate::engine::hybrid::OnPremRegion>],
+    choices: &TiSlice<OnPremId, Vec<crate::engine::hybrid::OnPremRegion>>,
     dst: u128,
     clear: OnPremVia,
 ) -> String {

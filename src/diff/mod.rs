@@ -111,7 +111,7 @@ pub fn end_key(topo: &Topology, end: &End) -> Option<(Key, Option<String>)> {
 /// in the flows of the senders).
 pub fn origins(topo: &Topology) -> Vec<Origin> {
     let mut v = vec![Origin::Internet];
-    v.extend((0..topo.hybrid.on_prem.len()).map(Origin::OnPrem));
+    v.extend(topo.hybrid.on_prem.keys().map(Origin::OnPrem));
     v.extend(
         (0..topo.enis.len())
             .filter(|&e| {

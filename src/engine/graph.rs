@@ -11,7 +11,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::hs::{IntervalSet, all_v4, all_v6, net_set};
 use crate::model::{
-    EniId, HybridRef, NatId, RouteDest, RouteTableId, RouteTarget, Topology, VpcId,
+    EniId, HybridRef, NatId, RouteDest, RouteTableId, RouteTarget, TgwId, Topology, VgwId, VpcId,
 };
 
 /// A component packets can be at.
@@ -29,9 +29,9 @@ pub enum Node {
     /// A VPC peering connection (C-8).
     Peering(usize),
     /// A transit gateway (C-9), index into `hybrid.tgws`.
-    Tgw(usize),
+    Tgw(TgwId),
     /// A virtual private gateway (C-10), index into `hybrid.vgws`.
-    Vgw(usize),
+    Vgw(VgwId),
     /// A target the engine does not model (GWLB endpoint, …) or an undecidable route.
     Opaque,
     /// Dropped (blackhole, no route).
@@ -46,7 +46,7 @@ pub enum RouteChoice {
     /// `routes[i]` of the table; for prefix-list routes, the entry that matched.
     Route { index: usize, entry: Option<IpNet> },
     /// A route propagated by VGW `vgw` for `prefix` (C-10.1).
-    Propagated { vgw: usize, prefix: IpNet },
+    Propagated { vgw: VgwId, prefix: IpNet },
     /// No route matches.
     NoRoute,
     /// Several routes tie with different targets (C-3.6), or a prefix list's

@@ -673,8 +673,8 @@ pub fn compile_onprem(topo: &Topology, n: OnPremId) -> Vec<OnPremRegion> {
 #[derive(Debug, Clone, Default)]
 pub struct HybridTables {
     pub tgw: TiVec<TgwRouteTableId, Vec<TgwRegion>>,
-    pub vgw: Vec<Vec<VgwRegion>>,
-    pub onprem: Vec<Vec<OnPremRegion>>,
+    pub vgw: TiVec<VgwId, Vec<VgwRegion>>,
+    pub onprem: TiVec<OnPremId, Vec<OnPremRegion>>,
     /// Available public virtual interfaces and the customer prefixes AWS
     /// public traffic reaches over them (C-12.1).
     pub public_vifs: Vec<(VifId, IntervalSet)>,
@@ -685,9 +685,11 @@ pub struct HybridTables {
 impl HybridTables {
     pub fn build(topo: &Topology) -> HybridTables {
         let h = &topo.hybrid;
-        let public_vifs: Vec<(VifId, IntervalSet)> = (0..h.vifs.len())
-            .filter(|&x| h.vifs[x].kind == VifKind::Public && h.vifs[x].available)
-            .map(|x| (x, nets_set(h.vifs[x].advertised_prefixes.iter())))
+        let public_vifs: Vec<(VifId, IntervalSet)> = h
+            .vifs
+            .iter_enumerated()
+            .filter(|(_, v)| v.kind == VifKind::Public && v.available)
+            .map(|(x, v)| (x, nets_set(v.advertised_prefixes.iter())))
             .filter(|(_, s)| !s.is_empty())
             .collect();
         HybridTables {
@@ -696,10 +698,8 @@ impl HybridTables {
                 .keys()
                 .map(|t| compile_tgw_table(topo, t))
                 .collect(),
-            vgw: (0..h.vgws.len()).map(|g| compile_vgw(topo, g)).collect(),
-            onprem: (0..h.on_prem.len())
-                .map(|n| compile_onprem(topo, n))
-                .collect(),
+            vgw: h.vgws.keys().map(|g| compile_vgw(topo, g)).collect(),
+            onprem: h.on_prem.keys().map(|n| compile_onprem(topo, n)).collect(),
             public_vifs: public_vifs.clone(),
             public_vif_space: public_vifs
                 .iter()
@@ -1126,7 +1126,7 @@ impl Engine<'_> {
         reply_in: bool,
     ) -> Reach {
         let mut out = Reach::default();
-        if n < self.topo.hybrid.on_prem.len() {
+        if n < self.topo.hybrid.on_prem.next_key() {
             let f = Frag {
                 set: set.clone(),
                 rw: super::Rewrites::default(),

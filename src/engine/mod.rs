@@ -32,8 +32,9 @@ use crate::hs::{
     nets_set,
 };
 use crate::model::{
-    Direction, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremVia, SgTag,
-    SubnetId, TCP, TgwRouteTableId, Topology, UDP, VpcId, referenced_vpcs,
+    Direction, EndpointKind, EniId, EniOwner, ICMP, ICMPV6, IgwId, LbKind, NatId, OnPremId,
+    OnPremVia, SgTag, SubnetId, TCP, TgwAttachmentId, TgwRouteTableId, Topology, UDP, VgwId, VpcId,
+    referenced_vpcs,
 };
 pub use filters::SgFilter;
 use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
@@ -95,7 +96,7 @@ pub enum Step {
     /// Entered a transit gateway through an attachment (through its interface
     /// in `subnet` for a VPC attachment).
     TgwIn {
-        attachment: usize,
+        attachment: TgwAttachmentId,
         subnet: Option<SubnetId>,
     },
     /// A transit gateway route table decision.
@@ -105,22 +106,22 @@ pub enum Step {
     },
     /// Left a transit gateway into a VPC through the attachment interface in `subnet`.
     TgwOut {
-        attachment: usize,
+        attachment: TgwAttachmentId,
         subnet: Option<SubnetId>,
     },
     /// A virtual private gateway's path selection (C-10.3).
     VgwRoute {
-        vgw: usize,
+        vgw: VgwId,
         choice: hybrid::VgwChoice,
     },
     /// Arrived from on prem at a virtual private gateway.
     VgwIn {
-        vgw: usize,
+        vgw: VgwId,
     },
     /// Sent by on-prem network `network` into AWS over `via`; `decided` when
     /// the topology's stated on-prem preference chose it.
     OnPremIn {
-        network: usize,
+        network: OnPremId,
         via: OnPremVia,
         decided: bool,
     },
@@ -796,7 +797,7 @@ impl<'t> Engine<'t> {
             Origin::Eni(e) => self.reach_from_eni(e, set, false),
             Origin::OnPrem(n) => {
                 let mut out = Reach::default();
-                if n < self.topo.hybrid.on_prem.len() {
+                if n < self.topo.hybrid.on_prem.next_key() {
                     let f = Frag {
                         set: set.clone(),
                         rw: Rewrites::default(),

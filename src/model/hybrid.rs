@@ -13,17 +13,12 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::ids::{CgwId, DxConnectionId, DxLagId, TgwRouteTableId, TiVec};
+use super::ids::{
+    CgwId, DxConnectionId, DxGatewayId, DxLagId, OnPremId, TgwAttachmentId, TgwId, TgwRouteTableId,
+    TiVec, VgwId, VifId, VpnId,
+};
 use super::resolved::{Meta, PrefixListId, RouteDest, SubnetId, VpcId};
 use super::spanned::Pos;
-
-pub type TgwId = usize;
-pub type TgwAttachmentId = usize;
-pub type VgwId = usize;
-pub type VpnId = usize;
-pub type VifId = usize;
-pub type DxGatewayId = usize;
-pub type OnPremId = usize;
 
 /// What an entry of `Topology::others` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,19 +39,19 @@ pub enum HybridRef {
 /// Every hybrid resource of a topology.
 #[derive(Debug, Clone, Default)]
 pub struct Hybrid {
-    pub tgws: Vec<Tgw>,
+    pub tgws: TiVec<TgwId, Tgw>,
     /// Attachments of every transit gateway, in file order.
-    pub tgw_attachments: Vec<TgwAttachment>,
+    pub tgw_attachments: TiVec<TgwAttachmentId, TgwAttachment>,
     /// Route tables of every transit gateway, in file order.
     pub tgw_route_tables: TiVec<TgwRouteTableId, TgwRouteTable>,
-    pub vgws: Vec<Vgw>,
+    pub vgws: TiVec<VgwId, Vgw>,
     pub cgws: TiVec<CgwId, Cgw>,
-    pub vpns: Vec<VpnConnection>,
+    pub vpns: TiVec<VpnId, VpnConnection>,
     pub dx_connections: TiVec<DxConnectionId, DxConnection>,
     pub dx_lags: TiVec<DxLagId, DxLag>,
-    pub vifs: Vec<Vif>,
-    pub dx_gateways: Vec<DxGateway>,
-    pub on_prem: Vec<OnPremNetwork>,
+    pub vifs: TiVec<VifId, Vif>,
+    pub dx_gateways: TiVec<DxGatewayId, DxGateway>,
+    pub on_prem: TiVec<OnPremId, OnPremNetwork>,
     /// Parallel to `Topology::others`: the hybrid resource of each entry
     /// (`None` for entries that are not hybrid, e.g. GWLB endpoints).
     pub other_kind: Vec<Option<HybridRef>>,
@@ -68,13 +63,14 @@ impl Hybrid {
     /// Traffic from AWS public addresses (EIPs, NAT gateways) to such a
     /// prefix leaves over Direct Connect, not the internet.
     pub fn public_vifs_to(&self, dst: std::net::IpAddr) -> Vec<VifId> {
-        (0..self.vifs.len())
-            .filter(|&x| {
-                let v = &self.vifs[x];
+        self.vifs
+            .iter_enumerated()
+            .filter(|(_, v)| {
                 v.kind == VifKind::Public
                     && v.available
                     && v.advertised_prefixes.iter().any(|n| n.contains(&dst))
             })
+            .map(|(x, _)| x)
             .collect()
     }
 

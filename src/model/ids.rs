@@ -4,7 +4,7 @@
 //! declared here are still `usize` aliases in `resolved.rs` and
 //! `hybrid.rs`, and move here family by family.
 
-pub use typed_index_collections::TiVec;
+pub use typed_index_collections::{TiSlice, TiVec};
 
 /// Declares index newtypes over `usize`. `Debug` prints the bare index, as
 /// the `usize` ids did, so messages and grouping keys built from it are
@@ -45,4 +45,18 @@ index_ids! {
     /// A transit gateway route table: an index into
     /// `Hybrid::tgw_route_tables`.
     TgwRouteTableId;
+    /// A transit gateway: an index into `Hybrid::tgws`.
+    TgwId;
+    /// A transit gateway attachment: an index into `Hybrid::tgw_attachments`.
+    TgwAttachmentId;
+    /// A virtual private gateway: an index into `Hybrid::vgws`.
+    VgwId;
+    /// A Site-to-Site VPN connection: an index into `Hybrid::vpns`.
+    VpnId;
+    /// A Direct Connect virtual interface: an index into `Hybrid::vifs`.
+    VifId;
+    /// A Direct Connect gateway: an index into `Hybrid::dx_gateways`.
+    DxGatewayId;
+    /// An on-prem network: an index into `Hybrid::on_prem`.
+    OnPremId;
 }

@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::format::{AddressFamily, Tags};
+use super::ids::{OnPremId, VgwId};
 use super::spanned::Pos;
 
 /// The check ids a topology may name, in `gaps[].affects`: every check in
@@ -83,7 +84,7 @@ pub enum Origin {
     Eni(EniId),
     /// Sent from an on-prem network (index into `hybrid.on_prem`), entering
     /// AWS over one of the connections it sits behind.
-    OnPrem(usize),
+    OnPrem(OnPremId),
 }
 
 /// Identity shared by every resource.
@@ -218,7 +219,7 @@ pub struct RouteTable {
     pub edge_associations: Vec<GatewayRef>,
     /// Virtual private gateways propagating into this table (C-10.1), as
     /// indices into `hybrid.vgws`.
-    pub propagating_vgws: Vec<usize>,
+    pub propagating_vgws: Vec<VgwId>,
     /// Routes as written, then the routes that associated gateway endpoints
     /// add (C-13.1); the implicit `local` routes are not listed here.
     pub routes: Vec<Route>,
@@ -723,7 +724,7 @@ pub struct Expect {
 #[derive(Debug, Clone)]
 pub struct OnPremAccess {
     /// Index into `hybrid.on_prem`.
-    pub network: usize,
+    pub network: OnPremId,
     /// (interface, instance or load balancer; ports, empty = all; where).
     pub allow: Vec<(ResourceRef, Vec<PortSpec>, Pos)>,
     pub pos: Pos,

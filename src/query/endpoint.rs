@@ -17,7 +17,7 @@ use super::lang::Word;
 use crate::diag::Diagnostic;
 use crate::engine::{End, Engine, Flow};
 use crate::hs::{IntervalSet, all_v6, encode, nets_set};
-use crate::model::{EniId, EniOwner, ResourceRef, Topology};
+use crate::model::{EniId, EniOwner, OnPremId, ResourceRef, Topology};
 
 /// The AWS services a query may name.
 pub const SERVICES: &[&str] = &["s3", "dynamodb", "ecr"];
@@ -58,7 +58,7 @@ pub enum Resolved {
         label: String,
         addrs: IntervalSet,
         /// Index into `hybrid.on_prem`.
-        net: usize,
+        net: OnPremId,
     },
     /// Something the engine cannot use as an endpoint yet.
     Unmodelled { label: String, why: String },
@@ -446,7 +446,7 @@ pub fn resolve(topo: &Topology, w: &Word) -> Result<Resolved, Diagnostic> {
         }
     }
     let name = text.strip_prefix("name:").unwrap_or(text);
-    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+    for (i, n) in topo.hybrid.on_prem.iter_enumerated() {
         if n.meta.name == name {
             return Ok(Resolved::OnPrem {
                 label: format!("`{name}`"),
@@ -564,7 +564,7 @@ fn resolve_addrs(topo: &Topology, text: &str, addrs: IntervalSet) -> Resolved {
         };
     }
     let inet = internet_set();
-    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+    for (i, n) in topo.hybrid.on_prem.iter_enumerated() {
         // Internet addresses name a derived network never (see
         // `on_prem_space`).
         if n.derived && addrs.intersects(&inet.subtract(&crate::engine::on_prem_space(topo))) {

@@ -793,7 +793,6 @@ fn session(engine: &Engine<'_>, outcomes: &[Outcome]) -> Option<String> {
         End::OnPrem(via) => Goal::OnPrem(
             topo.hybrid
                 .on_prem
-                .iter()
                 .position(|n| n.via.contains(via) && n.cidrs.iter().any(|c| c.contains(&p.dst)))?,
         ),
         End::Internet | End::Endpoint(_) | End::Unknown(_) => return None,
@@ -905,7 +904,7 @@ pub fn who(
             });
         }
     }
-    for (i, n) in topo.hybrid.on_prem.iter().enumerate() {
+    for (i, n) in topo.hybrid.on_prem.iter_enumerated() {
         candidates.push(Resolved::OnPrem {
             label: n.meta.name.clone(),
             addrs: crate::hs::nets_set(n.cidrs.iter()),

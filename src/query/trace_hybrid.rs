@@ -19,9 +19,9 @@ use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest, RouteTarget, SgTag,
-    SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget, VgwId,
-    VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
+    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
+    TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
@@ -62,7 +62,8 @@ impl Tracer<'_> {
                 if let Some(x) = pcx {
                     return Some(RouteTarget::Peering(x));
                 }
-                (0..h.tgws.len())
+                h.tgws
+                    .keys()
                     .find(|&t| {
                         crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
                             && crate::rules::tgw_vpc_attachment(self.topo, t, to).is_some()
@@ -72,7 +73,9 @@ impl Tracer<'_> {
             }
             Goal::OnPrem(n) => {
                 let net = &h.on_prem[n];
-                let vgw = (0..h.vgws.len())
+                let vgw = h
+                    .vgws
+                    .keys()
                     .filter(|&g| h.vgws[g].vpc == Some(vpc))
                     .find(|&g| {
                         sim::connections_of_vgw(topo, g)
@@ -82,12 +85,12 @@ impl Tracer<'_> {
                 if let Some(o) = vgw.and_then(|g| sim::other_of(self.topo, HybridRef::Vgw(g))) {
                     return Some(RouteTarget::Other(o));
                 }
-                (0..h.tgws.len())
+                h.tgws
+                    .keys()
                     .find(|&t| {
                         crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
                             && h.tgw_attachments
-                                .iter()
-                                .enumerate()
+                                .iter_enumerated()
                                 .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
                     })
                     .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
@@ -334,13 +337,15 @@ impl Tracer<'_> {
             Goal::Eni(d) => {
                 let vpc = self.topo.enis[d].vpc;
                 crate::rules::tgw_vpc_attachment(self.topo, t, vpc).or_else(|| {
-                    (0..h.tgw_attachments.len()).find(|&a| {
+                    h.tgw_attachments.keys().find(|&a| {
                         h.tgw_attachments[a].tgw == t
                             && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if crate::rules::tgw_vpc_attachment(self.topo, t2, vpc).is_some())
                     })
                 })
             }
-            Goal::OnPrem(n) => (0..h.tgw_attachments.len())
+            Goal::OnPrem(n) => h
+                .tgw_attachments
+                .keys()
                 .find(|&a| h.tgw_attachments[a].tgw == t && self.leads_to_onprem(a, n)),
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
         }
@@ -1054,7 +1059,7 @@ impl Tracer<'_> {
 
     /// The blocker of a private virtual interface whose DX gateway lets no
     /// associated VGW take the packet.
-    fn refused_private(&mut self, via: OnPremVia, p: Packet, refused: &[(usize, VgwId)]) {
+    fn refused_private(&mut self, via: OnPremVia, p: Packet, refused: &[(DxGatewayId, VgwId)]) {
         let topo = self.topo;
         let h = &topo.hybrid;
         match refused.first() {

@@ -63,7 +63,6 @@ pub fn tgw_peering_back(topo: &Topology, a: TgwAttachmentId) -> Option<TgwAttach
         return None;
     };
     h.tgw_attachments
-        .iter()
         .position(|x| x.tgw == t2 && x.kind == TgwAttachmentKind::Peering(att.tgw))
 }
 

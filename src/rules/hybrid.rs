@@ -179,7 +179,7 @@ pub fn learned_routes(topo: &Topology, via: OnPremVia) -> Option<Vec<IpNet>> {
 
 /// The VPC attachment of transit gateway `t` for `vpc`, if any.
 pub fn tgw_vpc_attachment(topo: &Topology, t: TgwId, vpc: VpcId) -> Option<TgwAttachmentId> {
-    topo.hybrid.tgw_attachments.iter().position(|a| {
+    topo.hybrid.tgw_attachments.position(|a| {
         a.tgw == t && matches!(a.kind, TgwAttachmentKind::Vpc { vpc: v, .. } if v == vpc)
     })
 }
@@ -188,7 +188,6 @@ pub fn tgw_vpc_attachment(topo: &Topology, t: TgwId, vpc: VpcId) -> Option<TgwAt
 pub fn tgw_dx_attachment(topo: &Topology, t: TgwId, dx: DxGatewayId) -> Option<TgwAttachmentId> {
     topo.hybrid
         .tgw_attachments
-        .iter()
         .position(|x| x.tgw == t && x.kind == TgwAttachmentKind::DxGateway(dx))
 }
 

@@ -50,12 +50,12 @@ pub fn interface_v4(topo: &Topology, vpc: VpcId, a: IpAddr) -> bool {
 pub fn connections_of_vgw(topo: &Topology, g: VgwId) -> Vec<OnPremVia> {
     let h = &topo.hybrid;
     let mut out = Vec::new();
-    for (i, v) in h.vpns.iter().enumerate() {
+    for (i, v) in h.vpns.iter_enumerated() {
         if v.gateway == VpnGatewayRef::Vgw(g) {
             out.push(OnPremVia::Vpn(i));
         }
     }
-    for (i, vif) in h.vifs.iter().enumerate() {
+    for (i, vif) in h.vifs.iter_enumerated() {
         if vif.kind != VifKind::Private {
             continue;
         }
@@ -784,7 +784,7 @@ impl Sim<'_> {
     pub(super) fn start_onprem(&mut self, n: OnPremId, p: Packet) {
         let topo = self.topo;
         let Some(net) = topo.hybrid.on_prem.get(n) else {
-            self.dropped(format!("no on-prem network #{n}"));
+            self.dropped(format!("no on-prem network #{n:?}"));
             return;
         };
         self.note(format!("origin: on-prem network {}", net.meta.name));
@@ -1021,7 +1021,7 @@ pub fn onprem_pick(
 
 /// The transit gateways a transit VIF's DX gateway `dx` sends `d` to: the
 /// associations whose allowed prefixes cover `d` most specifically (C-12.2).
-pub fn transit_vif_tgws(topo: &Topology, dx: usize, d: IpAddr) -> Vec<TgwId> {
+pub fn transit_vif_tgws(topo: &Topology, dx: DxGatewayId, d: IpAddr) -> Vec<TgwId> {
     let mut best: Option<u8> = None;
     let mut hits: Vec<(TgwId, u8)> = Vec::new();
     for a in &topo.hybrid.dx_gateways[dx].associations {

@@ -11,7 +11,10 @@ use super::super::hybrid::{
     MacsecKeyState, OnPremVia, OutsideIp, Preference, TgwAttachmentKind, TgwRouteTarget, VifKind,
     VpnGatewayRef,
 };
-use super::super::ids::{DxConnectionId, DxLagId, TgwRouteTableId};
+use super::super::ids::{
+    CgwId, DxConnectionId, DxGatewayId, DxLagId, OnPremId, TgwAttachmentId, TgwId, TgwRouteTableId,
+    VgwId, VifId, VpnId,
+};
 use super::super::spanned::{Pos, Sp};
 use super::{BAD, Kind, V, at_line, meta};
 
@@ -72,9 +75,13 @@ impl V<'_> {
         (k == kind).then_some((k, sec))
     }
 
-    fn hyb1(&mut self, r: &Sp<String>, kind: Kind, ctx: &str) -> usize {
-        self.hyb(r, &[kind], kind.label(), ctx)
-            .map_or(BAD, |(_, i)| i)
+    /// The id (of the collection `kind` names) that `r` refers to, or
+    /// `BAD` when it dangles (reported).
+    fn hyb1<I: From<usize>>(&mut self, r: &Sp<String>, kind: Kind, ctx: &str) -> I {
+        I::from(
+            self.hyb(r, &[kind], kind.label(), ctx)
+                .map_or(BAD, |(_, i)| i),
+        )
     }
 
     fn flag_state(
@@ -110,17 +117,17 @@ impl V<'_> {
             .other_src
             .iter()
             .map(|&(k, i)| match k {
-                Kind::Tgw => Some(HybridRef::Tgw(i)),
-                Kind::TgwAttachment => Some(HybridRef::TgwAttachment(i)),
+                Kind::Tgw => Some(HybridRef::Tgw(i.into())),
+                Kind::TgwAttachment => Some(HybridRef::TgwAttachment(i.into())),
                 Kind::TgwRouteTable => Some(HybridRef::TgwRouteTable(i.into())),
-                Kind::Vgw => Some(HybridRef::Vgw(i)),
+                Kind::Vgw => Some(HybridRef::Vgw(i.into())),
                 Kind::Cgw => Some(HybridRef::Cgw(i.into())),
-                Kind::Vpn => Some(HybridRef::Vpn(i)),
+                Kind::Vpn => Some(HybridRef::Vpn(i.into())),
                 Kind::DxConnection => Some(HybridRef::DxConnection(i.into())),
                 Kind::DxLag => Some(HybridRef::DxLag(i.into())),
-                Kind::Vif => Some(HybridRef::Vif(i)),
-                Kind::DxGateway => Some(HybridRef::DxGateway(i)),
-                Kind::OnPrem => Some(HybridRef::OnPrem(i)),
+                Kind::Vif => Some(HybridRef::Vif(i.into())),
+                Kind::DxGateway => Some(HybridRef::DxGateway(i.into())),
+                Kind::OnPrem => Some(HybridRef::OnPrem(i.into())),
                 _ => None,
             })
             .collect();

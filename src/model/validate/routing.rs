@@ -184,7 +184,7 @@ impl V<'_> {
                 if let Some((_, id)) = self.lookup(pg, &[Kind::Vgw], Kind::Vgw.label(), &ctx) {
                     self.vgw_in_vpc(id, pg, &ctx, vpc);
                     if let Some(&(Kind::Vgw, sec)) = self.other_src.get(id) {
-                        propagating.push(sec);
+                        propagating.push(sec.into());
                     }
                 }
             }

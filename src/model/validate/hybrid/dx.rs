@@ -104,7 +104,10 @@ impl V<'_> {
                     )
                     .unwrap_or(false),
             };
-            let lag = c.lag.as_ref().map(|l| self.hyb1(l, Kind::DxLag, &ctx));
+            let lag = c
+                .lag
+                .as_ref()
+                .map(|l| self.hyb1::<usize>(l, Kind::DxLag, &ctx));
             let own = self.encryption_mode(&c.encryption_mode, &ctx);
             let capable = c.macsec_capable.unwrap_or(false);
             self.macsec_needs_capable(own, capable, &c.encryption_mode, &ctx);
@@ -172,14 +175,14 @@ impl V<'_> {
             for a in &g.associations {
                 let target = match (&a.transit_gateway, &a.vpn_gateway) {
                     (Some(t), None) => {
-                        let i = self.hyb1(t, Kind::Tgw, &ctx);
+                        let i: TgwId = self.hyb1(t, Kind::Tgw, &ctx);
                         tgw_seen = true;
-                        (i != BAD).then_some(DxAssociationTarget::Tgw(i))
+                        (i != TgwId::from(BAD)).then_some(DxAssociationTarget::Tgw(i))
                     }
                     (None, Some(v)) => {
-                        let i = self.hyb1(v, Kind::Vgw, &ctx);
+                        let i: VgwId = self.hyb1(v, Kind::Vgw, &ctx);
                         vgw_seen = true;
-                        (i != BAD).then_some(DxAssociationTarget::Vgw(i))
+                        (i != VgwId::from(BAD)).then_some(DxAssociationTarget::Vgw(i))
                     }
                     _ => {
                         self.err(a.pos, format!("an association of {ctx} must set exactly one of `transit_gateway` and `vpn_gateway`"), None);
@@ -198,7 +201,7 @@ impl V<'_> {
             if tgw_seen && vgw_seen {
                 self.err(g.name.pos, format!("{ctx} is associated with both transit gateways and vpn gateways"), Some("a direct connect gateway associates with vpn gateways or with transit gateways, not both (C-12.2)".into()));
             }
-            let gi = self.t.hybrid.dx_gateways.len();
+            let gi = self.t.hybrid.dx_gateways.next_key();
             for a in &associations {
                 if let DxAssociationTarget::Vgw(v) = a.target
                     && let Some(x) = self.t.hybrid.vgws.get_mut(v)
@@ -218,6 +221,7 @@ impl V<'_> {
     /// Virtual interfaces, and the gateways they attach to (C-12.1, C-12.2).
     pub(super) fn dx_vifs(&mut self, dx: &f::DirectConnect) {
         for (vi, x) in dx.virtual_interfaces.iter().enumerate() {
+            let vi = VifId::from(vi);
             let ctx = format!("virtual interface `{}`", x.name.value);
             let kind = self.choice(
                 &x.kind,
@@ -243,11 +247,11 @@ impl V<'_> {
             let dxgw = x
                 .direct_connect_gateway
                 .as_ref()
-                .map(|g| (g, self.hyb1(g, Kind::DxGateway, &ctx)));
+                .map(|g| (g, self.hyb1::<DxGatewayId>(g, Kind::DxGateway, &ctx)));
             let vgw = x
                 .vpn_gateway
                 .as_ref()
-                .map(|g| (g, self.hyb1(g, Kind::Vgw, &ctx)));
+                .map(|g| (g, self.hyb1::<VgwId>(g, Kind::Vgw, &ctx)));
             match kind {
                 Some(VifKind::Private) if dxgw.is_some() == vgw.is_some() => {
                     self.err(x.kind.pos, format!("{ctx} of type `private` must set exactly one of `direct_connect_gateway` and `vpn_gateway`"), None);
@@ -268,7 +272,8 @@ impl V<'_> {
                     }
                 }
                 Some(VifKind::Public) => {
-                    for (g, _) in dxgw.iter().chain(vgw.iter()) {
+                    let names = dxgw.iter().map(|(g, _)| g);
+                    for g in names.chain(vgw.iter().map(|(g, _)| g)) {
                         self.err(g.pos, format!("{ctx} of type `public` attaches to `{}`", g.value), Some("a public virtual interface reaches AWS public address space, not a gateway (C-12.1)".into()));
                     }
                 }
@@ -300,8 +305,10 @@ impl V<'_> {
                 }
             }
             let prefixes = self.cidrs(&x.advertised_prefixes, &ctx);
-            let dxgw = dxgw.map(|(_, i)| i).filter(|&i| i != BAD);
-            let vgw = vgw.map(|(_, i)| i).filter(|&i| i != BAD);
+            let dxgw = dxgw
+                .map(|(_, i)| i)
+                .filter(|&i| i != DxGatewayId::from(BAD));
+            let vgw = vgw.map(|(_, i)| i).filter(|&i| i != VgwId::from(BAD));
             if let Some(g) = dxgw
                 && let Some(gw) = self.t.hybrid.dx_gateways.get_mut(g)
             {

@@ -8,10 +8,10 @@ impl V<'_> {
             return;
         };
         let ctx = "the on_prem_access policy";
-        let mut seen: HashMap<usize, Pos> = HashMap::new();
+        let mut seen: HashMap<OnPremId, Pos> = HashMap::new();
         for p in &policy.on_prem_access {
-            let n = self.hyb1(&p.network, Kind::OnPrem, ctx);
-            if n == BAD {
+            let n: OnPremId = self.hyb1(&p.network, Kind::OnPrem, ctx);
+            if n == OnPremId::from(BAD) {
                 continue;
             }
             if let Some(first) = seen.get(&n) {
@@ -69,7 +69,7 @@ impl V<'_> {
     pub(super) fn dx_gateways_without_vifs(&mut self) {
         let h = &self.t.hybrid;
         let mut found = Vec::new();
-        for (gi, g) in h.dx_gateways.iter().enumerate() {
+        for (gi, g) in h.dx_gateways.iter_enumerated() {
             let attached = h
                 .tgw_attachments
                 .iter()
@@ -116,8 +116,8 @@ impl V<'_> {
                     "vpn connection or virtual interface",
                     &ctx,
                 ) {
-                    Some((Kind::Vpn, i)) => OnPremVia::Vpn(i),
-                    Some((_, i)) => OnPremVia::Vif(i),
+                    Some((Kind::Vpn, i)) => OnPremVia::Vpn(i.into()),
+                    Some((_, i)) => OnPremVia::Vif(i.into()),
                     None => continue,
                 };
                 if via.contains(&v) {

@@ -13,7 +13,9 @@ impl V<'_> {
                 .as_ref()
                 .map(|r| r.value.clone())
                 .or_else(|| s.region.as_ref().map(|r| r.value.clone()));
-            let attachments: Vec<usize> = (att..att + tg.attachments.len()).collect();
+            let attachments: Vec<TgwAttachmentId> = (att..att + tg.attachments.len())
+                .map(TgwAttachmentId::from)
+                .collect();
             let route_tables: Vec<TgwRouteTableId> = (rtb..rtb + tg.route_tables.len())
                 .map(TgwRouteTableId::from)
                 .collect();
@@ -41,10 +43,11 @@ impl V<'_> {
     pub(super) fn tgw_defaults(&mut self) {
         let s = self.src;
         for (ti, tg) in s.transit_gateways.iter().enumerate() {
+            let ti = TgwId::from(ti);
             let ctx = format!("transit gateway `{}`", tg.name.value);
             let pick = |v: &mut Self, r: &Option<Sp<String>>| -> Option<TgwRouteTableId> {
                 let r = r.as_ref()?;
-                let id = TgwRouteTableId::from(v.hyb1(r, Kind::TgwRouteTable, &ctx));
+                let id: TgwRouteTableId = v.hyb1(r, Kind::TgwRouteTable, &ctx);
                 let owner = v.t.hybrid.tgw_route_tables.get(id).map(|t| t.tgw)?;
                 if owner != ti {
                     let other =
@@ -77,9 +80,10 @@ impl V<'_> {
     pub(super) fn tgw_attachments(&mut self) {
         let s = self.src;
         for (ti, tg) in s.transit_gateways.iter().enumerate() {
+            let ti = TgwId::from(ti);
             let tgw_sgr = tg.security_group_referencing.unwrap_or(false);
             for a in &tg.attachments {
-                let id = self.t.hybrid.tgw_attachments.len();
+                let id = self.t.hybrid.tgw_attachments.next_key();
                 let ctx = format!("transit gateway attachment `{}`", a.name.value);
                 let kind = self.choice(
                     &a.kind,
@@ -101,7 +105,7 @@ impl V<'_> {
                     Some(AttKind::Vpn) => {
                         let v = self
                             .required(&a.vpn_connection, "vpn_connection", a, &ctx)
-                            .map(|v| (v, self.hyb1(v, Kind::Vpn, &ctx)));
+                            .map(|v| (v, self.hyb1::<VpnId>(v, Kind::Vpn, &ctx)));
                         v.and_then(|(at, vi)| {
                             let vpn = self.t.hybrid.vpns.get_mut(vi)?;
                             if vpn.gateway != VpnGatewayRef::Tgw(ti) {
@@ -122,7 +126,7 @@ impl V<'_> {
                     Some(AttKind::Dxgw) => {
                         let g = self
                             .required(&a.direct_connect_gateway, "direct_connect_gateway", a, &ctx)
-                            .map(|g| (g, self.hyb1(g, Kind::DxGateway, &ctx)));
+                            .map(|g| (g, self.hyb1::<DxGatewayId>(g, Kind::DxGateway, &ctx)));
                         g.and_then(|(at, gi)| {
                             let dxgw = self.t.hybrid.dx_gateways.get(gi)?;
                             let associated = dxgw
@@ -140,7 +144,7 @@ impl V<'_> {
                     Some(AttKind::Peering) => {
                         let p = self
                             .required(&a.peer_transit_gateway, "peer_transit_gateway", a, &ctx)
-                            .map(|p| (p, self.hyb1(p, Kind::Tgw, &ctx)));
+                            .map(|p| (p, self.hyb1::<TgwId>(p, Kind::Tgw, &ctx)));
                         p.and_then(|(at, pi)| {
                             if pi == ti {
                                 self.err(
@@ -153,7 +157,7 @@ impl V<'_> {
                                 );
                                 return None;
                             }
-                            (pi != BAD).then_some(TgwAttachmentKind::Peering(pi))
+                            (pi != TgwId::from(BAD)).then_some(TgwAttachmentKind::Peering(pi))
                         })
                     }
                     Some(AttKind::Connect) => Some(TgwAttachmentKind::Connect),
@@ -233,11 +237,12 @@ impl V<'_> {
     pub(super) fn vpn_transports(&mut self) {
         let s = self.src;
         for (vi, v) in s.vpn_connections.iter().enumerate() {
+            let vi = VpnId::from(vi);
             let ctx = format!("vpn connection `{}`", v.name.value);
             let Some(t) = &v.transport_attachment else {
                 continue;
             };
-            let id = self.hyb1(t, Kind::TgwAttachment, &ctx);
+            let id: TgwAttachmentId = self.hyb1(t, Kind::TgwAttachment, &ctx);
             let Some(att) = self.t.hybrid.tgw_attachments.get(id) else {
                 continue;
             };
@@ -342,12 +347,13 @@ impl V<'_> {
 
     pub(super) fn tgw_route_tables(&mut self) {
         let s = self.src;
-        let mut associated: HashMap<usize, (String, Pos)> = HashMap::new();
+        let mut associated: HashMap<TgwAttachmentId, (String, Pos)> = HashMap::new();
         for (ti, tg) in s.transit_gateways.iter().enumerate() {
+            let ti = TgwId::from(ti);
             for rt in &tg.route_tables {
                 let ctx = format!("transit gateway route table `{}`", rt.name.value);
-                let own = |v: &mut Self, r: &Sp<String>, what: &str| -> Option<usize> {
-                    let id = v.hyb1(r, Kind::TgwAttachment, &ctx);
+                let own = |v: &mut Self, r: &Sp<String>, what: &str| -> Option<TgwAttachmentId> {
+                    let id: TgwAttachmentId = v.hyb1(r, Kind::TgwAttachment, &ctx);
                     let att = v.t.hybrid.tgw_attachments.get(id)?;
                     if att.tgw != ti {
                         let other =

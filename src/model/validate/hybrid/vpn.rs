@@ -61,8 +61,9 @@ impl V<'_> {
     pub(super) fn vpns(&mut self) {
         let s = self.src;
         for (vi, v) in s.vpn_connections.iter().enumerate() {
+            let vi = VpnId::from(vi);
             let ctx = format!("vpn connection `{}`", v.name.value);
-            let cgw = self.hyb1(&v.customer_gateway, Kind::Cgw, &ctx);
+            let cgw: CgwId = self.hyb1(&v.customer_gateway, Kind::Cgw, &ctx);
             let gateway = match self.hyb(
                 &v.gateway,
                 &[Kind::Vgw, Kind::Tgw],
@@ -70,13 +71,14 @@ impl V<'_> {
                 &ctx,
             ) {
                 Some((Kind::Vgw, g)) => {
+                    let g = VgwId::from(g);
                     if let Some(x) = self.t.hybrid.vgws.get_mut(g) {
                         x.vpns.push(vi);
                     }
                     VpnGatewayRef::Vgw(g)
                 }
-                Some((_, g)) => VpnGatewayRef::Tgw(g),
-                None => VpnGatewayRef::Vgw(BAD),
+                Some((_, g)) => VpnGatewayRef::Tgw(g.into()),
+                None => VpnGatewayRef::Vgw(BAD.into()),
             };
             let available = self.flag_state(
                 &v.state,
@@ -137,7 +139,9 @@ impl V<'_> {
                             .map_or(v.name.pos, |o| o.pos);
                         self.err(at, format!("{ctx} uses `private-ipv4` outside addresses but sets no `transport_attachment`"), Some("name the transit gateway's `direct-connect-gateway` attachment the tunnels run over (C-11.4)".into()));
                     }
-                    OutsideIp::PrivateIpv4 { transport: BAD }
+                    OutsideIp::PrivateIpv4 {
+                        transport: BAD.into(),
+                    }
                 }
                 Some(O::V6) => OutsideIp::Ipv6,
                 _ => {
@@ -174,7 +178,7 @@ impl V<'_> {
             }
             self.t.hybrid.vpns.push(h::VpnConnection {
                 meta: meta(&v.name, &v.aws_id),
-                customer_gateway: cgw.into(),
+                customer_gateway: cgw,
                 gateway,
                 tgw_attachment: None,
                 available,
