@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::engine::{End, Engine, Flow, Origin, Reach, Step, explain::hybrid_hop};
 use crate::hs::{DST, HeaderSet, IntervalSet, SRC, nets_set};
 use crate::model::{
-    Direction, DxCarrier, DxConnectionId, EncryptionMode, MacsecKeyState, OnPremId, OnPremVia, Pos,
-    TiSlice, TiVec, Topology, VifKind,
+    Direction, DxCarrier, DxConnectionId, EncryptionMode, EniOwner, MacsecKeyState, OnPremId,
+    OnPremVia, PortMatch, Pos, Proto, SgPeer, SubnetId, TiSlice, TiVec, Topology, VifKind,
 };
 use crate::report::{CheckResult, Finding, FindingKind, Hop, Location, Severity, Verdict, Witness};
 
@@ -358,7 +358,7 @@ struct Group<'a> {
 }
 
 /// The route decisions that chose the crossing, as a grouping key.
-fn deciding_key(f: &Flow) -> String {
+fn deciding_key(f: &Flow) -> Vec<Step> {
     f.path
         .iter()
         .filter(|s| {
@@ -367,9 +367,8 @@ fn deciding_key(f: &Flow) -> String {
                 Step::TgwRoute { .. } | Step::VgwRoute { .. } | Step::OnPremIn { .. }
             )
         })
-        .map(|s| format!("{s:?}"))
-        .collect::<Vec<_>>()
-        .join("|")
+        .cloned()
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -541,7 +540,15 @@ impl OnPrem {
 
 /// Interfaces that send alike, as groups propagated together, in a fixed
 /// order.
-type SenderGroups = BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>>;
+type SenderGroups = BTreeMap<SenderKey, Vec<usize>>;
+
+/// What makes interfaces send alike: subnet, the union of their groups'
+/// egress rules (`None` for no security groups at all, C-13.7, C-14.4),
+/// owner and source/dest check.
+type SenderKey = (SubnetId, Option<Vec<EgressRule>>, EniOwner, bool);
+
+/// An egress rule's match, without its position.
+type EgressRule = (Proto, PortMatch, SgPeer);
 
 /// Groups the attached interfaces that share subnet, egress rules, owner and
 /// source/dest check: each group is propagated together, each member from its
@@ -550,7 +557,7 @@ type SenderGroups = BTreeMap<(usize, Vec<String>, String, bool), Vec<usize>>;
 /// have the same egress rules send alike.
 fn sender_groups(topo: &Topology) -> SenderGroups {
     let mut groups = SenderGroups::new();
-    let mut egress_of: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
+    let mut egress_of: BTreeMap<Vec<usize>, Option<Vec<EgressRule>>> = BTreeMap::new();
     for (e, eni) in topo.enis.iter().enumerate() {
         if !eni.attached {
             continue;
@@ -560,26 +567,21 @@ fn sender_groups(topo: &Topology) -> SenderGroups {
         let rules = egress_of
             .entry(sgs.clone())
             .or_insert_with(|| {
-                let mut r: Vec<String> = sgs
+                // No groups at all is its own case (C-13.7, C-14.4).
+                if sgs.is_empty() {
+                    return None;
+                }
+                let mut r: Vec<EgressRule> = sgs
                     .iter()
                     .flat_map(|&g| topo.security_groups[g].egress.iter())
-                    .map(|r| format!("{:?} {:?} {:?}", r.proto, r.port, r.peer))
+                    .map(|r| (r.proto, r.port, r.peer.clone()))
                     .collect();
                 r.sort();
                 r.dedup();
-                // No groups at all is its own case (C-13.7, C-14.4).
-                if sgs.is_empty() {
-                    r.push("no security groups".into());
-                }
-                r
+                Some(r)
             })
             .clone();
-        let key = (
-            eni.subnet,
-            rules,
-            format!("{:?}", eni.owner),
-            eni.source_dest_check,
-        );
+        let key = (eni.subnet, rules, eni.owner.clone(), eni.source_dest_check);
         groups.entry(key).or_default().push(e);
     }
     groups
@@ -683,7 +685,7 @@ fn reach_from_onprem(engine: &Engine<'_>, senders: &SenderGroups) -> Vec<Reached
 
 /// A clear crossing's grouping key: direction, connection, whether AWS or
 /// a stated preference decided it, and the deciding route steps.
-type ClearKey = (Dir, OnPremVia, bool, String);
+type ClearKey = (Dir, OnPremVia, bool, Vec<Step>);
 
 /// The flows of every reach, grouped by what will be reported about them.
 #[derive(Default)]

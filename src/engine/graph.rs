@@ -39,7 +39,7 @@ pub enum Node {
 }
 
 /// Why a route-table edge was taken: which route (or local / no route).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RouteChoice {
     /// The implicit local route for a VPC CIDR.
     Local(IpNet),

@@ -109,7 +109,7 @@ fn everything() -> IntervalSet {
 }
 
 /// Why a transit gateway route table sent a region where it did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TgwChoice {
     /// `routes[index]`; for a prefix-list route, the entry that matched.
     Static {
@@ -302,7 +302,7 @@ pub fn compile_tgw_table(topo: &Topology, rt: TgwRouteTableId) -> Vec<TgwRegion>
 }
 
 /// Why a VGW sent a region where it did (C-10.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum VgwChoice {
     Learned {
         via: OnPremVia,

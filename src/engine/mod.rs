@@ -42,7 +42,7 @@ use filters::{nacl_allowed, references_in, sg_filter_one, sg_members, sg_union};
 pub use crate::model::Origin;
 
 /// One step of a path, kept symbolic until a witness is explained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
     /// Internet → IGW inbound translation to a private address (C-6.1), or
     /// IPv6 (no translation) when `public` is `None`.

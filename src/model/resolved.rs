@@ -274,7 +274,7 @@ pub struct Route {
 }
 
 /// IP protocol match: all, or one IANA number (6 tcp, 17 udp, 1 icmp, 58 icmpv6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Proto {
     All,
     Num(u8),
@@ -288,7 +288,7 @@ pub const ICMPV6: u8 = 58;
 /// The port/ICMP part of a rule. For tcp/udp, `ports` is an inclusive range on
 /// the destination port; for icmp/icmpv6, `icmp_type`/`icmp_code` (`None` = all).
 /// Other protocols ignore both (C-1.4, C-1.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortMatch {
     pub ports: (u16, u16),
     pub icmp_type: Option<u8>,
@@ -354,7 +354,7 @@ impl SecurityGroup {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SgPeer {
     Cidr(IpNet),
     PrefixList(PrefixListId),
@@ -377,7 +377,7 @@ pub struct Instance {
 }
 
 /// Who owns an interface (C-2.6).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EniOwner {
     /// An ordinary (workload) interface.
     #[default]
