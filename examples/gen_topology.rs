@@ -81,8 +81,9 @@ fn print_summary(args: &Args, s: &Summary, secs: f64) -> Result<()> {
     let mut e = io::stderr().lock();
     writeln!(
         e,
-        "gen_topology: size {}, seed {}: {:.1} MB in {secs:.2}s",
+        "gen_topology: size {}, shape {}, seed {}: {:.1} MB in {secs:.2}s",
         args.size.name(),
+        args.shape.name(),
         args.seed,
         s.bytes as f64 / 1e6
     )?;
@@ -92,6 +93,9 @@ fn print_summary(args: &Args, s: &Summary, secs: f64) -> Result<()> {
     writeln!(e, "  planted violations: {}", s.planted.len())?;
     for p in &s.planted {
         writeln!(e, "planted: {} {} {}", p.check, p.resource, p.kind.slug())?;
+    }
+    for c in &s.broad {
+        writeln!(e, "violated everywhere by the shape: {c}")?;
     }
     Ok(())
 }

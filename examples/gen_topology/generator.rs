@@ -293,10 +293,6 @@ pub enum PlantKind {
     /// A workload in a subnet whose table routes part of S3's range to the
     /// NAT gateway, more specifically than the endpoint's entry (trap 8).
     S3RouteOverlap,
-    /// [`Shape::NoService`]: a VPC with Lambda functions (which evidently
-    /// use ECR) and no ECR interface endpoints. Not in [`PlantKind::ALL`]:
-    /// a consequence of the shape, named by the VPC.
-    EcrWithoutEndpoint,
 }
 
 impl PlantKind {
@@ -326,7 +322,6 @@ impl PlantKind {
             PlantKind::UnencryptedDx => "dx-unencrypted",
             PlantKind::S3ViaNat => "s3-via-nat",
             PlantKind::S3RouteOverlap => "s3-route-overlap",
-            PlantKind::EcrWithoutEndpoint => "ecr-without-endpoint",
         }
     }
 
@@ -334,7 +329,7 @@ impl PlantKind {
     pub fn check(self) -> &'static str {
         if self == PlantKind::UnencryptedDx {
             TRANSIT_ENCRYPTION
-        } else if self.isolated() || self.reports_on_vpc() {
+        } else if self.isolated() {
             PRIVATE_SERVICE_ACCESS
         } else {
             PUBLIC_EXPOSURE
@@ -342,7 +337,9 @@ impl PlantKind {
     }
 
     /// Needs the gateway endpoints (and the `private_service_access`
-    /// policy) that [`Shape::NoService`] leaves out.
+    /// policy) that [`Shape::NoService`] leaves out: there, every
+    /// workload's S3 traffic leaves through a NAT gateway, and the check is
+    /// one of [`Summary::broad`].
     pub fn needs_service_data(self) -> bool {
         self.isolated()
     }
@@ -350,10 +347,6 @@ impl PlantKind {
     /// Planted in a subnet (and route table) of its own.
     pub fn isolated(self) -> bool {
         matches!(self, PlantKind::S3ViaNat | PlantKind::S3RouteOverlap)
-    }
-
-    fn reports_on_vpc(self) -> bool {
-        self == PlantKind::EcrWithoutEndpoint
     }
 
     fn needs_ipv6(self) -> bool {
@@ -392,9 +385,6 @@ impl PlantKind {
             }
             PlantKind::S3RouteOverlap => {
                 "subnet whose route table sends 52.216.0.0/16 (inside S3's 52.216.0.0/15) to the NAT gateway"
-            }
-            PlantKind::EcrWithoutEndpoint => {
-                "VPC with Lambda functions and no ECR interface endpoints (the shape has no endpoints)"
             }
         }
     }
@@ -488,6 +478,12 @@ impl Counts {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub counts: Counts,
+    /// Checks that the shape makes fail everywhere, not at planted
+    /// resources ([`Shape::NoService`]: `private-service-access`, since
+    /// without endpoints every workload's S3 and DynamoDB traffic leaves
+    /// through a NAT or internet gateway, C-15.6). Their violations are not
+    /// compared with the planted ones; the check must be `violated`.
+    pub broad: Vec<&'static str>,
     pub planted: Vec<Planted>,
     pub bytes: usize,
 }
@@ -498,6 +494,11 @@ pub fn generate(size: Size, shape: Shape, seed: u64, out: &mut dyn io::Write) ->
     g.build()?;
     let bytes = g.write(out)?;
     Ok(Summary {
+        broad: if g.p.service_data {
+            Vec::new()
+        } else {
+            vec![PRIVATE_SERVICE_ACCESS]
+        },
         counts: g.n,
         planted: g.planted,
         bytes,
@@ -1004,6 +1005,12 @@ impl Gen {
                 p.resource,
                 p.vpc,
                 p.kind.describe()
+            )?;
+        }
+        if !self.p.service_data {
+            writeln!(
+                head,
+                "#\n# No VPC endpoints and no prefix lists: private-service-access fails for\n# every workload, whose S3 and DynamoDB traffic leaves through a NAT or\n# internet gateway."
             )?;
         }
         writeln!(

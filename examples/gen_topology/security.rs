@@ -362,7 +362,6 @@ impl Gen {
                 PlantKind::EipOnSecondaryIp
                 | PlantKind::NaclAllowBeforeDeny
                 | PlantKind::UnencryptedDx
-                | PlantKind::EcrWithoutEndpoint
                 | PlantKind::S3ViaNat
                 | PlantKind::S3RouteOverlap => continue,
             };

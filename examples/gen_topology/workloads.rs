@@ -374,16 +374,7 @@ impl Gen {
             };
             self.workload(v, si, w)?;
         }
-        if !self.p.service_data {
-            // Functions evidently use ECR, and without endpoints the VPC
-            // has no interface endpoint for it: a violation of the shape.
-            self.planted.push(Planted {
-                check: PlantKind::EcrWithoutEndpoint.check(),
-                resource: v.name.clone(),
-                kind: PlantKind::EcrWithoutEndpoint,
-                vpc: v.name.clone(),
-            });
-        }
+
         // Management hosts.
         let si = v.subnet_of(Tier::Mgmt, 0);
         for _ in 0..3 {
@@ -445,9 +436,6 @@ impl Gen {
         let (si, w) = match kind {
             PlantKind::UnencryptedDx => {
                 bail!("`{eni}`: unencrypted DX paths are planted by the hybrid section")
-            }
-            PlantKind::EcrWithoutEndpoint => {
-                bail!("`{eni}`: VPCs without ECR endpoints follow from the shape")
             }
             PlantKind::PublicIpOpenSg => (
                 public_subnet,
