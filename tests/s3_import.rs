@@ -467,13 +467,191 @@ fn field_cloudfront_origin_bucket_without_a_name() {
 
 fn snapshot(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
+        .join("tests/fixtures/snapshots")
         .join(name)
 }
 
-#[allow(dead_code, reason = "used by the snapshot tests below")]
-fn snapshot_said(name: &str) -> (Imported, CheckResult, BTreeMap<String, Said>) {
-    let i = import_snapshot(&snapshot(name)).unwrap_or_else(|e| panic!("{}", e.render()));
+fn snapshot_said(dir: &Path) -> (Imported, CheckResult, BTreeMap<String, Said>) {
+    let i = import_snapshot(dir).unwrap_or_else(|e| panic!("{}", e.render()));
     let (r, s) = round_trip(&i);
     (i, r, s)
+}
+
+/// A snapshot folder written from (file, JSON) pairs.
+fn snap_dir(files: &[(&str, Value)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, v) in files {
+        let p = dir.path().join("aws_configs").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, serde_json::to_string_pretty(v).unwrap()).unwrap();
+    }
+    dir
+}
+
+/// The repository's S3 snapshot (`tests/fixtures/snapshots/s3-buckets`):
+/// one public website bucket (policy and ACL); a private bucket with every
+/// output captured (`NoSuchBucketPolicy` is "no policy"); a bucket whose
+/// policy read was denied (`unknown`, naming the call and the error); an
+/// archive with a partner-account policy and no Block Public Access
+/// output (not public: those settings only restrict); a bucket with a
+/// public write policy and no Block Public Access output (`unknown`, not
+/// `violated`).
+#[test]
+fn snapshot_buckets_public_unknown_and_not_public() {
+    let dir = snapshot("s3-buckets");
+    let (i, r, s) = snapshot_said(&dir);
+    assert_eq!(s["example-site-assets"], Said::Public, "{r:#?}");
+    assert_eq!(s["example-access-logs"], Said::NotPublic, "{r:#?}");
+    assert_eq!(s["example-reports"], Said::Unknown, "{r:#?}");
+    assert_eq!(s["example-archive"], Said::NotPublic, "{r:#?}");
+    assert_eq!(s["example-partner-drop"], Said::Unknown, "{r:#?}");
+    let rep = message_of(&r, "example-reports", FindingKind::Unknown);
+    assert!(
+        rep.contains("`s3api get-bucket-policy` for bucket `example-reports` failed (AccessDenied)"),
+        "{rep}"
+    );
+    let drop = message_of(&r, "example-partner-drop", FindingKind::Unknown);
+    assert!(
+        drop.contains("anyone can write bucket `example-partner-drop`")
+            && drop.contains("no `s3api get-public-access-block` for bucket `example-partner-drop`"),
+        "{drop}"
+    );
+    let s3 = i.file.s3.as_ref().unwrap();
+    let archive = s3
+        .buckets
+        .iter()
+        .find(|b| b.name.value == "example-archive")
+        .unwrap();
+    assert_eq!(
+        archive.region.as_ref().map(|r| r.value.as_str()),
+        Some("us-east-1"),
+        "a null LocationConstraint is us-east-1"
+    );
+    assert_eq!(s3.accounts.len(), 1);
+    let (code, line) = cli_summary(dir.to_str().unwrap(), "snapshot");
+    assert_eq!(code, 1);
+    assert_eq!(
+        line,
+        format!("public-exposure: {} — {}", r.verdict.as_str(), r.summary)
+    );
+}
+
+/// `list-buckets` alone: each bucket's policy and ACL are missing, so
+/// every bucket is `unknown`, naming the missing outputs; the account's
+/// and buckets' Block Public Access are missing too (kind
+/// `s3-restrictions`).
+#[test]
+fn snapshot_list_buckets_alone_makes_every_bucket_unknown() {
+    let d = snap_dir(&[(
+        "list-buckets.json",
+        json!({"Buckets": [{"Name": "alpha-data"}, {"Name": "beta-data"}], "Owner": {"ID": "abc"}}),
+    )]);
+    let (i, r, s) = snapshot_said(d.path());
+    assert_eq!(s["alpha-data"], Said::Unknown);
+    assert_eq!(s["beta-data"], Said::Unknown);
+    let m = message_of(&r, "alpha-data", FindingKind::Unknown);
+    assert!(
+        m.contains("no `s3api get-bucket-policy` for bucket `alpha-data`")
+            && m.contains("no `s3api get-bucket-acl` for bucket `alpha-data`"),
+        "{m}"
+    );
+    let yaml = to_yaml(&i.file);
+    assert!(yaml.contains("s3control get-public-access-block"), "{yaml}");
+}
+
+/// Account-level `RestrictPublicBuckets` and `IgnorePublicAcls` from
+/// `s3control get-public-access-block` cover the account's buckets.
+#[test]
+fn snapshot_account_block_covers_the_buckets() {
+    let d = snap_dir(&[
+        ("accounts/111122223333/list-buckets.json", json!({"Buckets": [{"Name": "gamma-data"}]})),
+        (
+            "accounts/111122223333/pab.json",
+            json!({"AccountId": "111122223333", "PublicAccessBlockConfiguration": {"RestrictPublicBuckets": true, "IgnorePublicAcls": true}}),
+        ),
+        (
+            "accounts/111122223333/policy.json",
+            json!({"Bucket": "gamma-data", "Policy": "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::gamma-data/*\"}]}"}),
+        ),
+        (
+            "accounts/111122223333/bpa.json",
+            json!({"Bucket": "gamma-data", "Error": {"Code": "NoSuchPublicAccessBlockConfiguration"}}),
+        ),
+        (
+            "accounts/111122223333/own.json",
+            json!({"Bucket": "gamma-data", "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}),
+        ),
+        (
+            "accounts/111122223333/acl.json",
+            json!({"Bucket": "gamma-data", "Grants": [{"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}),
+        ),
+    ]);
+    let (i, r, s) = snapshot_said(d.path());
+    assert_eq!(s["gamma-data"], Said::NotPublic, "{r:#?}");
+    assert!(i.file.gaps.is_empty(), "{:?}", i.file.gaps);
+    assert!(
+        r.findings.iter().any(|f| f.kind == FindingKind::Info
+            && f.message.contains("`IgnorePublicAcls` is on")),
+        "{r:#?}"
+    );
+}
+
+/// Bad S3 outputs are input errors naming the file and the JSON path (and
+/// the offending value), never a partial import.
+#[test]
+fn snapshot_bad_s3_outputs_are_errors() {
+    let cases: Vec<(Value, &[&str])> = vec![
+        (
+            json!({"Policy": "{}"}),
+            &["`Policy` without `Bucket`", "bad.json"],
+        ),
+        (
+            json!({"Bucket": "delta-data", "Policy": "{\"Statement\": [ {,} ]}"}),
+            &["bad.json", "Policy", "not valid JSON", "{\"Statement\": [ {,} ]}"],
+        ),
+        (
+            json!({"Bucket": "delta-data", "Error": {"Code": "AccessDenied"}}),
+            &["bad.json", "`AccessDenied` without `Operation`"],
+        ),
+        (
+            json!({"Bucket": "delta-data", "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforce"}]}}),
+            &["bad.json", "OwnershipControls.Rules[0].ObjectOwnership", "`BucketOwnerEnforce`"],
+        ),
+        (
+            json!({"Bucket": "delta-data", "Grants": [{"Grantee": {"Type": "Group", "URI": "x"}, "Permission": "READ_ALL"}]}),
+            &["bad.json", "Grants[0].Permission", "`READ_ALL`"],
+        ),
+        (
+            json!({"PublicAccessBlockConfiguration": {"BlockPublicAcls": "yes"}, "Bucket": "delta-data"}),
+            &["bad.json", "PublicAccessBlockConfiguration.BlockPublicAcls"],
+        ),
+    ];
+    for (doc, wants) in cases {
+        let d = snap_dir(&[("bad.json", doc.clone())]);
+        let (code, out, err) = run(&["import", "snapshot", d.path().to_str().unwrap()]);
+        assert_eq!(code, 2, "{doc}: {out}\n{err}");
+        for w in wants {
+            assert!(err.contains(w), "{doc}: missing `{w}` in\n{err}");
+        }
+    }
+}
+
+/// A bucket with a legacy name (capitals) is left out with a gap, not
+/// written where the loader would reject it.
+#[test]
+fn snapshot_legacy_bucket_name_is_left_out_with_a_gap() {
+    let d = snap_dir(&[(
+        "list-buckets.json",
+        json!({"Buckets": [{"Name": "Legacy_Bucket"}, {"Name": "epsilon-data"}]}),
+    )]);
+    let (i, _, s) = snapshot_said(d.path());
+    assert_eq!(s.len(), 1);
+    assert!(
+        i.file
+            .gaps
+            .iter()
+            .any(|g| g.what.value.contains("`Legacy_Bucket`")),
+        "{:?}",
+        i.file.gaps
+    );
 }
