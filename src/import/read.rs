@@ -34,6 +34,21 @@ impl Loc {
             help: None,
         }
     }
+
+    /// [`Loc::err`] with what to do about it.
+    pub fn err_help(&self, field: &str, msg: String, help: &str) -> ImportError {
+        match self.err(field, msg) {
+            ImportError::Invalid {
+                file, path, msg, ..
+            } => ImportError::Invalid {
+                file,
+                path,
+                msg,
+                help: Some(help.to_owned()),
+            },
+            other => other,
+        }
+    }
 }
 
 pub type Items<T> = Vec<(Loc, T)>;
@@ -573,12 +588,17 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
             let code = e.code.unwrap_or_else(|| "an error without a code".to_owned());
             let op = match p.map.get("Operation").and_then(Value::as_str) {
                 Some(o) => S3Op::from_operation(o).ok_or_else(|| {
-                    at("Operation").err("", format!("`{o}` is not an S3 call netverify reads"))
+                    at("Operation").err_help(
+                        "",
+                        format!("`{o}` is not an S3 call netverify reads"),
+                        "expected `GetBucketPolicy`, `GetPublicAccessBlock`, `GetBucketOwnershipControls`, `GetBucketAcl`, `GetBucketLocation` or `GetBucketWebsite`",
+                    )
                 })?,
                 None => S3Op::of_code(&code).ok_or_else(|| {
-                    loc.err(
+                    loc.err_help(
                         "",
                         format!("error `{code}` without `Operation`: cannot tell which call failed"),
+                        "add the S3 call beside `Error`, e.g. `\"Operation\": \"GetBucketPolicy\"`",
                     )
                 })?,
             };
@@ -598,7 +618,7 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
             *raw.skipped.entry(p.key.to_owned()).or_default() += 1;
         }
         _ => {
-            return Err(p.base.err(
+            return Err(p.base.err_help(
                 "",
                 format!(
                     "`{}` without `Bucket`{}: cannot tell which bucket it belongs to",
@@ -609,6 +629,7 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
                         ""
                     }
                 ),
+                "add the bucket's name beside the output: `\"Bucket\": \"<name>\"` (README, \"Importing from AWS\")",
             ));
         }
     }

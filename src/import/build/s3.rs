@@ -303,12 +303,13 @@ fn policy_doc(loc: &Loc, text: &str) -> Result<PolicyDoc, ImportError> {
         }),
         Err(e) => {
             let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
-            Err(loc.err(
+            Err(loc.err_help(
                 "",
                 format!(
                     "the policy is not valid JSON ({e}), at `{}`",
                     line.trim().chars().take(60).collect::<String>()
                 ),
+                "save the output of `aws s3api get-bucket-policy` unchanged: its `Policy` is the policy's JSON text",
             ))
         }
     }
