@@ -225,7 +225,10 @@ fn plan_v3_inline_acl_grant_policy_and_website() {
     assert!(d.contains("statement `PublicList`"), "{d}");
     assert!(d.contains("grants `write` to everyone"), "{d}");
     let sh = message_of(&r, "legacy-shared", FindingKind::Violation);
-    assert!(sh.contains("every AWS account (`AuthenticatedUsers`)"), "{sh}");
+    assert!(
+        sh.contains("every AWS account (`AuthenticatedUsers`)"),
+        "{sh}"
+    );
     assert!(!sh.contains("LogDelivery"), "{sh}");
     let b = &i.file.s3.as_ref().unwrap().buckets[0].value;
     assert_eq!(
@@ -292,7 +295,10 @@ fn plan_policy_set_twice_is_a_gap_on_the_bucket() {
     // grants too: nothing about the bucket stands.
     assert_eq!(s["legacy-downloads"], Said::Unknown, "{r:#?}");
     let m = message_of(&r, "legacy-downloads", FindingKind::Unknown);
-    assert!(m.contains("gets its policy from more than one place"), "{m}");
+    assert!(
+        m.contains("gets its policy from more than one place"),
+        "{m}"
+    );
 }
 
 /// A policy that is not JSON is an input error naming the file, the
@@ -329,7 +335,10 @@ fn plan_bucket_name_unknown_with_policy_is_unknown() {
     let w = write(&plan);
     let (i, r, s) = said(&w.path);
     let name = bucket_names(&i)[0].clone();
-    assert!(name.starts_with("unnamed-aws-s3-bucket-downloads"), "{name}");
+    assert!(
+        name.starts_with("unnamed-aws-s3-bucket-downloads"),
+        "{name}"
+    );
     assert_eq!(s[&name], Said::Unknown, "{r:#?}");
     assert!(
         message_of(&r, &name, FindingKind::Unknown).contains("`aws_s3_bucket.downloads.bucket`"),
@@ -418,7 +427,10 @@ fn field_iamval_public_and_account_policies() {
         "{r:#?}"
     );
     assert!(
-        !i.file.gaps.iter().any(|g| g.what.value.contains("aws_s3_bucket")),
+        !i.file
+            .gaps
+            .iter()
+            .any(|g| g.what.value.contains("aws_s3_bucket")),
         "{:?}",
         i.file.gaps
     );
@@ -437,9 +449,11 @@ fn field_terragoat_public_read_acl_on_a_new_bucket_is_disabled() {
     assert_eq!(s.len(), 6);
     assert!(s.values().all(|v| *v == Said::NotPublic), "{s:?}");
     assert!(
-        r.findings.iter().any(|f| f.resource == "123456789123-acme-corp-data"
-            && f.kind == FindingKind::Info
-            && f.message.contains("ACLs are disabled")),
+        r.findings
+            .iter()
+            .any(|f| f.resource == "123456789123-acme-corp-data"
+                && f.kind == FindingKind::Info
+                && f.message.contains("ACLs are disabled")),
         "{r:#?}"
     );
 }
@@ -457,7 +471,8 @@ fn field_cloudfront_origin_bucket_without_a_name() {
     assert!(
         i.notes
             .iter()
-            .any(|n| n.contains("the name of bucket `aws_s3_bucket.bucket` is known only after apply")),
+            .any(|n| n
+                .contains("the name of bucket `aws_s3_bucket.bucket` is known only after apply")),
         "{:?}",
         i.notes
     );
@@ -507,13 +522,16 @@ fn snapshot_buckets_public_unknown_and_not_public() {
     assert_eq!(s["example-partner-drop"], Said::Unknown, "{r:#?}");
     let rep = message_of(&r, "example-reports", FindingKind::Unknown);
     assert!(
-        rep.contains("`s3api get-bucket-policy` for bucket `example-reports` failed (AccessDenied)"),
+        rep.contains(
+            "`s3api get-bucket-policy` for bucket `example-reports` failed (AccessDenied)"
+        ),
         "{rep}"
     );
     let drop = message_of(&r, "example-partner-drop", FindingKind::Unknown);
     assert!(
         drop.contains("anyone can write bucket `example-partner-drop`")
-            && drop.contains("no `s3api get-public-access-block` for bucket `example-partner-drop`"),
+            && drop
+                .contains("no `s3api get-public-access-block` for bucket `example-partner-drop`"),
         "{drop}"
     );
     let s3 = i.file.s3.as_ref().unwrap();
@@ -564,7 +582,10 @@ fn snapshot_list_buckets_alone_makes_every_bucket_unknown() {
 #[test]
 fn snapshot_account_block_covers_the_buckets() {
     let d = snap_dir(&[
-        ("accounts/111122223333/list-buckets.json", json!({"Buckets": [{"Name": "gamma-data"}]})),
+        (
+            "accounts/111122223333/list-buckets.json",
+            json!({"Buckets": [{"Name": "gamma-data"}]}),
+        ),
         (
             "accounts/111122223333/pab.json",
             json!({"AccountId": "111122223333", "PublicAccessBlockConfiguration": {"RestrictPublicBuckets": true, "IgnorePublicAcls": true}}),
@@ -590,8 +611,9 @@ fn snapshot_account_block_covers_the_buckets() {
     assert_eq!(s["gamma-data"], Said::NotPublic, "{r:#?}");
     assert!(i.file.gaps.is_empty(), "{:?}", i.file.gaps);
     assert!(
-        r.findings.iter().any(|f| f.kind == FindingKind::Info
-            && f.message.contains("`IgnorePublicAcls` is on")),
+        r.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Info && f.message.contains("`IgnorePublicAcls` is on")),
         "{r:#?}"
     );
 }
@@ -607,7 +629,12 @@ fn snapshot_bad_s3_outputs_are_errors() {
         ),
         (
             json!({"Bucket": "delta-data", "Policy": "{\"Statement\": [ {,} ]}"}),
-            &["bad.json", "Policy", "not valid JSON", "{\"Statement\": [ {,} ]}"],
+            &[
+                "bad.json",
+                "Policy",
+                "not valid JSON",
+                "{\"Statement\": [ {,} ]}",
+            ],
         ),
         (
             json!({"Bucket": "delta-data", "Error": {"Code": "AccessDenied"}}),
@@ -615,7 +642,11 @@ fn snapshot_bad_s3_outputs_are_errors() {
         ),
         (
             json!({"Bucket": "delta-data", "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforce"}]}}),
-            &["bad.json", "OwnershipControls.Rules[0].ObjectOwnership", "`BucketOwnerEnforce`"],
+            &[
+                "bad.json",
+                "OwnershipControls.Rules[0].ObjectOwnership",
+                "`BucketOwnerEnforce`",
+            ],
         ),
         (
             json!({"Bucket": "delta-data", "Grants": [{"Grantee": {"Type": "Group", "URI": "x"}, "Permission": "READ_ALL"}]}),

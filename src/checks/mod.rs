@@ -66,7 +66,9 @@ pub fn without_relied_violations(topo: &Topology, mut r: CheckResult) -> CheckRe
         // Bucket findings depend on S3 data only, and `public_exposure`
         // applies its gaps to them.
         if f.kind != FindingKind::Violation
-            || f.aws_id.as_deref().is_some_and(|a| a.starts_with("arn:aws:s3:::"))
+            || f.aws_id
+                .as_deref()
+                .is_some_and(|a| a.starts_with("arn:aws:s3:::"))
         {
             continue;
         }

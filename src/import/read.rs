@@ -303,12 +303,24 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             // S3: `list-buckets`, then the per-bucket outputs beside their
             // `Bucket` context key (`AccountId` for `s3control`).
             "Buckets" => raw.s3.buckets.extend(items(base, key, v)?),
-            "Policy" | "PublicAccessBlockConfiguration" | "OwnershipControls" | "Grants"
-            | "LocationConstraint" | "IndexDocument" | "Error" => s3_capture(raw, &part)?,
+            "Policy"
+            | "PublicAccessBlockConfiguration"
+            | "OwnershipControls"
+            | "Grants"
+            | "LocationConstraint"
+            | "IndexDocument"
+            | "Error" => s3_capture(raw, &part)?,
             // Siblings of the outputs above: context keys, the owner
             // (`list-buckets`, `get-bucket-acl`) and the rest of a website.
-            "Bucket" | "AccountId" | "Operation" | "Owner" | "ErrorDocument"
-            | "RedirectAllRequestsTo" | "RoutingRules" | "ContinuationToken" | "Prefix"
+            "Bucket"
+            | "AccountId"
+            | "Operation"
+            | "Owner"
+            | "ErrorDocument"
+            | "RedirectAllRequestsTo"
+            | "RoutingRules"
+            | "ContinuationToken"
+            | "Prefix"
                 if map.len() > 1 => {}
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
@@ -578,14 +590,24 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
             S3Capture::PublicAccessBlock(one(p.base, p.key, p.value)?)
         }
         "OwnershipControls" => S3Capture::OwnershipControls(one(p.base, p.key, p.value)?),
-        "Grants" => S3Capture::Acl(items(p.base, p.key, p.value)?.into_iter().map(|(_, g)| g).collect()),
+        "Grants" => S3Capture::Acl(
+            items(p.base, p.key, p.value)?
+                .into_iter()
+                .map(|(_, g)| g)
+                .collect(),
+        ),
         "LocationConstraint" => S3Capture::Location(
-            p.value.as_str().filter(|s| !s.is_empty()).map(str::to_owned),
+            p.value
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
         ),
         "IndexDocument" => S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?),
         _ => {
             let e: aws::CallError = one(p.base, p.key, p.value)?;
-            let code = e.code.unwrap_or_else(|| "an error without a code".to_owned());
+            let code = e
+                .code
+                .unwrap_or_else(|| "an error without a code".to_owned());
             let op = match p.map.get("Operation").and_then(Value::as_str) {
                 Some(o) => S3Op::from_operation(o).ok_or_else(|| {
                     at("Operation").err_help(

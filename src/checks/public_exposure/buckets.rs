@@ -295,7 +295,12 @@ fn with_gaps(topo: &Topology, i: usize, b: &S3Bucket, mut found: Vec<Finding>) -
             .collect()
     };
     let narrowing = why(&[GapKind::S3, GapKind::S3Restrictions]);
-    for f in found.iter_mut().filter(|f| f.kind == FindingKind::Violation) {
+    let mut converted = false;
+    for f in found
+        .iter_mut()
+        .filter(|f| f.kind == FindingKind::Violation)
+    {
+        converted = true;
         f.kind = FindingKind::Unknown;
         f.severity = Severity::Warning;
         f.message = format!(
@@ -305,7 +310,8 @@ fn with_gaps(topo: &Topology, i: usize, b: &S3Bucket, mut found: Vec<Finding>) -
         );
     }
     let widening = why(&[GapKind::S3]);
-    if !widening.is_empty() {
+    // A violation made `unknown` already names every gap.
+    if !widening.is_empty() && !converted {
         found.push(finding(
             topo,
             b,

@@ -170,7 +170,11 @@ pub(super) fn write(cx: &mut Ctx) -> Result<(), ImportError> {
         if fd.account.is_none() {
             fd.account.clone_from(&only);
         }
-        if !fd.account.as_ref().is_some_and(|a| accounts.contains_key(a)) {
+        if !fd
+            .account
+            .as_ref()
+            .is_some_and(|a| accounts.contains_key(a))
+        {
             missing_account.insert(fd.account.clone());
         }
         buckets.push(sp(bucket(cx, &name, fd)?));
@@ -202,8 +206,14 @@ pub(super) fn write(cx: &mut Ctx) -> Result<(), ImportError> {
 /// call failed.
 fn missing(cx: &mut Ctx, name: &str, op: S3Op, failed: Option<&str>, then: &str, kind: f::GapKind) {
     let what = match failed {
-        Some(code) => format!("`{}` for bucket `{name}` failed ({code}){then}", op.command()),
-        None => format!("the snapshot has no `{}` for bucket `{name}`{then}", op.command()),
+        Some(code) => format!(
+            "`{}` for bucket `{name}` failed ({code}){then}",
+            op.command()
+        ),
+        None => format!(
+            "the snapshot has no `{}` for bucket `{name}`{then}",
+            op.command()
+        ),
     };
     cx.b.gap_in(what, ALL, kind, scope_bucket(name));
 }
@@ -231,7 +241,14 @@ fn bucket(cx: &mut Ctx, name: &str, mut fd: Found) -> Result<Bucket, ImportError
         other => {
             let code = failed_code(other.as_ref());
             let then = ": its Block Public Access settings are taken as off";
-            missing(cx, name, S3Op::PublicAccessBlock, code.as_deref(), then, f::GapKind::S3Restrictions);
+            missing(
+                cx,
+                name,
+                S3Op::PublicAccessBlock,
+                code.as_deref(),
+                then,
+                f::GapKind::S3Restrictions,
+            );
             PublicAccessBlockConfig::default()
         }
     };
@@ -244,7 +261,14 @@ fn bucket(cx: &mut Ctx, name: &str, mut fd: Found) -> Result<Bucket, ImportError
         other => {
             let code = failed_code(other.as_ref());
             let then = ": its object ownership is taken as `ObjectWriter` (ACLs enabled)";
-            missing(cx, name, S3Op::OwnershipControls, code.as_deref(), then, f::GapKind::S3Restrictions);
+            missing(
+                cx,
+                name,
+                S3Op::OwnershipControls,
+                code.as_deref(),
+                then,
+                f::GapKind::S3Restrictions,
+            );
             ObjectOwnership::ObjectWriter
         }
     };
@@ -324,7 +348,9 @@ fn ownership(loc: &Loc, o: &aws::OwnershipControls) -> Result<ObjectOwnership, I
             file: loc.file.clone(),
             path: format!("{}.Rules[0].ObjectOwnership", loc.path),
             msg: format!("unknown object ownership `{other}`"),
-            help: Some("expected `BucketOwnerEnforced`, `BucketOwnerPreferred` or `ObjectWriter`".into()),
+            help: Some(
+                "expected `BucketOwnerEnforced`, `BucketOwnerPreferred` or `ObjectWriter`".into(),
+            ),
         }),
         None => Err(loc.err("Rules[0].ObjectOwnership", "missing".into())),
     }
@@ -341,7 +367,12 @@ fn grants(loc: &Loc, gs: &[aws::AclGrant]) -> Result<Vec<crate::model::Sp<AclGra
             .grantee
             .as_ref()
             .and_then(|x| x.uri.clone().or(x.id.clone()).or(x.email_address.clone()))
-            .ok_or_else(|| loc.err(&at("Grantee"), "names no grantee (`URI`, `ID` or `EmailAddress`)".into()))?;
+            .ok_or_else(|| {
+                loc.err(
+                    &at("Grantee"),
+                    "names no grantee (`URI`, `ID` or `EmailAddress`)".into(),
+                )
+            })?;
         let p = match g.permission.as_deref() {
             Some("READ") => AclPermission::Read,
             Some("WRITE") => AclPermission::Write,
@@ -353,7 +384,10 @@ fn grants(loc: &Loc, gs: &[aws::AclGrant]) -> Result<Vec<crate::model::Sp<AclGra
                     file: loc.file.clone(),
                     path: format!("{}.Permission", loc.path),
                     msg: format!("unknown permission `{other}`"),
-                    help: Some("expected `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP` or `FULL_CONTROL`".into()),
+                    help: Some(
+                        "expected `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP` or `FULL_CONTROL`"
+                            .into(),
+                    ),
                 });
             }
             None => return Err(loc.err(&at("Permission"), "missing".into())),

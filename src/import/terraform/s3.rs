@@ -76,7 +76,12 @@ fn unknown_why(cx: &Ctx, i: usize, attr: &str) -> String {
     let refs: Vec<String> = cx
         .refs
         .config(cx.res(i))
-        .and_then(|c| c.get("expressions")?.get(attr)?.get("references")?.as_array())
+        .and_then(|c| {
+            c.get("expressions")?
+                .get(attr)?
+                .get("references")?
+                .as_array()
+        })
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
@@ -321,12 +326,16 @@ fn acl_of(cx: &Ctx, i: usize) -> Result<Option<Vec<Sp<AclGrant>>>, String> {
                     .get("grantee")
                     .and_then(|x| x.get(0))
                     .and_then(grantee)
-                    .ok_or("a grant of `access_control_policy` names no grantee (or it is unknown)")?;
+                    .ok_or(
+                        "a grant of `access_control_policy` names no grantee (or it is unknown)",
+                    )?;
                 let p = g
                     .get("permission")
                     .and_then(Value::as_str)
                     .and_then(permission)
-                    .ok_or("a grant of `access_control_policy` has a permission that is not known")?;
+                    .ok_or(
+                        "a grant of `access_control_policy` has a permission that is not known",
+                    )?;
                 grant(&mut out, who, p);
             }
         }
@@ -338,7 +347,12 @@ fn acl_of(cx: &Ctx, i: usize) -> Result<Option<Vec<Sp<AclGrant>>>, String> {
 /// access point's `public_access_block_configuration[0]` with `under`);
 /// a setting known only after apply is taken as off, and named in the
 /// returned list.
-fn bpa_of(cx: &Ctx, i: usize, under: &[P], default: bool) -> (PublicAccessBlockConfig, Vec<String>) {
+fn bpa_of(
+    cx: &Ctx,
+    i: usize,
+    under: &[P],
+    default: bool,
+) -> (PublicAccessBlockConfig, Vec<String>) {
     let mut unknown = Vec::new();
     let mut get = |k: &'static str| {
         let mut p = under.to_vec();
@@ -591,7 +605,10 @@ fn satellites(cx: &mut Ctx, bs: &mut [B], by_res: &BTreeMap<usize, String>) {
         let Some(name) = satellite_bucket(cx, i, by_res, "object ownership setting") else {
             continue;
         };
-        let o = match text(cx.res(i), &[P::K("rule"), P::I(0), P::K("object_ownership")]) {
+        let o = match text(
+            cx.res(i),
+            &[P::K("rule"), P::I(0), P::K("object_ownership")],
+        ) {
             Field::Set(s) => match s.as_str() {
                 "BucketOwnerEnforced" => Some(ObjectOwnership::BucketOwnerEnforced),
                 "BucketOwnerPreferred" => Some(ObjectOwnership::BucketOwnerPreferred),
@@ -696,7 +713,13 @@ fn access_points(cx: &mut Ctx, bs: &mut [B], by_res: &BTreeMap<usize, String>) {
         let policy = match policy_at(cx, i, "policy") {
             Ok(p) => p,
             Err(why) => {
-                cx.attr_gap(i, "policy", &why, GapKind::S3, Scope::Buckets(vec![bucket.clone()]));
+                cx.attr_gap(
+                    i,
+                    "policy",
+                    &why,
+                    GapKind::S3,
+                    Scope::Buckets(vec![bucket.clone()]),
+                );
                 None
             }
         };
@@ -759,7 +782,12 @@ fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
     };
     let bucket_tags = tags(r);
     let name = b.name.clone();
-    let one = |v: &[String]| v.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    let one = |v: &[String]| {
+        v.iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if b.policy_from.len() > 1 {
         cx.gap(
             format!(
@@ -780,7 +808,9 @@ fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
             Scope::Buckets(vec![name.clone()]),
         );
     }
-    if b.name_unknown && (b.policy.is_some() || b.access_points.iter().any(|(_, a)| a.policy.is_some())) {
+    if b.name_unknown
+        && (b.policy.is_some() || b.access_points.iter().any(|(_, a)| a.policy.is_some()))
+    {
         cx.attr_gap(
             i,
             "bucket",
@@ -829,7 +859,11 @@ fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
         public_access_block: Some(Sp::new(bpa)),
         object_ownership: Some(Sp::new(ownership)),
         acl: b.acl,
-        access_points: b.access_points.into_iter().map(|(_, a)| Sp::new(a)).collect(),
+        access_points: b
+            .access_points
+            .into_iter()
+            .map(|(_, a)| Sp::new(a))
+            .collect(),
         website: b.website.map(Sp::new),
         tags: bucket_tags,
     })

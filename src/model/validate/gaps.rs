@@ -85,7 +85,9 @@ impl V<'_> {
                     set.insert(i);
                 }
             }
-            t.buckets.iter().any(|b| field(b).is_some_and(|x| x == wanted))
+            t.buckets
+                .iter()
+                .any(|b| field(b).is_some_and(|x| x == wanted))
         };
         for a in &s.accounts {
             everywhere |= !by_place(&mut set, &self.t, |b| b.account.as_ref(), &a.value.0);
