@@ -108,12 +108,8 @@ fn message_of(r: &CheckResult, bucket: &str, kind: FindingKind) -> String {
 }
 
 /// The summary line the CLI prints for `check <input> --check public-exposure`.
-fn cli_summary(input: &str, kind: &str) -> (i32, String) {
-    let args: Vec<&str> = if kind == "snapshot" {
-        vec!["check", input, "--check", "public-exposure"]
-    } else {
-        vec!["check", input, "--check", "public-exposure"]
-    };
+fn cli_summary(input: &str) -> (i32, String) {
+    let args = ["check", input, "--check", "public-exposure"];
     let (code, out, err) = run(&args);
     let line = out
         .lines()
@@ -201,7 +197,7 @@ fn plan_cli_verdict_equals_the_imported_yaml_verdict() {
     for name in ["s3-buckets.json", "s3-legacy-v3.json"] {
         let p = fixture(name);
         let (_, r, _) = said(&p);
-        let (code, line) = cli_summary(p.to_str().unwrap(), "plan");
+        let (code, line) = cli_summary(p.to_str().unwrap());
         assert_eq!(
             line,
             format!("public-exposure: {} — {}", r.verdict.as_str(), r.summary),
@@ -403,7 +399,7 @@ fn field_regula_bucket_policies_on_new_buckets_are_restricted() {
     ] {
         assert!(!restricted.contains(&b), "{b}");
     }
-    let (code, line) = cli_summary(p.to_str().unwrap(), "plan");
+    let (code, line) = cli_summary(p.to_str().unwrap());
     assert_eq!(code, 0, "{line}");
 }
 
@@ -546,7 +542,7 @@ fn snapshot_buckets_public_unknown_and_not_public() {
         "a null LocationConstraint is us-east-1"
     );
     assert_eq!(s3.accounts.len(), 1);
-    let (code, line) = cli_summary(dir.to_str().unwrap(), "snapshot");
+    let (code, line) = cli_summary(dir.to_str().unwrap());
     assert_eq!(code, 1);
     assert_eq!(
         line,
