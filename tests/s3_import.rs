@@ -682,3 +682,57 @@ fn snapshot_legacy_bucket_name_is_left_out_with_a_gap() {
         i.file.gaps
     );
 }
+
+/// A website that redirects every request (`RedirectAllRequestsTo`, no
+/// `IndexDocument`) is read as a website.
+#[test]
+fn snapshot_redirect_only_website() {
+    let d = snap_dir(&[
+        ("list-buckets.json", json!({"Buckets": [{"Name": "zeta-redirect"}]})),
+        (
+            "website.json",
+            json!({"Bucket": "zeta-redirect", "RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}}),
+        ),
+    ]);
+    let (i, _, _) = snapshot_said(d.path());
+    let b = &i.file.s3.as_ref().unwrap().buckets[0].value;
+    assert_eq!(
+        b.website
+            .as_ref()
+            .unwrap()
+            .redirect_all_requests_to
+            .as_deref(),
+        Some("www.example.com")
+    );
+}
+
+/// A plan laid over a snapshot (`--base`): the snapshot's buckets stay,
+/// with their own gaps, beside the plan's.
+#[test]
+fn plan_over_a_base_keeps_the_base_buckets() {
+    let base = snapshot("s3-buckets");
+    let plan = fixture("s3-legacy-v3.json");
+    let (code, out, err) = run(&[
+        "import",
+        "terraform",
+        plan.to_str().unwrap(),
+        "--base",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for b in [
+        "name: legacy-downloads",
+        "name: legacy-shared",
+        "name: example-site-assets",
+        "name: example-partner-drop",
+    ] {
+        assert!(out.contains(b), "`{b}` missing:\n{out}");
+    }
+    let r = exposure_of_yaml(&out);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.resource == "example-reports" && f.kind == FindingKind::Unknown),
+        "{r:#?}"
+    );
+}

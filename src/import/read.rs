@@ -309,6 +309,7 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             | "Grants"
             | "LocationConstraint"
             | "IndexDocument"
+            | "RedirectAllRequestsTo"
             | "Error" => s3_capture(raw, &part)?,
             // Siblings of the outputs above: context keys, the owner
             // (`list-buckets`, `get-bucket-acl`) and the rest of a website.
@@ -317,7 +318,6 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             | "Operation"
             | "Owner"
             | "ErrorDocument"
-            | "RedirectAllRequestsTo"
             | "RoutingRules"
             | "ContinuationToken"
             | "Prefix"
@@ -569,6 +569,10 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
         l.path = k.to_owned();
         l
     };
+    // A website is read once, at `IndexDocument` when it has one.
+    if p.key == "RedirectAllRequestsTo" && p.map.contains_key("IndexDocument") {
+        return Ok(());
+    }
     let loc = at(p.key);
     let bucket = p.map.get("Bucket").and_then(Value::as_str);
     let account = p.map.get("AccountId").and_then(|v| match v {
@@ -602,7 +606,7 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
         ),
-        "IndexDocument" => S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?),
+        "IndexDocument" | "RedirectAllRequestsTo" => S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?),
         _ => {
             let e: aws::CallError = one(p.base, p.key, p.value)?;
             let code = e

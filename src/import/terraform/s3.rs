@@ -431,13 +431,24 @@ pub(super) fn buckets(cx: &mut Ctx) {
     for b in bs {
         out.push(finish(cx, b));
     }
-    if out.is_empty() && account.is_none() {
+    // Over a base (`--base`): the base's buckets the plan does not hold
+    // stay, and its account settings unless the plan sets them.
+    let base = cx.file.s3.take().map(|x| x.value).unwrap_or_default();
+    let mut buckets = out;
+    let in_plan: Vec<String> = buckets.iter().map(|b| b.name.value.clone()).collect();
+    buckets.extend(
+        base.buckets
+            .into_iter()
+            .filter(|b| !in_plan.contains(&b.name.value)),
+    );
+    let accounts = match account {
+        Some(a) => vec![a],
+        None => base.accounts,
+    };
+    if buckets.is_empty() && accounts.is_empty() {
         return;
     }
-    cx.file.s3 = Some(Sp::new(S3Section {
-        accounts: account.into_iter().collect(),
-        buckets: out,
-    }));
+    cx.file.s3 = Some(Sp::new(S3Section { accounts, buckets }));
 }
 
 /// Provider v3's inline settings of bucket resource `i`.
