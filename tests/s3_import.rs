@@ -688,7 +688,10 @@ fn snapshot_legacy_bucket_name_is_left_out_with_a_gap() {
 #[test]
 fn snapshot_redirect_only_website() {
     let d = snap_dir(&[
-        ("list-buckets.json", json!({"Buckets": [{"Name": "zeta-redirect"}]})),
+        (
+            "list-buckets.json",
+            json!({"Buckets": [{"Name": "zeta-redirect"}]}),
+        ),
         (
             "website.json",
             json!({"Bucket": "zeta-redirect", "RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}}),
@@ -733,6 +736,61 @@ fn plan_over_a_base_keeps_the_base_buckets() {
         r.findings
             .iter()
             .any(|f| f.resource == "example-reports" && f.kind == FindingKind::Unknown),
+        "{r:#?}"
+    );
+}
+
+/// An access point restricted to a VPC of the plan (its `vpc_id` followed
+/// through the configuration) is no internet path; its policy comes from
+/// `aws_s3control_access_point_policy`, found by the access point's ARN.
+#[test]
+fn plan_access_point_in_a_vpc_with_its_policy() {
+    let mut plan = plan_json("s3-buckets.json");
+    let ap = rc(&mut plan, "aws_s3_access_point.site");
+    ap["change"]["after"]["vpc_configuration"] = json!([{}]);
+    ap["change"]["after_unknown"]["vpc_configuration"] = json!([{"vpc_id": true}]);
+    let changes = plan["resource_changes"].as_array_mut().unwrap();
+    changes.push(json!({
+        "address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+        "change": {"actions": ["create"], "before": null,
+            "after": {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}},
+            "after_unknown": {"id": true, "arn": true}, "after_sensitive": {}}
+    }));
+    changes.push(json!({
+        "address": "aws_s3control_access_point_policy.site", "mode": "managed",
+        "type": "aws_s3control_access_point_policy", "name": "site",
+        "change": {"actions": ["create"], "before": null,
+            "after": {"policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:eu-west-1:111122223333:accesspoint/site-ap/object/*\"}]}"},
+            "after_unknown": {"access_point_arn": true, "has_public_access_policy": true, "id": true},
+            "after_sensitive": {}}
+    }));
+    let conf = plan["configuration"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap();
+    conf.push(
+        json!({"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+        "expressions": {"cidr_block": {"constant_value": "10.0.0.0/16"}}}),
+    );
+    conf.push(json!({"address": "aws_s3control_access_point_policy.site", "mode": "managed",
+        "type": "aws_s3control_access_point_policy", "name": "site",
+        "expressions": {"access_point_arn": {"references": ["aws_s3_access_point.site.arn", "aws_s3_access_point.site"]}, "policy": {}}}));
+    let ap_conf = conf
+        .iter_mut()
+        .find(|c| c["address"] == "aws_s3_access_point.site")
+        .unwrap();
+    ap_conf["expressions"]["vpc_configuration"] =
+        json!([{"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}]);
+    let w = write(&plan);
+    let (i, r, _) = said(&w.path);
+    let b = &i.file.s3.as_ref().unwrap().buckets[0].value;
+    let ap = &b.access_points[0].value;
+    assert_eq!(
+        ap.vpc.as_ref().map(|v| v.value.as_str()),
+        Some("aws_vpc.main")
+    );
+    assert!(ap.policy.is_some(), "{ap:?}");
+    assert!(
+        !message_of(&r, "example-site-assets", FindingKind::Unknown).contains("access point"),
         "{r:#?}"
     );
 }

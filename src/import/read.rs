@@ -313,14 +313,8 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             | "Error" => s3_capture(raw, &part)?,
             // Siblings of the outputs above: context keys, the owner
             // (`list-buckets`, `get-bucket-acl`) and the rest of a website.
-            "Bucket"
-            | "AccountId"
-            | "Operation"
-            | "Owner"
-            | "ErrorDocument"
-            | "RoutingRules"
-            | "ContinuationToken"
-            | "Prefix"
+            "Bucket" | "AccountId" | "Operation" | "Owner" | "ErrorDocument" | "RoutingRules"
+            | "ContinuationToken" | "Prefix"
                 if map.len() > 1 => {}
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
@@ -606,7 +600,9 @@ fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
         ),
-        "IndexDocument" | "RedirectAllRequestsTo" => S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?),
+        "IndexDocument" | "RedirectAllRequestsTo" => {
+            S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?)
+        }
         _ => {
             let e: aws::CallError = one(p.base, p.key, p.value)?;
             let code = e

@@ -441,6 +441,9 @@ pub(super) fn buckets(cx: &mut Ctx) {
             .into_iter()
             .filter(|b| !in_plan.contains(&b.name.value)),
     );
+    if account.is_none() && !buckets.is_empty() && base.accounts.is_empty() {
+        cx.notes.push("the plan has no `aws_s3_account_public_access_block`: account-level Block Public Access is taken as off (it can only make a public bucket private)".to_owned());
+    }
     let accounts = match account {
         Some(a) => vec![a],
         None => base.accounts,
