@@ -794,3 +794,35 @@ fn plan_access_point_in_a_vpc_with_its_policy() {
         "{r:#?}"
     );
 }
+
+/// An ACL known only after apply is a gap only while ACLs are in force: on
+/// a new bucket without ownership controls (ACLs disabled, C-19.7) it
+/// changes nothing; with `ObjectWriter` the bucket is `unknown`.
+#[test]
+fn plan_unknown_acl_matters_only_while_acls_are_enabled() {
+    let mut plan = plan_json("s3-legacy-v3.json");
+    let b = rc(&mut plan, "aws_s3_bucket.downloads");
+    b["change"]["after"]["acl"] = Value::Null;
+    b["change"]["after_unknown"]["acl"] = json!(true);
+    b["change"]["after"]["policy"] = Value::Null;
+    let w = write(&plan);
+    let (i, r, s) = said(&w.path);
+    assert_eq!(s["legacy-downloads"], Said::Unknown, "{r:#?}");
+    assert!(
+        i.file.gaps.iter().any(|g| g
+            .what
+            .value
+            .contains("the ACL of `aws_s3_bucket.downloads`")),
+        "{:?}",
+        i.file.gaps
+    );
+    // Without its ownership controls, the new bucket has ACLs disabled.
+    plan["resource_changes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["address"] != "aws_s3_bucket_ownership_controls.downloads");
+    let w = write(&plan);
+    let (i, r, s) = said(&w.path);
+    assert_eq!(s["legacy-downloads"], Said::NotPublic, "{r:#?}");
+    assert!(i.file.gaps.is_empty(), "{:?}", i.file.gaps);
+}

@@ -56,6 +56,8 @@ struct B {
     ownership: Option<ObjectOwnership>,
     acl: Vec<Sp<AclGrant>>,
     acl_from: Vec<String>,
+    /// Why the ACL is not known (each a gap, unless ACLs are disabled).
+    acl_unknown: Vec<String>,
     website: Option<Website>,
     access_points: Vec<(usize, AccessPoint)>,
 }
@@ -405,6 +407,7 @@ pub(super) fn buckets(cx: &mut Ctx) {
             ownership: None,
             acl: Vec::new(),
             acl_from: Vec::new(),
+            acl_unknown: Vec::new(),
             website: None,
             access_points: Vec::new(),
         };
@@ -477,12 +480,7 @@ fn inline_settings(cx: &mut Ctx, i: usize, b: &mut B) {
         Ok(None) => {}
         Err(why) => {
             b.acl_from.push(address.clone());
-            let name = b.name.clone();
-            cx.gap(
-                format!("the ACL of `{address}`: {why}"),
-                GapKind::S3,
-                Scope::Buckets(vec![name]),
-            );
+            b.acl_unknown.push(format!("the ACL of `{address}`: {why}"));
         }
     }
     if let Val::Known(Value::Array(ws)) = configured_val(cx, i, "website")
@@ -654,11 +652,7 @@ fn satellites(cx: &mut Ctx, bs: &mut [B], by_res: &BTreeMap<usize, String>) {
         b.acl_from.push(address.clone());
         match acl {
             Ok(g) => b.acl = g.unwrap_or_default(),
-            Err(why) => cx.gap(
-                format!("the ACL of `{address}`: {why}"),
-                GapKind::S3,
-                Scope::Buckets(vec![name]),
-            ),
+            Err(why) => b.acl_unknown.push(format!("the ACL of `{address}`: {why}")),
         }
     }
     for i in cx.of(&["aws_s3_bucket_website_configuration"]) {
@@ -785,7 +779,7 @@ fn access_points(cx: &mut Ctx, bs: &mut [B], by_res: &BTreeMap<usize, String>) {
 }
 
 /// The bucket's record, with the gaps of what the plan leaves undecided.
-fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
+fn finish(cx: &mut Ctx, mut b: B) -> Sp<Bucket> {
     let i = b.res;
     let r = cx.res(i);
     let created = r.created;
@@ -813,14 +807,10 @@ fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
         );
     }
     if b.acl_from.len() > 1 {
-        cx.gap(
-            format!(
-                "bucket `{name}` gets its ACL from more than one place ({}): each overwrites the other at every apply, so its ACL after apply is not decided",
-                one(&b.acl_from)
-            ),
-            GapKind::S3,
-            Scope::Buckets(vec![name.clone()]),
-        );
+        b.acl_unknown.push(format!(
+            "bucket `{name}` gets its ACL from more than one place ({}): each overwrites the other at every apply, so its ACL after apply is not decided",
+            one(&b.acl_from)
+        ));
     }
     if b.name_unknown
         && (b.policy.is_some() || b.access_points.iter().any(|(_, a)| a.policy.is_some()))
@@ -864,6 +854,13 @@ fn finish(cx: &mut Ctx, b: B) -> Sp<Bucket> {
             ObjectOwnership::ObjectWriter
         }
     };
+    // Disabled or ignored ACLs grant nothing: not knowing them changes
+    // nothing (C-19.6).
+    if ownership != ObjectOwnership::BucketOwnerEnforced && !bpa.ignore_public_acls {
+        for what in std::mem::take(&mut b.acl_unknown) {
+            cx.gap(what, GapKind::S3, Scope::Buckets(vec![name.clone()]));
+        }
+    }
     let pos = cx.pos(i, &[]);
     Sp::new(Bucket {
         name: Sp::at(name, pos),
