@@ -31,6 +31,9 @@ const PROVEN_MEANS_BLOCKED: &[&str] = &[
 pub fn gap_findings(topo: &Topology, id: &str) -> Vec<Finding> {
     topo.gaps_for(id)
         .filter(|g| g.kind.may_widen() || !PROVEN_MEANS_BLOCKED.contains(&id))
+        // A gap about named buckets makes those buckets' verdicts unknown
+        // (`public_exposure::buckets`), not the network's.
+        .filter(|g| !matches!(g.scope, crate::model::GapScope::Buckets(_)))
         .map(|g| Finding {
             kind: FindingKind::Unknown,
             severity: Severity::Warning,
@@ -60,13 +63,19 @@ pub fn without_relied_violations(topo: &Topology, mut r: CheckResult) -> CheckRe
     }
     let mut changed = false;
     for f in &mut r.findings {
-        if f.kind != FindingKind::Violation {
+        // Bucket findings depend on S3 data only, and `public_exposure`
+        // applies its gaps to them.
+        if f.kind != FindingKind::Violation
+            || f.aws_id
+                .as_deref()
+                .is_some_and(|a| a.starts_with("arn:aws:s3:::"))
+        {
             continue;
         }
         let vpcs = topo.names.get(&f.resource).and_then(|&rr| topo.vpcs_of(rr));
         let relied: Vec<&crate::model::Gap> = topo
             .gaps_for(r.id)
-            .filter(|g| g.kind.may_narrow())
+            .filter(|g| g.kind.may_narrow() && !g.kind.is_s3())
             .filter(|g| g.scope.meets(vpcs.as_ref()))
             .collect();
         if relied.is_empty() {
