@@ -152,7 +152,7 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                         .tgw_attachment
                         .and_then(|a| h.tgw_attachments[a].route_table)
                     {
-                        nets = tgw_advertised(topo, rt);
+                        nets = crate::rules::tgw_advertised(topo, rt);
                     }
                 }
             }
@@ -169,7 +169,11 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                     if let Some(dx) = vif.dx_gateway {
                         for a in &h.dx_gateways[dx].associations {
                             if let DxAssociationTarget::Vgw(g) = a.target {
-                                nets.extend(association_cidrs(topo, g, &a.allowed_prefixes));
+                                nets.extend(crate::rules::vgw_association_cidrs(
+                                    topo,
+                                    g,
+                                    &a.allowed_prefixes,
+                                ));
                             }
                         }
                     }
@@ -231,7 +235,7 @@ pub fn private_vif_vgws(
     if let Some(dx) = vif.dx_gateway {
         for a in &h.dx_gateways[dx].associations {
             if let DxAssociationTarget::Vgw(g) = a.target {
-                if association_cidrs(topo, g, &a.allowed_prefixes)
+                if crate::rules::vgw_association_cidrs(topo, g, &a.allowed_prefixes)
                     .iter()
                     .any(|c| c.contains(&dst))
                 {
@@ -243,71 +247,6 @@ pub fn private_vif_vgws(
         }
     }
     (taken, refused)
-}
-
-/// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
-pub fn association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
-    let mut out = Vec::new();
-    if let Some(v) = topo.hybrid.vgws[g].vpc {
-        for c in &topo.vpcs[v].cidrs {
-            let c = IpNet::V4(*c);
-            if allowed.is_empty() || allowed.iter().any(|a| a.contains(&c)) {
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// The prefixes of a TGW route table advertised over BGP (blackholes never).
-fn tgw_advertised(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
-    let h = &topo.hybrid;
-    let t = &h.tgw_route_tables[rt];
-    let mut out = Vec::new();
-    for r in t
-        .routes
-        .iter()
-        .filter(|r| r.target != TgwRouteTarget::Blackhole)
-    {
-        match &r.dest {
-            RouteDest::Cidr(n) => out.push(*n),
-            RouteDest::PrefixList(pl) => {
-                if let Some(es) = &topo.prefix_lists[*pl].entries {
-                    out.extend(es.iter().copied());
-                }
-            }
-        }
-    }
-    for (a, _) in &t.propagations {
-        let att = &h.tgw_attachments[*a];
-        if !att.available {
-            continue;
-        }
-        match &att.kind {
-            TgwAttachmentKind::Vpc {
-                vpc, ipv6_support, ..
-            } => {
-                for c in &topo.vpcs[*vpc].cidrs {
-                    out.push(IpNet::V4(*c));
-                }
-                if *ipv6_support {
-                    for c in &topo.vpcs[*vpc].ipv6_cidrs {
-                        out.push(IpNet::V6(*c));
-                    }
-                }
-            }
-            TgwAttachmentKind::Vpn(v) => {
-                out.extend(learned_routes(topo, OnPremVia::Vpn(*v)).unwrap_or_default());
-            }
-            TgwAttachmentKind::DxGateway(dx) => {
-                for &vif in &h.dx_gateways[*dx].vifs {
-                    out.extend(learned_routes(topo, OnPremVia::Vif(vif)).unwrap_or_default());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The winner of a transit gateway route table lookup.

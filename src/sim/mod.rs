@@ -94,9 +94,8 @@ use crate::rules::{
     nacl_check, owners, sg_check_as, tcp_udp_or_icmp,
 };
 pub use hybrid::{
-    TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
-    onprem_pick, other_of, private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
-    vgw_pick,
+    TgwWin, VgwPick, available, connections_of_vgw, in_vpc, interface_v4, onprem_pick, other_of,
+    private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
