@@ -403,8 +403,8 @@ fn check_compiled_filters(
     Ok((compared, allowed))
 }
 
-/// The oracle (`Recorder::FirstDrop`) and the blocker walk
-/// (`Recorder::EveryBlocker`) are one walk: where the oracle meets no
+/// The oracle (`sim::FirstDrop`) and the blocker walk
+/// (`sim::EveryBlocker`) are one walk: where the oracle meets no
 /// blocker the two end alike, and where it does, the walk's first blocker
 /// is the oracle's. Returns how many packets had blockers.
 fn check_recorders(

@@ -700,3 +700,117 @@ fn bug_vpn_static_route_destination_follows_the_vpn() {
     assert!(text.contains("on prem via branch-vpn"), "{text}");
     assert!(!text.contains("internet gateway"), "{text}");
 }
+
+// ---- the walker's recorders past routing faults ------------------------------
+
+/// The kinds of the components a walk recorded as blockers.
+fn blocked_kinds(out: &sim::Outcome) -> Vec<String> {
+    out.blockers
+        .iter()
+        .map(|b| {
+            let s = format!("{:?}", b.at);
+            s.split([' ', '{']).next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+/// The walk with a recorder that carries on past every component that
+/// drops the packet.
+fn carried(t: &Topology, origin: sim::Origin, p: &Packet) -> sim::Outcome {
+    sim::walk(t, origin, p, false, sim::CarryOn)
+}
+
+/// An inactive peering (C-8.1) drops the packet for the oracle and ends the
+/// every-blocker walk (a routing fault, not a filter), recorded; a recorder
+/// that carries on past it delivers the packet across the peering, with the
+/// peering as the one blocker.
+#[test]
+fn walker_carries_on_past_an_inactive_peering_when_the_recorder_asks() {
+    let t = load(&peered().replace(
+        "accepter_vpc: b }",
+        "accepter_vpc: b, status: pending-acceptance }",
+    ));
+    let b1 = eni(&t, "b-1");
+    let a1 = eni(&t, "a-1");
+    let p = tcp("10.1.0.10", "10.0.0.10", 22);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(b1), &p);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    assert_eq!(blocked_kinds(&oracle), ["PeeringInactive"]);
+    let every = sim::simulate_blockers(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(every.fates, oracle.fates);
+    let walk = carried(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(walk.fates, vec![Fate::Delivered { eni: a1 }]);
+    assert_eq!(blocked_kinds(&walk), ["PeeringInactive"]);
+}
+
+/// A subnet in an availability zone without an attachment subnet (C-9.6b):
+/// past it the packet enters through the attachment's subnet and leaves
+/// over the VPN.
+#[test]
+fn walker_carries_on_past_an_az_without_an_attachment_subnet() {
+    let t = load(&tgw_vpc(""));
+    let c = eni(&t, "app-c-1");
+    let p = tcp("10.0.3.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(c), &p);
+    assert_eq!(blocked_kinds(&oracle), ["TgwNoSubnetInZone"]);
+    let walk = carried(&t, sim::Origin::Eni(c), &p);
+    assert_eq!(blocked_kinds(&walk), ["TgwNoSubnetInZone"]);
+    assert!(
+        matches!(
+            walk.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        walk.fates
+    );
+}
+
+/// An attachment associated with no route table (C-9.2): past it the
+/// packet is looked up in each of the gateway's route tables.
+#[test]
+fn walker_carries_on_past_an_attachment_without_a_route_table() {
+    let t = load(&tgw_vpc("").replace("associations: [att-v, att-vpn]", "associations: [att-vpn]"));
+    let a = eni(&t, "app-a-1");
+    let p = tcp("10.0.1.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    assert_eq!(blocked_kinds(&oracle), ["TgwNoRouteTable"]);
+    let walk = carried(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(blocked_kinds(&walk), ["TgwNoRouteTable"]);
+    assert!(
+        matches!(
+            walk.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        walk.fates
+    );
+}
+
+/// From on prem, a source outside the network and a VPN that is down: past
+/// both the packet reaches the VPC over the transit gateway.
+#[test]
+fn walker_carries_on_past_an_onprem_source_and_a_connection_down() {
+    let t = load(&tgw_vpc("").replace(
+        "customer_gateway: cgw, gateway: tgw }",
+        "customer_gateway: cgw, gateway: tgw, state: pending }",
+    ));
+    let dc = t.hybrid.on_prem.position(|n| n.meta.name == "dc").unwrap();
+    // To the attachment subnet's own instance: no NACL between (C-4.7).
+    let a = eni(&t, "tgw-a-1");
+    let p = tcp("172.16.0.1", "10.0.0.10", 443);
+    let oracle = sim::simulate(&t, sim::Origin::OnPrem(dc), &p);
+    assert_eq!(blocked_kinds(&oracle), ["OnPremSource"]);
+    let walk = carried(&t, sim::Origin::OnPrem(dc), &p);
+    assert_eq!(
+        blocked_kinds(&walk),
+        ["OnPremSource", "ConnectionUnavailable"],
+        "{}",
+        walk.trace.join("\n")
+    );
+    assert_eq!(walk.fates, vec![Fate::Delivered { eni: a }]);
+}

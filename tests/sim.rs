@@ -1713,7 +1713,7 @@ network_interfaces:
 
 // ---- the walker's recorders ---------------------------------------------------
 
-/// With `Recorder::EveryBlocker` the walk records every component that
+/// With `sim::EveryBlocker` the walk records every component that
 /// drops the packet and carries on as if it were fixed: a packet from the
 /// internet stopped by BPA, by the NACL and by the security group is
 /// recorded three times, in path order, and is delivered once they are

@@ -170,7 +170,7 @@ fn blocker_component(topo: &model::Topology, at: &sim::Blocked) -> Option<String
             ))
         }
         sim::Blocked::Bpa { .. } => Some("block-public-access".into()),
-        sim::Blocked::NoRouteTable { .. } | sim::Blocked::Route { .. } => None,
+        _ => None,
     }
 }
 

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
+use super::{At, Blocked, Fate, Lookup, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
@@ -258,7 +258,7 @@ pub enum TgwWin {
     Unknown(String),
 }
 
-impl Sim<'_> {
+impl<R: super::Recorder> Sim<'_, R> {
     fn via_name(&self, via: OnPremVia) -> String {
         self.topo.hybrid.via_label(via)
     }
@@ -275,18 +275,28 @@ impl Sim<'_> {
             ));
             return;
         };
-        if !pcx.active {
-            self.dropped(format!("peering {} is not active (C-8.1)", pcx.meta.name));
+        if !pcx.active
+            && !self.blocked(
+                Blocked::PeeringInactive { peering: x },
+                format!("peering {} is not active (C-8.1)", pcx.meta.name),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if !in_vpc(topo, at.vpc, p.src) || !in_vpc(topo, peer, p.dst) {
-            self.dropped(format!(
-                "peering {}: {} → {} is not VPC-to-peer-VPC (C-8.2)",
-                pcx.meta.name, p.src, p.dst
-            ));
+        let edge = format!(
+            "peering {}: {} → {} is not VPC-to-peer-VPC (C-8.2)",
+            pcx.meta.name, p.src, p.dst
+        );
+        if !in_vpc(topo, at.vpc, p.src)
+            && !self.blocked(Blocked::PeeringSource { peering: x }, edge.clone())
+        {
+            return;
+        }
+        if !in_vpc(topo, peer, p.dst) {
+            self.dropped(edge);
             return;
         }
         self.note(format!(
@@ -343,11 +353,12 @@ impl Sim<'_> {
             return;
         };
         let a = &h.tgw_attachments[ai];
-        if !a.available {
-            self.dropped(format!(
-                "attachment {} is not available (C-9.2)",
-                a.meta.name
-            ));
+        if !a.available
+            && !self.blocked(
+                Blocked::TgwAttachmentUnavailable { attachment: ai },
+                format!("attachment {} is not available (C-9.2)", a.meta.name),
+            )
+        {
             return;
         }
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
@@ -360,11 +371,19 @@ impl Sim<'_> {
                 return;
             }
             TgwEntry::NoSubnetInZone(_) => {
-                self.dropped(format!(
+                let why = format!(
                     "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
                     a.meta.name
-                ));
-                return;
+                );
+                // Once fixed, it enters through a subnet of the attachment.
+                match subnets.first() {
+                    Some(&s)
+                        if self.blocked(Blocked::TgwNoSubnetInZone { attachment: ai }, why) =>
+                    {
+                        s
+                    }
+                    _ => return,
+                }
             }
         };
         if !self.nacl(at.subnet, Direction::Egress, &p) || !self.nacl(entry, Direction::Ingress, &p)
@@ -377,19 +396,31 @@ impl Sim<'_> {
             a.meta.name,
             self.subnet_name(entry)
         ));
-        let Some(rt) = a.route_table else {
-            self.dropped(format!(
-                "attachment {} has no route table (C-9.2)",
-                a.meta.name
-            ));
-            return;
-        };
         let az = topo.subnets[entry].availability_zone.clone();
         let at = At {
             tag: at.tag.tgw_entry(topo, ai, entry),
             ..at
         };
-        self.tgw_route(rt, p, az, at);
+        self.tgw_associated(ai, p, az, at);
+    }
+
+    /// Lookup in the route table of attachment `a`. Past an attachment
+    /// without one (C-9.2), in each of its gateway's tables.
+    fn tgw_associated(&mut self, a: TgwAttachmentId, p: Packet, az: Option<String>, at: At) {
+        let h = &self.topo.hybrid;
+        let att = &h.tgw_attachments[a];
+        if let Some(rt) = att.route_table {
+            self.tgw_route(rt, p, az, at);
+            return;
+        }
+        if self.blocked(
+            Blocked::TgwNoRouteTable { attachment: a },
+            format!("attachment {} has no route table (C-9.2)", att.meta.name),
+        ) {
+            for &rt in &h.tgws[att.tgw].route_tables {
+                self.tgw_route(rt, p, az.clone(), at);
+            }
+        }
     }
 
     fn tgw_decide(&self, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
@@ -571,20 +602,20 @@ impl Sim<'_> {
                     return;
                 };
                 let back = &h.tgw_attachments[b];
-                if !back.available {
-                    self.dropped(format!("attachment {} is not available", back.meta.name));
+                if !back.available
+                    && !self.blocked(
+                        Blocked::TgwAttachmentUnavailable { attachment: b },
+                        format!("attachment {} is not available", back.meta.name),
+                    )
+                {
                     return;
                 }
-                let Some(rt) = back.route_table else {
-                    self.dropped(format!("attachment {} has no route table", back.meta.name));
-                    return;
-                };
                 // TGW peering carries no identity (C-9.10).
                 let at = At {
                     tag: SgTag::Cleared,
                     ..at
                 };
-                self.tgw_route(rt, p, None, at);
+                self.tgw_associated(b, p, None, at);
             }
             TgwAttachmentKind::Connect => {
                 self.unknown(format!(
@@ -597,8 +628,12 @@ impl Sim<'_> {
 
     /// Leaves AWS over a connection.
     fn exit(&mut self, via: OnPremVia, p: Packet) {
-        if !available(self.topo, via) {
-            self.dropped(format!("{} is not available", self.via_name(via)));
+        if !available(self.topo, via)
+            && !self.blocked(
+                Blocked::ConnectionUnavailable { via },
+                format!("{} is not available", self.via_name(via)),
+            )
+        {
             return;
         }
         if let OnPremVia::Vpn(v) = via {
@@ -610,11 +645,15 @@ impl Sim<'_> {
                 ));
                 return;
             }
-            if !vpn_selectors_cover(vpn, &p) {
-                self.dropped(format!(
-                    "outside the traffic selectors of {} (C-11.2)",
-                    vpn.meta.name
-                ));
+            if !vpn_selectors_cover(vpn, &p)
+                && !self.blocked(
+                    Blocked::VpnSelectors { vpn: v },
+                    format!(
+                        "outside the traffic selectors of {} (C-11.2)",
+                        vpn.meta.name
+                    ),
+                )
+            {
                 return;
             }
         }
@@ -627,21 +666,29 @@ impl Sim<'_> {
     pub(super) fn via_vgw(&mut self, at: At, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
-        if vgw.vpc != Some(at.vpc) {
-            self.dropped(format!(
-                "vpn gateway {} is not attached to this VPC",
-                vgw.meta.name
-            ));
+        if vgw.vpc != Some(at.vpc)
+            && !self.blocked(
+                Blocked::VgwNotAttached {
+                    vgw: g,
+                    vpc: at.vpc,
+                },
+                format!("vpn gateway {} is not attached to this VPC", vgw.meta.name),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if !interface_v4(topo, at.vpc, p.src) {
-            self.dropped(format!(
-                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.2, C-10.4)",
-                vgw.meta.name, p.src
-            ));
+        if !interface_v4(topo, at.vpc, p.src)
+            && !self.blocked(
+                Blocked::VgwSource { vgw: g },
+                format!(
+                    "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.2, C-10.4)",
+                    vgw.meta.name, p.src
+                ),
+            )
+        {
             return;
         }
         self.vgw_route(g, p);
@@ -687,11 +734,15 @@ impl Sim<'_> {
             self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
             return;
         };
-        if !interface_v4(topo, vpc, p.dst) {
-            self.dropped(format!(
-                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.4)",
-                vgw.meta.name, p.dst
-            ));
+        if !interface_v4(topo, vpc, p.dst)
+            && !self.blocked(
+                Blocked::VgwDestination { vgw: g },
+                format!(
+                    "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.4)",
+                    vgw.meta.name, p.dst
+                ),
+            )
+        {
             return;
         }
         if let Some(rt) = vgw_edge_table(topo, g) {
@@ -727,11 +778,12 @@ impl Sim<'_> {
             return;
         };
         self.note(format!("origin: on-prem network {}", net.meta.name));
-        if !net.cidrs.iter().any(|c| c.contains(&p.src)) {
-            self.dropped(format!(
-                "{} is not in on-prem network {}",
-                p.src, net.meta.name
-            ));
+        if !net.cidrs.iter().any(|c| c.contains(&p.src))
+            && !self.blocked(
+                Blocked::OnPremSource { net: n },
+                format!("{} is not in on-prem network {}", p.src, net.meta.name),
+            )
+        {
             return;
         }
         if net.stays_on_prem().iter().any(|c| c.contains(&p.dst)) {
@@ -746,10 +798,15 @@ impl Sim<'_> {
             return;
         }
         let Some((chosen, decided)) = onprem_pick(topo, net, p.dst) else {
-            self.dropped(format!(
-                "AWS advertises no route for {} to {}",
-                p.dst, net.meta.name
-            ));
+            // Once AWS advertises a route, over any of the connections.
+            if self.blocked(
+                Blocked::OnPremNoRoute { net: n },
+                format!("AWS advertises no route for {} to {}", p.dst, net.meta.name),
+            ) {
+                for &via in &net.via {
+                    self.enter(via, p);
+                }
+            }
             return;
         };
         for via in chosen {
@@ -769,8 +826,12 @@ impl Sim<'_> {
     fn enter(&mut self, via: OnPremVia, p: Packet) {
         let topo = self.topo;
         let h = &topo.hybrid;
-        if !available(topo, via) {
-            self.dropped(format!("{} is not available", self.via_name(via)));
+        if !available(topo, via)
+            && !self.blocked(
+                Blocked::ConnectionUnavailable { via },
+                format!("{} is not available", self.via_name(via)),
+            )
+        {
             return;
         }
         match via {
@@ -804,9 +865,23 @@ impl Sim<'_> {
                             self.dropped("a VGW carries no IPv6 (C-10.2)".into());
                             return;
                         }
-                        let (vgws, _) = private_vif_vgws(topo, x, p.dst);
+                        let (mut vgws, refused) = private_vif_vgws(topo, x, p.dst);
                         if vgws.is_empty() {
-                            self.dropped("no VGW behind the virtual interface takes it".into());
+                            let why = "no VGW behind the virtual interface takes it".to_string();
+                            let Some(&(dx, _)) = refused.first() else {
+                                self.dropped(why);
+                                return;
+                            };
+                            if !self.blocked(Blocked::DxPrefixes { dx }, why) {
+                                return;
+                            }
+                            // Once the allowed prefixes cover it: the VGWs
+                            // whose VPC holds the destination.
+                            vgws = refused
+                                .iter()
+                                .map(|&(_, g)| g)
+                                .filter(|&g| h.vgws[g].vpc.is_some_and(|v| in_vpc(topo, v, p.dst)))
+                                .collect();
                         }
                         for g in vgws {
                             self.vgw_in(g, p);
@@ -817,10 +892,26 @@ impl Sim<'_> {
                             self.dropped("transit virtual interface without a DX gateway".into());
                             return;
                         };
-                        let tgws = transit_vif_tgws(topo, dx, p.dst);
+                        let mut tgws = transit_vif_tgws(topo, dx, p.dst);
                         if tgws.is_empty() {
-                            self.dropped("no DX gateway association allows it".into());
-                            return;
+                            if !self.blocked(
+                                Blocked::DxPrefixes { dx },
+                                "no DX gateway association allows it".into(),
+                            ) {
+                                return;
+                            }
+                            // Once the allowed prefixes cover it: every
+                            // transit gateway associated.
+                            tgws = h.dx_gateways[dx]
+                                .associations
+                                .iter()
+                                .filter_map(|a| match a.target {
+                                    DxAssociationTarget::Tgw(t) => Some(t),
+                                    DxAssociationTarget::Vgw(_) => None,
+                                })
+                                .collect();
+                            tgws.sort_unstable();
+                            tgws.dedup();
                         }
                         for t in tgws {
                             match tgw_dx_attachment(topo, t, dx) {
@@ -839,14 +930,14 @@ impl Sim<'_> {
 
     fn enter_tgw(&mut self, a: TgwAttachmentId, p: Packet) {
         let att = &self.topo.hybrid.tgw_attachments[a];
-        if !att.available {
-            self.dropped(format!("attachment {} is not available", att.meta.name));
+        if !att.available
+            && !self.blocked(
+                Blocked::TgwAttachmentUnavailable { attachment: a },
+                format!("attachment {} is not available", att.meta.name),
+            )
+        {
             return;
         }
-        let Some(rt) = att.route_table else {
-            self.dropped(format!("attachment {} has no route table", att.meta.name));
-            return;
-        };
         self.note(format!(
             "enters the transit gateway through {}",
             att.meta.name
@@ -861,7 +952,7 @@ impl Sim<'_> {
             tgw_hops: 0,
             tag: SgTag::Cleared,
         };
-        self.tgw_route(rt, p, None, at);
+        self.tgw_associated(a, p, None, at);
     }
 }
 
@@ -984,7 +1075,7 @@ pub fn transit_vif_tgws(topo: &Topology, dx: DxGatewayId, d: IpAddr) -> Vec<TgwI
 
 /// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
 pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
-    Sim::new(topo, false, super::Recorder::FirstDrop).tgw_decide(rt, d)
+    Sim::new(topo, false, super::FirstDrop).tgw_decide(rt, d)
 }
 
 /// The subnets through which a packet that entered a transit gateway in

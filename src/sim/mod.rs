@@ -9,9 +9,11 @@
 //! public access; `route` and `hybrid`: route, TGW and VGW choice), and
 //! the engine's explainer and its few per-rule helpers call them.
 //!
-//! The walk takes a [`Recorder`]: [`Recorder::FirstDrop`] for the oracle
-//! ([`simulate`], [`simulate_must_reach`]), [`Recorder::EveryBlocker`] for
-//! reports that list every blocker ([`simulate_blockers`]).
+//! The walk ([`walk`]) takes a [`Recorder`], which decides at every
+//! component that drops the packet (a [`Blocked`]) whether the branch ends
+//! there or carries on as if it were fixed: [`FirstDrop`] for the oracle
+//! ([`simulate`], [`simulate_must_reach`]), [`EveryBlocker`] (past filters)
+//! for [`simulate_blockers`], [`CarryOn`] (past routing faults too).
 //!
 //! # Choices where the forwarding model is silent or ambiguous
 //!
@@ -76,6 +78,7 @@
 //!     fate, is `Unknown`.
 
 mod hybrid;
+mod record;
 mod route;
 pub mod service;
 
@@ -97,6 +100,7 @@ pub use hybrid::{
     TgwWin, VgwPick, available, connections_of_vgw, in_vpc, interface_v4, onprem_pick, other_of,
     private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
 };
+pub use record::{Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, Recorder};
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
 /// The maximum number of NAT gateways a packet may traverse before it is
@@ -157,60 +161,15 @@ impl fmt::Display for Fate {
 /// The result of simulating one packet.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// One fate per distinct outcome (usually exactly one). With
-    /// [`Recorder::EveryBlocker`], where the packet ends once every
-    /// blocker is fixed.
+    /// One fate per distinct outcome (usually exactly one). With a
+    /// recorder that carries on, where the packet ends once every blocker
+    /// it carried on past is fixed.
     pub fates: Vec<Fate>,
     /// Human-readable steps, in order.
     pub trace: Vec<String>,
     /// The components that dropped the packet, in the order the walk met
-    /// them. With [`Recorder::FirstDrop`] at most one per branch.
+    /// them. With [`FirstDrop`] at most one per branch.
     pub blockers: Vec<Blocker>,
-}
-
-/// What the walk does at a component that drops the packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorder {
-    /// The oracle: the branch ends there, dropped.
-    FirstDrop,
-    /// Record the blocker and carry on as if it were fixed, where the walk
-    /// can (a filter: NACL, security groups, block public access). A drop
-    /// that leaves no way on (no route, a blackhole) still ends the branch,
-    /// recorded as a blocker.
-    EveryBlocker,
-}
-
-/// The component that dropped a packet, for reports that name the rule and
-/// suggest a fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Blocked {
-    /// The NACL of `subnet` in direction `dir` (its deciding rule is
-    /// [`nacl_first_match`]; none is the implicit deny).
-    Nacl { subnet: SubnetId, dir: Direction },
-    /// The security groups of `eni` in direction `dir`: no rule allows.
-    Sg { eni: EniId, dir: Direction },
-    /// Subnet `subnet` has no route table.
-    NoRouteTable { subnet: SubnetId },
-    /// The lookup in `table`: a blackhole route won (`Some`), or no route
-    /// covers the destination (`None`).
-    Route {
-        table: crate::model::RouteTableId,
-        blackhole: Option<Winner>,
-    },
-    /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
-    /// decided per subnet; `dir` is internet ingress or egress.
-    Bpa {
-        vpc: VpcId,
-        subnet: Option<SubnetId>,
-        dir: Direction,
-    },
-}
-
-/// One recorded blocker: where, and the simulator's reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocker {
-    pub at: Blocked,
-    pub reason: String,
 }
 
 /// Decides what happens to `packet` sent from `origin` in `topo`, in the
@@ -227,25 +186,27 @@ pub fn simulate_must_reach(topo: &Topology, origin: Origin, packet: &Packet) -> 
     simulate_as(topo, origin, packet, true)
 }
 
-/// [`simulate`] with [`Recorder::EveryBlocker`]: every component that
+/// [`simulate`] with [`EveryBlocker`]: every component that
 /// drops the packet on its way is recorded in [`Outcome::blockers`], and
 /// the walk carries on past filters as if they let it through. The fates
 /// are where the packet ends once those are fixed.
 pub fn simulate_blockers(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
-    walk(topo, origin, packet, false, Recorder::EveryBlocker)
+    walk(topo, origin, packet, false, EveryBlocker)
 }
 
 fn simulate_as(topo: &Topology, origin: Origin, packet: &Packet, primary_only: bool) -> Outcome {
-    walk(topo, origin, packet, primary_only, Recorder::FirstDrop)
+    walk(topo, origin, packet, primary_only, FirstDrop)
 }
 
-/// The one per-packet walk.
-fn walk(
+/// The one per-packet walk, in the exposure reading of C-5.6 unless
+/// `primary_only`, with `recorder` deciding what happens at each
+/// component that drops the packet.
+pub fn walk<R: Recorder>(
     topo: &Topology,
     origin: Origin,
     packet: &Packet,
     primary_only: bool,
-    recorder: Recorder,
+    recorder: R,
 ) -> Outcome {
     let mut sim = Sim::new(topo, primary_only, recorder);
     sim.note(format!("packet {packet}"));
@@ -278,7 +239,7 @@ struct At {
     tag: SgTag,
 }
 
-struct Sim<'a> {
+struct Sim<'a, R: Recorder> {
     topo: &'a Topology,
     fates: Vec<Fate>,
     trace: Vec<String>,
@@ -293,14 +254,14 @@ struct Sim<'a> {
     /// through an internet gateway (C-6.8): in the must-reach reading a
     /// definite fate is unknown.
     igw_unprovable: bool,
-    recorder: Recorder,
+    recorder: R,
     blockers: Vec<Blocker>,
 }
 
-impl<'a> Sim<'a> {
+impl<'a, R: Recorder> Sim<'a, R> {
     // ---- bookkeeping -------------------------------------------------------
 
-    fn new(topo: &'a Topology, primary_only: bool, recorder: Recorder) -> Self {
+    fn new(topo: &'a Topology, primary_only: bool, recorder: R) -> Self {
         Sim {
             topo,
             fates: Vec::new(),
@@ -348,25 +309,21 @@ impl<'a> Sim<'a> {
         self.end(Fate::Unknown { reason });
     }
 
-    /// Records that `at` drops the packet. With [`Recorder::FirstDrop`]
-    /// the branch ends dropped and this is false; with
-    /// [`Recorder::EveryBlocker`] the walk carries on as if `at` let the
-    /// packet through, and this is true.
+    /// Records that `at` drops the packet. When the recorder carries on
+    /// past it, the walk goes on as if `at` let the packet through and
+    /// this is true; else the branch ends dropped and this is false.
     fn blocked(&mut self, at: Blocked, reason: String) -> bool {
+        let on = self.recorder.carry_on(&at);
         self.blockers.push(Blocker {
             at,
             reason: reason.clone(),
         });
-        match self.recorder {
-            Recorder::FirstDrop => {
-                self.dropped(reason);
-                false
-            }
-            Recorder::EveryBlocker => {
-                self.note(format!("blocked: {reason}; carrying on as if fixed"));
-                true
-            }
+        if on {
+            self.note(format!("blocked: {reason}; carrying on as if fixed"));
+        } else {
+            self.dropped(reason);
         }
+        on
     }
 
     /// Records that `at` drops the packet, with no way on: the branch ends
@@ -455,9 +412,9 @@ impl<'a> Sim<'a> {
                     "{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"
                 ));
             }
-            EniOwner::LoadBalancer(lb) => {
-                let listener = listener_for(self.topo, *lb, p);
-                let lb = &self.topo.load_balancers[*lb];
+            EniOwner::LoadBalancer(lb_id) => {
+                let listener = listener_for(self.topo, *lb_id, p);
+                let lb = &self.topo.load_balancers[*lb_id];
                 match listener {
                     Some(l) => {
                         self.note(format!(
@@ -469,10 +426,15 @@ impl<'a> Sim<'a> {
                         ));
                         self.end(Fate::Delivered { eni });
                     }
-                    None => self.dropped(format!(
-                        "load balancer {} has no listener for this protocol and port (C-14.3)",
-                        lb.meta.name
-                    )),
+                    None => {
+                        let why = format!(
+                            "load balancer {} has no listener for this protocol and port (C-14.3)",
+                            lb.meta.name
+                        );
+                        if self.blocked(Blocked::NoListener { lb: *lb_id }, why) {
+                            self.end(Fate::Delivered { eni });
+                        }
+                    }
                 }
             }
             EniOwner::TransitGateway => {
@@ -692,8 +654,12 @@ impl<'a> Sim<'a> {
             ));
             return;
         }
-        if !eni.attached {
-            self.dropped(format!("{} is detached (C-2.7)", eni.meta.name));
+        if !eni.attached
+            && !self.blocked(
+                Blocked::Detached { eni: e },
+                format!("{} is detached (C-2.7)", eni.meta.name),
+            )
+        {
             return;
         }
         // A NAT gateway has no security groups (C-7.1).
@@ -853,11 +819,18 @@ impl<'a> Sim<'a> {
     fn via_igw(&mut self, at: At, g: IgwId, p: Packet) {
         let topo = self.topo;
         let igw = &topo.igws[g];
-        if igw.vpc != Some(at.vpc) {
-            self.dropped(format!(
-                "internet gateway {} is not attached to VPC {}",
-                igw.meta.name, topo.vpcs[at.vpc].meta.name
-            ));
+        if igw.vpc != Some(at.vpc)
+            && !self.blocked(
+                Blocked::IgwNotAttached {
+                    igw: g,
+                    vpc: at.vpc,
+                },
+                format!(
+                    "internet gateway {} is not attached to VPC {}",
+                    igw.meta.name, topo.vpcs[at.vpc].meta.name
+                ),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
@@ -865,19 +838,24 @@ impl<'a> Sim<'a> {
         }
         if let Some(n) = at.last_nat
             && !topo.nats[n].public
+            && !self.blocked(
+                Blocked::PrivateNatToIgw { nat: n },
+                format!(
+                    "private NAT gateway {} cannot reach the internet gateway (C-7.3)",
+                    topo.nats[n].meta.name
+                ),
+            )
         {
-            self.dropped(format!(
-                "private NAT gateway {} cannot reach the internet gateway (C-7.3)",
-                topo.nats[n].meta.name
-            ));
             return;
         }
         match (p.src, p.dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
-                if !igw_translates_source(topo, at.vpc, s) {
-                    self.dropped(format!(
-                        "{s} has no public IPv4 mapping on an attached interface (C-6.1)"
-                    ));
+                if !igw_translates_source(topo, at.vpc, s)
+                    && !self.blocked(
+                        Blocked::NoPublicSource { igw: g },
+                        format!("{s} has no public IPv4 mapping on an attached interface (C-6.1)"),
+                    )
+                {
                     return;
                 }
                 if is_private_v4(IpAddr::V4(d)) {
@@ -886,8 +864,12 @@ impl<'a> Sim<'a> {
                 }
             }
             (IpAddr::V6(s), _) => {
-                if !topo.vpcs[at.vpc].ipv6_cidrs.iter().any(|n| n.contains(&s)) {
-                    self.dropped(format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"));
+                if !topo.vpcs[at.vpc].ipv6_cidrs.iter().any(|n| n.contains(&s))
+                    && !self.blocked(
+                        Blocked::NoPublicSource { igw: g },
+                        format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"),
+                    )
+                {
                     return;
                 }
             }
@@ -927,21 +909,32 @@ impl<'a> Sim<'a> {
 
     fn via_eigw(&mut self, at: At, g: usize, p: Packet) {
         let eigw = &self.topo.eigws[g];
-        if eigw.vpc != at.vpc {
-            self.dropped(format!(
-                "egress-only internet gateway {} is not attached to VPC {}",
-                eigw.meta.name, self.topo.vpcs[at.vpc].meta.name
-            ));
+        if eigw.vpc != at.vpc
+            && !self.blocked(
+                Blocked::EigwNotAttached {
+                    eigw: g,
+                    vpc: at.vpc,
+                },
+                format!(
+                    "egress-only internet gateway {} is not attached to VPC {}",
+                    eigw.meta.name, self.topo.vpcs[at.vpc].meta.name
+                ),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if p.dst.is_ipv4() {
-            self.dropped(format!(
-                "egress-only internet gateway {} carries IPv6 only (C-6.9)",
-                eigw.meta.name
-            ));
+        if p.dst.is_ipv4()
+            && !self.blocked(
+                Blocked::EigwIpv4 { eigw: g },
+                format!(
+                    "egress-only internet gateway {} carries IPv6 only (C-6.9)",
+                    eigw.meta.name
+                ),
+            )
+        {
             return;
         }
         // block-bidirectional blocks egress-only IGW traffic too; block-ingress
@@ -998,15 +991,23 @@ impl<'a> Sim<'a> {
         {
             return;
         }
-        if !nat.available {
-            self.dropped(format!("NAT gateway {} is not available", nat.meta.name));
+        if !nat.available
+            && !self.blocked(
+                Blocked::NatUnavailable { nat: n },
+                format!("NAT gateway {} is not available", nat.meta.name),
+            )
+        {
             return;
         }
-        if !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
-            self.dropped(format!(
-                "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
-                nat.meta.name
-            ));
+        if !tcp_udp_or_icmp(p.proto, p.src.is_ipv4())
+            && !self.blocked(
+                Blocked::NatProtocol { nat: n },
+                format!(
+                    "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
+                    nat.meta.name
+                ),
+            )
+        {
             return;
         }
         if p.src.is_ipv6() {
@@ -1059,10 +1060,12 @@ impl<'a> Sim<'a> {
             return;
         }
         let name = &self.topo.endpoints[ep].meta.name;
-        if !gateway_endpoint_carries(&p) {
-            self.dropped(format!(
-                "gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"
-            ));
+        if !gateway_endpoint_carries(&p)
+            && !self.blocked(
+                Blocked::EndpointProtocol { endpoint: ep },
+                format!("gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"),
+            )
+        {
             return;
         }
         self.note(format!("gateway endpoint {name}"));

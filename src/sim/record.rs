@@ -1,0 +1,160 @@
+//! What the one per-packet walk tells its caller about the components that
+//! drop a packet, and how it goes on past them.
+//!
+//! Every component that drops the packet on its way is named by a
+//! [`Blocked`] and handed to the walk's [`Recorder`], which says whether
+//! the walk ends there (the oracle) or carries on as if it were fixed (a
+//! report that lists every blocker). Where the walk carries on past a
+//! routing fault it goes where the packet would go once the fault is
+//! fixed: past an attachment without a route table through each of the
+//! gateway's tables, past a missing DX gateway allowed prefix to the
+//! gateways behind the association, and so on (each case is at its
+//! [`Blocked`] variant).
+
+use crate::model::{
+    Direction, DxGatewayId, EndpointId, EniId, IgwId, NatId, OnPremId, OnPremVia, PeeringId,
+    RouteTableId, SubnetId, TgwAttachmentId, VgwId, VpcId, VpnId,
+};
+
+use super::Winner;
+
+/// What the walk does at a component that drops the packet.
+pub trait Recorder {
+    /// `at` drops the packet: true carries on as if it let the packet
+    /// through, false ends the branch there, dropped.
+    fn carry_on(&mut self, at: &Blocked) -> bool;
+}
+
+/// The oracle ([`super::simulate`], [`super::simulate_must_reach`]): a
+/// branch ends at the first component that drops the packet.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirstDrop;
+
+impl Recorder for FirstDrop {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        false
+    }
+}
+
+/// [`super::simulate_blockers`]: record the blocker and carry on as if it
+/// were fixed past a filter (NACL, security groups, block public access);
+/// any other drop ends the branch, recorded as a blocker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EveryBlocker;
+
+impl Recorder for EveryBlocker {
+    fn carry_on(&mut self, at: &Blocked) -> bool {
+        at.is_filter()
+    }
+}
+
+/// Carries on past every component that drops the packet, filters and
+/// routing faults alike: where the packet goes once everything on its way
+/// is fixed, for reports that list every fix at once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CarryOn;
+
+impl Recorder for CarryOn {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        true
+    }
+}
+
+/// The component that dropped a packet, for reports that name the rule and
+/// suggest a fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// The NACL of `subnet` in direction `dir` (its deciding rule is
+    /// [`crate::rules::nacl_first_match`]; none is the implicit deny).
+    Nacl { subnet: SubnetId, dir: Direction },
+    /// The security groups of `eni` in direction `dir`: no rule allows.
+    Sg { eni: EniId, dir: Direction },
+    /// Subnet `subnet` has no route table. No way on.
+    NoRouteTable { subnet: SubnetId },
+    /// The lookup in `table`: a blackhole route won (`Some`), or no route
+    /// covers the destination (`None`). No way on.
+    Route {
+        table: RouteTableId,
+        blackhole: Option<Winner>,
+    },
+    /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
+    /// decided per subnet; `dir` is internet ingress or egress.
+    Bpa {
+        vpc: VpcId,
+        subnet: Option<SubnetId>,
+        dir: Direction,
+    },
+    /// The sending interface is detached (C-2.7): past it, it sends.
+    Detached { eni: EniId },
+    /// A route in `vpc` targets internet gateway `igw`, attached elsewhere.
+    IgwNotAttached { igw: IgwId, vpc: VpcId },
+    /// A route in `vpc` targets egress-only internet gateway `eigw`,
+    /// attached elsewhere.
+    EigwNotAttached { eigw: usize, vpc: VpcId },
+    /// A private NAT gateway's traffic reaches an internet gateway (C-7.3).
+    PrivateNatToIgw { nat: NatId },
+    /// The source has no public address at internet gateway `igw` (C-6.1;
+    /// an IPv6 source outside the VPC's IPv6 CIDRs, C-6.2).
+    NoPublicSource { igw: IgwId },
+    /// An egress-only internet gateway carries IPv6 only (C-6.9).
+    EigwIpv4 { eigw: usize },
+    /// NAT gateway `nat` is not available.
+    NatUnavailable { nat: NatId },
+    /// NAT gateway `nat` passes tcp, udp and icmp only (C-7.1).
+    NatProtocol { nat: NatId },
+    /// A gateway endpoint passes tcp and ICMP echo request only (C-13.4).
+    EndpointProtocol { endpoint: EndpointId },
+    /// Peering `peering` is not active (C-8.1).
+    PeeringInactive { peering: PeeringId },
+    /// The source is not an address of the sending VPC (C-8.2, C-8.3).
+    PeeringSource { peering: PeeringId },
+    /// Transit gateway attachment `attachment` is not available (C-9.2).
+    TgwAttachmentUnavailable { attachment: TgwAttachmentId },
+    /// Attachment `attachment` has no subnet in the sender's availability
+    /// zone (C-9.6b): past it, the packet enters through the attachment's
+    /// first subnet.
+    TgwNoSubnetInZone { attachment: TgwAttachmentId },
+    /// Attachment `attachment` is associated with no route table (C-9.2):
+    /// past it, the packet is looked up in each of the gateway's tables.
+    TgwNoRouteTable { attachment: TgwAttachmentId },
+    /// A connection to on prem is not available.
+    ConnectionUnavailable { via: OnPremVia },
+    /// The packet is outside the traffic selectors of `vpn` (C-11.2).
+    VpnSelectors { vpn: VpnId },
+    /// VPN gateway `vgw` is not attached to `vpc`, whose route targets it.
+    VgwNotAttached { vgw: VgwId, vpc: VpcId },
+    /// The source is not an IPv4 address of an interface of `vgw`'s VPC
+    /// (C-10.2, C-10.4).
+    VgwSource { vgw: VgwId },
+    /// The destination is not an IPv4 address of an interface of `vgw`'s
+    /// VPC (C-10.4).
+    VgwDestination { vgw: VgwId },
+    /// The source is not in on-prem network `net`.
+    OnPremSource { net: OnPremId },
+    /// AWS advertises no route for the destination to on-prem network
+    /// `net`: past it, the packet enters over each of its connections.
+    OnPremNoRoute { net: OnPremId },
+    /// Load balancer `lb` has no listener for the packet's protocol and
+    /// port (C-14.3): past it, the packet is delivered to the node.
+    NoListener { lb: usize },
+    /// No association of DX gateway `dx` allows the destination (C-12.2):
+    /// past it, the packet goes to the gateways behind its associations.
+    DxPrefixes { dx: DxGatewayId },
+}
+
+impl Blocked {
+    /// True for a filter: a NACL, security groups or block public access.
+    pub fn is_filter(&self) -> bool {
+        matches!(
+            self,
+            Blocked::Nacl { .. } | Blocked::Sg { .. } | Blocked::Bpa { .. }
+        )
+    }
+}
+
+/// One recorded blocker: where, and the simulator's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub at: Blocked,
+    pub reason: String,
+}
