@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use netverify::hs::Packet;
 use netverify::model::Direction;
 use netverify::model::*;
-use netverify::sim::{Blocked, Fate, Lookup, Origin, simulate, simulate_blockers};
+use netverify::sim::{Blocked, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk};
 
 // ---- a small builder for resolved topologies -------------------------------
 
@@ -1796,4 +1796,137 @@ fn every_blocker_recorder_stops_at_a_blackhole_route() {
     );
     let oracle = simulate(&t, Origin::Eni(e), &out);
     assert_eq!(oracle.blockers, walk.blockers[..1].to_vec());
+}
+
+/// A recorder that follows the packet towards one route target, as a
+/// report steering towards a goal does: it carries on past every blocker,
+/// takes any other target for a wrong turn, and detours to its own.
+struct Towards(RouteTarget);
+
+impl Recorder for Towards {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        true
+    }
+
+    fn leads_on(&self, _topo: &Topology, _vpc: VpcId, target: &RouteTarget, _p: &Packet) -> bool {
+        *target == self.0
+    }
+
+    fn detour(&mut self, _topo: &Topology, _vpc: VpcId, _p: &Packet) -> Option<RouteTarget> {
+        Some(self.0.clone())
+    }
+}
+
+/// Past a blackhole route the steering recorder takes the packet where it
+/// should go (the internet gateway), with the route as its blocker; the
+/// oracle still drops it at the blackhole.
+#[test]
+fn walker_detours_past_a_blackhole_route_for_a_steering_recorder() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let igw = b.igw(vpc);
+    let subnet = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Blackhole);
+    let sg = b.sg(vpc, "out");
+    let e = b.eni(subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[sg]);
+    let t = b.t;
+    let out = tcp_pkt("10.0.0.10", "8.8.8.8", 443);
+    assert_dropped_because(&simulate(&t, Origin::Eni(e), &out).fates, "blackhole");
+    let w = walk(
+        &t,
+        Origin::Eni(e),
+        &out,
+        false,
+        Towards(RouteTarget::Igw(igw)),
+    );
+    assert_eq!(w.fates, vec![Fate::Internet], "{}", w.trace.join("\n"));
+    assert!(
+        matches!(
+            w.blockers
+                .iter()
+                .map(|b| &b.at)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            [Blocked::Route {
+                blackhole: Some(_),
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}
+
+/// A route to another target than the one the recorder follows is a
+/// blocker ([`Blocked::WrongTarget`]) and the walk detours; no route at
+/// all, likewise. The oracle follows the route as it is.
+#[test]
+fn walker_takes_a_wrong_turn_as_a_blocker_for_a_steering_recorder() {
+    let n = natted();
+    let t = n.t;
+    let igw = 0;
+    let out = tcp_pkt("10.0.1.10", "8.8.8.8", 443);
+    // The private subnet routes to the NAT gateway: a wrong turn for a
+    // recorder that wants the internet gateway directly.
+    let w = walk(
+        &t,
+        Origin::Eni(n.inst),
+        &out,
+        false,
+        Towards(RouteTarget::Igw(igw)),
+    );
+    let at: Vec<&Blocked> = w.blockers.iter().map(|b| &b.at).collect();
+    assert!(
+        matches!(
+            at.first(),
+            Some(Blocked::WrongTarget {
+                target: RouteTarget::Nat(_),
+                ..
+            })
+        ),
+        "{at:?}"
+    );
+    // Straight to the internet gateway, the instance has no public
+    // address (C-6.1): recorded, carried past.
+    assert!(
+        at.iter()
+            .any(|b| matches!(b, Blocked::NoPublicSource { .. })),
+        "{at:?}"
+    );
+    assert_eq!(w.fates, vec![Fate::Internet]);
+    assert_eq!(
+        simulate(&t, Origin::Eni(n.inst), &out).fates,
+        vec![Fate::Internet]
+    );
+    // No route at all: the same detour.
+    let mut t2 = t.clone();
+    t2.route_tables[n.private_rt].routes.clear();
+    let w = walk(
+        &t2,
+        Origin::Eni(n.inst),
+        &out,
+        false,
+        Towards(RouteTarget::Nat(n.nat)),
+    );
+    assert!(
+        matches!(
+            w.blockers.first().map(|b| &b.at),
+            Some(Blocked::Route {
+                blackhole: None,
+                ..
+            })
+        ),
+        "{:?}",
+        w.blockers
+    );
+    // Past the NAT gateway, the public subnet's table leads to the internet
+    // gateway, not to the NAT gateway the recorder follows: one more turn,
+    // and then the NAT gateway routes to itself, which ends the branch.
+    assert!(
+        matches!(w.fates.as_slice(), [Fate::Dropped { reason }] if reason.contains("routes to itself")),
+        "{:?}\n{}",
+        w.fates,
+        w.trace.join("\n")
+    );
 }

@@ -326,16 +326,6 @@ impl<'a, R: Recorder> Sim<'a, R> {
         on
     }
 
-    /// Records that `at` drops the packet, with no way on: the branch ends
-    /// whatever the recorder.
-    fn blocked_end(&mut self, at: Blocked, reason: String) {
-        self.blockers.push(Blocker {
-            at,
-            reason: reason.clone(),
-        });
-        self.dropped(reason);
-    }
-
     /// Deduplicates the fates: exact duplicates are removed, and every
     /// `Dropped` (every `Unknown`) is merged into the first one.
     fn finish(self) -> Outcome {
@@ -720,10 +710,8 @@ impl<'a, R: Recorder> Sim<'a, R> {
     fn forward(&mut self, at: At, p: Packet) {
         let topo = self.topo;
         let Some(rt) = topo.subnets[at.subnet].route_table else {
-            self.blocked_end(
-                Blocked::NoRouteTable { subnet: at.subnet },
-                format!("subnet {} has no route table", self.subnet_name(at.subnet)),
-            );
+            let why = format!("subnet {} has no route table", self.subnet_name(at.subnet));
+            self.route_fault(at, Blocked::NoRouteTable { subnet: at.subnet }, why, p);
             return;
         };
         let target = match lookup_route(topo, rt, p.dst) {
@@ -732,26 +720,23 @@ impl<'a, R: Recorder> Sim<'a, R> {
                 t
             }
             (Lookup::Blackhole(what), winner) => {
-                self.blocked_end(
-                    Blocked::Route {
-                        table: rt,
-                        blackhole: winner,
-                    },
-                    format!("{what}: blackhole (C-3.9)"),
-                );
+                let at_route = Blocked::Route {
+                    table: rt,
+                    blackhole: winner,
+                };
+                self.route_fault(at, at_route, format!("{what}: blackhole (C-3.9)"), p);
                 return;
             }
             (Lookup::NoRoute, _) => {
-                self.blocked_end(
-                    Blocked::Route {
-                        table: rt,
-                        blackhole: None,
-                    },
-                    format!(
-                        "route table {} has no route for {}",
-                        topo.route_tables[rt].meta.name, p.dst
-                    ),
+                let why = format!(
+                    "route table {} has no route for {}",
+                    topo.route_tables[rt].meta.name, p.dst
                 );
+                let at_route = Blocked::Route {
+                    table: rt,
+                    blackhole: None,
+                };
+                self.route_fault(at, at_route, why, p);
                 return;
             }
             (Lookup::Unknown(why), _) => {
@@ -759,6 +744,35 @@ impl<'a, R: Recorder> Sim<'a, R> {
                 return;
             }
         };
+        if !self.recorder.leads_on(topo, at.vpc, &target, &p) {
+            let why = format!(
+                "route table {} sends {} elsewhere than where it should go",
+                topo.route_tables[rt].meta.name, p.dst
+            );
+            let wrong = Blocked::WrongTarget { table: rt, target };
+            self.route_fault(at, wrong, why, p);
+            return;
+        }
+        self.step(at, target, p);
+    }
+
+    /// A subnet's route decision drops the packet (or, for the recorder,
+    /// sends it the wrong way). Where the recorder carries on past it and
+    /// names the target the packet should take instead, the walk goes
+    /// there; else the branch ends, dropped.
+    fn route_fault(&mut self, at: At, blocked: Blocked, why: String, p: Packet) {
+        if !self.blocked(blocked, why.clone()) {
+            return;
+        }
+        match self.recorder.detour(self.topo, at.vpc, &p) {
+            Some(t) => self.step(at, t, p),
+            None => self.dropped(why),
+        }
+    }
+
+    /// The step by route target.
+    fn step(&mut self, at: At, target: RouteTarget, p: Packet) {
+        let topo = self.topo;
         match target {
             RouteTarget::Local => self.deliver_local(at, p),
             RouteTarget::Blackhole => self.dropped("blackhole route (C-3.9)".into()),

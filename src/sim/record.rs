@@ -11,9 +11,10 @@
 //! gateways behind the association, and so on (each case is at its
 //! [`Blocked`] variant).
 
+use crate::hs::Packet;
 use crate::model::{
     Direction, DxGatewayId, EndpointId, EniId, IgwId, NatId, OnPremId, OnPremVia, PeeringId,
-    RouteTableId, SubnetId, TgwAttachmentId, VgwId, VpcId, VpnId,
+    RouteTableId, RouteTarget, SubnetId, TgwAttachmentId, Topology, VgwId, VpcId, VpnId,
 };
 
 use super::Winner;
@@ -23,6 +24,21 @@ pub trait Recorder {
     /// `at` drops the packet: true carries on as if it let the packet
     /// through, false ends the branch there, dropped.
     fn carry_on(&mut self, at: &Blocked) -> bool;
+
+    /// False when a subnet route table in `vpc` sending `p` to `target`
+    /// does not lead where the recorder follows the packet to (a report
+    /// steering towards a goal): the decision is then a blocker,
+    /// [`Blocked::WrongTarget`]. The oracle follows every route.
+    fn leads_on(&self, _topo: &Topology, _vpc: VpcId, _target: &RouteTarget, _p: &Packet) -> bool {
+        true
+    }
+
+    /// Where the packet goes from a subnet of `vpc` once a route fault the
+    /// recorder carried on past is fixed (a blackhole, no route, no route
+    /// table, a wrong target): `None` ends the branch there, dropped.
+    fn detour(&mut self, _topo: &Topology, _vpc: VpcId, _p: &Packet) -> Option<RouteTarget> {
+        None
+    }
 }
 
 /// The oracle ([`super::simulate`], [`super::simulate_must_reach`]): a
@@ -69,13 +85,21 @@ pub enum Blocked {
     Nacl { subnet: SubnetId, dir: Direction },
     /// The security groups of `eni` in direction `dir`: no rule allows.
     Sg { eni: EniId, dir: Direction },
-    /// Subnet `subnet` has no route table. No way on.
+    /// Subnet `subnet` has no route table. No way on unless the recorder
+    /// names one ([`Recorder::detour`]).
     NoRouteTable { subnet: SubnetId },
     /// The lookup in `table`: a blackhole route won (`Some`), or no route
-    /// covers the destination (`None`). No way on.
+    /// covers the destination (`None`). No way on unless the recorder names
+    /// one ([`Recorder::detour`]).
     Route {
         table: RouteTableId,
         blackhole: Option<Winner>,
+    },
+    /// `table` sends the packet to `target`, which does not lead where the
+    /// recorder follows it to ([`Recorder::leads_on`]).
+    WrongTarget {
+        table: RouteTableId,
+        target: RouteTarget,
     },
     /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
     /// decided per subnet; `dir` is internet ingress or egress.
