@@ -814,3 +814,85 @@ fn walker_carries_on_past_an_onprem_source_and_a_connection_down() {
     );
     assert_eq!(walk.fates, vec![Fate::Delivered { eni: a }]);
 }
+
+/// A recorder that carries on past every blocker and, in a transit gateway
+/// route table, wants the attachment named `want`: any other is a wrong
+/// turn, and where the table drops the packet it detours there.
+#[derive(Clone)]
+struct TowardsAttachment(String);
+
+impl sim::Recorder for TowardsAttachment {
+    fn carry_on(&mut self, _at: &sim::Blocked) -> bool {
+        true
+    }
+
+    fn tgw_leads_on(
+        &self,
+        topo: &Topology,
+        _table: netverify::model::TgwRouteTableId,
+        attachment: netverify::model::TgwAttachmentId,
+    ) -> bool {
+        topo.hybrid.tgw_attachments[attachment].meta.name == self.0
+    }
+
+    fn tgw_detour(
+        &mut self,
+        topo: &Topology,
+        _tgw: netverify::model::TgwId,
+    ) -> Option<netverify::model::TgwAttachmentId> {
+        topo.hybrid
+            .tgw_attachments
+            .position(|a| a.meta.name == self.0)
+    }
+}
+
+/// Past a transit gateway blackhole (C-9.5) a steering recorder leaves
+/// through the attachment it names, with the table as the blocker; a
+/// table that sends the packet elsewhere is a wrong turn. The oracle drops
+/// the packet at the blackhole.
+#[test]
+fn walker_detours_past_a_tgw_blackhole_for_a_steering_recorder() {
+    let t = load(&tgw_vpc("").replace(
+        "propagations: [att-v, att-vpn] }",
+        "propagations: [att-v, att-vpn], routes: [{ destination: 10.50.3.0/24, blackhole: true }] }",
+    ));
+    let a = eni(&t, "app-a-1");
+    let p = tcp("10.0.1.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(blocked_kinds(&oracle), ["TgwRoute"]);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        TowardsAttachment("att-vpn".into()),
+    );
+    assert_eq!(blocked_kinds(&w), ["TgwRoute"]);
+    assert!(
+        matches!(
+            w.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        w.fates
+    );
+    // Towards the VPC's own attachment instead: the propagated route to the
+    // VPN is a wrong turn, and the walk goes back into the VPC.
+    let p = tcp("10.0.1.10", "10.50.4.4", 443);
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        TowardsAttachment("att-v".into()),
+    );
+    assert_eq!(
+        blocked_kinds(&w)[0],
+        "WrongAttachment",
+        "{}",
+        w.trace.join("\n")
+    );
+}

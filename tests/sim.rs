@@ -13,7 +13,9 @@ use ipnet::IpNet;
 use netverify::hs::Packet;
 use netverify::model::Direction;
 use netverify::model::*;
-use netverify::sim::{Blocked, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk};
+use netverify::sim::{
+    Blocked, Blocker, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk,
+};
 
 // ---- a small builder for resolved topologies -------------------------------
 
@@ -1801,6 +1803,7 @@ fn every_blocker_recorder_stops_at_a_blackhole_route() {
 /// A recorder that follows the packet towards one route target, as a
 /// report steering towards a goal does: it carries on past every blocker,
 /// takes any other target for a wrong turn, and detours to its own.
+#[derive(Clone)]
 struct Towards(RouteTarget);
 
 impl Recorder for Towards {
@@ -1929,4 +1932,149 @@ fn walker_takes_a_wrong_turn_as_a_blocker_for_a_steering_recorder() {
         w.fates,
         w.trace.join("\n")
     );
+}
+
+/// The oracle with security groups stateful, as for a reply to an admitted
+/// flow (C-5.3): NACLs and routes still decide (C-0.2).
+#[derive(Clone)]
+struct Reply;
+
+impl Recorder for Reply {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        false
+    }
+
+    fn stateful(&self) -> bool {
+        true
+    }
+}
+
+/// A reply passes security groups that would drop a new flow, in both
+/// directions, and is still dropped by a NACL.
+#[test]
+fn walker_lets_a_reply_through_stateful_security_groups() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let a = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let c = b.subnet(vpc, "c", "10.0.1.0/24", None);
+    let closed = b.sg(vpc, "closed");
+    b.t.security_groups[closed].egress.clear();
+    let server = b.eni(a, "server", &[("10.0.0.10", None)], &[closed]);
+    let client = b.eni(c, "client", &[("10.0.1.10", None)], &[closed]);
+    let mut t = b.t;
+    let reply = tcp_pkt("10.0.0.10", "10.0.1.10", 40000);
+    let oracle = simulate(&t, Origin::Eni(server), &reply);
+    assert!(
+        matches!(
+            oracle.blockers.first().map(|b| &b.at),
+            Some(Blocked::Sg {
+                dir: Direction::Egress,
+                ..
+            })
+        ),
+        "{:?}",
+        oracle.blockers
+    );
+    let w = walk(&t, Origin::Eni(server), &reply, false, Reply);
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: client }]);
+    assert!(w.blockers.is_empty(), "{:?}", w.blockers);
+    // The client subnet's NACL still decides.
+    let deny = t.nacls.len();
+    t.nacls.push(Nacl {
+        meta: meta("deny-all"),
+        vpc,
+        ..Default::default()
+    });
+    t.subnets[c].nacl = deny;
+    let w = walk(&t, Origin::Eni(server), &reply, false, Reply);
+    assert_dropped(&w.fates);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::Nacl {
+                    dir: Direction::Ingress,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}
+
+/// A recorder that follows one branch of each fork and prefers the one
+/// that delivers to `want` (then the fewest blockers), carrying on past
+/// every blocker.
+#[derive(Clone)]
+struct Prefer {
+    want: EniId,
+    arrived: bool,
+    blocked: usize,
+}
+
+impl Recorder for Prefer {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        self.blocked += 1;
+        true
+    }
+
+    fn one_branch(&self) -> bool {
+        true
+    }
+
+    fn cost(&self) -> (usize, usize, usize) {
+        (usize::from(!self.arrived), self.blocked, 0)
+    }
+
+    fn ended(&mut self, fate: &Fate) {
+        self.arrived |= *fate == Fate::Delivered { eni: self.want };
+    }
+}
+
+/// Where two interfaces own the destination address the oracle follows
+/// both; a recorder that keeps one branch gets the one it prefers, with
+/// that branch's blockers only (the other branch's state is undone).
+#[test]
+fn walker_keeps_the_branch_a_recorder_prefers_at_a_fork() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let a = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let c = b.subnet(vpc, "c", "10.0.1.0/24", None);
+    let deny = b.nacl(vpc, "deny-all", Vec::new(), Vec::new());
+    b.t.subnets[c].nacl = deny;
+    let open = b.sg(vpc, "open");
+    b.sg_in_cidr(open, all(), "0.0.0.0/0");
+    let src = b.eni(a, "src", &[("10.0.0.5", None)], &[open]);
+    let near = b.eni(a, "near", &[("10.0.0.10", None)], &[open]);
+    let far = b.eni(c, "far", &[("10.0.0.10", None)], &[open]);
+    let t = b.t;
+    let p = tcp_pkt("10.0.0.5", "10.0.0.10", 443);
+    let oracle = simulate(&t, Origin::Eni(src), &p);
+    assert_eq!(oracle.fates.len(), 2, "{:?}", oracle.fates);
+    let prefer = |want| Prefer {
+        want,
+        arrived: false,
+        blocked: 0,
+    };
+    let w = walk(&t, Origin::Eni(src), &p, false, prefer(far));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: far }]);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::Nacl {
+                    dir: Direction::Ingress,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+    let w = walk(&t, Origin::Eni(src), &p, false, prefer(near));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: near }]);
+    assert!(w.blockers.is_empty(), "{:?}", w.blockers);
 }

@@ -332,12 +332,12 @@ impl<R: super::Recorder> Sim<'_, R> {
             ));
             return;
         }
-        for eni in owners {
-            let s = self.topo.enis[eni].subnet;
-            if self.nacl(s, Direction::Ingress, &p) {
-                self.admit(eni, &p, tag);
+        self.fork(owners, |sim, eni| {
+            let s = sim.topo.enis[eni].subnet;
+            if sim.nacl(s, Direction::Ingress, &p) {
+                sim.admit(eni, &p, tag);
             }
-        }
+        });
     }
 
     // ---- transit gateway (C-9) ---------------------------------------------
@@ -417,9 +417,8 @@ impl<R: super::Recorder> Sim<'_, R> {
             Blocked::TgwNoRouteTable { attachment: a },
             format!("attachment {} has no route table (C-9.2)", att.meta.name),
         ) {
-            for &rt in &h.tgws[att.tgw].route_tables {
-                self.tgw_route(rt, p, az.clone(), at);
-            }
+            let tables = h.tgws[att.tgw].route_tables.clone();
+            self.fork(tables, |s, rt| s.tgw_route(rt, p, az.clone(), at));
         }
     }
 
@@ -536,18 +535,53 @@ impl<R: super::Recorder> Sim<'_, R> {
             ..at
         };
         match self.tgw_decide(rt, p.dst) {
-            TgwWin::Drop(why) => self.dropped(why),
+            TgwWin::Drop(why) => {
+                self.tgw_fault(rt, Blocked::TgwRoute { table: rt }, why, p, az, at)
+            }
             TgwWin::Unknown(why) => self.unknown(why),
             TgwWin::To(atts, prefix) => {
-                for a in atts {
-                    self.note(format!(
-                        "TGW route table {} sends it to {}",
-                        self.topo.hybrid.tgw_route_tables[rt].meta.name,
-                        self.topo.hybrid.tgw_attachments[a].meta.name
-                    ));
-                    self.tgw_to(a, prefix, p, az.clone(), at);
-                }
+                let topo = self.topo;
+                self.fork(atts, |s, a| {
+                    let table = &topo.hybrid.tgw_route_tables[rt].meta.name;
+                    let att = &topo.hybrid.tgw_attachments[a].meta.name;
+                    s.note(format!("TGW route table {table} sends it to {att}"));
+                    if !s.recorder.tgw_leads_on(topo, rt, a) {
+                        let why = format!(
+                            "TGW route table {table} sends it to {att}, elsewhere than where it should go"
+                        );
+                        let wrong = Blocked::WrongAttachment {
+                            table: rt,
+                            attachment: a,
+                        };
+                        s.tgw_fault(rt, wrong, why, p, az.clone(), at);
+                        return;
+                    }
+                    s.tgw_to(a, prefix, p, az.clone(), at);
+                });
             }
+        }
+    }
+
+    /// A transit gateway route table drops the packet (or, for the
+    /// recorder, sends it the wrong way). Where the recorder carries on
+    /// past it and names the attachment the packet should leave through,
+    /// the walk goes there; else the branch ends, dropped.
+    fn tgw_fault(
+        &mut self,
+        rt: TgwRouteTableId,
+        blocked: Blocked,
+        why: String,
+        p: Packet,
+        az: Option<String>,
+        at: At,
+    ) {
+        if !self.blocked(blocked, why.clone()) {
+            return;
+        }
+        let tgw = self.topo.hybrid.tgw_route_tables[rt].tgw;
+        match self.recorder.tgw_detour(self.topo, tgw) {
+            Some(a) => self.tgw_to(a, None, p, az, at),
+            None => self.dropped(why),
         }
     }
 
@@ -569,10 +603,11 @@ impl<R: super::Recorder> Sim<'_, R> {
                 appliance_mode,
                 ..
             } => {
-                for e in tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref()) {
-                    self.note(format!(
+                let exits = tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref());
+                self.fork(exits, |s, e| {
+                    s.note(format!(
                         "leaves the TGW through subnet {}",
-                        self.subnet_name(e)
+                        s.subnet_name(e)
                     ));
                     let next = At {
                         subnet: e,
@@ -580,8 +615,8 @@ impl<R: super::Recorder> Sim<'_, R> {
                         tag: at.tag.tgw_exit(topo, a, e),
                         ..at
                     };
-                    self.forward(next, p);
-                }
+                    s.forward(next, p);
+                });
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
@@ -589,9 +624,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                 if vifs.is_empty() {
                     self.dropped("no transit virtual interface carries it".into());
                 }
-                for vif in vifs {
-                    self.exit(OnPremVia::Vif(vif), p);
-                }
+                self.fork(vifs, |s, vif| s.exit(OnPremVia::Vif(vif), p));
             }
             TgwAttachmentKind::Peering(t2) => {
                 let Some(b) = tgw_peering_back(topo, a) else {
@@ -803,24 +836,23 @@ impl<R: super::Recorder> Sim<'_, R> {
                 Blocked::OnPremNoRoute { net: n },
                 format!("AWS advertises no route for {} to {}", p.dst, net.meta.name),
             ) {
-                for &via in &net.via {
-                    self.enter(via, p);
-                }
+                let vias = net.via.clone();
+                self.fork(vias, |s, via| s.enter(via, p));
             }
             return;
         };
-        for via in chosen {
-            self.note(format!(
+        self.fork(chosen, |s, via| {
+            s.note(format!(
                 "into AWS over {} ({})",
-                self.via_name(via),
+                s.via_name(via),
                 if decided {
                     "stated preference"
                 } else {
                     "possible path"
                 }
             ));
-            self.enter(via, p);
-        }
+            s.enter(via, p);
+        });
     }
 
     fn enter(&mut self, via: OnPremVia, p: Packet) {
@@ -883,9 +915,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                                 .filter(|&g| h.vgws[g].vpc.is_some_and(|v| in_vpc(topo, v, p.dst)))
                                 .collect();
                         }
-                        for g in vgws {
-                            self.vgw_in(g, p);
-                        }
+                        self.fork(vgws, |s, g| s.vgw_in(g, p));
                     }
                     VifKind::Transit => {
                         let Some(dx) = vif.dx_gateway else {
@@ -913,15 +943,13 @@ impl<R: super::Recorder> Sim<'_, R> {
                             tgws.sort_unstable();
                             tgws.dedup();
                         }
-                        for t in tgws {
-                            match tgw_dx_attachment(topo, t, dx) {
-                                Some(a) => self.enter_tgw(a, p),
-                                None => self.unknown(format!(
-                                    "transit gateway {} has no attachment for the DX gateway",
-                                    h.tgws[t].meta.name
-                                )),
-                            }
-                        }
+                        self.fork(tgws, |s, t| match tgw_dx_attachment(topo, t, dx) {
+                            Some(a) => s.enter_tgw(a, p),
+                            None => s.unknown(format!(
+                                "transit gateway {} has no attachment for the DX gateway",
+                                h.tgws[t].meta.name
+                            )),
+                        });
                     }
                 }
             }

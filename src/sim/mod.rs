@@ -100,7 +100,7 @@ pub use hybrid::{
     TgwWin, VgwPick, available, connections_of_vgw, in_vpc, interface_v4, onprem_pick, other_of,
     private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
 };
-pub use record::{Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, Recorder};
+pub use record::{Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, MAX_BRANCHES, Recorder};
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
 /// The maximum number of NAT gateways a packet may traverse before it is
@@ -256,6 +256,20 @@ struct Sim<'a, R: Recorder> {
     igw_unprovable: bool,
     recorder: R,
     blockers: Vec<Blocker>,
+    /// Alternatives followed one by one so far ([`Recorder::one_branch`]).
+    branches: usize,
+}
+
+/// What a branch changes in the walk, saved and restored around each
+/// alternative of a fork the recorder follows one by one.
+#[derive(Clone)]
+struct Branch<R> {
+    fates: Vec<Fate>,
+    trace: Vec<String>,
+    blockers: Vec<Blocker>,
+    egress_by_remote_ref: Option<EniId>,
+    igw_unprovable: bool,
+    recorder: R,
 }
 
 impl<'a, R: Recorder> Sim<'a, R> {
@@ -271,7 +285,57 @@ impl<'a, R: Recorder> Sim<'a, R> {
             igw_unprovable: false,
             recorder,
             blockers: Vec::new(),
+            branches: 0,
         }
+    }
+
+    fn save(&self) -> Branch<R> {
+        Branch {
+            fates: self.fates.clone(),
+            trace: self.trace.clone(),
+            blockers: self.blockers.clone(),
+            egress_by_remote_ref: self.egress_by_remote_ref,
+            igw_unprovable: self.igw_unprovable,
+            recorder: self.recorder.clone(),
+        }
+    }
+
+    fn restore(&mut self, b: Branch<R>) {
+        self.fates = b.fates;
+        self.trace = b.trace;
+        self.blockers = b.blockers;
+        self.egress_by_remote_ref = b.egress_by_remote_ref;
+        self.igw_unprovable = b.igw_unprovable;
+        self.recorder = b.recorder;
+    }
+
+    /// Follows `f` for each alternative of a fork: every one, or, for a
+    /// recorder that keeps one branch, each from the same state, keeping
+    /// the one of least cost (the first of equals).
+    fn fork<A>(&mut self, mut alts: Vec<A>, mut f: impl FnMut(&mut Self, A)) {
+        if !self.recorder.one_branch() || alts.len() <= 1 {
+            for a in alts {
+                f(self, a);
+            }
+            return;
+        }
+        if self.branches >= MAX_BRANCHES {
+            alts.truncate(1);
+        }
+        self.branches += alts.len();
+        let base = self.save();
+        let mut best: Option<Branch<R>> = None;
+        for a in alts {
+            self.restore(base.clone());
+            f(self, a);
+            if best
+                .as_ref()
+                .is_none_or(|b| self.recorder.cost() < b.recorder.cost())
+            {
+                best = Some(self.save());
+            }
+        }
+        self.restore(best.unwrap_or(base));
     }
 
     fn note(&mut self, s: String) {
@@ -298,6 +362,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
         self.note(format!("=> {fate}"));
+        self.recorder.ended(&fate);
         self.fates.push(fate);
     }
 
@@ -437,6 +502,12 @@ impl<'a, R: Recorder> Sim<'a, R> {
     /// packet carries (C-5.8), then the owner rule.
     fn admit(&mut self, eni: EniId, p: &Packet, tag: SgTag) {
         self.note(format!("reaches interface {}", self.eni_name(eni)));
+        if self.recorder.stateful() {
+            // A reply to the flow this interface opened: the security
+            // groups let it in (C-5.3), and it is delivered.
+            self.end(Fate::Delivered { eni });
+            return;
+        }
         if let Some(v) = tag.doubtful() {
             // Peering across Regions that are not known: references to the
             // sender's groups may or may not match (C-5.7).
@@ -478,7 +549,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             self.dropped(format!("{} is not an internet address (C-6.3)", p.src));
             return;
         }
-        let mut claimed = false;
+        let mut claimed: Vec<(IgwId, VpcId, IpAddr)> = Vec::new();
         for g in 0..self.topo.igws.len() {
             let Some(vpc) = self.topo.igws[g].vpc else {
                 continue;
@@ -520,14 +591,14 @@ impl<'a, R: Recorder> Sim<'a, R> {
                     }
                 }
             }
-            for dst in entries {
-                claimed = true;
-                self.igw_ingress(g, vpc, Packet { dst, ..p });
-            }
+            claimed.extend(entries.into_iter().map(|dst| (g, vpc, dst)));
         }
-        if !claimed {
+        if claimed.is_empty() {
             self.dropped(format!("no internet gateway accepts destination {}", p.dst));
         }
+        self.fork(claimed, |s, (g, vpc, dst)| {
+            s.igw_ingress(g, vpc, Packet { dst, ..p });
+        });
     }
 
     /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
@@ -606,27 +677,27 @@ impl<'a, R: Recorder> Sim<'a, R> {
             ));
             return;
         }
-        for eni in owners {
+        self.fork(owners, |s, eni| {
             let subnet = topo.enis[eni].subnet;
             if bpa_blocked && !whole_vpc && bpa_blocks_ingress(topo, vpc, Some(subnet)) {
                 let why = format!(
                     "VPC block public access blocks internet ingress to subnet {} (C-6.10)",
-                    self.subnet_name(subnet)
+                    s.subnet_name(subnet)
                 );
                 let at = Blocked::Bpa {
                     vpc,
                     subnet: Some(subnet),
                     dir: Direction::Ingress,
                 };
-                if !self.blocked(at, why) {
-                    continue;
+                if !s.blocked(at, why) {
+                    return;
                 }
             }
-            if self.nacl(subnet, Direction::Ingress, &p) {
+            if s.nacl(subnet, Direction::Ingress, &p) {
                 // From the internet: no identity (C-5.6).
-                self.admit(eni, &p, SgTag::Cleared);
+                s.admit(eni, &p, SgTag::Cleared);
             }
-        }
+        });
     }
 
     // ---- interface origin --------------------------------------------------
@@ -653,7 +724,10 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
         // A NAT gateway has no security groups (C-7.1).
-        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.egress(e, &p) {
+        if !matches!(eni.owner, EniOwner::Nat(_))
+            && !self.recorder.stateful()
+            && !self.egress(e, &p)
+        {
             return;
         }
         let at = At {
@@ -812,22 +886,21 @@ impl<'a, R: Recorder> Sim<'a, R> {
             ));
             return;
         }
-        for eni in owners {
-            let to = self.topo.enis[eni].subnet;
+        self.fork(owners, |s, eni| {
+            let to = s.topo.enis[eni].subnet;
             if to != at.subnet {
-                if !self.nacl(at.subnet, Direction::Egress, &p)
-                    || !self.nacl(to, Direction::Ingress, &p)
+                if !s.nacl(at.subnet, Direction::Egress, &p) || !s.nacl(to, Direction::Ingress, &p)
                 {
-                    continue;
+                    return;
                 }
             } else {
-                self.note(format!(
+                s.note(format!(
                     "same subnet {}: no NACL (C-4.4)",
-                    self.subnet_name(to)
+                    s.subnet_name(to)
                 ));
             }
-            self.admit(eni, &p, at.tag);
-        }
+            s.admit(eni, &p, at.tag);
+        });
     }
 
     fn via_igw(&mut self, at: At, g: IgwId, p: Packet) {
@@ -914,11 +987,11 @@ impl<'a, R: Recorder> Sim<'a, R> {
         if vifs.is_empty() {
             self.out_to_internet(&p);
         }
-        for x in vifs {
+        self.fork(vifs, |s, x| {
             let via = crate::model::OnPremVia::Vif(x);
-            self.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
-            self.end(Fate::OnPrem { via });
-        }
+            s.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
+            s.end(Fate::OnPrem { via });
+        });
     }
 
     fn via_eigw(&mut self, at: At, g: usize, p: Packet) {

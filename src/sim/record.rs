@@ -14,13 +14,14 @@
 use crate::hs::Packet;
 use crate::model::{
     Direction, DxGatewayId, EndpointId, EniId, IgwId, NatId, OnPremId, OnPremVia, PeeringId,
-    RouteTableId, RouteTarget, SubnetId, TgwAttachmentId, Topology, VgwId, VpcId, VpnId,
+    RouteTableId, RouteTarget, SubnetId, TgwAttachmentId, TgwId, TgwRouteTableId, Topology, VgwId,
+    VpcId, VpnId,
 };
 
 use super::Winner;
 
 /// What the walk does at a component that drops the packet.
-pub trait Recorder {
+pub trait Recorder: Clone {
     /// `at` drops the packet: true carries on as if it let the packet
     /// through, false ends the branch there, dropped.
     fn carry_on(&mut self, at: &Blocked) -> bool;
@@ -39,7 +40,54 @@ pub trait Recorder {
     fn detour(&mut self, _topo: &Topology, _vpc: VpcId, _p: &Packet) -> Option<RouteTarget> {
         None
     }
+
+    /// False when transit gateway route table `table` sending the packet
+    /// to `attachment` does not lead where the recorder follows it to: the
+    /// decision is then a blocker, [`Blocked::WrongAttachment`].
+    fn tgw_leads_on(
+        &self,
+        _topo: &Topology,
+        _table: TgwRouteTableId,
+        _attachment: TgwAttachmentId,
+    ) -> bool {
+        true
+    }
+
+    /// The attachment of transit gateway `tgw` the packet leaves through
+    /// once a route fault of its table the recorder carried on past is
+    /// fixed: `None` ends the branch there, dropped.
+    fn tgw_detour(&mut self, _topo: &Topology, _tgw: TgwId) -> Option<TgwAttachmentId> {
+        None
+    }
+
+    /// True for a reply to an admitted flow: security groups are stateful
+    /// and let it through (C-5.3), NACLs and routes decide again (C-0.2).
+    fn stateful(&self) -> bool {
+        false
+    }
+
+    /// Where the walk forks (ECMP, several attachment subnets, several
+    /// connections from on prem, several owners of an address): false
+    /// follows every branch (the oracle); true follows each from the same
+    /// state and keeps the one of least [`Recorder::cost`], up to
+    /// [`MAX_BRANCHES`] alternatives per walk.
+    fn one_branch(&self) -> bool {
+        false
+    }
+
+    /// The recorder's rank of the branch it has followed, least best.
+    fn cost(&self) -> (usize, usize, usize) {
+        (0, 0, 0)
+    }
+
+    /// The branch ends: `fate` (a definite end, a drop, or unknown).
+    fn ended(&mut self, _fate: &super::Fate) {}
 }
+
+/// At most this many alternatives are followed one by one over a walk
+/// with [`Recorder::one_branch`]: past it only the first alternative of a
+/// fork, so that forks behind forks stay cheap.
+pub const MAX_BRANCHES: usize = 4096;
 
 /// The oracle ([`super::simulate`], [`super::simulate_must_reach`]): a
 /// branch ends at the first component that drops the packet.
@@ -101,6 +149,17 @@ pub enum Blocked {
         table: RouteTableId,
         target: RouteTarget,
     },
+    /// Transit gateway route table `table` sends the packet to
+    /// `attachment`, which does not lead where the recorder follows it to
+    /// ([`Recorder::tgw_leads_on`]).
+    WrongAttachment {
+        table: TgwRouteTableId,
+        attachment: TgwAttachmentId,
+    },
+    /// Transit gateway route table `table` drops the packet: no route, a
+    /// blackhole (C-9.5), or a target attachment that is not available.
+    /// No way on unless the recorder names one ([`Recorder::tgw_detour`]).
+    TgwRoute { table: TgwRouteTableId },
     /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
     /// decided per subnet; `dir` is internet ingress or egress.
     Bpa {
