@@ -4,16 +4,20 @@
 //! `docs/FORWARDING-MODEL.md` that decides one concrete packet at a time. It
 //! is the oracle that property tests compare the symbolic engine against, so
 //! it favours plain loops over the topology and a readable trace over speed.
-//! It uses no code of `crate::engine`; the other way round, the one-packet
-//! rule predicates live here (`matching`: NACL, security group and block
-//! public access; `route` and `hybrid`: route, TGW and VGW choice), and
-//! the engine's explainer and its few per-rule helpers call them.
+//! It uses no code of `crate::engine`. The one-packet filter predicates
+//! (NACL, security group, block public access, what a gateway passes) and
+//! the transit gateway and BGP facts are in `crate::rules`, shared with the
+//! engine; the per-packet route choice is here (`route`: subnet tables;
+//! `hybrid`: TGW tables, VGW and on-prem choice), the engine compiling its
+//! own exact version of it.
 //!
-//! The walk ([`walk`]) takes a [`Recorder`], which decides at every
-//! component that drops the packet (a [`Blocked`]) whether the branch ends
-//! there or carries on as if it were fixed: [`FirstDrop`] for the oracle
-//! ([`simulate`], [`simulate_must_reach`]), [`EveryBlocker`] (past filters)
-//! for [`simulate_blockers`], [`CarryOn`] (past routing faults too).
+//! The walk ([`walk`]) takes a [`Recorder`] (`record.rs`), which decides at
+//! every component that drops the packet (a [`Blocked`]) whether the branch
+//! ends there or carries on as if it were fixed: [`FirstDrop`] for the
+//! oracle ([`simulate`], [`simulate_must_reach`]), [`EveryBlocker`] (past
+//! filters) for [`simulate_blockers`], [`CarryOn`] (past routing faults
+//! too). A recorder may also steer the walk towards a goal, treat security
+//! groups as stateful (a reply), and follow one branch of each fork.
 //!
 //! # Choices where the forwarding model is silent or ambiguous
 //!
