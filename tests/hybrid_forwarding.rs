@@ -896,3 +896,25 @@ fn walker_detours_past_a_tgw_blackhole_for_a_steering_recorder() {
         w.trace.join("\n")
     );
 }
+
+/// Past some components there is nowhere to go once they are fixed: a
+/// peering does not carry a packet beyond the peer VPC (C-8.3). Even a
+/// recorder that carries on past everything ends the branch there, with
+/// the peering as the blocker.
+#[test]
+fn walker_stops_where_there_is_no_way_on_whatever_the_recorder() {
+    let t = load(&peered());
+    let b1 = eni(&t, "b-1");
+    let p = tcp("10.1.0.10", "8.8.8.8", 443);
+    let w = carried(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(blocked_kinds(&w), ["PeeringDestination"]);
+    assert!(
+        matches!(w.fates.as_slice(), [Fate::Dropped { .. }]),
+        "{:?}",
+        w.fates
+    );
+    assert_eq!(
+        sim::simulate(&t, sim::Origin::Eni(b1), &p).blockers,
+        w.blockers
+    );
+}

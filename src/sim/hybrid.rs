@@ -296,7 +296,8 @@ impl<R: super::Recorder> Sim<'_, R> {
             return;
         }
         if !in_vpc(topo, peer, p.dst) {
-            self.dropped(edge);
+            // Not carried on beyond the peer VPC (C-8.3): no way on.
+            self.blocked(Blocked::PeeringDestination { peering: x }, edge);
             return;
         }
         self.note(format!(
@@ -326,10 +327,13 @@ impl<R: super::Recorder> Sim<'_, R> {
     fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
         let owners = crate::rules::owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                self.topo.vpcs[vpc].meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    self.topo.vpcs[vpc].meta.name, p.dst
+                ),
+            );
             return;
         }
         self.fork(owners, |sim, eni| {
@@ -527,7 +531,10 @@ impl<R: super::Recorder> Sim<'_, R> {
     /// Lookup in a TGW route table, then forwarding to the winner.
     fn tgw_route(&mut self, rt: TgwRouteTableId, p: Packet, az: Option<String>, at: At) {
         if at.tgw_hops >= MAX_TGW_HOPS {
-            self.dropped("routing loop through transit gateways".into());
+            self.blocked(
+                Blocked::TgwLoop { table: rt },
+                "routing loop through transit gateways".into(),
+            );
             return;
         }
         let at = At {

@@ -382,7 +382,8 @@ impl<'a, R: Recorder> Sim<'a, R> {
     /// past it, the walk goes on as if `at` let the packet through and
     /// this is true; else the branch ends dropped and this is false.
     fn blocked(&mut self, at: Blocked, reason: String) -> bool {
-        let on = self.recorder.carry_on(&at);
+        // Past some there is no way on, whatever the recorder says.
+        let on = self.recorder.carry_on(&at) && !at.no_way_on();
         self.blockers.push(Blocker {
             at,
             reason: reason.clone(),
@@ -466,10 +467,11 @@ impl<'a, R: Recorder> Sim<'a, R> {
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
                 self.end(Fate::Delivered { eni });
             }
-            EniOwner::Nat(_) => {
-                self.dropped(format!(
-                    "{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"
-                ));
+            EniOwner::Nat(nat) => {
+                self.blocked(
+                    Blocked::NatInbound { nat: *nat },
+                    format!("{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"),
+                );
             }
             EniOwner::LoadBalancer(lb_id) => {
                 let listener = listener_for(self.topo, *lb_id, p);
@@ -675,10 +677,13 @@ impl<'a, R: Recorder> Sim<'a, R> {
 
         let owners = owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                v.meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    v.meta.name, p.dst
+                ),
+            );
             return;
         }
         self.fork(owners, |s, eni| {
@@ -884,10 +889,13 @@ impl<'a, R: Recorder> Sim<'a, R> {
     fn deliver_local(&mut self, at: At, p: Packet) {
         let owners = owners(self.topo, at.vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                self.topo.vpcs[at.vpc].meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc: at.vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    self.topo.vpcs[at.vpc].meta.name, p.dst
+                ),
+            );
             return;
         }
         self.fork(owners, |s, eni| {
@@ -1062,16 +1070,20 @@ impl<'a, R: Recorder> Sim<'a, R> {
         let topo = self.topo;
         let nat = &topo.nats[n];
         if at.last_nat == Some(n) {
-            self.dropped(format!(
-                "NAT gateway {} routes to itself: routing loop (C-7.5)",
-                nat.meta.name
-            ));
+            self.blocked(
+                Blocked::NatLoop { nat: n },
+                format!(
+                    "NAT gateway {} routes to itself: routing loop (C-7.5)",
+                    nat.meta.name
+                ),
+            );
             return;
         }
         if at.nat_hops >= MAX_NAT_HOPS {
-            self.dropped(format!(
-                "routing loop: more than {MAX_NAT_HOPS} NAT gateways"
-            ));
+            self.blocked(
+                Blocked::NatLoop { nat: n },
+                format!("routing loop: more than {MAX_NAT_HOPS} NAT gateways"),
+            );
             return;
         }
         let nat_eni = &topo.enis[nat.eni];

@@ -23,7 +23,9 @@ use super::Winner;
 /// What the walk does at a component that drops the packet.
 pub trait Recorder: Clone {
     /// `at` drops the packet: true carries on as if it let the packet
-    /// through, false ends the branch there, dropped.
+    /// through, false ends the branch there, dropped. Past a component
+    /// with no way on ([`Blocked::no_way_on`]) the branch ends whatever
+    /// this says.
     fn carry_on(&mut self, at: &Blocked) -> bool;
 
     /// False when a subnet route table in `vpc` sending `p` to `target`
@@ -217,6 +219,20 @@ pub enum Blocked {
     /// AWS advertises no route for the destination to on-prem network
     /// `net`: past it, the packet enters over each of its connections.
     OnPremNoRoute { net: OnPremId },
+    /// A NAT gateway routes the packet back to itself, or more than
+    /// [`super::MAX_NAT_HOPS`] NAT gateways in a row (C-7.5). No way on.
+    NatLoop { nat: NatId },
+    /// More than [`crate::rules::MAX_TGW_HOPS`] transit gateway lookups,
+    /// the last in `table`. No way on.
+    TgwLoop { table: TgwRouteTableId },
+    /// The destination is not an address of the peer VPC: a peering
+    /// carries nothing beyond it (C-8.2, C-8.3). No way on.
+    PeeringDestination { peering: PeeringId },
+    /// The destination is a NAT gateway's interface, which accepts no
+    /// unsolicited inbound traffic (C-7.1). No way on.
+    NatInbound { nat: NatId },
+    /// No attached interface of `vpc` owns the destination. No way on.
+    NoOwner { vpc: VpcId },
     /// Load balancer `lb` has no listener for the packet's protocol and
     /// port (C-14.3): past it, the packet is delivered to the node.
     NoListener { lb: usize },
@@ -226,6 +242,19 @@ pub enum Blocked {
 }
 
 impl Blocked {
+    /// True where the walk cannot go on past the component, whatever the
+    /// recorder says: there is nowhere the packet goes once it is fixed.
+    pub fn no_way_on(&self) -> bool {
+        matches!(
+            self,
+            Blocked::NatLoop { .. }
+                | Blocked::TgwLoop { .. }
+                | Blocked::PeeringDestination { .. }
+                | Blocked::NatInbound { .. }
+                | Blocked::NoOwner { .. }
+        )
+    }
+
     /// True for a filter: a NACL, security groups or block public access.
     pub fn is_filter(&self) -> bool {
         matches!(
