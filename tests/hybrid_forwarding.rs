@@ -918,3 +918,52 @@ fn walker_stops_where_there_is_no_way_on_whatever_the_recorder() {
         w.blockers
     );
 }
+
+/// A recorder that carries on past every blocker and sends what a VPN
+/// gateway has no route for over one connection.
+#[derive(Clone)]
+struct OverConnection(OnPremVia);
+
+impl sim::Recorder for OverConnection {
+    fn carry_on(&mut self, _at: &sim::Blocked) -> bool {
+        true
+    }
+
+    fn vgw_detour(&mut self, _topo: &Topology, _vgw: netverify::model::VgwId) -> Option<OnPremVia> {
+        Some(self.0)
+    }
+}
+
+/// A VPN gateway drops what it has learned no route for (C-10.2); a
+/// steering recorder carries on past it over the connection it names.
+#[test]
+fn walker_detours_past_a_vgw_without_a_route_for_a_steering_recorder() {
+    let t = load(&vgw_vpc("10.50.0.0/16").replace(
+        "  - { name: rtb, vpc: v, propagating_gateways: [vgw] }",
+        "  - { name: rtb, vpc: v, propagating_gateways: [vgw], routes: [{ destination: 172.16.0.0/12, target: vgw }] }",
+    ));
+    let a = eni(&t, "app-1");
+    let p = tcp("10.0.1.10", "172.16.1.1", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(
+        blocked_kinds(&oracle),
+        ["VgwNoRoute"],
+        "{}",
+        oracle.trace.join("\n")
+    );
+    let vpn = t.hybrid.vpns.position(|v| v.meta.name == "vpn").unwrap();
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        OverConnection(OnPremVia::Vpn(vpn)),
+    );
+    assert_eq!(blocked_kinds(&w), ["VgwNoRoute"]);
+    assert_eq!(
+        w.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vpn(vpn)
+        }]
+    );
+}

@@ -269,10 +269,13 @@ impl<R: super::Recorder> Sim<'_, R> {
         let topo = self.topo;
         let pcx = &topo.peerings[x];
         let Some(peer) = pcx.peer_of(at.vpc) else {
-            self.dropped(format!(
-                "peering {} does not connect this VPC",
-                pcx.meta.name
-            ));
+            self.blocked(
+                Blocked::PeeringElsewhere {
+                    peering: x,
+                    vpc: at.vpc,
+                },
+                format!("peering {} does not connect this VPC", pcx.meta.name),
+            );
             return;
         };
         if !pcx.active
@@ -629,7 +632,10 @@ impl<R: super::Recorder> Sim<'_, R> {
             TgwAttachmentKind::DxGateway(dx) => {
                 let vifs = transit_vifs_carrying(topo, *dx, prefix);
                 if vifs.is_empty() {
-                    self.dropped("no transit virtual interface carries it".into());
+                    self.blocked(
+                        Blocked::DxNoVif { dx: *dx },
+                        "no transit virtual interface carries it".into(),
+                    );
                 }
                 self.fork(vifs, |s, vif| s.exit(OnPremVia::Vif(vif), p));
             }
@@ -741,7 +747,14 @@ impl<R: super::Recorder> Sim<'_, R> {
         let via = match vgw_pick(topo, g, p.dst) {
             VgwPick::Via(via) => via,
             VgwPick::NoRoute(why) => {
-                self.dropped(why);
+                // It forwards only to prefixes it knows (C-10.2); past it,
+                // over the connection the recorder names.
+                if self.blocked(Blocked::VgwNoRoute { vgw: g }, why.clone()) {
+                    match self.recorder.vgw_detour(topo, g) {
+                        Some(via) => self.exit(via, p),
+                        None => self.dropped(why),
+                    }
+                }
                 return;
             }
             VgwPick::Unknown(why) => {
@@ -771,7 +784,10 @@ impl<R: super::Recorder> Sim<'_, R> {
             return;
         }
         let Some(vpc) = vgw.vpc else {
-            self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
+            self.blocked(
+                Blocked::VgwDetached { vgw: g },
+                format!("vpn gateway {} is detached", vgw.meta.name),
+            );
             return;
         };
         if !interface_v4(topo, vpc, p.dst)
@@ -827,7 +843,10 @@ impl<R: super::Recorder> Sim<'_, R> {
             return;
         }
         if net.stays_on_prem().iter().any(|c| c.contains(&p.dst)) {
-            self.dropped(format!("{} stays on premises", p.dst));
+            self.blocked(
+                Blocked::StaysOnPrem { net: n },
+                format!("{} stays on premises", p.dst),
+            );
             return;
         }
         let public_vif = net.via.iter().any(
@@ -877,7 +896,10 @@ impl<R: super::Recorder> Sim<'_, R> {
             OnPremVia::Vpn(v) => match h.vpns[v].gateway {
                 VpnGatewayRef::Vgw(g) => {
                     if p.dst.is_ipv6() {
-                        self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                        self.blocked(
+                            Blocked::VgwIpv6 { via },
+                            "a VGW carries no IPv6 (C-10.2)".into(),
+                        );
                         return;
                     }
                     self.vgw_in(g, p);
@@ -898,17 +920,25 @@ impl<R: super::Recorder> Sim<'_, R> {
             OnPremVia::Vif(x) => {
                 let vif = &h.vifs[x];
                 match vif.kind {
-                    VifKind::Public => self.dropped("public virtual interface".into()),
+                    VifKind::Public => {
+                        self.blocked(
+                            Blocked::PublicVif { via },
+                            "public virtual interface".into(),
+                        );
+                    }
                     VifKind::Private => {
                         if p.dst.is_ipv6() {
-                            self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                            self.blocked(
+                                Blocked::VgwIpv6 { via },
+                                "a VGW carries no IPv6 (C-10.2)".into(),
+                            );
                             return;
                         }
                         let (mut vgws, refused) = private_vif_vgws(topo, x, p.dst);
                         if vgws.is_empty() {
                             let why = "no VGW behind the virtual interface takes it".to_string();
                             let Some(&(dx, _)) = refused.first() else {
-                                self.dropped(why);
+                                self.blocked(Blocked::NoVgwBehind { via }, why);
                                 return;
                             };
                             if !self.blocked(Blocked::DxPrefixes { dx }, why) {
@@ -926,7 +956,10 @@ impl<R: super::Recorder> Sim<'_, R> {
                     }
                     VifKind::Transit => {
                         let Some(dx) = vif.dx_gateway else {
-                            self.dropped("transit virtual interface without a DX gateway".into());
+                            self.blocked(
+                                Blocked::NoVgwBehind { via },
+                                "transit virtual interface without a DX gateway".into(),
+                            );
                             return;
                         };
                         let mut tgws = transit_vif_tgws(topo, dx, p.dst);

@@ -62,6 +62,13 @@ pub trait Recorder: Clone {
         None
     }
 
+    /// The connection VPN gateway `vgw` sends the packet over once its
+    /// missing route (C-10.2), which the recorder carried on past, is
+    /// fixed: `None` ends the branch there, dropped.
+    fn vgw_detour(&mut self, _topo: &Topology, _vgw: VgwId) -> Option<OnPremVia> {
+        None
+    }
+
     /// True for a reply to an admitted flow: security groups are stateful
     /// and let it through (C-5.3), NACLs and routes decide again (C-0.2).
     fn stateful(&self) -> bool {
@@ -233,6 +240,28 @@ pub enum Blocked {
     NatInbound { nat: NatId },
     /// No attached interface of `vpc` owns the destination. No way on.
     NoOwner { vpc: VpcId },
+    /// Peering `peering` does not connect `vpc`, whose route targets it.
+    /// No way on.
+    PeeringElsewhere { peering: PeeringId, vpc: VpcId },
+    /// No transit virtual interface of DX gateway `dx` carries the
+    /// packet. No way on.
+    DxNoVif { dx: DxGatewayId },
+    /// VPN gateway `vgw` has no route for the destination (C-10.2): past
+    /// it, over the connection the recorder names ([`Recorder::vgw_detour`]).
+    VgwNoRoute { vgw: VgwId },
+    /// VPN gateway `vgw` is attached to no VPC. No way on.
+    VgwDetached { vgw: VgwId },
+    /// The destination is inside on-prem network `net`: it stays on
+    /// premises. No way on.
+    StaysOnPrem { net: OnPremId },
+    /// IPv6 into a VPN gateway over `via` (C-10.2). No way on.
+    VgwIpv6 { via: OnPremVia },
+    /// A public virtual interface carries nothing into a VPC (C-12.1). No
+    /// way on.
+    PublicVif { via: OnPremVia },
+    /// No VPN gateway (or no DX gateway) is behind virtual interface
+    /// `via`. No way on.
+    NoVgwBehind { via: OnPremVia },
     /// Load balancer `lb` has no listener for the packet's protocol and
     /// port (C-14.3): past it, the packet is delivered to the node.
     NoListener { lb: usize },
@@ -252,6 +281,13 @@ impl Blocked {
                 | Blocked::PeeringDestination { .. }
                 | Blocked::NatInbound { .. }
                 | Blocked::NoOwner { .. }
+                | Blocked::PeeringElsewhere { .. }
+                | Blocked::DxNoVif { .. }
+                | Blocked::VgwDetached { .. }
+                | Blocked::StaysOnPrem { .. }
+                | Blocked::VgwIpv6 { .. }
+                | Blocked::PublicVif { .. }
+                | Blocked::NoVgwBehind { .. }
         )
     }
 
