@@ -2082,3 +2082,67 @@ fn walker_keeps_the_branch_a_recorder_prefers_at_a_fork() {
     assert_eq!(w.fates, vec![Fate::Delivered { eni: near }]);
     assert!(w.blockers.is_empty(), "{:?}", w.blockers);
 }
+
+/// A recorder that carries on past every blocker and knows which interface
+/// a packet from the internet is meant for.
+#[derive(Clone)]
+struct MeantFor(EniId);
+
+impl Recorder for MeantFor {
+    fn carry_on(&mut self, _at: &Blocked) -> bool {
+        true
+    }
+
+    fn internet_detour(&mut self, _topo: &Topology, _p: &Packet) -> Option<EniId> {
+        Some(self.0)
+    }
+}
+
+/// From the internet to an interface without a public address (C-6.1), or
+/// in a VPC without an internet gateway: the oracle drops the packet at the
+/// edge; a recorder that names the interface records the missing address
+/// (or gateway) and carries on into the VPC, through its NACL and security
+/// group, to the interface.
+#[test]
+fn walker_enters_past_a_missing_public_address_or_gateway_for_a_recorder() {
+    let mut p = public_vpc();
+    let e = p.b.eni(p.subnet, "e", &[("10.0.0.10", None)], &[p.web]);
+    let t = p.b.t;
+    let inbound = tcp_pkt(ATTACKER, "10.0.0.10", 22);
+    assert_dropped(&simulate(&t, Origin::Internet, &inbound).fates);
+    let w = walk(&t, Origin::Internet, &inbound, false, MeantFor(e));
+    assert_eq!(
+        w.fates,
+        vec![Fate::Delivered { eni: e }],
+        "{}",
+        w.trace.join("\n")
+    );
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::NoPublicAddress { .. },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+    // Without the internet gateway: the VPC is the blocker.
+    let mut t = t;
+    t.igws.clear();
+    t.vpcs[p.vpc].igw = None;
+    let w = walk(&t, Origin::Internet, &inbound, false, MeantFor(e));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: e }]);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::NoIgw { .. },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}

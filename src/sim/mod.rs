@@ -600,18 +600,47 @@ impl<'a, R: Recorder> Sim<'a, R> {
             claimed.extend(entries.into_iter().map(|dst| (g, vpc, dst)));
         }
         if claimed.is_empty() {
-            self.dropped(format!("no internet gateway accepts destination {}", p.dst));
+            self.no_internet_entry(p);
         }
         self.fork(claimed, |s, (g, vpc, dst)| {
-            s.igw_ingress(g, vpc, Packet { dst, ..p });
+            s.igw_ingress(Some(g), vpc, Packet { dst, ..p });
         });
     }
 
+    /// No internet gateway accepts the destination. A recorder may name
+    /// the interface the packet is meant for: the missing gateway (or
+    /// public address) is then its blocker, and past it the packet enters
+    /// that interface's VPC, at its private address.
+    fn no_internet_entry(&mut self, p: Packet) {
+        let topo = self.topo;
+        let why = format!("no internet gateway accepts destination {}", p.dst);
+        let Some(e) = self.recorder.internet_detour(topo, &p) else {
+            self.dropped(why);
+            return;
+        };
+        let eni = &topo.enis[e];
+        let vpc = eni.vpc;
+        let g = topo.vpcs[vpc].igw;
+        let at = match g {
+            None => Blocked::NoIgw { vpc },
+            Some(igw) => Blocked::NoPublicAddress { igw, eni: e },
+        };
+        if !self.blocked(at, why.clone()) {
+            return;
+        }
+        let dst = match (p.dst, eni.private_ips.first()) {
+            (IpAddr::V4(_), Some(pip)) => IpAddr::V4(pip.addr),
+            _ => p.dst,
+        };
+        self.igw_ingress(g, vpc, Packet { dst, ..p });
+    }
+
     /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
-    fn igw_ingress(&mut self, g: IgwId, vpc: VpcId, p: Packet) {
+    /// (`None`: past a missing internet gateway, for a recorder.)
+    fn igw_ingress(&mut self, g: Option<IgwId>, vpc: VpcId, p: Packet) {
         let topo = self.topo;
         self.igw_unprovable = !tcp_udp_or_icmp(p.proto, p.src.is_ipv4());
-        let igw = &topo.igws[g];
+        let igw = g.map(|g| &topo.igws[g]);
         let v = &topo.vpcs[vpc];
 
         let bpa_blocked = bpa_blocks_ingress(topo, vpc, None);
@@ -651,7 +680,9 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
 
-        if let Some(rt) = igw.edge_route_table {
+        if let Some(igw) = igw
+            && let Some(rt) = igw.edge_route_table
+        {
             match lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => self.note(what),
                 Lookup::Target(_, what) | Lookup::Blackhole(what) => {

@@ -62,6 +62,13 @@ pub trait Recorder: Clone {
         None
     }
 
+    /// The interface a packet from the internet is meant for, when no
+    /// internet gateway accepts its destination ([`Blocked::NoIgw`],
+    /// [`Blocked::NoPublicAddress`]): `None` ends the walk there, dropped.
+    fn internet_detour(&mut self, _topo: &Topology, _p: &Packet) -> Option<EniId> {
+        None
+    }
+
     /// The connection VPN gateway `vgw` sends the packet over once its
     /// missing route (C-10.2), which the recorder carried on past, is
     /// fixed: `None` ends the branch there, dropped.
@@ -240,6 +247,12 @@ pub enum Blocked {
     NatInbound { nat: NatId },
     /// No attached interface of `vpc` owns the destination. No way on.
     NoOwner { vpc: VpcId },
+    /// No internet gateway is attached to `vpc`, whose interface a packet
+    /// from the internet is meant for ([`Recorder::internet_detour`]).
+    NoIgw { vpc: VpcId },
+    /// Interface `eni` has no public address that internet gateway `igw`
+    /// accepts a packet for (C-6.1).
+    NoPublicAddress { igw: IgwId, eni: EniId },
     /// Peering `peering` does not connect `vpc`, whose route targets it.
     /// No way on.
     PeeringElsewhere { peering: PeeringId, vpc: VpcId },
