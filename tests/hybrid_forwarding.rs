@@ -822,7 +822,7 @@ fn walker_carries_on_past_an_onprem_source_and_a_connection_down() {
 struct TowardsAttachment(String);
 
 impl sim::Recorder for TowardsAttachment {
-    fn carry_on(&mut self, _at: &sim::Blocked) -> bool {
+    fn carry_on(&mut self, _at: &sim::Blocked, _p: &Packet) -> bool {
         true
     }
 
@@ -925,7 +925,7 @@ fn walker_stops_where_there_is_no_way_on_whatever_the_recorder() {
 struct OverConnection(OnPremVia);
 
 impl sim::Recorder for OverConnection {
-    fn carry_on(&mut self, _at: &sim::Blocked) -> bool {
+    fn carry_on(&mut self, _at: &sim::Blocked, _p: &Packet) -> bool {
         true
     }
 

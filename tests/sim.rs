@@ -14,7 +14,7 @@ use netverify::hs::Packet;
 use netverify::model::Direction;
 use netverify::model::*;
 use netverify::sim::{
-    Blocked, Blocker, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk,
+    Blocked, Blocker, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk, walk_with,
 };
 
 // ---- a small builder for resolved topologies -------------------------------
@@ -1807,7 +1807,7 @@ fn every_blocker_recorder_stops_at_a_blackhole_route() {
 struct Towards(RouteTarget);
 
 impl Recorder for Towards {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         true
     }
 
@@ -1944,7 +1944,7 @@ fn walker_takes_a_wrong_turn_as_a_blocker_for_a_steering_recorder() {
 struct Reply;
 
 impl Recorder for Reply {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         false
     }
 
@@ -2019,7 +2019,7 @@ struct Prefer {
 }
 
 impl Recorder for Prefer {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         self.blocked += 1;
         true
     }
@@ -2089,7 +2089,7 @@ fn walker_keeps_the_branch_a_recorder_prefers_at_a_fork() {
 struct MeantFor(EniId);
 
 impl Recorder for MeantFor {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         true
     }
 
@@ -2144,5 +2144,47 @@ fn walker_enters_past_a_missing_public_address_or_gateway_for_a_recorder() {
         ),
         "{:?}",
         w.blockers
+    );
+}
+
+/// A recorder that writes down the components the packet passes.
+#[derive(Clone, Default)]
+struct Steps(Vec<String>);
+
+impl Recorder for Steps {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        false
+    }
+
+    fn passed(&mut self, step: &netverify::sim::Passed, p: &Packet) {
+        let kind = format!("{step:?}");
+        let kind = kind.split([' ', '{']).next().unwrap_or_default();
+        self.0.push(format!("{kind} {}", p.src));
+    }
+}
+
+/// The walk tells its recorder every component the packet passes, in path
+/// order, with the packet as it is there (after the NAT gateway's
+/// translation), and hands the recorder back.
+#[test]
+fn walker_reports_every_component_passed_in_path_order() {
+    let n = natted();
+    let out = tcp_pkt("10.0.1.10", "8.8.8.8", 443);
+    let (o, steps) = walk_with(&n.t, Origin::Eni(n.inst), &out, false, Steps::default());
+    assert_eq!(o.fates, vec![Fate::Internet]);
+    assert_eq!(
+        steps.0,
+        [
+            "Sg 10.0.1.10",
+            "Route 10.0.1.10",
+            "Nacl 10.0.1.10",
+            "Nacl 10.0.1.10",
+            "Nat 10.0.0.5",
+            "Route 10.0.0.5",
+            "Nacl 10.0.0.5",
+            "IgwOut 10.0.0.5",
+        ],
+        "{}",
+        o.trace.join("\n")
     );
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{At, Blocked, Fate, Lookup, Sim, is_private_v4, lookup};
+use super::{At, Blocked, Fate, Lookup, Passed, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
@@ -307,6 +307,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             "peering {} to VPC {}",
             pcx.meta.name, topo.vpcs[peer].meta.name
         ));
+        self.pass(Passed::Peering { peering: x }, &p);
         let tag = at.tag.after_peering(topo, x);
         let pending = self.egress_by_remote_ref;
         if pending.is_some() && matches!(at.tag, SgTag::Local(_)) {
@@ -403,6 +404,11 @@ impl<R: super::Recorder> Sim<'_, R> {
             a.meta.name,
             self.subnet_name(entry)
         ));
+        let into = Passed::TgwIn {
+            attachment: ai,
+            subnet: Some(entry),
+        };
+        self.pass(into, &p);
         let az = topo.subnets[entry].availability_zone.clone();
         let at = At {
             tag: at.tag.tgw_entry(topo, ai, entry),
@@ -566,6 +572,14 @@ impl<R: super::Recorder> Sim<'_, R> {
                         s.tgw_fault(rt, wrong, why, p, az.clone(), at);
                         return;
                     }
+                    s.pass(
+                        Passed::TgwRoute {
+                            table: rt,
+                            attachment: a,
+                            prefix,
+                        },
+                        &p,
+                    );
                     s.tgw_to(a, prefix, p, az.clone(), at);
                 });
             }
@@ -619,6 +633,13 @@ impl<R: super::Recorder> Sim<'_, R> {
                         "leaves the TGW through subnet {}",
                         s.subnet_name(e)
                     ));
+                    s.pass(
+                        Passed::TgwOut {
+                            attachment: a,
+                            subnet: e,
+                        },
+                        &p,
+                    );
                     let next = At {
                         subnet: e,
                         vpc: *vpc,
@@ -656,6 +677,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                 {
                     return;
                 }
+                self.pass(Passed::TgwPeering { attachment: b }, &p);
                 // TGW peering carries no identity (C-9.10).
                 let at = At {
                     tag: SgTag::Cleared,
@@ -704,6 +726,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             }
         }
         self.note(format!("leaves AWS over {}", self.via_name(via)));
+        self.pass(Passed::Exit { via }, &p);
         self.end(Fate::OnPrem { via });
     }
 
@@ -767,6 +790,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             vgw.meta.name,
             self.via_name(via)
         ));
+        self.pass(Passed::VgwChoose { vgw: g, via }, &p);
         self.exit(via, p);
     }
 
@@ -780,6 +804,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                 "vpn gateway {} forwards between its connections (CloudHub)",
                 vgw.meta.name
             ));
+            self.pass(Passed::CloudHub { vgw: g }, &p);
             self.vgw_route(g, p);
             return;
         }
@@ -803,7 +828,10 @@ impl<R: super::Recorder> Sim<'_, R> {
         }
         if let Some(rt) = vgw_edge_table(topo, g) {
             match lookup(topo, rt, p.dst) {
-                Lookup::Target(RouteTarget::Local, what) => self.note(what),
+                Lookup::Target(RouteTarget::Local, what) => {
+                    self.pass(Passed::EdgeTable { table: rt }, &p);
+                    self.note(what);
+                }
                 Lookup::Unknown(why) => {
                     self.unknown(why);
                     return;
@@ -821,6 +849,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             "enters VPC {} through {}",
             topo.vpcs[vpc].meta.name, vgw.meta.name
         ));
+        self.pass(Passed::VgwIn { vgw: g }, &p);
         // From on prem: no identity (C-5.6).
         self.deliver_from_outside(vpc, p, SgTag::Cleared);
     }
@@ -834,6 +863,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             return;
         };
         self.note(format!("origin: on-prem network {}", net.meta.name));
+        self.pass(Passed::FromOnPrem { net: n }, &p);
         if !net.cidrs.iter().any(|c| c.contains(&p.src))
             && !self.blocked(
                 Blocked::OnPremSource { net: n },
@@ -877,6 +907,14 @@ impl<R: super::Recorder> Sim<'_, R> {
                     "possible path"
                 }
             ));
+            s.pass(
+                Passed::IntoAws {
+                    net: n,
+                    via,
+                    decided,
+                },
+                &p,
+            );
             s.enter(via, p);
         });
     }
@@ -1010,6 +1048,11 @@ impl<R: super::Recorder> Sim<'_, R> {
             "enters the transit gateway through {}",
             att.meta.name
         ));
+        let into = Passed::TgwIn {
+            attachment: a,
+            subnet: None,
+        };
+        self.pass(into, &p);
         // Arriving from on prem: no subnet yet. The subnet and VPC are set
         // when the packet leaves the TGW into a VPC; only the hop counts matter.
         let at = At {
@@ -1143,7 +1186,8 @@ pub fn transit_vif_tgws(topo: &Topology, dx: DxGatewayId, d: IpAddr) -> Vec<TgwI
 
 /// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
 pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
-    Sim::new(topo, false, super::FirstDrop).tgw_decide(rt, d)
+    let p = Packet::tcp(d, d, 0, 0);
+    Sim::new(topo, false, super::FirstDrop, p).tgw_decide(rt, d)
 }
 
 /// The subnets through which a packet that entered a transit gateway in

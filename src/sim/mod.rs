@@ -104,7 +104,9 @@ pub use hybrid::{
     TgwWin, VgwPick, available, connections_of_vgw, in_vpc, interface_v4, onprem_pick, other_of,
     private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
 };
-pub use record::{Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, MAX_BRANCHES, Recorder};
+pub use record::{
+    Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, MAX_BRANCHES, Passed, Recorder,
+};
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
 /// The maximum number of NAT gateways a packet may traverse before it is
@@ -212,7 +214,19 @@ pub fn walk<R: Recorder>(
     primary_only: bool,
     recorder: R,
 ) -> Outcome {
-    let mut sim = Sim::new(topo, primary_only, recorder);
+    walk_with(topo, origin, packet, primary_only, recorder).0
+}
+
+/// [`walk`], handing the recorder back (with what it recorded: of the
+/// branch it kept, for a recorder that keeps one).
+pub fn walk_with<R: Recorder>(
+    topo: &Topology,
+    origin: Origin,
+    packet: &Packet,
+    primary_only: bool,
+    recorder: R,
+) -> (Outcome, R) {
+    let mut sim = Sim::new(topo, primary_only, recorder, *packet);
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
         sim.dropped("source and destination are of different address families".into());
@@ -262,6 +276,8 @@ struct Sim<'a, R: Recorder> {
     blockers: Vec<Blocker>,
     /// Alternatives followed one by one so far ([`Recorder::one_branch`]).
     branches: usize,
+    /// The packet as it is where the walk is (after any translation).
+    cur: Packet,
 }
 
 /// What a branch changes in the walk, saved and restored around each
@@ -279,7 +295,7 @@ struct Branch<R> {
 impl<'a, R: Recorder> Sim<'a, R> {
     // ---- bookkeeping -------------------------------------------------------
 
-    fn new(topo: &'a Topology, primary_only: bool, recorder: R) -> Self {
+    fn new(topo: &'a Topology, primary_only: bool, recorder: R, packet: Packet) -> Self {
         Sim {
             topo,
             fates: Vec::new(),
@@ -290,6 +306,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             recorder,
             blockers: Vec::new(),
             branches: 0,
+            cur: packet,
         }
     }
 
@@ -383,7 +400,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
     /// this is true; else the branch ends dropped and this is false.
     fn blocked(&mut self, at: Blocked, reason: String) -> bool {
         // Past some there is no way on, whatever the recorder says.
-        let on = self.recorder.carry_on(&at) && !at.no_way_on();
+        let on = self.recorder.carry_on(&at, &self.cur) && !at.no_way_on();
         self.blockers.push(Blocker {
             at,
             reason: reason.clone(),
@@ -398,7 +415,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
 
     /// Deduplicates the fates: exact duplicates are removed, and every
     /// `Dropped` (every `Unknown`) is merged into the first one.
-    fn finish(self) -> Outcome {
+    fn finish(self) -> (Outcome, R) {
         let mut fates: Vec<Fate> = Vec::new();
         for f in self.fates {
             let same = fates.iter_mut().find(|g| g.same_kind(&f));
@@ -414,11 +431,14 @@ impl<'a, R: Recorder> Sim<'a, R> {
                 (Some(_), _) => {}
             }
         }
-        Outcome {
-            fates,
-            trace: self.trace,
-            blockers: self.blockers,
-        }
+        (
+            Outcome {
+                fates,
+                trace: self.trace,
+                blockers: self.blockers,
+            },
+            self.recorder,
+        )
     }
 
     fn eni_name(&self, e: EniId) -> &'a str {
@@ -439,6 +459,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
         let why = format!("subnet {}: {}", self.subnet_name(subnet), v.why);
         if v.allow {
             self.note(why);
+            self.pass(Passed::Nacl { subnet, dir }, p);
             return true;
         }
         self.blocked(Blocked::Nacl { subnet, dir }, why)
@@ -449,6 +470,14 @@ impl<'a, R: Recorder> Sim<'a, R> {
     fn sg(&mut self, eni: EniId, dir: Direction, p: &Packet, identity: Option<VpcId>) -> bool {
         match sg_check_as(self.topo, eni, dir, p, identity, self.primary_only) {
             SgVerdict::Allow(why) => {
+                self.pass(
+                    Passed::Sg {
+                        eni,
+                        dir,
+                        why: why.clone(),
+                    },
+                    p,
+                );
                 self.note(why);
                 true
             }
@@ -485,6 +514,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
                             l.port,
                             crate::rules::at(l.pos)
                         ));
+                        self.pass(Passed::Listener { lb: *lb_id }, p);
                         self.end(Fate::Delivered { eni });
                     }
                     None => {
@@ -555,6 +585,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             self.dropped(format!("{} is not an internet address (C-6.3)", p.src));
             return;
         }
+        self.pass(Passed::FromInternet, &p);
         let mut claimed: Vec<(IgwId, VpcId, IpAddr)> = Vec::new();
         for g in 0..self.topo.igws.len() {
             let Some(vpc) = self.topo.igws[g].vpc else {
@@ -603,7 +634,8 @@ impl<'a, R: Recorder> Sim<'a, R> {
             self.no_internet_entry(p);
         }
         self.fork(claimed, |s, (g, vpc, dst)| {
-            s.igw_ingress(Some(g), vpc, Packet { dst, ..p });
+            let q = Packet { dst, ..p };
+            s.translated(q, |s| s.igw_ingress(Some(g), vpc, q));
         });
     }
 
@@ -632,7 +664,8 @@ impl<'a, R: Recorder> Sim<'a, R> {
             (IpAddr::V4(_), Some(pip)) => IpAddr::V4(pip.addr),
             _ => p.dst,
         };
-        self.igw_ingress(g, vpc, Packet { dst, ..p });
+        let q = Packet { dst, ..p };
+        self.translated(q, |s| s.igw_ingress(g, vpc, q));
     }
 
     /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
@@ -642,6 +675,9 @@ impl<'a, R: Recorder> Sim<'a, R> {
         self.igw_unprovable = !tcp_udp_or_icmp(p.proto, p.src.is_ipv4());
         let igw = g.map(|g| &topo.igws[g]);
         let v = &topo.vpcs[vpc];
+        if let Some(igw) = g {
+            self.pass(Passed::IgwIn { igw }, &p);
+        }
 
         let bpa_blocked = bpa_blocks_ingress(topo, vpc, None);
         // Blocked for the whole VPC: recorded once, not again per subnet.
@@ -789,6 +825,15 @@ impl<'a, R: Recorder> Sim<'a, R> {
         let own = topo.enis[e].vpc;
         match sg_check_as(topo, e, Direction::Egress, p, Some(own), self.primary_only) {
             SgVerdict::Allow(why) => {
+                let dir = Direction::Egress;
+                self.pass(
+                    Passed::Sg {
+                        eni: e,
+                        dir,
+                        why: why.clone(),
+                    },
+                    p,
+                );
                 self.note(why);
                 true
             }
@@ -801,10 +846,20 @@ impl<'a, R: Recorder> Sim<'a, R> {
                     if let SgVerdict::Allow(how) =
                         sg_check_as(topo, e, Direction::Egress, p, Some(w), self.primary_only)
                     {
-                        self.note(format!(
+                        let why = format!(
                             "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
                             topo.vpcs[w].meta.name
-                        ));
+                        );
+                        let dir = Direction::Egress;
+                        self.pass(
+                            Passed::Sg {
+                                eni: e,
+                                dir,
+                                why: why.clone(),
+                            },
+                            p,
+                        );
+                        self.note(why);
                         self.egress_by_remote_ref = Some(e);
                         return true;
                     }
@@ -828,10 +883,10 @@ impl<'a, R: Recorder> Sim<'a, R> {
             self.route_fault(at, Blocked::NoRouteTable { subnet: at.subnet }, why, p);
             return;
         };
-        let target = match lookup_route(topo, rt, p.dst) {
-            (Lookup::Target(t, what), _) => {
+        let (target, winner) = match lookup_route(topo, rt, p.dst) {
+            (Lookup::Target(t, what), winner) => {
                 self.note(what);
-                t
+                (t, winner)
             }
             (Lookup::Blackhole(what), winner) => {
                 let at_route = Blocked::Route {
@@ -867,6 +922,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             self.route_fault(at, wrong, why, p);
             return;
         }
+        self.pass(Passed::Route { table: rt, winner }, &p);
         self.step(at, target, p);
     }
 
@@ -1024,6 +1080,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
         self.note(format!("internet gateway {}", igw.meta.name));
+        self.pass(Passed::IgwOut { igw: g }, &p);
         // Public prefixes on prem advertises over a public virtual interface
         // are reached over Direct Connect (C-12.1).
         let vifs = topo.hybrid.public_vifs_to(p.dst);
@@ -1082,6 +1139,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
         self.note(format!("egress-only internet gateway {}", eigw.meta.name));
+        self.pass(Passed::EigwOut { eigw: g }, &p);
         self.out_to_internet(&p);
     }
 
@@ -1168,13 +1226,24 @@ impl<'a, R: Recorder> Sim<'a, R> {
             // A NAT gateway clears the identity (C-5.8).
             tag: SgTag::Cleared,
         };
-        self.forward(
-            next,
-            Packet {
-                src: IpAddr::V4(pip.addr),
-                ..p
-            },
-        );
+        let q = Packet {
+            src: IpAddr::V4(pip.addr),
+            ..p
+        };
+        self.pass(Passed::Nat { nat: n }, &q);
+        self.translated(q, |s| s.forward(next, q));
+    }
+
+    /// Follows `f` with the packet translated to `q`.
+    fn translated(&mut self, q: Packet, f: impl FnOnce(&mut Self)) {
+        let before = std::mem::replace(&mut self.cur, q);
+        f(self);
+        self.cur = before;
+    }
+
+    /// The packet passed `step`.
+    fn pass(&mut self, step: Passed, p: &Packet) {
+        self.recorder.passed(&step, p);
     }
 
     fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
@@ -1203,6 +1272,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             return;
         }
         self.note(format!("gateway endpoint {name}"));
+        self.pass(Passed::Endpoint { endpoint: ep }, &p);
         self.end(Fate::Endpoint { endpoint: ep });
     }
 }

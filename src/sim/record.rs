@@ -22,11 +22,15 @@ use super::Winner;
 
 /// What the walk does at a component that drops the packet.
 pub trait Recorder: Clone {
-    /// `at` drops the packet: true carries on as if it let the packet
-    /// through, false ends the branch there, dropped. Past a component
-    /// with no way on ([`Blocked::no_way_on`]) the branch ends whatever
-    /// this says.
-    fn carry_on(&mut self, at: &Blocked) -> bool;
+    /// `at` drops `p` (the packet as it is there): true carries on as if
+    /// it let the packet through, false ends the branch there, dropped.
+    /// Past a component with no way on ([`Blocked::no_way_on`]) the branch
+    /// ends whatever this says.
+    fn carry_on(&mut self, at: &Blocked, p: &Packet) -> bool;
+
+    /// `p` passed `step`, in path order (for reports that show the path
+    /// hop by hop). The walk's end is [`Recorder::ended`].
+    fn passed(&mut self, _step: &Passed, _p: &Packet) {}
 
     /// False when a subnet route table in `vpc` sending `p` to `target`
     /// does not lead where the recorder follows the packet to (a report
@@ -111,7 +115,7 @@ pub const MAX_BRANCHES: usize = 4096;
 pub struct FirstDrop;
 
 impl Recorder for FirstDrop {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         false
     }
 }
@@ -123,7 +127,7 @@ impl Recorder for FirstDrop {
 pub struct EveryBlocker;
 
 impl Recorder for EveryBlocker {
-    fn carry_on(&mut self, at: &Blocked) -> bool {
+    fn carry_on(&mut self, at: &Blocked, _p: &Packet) -> bool {
         at.is_filter()
     }
 }
@@ -135,7 +139,7 @@ impl Recorder for EveryBlocker {
 pub struct CarryOn;
 
 impl Recorder for CarryOn {
-    fn carry_on(&mut self, _at: &Blocked) -> bool {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
         true
     }
 }
@@ -311,6 +315,81 @@ impl Blocked {
             Blocked::Nacl { .. } | Blocked::Sg { .. } | Blocked::Bpa { .. }
         )
     }
+}
+
+/// A component the packet passed, for reports that show the path hop by
+/// hop (the explainer names the deciding rule from it and the packet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Passed {
+    /// Sent from the internet.
+    FromInternet,
+    /// Accepted by internet gateway `igw` (after its one-to-one NAT).
+    IgwIn { igw: IgwId },
+    /// The NACL of `subnet` allows it in direction `dir`.
+    Nacl { subnet: SubnetId, dir: Direction },
+    /// The security groups of `eni` allow it in direction `dir` (`why`:
+    /// the simulator's text, which names the rule).
+    Sg {
+        eni: EniId,
+        dir: Direction,
+        why: String,
+    },
+    /// Subnet route table `table` sends it on (the winning route).
+    Route {
+        table: RouteTableId,
+        winner: Option<Winner>,
+    },
+    /// Out to the internet through internet gateway `igw`.
+    IgwOut { igw: IgwId },
+    /// Out to the internet through egress-only internet gateway `eigw`.
+    EigwOut { eigw: usize },
+    /// Source NAT by NAT gateway `nat` (the packet is the translated one).
+    Nat { nat: NatId },
+    /// Out through gateway endpoint `endpoint`.
+    Endpoint { endpoint: EndpointId },
+    /// Load balancer `lb` has a listener for it (C-14.3).
+    Listener { lb: usize },
+    /// Across peering `peering` into the peer VPC (C-8.2).
+    Peering { peering: PeeringId },
+    /// Into a transit gateway through `attachment` (through `subnet`, the
+    /// attachment interface's, from a VPC).
+    TgwIn {
+        attachment: TgwAttachmentId,
+        subnet: Option<SubnetId>,
+    },
+    /// Transit gateway route table `table` sends it to `attachment` (by a
+    /// propagated `prefix`, or a static route).
+    TgwRoute {
+        table: TgwRouteTableId,
+        attachment: TgwAttachmentId,
+        prefix: Option<ipnet::IpNet>,
+    },
+    /// Out of a transit gateway into a VPC through `attachment`'s `subnet`.
+    TgwOut {
+        attachment: TgwAttachmentId,
+        subnet: SubnetId,
+    },
+    /// Over transit gateway peering, into the peer through `attachment`.
+    TgwPeering { attachment: TgwAttachmentId },
+    /// VPN gateway `vgw` chooses connection `via` (C-10.3).
+    VgwChoose { vgw: VgwId, via: OnPremVia },
+    /// VPN gateway `vgw` forwards between its connections (C-10.6).
+    CloudHub { vgw: VgwId },
+    /// A VPN gateway's edge route table `table` delivers locally.
+    EdgeTable { table: RouteTableId },
+    /// From on prem into `vgw`'s VPC (C-10.4).
+    VgwIn { vgw: VgwId },
+    /// Sent from on-prem network `net`.
+    FromOnPrem { net: OnPremId },
+    /// From on-prem network `net` into AWS over `via` (`decided` by the
+    /// stated preference).
+    IntoAws {
+        net: OnPremId,
+        via: OnPremVia,
+        decided: bool,
+    },
+    /// Leaves AWS over `via`.
+    Exit { via: OnPremVia },
 }
 
 /// One recorded blocker: where, and the simulator's reason.
