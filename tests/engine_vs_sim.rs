@@ -403,10 +403,11 @@ fn check_compiled_filters(
     Ok((compared, allowed))
 }
 
-/// The oracle (`Recorder::FirstDrop`) and the blocker walk
-/// (`Recorder::EveryBlocker`) are one walk: where the oracle meets no
-/// blocker the two end alike, and where it does, the walk's first blocker
-/// is the oracle's. Returns how many packets had blockers.
+/// The oracle (`sim::FirstDrop`), the blocker walk (`sim::EveryBlocker`)
+/// and the walk that carries on past routing faults too (`sim::CarryOn`)
+/// are one walk: where the oracle meets no blocker the three end alike,
+/// and where it does, the others' first blocker is the oracle's. Returns
+/// how many packets had blockers.
 fn check_recorders(
     topo: &Topology,
     picks: &[(usize, usize, usize, usize, usize)],
@@ -419,10 +420,21 @@ fn check_recorders(
         for &origin in &origins {
             let oracle = sim::simulate(topo, origin, &p);
             let walk = sim::simulate_blockers(topo, origin, &p);
+            // And the walk that carries on past routing faults too.
+            let carried = sim::walk(topo, origin, &p, false, sim::CarryOn);
+            prop_assert_eq!(
+                carried.blockers.first(),
+                oracle.blockers.first(),
+                "{:?} {}",
+                origin,
+                p
+            );
             match oracle.blockers.first() {
                 None => {
                     prop_assert!(walk.blockers.is_empty(), "{:?} {}", origin, p);
                     prop_assert_eq!(&walk.fates, &oracle.fates, "{:?} {}", origin, p);
+                    prop_assert!(carried.blockers.is_empty(), "{:?} {}", origin, p);
+                    prop_assert_eq!(&carried.fates, &oracle.fates, "{:?} {}", origin, p);
                 }
                 Some(first) => {
                     blocked += 1;

@@ -700,3 +700,270 @@ fn bug_vpn_static_route_destination_follows_the_vpn() {
     assert!(text.contains("on prem via branch-vpn"), "{text}");
     assert!(!text.contains("internet gateway"), "{text}");
 }
+
+// ---- the walker's recorders past routing faults ------------------------------
+
+/// The kinds of the components a walk recorded as blockers.
+fn blocked_kinds(out: &sim::Outcome) -> Vec<String> {
+    out.blockers
+        .iter()
+        .map(|b| {
+            let s = format!("{:?}", b.at);
+            s.split([' ', '{']).next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+/// The walk with a recorder that carries on past every component that
+/// drops the packet.
+fn carried(t: &Topology, origin: sim::Origin, p: &Packet) -> sim::Outcome {
+    sim::walk(t, origin, p, false, sim::CarryOn)
+}
+
+/// An inactive peering (C-8.1) drops the packet for the oracle and ends the
+/// every-blocker walk (a routing fault, not a filter), recorded; a recorder
+/// that carries on past it delivers the packet across the peering, with the
+/// peering as the one blocker.
+#[test]
+fn walker_carries_on_past_an_inactive_peering_when_the_recorder_asks() {
+    let t = load(&peered().replace(
+        "accepter_vpc: b }",
+        "accepter_vpc: b, status: pending-acceptance }",
+    ));
+    let b1 = eni(&t, "b-1");
+    let a1 = eni(&t, "a-1");
+    let p = tcp("10.1.0.10", "10.0.0.10", 22);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(b1), &p);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    assert_eq!(blocked_kinds(&oracle), ["PeeringInactive"]);
+    let every = sim::simulate_blockers(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(every.fates, oracle.fates);
+    let walk = carried(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(walk.fates, vec![Fate::Delivered { eni: a1 }]);
+    assert_eq!(blocked_kinds(&walk), ["PeeringInactive"]);
+}
+
+/// A subnet in an availability zone without an attachment subnet (C-9.6b):
+/// past it the packet enters through the attachment's subnet and leaves
+/// over the VPN.
+#[test]
+fn walker_carries_on_past_an_az_without_an_attachment_subnet() {
+    let t = load(&tgw_vpc(""));
+    let c = eni(&t, "app-c-1");
+    let p = tcp("10.0.3.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(c), &p);
+    assert_eq!(blocked_kinds(&oracle), ["TgwNoSubnetInZone"]);
+    let walk = carried(&t, sim::Origin::Eni(c), &p);
+    assert_eq!(blocked_kinds(&walk), ["TgwNoSubnetInZone"]);
+    assert!(
+        matches!(
+            walk.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        walk.fates
+    );
+}
+
+/// An attachment associated with no route table (C-9.2): past it the
+/// packet is looked up in each of the gateway's route tables.
+#[test]
+fn walker_carries_on_past_an_attachment_without_a_route_table() {
+    let t = load(&tgw_vpc("").replace("associations: [att-v, att-vpn]", "associations: [att-vpn]"));
+    let a = eni(&t, "app-a-1");
+    let p = tcp("10.0.1.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    assert_eq!(blocked_kinds(&oracle), ["TgwNoRouteTable"]);
+    let walk = carried(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(blocked_kinds(&walk), ["TgwNoRouteTable"]);
+    assert!(
+        matches!(
+            walk.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        walk.fates
+    );
+}
+
+/// From on prem, a source outside the network and a VPN that is down: past
+/// both the packet reaches the VPC over the transit gateway.
+#[test]
+fn walker_carries_on_past_an_onprem_source_and_a_connection_down() {
+    let t = load(&tgw_vpc("").replace(
+        "customer_gateway: cgw, gateway: tgw }",
+        "customer_gateway: cgw, gateway: tgw, state: pending }",
+    ));
+    let dc = t.hybrid.on_prem.position(|n| n.meta.name == "dc").unwrap();
+    // To the attachment subnet's own instance: no NACL between (C-4.7).
+    let a = eni(&t, "tgw-a-1");
+    let p = tcp("172.16.0.1", "10.0.0.10", 443);
+    let oracle = sim::simulate(&t, sim::Origin::OnPrem(dc), &p);
+    assert_eq!(blocked_kinds(&oracle), ["OnPremSource"]);
+    let walk = carried(&t, sim::Origin::OnPrem(dc), &p);
+    assert_eq!(
+        blocked_kinds(&walk),
+        ["OnPremSource", "ConnectionUnavailable"],
+        "{}",
+        walk.trace.join("\n")
+    );
+    assert_eq!(walk.fates, vec![Fate::Delivered { eni: a }]);
+}
+
+/// A recorder that carries on past every blocker and, in a transit gateway
+/// route table, wants the attachment named `want`: any other is a wrong
+/// turn, and where the table drops the packet it detours there.
+#[derive(Clone)]
+struct TowardsAttachment(String);
+
+impl sim::Recorder for TowardsAttachment {
+    fn carry_on(&mut self, _at: &sim::Blocked, _p: &Packet) -> bool {
+        true
+    }
+
+    fn tgw_leads_on(
+        &self,
+        topo: &Topology,
+        _table: netverify::model::TgwRouteTableId,
+        attachment: netverify::model::TgwAttachmentId,
+    ) -> bool {
+        topo.hybrid.tgw_attachments[attachment].meta.name == self.0
+    }
+
+    fn tgw_detour(
+        &mut self,
+        topo: &Topology,
+        _tgw: netverify::model::TgwId,
+    ) -> Option<netverify::model::TgwAttachmentId> {
+        topo.hybrid
+            .tgw_attachments
+            .position(|a| a.meta.name == self.0)
+    }
+}
+
+/// Past a transit gateway blackhole (C-9.5) a steering recorder leaves
+/// through the attachment it names, with the table as the blocker; a
+/// table that sends the packet elsewhere is a wrong turn. The oracle drops
+/// the packet at the blackhole.
+#[test]
+fn walker_detours_past_a_tgw_blackhole_for_a_steering_recorder() {
+    let t = load(&tgw_vpc("").replace(
+        "propagations: [att-v, att-vpn] }",
+        "propagations: [att-v, att-vpn], routes: [{ destination: 10.50.3.0/24, blackhole: true }] }",
+    ));
+    let a = eni(&t, "app-a-1");
+    let p = tcp("10.0.1.10", "10.50.3.3", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(blocked_kinds(&oracle), ["TgwRoute"]);
+    assert!(matches!(oracle.fates.as_slice(), [Fate::Dropped { .. }]));
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        TowardsAttachment("att-vpn".into()),
+    );
+    assert_eq!(blocked_kinds(&w), ["TgwRoute"]);
+    assert!(
+        matches!(
+            w.fates.as_slice(),
+            [Fate::OnPrem {
+                via: OnPremVia::Vpn(_)
+            }]
+        ),
+        "{:?}",
+        w.fates
+    );
+    // Towards the VPC's own attachment instead: the propagated route to the
+    // VPN is a wrong turn, and the walk goes back into the VPC.
+    let p = tcp("10.0.1.10", "10.50.4.4", 443);
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        TowardsAttachment("att-v".into()),
+    );
+    assert_eq!(
+        blocked_kinds(&w)[0],
+        "WrongAttachment",
+        "{}",
+        w.trace.join("\n")
+    );
+}
+
+/// Past some components there is nowhere to go once they are fixed: a
+/// peering does not carry a packet beyond the peer VPC (C-8.3). Even a
+/// recorder that carries on past everything ends the branch there, with
+/// the peering as the blocker.
+#[test]
+fn walker_stops_where_there_is_no_way_on_whatever_the_recorder() {
+    let t = load(&peered());
+    let b1 = eni(&t, "b-1");
+    let p = tcp("10.1.0.10", "8.8.8.8", 443);
+    let w = carried(&t, sim::Origin::Eni(b1), &p);
+    assert_eq!(blocked_kinds(&w), ["PeeringDestination"]);
+    assert!(
+        matches!(w.fates.as_slice(), [Fate::Dropped { .. }]),
+        "{:?}",
+        w.fates
+    );
+    assert_eq!(
+        sim::simulate(&t, sim::Origin::Eni(b1), &p).blockers,
+        w.blockers
+    );
+}
+
+/// A recorder that carries on past every blocker and sends what a VPN
+/// gateway has no route for over one connection.
+#[derive(Clone)]
+struct OverConnection(OnPremVia);
+
+impl sim::Recorder for OverConnection {
+    fn carry_on(&mut self, _at: &sim::Blocked, _p: &Packet) -> bool {
+        true
+    }
+
+    fn vgw_detour(&mut self, _topo: &Topology, _vgw: netverify::model::VgwId) -> Option<OnPremVia> {
+        Some(self.0)
+    }
+}
+
+/// A VPN gateway drops what it has learned no route for (C-10.2); a
+/// steering recorder carries on past it over the connection it names.
+#[test]
+fn walker_detours_past_a_vgw_without_a_route_for_a_steering_recorder() {
+    let t = load(&vgw_vpc("10.50.0.0/16").replace(
+        "  - { name: rtb, vpc: v, propagating_gateways: [vgw] }",
+        "  - { name: rtb, vpc: v, propagating_gateways: [vgw], routes: [{ destination: 172.16.0.0/12, target: vgw }] }",
+    ));
+    let a = eni(&t, "app-1");
+    let p = tcp("10.0.1.10", "172.16.1.1", 443);
+    let oracle = sim::simulate(&t, sim::Origin::Eni(a), &p);
+    assert_eq!(
+        blocked_kinds(&oracle),
+        ["VgwNoRoute"],
+        "{}",
+        oracle.trace.join("\n")
+    );
+    let vpn = t.hybrid.vpns.position(|v| v.meta.name == "vpn").unwrap();
+    let w = sim::walk(
+        &t,
+        sim::Origin::Eni(a),
+        &p,
+        false,
+        OverConnection(OnPremVia::Vpn(vpn)),
+    );
+    assert_eq!(blocked_kinds(&w), ["VgwNoRoute"]);
+    assert_eq!(
+        w.fates,
+        vec![Fate::OnPrem {
+            via: OnPremVia::Vpn(vpn)
+        }]
+    );
+}

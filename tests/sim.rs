@@ -13,7 +13,9 @@ use ipnet::IpNet;
 use netverify::hs::Packet;
 use netverify::model::Direction;
 use netverify::model::*;
-use netverify::sim::{Blocked, Fate, Lookup, Origin, simulate, simulate_blockers};
+use netverify::sim::{
+    Blocked, Blocker, Fate, Lookup, Origin, Recorder, simulate, simulate_blockers, walk, walk_with,
+};
 
 // ---- a small builder for resolved topologies -------------------------------
 
@@ -1713,7 +1715,7 @@ network_interfaces:
 
 // ---- the walker's recorders ---------------------------------------------------
 
-/// With `Recorder::EveryBlocker` the walk records every component that
+/// With `sim::EveryBlocker` the walk records every component that
 /// drops the packet and carries on as if it were fixed: a packet from the
 /// internet stopped by BPA, by the NACL and by the security group is
 /// recorded three times, in path order, and is delivered once they are
@@ -1796,4 +1798,393 @@ fn every_blocker_recorder_stops_at_a_blackhole_route() {
     );
     let oracle = simulate(&t, Origin::Eni(e), &out);
     assert_eq!(oracle.blockers, walk.blockers[..1].to_vec());
+}
+
+/// A recorder that follows the packet towards one route target, as a
+/// report steering towards a goal does: it carries on past every blocker,
+/// takes any other target for a wrong turn, and detours to its own.
+#[derive(Clone)]
+struct Towards(RouteTarget);
+
+impl Recorder for Towards {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        true
+    }
+
+    fn leads_on(&self, _topo: &Topology, _vpc: VpcId, target: &RouteTarget, _p: &Packet) -> bool {
+        *target == self.0
+    }
+
+    fn detour(&mut self, _topo: &Topology, _vpc: VpcId, _p: &Packet) -> Option<RouteTarget> {
+        Some(self.0.clone())
+    }
+}
+
+/// Past a blackhole route the steering recorder takes the packet where it
+/// should go (the internet gateway), with the route as its blocker; the
+/// oracle still drops it at the blackhole.
+#[test]
+fn walker_detours_past_a_blackhole_route_for_a_steering_recorder() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let igw = b.igw(vpc);
+    let subnet = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let main = b.main_rt(vpc);
+    b.route(main, "0.0.0.0/0", RouteTarget::Blackhole);
+    let sg = b.sg(vpc, "out");
+    let e = b.eni(subnet, "e", &[("10.0.0.10", eip("54.1.1.1"))], &[sg]);
+    let t = b.t;
+    let out = tcp_pkt("10.0.0.10", "8.8.8.8", 443);
+    assert_dropped_because(&simulate(&t, Origin::Eni(e), &out).fates, "blackhole");
+    let w = walk(
+        &t,
+        Origin::Eni(e),
+        &out,
+        false,
+        Towards(RouteTarget::Igw(igw)),
+    );
+    assert_eq!(w.fates, vec![Fate::Internet], "{}", w.trace.join("\n"));
+    assert!(
+        matches!(
+            w.blockers
+                .iter()
+                .map(|b| &b.at)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            [Blocked::Route {
+                blackhole: Some(_),
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}
+
+/// A route to another target than the one the recorder follows is a
+/// blocker ([`Blocked::WrongTarget`]) and the walk detours; no route at
+/// all, likewise. The oracle follows the route as it is.
+#[test]
+fn walker_takes_a_wrong_turn_as_a_blocker_for_a_steering_recorder() {
+    let n = natted();
+    let t = n.t;
+    let igw = 0;
+    let out = tcp_pkt("10.0.1.10", "8.8.8.8", 443);
+    // The private subnet routes to the NAT gateway: a wrong turn for a
+    // recorder that wants the internet gateway directly.
+    let w = walk(
+        &t,
+        Origin::Eni(n.inst),
+        &out,
+        false,
+        Towards(RouteTarget::Igw(igw)),
+    );
+    let at: Vec<&Blocked> = w.blockers.iter().map(|b| &b.at).collect();
+    assert!(
+        matches!(
+            at.first(),
+            Some(Blocked::WrongTarget {
+                target: RouteTarget::Nat(_),
+                ..
+            })
+        ),
+        "{at:?}"
+    );
+    // Straight to the internet gateway, the instance has no public
+    // address (C-6.1): recorded, carried past.
+    assert!(
+        at.iter()
+            .any(|b| matches!(b, Blocked::NoPublicSource { .. })),
+        "{at:?}"
+    );
+    assert_eq!(w.fates, vec![Fate::Internet]);
+    assert_eq!(
+        simulate(&t, Origin::Eni(n.inst), &out).fates,
+        vec![Fate::Internet]
+    );
+    // No route at all: the same detour.
+    let mut t2 = t.clone();
+    t2.route_tables[n.private_rt].routes.clear();
+    let w = walk(
+        &t2,
+        Origin::Eni(n.inst),
+        &out,
+        false,
+        Towards(RouteTarget::Nat(n.nat)),
+    );
+    assert!(
+        matches!(
+            w.blockers.first().map(|b| &b.at),
+            Some(Blocked::Route {
+                blackhole: None,
+                ..
+            })
+        ),
+        "{:?}",
+        w.blockers
+    );
+    // Past the NAT gateway, the public subnet's table leads to the internet
+    // gateway, not to the NAT gateway the recorder follows: one more turn,
+    // and then the NAT gateway routes to itself, which ends the branch.
+    assert!(
+        matches!(w.fates.as_slice(), [Fate::Dropped { reason }] if reason.contains("routes to itself"))
+            && matches!(
+                w.blockers.last().map(|b| &b.at),
+                Some(Blocked::NatLoop { .. })
+            ),
+        "{:?}\n{}",
+        w.fates,
+        w.trace.join("\n")
+    );
+}
+
+/// The oracle with security groups stateful, as for a reply to an admitted
+/// flow (C-5.3): NACLs and routes still decide (C-0.2).
+#[derive(Clone)]
+struct Reply;
+
+impl Recorder for Reply {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        false
+    }
+
+    fn stateful(&self) -> bool {
+        true
+    }
+}
+
+/// A reply passes security groups that would drop a new flow, in both
+/// directions, and is still dropped by a NACL.
+#[test]
+fn walker_lets_a_reply_through_stateful_security_groups() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let a = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let c = b.subnet(vpc, "c", "10.0.1.0/24", None);
+    let closed = b.sg(vpc, "closed");
+    b.t.security_groups[closed].egress.clear();
+    let server = b.eni(a, "server", &[("10.0.0.10", None)], &[closed]);
+    let client = b.eni(c, "client", &[("10.0.1.10", None)], &[closed]);
+    let mut t = b.t;
+    let reply = tcp_pkt("10.0.0.10", "10.0.1.10", 40000);
+    let oracle = simulate(&t, Origin::Eni(server), &reply);
+    assert!(
+        matches!(
+            oracle.blockers.first().map(|b| &b.at),
+            Some(Blocked::Sg {
+                dir: Direction::Egress,
+                ..
+            })
+        ),
+        "{:?}",
+        oracle.blockers
+    );
+    let w = walk(&t, Origin::Eni(server), &reply, false, Reply);
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: client }]);
+    assert!(w.blockers.is_empty(), "{:?}", w.blockers);
+    // The client subnet's NACL still decides.
+    let deny = t.nacls.len();
+    t.nacls.push(Nacl {
+        meta: meta("deny-all"),
+        vpc,
+        ..Default::default()
+    });
+    t.subnets[c].nacl = deny;
+    let w = walk(&t, Origin::Eni(server), &reply, false, Reply);
+    assert_dropped(&w.fates);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::Nacl {
+                    dir: Direction::Ingress,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}
+
+/// A recorder that follows one branch of each fork and prefers the one
+/// that delivers to `want` (then the fewest blockers), carrying on past
+/// every blocker.
+#[derive(Clone)]
+struct Prefer {
+    want: EniId,
+    arrived: bool,
+    blocked: usize,
+}
+
+impl Recorder for Prefer {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        self.blocked += 1;
+        true
+    }
+
+    fn one_branch(&self) -> bool {
+        true
+    }
+
+    fn cost(&self) -> (usize, usize, usize) {
+        (usize::from(!self.arrived), self.blocked, 0)
+    }
+
+    fn ended(&mut self, fate: &Fate) {
+        self.arrived |= *fate == Fate::Delivered { eni: self.want };
+    }
+}
+
+/// Where two interfaces own the destination address the oracle follows
+/// both; a recorder that keeps one branch gets the one it prefers, with
+/// that branch's blockers only (the other branch's state is undone).
+#[test]
+fn walker_keeps_the_branch_a_recorder_prefers_at_a_fork() {
+    let mut b = B::new();
+    let vpc = b.vpc("vpc", "10.0.0.0/16", None);
+    let a = b.subnet(vpc, "a", "10.0.0.0/24", None);
+    let c = b.subnet(vpc, "c", "10.0.1.0/24", None);
+    let deny = b.nacl(vpc, "deny-all", Vec::new(), Vec::new());
+    b.t.subnets[c].nacl = deny;
+    let open = b.sg(vpc, "open");
+    b.sg_in_cidr(open, all(), "0.0.0.0/0");
+    let src = b.eni(a, "src", &[("10.0.0.5", None)], &[open]);
+    let near = b.eni(a, "near", &[("10.0.0.10", None)], &[open]);
+    let far = b.eni(c, "far", &[("10.0.0.10", None)], &[open]);
+    let t = b.t;
+    let p = tcp_pkt("10.0.0.5", "10.0.0.10", 443);
+    let oracle = simulate(&t, Origin::Eni(src), &p);
+    assert_eq!(oracle.fates.len(), 2, "{:?}", oracle.fates);
+    let prefer = |want| Prefer {
+        want,
+        arrived: false,
+        blocked: 0,
+    };
+    let w = walk(&t, Origin::Eni(src), &p, false, prefer(far));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: far }]);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::Nacl {
+                    dir: Direction::Ingress,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+    let w = walk(&t, Origin::Eni(src), &p, false, prefer(near));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: near }]);
+    assert!(w.blockers.is_empty(), "{:?}", w.blockers);
+}
+
+/// A recorder that carries on past every blocker and knows which interface
+/// a packet from the internet is meant for.
+#[derive(Clone)]
+struct MeantFor(EniId);
+
+impl Recorder for MeantFor {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        true
+    }
+
+    fn internet_detour(&mut self, _topo: &Topology, _p: &Packet) -> Option<EniId> {
+        Some(self.0)
+    }
+}
+
+/// From the internet to an interface without a public address (C-6.1), or
+/// in a VPC without an internet gateway: the oracle drops the packet at the
+/// edge; a recorder that names the interface records the missing address
+/// (or gateway) and carries on into the VPC, through its NACL and security
+/// group, to the interface.
+#[test]
+fn walker_enters_past_a_missing_public_address_or_gateway_for_a_recorder() {
+    let mut p = public_vpc();
+    let e = p.b.eni(p.subnet, "e", &[("10.0.0.10", None)], &[p.web]);
+    let t = p.b.t;
+    let inbound = tcp_pkt(ATTACKER, "10.0.0.10", 22);
+    assert_dropped(&simulate(&t, Origin::Internet, &inbound).fates);
+    let w = walk(&t, Origin::Internet, &inbound, false, MeantFor(e));
+    assert_eq!(
+        w.fates,
+        vec![Fate::Delivered { eni: e }],
+        "{}",
+        w.trace.join("\n")
+    );
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::NoPublicAddress { .. },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+    // Without the internet gateway: the VPC is the blocker.
+    let mut t = t;
+    t.igws.clear();
+    t.vpcs[p.vpc].igw = None;
+    let w = walk(&t, Origin::Internet, &inbound, false, MeantFor(e));
+    assert_eq!(w.fates, vec![Fate::Delivered { eni: e }]);
+    assert!(
+        matches!(
+            w.blockers.as_slice(),
+            [Blocker {
+                at: Blocked::NoIgw { .. },
+                ..
+            }]
+        ),
+        "{:?}",
+        w.blockers
+    );
+}
+
+/// A recorder that writes down the components the packet passes.
+#[derive(Clone, Default)]
+struct Steps(Vec<String>);
+
+impl Recorder for Steps {
+    fn carry_on(&mut self, _at: &Blocked, _p: &Packet) -> bool {
+        false
+    }
+
+    fn passed(&mut self, step: &netverify::sim::Passed, p: &Packet) {
+        let kind = format!("{step:?}");
+        let kind = kind.split([' ', '{']).next().unwrap_or_default();
+        self.0.push(format!("{kind} {}", p.src));
+    }
+}
+
+/// The walk tells its recorder every component the packet passes, in path
+/// order, with the packet as it is there (after the NAT gateway's
+/// translation), and hands the recorder back.
+#[test]
+fn walker_reports_every_component_passed_in_path_order() {
+    let n = natted();
+    let out = tcp_pkt("10.0.1.10", "8.8.8.8", 443);
+    let (o, steps) = walk_with(&n.t, Origin::Eni(n.inst), &out, false, Steps::default());
+    assert_eq!(o.fates, vec![Fate::Internet]);
+    assert_eq!(
+        steps.0,
+        [
+            "Sg 10.0.1.10",
+            "Route 10.0.1.10",
+            "Nacl 10.0.1.10",
+            "Nacl 10.0.1.10",
+            "Nat 10.0.0.5",
+            "Route 10.0.0.5",
+            "Nacl 10.0.0.5",
+            "IgwOut 10.0.0.5",
+        ],
+        "{}",
+        o.trace.join("\n")
+    );
 }

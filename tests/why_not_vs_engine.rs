@@ -12,7 +12,9 @@
 //! simulator really does not deliver. Where the simulator's every-blocker
 //! walk (`sim::simulate_blockers`) takes the traced packet to the
 //! destination along one path, `why not` names exactly the filters (NACLs,
-//! security groups, block public access) that walk records. The generator (shared with
+//! security groups, block public access) that walk records; where the walk
+//! that carries on past routing faults too (`sim::CarryOn`) does, `why not`
+//! names exactly the components it records. The generator (shared with
 //! `tests/engine_vs_sim.rs`) covers NACL order, SG unions and references,
 //! LPM and blackholes, main-table fallback, public and IPv6 addresses, NAT,
 //! load balancer listeners and BPA, and the hybrid paths: VPC peering,
@@ -144,6 +146,11 @@ struct Seen {
     /// compared with the every-blocker walk.
     lb_no: usize,
     lb_walked: usize,
+    /// `no` answers compared with the walk that carries on past routing
+    /// faults too ([`sim::CarryOn`]), and of those the ones where that
+    /// walk carried on past a routing fault.
+    carry_on_checked: usize,
+    carry_on_faults: usize,
 }
 
 /// True when `end` is a load balancer node.
@@ -170,7 +177,7 @@ fn blocker_component(topo: &model::Topology, at: &sim::Blocked) -> Option<String
             ))
         }
         sim::Blocked::Bpa { .. } => Some("block-public-access".into()),
-        sim::Blocked::NoRouteTable { .. } | sim::Blocked::Route { .. } => None,
+        _ => None,
     }
 }
 
@@ -237,6 +244,115 @@ fn every_blocker_agrees(
         walk.trace.join("\n")
     );
     seen.every_blocker_checked += 1;
+    Ok(())
+}
+
+/// The component a `why not` blocker names for a routing fault the walk
+/// carries on past with [`sim::CarryOn`] (filters are [`blocker_component`]).
+fn fault_component(topo: &model::Topology, at: &sim::Blocked) -> Option<String> {
+    use sim::Blocked as B;
+    let h = &topo.hybrid;
+    Some(match at {
+        B::Detached { eni } => topo.enis[*eni].meta.name.clone(),
+        B::IgwNotAttached { igw, .. } | B::NoPublicSource { igw } => {
+            topo.igws[*igw].meta.name.clone()
+        }
+        B::EigwNotAttached { eigw, .. } | B::EigwIpv4 { eigw } => {
+            topo.eigws[*eigw].meta.name.clone()
+        }
+        B::PrivateNatToIgw { nat } | B::NatUnavailable { nat } | B::NatProtocol { nat } => {
+            topo.nats[*nat].meta.name.clone()
+        }
+        B::EndpointProtocol { endpoint } => topo.endpoints[*endpoint].meta.name.clone(),
+        B::PeeringInactive { peering } | B::PeeringSource { peering } => {
+            topo.peerings[*peering].meta.name.clone()
+        }
+        B::TgwAttachmentUnavailable { attachment }
+        | B::TgwNoSubnetInZone { attachment }
+        | B::TgwNoRouteTable { attachment } => h.tgw_attachments[*attachment].meta.name.clone(),
+        B::ConnectionUnavailable { via } => h.via_meta(*via).name.clone(),
+        B::VpnSelectors { vpn } => h.vpns[*vpn].meta.name.clone(),
+        B::VgwNotAttached { vgw, .. } | B::VgwSource { vgw } | B::VgwDestination { vgw } => {
+            h.vgws[*vgw].meta.name.clone()
+        }
+        B::OnPremSource { net } | B::OnPremNoRoute { net } => h.on_prem[*net].meta.name.clone(),
+        B::DxPrefixes { dx } => h.dx_gateways[*dx].meta.name.clone(),
+        B::NoListener { lb } => topo.load_balancers[*lb].meta.name.clone(),
+        _ => return None,
+    })
+}
+
+/// Where the walk that carries on past routing faults as well as filters
+/// ([`sim::CarryOn`]) takes the traced packet to the destination along one
+/// path, `why not` names exactly the components that walk records, routing
+/// faults (an inactive peering, an attachment without a route table, a
+/// connection that is down, ...) included.
+fn carry_on_agrees(
+    topo: &model::Topology,
+    (a, b): (&str, &str),
+    p: &Packet,
+    v: &Value,
+    text: &str,
+    seen: &mut Seen,
+) -> Result<(), TestCaseError> {
+    let origin = origin_of(topo, a).unwrap();
+    let walk = sim::walk(topo, origin, p, false, sim::CarryOn);
+    let ends = walk.trace.iter().filter(|l| l.starts_with("=> ")).count();
+    if ends != 1 || !arrives(topo, b, &walk.fates) {
+        return Ok(());
+    }
+    let theirs: std::collections::BTreeSet<String> = walk
+        .blockers
+        .iter()
+        .filter_map(|x| blocker_component(topo, &x.at).or_else(|| fault_component(topo, &x.at)))
+        .collect();
+    let h = &topo.hybrid;
+    let names: std::collections::BTreeSet<String> = topo
+        .nacls
+        .iter()
+        .map(|n| &n.meta)
+        .chain(topo.security_groups.iter().map(|g| &g.meta))
+        .chain(topo.enis.iter().map(|e| &e.meta))
+        .chain(topo.igws.iter().map(|g| &g.meta))
+        .chain(topo.eigws.iter().map(|g| &g.meta))
+        .chain(topo.nats.iter().map(|g| &g.meta))
+        .chain(topo.endpoints.iter().map(|g| &g.meta))
+        .chain(topo.peerings.iter().map(|g| &g.meta))
+        .chain(topo.load_balancers.iter().map(|g| &g.meta))
+        .chain(h.tgw_attachments.iter().map(|g| &g.meta))
+        .chain(h.vpns.iter().map(|g| &g.meta))
+        .chain(h.vifs.iter().map(|g| &g.meta))
+        .chain(h.vgws.iter().map(|g| &g.meta))
+        .chain(h.on_prem.iter().map(|g| &g.meta))
+        .chain(h.dx_gateways.iter().map(|g| &g.meta))
+        .map(|m| m.name.clone())
+        .chain(std::iter::once("block-public-access".to_string()))
+        .collect();
+    let ours: std::collections::BTreeSet<String> = v["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|bl| {
+            !bl["rule"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("return path: ")
+        })
+        .filter_map(|bl| bl["component"].as_str().map(str::to_string))
+        .filter(|c| names.contains(c))
+        .collect();
+    prop_assert_eq!(
+        &ours,
+        &theirs,
+        "why not {} -> {}: the blockers differ from the walk that carries on past every fault of {}: {}\n{}",
+        a,
+        b,
+        p,
+        text,
+        walk.trace.join("\n")
+    );
+    seen.carry_on_checked += 1;
+    seen.carry_on_faults += usize::from(walk.blockers.iter().any(|x| !x.at.is_filter()));
     Ok(())
 }
 
@@ -444,6 +560,7 @@ fn check_topology(
                         }
                         let walked = seen.every_blocker_checked;
                         every_blocker_agrees(topo, (a, b), &p, &v, &text, &mut seen)?;
+                        carry_on_agrees(topo, (a, b), &p, &v, &text, &mut seen)?;
                         if to_lb(topo, b) {
                             seen.lb_no += 1;
                             seen.lb_walked += seen.every_blocker_checked - walked;
@@ -484,6 +601,8 @@ fn why_not_property_exercises_hybrid_paths() {
         total.every_blocker_checked += seen.every_blocker_checked;
         total.lb_no += seen.lb_no;
         total.lb_walked += seen.lb_walked;
+        total.carry_on_checked += seen.carry_on_checked;
+        total.carry_on_faults += seen.carry_on_faults;
         for (k, n) in seen.kinds {
             *total.kinds.entry(k).or_default() += n;
         }
@@ -500,6 +619,10 @@ fn why_not_property_exercises_hybrid_paths() {
             && total.every_blocker_checked >= 500
             && total.lb_no >= 10
             && total.lb_walked >= 5
+            // And with the walk that carries on past routing faults too,
+            // some of them past a fault.
+            && total.carry_on_checked >= 500
+            && total.carry_on_faults >= 50
             // Peering not active, TGW blackhole and no route, the AZ rule,
             // nothing advertised to on prem, ...
             && total.kinds.len() >= 5,

@@ -294,10 +294,7 @@ pub fn explain(topo: &Topology, flow: &Flow, packet: &Packet) -> Vec<Hop> {
                 let e = &topo.enis[*eni];
                 if let crate::model::EniOwner::LoadBalancer(lb) = e.owner {
                     let l = &topo.load_balancers[lb];
-                    let hit = l.listeners.iter().find(|x| {
-                        x.port == p.dport && x.protocol.ip_protocols().contains(&p.proto)
-                    });
-                    if let Some(x) = hit {
+                    if let Some(x) = crate::rules::listener_for(topo, lb, &p) {
                         hops.push(Hop {
                             component: l.meta.name.clone(),
                             aws_id: l.meta.aws_id.clone(),

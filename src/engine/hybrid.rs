@@ -457,7 +457,7 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                     let Some(rt) = h.tgw_attachments[a].route_table else {
                         return Advertised::Prefixes(Vec::new());
                     };
-                    Advertised::Prefixes(tgw_table_prefixes(topo, rt))
+                    Advertised::Prefixes(crate::rules::tgw_advertised(topo, rt))
                 }
             }
         }
@@ -473,7 +473,11 @@ fn advertised(topo: &Topology, via: OnPremVia) -> Advertised {
                     if let Some(d) = vif.dx_gateway {
                         for a in &h.dx_gateways[d].associations {
                             if let DxAssociationTarget::Vgw(g) = a.target {
-                                out.extend(vgw_association_prefixes(topo, g, &a.allowed_prefixes));
+                                out.extend(crate::rules::vgw_association_cidrs(
+                                    topo,
+                                    g,
+                                    &a.allowed_prefixes,
+                                ));
                             }
                         }
                     }
@@ -516,69 +520,6 @@ fn is_direct(topo: &Topology, g: VgwId, via: OnPremVia) -> bool {
         OnPremVia::Vpn(v) => h.vpns[v].gateway == VpnGatewayRef::Vgw(g),
         OnPremVia::Vif(x) => h.vifs[x].vgw == Some(g),
     }
-}
-
-/// The VPC CIDRs a VGW association advertises: those covered by an allowed
-/// prefix, or all of them when none is listed (C-12.2).
-pub fn vgw_association_prefixes(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
-    let Some(v) = topo.hybrid.vgws[g].vpc else {
-        return Vec::new();
-    };
-    topo.vpcs[v]
-        .cidrs
-        .iter()
-        .map(|c| IpNet::V4(*c))
-        .filter(|c| allowed.is_empty() || allowed.iter().any(|a| a.contains(c)))
-        .collect()
-}
-
-/// The prefixes of a TGW route table that it advertises over BGP: static
-/// routes and prefix-list entries that are not blackholes, and the stated
-/// propagated prefixes (C-9.5: blackholes are never advertised).
-fn tgw_table_prefixes(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
-    let mut out = Vec::new();
-    let t = &topo.hybrid.tgw_route_tables[rt];
-    for r in &t.routes {
-        if r.target == TgwRouteTarget::Blackhole {
-            continue;
-        }
-        match &r.dest {
-            RouteDest::Cidr(n) => out.push(*n),
-            RouteDest::PrefixList(pl) => {
-                out.extend(topo.prefix_lists[*pl].entries.iter().flatten().copied());
-            }
-        }
-    }
-    for &(a, _) in &t.propagations {
-        let att = &topo.hybrid.tgw_attachments[a];
-        if !att.available {
-            continue;
-        }
-        match &att.kind {
-            TgwAttachmentKind::Vpc {
-                vpc, ipv6_support, ..
-            } => {
-                out.extend(topo.vpcs[*vpc].cidrs.iter().map(|c| IpNet::V4(*c)));
-                if *ipv6_support {
-                    out.extend(topo.vpcs[*vpc].ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
-                }
-            }
-            TgwAttachmentKind::Vpn(v) => {
-                if let Learned::Stated(n) = learned(topo, OnPremVia::Vpn(*v)) {
-                    out.extend(n);
-                }
-            }
-            TgwAttachmentKind::DxGateway(d) => {
-                for &vif in &topo.hybrid.dx_gateways[*d].vifs {
-                    if let Learned::Stated(n) = learned(topo, OnPremVia::Vif(vif)) {
-                        out.extend(n);
-                    }
-                }
-            }
-            TgwAttachmentKind::Peering(_) | TgwAttachmentKind::Connect => {}
-        }
-    }
-    out
 }
 
 /// How an on-prem network's routers send a destination region into AWS.
@@ -1240,8 +1181,11 @@ impl Engine<'_> {
                         if let Some(d) = vif.dx_gateway {
                             for a in &h.dx_gateways[d].associations {
                                 if let DxAssociationTarget::Vgw(g) = a.target {
-                                    let nets =
-                                        vgw_association_prefixes(self.topo, g, &a.allowed_prefixes);
+                                    let nets = crate::rules::vgw_association_cidrs(
+                                        self.topo,
+                                        g,
+                                        &a.allowed_prefixes,
+                                    );
                                     let p = f.with_set(f.restrict(DST, &nets_set(nets.iter())));
                                     self.vgw_ingress(g, p, out);
                                 }

@@ -8,7 +8,7 @@
 //! - [`eval`]: `can`, `who`, `what`, `path`, `why not` on the engine;
 //! - [`whynot`]: `why not`: the candidate packets and the answer;
 //! - [`trace`]: the blocked-path tracer behind `why not` (its hybrid
-//!   steps in `trace_hybrid`);
+//!   steps in `trace_hybrid`; where it steers the packet, `steer`);
 //! - [`hops`]: texts of answer hops that are not forwarding decisions;
 
 pub mod endpoint;
@@ -16,6 +16,7 @@ pub mod eval;
 pub mod gaps;
 pub mod hops;
 pub mod lang;
+mod steer;
 pub mod trace;
 mod trace_hybrid;
 pub mod whynot;

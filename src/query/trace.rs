@@ -29,8 +29,7 @@ use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    EndpointKind, EniId, EniOwner, HybridRef, RouteTarget, SgTag, SubnetId, Topology, VpcId,
-    referenced_vpcs,
+    EniId, EniOwner, HybridRef, RouteTarget, SgTag, SubnetId, Topology, VpcId, referenced_vpcs,
 };
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
@@ -159,6 +158,14 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
 }
 
 impl Tracer<'_> {
+    /// Where the packet is steered.
+    pub(super) fn towards(&self) -> super::steer::Towards<'_> {
+        super::steer::Towards {
+            topo: self.topo,
+            goal: self.goal.clone(),
+        }
+    }
+
     /// Traces every alternative from here and keeps the most nearly
     /// complete one (the fewest blockers). `f` must end the trace.
     pub(super) fn best_of<A>(&mut self, mut alts: Vec<A>, f: impl Fn(&mut Self, A)) {
@@ -183,30 +190,6 @@ impl Tracer<'_> {
         self.tgw_hops = h;
         self.tag = tag;
         self.remote_ref = r;
-    }
-
-    /// The range to route towards the goal: the destination VPC's CIDR
-    /// (when it is not `from`, the VPC doing the lookup) or the on-prem
-    /// network's range holding `dst`, else `dst` itself.
-    pub(super) fn goal_range(&self, dst: IpAddr, from: Option<VpcId>) -> String {
-        let topo = self.topo;
-        let range = match &self.goal {
-            Goal::Eni(d) if Some(topo.enis[*d].vpc) != from => {
-                let v = &topo.vpcs[topo.enis[*d].vpc];
-                v.cidrs
-                    .iter()
-                    .map(|c| ipnet::IpNet::V4(*c))
-                    .chain(v.ipv6_cidrs.iter().map(|c| ipnet::IpNet::V6(*c)))
-                    .find(|c| c.contains(&dst))
-            }
-            Goal::OnPrem(n) => topo.hybrid.on_prem[*n]
-                .cidrs
-                .iter()
-                .copied()
-                .find(|c| c.contains(&dst)),
-            _ => None,
-        };
-        range.map_or_else(|| host(dst), |n| n.to_string())
     }
 
     pub(super) fn nacl(&mut self, subnet: SubnetId, dir: Direction, p: &Packet) {
@@ -382,135 +365,6 @@ impl Tracer<'_> {
         self.forward(eni.subnet, eni.vpc, None, p, 0);
     }
 
-    /// The target the packet should take from a table in `vpc`.
-    fn natural_target(&self, vpc: VpcId, p: &Packet) -> Option<RouteTarget> {
-        let topo = self.topo;
-        match &self.goal {
-            Goal::Eni(d) if topo.enis[*d].vpc == vpc => Some(RouteTarget::Local),
-            Goal::Eni(_) | Goal::OnPrem(_) => self.hybrid_natural(vpc),
-            Goal::Addresses => None,
-            Goal::Internet | Goal::Service(_) => {
-                if let Some(ep) = topo.endpoints.iter().position(|x| {
-                    x.vpc == vpc
-                        && x.kind == EndpointKind::Gateway
-                        && match &self.goal {
-                            Goal::Service(s) => super::endpoint::service_of(&x.service) == *s,
-                            // An internet address of the service: its
-                            // gateway endpoint carries it (C-13.1).
-                            _ => endpoint_carries(topo, x, p.dst),
-                        }
-                }) {
-                    return Some(RouteTarget::GatewayEndpoint(ep));
-                }
-                if p.dst.is_ipv6()
-                    && let Some(&g) = topo.vpcs[vpc].eigws.first()
-                    && topo.vpcs[vpc].igw.is_none()
-                {
-                    return Some(RouteTarget::Eigw(g));
-                }
-                topo.vpcs[vpc].igw.map(RouteTarget::Igw)
-            }
-        }
-    }
-
-    /// True when `t` is a way towards the goal.
-    fn target_ok(&self, t: &RouteTarget, vpc: VpcId, dst: IpAddr) -> bool {
-        let topo = self.topo;
-        if let RouteTarget::Other(o) = t {
-            match topo.hybrid.of_other(*o) {
-                // A transit gateway decides for itself where the packet
-                // goes (another VPC, an egress VPC, on prem): follow it.
-                Some(HybridRef::Tgw(_)) => return true,
-                // A VGW forwards only to prefixes it knows and drops the
-                // rest (C-10.2): where it knows no route, the drop is the
-                // VGW's, so the packet is followed there.
-                Some(HybridRef::Vgw(g)) => {
-                    return matches!(self.goal, Goal::OnPrem(_) | Goal::Addresses)
-                        || matches!(
-                            crate::sim::vgw_pick(topo, g, dst),
-                            crate::sim::VgwPick::NoRoute(_)
-                        );
-                }
-                _ => {}
-            }
-        }
-        // A peering is followed: it names what it does not carry
-        // (C-8.2, no edge-to-edge routing C-8.3). So is a NAT gateway: it
-        // forwards the translated packet by its own subnet's routes, which
-        // may well lead to the goal (a private NAT to another network).
-        if let RouteTarget::Peering(_) | RouteTarget::Nat(_) = t {
-            return true;
-        }
-        match (&self.goal, t) {
-            (Goal::Eni(d), RouteTarget::Local) => self.topo.enis[*d].vpc == vpc,
-            (Goal::Internet, RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_)) => {
-                true
-            }
-            // The route lookup picked the endpoint's prefix list entry for
-            // this address (C-3.3): the endpoint carries it to the service
-            // (C-13.1).
-            (Goal::Internet, RouteTarget::GatewayEndpoint(_)) => true,
-            (
-                Goal::Service(_),
-                RouteTarget::Igw(_) | RouteTarget::Eigw(_) | RouteTarget::Nat(_),
-            ) => true,
-            (Goal::Service(s), RouteTarget::GatewayEndpoint(ep)) => {
-                super::endpoint::service_of(&self.topo.endpoints[*ep].service) == *s
-            }
-            (
-                Goal::Addresses,
-                RouteTarget::Igw(_)
-                | RouteTarget::Eigw(_)
-                | RouteTarget::Nat(_)
-                | RouteTarget::GatewayEndpoint(_),
-            ) => true,
-            _ => false,
-        }
-    }
-
-    /// What a route should point at when no target of the VPC leads to
-    /// the goal: never the kind of target the route already has (a VPC
-    /// has at most one VPN gateway, C-10.1).
-    fn no_natural_target(&self, vpc: VpcId, current: Option<&RouteTarget>) -> String {
-        let topo = self.topo;
-        if matches!(self.goal, Goal::Internet | Goal::Service(_)) {
-            return format!(
-                "an internet gateway attached to VPC `{}` (or a NAT gateway that uses one)",
-                topo.vpcs[vpc].meta.name
-            );
-        }
-        let kind = current.and_then(|t| match t {
-            RouteTarget::Peering(_) => Some(0),
-            RouteTarget::Other(o) => match topo.hybrid.of_other(*o) {
-                Some(HybridRef::Tgw(_)) => Some(1),
-                Some(HybridRef::Vgw(_)) => Some(2),
-                _ => None,
-            },
-            _ => None,
-        });
-        let mut kinds = vec![
-            if kind == Some(0) {
-                "another peering connection"
-            } else {
-                "a peering connection"
-            },
-            if kind == Some(1) {
-                "another transit gateway"
-            } else {
-                "a transit gateway"
-            },
-        ];
-        if kind != Some(2) {
-            kinds.push("a VPN gateway");
-        }
-        let list = match kinds.as_slice() {
-            [a, b] => format!("{a} or {b}"),
-            [a, b, c] => format!("{a}, {b} or {c}"),
-            _ => kinds.join(", "),
-        };
-        format!("{list} that reaches it")
-    }
-
     fn target_label(&self, t: &RouteTarget) -> String {
         crate::engine::explain::target_name(self.topo, t)
     }
@@ -533,7 +387,7 @@ impl Tracer<'_> {
             );
             return;
         }
-        let natural = self.natural_target(vpc, &p);
+        let natural = self.towards().natural_target(vpc, &p);
         let dst = p.dst;
         let Some(rt) = topo.subnets[subnet].route_table else {
             self.block_at(
@@ -572,10 +426,10 @@ impl Tracer<'_> {
         let table = &topo.route_tables[rt];
         let suggest = |t: &Option<RouteTarget>, current: Option<&RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
-            None => self.no_natural_target(vpc, current),
+            None => self.towards().no_natural_target(vpc, current),
         };
         match lookup {
-            Lookup::Target(t, _) if self.target_ok(&t, vpc, dst) => {
+            Lookup::Target(t, _) if self.towards().target_ok(&t, vpc, dst) => {
                 self.t.pass(route_hop(topo, rt, &choice, false));
                 self.step(t, subnet, vpc, last_nat, p, depth);
             }
@@ -628,7 +482,7 @@ impl Tracer<'_> {
             }
             Lookup::NoRoute => {
                 let hop = route_hop(topo, rt, &RouteChoice::NoRoute, false);
-                let range = self.goal_range(dst, Some(vpc));
+                let range = self.towards().goal_range(dst, Some(vpc));
                 let dest = match (&self.goal, dst) {
                     (Goal::Internet | Goal::Service(_), IpAddr::V4(_)) => "0.0.0.0/0".to_string(),
                     (Goal::Internet | Goal::Service(_), IpAddr::V6(_)) => "::/0".to_string(),
@@ -1152,15 +1006,4 @@ impl Tracer<'_> {
 /// (C-7.1): no security group blocker can be named there.
 fn has_security_groups(owner: &EniOwner) -> bool {
     !matches!(owner, EniOwner::Nat(_))
-}
-
-/// True when gateway endpoint `x` carries packets to `dst`: an entry of its
-/// service's prefix list (IPv4 or IPv6, C-13.1, C-13.5) holds it.
-fn endpoint_carries(topo: &Topology, x: &crate::model::Endpoint, dst: IpAddr) -> bool {
-    [x.prefix_list, x.ipv6_prefix_list]
-        .into_iter()
-        .flatten()
-        .filter_map(|pl| topo.prefix_lists[pl].entries.as_ref())
-        .flatten()
-        .any(|n| n.contains(&dst))
 }

@@ -19,9 +19,9 @@ use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, DxGatewayId, HybridRef, OnPremId, OnPremVia, PeeringId, RouteDest,
-    RouteTarget, SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId,
-    TgwRouteTarget, VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, OnPremId, OnPremVia, PeeringId, RouteDest, RouteTarget,
+    SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget,
+    VgwId, VifKind, VpcId, VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
@@ -31,73 +31,6 @@ impl Tracer<'_> {
     fn pass_at(&mut self, meta: &crate::model::Meta, rule: impl Into<String>) {
         let hop = meta_hop(self.topo, meta, rule.into());
         self.t.pass(hop);
-    }
-
-    /// True when attachment `a` leads out to on-prem network `n`.
-    fn leads_to_onprem(&self, a: TgwAttachmentId, n: OnPremId) -> bool {
-        let h = &self.topo.hybrid;
-        let net = &h.on_prem[n];
-        match &h.tgw_attachments[a].kind {
-            TgwAttachmentKind::Vpn(v) => net.via.contains(&OnPremVia::Vpn(*v)),
-            TgwAttachmentKind::DxGateway(dx) => h.dx_gateways[*dx]
-                .vifs
-                .iter()
-                .any(|x| net.via.contains(&OnPremVia::Vif(*x))),
-            _ => false,
-        }
-    }
-
-    /// The hybrid route target that leads from `vpc` towards the goal: a
-    /// peering or transit gateway to the goal's VPC, or a VGW or transit
-    /// gateway to the goal's on-prem network.
-    pub(super) fn hybrid_natural(&self, vpc: VpcId) -> Option<RouteTarget> {
-        let topo = self.topo;
-        let h = &topo.hybrid;
-        match self.goal {
-            Goal::Eni(d) => {
-                let to = topo.enis[d].vpc;
-                let pcx = (0..topo.peerings.len())
-                    .filter(|&x| topo.peerings[x].peer_of(vpc) == Some(to))
-                    .min_by_key(|&x| !topo.peerings[x].active);
-                if let Some(x) = pcx {
-                    return Some(RouteTarget::Peering(x));
-                }
-                h.tgws
-                    .keys()
-                    .find(|&t| {
-                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
-                            && crate::rules::tgw_vpc_attachment(self.topo, t, to).is_some()
-                    })
-                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
-                    .map(RouteTarget::Other)
-            }
-            Goal::OnPrem(n) => {
-                let net = &h.on_prem[n];
-                let vgw = h
-                    .vgws
-                    .keys()
-                    .filter(|&g| h.vgws[g].vpc == Some(vpc))
-                    .find(|&g| {
-                        sim::connections_of_vgw(topo, g)
-                            .iter()
-                            .any(|v| net.via.contains(v))
-                    });
-                if let Some(o) = vgw.and_then(|g| sim::other_of(self.topo, HybridRef::Vgw(g))) {
-                    return Some(RouteTarget::Other(o));
-                }
-                h.tgws
-                    .keys()
-                    .find(|&t| {
-                        crate::rules::tgw_vpc_attachment(self.topo, t, vpc).is_some()
-                            && h.tgw_attachments
-                                .iter_enumerated()
-                                .any(|(a, x)| x.tgw == t && self.leads_to_onprem(a, n))
-                    })
-                    .and_then(|t| sim::other_of(self.topo, HybridRef::Tgw(t)))
-                    .map(RouteTarget::Other)
-            }
-            Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
-        }
     }
 
     // ---- peering (C-8) -----------------------------------------------------
@@ -328,42 +261,6 @@ impl Tracer<'_> {
         });
     }
 
-    /// The attachment of the table's gateway that leads towards the goal:
-    /// the goal VPC's attachment, else a peering with a transit gateway
-    /// that has one.
-    fn natural_attachment(&self, t: TgwId) -> Option<TgwAttachmentId> {
-        let h = &self.topo.hybrid;
-        match self.goal {
-            Goal::Eni(d) => {
-                let vpc = self.topo.enis[d].vpc;
-                crate::rules::tgw_vpc_attachment(self.topo, t, vpc).or_else(|| {
-                    h.tgw_attachments.keys().find(|&a| {
-                        h.tgw_attachments[a].tgw == t
-                            && matches!(h.tgw_attachments[a].kind, TgwAttachmentKind::Peering(t2) if crate::rules::tgw_vpc_attachment(self.topo, t2, vpc).is_some())
-                    })
-                })
-            }
-            Goal::OnPrem(n) => h
-                .tgw_attachments
-                .keys()
-                .find(|&a| h.tgw_attachments[a].tgw == t && self.leads_to_onprem(a, n)),
-            Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
-        }
-    }
-
-    /// True when sending the packet to attachment `a` cannot reach the goal.
-    fn wrong_attachment(&self, a: TgwAttachmentId) -> bool {
-        let leaves = matches!(
-            self.topo.hybrid.tgw_attachments[a].kind,
-            TgwAttachmentKind::Vpn(_) | TgwAttachmentKind::DxGateway(_)
-        );
-        match self.goal {
-            Goal::OnPrem(n) => leaves && !self.leads_to_onprem(a, n),
-            Goal::Addresses => false,
-            Goal::Eni(_) | Goal::Internet | Goal::Service(_) => leaves,
-        }
-    }
-
     /// The hop of a transit gateway route table sending `d` to attachment
     /// `a`, located at the winning route (or propagation).
     fn tgw_route_hop(
@@ -438,13 +335,13 @@ impl Tracer<'_> {
             return;
         }
         self.tgw_hops += 1;
-        let natural = self.natural_attachment(table.tgw);
+        let natural = self.towards().natural_attachment(table.tgw);
         match sim::tgw_decision(topo, rt, p.dst) {
             TgwWin::To(atts, prefix) => {
                 self.best_of(atts, |tr, a| {
                     let hop = tr.tgw_route_hop(rt, a, prefix, p.dst);
                     match natural {
-                        Some(n) if n != a && tr.wrong_attachment(a) => {
+                        Some(n) if n != a && tr.towards().wrong_attachment(a) => {
                             tr.t.block(
                                 hop,
                                 format!(
@@ -494,7 +391,7 @@ impl Tracer<'_> {
                         table.meta.pos,
                         format!(
                             "add a static route {} → {to} to `{}`{how}",
-                            self.goal_range(p.dst, None),
+                            self.towards().goal_range(p.dst, None),
                             table.meta.name
                         ),
                     )

@@ -8,8 +8,9 @@
 use ipnet::IpNet;
 
 use crate::model::{
-    DxGatewayId, GatewayRef, HybridRef, OnPremVia, OutsideIp, RouteTableId, SubnetId,
-    TgwAttachmentId, TgwAttachmentKind, TgwId, Topology, VgwId, VifKind, VpcId,
+    DxGatewayId, GatewayRef, HybridRef, OnPremVia, OutsideIp, RouteDest, RouteTableId, SubnetId,
+    TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget, Topology, VgwId,
+    VifKind, VpcId,
 };
 
 /// At most this many transit gateway route lookups per packet.
@@ -236,4 +237,69 @@ pub fn vgw_edge_table(topo: &Topology, g: VgwId) -> Option<RouteTableId> {
             GatewayRef::Igw(_) => false,
         })
     })
+}
+
+/// The prefixes transit gateway route table `rt` advertises over BGP (to
+/// a VPN or DX gateway attachment associated with it): its static routes
+/// and prefix-list entries that are not blackholes (C-9.5: a blackhole is
+/// never advertised), and the stated prefixes its available attachments
+/// propagate into it. A prefix list with unknown entries and a connection
+/// whose learned routes are unstated add nothing.
+pub fn tgw_advertised(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
+    let h = &topo.hybrid;
+    let t = &h.tgw_route_tables[rt];
+    let mut out = Vec::new();
+    for r in t
+        .routes
+        .iter()
+        .filter(|r| r.target != TgwRouteTarget::Blackhole)
+    {
+        match &r.dest {
+            RouteDest::Cidr(n) => out.push(*n),
+            RouteDest::PrefixList(pl) => {
+                out.extend(topo.prefix_lists[*pl].entries.iter().flatten().copied());
+            }
+        }
+    }
+    for &(a, _) in &t.propagations {
+        let att = &h.tgw_attachments[a];
+        if !att.available {
+            continue;
+        }
+        match &att.kind {
+            TgwAttachmentKind::Vpc {
+                vpc, ipv6_support, ..
+            } => {
+                out.extend(topo.vpcs[*vpc].cidrs.iter().map(|c| IpNet::V4(*c)));
+                if *ipv6_support {
+                    out.extend(topo.vpcs[*vpc].ipv6_cidrs.iter().map(|c| IpNet::V6(*c)));
+                }
+            }
+            TgwAttachmentKind::Vpn(v) => {
+                out.extend(learned_routes(topo, OnPremVia::Vpn(*v)).unwrap_or_default());
+            }
+            TgwAttachmentKind::DxGateway(dx) => {
+                for &vif in &h.dx_gateways[*dx].vifs {
+                    out.extend(learned_routes(topo, OnPremVia::Vif(vif)).unwrap_or_default());
+                }
+            }
+            TgwAttachmentKind::Peering(_) | TgwAttachmentKind::Connect => {}
+        }
+    }
+    out
+}
+
+/// The IPv4 CIDRs of VGW `g`'s VPC that a DX gateway association with
+/// allowed prefixes `allowed` advertises: those an allowed prefix covers,
+/// or all of them when none is listed (C-12.2).
+pub fn vgw_association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
+    let Some(v) = topo.hybrid.vgws[g].vpc else {
+        return Vec::new();
+    };
+    topo.vpcs[v]
+        .cidrs
+        .iter()
+        .map(|c| IpNet::V4(*c))
+        .filter(|c| allowed.is_empty() || allowed.iter().any(|a| a.contains(c)))
+        .collect()
 }

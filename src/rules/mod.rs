@@ -12,6 +12,7 @@ mod hybrid;
 pub use filters::*;
 pub use gateways::*;
 pub use hybrid::{
-    MAX_TGW_HOPS, TgwEntry, TgwRouteRank, VgwRouteRank, learned_routes, tgw_dx_attachment,
-    tgw_entry_subnet, tgw_propagated, tgw_vpc_attachment, vgw_edge_table,
+    MAX_TGW_HOPS, TgwEntry, TgwRouteRank, VgwRouteRank, learned_routes, tgw_advertised,
+    tgw_dx_attachment, tgw_entry_subnet, tgw_propagated, tgw_vpc_attachment, vgw_association_cidrs,
+    vgw_edge_table,
 };

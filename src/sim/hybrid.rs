@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{At, Fate, Lookup, Sim, is_private_v4, lookup};
+use super::{At, Blocked, Fate, Lookup, Passed, Sim, is_private_v4, lookup};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
@@ -152,7 +152,7 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                         .tgw_attachment
                         .and_then(|a| h.tgw_attachments[a].route_table)
                     {
-                        nets = tgw_advertised(topo, rt);
+                        nets = crate::rules::tgw_advertised(topo, rt);
                     }
                 }
             }
@@ -169,7 +169,11 @@ fn advertised_len(topo: &Topology, via: OnPremVia, d: IpAddr) -> Result<Option<u
                     if let Some(dx) = vif.dx_gateway {
                         for a in &h.dx_gateways[dx].associations {
                             if let DxAssociationTarget::Vgw(g) = a.target {
-                                nets.extend(association_cidrs(topo, g, &a.allowed_prefixes));
+                                nets.extend(crate::rules::vgw_association_cidrs(
+                                    topo,
+                                    g,
+                                    &a.allowed_prefixes,
+                                ));
                             }
                         }
                     }
@@ -231,7 +235,7 @@ pub fn private_vif_vgws(
     if let Some(dx) = vif.dx_gateway {
         for a in &h.dx_gateways[dx].associations {
             if let DxAssociationTarget::Vgw(g) = a.target {
-                if association_cidrs(topo, g, &a.allowed_prefixes)
+                if crate::rules::vgw_association_cidrs(topo, g, &a.allowed_prefixes)
                     .iter()
                     .any(|c| c.contains(&dst))
                 {
@@ -245,71 +249,6 @@ pub fn private_vif_vgws(
     (taken, refused)
 }
 
-/// VPC CIDRs of `g`'s VPC that an association with `allowed` advertises.
-pub fn association_cidrs(topo: &Topology, g: VgwId, allowed: &[IpNet]) -> Vec<IpNet> {
-    let mut out = Vec::new();
-    if let Some(v) = topo.hybrid.vgws[g].vpc {
-        for c in &topo.vpcs[v].cidrs {
-            let c = IpNet::V4(*c);
-            if allowed.is_empty() || allowed.iter().any(|a| a.contains(&c)) {
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// The prefixes of a TGW route table advertised over BGP (blackholes never).
-fn tgw_advertised(topo: &Topology, rt: TgwRouteTableId) -> Vec<IpNet> {
-    let h = &topo.hybrid;
-    let t = &h.tgw_route_tables[rt];
-    let mut out = Vec::new();
-    for r in t
-        .routes
-        .iter()
-        .filter(|r| r.target != TgwRouteTarget::Blackhole)
-    {
-        match &r.dest {
-            RouteDest::Cidr(n) => out.push(*n),
-            RouteDest::PrefixList(pl) => {
-                if let Some(es) = &topo.prefix_lists[*pl].entries {
-                    out.extend(es.iter().copied());
-                }
-            }
-        }
-    }
-    for (a, _) in &t.propagations {
-        let att = &h.tgw_attachments[*a];
-        if !att.available {
-            continue;
-        }
-        match &att.kind {
-            TgwAttachmentKind::Vpc {
-                vpc, ipv6_support, ..
-            } => {
-                for c in &topo.vpcs[*vpc].cidrs {
-                    out.push(IpNet::V4(*c));
-                }
-                if *ipv6_support {
-                    for c in &topo.vpcs[*vpc].ipv6_cidrs {
-                        out.push(IpNet::V6(*c));
-                    }
-                }
-            }
-            TgwAttachmentKind::Vpn(v) => {
-                out.extend(learned_routes(topo, OnPremVia::Vpn(*v)).unwrap_or_default());
-            }
-            TgwAttachmentKind::DxGateway(dx) => {
-                for &vif in &h.dx_gateways[*dx].vifs {
-                    out.extend(learned_routes(topo, OnPremVia::Vif(vif)).unwrap_or_default());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// The winner of a transit gateway route table lookup.
 pub enum TgwWin {
     /// Attachments to follow, and the propagated prefix when the winner is a
@@ -319,7 +258,7 @@ pub enum TgwWin {
     Unknown(String),
 }
 
-impl Sim<'_> {
+impl<R: super::Recorder> Sim<'_, R> {
     fn via_name(&self, via: OnPremVia) -> String {
         self.topo.hybrid.via_label(via)
     }
@@ -330,30 +269,45 @@ impl Sim<'_> {
         let topo = self.topo;
         let pcx = &topo.peerings[x];
         let Some(peer) = pcx.peer_of(at.vpc) else {
-            self.dropped(format!(
-                "peering {} does not connect this VPC",
-                pcx.meta.name
-            ));
+            self.blocked(
+                Blocked::PeeringElsewhere {
+                    peering: x,
+                    vpc: at.vpc,
+                },
+                format!("peering {} does not connect this VPC", pcx.meta.name),
+            );
             return;
         };
-        if !pcx.active {
-            self.dropped(format!("peering {} is not active (C-8.1)", pcx.meta.name));
+        if !pcx.active
+            && !self.blocked(
+                Blocked::PeeringInactive { peering: x },
+                format!("peering {} is not active (C-8.1)", pcx.meta.name),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if !in_vpc(topo, at.vpc, p.src) || !in_vpc(topo, peer, p.dst) {
-            self.dropped(format!(
-                "peering {}: {} → {} is not VPC-to-peer-VPC (C-8.2)",
-                pcx.meta.name, p.src, p.dst
-            ));
+        let edge = format!(
+            "peering {}: {} → {} is not VPC-to-peer-VPC (C-8.2)",
+            pcx.meta.name, p.src, p.dst
+        );
+        if !in_vpc(topo, at.vpc, p.src)
+            && !self.blocked(Blocked::PeeringSource { peering: x }, edge.clone())
+        {
+            return;
+        }
+        if !in_vpc(topo, peer, p.dst) {
+            // Not carried on beyond the peer VPC (C-8.3): no way on.
+            self.blocked(Blocked::PeeringDestination { peering: x }, edge);
             return;
         }
         self.note(format!(
             "peering {} to VPC {}",
             pcx.meta.name, topo.vpcs[peer].meta.name
         ));
+        self.pass(Passed::Peering { peering: x }, &p);
         let tag = at.tag.after_peering(topo, x);
         let pending = self.egress_by_remote_ref;
         if pending.is_some() && matches!(at.tag, SgTag::Local(_)) {
@@ -377,18 +331,21 @@ impl Sim<'_> {
     fn deliver_from_outside(&mut self, vpc: VpcId, p: Packet, tag: SgTag) {
         let owners = crate::rules::owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                self.topo.vpcs[vpc].meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    self.topo.vpcs[vpc].meta.name, p.dst
+                ),
+            );
             return;
         }
-        for eni in owners {
-            let s = self.topo.enis[eni].subnet;
-            if self.nacl(s, Direction::Ingress, &p) {
-                self.admit(eni, &p, tag);
+        self.fork(owners, |sim, eni| {
+            let s = sim.topo.enis[eni].subnet;
+            if sim.nacl(s, Direction::Ingress, &p) {
+                sim.admit(eni, &p, tag);
             }
-        }
+        });
     }
 
     // ---- transit gateway (C-9) ---------------------------------------------
@@ -404,11 +361,12 @@ impl Sim<'_> {
             return;
         };
         let a = &h.tgw_attachments[ai];
-        if !a.available {
-            self.dropped(format!(
-                "attachment {} is not available (C-9.2)",
-                a.meta.name
-            ));
+        if !a.available
+            && !self.blocked(
+                Blocked::TgwAttachmentUnavailable { attachment: ai },
+                format!("attachment {} is not available (C-9.2)", a.meta.name),
+            )
+        {
             return;
         }
         let TgwAttachmentKind::Vpc { subnets, .. } = &a.kind else {
@@ -421,11 +379,19 @@ impl Sim<'_> {
                 return;
             }
             TgwEntry::NoSubnetInZone(_) => {
-                self.dropped(format!(
+                let why = format!(
                     "attachment {} has no subnet in the sender's availability zone (C-9.6b)",
                     a.meta.name
-                ));
-                return;
+                );
+                // Once fixed, it enters through a subnet of the attachment.
+                match subnets.first() {
+                    Some(&s)
+                        if self.blocked(Blocked::TgwNoSubnetInZone { attachment: ai }, why) =>
+                    {
+                        s
+                    }
+                    _ => return,
+                }
             }
         };
         if !self.nacl(at.subnet, Direction::Egress, &p) || !self.nacl(entry, Direction::Ingress, &p)
@@ -438,19 +404,35 @@ impl Sim<'_> {
             a.meta.name,
             self.subnet_name(entry)
         ));
-        let Some(rt) = a.route_table else {
-            self.dropped(format!(
-                "attachment {} has no route table (C-9.2)",
-                a.meta.name
-            ));
-            return;
+        let into = Passed::TgwIn {
+            attachment: ai,
+            subnet: Some(entry),
         };
+        self.pass(into, &p);
         let az = topo.subnets[entry].availability_zone.clone();
         let at = At {
             tag: at.tag.tgw_entry(topo, ai, entry),
             ..at
         };
-        self.tgw_route(rt, p, az, at);
+        self.tgw_associated(ai, p, az, at);
+    }
+
+    /// Lookup in the route table of attachment `a`. Past an attachment
+    /// without one (C-9.2), in each of its gateway's tables.
+    fn tgw_associated(&mut self, a: TgwAttachmentId, p: Packet, az: Option<String>, at: At) {
+        let h = &self.topo.hybrid;
+        let att = &h.tgw_attachments[a];
+        if let Some(rt) = att.route_table {
+            self.tgw_route(rt, p, az, at);
+            return;
+        }
+        if self.blocked(
+            Blocked::TgwNoRouteTable { attachment: a },
+            format!("attachment {} has no route table (C-9.2)", att.meta.name),
+        ) {
+            let tables = h.tgws[att.tgw].route_tables.clone();
+            self.fork(tables, |s, rt| s.tgw_route(rt, p, az.clone(), at));
+        }
     }
 
     fn tgw_decide(&self, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
@@ -558,7 +540,10 @@ impl Sim<'_> {
     /// Lookup in a TGW route table, then forwarding to the winner.
     fn tgw_route(&mut self, rt: TgwRouteTableId, p: Packet, az: Option<String>, at: At) {
         if at.tgw_hops >= MAX_TGW_HOPS {
-            self.dropped("routing loop through transit gateways".into());
+            self.blocked(
+                Blocked::TgwLoop { table: rt },
+                "routing loop through transit gateways".into(),
+            );
             return;
         }
         let at = At {
@@ -566,18 +551,61 @@ impl Sim<'_> {
             ..at
         };
         match self.tgw_decide(rt, p.dst) {
-            TgwWin::Drop(why) => self.dropped(why),
+            TgwWin::Drop(why) => {
+                self.tgw_fault(rt, Blocked::TgwRoute { table: rt }, why, p, az, at)
+            }
             TgwWin::Unknown(why) => self.unknown(why),
             TgwWin::To(atts, prefix) => {
-                for a in atts {
-                    self.note(format!(
-                        "TGW route table {} sends it to {}",
-                        self.topo.hybrid.tgw_route_tables[rt].meta.name,
-                        self.topo.hybrid.tgw_attachments[a].meta.name
-                    ));
-                    self.tgw_to(a, prefix, p, az.clone(), at);
-                }
+                let topo = self.topo;
+                self.fork(atts, |s, a| {
+                    let table = &topo.hybrid.tgw_route_tables[rt].meta.name;
+                    let att = &topo.hybrid.tgw_attachments[a].meta.name;
+                    s.note(format!("TGW route table {table} sends it to {att}"));
+                    if !s.recorder.tgw_leads_on(topo, rt, a) {
+                        let why = format!(
+                            "TGW route table {table} sends it to {att}, elsewhere than where it should go"
+                        );
+                        let wrong = Blocked::WrongAttachment {
+                            table: rt,
+                            attachment: a,
+                        };
+                        s.tgw_fault(rt, wrong, why, p, az.clone(), at);
+                        return;
+                    }
+                    s.pass(
+                        Passed::TgwRoute {
+                            table: rt,
+                            attachment: a,
+                            prefix,
+                        },
+                        &p,
+                    );
+                    s.tgw_to(a, prefix, p, az.clone(), at);
+                });
             }
+        }
+    }
+
+    /// A transit gateway route table drops the packet (or, for the
+    /// recorder, sends it the wrong way). Where the recorder carries on
+    /// past it and names the attachment the packet should leave through,
+    /// the walk goes there; else the branch ends, dropped.
+    fn tgw_fault(
+        &mut self,
+        rt: TgwRouteTableId,
+        blocked: Blocked,
+        why: String,
+        p: Packet,
+        az: Option<String>,
+        at: At,
+    ) {
+        if !self.blocked(blocked, why.clone()) {
+            return;
+        }
+        let tgw = self.topo.hybrid.tgw_route_tables[rt].tgw;
+        match self.recorder.tgw_detour(self.topo, tgw) {
+            Some(a) => self.tgw_to(a, None, p, az, at),
+            None => self.dropped(why),
         }
     }
 
@@ -599,29 +627,38 @@ impl Sim<'_> {
                 appliance_mode,
                 ..
             } => {
-                for e in tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref()) {
-                    self.note(format!(
+                let exits = tgw_exit_subnets(topo, subnets, *appliance_mode, az.as_deref());
+                self.fork(exits, |s, e| {
+                    s.note(format!(
                         "leaves the TGW through subnet {}",
-                        self.subnet_name(e)
+                        s.subnet_name(e)
                     ));
+                    s.pass(
+                        Passed::TgwOut {
+                            attachment: a,
+                            subnet: e,
+                        },
+                        &p,
+                    );
                     let next = At {
                         subnet: e,
                         vpc: *vpc,
                         tag: at.tag.tgw_exit(topo, a, e),
                         ..at
                     };
-                    self.forward(next, p);
-                }
+                    s.forward(next, p);
+                });
             }
             TgwAttachmentKind::Vpn(v) => self.exit(OnPremVia::Vpn(*v), p),
             TgwAttachmentKind::DxGateway(dx) => {
                 let vifs = transit_vifs_carrying(topo, *dx, prefix);
                 if vifs.is_empty() {
-                    self.dropped("no transit virtual interface carries it".into());
+                    self.blocked(
+                        Blocked::DxNoVif { dx: *dx },
+                        "no transit virtual interface carries it".into(),
+                    );
                 }
-                for vif in vifs {
-                    self.exit(OnPremVia::Vif(vif), p);
-                }
+                self.fork(vifs, |s, vif| s.exit(OnPremVia::Vif(vif), p));
             }
             TgwAttachmentKind::Peering(t2) => {
                 let Some(b) = tgw_peering_back(topo, a) else {
@@ -632,20 +669,21 @@ impl Sim<'_> {
                     return;
                 };
                 let back = &h.tgw_attachments[b];
-                if !back.available {
-                    self.dropped(format!("attachment {} is not available", back.meta.name));
+                if !back.available
+                    && !self.blocked(
+                        Blocked::TgwAttachmentUnavailable { attachment: b },
+                        format!("attachment {} is not available", back.meta.name),
+                    )
+                {
                     return;
                 }
-                let Some(rt) = back.route_table else {
-                    self.dropped(format!("attachment {} has no route table", back.meta.name));
-                    return;
-                };
+                self.pass(Passed::TgwPeering { attachment: b }, &p);
                 // TGW peering carries no identity (C-9.10).
                 let at = At {
                     tag: SgTag::Cleared,
                     ..at
                 };
-                self.tgw_route(rt, p, None, at);
+                self.tgw_associated(b, p, None, at);
             }
             TgwAttachmentKind::Connect => {
                 self.unknown(format!(
@@ -658,8 +696,12 @@ impl Sim<'_> {
 
     /// Leaves AWS over a connection.
     fn exit(&mut self, via: OnPremVia, p: Packet) {
-        if !available(self.topo, via) {
-            self.dropped(format!("{} is not available", self.via_name(via)));
+        if !available(self.topo, via)
+            && !self.blocked(
+                Blocked::ConnectionUnavailable { via },
+                format!("{} is not available", self.via_name(via)),
+            )
+        {
             return;
         }
         if let OnPremVia::Vpn(v) = via {
@@ -671,15 +713,20 @@ impl Sim<'_> {
                 ));
                 return;
             }
-            if !vpn_selectors_cover(vpn, &p) {
-                self.dropped(format!(
-                    "outside the traffic selectors of {} (C-11.2)",
-                    vpn.meta.name
-                ));
+            if !vpn_selectors_cover(vpn, &p)
+                && !self.blocked(
+                    Blocked::VpnSelectors { vpn: v },
+                    format!(
+                        "outside the traffic selectors of {} (C-11.2)",
+                        vpn.meta.name
+                    ),
+                )
+            {
                 return;
             }
         }
         self.note(format!("leaves AWS over {}", self.via_name(via)));
+        self.pass(Passed::Exit { via }, &p);
         self.end(Fate::OnPrem { via });
     }
 
@@ -688,21 +735,29 @@ impl Sim<'_> {
     pub(super) fn via_vgw(&mut self, at: At, g: VgwId, p: Packet) {
         let topo = self.topo;
         let vgw = &topo.hybrid.vgws[g];
-        if vgw.vpc != Some(at.vpc) {
-            self.dropped(format!(
-                "vpn gateway {} is not attached to this VPC",
-                vgw.meta.name
-            ));
+        if vgw.vpc != Some(at.vpc)
+            && !self.blocked(
+                Blocked::VgwNotAttached {
+                    vgw: g,
+                    vpc: at.vpc,
+                },
+                format!("vpn gateway {} is not attached to this VPC", vgw.meta.name),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if !interface_v4(topo, at.vpc, p.src) {
-            self.dropped(format!(
-                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.2, C-10.4)",
-                vgw.meta.name, p.src
-            ));
+        if !interface_v4(topo, at.vpc, p.src)
+            && !self.blocked(
+                Blocked::VgwSource { vgw: g },
+                format!(
+                    "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.2, C-10.4)",
+                    vgw.meta.name, p.src
+                ),
+            )
+        {
             return;
         }
         self.vgw_route(g, p);
@@ -715,7 +770,14 @@ impl Sim<'_> {
         let via = match vgw_pick(topo, g, p.dst) {
             VgwPick::Via(via) => via,
             VgwPick::NoRoute(why) => {
-                self.dropped(why);
+                // It forwards only to prefixes it knows (C-10.2); past it,
+                // over the connection the recorder names.
+                if self.blocked(Blocked::VgwNoRoute { vgw: g }, why.clone()) {
+                    match self.recorder.vgw_detour(topo, g) {
+                        Some(via) => self.exit(via, p),
+                        None => self.dropped(why),
+                    }
+                }
                 return;
             }
             VgwPick::Unknown(why) => {
@@ -728,6 +790,7 @@ impl Sim<'_> {
             vgw.meta.name,
             self.via_name(via)
         ));
+        self.pass(Passed::VgwChoose { vgw: g, via }, &p);
         self.exit(via, p);
     }
 
@@ -741,23 +804,34 @@ impl Sim<'_> {
                 "vpn gateway {} forwards between its connections (CloudHub)",
                 vgw.meta.name
             ));
+            self.pass(Passed::CloudHub { vgw: g }, &p);
             self.vgw_route(g, p);
             return;
         }
         let Some(vpc) = vgw.vpc else {
-            self.dropped(format!("vpn gateway {} is detached", vgw.meta.name));
+            self.blocked(
+                Blocked::VgwDetached { vgw: g },
+                format!("vpn gateway {} is detached", vgw.meta.name),
+            );
             return;
         };
-        if !interface_v4(topo, vpc, p.dst) {
-            self.dropped(format!(
-                "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.4)",
-                vgw.meta.name, p.dst
-            ));
+        if !interface_v4(topo, vpc, p.dst)
+            && !self.blocked(
+                Blocked::VgwDestination { vgw: g },
+                format!(
+                    "vpn gateway {}: {} is not an IPv4 address of an interface in the VPC (C-10.4)",
+                    vgw.meta.name, p.dst
+                ),
+            )
+        {
             return;
         }
         if let Some(rt) = vgw_edge_table(topo, g) {
             match lookup(topo, rt, p.dst) {
-                Lookup::Target(RouteTarget::Local, what) => self.note(what),
+                Lookup::Target(RouteTarget::Local, what) => {
+                    self.pass(Passed::EdgeTable { table: rt }, &p);
+                    self.note(what);
+                }
                 Lookup::Unknown(why) => {
                     self.unknown(why);
                     return;
@@ -775,6 +849,7 @@ impl Sim<'_> {
             "enters VPC {} through {}",
             topo.vpcs[vpc].meta.name, vgw.meta.name
         ));
+        self.pass(Passed::VgwIn { vgw: g }, &p);
         // From on prem: no identity (C-5.6).
         self.deliver_from_outside(vpc, p, SgTag::Cleared);
     }
@@ -788,15 +863,20 @@ impl Sim<'_> {
             return;
         };
         self.note(format!("origin: on-prem network {}", net.meta.name));
-        if !net.cidrs.iter().any(|c| c.contains(&p.src)) {
-            self.dropped(format!(
-                "{} is not in on-prem network {}",
-                p.src, net.meta.name
-            ));
+        self.pass(Passed::FromOnPrem { net: n }, &p);
+        if !net.cidrs.iter().any(|c| c.contains(&p.src))
+            && !self.blocked(
+                Blocked::OnPremSource { net: n },
+                format!("{} is not in on-prem network {}", p.src, net.meta.name),
+            )
+        {
             return;
         }
         if net.stays_on_prem().iter().any(|c| c.contains(&p.dst)) {
-            self.dropped(format!("{} stays on premises", p.dst));
+            self.blocked(
+                Blocked::StaysOnPrem { net: n },
+                format!("{} stays on premises", p.dst),
+            );
             return;
         }
         let public_vif = net.via.iter().any(
@@ -807,38 +887,57 @@ impl Sim<'_> {
             return;
         }
         let Some((chosen, decided)) = onprem_pick(topo, net, p.dst) else {
-            self.dropped(format!(
-                "AWS advertises no route for {} to {}",
-                p.dst, net.meta.name
-            ));
+            // Once AWS advertises a route, over any of the connections.
+            if self.blocked(
+                Blocked::OnPremNoRoute { net: n },
+                format!("AWS advertises no route for {} to {}", p.dst, net.meta.name),
+            ) {
+                let vias = net.via.clone();
+                self.fork(vias, |s, via| s.enter(via, p));
+            }
             return;
         };
-        for via in chosen {
-            self.note(format!(
+        self.fork(chosen, |s, via| {
+            s.note(format!(
                 "into AWS over {} ({})",
-                self.via_name(via),
+                s.via_name(via),
                 if decided {
                     "stated preference"
                 } else {
                     "possible path"
                 }
             ));
-            self.enter(via, p);
-        }
+            s.pass(
+                Passed::IntoAws {
+                    net: n,
+                    via,
+                    decided,
+                },
+                &p,
+            );
+            s.enter(via, p);
+        });
     }
 
     fn enter(&mut self, via: OnPremVia, p: Packet) {
         let topo = self.topo;
         let h = &topo.hybrid;
-        if !available(topo, via) {
-            self.dropped(format!("{} is not available", self.via_name(via)));
+        if !available(topo, via)
+            && !self.blocked(
+                Blocked::ConnectionUnavailable { via },
+                format!("{} is not available", self.via_name(via)),
+            )
+        {
             return;
         }
         match via {
             OnPremVia::Vpn(v) => match h.vpns[v].gateway {
                 VpnGatewayRef::Vgw(g) => {
                     if p.dst.is_ipv6() {
-                        self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                        self.blocked(
+                            Blocked::VgwIpv6 { via },
+                            "a VGW carries no IPv6 (C-10.2)".into(),
+                        );
                         return;
                     }
                     self.vgw_in(g, p);
@@ -859,39 +958,76 @@ impl Sim<'_> {
             OnPremVia::Vif(x) => {
                 let vif = &h.vifs[x];
                 match vif.kind {
-                    VifKind::Public => self.dropped("public virtual interface".into()),
+                    VifKind::Public => {
+                        self.blocked(
+                            Blocked::PublicVif { via },
+                            "public virtual interface".into(),
+                        );
+                    }
                     VifKind::Private => {
                         if p.dst.is_ipv6() {
-                            self.dropped("a VGW carries no IPv6 (C-10.2)".into());
+                            self.blocked(
+                                Blocked::VgwIpv6 { via },
+                                "a VGW carries no IPv6 (C-10.2)".into(),
+                            );
                             return;
                         }
-                        let (vgws, _) = private_vif_vgws(topo, x, p.dst);
+                        let (mut vgws, refused) = private_vif_vgws(topo, x, p.dst);
                         if vgws.is_empty() {
-                            self.dropped("no VGW behind the virtual interface takes it".into());
+                            let why = "no VGW behind the virtual interface takes it".to_string();
+                            let Some(&(dx, _)) = refused.first() else {
+                                self.blocked(Blocked::NoVgwBehind { via }, why);
+                                return;
+                            };
+                            if !self.blocked(Blocked::DxPrefixes { dx }, why) {
+                                return;
+                            }
+                            // Once the allowed prefixes cover it: the VGWs
+                            // whose VPC holds the destination.
+                            vgws = refused
+                                .iter()
+                                .map(|&(_, g)| g)
+                                .filter(|&g| h.vgws[g].vpc.is_some_and(|v| in_vpc(topo, v, p.dst)))
+                                .collect();
                         }
-                        for g in vgws {
-                            self.vgw_in(g, p);
-                        }
+                        self.fork(vgws, |s, g| s.vgw_in(g, p));
                     }
                     VifKind::Transit => {
                         let Some(dx) = vif.dx_gateway else {
-                            self.dropped("transit virtual interface without a DX gateway".into());
+                            self.blocked(
+                                Blocked::NoVgwBehind { via },
+                                "transit virtual interface without a DX gateway".into(),
+                            );
                             return;
                         };
-                        let tgws = transit_vif_tgws(topo, dx, p.dst);
+                        let mut tgws = transit_vif_tgws(topo, dx, p.dst);
                         if tgws.is_empty() {
-                            self.dropped("no DX gateway association allows it".into());
-                            return;
-                        }
-                        for t in tgws {
-                            match tgw_dx_attachment(topo, t, dx) {
-                                Some(a) => self.enter_tgw(a, p),
-                                None => self.unknown(format!(
-                                    "transit gateway {} has no attachment for the DX gateway",
-                                    h.tgws[t].meta.name
-                                )),
+                            if !self.blocked(
+                                Blocked::DxPrefixes { dx },
+                                "no DX gateway association allows it".into(),
+                            ) {
+                                return;
                             }
+                            // Once the allowed prefixes cover it: every
+                            // transit gateway associated.
+                            tgws = h.dx_gateways[dx]
+                                .associations
+                                .iter()
+                                .filter_map(|a| match a.target {
+                                    DxAssociationTarget::Tgw(t) => Some(t),
+                                    DxAssociationTarget::Vgw(_) => None,
+                                })
+                                .collect();
+                            tgws.sort_unstable();
+                            tgws.dedup();
                         }
+                        self.fork(tgws, |s, t| match tgw_dx_attachment(topo, t, dx) {
+                            Some(a) => s.enter_tgw(a, p),
+                            None => s.unknown(format!(
+                                "transit gateway {} has no attachment for the DX gateway",
+                                h.tgws[t].meta.name
+                            )),
+                        });
                     }
                 }
             }
@@ -900,18 +1036,23 @@ impl Sim<'_> {
 
     fn enter_tgw(&mut self, a: TgwAttachmentId, p: Packet) {
         let att = &self.topo.hybrid.tgw_attachments[a];
-        if !att.available {
-            self.dropped(format!("attachment {} is not available", att.meta.name));
+        if !att.available
+            && !self.blocked(
+                Blocked::TgwAttachmentUnavailable { attachment: a },
+                format!("attachment {} is not available", att.meta.name),
+            )
+        {
             return;
         }
-        let Some(rt) = att.route_table else {
-            self.dropped(format!("attachment {} has no route table", att.meta.name));
-            return;
-        };
         self.note(format!(
             "enters the transit gateway through {}",
             att.meta.name
         ));
+        let into = Passed::TgwIn {
+            attachment: a,
+            subnet: None,
+        };
+        self.pass(into, &p);
         // Arriving from on prem: no subnet yet. The subnet and VPC are set
         // when the packet leaves the TGW into a VPC; only the hop counts matter.
         let at = At {
@@ -922,7 +1063,7 @@ impl Sim<'_> {
             tgw_hops: 0,
             tag: SgTag::Cleared,
         };
-        self.tgw_route(rt, p, None, at);
+        self.tgw_associated(a, p, None, at);
     }
 }
 
@@ -1045,7 +1186,8 @@ pub fn transit_vif_tgws(topo: &Topology, dx: DxGatewayId, d: IpAddr) -> Vec<TgwI
 
 /// A transit gateway route table's decision for `d` (C-9.4, C-9.5).
 pub fn tgw_decision(topo: &Topology, rt: TgwRouteTableId, d: IpAddr) -> TgwWin {
-    Sim::new(topo, false, super::Recorder::FirstDrop).tgw_decide(rt, d)
+    let p = Packet::tcp(d, d, 0, 0);
+    Sim::new(topo, false, super::FirstDrop, p).tgw_decide(rt, d)
 }
 
 /// The subnets through which a packet that entered a transit gateway in

@@ -4,14 +4,20 @@
 //! `docs/FORWARDING-MODEL.md` that decides one concrete packet at a time. It
 //! is the oracle that property tests compare the symbolic engine against, so
 //! it favours plain loops over the topology and a readable trace over speed.
-//! It uses no code of `crate::engine`; the other way round, the one-packet
-//! rule predicates live here (`matching`: NACL, security group and block
-//! public access; `route` and `hybrid`: route, TGW and VGW choice), and
-//! the engine's explainer and its few per-rule helpers call them.
+//! It uses no code of `crate::engine`. The one-packet filter predicates
+//! (NACL, security group, block public access, what a gateway passes) and
+//! the transit gateway and BGP facts are in `crate::rules`, shared with the
+//! engine; the per-packet route choice is here (`route`: subnet tables;
+//! `hybrid`: TGW tables, VGW and on-prem choice), the engine compiling its
+//! own exact version of it.
 //!
-//! The walk takes a [`Recorder`]: [`Recorder::FirstDrop`] for the oracle
-//! ([`simulate`], [`simulate_must_reach`]), [`Recorder::EveryBlocker`] for
-//! reports that list every blocker ([`simulate_blockers`]).
+//! The walk ([`walk`]) takes a [`Recorder`] (`record.rs`), which decides at
+//! every component that drops the packet (a [`Blocked`]) whether the branch
+//! ends there or carries on as if it were fixed: [`FirstDrop`] for the
+//! oracle ([`simulate`], [`simulate_must_reach`]), [`EveryBlocker`] (past
+//! filters) for [`simulate_blockers`], [`CarryOn`] (past routing faults
+//! too). A recorder may also steer the walk towards a goal, treat security
+//! groups as stateful (a reply), and follow one branch of each fork.
 //!
 //! # Choices where the forwarding model is silent or ambiguous
 //!
@@ -76,6 +82,7 @@
 //!     fate, is `Unknown`.
 
 mod hybrid;
+mod record;
 mod route;
 pub mod service;
 
@@ -94,9 +101,11 @@ use crate::rules::{
     nacl_check, owners, sg_check_as, tcp_udp_or_icmp,
 };
 pub use hybrid::{
-    TgwWin, VgwPick, association_cidrs, available, connections_of_vgw, in_vpc, interface_v4,
-    onprem_pick, other_of, private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws,
-    vgw_pick,
+    TgwWin, VgwPick, available, connections_of_vgw, in_vpc, interface_v4, onprem_pick, other_of,
+    private_vif_vgws, tgw_decision, tgw_exit_subnets, transit_vif_tgws, vgw_pick,
+};
+pub use record::{
+    Blocked, Blocker, CarryOn, EveryBlocker, FirstDrop, MAX_BRANCHES, Passed, Recorder,
 };
 pub use route::{Lookup, RouteKind, Winner, lookup, lookup_route};
 
@@ -158,60 +167,15 @@ impl fmt::Display for Fate {
 /// The result of simulating one packet.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// One fate per distinct outcome (usually exactly one). With
-    /// [`Recorder::EveryBlocker`], where the packet ends once every
-    /// blocker is fixed.
+    /// One fate per distinct outcome (usually exactly one). With a
+    /// recorder that carries on, where the packet ends once every blocker
+    /// it carried on past is fixed.
     pub fates: Vec<Fate>,
     /// Human-readable steps, in order.
     pub trace: Vec<String>,
     /// The components that dropped the packet, in the order the walk met
-    /// them. With [`Recorder::FirstDrop`] at most one per branch.
+    /// them. With [`FirstDrop`] at most one per branch.
     pub blockers: Vec<Blocker>,
-}
-
-/// What the walk does at a component that drops the packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorder {
-    /// The oracle: the branch ends there, dropped.
-    FirstDrop,
-    /// Record the blocker and carry on as if it were fixed, where the walk
-    /// can (a filter: NACL, security groups, block public access). A drop
-    /// that leaves no way on (no route, a blackhole) still ends the branch,
-    /// recorded as a blocker.
-    EveryBlocker,
-}
-
-/// The component that dropped a packet, for reports that name the rule and
-/// suggest a fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Blocked {
-    /// The NACL of `subnet` in direction `dir` (its deciding rule is
-    /// [`nacl_first_match`]; none is the implicit deny).
-    Nacl { subnet: SubnetId, dir: Direction },
-    /// The security groups of `eni` in direction `dir`: no rule allows.
-    Sg { eni: EniId, dir: Direction },
-    /// Subnet `subnet` has no route table.
-    NoRouteTable { subnet: SubnetId },
-    /// The lookup in `table`: a blackhole route won (`Some`), or no route
-    /// covers the destination (`None`).
-    Route {
-        table: crate::model::RouteTableId,
-        blackhole: Option<Winner>,
-    },
-    /// VPC block public access (C-6.10) in `vpc`, at `subnet` when it is
-    /// decided per subnet; `dir` is internet ingress or egress.
-    Bpa {
-        vpc: VpcId,
-        subnet: Option<SubnetId>,
-        dir: Direction,
-    },
-}
-
-/// One recorded blocker: where, and the simulator's reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocker {
-    pub at: Blocked,
-    pub reason: String,
 }
 
 /// Decides what happens to `packet` sent from `origin` in `topo`, in the
@@ -228,27 +192,41 @@ pub fn simulate_must_reach(topo: &Topology, origin: Origin, packet: &Packet) -> 
     simulate_as(topo, origin, packet, true)
 }
 
-/// [`simulate`] with [`Recorder::EveryBlocker`]: every component that
+/// [`simulate`] with [`EveryBlocker`]: every component that
 /// drops the packet on its way is recorded in [`Outcome::blockers`], and
 /// the walk carries on past filters as if they let it through. The fates
 /// are where the packet ends once those are fixed.
 pub fn simulate_blockers(topo: &Topology, origin: Origin, packet: &Packet) -> Outcome {
-    walk(topo, origin, packet, false, Recorder::EveryBlocker)
+    walk(topo, origin, packet, false, EveryBlocker)
 }
 
 fn simulate_as(topo: &Topology, origin: Origin, packet: &Packet, primary_only: bool) -> Outcome {
-    walk(topo, origin, packet, primary_only, Recorder::FirstDrop)
+    walk(topo, origin, packet, primary_only, FirstDrop)
 }
 
-/// The one per-packet walk.
-fn walk(
+/// The one per-packet walk, in the exposure reading of C-5.6 unless
+/// `primary_only`, with `recorder` deciding what happens at each
+/// component that drops the packet.
+pub fn walk<R: Recorder>(
     topo: &Topology,
     origin: Origin,
     packet: &Packet,
     primary_only: bool,
-    recorder: Recorder,
+    recorder: R,
 ) -> Outcome {
-    let mut sim = Sim::new(topo, primary_only, recorder);
+    walk_with(topo, origin, packet, primary_only, recorder).0
+}
+
+/// [`walk`], handing the recorder back (with what it recorded: of the
+/// branch it kept, for a recorder that keeps one).
+pub fn walk_with<R: Recorder>(
+    topo: &Topology,
+    origin: Origin,
+    packet: &Packet,
+    primary_only: bool,
+    recorder: R,
+) -> (Outcome, R) {
+    let mut sim = Sim::new(topo, primary_only, recorder, *packet);
     sim.note(format!("packet {packet}"));
     if packet.src.is_ipv4() != packet.dst.is_ipv4() {
         sim.dropped("source and destination are of different address families".into());
@@ -279,7 +257,7 @@ struct At {
     tag: SgTag,
 }
 
-struct Sim<'a> {
+struct Sim<'a, R: Recorder> {
     topo: &'a Topology,
     fates: Vec<Fate>,
     trace: Vec<String>,
@@ -294,14 +272,30 @@ struct Sim<'a> {
     /// through an internet gateway (C-6.8): in the must-reach reading a
     /// definite fate is unknown.
     igw_unprovable: bool,
-    recorder: Recorder,
+    recorder: R,
     blockers: Vec<Blocker>,
+    /// Alternatives followed one by one so far ([`Recorder::one_branch`]).
+    branches: usize,
+    /// The packet as it is where the walk is (after any translation).
+    cur: Packet,
 }
 
-impl<'a> Sim<'a> {
+/// What a branch changes in the walk, saved and restored around each
+/// alternative of a fork the recorder follows one by one.
+#[derive(Clone)]
+struct Branch<R> {
+    fates: Vec<Fate>,
+    trace: Vec<String>,
+    blockers: Vec<Blocker>,
+    egress_by_remote_ref: Option<EniId>,
+    igw_unprovable: bool,
+    recorder: R,
+}
+
+impl<'a, R: Recorder> Sim<'a, R> {
     // ---- bookkeeping -------------------------------------------------------
 
-    fn new(topo: &'a Topology, primary_only: bool, recorder: Recorder) -> Self {
+    fn new(topo: &'a Topology, primary_only: bool, recorder: R, packet: Packet) -> Self {
         Sim {
             topo,
             fates: Vec::new(),
@@ -311,7 +305,58 @@ impl<'a> Sim<'a> {
             igw_unprovable: false,
             recorder,
             blockers: Vec::new(),
+            branches: 0,
+            cur: packet,
         }
+    }
+
+    fn save(&self) -> Branch<R> {
+        Branch {
+            fates: self.fates.clone(),
+            trace: self.trace.clone(),
+            blockers: self.blockers.clone(),
+            egress_by_remote_ref: self.egress_by_remote_ref,
+            igw_unprovable: self.igw_unprovable,
+            recorder: self.recorder.clone(),
+        }
+    }
+
+    fn restore(&mut self, b: Branch<R>) {
+        self.fates = b.fates;
+        self.trace = b.trace;
+        self.blockers = b.blockers;
+        self.egress_by_remote_ref = b.egress_by_remote_ref;
+        self.igw_unprovable = b.igw_unprovable;
+        self.recorder = b.recorder;
+    }
+
+    /// Follows `f` for each alternative of a fork: every one, or, for a
+    /// recorder that keeps one branch, each from the same state, keeping
+    /// the one of least cost (the first of equals).
+    fn fork<A>(&mut self, mut alts: Vec<A>, mut f: impl FnMut(&mut Self, A)) {
+        if !self.recorder.one_branch() || alts.len() <= 1 {
+            for a in alts {
+                f(self, a);
+            }
+            return;
+        }
+        if self.branches >= MAX_BRANCHES {
+            alts.truncate(1);
+        }
+        self.branches += alts.len();
+        let base = self.save();
+        let mut best: Option<Branch<R>> = None;
+        for a in alts {
+            self.restore(base.clone());
+            f(self, a);
+            if best
+                .as_ref()
+                .is_none_or(|b| self.recorder.cost() < b.recorder.cost())
+            {
+                best = Some(self.save());
+            }
+        }
+        self.restore(best.unwrap_or(base));
     }
 
     fn note(&mut self, s: String) {
@@ -338,6 +383,7 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("=> {fate}"));
+        self.recorder.ended(&fate);
         self.fates.push(fate);
     }
 
@@ -349,40 +395,27 @@ impl<'a> Sim<'a> {
         self.end(Fate::Unknown { reason });
     }
 
-    /// Records that `at` drops the packet. With [`Recorder::FirstDrop`]
-    /// the branch ends dropped and this is false; with
-    /// [`Recorder::EveryBlocker`] the walk carries on as if `at` let the
-    /// packet through, and this is true.
+    /// Records that `at` drops the packet. When the recorder carries on
+    /// past it, the walk goes on as if `at` let the packet through and
+    /// this is true; else the branch ends dropped and this is false.
     fn blocked(&mut self, at: Blocked, reason: String) -> bool {
+        // Past some there is no way on, whatever the recorder says.
+        let on = self.recorder.carry_on(&at, &self.cur) && !at.no_way_on();
         self.blockers.push(Blocker {
             at,
             reason: reason.clone(),
         });
-        match self.recorder {
-            Recorder::FirstDrop => {
-                self.dropped(reason);
-                false
-            }
-            Recorder::EveryBlocker => {
-                self.note(format!("blocked: {reason}; carrying on as if fixed"));
-                true
-            }
+        if on {
+            self.note(format!("blocked: {reason}; carrying on as if fixed"));
+        } else {
+            self.dropped(reason);
         }
-    }
-
-    /// Records that `at` drops the packet, with no way on: the branch ends
-    /// whatever the recorder.
-    fn blocked_end(&mut self, at: Blocked, reason: String) {
-        self.blockers.push(Blocker {
-            at,
-            reason: reason.clone(),
-        });
-        self.dropped(reason);
+        on
     }
 
     /// Deduplicates the fates: exact duplicates are removed, and every
     /// `Dropped` (every `Unknown`) is merged into the first one.
-    fn finish(self) -> Outcome {
+    fn finish(self) -> (Outcome, R) {
         let mut fates: Vec<Fate> = Vec::new();
         for f in self.fates {
             let same = fates.iter_mut().find(|g| g.same_kind(&f));
@@ -398,11 +431,14 @@ impl<'a> Sim<'a> {
                 (Some(_), _) => {}
             }
         }
-        Outcome {
-            fates,
-            trace: self.trace,
-            blockers: self.blockers,
-        }
+        (
+            Outcome {
+                fates,
+                trace: self.trace,
+                blockers: self.blockers,
+            },
+            self.recorder,
+        )
     }
 
     fn eni_name(&self, e: EniId) -> &'a str {
@@ -423,6 +459,7 @@ impl<'a> Sim<'a> {
         let why = format!("subnet {}: {}", self.subnet_name(subnet), v.why);
         if v.allow {
             self.note(why);
+            self.pass(Passed::Nacl { subnet, dir }, p);
             return true;
         }
         self.blocked(Blocked::Nacl { subnet, dir }, why)
@@ -433,6 +470,14 @@ impl<'a> Sim<'a> {
     fn sg(&mut self, eni: EniId, dir: Direction, p: &Packet, identity: Option<VpcId>) -> bool {
         match sg_check_as(self.topo, eni, dir, p, identity, self.primary_only) {
             SgVerdict::Allow(why) => {
+                self.pass(
+                    Passed::Sg {
+                        eni,
+                        dir,
+                        why: why.clone(),
+                    },
+                    p,
+                );
                 self.note(why);
                 true
             }
@@ -451,14 +496,15 @@ impl<'a> Sim<'a> {
             EniOwner::Workload | EniOwner::Endpoint(_) | EniOwner::Service(_) => {
                 self.end(Fate::Delivered { eni });
             }
-            EniOwner::Nat(_) => {
-                self.dropped(format!(
-                    "{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"
-                ));
+            EniOwner::Nat(nat) => {
+                self.blocked(
+                    Blocked::NatInbound { nat: *nat },
+                    format!("{name} is a NAT gateway interface: no unsolicited inbound (C-7.1)"),
+                );
             }
-            EniOwner::LoadBalancer(lb) => {
-                let listener = listener_for(self.topo, *lb, p);
-                let lb = &self.topo.load_balancers[*lb];
+            EniOwner::LoadBalancer(lb_id) => {
+                let listener = listener_for(self.topo, *lb_id, p);
+                let lb = &self.topo.load_balancers[*lb_id];
                 match listener {
                     Some(l) => {
                         self.note(format!(
@@ -468,12 +514,18 @@ impl<'a> Sim<'a> {
                             l.port,
                             crate::rules::at(l.pos)
                         ));
+                        self.pass(Passed::Listener { lb: *lb_id }, p);
                         self.end(Fate::Delivered { eni });
                     }
-                    None => self.dropped(format!(
-                        "load balancer {} has no listener for this protocol and port (C-14.3)",
-                        lb.meta.name
-                    )),
+                    None => {
+                        let why = format!(
+                            "load balancer {} has no listener for this protocol and port (C-14.3)",
+                            lb.meta.name
+                        );
+                        if self.blocked(Blocked::NoListener { lb: *lb_id }, why) {
+                            self.end(Fate::Delivered { eni });
+                        }
+                    }
                 }
             }
             EniOwner::TransitGateway => {
@@ -486,6 +538,12 @@ impl<'a> Sim<'a> {
     /// packet carries (C-5.8), then the owner rule.
     fn admit(&mut self, eni: EniId, p: &Packet, tag: SgTag) {
         self.note(format!("reaches interface {}", self.eni_name(eni)));
+        if self.recorder.stateful() {
+            // A reply to the flow this interface opened: the security
+            // groups let it in (C-5.3), and it is delivered.
+            self.end(Fate::Delivered { eni });
+            return;
+        }
         if let Some(v) = tag.doubtful() {
             // Peering across Regions that are not known: references to the
             // sender's groups may or may not match (C-5.7).
@@ -527,7 +585,8 @@ impl<'a> Sim<'a> {
             self.dropped(format!("{} is not an internet address (C-6.3)", p.src));
             return;
         }
-        let mut claimed = false;
+        self.pass(Passed::FromInternet, &p);
+        let mut claimed: Vec<(IgwId, VpcId, IpAddr)> = Vec::new();
         for g in 0..self.topo.igws.len() {
             let Some(vpc) = self.topo.igws[g].vpc else {
                 continue;
@@ -569,22 +628,56 @@ impl<'a> Sim<'a> {
                     }
                 }
             }
-            for dst in entries {
-                claimed = true;
-                self.igw_ingress(g, vpc, Packet { dst, ..p });
-            }
+            claimed.extend(entries.into_iter().map(|dst| (g, vpc, dst)));
         }
-        if !claimed {
-            self.dropped(format!("no internet gateway accepts destination {}", p.dst));
+        if claimed.is_empty() {
+            self.no_internet_entry(p);
         }
+        self.fork(claimed, |s, (g, vpc, dst)| {
+            let q = Packet { dst, ..p };
+            s.translated(q, |s| s.igw_ingress(Some(g), vpc, q));
+        });
+    }
+
+    /// No internet gateway accepts the destination. A recorder may name
+    /// the interface the packet is meant for: the missing gateway (or
+    /// public address) is then its blocker, and past it the packet enters
+    /// that interface's VPC, at its private address.
+    fn no_internet_entry(&mut self, p: Packet) {
+        let topo = self.topo;
+        let why = format!("no internet gateway accepts destination {}", p.dst);
+        let Some(e) = self.recorder.internet_detour(topo, &p) else {
+            self.dropped(why);
+            return;
+        };
+        let eni = &topo.enis[e];
+        let vpc = eni.vpc;
+        let g = topo.vpcs[vpc].igw;
+        let at = match g {
+            None => Blocked::NoIgw { vpc },
+            Some(igw) => Blocked::NoPublicAddress { igw, eni: e },
+        };
+        if !self.blocked(at, why.clone()) {
+            return;
+        }
+        let dst = match (p.dst, eni.private_ips.first()) {
+            (IpAddr::V4(_), Some(pip)) => IpAddr::V4(pip.addr),
+            _ => p.dst,
+        };
+        let q = Packet { dst, ..p };
+        self.translated(q, |s| s.igw_ingress(g, vpc, q));
     }
 
     /// The packet has been accepted by IGW `g` of `vpc` (and rewritten).
-    fn igw_ingress(&mut self, g: IgwId, vpc: VpcId, p: Packet) {
+    /// (`None`: past a missing internet gateway, for a recorder.)
+    fn igw_ingress(&mut self, g: Option<IgwId>, vpc: VpcId, p: Packet) {
         let topo = self.topo;
         self.igw_unprovable = !tcp_udp_or_icmp(p.proto, p.src.is_ipv4());
-        let igw = &topo.igws[g];
+        let igw = g.map(|g| &topo.igws[g]);
         let v = &topo.vpcs[vpc];
+        if let Some(igw) = g {
+            self.pass(Passed::IgwIn { igw }, &p);
+        }
 
         let bpa_blocked = bpa_blocks_ingress(topo, vpc, None);
         // Blocked for the whole VPC: recorded once, not again per subnet.
@@ -623,7 +716,9 @@ impl<'a> Sim<'a> {
             return;
         }
 
-        if let Some(rt) = igw.edge_route_table {
+        if let Some(igw) = igw
+            && let Some(rt) = igw.edge_route_table
+        {
             match lookup(topo, rt, p.dst) {
                 Lookup::Target(RouteTarget::Local, what) => self.note(what),
                 Lookup::Target(_, what) | Lookup::Blackhole(what) => {
@@ -649,33 +744,36 @@ impl<'a> Sim<'a> {
 
         let owners = owners(self.topo, vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                v.meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    v.meta.name, p.dst
+                ),
+            );
             return;
         }
-        for eni in owners {
+        self.fork(owners, |s, eni| {
             let subnet = topo.enis[eni].subnet;
             if bpa_blocked && !whole_vpc && bpa_blocks_ingress(topo, vpc, Some(subnet)) {
                 let why = format!(
                     "VPC block public access blocks internet ingress to subnet {} (C-6.10)",
-                    self.subnet_name(subnet)
+                    s.subnet_name(subnet)
                 );
                 let at = Blocked::Bpa {
                     vpc,
                     subnet: Some(subnet),
                     dir: Direction::Ingress,
                 };
-                if !self.blocked(at, why) {
-                    continue;
+                if !s.blocked(at, why) {
+                    return;
                 }
             }
-            if self.nacl(subnet, Direction::Ingress, &p) {
+            if s.nacl(subnet, Direction::Ingress, &p) {
                 // From the internet: no identity (C-5.6).
-                self.admit(eni, &p, SgTag::Cleared);
+                s.admit(eni, &p, SgTag::Cleared);
             }
-        }
+        });
     }
 
     // ---- interface origin --------------------------------------------------
@@ -693,12 +791,19 @@ impl<'a> Sim<'a> {
             ));
             return;
         }
-        if !eni.attached {
-            self.dropped(format!("{} is detached (C-2.7)", eni.meta.name));
+        if !eni.attached
+            && !self.blocked(
+                Blocked::Detached { eni: e },
+                format!("{} is detached (C-2.7)", eni.meta.name),
+            )
+        {
             return;
         }
         // A NAT gateway has no security groups (C-7.1).
-        if !matches!(eni.owner, EniOwner::Nat(_)) && !self.egress(e, &p) {
+        if !matches!(eni.owner, EniOwner::Nat(_))
+            && !self.recorder.stateful()
+            && !self.egress(e, &p)
+        {
             return;
         }
         let at = At {
@@ -720,6 +825,15 @@ impl<'a> Sim<'a> {
         let own = topo.enis[e].vpc;
         match sg_check_as(topo, e, Direction::Egress, p, Some(own), self.primary_only) {
             SgVerdict::Allow(why) => {
+                let dir = Direction::Egress;
+                self.pass(
+                    Passed::Sg {
+                        eni: e,
+                        dir,
+                        why: why.clone(),
+                    },
+                    p,
+                );
                 self.note(why);
                 true
             }
@@ -732,10 +846,20 @@ impl<'a> Sim<'a> {
                     if let SgVerdict::Allow(how) =
                         sg_check_as(topo, e, Direction::Egress, p, Some(w), self.primary_only)
                     {
-                        self.note(format!(
+                        let why = format!(
                             "{how} (a reference to a group of VPC {}: valid only across a same-Region peering)",
                             topo.vpcs[w].meta.name
-                        ));
+                        );
+                        let dir = Direction::Egress;
+                        self.pass(
+                            Passed::Sg {
+                                eni: e,
+                                dir,
+                                why: why.clone(),
+                            },
+                            p,
+                        );
+                        self.note(why);
                         self.egress_by_remote_ref = Some(e);
                         return true;
                     }
@@ -755,38 +879,33 @@ impl<'a> Sim<'a> {
     fn forward(&mut self, at: At, p: Packet) {
         let topo = self.topo;
         let Some(rt) = topo.subnets[at.subnet].route_table else {
-            self.blocked_end(
-                Blocked::NoRouteTable { subnet: at.subnet },
-                format!("subnet {} has no route table", self.subnet_name(at.subnet)),
-            );
+            let why = format!("subnet {} has no route table", self.subnet_name(at.subnet));
+            self.route_fault(at, Blocked::NoRouteTable { subnet: at.subnet }, why, p);
             return;
         };
-        let target = match lookup_route(topo, rt, p.dst) {
-            (Lookup::Target(t, what), _) => {
+        let (target, winner) = match lookup_route(topo, rt, p.dst) {
+            (Lookup::Target(t, what), winner) => {
                 self.note(what);
-                t
+                (t, winner)
             }
             (Lookup::Blackhole(what), winner) => {
-                self.blocked_end(
-                    Blocked::Route {
-                        table: rt,
-                        blackhole: winner,
-                    },
-                    format!("{what}: blackhole (C-3.9)"),
-                );
+                let at_route = Blocked::Route {
+                    table: rt,
+                    blackhole: winner,
+                };
+                self.route_fault(at, at_route, format!("{what}: blackhole (C-3.9)"), p);
                 return;
             }
             (Lookup::NoRoute, _) => {
-                self.blocked_end(
-                    Blocked::Route {
-                        table: rt,
-                        blackhole: None,
-                    },
-                    format!(
-                        "route table {} has no route for {}",
-                        topo.route_tables[rt].meta.name, p.dst
-                    ),
+                let why = format!(
+                    "route table {} has no route for {}",
+                    topo.route_tables[rt].meta.name, p.dst
                 );
+                let at_route = Blocked::Route {
+                    table: rt,
+                    blackhole: None,
+                };
+                self.route_fault(at, at_route, why, p);
                 return;
             }
             (Lookup::Unknown(why), _) => {
@@ -794,6 +913,36 @@ impl<'a> Sim<'a> {
                 return;
             }
         };
+        if !self.recorder.leads_on(topo, at.vpc, &target, &p) {
+            let why = format!(
+                "route table {} sends {} elsewhere than where it should go",
+                topo.route_tables[rt].meta.name, p.dst
+            );
+            let wrong = Blocked::WrongTarget { table: rt, target };
+            self.route_fault(at, wrong, why, p);
+            return;
+        }
+        self.pass(Passed::Route { table: rt, winner }, &p);
+        self.step(at, target, p);
+    }
+
+    /// A subnet's route decision drops the packet (or, for the recorder,
+    /// sends it the wrong way). Where the recorder carries on past it and
+    /// names the target the packet should take instead, the walk goes
+    /// there; else the branch ends, dropped.
+    fn route_fault(&mut self, at: At, blocked: Blocked, why: String, p: Packet) {
+        if !self.blocked(blocked, why.clone()) {
+            return;
+        }
+        match self.recorder.detour(self.topo, at.vpc, &p) {
+            Some(t) => self.step(at, t, p),
+            None => self.dropped(why),
+        }
+    }
+
+    /// The step by route target.
+    fn step(&mut self, at: At, target: RouteTarget, p: Packet) {
+        let topo = self.topo;
         match target {
             RouteTarget::Local => self.deliver_local(at, p),
             RouteTarget::Blackhole => self.dropped("blackhole route (C-3.9)".into()),
@@ -827,38 +976,47 @@ impl<'a> Sim<'a> {
     fn deliver_local(&mut self, at: At, p: Packet) {
         let owners = owners(self.topo, at.vpc, p.dst);
         if owners.is_empty() {
-            self.dropped(format!(
-                "no attached interface in VPC {} owns {}",
-                self.topo.vpcs[at.vpc].meta.name, p.dst
-            ));
+            self.blocked(
+                Blocked::NoOwner { vpc: at.vpc },
+                format!(
+                    "no attached interface in VPC {} owns {}",
+                    self.topo.vpcs[at.vpc].meta.name, p.dst
+                ),
+            );
             return;
         }
-        for eni in owners {
-            let to = self.topo.enis[eni].subnet;
+        self.fork(owners, |s, eni| {
+            let to = s.topo.enis[eni].subnet;
             if to != at.subnet {
-                if !self.nacl(at.subnet, Direction::Egress, &p)
-                    || !self.nacl(to, Direction::Ingress, &p)
+                if !s.nacl(at.subnet, Direction::Egress, &p) || !s.nacl(to, Direction::Ingress, &p)
                 {
-                    continue;
+                    return;
                 }
             } else {
-                self.note(format!(
+                s.note(format!(
                     "same subnet {}: no NACL (C-4.4)",
-                    self.subnet_name(to)
+                    s.subnet_name(to)
                 ));
             }
-            self.admit(eni, &p, at.tag);
-        }
+            s.admit(eni, &p, at.tag);
+        });
     }
 
     fn via_igw(&mut self, at: At, g: IgwId, p: Packet) {
         let topo = self.topo;
         let igw = &topo.igws[g];
-        if igw.vpc != Some(at.vpc) {
-            self.dropped(format!(
-                "internet gateway {} is not attached to VPC {}",
-                igw.meta.name, topo.vpcs[at.vpc].meta.name
-            ));
+        if igw.vpc != Some(at.vpc)
+            && !self.blocked(
+                Blocked::IgwNotAttached {
+                    igw: g,
+                    vpc: at.vpc,
+                },
+                format!(
+                    "internet gateway {} is not attached to VPC {}",
+                    igw.meta.name, topo.vpcs[at.vpc].meta.name
+                ),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
@@ -866,19 +1024,24 @@ impl<'a> Sim<'a> {
         }
         if let Some(n) = at.last_nat
             && !topo.nats[n].public
+            && !self.blocked(
+                Blocked::PrivateNatToIgw { nat: n },
+                format!(
+                    "private NAT gateway {} cannot reach the internet gateway (C-7.3)",
+                    topo.nats[n].meta.name
+                ),
+            )
         {
-            self.dropped(format!(
-                "private NAT gateway {} cannot reach the internet gateway (C-7.3)",
-                topo.nats[n].meta.name
-            ));
             return;
         }
         match (p.src, p.dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
-                if !igw_translates_source(topo, at.vpc, s) {
-                    self.dropped(format!(
-                        "{s} has no public IPv4 mapping on an attached interface (C-6.1)"
-                    ));
+                if !igw_translates_source(topo, at.vpc, s)
+                    && !self.blocked(
+                        Blocked::NoPublicSource { igw: g },
+                        format!("{s} has no public IPv4 mapping on an attached interface (C-6.1)"),
+                    )
+                {
                     return;
                 }
                 if is_private_v4(IpAddr::V4(d)) {
@@ -887,8 +1050,12 @@ impl<'a> Sim<'a> {
                 }
             }
             (IpAddr::V6(s), _) => {
-                if !topo.vpcs[at.vpc].ipv6_cidrs.iter().any(|n| n.contains(&s)) {
-                    self.dropped(format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"));
+                if !topo.vpcs[at.vpc].ipv6_cidrs.iter().any(|n| n.contains(&s))
+                    && !self.blocked(
+                        Blocked::NoPublicSource { igw: g },
+                        format!("{s} is not inside the VPC's IPv6 CIDRs (C-6.2)"),
+                    )
+                {
                     return;
                 }
             }
@@ -913,36 +1080,48 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("internet gateway {}", igw.meta.name));
+        self.pass(Passed::IgwOut { igw: g }, &p);
         // Public prefixes on prem advertises over a public virtual interface
         // are reached over Direct Connect (C-12.1).
         let vifs = topo.hybrid.public_vifs_to(p.dst);
         if vifs.is_empty() {
             self.out_to_internet(&p);
         }
-        for x in vifs {
+        self.fork(vifs, |s, x| {
             let via = crate::model::OnPremVia::Vif(x);
-            self.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
-            self.end(Fate::OnPrem { via });
-        }
+            s.note(format!("leaves AWS over {}", topo.hybrid.via_label(via)));
+            s.end(Fate::OnPrem { via });
+        });
     }
 
     fn via_eigw(&mut self, at: At, g: usize, p: Packet) {
         let eigw = &self.topo.eigws[g];
-        if eigw.vpc != at.vpc {
-            self.dropped(format!(
-                "egress-only internet gateway {} is not attached to VPC {}",
-                eigw.meta.name, self.topo.vpcs[at.vpc].meta.name
-            ));
+        if eigw.vpc != at.vpc
+            && !self.blocked(
+                Blocked::EigwNotAttached {
+                    eigw: g,
+                    vpc: at.vpc,
+                },
+                format!(
+                    "egress-only internet gateway {} is not attached to VPC {}",
+                    eigw.meta.name, self.topo.vpcs[at.vpc].meta.name
+                ),
+            )
+        {
             return;
         }
         if !self.nacl(at.subnet, Direction::Egress, &p) {
             return;
         }
-        if p.dst.is_ipv4() {
-            self.dropped(format!(
-                "egress-only internet gateway {} carries IPv6 only (C-6.9)",
-                eigw.meta.name
-            ));
+        if p.dst.is_ipv4()
+            && !self.blocked(
+                Blocked::EigwIpv4 { eigw: g },
+                format!(
+                    "egress-only internet gateway {} carries IPv6 only (C-6.9)",
+                    eigw.meta.name
+                ),
+            )
+        {
             return;
         }
         // block-bidirectional blocks egress-only IGW traffic too; block-ingress
@@ -960,6 +1139,7 @@ impl<'a> Sim<'a> {
             return;
         }
         self.note(format!("egress-only internet gateway {}", eigw.meta.name));
+        self.pass(Passed::EigwOut { eigw: g }, &p);
         self.out_to_internet(&p);
     }
 
@@ -979,16 +1159,20 @@ impl<'a> Sim<'a> {
         let topo = self.topo;
         let nat = &topo.nats[n];
         if at.last_nat == Some(n) {
-            self.dropped(format!(
-                "NAT gateway {} routes to itself: routing loop (C-7.5)",
-                nat.meta.name
-            ));
+            self.blocked(
+                Blocked::NatLoop { nat: n },
+                format!(
+                    "NAT gateway {} routes to itself: routing loop (C-7.5)",
+                    nat.meta.name
+                ),
+            );
             return;
         }
         if at.nat_hops >= MAX_NAT_HOPS {
-            self.dropped(format!(
-                "routing loop: more than {MAX_NAT_HOPS} NAT gateways"
-            ));
+            self.blocked(
+                Blocked::NatLoop { nat: n },
+                format!("routing loop: more than {MAX_NAT_HOPS} NAT gateways"),
+            );
             return;
         }
         let nat_eni = &topo.enis[nat.eni];
@@ -999,15 +1183,23 @@ impl<'a> Sim<'a> {
         {
             return;
         }
-        if !nat.available {
-            self.dropped(format!("NAT gateway {} is not available", nat.meta.name));
+        if !nat.available
+            && !self.blocked(
+                Blocked::NatUnavailable { nat: n },
+                format!("NAT gateway {} is not available", nat.meta.name),
+            )
+        {
             return;
         }
-        if !tcp_udp_or_icmp(p.proto, p.src.is_ipv4()) {
-            self.dropped(format!(
-                "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
-                nat.meta.name
-            ));
+        if !tcp_udp_or_icmp(p.proto, p.src.is_ipv4())
+            && !self.blocked(
+                Blocked::NatProtocol { nat: n },
+                format!(
+                    "NAT gateway {} passes tcp, udp and icmp only (C-7.1)",
+                    nat.meta.name
+                ),
+            )
+        {
             return;
         }
         if p.src.is_ipv6() {
@@ -1034,13 +1226,24 @@ impl<'a> Sim<'a> {
             // A NAT gateway clears the identity (C-5.8).
             tag: SgTag::Cleared,
         };
-        self.forward(
-            next,
-            Packet {
-                src: IpAddr::V4(pip.addr),
-                ..p
-            },
-        );
+        let q = Packet {
+            src: IpAddr::V4(pip.addr),
+            ..p
+        };
+        self.pass(Passed::Nat { nat: n }, &q);
+        self.translated(q, |s| s.forward(next, q));
+    }
+
+    /// Follows `f` with the packet translated to `q`.
+    fn translated(&mut self, q: Packet, f: impl FnOnce(&mut Self)) {
+        let before = std::mem::replace(&mut self.cur, q);
+        f(self);
+        self.cur = before;
+    }
+
+    /// The packet passed `step`.
+    fn pass(&mut self, step: Passed, p: &Packet) {
+        self.recorder.passed(&step, p);
     }
 
     fn via_gateway_endpoint(&mut self, at: At, ep: EndpointId, p: Packet) {
@@ -1060,13 +1263,16 @@ impl<'a> Sim<'a> {
             return;
         }
         let name = &self.topo.endpoints[ep].meta.name;
-        if !gateway_endpoint_carries(&p) {
-            self.dropped(format!(
-                "gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"
-            ));
+        if !gateway_endpoint_carries(&p)
+            && !self.blocked(
+                Blocked::EndpointProtocol { endpoint: ep },
+                format!("gateway endpoint {name} passes tcp and ICMP echo request only (C-13.4)"),
+            )
+        {
             return;
         }
         self.note(format!("gateway endpoint {name}"));
+        self.pass(Passed::Endpoint { endpoint: ep }, &p);
         self.end(Fate::Endpoint { endpoint: ep });
     }
 }

@@ -843,7 +843,9 @@ impl Ctx<'_, '_> {
                     ),
                 )
             }
-            Some(Blocked::Bpa { .. }) | None => {
+            // The other components end the walk where the oracle drops
+            // the packet too.
+            Some(_) | None => {
                 let subnet = &topo.subnets[eni.subnet];
                 let meta = subnet
                     .route_table
