@@ -448,6 +448,7 @@ impl Sim<'_> {
         let az = topo.subnets[entry].availability_zone.clone();
         let at = At {
             tag: at.tag.tgw_entry(topo, ai, entry),
+            nacl_inside: false,
             ..at
         };
         self.tgw_route(rt, p, az, at);
@@ -563,6 +564,7 @@ impl Sim<'_> {
         }
         let at = At {
             tgw_hops: at.tgw_hops + 1,
+            nacl_inside: false,
             ..at
         };
         match self.tgw_decide(rt, p.dst) {
@@ -608,6 +610,7 @@ impl Sim<'_> {
                         subnet: e,
                         vpc: *vpc,
                         tag: at.tag.tgw_exit(topo, a, e),
+                        nacl_inside: false,
                         ..at
                     };
                     self.forward(next, p);
@@ -643,6 +646,7 @@ impl Sim<'_> {
                 // TGW peering carries no identity (C-9.10).
                 let at = At {
                     tag: SgTag::Cleared,
+                    nacl_inside: false,
                     ..at
                 };
                 self.tgw_route(rt, p, None, at);
@@ -921,6 +925,7 @@ impl Sim<'_> {
             nat_hops: 0,
             tgw_hops: 0,
             tag: SgTag::Cleared,
+            nacl_inside: false,
         };
         self.tgw_route(rt, p, None, at);
     }

@@ -277,6 +277,9 @@ struct At {
     tgw_hops: usize,
     /// The security group identity the packet carries (C-5.8).
     tag: SgTag,
+    /// The sender is the origin, a classic load balancer node, whose
+    /// subnet's outbound entries apply even inside the subnet (C-4.9).
+    nacl_inside: bool,
 }
 
 struct Sim<'a> {
@@ -708,6 +711,7 @@ impl<'a> Sim<'a> {
             nat_hops: 0,
             tgw_hops: 0,
             tag: SgTag::Local(eni.vpc),
+            nacl_inside: crate::rules::nacl_out_within_subnet(self.topo, e),
         };
         self.forward(at, p);
     }
@@ -839,6 +843,12 @@ impl<'a> Sim<'a> {
                 if !self.nacl(at.subnet, Direction::Egress, &p)
                     || !self.nacl(to, Direction::Ingress, &p)
                 {
+                    continue;
+                }
+            } else if at.nacl_inside {
+                // A classic load balancer's own traffic meets its subnet's
+                // outbound entries even inside the subnet (C-4.9).
+                if !self.nacl(at.subnet, Direction::Egress, &p) {
                     continue;
                 }
             } else {
@@ -999,6 +1009,11 @@ impl<'a> Sim<'a> {
         {
             return;
         }
+        // C-4.9: a classic load balancer's outbound entries apply inside its subnet.
+        if nat_subnet == at.subnet && at.nacl_inside && !self.nacl(at.subnet, Direction::Egress, &p)
+        {
+            return;
+        }
         if !nat.available {
             self.dropped(format!("NAT gateway {} is not available", nat.meta.name));
             return;
@@ -1033,6 +1048,7 @@ impl<'a> Sim<'a> {
             tgw_hops: at.tgw_hops,
             // A NAT gateway clears the identity (C-5.8).
             tag: SgTag::Cleared,
+            nacl_inside: false,
         };
         self.forward(
             next,

@@ -173,6 +173,8 @@ pub(super) fn write_lbs(cx: &mut Ctx) -> Result<(), ImportError> {
                 protocol: sp(proto.clone()),
                 port: sp(u32::try_from(port).unwrap_or(0)),
                 target_group: tg.and_then(|t| b.get(&t)).map(sp),
+                instance_protocol: None,
+                instance_port: None,
             }));
     }
     for (arn, (loc, lb)) in &raw.lbs {
@@ -240,6 +242,8 @@ pub(super) fn write_lbs(cx: &mut Ctx) -> Result<(), ImportError> {
             subnets: subnets_n,
             security_groups: sgsn,
             listeners: ls,
+            instances: Vec::new(),
+            cross_zone: None,
             tags: BTreeMap::new(),
         }));
     }

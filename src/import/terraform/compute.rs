@@ -824,6 +824,8 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
             subnets: subnets.into_iter().map(Sp::new).collect(),
             security_groups: sgs,
             listeners: Vec::new(),
+            instances: Vec::new(),
+            cross_zone: None,
             tags: tags(r),
         }));
     }
@@ -895,6 +897,8 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
                 protocol: Sp::new(protocol),
                 port: Sp::at(u32::try_from(port).unwrap_or(0), port_pos),
                 target_group: tg,
+                instance_protocol: None,
+                instance_port: None,
             }));
         }
     }

@@ -1,0 +1,292 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail by panicking"
+)]
+
+//! Classic Load Balancers (C-4.9, C-14.5, C-14.6): the engine and the
+//! simulator on one packet each, the `public-exposure` check, and the
+//! validator's errors.
+
+use std::net::IpAddr;
+
+use netverify::checks::public_exposure;
+use netverify::engine::{End, Engine, Origin};
+use netverify::hs::{HeaderSet, Packet};
+use netverify::model::{EniId, Topology, load_str};
+use netverify::report::{FindingKind, Verdict};
+use netverify::sim::{Fate, simulate};
+
+/// One VPC, two public subnets in two zones; `web-a` (10.0.0.10) in
+/// `pub-a` and `web-b` (10.0.1.10) in `pub-b` serve 8080 to the classic
+/// load balancer `clb`, whose nodes sit in both subnets. `pub-a`'s ACL
+/// denies outbound tcp/8080 to its own subnet, which no other ACL
+/// entry undoes. `lb` replaces the load balancer's extra lines.
+fn topo(lb_extra: &str) -> Topology {
+    let yaml = format!(
+        r#"version: 1
+vpcs:
+  - {{name: vpc, cidrs: [10.0.0.0/16]}}
+internet_gateways:
+  - {{name: igw, vpc: vpc}}
+subnets:
+  - {{name: pub-a, vpc: vpc, cidr: 10.0.0.0/24, availability_zone: us-east-1a, route_table: rtb, network_acl: acl-a}}
+  - {{name: pub-b, vpc: vpc, cidr: 10.0.1.0/24, availability_zone: us-east-1b, route_table: rtb}}
+route_tables:
+  - name: rtb
+    vpc: vpc
+    main: true
+    routes:
+      - {{destination: 0.0.0.0/0, target: igw}}
+network_acls:
+  - name: acl-a
+    vpc: vpc
+    ingress:
+      - {{rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+    egress:
+      - {{rule: 90, action: deny, protocol: tcp, ports: 8080, cidr: 10.0.0.0/24}}
+      - {{rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}}
+security_groups:
+  - name: clb-sg
+    vpc: vpc
+    ingress:
+      - {{protocol: tcp, ports: 80, cidr: 0.0.0.0/0}}
+    egress:
+      - {{protocol: all, cidr: 0.0.0.0/0}}
+  - name: web-sg
+    vpc: vpc
+    ingress:
+      - {{protocol: tcp, ports: 8080, cidr: 10.0.0.0/16}}
+    egress:
+      - {{protocol: all, cidr: 0.0.0.0/0}}
+instances:
+  - {{name: web-a}}
+  - {{name: web-b}}
+  - {{name: peer-a}}
+network_interfaces:
+  - {{name: web-a-eni, instance: web-a, subnet: pub-a, private_ips: [{{address: 10.0.0.10}}], security_groups: [web-sg]}}
+  - {{name: web-b-eni, instance: web-b, subnet: pub-b, private_ips: [{{address: 10.0.1.10}}], security_groups: [web-sg]}}
+  - {{name: peer-a-eni, instance: peer-a, subnet: pub-a, private_ips: [{{address: 10.0.0.20}}], security_groups: [web-sg]}}
+  - {{name: clb-a, owner: {{load_balancer: clb}}, subnet: pub-a, private_ips: [{{address: 10.0.0.5, public_ip: 203.0.113.5}}], security_groups: [clb-sg], source_dest_check: false}}
+  - {{name: clb-b, owner: {{load_balancer: clb}}, subnet: pub-b, private_ips: [{{address: 10.0.1.5, public_ip: 203.0.113.6}}], security_groups: [clb-sg], source_dest_check: false}}
+load_balancers:
+  - name: clb
+    type: classic
+    scheme: internet-facing
+    subnets: [pub-a, pub-b]
+    security_groups: [clb-sg]
+    listeners:
+      - {{protocol: HTTP, port: 80, instance_protocol: HTTP, instance_port: 8080}}
+    instances: [web-a, web-b]
+{lb_extra}
+"#
+    );
+    match load_str(&yaml, "clb.yaml") {
+        Ok(t) => t,
+        Err(e) => panic!("{}\n---\n{yaml}", e.render(Some(&yaml))),
+    }
+}
+
+fn eni(t: &Topology, name: &str) -> EniId {
+    t.enis
+        .iter()
+        .position(|e| e.meta.name == name)
+        .unwrap_or_else(|| panic!("no interface `{name}`"))
+}
+
+fn tcp(src: &str, dst: &str, dport: u16) -> Packet {
+    Packet {
+        src: src.parse::<IpAddr>().unwrap(),
+        dst: dst.parse::<IpAddr>().unwrap(),
+        proto: netverify::model::TCP,
+        sport: 40000,
+        dport,
+        icmp_type: 0,
+        icmp_code: 0,
+    }
+}
+
+/// Whether the engine and the simulator deliver `p` from `from` to `to`;
+/// they must agree.
+fn delivered(t: &Topology, from: Origin, to: EniId, p: &Packet) -> bool {
+    let engine = Engine::new(t);
+    let reach = engine.reach(from, &HeaderSet::universe());
+    let by_engine = reach
+        .flows
+        .iter()
+        .any(|f| f.end == End::Delivered(to) && f.set.contains(p));
+    let sim_origin = match from {
+        Origin::Eni(e) => netverify::sim::Origin::Eni(e),
+        Origin::Internet => netverify::sim::Origin::Internet,
+        Origin::OnPrem(n) => netverify::sim::Origin::OnPrem(n),
+    };
+    let by_sim = simulate(t, sim_origin, p)
+        .fates
+        .contains(&Fate::Delivered { eni: to });
+    assert_eq!(by_engine, by_sim, "engine and simulator disagree on {p}");
+    by_engine
+}
+
+/// C-4.9: a classic load balancer's node meets its subnet's outbound ACL
+/// entries even towards an instance of the same subnet; an ordinary
+/// interface of that subnet does not (C-4.4).
+#[test]
+fn c_4_9_classic_lb_acl_applies_inside_its_subnet() {
+    let t = topo("    cross_zone: true");
+    let (clb_a, web_a, peer) = (
+        eni(&t, "clb-a"),
+        eni(&t, "web-a-eni"),
+        eni(&t, "peer-a-eni"),
+    );
+    // The node in pub-a to web-a in pub-a: denied by acl-a's outbound rule 90.
+    assert!(!delivered(
+        &t,
+        Origin::Eni(clb_a),
+        web_a,
+        &tcp("10.0.0.5", "10.0.0.10", 8080)
+    ));
+    // An instance in pub-a to web-a on the same port: no ACL inside the subnet.
+    let _ = peer;
+    assert!(delivered(
+        &t,
+        Origin::Eni(peer),
+        web_a,
+        &tcp("10.0.0.20", "10.0.0.10", 8080)
+    ));
+    // The node in pub-b crosses into pub-a: acl-a's inbound entries allow it.
+    let clb_b = eni(&t, "clb-b");
+    assert!(delivered(
+        &t,
+        Origin::Eni(clb_b),
+        web_a,
+        &tcp("10.0.1.5", "10.0.0.10", 8080)
+    ));
+}
+
+/// C-14.5: the internet reaches the classic load balancer on its listener
+/// port, through its group and its subnet's ACL, and nothing else.
+#[test]
+fn c_14_5_internet_reaches_classic_listener_only() {
+    let t = topo("    cross_zone: true");
+    let clb_a = eni(&t, "clb-a");
+    assert!(delivered(
+        &t,
+        Origin::Internet,
+        clb_a,
+        &tcp("198.51.100.7", "203.0.113.5", 80)
+    ));
+    assert!(!delivered(
+        &t,
+        Origin::Internet,
+        clb_a,
+        &tcp("198.51.100.7", "203.0.113.5", 22)
+    ));
+}
+
+fn lb_info(t: &Topology) -> Vec<String> {
+    let engine = Engine::new(t);
+    let r = public_exposure::run(&engine);
+    r.findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Info)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+/// C-14.5, C-14.6: with cross-zone balancing on, the node in pub-b forwards
+/// to web-a (the node in pub-a cannot, C-4.9); off, only same-zone nodes
+/// send, so web-a is not reached at all; not known, that leg is unknown.
+#[test]
+fn c_14_5_cross_zone_decides_which_nodes_forward() {
+    let on = lb_info(&topo("    cross_zone: true"));
+    assert!(
+        on.iter()
+            .any(|m| m.contains("`web-a-eni` (10.0.0.10)")
+                && m.contains("forwards internet traffic")),
+        "{on:?}"
+    );
+    let off = lb_info(&topo("    cross_zone: false"));
+    assert!(
+        off.iter().any(|m| m.contains("`web-a-eni` (10.0.0.10)")
+            && m.contains("blocked: classic load balancer `clb` has cross-zone balancing off")),
+        "{off:?}"
+    );
+    // web-b is in the zone of the node in pub-b: reached either way.
+    assert!(
+        off.iter()
+            .any(|m| m.contains("`web-b-eni` (10.0.1.10)")
+                && m.contains("forwards internet traffic")),
+        "{off:?}"
+    );
+    let unknown = lb_info(&topo(""));
+    assert!(
+        unknown.iter().any(|m| m.contains("`web-a-eni` (10.0.0.10)")
+            && m.contains("not known")
+            && m.contains("cross-zone balancing, which is not known")),
+        "{unknown:?}"
+    );
+}
+
+/// A public classic load balancer is a load balancer to the policy: its
+/// listeners are allowed, so public exposure is proven here.
+#[test]
+fn c_14_5_public_classic_lb_is_allowed_like_other_load_balancers() {
+    let t = topo("    cross_zone: true");
+    let engine = Engine::new(&t);
+    let r = public_exposure::run(&engine);
+    assert_eq!(r.verdict, Verdict::Proven, "{:?}", r.findings);
+}
+
+fn load_err(lb: &str) -> String {
+    let yaml = format!(
+        r#"version: 1
+vpcs:
+  - {{name: vpc, cidrs: [10.0.0.0/16]}}
+subnets:
+  - {{name: a, vpc: vpc, cidr: 10.0.0.0/24}}
+security_groups:
+  - {{name: sg, vpc: vpc}}
+target_groups:
+  - {{name: tg, target_type: instance, protocol: HTTP, port: 80}}
+load_balancers:
+{lb}
+"#
+    );
+    match load_str(&yaml, "bad.yaml") {
+        Ok(_) => panic!("loaded:\n{yaml}"),
+        Err(e) => e.render(Some(&yaml)),
+    }
+}
+
+#[test]
+fn classic_lb_input_errors_name_the_field() {
+    let e = load_err(
+        "  - {name: c, type: classic, scheme: internal, subnets: [a], listeners: [{protocol: HTTP, port: 80, instance_protocol: HTTP, instance_port: 80}]}",
+    );
+    assert!(
+        e.contains("classic load balancer with no security groups"),
+        "{e}"
+    );
+    let e = load_err(
+        "  - {name: c, type: classic, scheme: internal, subnets: [a], security_groups: [sg], listeners: [{protocol: UDP, port: 80, instance_protocol: HTTP, instance_port: 80}]}",
+    );
+    assert!(e.contains("no `UDP` listeners"), "{e}");
+    let e = load_err(
+        "  - {name: c, type: classic, scheme: internal, subnets: [a], security_groups: [sg], listeners: [{protocol: TCP, port: 80, target_group: tg}]}",
+    );
+    assert!(e.contains("which has no `target_group`"), "{e}");
+    let e = load_err(
+        "  - {name: c, type: classic, scheme: internal, subnets: [a], security_groups: [sg], listeners: [{protocol: SSL, port: 443}]}",
+    );
+    assert!(e.contains("has no `instance_port`"), "{e}");
+    let e = load_err(
+        "  - {name: c, type: application, scheme: internal, subnets: [a], security_groups: [sg], cross_zone: true, listeners: [{protocol: HTTP, port: 80, target_group: tg, instance_port: 80}]}",
+    );
+    assert!(e.contains("which has no `cross_zone`"), "{e}");
+    assert!(e.contains("which has no `instance_port`"), "{e}");
+    let e = load_err(
+        "  - {name: c, type: application, scheme: internal, subnets: [a], security_groups: [sg], listeners: [{protocol: SSL, port: 80, target_group: tg}]}",
+    );
+    assert!(e.contains("no `SSL` listeners"), "{e}");
+}
