@@ -907,10 +907,9 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
 /// Resource types (a name, or a prefix when it ends with `_`) that carry network interfaces or routes and
 /// are not read from plans yet: each one in a plan is a gap, so no verdict
 /// passes over what it may open.
-const NETWORKED: [&str; 41] = [
+const NETWORKED: [&str; 40] = [
     "aws_vpn_gateway_route_propagation",
     "aws_vpc_dhcp_options",
-    "aws_elb",
     "aws_lb_",
     "aws_alb_",
     "aws_vpc_endpoint",
