@@ -290,3 +290,143 @@ fn classic_lb_input_errors_name_the_field() {
     );
     assert!(e.contains("no `SSL` listeners"), "{e}");
 }
+
+#[path = "common/run.rs"]
+mod run;
+
+fn repo(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The per-check verdict lines of `netverify check`.
+fn verdicts(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| {
+            l.starts_with("verdict:")
+                || l.contains(": proven")
+                || l.contains(": violated")
+                || l.contains(": unknown")
+        })
+        .filter(|l| !l.starts_with("note") && !l.starts_with("warning"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Imports `source` with `import <how>`, then checks the YAML it wrote:
+/// the verdicts must be the ones of checking `source` directly.
+fn round_trip(how: &str, source: &str) -> String {
+    let (code, yaml, err) = run::run(&["import", how, source]);
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("imported.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let (c1, direct, e1) = run::run(&["check", source]);
+    let (c2, again, e2) = run::run(&["check", file.to_str().unwrap()]);
+    assert_eq!(c1, c2, "{e1}\n{e2}");
+    assert_eq!(
+        verdicts(&direct),
+        verdicts(&again),
+        "{direct}\n---\n{again}"
+    );
+    assert!(!verdicts(&direct).is_empty(), "{direct}");
+    yaml
+}
+
+/// Terraform: `aws_elb` with `aws_elb_attachment` is read as a classic
+/// load balancer (listener, instance port, registered instance, cross-zone
+/// off), `aws_load_balancer_policy` is left unread without a gap, and the
+/// imported YAML gives the same verdicts as the plan.
+#[test]
+fn terraform_aws_elb_is_read_and_round_trips() {
+    let plan = repo("tests/fixtures/terraform/aws/classic-elb.json");
+    let yaml = round_trip("terraform", &plan);
+    for want in [
+        "type: classic",
+        "instance_port: 8080",
+        "- aws_instance.web",
+        "cross_zone: false",
+        "- aws_security_group.elb",
+    ] {
+        assert!(yaml.contains(want), "{want}:\n{yaml}");
+    }
+    assert!(!yaml.contains("gaps:"), "{yaml}");
+    let (code, out, err) = run::run(&["check", &plan, "--check", "public-exposure"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("only aws_elb.web (tcp/80 from 0.0.0.0/0)"),
+        "{out}"
+    );
+    // Node and instance share a subnet, so cross-zone off does not matter.
+    assert!(
+        out.contains("`aws_instance.web:eni` (10.0.1.4) port 8080: forwards internet traffic"),
+        "{out}"
+    );
+}
+
+/// Snapshot: `elb describe-load-balancers` and
+/// `describe-load-balancer-attributes` (with the load balancer's name
+/// beside `LoadBalancerAttributes`), interfaces `ELB <name>` joined to it.
+#[test]
+fn snapshot_classic_load_balancer_is_read_and_round_trips() {
+    let dir = repo("tests/fixtures/snapshots/classic-load-balancer");
+    let yaml = round_trip("snapshot", &dir);
+    for want in [
+        "type: classic",
+        "load_balancer: shop-clb",
+        "instance_protocol: HTTP",
+        "instance_port: 8080",
+        "- web-server",
+        "cross_zone: false",
+    ] {
+        assert!(yaml.contains(want), "{want}:\n{yaml}");
+    }
+    let (code, out, err) = run::run(&["check", &dir, "--check", "public-exposure"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("only shop-clb (tcp/443 from 0.0.0.0/0)"),
+        "{out}"
+    );
+}
+
+/// Without the attributes, cross-zone balancing is not known (C-14.5): the
+/// importer says so, and the YAML leaves `cross_zone` out.
+#[test]
+fn snapshot_without_attributes_leaves_cross_zone_unknown() {
+    let src = std::path::Path::new(&repo(
+        "tests/fixtures/snapshots/classic-load-balancer/aws_configs",
+    ))
+    .to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+        if !name.starts_with("ClassicLbAttributes") {
+            std::fs::copy(&p, dir.path().join(name)).unwrap();
+        }
+    }
+    let (code, yaml, err) = run::run(&["import", "snapshot", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!yaml.contains("cross_zone"), "{yaml}");
+    assert!(
+        err.contains("cross-zone balancing of classic load balancer `shop-clb` was not read"),
+        "{err}"
+    );
+}
+
+/// `LoadBalancerAttributes` without the name of its load balancer cannot
+/// be placed: an input error naming the file.
+#[test]
+fn snapshot_attributes_without_a_name_are_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("attrs.json"),
+        r#"{"LoadBalancerAttributes": {"CrossZoneLoadBalancing": {"Enabled": true}}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run::run(&["import", "snapshot", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("attrs.json") && err.contains("without `LoadBalancerName`"),
+        "{err}"
+    );
+}

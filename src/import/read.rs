@@ -62,6 +62,10 @@ pub struct Raw {
     pub prefix_list_entries: BTreeMap<String, Vec<String>>,
     pub peerings: Items<aws::PeeringConnection>,
     pub lbs: Items<aws::LoadBalancer>,
+    /// `elb describe-load-balancers`: Classic Load Balancers.
+    pub classic_lbs: Items<aws::ClassicLoadBalancer>,
+    /// `elb describe-load-balancer-attributes`, each with its load balancer's name.
+    pub classic_lb_attributes: Items<aws::ClassicLbAttributes>,
     pub listeners: Items<aws::Listener>,
     pub target_groups: Items<aws::TargetGroup>,
     pub target_health: Items<aws::TargetHealth>,
@@ -235,11 +239,22 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             }
             "AvailabilityZones" => raw.zones.extend(items(base, key, v)?),
             "Entries" => prefix_list_entries(raw, &part)?,
-            "PrefixListId" | "TargetGroupArn" | "TransitGatewayRouteTableId" if map.len() > 1 => {}
+            "PrefixListId"
+            | "TargetGroupArn"
+            | "TransitGatewayRouteTableId"
+            | "LoadBalancerName"
+                if map.len() > 1 => {}
             // Paging marker of `search-transit-gateway-routes`.
             "AdditionalRoutesAvailable" | "NextToken" | "nextToken" => {}
             "VpcPeeringConnections" => raw.peerings.extend(items(base, key, v)?),
             "LoadBalancers" => raw.lbs.extend(items(base, key, v)?),
+            "LoadBalancerDescriptions" => raw.classic_lbs.extend(items(base, key, v)?),
+            "LoadBalancerAttributes" => {
+                let name = context(base, &map, "LoadBalancerName", key)?;
+                let mut a: aws::ClassicLbAttributes = one(base, key, v)?;
+                a.load_balancer_name = Some(name);
+                raw.classic_lb_attributes.push((base.clone(), a));
+            }
             "LoadBalancerListeners" => lb_listeners(raw, &part)?,
             "Listeners" => raw.listeners.extend(items(base, key, v)?),
             "TargetGroups" => raw.target_groups.extend(items(base, key, v)?),

@@ -30,8 +30,9 @@ pub enum ZoneSends {
 /// Whether node `node` of a classic load balancer forwards to the target
 /// interface `target` (C-14.5, C-14.6): always with cross-zone balancing
 /// on; with it off, only to a target in the node's own zone; with the
-/// setting unknown, a target in another zone is `unknown`. A zone that is
-/// not known is `unknown` unless cross-zone balancing is on. Application
+/// setting unknown, a target in another zone is `unknown`. A node and a
+/// target of one subnet share its zone; otherwise a zone that is not known
+/// is `unknown` unless cross-zone balancing is on. Application
 /// and network load balancers, and targets outside the VPC, are not
 /// decided here (`Yes`).
 pub fn lb_node_sends_to(topo: &Topology, node: EniId, target: Option<EniId>) -> ZoneSends {
@@ -47,6 +48,10 @@ pub fn lb_node_sends_to(topo: &Topology, node: EniId, target: Option<EniId>) -> 
     let Some(target) = target else {
         return ZoneSends::Yes;
     };
+    // One subnet is one zone, whether or not the zone is written down.
+    if topo.enis.get(node).map(|e| e.subnet) == topo.enis.get(target).map(|e| e.subnet) {
+        return ZoneSends::Yes;
+    }
     let zone = |e: EniId| {
         topo.enis
             .get(e)
