@@ -430,3 +430,91 @@ fn snapshot_attributes_without_a_name_are_an_input_error() {
         "{err}"
     );
 }
+
+#[path = "common/field_data.rs"]
+mod field_data;
+
+/// A plan of the field corpus, or `None` (with a notice) without it.
+fn field_plan(name: &str) -> Option<String> {
+    let p = field_data::terraform_plans()?.join(name).join("plan.json");
+    Some(p.to_str().unwrap().to_owned())
+}
+
+/// tirith-elb-sg: both `aws_elb` set no `subnets`, so AWS places them by
+/// zone in the default VPC, which the plan does not hold. They are left out
+/// with a note (not a gap): nothing of the plan is behind them, and their
+/// listeners are what a load balancer may expose. Before they were read,
+/// every check was `unknown` on them; now the plan is decided.
+#[test]
+fn field_tirith_default_vpc_elbs_are_left_out_and_decided() {
+    let Some(p) = field_plan("tirith-elb-sg") else {
+        return;
+    };
+    let (code, out, err) = run::run(&["check", &p]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for lb in ["aws_elb.terra-elb", "aws_elb.without_secgroup"] {
+        assert!(
+            err.contains(&format!("`{lb}` is left out: `subnets` is not set")),
+            "{lb}: {err}"
+        );
+    }
+    assert!(!err.contains("does not read it from plans yet"), "{err}");
+}
+
+/// checkov-terragoat-mixed: `aws_elb.weblb` (HTTP 80 → 8000 on
+/// `aws_instance.web_host`, cross-zone on) is read, no longer a gap; the
+/// web host's group does not open 8000, so the load balancer cannot
+/// deliver to it. The plan stays violated (the web host is exposed
+/// directly).
+#[test]
+fn field_terragoat_classic_elb_is_read() {
+    let Some(p) = field_plan("checkov-terragoat-mixed") else {
+        return;
+    };
+    let (code, yaml, err) = run::run(&["import", "terraform", &p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        yaml.contains("- name: aws_elb.weblb\n  type: classic"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("instance_port: 8000"), "{yaml}");
+    assert!(!err.contains("`aws_elb.weblb`, a `aws_elb`"), "{err}");
+    let (code, out, err) = run::run(&["check", &p, "--check", "public-exposure"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("`aws_elb.weblb` listener 80 → `aws_instance.web_host:eni` (172.16.10.5) port 8000: blocked"),
+        "{out}"
+    );
+}
+
+/// costest-alb-elb-nat: `aws_elb.elb` names subnets that the plan does
+/// not hold (they come from a data source): a gap on that attribute, as
+/// for the ALB and NLB of the same plan, not a blanket "not read".
+/// pennywise-elb-asg-sg: placed by zone in the default VPC, left out with
+/// a note; the plan stays `unknown` because its autoscaling group launches
+/// into that VPC.
+#[test]
+fn field_costest_and_pennywise_elbs_say_what_is_missing() {
+    let Some(p) = field_plan("costest-alb-elb-nat") else {
+        return;
+    };
+    let (_, _, err) = run::run(&["import", "terraform", &p]);
+    assert!(
+        err.contains(
+            "`aws_elb.elb.subnets`: it names `subnet-816551c9`, which is not in this plan"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("`aws_elb.elb`, a `aws_elb`"), "{err}");
+    let Some(p) = field_plan("pennywise-elb-asg-sg") else {
+        return;
+    };
+    let (code, out, err) = run::run(&["check", &p]);
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(err.contains("`aws_elb.example` is left out"), "{err}");
+    let (_, yaml, _) = run::run(&["import", "terraform", &p]);
+    assert!(
+        yaml.contains("aws_autoscaling_group.example.vpc_zone_identifier"),
+        "{yaml}"
+    );
+}
