@@ -167,7 +167,9 @@ pub struct TopoSeed {
     pub igw: bool,
     pub eigw: bool,
     pub nat: Option<usize>,
-    pub lb: Option<(usize, bool)>,
+    /// A load balancer: its subnet, dualstack (application) or cross-zone
+    /// on (classic), and its kind (classic when divisible by 3).
+    pub lb: Option<(usize, bool, u8)>,
     pub bpa: u8,
     /// An edge route table on the IGW: 0 none, 1 local only, 2 redirect a
     /// subnet to an appliance interface (C-3.11).
@@ -347,7 +349,7 @@ pub fn topo_seed() -> impl Strategy<Value = TopoSeed> {
             prop::bool::weighted(0.85),
             any::<bool>(),
             prop::option::of(0..3usize),
-            prop::option::of((0..3usize, any::<bool>())),
+            prop::option::of((0..3usize, any::<bool>(), any::<u8>())),
             prop::sample::select(vec![0u8, 0, 0, 0, 1, 2]),
         ),
         (
@@ -601,29 +603,64 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
             ..Default::default()
         }));
     }
-    if let Some((sn, dual)) = seed.lb {
+    if let Some((sn, dual, kind)) = seed.lb {
         let sn = sn % seed.subnets;
-        f.load_balancers.push(sp(LoadBalancer {
-            name: s("lb"),
-            kind: s("application"),
-            scheme: s("internet-facing"),
-            ip_address_type: Some(s(if dual { "dualstack" } else { "ipv4" })),
-            subnets: vec![s(&format!("subnet-{sn}"))],
-            security_groups: vec![s("sg-0")],
-            listeners: vec![
-                sp(Listener {
-                    protocol: s("HTTP"),
-                    port: sp(80),
-                    target_group: None,
-                }),
-                sp(Listener {
-                    protocol: s("HTTPS"),
-                    port: sp(443),
-                    target_group: None,
-                }),
-            ],
-            ..Default::default()
-        }));
+        if kind % 3 == 0 {
+            // A classic load balancer (C-14.5): its nodes' outbound ACL
+            // entries apply inside their subnet too (C-4.9).
+            let instances: Vec<Sp<String>> = (0..seed.enis.len())
+                .step_by(2)
+                .map(|i| s(&format!("eni-{i}")))
+                .collect();
+            f.load_balancers.push(sp(LoadBalancer {
+                name: s("lb"),
+                kind: s("classic"),
+                scheme: s("internet-facing"),
+                subnets: vec![s(&format!("subnet-{sn}"))],
+                security_groups: vec![s("sg-0")],
+                listeners: vec![
+                    sp(Listener {
+                        protocol: s("HTTP"),
+                        port: sp(80),
+                        instance_protocol: Some(s("HTTP")),
+                        instance_port: Some(sp(8080)),
+                        ..Default::default()
+                    }),
+                    sp(Listener {
+                        protocol: s("TCP"),
+                        port: sp(22),
+                        instance_protocol: Some(s("TCP")),
+                        instance_port: Some(sp(22)),
+                        ..Default::default()
+                    }),
+                ],
+                instances,
+                cross_zone: Some(dual),
+                ..Default::default()
+            }));
+        } else {
+            f.load_balancers.push(sp(LoadBalancer {
+                name: s("lb"),
+                kind: s("application"),
+                scheme: s("internet-facing"),
+                ip_address_type: Some(s(if dual { "dualstack" } else { "ipv4" })),
+                subnets: vec![s(&format!("subnet-{sn}"))],
+                security_groups: vec![s("sg-0")],
+                listeners: vec![
+                    sp(Listener {
+                        protocol: s("HTTP"),
+                        port: sp(80),
+                        ..Default::default()
+                    }),
+                    sp(Listener {
+                        protocol: s("HTTPS"),
+                        port: sp(443),
+                        ..Default::default()
+                    }),
+                ],
+                ..Default::default()
+            }));
+        }
     }
     if seed.igw && seed.edge > 0 {
         let routes = if seed.edge == 2 {
