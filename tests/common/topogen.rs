@@ -607,7 +607,7 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
     }
     if let Some((sn, dual)) = seed.lb {
         let sn = sn % seed.subnets;
-        if seed.enis.len() % 2 == 0 {
+        if seed.enis.len().is_multiple_of(2) {
             // A classic load balancer (C-14.5): its nodes' outbound ACL
             // entries apply inside their subnet too (C-4.9).
             let instances: Vec<Sp<String>> = (0..seed.enis.len())
