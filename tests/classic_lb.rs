@@ -518,3 +518,65 @@ fn field_costest_and_pennywise_elbs_say_what_is_missing() {
         "{yaml}"
     );
 }
+
+/// Autoscaling groups register their instances with a classic load
+/// balancer through `load_balancers` (the load balancer's name): the
+/// group's stand-in instance is among the load balancer's `instances`.
+#[test]
+fn terraform_autoscaling_group_registers_with_classic_elb() {
+    let text =
+        std::fs::read_to_string(repo("tests/fixtures/terraform/aws/classic-elb.json")).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let drop_attachment = |v: &mut serde_json::Value| {
+        v.as_array_mut().unwrap().retain(|r| {
+            r["address"] != "aws_elb_attachment.web" && r["address"] != "aws_instance.web"
+        });
+    };
+    drop_attachment(&mut plan["resource_changes"]);
+    drop_attachment(&mut plan["configuration"]["root_module"]["resources"]);
+    let add = |plan: &mut serde_json::Value,
+               address: &str,
+               kind: &str,
+               after: serde_json::Value,
+               unknown: serde_json::Value,
+               expr: serde_json::Value| {
+        let name = address.split_once('.').unwrap().1;
+        plan["resource_changes"].as_array_mut().unwrap().push(serde_json::json!({
+            "address": address, "mode": "managed", "type": kind, "name": name,
+            "change": {"actions": ["create"], "before": null, "after": after, "after_unknown": unknown, "after_sensitive": {}}
+        }));
+        plan["configuration"]["root_module"]["resources"].as_array_mut().unwrap().push(serde_json::json!({
+            "address": address, "mode": "managed", "type": kind, "name": name, "expressions": expr
+        }));
+    };
+    add(
+        &mut plan,
+        "aws_launch_configuration.lc",
+        "aws_launch_configuration",
+        serde_json::json!({"image_id": "ami-12345678", "instance_type": "t3.micro", "associate_public_ip_address": false}),
+        serde_json::json!({"id": true, "name": true, "security_groups": true}),
+        serde_json::json!({"image_id": {"constant_value": "ami-12345678"}, "security_groups": {"references": ["aws_security_group.web.id", "aws_security_group.web"]}}),
+    );
+    add(
+        &mut plan,
+        "aws_autoscaling_group.asg",
+        "aws_autoscaling_group",
+        serde_json::json!({"max_size": 2, "min_size": 1}),
+        serde_json::json!({"id": true, "vpc_zone_identifier": true, "launch_configuration": true, "load_balancers": true}),
+        serde_json::json!({
+            "vpc_zone_identifier": {"references": ["aws_subnet.public.id", "aws_subnet.public"]},
+            "launch_configuration": {"references": ["aws_launch_configuration.lc.name", "aws_launch_configuration.lc"]},
+            "load_balancers": {"references": ["aws_elb.web.name", "aws_elb.web"]}
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+    let (code, yaml, err) = run::run(&["import", "terraform", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        yaml.contains("  instances:\n  - aws_autoscaling_group.asg:aws_subnet.public\n"),
+        "{yaml}\n{err}"
+    );
+    assert!(!yaml.contains("gaps:"), "{yaml}");
+}

@@ -72,8 +72,15 @@ AWS public space other than EIPs, routes learned on premises that the
 topology does not state) is `unknown`. See *Hybrid connectivity* below for
 security group references across VPCs.
 
+Classic Load Balancers are modelled (C-14.5): listeners forward to the
+registered instances on their instance ports from the nodes' own
+addresses, a node's outbound traffic meets its subnet's ACL even inside
+the subnet (C-4.9), and with cross-zone balancing off a node sends only to
+instances of its zone; a cross-zone setting that is not known is
+`unknown` where it decides.
+
 **Not modelled yet** (later issues): Gateway Load Balancers and Network
-Firewall, Classic Load Balancers.
+Firewall.
 "#,
     assumptions: r#"
 For buckets: the owner account's IAM policies grant nothing to principals
@@ -101,7 +108,7 @@ the IGW), narrow the security group or NACL rule named in the witness, or
 record the exposure as intended in `policy.public_exposure.allow`.
 "#,
     rules: r#"
-C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6,
+C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-4.9, C-5.1–C-5.6,
 C-6.1–C-6.4, C-6.9, C-6.10, C-7.1, C-14.1–C-14.6; trap 22
 "#,
 };
