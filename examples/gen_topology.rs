@@ -24,7 +24,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use generator::{Size, Summary};
+use generator::{Shape, Size, Summary};
 
 /// Generate a topology YAML sized by AWS quotas, with planted violations.
 #[derive(Debug, Parser)]
@@ -34,6 +34,9 @@ struct Args {
     /// huge (1,000 VPCs, 200,000 ENIs).
     #[arg(long, value_enum)]
     size: Size,
+    /// What kind of network (see `Shape` in gen_topology/generator.rs).
+    #[arg(long, value_enum, default_value_t = Shape::Standard)]
+    shape: Shape,
     /// Seed of the deterministic generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -53,13 +56,13 @@ fn main() -> Result<()> {
             let file =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = BufWriter::new(file);
-            let s = generator::generate(args.size, args.seed, &mut w)?;
+            let s = generator::generate(args.size, args.shape, args.seed, &mut w)?;
             w.flush()?;
             s
         }
         None => {
             let mut w = BufWriter::new(io::stdout().lock());
-            let s = generator::generate(args.size, args.seed, &mut w)?;
+            let s = generator::generate(args.size, args.shape, args.seed, &mut w)?;
             w.flush()?;
             s
         }
@@ -78,8 +81,9 @@ fn print_summary(args: &Args, s: &Summary, secs: f64) -> Result<()> {
     let mut e = io::stderr().lock();
     writeln!(
         e,
-        "gen_topology: size {}, seed {}: {:.1} MB in {secs:.2}s",
+        "gen_topology: size {}, shape {}, seed {}: {:.1} MB in {secs:.2}s",
         args.size.name(),
+        args.shape.name(),
         args.seed,
         s.bytes as f64 / 1e6
     )?;
@@ -89,6 +93,9 @@ fn print_summary(args: &Args, s: &Summary, secs: f64) -> Result<()> {
     writeln!(e, "  planted violations: {}", s.planted.len())?;
     for p in &s.planted {
         writeln!(e, "planted: {} {} {}", p.check, p.resource, p.kind.slug())?;
+    }
+    for c in &s.broad {
+        writeln!(e, "violated everywhere by the shape: {c}")?;
     }
     Ok(())
 }

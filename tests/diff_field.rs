@@ -200,7 +200,7 @@ fn field_default_route_to_the_igw_instead_of_the_nat() {
             "instance:test1 -> internet: icmp all types from 10.1.1.98/32 to 0.0.0.0/0",
             "instance:test1 -> internet <- route-table vpc_a_public: route changed: {destination: 0.0.0.0/0, target: nat-07ab4846da51f4612} → {destination: 0.0.0.0/0, target: vpc_a-2}",
         ],
-        &["private-service-access: unknown -> unknown"],
+        &["private-service-access: violated -> violated"],
     );
 }
 
@@ -384,7 +384,7 @@ fn field_add_a_new_public_instance() {
         &[],
         &[
             "public-exposure: violated -> violated",
-            "private-service-access: unknown -> unknown",
+            "private-service-access: violated -> violated",
         ],
     );
 }

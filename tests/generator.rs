@@ -26,7 +26,8 @@ use netverify::report::{FindingKind, Verdict};
 
 fn generate(seed: u64) -> (String, Summary) {
     let mut out = Vec::new();
-    let summary = generator::generate(Size::Small, seed, &mut out).expect("generation failed");
+    let summary = generator::generate(Size::Small, generator::Shape::Standard, seed, &mut out)
+        .expect("generation failed");
     assert_eq!(summary.bytes, out.len(), "the summary counts every byte");
     (String::from_utf8(out).expect("the YAML is UTF-8"), summary)
 }
@@ -132,5 +133,81 @@ fn small_validates_and_each_check_finds_exactly_the_planted_violations() {
             assert_eq!(result.verdict, Verdict::Violated);
         }
         assert_eq!(total, PlantKind::ALL.len());
+    }
+}
+
+/// Every check of the registry, as `netverify check` runs them: the
+/// violations by `check:resource`.
+fn violations(yaml: &str) -> BTreeSet<String> {
+    let topo = netverify::model::load_str(yaml, "generated.yaml")
+        .unwrap_or_else(|e| panic!("the generated topology is invalid:\n{e}"));
+    let engine = Engine::new(&topo);
+    let mut out = BTreeSet::new();
+    for check in netverify::checks::REGISTRY {
+        let r = (check.run)(&engine);
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Violation)
+        {
+            out.insert(format!("{}:{}", r.id, f.resource));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_shape_at_small_validates_and_the_checks_find_exactly_what_it_planted() {
+    use generator::Shape;
+    for shape in [Shape::NoService, Shape::SgCombos, Shape::HybridHeavy] {
+        let mut out = Vec::new();
+        let s = generator::generate(Size::Small, shape, 1, &mut out).unwrap();
+        let yaml = String::from_utf8(out).unwrap();
+        let planted: BTreeSet<String> = s
+            .planted
+            .iter()
+            .map(|p| format!("{}:{}", p.check, p.resource))
+            .collect();
+        let found = violations(&yaml);
+        // The checks the shape fails everywhere are violated; the others
+        // find exactly what was planted.
+        let broad = |k: &String| s.broad.iter().any(|c| k.starts_with(&format!("{c}:")));
+        for c in &s.broad {
+            assert!(found.iter().any(|k| k.starts_with(&format!("{c}:"))), "{c}");
+        }
+        let found: BTreeSet<String> = found.into_iter().filter(|k| !broad(k)).collect();
+        assert_eq!(found, planted, "shape {}", shape.name());
+        match shape {
+            Shape::NoService => {
+                assert_eq!(s.broad, ["private-service-access"]);
+                assert!(!yaml.contains("vpc_endpoints:\n  -"), "no endpoints");
+                assert!(!yaml.contains("prefix_lists:\n  -"), "no prefix lists");
+                assert!(!yaml.contains("private_service_access:"), "no policy");
+            }
+            Shape::SgCombos => {
+                // Almost every workload has a combination of its own.
+                let combos: Vec<&str> = yaml
+                    .lines()
+                    .filter(|l| l.contains("-eni, ") && l.contains("security_groups: ["))
+                    .filter_map(|l| l.split("security_groups: [").nth(1))
+                    .collect();
+                assert!(combos.len() > 500, "{} interfaces", combos.len());
+                let distinct: BTreeSet<&str> = combos.iter().copied().collect();
+                assert!(
+                    distinct.len() * 10 >= combos.len() * 7,
+                    "{} distinct of {}",
+                    distinct.len(),
+                    combos.len()
+                );
+            }
+            Shape::HybridHeavy => {
+                assert!(yaml.contains("static_routes_only: true"));
+                assert!(yaml.contains("encryption_mode: must_encrypt"));
+                // No on-prem network is declared for the extra connections:
+                // the loader derives them.
+                assert!(!yaml.contains("on-prem-via-"));
+            }
+            Shape::Standard => {}
+        }
     }
 }

@@ -51,7 +51,13 @@ fn parallel_parse_equals_serial_on_bundled_topologies() {
 #[test]
 fn parallel_parse_equals_serial_on_generated_topology() {
     let mut out = Vec::new();
-    generator::generate(generator::Size::Small, 3, &mut out).unwrap();
+    generator::generate(
+        generator::Size::Small,
+        generator::Shape::Standard,
+        3,
+        &mut out,
+    )
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     same(&text, "small.yaml");
 }

@@ -326,3 +326,79 @@ fn write_access_is_reported_as_write() {
         "{msgs:?}"
     );
 }
+
+// ----- gaps about buckets (C-19.7) --------------------------------------
+
+const TWO_BUCKETS: &str = "s3:\n  buckets:\n    - name: data-prod\n      policy:\n        Statement:\n          - {Effect: Allow, Principal: \"*\", Action: s3:GetObject, Resource: \"arn:aws:s3:::data-prod/*\"}\n    - name: logs-prod\n";
+
+fn bucket_kind(r: &CheckResult, b: &str) -> Vec<FindingKind> {
+    r.findings
+        .iter()
+        .filter(|f| f.resource == b)
+        .map(|f| f.kind)
+        .collect()
+}
+
+fn guarded(yaml: &str) -> CheckResult {
+    let t = load(yaml);
+    let engine = Engine::new(&t);
+    (netverify::checks::find("public-exposure").unwrap().run)(&engine)
+}
+
+#[test]
+fn s3_gap_on_a_bucket_makes_only_that_bucket_unknown() {
+    let yaml = format!(
+        "{BASE}{TWO_BUCKETS}gaps:\n  - what: get-bucket-acl for logs-prod failed\n    kind: s3\n    scope: {{buckets: [logs-prod]}}\n"
+    );
+    let r = guarded(&yaml);
+    assert_eq!(r.verdict, Verdict::Violated);
+    assert_eq!(bucket_kind(&r, "data-prod"), vec![FindingKind::Violation]);
+    let logs = bucket_kind(&r, "logs-prod");
+    assert_eq!(logs, vec![FindingKind::Unknown], "{r:#?}");
+    assert!(
+        r.findings.iter().any(|f| f.resource == "logs-prod"
+            && f.message.contains("get-bucket-acl for logs-prod failed")),
+        "{r:#?}"
+    );
+    // Not a topology-wide finding: the network's part is untouched.
+    assert!(
+        !r.findings.iter().any(|f| f.resource == "topology"),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn s3_restrictions_gap_spoils_a_public_bucket_only() {
+    let yaml = format!(
+        "{BASE}{TWO_BUCKETS}gaps:\n  - what: get-public-access-block was not captured\n    kind: s3-restrictions\n"
+    );
+    let r = guarded(&yaml);
+    assert_eq!(r.verdict, Verdict::Unknown, "{r:#?}");
+    assert_eq!(bucket_kind(&r, "data-prod"), vec![FindingKind::Unknown]);
+    assert!(bucket_kind(&r, "logs-prod").is_empty(), "{r:#?}");
+}
+
+#[test]
+fn s3_gap_of_an_account_covers_its_buckets() {
+    let yaml = format!(
+        "{BASE}{TWO_BUCKETS}gaps:\n  - what: bucket policies of the account were not read\n    kind: s3\n    scope: {{accounts: [\"111122223333\"]}}\n"
+    );
+    let r = guarded(&yaml);
+    assert_eq!(bucket_kind(&r, "data-prod"), vec![FindingKind::Unknown]);
+    assert_eq!(bucket_kind(&r, "logs-prod"), vec![FindingKind::Unknown]);
+}
+
+#[test]
+fn error_s3_gap_scope_names_an_unknown_bucket() {
+    let yaml = format!(
+        "{BASE}{TWO_BUCKETS}gaps:\n  - what: x\n    kind: s3\n    scope: {{buckets: [logs-prd]}}\n"
+    );
+    let d = diags(&yaml);
+    assert!(
+        d.iter().any(|x| x
+            .message
+            .contains("names bucket `logs-prd`, which the `s3` section does not list")
+            && x.help.as_deref().is_some_and(|h| h.contains("logs-prod"))),
+        "{d:?}"
+    );
+}

@@ -286,3 +286,39 @@ fn assumed_default_nacls_leave_a_proven_exposure_proven() {
     );
     assert_eq!(v, "proven", "{c}");
 }
+
+/// S3 data decides no packet (C-19.7): a gap of kind `s3` or
+/// `s3-restrictions`, even without a scope, never changes a network answer.
+#[test]
+fn s3_gaps_never_change_a_network_answer() {
+    let (_d, base) = with_gaps("");
+    let expected: Vec<String> = QUERIES.iter().map(|q| reply(&base, q)).collect();
+    for kind in ["s3", "s3-restrictions"] {
+        let (_d, f) = with_gaps(&format!(
+            "  - what: the bucket list was not read\n    kind: {kind}\n"
+        ));
+        let got: Vec<String> = QUERIES.iter().map(|q| reply(&f, q)).collect();
+        assert_eq!(got, expected, "kind {kind}");
+        // Nor a check other than public-exposure.
+        let (out, err, _) = run(&["check", &f, "--check", "private-service-access"]);
+        assert!(!out.contains("the bucket list was not read"), "{out}{err}");
+    }
+}
+
+/// A network gap cannot name buckets, and an S3 gap cannot name VPCs.
+#[test]
+fn s3_and_network_gap_scopes_do_not_mix() {
+    let (_d, f) = with_gaps(
+        "  - what: x\n    kind: routes\n    scope: { buckets: [data] }\n  - what: y\n    kind: s3\n    scope: { vpcs: [prod-vpc] }\n",
+    );
+    let (_, err, code) = run(&["check", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("gap `x` names bucket `data`, but only gaps of kind `s3` or `s3-restrictions` concern buckets"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gap `y` is of an S3 kind, so its scope names buckets, not `prod-vpc`"),
+        "{err}"
+    );
+}

@@ -140,3 +140,63 @@ fn a_leak_stays_a_violation_for_a_workload_not_known_to_use_the_service() {
         "{c}"
     );
 }
+
+/// `topology` without the S3 and DynamoDB prefix lists: the services'
+/// addresses are not known.
+fn without_service_ranges(yaml: &str) -> String {
+    let start = yaml.find("prefix_lists:").unwrap();
+    let end = yaml.find("security_groups:").unwrap();
+    format!("{}{}", &yaml[..start], &yaml[end..])
+}
+
+fn messages(c: &Value) -> Vec<String> {
+    c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn c_15_6_https_to_every_internet_address_leaking_decides_without_the_service_ranges() {
+    let yaml = without_service_ranges(&topology(
+        ", public_ip: 203.0.113.10",
+        "{ destination: 0.0.0.0/0, target: igw }",
+    ));
+    let c = psa(&yaml, None);
+    assert_eq!(c["verdict"], "violated", "{c}");
+    let m = messages(&c);
+    for svc in ["S3", "DynamoDB"] {
+        assert!(
+            m.iter().any(|m| m.starts_with(&format!(
+                "`w` → {svc} leaves the VPC through internet gateway `igw`"
+            )) && m.contains("(C-15.6)")),
+            "{svc}: {m:#?}"
+        );
+    }
+    assert!(
+        !m.iter().any(|m| m.contains("are not known")),
+        "the unknown ranges no longer leave anything open: {m:#?}"
+    );
+}
+
+#[test]
+fn c_15_6_without_the_service_ranges_a_leak_of_part_of_the_internet_stays_unknown() {
+    // Half the internet leaves through the gateway; the other half has no
+    // route. The service may be in either half.
+    let yaml = without_service_ranges(&topology(
+        ", public_ip: 203.0.113.10",
+        "{ destination: 0.0.0.0/1, target: igw }",
+    ));
+    let c = psa(&yaml, None);
+    assert_eq!(c["verdict"], "unknown", "{c}");
+    let m = messages(&c);
+    assert!(
+        m.iter().any(|m| m.contains(
+            "to addresses that may be S3's leave the VPC through internet gateway `igw`"
+        )),
+        "{m:#?}"
+    );
+    assert!(!m.iter().any(|m| m.contains("C-15.6")), "{m:#?}");
+}

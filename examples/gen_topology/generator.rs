@@ -58,6 +58,40 @@ pub enum Size {
     Huge,
 }
 
+/// The kind of network, beside its size: the bench checks every row of
+/// its table for every shape, because networks shaped differently stress
+/// different parts of the analysis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// Gateway endpoints for S3 and DynamoDB, prefix lists, a transit
+    /// gateway with a VPN and Direct Connect from `large` up.
+    #[default]
+    Standard,
+    /// No VPC endpoints and no prefix lists (rules name CIDRs instead), and
+    /// no `private_service_access` policy: the shape of most accounts, and
+    /// the slowest for `private-service-access`, which then reports a note
+    /// per workload. The planted S3 leaks need endpoints and are left out.
+    NoService,
+    /// Every workload interface has its own combination of one to five
+    /// security groups, so no two interfaces share a filter class.
+    SgCombos,
+    /// Many VPN and MACsec Direct Connect connections on more transit
+    /// gateways, with on-prem networks derived from the transit gateways'
+    /// static routes (none declared for them).
+    HybridHeavy,
+}
+
+impl Shape {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Standard => "standard",
+            Shape::NoService => "no-service",
+            Shape::SgCombos => "sg-combos",
+            Shape::HybridHeavy => "hybrid-heavy",
+        }
+    }
+}
+
 /// Which network ACLs each VPC has (the counts in the sizing table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NaclLayout {
@@ -97,6 +131,17 @@ pub struct Params {
     pub tgws: usize,
     /// Planted `transit-encryption` violations: unencrypted DX paths.
     pub planted_dx: usize,
+    /// Gateway endpoints, prefix lists and the `private_service_access`
+    /// policy ([`Shape::NoService`] turns them off).
+    pub service_data: bool,
+    /// Each workload gets its own combination of 1–5 security groups.
+    pub sg_combos: bool,
+    /// Extra VPN connections per transit gateway, each with a static route
+    /// to a /24 of `100.64.0.0/10` that no declared network covers.
+    pub extra_vpns_per_tgw: usize,
+    /// Extra MACsec (`must_encrypt`) Direct Connect connections per transit
+    /// gateway, each with a transit VIF, likewise routed to a /24.
+    pub extra_dx_per_tgw: usize,
 }
 
 impl Size {
@@ -117,6 +162,10 @@ impl Size {
                 heavy_vpcs: 1,
                 tgws: 0,
                 planted_dx: 0,
+                service_data: true,
+                sg_combos: false,
+                extra_vpns_per_tgw: 0,
+                extra_dx_per_tgw: 0,
             },
             Size::Large => Params {
                 vpcs: 100,
@@ -133,6 +182,10 @@ impl Size {
                 heavy_vpcs: 10,
                 tgws: 1,
                 planted_dx: 5,
+                service_data: true,
+                sg_combos: false,
+                extra_vpns_per_tgw: 0,
+                extra_dx_per_tgw: 0,
             },
             Size::Huge => Params {
                 vpcs: 1_000,
@@ -149,8 +202,37 @@ impl Size {
                 heavy_vpcs: 100,
                 tgws: 5,
                 planted_dx: 10,
+                service_data: true,
+                sg_combos: false,
+                extra_vpns_per_tgw: 0,
+                extra_dx_per_tgw: 0,
             },
         }
+    }
+
+    /// The targets of this size in `shape`.
+    pub fn params_in(self, shape: Shape) -> Params {
+        let mut p = self.params();
+        match shape {
+            Shape::Standard => {}
+            Shape::NoService => {
+                p.service_data = false;
+                p.prefix_lists = 0;
+            }
+            Shape::SgCombos => p.sg_combos = true,
+            Shape::HybridHeavy => {
+                let (tgws, vpns, dx) = match self {
+                    Size::Small => (2, 4, 2),
+                    Size::Large => (4, 16, 8),
+                    Size::Huge => (10, 40, 20),
+                };
+                p.tgws = tgws;
+                p.planted_dx = p.planted_dx.max(2);
+                p.extra_vpns_per_tgw = vpns;
+                p.extra_dx_per_tgw = dx;
+            }
+        }
+        p
     }
 
     pub fn name(self) -> &'static str {
@@ -252,6 +334,14 @@ impl PlantKind {
         } else {
             PUBLIC_EXPOSURE
         }
+    }
+
+    /// Needs the gateway endpoints (and the `private_service_access`
+    /// policy) that [`Shape::NoService`] leaves out: there, every
+    /// workload's S3 traffic leaves through a NAT gateway, and the check is
+    /// one of [`Summary::broad`].
+    pub fn needs_service_data(self) -> bool {
+        self.isolated()
     }
 
     /// Planted in a subnet (and route table) of its own.
@@ -388,16 +478,27 @@ impl Counts {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub counts: Counts,
+    /// Checks that the shape makes fail everywhere, not at planted
+    /// resources ([`Shape::NoService`]: `private-service-access`, since
+    /// without endpoints every workload's S3 and DynamoDB traffic leaves
+    /// through a NAT or internet gateway, C-15.6). Their violations are not
+    /// compared with the planted ones; the check must be `violated`.
+    pub broad: Vec<&'static str>,
     pub planted: Vec<Planted>,
     pub bytes: usize,
 }
 
 /// Writes the topology for `size` and `seed` to `out`.
-pub fn generate(size: Size, seed: u64, out: &mut dyn io::Write) -> Result<Summary> {
-    let mut g = Gen::new(size, seed);
+pub fn generate(size: Size, shape: Shape, seed: u64, out: &mut dyn io::Write) -> Result<Summary> {
+    let mut g = Gen::new(size, shape, seed);
     g.build()?;
     let bytes = g.write(out)?;
     Ok(Summary {
+        broad: if g.p.service_data {
+            Vec::new()
+        } else {
+            vec![PRIVATE_SERVICE_ACCESS]
+        },
         counts: g.n,
         planted: g.planted,
         bytes,
@@ -731,6 +832,7 @@ impl Vpc {
 
 struct Gen {
     size: Size,
+    shape: Shape,
     seed: u64,
     p: Params,
     rng: Rng,
@@ -746,17 +848,21 @@ struct Gen {
     vpc_nets: Vec<(String, String, u32, u8)>,
     /// Route tables written for the current VPC.
     route_table_names: Vec<String>,
+    /// The [`Shape::HybridHeavy`] Direct Connect connections, written into
+    /// the `direct_connect` section by `Gen::hybrid`.
+    extra_dx_connections: String,
 }
 
 impl Gen {
-    fn new(size: Size, seed: u64) -> Gen {
+    fn new(size: Size, shape: Shape, seed: u64) -> Gen {
         let mut rng = Rng::new(seed);
         let id_salt = rng.next();
         let next_public = rng.below(4_000) as u32 * 254;
         Gen {
             size,
+            shape,
             seed,
-            p: size.params(),
+            p: size.params_in(shape),
             rng,
             next_id: 0,
             id_salt,
@@ -767,6 +873,7 @@ impl Gen {
             prefix_lists: Vec::new(),
             vpc_nets: Vec::new(),
             route_table_names: Vec::new(),
+            extra_dx_connections: String::new(),
         }
     }
 
@@ -826,8 +933,12 @@ impl Gen {
         // IPv6 one in a dual-stack VPC (every third).
         let mut plants: Vec<Vec<(usize, PlantKind)>> = vec![Vec::new(); p.vpcs];
         let offset = self.rng.below(p.vpcs);
+        let kinds: Vec<PlantKind> = PlantKind::ALL
+            .into_iter()
+            .filter(|k| p.service_data || !k.needs_service_data())
+            .collect();
         for n in 0..p.planted {
-            let kind = PlantKind::ALL[n % PlantKind::ALL.len()];
+            let kind = kinds[n % kinds.len()];
             let mut v = (offset + n * 7) % p.vpcs;
             if kind.needs_ipv6() {
                 v -= v % 3;
@@ -866,8 +977,13 @@ impl Gen {
         let mut head = String::new();
         writeln!(
             head,
-            "# Generated by `cargo run --release --example gen_topology -- --size {} --seed {}`.",
+            "# Generated by `cargo run --release --example gen_topology -- --size {}{} --seed {}`.",
             self.size.name(),
+            if self.shape == Shape::Standard {
+                String::new()
+            } else {
+                format!(" --shape {}", self.shape.name())
+            },
             self.seed
         )?;
         writeln!(
@@ -889,6 +1005,12 @@ impl Gen {
                 p.resource,
                 p.vpc,
                 p.kind.describe()
+            )?;
+        }
+        if !self.p.service_data {
+            writeln!(
+                head,
+                "#\n# No VPC endpoints and no prefix lists: private-service-access fails for\n# every workload, whose S3 and DynamoDB traffic leaves through a NAT or\n# internet gateway."
             )?;
         }
         writeln!(
@@ -951,7 +1073,9 @@ impl Gen {
                 s.allow
             )
         };
-        policy.push_str(PSA_POLICY);
+        if self.p.service_data {
+            policy.push_str(PSA_POLICY);
+        }
         out.write_all(policy.as_bytes())?;
         bytes += policy.len();
         Ok(bytes)

@@ -125,14 +125,26 @@ impl Gen {
                 .filter_map(|l| l.split(',').next())
                 .map(str::to_string)
                 .collect();
+            let extra = self.extra_connections(t, &mut vifs, &mut dxgws)?;
             let id = self.id("tgw");
             writeln!(
                 self.s.transit_gateways,
-                "  - name: tgw-{t}\n    aws_id: {id}\n    amazon_side_asn: {}\n    attachments:\n{}\n      - {{name: tgw-{t}-vpn-att, type: vpn, vpn_connection: vpn-{t}}}\n      - {{name: tgw-{t}-dx-att, type: direct-connect-gateway, direct_connect_gateway: dxgw-{t}}}\n    route_tables:\n      - name: tgw-{t}-rt\n        associations: [{}, tgw-{t}-vpn-att, tgw-{t}-dx-att]\n        propagations: [{}, tgw-{t}-vpn-att, tgw-{t}-dx-att]",
+                "  - name: tgw-{t}\n    aws_id: {id}\n    amazon_side_asn: {}\n    attachments:\n{}\n      - {{name: tgw-{t}-vpn-att, type: vpn, vpn_connection: vpn-{t}}}\n      - {{name: tgw-{t}-dx-att, type: direct-connect-gateway, direct_connect_gateway: dxgw-{t}}}{}\n    route_tables:\n      - name: tgw-{t}-rt\n        associations: [{}, tgw-{t}-vpn-att, tgw-{t}-dx-att]\n        propagations: [{}, tgw-{t}-vpn-att, tgw-{t}-dx-att]{}{}",
                 64512 + t,
                 list.join("\n"),
+                extra.attachments,
                 names.join(", "),
-                names.join(", ")
+                names.join(", "),
+                extra.routes,
+                if extra.names.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "\n      - name: tgw-{t}-edge-rt\n        associations: [{}]\n        propagations: [{}]",
+                        extra.names.join(", "),
+                        names.join(", ")
+                    )
+                },
             )?;
             let id = self.id("vpn");
             writeln!(
@@ -165,9 +177,10 @@ impl Gen {
             ));
         }
         let id = self.id("dxcon");
+        let dxcons = std::mem::take(&mut self.extra_dx_connections);
         writeln!(
             self.s.direct_connect,
-            "  connections:\n    - {{name: dxcon-1, aws_id: {id}, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt}}\n  virtual_interfaces:\n{vifs}  gateways:\n{dxgws}"
+            "  connections:\n    - {{name: dxcon-1, aws_id: {id}, kind: dedicated, bandwidth: 10Gbps, encryption_mode: no_encrypt}}\n{dxcons}  virtual_interfaces:\n{vifs}  gateways:\n{dxgws}"
         )?;
         writeln!(
             self.s.on_prem_networks,
@@ -177,4 +190,102 @@ impl Gen {
         )?;
         Ok(())
     }
+
+    /// The [`Shape::HybridHeavy`] connections of transit gateway `t`: static
+    /// VPNs and MACsec Direct Connect links, each with its own attachment
+    /// and a static route to a /24 of `100.64.0.0/10` that no declared
+    /// network covers, so that the loader derives one on-prem network per
+    /// connection. Every one is encrypted (IPsec, or MACsec with
+    /// `must_encrypt` and an associated key), and each DX link has a DX
+    /// gateway of its own, which advertises no VPC CIDR: the planted DX
+    /// paths stay the only clear ones.
+    fn extra_connections(
+        &mut self,
+        t: usize,
+        vifs: &mut String,
+        dxgws: &mut String,
+    ) -> Result<Extra> {
+        let mut x = Extra::default();
+        for j in 0..self.p.extra_vpns_per_tgw {
+            let (cgw, vpn, att) = (
+                format!("cgw-{t}-x{j}"),
+                format!("vpn-{t}-x{j}"),
+                format!("tgw-{t}-vpn-x{j}"),
+            );
+            let ip = self.public_ip()?;
+            let id = self.id("cgw");
+            writeln!(
+                self.s.customer_gateways,
+                "  - {{name: {cgw}, aws_id: {id}, ip_address: {ip}, bgp_asn: {}}}",
+                65100 + j
+            )?;
+            let id = self.id("vpn");
+            writeln!(
+                self.s.vpn_connections,
+                "  - {{name: {vpn}, aws_id: {id}, customer_gateway: {cgw}, gateway: tgw-{t}, static_routes_only: true, tunnels: [{TUNNEL}, {TUNNEL}]}}"
+            )?;
+            write!(
+                x.attachments,
+                "\n      - {{name: {att}, type: vpn, vpn_connection: {vpn}}}"
+            )?;
+            x.names.push(att.clone());
+            write!(
+                x.routes,
+                "\n          - {{destination: 100.{}.{j}.0/24, attachment: {att}}}",
+                64 + t
+            )?;
+        }
+        for k in 0..self.p.extra_dx_per_tgw {
+            let (con, vif, gw, att) = (
+                format!("dxcon-{t}-x{k}"),
+                format!("vif-{t}-x{k}"),
+                format!("dxgw-{t}-x{k}"),
+                format!("tgw-{t}-dx-x{k}"),
+            );
+            let id = self.id("dxcon");
+            writeln!(
+                self.extra_dx_connections,
+                "    - {{name: {con}, aws_id: {id}, kind: dedicated, bandwidth: 10Gbps, macsec_capable: true, encryption_mode: must_encrypt, macsec_keys: [{{state: associated}}]}}"
+            )?;
+            writeln!(
+                vifs,
+                "    - {{name: {vif}, aws_id: {}, type: transit, connection: {con}, direct_connect_gateway: {gw}}}",
+                self.id("dxvif")
+            )?;
+            writeln!(
+                dxgws,
+                "    - {{name: {gw}, associations: [{{transit_gateway: tgw-{t}, allowed_prefixes: [192.168.{}.0/24]}}]}}",
+                200 + t
+            )?;
+            write!(
+                x.attachments,
+                "\n      - {{name: {att}, type: direct-connect-gateway, direct_connect_gateway: {gw}}}"
+            )?;
+            x.names.push(att.clone());
+            write!(
+                x.routes,
+                "\n          - {{destination: 100.{}.{}.0/24, attachment: {att}}}",
+                64 + t,
+                128 + k
+            )?;
+        }
+        if !x.routes.is_empty() {
+            x.routes = format!("\n        routes:{}", x.routes);
+        }
+        Ok(x)
+    }
+}
+
+/// YAML fragments of a transit gateway's extra connections.
+#[derive(Default)]
+struct Extra {
+    /// Attachment entries, each on a new line.
+    attachments: String,
+    /// The attachments, associated with a route table of their own that
+    /// sends only to the VPCs: a derived network reaches no other on-prem
+    /// network through the transit gateway (its routes would lead over the
+    /// planted clear DX link).
+    names: Vec<String>,
+    /// The static routes (with the `routes:` key when there are any).
+    routes: String,
 }

@@ -295,6 +295,9 @@ impl Gen {
     /// of the VPC, dual-stack when the VPC is (C-13.1, C-13.5): every
     /// workload's S3 and DynamoDB traffic takes them.
     fn gateway_endpoints(&mut self, v: &Vpc, tables: &[String]) -> Result<()> {
+        if !self.p.service_data {
+            return Ok(());
+        }
         for svc in ["s3", "dynamodb"] {
             let id = self.id("vpce");
             let out = &mut self.s.vpc_endpoints;

@@ -14,6 +14,9 @@ impl Gen {
     /// ranges (corporate, VPN, monitoring) and IPv6 ULA ranges. None holds an
     /// internet address, so an SG rule naming one never admits the internet.
     pub(super) fn prefix_lists(&mut self) -> Result<()> {
+        if !self.p.service_data {
+            return Ok(());
+        }
         // The AWS-managed lists of the gateway services, with entries
         // (`private-service-access` uses them, never guesses them).
         for (svc, entries, v6) in [
@@ -81,6 +84,29 @@ impl Gen {
         Ok(())
     }
 
+    /// An SG rule's peer standing for private ranges: a prefix list, or
+    /// without prefix lists ([`Shape::NoService`]) a private CIDR.
+    fn list_peer(&mut self, v6: bool) -> String {
+        if self.p.service_data {
+            let pl = self.prefix_list(v6);
+            pl_ref(&pl)
+        } else if v6 {
+            cidr(&q(format!("fd{:02x}::/16", self.rng.below(256))))
+        } else {
+            cidr(&format!("192.168.{}.0/24", self.rng.below(256)))
+        }
+    }
+
+    /// The peers of the bastion's HTTPS to S3 and DynamoDB: their prefix
+    /// lists, or without them any address.
+    fn service_peers(&self) -> Vec<String> {
+        if self.p.service_data {
+            vec![pl_ref("s3-pl"), pl_ref("dynamodb-pl")]
+        } else {
+            vec![cidr(ANY4)]
+        }
+    }
+
     fn prefix_list(&mut self, v6: bool) -> String {
         let candidates: Vec<&str> = self
             .prefix_lists
@@ -144,10 +170,10 @@ impl Gen {
                     )?;
                 }
                 LbKind::InternalAlb => {
-                    let pl = self.prefix_list(false);
+                    let pl = self.list_peer(false);
                     let i = vec![
                         sg_rule(&tcp("443"), &cidr(&vc)),
-                        sg_rule(&tcp("443"), &pl_ref(&pl)),
+                        sg_rule(&tcp("443"), &pl),
                         sg_rule(&tcp("80"), &cidr(&vc)),
                     ];
                     let e = vec![sg_rule(&tcp("8080"), &sg_ref(&web))];
@@ -192,11 +218,11 @@ impl Gen {
             &e,
         )?;
 
-        let pl = self.prefix_list(false);
+        let pl = self.list_peer(false);
         let i = vec![
             sg_rule(&tcp("8080-8090"), &sg_ref(&web)),
             sg_rule(&tcp("8080"), &sg_ref(&app)),
-            sg_rule(&tcp("9090"), &pl_ref(&pl)),
+            sg_rule(&tcp("9090"), &pl),
             sg_rule(&udp("8125"), &cidr(&vc)),
         ];
         self.sg(
@@ -207,13 +233,13 @@ impl Gen {
             &all_out(dual),
         )?;
 
-        let pl = self.prefix_list(false);
+        let pl = self.list_peer(false);
         let i = vec![
             sg_rule(&tcp("5432"), &sg_ref(&app)),
             sg_rule(&tcp("5432"), &sg_ref(&web)),
             sg_rule(&tcp("3306"), &sg_ref(&app)),
             sg_rule(&tcp("6379"), &sg_ref(&app)),
-            sg_rule(&tcp("5432"), &pl_ref(&pl)),
+            sg_rule(&tcp("5432"), &pl),
         ];
         self.sg(
             v,
@@ -225,11 +251,10 @@ impl Gen {
 
         let i = vec![sg_rule(&tcp("22"), &cidr(OFFICE))];
         // SSH into the VPC, and HTTPS to S3 and DynamoDB (their prefix lists).
-        let e = vec![
-            sg_rule(&tcp("22"), &cidr(&vc)),
-            sg_rule(&tcp("443"), &pl_ref("s3-pl")),
-            sg_rule(&tcp("443"), &pl_ref("dynamodb-pl")),
-        ];
+        let e = vec![sg_rule(&tcp("22"), &cidr(&vc))]
+            .into_iter()
+            .chain(self.service_peers().iter().map(|p| sg_rule(&tcp("443"), p)))
+            .collect::<Vec<_>>();
         self.sg(
             v,
             &bastion,
@@ -238,10 +263,10 @@ impl Gen {
             &e,
         )?;
 
-        let pl = self.prefix_list(false);
+        let pl = self.list_peer(false);
         let i = vec![
             sg_rule(&tcp("22"), &sg_ref(&bastion)),
-            sg_rule(&tcp("22"), &pl_ref(&pl)),
+            sg_rule(&tcp("22"), &pl),
             sg_rule(&tcp("9100"), &cidr(&vc)),
         ];
         self.sg(
@@ -282,9 +307,9 @@ impl Gen {
             &all_out(dual),
         )?;
 
-        let pl = self.prefix_list(false);
+        let pl = self.list_peer(false);
         let i = vec![
-            sg_rule(&tcp("443"), &pl_ref(&pl)),
+            sg_rule(&tcp("443"), &pl),
             sg_rule(&tcp("8443"), &sg_ref(&web)),
         ];
         self.sg(
@@ -429,8 +454,7 @@ impl Gen {
                 let refs: Vec<&str> = v.refs.iter().map(String::as_str).collect();
                 sg_ref(self.rng.pick(&refs))
             } else if r < 45 {
-                let pl = self.prefix_list(false);
-                pl_ref(&pl)
+                self.list_peer(false)
             } else if r < 55 && v.v6.is_some() {
                 if what.starts_with("protocol: icmp") {
                     continue;
@@ -438,8 +462,7 @@ impl Gen {
                 if self.rng.percent(50) {
                     cidr(&v.v6_cidr().unwrap_or_default())
                 } else {
-                    let pl = self.prefix_list(true);
-                    pl_ref(&pl)
+                    self.list_peer(true)
                 }
             } else {
                 cidr(&self.private_cidr(v))

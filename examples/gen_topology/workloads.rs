@@ -135,6 +135,21 @@ impl Gen {
             .collect()
     }
 
+    /// One to five distinct groups of the VPC's pool and its `app` group,
+    /// in a random order ([`Shape::SgCombos`]): with about fifty groups a
+    /// VPC, almost every interface gets a combination of its own.
+    fn combination(&mut self, v: &Vpc) -> Vec<String> {
+        let mut all: Vec<String> = v.pool.clone();
+        all.push(v.sg("app"));
+        let k = self.rng.range(1, 5).min(all.len());
+        let mut out = Vec::with_capacity(k);
+        for _ in 0..k {
+            let i = self.rng.below(all.len());
+            out.push(all.swap_remove(i));
+        }
+        out
+    }
+
     pub(super) fn load_balancer(&mut self, v: &mut Vpc, g: usize, kind: LbKind) -> Result<()> {
         let name = lb_name(v, g, kind);
         let dual = v.v6.is_some() && kind == LbKind::PublicAlb;
@@ -359,6 +374,7 @@ impl Gen {
             };
             self.workload(v, si, w)?;
         }
+
         // Management hosts.
         let si = v.subnet_of(Tier::Mgmt, 0);
         for _ in 0..3 {
@@ -391,11 +407,16 @@ impl Gen {
     pub(super) fn filler(&mut self, v: &mut Vpc) -> Result<()> {
         let si = self.random_subnet(v, Tier::App);
         let has_v6 = v.subnets.get(si).is_some_and(|s| s.v6.is_some());
-        let mut sgs = vec![v.sg("app")];
-        if self.rng.percent(10) {
-            sgs.push(v.sg("open-ipv4"));
-        }
-        sgs.extend(self.some_pool(v, 3));
+        let sgs = if self.p.sg_combos {
+            self.combination(v)
+        } else {
+            let mut sgs = vec![v.sg("app")];
+            if self.rng.percent(10) {
+                sgs.push(v.sg("open-ipv4"));
+            }
+            sgs.extend(self.some_pool(v, 3));
+            sgs
+        };
         let role = self.rng.pick(&APP_ROLES);
         let w = Workload {
             secondary: self.rng.percent(15).then_some(PubKind::None),

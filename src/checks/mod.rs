@@ -31,6 +31,9 @@ const PROVEN_MEANS_BLOCKED: &[&str] = &[
 pub fn gap_findings(topo: &Topology, id: &str) -> Vec<Finding> {
     topo.gaps_for(id)
         .filter(|g| g.kind.may_widen() || !PROVEN_MEANS_BLOCKED.contains(&id))
+        // A gap about named buckets makes those buckets' verdicts unknown
+        // (`public_exposure::buckets`), not the network's.
+        .filter(|g| !matches!(g.scope, crate::model::GapScope::Buckets(_)))
         .map(|g| Finding {
             kind: FindingKind::Unknown,
             severity: Severity::Warning,
@@ -60,13 +63,19 @@ pub fn without_relied_violations(topo: &Topology, mut r: CheckResult) -> CheckRe
     }
     let mut changed = false;
     for f in &mut r.findings {
-        if f.kind != FindingKind::Violation {
+        // Bucket findings depend on S3 data only, and `public_exposure`
+        // applies its gaps to them.
+        if f.kind != FindingKind::Violation
+            || f.aws_id
+                .as_deref()
+                .is_some_and(|a| a.starts_with("arn:aws:s3:::"))
+        {
             continue;
         }
         let vpcs = topo.names.get(&f.resource).and_then(|&rr| topo.vpcs_of(rr));
         let relied: Vec<&crate::model::Gap> = topo
             .gaps_for(r.id)
-            .filter(|g| g.kind.may_narrow())
+            .filter(|g| g.kind.may_narrow() && !g.kind.is_s3())
             .filter(|g| g.scope.meets(vpcs.as_ref()))
             .collect();
         if relied.is_empty() {
@@ -107,7 +116,17 @@ const RAW: [fn(&Engine<'_>) -> CheckResult; 6] = [
 fn guarded<const I: usize>(engine: &Engine<'_>) -> CheckResult {
     let mut r = without_relied_violations(engine.topo, RAW[I](engine));
     if r.id == private_service_access::ID {
-        r.findings = by_cause(std::mem::take(&mut r.findings), "workloads");
+        let topo = engine.topo;
+        // Only findings about one workload share a cause with others; a
+        // VPC's missing endpoint (or a bucket's policy) is its own fix.
+        let workloads: std::collections::HashSet<&str> = topo
+            .enis
+            .iter()
+            .map(|e| e.meta.name.as_str())
+            .chain(topo.instances.iter().map(|i| i.meta.name.as_str()))
+            .collect();
+        let workload = |f: &Finding| workloads.contains(f.resource.as_str());
+        r.findings = by_cause(std::mem::take(&mut r.findings), "workloads", workload);
     }
     r
 }
@@ -132,17 +151,26 @@ fn thousands(n: usize) -> String {
 /// same once the resource's own name is taken out are reported once, with
 /// the number of resources and a sample of them ("…: 1,810 workloads (e.g.
 /// `a`, `b`, `c`)"). The first keeps its witness and location; the AWS ids
-/// are merged.
-pub fn by_cause(findings: Vec<Finding>, noun: &str) -> Vec<Finding> {
+/// are merged. Only findings whose resource `is_one` says is one of the
+/// `noun` are merged; the others are kept as they are.
+pub fn by_cause(
+    findings: Vec<Finding>,
+    noun: &str,
+    is_one: impl Fn(&Finding) -> bool,
+) -> Vec<Finding> {
     let cause = |f: &Finding| -> String {
         f.message
-            .replace(&format!("`{}`", f.resource), "these workloads")
+            .replace(&format!("`{}`", f.resource), &format!("these {noun}"))
     };
     // Groups in order of first appearance, found by their cause.
     let mut groups: Vec<(String, Vec<Finding>)> = Vec::new();
     let mut index: std::collections::HashMap<(String, FindingKind), usize> =
         std::collections::HashMap::new();
     for f in findings {
+        if !is_one(&f) {
+            groups.push((String::new(), vec![f]));
+            continue;
+        }
         let c = cause(&f);
         let i = *index.entry((c.clone(), f.kind)).or_insert_with(|| {
             groups.push((c, Vec::new()));
@@ -265,7 +293,7 @@ mod tests {
         fs.push(finding("w0", "S3 is not private for `w0`"));
         fs.push(finding("w1", "S3 is not private for `w1`"));
         fs.push(finding("w2", "something else"));
-        let out = by_cause(fs, "workloads");
+        let out = by_cause(fs, "workloads", |_| true);
         let msgs: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
             msgs,
@@ -282,7 +310,25 @@ mod tests {
     fn a_violation_and_an_unknown_with_one_message_are_not_merged() {
         let mut v = finding("a", "m");
         v.kind = FindingKind::Violation;
-        let out = by_cause(vec![v, finding("b", "m")], "workloads");
+        let out = by_cause(vec![v, finding("b", "m")], "workloads", |_| true);
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn bug_findings_about_other_resources_than_the_noun_are_not_merged() {
+        // Each VPC without an ECR endpoint is its own fix: merging them read
+        // "vpc these workloads has no interface endpoint … 5 workloads".
+        let vpc = |n: &str| finding(n, &format!("vpc `{n}` has no interface endpoint"));
+        let out = by_cause(vec![vpc("v1"), vpc("v2")], "workloads", |f| {
+            f.resource.starts_with('w')
+        });
+        let msgs: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "vpc `v1` has no interface endpoint",
+                "vpc `v2` has no interface endpoint"
+            ]
+        );
     }
 }

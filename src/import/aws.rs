@@ -983,3 +983,94 @@ pub struct ImportGap {
     /// The kind of data missing (absent: `other`).
     pub kind: Option<crate::model::format::GapKind>,
 }
+
+// ----- S3 (`s3api`, `s3control`) -----------------------------------------
+
+/// One bucket of `s3api list-buckets`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListedBucket {
+    pub name: Option<String>,
+    /// Printed by newer CLIs (`ListBuckets` with `BucketRegion`).
+    pub bucket_region: Option<String>,
+}
+
+/// `PublicAccessBlockConfiguration` (`get-public-access-block`, bucket or
+/// account); an absent setting is off.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct OwnershipRule {
+    pub object_ownership: Option<String>,
+}
+
+/// `OwnershipControls` of `get-bucket-ownership-controls`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct OwnershipControls {
+    pub rules: Vec<OwnershipRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclGrantee {
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    #[serde(rename = "ID")]
+    pub id: Option<String>,
+    #[serde(rename = "URI")]
+    pub uri: Option<String>,
+    pub email_address: Option<String>,
+}
+
+/// One of the `Grants` of `get-bucket-acl`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclGrant {
+    pub grantee: Option<AclGrantee>,
+    pub permission: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IndexDocument {
+    pub suffix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ErrorDocument {
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RedirectAll {
+    pub host_name: Option<String>,
+}
+
+/// `get-bucket-website`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct BucketWebsite {
+    pub index_document: Option<IndexDocument>,
+    pub error_document: Option<ErrorDocument>,
+    pub redirect_all_requests_to: Option<RedirectAll>,
+}
+
+/// The `Error` a snapshot records for an S3 call that failed (the SDK's
+/// error code, e.g. `NoSuchBucketPolicy`, `AccessDenied`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CallError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}

@@ -34,6 +34,21 @@ impl Loc {
             help: None,
         }
     }
+
+    /// [`Loc::err`] with what to do about it.
+    pub fn err_help(&self, field: &str, msg: String, help: &str) -> ImportError {
+        match self.err(field, msg) {
+            ImportError::Invalid {
+                file, path, msg, ..
+            } => ImportError::Invalid {
+                file,
+                path,
+                msg,
+                help: Some(help.to_owned()),
+            },
+            other => other,
+        }
+    }
 }
 
 pub type Items<T> = Vec<(Loc, T)>;
@@ -89,6 +104,8 @@ pub struct Raw {
     pub dx_associations: Items<aws::DxGatewayAssociation>,
     /// `describe-availability-zones`: zones and their Region, per folder.
     pub zones: Items<aws::AvailabilityZone>,
+    /// S3: `s3api` and `s3control` outputs.
+    pub s3: S3Raw,
     /// What a live import could not read (`NetverifyImportGaps`), with the
     /// checks each affects.
     pub import_gaps: Vec<ImportedGap>,
@@ -293,6 +310,22 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
                     .extend(items(base, key, &pascal_keys(v))?);
             }
             super::GAPS_KEY => import_gaps(raw, &part)?,
+            // S3: `list-buckets`, then the per-bucket outputs beside their
+            // `Bucket` context key (`AccountId` for `s3control`).
+            "Buckets" => raw.s3.buckets.extend(items(base, key, v)?),
+            "Policy"
+            | "PublicAccessBlockConfiguration"
+            | "OwnershipControls"
+            | "Grants"
+            | "LocationConstraint"
+            | "IndexDocument"
+            | "RedirectAllRequestsTo"
+            | "Error" => s3_capture(raw, &part)?,
+            // Siblings of the outputs above: context keys, the owner
+            // (`list-buckets`, `get-bucket-acl`) and the rest of a website.
+            "Bucket" | "AccountId" | "Operation" | "Owner" | "ErrorDocument" | "RoutingRules"
+            | "ContinuationToken" | "Prefix"
+                if map.len() > 1 => {}
             _ => *raw.skipped.entry(key.clone()).or_default() += 1,
         }
     }
@@ -480,6 +513,193 @@ fn import_gaps(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
             region: g.region,
             kind: g.kind,
         });
+    }
+    Ok(())
+}
+
+/// The S3 call an output answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum S3Op {
+    Policy,
+    PublicAccessBlock,
+    OwnershipControls,
+    Acl,
+    Location,
+    Website,
+}
+
+impl S3Op {
+    /// The CLI command, for messages.
+    pub fn command(self) -> &'static str {
+        match self {
+            S3Op::Policy => "s3api get-bucket-policy",
+            S3Op::PublicAccessBlock => "s3api get-public-access-block",
+            S3Op::OwnershipControls => "s3api get-bucket-ownership-controls",
+            S3Op::Acl => "s3api get-bucket-acl",
+            S3Op::Location => "s3api get-bucket-location",
+            S3Op::Website => "s3api get-bucket-website",
+        }
+    }
+
+    /// The operation's name as the SDK and the `Operation` key write it.
+    fn from_operation(s: &str) -> Option<S3Op> {
+        Some(match s {
+            "GetBucketPolicy" => S3Op::Policy,
+            "GetPublicAccessBlock" => S3Op::PublicAccessBlock,
+            "GetBucketOwnershipControls" => S3Op::OwnershipControls,
+            "GetBucketAcl" => S3Op::Acl,
+            "GetBucketLocation" => S3Op::Location,
+            "GetBucketWebsite" => S3Op::Website,
+            _ => return None,
+        })
+    }
+
+    /// The call whose "not configured" error this code is.
+    fn of_code(code: &str) -> Option<S3Op> {
+        Some(match code {
+            "NoSuchBucketPolicy" => S3Op::Policy,
+            "NoSuchPublicAccessBlockConfiguration" => S3Op::PublicAccessBlock,
+            "OwnershipControlsNotFoundError" => S3Op::OwnershipControls,
+            "NoSuchWebsiteConfiguration" => S3Op::Website,
+            _ => return None,
+        })
+    }
+
+    /// Whether `code` says the bucket (or account) has none of this
+    /// setting: a known answer, not a failed read.
+    pub fn is_none_set(self, code: &str) -> bool {
+        S3Op::of_code(code) == Some(self)
+    }
+}
+
+/// What one S3 output says.
+#[derive(Debug, Clone)]
+pub enum S3Capture {
+    /// The policy's JSON text.
+    Policy(String),
+    PublicAccessBlock(aws::PublicAccessBlock),
+    OwnershipControls(aws::OwnershipControls),
+    Acl(Vec<aws::AclGrant>),
+    /// `LocationConstraint` (`None`: us-east-1).
+    Location(Option<String>),
+    Website(aws::BucketWebsite),
+    /// The call failed with this error code.
+    Failed(S3Op, String),
+}
+
+/// The S3 outputs of a snapshot.
+#[derive(Debug, Default)]
+pub struct S3Raw {
+    /// `list-buckets`.
+    pub buckets: Items<aws::ListedBucket>,
+    /// Per-bucket outputs: (where, bucket, what).
+    pub captures: Vec<(Loc, String, S3Capture)>,
+    /// `s3control get-public-access-block`: (where, account id, settings
+    /// or the error code).
+    pub accounts: Vec<(Loc, String, Result<aws::PublicAccessBlock, String>)>,
+}
+
+/// One S3 output of a file: the per-bucket outputs of `s3api` beside their
+/// `Bucket`, and `s3control get-public-access-block` beside its
+/// `AccountId`; a recorded failure is `Error` beside `Operation` (or a
+/// code that names the call, such as `NoSuchBucketPolicy`).
+fn s3_capture(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    let at = |k: &str| {
+        let mut l = p.base.clone();
+        l.path = k.to_owned();
+        l
+    };
+    // A website is read once, at `IndexDocument` when it has one.
+    if p.key == "RedirectAllRequestsTo" && p.map.contains_key("IndexDocument") {
+        return Ok(());
+    }
+    let loc = at(p.key);
+    let bucket = p.map.get("Bucket").and_then(Value::as_str);
+    let account = p.map.get("AccountId").and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    let capture = match p.key {
+        "Policy" => match p.value {
+            Value::String(t) => S3Capture::Policy(t.clone()),
+            other => {
+                return Err(loc.err(
+                    "",
+                    format!("expected the policy's JSON text (a string), found `{other}`"),
+                ));
+            }
+        },
+        "PublicAccessBlockConfiguration" => {
+            S3Capture::PublicAccessBlock(one(p.base, p.key, p.value)?)
+        }
+        "OwnershipControls" => S3Capture::OwnershipControls(one(p.base, p.key, p.value)?),
+        "Grants" => S3Capture::Acl(
+            items(p.base, p.key, p.value)?
+                .into_iter()
+                .map(|(_, g)| g)
+                .collect(),
+        ),
+        "LocationConstraint" => S3Capture::Location(
+            p.value
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        ),
+        "IndexDocument" | "RedirectAllRequestsTo" => {
+            S3Capture::Website(one(p.base, "$", &Value::Object(p.map.clone()))?)
+        }
+        _ => {
+            let e: aws::CallError = one(p.base, p.key, p.value)?;
+            let code = e
+                .code
+                .unwrap_or_else(|| "an error without a code".to_owned());
+            let op = match p.map.get("Operation").and_then(Value::as_str) {
+                Some(o) => S3Op::from_operation(o).ok_or_else(|| {
+                    at("Operation").err_help(
+                        "",
+                        format!("`{o}` is not an S3 call netverify reads"),
+                        "expected `GetBucketPolicy`, `GetPublicAccessBlock`, `GetBucketOwnershipControls`, `GetBucketAcl`, `GetBucketLocation` or `GetBucketWebsite`",
+                    )
+                })?,
+                None => S3Op::of_code(&code).ok_or_else(|| {
+                    loc.err_help(
+                        "",
+                        format!("error `{code}` without `Operation`: cannot tell which call failed"),
+                        "add the S3 call beside `Error`, e.g. `\"Operation\": \"GetBucketPolicy\"`",
+                    )
+                })?,
+            };
+            S3Capture::Failed(op, code)
+        }
+    };
+    match (bucket, account, capture) {
+        (None, Some(a), S3Capture::PublicAccessBlock(c)) => {
+            raw.s3.accounts.push((loc, a, Ok(c)));
+        }
+        (None, Some(a), S3Capture::Failed(S3Op::PublicAccessBlock, code)) => {
+            raw.s3.accounts.push((loc, a, Err(code)));
+        }
+        (Some(b), _, c) => raw.s3.captures.push((loc, b.to_owned(), c)),
+        // An `Error` of another output, not an S3 one: not this reader's.
+        (None, None, S3Capture::Failed(..)) if p.key == "Error" => {
+            *raw.skipped.entry(p.key.to_owned()).or_default() += 1;
+        }
+        _ => {
+            return Err(p.base.err_help(
+                "",
+                format!(
+                    "`{}` without `Bucket`{}: cannot tell which bucket it belongs to",
+                    p.key,
+                    if p.key == "PublicAccessBlockConfiguration" {
+                        " (or `AccountId`, for `s3control get-public-access-block`)"
+                    } else {
+                        ""
+                    }
+                ),
+                "add the bucket's name beside the output: `\"Bucket\": \"<name>\"` (README, \"Importing from AWS\")",
+            ));
+        }
     }
     Ok(())
 }

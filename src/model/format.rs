@@ -1271,6 +1271,15 @@ pub enum GapKind {
     PrefixLists,
     /// Resources (interfaces, instances, subnets) were left out.
     Resources,
+    /// S3 data (the bucket list, a bucket policy, an ACL) is not known:
+    /// only the `public-exposure` verdicts of the buckets in scope depend
+    /// on it, in both directions.
+    #[serde(rename = "s3")]
+    S3,
+    /// S3 settings that can only restrict access (Block Public Access,
+    /// object ownership) are not known, and the topology holds their most
+    /// permissive values: only a bucket found public depends on it.
+    S3Restrictions,
     /// Anything else: every answer in the scope depends on it.
     #[default]
     Other,
@@ -1297,4 +1306,7 @@ pub struct GapScope {
     /// VPC, such as a transit gateway, makes the scope everywhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Sp<String>>,
+    /// S3 buckets, by name (gaps of kind `s3` and `s3-restrictions` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<Sp<String>>,
 }

@@ -855,6 +855,9 @@ pub enum GapScope {
     Everywhere,
     /// These VPCs (never empty).
     Vpcs(BTreeSet<VpcId>),
+    /// These S3 buckets (indexes into `Topology::buckets`), and no VPC:
+    /// the scope of a gap of kind `s3` or `s3-restrictions`.
+    Buckets(BTreeSet<usize>),
 }
 
 impl GapScope {
@@ -863,12 +866,14 @@ impl GapScope {
         match self {
             GapScope::Everywhere => true,
             GapScope::Vpcs(s) => s.contains(&v),
+            GapScope::Buckets(_) => false,
         }
     }
 
     /// Whether the gap concerns any of `vpcs` (`None`: every VPC).
     pub fn meets(&self, vpcs: Option<&BTreeSet<VpcId>>) -> bool {
         match (self, vpcs) {
+            (GapScope::Buckets(_), _) => false,
             (GapScope::Everywhere, _) | (_, None) => true,
             (GapScope::Vpcs(s), Some(v)) => !s.is_disjoint(v),
         }
@@ -881,7 +886,13 @@ impl GapKind {
     /// wrong. Assumed default NACLs allow everything, so nothing real can
     /// be more permissive.
     pub fn may_widen(self) -> bool {
-        !matches!(self, GapKind::AssumedDefaultNacls)
+        !matches!(self, GapKind::AssumedDefaultNacls | GapKind::S3Restrictions)
+    }
+
+    /// Whether the data is about S3 buckets, not the network: it concerns
+    /// only the buckets' part of `public-exposure`.
+    pub fn is_s3(self) -> bool {
+        matches!(self, GapKind::S3 | GapKind::S3Restrictions)
     }
 
     /// Whether knowing the data could stop packets the topology lets
@@ -912,6 +923,8 @@ impl GapKind {
             GapKind::LoadBalancers => "load balancer listeners or targets",
             GapKind::PrefixLists => "prefix list entries",
             GapKind::Resources => "resources",
+            GapKind::S3 => "S3 bucket data",
+            GapKind::S3Restrictions => "S3 settings that only restrict access",
             GapKind::Other => "data",
         }
     }
@@ -922,6 +935,9 @@ impl GapKind {
     /// endpoints not to internet exposure (an endpoint has no public
     /// address; its security groups are kind `security-groups`).
     pub fn concerns_check(self, check: &str) -> bool {
+        if self.is_s3() {
+            return check == "public-exposure";
+        }
         !matches!(
             (self, check),
             (
@@ -947,6 +963,8 @@ pub fn gap_kind_name(k: GapKind) -> &'static str {
         GapKind::LoadBalancers => "load-balancers",
         GapKind::PrefixLists => "prefix-lists",
         GapKind::Resources => "resources",
+        GapKind::S3 => "s3",
+        GapKind::S3Restrictions => "s3-restrictions",
         GapKind::Other => "other",
     }
 }
@@ -971,6 +989,18 @@ impl Gap {
                     .collect();
                 format!(
                     " (in VPC{} {})",
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", ")
+                )
+            }
+            GapScope::Buckets(b) => {
+                let names: Vec<String> = b
+                    .iter()
+                    .filter_map(|&i| topo.buckets.get(i))
+                    .map(|x| format!("`{}`", x.meta.name))
+                    .collect();
+                format!(
+                    " (bucket{} {})",
                     if names.len() == 1 { "" } else { "s" },
                     names.join(", ")
                 )

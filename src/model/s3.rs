@@ -357,6 +357,17 @@ fn statement_lines(text: &str, pos: Pos) -> Vec<Pos> {
     out
 }
 
+/// S3's bucket naming rules (general purpose buckets).
+pub fn valid_bucket_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && !n.contains("..")
+}
+
 // ----- resolved ----------------------------------------------------------
 
 /// Block Public Access settings (bucket, access point or account).

@@ -98,6 +98,8 @@ fn step_of_kind(kind: GapKind, s: &Step) -> bool {
         ),
         // Kinds that never stop packets (see `GapKind::may_narrow`).
         GapKind::PrefixLists | GapKind::Resources => false,
+        // Bucket data decides no packet.
+        GapKind::S3 | GapKind::S3Restrictions => false,
         GapKind::Other => true,
     }
 }
@@ -188,6 +190,7 @@ pub fn could_widen<'t>(topo: &'t Topology, ends: &Ends) -> Vec<&'t Gap> {
         .filter(|g| match g.kind {
             GapKind::VpnDirectConnect => ends.on_prem,
             GapKind::Endpoints => ends.service,
+            GapKind::S3 | GapKind::S3Restrictions => false,
             _ => true,
         })
         .filter(|g| g.scope.meets(region.as_ref()))

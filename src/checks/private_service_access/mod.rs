@@ -76,6 +76,10 @@ private-service-access: proven — 2 workloads × 3 services; S3 and DynamoDB vi
   endpoint's interfaces when private DNS is in effect (the endpoint's
   `private_dns`, not inbound-only, and the VPC's DNS support and DNS
   hostnames on, C-13.8, C-13.9), the public ranges otherwise (C-15.5).
+  Without the prefix lists' entries, a leak is still certain when the
+  workload's HTTPS to every internet address of the family leaves outside
+  an endpoint, since the public ranges are internet addresses (C-15.6);
+  short of that, what may be the service's stays `unknown`.
 - **Routing** is longest-prefix match with the AWS tie-breaks (C-3.3,
   C-3.4, C-13.3): a route more specific than a prefix-list entry takes that
   slice (trap 8); only subnets whose table is associated with a gateway

@@ -435,22 +435,27 @@ impl Ctx<'_, '_> {
     /// Every packet `e` can send to `addrs` must reach an endpoint of `svc`.
     /// `unsure` is the part of `addrs` that is only a superset of the
     /// service's addresses (its prefix-list entries are unknown): leaks
-    /// there are `unknown`.
+    /// there are `unknown`, unless `public_name` (the service's name
+    /// resolves to its public ranges, C-15.5) and the HTTPS to every
+    /// internet address of `unsure` leaves outside an endpoint (C-15.6,
+    /// [`all_leak`]).
+    /// Returns the reach, and whether that made the leak certain.
     pub(super) fn leaks(
         &self,
         e: EniId,
         svc: &Svc,
         addrs: &IntervalSet,
         unsure: &IntervalSet,
+        public_name: bool,
         out: &mut Analysis,
-    ) -> Option<crate::engine::Reach> {
+    ) -> (Option<crate::engine::Reach>, bool) {
         let topo = self.topo;
         let src = self.engine.eni_addrs(e).clone();
         let set = HeaderSet::universe()
             .restrict(SRC, &src)
             .restrict(DST, addrs);
         if set.is_empty() {
-            return None;
+            return (None, false);
         }
         let reach = self.engine.reach(Origin::Eni(e), &set);
         let mut leaks: BTreeMap<String, Vec<&Flow>> = BTreeMap::new();
@@ -479,6 +484,7 @@ impl Ctx<'_, '_> {
             }
         }
         let unsure_set = HeaderSet::universe().restrict(DST, unsure);
+        let certain = public_name && all_leak(&src, unsure, &leaks);
         for (via, flows) in &leaks {
             // The part of the leak at known service addresses is a
             // violation; the part at addresses that may not be the service's
@@ -539,7 +545,29 @@ impl Ctx<'_, '_> {
                     aws_ids: ids,
                 });
             }
-            if let Some((f, m)) = maybe {
+            let Some((f, m)) = maybe else {
+                continue;
+            };
+            if certain {
+                let w = self.witness(f, &m).map(|(w, _)| w);
+                out.problems.push(Problem {
+                    kind: FindingKind::Violation,
+                    resource: None,
+                    message: format!(
+                        "`{}` → {} leaves the VPC through {via}, not a VPC endpoint: the topology does not list {}'s addresses (prefix list `{}` with entries), but `{}` resolves to its public ranges (C-15.5), which are internet addresses (C-15.6), and the workload's HTTPS to every internet address of that family leaves outside an endpoint, so {} traffic leaks whichever addresses it has; fix: associate the workload's route table with a gateway endpoint for `{}` (create one if the VPC has none)",
+                        topo.enis[e].meta.name,
+                        svc.label(),
+                        svc.label(),
+                        svc.full(),
+                        svc.dns_name(),
+                        svc.label(),
+                        svc.full()
+                    ),
+                    location: w.as_ref().and_then(|w| w.path.iter().find_map(|h| h.location.clone())),
+                    witness: w,
+                    aws_ids: Vec::new(),
+                });
+            } else {
                 let w = self.witness(f, &m).map(|(w, _)| w);
                 out.problems.push(Problem {
                     kind: FindingKind::Unknown,
@@ -578,7 +606,7 @@ impl Ctx<'_, '_> {
         }
         drop(leaks);
         drop(unknowns);
-        Some(reach)
+        (Some(reach), certain)
     }
 
     /// Must-reach: tcp/443 from the workload's primary address to every
@@ -951,7 +979,9 @@ impl Ctx<'_, '_> {
         } else {
             known_v6.is_none()
         };
+        let mut not_known_at = None;
         if needs_known && resolved_to_enis.is_empty() {
+            not_known_at = Some(out.problems.len());
             out.problems.push(Problem {
                 kind: FindingKind::Unknown,
                 resource: None,
@@ -966,7 +996,13 @@ impl Ctx<'_, '_> {
                 aws_ids: Vec::new(),
             });
         }
-        let pre = self.leaks(e, svc, &addrs, &unsure, out);
+        let public_name = dns.is_none() && resolved_to_enis.is_empty();
+        let (pre, certain) = self.leaks(e, svc, &addrs, &unsure, public_name, out);
+        if certain && let Some(i) = not_known_at {
+            // The leak is decided without the addresses: that they are not
+            // known no longer leaves anything open for this workload.
+            out.problems.remove(i);
+        }
         let targets = if !resolved_to_enis.is_empty() {
             resolved_to_enis
         } else if key.v4 {
@@ -1130,7 +1166,7 @@ impl Ctx<'_, '_> {
             });
             return;
         }
-        let pre = self.leaks(e, svc, &targets, &IntervalSet::empty(), out);
+        let (pre, _) = self.leaks(e, svc, &targets, &IntervalSet::empty(), false, out);
         self.path_open(e, svc, &targets, pre.as_ref(), out);
     }
 
@@ -1307,4 +1343,26 @@ struct LeakSite<'s> {
     associated: Vec<EndpointId>,
     /// How the table chose, if it did.
     choice: Option<RouteChoice>,
+}
+
+/// Whether the HTTPS (tcp/443) that a workload sends from `src` to every
+/// internet address (C-6.3) of `unsure` is in `leaks`: then the service
+/// traffic leaves outside an endpoint whichever of those addresses are the
+/// service's: a service whose name resolves to its public ranges (C-15.5)
+/// has internet addresses (C-15.6). An empty candidate set decides nothing.
+fn all_leak(src: &IntervalSet, unsure: &IntervalSet, leaks: &BTreeMap<String, Vec<&Flow>>) -> bool {
+    let candidates = unsure.intersect(&crate::engine::internet_source_set());
+    if candidates.is_empty() {
+        return false;
+    }
+    let https = HeaderSet::universe()
+        .restrict(SRC, src)
+        .restrict(DST, &candidates)
+        .restrict(PROTO, &IntervalSet::point(u128::from(TCP)))
+        .restrict(DPORT, &IntervalSet::point(443));
+    let leaking = leaks
+        .values()
+        .flatten()
+        .fold(HeaderSet::empty(), |acc, f| acc.union(&f.set));
+    https.subtract(&leaking).is_empty()
 }

@@ -4,7 +4,7 @@
 
 use crate::engine::explain::pos_location;
 use crate::model::s3::{Grantee, Ownership, Permission, S3Bucket};
-use crate::model::{Pos, Topology};
+use crate::model::{GapKind, GapScope, Pos, Topology};
 use crate::report::{
     CheckResult, Finding, FindingKind, Hop, PacketView, Severity, Verdict, Witness,
 };
@@ -27,7 +27,15 @@ fn finding(topo: &Topology, b: &S3Bucket, kind: FindingKind, message: String, po
         aws_ids: vec![b.arn()],
         flows: Vec::new(),
         witness: None,
-        location: pos_location(topo, if pos.is_unknown() { b.meta.pos } else { pos }),
+        // A place in the `.tf` sources (`site`) counts as known.
+        location: pos_location(
+            topo,
+            if pos.is_unknown() && pos.site == 0 {
+                b.meta.pos
+            } else {
+                pos
+            },
+        ),
     }
 }
 
@@ -262,6 +270,63 @@ fn permission_name(p: Permission) -> &'static str {
     }
 }
 
+/// The bucket's findings with the S3 gaps that concern it applied: a gap
+/// of kind `s3` leaves no verdict standing (a violation becomes `unknown`,
+/// and a bucket found not public gets an `unknown` finding); a gap of kind
+/// `s3-restrictions` (settings held at their most permissive values) only
+/// makes a violation `unknown`.
+fn with_gaps(topo: &Topology, i: usize, b: &S3Bucket, mut found: Vec<Finding>) -> Vec<Finding> {
+    let gaps: Vec<&crate::model::Gap> = topo
+        .gaps_for(super::ID)
+        .filter(|g| g.kind.is_s3())
+        .filter(|g| match &g.scope {
+            GapScope::Everywhere => true,
+            GapScope::Buckets(s) => s.contains(&i),
+            GapScope::Vpcs(_) => false,
+        })
+        .collect();
+    if gaps.is_empty() {
+        return found;
+    }
+    let why = |kinds: &[GapKind]| -> Vec<String> {
+        gaps.iter()
+            .filter(|g| kinds.contains(&g.kind))
+            .map(|g| format!("{}{}: {}", g.kind.data(), g.scope_text(topo), g.what))
+            .collect()
+    };
+    let narrowing = why(&[GapKind::S3, GapKind::S3Restrictions]);
+    let mut converted = false;
+    for f in found
+        .iter_mut()
+        .filter(|f| f.kind == FindingKind::Violation)
+    {
+        converted = true;
+        f.kind = FindingKind::Unknown;
+        f.severity = Severity::Warning;
+        f.message = format!(
+            "{} — unknown: this relies on data the topology does not contain: {}",
+            f.message,
+            narrowing.join("; ")
+        );
+    }
+    let widening = why(&[GapKind::S3]);
+    // A violation made `unknown` already names every gap.
+    if !widening.is_empty() && !converted {
+        found.push(finding(
+            topo,
+            b,
+            FindingKind::Unknown,
+            format!(
+                "whether bucket `{}` is public is unknown: the topology records missing data: {}",
+                b.meta.name,
+                widening.join("; ")
+            ),
+            b.meta.pos,
+        ));
+    }
+    found
+}
+
 /// Adds the buckets' findings to the network's result: the verdict is the
 /// worse of the two, and the summary says what the buckets add.
 pub(super) fn add(topo: &Topology, r: &mut CheckResult) {
@@ -269,8 +334,8 @@ pub(super) fn add(topo: &Topology, r: &mut CheckResult) {
         return;
     }
     let mut found = Vec::new();
-    for b in &topo.buckets {
-        found.extend(bucket_findings(topo, b));
+    for (i, b) in topo.buckets.iter().enumerate() {
+        found.extend(with_gaps(topo, i, b, bucket_findings(topo, b)));
     }
     let mut public: Vec<&str> = found
         .iter()

@@ -15,6 +15,7 @@ mod lb;
 mod prefix_lists;
 mod region;
 mod routing;
+mod s3;
 mod security;
 mod vpc;
 
@@ -274,6 +275,8 @@ struct Snap {
     /// The NAT gateway of each interface (see [`gateways::nat_interfaces`]).
     nat_of_eni: BTreeMap<String, String>,
     scopes: Scopes,
+    /// S3 outputs (see [`s3`]).
+    s3: super::read::S3Raw,
 }
 
 impl Snap {
@@ -354,6 +357,7 @@ pub fn build(raw: Raw) -> Result<Imported, ImportError> {
         lb::write_target_groups(cx)?;
         lb::write_lbs(cx)?;
         routing::write(cx)?;
+        s3::write(cx)?;
         missing_outputs(cx);
         hybrid_raw.tgws = std::mem::take(&mut cx.raw.tgws);
         hybrid_raw.scopes = cx.raw.scopes.clone();
@@ -466,6 +470,7 @@ fn index(raw: Raw) -> Result<(Ctx, hybrid::HybridRaw, BTreeMap<String, usize>), 
         tgw_of_attachment,
         nat_of_eni,
         scopes: raw.scopes,
+        s3: raw.s3,
     };
     let hybrid_raw = hybrid::HybridRaw {
         tgws: BTreeMap::new(),

@@ -14,8 +14,9 @@
 //! One file per resource family does the mapping: [`vpc`] (VPCs, subnets,
 //! gateways), [`routes`], [`sg`], [`nacl`], [`compute`] (instances,
 //! interfaces, Elastic IPs, load balancers), [`endpoints`] (VPC endpoints,
-//! prefix lists), [`peering`], [`tgw`], [`vpn`], [`dx`] and [`asg`]
-//! (Auto Scaling groups as templates).
+//! prefix lists), [`peering`], [`tgw`], [`vpn`], [`dx`], [`asg`]
+//! (Auto Scaling groups as templates) and [`s3`] (buckets, their policies,
+//! Block Public Access, ownership, ACLs, websites and access points).
 
 mod asg;
 mod base;
@@ -31,6 +32,7 @@ mod prior;
 mod refs;
 mod region;
 mod routes;
+mod s3;
 mod sg;
 mod tf_sources;
 mod tgw;
@@ -131,7 +133,7 @@ fn import_plan_bytes_over(
         plan.resources.append(&mut l.outside);
     }
     crate::import::loadable(
-        build(&plan, real, laid, sources),
+        build(&plan, real, laid, sources)?,
         crate::import::Source::TerraformPlan,
     )
 }
@@ -141,6 +143,8 @@ enum Scope {
     Everywhere,
     Vpc(String),
     Resources(Vec<String>),
+    /// S3 buckets, by name (gaps of the S3 kinds).
+    Buckets(Vec<String>),
 }
 
 /// A field of a resource, read for the model.
@@ -258,6 +262,9 @@ struct Ctx<'p> {
     real: usize,
     /// Plan resources that replace a base resource, and take its name.
     adopt: HashMap<usize, String>,
+    /// Values the plan holds that AWS would reject at apply (a bucket
+    /// policy that is not JSON): the import fails with the first.
+    pub errors: Vec<ImportError>,
 }
 
 impl<'p> Ctx<'p> {
@@ -424,6 +431,11 @@ impl<'p> Ctx<'p> {
                 resources: rs.into_iter().map(Sp::new).collect(),
                 ..GapScope::default()
             }),
+            Scope::Buckets(bs) if bs.is_empty() => None,
+            Scope::Buckets(bs) => Some(GapScope {
+                buckets: bs.into_iter().map(Sp::new).collect(),
+                ..GapScope::default()
+            }),
         };
         let dup = self.file.gaps.iter().any(|g| g.what.value == what);
         if !dup {
@@ -464,7 +476,7 @@ fn build(
     real: usize,
     laid: Option<base::Laid>,
     sources: Option<&tf_sources::Sources>,
-) -> Imported {
+) -> Result<Imported, ImportError> {
     let mut cx = Ctx {
         plan,
         sources: sources.filter(|s| !s.is_empty()),
@@ -485,6 +497,7 @@ fn build(
         stand_ins_done: Vec::new(),
         real,
         adopt: HashMap::new(),
+        errors: Vec::new(),
     };
     let over_base = laid.is_some();
     if let Some(l) = laid {
@@ -537,6 +550,10 @@ fn build(
     asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);
+    s3::buckets(&mut cx);
+    if let Some(e) = cx.errors.drain(..).next() {
+        return Err(e);
+    }
     locate::records(&mut cx);
     region::derive(&mut cx);
 
@@ -567,9 +584,9 @@ fn build(
         ));
     }
     locate::note_sources(&mut cx, sources);
-    Imported {
+    Ok(Imported {
         file: cx.file,
         skipped_keys: skipped,
         notes: cx.notes,
-    }
+    })
 }

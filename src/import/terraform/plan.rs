@@ -29,6 +29,9 @@ pub(super) struct Res {
     pub module: String,
     pub kind: String,
     pub name: String,
+    /// The plan creates it (or replaces it): a new object, which gets
+    /// AWS's defaults for new objects of its kind.
+    pub created: bool,
     after: Value,
     unknown: Value,
     sensitive: Value,
@@ -56,6 +59,7 @@ impl Res {
             module: String::new(),
             kind: kind.to_owned(),
             name: String::new(),
+            created: false,
             after: serde_json::json!({ "id": id }),
             unknown: Value::Null,
             sensitive: Value::Null,
@@ -419,6 +423,7 @@ pub(super) fn parse(bytes: &[u8], file: &str) -> Result<Plan, ImportError> {
             module,
             kind,
             name,
+            created: actions.contains(&"create"),
             after,
             unknown: change.get("after_unknown").cloned().unwrap_or(Value::Null),
             sensitive,

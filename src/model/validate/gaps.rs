@@ -19,17 +19,107 @@ impl V<'_> {
                     );
                 }
             }
+            let kind = g.kind.as_ref().map(|k| k.value).unwrap_or_default();
             let scope = match &g.scope {
                 None => r::GapScope::Everywhere,
-                Some(sc) => self.gap_scope(&g.what.value, sc),
+                Some(sc) if kind.is_s3() => self.bucket_gap_scope(&g.what.value, sc),
+                Some(sc) => {
+                    if let Some(b) = sc.value.buckets.first() {
+                        self.err(
+                            b.pos,
+                            format!(
+                                "gap `{}` names bucket `{}`, but only gaps of kind `s3` or `s3-restrictions` concern buckets",
+                                g.what.value, b.value
+                            ),
+                            Some("write `kind: s3` (bucket data) or `kind: s3-restrictions` (Block Public Access, object ownership)".into()),
+                        );
+                    }
+                    self.gap_scope(&g.what.value, sc)
+                }
             };
             self.t.gaps.push(r::Gap {
                 what: g.what.value.clone(),
                 affects: g.affects.iter().map(|a| a.value.clone()).collect(),
-                kind: g.kind.as_ref().map(|k| k.value).unwrap_or_default(),
+                kind,
                 scope,
                 pos: g.pos,
             });
+        }
+    }
+
+    /// The buckets the scope of an S3 gap stands for: those of its accounts
+    /// and Regions (a bucket whose account or Region is not known counts as
+    /// in it) and its buckets. Fail closed: an account or Region without a
+    /// captured bucket makes it everywhere (its buckets are what is
+    /// missing). VPCs and resources are not S3 scopes.
+    fn bucket_gap_scope(&mut self, what: &str, sc: &Sp<f::GapScope>) -> r::GapScope {
+        let s = &sc.value;
+        if let Some(v) = s.vpcs.first().or(s.resources.first()) {
+            self.err(
+                v.pos,
+                format!(
+                    "gap `{what}` is of an S3 kind, so its scope names buckets, not `{}`",
+                    v.value
+                ),
+                Some("list the `buckets`, `accounts` or `regions` it concerns".into()),
+            );
+        }
+        if s.accounts.is_empty() && s.regions.is_empty() && s.buckets.is_empty() {
+            if s.vpcs.is_empty() && s.resources.is_empty() {
+                self.err(
+                    sc.pos,
+                    format!("gap `{what}` has an empty `scope`"),
+                    Some("list the `buckets`, `accounts` or `regions` it concerns, or omit `scope` for everywhere".into()),
+                );
+            }
+            return r::GapScope::Everywhere;
+        }
+        let mut set = std::collections::BTreeSet::new();
+        let mut everywhere = false;
+        let by_place = |set: &mut std::collections::BTreeSet<usize>,
+                        t: &r::Topology,
+                        field: fn(&crate::model::s3::S3Bucket) -> Option<&String>,
+                        wanted: &str| {
+            for (i, b) in t.buckets.iter().enumerate() {
+                if field(b).is_none_or(|x| x == wanted) {
+                    set.insert(i);
+                }
+            }
+            t.buckets
+                .iter()
+                .any(|b| field(b).is_some_and(|x| x == wanted))
+        };
+        for a in &s.accounts {
+            everywhere |= !by_place(&mut set, &self.t, |b| b.account.as_ref(), &a.value.0);
+        }
+        for reg in &s.regions {
+            everywhere |= !by_place(&mut set, &self.t, |b| b.region.as_ref(), &reg.value);
+        }
+        for b in &s.buckets {
+            match self.t.buckets.iter().position(|x| x.meta.name == b.value) {
+                Some(i) => {
+                    set.insert(i);
+                }
+                None => {
+                    let help = did_you_mean(
+                        &b.value,
+                        self.t.buckets.iter().map(|x| x.meta.name.as_str()),
+                    );
+                    self.err(
+                        b.pos,
+                        format!(
+                            "the scope of gap `{what}` names bucket `{}`, which the `s3` section does not list",
+                            b.value
+                        ),
+                        help,
+                    );
+                }
+            }
+        }
+        if everywhere || set.is_empty() {
+            r::GapScope::Everywhere
+        } else {
+            r::GapScope::Buckets(set)
         }
     }
 

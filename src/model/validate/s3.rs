@@ -59,7 +59,7 @@ impl V<'_> {
                     None,
                 );
             }
-            if !valid_bucket_name(name) {
+            if !s::valid_bucket_name(name) {
                 self.err(
                     b.name.pos,
                     format!("`{name}` is not a valid S3 bucket name"),
@@ -221,15 +221,4 @@ impl V<'_> {
             statements: p.statements.clone(),
         })
     }
-}
-
-/// S3's bucket naming rules (general purpose buckets).
-fn valid_bucket_name(n: &str) -> bool {
-    let b = n.as_bytes();
-    (3..=63).contains(&b.len())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
-        && b.first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.last().is_some_and(u8::is_ascii_alphanumeric)
-        && !n.contains("..")
 }
