@@ -843,3 +843,41 @@ fn generator_exercises_derived_networks_sending_to_their_own_prefixes() {
         "{crossing} derived networks whose own traffic crosses AWS"
     );
 }
+
+/// The property above covers classic load balancers (C-4.9): a node's
+/// packets to an interface of its own subnet meet the subnet's outbound
+/// ACL entries, and some are dropped there, in the simulator and (through
+/// `engine_agrees_with_simulator`) in the engine alike.
+#[test]
+fn generator_exercises_classic_lb_acl_inside_subnet() {
+    use netverify::model::{Direction, EniOwner, LbKind};
+    let (mut inside, mut dropped) = (0, 0);
+    for topo in generated(600) {
+        for (n, node) in topo.enis.iter().enumerate() {
+            let EniOwner::LoadBalancer(lb) = node.owner else {
+                continue;
+            };
+            if topo.load_balancers[lb].kind != LbKind::Classic || node.private_ips.is_empty() {
+                continue;
+            }
+            let from = IpAddr::V4(node.private_ips[0].addr);
+            for (d, eni) in topo.enis.iter().enumerate() {
+                if d == n || eni.subnet != node.subnet || eni.private_ips.is_empty() {
+                    continue;
+                }
+                inside += 1;
+                let p = Packet::tcp(from, IpAddr::V4(eni.private_ips[0].addr), 40000, 8080);
+                let out = sim::simulate_blockers(&topo, Origin::Eni(n), &p);
+                if out.blockers.iter().any(|b| {
+                    matches!(b.at, sim::Blocked::Nacl { subnet, dir: Direction::Egress } if subnet == node.subnet)
+                }) {
+                    dropped += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        inside >= 10 && dropped >= 2,
+        "classic node to its own subnet: {inside} packets, {dropped} met a denying outbound ACL entry"
+    );
+}

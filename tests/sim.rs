@@ -772,6 +772,7 @@ fn lb_node_drops_non_listener_port() {
         }],
         enis: vec![node],
         nodes_derived: false,
+        cross_zone: Some(true),
     });
     let t = p.b.t;
 

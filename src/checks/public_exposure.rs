@@ -72,8 +72,15 @@ AWS public space other than EIPs, routes learned on premises that the
 topology does not state) is `unknown`. See *Hybrid connectivity* below for
 security group references across VPCs.
 
+Classic Load Balancers are modelled (C-14.5): listeners forward to the
+registered instances on their instance ports from the nodes' own
+addresses, a node's outbound traffic meets its subnet's ACL even inside
+the subnet (C-4.9), and with cross-zone balancing off a node sends only to
+instances of its zone; a cross-zone setting that is not known is
+`unknown` where it decides.
+
 **Not modelled yet** (later issues): Gateway Load Balancers and Network
-Firewall, Classic Load Balancers.
+Firewall.
 "#,
     assumptions: r#"
 For buckets: the owner account's IAM policies grant nothing to principals
@@ -101,8 +108,8 @@ the IGW), narrow the security group or NACL rule named in the witness, or
 record the exposure as intended in `policy.public_exposure.allow`.
 "#,
     rules: r#"
-C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-5.1–C-5.6,
-C-6.1–C-6.4, C-6.9, C-6.10, C-7.1, C-14.1–C-14.4; trap 22
+C-0.3, C-1.1–C-1.5, C-2.1–C-2.7, C-3.11, C-4.1–C-4.4, C-4.9, C-5.1–C-5.6,
+C-6.1–C-6.4, C-6.9, C-6.10, C-7.1, C-14.1–C-14.6; trap 22
 "#,
 };
 
@@ -323,12 +330,7 @@ fn violation(engine: &Engine<'_>, name: &str, v: &Violation<'_>) -> Finding {
     let what = match first.map(|e| &topo.enis[e].owner) {
         Some(EniOwner::LoadBalancer(lb)) => {
             let l = &topo.load_balancers[*lb];
-            let kind = if l.kind == LbKind::Application {
-                "application"
-            } else {
-                "network"
-            };
-            format!("{kind} load balancer `{name}`")
+            format!("{} load balancer `{name}`", l.kind.word())
         }
         _ => match first.and_then(|e| topo.enis[e].instance) {
             Some(i) => format!(
@@ -572,21 +574,36 @@ fn lb_leg(
     };
     let mut legs: Vec<(EniId, crate::engine::Reach)> = Vec::new();
     let clients = crate::engine::internet_source_set();
+    // A node another zone's target depends on, when cross-zone balancing
+    // is not known (C-14.5).
+    let mut zone_unknown: Option<String> = None;
+    let mut zone_off: Option<String> = None;
     for &node in &l.enis {
+        let zone = crate::rules::lb_node_sends_to(topo, node, target_eni);
+        if let crate::rules::ZoneSends::No(why) = zone {
+            zone_off.get_or_insert(why);
+            continue;
+        }
         let set = lb_leg_packets(topo, (lb, tg), t, node, addr, &clients);
         let reach = engine.reach(Origin::Eni(node), &set);
         if let Some(x) = target_eni
             && !reach.delivered_to(x).is_empty()
         {
+            if let crate::rules::ZoneSends::Unknown(why) = zone {
+                zone_unknown.get_or_insert(why);
+                continue;
+            }
             return (format!("`{}` ({addr})", topo.enis[x].meta.name), how.into());
         }
         legs.push((node, reach));
     }
     if let Some(x) = target_eni {
-        return (
-            format!("`{}` ({addr})", topo.enis[x].meta.name),
-            "blocked: the load balancer cannot deliver to this target (security groups, NACLs or routes)".into(),
-        );
+        let outcome = match (zone_unknown, zone_off) {
+            (Some(why), _) => format!("not known: {why}"),
+            (None, Some(why)) => format!("blocked: {why}"),
+            (None, None) => "blocked: the load balancer cannot deliver to this target (security groups, NACLs or routes)".into(),
+        };
+        return (format!("`{}` ({addr})", topo.enis[x].meta.name), outcome);
     }
     // Outside the load balancer's VPC (C-14.3, T-22).
     let mut outcomes: Vec<String> = Vec::new();

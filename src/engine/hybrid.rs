@@ -873,6 +873,8 @@ impl Engine<'_> {
                         subnet: Some(e),
                     });
                     p.tag = f.tag.tgw_exit(self.topo, a, e);
+                    // The transit gateway sends on, not the sender (C-4.9).
+                    p.nacl_inside = false;
                     if let Some(t) = self.topo.subnets[e].route_table {
                         self.route(t, e, p, out);
                     }
@@ -1077,6 +1079,7 @@ impl Engine<'_> {
                 reply_in,
                 tag: SgTag::Cleared,
                 remote_egress: false,
+                nacl_inside: false,
             };
             self.propagate_onprem_over(n, f, &mut out, keep);
         }

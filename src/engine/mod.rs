@@ -178,6 +178,9 @@ struct Frag {
     /// that references a group of another VPC: they count only once they
     /// cross a same-Region peering into it (C-5.7; C-9.9 inbound only).
     remote_egress: bool,
+    /// The sender is still the origin, and its subnet's ACL applies to what
+    /// it sends even inside the subnet (a classic load balancer node, C-4.9).
+    nacl_inside: bool,
 }
 
 impl Frag {
@@ -204,6 +207,7 @@ impl Frag {
             reply_in: self.reply_in,
             tag: self.tag,
             remote_egress: self.remote_egress,
+            nacl_inside: self.nacl_inside,
         }
     }
 
@@ -807,6 +811,7 @@ impl<'t> Engine<'t> {
                         reply_in: false,
                         tag: SgTag::Cleared,
                         remote_egress: false,
+                        nacl_inside: false,
                     };
                     self.propagate_onprem(n, f, &mut out);
                 }
@@ -908,6 +913,7 @@ impl<'t> Engine<'t> {
             reply_in: false,
             tag: SgTag::Local(self.topo.enis[e].vpc),
             remote_egress: false,
+            nacl_inside: crate::rules::nacl_out_within_subnet(self.topo, e),
         };
         self.propagate_eni(e, f, &mut out, reply, own_src);
         out.flows.retain(|f| !f.set.is_empty());
@@ -1036,6 +1042,7 @@ impl<'t> Engine<'t> {
                         reply_in: false,
                         tag: SgTag::Cleared,
                         remote_egress: false,
+                        nacl_inside: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -1059,6 +1066,7 @@ impl<'t> Engine<'t> {
                         reply_in: false,
                         tag: SgTag::Cleared,
                         remote_egress: false,
+                        nacl_inside: false,
                     };
                     self.igw_deliver(i, v, f, out);
                 }
@@ -1125,6 +1133,7 @@ impl<'t> Engine<'t> {
                     reply_in: false,
                     tag: SgTag::Cleared,
                     remote_egress: false,
+                    nacl_inside: false,
                 };
                 self.deliver(e, None, f, &mut r);
                 // Stand for "this interface" in the template.
@@ -1336,6 +1345,12 @@ impl<'t> Engine<'t> {
             f = f
                 .with_set(f.filter(&self.nacl_in[self.topo.subnets[to].nacl]))
                 .step(Step::NaclIn { subnet: to });
+        } else if f.nacl_inside {
+            // A classic load balancer's own traffic meets its subnet's
+            // outbound entries even inside the subnet (C-4.9).
+            f = f
+                .with_set(f.filter(&self.nacl_out[self.topo.subnets[to].nacl]))
+                .step(Step::NaclOut { subnet: to });
         }
         if f.set.is_empty() { None } else { Some(f) }
     }
@@ -1672,7 +1687,14 @@ impl<'t> Engine<'t> {
             f = f
                 .with_set(f.filter(&self.nacl_in[self.topo.subnets[n.subnet].nacl]))
                 .step(Step::NaclIn { subnet: n.subnet });
+        } else if f.nacl_inside {
+            // C-4.9: a classic load balancer's outbound entries apply inside its subnet.
+            f = f
+                .with_set(f.filter(&self.nacl_out[self.topo.subnets[src_subnet].nacl]))
+                .step(Step::NaclOut { subnet: src_subnet });
         }
+        // The NAT gateway sends on: it is not the classic load balancer.
+        f.nacl_inside = false;
         // TCP, UDP and ICMP only (C-7.1).
         f = f.with_set(f.filter(tcp_udp_or_icmp_set()));
         let Some(ip) = self.topo.enis[n.eni].private_ips.first().map(|p| p.addr) else {

@@ -499,6 +499,59 @@ pub struct LoadBalancer {
     pub security_groups: Vec<String>,
 }
 
+/// One element of `elb describe-load-balancers`' `LoadBalancerDescriptions`
+/// (a Classic Load Balancer, C-14.5).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicLoadBalancer {
+    pub load_balancer_name: Option<String>,
+    #[serde(rename = "VPCId")]
+    pub vpc_id: Option<String>,
+    pub scheme: Option<String>,
+    pub subnets: Vec<String>,
+    pub availability_zones: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub listener_descriptions: Vec<ClassicListenerDescription>,
+    pub instances: Vec<ClassicInstance>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListenerDescription {
+    pub listener: Option<ClassicListener>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListener {
+    pub protocol: Option<String>,
+    pub load_balancer_port: Option<i64>,
+    pub instance_protocol: Option<String>,
+    pub instance_port: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicInstance {
+    pub instance_id: Option<String>,
+}
+
+/// `elb describe-load-balancer-attributes`: `LoadBalancerAttributes`,
+/// with the `LoadBalancerName` the capture writes beside it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicLbAttributes {
+    #[serde(skip)]
+    pub load_balancer_name: Option<String>,
+    pub cross_zone_load_balancing: Option<Enabled>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Enabled {
+    pub enabled: Option<bool>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TgRef {

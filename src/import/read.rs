@@ -77,6 +77,10 @@ pub struct Raw {
     pub prefix_list_entries: BTreeMap<String, Vec<String>>,
     pub peerings: Items<aws::PeeringConnection>,
     pub lbs: Items<aws::LoadBalancer>,
+    /// `elb describe-load-balancers`: Classic Load Balancers.
+    pub classic_lbs: Items<aws::ClassicLoadBalancer>,
+    /// `elb describe-load-balancer-attributes`, each with its load balancer's name.
+    pub classic_lb_attributes: Items<aws::ClassicLbAttributes>,
     pub listeners: Items<aws::Listener>,
     pub target_groups: Items<aws::TargetGroup>,
     pub target_health: Items<aws::TargetHealth>,
@@ -252,11 +256,17 @@ pub fn read_file(raw: &mut Raw, base: &Loc, text: &str) -> Result<(), ImportErro
             }
             "AvailabilityZones" => raw.zones.extend(items(base, key, v)?),
             "Entries" => prefix_list_entries(raw, &part)?,
-            "PrefixListId" | "TargetGroupArn" | "TransitGatewayRouteTableId" if map.len() > 1 => {}
+            "PrefixListId"
+            | "TargetGroupArn"
+            | "TransitGatewayRouteTableId"
+            | "LoadBalancerName"
+                if map.len() > 1 => {}
             // Paging marker of `search-transit-gateway-routes`.
             "AdditionalRoutesAvailable" | "NextToken" | "nextToken" => {}
             "VpcPeeringConnections" => raw.peerings.extend(items(base, key, v)?),
             "LoadBalancers" => raw.lbs.extend(items(base, key, v)?),
+            "LoadBalancerDescriptions" => raw.classic_lbs.extend(items(base, key, v)?),
+            "LoadBalancerAttributes" => classic_lb_attributes(raw, &part)?,
             "LoadBalancerListeners" => lb_listeners(raw, &part)?,
             "Listeners" => raw.listeners.extend(items(base, key, v)?),
             "TargetGroups" => raw.target_groups.extend(items(base, key, v)?),
@@ -412,6 +422,42 @@ fn target_health(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
             target_health_descriptions: descs,
         },
     ));
+    Ok(())
+}
+
+/// `elb describe-load-balancer-attributes` (C-14.5): one object beside its
+/// `LoadBalancerName`, or a list of `{LoadBalancerName,
+/// LoadBalancerAttributes}`. A list of Application or Network Load
+/// Balancer attributes (`{LoadBalancerArn, Attributes}`, the aggregate of
+/// `elbv2 describe-load-balancer-attributes`) is not read.
+fn classic_lb_attributes(raw: &mut Raw, p: &Part<'_>) -> Result<(), ImportError> {
+    match p.value {
+        Value::Array(list) => {
+            let mut read_any = false;
+            for (i, x) in list.iter().enumerate() {
+                let (Some(name), Some(attrs)) = (
+                    x.get("LoadBalancerName").and_then(Value::as_str),
+                    x.get("LoadBalancerAttributes"),
+                ) else {
+                    continue;
+                };
+                let path = format!("{}[{i}].LoadBalancerAttributes", p.key);
+                let mut a: aws::ClassicLbAttributes = one(p.base, &path, attrs)?;
+                a.load_balancer_name = Some(name.to_owned());
+                raw.classic_lb_attributes.push((p.base.clone(), a));
+                read_any = true;
+            }
+            if !read_any {
+                *raw.skipped.entry(p.key.to_owned()).or_default() += 1;
+            }
+        }
+        _ => {
+            let name = context(p.base, p.map, "LoadBalancerName", p.key)?;
+            let mut a: aws::ClassicLbAttributes = one(p.base, p.key, p.value)?;
+            a.load_balancer_name = Some(name);
+            raw.classic_lb_attributes.push((p.base.clone(), a));
+        }
+    }
     Ok(())
 }
 

@@ -453,14 +453,14 @@ pub struct NatGateway {
     pub tags: Tags,
 }
 
-/// An Application or Network Load Balancer (C-14).
+/// An Application, Network or Classic Load Balancer (C-14).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancer {
     pub name: Sp<String>,
     #[serde(default)]
     pub aws_id: Option<String>,
-    /// `application` or `network`.
+    /// `application`, `network` or `classic`.
     #[serde(rename = "type")]
     pub kind: Sp<String>,
     /// `internet-facing` or `internal`.
@@ -473,6 +473,15 @@ pub struct LoadBalancer {
     pub security_groups: Vec<Sp<String>>,
     #[serde(default)]
     pub listeners: Vec<Sp<Listener>>,
+    /// Classic only: the instances registered with the load balancer
+    /// (instance or network interface names). Every listener forwards to
+    /// them on its `instance_port`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<Sp<String>>,
+    /// Classic only: cross-zone load balancing. When omitted it is not
+    /// known, and a verdict that depends on it is `unknown` (C-14.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<bool>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -481,12 +490,20 @@ pub struct LoadBalancer {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Listener {
-    /// `HTTP`, `HTTPS` (ALB); `TCP`, `TLS`, `UDP`, `TCP_UDP` (NLB).
+    /// `HTTP`, `HTTPS` (ALB); `TCP`, `TLS`, `UDP`, `TCP_UDP` (NLB);
+    /// `HTTP`, `HTTPS`, `TCP`, `SSL` (classic).
     pub protocol: Sp<String>,
     pub port: Sp<u32>,
-    /// Target group that the default action forwards to.
+    /// Target group that the default action forwards to (ALB, NLB).
     #[serde(default)]
     pub target_group: Option<Sp<String>>,
+    /// Classic only: the protocol to the instances (`HTTP`, `HTTPS`,
+    /// `TCP`, `SSL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_protocol: Option<Sp<String>>,
+    /// Classic only: the port on the instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_port: Option<Sp<u32>>,
 }
 
 /// A target group.

@@ -476,6 +476,21 @@ pub struct Nat {
 pub enum LbKind {
     Application,
     Network,
+    /// A Classic Load Balancer (C-14.5): its listeners forward to the
+    /// instances registered on the load balancer itself, each listener's
+    /// instances held as a derived target group.
+    Classic,
+}
+
+impl LbKind {
+    /// The word reports use: `application`, `network` or `classic`.
+    pub fn word(self) -> &'static str {
+        match self {
+            LbKind::Application => "application",
+            LbKind::Network => "network",
+            LbKind::Classic => "classic",
+        }
+    }
 }
 
 /// Listener / target group protocols.
@@ -487,13 +502,19 @@ pub enum LbProtocol {
     Tls,
     Udp,
     TcpUdp,
+    /// A Classic Load Balancer's TLS listener or instance protocol (C-14.5).
+    Ssl,
 }
 
 impl LbProtocol {
     /// The IP protocols a listener of this kind accepts.
     pub fn ip_protocols(self) -> &'static [u8] {
         match self {
-            LbProtocol::Http | LbProtocol::Https | LbProtocol::Tcp | LbProtocol::Tls => &[TCP],
+            LbProtocol::Http
+            | LbProtocol::Https
+            | LbProtocol::Tcp
+            | LbProtocol::Tls
+            | LbProtocol::Ssl => &[TCP],
             LbProtocol::Udp => &[UDP],
             LbProtocol::TcpUdp => &[TCP, UDP],
         }
@@ -522,6 +543,12 @@ pub struct LoadBalancer {
     pub enis: Vec<EniId>,
     /// True when the nodes were derived from `subnets` because none were declared.
     pub nodes_derived: bool,
+    /// Cross-zone balancing: whether a node sends to targets in other
+    /// zones (C-14.5, C-14.6). `None` when not known (a Classic Load
+    /// Balancer whose attribute was not read). Application and network
+    /// load balancers carry `Some(true)`: their per-zone behaviour is not
+    /// modelled.
+    pub cross_zone: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -339,6 +339,16 @@ fn lb_legs(
         let Some((addr, target)) = lb_target(engine, lb, t) else {
             continue;
         };
+        let name = target.map_or_else(|| addr.to_string(), |x| topo.enis[x].meta.name.clone());
+        // Cross-zone balancing (C-14.5, C-14.6): a node may not send to a
+        // target of another zone, or it is not known whether it does.
+        match crate::rules::lb_node_sends_to(topo, node, target) {
+            crate::rules::ZoneSends::Yes => {}
+            crate::rules::ZoneSends::No(why) | crate::rules::ZoneSends::Unknown(why) => {
+                notes.push(why);
+                continue;
+            }
+        }
         let set = lb_leg_packets(topo, (lb, tg), t, node, addr, &client);
         let reach = engine.reach(Origin::Eni(node), &set);
         let hit = reach.flows.iter().find(|f| match (&f.end, target) {
@@ -346,7 +356,6 @@ fn lb_legs(
             (End::Delivered(_) | End::OnPrem(_), None) => true,
             _ => false,
         });
-        let name = target.map_or_else(|| addr.to_string(), |x| topo.enis[x].meta.name.clone());
         let Some(f) = hit else {
             notes.push(format!(
                 "`{}` cannot deliver to target `{name}` port {} of target group `{}` (security groups, NACLs or routes): `why not {} -> {addr} on {}/{}` shows why",
@@ -377,10 +386,10 @@ fn lb_legs(
                     } else {
                         "as a new connection from the load balancer's own address"
                     },
-                    if l.kind == crate::model::LbKind::Network {
-                        ", C-14.4"
-                    } else {
-                        ""
+                    match l.kind {
+                        crate::model::LbKind::Network => ", C-14.4",
+                        crate::model::LbKind::Classic => ", C-14.5",
+                        crate::model::LbKind::Application => "",
                     }
                 ),
                 location: explain::pos_location(topo, t.pos),

@@ -109,6 +109,8 @@ pub(super) struct Tracer<'t> {
     /// reference to a group of another VPC: it passes only across a
     /// same-Region peering into that VPC (C-5.7, C-9.9).
     pub(super) remote_ref: Option<EniId>,
+    /// The interface the trace starts from, if any.
+    pub(super) origin: Option<EniId>,
     pub(super) t: Trace,
 }
 
@@ -127,6 +129,7 @@ pub fn trace_reply(topo: &Topology, from: Start, to: Goal, p: Packet) -> Trace {
         branches: 0,
         tag: SgTag::Cleared,
         remote_ref: None,
+        origin: None,
         t: Trace::default(),
     };
     match from {
@@ -147,6 +150,7 @@ pub fn trace(topo: &Topology, start: Start, goal: Goal, p: Packet) -> Trace {
         branches: 0,
         tag: SgTag::Cleared,
         remote_ref: None,
+        origin: None,
         t: Trace::default(),
     };
     match start {
@@ -359,6 +363,7 @@ impl Tracer<'_> {
             );
         }
         self.tag = SgTag::Local(eni.vpc);
+        self.origin = Some(e);
         if has_security_groups(&eni.owner) && !self.reply {
             self.sg(e, Direction::Egress, &p);
         }
@@ -517,7 +522,7 @@ impl Tracer<'_> {
         depth: usize,
     ) {
         match t {
-            RouteTarget::Local => self.local(subnet, vpc, p),
+            RouteTarget::Local => self.local(subnet, vpc, p, depth),
             RouteTarget::Blackhole | RouteTarget::Eni(_) => {}
             RouteTarget::Igw(g) => self.igw_out(g, subnet, vpc, last_nat, p),
             RouteTarget::Eigw(g) => self.eigw_out(g, subnet, vpc, p),
@@ -543,7 +548,7 @@ impl Tracer<'_> {
         }
     }
 
-    fn local(&mut self, from: SubnetId, vpc: VpcId, p: Packet) {
+    fn local(&mut self, from: SubnetId, vpc: VpcId, p: Packet, depth: usize) {
         let topo = self.topo;
         let Goal::Eni(d) = self.goal else { return };
         let to = topo.enis[d].subnet;
@@ -551,8 +556,20 @@ impl Tracer<'_> {
         if to != from {
             self.nacl(from, Direction::Egress, &p);
             self.nacl(to, Direction::Ingress, &p);
+        } else if self.sender_nacl_inside(depth) {
+            self.nacl(from, Direction::Egress, &p);
         }
         self.admit(d, &p);
+    }
+
+    /// True when the packet is still sent by the origin (no NAT gateway
+    /// yet, `depth` 0) and the origin is a classic load balancer's node,
+    /// whose subnet's outbound entries apply inside the subnet (C-4.9).
+    fn sender_nacl_inside(&self, depth: usize) -> bool {
+        depth == 0
+            && self
+                .origin
+                .is_some_and(|e| crate::rules::nacl_out_within_subnet(self.topo, e))
     }
 
     /// Security group ingress and the owner rule at delivery.
@@ -835,6 +852,8 @@ impl Tracer<'_> {
         if nat_eni.subnet != subnet {
             self.nacl(subnet, Direction::Egress, &p);
             self.nacl(nat_eni.subnet, Direction::Ingress, &p);
+        } else if self.sender_nacl_inside(depth) {
+            self.nacl(subnet, Direction::Egress, &p);
         }
         if !nat.available {
             self.block_at(

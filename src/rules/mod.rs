@@ -8,6 +8,7 @@
 mod filters;
 mod gateways;
 mod hybrid;
+mod lb;
 
 pub use filters::*;
 pub use gateways::*;
@@ -16,3 +17,4 @@ pub use hybrid::{
     tgw_dx_attachment, tgw_entry_subnet, tgw_propagated, tgw_vpc_attachment, vgw_association_cidrs,
     vgw_edge_table,
 };
+pub use lb::{ZoneSends, lb_node_sends_to, nacl_out_within_subnet};

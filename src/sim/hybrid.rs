@@ -412,6 +412,7 @@ impl<R: super::Recorder> Sim<'_, R> {
         let az = topo.subnets[entry].availability_zone.clone();
         let at = At {
             tag: at.tag.tgw_entry(topo, ai, entry),
+            nacl_inside: false,
             ..at
         };
         self.tgw_associated(ai, p, az, at);
@@ -548,6 +549,7 @@ impl<R: super::Recorder> Sim<'_, R> {
         }
         let at = At {
             tgw_hops: at.tgw_hops + 1,
+            nacl_inside: false,
             ..at
         };
         match self.tgw_decide(rt, p.dst) {
@@ -644,6 +646,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                         subnet: e,
                         vpc: *vpc,
                         tag: at.tag.tgw_exit(topo, a, e),
+                        nacl_inside: false,
                         ..at
                     };
                     s.forward(next, p);
@@ -681,6 +684,7 @@ impl<R: super::Recorder> Sim<'_, R> {
                 // TGW peering carries no identity (C-9.10).
                 let at = At {
                     tag: SgTag::Cleared,
+                    nacl_inside: false,
                     ..at
                 };
                 self.tgw_associated(b, p, None, at);
@@ -1062,6 +1066,7 @@ impl<R: super::Recorder> Sim<'_, R> {
             nat_hops: 0,
             tgw_hops: 0,
             tag: SgTag::Cleared,
+            nacl_inside: false,
         };
         self.tgw_associated(a, p, None, at);
     }

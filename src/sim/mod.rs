@@ -255,6 +255,9 @@ struct At {
     tgw_hops: usize,
     /// The security group identity the packet carries (C-5.8).
     tag: SgTag,
+    /// The sender is the origin, a classic load balancer node, whose
+    /// subnet's outbound entries apply even inside the subnet (C-4.9).
+    nacl_inside: bool,
 }
 
 struct Sim<'a, R: Recorder> {
@@ -813,6 +816,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             nat_hops: 0,
             tgw_hops: 0,
             tag: SgTag::Local(eni.vpc),
+            nacl_inside: crate::rules::nacl_out_within_subnet(self.topo, e),
         };
         self.forward(at, p);
     }
@@ -990,6 +994,12 @@ impl<'a, R: Recorder> Sim<'a, R> {
             if to != at.subnet {
                 if !s.nacl(at.subnet, Direction::Egress, &p) || !s.nacl(to, Direction::Ingress, &p)
                 {
+                    return;
+                }
+            } else if at.nacl_inside {
+                // A classic load balancer's own traffic meets its subnet's
+                // outbound entries even inside the subnet (C-4.9).
+                if !s.nacl(at.subnet, Direction::Egress, &p) {
                     return;
                 }
             } else {
@@ -1183,6 +1193,11 @@ impl<'a, R: Recorder> Sim<'a, R> {
         {
             return;
         }
+        // C-4.9: a classic load balancer's outbound entries apply inside its subnet.
+        if nat_subnet == at.subnet && at.nacl_inside && !self.nacl(at.subnet, Direction::Egress, &p)
+        {
+            return;
+        }
         if !nat.available
             && !self.blocked(
                 Blocked::NatUnavailable { nat: n },
@@ -1225,6 +1240,7 @@ impl<'a, R: Recorder> Sim<'a, R> {
             tgw_hops: at.tgw_hops,
             // A NAT gateway clears the identity (C-5.8).
             tag: SgTag::Cleared,
+            nacl_inside: false,
         };
         let q = Packet {
             src: IpAddr::V4(pip.addr),

@@ -167,6 +167,10 @@ pub struct TopoSeed {
     pub igw: bool,
     pub eigw: bool,
     pub nat: Option<usize>,
+    /// A load balancer: its subnet, and dualstack (application) or
+    /// cross-zone on (classic). It is classic when the number of interfaces
+    /// is even (a choice that draws nothing more from the random stream, so
+    /// the seeds the properties explore stay those of before).
     pub lb: Option<(usize, bool)>,
     pub bpa: u8,
     /// An edge route table on the IGW: 0 none, 1 local only, 2 redirect a
@@ -603,27 +607,62 @@ pub fn build(seed: &TopoSeed) -> TopologyFile {
     }
     if let Some((sn, dual)) = seed.lb {
         let sn = sn % seed.subnets;
-        f.load_balancers.push(sp(LoadBalancer {
-            name: s("lb"),
-            kind: s("application"),
-            scheme: s("internet-facing"),
-            ip_address_type: Some(s(if dual { "dualstack" } else { "ipv4" })),
-            subnets: vec![s(&format!("subnet-{sn}"))],
-            security_groups: vec![s("sg-0")],
-            listeners: vec![
-                sp(Listener {
-                    protocol: s("HTTP"),
-                    port: sp(80),
-                    target_group: None,
-                }),
-                sp(Listener {
-                    protocol: s("HTTPS"),
-                    port: sp(443),
-                    target_group: None,
-                }),
-            ],
-            ..Default::default()
-        }));
+        if seed.enis.len().is_multiple_of(2) {
+            // A classic load balancer (C-14.5): its nodes' outbound ACL
+            // entries apply inside their subnet too (C-4.9).
+            let instances: Vec<Sp<String>> = (0..seed.enis.len())
+                .step_by(2)
+                .map(|i| s(&format!("eni-{i}")))
+                .collect();
+            f.load_balancers.push(sp(LoadBalancer {
+                name: s("lb"),
+                kind: s("classic"),
+                scheme: s("internet-facing"),
+                subnets: vec![s(&format!("subnet-{sn}"))],
+                security_groups: vec![s("sg-0")],
+                listeners: vec![
+                    sp(Listener {
+                        protocol: s("HTTP"),
+                        port: sp(80),
+                        instance_protocol: Some(s("HTTP")),
+                        instance_port: Some(sp(8080)),
+                        ..Default::default()
+                    }),
+                    sp(Listener {
+                        protocol: s("TCP"),
+                        port: sp(22),
+                        instance_protocol: Some(s("TCP")),
+                        instance_port: Some(sp(22)),
+                        ..Default::default()
+                    }),
+                ],
+                instances,
+                cross_zone: Some(dual),
+                ..Default::default()
+            }));
+        } else {
+            f.load_balancers.push(sp(LoadBalancer {
+                name: s("lb"),
+                kind: s("application"),
+                scheme: s("internet-facing"),
+                ip_address_type: Some(s(if dual { "dualstack" } else { "ipv4" })),
+                subnets: vec![s(&format!("subnet-{sn}"))],
+                security_groups: vec![s("sg-0")],
+                listeners: vec![
+                    sp(Listener {
+                        protocol: s("HTTP"),
+                        port: sp(80),
+                        ..Default::default()
+                    }),
+                    sp(Listener {
+                        protocol: s("HTTPS"),
+                        port: sp(443),
+                        ..Default::default()
+                    }),
+                ],
+                ..Default::default()
+            }));
+        }
     }
     if seed.igw && seed.edge > 0 {
         let routes = if seed.edge == 2 {

@@ -121,6 +121,12 @@ fn held(cx: &mut Ctx) -> Result<Held, ImportError> {
         .keys()
         .filter(|arn| b.names.contains_key(*arn))
         .map(|arn| (arn.clone(), arn.clone()))
+        .chain(
+            raw.classic_lbs
+                .keys()
+                .filter(|n| b.names.contains_key(*n))
+                .map(|n| (n.clone(), n.clone())),
+        )
         .collect();
     // Subnet CIDRs and VPCs, for the address checks.
     let subnet_nets: HashMap<String, (Option<IpNet>, Option<IpNet>)> = ids
@@ -606,6 +612,17 @@ fn classify(
         }
         if rest.starts_with("gwy/") {
             return Owner::Drop("gateway load balancers are not modelled".into());
+        }
+        // A classic load balancer's interface: `ELB <name>` (C-14.5).
+        if let Some(n) = lbs
+            .iter()
+            .find(|(name, _)| name == rest)
+            .and_then(|(name, _)| b.get(name))
+        {
+            return owned(f::EniOwner {
+                load_balancer: Some(sp(n)),
+                ..Default::default()
+            });
         }
         return if e.groups.is_empty() {
             Owner::Drop("classic load balancers are not modelled".into())

@@ -56,6 +56,36 @@ pub(super) fn name(cx: &mut Ctx) {
         }
         b.name(arn, lb.load_balancer_name.as_deref());
     }
+    for (name, (_, lb)) in &raw.classic_lbs {
+        let vpcs: Vec<String> = lb.vpc_id.iter().cloned().collect();
+        if !lb.subnets.iter().any(|s| ids.subnet_ids.contains(s)) {
+            let scope = b.vpc_scope(vpcs.iter().map(String::as_str));
+            b.gap_in(
+                format!(
+                    "classic load balancer `{name}`: none of its subnets is in the snapshot (or it is in EC2-Classic)"
+                ),
+                ALL,
+                f::GapKind::LoadBalancers,
+                scope,
+            );
+            continue;
+        }
+        // In a VPC it always has a group (C-14.5): with none imported, what
+        // it admits is not known.
+        if !lb.security_groups.iter().any(|g| b.names.contains_key(g)) {
+            let scope = b.vpc_scope(vpcs.iter().map(String::as_str));
+            b.gap_in(
+                format!(
+                    "classic load balancer `{name}`: none of its security groups is in the snapshot; not imported"
+                ),
+                ALL,
+                f::GapKind::LoadBalancers,
+                scope,
+            );
+            continue;
+        }
+        b.name(name, Some(name));
+    }
     for (arn, (_, tg)) in &raw.target_groups {
         let tt = tg.target_type.as_deref().unwrap_or("");
         if (tt == "instance" || tt == "ip") && tg.protocol.is_some() && tg.port.is_some() {
@@ -173,6 +203,8 @@ pub(super) fn write_lbs(cx: &mut Ctx) -> Result<(), ImportError> {
                 protocol: sp(proto.clone()),
                 port: sp(u32::try_from(port).unwrap_or(0)),
                 target_group: tg.and_then(|t| b.get(&t)).map(sp),
+                instance_protocol: None,
+                instance_port: None,
             }));
     }
     for (arn, (loc, lb)) in &raw.lbs {
@@ -240,9 +272,122 @@ pub(super) fn write_lbs(cx: &mut Ctx) -> Result<(), ImportError> {
             subnets: subnets_n,
             security_groups: sgsn,
             listeners: ls,
+            instances: Vec::new(),
+            cross_zone: None,
             tags: BTreeMap::new(),
         }));
     }
-
+    write_classic(cx);
     Ok(())
+}
+
+/// Classic Load Balancers (C-14.5): subnets, groups, listeners, registered
+/// instances, and cross-zone balancing where its attributes were read.
+fn write_classic(cx: &mut Ctx) {
+    let Ctx { raw, b, out, ids } = cx;
+    for (id, (_, lb)) in &raw.classic_lbs {
+        let Some(name) = b.get(id) else { continue };
+        let scope = b.vpc_scope(lb.vpc_id.iter().map(String::as_str));
+        let mut subnets = Vec::new();
+        for s in &lb.subnets {
+            match b.get(s).filter(|_| ids.subnet_ids.contains(s)) {
+                Some(n) => subnets.push(sp(n)),
+                None => b.gap_in(
+                    format!(
+                        "load balancer `{name}` uses subnet `{s}`, which is not in the snapshot"
+                    ),
+                    ALL,
+                    f::GapKind::LoadBalancers,
+                    scope.clone(),
+                ),
+            }
+        }
+        let mut groups = Vec::new();
+        for g in &lb.security_groups {
+            match b.get(g) {
+                Some(n) => groups.push(sp(n)),
+                None => b.gap_in(
+                    format!("load balancer `{name}` uses security group `{g}`, which is not in the snapshot"),
+                    ALL,
+                    f::GapKind::SecurityGroups,
+                    scope.clone(),
+                ),
+            }
+        }
+        let mut listeners = Vec::new();
+        for d in &lb.listener_descriptions {
+            let Some(l) = &d.listener else { continue };
+            let (Some(p), Some(port), Some(ip), Some(iport)) = (
+                &l.protocol,
+                l.load_balancer_port,
+                &l.instance_protocol,
+                l.instance_port,
+            ) else {
+                b.gap_in(
+                    format!("a listener of load balancer `{name}` has no protocol or port"),
+                    ALL,
+                    f::GapKind::LoadBalancers,
+                    scope.clone(),
+                );
+                continue;
+            };
+            listeners.push(sp(f::Listener {
+                protocol: sp(p.to_ascii_uppercase()),
+                port: sp(u32::try_from(port).unwrap_or(0)),
+                target_group: None,
+                instance_protocol: Some(sp(ip.to_ascii_uppercase())),
+                instance_port: Some(sp(u32::try_from(iport).unwrap_or(0))),
+            }));
+        }
+        listeners.sort_by_key(|l| l.port.value);
+        let mut instances = Vec::new();
+        for i in &lb.instances {
+            let Some(iid) = &i.instance_id else { continue };
+            match b.get(iid).filter(|_| ids.instance_has_eni.contains(iid)) {
+                Some(n) => instances.push(sp(n)),
+                None => b.gap_in(
+                    format!("instance `{iid}` registered with load balancer `{name}` is not in the snapshot"),
+                    ALL,
+                    f::GapKind::LoadBalancers,
+                    scope.clone(),
+                ),
+            }
+        }
+        instances.sort_by(|a, b| a.value.cmp(&b.value));
+        let cross_zone = raw.classic_cross_zone.get(id).copied();
+        if cross_zone.is_none() {
+            b.notes.push(format!(
+                "cross-zone balancing of classic load balancer `{name}` was not read (`elb describe-load-balancer-attributes`): what depends on it is unknown"
+            ));
+        }
+        let scheme = match lb.scheme.as_deref() {
+            Some("internal") => "internal",
+            Some("internet-facing") => "internet-facing",
+            other => {
+                b.gap_in(
+                    format!(
+                        "load balancer `{name}` has scheme `{}`; assumed internet-facing",
+                        other.unwrap_or("")
+                    ),
+                    ALL,
+                    f::GapKind::LoadBalancers,
+                    scope.clone(),
+                );
+                "internet-facing"
+            }
+        };
+        out.load_balancers.push(sp(f::LoadBalancer {
+            name: sp(name),
+            aws_id: Some(id.clone()),
+            kind: sp("classic".to_owned()),
+            scheme: sp(scheme.to_owned()),
+            ip_address_type: None,
+            subnets,
+            security_groups: groups,
+            listeners,
+            instances,
+            cross_zone,
+            tags: BTreeMap::new(),
+        }));
+    }
 }

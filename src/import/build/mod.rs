@@ -260,6 +260,10 @@ struct Snap {
     pls: BTreeMap<String, PlInfo>,
     peerings: Recs<aws::PeeringConnection>,
     lbs: Recs<aws::LoadBalancer>,
+    /// Classic Load Balancers, by name.
+    classic_lbs: Recs<aws::ClassicLoadBalancer>,
+    /// Cross-zone balancing of classic load balancers, by name, where read.
+    classic_cross_zone: BTreeMap<String, bool>,
     listeners: Items<aws::Listener>,
     target_groups: Recs<aws::TargetGroup>,
     target_health: Items<aws::TargetHealth>,
@@ -410,6 +414,17 @@ fn index(raw: Raw) -> Result<(Ctx, hybrid::HybridRaw, BTreeMap<String, usize>), 
         v.vpc_peering_connection_id.clone()
     })?;
     let lbs = by_id(raw.lbs, "LoadBalancerArn", |v| v.load_balancer_arn.clone())?;
+    let classic_lbs = by_id(raw.classic_lbs, "LoadBalancerName", |v| {
+        v.load_balancer_name.clone()
+    })?;
+    let classic_cross_zone: BTreeMap<String, bool> = raw
+        .classic_lb_attributes
+        .iter()
+        .filter_map(|(_, a)| {
+            let on = a.cross_zone_load_balancing.as_ref()?.enabled?;
+            Some((a.load_balancer_name.clone()?, on))
+        })
+        .collect();
     let target_groups = by_id(raw.target_groups, "TargetGroupArn", |v| {
         v.target_group_arn.clone()
     })?;
@@ -444,6 +459,8 @@ fn index(raw: Raw) -> Result<(Ctx, hybrid::HybridRaw, BTreeMap<String, usize>), 
         pls,
         peerings,
         lbs,
+        classic_lbs,
+        classic_cross_zone,
         listeners: raw.listeners,
         target_groups,
         target_health: raw.target_health,

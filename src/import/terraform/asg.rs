@@ -25,7 +25,7 @@ use crate::model::spanned::Sp;
 
 use super::compute::{groups, subnet_public_ip};
 use super::plan::P;
-use super::{Ctx, Field, Scope, Target, Val, int, tags, text};
+use super::{Ctx, Field, Scope, Target, Val, int, tags};
 
 const TEMPLATES: [&str; 2] = ["aws_launch_template", "aws_launch_configuration"];
 const TG_KINDS: [&str; 2] = ["aws_lb_target_group", "aws_alb_target_group"];
@@ -253,7 +253,7 @@ pub(super) fn autoscaling_groups(cx: &mut Ctx) {
 }
 
 /// The instances of group `asg` (by its topology name).
-fn instances_of(cx: &Ctx, asg: &str) -> Vec<String> {
+pub(super) fn instances_of(cx: &Ctx, asg: &str) -> Vec<String> {
     let prefix = format!("{asg}:");
     cx.file
         .instances
@@ -339,14 +339,22 @@ pub(super) fn lb_targets(cx: &mut Ctx) {
         } else {
             "lb_target_group_arn"
         };
-        if matches!(text(cx.res(i), &[P::K("elb")]), Field::Set(_)) {
-            cx.attr_gap(
-                i,
-                "elb",
-                "classic load balancers are not read from plans yet",
-                GapKind::LoadBalancers,
-                Scope::Everywhere,
-            );
+        let elb = cx.refs.target(cx.res(i), &[P::K("elb")]);
+        if elb != Target::Absent {
+            let elb = super::elb::by_elb_name(cx, elb);
+            match cx.resolve(&elb, &["aws_elb"]) {
+                Ok((_, lb)) => {
+                    let insts = instances_of(cx, &asg);
+                    super::elb::register(cx, &lb, &insts);
+                }
+                Err(why) => cx.attr_gap(
+                    i,
+                    "elb",
+                    &format!("{why}; the group's instances registered with it are left out"),
+                    GapKind::LoadBalancers,
+                    Scope::Everywhere,
+                ),
+            }
             continue;
         }
         if let Some(tg) =

@@ -824,6 +824,8 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
             subnets: subnets.into_iter().map(Sp::new).collect(),
             security_groups: sgs,
             listeners: Vec::new(),
+            instances: Vec::new(),
+            cross_zone: None,
             tags: tags(r),
         }));
     }
@@ -895,6 +897,8 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
                 protocol: Sp::new(protocol),
                 port: Sp::at(u32::try_from(port).unwrap_or(0), port_pos),
                 target_group: tg,
+                instance_protocol: None,
+                instance_port: None,
             }));
         }
     }
@@ -903,10 +907,9 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
 /// Resource types (a name, or a prefix when it ends with `_`) that carry network interfaces or routes and
 /// are not read from plans yet: each one in a plan is a gap, so no verdict
 /// passes over what it may open.
-const NETWORKED: [&str; 41] = [
+const NETWORKED: [&str; 40] = [
     "aws_vpn_gateway_route_propagation",
     "aws_vpc_dhcp_options",
-    "aws_elb",
     "aws_lb_",
     "aws_alb_",
     "aws_vpc_endpoint",

@@ -22,6 +22,7 @@ mod asg;
 mod base;
 mod compute;
 mod dx;
+mod elb;
 mod endpoints;
 mod locate;
 mod nacl;
@@ -545,6 +546,7 @@ fn build(
     vpn::route_propagations(&mut cx);
     nacl::network_acls(&mut cx);
     compute::load_balancers(&mut cx);
+    elb::classic_load_balancers(&mut cx);
     asg::lb_targets(&mut cx);
     compute::unread_networked(&mut cx);
     compute::stand_in_gaps(&mut cx);

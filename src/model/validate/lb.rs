@@ -11,6 +11,7 @@ impl V<'_> {
                 &[
                     ("application", LbKind::Application),
                     ("network", LbKind::Network),
+                    ("classic", LbKind::Classic),
                 ],
                 "load balancer type",
                 &ctx,
@@ -85,9 +86,20 @@ impl V<'_> {
                     Some("list its security groups: an application load balancer always has at least one".into()),
                 );
             }
+            if kind == Some(LbKind::Classic) && lb.security_groups.is_empty() {
+                // C-14.5: a classic load balancer in a VPC always has a
+                // group (AWS gives it the VPC's default group when none is
+                // named). With none its nodes would admit nothing (fail open).
+                self.err(
+                    lb.name.pos,
+                    format!("{ctx} is a classic load balancer with no security groups"),
+                    Some("list its security groups: in a VPC a classic load balancer always has at least one (the VPC's default group when none was named)".into()),
+                );
+            }
+            self.classic_only_fields(lb, kind, &ctx);
             let listeners = self.listeners(lb, kind, &ctx);
             let declared = self.lb_enis.get(&i).cloned().unwrap_or_default();
-            if kind == Some(LbKind::Application) {
+            if matches!(kind, Some(LbKind::Application | LbKind::Classic)) {
                 // The nodes carry the ALB's groups; a declared node without
                 // any would admit nothing (fail open), like the ALB above.
                 for &e in &declared {
@@ -98,8 +110,9 @@ impl V<'_> {
                         self.err(
                             src.name.pos,
                             format!(
-                                "network interface `{}` is a node of application {ctx}, but has no security groups",
-                                src.name.value
+                                "network interface `{}` is a node of {} {ctx}, but has no security groups",
+                                src.name.value,
+                                kind.map_or("", LbKind::word)
                             ),
                             Some("list the load balancer's security groups on it".into()),
                         );
@@ -133,7 +146,185 @@ impl V<'_> {
                 listeners,
                 enis,
                 nodes_derived,
+                cross_zone: if kind == Some(LbKind::Classic) {
+                    lb.cross_zone
+                } else {
+                    Some(true)
+                },
             });
+            if kind == Some(LbKind::Classic) {
+                self.classic_instances(i, lb, vpc, &ctx);
+            }
+        }
+    }
+
+    /// `instances`, `cross_zone`, `instance_protocol` and `instance_port`
+    /// belong to classic load balancers, `target_group` to the others.
+    fn classic_only_fields(&mut self, lb: &f::LoadBalancer, kind: Option<LbKind>, ctx: &str) {
+        let Some(kind) = kind else { return };
+        let classic = kind == LbKind::Classic;
+        let mut wrong: Vec<(Pos, &str)> = Vec::new();
+        if !classic {
+            if let Some(i) = lb.instances.first() {
+                wrong.push((i.pos, "instances"));
+            }
+            if lb.cross_zone.is_some() {
+                wrong.push((lb.name.pos, "cross_zone"));
+            }
+        }
+        for l in &lb.listeners {
+            if classic {
+                if let Some(t) = &l.target_group {
+                    wrong.push((t.pos, "target_group"));
+                }
+                if l.instance_port.is_none() {
+                    self.err(
+                        l.pos,
+                        format!("a listener of classic {ctx} has no `instance_port`"),
+                        Some("a classic listener forwards to its registered instances: set `instance_protocol` and `instance_port`".into()),
+                    );
+                }
+            } else {
+                if let Some(p) = &l.instance_protocol {
+                    wrong.push((p.pos, "instance_protocol"));
+                }
+                if let Some(p) = &l.instance_port {
+                    wrong.push((p.pos, "instance_port"));
+                }
+            }
+        }
+        for (pos, field) in wrong {
+            let help = if classic {
+                "a classic listener forwards to the load balancer's `instances` on `instance_port`; remove `target_group`".to_string()
+            } else {
+                format!(
+                    "`{field}` is for `type: classic`; an {} load balancer forwards through target groups",
+                    kind.word()
+                )
+            };
+            self.err(
+                pos,
+                format!(
+                    "{ctx} is {} load balancer, which has no `{field}`",
+                    article(kind)
+                ),
+                Some(help),
+            );
+        }
+    }
+
+    /// The registered instances of classic load balancer `i`: one derived
+    /// target group per listener, on its instance port (C-14.5). Instances
+    /// outside the load balancer's VPC cannot be registered.
+    fn classic_instances(&mut self, i: r::LbId, lb: &f::LoadBalancer, vpc: r::VpcId, ctx: &str) {
+        let mut targets: Vec<(r::EniId, Pos)> = Vec::new();
+        for name in &lb.instances {
+            let Some((k, id)) = self.lookup(
+                name,
+                &[Kind::Instance, Kind::Eni],
+                "instance or network interface",
+                ctx,
+            ) else {
+                continue;
+            };
+            let eni = match k {
+                Kind::Instance => match self.primary_eni(id, name, ctx) {
+                    Some(e) => e,
+                    None => continue,
+                },
+                _ => id,
+            };
+            let ev = self.t.enis.get(eni).map_or(BAD, |e| e.vpc);
+            if vpc != BAD && ev != BAD && ev != vpc {
+                let msg = format!(
+                    "{ctx} registers `{}`, which is in vpc `{}`, not the load balancer's vpc `{}`",
+                    name.value,
+                    self.vpc_name(ev),
+                    self.vpc_name(vpc)
+                );
+                self.err(
+                    name.pos,
+                    msg,
+                    Some("a classic load balancer registers only instances of its own vpc".into()),
+                );
+                continue;
+            }
+            if !targets.iter().any(|(e, _)| *e == eni) {
+                targets.push((eni, name.pos));
+            }
+        }
+        let Some(resolved) = self.t.load_balancers.get(i) else {
+            return;
+        };
+        let mut pending = Vec::new();
+        for (j, (l, src)) in resolved
+            .listeners
+            .iter()
+            .zip(lb.listeners.iter().filter(|l| l.target_group.is_none()))
+            .enumerate()
+        {
+            let Some(port) = src.instance_port.as_ref() else {
+                continue;
+            };
+            pending.push((j, l.pos, src.instance_protocol.clone(), port.clone()));
+        }
+        for (j, pos, proto, port) in pending {
+            let protocol = match &proto {
+                Some(p) => self.lb_protocol(p, CLASSIC_PROTOCOLS, "a classic", ctx),
+                None => {
+                    self.err(
+                        pos,
+                        format!("a listener of classic {ctx} has no `instance_protocol`"),
+                        Some(format!("expected {}", one_of(CLASSIC_PROTOCOLS))),
+                    );
+                    None
+                }
+            };
+            let port = self.port_1_65535(&port, "instance port", ctx);
+            let (Some(protocol), Some(port)) = (protocol, port) else {
+                continue;
+            };
+            let lport = self.t.load_balancers[i].listeners[j].port;
+            self.classic_tgs.push((
+                i,
+                j,
+                r::TargetGroup {
+                    meta: Meta {
+                        name: format!("{}:{lport}", lb.name.value),
+                        aws_id: None,
+                        pos,
+                    },
+                    target_type: TargetType::Instance,
+                    protocol,
+                    port,
+                    preserve_client_ip: false,
+                    targets: targets
+                        .iter()
+                        .map(|&(e, pos)| r::Target {
+                            target: TargetRef::Eni(e),
+                            port,
+                            pos,
+                        })
+                        .collect(),
+                },
+            ));
+        }
+    }
+
+    /// The derived target groups of classic load balancers, after the
+    /// file's own, and their listeners pointed at them.
+    pub(super) fn classic_target_groups(&mut self) {
+        for (lb, j, tg) in std::mem::take(&mut self.classic_tgs) {
+            let id = self.t.target_groups.len();
+            self.t.target_groups.push(tg);
+            if let Some(l) = self
+                .t
+                .load_balancers
+                .get_mut(lb)
+                .and_then(|x| x.listeners.get_mut(j))
+            {
+                l.target_group = Some(id);
+            }
         }
     }
 
@@ -155,6 +346,14 @@ impl V<'_> {
                     "a network",
                     ctx,
                 ),
+                Some(LbKind::Classic) => {
+                    if l.target_group.is_some() {
+                        // Reported by `classic_only_fields`; left out here so
+                        // the listeners line up with the instance ports.
+                        continue;
+                    }
+                    self.lb_protocol(&l.protocol, CLASSIC_PROTOCOLS, "a classic", ctx)
+                }
                 None => None,
             };
             let port = self.port_1_65535(&l.port, "listener port", ctx);
@@ -162,6 +361,17 @@ impl V<'_> {
                 .target_group
                 .as_ref()
                 .map(|t| self.lookup1(t, Kind::TargetGroup, ctx));
+            if kind == Some(LbKind::Classic) {
+                // Keep one resolved listener per classic listener, so the
+                // instance ports line up; an invalid one accepts nothing.
+                out.push(r::Listener {
+                    protocol: protocol.unwrap_or(LbProtocol::Tcp),
+                    port: port.unwrap_or(0),
+                    target_group: None,
+                    pos: l.pos,
+                });
+                continue;
+            }
             if let (Some(protocol), Some(port)) = (protocol, port) {
                 out.push(r::Listener {
                     protocol,
@@ -311,7 +521,7 @@ impl V<'_> {
             );
             let protocol = {
                 let t = tg.protocol.value.trim();
-                let p = parse_lb_protocol(t);
+                let p = parse_lb_protocol(t).filter(|p| *p != LbProtocol::Ssl);
                 if p.is_none() {
                     let help = did_you_mean(
                         &t.to_ascii_uppercase(),
@@ -490,9 +700,26 @@ pub(super) const LB_PROTOCOLS: &[(&str, LbProtocol)] = &[
     ("TCP_UDP", LbProtocol::TcpUdp),
 ];
 
+/// The listener and instance protocols of a classic load balancer (C-14.5).
+pub(super) const CLASSIC_PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "SSL"];
+
+/// A listener protocol of any kind of load balancer; `SSL` only exists on
+/// classic ones, which [`V::lb_protocol`] checks.
 pub(super) fn parse_lb_protocol(t: &str) -> Option<LbProtocol> {
+    if t.eq_ignore_ascii_case("SSL") {
+        return Some(LbProtocol::Ssl);
+    }
     LB_PROTOCOLS
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(t))
         .map(|(_, p)| *p)
+}
+
+/// "an application", "a network", "a classic".
+fn article(kind: LbKind) -> &'static str {
+    match kind {
+        LbKind::Application => "an application",
+        LbKind::Network => "a network",
+        LbKind::Classic => "a classic",
+    }
 }

@@ -258,6 +258,10 @@ struct V<'a> {
     nat_enis: HashMap<r::NatId, Vec<r::EniId>>,
     /// Interfaces declared with `owner: {load_balancer: …}`, per LB.
     lb_enis: HashMap<r::LbId, Vec<r::EniId>>,
+    /// The instances behind each listener of a classic load balancer, as
+    /// (load balancer, listener index, derived target group): added after
+    /// the file's target groups so their indices stay the file's.
+    classic_tgs: Vec<(r::LbId, usize, r::TargetGroup)>,
     /// Known public IPv4 addresses in the model, with who maps them and
     /// where the address is written, to report one mapped twice.
     public_used: Vec<(Ipv4Addr, String, Pos)>,
@@ -278,6 +282,7 @@ impl<'a> V<'a> {
             pl_family: Vec::new(),
             nat_enis: HashMap::new(),
             lb_enis: HashMap::new(),
+            classic_tgs: Vec::new(),
             public_used: Vec::new(),
         }
     }
@@ -302,6 +307,7 @@ impl<'a> V<'a> {
         self.load_balancers();
         self.public_ip_reuse();
         self.target_groups();
+        self.classic_target_groups();
         self.routes();
         self.gateway_endpoint_routes();
         self.hybrid();
