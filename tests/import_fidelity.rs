@@ -884,3 +884,48 @@ fn bug_region_conflict_between_folder_and_zones_was_only_a_note() {
             .all(|g| !g.what.value.contains("strongest source"))
     );
 }
+
+/// Found by the import-mutation property test: a network ACL (or route
+/// table) whose `VpcId` is not its associated subnet's VPC was imported,
+/// and the loader then rejected the topology ("subnet `subnet-a` is in vpc
+/// `vpc-a`, but network acl … belongs to vpc `vpc-b`"). It is an import
+/// error naming the association now.
+#[test]
+fn bug_association_with_a_subnet_of_another_vpc_was_an_unloadable_import() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/public-private/aws_configs/us-east-1");
+    for (file, list) in [
+        ("NetworkAcls.json", "NetworkAcls"),
+        ("RouteTables.json", "RouteTables"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let to = tmp.path().join("aws_configs/us-east-1");
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(&from).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+        let path = to.join(file);
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let with_subnet = v[list]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|t| {
+                t["Associations"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x.get("SubnetId").is_some()))
+            })
+            .unwrap();
+        with_subnet["VpcId"] = serde_json::Value::from("vpc-0other");
+        std::fs::write(&path, v.to_string()).unwrap();
+        let Err(e) = netverify::import::import_snapshot(tmp.path()) else {
+            panic!("{file}: expected an import error")
+        };
+        let text = e.to_string();
+        assert!(text.contains(file), "{text}");
+        assert!(text.contains("SubnetId"), "{text}");
+        assert!(text.contains("belongs to vpc `vpc-0other`"), "{text}");
+    }
+}

@@ -200,3 +200,21 @@ fn c_15_6_without_the_service_ranges_a_leak_of_part_of_the_internet_stays_unknow
     );
     assert!(!m.iter().any(|m| m.contains("C-15.6")), "{m:#?}");
 }
+
+#[test]
+fn c_15_6_without_the_service_ranges_https_that_gets_nowhere_is_a_closed_path() {
+    // No route out at all: whatever the service's addresses, nothing leaks
+    // and the private path is closed, a note under the default policy.
+    let c = psa(&without_service_ranges(&topology("", "")), None);
+    assert_eq!(c["verdict"], "proven", "{c}");
+    let m = messages(&c);
+    assert!(
+        m.iter()
+            .any(|m| m.starts_with("`w` cannot reach S3 privately (the endpoint path is closed)")),
+        "{m:#?}"
+    );
+    assert!(!m.iter().any(|m| m.contains("are not known")), "{m:#?}");
+    // For a function, which evidently uses the services, it is a violation.
+    let c = psa(&without_service_ranges(&topology("", "")), Some("lambda"));
+    assert_eq!(c["verdict"], "violated", "{c}");
+}

@@ -438,8 +438,8 @@ impl Ctx<'_, '_> {
     /// there are `unknown`, unless `public_name` (the service's name
     /// resolves to its public ranges, C-15.5) and the HTTPS to every
     /// internet address of `unsure` leaves outside an endpoint (C-15.6,
-    /// [`all_leak`]).
-    /// Returns the reach, and whether that made the leak certain.
+    /// [`decide`]).
+    /// Returns the reach, and what C-15.6 decided.
     pub(super) fn leaks(
         &self,
         e: EniId,
@@ -448,14 +448,14 @@ impl Ctx<'_, '_> {
         unsure: &IntervalSet,
         public_name: bool,
         out: &mut Analysis,
-    ) -> (Option<crate::engine::Reach>, bool) {
+    ) -> (Option<crate::engine::Reach>, Decided) {
         let topo = self.topo;
         let src = self.engine.eni_addrs(e).clone();
         let set = HeaderSet::universe()
             .restrict(SRC, &src)
             .restrict(DST, addrs);
         if set.is_empty() {
-            return (None, false);
+            return (None, Decided::No);
         }
         let reach = self.engine.reach(Origin::Eni(e), &set);
         let mut leaks: BTreeMap<String, Vec<&Flow>> = BTreeMap::new();
@@ -484,7 +484,12 @@ impl Ctx<'_, '_> {
             }
         }
         let unsure_set = HeaderSet::universe().restrict(DST, unsure);
-        let certain = public_name && all_leak(&src, unsure, &leaks);
+        let decided = if public_name {
+            decide(&src, unsure, &leaks, &reach.flows)
+        } else {
+            Decided::No
+        };
+        let certain = decided == Decided::Leak;
         for (via, flows) in &leaks {
             // The part of the leak at known service addresses is a
             // violation; the part at addresses that may not be the service's
@@ -606,7 +611,7 @@ impl Ctx<'_, '_> {
         }
         drop(leaks);
         drop(unknowns);
-        (Some(reach), certain)
+        (Some(reach), decided)
     }
 
     /// Must-reach: tcp/443 from the workload's primary address to every
@@ -999,13 +1004,28 @@ impl Ctx<'_, '_> {
             });
         }
         let public_name = dns.is_none() && resolved_to_enis.is_empty();
-        let (pre, certain) = self.leaks(e, svc, &addrs, &unsure, public_name, out);
-        if certain && let Some(i) = not_known_at {
-            // The leak is decided without the addresses: that they are not
-            // known no longer leaves anything open for this workload.
+        let (pre, decided) = self.leaks(e, svc, &addrs, &unsure, public_name, out);
+        if decided != Decided::No
+            && let Some(i) = not_known_at
+        {
+            // Decided without the addresses: that they are not known no
+            // longer leaves anything open for this workload.
             out.problems.remove(i);
         }
-        let targets = if !resolved_to_enis.is_empty() {
+        let family = if key.v4 { all_v4() } else { all_v6() };
+        let stand_in = representative(
+            &unsure
+                .intersect(&crate::engine::internet_source_set())
+                .intersect(&family),
+        );
+        let targets = if decided == Decided::Closed
+            && let Some(a) = stand_in
+        {
+            // No HTTPS to any internet address gets out: any one of them
+            // stands for the service's, and the closed path's finding
+            // names what blocks it.
+            a
+        } else if !resolved_to_enis.is_empty() {
             resolved_to_enis
         } else if key.v4 {
             known_v4.unwrap_or_default()
@@ -1347,15 +1367,32 @@ struct LeakSite<'s> {
     choice: Option<RouteChoice>,
 }
 
-/// Whether the HTTPS (tcp/443) that a workload sends from `src` to every
-/// internet address (C-6.3) of `unsure` is in `leaks`: then the service
-/// traffic leaves outside an endpoint whichever of those addresses are the
-/// service's: a service whose name resolves to its public ranges (C-15.5)
-/// has internet addresses (C-15.6). An empty candidate set decides nothing.
-fn all_leak(src: &IntervalSet, unsure: &IntervalSet, leaks: &BTreeMap<String, Vec<&Flow>>) -> bool {
+/// What C-15.6 decides for a service whose addresses are not listed but
+/// whose name resolves to its public ranges, which are internet addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Decided {
+    /// Not decided: leaks to what may be the service's stay `unknown`.
+    No,
+    /// The HTTPS to every internet address leaves outside an endpoint: the
+    /// service's traffic leaks, whichever its addresses.
+    Leak,
+    /// No HTTPS to any internet address goes anywhere: nothing leaks, and
+    /// the service cannot be reached (a closed private path).
+    Closed,
+}
+
+/// [`Decided`] for the HTTPS (tcp/443) a workload sends from `src` to the
+/// internet addresses (C-6.3) of `unsure`, given the flows that `leaks`
+/// and the engine's reach found. An empty candidate set decides nothing.
+fn decide(
+    src: &IntervalSet,
+    unsure: &IntervalSet,
+    leaks: &BTreeMap<String, Vec<&Flow>>,
+    flows: &[Flow],
+) -> Decided {
     let candidates = unsure.intersect(&crate::engine::internet_source_set());
     if candidates.is_empty() {
-        return false;
+        return Decided::No;
     }
     let https = HeaderSet::universe()
         .restrict(SRC, src)
@@ -1366,5 +1403,22 @@ fn all_leak(src: &IntervalSet, unsure: &IntervalSet, leaks: &BTreeMap<String, Ve
         .values()
         .flatten()
         .fold(HeaderSet::empty(), |acc, f| acc.union(&f.set));
-    https.subtract(&leaking).is_empty()
+    if https.subtract(&leaking).is_empty() {
+        return Decided::Leak;
+    }
+    if flows.iter().all(|f| f.set.intersect(&https).is_empty()) {
+        return Decided::Closed;
+    }
+    Decided::No
+}
+
+/// One address of `set` to stand for all of them in a closed path's
+/// finding: 203.0.113.7 (documentation space, as other witnesses) when the
+/// set has it, else its first address.
+fn representative(set: &IntervalSet) -> Option<IntervalSet> {
+    let doc = crate::hs::encode(IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 7)));
+    if set.contains(doc) {
+        return Some(IntervalSet::point(doc));
+    }
+    set.first().map(IntervalSet::point)
 }

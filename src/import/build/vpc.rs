@@ -295,18 +295,34 @@ pub(super) fn write_vpcs(cx: &mut Ctx) -> Result<(), ImportError> {
 /// Subnets (associations come from route tables and NACLs).
 pub(super) fn write_subnets(cx: &mut Ctx) -> Result<(), ImportError> {
     let Ctx { raw, b, out, ids } = cx;
+    // A table or ACL associated with a subnet of another VPC is data AWS
+    // cannot produce: an error naming the association, never a topology the
+    // loader then rejects.
+    let other_vpc = |table_vpc: &Option<String>, subnet: &str| -> Option<String> {
+        let theirs = raw.subnets.get(subnet)?.1.vpc_id.as_ref()?;
+        let ours = table_vpc.as_ref()?;
+        (ours != theirs).then(|| {
+            format!("associates subnet `{subnet}` of vpc `{theirs}`, but belongs to vpc `{ours}`")
+        })
+    };
     let mut subnet_rt: HashMap<String, String> = HashMap::new();
-    for (id, (_, t)) in &raw.route_tables {
-        for a in &t.associations {
+    for (id, (loc, t)) in &raw.route_tables {
+        for (k, a) in t.associations.iter().enumerate() {
             if let Some(s) = &a.subnet_id {
+                if let Some(why) = other_vpc(&t.vpc_id, s) {
+                    return Err(loc.err(&format!("Associations[{k}].SubnetId"), why));
+                }
                 subnet_rt.insert(s.clone(), id.clone());
             }
         }
     }
     let mut subnet_acl: HashMap<String, String> = HashMap::new();
-    for (id, (_, t)) in &raw.nacls {
-        for a in &t.associations {
+    for (id, (loc, t)) in &raw.nacls {
+        for (k, a) in t.associations.iter().enumerate() {
             if let Some(s) = &a.subnet_id {
+                if let Some(why) = other_vpc(&t.vpc_id, s) {
+                    return Err(loc.err(&format!("Associations[{k}].SubnetId"), why));
+                }
                 subnet_acl.insert(s.clone(), id.clone());
             }
         }
