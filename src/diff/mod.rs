@@ -517,15 +517,18 @@ pub struct Delta<'b, 'h> {
 }
 
 /// The difference of one pair's flows on the two sides, `None` when the
-/// sides deliver the same packets.
+/// sides deliver the same packets. With `shortcut`, flows whose sets are
+/// the same cube for cube on both sides are not compared as sets.
 fn pair_delta(
     stand_ins: &StandIns,
     pair: &(Key, Key),
     on_base: &[(Origin, Flow)],
     on_head: &[(Origin, Flow)],
+    shortcut: bool,
 ) -> Option<PairDelta> {
     // The same sets cube for cube deliver the same packets.
-    if stand_ins.map.is_empty()
+    if shortcut
+        && stand_ins.map.is_empty()
         && on_base.len() == on_head.len()
         && on_base.iter().zip(on_head).all(|(b, h)| b.1.set == h.1.set)
     {
@@ -578,7 +581,7 @@ pub fn delta<'b, 'h>(base: &Engine<'b>, head: &Engine<'h>) -> Delta<'b, 'h> {
                 let pair = (src.clone(), dst);
                 let fb = rb.pairs.remove(&pair.1).unwrap_or_default();
                 let fh = rh.pairs.remove(&pair.1).unwrap_or_default();
-                if let Some(d) = pair_delta(&stand_ins, &pair, &fb, &fh) {
+                if let Some(d) = pair_delta(&stand_ins, &pair, &fb, &fh, true) {
                     changed.push((d, fb, fh));
                 }
             }
@@ -631,7 +634,7 @@ pub fn delta_whole<'b, 'h>(base: &Engine<'b>, head: &Engine<'h>) -> Delta<'b, 'h
         .filter_map(|k| {
             let fb = b.pairs.get(k).unwrap_or(&empty);
             let fh = h.pairs.get(k).unwrap_or(&empty);
-            pair_delta(&stand_ins, k, fb, fh)
+            pair_delta(&stand_ins, k, fb, fh, false)
         })
         .collect();
     Delta {
