@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::checks::REGISTRY;
 use crate::engine::exposure::packet_view;
-use crate::engine::{End, Engine, Flow, Origin, explain, summarize_flows};
+use crate::engine::{End, Engine, Flow, Origin, Reach, explain, summarize_flows};
 use std::net::IpAddr;
 
 use crate::hs::{DST, HeaderSet, IntervalSet, Packet, SRC, decode, encode};
@@ -329,10 +329,21 @@ struct SourceReach {
 /// Propagates the whole header space from `origins` (`(position, origin)`,
 /// all of one source endpoint) and groups the flows by destination.
 fn source_reach(engine: &Engine<'_>, origins: &[(usize, Origin)]) -> SourceReach {
-    let topo = engine.topo;
+    group_flows(engine.topo, raw_reach(engine, origins))
+}
+
+/// Each origin's reach of the whole header space (what it sends).
+fn raw_reach(engine: &Engine<'_>, origins: &[(usize, Origin)]) -> Vec<(usize, Origin, Reach)> {
+    origins
+        .iter()
+        .map(|&(i, o)| (i, o, engine.reach(o, &origin_set(engine, o))))
+        .collect()
+}
+
+/// Origins' flows grouped by destination endpoint of `topo`.
+fn group_flows(topo: &Topology, raw: Vec<(usize, Origin, Reach)>) -> SourceReach {
     let mut out = SourceReach::default();
-    for &(i, o) in origins {
-        let r = engine.reach(o, &origin_set(engine, o));
+    for (i, o, r) in raw {
         let mut ids = Vec::new();
         for f in r.flows {
             match end_key(topo, &f.end) {
@@ -555,6 +566,21 @@ fn pair_delta(
 /// on every flow of both sides, and the sides are computed whole first
 /// ([`delta_whole`]).
 pub fn delta<'b, 'h>(base: &Engine<'b>, head: &Engine<'h>) -> Delta<'b, 'h> {
+    delta_shared(base, head, None)
+}
+
+/// [`delta`]; with `watched`, HEAD's engine watching the security groups
+/// whose rules are the only difference between the sides
+/// ([`rule_only_groups`]): a source endpoint whose HEAD reach never
+/// evaluated a watched group ([`Reach::watched`]) read nothing that differs
+/// between the sides, so its BASE reach is the same and is not computed
+/// again. The internet and on-prem networks are always computed on both
+/// sides.
+fn delta_shared<'b, 'h>(
+    base: &Engine<'b>,
+    head: &Engine<'h>,
+    watched: Option<&Engine<'h>>,
+) -> Delta<'b, 'h> {
     if renames_possible(base.topo, head.topo) {
         return delta_whole(base, head);
     }
@@ -573,8 +599,22 @@ pub fn delta<'b, 'h>(base: &Engine<'b>, head: &Engine<'h>) -> Delta<'b, 'h> {
     let compared: Vec<_> = keys
         .par_iter()
         .map(|(src, [ob, oh])| {
-            let mut rb = source_reach(base, ob);
-            let mut rh = source_reach(head, oh);
+            let (mut rb, mut rh) = match watched {
+                Some(w) => {
+                    let raw = raw_reach(w, oh);
+                    let affected = raw
+                        .iter()
+                        .any(|(_, o, r)| r.watched || !matches!(o, Origin::Eni(_)))
+                        || ob.iter().map(|p| p.1).ne(oh.iter().map(|p| p.1));
+                    let raw_b = if affected {
+                        raw_reach(base, ob)
+                    } else {
+                        raw.clone()
+                    };
+                    (group_flows(base.topo, raw_b), group_flows(head.topo, raw))
+                }
+                None => (source_reach(base, ob), source_reach(head, oh)),
+            };
             let dsts: BTreeSet<Key> = rb.pairs.keys().chain(rh.pairs.keys()).cloned().collect();
             let mut changed = Vec::new();
             for dst in dsts {
@@ -866,6 +906,69 @@ pub fn check_deltas(base: &Engine<'_>, head: &Engine<'_>) -> Vec<CheckDelta> {
         .collect()
 }
 
+/// The security groups (indexes, the same on both sides) whose rules are
+/// the only difference between the two topology files `base` and `head`,
+/// from which `base_topo` and `head_topo` were resolved: every other
+/// setting and resource is the same, in the same order, and so is each
+/// group but for its `ingress` and `egress` lists. `None` otherwise (or
+/// when nothing differs).
+fn rule_only_groups(
+    base: &TopologyFile,
+    head: &TopologyFile,
+    base_topo: &Topology,
+    head_topo: &Topology,
+) -> Option<Vec<usize>> {
+    use serde_json::Value;
+    let (Ok(Value::Object(b)), Ok(Value::Object(h))) =
+        (serde_json::to_value(base), serde_json::to_value(head))
+    else {
+        return None;
+    };
+    const SECTION: &str = "security_groups";
+    if b.keys()
+        .chain(h.keys())
+        .any(|k| k != SECTION && b.get(k) != h.get(k))
+    {
+        return None;
+    }
+    fn list<'a>(m: &'a serde_json::Map<String, Value>, empty: &'a [Value]) -> Option<&'a [Value]> {
+        match m.get(SECTION) {
+            None | Some(Value::Null) => Some(empty),
+            Some(Value::Array(a)) => Some(a),
+            Some(_) => None,
+        }
+    }
+    let (bl, hl) = (list(&b, &[])?, list(&h, &[])?);
+    if bl.len() != hl.len()
+        || base_topo.security_groups.len() != bl.len()
+        || head_topo.security_groups.len() != hl.len()
+    {
+        return None;
+    }
+    let rules = ["ingress", "egress"];
+    let mut changed = Vec::new();
+    for (i, (bg, hg)) in bl.iter().zip(hl).enumerate() {
+        let (Value::Object(bo), Value::Object(ho)) = (bg, hg) else {
+            return None;
+        };
+        let others_differ = bo
+            .keys()
+            .chain(ho.keys())
+            .any(|k| !rules.contains(&k.as_str()) && bo.get(k) != ho.get(k));
+        let name = bo.get("name").and_then(Value::as_str)?;
+        if others_differ
+            || base_topo.security_groups[i].meta.name != name
+            || head_topo.security_groups[i].meta.name != name
+        {
+            return None;
+        }
+        if rules.iter().any(|k| bo.get(*k) != ho.get(*k)) {
+            changed.push(i);
+        }
+    }
+    (!changed.is_empty()).then_some(changed)
+}
+
 /// The whole diff of two topologies, without attribution.
 pub fn diff(base: &Engine<'_>, head: &Engine<'_>) -> DiffReport {
     diff_with(base, head, None)
@@ -899,10 +1002,16 @@ fn diff_by(
     files: Option<(&TopologyFile, &TopologyFile)>,
     whole: bool,
 ) -> DiffReport {
+    let shared = match files {
+        Some((bf, hf)) if !whole && base.same_reading(head) => {
+            rule_only_groups(bf, hf, base.topo, head.topo).map(|g| head.watching(&g))
+        }
+        _ => None,
+    };
     let d = if whole {
         delta_whole(base, head)
     } else {
-        delta(base, head)
+        delta_shared(base, head, shared.as_ref())
     };
     let mut notes = Vec::new();
     let causes = match files {
