@@ -313,6 +313,14 @@ fn flows_set(flows: &[(Origin, Flow)]) -> HeaderSet {
     s.into_coalesced()
 }
 
+/// An endpoint with its AWS id.
+type Named = (Key, Option<String>);
+/// The endpoints one origin's flows reach, with the origin's position in
+/// [`origins`].
+type OriginIds = (usize, Vec<Named>);
+/// Origins with their positions in [`origins`].
+type Positioned = Vec<(usize, Origin)>;
+
 /// The reach of one source endpoint on one side: its origins' flows in
 /// origin order, split by destination endpoint, and the endpoints (with
 /// their AWS ids) each origin's flows end at, for [`SideReach::ids`].
@@ -322,7 +330,7 @@ struct SourceReach {
     unknown: Vec<(Origin, Flow)>,
     /// Per origin (its position in [`origins`]): the destinations in the
     /// order its flows reach them.
-    dst_ids: Vec<(usize, Vec<(Key, Option<String>)>)>,
+    dst_ids: Vec<OriginIds>,
     relied: BTreeSet<String>,
 }
 
@@ -377,11 +385,7 @@ fn absorb(side: &mut SideReach<'_>, src: &Key, r: &mut SourceReach) {
 /// Endpoint ids as [`side_reach`] records them: every source first (the
 /// last origin of a key wins), then each destination the first time a flow
 /// reaches it, in origin order.
-fn record_ids(
-    side: &mut SideReach<'_>,
-    all: &[Origin],
-    mut dst_ids: Vec<(usize, Vec<(Key, Option<String>)>)>,
-) {
+fn record_ids(side: &mut SideReach<'_>, all: &[Origin], mut dst_ids: Vec<OriginIds>) {
     for &o in all {
         let (k, id) = source_key(side.topo, o);
         side.ids.insert(k, id);
@@ -586,7 +590,7 @@ fn delta_shared<'b, 'h>(
     }
     let stand_ins = StandIns::of(base.topo, head.topo);
     let (all_b, all_h) = (origins(base.topo), origins(head.topo));
-    let mut by_key: BTreeMap<Key, [Vec<(usize, Origin)>; 2]> = BTreeMap::new();
+    let mut by_key: BTreeMap<Key, [Positioned; 2]> = BTreeMap::new();
     for (i, &o) in all_b.iter().enumerate() {
         let k = source_key(base.topo, o).0;
         by_key.entry(k).or_default()[0].push((i, o));
@@ -595,7 +599,7 @@ fn delta_shared<'b, 'h>(
         let k = source_key(head.topo, o).0;
         by_key.entry(k).or_default()[1].push((i, o));
     }
-    let keys: Vec<(Key, [Vec<(usize, Origin)>; 2])> = by_key.into_iter().collect();
+    let keys: Vec<(Key, [Positioned; 2])> = by_key.into_iter().collect();
     let compared: Vec<_> = keys
         .par_iter()
         .map(|(src, [ob, oh])| {
