@@ -465,6 +465,35 @@ fn possible_endpoints(topo: &Topology) -> Vec<(Key, Option<String>)> {
     out
 }
 
+/// Records the ids of the destinations `reached` that are not sources.
+fn reached_ids(
+    side: &mut SideReach<'_>,
+    reached: BTreeSet<Key>,
+    ids: &BTreeMap<Key, Option<String>>,
+) {
+    for k in reached {
+        let id = ids.get(&k).cloned().flatten();
+        side.ids.entry(k).or_insert(id);
+    }
+}
+
+/// Every endpoint `topo` could name with its AWS id, or `None` when one
+/// endpoint could carry two ids (then the id [`side_reach`] records depends
+/// on which flow reaches it first).
+fn endpoint_ids(topo: &Topology) -> Option<BTreeMap<Key, Option<String>>> {
+    let mut out: BTreeMap<Key, Option<String>> = BTreeMap::new();
+    for (k, id) in possible_endpoints(topo) {
+        match out.get(&k) {
+            Some(x) if *x != id => return None,
+            Some(_) => {}
+            None => {
+                out.insert(k, id);
+            }
+        }
+    }
+    Some(out)
+}
+
 /// False when [`match_ids`] surely renames nothing, whatever the two sides'
 /// flows: no endpoint `head` could name has the kind and AWS id of another
 /// endpoint `base` could name. (A rename needs an endpoint of HEAD and a
@@ -588,8 +617,28 @@ fn delta_shared<'b, 'h>(
     if renames_possible(base.topo, head.topo) {
         return delta_whole(base, head);
     }
+    let (Some(id_b), Some(id_h)) = (endpoint_ids(base.topo), endpoint_ids(head.topo)) else {
+        return delta_whole(base, head);
+    };
     let stand_ins = StandIns::of(base.topo, head.topo);
     let (all_b, all_h) = (origins(base.topo), origins(head.topo));
+    // The destinations reached, per side: with one AWS id per endpoint,
+    // the ids follow from them (the per-origin lists are not kept).
+    let reached = [
+        std::sync::Mutex::new(BTreeSet::<Key>::new()),
+        std::sync::Mutex::new(BTreeSet::<Key>::new()),
+    ];
+    let note = |side: usize, r: &mut SourceReach| {
+        let keys: BTreeSet<Key> = r
+            .dst_ids
+            .drain(..)
+            .flat_map(|(_, ids)| ids.into_iter().map(|(k, _)| k))
+            .collect();
+        reached[side]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(keys);
+    };
     let mut by_key: BTreeMap<Key, [Positioned; 2]> = BTreeMap::new();
     for (i, &o) in all_b.iter().enumerate() {
         let k = source_key(base.topo, o).0;
@@ -619,6 +668,8 @@ fn delta_shared<'b, 'h>(
                 }
                 None => (source_reach(base, ob), source_reach(head, oh)),
             };
+            note(0, &mut rb);
+            note(1, &mut rh);
             let dsts: BTreeSet<Key> = rb.pairs.keys().chain(rh.pairs.keys()).cloned().collect();
             let mut changed = Vec::new();
             for dst in dsts {
@@ -634,13 +685,10 @@ fn delta_shared<'b, 'h>(
         .collect();
     let mut b = SideReach::new(base.topo);
     let mut h = SideReach::new(head.topo);
-    let (mut ids_b, mut ids_h) = (Vec::new(), Vec::new());
     let mut pairs = Vec::new();
     for ((src, _), (mut rb, mut rh, changed)) in keys.into_iter().zip(compared) {
         absorb(&mut b, &src, &mut rb);
         absorb(&mut h, &src, &mut rh);
-        ids_b.append(&mut rb.dst_ids);
-        ids_h.append(&mut rh.dst_ids);
         for (d, fb, fh) in changed {
             let pair = (d.source.clone(), d.destination.clone());
             if !fb.is_empty() {
@@ -652,8 +700,14 @@ fn delta_shared<'b, 'h>(
             pairs.push(d);
         }
     }
-    record_ids(&mut b, &all_b, ids_b);
-    record_ids(&mut h, &all_h, ids_h);
+    let [reached_b, reached_h] = reached.map(|m| {
+        m.into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
+    record_ids(&mut b, &all_b, Vec::new());
+    record_ids(&mut h, &all_h, Vec::new());
+    reached_ids(&mut b, reached_b, &id_b);
+    reached_ids(&mut h, reached_h, &id_h);
     Delta {
         base: b,
         head: h,
