@@ -18,7 +18,11 @@
 
 use serde_json::{Map, Value};
 
-use super::{Key, SideReach, StandIns, match_ids, side_reach};
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use super::{Key, SideReach, StandIns, match_ids, renames_possible, side_reach, side_reach_of};
 use crate::engine::Engine;
 use crate::engine::explain::pos_location;
 use crate::hs::HeaderSet;
@@ -534,36 +538,64 @@ fn load_reverted(head: &Map<String, Value>, c: &Candidate, name: &str) -> Option
 
 /// The causes of each changed pair: for `pairs[i]`, the candidates whose
 /// revert shrinks its opened set, and those whose revert shrinks its
-/// closed set. `Err` with a note when there are too many candidates.
+/// closed set.
+///
+/// A pair's set on a reverted HEAD depends only on the flows of the
+/// origins of its source endpoint, so only those are propagated, unless an
+/// endpoint may have been renamed (then which origins those are depends on
+/// every flow, [`renames_possible`]) or `whole` asks for the reference
+/// computation. Candidates are reverted in parallel; the causes keep the
+/// candidates' order.
 pub fn attribute(
     base: &SideReach<'_>,
     head_json: &TopologyFile,
     cands: &[Candidate],
     pairs: &[super::PairDelta],
+    whole: bool,
 ) -> Vec<(Vec<Cause>, Vec<Cause>)> {
     let mut out = vec![(Vec::new(), Vec::new()); pairs.len()];
     let Ok(Value::Object(head)) = serde_json::to_value(head_json) else {
         return out;
     };
-    for c in cands {
-        let Some(topo) = load_reverted(&head, c, "reverted.yaml") else {
-            continue;
-        };
-        let engine = Engine::new(&topo);
-        let mut h = side_reach(&engine);
-        match_ids(base, &mut h);
-        let stand_ins = StandIns::of(base.topo, &topo);
-        for (i, p) in pairs.iter().enumerate() {
-            let pair: (Key, Key) = (p.source.clone(), p.destination.clone());
-            let sb = base.set(&pair);
-            let sh = stand_ins.to_base(&h.set(&pair));
+    let sources: BTreeSet<Key> = pairs.iter().map(|p| p.source.clone()).collect();
+    let shrunk: Vec<Option<Vec<(bool, bool)>>> = cands
+        .par_iter()
+        .map(|c| {
+            let topo = load_reverted(&head, c, "reverted.yaml")?;
+            let engine = Engine::new(&topo);
+            let h = if whole || renames_possible(base.topo, &topo) {
+                let mut h = side_reach(&engine);
+                match_ids(base, &mut h);
+                h
+            } else {
+                side_reach_of(&engine, Some(&sources))
+            };
+            let stand_ins = StandIns::of(base.topo, &topo);
             let shrinks = |now: &HeaderSet, reverted: HeaderSet| {
                 !now.is_empty() && !now.subtract(&reverted).is_empty()
             };
-            if shrinks(&p.opened, sh.subtract(&sb)) {
+            Some(
+                pairs
+                    .iter()
+                    .map(|p| {
+                        let pair: (Key, Key) = (p.source.clone(), p.destination.clone());
+                        let sb = base.set(&pair);
+                        let sh = stand_ins.to_base(&h.set(&pair));
+                        (
+                            shrinks(&p.opened, sh.subtract(&sb)),
+                            shrinks(&p.closed, sb.subtract(&sh)),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    for (c, s) in cands.iter().zip(shrunk) {
+        for (i, (opened, closed)) in s.into_iter().flatten().enumerate() {
+            if opened {
                 out[i].0.push(c.cause.clone());
             }
-            if shrinks(&p.closed, sb.subtract(&sh)) {
+            if closed {
                 out[i].1.push(c.cause.clone());
             }
         }

@@ -304,6 +304,10 @@ fn rebase_step(s: &Step, from: EniId, to: EniId) -> Step {
 #[derive(Debug, Clone, Default)]
 pub struct Reach {
     pub flows: Vec<Flow>,
+    /// Whether the security groups of a watched interface
+    /// ([`Engine::watch_groups`]) were evaluated for some packet of this
+    /// reach (whatever they decided).
+    pub watched: bool,
 }
 
 impl Reach {
@@ -351,6 +355,9 @@ pub struct Engine<'t> {
     refs_own: Vec<[bool; 2]>,
     /// Transit gateway tables, VGWs and on-prem routing, compiled.
     hybrid: hybrid::HybridTables,
+    /// Per interface: whether it has a watched security group
+    /// ([`Engine::watch_groups`]); empty when nothing is watched.
+    watch: Vec<bool>,
 }
 
 const MAX_NAT_HOPS: usize = 8;
@@ -588,6 +595,44 @@ impl<'t> Engine<'t> {
                 })
                 .collect(),
             hybrid: hybrid::HybridTables::build(topo),
+            watch: Vec::new(),
+        }
+    }
+
+    /// A new engine of the same topology and reading of C-5.6 that watches
+    /// security groups `groups` ([`Engine::watch_groups`]).
+    pub fn watching(&self, groups: &[usize]) -> Engine<'t> {
+        let mut e = Engine::build(self.topo, self.primary_only);
+        e.watch_groups(groups);
+        e
+    }
+
+    /// True when both engines read C-5.6 the same way.
+    pub fn same_reading(&self, other: &Engine<'_>) -> bool {
+        self.primary_only == other.primary_only
+    }
+
+    /// Watches security groups `groups`: a reach that evaluates the groups
+    /// of an interface that has one of them is marked [`Reach::watched`].
+    /// Every evaluation of an interface's security groups while
+    /// propagating is such a point (delivery, [`Engine::deliver_checked`]
+    /// and its grouped form, and an interface's egress); the rules of a
+    /// group are read nowhere else during a propagation, so a reach that is
+    /// not marked read none of the watched groups' rules.
+    pub fn watch_groups(&mut self, groups: &[usize]) {
+        self.watch = self
+            .topo
+            .enis
+            .iter()
+            .map(|e| e.security_groups.iter().any(|g| groups.contains(g)))
+            .collect();
+    }
+
+    /// Marks `out` when interface `e`'s groups are watched: called wherever
+    /// a propagation evaluates them.
+    fn mark_watched(&self, e: EniId, out: &mut Reach) {
+        if self.watch.get(e).copied().unwrap_or(false) {
+            out.watched = true;
         }
     }
 
@@ -984,6 +1029,7 @@ impl<'t> Engine<'t> {
             .collect();
         for r in per_igw {
             out.flows.extend(r.flows);
+            out.watched |= r.watched;
         }
     }
 
@@ -1136,6 +1182,7 @@ impl<'t> Engine<'t> {
                     nacl_inside: false,
                 };
                 self.deliver(e, None, f, &mut r);
+                out.watched |= r.watched;
                 // Stand for "this interface" in the template.
                 for fl in &mut r.flows {
                     fl.end = rebase_end(&fl.end, e, usize::MAX);
@@ -1376,6 +1423,9 @@ impl<'t> Engine<'t> {
             }
             return;
         }
+        for &m in members {
+            self.mark_watched(m, out);
+        }
         let sg = self.sg_for_as(first, Direction::Ingress, f.tag.identity());
         let unknown = f.with_set(f.filter(&sg.unknown));
         let allowed = f.with_set(f.filter(&sg.allowed));
@@ -1402,6 +1452,7 @@ impl<'t> Engine<'t> {
             self.deliver_owner(e, f, out);
             return;
         }
+        self.mark_watched(e, out);
         let eni = &self.topo.enis[e];
         if f.tag.doubtful().is_none()
             && let Some(groups) = self.sg_groups(e, Direction::Ingress, f.tag.identity())
@@ -1499,6 +1550,7 @@ impl<'t> Engine<'t> {
         let managed = matches!(eni.owner, EniOwner::Nat(_));
         let mut remote: Vec<Frag> = Vec::new();
         if !managed && !reply {
+            self.mark_watched(e, out);
             let sg = self.sg_for(e, Direction::Egress);
             let unknown = f
                 .with_set(f.filter(&sg.unknown))

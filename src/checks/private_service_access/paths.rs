@@ -649,6 +649,7 @@ impl Ctx<'_, '_> {
         }
         let reach = match pre {
             Some(r) => crate::engine::Reach {
+                watched: r.watched,
                 flows: r
                     .flows
                     .iter()
