@@ -539,6 +539,12 @@ impl Recorder for WhyNot<'_> {
         }
     }
 
+    fn past_doubt(&mut self, eni: EniId, why: &str, p: &Packet) -> bool {
+        let hop = sg_hop(self.topo, eni, crate::model::Direction::Ingress, p);
+        self.t.unknown(hop, why.to_string());
+        true
+    }
+
     fn stateful(&self) -> bool {
         self.reply
     }
