@@ -236,3 +236,55 @@ pub fn out_by_remote_ref(topo: &Topology, e: EniId, p: &Packet) -> bool {
             )
         })
 }
+
+/// The hop of a transit gateway route table sending `d` to attachment
+/// `a`, located at the winning route (or propagation).
+pub fn tgw_route_hop(
+    topo: &Topology,
+    rt: crate::model::TgwRouteTableId,
+    a: crate::model::TgwAttachmentId,
+    prefix: Option<ipnet::IpNet>,
+    d: IpAddr,
+) -> crate::report::Hop {
+    let h = &topo.hybrid;
+    let t = &h.tgw_route_tables[rt];
+    let att = &h.tgw_attachments[a].meta.name;
+    let (rule, pos) = match prefix {
+        Some(pf) => (
+            format!("{pf} propagated from `{att}` (C-9.4)"),
+            t.propagations
+                .iter()
+                .find(|(x, _)| *x == a)
+                .map_or(t.meta.pos, |(_, pos)| *pos),
+        ),
+        None => {
+            let best = t
+                .routes
+                .iter()
+                .filter(|r| r.target == crate::model::TgwRouteTarget::Attachment(a))
+                .filter_map(|r| {
+                    let nets: Vec<ipnet::IpNet> = match &r.dest {
+                        crate::model::RouteDest::Cidr(n) => vec![*n],
+                        crate::model::RouteDest::PrefixList(pl) => {
+                            topo.prefix_lists[*pl].entries.clone().unwrap_or_default()
+                        }
+                    };
+                    nets.into_iter()
+                        .filter(|n| n.contains(&d))
+                        .max_by_key(ipnet::IpNet::prefix_len)
+                        .map(|n| (n, r.pos))
+                })
+                .max_by_key(|(n, _)| n.prefix_len());
+            match best {
+                Some((n, pos)) => (format!("static route {n} → `{att}`"), pos),
+                None => (format!("route → `{att}`"), t.meta.pos),
+            }
+        }
+    };
+    crate::report::Hop {
+        component: t.meta.name.clone(),
+        aws_id: t.meta.aws_id.clone(),
+        rule,
+        location: crate::engine::explain::pos_location(topo, pos),
+    }
+}

@@ -261,8 +261,6 @@ impl Tracer<'_> {
         });
     }
 
-    /// The hop of a transit gateway route table sending `d` to attachment
-    /// `a`, located at the winning route (or propagation).
     fn tgw_route_hop(
         &self,
         rt: TgwRouteTableId,
@@ -270,48 +268,7 @@ impl Tracer<'_> {
         prefix: Option<IpNet>,
         d: IpAddr,
     ) -> Hop {
-        let topo = self.topo;
-        let h = &topo.hybrid;
-        let t = &h.tgw_route_tables[rt];
-        let att = &h.tgw_attachments[a].meta.name;
-        let (rule, pos) = match prefix {
-            Some(pf) => (
-                format!("{pf} propagated from `{att}` (C-9.4)"),
-                t.propagations
-                    .iter()
-                    .find(|(x, _)| *x == a)
-                    .map_or(t.meta.pos, |(_, pos)| *pos),
-            ),
-            None => {
-                let best = t
-                    .routes
-                    .iter()
-                    .filter(|r| r.target == TgwRouteTarget::Attachment(a))
-                    .filter_map(|r| {
-                        let nets: Vec<IpNet> = match &r.dest {
-                            RouteDest::Cidr(n) => vec![*n],
-                            RouteDest::PrefixList(pl) => {
-                                topo.prefix_lists[*pl].entries.clone().unwrap_or_default()
-                            }
-                        };
-                        nets.into_iter()
-                            .filter(|n| n.contains(&d))
-                            .max_by_key(IpNet::prefix_len)
-                            .map(|n| (n, r.pos))
-                    })
-                    .max_by_key(|(n, _)| n.prefix_len());
-                match best {
-                    Some((n, pos)) => (format!("static route {n} → `{att}`"), pos),
-                    None => (format!("route → `{att}`"), t.meta.pos),
-                }
-            }
-        };
-        Hop {
-            component: t.meta.name.clone(),
-            aws_id: t.meta.aws_id.clone(),
-            rule,
-            location: pos_location(topo, pos),
-        }
+        super::hops::tgw_route_hop(self.topo, rt, a, prefix, d)
     }
 
     /// Lookup in a transit gateway route table, then on to the winner.

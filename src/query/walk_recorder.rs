@@ -39,6 +39,8 @@ struct WhyNot<'t> {
     last_igw: Option<usize>,
     /// The destination at the last component passed.
     last_dst: Option<std::net::IpAddr>,
+    /// The destination a packet from the internet was sent to.
+    sent_to: Option<std::net::IpAddr>,
     t: Trace,
 }
 
@@ -66,6 +68,7 @@ fn run(topo: &Topology, start: Start, goal: Goal, p: Packet, reply: bool) -> Tra
         reply,
         last_igw: None,
         last_dst: None,
+        sent_to: None,
         t: Trace::default(),
     };
     let (_, rec) = crate::sim::walk_with(topo, origin, &p, false, rec);
@@ -98,7 +101,16 @@ impl WhyNot<'_> {
         let topo = self.topo;
         let h = &topo.hybrid;
         Some(match step {
-            Passed::FromInternet | Passed::FromOnPrem { .. } => return None,
+            Passed::FromInternet => self.bare_hop("internet", format!("sent from {}", p.src)),
+            Passed::FromOnPrem { net } => {
+                let net = &h.on_prem[*net];
+                Hop {
+                    component: net.meta.name.clone(),
+                    aws_id: None,
+                    rule: format!("sent from {} on prem", p.src),
+                    location: crate::engine::explain::pos_location(topo, net.meta.pos),
+                }
+            }
             Passed::Nacl { subnet, dir } => nacl_hop(topo, *subnet, *dir, p),
             Passed::Sg { eni, dir, why } => {
                 let mut hop = sg_hop(topo, *eni, *dir, p);
@@ -115,35 +127,89 @@ impl WhyNot<'_> {
                 &route_choice(topo, usize::from(*table), winner.as_ref()),
                 false,
             ),
-            Passed::IgwIn { igw } => self.hop_at(&topo.igws[*igw].meta, "accepts it"),
-            Passed::IgwOut { igw } => self.hop_at(&topo.igws[*igw].meta, "out to the internet"),
-            Passed::EigwOut { eigw } => {
-                self.hop_at(&topo.eigws[*eigw].meta, "out to the internet (IPv6)")
+            Passed::IgwIn { igw } => {
+                let text = match (p.dst, self.last_dst) {
+                    (std::net::IpAddr::V4(pr), Some(pb)) => {
+                        let owner = match self.goal {
+                            Goal::Eni(d) => Some(d),
+                            _ => None,
+                        };
+                        format!(
+                            "inbound: public {} → private {pr} (one-to-one NAT, C-6.1)",
+                            crate::engine::explain::show_addr(topo, pb, owner)
+                        )
+                    }
+                    _ => format!("inbound IPv6 to {} (no translation, C-6.2)", p.dst),
+                };
+                self.hop_at(&topo.igws[*igw].meta, text)
             }
+            Passed::IgwOut { igw } => self.hop_at(
+                &topo.igws[*igw].meta,
+                format!("outbound to the internet from {}", p.src),
+            ),
+            Passed::EigwOut { eigw } => self.hop_at(
+                &topo.eigws[*eigw].meta,
+                "outbound IPv6 to the internet (egress-only)",
+            ),
             Passed::Nat { nat } => self.hop_at(
                 &topo.nats[*nat].meta,
-                format!("translates the source to {}", p.src),
+                format!("source NAT to {} (C-7.1)", p.src),
             ),
             Passed::Endpoint { endpoint } => {
                 self.hop_at(&topo.endpoints[*endpoint].meta, "out to the service")
             }
             Passed::Listener { lb } => {
                 let l = &topo.load_balancers[*lb];
-                self.hop_at(&l.meta, format!("a listener accepts {}", packet_ports(p)))
+                match crate::rules::listener_for(topo, *lb, p) {
+                    Some(x) => Hop {
+                        component: l.meta.name.clone(),
+                        aws_id: l.meta.aws_id.clone(),
+                        rule: format!("listener {:?} {}", x.protocol, x.port),
+                        location: crate::engine::explain::pos_location(topo, x.pos),
+                    },
+                    None => self.hop_at(&l.meta, format!("a listener accepts {}", packet_ports(p))),
+                }
             }
             Passed::Peering { peering } => {
-                self.hop_at(&topo.peerings[*peering].meta, "into the peer VPC")
+                let pcx = &topo.peerings[*peering];
+                let peer = if crate::sim::in_vpc(topo, pcx.requester, p.dst) {
+                    pcx.requester
+                } else {
+                    pcx.accepter
+                };
+                self.hop_at(
+                    &pcx.meta,
+                    format!(
+                        "peering connection to VPC `{}`: source and destination inside the two VPCs (C-8.2)",
+                        topo.vpcs[peer].meta.name
+                    ),
+                )
             }
-            Passed::TgwIn { attachment, .. } => self.hop_at(
-                &h.tgw_attachments[*attachment].meta,
-                "into the transit gateway",
-            ),
-            Passed::TgwRoute { table, .. } => {
-                self.hop_at(&h.tgw_route_tables[*table].meta, "routes it on")
+            Passed::TgwIn { attachment, subnet } => {
+                let a = &h.tgw_attachments[*attachment];
+                let tgw = &h.tgws[a.tgw].meta.name;
+                self.hop_at(
+                    &a.meta,
+                    match subnet {
+                        Some(s) => format!(
+                            "into transit gateway `{tgw}` through the attachment interface in subnet {} (C-9.6)",
+                            topo.subnets[*s].meta.name
+                        ),
+                        None => format!("into transit gateway `{tgw}`"),
+                    },
+                )
             }
-            Passed::TgwOut { attachment, .. } => self.hop_at(
+            Passed::TgwRoute {
+                table,
+                attachment,
+                prefix,
+            } => super::hops::tgw_route_hop(topo, *table, *attachment, *prefix, p.dst),
+            Passed::TgwOut { attachment, subnet } => self.hop_at(
                 &h.tgw_attachments[*attachment].meta,
-                "out of the transit gateway",
+                format!(
+                    "out of the transit gateway through subnet {}; forwarded by its route table (C-9.6)",
+                    topo.subnets[*subnet].meta.name
+                ),
             ),
             Passed::TgwPeering { attachment } => {
                 self.hop_at(&h.tgw_attachments[*attachment].meta, "into the peer")
@@ -225,6 +291,62 @@ impl WhyNot<'_> {
                 format!("add a route for {} to `{}`", p.dst, h.tgw_route_tables[*table].meta.name),
             ),
             Blocked::Bpa { vpc, subnet, dir } => self.bpa_blocked(*vpc, *subnet, *dir, p),
+            Blocked::NoListener { lb } => {
+                let l = &topo.load_balancers[*lb];
+                (
+                    self.hop_at(
+                        &l.meta,
+                        format!(
+                            "no listener for {} (load balancer nodes accept listener ports only, C-14.3)",
+                            packet_ports(p)
+                        ),
+                    ),
+                    format!("add a listener for {} to `{}`", packet_ports(p), l.meta.name),
+                )
+            }
+            Blocked::NoIgw { vpc } => {
+                let v = &topo.vpcs[*vpc];
+                (
+                    self.hop_at(&v.meta, "no internet gateway is attached"),
+                    format!("attach an internet gateway to VPC `{}`", v.meta.name),
+                )
+            }
+            Blocked::PeeringInactive { peering } => {
+                let pcx = &topo.peerings[*peering];
+                (
+                    self.hop_at(
+                        &pcx.meta,
+                        "the peering connection is not active: it carries nothing until it is accepted (C-8.1)",
+                    ),
+                    format!(
+                        "accept peering connection `{}` in the accepter's account (its status must become `active`)",
+                        pcx.meta.name
+                    ),
+                )
+            }
+            Blocked::NatProtocol { nat } => (
+                self.hop_at(
+                    &topo.nats[*nat].meta,
+                    "a NAT gateway passes tcp, udp and icmp only (C-7.1)",
+                ),
+                "this protocol cannot go through a NAT gateway".into(),
+            ),
+            Blocked::OnPremNoRoute { net } => {
+                let net = &h.on_prem[*net];
+                (
+                    self.hop_at(
+                        &net.meta,
+                        format!(
+                            "AWS advertises no route for {} to `{}` over any of its connections",
+                            p.dst, net.meta.name
+                        ),
+                    ),
+                    format!(
+                        "have AWS advertise a prefix covering {}: attach its VPC's VPN gateway, propagate its VPC attachment into the route table of the VPN or DX gateway attachment, or add its CIDR to the DX gateway association's allowed prefixes",
+                        p.dst
+                    ),
+                )
+            }
             Blocked::NatInbound { nat } => (
                 self.hop_at(
                     &topo.nats[*nat].meta,
@@ -269,6 +391,11 @@ impl WhyNot<'_> {
         p: &Packet,
     ) -> (Hop, String) {
         let topo = self.topo;
+        // Decided for the whole VPC: the exclusion the goal's subnet needs.
+        let subnet = subnet.or(match self.goal {
+            Goal::Eni(d) if dir == crate::model::Direction::Ingress => Some(topo.enis[d].subnet),
+            _ => None,
+        });
         let subnet_name = subnet.map_or_else(
             || topo.vpcs[vpc].meta.name.clone(),
             |s| topo.subnets[s].meta.name.clone(),
@@ -493,13 +620,15 @@ impl Recorder for WhyNot<'_> {
     }
 
     fn passed(&mut self, step: &Passed, p: &Packet) {
-        if let Passed::IgwOut { igw } = step {
-            self.last_igw = Some(*igw);
+        match step {
+            Passed::IgwOut { igw } => self.last_igw = Some(*igw),
+            Passed::FromInternet => self.sent_to = Some(p.dst),
+            _ => {}
         }
-        self.last_dst = Some(p.dst);
         if let Some(hop) = self.passed_hop(step, p) {
             self.t.pass(hop);
         }
+        self.last_dst = Some(p.dst);
     }
 
     fn leads_on(&self, _topo: &Topology, vpc: VpcId, target: &RouteTarget, p: &Packet) -> bool {
@@ -563,6 +692,22 @@ impl Recorder for WhyNot<'_> {
                 .t
                 .unknown(self.bare_hop("unknown", reason.clone()), reason.clone()),
             Fate::Dropped { .. } => {}
+            Fate::Delivered { eni } if self.at_goal(fate) => {
+                // From the internet, the address it was sent to (before the
+                // internet gateway's one-to-one NAT).
+                let dst = self
+                    .sent_to
+                    .or(self.last_dst)
+                    .map_or_else(String::new, |d| d.to_string());
+                let text = if self.t.blockers.is_empty() {
+                    format!("delivered to {dst}")
+                } else {
+                    format!("would be delivered to {dst} once the blockers are fixed")
+                };
+                let hop = self.hop_at(&self.topo.enis[*eni].meta, text);
+                self.t.pass(hop);
+                self.t.complete = true;
+            }
             Fate::OnPrem {
                 via: OnPremVia::Vif(x),
             } if matches!(self.goal, Goal::Internet | Goal::Service(_)) => {
