@@ -286,10 +286,16 @@ impl WhyNot<'_> {
                 ),
                 "route it to the attachment that leads to its destination".into(),
             ),
-            Blocked::TgwRoute { table } => (
-                self.hop_at(&h.tgw_route_tables[*table].meta, format!("no route for {}", p.dst)),
-                format!("add a route for {} to `{}`", p.dst, h.tgw_route_tables[*table].meta.name),
-            ),
+            Blocked::TgwRoute { table } => {
+                let why = match crate::sim::tgw_decision(topo, *table, p.dst) {
+                    crate::sim::TgwWin::Drop(why) | crate::sim::TgwWin::Unknown(why) => why,
+                    crate::sim::TgwWin::To(..) => format!("no route for {}", p.dst),
+                };
+                let natural = self
+                    .towards()
+                    .natural_attachment(h.tgw_route_tables[*table].tgw);
+                self.towards().tgw_drop(*table, natural, why, p)
+            }
             Blocked::Bpa { vpc, subnet, dir } => self.bpa_blocked(*vpc, *subnet, *dir, p),
             Blocked::NoListener { lb } => {
                 let l = &topo.load_balancers[*lb];
