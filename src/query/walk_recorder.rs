@@ -228,11 +228,36 @@ impl WhyNot<'_> {
                 &RouteChoice::Ambiguous("edge route table".into()),
                 true,
             ),
-            Passed::VgwIn { vgw } => self.hop_at(&h.vgws[*vgw].meta, "into the VPC"),
-            Passed::IntoAws { via, .. } => self.hop_at(
-                h.via_meta(*via),
-                format!("into AWS over {}", h.via_label(*via)),
-            ),
+            Passed::VgwIn { vgw } => {
+                let g = &h.vgws[*vgw];
+                let text = match g.vpc {
+                    Some(v) => format!(
+                        "from on prem into VPC `{}` (C-10.4)",
+                        topo.vpcs[v].meta.name
+                    ),
+                    None => "from on prem into its VPC (C-10.4)".into(),
+                };
+                self.hop_at(&g.meta, text)
+            }
+            Passed::IntoAws { net, via, decided } => {
+                let net = &h.on_prem[*net];
+                let how = if *decided {
+                    "chosen by the stated on-prem preference"
+                } else {
+                    "one of the paths the on-prem routers may take"
+                };
+                let pos = if *decided && !net.prefer_pos.is_unknown() {
+                    net.prefer_pos
+                } else {
+                    net.meta.pos
+                };
+                Hop {
+                    component: net.meta.name.clone(),
+                    aws_id: None,
+                    rule: format!("into AWS over {}: {how}", h.via_label(*via)),
+                    location: crate::engine::explain::pos_location(topo, pos),
+                }
+            }
             Passed::Exit { via } => self.hop_at(
                 h.via_meta(*via),
                 format!("leaves AWS over {}", h.via_label(*via)),
