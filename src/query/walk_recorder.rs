@@ -97,10 +97,10 @@ impl WhyNot<'_> {
     }
 
     /// The hop of a component the packet passed.
-    fn passed_hop(&self, step: &Passed, p: &Packet) -> Option<Hop> {
+    fn passed_hop(&self, step: &Passed, p: &Packet) -> Hop {
         let topo = self.topo;
         let h = &topo.hybrid;
-        Some(match step {
+        match step {
             Passed::FromInternet => self.bare_hop("internet", format!("sent from {}", p.src)),
             Passed::FromOnPrem { net } => {
                 let net = &h.on_prem[*net];
@@ -123,8 +123,8 @@ impl WhyNot<'_> {
             }
             Passed::Route { table, winner } => route_hop(
                 topo,
-                usize::from(*table),
-                &route_choice(topo, usize::from(*table), winner.as_ref()),
+                *table,
+                &route_choice(topo, *table, winner.as_ref()),
                 false,
             ),
             Passed::IgwIn { igw } => {
@@ -185,6 +185,16 @@ impl WhyNot<'_> {
                     ),
                 )
             }
+            _ => self.hybrid_passed_hop(step, p),
+        }
+    }
+
+    /// The hop of a transit gateway, VPN or Direct Connect component the
+    /// packet passed.
+    fn hybrid_passed_hop(&self, step: &Passed, p: &Packet) -> Hop {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        match step {
             Passed::TgwIn { attachment, subnet } => {
                 let a = &h.tgw_attachments[*attachment];
                 let tgw = &h.tgws[a.tgw].meta.name;
@@ -224,7 +234,7 @@ impl WhyNot<'_> {
             ),
             Passed::EdgeTable { table } => route_hop(
                 topo,
-                usize::from(*table),
+                *table,
                 &RouteChoice::Ambiguous("edge route table".into()),
                 true,
             ),
@@ -262,7 +272,9 @@ impl WhyNot<'_> {
                 h.via_meta(*via),
                 format!("leaves AWS over {}", h.via_label(*via)),
             ),
-        })
+            // The others are `passed_hop`'s, which never hands them here.
+            _ => self.bare_hop("passed", String::new()),
+        }
     }
 
     /// The hop and fix of a component that drops the packet.
@@ -289,9 +301,11 @@ impl WhyNot<'_> {
                     format!("associate a route table with subnet `{}`", s.meta.name),
                 )
             }
-            Blocked::Route { table, blackhole } => self.route_blocked(usize::from(*table), blackhole.as_ref(), p),
+            Blocked::Route { table, blackhole } => {
+                self.route_blocked(*table, blackhole.as_ref(), p)
+            }
             Blocked::WrongTarget { table, target } => {
-                let rt = usize::from(*table);
+                let rt = *table;
                 let vpc = topo.route_tables[rt].vpc;
                 let (_, winner) = crate::sim::lookup_route(topo, rt, p.dst);
                 let natural = self.towards().natural_target(vpc, p);
@@ -322,6 +336,16 @@ impl WhyNot<'_> {
                 self.towards().tgw_drop(*table, natural, why, p)
             }
             Blocked::Bpa { vpc, subnet, dir } => self.bpa_blocked(*vpc, *subnet, *dir, p),
+            _ => self.named_blocked(at, p),
+        }
+    }
+
+    /// The hop and fix of the components whose texts name the component
+    /// and the packet (the tracer's).
+    fn named_blocked(&self, at: &Blocked, p: &Packet) -> (Hop, String) {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        match at {
             Blocked::NoListener { lb } => {
                 let l = &topo.load_balancers[*lb];
                 (
@@ -656,9 +680,8 @@ impl Recorder for WhyNot<'_> {
             Passed::FromInternet => self.sent_to = Some(p.dst),
             _ => {}
         }
-        if let Some(hop) = self.passed_hop(step, p) {
-            self.t.pass(hop);
-        }
+        let hop = self.passed_hop(step, p);
+        self.t.pass(hop);
         self.last_dst = Some(p.dst);
     }
 
