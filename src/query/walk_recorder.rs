@@ -402,6 +402,19 @@ impl WhyNot<'_> {
                     ),
                 )
             }
+            Blocked::NatLoop { nat } => {
+                let nat = &topo.nats[*nat];
+                (
+                    self.hop_at(
+                        &nat.meta,
+                        "the NAT gateway's own subnet routes the packet back to it: routing loop (C-7.5)",
+                    ),
+                    format!(
+                        "route the subnet of `{}` to an internet gateway (public NAT) or onwards (private NAT)",
+                        nat.meta.name
+                    ),
+                )
+            }
             Blocked::NatInbound { nat } => (
                 self.hop_at(
                     &topo.nats[*nat].meta,
@@ -614,7 +627,7 @@ impl WhyNot<'_> {
             Blocked::OnPremSource { net }
             | Blocked::OnPremNoRoute { net }
             | Blocked::StaysOnPrem { net } => (&h.on_prem[*net].meta, "does not carry it".into()),
-            Blocked::NatLoop { nat } | Blocked::NatInbound { nat } => {
+            Blocked::NatInbound { nat } => {
                 (&topo.nats[*nat].meta, "a NAT gateway (C-7.1, C-7.5)".into())
             }
             Blocked::TgwLoop { table } => {
@@ -634,7 +647,8 @@ impl WhyNot<'_> {
                 &topo.load_balancers[*lb].meta,
                 "no listener (C-14.3)".into(),
             ),
-            Blocked::Nacl { .. }
+            Blocked::NatLoop { .. }
+            | Blocked::Nacl { .. }
             | Blocked::Sg { .. }
             | Blocked::NoRouteTable { .. }
             | Blocked::Route { .. }
@@ -780,6 +794,12 @@ impl Recorder for WhyNot<'_> {
                     ),
                 );
                 self.t.block(hop, "ask about the on-prem network instead, or stop advertising the prefix over the public virtual interface".into());
+                // The blocker belongs before the gateway's own hop, the last
+                // one passed (as the tracer writes it).
+                let n = self.t.hops.len();
+                if n >= 2 {
+                    self.t.hops.swap(n - 2, n - 1);
+                }
                 self.t.complete = true;
             }
             f => {
