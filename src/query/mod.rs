@@ -19,6 +19,7 @@ pub mod lang;
 mod steer;
 pub mod trace;
 mod trace_hybrid;
+pub mod walk_recorder;
 pub mod whynot;
 
 use std::collections::BTreeMap;

@@ -258,6 +258,67 @@ impl Towards<'_> {
             Goal::Internet | Goal::Service(_) | Goal::Addresses => None,
         }
     }
+    /// The blocker hop and fix where transit gateway route table `rt`
+    /// drops `p` (`why`, the simulator's reason: no route, a blackhole,
+    /// C-9.5, or a target that is not available), `natural` being the
+    /// attachment towards the goal.
+    pub(super) fn tgw_drop(
+        &self,
+        rt: crate::model::TgwRouteTableId,
+        natural: Option<TgwAttachmentId>,
+        why: String,
+        p: &Packet,
+    ) -> (crate::report::Hop, String) {
+        let topo = self.topo;
+        let h = &topo.hybrid;
+        let table = &h.tgw_route_tables[rt];
+        let to = natural.map_or_else(
+            || "an attachment that reaches it".to_string(),
+            |n| format!("`{}`", h.tgw_attachments[n].meta.name),
+        );
+        let blackhole = table.routes.iter().find(|r| {
+            r.target == crate::model::TgwRouteTarget::Blackhole
+                && matches!(r.dest, crate::model::RouteDest::Cidr(n) if n.contains(&p.dst))
+        });
+        let (pos, fix) = if let Some(r) = blackhole.filter(|_| why.contains("blackhole")) {
+            (
+                r.pos,
+                format!(
+                    "the route is a blackhole (C-9.5): point it at {to} or delete it (a more specific route → {to} also works)"
+                ),
+            )
+        } else if why.contains("no route") {
+            let peering = natural.is_some_and(|n| {
+                matches!(h.tgw_attachments[n].kind, TgwAttachmentKind::Peering(_))
+            });
+            let how = if peering {
+                " (a peering attachment propagates nothing: static routes only, C-9.10)".to_string()
+            } else {
+                format!(", or propagate {to} into it (C-9.3)")
+            };
+            (
+                table.meta.pos,
+                format!(
+                    "add a static route {} → {to} to `{}`{how}",
+                    self.goal_range(p.dst, None),
+                    table.meta.name
+                ),
+            )
+        } else {
+            (
+                table.meta.pos,
+                format!("make the route's target attachment available, or route it to {to}"),
+            )
+        };
+        let hop = crate::report::Hop {
+            component: table.meta.name.clone(),
+            aws_id: table.meta.aws_id.clone(),
+            rule: why,
+            location: crate::engine::explain::pos_location(topo, pos),
+        };
+        (hop, fix)
+    }
+
     /// True when sending the packet to attachment `a` cannot reach the goal.
     pub(super) fn wrong_attachment(&self, a: TgwAttachmentId) -> bool {
         let leaves = matches!(

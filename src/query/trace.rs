@@ -22,7 +22,7 @@
 
 use std::net::IpAddr;
 
-use super::hops::{host, lb_sg_pass, packet_ports};
+use super::hops::{lb_sg_pass, packet_ports};
 pub use super::whynot::{Goal, Start};
 use crate::engine::RouteChoice;
 use crate::engine::explain::{meta_hop, nacl_hop, route_hop, sg_hop};
@@ -34,7 +34,7 @@ use crate::model::{
 use crate::report::Hop;
 use crate::report::answer::{Blocker, HopStatus, PathHop};
 use crate::rules::{SgVerdict, nacl_check, sg_check_as};
-use crate::sim::{Lookup, Winner, lookup_route};
+use crate::sim::{Lookup, lookup_route};
 
 /// The traced path of one packet.
 #[derive(Debug, Clone, Default)]
@@ -200,36 +200,12 @@ impl Tracer<'_> {
         let topo = self.topo;
         let acl = topo.subnets[subnet].nacl;
         let v = nacl_check(topo, acl, dir, p);
-        let ingress = dir == Direction::Ingress;
         let hop = nacl_hop(topo, subnet, dir, p);
         if v.allow {
             self.t.pass(hop);
             return;
         }
-        let peer = if ingress { p.src } else { p.dst };
-        let what = format!(
-            "{} {} {}",
-            packet_ports(p),
-            if ingress { "from" } else { "to" },
-            host(peer)
-        );
-        let n = &topo.nacls[acl];
-        let rule = crate::rules::nacl_first_match(topo, acl, dir, p);
-        let fix = match rule {
-            Some(r) => format!(
-                "rule {} denies it: add an {} allow rule for {what} numbered below {} to `{}`, or narrow rule {}",
-                r.number,
-                dir.name(),
-                r.number,
-                n.meta.name,
-                r.number
-            ),
-            None => format!(
-                "add an {} allow rule for {what} to `{}` (no rule matches, so the implicit deny applies)",
-                dir.name(),
-                n.meta.name
-            ),
-        };
+        let fix = super::hops::nacl_fix(topo, subnet, dir, p);
         self.t.block(hop, fix);
     }
 
@@ -285,71 +261,10 @@ impl Tracer<'_> {
             }
             SgVerdict::Unknown(why) => self.t.unknown(hop, why),
             SgVerdict::Deny(_) => {
-                let eni = &topo.enis[e];
-                let peer = if ingress { p.src } else { p.dst };
-                let what = format!(
-                    "{} {} {}",
-                    packet_ports(p),
-                    if ingress { "from" } else { "to" },
-                    host(peer)
-                );
-                let mut hop = hop;
-                let fix = match eni.security_groups.first() {
-                    Some(&g) => {
-                        let names: Vec<String> = eni
-                            .security_groups
-                            .iter()
-                            .map(|&g| format!("`{}`", topo.security_groups[g].meta.name))
-                            .collect();
-                        // The blocker is the group that needs a rule, located
-                        // at its definition.
-                        let sg = &topo.security_groups[g];
-                        hop = Hop {
-                            component: sg.meta.name.clone(),
-                            aws_id: sg.meta.aws_id.clone(),
-                            rule: format!(
-                                "{}: no rule of {} allows {what} (on {})",
-                                dir.name(),
-                                names.join(", "),
-                                eni.meta.name
-                            ),
-                            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
-                        };
-                        let peer_sg = self.peer_group(peer, e);
-                        format!(
-                            "add an {} rule to `{}` allowing {what}{}",
-                            dir.name(),
-                            sg.meta.name,
-                            peer_sg
-                                .map(|s| format!(
-                                    " (or {} members of `{s}`)",
-                                    if ingress { "from" } else { "to" }
-                                ))
-                                .unwrap_or_default()
-                        )
-                    }
-                    None => format!(
-                        "`{}` has no security groups: attach one that allows {what}",
-                        eni.meta.name
-                    ),
-                };
+                let (hop, fix) = super::hops::sg_deny(topo, e, dir, p, hop);
                 self.t.block(hop, fix);
             }
         }
-    }
-
-    /// A security group of the interface owning `addr` in the same VPC, to
-    /// suggest a group reference rather than an address.
-    fn peer_group(&self, addr: IpAddr, near: EniId) -> Option<String> {
-        let vpc = self.topo.enis[near].vpc;
-        self.topo
-            .enis
-            .iter()
-            .find(|o| {
-                o.attached && o.vpc == vpc && o.address_nets().iter().any(|n| n.contains(&addr))
-            })
-            .and_then(|o| o.security_groups.first())
-            .map(|&g| self.topo.security_groups[g].meta.name.clone())
     }
 
     fn start_eni(&mut self, e: EniId, p: Packet) {
@@ -409,25 +324,7 @@ impl Tracer<'_> {
             return;
         };
         let (lookup, winner) = lookup_route(topo, rt, dst);
-        let choice = match &winner {
-            Some(Winner::Local(n)) => RouteChoice::Local(*n),
-            Some(Winner::Route { index, entry }) => RouteChoice::Route {
-                index: *index,
-                entry: *entry,
-            },
-            Some(Winner::Propagated { prefix }) => {
-                match topo.route_tables[rt].propagating_vgws.first() {
-                    Some(&vgw) => RouteChoice::Propagated {
-                        vgw,
-                        prefix: *prefix,
-                    },
-                    None => RouteChoice::Ambiguous(format!(
-                        "route {prefix} propagated from a vpn gateway"
-                    )),
-                }
-            }
-            None => RouteChoice::NoRoute,
-        };
+        let choice = super::hops::route_choice(topo, rt, winner.as_ref());
         let table = &topo.route_tables[rt];
         let suggest = |t: &Option<RouteTarget>, current: Option<&RouteTarget>| match t {
             Some(t) => format!("`{}`", crate::engine::explain::target_name(topo, t)),
@@ -656,28 +553,9 @@ impl Tracer<'_> {
         let Some(e) = self.remote_ref.take() else {
             return;
         };
-        let topo = self.topo;
-        let eni = &topo.enis[e];
-        let Some(&g) = eni.security_groups.first() else {
-            return;
-        };
-        let sg = &topo.security_groups[g];
-        let hop = Hop {
-            component: sg.meta.name.clone(),
-            aws_id: sg.meta.aws_id.clone(),
-            rule: format!(
-                "egress: only a rule that references a security group of another VPC lets it out (on {}), and such a rule matches only across a same-Region peering into that VPC (C-5.7, C-9.9)",
-                eni.meta.name
-            ),
-            location: crate::engine::explain::pos_location(topo, sg.meta.pos),
-        };
-        self.t.block(
-            hop,
-            format!(
-                "add an egress rule to `{}` by address (CIDR) for this destination",
-                sg.meta.name
-            ),
-        );
+        if let Some((hop, fix)) = super::hops::remote_ref_block(self.topo, e) {
+            self.t.block(hop, fix);
+        }
     }
 
     fn delivered(&mut self, d: EniId, p: &Packet) {

@@ -19,9 +19,9 @@ use crate::engine::explain::{meta_hop, pos_location};
 use crate::hs::Packet;
 use crate::model::Direction;
 use crate::model::{
-    DxAssociationTarget, DxGatewayId, OnPremId, OnPremVia, PeeringId, RouteDest, RouteTarget,
-    SgTag, SubnetId, TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, TgwRouteTarget,
-    VgwId, VifKind, VpcId, VpnGatewayRef,
+    DxAssociationTarget, DxGatewayId, OnPremId, OnPremVia, PeeringId, RouteTarget, SgTag, SubnetId,
+    TgwAttachmentId, TgwAttachmentKind, TgwId, TgwRouteTableId, VgwId, VifKind, VpcId,
+    VpnGatewayRef,
 };
 use crate::report::Hop;
 use crate::sim::{self, Lookup, TgwWin, VgwPick};
@@ -261,8 +261,6 @@ impl Tracer<'_> {
         });
     }
 
-    /// The hop of a transit gateway route table sending `d` to attachment
-    /// `a`, located at the winning route (or propagation).
     fn tgw_route_hop(
         &self,
         rt: TgwRouteTableId,
@@ -270,48 +268,7 @@ impl Tracer<'_> {
         prefix: Option<IpNet>,
         d: IpAddr,
     ) -> Hop {
-        let topo = self.topo;
-        let h = &topo.hybrid;
-        let t = &h.tgw_route_tables[rt];
-        let att = &h.tgw_attachments[a].meta.name;
-        let (rule, pos) = match prefix {
-            Some(pf) => (
-                format!("{pf} propagated from `{att}` (C-9.4)"),
-                t.propagations
-                    .iter()
-                    .find(|(x, _)| *x == a)
-                    .map_or(t.meta.pos, |(_, pos)| *pos),
-            ),
-            None => {
-                let best = t
-                    .routes
-                    .iter()
-                    .filter(|r| r.target == TgwRouteTarget::Attachment(a))
-                    .filter_map(|r| {
-                        let nets: Vec<IpNet> = match &r.dest {
-                            RouteDest::Cidr(n) => vec![*n],
-                            RouteDest::PrefixList(pl) => {
-                                topo.prefix_lists[*pl].entries.clone().unwrap_or_default()
-                            }
-                        };
-                        nets.into_iter()
-                            .filter(|n| n.contains(&d))
-                            .max_by_key(IpNet::prefix_len)
-                            .map(|n| (n, r.pos))
-                    })
-                    .max_by_key(|(n, _)| n.prefix_len());
-                match best {
-                    Some((n, pos)) => (format!("static route {n} → `{att}`"), pos),
-                    None => (format!("route → `{att}`"), t.meta.pos),
-                }
-            }
-        };
-        Hop {
-            component: t.meta.name.clone(),
-            aws_id: t.meta.aws_id.clone(),
-            rule,
-            location: pos_location(topo, pos),
-        }
+        super::hops::tgw_route_hop(self.topo, rt, a, prefix, d)
     }
 
     /// Lookup in a transit gateway route table, then on to the winner.
@@ -362,53 +319,7 @@ impl Tracer<'_> {
                 });
             }
             TgwWin::Drop(why) => {
-                let to = natural.map_or_else(
-                    || "an attachment that reaches it".to_string(),
-                    |n| format!("`{}`", h.tgw_attachments[n].meta.name),
-                );
-                let blackhole = table.routes.iter().find(|r| {
-                    r.target == TgwRouteTarget::Blackhole
-                        && matches!(r.dest, RouteDest::Cidr(n) if n.contains(&p.dst))
-                });
-                let (pos, fix) = if let Some(r) = blackhole.filter(|_| why.contains("blackhole")) {
-                    (
-                        r.pos,
-                        format!(
-                            "the route is a blackhole (C-9.5): point it at {to} or delete it (a more specific route → {to} also works)"
-                        ),
-                    )
-                } else if why.contains("no route") {
-                    let peering = natural.is_some_and(|n| {
-                        matches!(h.tgw_attachments[n].kind, TgwAttachmentKind::Peering(_))
-                    });
-                    let how = if peering {
-                        " (a peering attachment propagates nothing: static routes only, C-9.10)"
-                            .to_string()
-                    } else {
-                        format!(", or propagate {to} into it (C-9.3)")
-                    };
-                    (
-                        table.meta.pos,
-                        format!(
-                            "add a static route {} → {to} to `{}`{how}",
-                            self.towards().goal_range(p.dst, None),
-                            table.meta.name
-                        ),
-                    )
-                } else {
-                    (
-                        table.meta.pos,
-                        format!(
-                            "make the route's target attachment available, or route it to {to}"
-                        ),
-                    )
-                };
-                let hop = Hop {
-                    component: table.meta.name.clone(),
-                    aws_id: table.meta.aws_id.clone(),
-                    rule: why,
-                    location: pos_location(topo, pos),
-                };
+                let (hop, fix) = self.towards().tgw_drop(rt, natural, why, &p);
                 self.t.block(hop, fix);
                 if let Some(n) = natural {
                     self.tgw_to(n, None, p, az, last_nat, depth);

@@ -565,9 +565,14 @@ impl<'a, R: Recorder> Sim<'a, R> {
                 Some(v),
                 self.primary_only,
             ) {
-                self.unknown(format!(
+                let why = format!(
                     "{why}, but only through a reference to a group of a peered VPC whose Region is not known (C-5.7, C-8.4)"
-                ));
+                );
+                if !self.recorder.past_doubt(eni, &why, p) {
+                    self.unknown(why);
+                    return;
+                }
+                self.owner_rule(eni, p);
                 return;
             }
         }

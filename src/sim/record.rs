@@ -80,6 +80,14 @@ pub trait Recorder: Clone {
         None
     }
 
+    /// The security groups of `eni` let `p` in only through a reference
+    /// whose match is not known (`why`, C-5.7): true carries on as if they
+    /// let it in, the recorder having recorded the doubt; false ends the
+    /// branch there, unknown (the oracle).
+    fn past_doubt(&mut self, _eni: EniId, _why: &str, _p: &Packet) -> bool {
+        false
+    }
+
     /// True for a reply to an admitted flow: security groups are stateful
     /// and let it through (C-5.3), NACLs and routes decide again (C-0.2).
     fn stateful(&self) -> bool {
