@@ -391,20 +391,19 @@ fn main() -> Result<()> {
         let rss = median(runs.iter().map(|r| r.rss_mib).collect());
         // A check the shape fails everywhere must be violated; the others
         // must find exactly the planted violations.
-        let broad = |k: &String| {
-            summary
+        // `check:resource` keys of check `c`.
+        let of = |k: &str, c: &str| k.strip_prefix(c).is_some_and(|r| r.starts_with(':'));
+        let exact = runs.iter().all(|r| {
+            let planted: BTreeSet<String> = r
+                .violated
+                .iter()
+                .filter(|k| !summary.broad.iter().any(|c| of(k, c)))
+                .cloned()
+                .collect();
+            let broad_violated = summary
                 .broad
                 .iter()
-                .any(|c| k.strip_prefix(c).is_some_and(|r| r.starts_with(':')))
-        };
-        let exact = runs.iter().all(|r| {
-            let planted: BTreeSet<String> =
-                r.violated.iter().filter(|k| !broad(k)).cloned().collect();
-            let broad_violated = summary.broad.iter().all(|c| {
-                r.violated
-                    .iter()
-                    .any(|k| k.strip_prefix(c).is_some_and(|r| r.starts_with(':')))
-            });
+                .all(|c| r.violated.iter().any(|k| of(k, c)));
             planted == expected && broad_violated
         });
         // Each run loads the topology afresh (cold caches, as a new REPL

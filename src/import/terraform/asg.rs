@@ -282,15 +282,7 @@ fn register(cx: &mut Ctx, tg: &str, asg: &str) {
 
 /// Target group registrations (after the target groups are mapped).
 pub(super) fn lb_targets(cx: &mut Ctx) {
-    let asgs: Vec<(usize, String)> = cx
-        .plan
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.kind == "aws_autoscaling_group")
-        .filter_map(|(i, _)| cx.name(i).map(|n| (i, n.to_owned())))
-        .collect();
-    for (i, asg) in asgs {
+    for (i, asg) in mapped_asgs(cx) {
         for t in cx.configured_targets(i, "target_group_arns") {
             match cx.resolve(&t, &TG_KINDS) {
                 Ok((_, tg)) => register(cx, &tg, &asg),
@@ -363,4 +355,15 @@ pub(super) fn lb_targets(cx: &mut Ctx) {
             register(cx, &tg, &asg);
         }
     }
+}
+
+/// The autoscaling groups the plan maps, with their names.
+pub(super) fn mapped_asgs(cx: &Ctx) -> Vec<(usize, String)> {
+    cx.plan
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == "aws_autoscaling_group")
+        .filter_map(|(i, _)| cx.name(i).map(|n| (i, n.to_owned())))
+        .collect()
 }

@@ -762,31 +762,9 @@ pub(super) fn load_balancers(cx: &mut Ctx) {
                 Err(why) => unknown.push(why),
             }
         }
-        if subnets.is_empty() {
-            let why = unknown
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "it has no subnets".to_owned());
-            cx.attr_gap(
-                i,
-                "subnets",
-                &format!("{why}; the load balancer is left out"),
-                GapKind::LoadBalancers,
-                Scope::Everywhere,
-            );
+        let Some((name, vpc)) = place_lb(cx, i, &subnets, unknown) else {
             continue;
-        }
-        let vpc = cx.vpc_of.get(&subnets[0]).cloned().unwrap_or_default();
-        let name = cx.emit(i, Some(&vpc));
-        for why in unknown {
-            cx.attr_gap(
-                i,
-                "subnets",
-                &why,
-                GapKind::LoadBalancers,
-                Scope::Resources(vec![name.clone()]),
-            );
-        }
+        };
         let scheme = match flag(r, &[P::K("internal")]) {
             Field::Set(true) => "internal",
             Field::Set(false) | Field::Unset => "internet-facing",
@@ -975,4 +953,41 @@ pub(super) fn unread_networked(cx: &mut Ctx) {
             );
         }
     }
+}
+
+/// Places load balancer `i` in the VPC of its first known subnet and
+/// returns its name and that VPC; subnets known only after apply are gaps scoped to it.
+/// Without a known subnet it is left out, with a gap that names why.
+pub(super) fn place_lb(
+    cx: &mut Ctx,
+    i: usize,
+    subnets: &[String],
+    unknown: Vec<String>,
+) -> Option<(String, String)> {
+    let Some(first) = subnets.first() else {
+        let why = unknown
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "it has no subnets".to_owned());
+        cx.attr_gap(
+            i,
+            "subnets",
+            &format!("{why}; the load balancer is left out"),
+            GapKind::LoadBalancers,
+            Scope::Everywhere,
+        );
+        return None;
+    };
+    let vpc = cx.vpc_of.get(first).cloned().unwrap_or_default();
+    let name = cx.emit(i, Some(&vpc));
+    for why in unknown {
+        cx.attr_gap(
+            i,
+            "subnets",
+            &why,
+            GapKind::LoadBalancers,
+            Scope::Resources(vec![name.clone()]),
+        );
+    }
+    Some((name, vpc))
 }

@@ -66,38 +66,16 @@ fn classic(cx: &mut Ctx, i: usize) {
             Err(why) => unknown.push(why),
         }
     }
-    if subnets.is_empty() {
-        if unknown.is_empty() && cx.refs.configured(r, "subnets") != Some(true) {
-            cx.notes.push(format!(
+    if subnets.is_empty() && unknown.is_empty() && cx.refs.configured(r, "subnets") != Some(true) {
+        cx.notes.push(format!(
                 "`{}` is left out: `subnets` is not set, so the classic load balancer is placed by Availability Zone in the default VPC, which is not in this plan; it can reach only instances of that VPC, and its listeners are what a load balancer may expose",
                 r.address
             ));
-            return;
-        }
-        let why = unknown
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "it has no subnets".to_owned());
-        cx.attr_gap(
-            i,
-            "subnets",
-            &format!("{why}; the load balancer is left out"),
-            GapKind::LoadBalancers,
-            Scope::Everywhere,
-        );
         return;
     }
-    let vpc = cx.vpc_of.get(&subnets[0]).cloned().unwrap_or_default();
-    let name = cx.emit(i, Some(&vpc));
-    for why in unknown {
-        cx.attr_gap(
-            i,
-            "subnets",
-            &why,
-            GapKind::LoadBalancers,
-            Scope::Resources(vec![name.clone()]),
-        );
-    }
+    let Some((name, vpc)) = super::compute::place_lb(cx, i, &subnets, unknown) else {
+        return;
+    };
     let scheme = match flag(r, &[P::K("internal")]) {
         Field::Set(true) => "internal",
         Field::Set(false) | Field::Unset => "internet-facing",
@@ -231,15 +209,7 @@ pub(super) fn register(cx: &mut Ctx, lb: &str, instances: &[String]) {
 /// balancers through `load_balancers` (names) and through
 /// `aws_autoscaling_attachment.elb`.
 fn autoscaling_registrations(cx: &mut Ctx) {
-    let asgs: Vec<(usize, String)> = cx
-        .plan
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.kind == "aws_autoscaling_group")
-        .filter_map(|(i, _)| cx.name(i).map(|n| (i, n.to_owned())))
-        .collect();
-    for (i, asg) in asgs {
+    for (i, asg) in super::asg::mapped_asgs(cx) {
         for t in cx.configured_targets(i, "load_balancers") {
             let t = by_elb_name(cx, t);
             match cx.resolve(&t, &ELB) {
