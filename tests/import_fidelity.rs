@@ -929,3 +929,36 @@ fn bug_association_with_a_subnet_of_another_vpc_was_an_unloadable_import() {
         assert!(text.contains("belongs to vpc `vpc-0other`"), "{text}");
     }
 }
+
+/// Found by the import-mutation property test: an ICMP security-group rule
+/// without `FromPort` (the type) but with `ToPort` (the code) was imported
+/// as `icmp_code` without `icmp_type`, which the loader rejects. It is an
+/// import error naming the field now.
+#[test]
+fn bug_icmp_code_without_type_was_an_unloadable_import() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/snapshots/public-private/aws_configs/us-east-1");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("aws_configs/us-east-1");
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let path = to.join("SecurityGroups.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let g = &mut v["SecurityGroups"][0];
+    g["IpPermissions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"IpProtocol": "icmp", "ToPort": 4, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}));
+    std::fs::write(&path, v.to_string()).unwrap();
+    let Err(e) = netverify::import::import_snapshot(tmp.path()) else {
+        panic!("expected an import error")
+    };
+    let text = e.to_string();
+    assert!(text.contains("SecurityGroups.json"), "{text}");
+    assert!(text.contains("FromPort"), "{text}");
+    assert!(text.contains("a code needs a type"), "{text}");
+}

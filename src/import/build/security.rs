@@ -66,6 +66,15 @@ pub(super) fn write_nacls(cx: &mut Ctx) -> Result<(), ImportError> {
                 (Some(x), true) => (x.kind.filter(|v| *v >= 0), x.code.filter(|v| *v >= 0)),
                 _ => (None, None),
             };
+            if it.is_none() && ic.is_some() {
+                return Err(loc.err(
+                    &format!("{field}.IcmpTypeCode.Type"),
+                    format!(
+                        "is no single ICMP type, but the ICMP code is `{}`: a code needs a type",
+                        ic.unwrap_or_default()
+                    ),
+                ));
+            }
             let action = match e.rule_action.as_deref().map(str::to_lowercase).as_deref() {
                 Some(a @ ("allow" | "deny")) => a.to_string(),
                 other => {
@@ -194,6 +203,18 @@ fn sg_rules(
             ),
             _ => (None, None, None),
         };
+        if it.is_none() && ic.is_some() {
+            // A code without its type (FromPort missing, ToPort set): AWS
+            // never writes that, and no rule the format can hold means it.
+            return Err(loc.err(
+                &format!("{field}.FromPort"),
+                format!(
+                    "is `{}`, no single ICMP type, but `ToPort` sets ICMP code `{}`: a code needs a type",
+                    p.from_port.map_or_else(|| "missing".to_owned(), |v| v.to_string()),
+                    p.to_port.unwrap_or_default()
+                ),
+            ));
+        }
         let base = f::SgRule {
             protocol: sp(Scalar(proto.clone())),
             ports,
